@@ -1,0 +1,28 @@
+"""The contract of a channel provider adapter: send one contact command."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import Field
+
+from streams.events import Contract, DeliveryStatus
+from streams.outputs import ContactCommand
+
+
+class SendOutcome(Contract):
+    """What a provider said to one send request."""
+
+    provider: str
+    provider_message_id: str | None = None
+    status: DeliveryStatus = DeliveryStatus.QUEUED
+    error_code: str | None = None
+    permanent: bool = Field(default=False, description="Hard failure: do not retry this address")
+
+
+class Provider(Protocol):
+    """One outbound provider; ``contact_id`` is sent as its idempotency key."""
+
+    name: str
+
+    async def send(self, command: ContactCommand) -> SendOutcome: ...

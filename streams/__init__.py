@@ -1,0 +1,8 @@
+"""The event contract and the Faust pipeline: ingest, decide, schedule, dispatch.
+
+Every input topic is keyed by ``debtor_id`` so one debtor's events are ordered on
+one partition and handled by one worker at a time; per-debtor state lives in
+Redis, not in Faust tables, so workers are stateless and scale out freely.
+"""
+
+__all__: list[str] = []

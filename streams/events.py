@@ -1,0 +1,194 @@
+"""Input events: the contract lenders and providers produce against.
+
+These pydantic models are the single source of truth; ``recaudo schema`` prints
+their JSON Schemas. Money is integer minor units plus an ISO 4217 code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/-]+$")]
+TenantId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
+Jurisdiction = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$",
+        description="ISO 3166-1 alpha-2, with an ISO 3166-2 subdivision where the law differs",
+    ),
+]
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA time zone {name!r}") from exc
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
+
+
+class Contract(BaseModel):
+    """Strict base: unknown fields are an error, instances are immutable."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Money(Contract):
+    amount_minor: int = Field(description="Integer minor units (cents); never a float")
+    currency: Currency
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+    WHATSAPP = "whatsapp"
+    VOICE = "voice"
+
+
+class AccountStatus(StrEnum):
+    CURRENT = "current"
+    DELINQUENT = "delinquent"
+    CHARGED_OFF = "charged_off"
+    SETTLED = "settled"
+    CLOSED = "closed"
+
+
+class ContactPoint(Contract):
+    channel: Channel
+    address: str = Field(min_length=1, max_length=320)
+    consent: bool = Field(description="The debtor authorised this channel for collection")
+    opted_out: bool = False
+
+
+class AccountFlags(Contract):
+    dispute: bool = False
+    bankruptcy: bool = False
+    deceased: bool = False
+    cease_and_desist: bool = False
+    legal_hold: bool = False
+
+
+class Event(Contract):
+    event_id: Identifier = Field(description="Idempotency key: an event id is processed once")
+    tenant_id: TenantId
+    occurred_at: AwareDatetime
+    debtor_id: Identifier
+
+
+class AccountEvent(Event):
+    type: Literal["account"] = "account"
+    account_id: Identifier
+    balance: Money
+    amount_due: Money
+    due_date: dt.date
+    days_past_due: int = Field(ge=0)
+    status: AccountStatus
+    product: str = Field(min_length=1, max_length=64)
+    jurisdiction: Jurisdiction
+    timezone: TimeZoneName
+    language: str = Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    contact_points: tuple[ContactPoint, ...] = ()
+    flags: AccountFlags = AccountFlags()
+    segment: str | None = Field(default=None, max_length=64)
+
+
+class PaymentMethod(StrEnum):
+    CARD = "card"
+    BANK_TRANSFER = "bank_transfer"
+    CASH = "cash"
+    DIRECT_DEBIT = "direct_debit"
+    OTHER = "other"
+
+
+class PaymentEvent(Event):
+    type: Literal["payment"] = "payment"
+    payment_id: Identifier
+    account_id: Identifier
+    amount: Money
+    method: PaymentMethod
+    paid_at: AwareDatetime
+    reversal_of: Identifier | None = Field(
+        default=None, description="payment_id this event reverses; amount is what is reversed"
+    )
+
+
+class DeliveryStatus(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+    READ = "read"
+    OPENED = "opened"
+    CLICKED = "clicked"
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    VOICEMAIL = "voicemail"
+    COMPLAINED = "complained"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+class DeliveryEvent(Event):
+    type: Literal["delivery"] = "delivery"
+    contact_id: Identifier
+    account_id: Identifier | None = None
+    provider: str = Field(min_length=1, max_length=32)
+    channel: Channel
+    status: DeliveryStatus
+    address: str | None = Field(default=None, max_length=320)
+    provider_error_code: str | None = Field(default=None, max_length=64)
+    permanent: bool = Field(
+        default=False, description="Hard bounce or invalid number: never use this address again"
+    )
+
+
+class Intent(StrEnum):
+    PROMISE_TO_PAY = "promise_to_pay"
+    DISPUTE = "dispute"
+    OPT_OUT = "opt_out"
+    WRONG_PARTY = "wrong_party"
+    PAID_ALREADY = "paid_already"
+    HARDSHIP = "hardship"
+    CALLBACK_REQUEST = "callback_request"
+    OTHER = "other"
+
+
+class Promise(Contract):
+    amount: Money
+    due_on: dt.date
+
+
+class ResponseEvent(Event):
+    type: Literal["response"] = "response"
+    account_id: Identifier | None = None
+    contact_id: Identifier | None = None
+    channel: Channel
+    text: str | None = Field(default=None, max_length=4096)
+    intent: Intent | None = None
+    promise: Promise | None = None
+    opt_out_all: bool = Field(default=False, description="Opt-out covers every channel")
+    disposition: str | None = Field(default=None, max_length=64)
+
+
+InputEvent = Annotated[
+    AccountEvent | PaymentEvent | DeliveryEvent | ResponseEvent, Field(discriminator="type")
+]
+
+#: Input topic name for each event type.
+TOPIC_OF_TYPE: dict[str, str] = {
+    "account": "accounts",
+    "payment": "payments",
+    "delivery": "deliveries",
+    "response": "responses",
+}

@@ -1,0 +1,100 @@
+"""Output records: contact commands, the decision audit log, dead letters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from streams.events import Channel, Contract, Identifier, TenantId
+
+JsonScalar = str | int | float | bool | None
+
+
+class Reason(Contract):
+    """One rule that decided a verdict, with the parameters it used."""
+
+    rule_id: str = Field(min_length=1, max_length=96)
+    params: dict[str, JsonScalar] = {}
+    citation: str | None = None
+
+
+class ContactCommand(Contract):
+    """Send this message now; ``contact_id`` is the provider's idempotency key."""
+
+    contact_id: Identifier
+    tenant_id: TenantId
+    debtor_id: Identifier
+    account_id: Identifier
+    channel: Channel
+    address: str
+    template: str
+    language: str
+    send_at: AwareDatetime
+    expires_at: AwareDatetime
+    strategy: str
+    arm: str
+    scores: dict[str, float] = {}
+    decision_id: Identifier
+    trigger_event_id: Identifier
+
+
+class Action(StrEnum):
+    CONTACT = "contact"
+    DEFER = "defer"
+    SUPPRESS = "suppress"
+    CANCEL = "cancel"
+
+
+class Decision(Contract):
+    """One audit record; every contact, deferral, suppression and cancellation has one."""
+
+    decision_id: Identifier
+    tenant_id: TenantId
+    debtor_id: Identifier
+    account_id: Identifier | None = None
+    action: Action
+    reasons: tuple[Reason, ...]
+    contact_id: Identifier | None = None
+    channel: Channel | None = None
+    defer_until: AwareDatetime | None = None
+    model_versions: dict[str, str] = {}
+    scores: dict[str, float] = {}
+    policy_version: str
+    trigger_event_id: Identifier
+    trigger_type: str
+    decided_at: AwareDatetime
+    latency_s: float = Field(ge=0, description="Trigger event ingested -> decision, seconds")
+
+
+class DeadLetter(Contract):
+    """An input that could not be processed, with why; nothing is dropped silently."""
+
+    type: Literal["dead_letter"] = "dead_letter"
+    source_topic: str
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    payload: str = Field(description="The raw message, UTF-8 (undecodable bytes replaced)")
+    error_type: str
+    error: str
+    tenant_id: str | None = None
+    failed_at: AwareDatetime
+
+
+class Release(Contract):
+    """Internal: the schedule says a deferred contact is due; re-decide it now."""
+
+    type: Literal["release"] = "release"
+    event_id: Identifier
+    tenant_id: TenantId
+    debtor_id: Identifier
+    contact_id: Identifier
+    due_at: AwareDatetime
+    released_at: AwareDatetime
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
