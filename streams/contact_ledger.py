@@ -1,0 +1,85 @@
+"""Per-debtor ledger of contact ids and their dispatch status, in Redis.
+
+The decision stage marks contacts ``pending`` and ``cancelled``; the dispatcher
+``claim``s a contact before calling the provider and marks it ``sent``. Both
+sides go through one Lua script each, so a cancel and a send can never both win,
+and a contact id that was sent (or cancelled) is never sent again, across
+crashes and replays. A claim left ``sending`` by a crashed dispatcher may be
+claimed again: the provider call carries ``contact_id`` as its idempotency key.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import redis.asyncio as aioredis
+
+from recaudo.keys import Keys
+
+
+class ContactStatus(StrEnum):
+    PENDING = "pending"
+    CANCELLED = "cancelled"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+_CLAIM = """
+local s = redis.call('HGET', KEYS[1], ARGV[1])
+if s == 'cancelled' or s == 'sent' or s == 'failed' then return s end
+redis.call('HSET', KEYS[1], ARGV[1], 'sending')
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 'claimed'
+"""
+
+_CANCEL = """
+local s = redis.call('HGET', KEYS[1], ARGV[1])
+if s == 'sending' or s == 'sent' or s == 'failed' then return s end
+redis.call('HSET', KEYS[1], ARGV[1], 'cancelled')
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 'cancelled'
+"""
+
+
+class ContactLedger:
+    def __init__(self, client: aioredis.Redis, keys: Keys, ttl_s: int) -> None:
+        self._redis = client
+        self._keys = keys
+        self._ttl_s = ttl_s
+        self._claim = client.register_script(_CLAIM)
+        self._cancel = client.register_script(_CANCEL)
+
+    def key(self, tenant_id: str, debtor_id: str) -> str:
+        return self._keys.debtor(tenant_id, debtor_id, "contacts")
+
+    async def claim(self, tenant_id: str, debtor_id: str, contact_id: str) -> str:
+        """``claimed`` when the caller may send now, else the blocking status."""
+        result = await self._claim(
+            keys=[self.key(tenant_id, debtor_id)], args=[contact_id, self._ttl_s]
+        )
+        return _text(result)
+
+    async def cancel(self, tenant_id: str, debtor_id: str, contact_id: str) -> str:
+        """``cancelled``, or the status that made it too late to cancel."""
+        result = await self._cancel(
+            keys=[self.key(tenant_id, debtor_id)], args=[contact_id, self._ttl_s]
+        )
+        return _text(result)
+
+    async def mark(
+        self, tenant_id: str, debtor_id: str, contact_id: str, status: ContactStatus
+    ) -> None:
+        key = self.key(tenant_id, debtor_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, contact_id, status.value)
+            pipe.expire(key, self._ttl_s)
+            await pipe.execute()
+
+    async def status(self, tenant_id: str, debtor_id: str, contact_id: str) -> str | None:
+        value = await self._redis.hget(self.key(tenant_id, debtor_id), contact_id)
+        return None if value is None else _text(value)
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
