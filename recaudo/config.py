@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     broker_rebalance_timeout_s: float = 60.0
     broker_heartbeat_interval_s: float = 3.0
     broker_commit_interval_s: float = 2.8
+    # Tenants this deployment serves (comma-separated); API-key tenants are added.
+    tenants: str = ""
     # Per-tenant API keys for POST /v1/events, as "tenant:key,tenant2:key2".
     api_keys: SecretStr = SecretStr("")
     web_host: str = "127.0.0.1"

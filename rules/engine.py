@@ -21,9 +21,7 @@ _FLAG_RULES = (
 
 def evaluate(proposal: ContactProposal) -> Verdict:
     reasons = [
-        Reason(rule_id=rule_id)
-        for flag, rule_id in _FLAG_RULES
-        if getattr(proposal.flags, flag)
+        Reason(rule_id=rule_id) for flag, rule_id in _FLAG_RULES if getattr(proposal.flags, flag)
     ]
     if proposal.opted_out_all or proposal.channel in proposal.opted_out_channels:
         reasons.append(Reason(rule_id="suppress.opt_out", params={"channel": proposal.channel}))

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
 Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/-]+$")]
 TenantId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
@@ -43,7 +43,7 @@ class Contract(BaseModel):
 
 
 class Money(Contract):
-    amount_minor: int = Field(description="Integer minor units (cents); never a float")
+    amount_minor: StrictInt = Field(description="Integer minor units (cents); never a float")
     currency: Currency
 
 

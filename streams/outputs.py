@@ -85,13 +85,15 @@ class DeadLetter(Contract):
 
 
 class Release(Contract):
-    """Internal: the schedule says a deferred contact is due; re-decide it now."""
+    """Internal: the schedule says something is due (a deferred contact, a promise
+    to check); the debtor's owner re-decides it now."""
 
     type: Literal["release"] = "release"
+    kind: Literal["contact", "promise"] = "contact"
     event_id: Identifier
     tenant_id: TenantId
     debtor_id: Identifier
-    contact_id: Identifier
+    item_id: Identifier
     due_at: AwareDatetime
     released_at: AwareDatetime
 

@@ -1,0 +1,39 @@
+"""Liveness, readiness and metrics endpoints, shared by the web and worker processes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+Check = Callable[[], Awaitable[bool]]
+
+
+def add_probe_routes(
+    app: web.Application, registry: CollectorRegistry, checks: Mapping[str, Check]
+) -> None:
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(_request: web.Request) -> web.Response:
+        results = await asyncio.gather(*(_safe(check) for check in checks.values()))
+        status = dict(zip(checks, results, strict=True))
+        ready = all(results)
+        return web.json_response({"ready": ready, "checks": status}, status=200 if ready else 503)
+
+    async def metrics(_request: web.Request) -> web.Response:
+        body = generate_latest(registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+
+
+async def _safe(check: Check) -> bool:
+    try:
+        return await asyncio.wait_for(check(), 2.0)
+    except Exception:  # a failing dependency means "not ready", never a 500
+        return False

@@ -1,0 +1,55 @@
+"""The aiohttp application of ``recaudo web``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import redis.asyncio as aioredis
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter
+
+from recaudo.config import Settings
+from recaudo.kafka import KafkaPublisher, ensure_topics
+from recaudo.keys import Keys
+from recaudo.probes import add_probe_routes
+from recaudo.web.events_api import post_events
+from recaudo.web.keys import HTTP_EVENTS, PUBLISHER, REGISTRY, SETTINGS, STORE, TOPICS
+from recaudo.web.timeline import get_timeline
+from streams.store import StateStore
+from streams.topics import Topics
+
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+def build_web_app(settings: Settings, registry: CollectorRegistry | None = None) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    registry = registry or CollectorRegistry()
+    app[SETTINGS] = settings
+    app[REGISTRY] = registry
+    app[TOPICS] = Topics(settings.topic_prefix)
+    app[HTTP_EVENTS] = Counter(
+        "recaudo_http_events_total",
+        "Events received on POST /v1/events, by outcome (accepted, rejected).",
+        ["outcome"],
+        registry=registry,
+    )
+    client = aioredis.Redis.from_url(settings.redis_url)
+    app[STORE] = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
+    publisher = KafkaPublisher(settings.broker_url)
+    app[PUBLISHER] = publisher
+
+    async def connections(_app: web.Application) -> AsyncIterator[None]:
+        await ensure_topics(settings.broker_url, app[TOPICS].all, settings.topic_partitions)
+        await publisher.start()
+        yield
+        await publisher.stop()
+        await client.aclose()
+
+    async def redis_ready() -> bool:
+        return bool(await client.ping())
+
+    app.cleanup_ctx.append(connections)
+    add_probe_routes(app, registry, {"redis": redis_ready, "broker": publisher.connected})
+    app.router.add_post("/v1/events", post_events)
+    app.router.add_get("/v1/debtors/{debtor_id}/timeline", get_timeline)
+    return app

@@ -1,0 +1,30 @@
+"""Per-tenant API keys: a request's key names the only tenant it may act for."""
+
+from __future__ import annotations
+
+import hmac
+
+from aiohttp import web
+
+from recaudo.config import Settings
+
+
+def tenant_of(request: web.Request, settings: Settings) -> str:
+    """The tenant whose key the request carries, or a 401 with a message."""
+    header = request.headers.get("Authorization", "")
+    key = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    key = key or request.headers.get("X-API-Key", "").strip()
+    if not key:
+        raise _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+    for known, tenant in settings.tenant_keys().items():
+        if hmac.compare_digest(known.encode(), key.encode()):
+            return tenant
+    raise _unauthorized("unknown API key")
+
+
+def _unauthorized(message: str) -> web.HTTPUnauthorized:
+    return web.HTTPUnauthorized(
+        text=f'{{"error": "{message}"}}',
+        content_type="application/json",
+        headers={"WWW-Authenticate": "Bearer"},
+    )

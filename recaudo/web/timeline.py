@@ -1,0 +1,23 @@
+"""``GET /v1/debtors/{debtor_id}/timeline``: every decision about a debtor, newest first."""
+
+from __future__ import annotations
+
+import orjson
+from aiohttp import web
+
+from recaudo.web.auth import tenant_of
+from recaudo.web.keys import SETTINGS, STORE
+
+
+async def get_timeline(request: web.Request) -> web.Response:
+    tenant = tenant_of(request, request.app[SETTINGS])
+    debtor_id = request.match_info["debtor_id"]
+    try:
+        limit = min(200, max(1, int(request.query.get("limit", "50"))))
+    except ValueError as exc:
+        raise web.HTTPBadRequest(
+            text='{"error": "limit must be an integer"}', content_type="application/json"
+        ) from exc
+    raw = await request.app[STORE].timeline((tenant, debtor_id), limit)
+    decisions = [orjson.loads(item) for item in raw]
+    return web.json_response({"tenant_id": tenant, "debtor_id": debtor_id, "decisions": decisions})

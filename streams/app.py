@@ -1,0 +1,139 @@
+"""The Faust app: the decide and dispatch agents and the schedule timer.
+
+Every input topic is read raw and parsed by the stages, so a malformed message
+becomes a dead letter instead of a codec error. Outputs are sent with
+``force=True`` (not attached to the source event) and awaited before the state
+commit: the order that makes a crash replay safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from functools import partial
+from typing import Any, cast
+
+import faust
+
+from recaudo.config import Settings
+from streams.codec import encode, register_codec
+from streams.outputs import Release
+from streams.pipeline import Inbound, Outbound
+from streams.resilience import finish_before_ack, with_retries
+from streams.schedule import Due
+from streams.wiring import Wiring
+
+log = logging.getLogger(__name__)
+
+RELEASE_LEASE_S = 30.0
+SHUTDOWN_GRACE_S = 20.0
+
+
+def build_app(settings: Settings, wiring: Wiring) -> faust.App:
+    register_codec()
+    topics = wiring.topics
+    app = faust.App(
+        settings.app_id,
+        broker=settings.broker_url,
+        store="memory://",
+        web_enabled=False,
+        autodiscover=False,
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=1,
+        broker_session_timeout=settings.broker_session_timeout_s,
+        broker_rebalance_timeout=settings.broker_rebalance_timeout_s,
+        broker_heartbeat_interval=settings.broker_heartbeat_interval_s,
+        broker_commit_interval=settings.broker_commit_interval_s,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+    raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes}
+    decision_inputs = app.topic(*topics.decision_inputs, **raw)
+    contacts = app.topic(topics.contacts, **raw)
+    outputs = {name: app.topic(name, **raw) for name in topics.all}
+
+    async def publish(records: Sequence[Outbound]) -> None:
+        futures = [
+            await outputs[r.topic].send(key=r.key.encode(), value=r.value, force=True)
+            for r in records
+        ]
+        await asyncio.gather(*futures)
+
+    async def decide_batch(records: list[Inbound]) -> None:
+        prepared = await wiring.decision_stage.prepare(records)
+        await publish(prepared.outputs)
+        await wiring.decision_stage.commit(prepared)
+
+    @app.agent(decision_inputs, name="decide")
+    async def decide(stream: faust.StreamT[bytes]) -> None:
+        # StreamT, the declared type, lacks take_events; the runtime object is a Stream.
+        batches = cast(faust.Stream[bytes], stream).take_events(
+            settings.batch_size, settings.batch_within_s
+        )
+        async for events in batches:
+            records = [_inbound(event) for event in events]
+            await finish_before_ack(
+                with_retries("decide", partial(decide_batch, records), wiring.metrics),
+                SHUTDOWN_GRACE_S,
+            )
+
+    async def dispatch_one(record: Inbound) -> None:
+        await publish(await wiring.dispatch_stage.handle(record))
+
+    @app.agent(contacts, name="dispatch")
+    async def dispatch(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            record = _inbound(event)
+            await finish_before_ack(
+                with_retries("dispatch", partial(dispatch_one, record), wiring.metrics),
+                SHUTDOWN_GRACE_S,
+            )
+
+    async def release_due() -> None:
+        now = dt.datetime.now(dt.UTC)
+        due = await wiring.schedule.claim_due(now.timestamp(), 500, RELEASE_LEASE_S)
+        await publish([_release(item, topics.releases, now) for item in due])
+        for item in due:
+            wiring.metrics.released.labels(item.entry.kind).inc()
+        wiring.metrics.scheduled.set(await wiring.schedule.size())
+
+    @app.timer(settings.schedule_tick_s)
+    async def schedule_timer() -> None:
+        await with_retries("schedule", release_due, wiring.metrics)
+
+    @app.task
+    async def declare_topics() -> None:
+        for topic in outputs.values():
+            await topic.maybe_declare()
+
+    return app
+
+
+def _inbound(event: faust.EventT) -> Inbound:
+    message = event.message
+    return Inbound(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=message.key,
+        value=message.value or b"",
+        timestamp=message.timestamp,
+    )
+
+
+def _release(item: Due, topic: str, now: dt.datetime) -> Outbound:
+    entry = item.entry
+    release = Release(
+        kind="promise" if entry.kind == "promise" else "contact",
+        event_id=f"release-{entry.item_id}-{item.due_at:.3f}",
+        tenant_id=entry.tenant_id,
+        debtor_id=entry.debtor_id,
+        item_id=entry.item_id,
+        due_at=dt.datetime.fromtimestamp(item.due_at, dt.UTC),
+        released_at=now,
+    )
+    return Outbound(topic, entry.debtor_id, encode(release))

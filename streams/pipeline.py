@@ -1,0 +1,237 @@
+"""The decision stage over one batch of records, independent of Faust.
+
+``prepare`` validates, de-duplicates and decides; the caller publishes the
+outputs and waits for the broker's acks; only then ``commit`` writes the new
+debtor state together with the processed event ids. A crash anywhere before
+the commit replays the batch to the same decisions (same ids), so nothing is
+lost and the dispatcher's contact-id ledger keeps every contact single.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import orjson
+from pydantic import TypeAdapter, ValidationError
+
+from recaudo.errors import InvalidEvent, UnknownTenant
+from streams.codec import encode
+from streams.contact_ledger import ContactLedger
+from streams.decide import Context, DecidableEvent, Decider, Effects
+from streams.events import TOPIC_OF_TYPE, InputEvent
+from streams.metrics import PipelineMetrics
+from streams.outputs import DeadLetter, Decision, Release
+from streams.ports import CapGate, CapResult
+from streams.schedule import Entry, Schedule
+from streams.store import Change, DebtorRef, Loaded, StateStore
+from streams.topics import Topics
+
+_INPUT = TypeAdapter(InputEvent)
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One consumed record; ``timestamp`` is the broker's, in epoch seconds."""
+
+    topic: str
+    partition: int | None
+    offset: int | None
+    key: bytes | None
+    value: bytes
+    timestamp: float
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    topic: str
+    key: str
+    value: bytes
+
+
+@dataclass
+class Prepared:
+    outputs: list[Outbound] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    schedule_add: list[tuple[Entry, float]] = field(default_factory=list)
+    schedule_remove: list[Entry] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+
+
+def describe(exc: ValidationError) -> str:
+    """One line per problem, naming the field: what a lender's engineer needs to fix it."""
+    parts = []
+    for err in exc.errors(include_url=False):
+        where = ".".join(str(p) for p in err["loc"]) or "(root)"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+class DecisionStage:
+    def __init__(
+        self,
+        *,
+        topics: Topics,
+        store: StateStore,
+        schedule: Schedule,
+        ledger: ContactLedger,
+        caps: CapGate | None,
+        decider: Decider,
+        tenants: frozenset[str],
+        metrics: PipelineMetrics,
+        policy_version: str,
+    ) -> None:
+        self._topics = topics
+        self._store = store
+        self._schedule = schedule
+        self._ledger = ledger
+        self._caps = caps
+        self._decider = decider
+        self._tenants = tenants
+        self._metrics = metrics
+        self._policy_version = policy_version
+
+    def parse(self, record: Inbound) -> DecidableEvent:
+        try:
+            data = orjson.loads(record.value)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidEvent(f"not valid JSON: {exc}") from exc
+        try:
+            event: DecidableEvent
+            if record.topic == self._topics.releases:
+                event = Release.model_validate(data)
+            else:
+                event = _INPUT.validate_python(data)
+        except ValidationError as exc:
+            raise InvalidEvent(describe(exc)) from exc
+        if record.topic != self._topics.releases:
+            expected = self._topics.name(TOPIC_OF_TYPE[event.type])
+            if record.topic != expected:
+                raise InvalidEvent(f"a {event.type!r} event belongs on {expected!r}")
+        key = record.key.decode("utf-8", "replace") if record.key is not None else None
+        if key != event.debtor_id:
+            raise InvalidEvent(f"message key {key!r} must equal debtor_id {event.debtor_id!r}")
+        if event.tenant_id not in self._tenants:
+            raise UnknownTenant(f"tenant {event.tenant_id!r} is not configured")
+        return event
+
+    def dead_letter(self, record: Inbound, exc: Exception) -> Outbound:
+        tenant = None
+        try:
+            data = orjson.loads(record.value)
+            tenant = data.get("tenant_id") if isinstance(data, dict) else None
+        except orjson.JSONDecodeError:
+            pass
+        letter = DeadLetter(
+            source_topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key.decode("utf-8", "replace") if record.key is not None else None,
+            payload=record.value.decode("utf-8", "replace"),
+            error_type=type(exc).__name__,
+            error=str(exc),
+            tenant_id=tenant if isinstance(tenant, str) else None,
+            failed_at=dt.datetime.now(dt.UTC),
+        )
+        self._metrics.dead_letters.labels(record.topic, letter.error_type).inc()
+        self._metrics.events.labels(record.topic, "dead_letter").inc()
+        return Outbound(self._topics.dead_letters, letter.key or "", encode(letter))
+
+    async def prepare(self, records: Sequence[Inbound]) -> Prepared:
+        prepared = Prepared()
+        by_debtor: dict[DebtorRef, list[tuple[Inbound, DecidableEvent]]] = defaultdict(list)
+        for record in records:
+            try:
+                event = self.parse(record)
+            except (InvalidEvent, UnknownTenant) as exc:
+                prepared.outputs.append(self.dead_letter(record, exc))
+                continue
+            by_debtor[(event.tenant_id, event.debtor_id)].append((record, event))
+        loaded = await self._store.load(
+            (ref, [ev.event_id for _, ev in items]) for ref, items in by_debtor.items()
+        )
+        results = await asyncio.gather(
+            *(self._decide_debtor(ref, items, loaded[ref]) for ref, items in by_debtor.items())
+        )
+        for change, effects in results:
+            if change is not None:
+                prepared.changes.append(change)
+            for fx in effects:
+                prepared.decisions.extend(fx.decisions)
+                prepared.outputs.extend(
+                    Outbound(self._topics.contacts, c.debtor_id, encode(c)) for c in fx.contacts
+                )
+                prepared.outputs.extend(
+                    Outbound(self._topics.decisions, d.debtor_id, encode(d)) for d in fx.decisions
+                )
+                prepared.schedule_add.extend(fx.schedule_add)
+                prepared.schedule_remove.extend(fx.schedule_remove)
+        return prepared
+
+    async def _decide_debtor(
+        self,
+        ref: DebtorRef,
+        items: list[tuple[Inbound, DecidableEvent]],
+        loaded: Loaded,
+    ) -> tuple[Change | None, list[Effects]]:
+        state, seen = loaded.state, set(loaded.seen)
+        applied: list[str] = []
+        all_fx: list[Effects] = []
+        for record, event in items:
+            if event.event_id in seen:
+                self._metrics.events.labels(record.topic, "duplicate").inc()
+                continue
+            seen.add(event.event_id)
+            ctx = Context(
+                tenant_id=ref[0],
+                debtor_id=ref[1],
+                trigger_event_id=event.event_id,
+                trigger_type=event.type,
+                now=dt.datetime.now(dt.UTC),
+                received_at=record.timestamp,
+                policy_version=self._policy_version,
+            )
+            fx = self._decider.apply(state, event, ctx)
+            for proposed in fx.proposed:
+                caps = CapResult(ok=True)
+                if self._caps is not None:
+                    caps = await self._caps.reserve(
+                        ref[0],
+                        ref[1],
+                        state.jur or "US",
+                        proposed.contact_id,
+                        proposed.channel,
+                        ctx.now,
+                    )
+                self._decider.resolve(state, proposed, caps, ctx, fx)
+            for emitted, reasons in fx.cancel_emitted:
+                outcome = await self._ledger.cancel(ref[0], ref[1], emitted.cid)
+                if outcome != "cancelled":
+                    continue  # already with the provider: too late to stop
+                if self._caps is not None:
+                    await self._caps.release(ref[0], ref[1], emitted.cid)
+                fx.decisions.append(self._decider.cancel_decision(ctx, emitted, reasons))
+            self._metrics.events.labels(record.topic, "processed").inc()
+            applied.append(event.event_id)
+            all_fx.append(fx)
+        if not applied:
+            return None, all_fx
+        timeline = [encode(d) for fx in all_fx for d in fx.decisions]
+        return Change(ref, state, applied, timeline), all_fx
+
+    async def commit(self, prepared: Prepared) -> None:
+        """After the broker acked every output: schedule first, then state + seen ids."""
+        await self._schedule.apply(prepared.schedule_add, prepared.schedule_remove)
+        await self._store.commit(prepared.changes, dt.datetime.now(dt.UTC).timestamp())
+        for decision in prepared.decisions:
+            self._observe(decision)
+
+    def _observe(self, decision: Decision) -> None:
+        self._metrics.latency.observe(decision.latency_s)
+        for reason in decision.reasons or ():
+            self._metrics.decisions.labels(decision.action.value, reason.rule_id).inc()
+        if not decision.reasons:
+            self._metrics.decisions.labels(decision.action.value, "none").inc()

@@ -1,0 +1,89 @@
+"""What the decision stage needs from rules/ and models/, as small protocols.
+
+The stage is written against these so each side can evolve on its own and
+tests can run the stage with the real implementations wired in one place
+(``streams.wiring``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from rules.base import ContactProposal, Verdict
+from streams.events import Channel
+from streams.outputs import Reason
+from streams.state import DebtorState
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One cadence step: whom to contact at this stage of delinquency, and how."""
+
+    step_id: str
+    channels: tuple[Channel, ...]
+    template: str
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    strategy: str
+    arm: str
+    holdout: bool = False
+
+
+class ContactPolicy(Protocol):
+    """A tenant's declarative strategy: cadence, templates, champion/challenger."""
+
+    @property
+    def version(self) -> str: ...
+
+    def step_for(self, days_past_due: int, segment: str | None) -> Step | None: ...
+
+    def template_for(self, step: Step, language: str) -> str: ...
+
+    def assign(self, tenant_id: str, debtor_id: str) -> Assignment: ...
+
+
+class Compliance(Protocol):
+    def evaluate(self, proposal: ContactProposal) -> Verdict: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CapResult:
+    ok: bool
+    reasons: tuple[Reason, ...] = ()
+    retry_at: dt.datetime | None = None
+
+
+class CapGate(Protocol):
+    """Atomic, idempotent (per contact id) reservation against frequency caps."""
+
+    async def reserve(
+        self,
+        tenant_id: str,
+        debtor_id: str,
+        jurisdiction: str,
+        contact_id: str,
+        channel: Channel,
+        at: dt.datetime,
+    ) -> CapResult: ...
+
+    async def release(self, tenant_id: str, debtor_id: str, contact_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelChoice:
+    channel: Channel
+    scores: dict[str, float] = field(default_factory=dict)
+    model_versions: dict[str, str] = field(default_factory=dict)
+
+
+class ChannelChooser(Protocol):
+    """Picks among channels the rules allow; learners plug in here."""
+
+    def choose(
+        self, state: DebtorState, candidates: Sequence[Channel], at: dt.datetime, seed: str
+    ) -> ChannelChoice: ...

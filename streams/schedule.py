@@ -1,0 +1,96 @@
+"""Deferred work held in Redis sorted sets, scored by due time (epoch seconds).
+
+Members are spread over shards so several workers' timers share the load; a
+timer ``claim``s due members atomically by pushing their score a lease into the
+future and publishes a release event; the decision stage, which owns the
+debtor, removes or re-schedules the member when it handles the release. A timer
+killed between claim and publish loses nothing: the lease runs out and the
+member is due again. The release event id is derived from the member and its
+claimed score, so a second release of the same claim is de-duplicated.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+
+from recaudo.keys import Keys
+
+_CLAIM = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[2])
+local lease_until = tonumber(ARGV[1]) + tonumber(ARGV[3])
+for i = 1, #due, 2 do
+  redis.call('ZADD', KEYS[1], lease_until, due[i])
+end
+return due
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    tenant_id: str
+    debtor_id: str
+    item_id: str
+    kind: str
+
+    @property
+    def member(self) -> str:
+        return "|".join((self.kind, self.tenant_id, self.debtor_id, self.item_id))
+
+    @classmethod
+    def parse(cls, member: str) -> Entry:
+        kind, tenant_id, debtor_id, item_id = member.split("|", 3)
+        return cls(tenant_id=tenant_id, debtor_id=debtor_id, item_id=item_id, kind=kind)
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    entry: Entry
+    due_at: float
+
+
+class Schedule:
+    def __init__(self, client: aioredis.Redis, keys: Keys, shards: int) -> None:
+        self._redis = client
+        self._keys = keys
+        self._shards = shards
+        self._claim = client.register_script(_CLAIM)
+
+    def shard_key(self, shard: int) -> str:
+        return self._keys.global_(f"schedule:{shard}")
+
+    def key_for(self, entry: Entry) -> str:
+        return self.shard_key(zlib.crc32(entry.debtor_id.encode()) % self._shards)
+
+    async def apply(self, add: Sequence[tuple[Entry, float]], remove: Sequence[Entry]) -> None:
+        """Idempotent: replays after a crash add and remove the same members again."""
+        if not add and not remove:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for entry, due_at in add:
+                pipe.zadd(self.key_for(entry), {entry.member: due_at})
+            for entry in remove:
+                pipe.zrem(self.key_for(entry), entry.member)
+            await pipe.execute()
+
+    async def claim_due(self, now: float, limit: int, lease_s: float) -> list[Due]:
+        found: list[Due] = []
+        for shard in range(self._shards):
+            reply = await self._claim(
+                keys=[self.shard_key(shard)], args=[now, limit - len(found), lease_s]
+            )
+            for member, score in zip(reply[::2], reply[1::2], strict=True):
+                text = member.decode() if isinstance(member, bytes) else str(member)
+                found.append(Due(Entry.parse(text), float(score)))
+            if len(found) >= limit:
+                break
+        return found
+
+    async def size(self) -> int:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for shard in range(self._shards):
+                pipe.zcard(self.shard_key(shard))
+            return sum(int(n) for n in await pipe.execute())

@@ -1,0 +1,54 @@
+"""Topic names, in one place, with the deployment's optional prefix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    prefix: str = ""
+
+    def name(self, base: str) -> str:
+        return f"{self.prefix}{base}"
+
+    @property
+    def accounts(self) -> str:
+        return self.name("accounts")
+
+    @property
+    def payments(self) -> str:
+        return self.name("payments")
+
+    @property
+    def deliveries(self) -> str:
+        return self.name("deliveries")
+
+    @property
+    def responses(self) -> str:
+        return self.name("responses")
+
+    @property
+    def releases(self) -> str:
+        """Internal: schedule releases, keyed by debtor like the inputs."""
+        return self.name("releases")
+
+    @property
+    def contacts(self) -> str:
+        return self.name("contacts")
+
+    @property
+    def decisions(self) -> str:
+        return self.name("decisions")
+
+    @property
+    def dead_letters(self) -> str:
+        return self.name("dead-letters")
+
+    @property
+    def decision_inputs(self) -> tuple[str, ...]:
+        return (self.accounts, self.payments, self.deliveries, self.responses, self.releases)
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return (*self.decision_inputs, self.contacts, self.decisions, self.dead_letters)
