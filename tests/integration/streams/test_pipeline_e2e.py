@@ -1,0 +1,240 @@
+"""The decision pipeline end to end: real tansu broker, real Redis, a real worker process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import orjson
+import pytest
+import redis.asyncio as aioredis
+
+from recaudo.config import Settings
+from recaudo.embedded import Managed
+from recaudo.keys import Keys
+from streams.schedule import Entry, Schedule
+from tests.integration.harness import (
+    Bus,
+    Record,
+    account_event,
+    payment_event,
+    start_worker,
+    zone_with_local_hour,
+)
+
+pytestmark = pytest.mark.integration
+
+DAYTIME = range(10, 19)
+NIGHT = range(0, 6)
+
+
+@pytest.fixture(scope="module")
+async def live(
+    broker: Managed, redis_server: Managed, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Bus]:
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    settings = Settings(
+        broker_url=broker.url,
+        redis_url=redis_server.url,
+        redis_prefix=prefix,
+        topic_prefix=f"{prefix}-",
+        topic_partitions=4,
+        tenants="acme",
+        broker_session_timeout_s=6.0,
+        broker_rebalance_timeout_s=6.0,
+        broker_heartbeat_interval_s=1.0,
+        broker_commit_interval_s=1.0,
+        schedule_tick_s=0.2,
+    )
+    log: Path = tmp_path_factory.mktemp("worker") / "worker.log"
+    worker = await start_worker(settings, log)
+    async with Bus(settings) as bus:
+        yield bus
+    assert worker.stop() == 0, worker.tail()
+
+
+def decisions_for(records: list[Record], debtor_id: str) -> list[Record]:
+    return [r for r in records if r["_topic"].endswith("decisions") and r["debtor_id"] == debtor_id]
+
+
+async def test_delinquent_account_gets_a_contact_command_and_decision(live: Bus) -> None:
+    debtor = f"d-{uuid.uuid4().hex[:8]}"
+    await live.send(account_event(debtor, timezone=zone_with_local_hour(DAYTIME)))
+    topics = (live.topics.contacts, live.topics.decisions)
+    records = await live.collect(topics, lambda rs: len(decisions_for(rs, debtor)) >= 1)
+    [decision] = decisions_for(records, debtor)
+    assert decision["action"] == "contact"
+    assert decision["trigger_type"] == "account"
+    assert decision["reasons"], "every decision names its rules"
+    [command] = [
+        r for r in records if r["_topic"] == live.topics.contacts and r["debtor_id"] == debtor
+    ]
+    assert command["contact_id"] == decision["contact_id"]
+    assert command["channel"] == "sms"
+    assert command["address"] == f"sms:{debtor}"
+
+
+async def test_payment_covering_due_cancels_pending_contact(live: Bus) -> None:
+    debtor = f"d-{uuid.uuid4().hex[:8]}"
+    await live.send(account_event(debtor, timezone=zone_with_local_hour(NIGHT)))
+    await live.collect(
+        (live.topics.decisions,),
+        lambda rs: any(r["action"] == "defer" for r in decisions_for(rs, debtor)),
+    )
+    await live.send(payment_event(debtor, 10_000, f"p-{debtor}"))
+    records = await live.collect(
+        (live.topics.decisions,),
+        lambda rs: any(r["action"] == "cancel" for r in decisions_for(rs, debtor)),
+        timeout_s=10,
+    )
+    defer, cancel = decisions_for(records, debtor)
+    assert cancel["contact_id"] == defer["contact_id"]
+    assert cancel["reasons"][0]["rule_id"] == "payment.covers_due"
+    assert cancel["trigger_type"] == "payment"
+    client = aioredis.Redis.from_url(live.settings.redis_url)
+    schedule = Schedule(client, Keys(live.settings.redis_prefix), live.settings.schedule_shards)
+    entry = Entry("acme", debtor, defer["contact_id"], "contact")
+    assert await client.zscore(schedule.key_for(entry), entry.member) is None
+    await client.aclose()
+
+
+async def test_partial_payment_does_not_cancel(live: Bus) -> None:
+    debtor = f"d-{uuid.uuid4().hex[:8]}"
+    await live.send(account_event(debtor, timezone=zone_with_local_hour(NIGHT)))
+    await live.send(payment_event(debtor, 2_500, f"p-{debtor}"))
+    await live.send(
+        account_event(debtor, timezone=zone_with_local_hour(NIGHT), flags={"dispute": True})
+    )
+    records = await live.collect(
+        (live.topics.decisions,),
+        lambda rs: any(r["action"] == "cancel" for r in decisions_for(rs, debtor)),
+    )
+    actions = [(r["action"], r["reasons"][0]["rule_id"]) for r in decisions_for(records, debtor)]
+    assert actions[0] == ("defer", "window.closed")
+    # The partial payment cancelled nothing; the dispute did.
+    assert ("cancel", "suppress.dispute") in actions
+    assert not any(rule == "payment.covers_due" for _, rule in actions)
+
+
+@pytest.mark.parametrize(
+    "flag", ["dispute", "cease_and_desist", "bankruptcy", "deceased", "legal_hold"]
+)
+async def test_flagged_account_is_suppressed_with_the_flag_as_reason(live: Bus, flag: str) -> None:
+    debtor = f"d-{uuid.uuid4().hex[:8]}"
+    await live.send(
+        account_event(debtor, timezone=zone_with_local_hour(DAYTIME), flags={flag: True})
+    )
+    records = await live.collect(
+        (live.topics.decisions,), lambda rs: bool(decisions_for(rs, debtor))
+    )
+    [decision] = decisions_for(records, debtor)
+    assert decision["action"] == "suppress"
+    assert f"suppress.{flag}" in {r["rule_id"] for r in decision["reasons"]}
+    assert decision["contact_id"] is None
+
+
+async def test_invalid_input_goes_to_dead_letters_and_the_worker_keeps_going(live: Bus) -> None:
+    debtor = f"d-{uuid.uuid4().hex[:8]}"
+    bad_schema = account_event(debtor)
+    bad_schema["amount_due"] = {"amount_minor": 10.5, "currency": "usd"}
+    await live.send_raw(live.topics.accounts, debtor, b"{not json")
+    await live.send(bad_schema)
+    await live.send(account_event(debtor, tenant_id="unknown-tenant"))
+    await live.send_raw(live.topics.accounts, "wrong-key", orjson.dumps(account_event(debtor)))
+    await live.send(account_event(debtor, timezone=zone_with_local_hour(DAYTIME)))
+    records = await live.collect(
+        (live.topics.dead_letters, live.topics.decisions),
+        lambda rs: bool(decisions_for(rs, debtor)),
+    )
+    letters = [
+        r
+        for r in records
+        if r["_topic"] == live.topics.dead_letters
+        and (debtor in r["payload"] or r["key"] == debtor)
+    ]
+    errors = " | ".join(letter["error"] for letter in letters)
+    assert len(letters) == 4, errors
+    assert "not valid JSON" in errors
+    assert "amount_due.amount_minor" in errors
+    assert "amount_due.currency" in errors
+    assert "tenant 'unknown-tenant' is not configured" in errors
+    assert "message key 'wrong-key' must equal debtor_id" in errors
+    assert all(letter["source_topic"] == live.topics.accounts for letter in letters)
+    assert decisions_for(records, debtor)[0]["action"] == "contact"
+
+
+async def test_duplicate_event_id_is_processed_once(live: Bus) -> None:
+    debtor = f"d-{uuid.uuid4().hex[:8]}"
+    event = account_event(debtor, timezone=zone_with_local_hour(NIGHT), event_id=f"dup-{debtor}")
+    await live.send(event)
+    await live.send(event)
+    marker = f"m-{uuid.uuid4().hex[:8]}"
+    await live.send(account_event(marker, timezone=zone_with_local_hour(NIGHT)))
+    records = await live.collect(
+        (live.topics.decisions,), lambda rs: bool(decisions_for(rs, marker))
+    )
+    decisions = decisions_for(records, debtor)
+    assert [d["trigger_event_id"] for d in decisions] == [f"dup-{debtor}"]
+
+
+async def test_deferred_contact_is_released_by_the_timer_and_redecided(live: Bus) -> None:
+    debtor = f"d-{uuid.uuid4().hex[:8]}"
+    await live.send(account_event(debtor, timezone=zone_with_local_hour(NIGHT)))
+    records = await live.collect(
+        (live.topics.decisions,), lambda rs: bool(decisions_for(rs, debtor))
+    )
+    [defer] = decisions_for(records, debtor)
+    assert defer["action"] == "defer"
+    defer_until = dt.datetime.fromisoformat(defer["defer_until"])
+    assert defer_until > dt.datetime.now(dt.UTC)
+    client = aioredis.Redis.from_url(live.settings.redis_url)
+    schedule = Schedule(client, Keys(live.settings.redis_prefix), live.settings.schedule_shards)
+    entry = Entry("acme", debtor, defer["contact_id"], "contact")
+    assert await client.zscore(schedule.key_for(entry), entry.member) == pytest.approx(
+        defer_until.timestamp()
+    )
+    # Move the due time to now, as if the night had passed; the timer releases it and
+    # the debtor's owner re-decides: still night in that zone, so deferred again.
+    await client.zadd(schedule.key_for(entry), {entry.member: 0})
+    records = await live.collect(
+        (live.topics.decisions,), lambda rs: len(decisions_for(rs, debtor)) >= 2, timeout_s=15
+    )
+    again = decisions_for(records, debtor)[1]
+    assert again["trigger_type"] == "release"
+    assert again["action"] == "defer"
+    assert again["contact_id"] == defer["contact_id"]
+    await client.aclose()
+
+
+async def test_broken_promise_is_released_by_the_timer_and_triggers_a_contact(live: Bus) -> None:
+    debtor = f"d-{uuid.uuid4().hex[:8]}"
+    zone = zone_with_local_hour(DAYTIME)
+    await live.send(account_event(debtor, timezone=zone, channels=("email",)))
+    promised = dt.date.today() - dt.timedelta(days=3)
+    await live.send(
+        {
+            "type": "response",
+            "event_id": f"ptp-{debtor}",
+            "tenant_id": "acme",
+            "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
+            "debtor_id": debtor,
+            "account_id": f"A-{debtor}",
+            "channel": "email",
+            "intent": "promise_to_pay",
+            "promise": {
+                "amount": {"amount_minor": 10_000, "currency": "USD"},
+                "due_on": promised.isoformat(),
+            },
+        }
+    )
+    records = await live.collect(
+        (live.topics.decisions,),
+        lambda rs: any(r["trigger_type"] == "release" for r in decisions_for(rs, debtor)),
+        timeout_s=20,
+    )
+    actions = [(r["trigger_type"], r["action"]) for r in decisions_for(records, debtor)]
+    assert actions[0] == ("account", "contact")
+    assert ("response", "suppress") in actions
+    assert ("release", "contact") in actions
