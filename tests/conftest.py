@@ -43,6 +43,7 @@ SettingsFactory = Callable[..., Settings]
 def make_settings(broker: Managed, redis_server: Managed, unique: str) -> SettingsFactory:
     def make(**overrides: object) -> Settings:
         values: dict[str, object] = {
+            "app_id": unique,
             "broker_url": broker.url,
             "redis_url": redis_server.url,
             "redis_prefix": unique,

@@ -88,7 +88,9 @@ async def start_worker(settings: Settings, log: Path) -> Process:
     port = free_port()
     settings = settings.model_copy(update={"worker_web_port": port})
     await ensure_topics(settings.broker_url, Topics(settings.topic_prefix).all, 4)
-    proc = Process(["worker", "--loglevel", "warning"], settings, log)
+    proc = Process(
+        ["worker", "--loglevel", os.environ.get("RECAUDO_TEST_LOGLEVEL", "warning")], settings, log
+    )
     await wait_ready(port, proc)
     return proc
 

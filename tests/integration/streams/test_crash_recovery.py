@@ -1,0 +1,75 @@
+"""A worker killed with SIGKILL mid-stream loses no decision and sends no contact twice."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from pathlib import Path
+
+import orjson
+import pytest
+import redis.asyncio as aioredis
+
+from recaudo.keys import Keys
+from tests.conftest import SettingsFactory
+from tests.integration.harness import Bus, Record, account_event, start_worker, zone_with_local_hour
+
+pytestmark = pytest.mark.integration
+
+DEBTORS = 400
+
+
+async def sent_contacts(redis_url: str, keys: Keys, expected: int) -> Counter[str]:
+    """Send requests the provider received, per contact id, once ``expected`` arrived."""
+    client = aioredis.Redis.from_url(redis_url)
+    sent_key = keys.global_("recording:sent")
+    deadline = time.monotonic() + 30
+    while await client.llen(sent_key) < expected and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.2)
+    raw = await client.lrange(sent_key, 0, -1)
+    await client.aclose()
+    return Counter(orjson.loads(item)["contact_id"] for item in raw)
+
+
+async def test_sigkill_mid_stream_loses_no_decision_and_sends_nothing_twice(
+    make_settings: SettingsFactory, tmp_path: Path, unique: str
+) -> None:
+    settings = make_settings()
+    zone = zone_with_local_hour(range(10, 19))
+    debtors = [f"k{i:04d}" for i in range(DEBTORS)]
+    worker_a = await start_worker(settings, tmp_path / "a.log")
+    async with Bus(settings) as bus:
+
+        async def trickle() -> None:
+            for i, debtor in enumerate(debtors):
+                await bus.send(account_event(debtor, timezone=zone, event_id=f"acct-{debtor}"))
+                if i % 20 == 19:
+                    await asyncio.sleep(0.1)
+
+        producing = asyncio.create_task(trickle())
+
+        def contacts(records: list[Record]) -> set[str]:
+            return {r["debtor_id"] for r in records if r.get("action") == "contact"}
+
+        await bus.collect((bus.topics.decisions,), lambda rs: len(contacts(rs)) >= DEBTORS // 4)
+        worker_a.kill()
+        assert not producing.done(), "the kill must land mid-stream"
+        worker_b = await start_worker(settings, tmp_path / "b.log")
+        await producing
+        records = await bus.collect(
+            (bus.topics.decisions,), lambda rs: len(contacts(rs)) == DEBTORS, timeout_s=60
+        )
+        sent = await sent_contacts(settings.redis_url, Keys(unique), DEBTORS)
+        assert worker_b.stop() == 0, worker_b.tail()
+
+    decisions = [r for r in records if r["action"] == "contact"]
+    assert contacts(decisions) == set(debtors)
+    contact_ids: dict[str, set[str]] = {d["debtor_id"]: set() for d in decisions}
+    for d in decisions:
+        contact_ids[d["debtor_id"]].add(d["contact_id"])
+    assert all(len(ids) == 1 for ids in contact_ids.values()), "a replay must reuse contact ids"
+    expected = {next(iter(ids)) for ids in contact_ids.values()}
+    missing = expected - set(sent)
+    assert not missing, f"{len(missing)} of {len(expected)} never reached the provider"
+    assert max(sent.values()) == 1, f"sent twice: {[c for c, n in sent.items() if n > 1]}"
