@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Prefix of every Redis key, so several deployments can share one server.
     redis_prefix: str = "rc"
+    redis_max_connections: int = Field(default=32, ge=1)
     topic_prefix: str = ""
     topic_partitions: int = Field(default=8, ge=1)
     # Dev brokers want short group timeouts or every start waits ~30 s to join.
@@ -23,6 +24,8 @@ class Settings(BaseSettings):
     broker_rebalance_timeout_s: float = 60.0
     broker_heartbeat_interval_s: float = 3.0
     broker_commit_interval_s: float = 2.8
+    # How long a fetch may wait on the broker; see streams/transport.py.
+    broker_fetch_max_wait_ms: int = Field(default=1500, ge=1)
     # Tenants this deployment serves (comma-separated); API-key tenants are added.
     tenants: str = ""
     # Per-tenant API keys for POST /v1/events, as "tenant:key,tenant2:key2".

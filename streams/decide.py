@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rules.base import ContactProposal, HistoryItem, HistoryKind, Verdict
@@ -409,8 +410,11 @@ class Decider:
                 self._decision(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
             )
             return
+        # The learner chooses among every allowed channel, so each one is judged;
+        # the proposals differ only in channel-specific fields.
+        base = self._proposal(state, account, account_id, candidates[0], ctx)
         verdicts = {
-            ch: self._compliance.evaluate(self._proposal(state, account, account_id, ch, ctx))
+            ch: self._compliance.evaluate(base.model_copy(update=_point_fields(state, ch)))
             for ch in candidates
         }
         allowed = [ch for ch in candidates if verdicts[ch].action == "allow"]
@@ -463,21 +467,18 @@ class Decider:
         channel: Channel,
         ctx: Context,
     ) -> ContactProposal:
-        point = state.point(channel)
         return ContactProposal(
             tenant_id=ctx.tenant_id,
             jurisdiction=state.jur or "US",
             timezone=state.tz,
-            channel=channel,
             at=ctx.now,
             account_id=account_id,
             account_status=account.status,
             days_past_due=account.dpd,
             flags=AccountFlags(**{name: True for name in account.flags}),
-            consent=bool(point and point.consent),
             opted_out_channels=frozenset(p.ch for p in state.points if p.out),
             opted_out_all=state.opt_all,
-            bounced=bool(point and point.bounced),
+            **_point_fields(state, channel),
             promise_until=state.promise_until,
             history=tuple(
                 HistoryItem(
@@ -650,6 +651,15 @@ def _merge_points(known: list[PointState], ev: AccountEvent) -> list[PointState]
             )
         )
     return merged
+
+
+def _point_fields(state: DebtorState, channel: Channel) -> dict[str, Any]:
+    point = state.point(channel)
+    return {
+        "channel": channel,
+        "consent": bool(point and point.consent),
+        "bounced": bool(point and point.bounced),
+    }
 
 
 def _reachable(state: DebtorState, channels: Sequence[Channel]) -> list[Channel]:

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 import rules
 from recaudo.config import Settings
 from recaudo.keys import Keys
+from recaudo.redis_client import connect
 from streams.baseline import BaselineCadence, PreferenceOrder
 from streams.contact_ledger import ContactLedger
 from streams.decide import Decider
@@ -63,7 +64,7 @@ def build_wiring(
     chooser: ChannelChooser | None = None,
     caps: CapGate | None = None,
 ) -> Wiring:
-    client = aioredis.Redis.from_url(settings.redis_url)
+    client = connect(settings)
     keys = Keys(settings.redis_prefix)
     topics = Topics(settings.topic_prefix)
     metrics = PipelineMetrics(registry)

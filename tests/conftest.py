@@ -56,6 +56,7 @@ def make_settings(broker: Managed, redis_server: Managed, unique: str) -> Settin
             "broker_heartbeat_interval_s": 1.0,
             "broker_commit_interval_s": 1.0,
             "schedule_tick_s": 0.2,
+            "broker_fetch_max_wait_ms": 20,
         }
         values.update(overrides)
         return Settings.model_validate(values)

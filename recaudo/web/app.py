@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import redis.asyncio as aioredis
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
@@ -12,6 +11,7 @@ from recaudo.config import Settings
 from recaudo.kafka import KafkaPublisher, ensure_topics
 from recaudo.keys import Keys
 from recaudo.probes import add_probe_routes
+from recaudo.redis_client import connect
 from recaudo.web.events_api import post_events
 from recaudo.web.keys import HTTP_EVENTS, PUBLISHER, REGISTRY, SETTINGS, STORE, TOPICS
 from recaudo.web.timeline import get_timeline
@@ -33,7 +33,7 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         ["outcome"],
         registry=registry,
     )
-    client = aioredis.Redis.from_url(settings.redis_url)
+    client = connect(settings)
     app[STORE] = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
     publisher = KafkaPublisher(settings.broker_url)
     app[PUBLISHER] = publisher

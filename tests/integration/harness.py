@@ -39,8 +39,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
 class Process:
     """A ``recaudo`` subcommand in its own process, logging to a file."""
 
-    def __init__(self, args: list[str], settings: Settings, log: Path) -> None:
+    def __init__(self, args: list[str], settings: Settings, log: Path, port: int = 0) -> None:
         self.log = log
+        self.port = port
         with log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "recaudo", *args],
@@ -88,9 +89,8 @@ async def start_worker(settings: Settings, log: Path) -> Process:
     port = free_port()
     settings = settings.model_copy(update={"worker_web_port": port})
     await ensure_topics(settings.broker_url, Topics(settings.topic_prefix).all, 4)
-    proc = Process(
-        ["worker", "--loglevel", os.environ.get("RECAUDO_TEST_LOGLEVEL", "warning")], settings, log
-    )
+    loglevel = os.environ.get("RECAUDO_TEST_LOGLEVEL", "warning")
+    proc = Process(["worker", "--loglevel", loglevel], settings, log, port)
     await wait_ready(port, proc)
     return proc
 
@@ -102,6 +102,7 @@ class Bus:
         self.settings = settings
         self.topics = Topics(settings.topic_prefix)
         self.publisher = KafkaPublisher(settings.broker_url)
+        self.worker: Process | None = None
 
     async def __aenter__(self) -> Bus:
         await ensure_topics(self.settings.broker_url, self.topics.all, 4)
@@ -137,6 +138,7 @@ class Bus:
             bootstrap_servers=bootstrap_servers(self.settings.broker_url),
             auto_offset_reset="earliest",
             group_id=None,
+            fetch_max_wait_ms=20,
         )
         await consumer.start()
         records: list[Record] = []

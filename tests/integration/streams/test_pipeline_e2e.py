@@ -7,9 +7,11 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import orjson
 import pytest
 import redis.asyncio as aioredis
+from prometheus_client.parser import text_string_to_metric_families
 
 from recaudo.config import Settings
 from recaudo.embedded import Managed
@@ -48,10 +50,12 @@ async def live(
         broker_heartbeat_interval_s=1.0,
         broker_commit_interval_s=1.0,
         schedule_tick_s=0.2,
+        broker_fetch_max_wait_ms=20,
     )
     log: Path = tmp_path_factory.mktemp("worker") / "worker.log"
     worker = await start_worker(settings, log)
     async with Bus(settings) as bus:
+        bus.worker = worker
         yield bus
     assert worker.stop() == 0, worker.tail()
 
@@ -241,3 +245,37 @@ async def test_broken_promise_is_released_by_the_timer_and_triggers_a_contact(li
     assert actions[0] == ("account", "contact")
     assert ("response", "suppress") in actions
     assert ("release", "contact") in actions
+
+
+async def test_worker_metrics_count_decisions_latency_and_dead_letters(live: Bus) -> None:
+    debtor = f"d-{uuid.uuid4().hex[:8]}"
+    await live.send_raw(live.topics.payments, debtor, b"[]")
+    await live.send(account_event(debtor, timezone=zone_with_local_hour(DAYTIME)))
+    await live.collect((live.topics.decisions,), lambda rs: bool(decisions_for(rs, debtor)))
+    assert live.worker is not None
+    port = live.worker.port
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{port}/metrics") as resp:
+            assert resp.status == 200
+            text = await resp.text()
+        async with http.get(f"http://127.0.0.1:{port}/readyz") as resp:
+            assert resp.status == 200
+            assert (await resp.json())["checks"] == {"redis": True, "consumer": True}
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for m in text_string_to_metric_families(text)
+        for s in m.samples
+    }
+    contact = ("recaudo_decisions_total", (("action", "contact"), ("reason", "window.open")))
+    assert samples[contact] >= 1
+    dead = (
+        "recaudo_dead_letters_total",
+        (("error_type", "InvalidEvent"), ("topic", live.topics.payments)),
+    )
+    assert samples[dead] >= 1
+    assert samples[("recaudo_decision_latency_seconds_count", ())] >= 1
+    processed = (
+        "recaudo_events_total",
+        (("outcome", "processed"), ("topic", live.topics.accounts)),
+    )
+    assert samples[processed] >= 1

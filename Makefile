@@ -1,0 +1,37 @@
+# The two commands of the README: `make demo` and `make test`. Both install what they need.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SOURCES := recaudo streams models channels rules dashboards simulator bench tests
+
+.PHONY: demo test lint typecheck unit integration bench system-deps clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+# promtool (Prometheus rules) and Chromium (web page tests) come from Debian's packages.
+system-deps:
+	@command -v promtool >/dev/null && command -v chromium >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    prometheus chromium chromium-driver >/dev/null; }
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/recaudo demo
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check $(wildcard $(SOURCES))
+	$(PY) -m ruff format --check $(wildcard $(SOURCES))
+
+typecheck: $(VENV)/.installed
+	$(PY) -m mypy $(wildcard $(SOURCES))
+
+test: $(VENV)/.installed system-deps lint typecheck
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,46 @@
+"""Baseline for the pipeline benchmark: a bare Faust agent that forwards records.
+
+Same broker, same partitions, same batching and awaited sends as the decide
+agent, and nothing else: the ratio to it is the cost of deciding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any, cast
+
+import faust
+
+app = faust.App(
+    os.environ["BENCH_APP_ID"],
+    broker=os.environ["BENCH_BROKER_URL"],
+    store="memory://",
+    web_enabled=False,
+    topic_partitions=int(os.environ.get("BENCH_PARTITIONS", "4")),
+    topic_replication_factor=1,
+    broker_session_timeout=6,
+    broker_rebalance_timeout=6,
+    broker_heartbeat_interval=1,
+    consumer_auto_offset_reset="earliest",
+    producer_acks=-1,
+    key_serializer="raw",
+    value_serializer="raw",
+)
+raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes}
+source = app.topic(os.environ["BENCH_IN"], **raw)
+sink = app.topic(os.environ["BENCH_OUT"], **raw)
+
+
+@app.agent(source)
+async def forward(stream: faust.StreamT[bytes]) -> None:
+    batches = cast(faust.Stream[bytes], stream).take_events(200, 0.01)
+    async for events in batches:
+        futures = [
+            await sink.send(key=e.message.key, value=e.message.value, force=True) for e in events
+        ]
+        await asyncio.gather(*futures)
+
+
+if __name__ == "__main__":
+    faust.Worker(app, loglevel="warning").execute_from_commandline()

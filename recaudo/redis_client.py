@@ -1,0 +1,18 @@
+"""The one way processes open Redis: a bounded pool that waits rather than fails.
+
+A batch fans out into many concurrent commands; a plain pool raises when they
+outnumber its connections, a blocking pool queues them.
+"""
+
+from __future__ import annotations
+
+import redis.asyncio as aioredis
+
+from recaudo.config import Settings
+
+
+def connect(settings: Settings) -> aioredis.Redis:
+    pool = aioredis.BlockingConnectionPool.from_url(
+        settings.redis_url, max_connections=settings.redis_max_connections, timeout=30
+    )
+    return aioredis.Redis(connection_pool=pool)

@@ -1,0 +1,154 @@
+"""POST /v1/events, probes and the timeline, served in-process against the real broker and Redis."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import AsyncIterator
+
+import orjson
+import pytest
+import redis.asyncio as aioredis
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client import CollectorRegistry
+
+from recaudo.config import Settings
+from recaudo.keys import Keys
+from recaudo.web import build_web_app
+from recaudo.web.app import MAX_BODY_BYTES
+from streams.state import DebtorState
+from streams.store import Change, StateStore
+from tests.conftest import SettingsFactory
+from tests.integration.harness import Bus, Record, account_event, payment_event
+
+pytestmark = pytest.mark.integration
+AUTH = {"Authorization": "Bearer key-acme"}
+
+
+@pytest.fixture
+def settings(make_settings: SettingsFactory) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    app = build_web_app(settings, CollectorRegistry())
+    async with TestClient(TestServer(app)) as test_client:
+        yield test_client
+
+
+def on_topic(records: list[Record], debtor: str) -> list[Record]:
+    return [r for r in records if r["debtor_id"] == debtor]
+
+
+async def test_json_event_is_on_the_broker_before_202(
+    client: TestClient[web.Request, web.Application], settings: Settings
+) -> None:
+    event = account_event("web-1")
+    resp = await client.post("/v1/events", data=orjson.dumps(event), headers=AUTH)
+    assert resp.status == 202
+    assert await resp.json() == {"accepted": 1}
+    async with Bus(settings) as bus:
+        records = await bus.collect((bus.topics.accounts,), lambda rs: bool(rs), timeout_s=10)
+    assert records[0]["event_id"] == event["event_id"]
+    assert records[0]["amount_due"] == {"amount_minor": 10_000, "currency": "USD"}
+
+
+async def test_ndjson_batch_goes_to_each_events_topic(
+    client: TestClient[web.Request, web.Application], settings: Settings
+) -> None:
+    lines = [account_event("web-2"), payment_event("web-2", 500, "p1"), account_event("web-3")]
+    body = b"\n".join(orjson.dumps(line) for line in lines) + b"\n"
+    headers = {**AUTH, "Content-Type": "application/x-ndjson"}
+    resp = await client.post("/v1/events", data=body, headers=headers)
+    assert resp.status == 202
+    assert (await resp.json())["accepted"] == 3
+    async with Bus(settings) as bus:
+        records = await bus.collect(
+            (bus.topics.accounts, bus.topics.payments), lambda rs: len(rs) == 3, timeout_s=10
+        )
+    by_topic = {(r["_topic"], r["debtor_id"]) for r in records}
+    assert (bus.topics.payments, "web-2") in by_topic
+    assert (bus.topics.accounts, "web-3") in by_topic
+
+
+async def test_batch_with_one_bad_line_is_refused_whole_with_the_line_named(
+    client: TestClient[web.Request, web.Application], settings: Settings
+) -> None:
+    bad = account_event("web-5")
+    bad["days_past_due"] = -3
+    body = b"\n".join([orjson.dumps(account_event("web-4")), b"{oops", orjson.dumps(bad)])
+    headers = {**AUTH, "Content-Type": "application/x-ndjson"}
+    resp = await client.post("/v1/events", data=body, headers=headers)
+    assert resp.status == 400
+    errors = {e["index"]: e["error"] for e in (await resp.json())["errors"]}
+    assert set(errors) == {2, 3}
+    assert "not valid JSON" in errors[2]
+    assert "days_past_due" in errors[3]
+    # Nothing of the refused batch reached the broker: a marker sent after it is the first.
+    marker = account_event("web-marker")
+    assert (await client.post("/v1/events", data=orjson.dumps(marker), headers=AUTH)).status == 202
+    async with Bus(settings) as bus:
+        records = await bus.collect((bus.topics.accounts,), lambda rs: bool(rs), timeout_s=10)
+    assert [r["debtor_id"] for r in records] == ["web-marker"]
+
+
+async def test_authentication_and_tenant_isolation(
+    client: TestClient[web.Request, web.Application],
+) -> None:
+    event = orjson.dumps(account_event("web-6"))
+    missing = await client.post("/v1/events", data=event)
+    assert missing.status == 401
+    assert "missing API key" in (await missing.json())["error"]
+    wrong = await client.post("/v1/events", data=event, headers={"Authorization": "Bearer nope"})
+    assert wrong.status == 401
+    other = await client.post(
+        "/v1/events", data=event, headers={"Authorization": "Bearer key-globex"}
+    )
+    assert other.status == 400
+    assert "is not this key's" in (await other.json())["errors"][0]["error"]
+
+
+async def test_malformed_and_oversize_bodies(
+    client: TestClient[web.Request, web.Application],
+) -> None:
+    not_json = await client.post("/v1/events", data=b"{", headers=AUTH)
+    assert not_json.status == 400
+    assert "not valid JSON" in (await not_json.json())["error"]
+    empty = await client.post("/v1/events", data=b"[]", headers=AUTH)
+    assert empty.status == 400
+    huge = await client.post(
+        "/v1/events", data=io.BytesIO(b" " * (MAX_BODY_BYTES + 1)), headers=AUTH
+    )
+    assert huge.status == 413
+
+
+async def test_probes_and_metrics(client: TestClient[web.Request, web.Application]) -> None:
+    assert (await client.get("/healthz")).status == 200
+    ready = await client.get("/readyz")
+    assert ready.status == 200
+    assert (await ready.json())["checks"] == {"redis": True, "broker": True}
+    await client.post("/v1/events", data=orjson.dumps(account_event("web-7")), headers=AUTH)
+    await client.post("/v1/events", data=b"{", headers=AUTH)
+    text = await (await client.get("/metrics")).text()
+    assert 'recaudo_http_events_total{outcome="accepted"} 1.0' in text
+
+
+async def test_timeline_lists_the_debtors_decisions_newest_first(
+    client: TestClient[web.Request, web.Application], settings: Settings
+) -> None:
+    redis_client = aioredis.Redis.from_url(settings.redis_url)
+    store = StateStore(redis_client, Keys(settings.redis_prefix), 3600)
+    entries = [orjson.dumps({"decision_id": f"d{i}", "action": "defer"}) for i in range(3)]
+    change = Change(("acme", "web-8"), DebtorState(), ["e1"], entries)
+    await store.commit([change], dt.datetime.now(dt.UTC).timestamp())
+    await redis_client.aclose()
+    resp = await client.get("/v1/debtors/web-8/timeline", headers=AUTH)
+    assert resp.status == 200
+    body = await resp.json()
+    assert [d["decision_id"] for d in body["decisions"]] == ["d2", "d1", "d0"]
+    other = await client.get(
+        "/v1/debtors/web-8/timeline", headers={"Authorization": "Bearer key-globex"}
+    )
+    assert (await other.json())["decisions"] == [], "tenants never see each other's debtors"

@@ -1,0 +1,239 @@
+"""The pure decision core: determinism, suppression, cancellation, fallback."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from streams.baseline import BaselineCadence, PreferenceOrder
+from streams.decide import Context, DecidableEvent, Decider, Effects
+from streams.events import (
+    AccountEvent,
+    DeliveryEvent,
+    PaymentEvent,
+    ResponseEvent,
+)
+from streams.outputs import Action
+from streams.ports import CapResult
+from streams.state import DebtorState
+from streams.wiring import RulesCompliance
+
+NOON_UTC = dt.datetime(2026, 11, 18, 15, 0, tzinfo=dt.UTC)  # 10:00 in New York
+NIGHT_UTC = dt.datetime(2026, 11, 18, 4, 0, tzinfo=dt.UTC)  # 23:00 in New York
+
+
+def make_decider() -> Decider:
+    cadence = BaselineCadence()
+    return Decider(
+        policy_for=lambda _t: cadence,
+        compliance=RulesCompliance(),
+        chooser=PreferenceOrder(),
+        contact_ttl=dt.timedelta(hours=24),
+    )
+
+
+def account(**overrides: Any) -> AccountEvent:
+    base: dict[str, Any] = {
+        "event_id": "acct-1",
+        "tenant_id": "acme",
+        "occurred_at": NOON_UTC,
+        "debtor_id": "d1",
+        "account_id": "a1",
+        "balance": {"amount_minor": 90_000, "currency": "USD"},
+        "amount_due": {"amount_minor": 12_000, "currency": "USD"},
+        "due_date": "2026-10-28",
+        "days_past_due": 21,
+        "status": "delinquent",
+        "product": "card",
+        "jurisdiction": "US",
+        "timezone": "America/New_York",
+        "language": "en",
+        "contact_points": [
+            {"channel": "whatsapp", "address": "+12125550100", "consent": True},
+            {"channel": "sms", "address": "+12125550100", "consent": True},
+            {"channel": "email", "address": "d1@example.com", "consent": True},
+        ],
+    }
+    base.update(overrides)
+    return AccountEvent.model_validate(base)
+
+
+def run(
+    decider: Decider, state: DebtorState, event: DecidableEvent, now: dt.datetime = NOON_UTC
+) -> Effects:
+    ctx = Context("acme", "d1", event.event_id, event.type, now, now.timestamp(), "p1")
+    fx = decider.apply(state, event, ctx)
+    for proposed in fx.proposed:
+        decider.resolve(state, proposed, CapResult(ok=True), ctx, fx)
+    return fx
+
+
+def test_delinquent_account_in_window_yields_one_contact_on_the_steps_first_channel() -> None:
+    fx = run(make_decider(), DebtorState(), account())
+    [decision] = fx.decisions
+    [command] = fx.contacts
+    assert decision.action == Action.CONTACT
+    assert command.channel == "whatsapp"  # dpd15 step: whatsapp first
+    assert command.contact_id == decision.contact_id
+    assert command.template == "first_notice.en"
+    assert command.expires_at - command.send_at == dt.timedelta(hours=24)
+
+
+def test_same_event_on_same_state_gives_same_ids_so_replays_are_harmless() -> None:
+    first, second = DebtorState(), DebtorState()
+    fx1, fx2 = run(make_decider(), first, account()), run(make_decider(), second, account())
+    assert fx1.contacts[0].contact_id == fx2.contacts[0].contact_id
+    assert fx1.decisions[0].decision_id == fx2.decisions[0].decision_id
+    assert first.encode() == second.encode()
+
+
+def test_a_step_is_contacted_once_per_cycle_and_again_in_a_new_cycle() -> None:
+    decider, state = make_decider(), DebtorState()
+    run(decider, state, account())
+    assert run(decider, state, account(event_id="acct-2")).decisions == []
+    new_cycle = run(decider, state, account(event_id="acct-3", due_date="2026-11-05"))
+    assert [d.action for d in new_cycle.decisions] == [Action.CONTACT]
+
+
+def test_outside_the_window_the_contact_is_deferred_not_dropped() -> None:
+    decider, state = make_decider(), DebtorState()
+    fx = run(decider, state, account(), now=NIGHT_UTC)
+    [decision] = fx.decisions
+    assert decision.action == Action.DEFER
+    assert decision.defer_until is not None
+    assert decision.defer_until > NIGHT_UTC
+    assert [entry.item_id for entry, _ in fx.schedule_add] == [decision.contact_id]
+    assert [p.cid for p in state.pending] == [decision.contact_id]
+
+
+def test_full_payment_cancels_the_deferred_contact_and_unschedules_it() -> None:
+    decider, state = make_decider(), DebtorState()
+    deferred = run(decider, state, account(), now=NIGHT_UTC).decisions[0]
+    payment = PaymentEvent.model_validate(
+        {
+            "event_id": "pay-1",
+            "tenant_id": "acme",
+            "occurred_at": NIGHT_UTC,
+            "debtor_id": "d1",
+            "payment_id": "P1",
+            "account_id": "a1",
+            "amount": {"amount_minor": 12_000, "currency": "USD"},
+            "method": "card",
+            "paid_at": NIGHT_UTC,
+        }
+    )
+    fx = run(decider, state, payment, now=NIGHT_UTC)
+    [cancel] = fx.decisions
+    assert cancel.action == Action.CANCEL
+    assert cancel.contact_id == deferred.contact_id
+    assert cancel.reasons[0].rule_id == "payment.covers_due"
+    assert [e.item_id for e in fx.schedule_remove] == [deferred.contact_id]
+    assert state.pending == []
+
+
+def test_full_payment_asks_the_ledger_to_stop_an_emitted_contact() -> None:
+    decider, state = make_decider(), DebtorState()
+    contact = run(decider, state, account()).contacts[0]
+    payment = PaymentEvent.model_validate(
+        {
+            "event_id": "pay-2",
+            "tenant_id": "acme",
+            "occurred_at": NOON_UTC,
+            "debtor_id": "d1",
+            "payment_id": "P2",
+            "account_id": "a1",
+            "amount": {"amount_minor": 20_000, "currency": "USD"},
+            "method": "card",
+            "paid_at": NOON_UTC,
+        }
+    )
+    fx = run(decider, state, payment)
+    assert [e.cid for e, _ in fx.cancel_emitted] == [contact.contact_id]
+    assert state.accounts["a1"].due == 0
+
+
+@pytest.mark.parametrize(
+    "flag", ["dispute", "bankruptcy", "deceased", "cease_and_desist", "legal_hold"]
+)
+def test_flags_suppress_with_their_rule(flag: str) -> None:
+    fx = run(make_decider(), DebtorState(), account(flags={flag: True}))
+    [decision] = fx.decisions
+    assert decision.action == Action.SUPPRESS
+    assert f"suppress.{flag}" in {r.rule_id for r in decision.reasons}
+    assert fx.contacts == []
+
+
+def test_opt_out_reply_suppresses_that_channel_only() -> None:
+    decider, state = make_decider(), DebtorState()
+    run(decider, state, account(), now=NIGHT_UTC)
+    reply = ResponseEvent.model_validate(
+        {
+            "event_id": "r1",
+            "tenant_id": "acme",
+            "occurred_at": NIGHT_UTC,
+            "debtor_id": "d1",
+            "channel": "whatsapp",
+            "text": "STOP",
+            "intent": "opt_out",
+        }
+    )
+    fx = run(decider, state, reply, now=NIGHT_UTC)
+    assert [d.action for d in fx.decisions] == [Action.CANCEL, Action.SUPPRESS]
+    point = state.point(state.points[0].ch)
+    assert point is not None
+    assert point.out
+    again = run(decider, state, account(event_id="acct-9", due_date="2026-11-06"))
+    assert again.contacts[0].channel == "sms", "whatsapp is opted out; sms is next"
+
+
+def test_hard_bounce_marks_the_address_and_falls_back_to_another_channel() -> None:
+    decider, state = make_decider(), DebtorState()
+    contact = run(decider, state, account()).contacts[0]
+    bounce = DeliveryEvent.model_validate(
+        {
+            "event_id": "dl-1",
+            "tenant_id": "acme",
+            "occurred_at": NOON_UTC,
+            "debtor_id": "d1",
+            "contact_id": contact.contact_id,
+            "account_id": "a1",
+            "provider": "meta",
+            "channel": "whatsapp",
+            "status": "failed",
+            "permanent": True,
+        }
+    )
+    fx = run(decider, state, bounce)
+    [fallback] = fx.contacts
+    assert fallback.channel == "sms"
+    assert fallback.contact_id != contact.contact_id
+    assert fx.decisions[0].trigger_type == "delivery"
+
+
+def test_no_reachable_channel_is_a_suppression_with_a_reason() -> None:
+    fx = run(make_decider(), DebtorState(), account(contact_points=[]))
+    [decision] = fx.decisions
+    assert decision.action == Action.SUPPRESS
+    assert decision.reasons[0].rule_id == "channel.none_reachable"
+
+
+def test_cap_rejection_turns_the_contact_into_a_deferral_until_the_cap_frees() -> None:
+    decider, state = make_decider(), DebtorState()
+    event = account()
+    ctx = Context("acme", "d1", event.event_id, event.type, NOON_UTC, NOON_UTC.timestamp(), "p")
+    fx = decider.apply(state, event, ctx)
+    frees = NOON_UTC + dt.timedelta(days=2)
+    decider.resolve(state, fx.proposed[0], CapResult(ok=False, retry_at=frees), ctx, fx)
+    [decision] = fx.decisions
+    assert decision.action == Action.DEFER
+    assert decision.defer_until == frees
+    assert fx.contacts == []
+
+
+def test_debtor_state_stays_within_a_few_hundred_bytes() -> None:
+    decider, state = make_decider(), DebtorState()
+    run(decider, state, account())
+    assert len(state.encode()) < 700
+    assert DebtorState.decode(state.encode()) == state
