@@ -24,5 +24,8 @@ class Provider(Protocol):
     """One outbound provider; ``contact_id`` is sent as its idempotency key."""
 
     name: str
+    # True when the provider de-duplicates requests on our idempotency key, so a
+    # send whose outcome a crash left in doubt may safely be repeated.
+    idempotent: bool
 
     async def send(self, command: ContactCommand) -> SendOutcome: ...

@@ -17,6 +17,7 @@ from streams.outputs import ContactCommand
 
 class RecordingProvider:
     name = "recording"
+    idempotent = False
 
     def __init__(self, client: aioredis.Redis, keys: Keys) -> None:
         self._redis = client

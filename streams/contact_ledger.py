@@ -4,8 +4,10 @@ The decision stage marks contacts ``pending`` and ``cancelled``; the dispatcher
 ``claim``s a contact before calling the provider and marks it ``sent``. Both
 sides go through one Lua script each, so a cancel and a send can never both win,
 and a contact id that was sent (or cancelled) is never sent again, across
-crashes and replays. A claim left ``sending`` by a crashed dispatcher may be
-claimed again: the provider call carries ``contact_id`` as its idempotency key.
+crashes and replays. A contact found ``sending`` was claimed by a dispatcher
+that crashed or is still at it: its outcome is in doubt. Only a provider that
+de-duplicates on ``contact_id`` (an idempotency key) may be asked again; for
+any other the contact stays in doubt rather than risk a second message.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class ContactStatus(StrEnum):
 
 _CLAIM = """
 local s = redis.call('HGET', KEYS[1], ARGV[1])
-if s == 'cancelled' or s == 'sent' or s == 'failed' then return s end
+if s == 'cancelled' or s == 'sent' or s == 'failed' or s == 'sending' then return s end
 redis.call('HSET', KEYS[1], ARGV[1], 'sending')
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 'claimed'

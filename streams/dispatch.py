@@ -84,10 +84,11 @@ class LedgerDispatcher:
         t, d, cid = command.tenant_id, command.debtor_id, command.contact_id
         if command.expires_at <= now:
             return DispatchResult(skipped_reason="expired")
-        claim = await self._ledger.claim(t, d, cid)
-        if claim != "claimed":
-            return DispatchResult(skipped_reason=claim)
         provider = self._providers[command.channel]
+        claim = await self._ledger.claim(t, d, cid)
+        in_doubt_but_safe = claim == ContactStatus.SENDING and provider.idempotent
+        if claim != "claimed" and not in_doubt_but_safe:
+            return DispatchResult(skipped_reason=claim)
         outcome = await provider.send(command)
         await self._ledger.mark(t, d, cid, ContactStatus.SENT)
         delivery = DeliveryEvent(
