@@ -1,0 +1,14 @@
+"""``python -m bench``: every benchmark in turn, each printing its figures and ratios."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+
+BENCHES = ("bench.pipeline",)
+
+if __name__ == "__main__":
+    for name in BENCHES:
+        print(f"== {name}", flush=True)
+        sys.argv = [name]
+        runpy.run_module(name, run_name="__main__")
