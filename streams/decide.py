@@ -1,7 +1,9 @@
 """The decision core: one event and a debtor's state in, decisions and commands out.
 
 Pure and deterministic apart from the frequency-cap reservation, which the
-caller resolves in Redis between ``apply`` and ``resolve``. Determinism is what
+caller resolves in Redis between ``apply`` and ``resolve``. Records built here
+from already-validated inputs use ``model_construct``: validating them again
+was a third of the stage's CPU (bench/README.md); tests round-trip them. Determinism is what
 makes crash replays safe: the same event on the same state yields the same
 contact ids and decision ids, and the dispatcher never sends a contact id twice.
 """
@@ -139,7 +141,7 @@ class Decider:
         assignment = policy.assign(ctx.tenant_id, ctx.debtor_id)
         decision_id = ctx.next_decision_id()
         fx.contacts.append(
-            ContactCommand(
+            ContactCommand.model_construct(
                 contact_id=proposed.contact_id,
                 tenant_id=ctx.tenant_id,
                 debtor_id=ctx.debtor_id,
@@ -174,7 +176,7 @@ class Decider:
         if proposed.step.step_id not in account.steps:
             account.steps.append(proposed.step.step_id)
         state.emitted.append(
-            Emitted(
+            Emitted.model_construct(
                 cid=proposed.contact_id,
                 acct=proposed.account_id,
                 ch=proposed.channel,
@@ -182,7 +184,9 @@ class Decider:
             )
         )
         state.history.append(
-            HistoryEntry(ch=proposed.channel, at=ctx.now.timestamp(), acct=proposed.account_id)
+            HistoryEntry.model_construct(
+                ch=proposed.channel, at=ctx.now.timestamp(), acct=proposed.account_id
+            )
         )
 
     def cancel_decision(
@@ -204,7 +208,7 @@ class Decider:
         previous = state.accounts.get(ev.account_id)
         cycle = ev.due_date.isoformat()
         flags = [name for name in FLAG_NAMES if getattr(ev.flags, name)]
-        account = AccountState(
+        account = AccountState.model_construct(
             status=ev.status,
             dpd=ev.days_past_due,
             due=ev.amount_due.amount_minor,
@@ -219,6 +223,9 @@ class Decider:
         state.seg = ev.segment
         state.points = _merge_points(state.points, ev)
 
+        if previous is not None and previous.cycle != cycle:
+            reason = Reason(rule_id="account.new_cycle", params={"due_date": cycle})
+            self._cancel_account(state, ev.account_id, (reason,), ctx, fx)
         new_flags = set(flags) - set(previous.flags if previous else ())
         if new_flags:
             reasons = tuple(Reason(rule_id=f"suppress.{name}") for name in sorted(new_flags))
@@ -260,7 +267,7 @@ class Decider:
         point = state.point(ev.channel)
         if ev.status == DeliveryStatus.ANSWERED:
             state.history.append(
-                HistoryEntry(
+                HistoryEntry.model_construct(
                     ch=ev.channel,
                     at=ev.occurred_at.timestamp(),
                     kind="conversation",
@@ -502,7 +509,7 @@ class Decider:
     ) -> None:
         self._drop_pending(state, proposed.contact_id, ctx, fx, keep_schedule=True)
         state.pending.append(
-            PendingContact(
+            PendingContact.model_construct(
                 cid=proposed.contact_id,
                 acct=proposed.account_id,
                 ch=proposed.channel,
@@ -615,7 +622,7 @@ class Decider:
     ) -> Decision:
         decided_at = dt.datetime.now(dt.UTC)
         profile = f"/{verdict.profile_version}" if verdict else ""
-        return Decision(
+        return Decision.model_construct(
             decision_id=decision_id or ctx.next_decision_id(),
             tenant_id=ctx.tenant_id,
             debtor_id=ctx.debtor_id,
@@ -642,7 +649,7 @@ def _merge_points(known: list[PointState], ev: AccountEvent) -> list[PointState]
     for cp in ev.contact_points:
         old = by_key.get((cp.channel, cp.address))
         merged.append(
-            PointState(
+            PointState.model_construct(
                 ch=cp.channel,
                 addr=cp.address,
                 consent=cp.consent,

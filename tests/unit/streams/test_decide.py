@@ -15,7 +15,8 @@ from streams.events import (
     PaymentEvent,
     ResponseEvent,
 )
-from streams.outputs import Action
+from streams.codec import encode
+from streams.outputs import Action, ContactCommand, Decision
 from streams.ports import CapResult
 from streams.state import DebtorState
 from streams.wiring import RulesCompliance
@@ -237,3 +238,14 @@ def test_debtor_state_stays_within_a_few_hundred_bytes() -> None:
     run(decider, state, account())
     assert len(state.encode()) < 700
     assert DebtorState.decode(state.encode()) == state
+
+
+def test_every_record_built_without_validation_passes_the_contract() -> None:
+    decider, state = make_decider(), DebtorState()
+    effects = [run(decider, state, account(), now=NIGHT_UTC), run(decider, state, account())]
+    effects.append(run(decider, state, account(event_id="acct-x", due_date="2026-11-01")))
+    records = [r for fx in effects for r in (*fx.decisions, *fx.contacts)]
+    assert {type(r) for r in records} == {Decision, ContactCommand}
+    for record in records:
+        assert type(record).model_validate_json(encode(record)) == record
+    assert DebtorState.model_validate_json(state.encode()).encode() == state.encode()
