@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from streams.baseline import BaselineCadence, PreferenceOrder
+from streams.codec import encode
 from streams.decide import Context, DecidableEvent, Decider, Effects
 from streams.events import (
     AccountEvent,
@@ -15,7 +16,6 @@ from streams.events import (
     PaymentEvent,
     ResponseEvent,
 )
-from streams.codec import encode
 from streams.outputs import Action, ContactCommand, Decision
 from streams.ports import CapResult
 from streams.state import DebtorState
