@@ -39,19 +39,23 @@ class KafkaPublisher:
     """``publish`` returns once the broker acknowledged the record (acks=all)."""
 
     def __init__(self, broker_url: str) -> None:
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers(broker_url), acks="all", linger_ms=2
-        )
+        self._servers = bootstrap_servers(broker_url)
+        self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
+        # Made here, not in __init__: aiokafka binds to the running loop.
+        self._producer = AIOKafkaProducer(bootstrap_servers=self._servers, acks="all", linger_ms=2)
         await self._producer.start()
 
     async def stop(self) -> None:
-        await self._producer.stop()
+        if self._producer is not None:
+            await self._producer.stop()
 
     async def publish(self, topic: str, key: str, value: bytes) -> None:
+        if self._producer is None:
+            raise RuntimeError("KafkaPublisher.publish before start()")
         await self._producer.send_and_wait(topic, value=value, key=key.encode())
 
     async def connected(self) -> bool:
         """The producer knows at least one live broker from its last metadata."""
-        return bool(self._producer.client.cluster.brokers())
+        return self._producer is not None and bool(self._producer.client.cluster.brokers())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -261,6 +263,16 @@ async def test_worker_metrics_count_decisions_latency_and_dead_letters(live: Bus
         async with http.get(f"http://127.0.0.1:{port}/readyz") as resp:
             assert resp.status == 200
             assert (await resp.json())["checks"] == {"redis": True, "consumer": True}
+    lint = await asyncio.create_subprocess_exec(
+        shutil.which("promtool") or "promtool",
+        "check",
+        "metrics",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await lint.communicate(text.encode())
+    assert lint.returncode == 0, out.decode()
     samples = {
         (s.name, tuple(sorted(s.labels.items()))): s.value
         for m in text_string_to_metric_families(text)
