@@ -27,7 +27,8 @@ def test_policy_check_accepts_the_shipped_default() -> None:
     path = files("rules").joinpath("default_policy.toml")
     result = CliRunner().invoke(policy, ["check", str(path)])
     assert result.exit_code == 0, result.output
-    assert "OK" in result.output and "default@2025.1" in result.output
+    assert "OK" in result.output
+    assert "default@2025.1" in result.output
 
 
 def test_policy_check_accepts_a_small_policy(tmp_path: Path) -> None:
@@ -69,7 +70,8 @@ def test_check_contact_prints_verdict_json() -> None:
     result = CliRunner().invoke(check_contact, input=json.dumps(doc))
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    assert out["action"] == "defer" and out["allowed"] is False
+    assert out["action"] == "defer"
+    assert out["allowed"] is False
     assert out["defer_until"] == "2025-06-16T12:00:00+00:00"
     assert out["reasons"][0]["citation"] == "Ley 2300 de 2023, art. 3"
     assert out["profile_version"].startswith("CO-")

@@ -192,7 +192,8 @@ def test_window_and_cap_push_each_other(proposal: ProposalFactory) -> None:
     verdict = evaluate(proposal(at=local(NY, 2025, 6, 10, 9, 0), history=history))
     assert verdict.defer_until == local(NY, 2025, 6, 11, 8, 0)
     ids = [r.rule_id for r in verdict.reasons]
-    assert "us.reg_f.call_frequency" in ids and "us.reg_f.inconvenient_time" in ids
+    assert "us.reg_f.call_frequency" in ids
+    assert "us.reg_f.inconvenient_time" in ids
 
 
 def test_unknown_jurisdiction_is_suppressed_not_dropped(proposal: ProposalFactory) -> None:
@@ -215,7 +216,9 @@ def test_every_rule_is_data_with_id_citation_version(code: str) -> None:
     profile = PROFILES[code]
     assert set(SUPPRESSION_KEYS) <= set(profile.suppressions)
     for rule in profile.rules():
-        assert rule.id and rule.citation and rule.version
+        assert rule.id
+        assert rule.citation
+        assert rule.version
         assert rule.kind in ("law", "policy_default")
     law = [r for r in profile.rules() if r.kind == "law"]
     if code != "BR":  # Brazil's CDC sets no hours or counts: all numbers are defaults.

@@ -47,7 +47,8 @@ def test_default_policy_is_shipped_and_valid() -> None:
     p = default_policy()
     assert p.version == "2025.1"
     step = p.cadence_step(30)
-    assert step is not None and step.id == "mid"
+    assert step is not None
+    assert step.id == "mid"
     assert step.channels[0] == Channel.WHATSAPP
     assert p.template_for(step, "pt-BR") == "past_due_v1_pt"
 
@@ -67,7 +68,8 @@ def test_template_falls_back_to_base_then_default_language() -> None:
     p = parse_policy(BASE)
     soft = p.cadence_step(5)
     hard = p.cadence_step(50)
-    assert soft is not None and hard is not None
+    assert soft is not None
+    assert hard is not None
     assert p.template_for(soft, "en-US") == "soft_en"
     assert p.template_for(hard, "en") == "hard_es"
 
@@ -82,7 +84,8 @@ def test_assignment_is_deterministic_weighted_and_holds_out() -> None:
     held = next(
         p.assign("acme", f"d-{i}") for i in range(4000) if p.assign("acme", f"d-{i}").holdout
     )
-    assert held.arm == "holdout" and held.strategy == "cadence-2025q1"
+    assert held.arm == "holdout"
+    assert held.strategy == "cadence-2025q1"
     # Another tenant's debtor with the same id is hashed independently.
     differs = sum(p.assign("acme", f"d-{i}") != p.assign("globex", f"d-{i}") for i in range(200))
     assert differs > 20
