@@ -9,7 +9,7 @@ default and a tenant policy may change it).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from streams.events import Channel
@@ -121,4 +121,3 @@ class Gap:
     after_kind: Literal["attempt", "conversation"] = "conversation"
     per_debt: bool = True
     other_channels_only: bool = False
-    extra: dict[str, JsonScalar] = field(default_factory=dict)

@@ -7,8 +7,11 @@ without its own profile gets its country's rules with its own holidays.
 from __future__ import annotations
 
 from rules.profiles.base import Profile
+from rules.profiles.br import BR
+from rules.profiles.cl import CL
 from rules.profiles.co import CO
-from rules.profiles.latam import BR, CL, MX, PE
+from rules.profiles.mx import MX
+from rules.profiles.pe import PE
 from rules.profiles.us import US, US_MA
 
 PROFILES: dict[str, Profile] = {p.code: p for p in (US, US_MA, CO, MX, PE, CL, BR)}

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from rules.rule import ALL_CHANNELS, Cap, Gap, Rule, WindowRule
+from rules.rule import ALL_CHANNELS, Cap, Gap, Hours, Rule, WindowRule
 from streams.events import Channel
 
 ELECTRONIC: frozenset[Channel] = frozenset({Channel.SMS, Channel.EMAIL, Channel.WHATSAPP})
@@ -22,6 +22,17 @@ VOICE: frozenset[Channel] = frozenset({Channel.VOICE})
 
 def policy(rule_id: str, citation: str, version: str = "1") -> Rule:
     return Rule(rule_id, citation, version, kind="policy_default")
+
+
+def calls_and_others(
+    rule: Rule, days: dict[int, Hours], skip_holidays: bool
+) -> tuple[WindowRule, WindowRule]:
+    """The law's window for calls, and the same hours as a policy default elsewhere."""
+    others = policy(f"{rule.id}.otros_canales", f"Tenant policy default (hours of {rule.citation})")
+    return (
+        WindowRule(rule, days, skip_holidays, VOICE),
+        WindowRule(others, days, skip_holidays, ELECTRONIC),
+    )
 
 
 #: Suppression conditions every profile must name a rule for.
