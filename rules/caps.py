@@ -18,6 +18,8 @@ from importlib.resources import files
 import redis.asyncio as aioredis
 
 from recaudo.keys import Keys
+from rules.engine import caps_for
+from rules.policy import TenantPolicy
 from rules.rule import Cap
 from streams.events import Channel
 from streams.outputs import Reason
@@ -109,6 +111,30 @@ class CapLedger:
                 pipe.zrem(key, contact_id)
             removed = await pipe.execute()
         return any(removed)
+
+
+class PolicyCaps:
+    """The ledger with each jurisdiction's caps looked up from a tenant policy,
+    for callers that know the jurisdiction but not the caps (the decide stage)."""
+
+    def __init__(self, ledger: CapLedger, policy: TenantPolicy | None = None) -> None:
+        self._ledger = ledger
+        self._policy = policy
+
+    async def reserve(
+        self,
+        tenant_id: str,
+        debtor_id: str,
+        jurisdiction: str,
+        contact_id: str,
+        channel: Channel,
+        at: dt.datetime,
+    ) -> CapResult:
+        caps = caps_for(jurisdiction, channel, self._policy)
+        return await self._ledger.reserve(tenant_id, debtor_id, contact_id, channel, at, caps)
+
+    async def release(self, tenant_id: str, debtor_id: str, contact_id: str) -> None:
+        await self._ledger.release(tenant_id, debtor_id, contact_id)
 
 
 def _text(value: bytes | str | int) -> str:

@@ -12,7 +12,7 @@ import datetime as dt
 import tomllib
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Protocol, Self
 
 from pydantic import (
     BaseModel,
@@ -33,6 +33,13 @@ from streams.events import Channel, Jurisdiction
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
 LAW_RULE_IDS = frozenset(r.id for p in PROFILES.values() for r in p.rules() if r.kind == "law")
+
+
+class HasTemplate(Protocol):
+    """Anything naming a template: a ``CadenceStep`` or the caller's own step type."""
+
+    @property
+    def template(self) -> str: ...
 
 
 class _Model(BaseModel):
@@ -57,6 +64,10 @@ class CadenceStep(_Model):
         if len(set(self.channels)) != len(self.channels):
             raise ValueError("channels repeat")
         return self
+
+    @property
+    def step_id(self) -> str:
+        return self.id
 
     def matches(self, days_past_due: int, segment: str | None, arm: str | None) -> bool:
         upper = self.max_dpd if self.max_dpd is not None else days_past_due
@@ -173,7 +184,7 @@ class TenantPolicy(_Model):
             return None
         return min(found, key=lambda s: (s.arm is None, s.segment == "*"))
 
-    def template_for(self, step: CadenceStep, language: str) -> str:
+    def template_for(self, step: HasTemplate, language: str) -> str:
         """The step's template in ``language``, its base language, or the default."""
         texts = self.templates[step.template]
         for lang in (language, language.split("-")[0], self.default_language):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from recaudo.keys import Keys
 from rules import caps_for
-from rules.caps import CapLedger
+from rules.caps import CapLedger, PolicyCaps
 from rules.rolling import respects
 from rules.rule import ALL_CHANNELS, Cap, Rule
 from streams.events import Channel
@@ -205,3 +205,20 @@ async def test_no_accepted_schedule_exceeds_any_cap(
     finally:
         await client.delete(*ledger_keys(keys))
         await client.aclose()
+
+
+async def test_policy_caps_look_up_the_jurisdiction(
+    cap_redis: aioredis.Redis, cap_keys: Keys
+) -> None:
+    """940 CMR 7.04(1)(f) through the jurisdiction-keyed gate: the third call is refused."""
+    gate = PolicyCaps(CapLedger(cap_redis, cap_keys))
+    now = dt.datetime.now(dt.UTC)
+    for i in range(2):
+        result = await gate.reserve("acme", "d1", "US-MA", f"c{i}", Channel.VOICE, now + i * DAY)
+        assert result.ok
+    third = await gate.reserve("acme", "d1", "US-MA", "c2", Channel.VOICE, now + 2 * DAY)
+    assert [r.rule_id for r in third.reasons] == ["us-ma.940cmr.7.04.calls"]
+    assert third.retry_at is not None
+    assert abs(third.retry_at - (now + 7 * DAY)) < dt.timedelta(milliseconds=2)
+    await gate.release("acme", "d1", "c0")
+    assert (await gate.reserve("acme", "d1", "US-MA", "c2", Channel.VOICE, now + 2 * DAY)).ok

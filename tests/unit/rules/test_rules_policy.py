@@ -72,6 +72,7 @@ def test_template_falls_back_to_base_then_default_language() -> None:
     assert hard is not None
     assert p.template_for(soft, "en-US") == "soft_en"
     assert p.template_for(hard, "en") == "hard_es"
+    assert hard.step_id == "hard"
 
 
 def test_assignment_is_deterministic_weighted_and_holds_out() -> None:
