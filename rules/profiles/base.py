@@ -35,20 +35,29 @@ def calls_and_others(
     )
 
 
-#: Suppression conditions every profile must name a rule for.
-SUPPRESSION_KEYS = (
-    "dispute",
-    "bankruptcy",
-    "deceased",
-    "cease_and_desist",
-    "legal_hold",
-    "opt_out",
-    "opt_out_electronic",
-    "bounced",
-    "no_consent",
-    "not_delinquent",
-    "promise_to_pay",
-)
+#: Suppression condition -> its rule id. Ids are the same in every jurisdiction
+#: (the decide stage, dashboards and metrics group by them); the citation, kind
+#: and version say which law, if any, backs the rule where the debtor lives.
+SUPPRESSION_IDS: dict[str, str] = {
+    "dispute": "suppress.dispute",
+    "bankruptcy": "suppress.bankruptcy",
+    "deceased": "suppress.deceased",
+    "cease_and_desist": "suppress.cease_and_desist",
+    "legal_hold": "suppress.legal_hold",
+    "opt_out": "suppress.opt_out",
+    "opt_out_electronic": "suppress.opt_out",
+    "bounced": "suppress.hard_bounce",
+    "no_consent": "suppress.no_consent",
+    "not_delinquent": "account.not_delinquent",
+    "promise_to_pay": "suppress.promise_to_pay",
+}
+SUPPRESSION_KEYS = tuple(SUPPRESSION_IDS)
+
+
+def suppression_law(key: str, citation: str, version: str) -> Rule:
+    """The legal rule behind suppression ``key`` in one jurisdiction."""
+    return Rule(SUPPRESSION_IDS[key], citation, version, kind="law")
+
 
 BASE_SUPPRESSIONS: dict[str, Rule] = {
     "dispute": policy("suppress.dispute", "Tenant policy: no collection while a dispute is open"),
@@ -69,10 +78,10 @@ BASE_SUPPRESSIONS: dict[str, Rule] = {
         "suppress.no_consent", "Tenant policy: contact only channels the debtor authorised"
     ),
     "not_delinquent": policy(
-        "suppress.not_delinquent", "Tenant policy: collection contact only for accounts in arrears"
+        "account.not_delinquent", "Tenant policy: collection contact only for accounts in arrears"
     ),
     "promise_to_pay": policy(
-        "hold.promise_to_pay", "Tenant policy: no contact until a promise's date plus grace"
+        "suppress.promise_to_pay", "Tenant policy: no contact until a promise's date plus grace"
     ),
 }
 
@@ -106,6 +115,11 @@ class Profile:
         missing = set(SUPPRESSION_KEYS) - set(self.suppressions)
         if missing:
             raise ValueError(f"profile {self.code} lacks suppression rules {sorted(missing)}")
+        for key, rule in self.suppressions.items():
+            if rule.id != SUPPRESSION_IDS[key]:
+                raise ValueError(
+                    f"profile {self.code}: suppression {key} must be {SUPPRESSION_IDS[key]!r}"
+                )
         if not self.zones:
             raise ValueError(f"profile {self.code} needs at least one time zone")
 

@@ -18,6 +18,7 @@ from rules.profiles.base import (
     VOICE,
     Profile,
     calls_and_others,
+    suppression_law,
 )
 from rules.rule import Cap, Rule, hours
 
@@ -53,7 +54,6 @@ CL = Profile(
         ),
         DAILY_TOTAL,
     ),
-    suppressions=BASE_SUPPRESSIONS
-    | {"bankruptcy": Rule("cl.ley19496.art37.procedimiento_concursal", LAW, "2021-04")},
+    suppressions=BASE_SUPPRESSIONS | {"bankruptcy": suppression_law("bankruptcy", LAW, "2021-04")},
     holiday_country="CL",
 )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rules.profiles.base import BASE_SUPPRESSIONS, Profile, policy
+from rules.profiles.base import BASE_SUPPRESSIONS, Profile, policy, suppression_law
 from rules.rule import ALL_CHANNELS, Cap, Gap, Rule, WindowRule, hours
 from streams.events import Channel
 
@@ -61,10 +61,10 @@ SEMANA_TOTAL = Cap(
     window=_WEEK,
 )
 
-CANALES_AUTORIZADOS = Rule("co.ley2300.art2.canales_autorizados", f"{LAW}, art. 2", "2023-10")
+CANALES_AUTORIZADOS = suppression_law("no_consent", f"{LAW}, art. 2", "2023-10")
 # The brief names this a legal requirement; the article is the law's scope
 # (collection management presupposes an obligation in arrears).
-SOLO_EN_MORA = Rule("co.ley2300.art1.gestion_cobranza_mora", f"{LAW}, art. 1", "2023-10")
+SOLO_EN_MORA = suppression_law("not_delinquent", f"{LAW}, art. 1", "2023-10")
 
 CO = Profile(
     code="CO",

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rules.profiles.base import BASE_SUPPRESSIONS, DAILY_TOTAL, ELECTRONIC, VOICE, Profile
+from rules.profiles.base import (
+    BASE_SUPPRESSIONS,
+    DAILY_TOTAL,
+    ELECTRONIC,
+    VOICE,
+    Profile,
+    suppression_law,
+)
 from rules.rule import Cap, Gap, Rule, WindowRule, every_day, hours
 
 VERSION = "US-2021.11"  # Reg F effective 2021-11-30
@@ -46,11 +53,11 @@ AFTER_CONVERSATION = Gap(
 )
 
 SUPPRESSIONS = BASE_SUPPRESSIONS | {
-    "cease_and_desist": Rule("us.fdcpa.cease_communication", "12 CFR 1006.6(c)(1)", "2021-11"),
-    "dispute": Rule("us.fdcpa.dispute_verification", "15 U.S.C. 1692g(b)", "2010"),
-    "bankruptcy": Rule("us.bankruptcy.automatic_stay", "11 U.S.C. 362(a)(6)", "2005"),
-    "opt_out": Rule("us.reg_f.prohibited_medium", "12 CFR 1006.14(h)(1)", "2021-11"),
-    "opt_out_electronic": Rule("us.reg_f.electronic_opt_out", "12 CFR 1006.6(e)", "2021-11"),
+    "cease_and_desist": suppression_law("cease_and_desist", "12 CFR 1006.6(c)(1)", "2021-11"),
+    "dispute": suppression_law("dispute", "15 U.S.C. 1692g(b)", "2010"),
+    "bankruptcy": suppression_law("bankruptcy", "11 U.S.C. 362(a)(6)", "2005"),
+    "opt_out": suppression_law("opt_out", "12 CFR 1006.14(h)(1)", "2021-11"),
+    "opt_out_electronic": suppression_law("opt_out_electronic", "12 CFR 1006.6(e)", "2021-11"),
 }
 
 US = Profile(

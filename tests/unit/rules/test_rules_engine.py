@@ -10,7 +10,7 @@ from rules import evaluate
 from rules.base import HistoryKind
 from rules.policy import parse_policy
 from rules.profiles import PROFILES
-from rules.profiles.base import SUPPRESSION_KEYS
+from rules.profiles.base import SUPPRESSION_IDS, SUPPRESSION_KEYS
 from streams.events import AccountFlags, AccountStatus, Channel
 from tests.unit.rules.conftest import BOGOTA, NY, ProposalFactory, item, local
 
@@ -20,9 +20,9 @@ NOON = local(NY, 2025, 6, 10, 12, 0)
 @pytest.mark.parametrize(
     ("flag", "rule_id", "citation"),
     [
-        ("cease_and_desist", "us.fdcpa.cease_communication", "12 CFR 1006.6(c)(1)"),
-        ("dispute", "us.fdcpa.dispute_verification", "15 U.S.C. 1692g(b)"),
-        ("bankruptcy", "us.bankruptcy.automatic_stay", "11 U.S.C. 362(a)(6)"),
+        ("cease_and_desist", "suppress.cease_and_desist", "12 CFR 1006.6(c)(1)"),
+        ("dispute", "suppress.dispute", "15 U.S.C. 1692g(b)"),
+        ("bankruptcy", "suppress.bankruptcy", "11 U.S.C. 362(a)(6)"),
         ("deceased", "suppress.deceased", None),
         ("legal_hold", "suppress.legal_hold", None),
     ],
@@ -68,7 +68,8 @@ def test_ley_2300_art_2_only_authorised_channels(proposal: ProposalFactory) -> N
         proposal(jurisdiction="CO", timezone="America/Bogota", channel=Channel.SMS, consent=False)
     )
     assert verdict.action == "suppress"
-    assert verdict.reasons[0].rule_id == "co.ley2300.art2.canales_autorizados"
+    assert verdict.reasons[0].rule_id == "suppress.no_consent"
+    assert verdict.reasons[0].params["kind"] == "law"
     assert verdict.reasons[0].citation == "Ley 2300 de 2023, art. 2"
 
 
@@ -83,10 +84,13 @@ def test_colombia_current_account_is_not_collected_even_if_tenant_allows(
         at=local(BOGOTA, 2025, 6, 10, 10),
         account_status=AccountStatus.CURRENT,
     )
-    assert evaluate(co, lax).reasons[0].rule_id == "co.ley2300.art1.gestion_cobranza_mora"
+    co_reason = evaluate(co, lax).reasons[0]
+    assert co_reason.rule_id == "account.not_delinquent"
+    assert co_reason.citation == "Ley 2300 de 2023, art. 1"
+    assert co_reason.params["kind"] == "law"
     # In the US the same requirement is a tenant default, which this tenant switched off.
     us = proposal(account_status=AccountStatus.CURRENT)
-    assert evaluate(us).reasons[0].rule_id == "suppress.not_delinquent"
+    assert evaluate(us).reasons[0].params["kind"] == "policy_default"
     assert evaluate(us, lax).allowed
 
 
@@ -95,7 +99,7 @@ def test_promise_to_pay_holds_until_date_plus_grace(proposal: ProposalFactory) -
     verdict = evaluate(proposal(promise_until=dt.date(2025, 6, 12)))
     assert verdict.action == "defer"
     assert verdict.defer_until == local(NY, 2025, 6, 15, 8, 0)
-    assert verdict.reasons[0].rule_id == "hold.promise_to_pay"
+    assert verdict.reasons[0].rule_id == "suppress.promise_to_pay"
     assert verdict.reasons[0].params["grace_days"] == 2
     assert evaluate(proposal(promise_until=dt.date(2025, 6, 7))).allowed
 
@@ -215,6 +219,8 @@ def test_every_rule_is_data_with_id_citation_version(code: str) -> None:
     """Contract run over every profile: ids unique per meaning, citations present."""
     profile = PROFILES[code]
     assert set(SUPPRESSION_KEYS) <= set(profile.suppressions)
+    for key, rule in profile.suppressions.items():
+        assert rule.id == SUPPRESSION_IDS[key]
     for rule in profile.rules():
         assert rule.id
         assert rule.citation
