@@ -1,10 +1,27 @@
 """Compliance and contact policy: may this contact go now, later, or never.
 
-Legal rules are data with an id, a citation and a version; every verdict names
-the rules that decided it. Frequency caps are enforced atomically in Redis.
+Legal rules are data with an id, a citation and a version (``rules.profiles``);
+every verdict names the rules that decided it and the profile version. Tenant
+policy files (``rules.policy``) choose cadences, templates and experiments and
+may only tighten the law. Frequency caps are enforced atomically in Redis
+(``rules.caps.CapLedger``); ``evaluate`` itself is pure.
 """
 
 from rules.base import ContactProposal, HistoryItem, HistoryKind, Verdict
-from rules.engine import evaluate
+from rules.engine import caps_for, evaluate
+from rules.policy import TenantPolicy, default_policy, load_policy
+from rules.rule import Cap, Rule
 
-__all__ = ["ContactProposal", "HistoryItem", "HistoryKind", "Verdict", "evaluate"]
+__all__ = [
+    "Cap",
+    "ContactProposal",
+    "HistoryItem",
+    "HistoryKind",
+    "Rule",
+    "TenantPolicy",
+    "Verdict",
+    "caps_for",
+    "default_policy",
+    "evaluate",
+    "load_policy",
+]

@@ -1,46 +1,135 @@
-"""Judge a contact proposal: suppressions first, then the contact window."""
+"""Judge a contact proposal: suppressions first, then gaps, windows and caps.
+
+``evaluate`` is pure: it reads the proposal (with its contact history) and a
+tenant policy, never a server. A contact that may not go now is deferred to
+the earliest instant every window, gap and cap allows, never dropped; only a
+suppression stops it. The Redis ``CapLedger`` then enforces the same caps
+atomically across workers.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from rules.base import ContactProposal, Verdict
+from rules import rolling
+from rules.base import ContactProposal, HistoryItem, Verdict
+from rules.policy import TenantPolicy, default_policy
+from rules.profiles.base import Profile
+from rules.rule import Cap, Gap
+from rules.suppression import promise_hold, suppressions
+from rules.windows import Calendar, closed_rules, first_allowed
+from streams.events import Channel
 from streams.outputs import Reason
 
-PROFILE_VERSION = "baseline-0"
-
-_FLAG_RULES = (
-    ("dispute", "suppress.dispute"),
-    ("bankruptcy", "suppress.bankruptcy"),
-    ("deceased", "suppress.deceased"),
-    ("cease_and_desist", "suppress.cease_and_desist"),
-    ("legal_hold", "suppress.legal_hold"),
-)
+#: Windows and caps can push each other forward; they settle long before this.
+MAX_ROUNDS = 64
 
 
-def evaluate(proposal: ContactProposal) -> Verdict:
-    reasons = [
-        Reason(rule_id=rule_id) for flag, rule_id in _FLAG_RULES if getattr(proposal.flags, flag)
-    ]
-    if proposal.opted_out_all or proposal.channel in proposal.opted_out_channels:
-        reasons.append(Reason(rule_id="suppress.opt_out", params={"channel": proposal.channel}))
-    if reasons:
-        return Verdict(action="suppress", reasons=tuple(reasons), profile_version=PROFILE_VERSION)
-    zone = ZoneInfo(proposal.timezone or "UTC")
-    local = proposal.at.astimezone(zone)
-    if 8 <= local.hour < 21:
-        return Verdict(
-            action="allow",
-            reasons=(Reason(rule_id="window.open", params={"local": local.isoformat()}),),
-            profile_version=PROFILE_VERSION,
+def caps_for(
+    jurisdiction: str, channel: Channel, policy: TenantPolicy | None = None
+) -> tuple[Cap, ...]:
+    """The caps (law, policy defaults, tenant) a contact on ``channel`` must respect."""
+    profile = (policy or default_policy()).profile(jurisdiction)
+    if profile is None:
+        return ()
+    return tuple(c for c in profile.caps if c.applies_to(channel))
+
+
+def _same_debt(p: ContactProposal, item: HistoryItem) -> bool:
+    return p.account_id is None or item.account_id is None or p.account_id == item.account_id
+
+
+def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+
+
+def _gap_until(
+    p: ContactProposal, gap: Gap, zones: list[ZoneInfo]
+) -> tuple[dt.datetime, HistoryItem] | None:
+    """When ``gap`` stops blocking ``p`` (latest over its history and zones)."""
+    best: tuple[dt.datetime, HistoryItem] | None = None
+    for item in p.history:
+        if item.kind != gap.after_kind or item.channel not in gap.after_channels:
+            continue
+        if gap.other_channels_only and item.channel == p.channel:
+            continue
+        if gap.per_debt and not _same_debt(p, item):
+            continue
+        for zone in zones:
+            day = item.at.astimezone(zone).date() + dt.timedelta(days=gap.days)
+            until = _local_midnight(day, zone)
+            if until > p.at and (best is None or until > best[0]):
+                best = (until, item)
+    return best
+
+
+def _suppress(reasons: list[Reason], version: str) -> Verdict:
+    return Verdict(action="suppress", reasons=tuple(reasons), profile_version=version)
+
+
+def evaluate(proposal: ContactProposal, policy: TenantPolicy | None = None) -> Verdict:
+    """Allow now, defer to the next allowed instant, or suppress, naming the rules."""
+    policy = policy or default_policy()
+    profile = policy.profile(proposal.jurisdiction)
+    if profile is None:
+        reason = Reason(
+            rule_id="jurisdiction.unsupported",
+            params={"jurisdiction": proposal.jurisdiction},
+            citation="No compliance profile: never contact without rules",
         )
-    start = local.replace(hour=8, minute=0, second=0, microsecond=0)
-    if local.hour >= 21:
-        start = start + dt.timedelta(days=1)
+        return _suppress([reason], f"none+{policy.name}@{policy.version}")
+    blocked = suppressions(proposal, profile, policy)
+    if blocked:
+        return _suppress(blocked, profile.version)
+    return _schedule(proposal, profile, policy)
+
+
+def _schedule(p: ContactProposal, profile: Profile, policy: TenantPolicy) -> Verdict:
+    zones = [ZoneInfo(p.timezone)] if p.timezone else [ZoneInfo(z) for z in profile.zones]
+    where = p.timezone or f"all zones of {profile.code}"
+    cal = Calendar(profile.holiday_country, profile.holiday_subdiv)
+    windows = [w for w in profile.windows if w.applies_to(p.channel)]
+    history = {
+        cap: sorted(h.at for h in p.history if cap.applies_to(h.channel))
+        for cap in profile.caps
+        if cap.applies_to(p.channel)
+    }
+    why: dict[str, Reason] = {}
+    t = p.at
+    hold = promise_hold(p, profile, policy)
+    if hold is not None:
+        resume = max(_local_midnight(hold[0], z) for z in zones)
+        if resume > t:
+            t = resume
+            why[hold[1].rule_id] = hold[1]
+    for gap in profile.gaps:
+        if p.channel in gap.channels and (found := _gap_until(p, gap, zones)) is not None:
+            until, item = found
+            t = max(t, until)
+            why[gap.rule.id] = gap.rule.reason(
+                after=item.at.isoformat(), after_channel=item.channel.value, days=gap.days
+            )
+    for _ in range(MAX_ROUNDS):
+        for rule in closed_rules(windows, zones, t, cal):
+            local = t.astimezone(zones[0]).isoformat() if p.timezone else t.isoformat()
+            why.setdefault(rule.rule.id, rule.rule.reason(local=local, zone=where))
+        t = first_allowed(windows, zones, t, cal)
+        for cap in rolling.blocking(history, t):
+            why.setdefault(cap.id, cap.rule.reason(**cap.params(), seen=len(history[cap])))
+        free = rolling.earliest_free(history, t)
+        if free == t:
+            break
+        t = free
+    else:
+        raise RuntimeError("windows and caps did not settle")  # pragma: no cover
+    if t == p.at:
+        checked = [w.rule.reason(zone=where, result="open") for w in windows]
+        checked += [c.rule.reason(**c.params(), result="ok") for c in history]
+        return Verdict(action="allow", reasons=tuple(checked), profile_version=profile.version)
     return Verdict(
         action="defer",
-        defer_until=start.astimezone(dt.UTC),
-        reasons=(Reason(rule_id="window.closed", params={"local": local.isoformat()}),),
-        profile_version=PROFILE_VERSION,
+        defer_until=t.astimezone(dt.UTC),
+        reasons=tuple(why.values()),
+        profile_version=profile.version,
     )

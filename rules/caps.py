@@ -1,0 +1,141 @@
+"""Frequency caps per channel and overall, enforced atomically in Redis.
+
+One Lua script per decision (``caps.lua``) checks every cap that applies and
+reserves the contact, or rejects it naming the caps and the earliest instant
+they free; two workers can therefore never both take a cap's last slot. A
+reservation is idempotent by ``contact_id`` because the pipeline replays events
+after a crash. Each debtor has one sorted set per channel (member contact id,
+score epoch ms) under its ``{debtor}`` hash tag, trimmed and expired by window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+
+import redis.asyncio as aioredis
+
+from recaudo.keys import Keys
+from rules.engine import caps_for
+from rules.policy import TenantPolicy
+from rules.rule import Cap
+from streams.events import Channel
+from streams.outputs import Reason
+
+CHANNELS: tuple[Channel, ...] = tuple(Channel)
+LUA = files("rules").joinpath("caps.lua").read_text(encoding="utf-8")
+#: Keep contacts at least this long, so a cap with a longer window is never fooled.
+DEFAULT_RETENTION = dt.timedelta(days=31)
+
+
+@dataclass(frozen=True, slots=True)
+class CapResult:
+    """``ok``: reserved (or already reserved); else ``reasons`` name the caps and
+    ``retry_at`` is the earliest instant all of them free."""
+
+    ok: bool
+    reasons: tuple[Reason, ...] = ()
+    retry_at: dt.datetime | None = None
+    duplicate: bool = False
+
+
+def _ms(t: dt.datetime) -> int:
+    if t.tzinfo is None:
+        raise ValueError("cap instants must be timezone-aware")
+    return int(t.timestamp() * 1000)
+
+
+class CapLedger:
+    """The Redis ledger of reserved contacts, per tenant and debtor."""
+
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        keys: Keys,
+        retention: dt.timedelta = DEFAULT_RETENTION,
+    ) -> None:
+        self._redis = client
+        self._keys = keys
+        self._retention = retention
+        self._script = client.register_script(LUA)
+
+    def channel_keys(self, tenant_id: str, debtor_id: str) -> list[str]:
+        return [self._keys.debtor(tenant_id, debtor_id, f"caps:{c}") for c in CHANNELS]
+
+    async def reserve(
+        self,
+        tenant_id: str,
+        debtor_id: str,
+        contact_id: str,
+        channel: Channel,
+        at: dt.datetime,
+        caps: Sequence[Cap],
+        now: dt.datetime | None = None,
+    ) -> CapResult:
+        """Reserve ``contact_id`` at ``at`` if every cap in ``caps`` still allows it."""
+        now = now or dt.datetime.now(dt.UTC)
+        applying = [c for c in caps if c.applies_to(channel)]
+        keep = max([self._retention, *(c.window for c in applying)])
+        args: list[str | int] = [
+            contact_id,
+            CHANNELS.index(channel) + 1,
+            _ms(at),
+            _ms(now),
+            int(keep.total_seconds() * 1000),
+            len(applying),
+        ]
+        for cap in applying:
+            mask = "".join("1" if c in cap.channels else "0" for c in CHANNELS)
+            args += [cap.id, cap.limit, int(cap.window.total_seconds() * 1000), mask]
+        raw = await self._script(keys=self.channel_keys(tenant_id, debtor_id), args=args)
+        status = _text(raw[0])
+        if status == "ok":
+            return CapResult(ok=True)
+        if status == "dup":
+            return CapResult(ok=True, duplicate=True)
+        retry = dt.datetime.fromtimestamp(int(_text(raw[1])) / 1000, dt.UTC)
+        by_id = {c.id: c for c in applying}
+        reasons = tuple(
+            by_id[cid].rule.reason(**by_id[cid].params(), retry_at=retry.isoformat())
+            for cid in (_text(r) for r in raw[2:])
+        )
+        return CapResult(ok=False, reasons=reasons, retry_at=retry)
+
+    async def release(self, tenant_id: str, debtor_id: str, contact_id: str) -> bool:
+        """Give a cancelled contact's slot back; True if it was reserved."""
+        keys = self.channel_keys(tenant_id, debtor_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for key in keys:
+                pipe.zrem(key, contact_id)
+            removed = await pipe.execute()
+        return any(removed)
+
+
+class PolicyCaps:
+    """The ledger with each jurisdiction's caps looked up from a tenant policy,
+    for callers that know the jurisdiction but not the caps (the decide stage)."""
+
+    def __init__(self, ledger: CapLedger, policy: TenantPolicy | None = None) -> None:
+        self._ledger = ledger
+        self._policy = policy
+
+    async def reserve(
+        self,
+        tenant_id: str,
+        debtor_id: str,
+        jurisdiction: str,
+        contact_id: str,
+        channel: Channel,
+        at: dt.datetime,
+    ) -> CapResult:
+        caps = caps_for(jurisdiction, channel, self._policy)
+        return await self._ledger.reserve(tenant_id, debtor_id, contact_id, channel, at, caps)
+
+    async def release(self, tenant_id: str, debtor_id: str, contact_id: str) -> None:
+        await self._ledger.release(tenant_id, debtor_id, contact_id)
+
+
+def _text(value: bytes | str | int) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

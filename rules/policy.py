@@ -1,0 +1,290 @@
+"""Declarative per-tenant policy files (TOML): cadences, templates, experiments,
+and jurisdiction overrides, validated by pydantic.
+
+A tenant may tighten the law (extra caps, narrower hours) and tune our policy
+defaults (caps of kind ``policy_default`` with the same id), but never loosen a
+legal rule: overriding a law rule id is a validation error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any, Protocol, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from recaudo.errors import PolicyError
+from rules.profiles import PROFILES, Profile, profile_for
+from rules.rule import ALL_CHANNELS, Cap, Rule, WindowRule, hours
+from rules.strategy import Assignment, assign
+from streams.events import Channel, Jurisdiction
+
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+Language = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+LAW_RULE_IDS = frozenset(r.id for p in PROFILES.values() for r in p.rules() if r.kind == "law")
+
+
+class HasTemplate(Protocol):
+    """Anything naming a template: a ``CadenceStep`` or the caller's own step type."""
+
+    @property
+    def template(self) -> str: ...
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CadenceStep(_Model):
+    """Contact debtors in a days-past-due bucket (and segment, and arm) this way."""
+
+    id: Name
+    min_dpd: int = Field(ge=0)
+    max_dpd: int | None = Field(default=None, ge=0)
+    segment: str = "*"
+    arm: Name | None = None
+    channels: tuple[Channel, ...] = Field(min_length=1, description="In preference order")
+    template: Name
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.max_dpd is not None and self.max_dpd < self.min_dpd:
+            raise ValueError(f"max_dpd {self.max_dpd} is below min_dpd {self.min_dpd}")
+        if len(set(self.channels)) != len(self.channels):
+            raise ValueError("channels repeat")
+        return self
+
+    @property
+    def step_id(self) -> str:
+        return self.id
+
+    def matches(self, days_past_due: int, segment: str | None, arm: str | None) -> bool:
+        upper = self.max_dpd if self.max_dpd is not None else days_past_due
+        return (
+            self.min_dpd <= days_past_due <= upper
+            and self.segment in ("*", segment)
+            and self.arm in (None, arm)
+        )
+
+
+class Arm(_Model):
+    name: Name
+    weight: float = Field(gt=0)
+
+
+class Experiment(_Model):
+    name: Name
+    holdout: float = Field(default=0.0, ge=0, lt=1)
+    arms: tuple[Arm, ...] = Field(min_length=1)
+
+    @field_validator("arms")
+    @classmethod
+    def _unique(cls, arms: tuple[Arm, ...]) -> tuple[Arm, ...]:
+        names = [a.name for a in arms]
+        if len(set(names)) != len(names) or "holdout" in names:
+            raise ValueError("arm names must be unique and not 'holdout'")
+        return arms
+
+
+class CapOverride(_Model):
+    id: Name
+    limit: int = Field(ge=1)
+    window_days: float = Field(gt=0)
+    channels: tuple[Channel, ...] = tuple(Channel)
+
+    @field_validator("id")
+    @classmethod
+    def _not_law(cls, value: str) -> str:
+        if value in LAW_RULE_IDS:
+            raise ValueError(
+                f"{value!r} is a legal rule and cannot be overridden; add a stricter cap "
+                "under a new id instead"
+            )
+        return value
+
+
+class HoursOverride(_Model):
+    start: dt.time
+    end: dt.time
+    weekdays: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
+    skip_holidays: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.start >= self.end:
+            raise ValueError(f"start {self.start} must be before end {self.end}")
+        if not set(self.weekdays) <= set(range(1, 8)):
+            raise ValueError("weekdays are ISO numbers 1 (Monday) to 7 (Sunday)")
+        return self
+
+
+class JurisdictionOverride(_Model):
+    caps: tuple[CapOverride, ...] = ()
+    hours: HoursOverride | None = None
+
+
+class Defaults(_Model):
+    promise_grace_days: int = Field(default=2, ge=0, le=60)
+    require_consent: bool = True
+    require_delinquent: bool = True
+
+
+class TenantPolicy(_Model):
+    """One tenant's policy; ``version`` goes into every verdict."""
+
+    version: Name
+    name: Name = "default"
+    default_language: Language = "es"
+    defaults: Defaults = Defaults()
+    cadence: tuple[CadenceStep, ...] = ()
+    templates: dict[Name, dict[Language, str]] = {}
+    experiment: Experiment | None = None
+    jurisdictions: dict[Jurisdiction, JurisdictionOverride] = {}
+    _profiles: dict[str, Profile] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Self:
+        ids = [s.id for s in self.cadence]
+        arms = {a.name for a in self.experiment.arms} if self.experiment else set()
+        for i, step in enumerate(self.cadence):
+            where = f"cadence[{i}] ({step.id})"
+            if ids.count(step.id) > 1:
+                raise ValueError(f"{where}.id: duplicate step id")
+            if step.template not in self.templates:
+                raise ValueError(f"{where}.template: {step.template!r} is not in [templates]")
+            if self.default_language not in self.templates[step.template]:
+                raise ValueError(
+                    f"templates.{step.template}: no text for default_language "
+                    f"{self.default_language!r}"
+                )
+            if step.arm is not None and step.arm not in arms:
+                raise ValueError(f"{where}.arm: {step.arm!r} is not an experiment arm")
+        for code in self.jurisdictions:
+            if profile_for(code) is None:
+                raise ValueError(f"jurisdictions.{code}: no compliance profile for {code!r}")
+        return self
+
+    def cadence_step(
+        self, days_past_due: int, segment: str | None = None, arm: str | None = None
+    ) -> CadenceStep | None:
+        """The most specific step for this bucket: own arm and segment beat wildcards."""
+        found = [s for s in self.cadence if s.matches(days_past_due, segment, arm)]
+        if not found:
+            return None
+        return min(found, key=lambda s: (s.arm is None, s.segment == "*"))
+
+    def template_for(self, step: HasTemplate, language: str) -> str:
+        """The step's template in ``language``, its base language, or the default."""
+        texts = self.templates[step.template]
+        for lang in (language, language.split("-")[0], self.default_language):
+            if lang in texts:
+                return texts[lang]
+        raise PolicyError(f"template {step.template!r} has no text for {language!r}")
+
+    def assign(self, tenant_id: str, debtor_id: str) -> Assignment:
+        if self.experiment is None:
+            return Assignment(self.name, "champion", holdout=False)
+        arms = [(a.name, a.weight) for a in self.experiment.arms]
+        return assign(self.experiment.name, arms, self.experiment.holdout, tenant_id, debtor_id)
+
+    def profile(self, jurisdiction: str) -> Profile | None:
+        """The jurisdiction's profile with this tenant's overrides applied."""
+        return self._profiles.get(jurisdiction) or self._apply(jurisdiction)
+
+    def _apply(self, jurisdiction: str) -> Profile | None:
+        base = profile_for(jurisdiction)
+        if base is None:
+            return None
+        country = jurisdiction.split("-")[0]
+        overrides = [
+            self.jurisdictions[j]
+            for j in dict.fromkeys((country, jurisdiction))
+            if j in self.jurisdictions
+        ]
+        caps = list(base.caps)
+        windows = list(base.windows)
+        for o in overrides:
+            for c in o.caps:
+                caps = [k for k in caps if k.id != c.id]
+                caps.append(self._cap(c, base, jurisdiction))
+            if o.hours is not None:
+                windows.append(self._window(o.hours, jurisdiction))
+        out = base.derive(
+            version=f"{base.version}+{self.name}@{self.version}",
+            caps=tuple(caps),
+            windows=tuple(windows),
+        )
+        self._profiles[jurisdiction] = out
+        return out
+
+    def _cap(self, c: CapOverride, base: Profile, jurisdiction: str) -> Cap:
+        tuned = any(k.id == c.id for k in base.caps)
+        rule = Rule(
+            c.id,
+            f"Tenant policy {self.name}@{self.version}, jurisdictions.{jurisdiction}",
+            self.version,
+            kind="policy_default" if tuned else "tenant",
+        )
+        window = dt.timedelta(days=c.window_days)
+        return Cap(rule, c.limit, window, frozenset(c.channels) or ALL_CHANNELS)
+
+    def _window(self, h: HoursOverride, jurisdiction: str) -> WindowRule:
+        rule = Rule(
+            f"tenant.{jurisdiction.lower()}.hours",
+            f"Tenant policy {self.name}@{self.version}, jurisdictions.{jurisdiction}.hours",
+            self.version,
+            kind="tenant",
+        )
+        span = hours(h.start.isoformat(), h.end.isoformat())
+        return WindowRule(rule, dict.fromkeys(h.weekdays, span), h.skip_holidays)
+
+
+def _format(exc: ValidationError, source: str) -> str:
+    lines = [f"{source}: invalid policy ({exc.error_count()} error(s))"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(file)"
+        lines.append(f"  {loc}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def parse_policy(text: str, source: str = "<policy>") -> TenantPolicy:
+    """Validate TOML ``text``; PolicyError names the file and each bad field."""
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{source}: not valid TOML: {exc}") from exc
+    try:
+        return TenantPolicy.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError(_format(exc, source)) from exc
+
+
+def load_policy(path: str | Path) -> TenantPolicy:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(f"{p}: cannot read policy file: {exc.strerror}") from exc
+    return parse_policy(text, str(p))
+
+
+_DEFAULT: list[TenantPolicy] = []
+
+
+def default_policy() -> TenantPolicy:
+    """The policy shipped in the package, used when a tenant has none."""
+    if not _DEFAULT:
+        text = files("rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
+        _DEFAULT.append(parse_policy(text, "rules/default_policy.toml"))
+    return _DEFAULT[0]

@@ -1,0 +1,32 @@
+"""Jurisdiction profiles: one module per country, each rule as data with its citation.
+
+``profile_for("US-MA")`` returns the most specific profile; a subdivision
+without its own profile gets its country's rules with its own holidays.
+"""
+
+from __future__ import annotations
+
+from rules.profiles.base import Profile
+from rules.profiles.br import BR
+from rules.profiles.cl import CL
+from rules.profiles.co import CO
+from rules.profiles.mx import MX
+from rules.profiles.pe import PE
+from rules.profiles.us import US, US_MA
+
+PROFILES: dict[str, Profile] = {p.code: p for p in (US, US_MA, CO, MX, PE, CL, BR)}
+
+
+def profile_for(jurisdiction: str) -> Profile | None:
+    """The profile of ``jurisdiction`` (e.g. ``US-MA``), or None if we have no rules."""
+    found = PROFILES.get(jurisdiction)
+    if found is not None:
+        return found
+    country, _, subdiv = jurisdiction.partition("-")
+    national = PROFILES.get(country)
+    if national is None or not subdiv:
+        return national
+    return national.derive(code=jurisdiction, holiday_subdiv=subdiv)
+
+
+__all__ = ["PROFILES", "Profile", "profile_for"]

@@ -1,0 +1,136 @@
+"""What a jurisdiction profile is, and the suppressions every profile starts from.
+
+A profile bundles the rules of one jurisdiction: contact windows, frequency
+caps, minimum gaps and suppressions, each a ``Rule`` with its citation. The
+base suppressions are tenant policy (``policy_default``); country modules
+replace them with the statute where one exists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from rules.rule import ALL_CHANNELS, Cap, Gap, Hours, Rule, WindowRule
+from streams.events import Channel
+
+ELECTRONIC: frozenset[Channel] = frozenset({Channel.SMS, Channel.EMAIL, Channel.WHATSAPP})
+VOICE: frozenset[Channel] = frozenset({Channel.VOICE})
+
+
+def policy(rule_id: str, citation: str, version: str = "1") -> Rule:
+    return Rule(rule_id, citation, version, kind="policy_default")
+
+
+def calls_and_others(
+    rule: Rule, days: dict[int, Hours], skip_holidays: bool
+) -> tuple[WindowRule, WindowRule]:
+    """The law's window for calls, and the same hours as a policy default elsewhere."""
+    others = policy(f"{rule.id}.otros_canales", f"Tenant policy default (hours of {rule.citation})")
+    return (
+        WindowRule(rule, days, skip_holidays, VOICE),
+        WindowRule(others, days, skip_holidays, ELECTRONIC),
+    )
+
+
+#: Suppression condition -> its rule id. Ids are the same in every jurisdiction
+#: (the decide stage, dashboards and metrics group by them); the citation, kind
+#: and version say which law, if any, backs the rule where the debtor lives.
+SUPPRESSION_IDS: dict[str, str] = {
+    "dispute": "suppress.dispute",
+    "bankruptcy": "suppress.bankruptcy",
+    "deceased": "suppress.deceased",
+    "cease_and_desist": "suppress.cease_and_desist",
+    "legal_hold": "suppress.legal_hold",
+    "opt_out": "suppress.opt_out",
+    "opt_out_electronic": "suppress.opt_out",
+    "bounced": "suppress.hard_bounce",
+    "no_consent": "suppress.no_consent",
+    "not_delinquent": "account.not_delinquent",
+    "promise_to_pay": "suppress.promise_to_pay",
+}
+SUPPRESSION_KEYS = tuple(SUPPRESSION_IDS)
+
+
+def suppression_law(key: str, citation: str, version: str) -> Rule:
+    """The legal rule behind suppression ``key`` in one jurisdiction."""
+    return Rule(SUPPRESSION_IDS[key], citation, version, kind="law")
+
+
+BASE_SUPPRESSIONS: dict[str, Rule] = {
+    "dispute": policy("suppress.dispute", "Tenant policy: no collection while a dispute is open"),
+    "bankruptcy": policy("suppress.bankruptcy", "Tenant policy: no collection in insolvency"),
+    "deceased": policy(
+        "suppress.deceased", "Tenant policy: estates are handled outside automated contact"
+    ),
+    "cease_and_desist": policy(
+        "suppress.cease_and_desist", "Tenant policy: honour cease-and-desist requests"
+    ),
+    "legal_hold": policy("suppress.legal_hold", "Tenant policy: legal hold stops all contact"),
+    "opt_out": policy("suppress.opt_out", "Tenant policy: honour channel opt-outs"),
+    "opt_out_electronic": policy("suppress.opt_out", "Tenant policy: honour channel opt-outs"),
+    "bounced": policy(
+        "suppress.hard_bounce", "Tenant policy: never reuse a hard-bounced or invalid address"
+    ),
+    "no_consent": policy(
+        "suppress.no_consent", "Tenant policy: contact only channels the debtor authorised"
+    ),
+    "not_delinquent": policy(
+        "account.not_delinquent", "Tenant policy: collection contact only for accounts in arrears"
+    ),
+    "promise_to_pay": policy(
+        "suppress.promise_to_pay", "Tenant policy: no contact until a promise's date plus grace"
+    ),
+}
+
+#: Our default overall cap where the law sets none (tenant-configurable).
+DAILY_TOTAL = Cap(
+    policy("policy.daily_total", "Tenant policy default: at most 3 contacts a rolling day"),
+    limit=3,
+    window=dt.timedelta(days=1),
+    channels=ALL_CHANNELS,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The rules of one jurisdiction at one version."""
+
+    code: str
+    version: str
+    zones: tuple[str, ...]
+    windows: tuple[WindowRule, ...]
+    caps: tuple[Cap, ...] = (DAILY_TOTAL,)
+    gaps: tuple[Gap, ...] = ()
+    suppressions: dict[str, Rule] = field(default_factory=lambda: dict(BASE_SUPPRESSIONS))
+    #: Rules (or None) that make consent / delinquency mandatory by law.
+    consent_law: Rule | None = None
+    delinquent_law: Rule | None = None
+    holiday_country: str = ""
+    holiday_subdiv: str | None = None
+
+    def __post_init__(self) -> None:
+        missing = set(SUPPRESSION_KEYS) - set(self.suppressions)
+        if missing:
+            raise ValueError(f"profile {self.code} lacks suppression rules {sorted(missing)}")
+        for key, rule in self.suppressions.items():
+            if rule.id != SUPPRESSION_IDS[key]:
+                raise ValueError(
+                    f"profile {self.code}: suppression {key} must be {SUPPRESSION_IDS[key]!r}"
+                )
+        if not self.zones:
+            raise ValueError(f"profile {self.code} needs at least one time zone")
+
+    def derive(self, **changes: Any) -> Profile:
+        """A stricter or more specific profile (a state, a tenant override)."""
+        return dataclasses.replace(self, **changes)
+
+    def rules(self) -> tuple[Rule, ...]:
+        """Every rule of this profile, for listings and contract tests."""
+        out: list[Rule] = [w.rule for w in self.windows]
+        out += [c.rule for c in self.caps] + [g.rule for g in self.gaps]
+        out += list(self.suppressions.values())
+        out += [r for r in (self.consent_law, self.delinquent_law) if r is not None]
+        return tuple(out)

@@ -1,0 +1,110 @@
+"""`recaudo policy check` and `recaudo check-contact`, through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib.resources import files
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from rules.cli import check_contact, policy
+
+GOOD = """
+version = "t1"
+[[cadence]]
+id = "early"
+min_dpd = 1
+channels = ["sms"]
+template = "hi"
+[templates.hi]
+es = "hola_v1"
+"""
+
+
+def test_policy_check_accepts_the_shipped_default() -> None:
+    path = files("rules").joinpath("default_policy.toml")
+    result = CliRunner().invoke(policy, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "OK" in result.output
+    assert "default@2025.1" in result.output
+
+
+def test_policy_check_accepts_a_small_policy(tmp_path: Path) -> None:
+    f = tmp_path / "p.toml"
+    f.write_text(GOOD)
+    result = CliRunner().invoke(policy, ["check", str(f)])
+    assert result.exit_code == 0, result.output
+    assert "1 cadence steps" in result.output
+
+
+def test_policy_check_points_at_the_bad_field(tmp_path: Path) -> None:
+    f = tmp_path / "bad.toml"
+    f.write_text(GOOD.replace('channels = ["sms"]', 'channels = ["fax"]'))
+    result = CliRunner().invoke(policy, ["check", str(f)])
+    assert result.exit_code == 1
+    assert f"{f}: invalid policy" in result.output
+    assert "cadence.0.channels.0" in result.output
+    assert "'sms', 'email', 'whatsapp' or 'voice'" in result.output
+
+
+def test_policy_check_reports_toml_syntax_and_missing_file(tmp_path: Path) -> None:
+    f = tmp_path / "broken.toml"
+    f.write_text("version = \n")
+    result = CliRunner().invoke(policy, ["check", str(f)])
+    assert result.exit_code == 1
+    assert "not valid TOML" in result.output
+    missing = CliRunner().invoke(policy, ["check", str(tmp_path / "nope.toml")])
+    assert missing.exit_code == 1
+    assert "cannot read policy file" in missing.output
+
+
+def test_check_contact_prints_verdict_json() -> None:
+    doc = {
+        "jurisdiction": "CO",
+        "timezone": "America/Bogota",
+        "channel": "sms",
+        "at": "2025-06-15T11:00:00-05:00",
+    }
+    result = CliRunner().invoke(check_contact, input=json.dumps(doc))
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["action"] == "defer"
+    assert out["allowed"] is False
+    assert out["defer_until"] == "2025-06-16T12:00:00+00:00"
+    assert out["reasons"][0]["citation"] == "Ley 2300 de 2023, art. 3"
+    assert out["profile_version"].startswith("CO-")
+
+
+def test_check_contact_rejects_bad_input_naming_the_field() -> None:
+    doc = {"jurisdiction": "US", "channel": "pigeon", "at": "2025-06-10T12:00:00Z"}
+    result = CliRunner().invoke(check_contact, input=json.dumps(doc))
+    assert result.exit_code == 2
+    assert '"field": "channel"' in result.output
+
+
+def test_check_contact_uses_tenant_policy(tmp_path: Path) -> None:
+    f = tmp_path / "p.toml"
+    f.write_text(GOOD + '[jurisdictions.US.hours]\nstart = "09:00"\nend = "17:00"\n')
+    doc = {
+        "jurisdiction": "US",
+        "timezone": "America/Chicago",
+        "channel": "email",
+        "at": "2025-06-10T08:30:00-05:00",
+    }
+    result = CliRunner().invoke(check_contact, ["--policy", str(f)], input=json.dumps(doc))
+    out = json.loads(result.output)
+    assert out["defer_until"] == "2025-06-10T14:00:00+00:00"
+    assert out["reasons"][0]["rule_id"] == "tenant.us.hours"
+    assert out["profile_version"] == "US-2021.11+default@t1"
+
+
+def test_check_contact_md_worked_example_runs_as_documented() -> None:
+    """The example in rules/CHECK_CONTACT.md is this test's input and expected output."""
+    doc = files("rules").joinpath("CHECK_CONTACT.md").read_text(encoding="utf-8")
+    example = doc.split("## Worked example", 1)[1]
+    given, expected = re.findall(r"```json\n(.*?)```", example, flags=re.S)[:2]
+    result = CliRunner().invoke(check_contact, input=given)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == json.loads(expected)
