@@ -30,7 +30,15 @@ from streams.events import (
     ResponseEvent,
 )
 from streams.outputs import Action, ContactCommand, Decision, Reason, Release
-from streams.ports import CapResult, ChannelChooser, Compliance, ContactPolicy, Step
+from streams.ports import (
+    AssignmentLike,
+    CapResult,
+    ChannelChooser,
+    Compliance,
+    ContactPolicy,
+    Step,
+    StepLike,
+)
 from streams.schedule import Entry
 from streams.state import (
     AccountState,
@@ -64,6 +72,7 @@ class Context:
     received_at: float
     policy_version: str
     seq: int = 0
+    assignment: AssignmentLike | None = None
 
     def next_decision_id(self) -> str:
         self.seq += 1
@@ -78,7 +87,7 @@ class Proposed:
     account_id: str
     channel: Channel
     address: str
-    step: Step
+    step: StepLike
     trigger: str
     verdict: Verdict
     scores: dict[str, float]
@@ -111,6 +120,9 @@ class Decider:
 
     # -- entry points -------------------------------------------------------
 
+    def policy_version(self, tenant_id: str) -> str:
+        return self._policy_for(tenant_id).version
+
     def apply(self, state: DebtorState, event: DecidableEvent, ctx: Context) -> Effects:
         fx = Effects()
         state.prune(ctx.now.timestamp(), HISTORY_S)
@@ -138,7 +150,7 @@ class Decider:
             return
         account = state.accounts[proposed.account_id]
         policy = self._policy_for(ctx.tenant_id)
-        assignment = policy.assign(ctx.tenant_id, ctx.debtor_id)
+        assignment = self._assignment(ctx)
         decision_id = ctx.next_decision_id()
         fx.contacts.append(
             ContactCommand.model_construct(
@@ -169,6 +181,7 @@ class Decider:
                 channel=proposed.channel,
                 scores=proposed.scores,
                 model_versions=proposed.model_versions,
+                verdict=proposed.verdict,
                 decision_id=decision_id,
             )
         )
@@ -236,8 +249,21 @@ class Decider:
             return
         if account.due <= 0 or ev.days_past_due <= 0:
             return
-        step = self._policy_for(ctx.tenant_id).step_for(ev.days_past_due, ev.segment)
+        policy = self._policy_for(ctx.tenant_id)
+        assignment = self._assignment(ctx)
+        step = policy.cadence_step(ev.days_past_due, ev.segment, assignment.arm)
         if step is None or step.step_id in account.steps:
+            return
+        if assignment.holdout:
+            # The control group of an experiment: no treatment, recorded once a step.
+            account.steps.append(step.step_id)
+            reason = Reason(
+                rule_id="strategy.holdout",
+                params={"strategy": assignment.strategy, "step": step.step_id},
+            )
+            fx.decisions.append(
+                self._decision(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
+            )
             return
         if any(p.acct == ev.account_id and p.step == step.step_id for p in state.pending):
             return
@@ -287,7 +313,7 @@ class Decider:
         if account_id is None or account_id not in state.accounts:
             return
         account = state.accounts[account_id]
-        step = self._policy_for(ctx.tenant_id).step_for(account.dpd, state.seg)
+        step = self._current_step(ctx, account.dpd, state.seg)
         if step is None or account.due <= 0:
             return
         fallback = Step(
@@ -347,7 +373,10 @@ class Decider:
                 target = ev.account_id or next(iter(state.accounts), None)
                 if target is None or target not in state.accounts:
                     return
-                step = Step("callback", (Channel.VOICE, ev.channel), "callback")
+                current = self._current_step(ctx, state.accounts[target].dpd, state.seg)
+                if current is None:
+                    return
+                step = Step("callback", (Channel.VOICE, ev.channel), current.template)
                 contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, ev.event_id, "callback")
                 self._propose(state, target, step, contact_id, "callback_request", ctx, fx)
             case Intent.WRONG_PARTY:
@@ -371,7 +400,7 @@ class Decider:
             fx.schedule_remove.append(entry)  # stale: cancelled or already sent
             return
         account = state.accounts[pending.acct]
-        step = self._policy_for(ctx.tenant_id).step_for(account.dpd, state.seg)
+        step = self._current_step(ctx, account.dpd, state.seg)
         channels = step.channels if step else (pending.ch,)
         template = step.template if step else pending.step
         current = Step(
@@ -392,9 +421,22 @@ class Decider:
         account = state.accounts[account_id]
         if account.due <= 0:
             return
-        step = Step("broken-promise", _all_channels(state), "broken_promise")
+        current = self._current_step(ctx, account.dpd, state.seg)
+        if current is None:
+            return
+        step = Step("broken-promise", _all_channels(state), current.template)
         contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, account_id, until.isoformat(), "bp")
         self._propose(state, account_id, step, contact_id, "broken_promise", ctx, fx)
+
+    def _assignment(self, ctx: Context) -> AssignmentLike:
+        if ctx.assignment is None:
+            policy = self._policy_for(ctx.tenant_id)
+            ctx.assignment = policy.assign(ctx.tenant_id, ctx.debtor_id)
+        return ctx.assignment
+
+    def _current_step(self, ctx: Context, dpd: int, segment: str | None) -> StepLike | None:
+        arm = self._assignment(ctx).arm
+        return self._policy_for(ctx.tenant_id).cadence_step(dpd, segment, arm)
 
     # -- proposal, deferral, cancellation ------------------------------------
 
@@ -402,7 +444,7 @@ class Decider:
         self,
         state: DebtorState,
         account_id: str,
-        step: Step,
+        step: StepLike,
         contact_id: str,
         trigger: str,
         ctx: Context,
@@ -622,6 +664,7 @@ class Decider:
     ) -> Decision:
         decided_at = dt.datetime.now(dt.UTC)
         profile = f"/{verdict.profile_version}" if verdict else ""
+        assignment = self._assignment(ctx)
         return Decision.model_construct(
             decision_id=decision_id or ctx.next_decision_id(),
             tenant_id=ctx.tenant_id,
@@ -635,6 +678,8 @@ class Decider:
             model_versions=model_versions or {},
             scores=scores or {},
             policy_version=f"{ctx.policy_version}{profile}",
+            strategy=assignment.strategy,
+            arm=assignment.arm,
             trigger_event_id=ctx.trigger_event_id,
             trigger_type=ctx.trigger_type,
             decided_at=decided_at,

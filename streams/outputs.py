@@ -63,6 +63,8 @@ class Decision(Contract):
     model_versions: dict[str, str] = {}
     scores: dict[str, float] = {}
     policy_version: str
+    strategy: str | None = Field(default=None, description="Champion/challenger experiment")
+    arm: str | None = None
     trigger_event_id: Identifier
     trigger_type: str
     decided_at: AwareDatetime

@@ -82,7 +82,6 @@ class DecisionStage:
         decider: Decider,
         tenants: frozenset[str],
         metrics: PipelineMetrics,
-        policy_version: str,
     ) -> None:
         self._topics = topics
         self._store = store
@@ -92,7 +91,6 @@ class DecisionStage:
         self._decider = decider
         self._tenants = tenants
         self._metrics = metrics
-        self._policy_version = policy_version
 
     def parse(self, record: Inbound) -> DecidableEvent:
         try:
@@ -192,7 +190,7 @@ class DecisionStage:
                 trigger_type=event.type,
                 now=dt.datetime.now(dt.UTC),
                 received_at=record.timestamp,
-                policy_version=self._policy_version,
+                policy_version=self._decider.policy_version(ref[0]),
             )
             fx = self._decider.apply(state, event, ctx)
             for proposed in fx.proposed:

@@ -18,33 +18,52 @@ from streams.outputs import Reason
 from streams.state import DebtorState
 
 
+class StepLike(Protocol):
+    """A cadence step: whom to contact at this stage of delinquency, and how."""
+
+    @property
+    def step_id(self) -> str: ...
+
+    @property
+    def channels(self) -> tuple[Channel, ...]: ...
+
+    @property
+    def template(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One cadence step: whom to contact at this stage of delinquency, and how."""
+    """A step the decision core makes itself (fallback, callback, broken promise)."""
 
     step_id: str
     channels: tuple[Channel, ...]
     template: str
 
 
-@dataclass(frozen=True, slots=True)
-class Assignment:
-    strategy: str
-    arm: str
-    holdout: bool = False
+class AssignmentLike(Protocol):
+    @property
+    def strategy(self) -> str: ...
+
+    @property
+    def arm(self) -> str: ...
+
+    @property
+    def holdout(self) -> bool: ...
 
 
 class ContactPolicy(Protocol):
-    """A tenant's declarative strategy: cadence, templates, champion/challenger."""
+    """A tenant's declarative strategy (rules.policy.TenantPolicy)."""
 
     @property
     def version(self) -> str: ...
 
-    def step_for(self, days_past_due: int, segment: str | None) -> Step | None: ...
+    def cadence_step(
+        self, days_past_due: int, segment: str | None = None, arm: str | None = None
+    ) -> StepLike | None: ...
 
-    def template_for(self, step: Step, language: str) -> str: ...
+    def template_for(self, step: StepLike, language: str) -> str: ...
 
-    def assign(self, tenant_id: str, debtor_id: str) -> Assignment: ...
+    def assign(self, tenant_id: str, debtor_id: str) -> AssignmentLike: ...
 
 
 class Compliance(Protocol):

@@ -13,23 +13,54 @@ import rules
 from recaudo.config import Settings
 from recaudo.keys import Keys
 from recaudo.redis_client import connect
-from streams.baseline import BaselineCadence, PreferenceOrder
+from rules.caps import CapLedger
+from rules.policy import TenantPolicy
+from rules.tenants import TenantPolicies
+from streams.baseline import PreferenceOrder
 from streams.contact_ledger import ContactLedger
 from streams.decide import Decider
 from streams.dispatch import Dispatcher, DispatchStage
+from streams.events import Channel
 from streams.metrics import PipelineMetrics
 from streams.pipeline import DecisionStage
-from streams.ports import CapGate, ChannelChooser, Compliance, ContactPolicy
+from streams.ports import CapResult, ChannelChooser
 from streams.schedule import Schedule
 from streams.store import StateStore
 from streams.topics import Topics
 
 
 class RulesCompliance:
-    """rules.evaluate behind the Compliance port."""
+    """rules.evaluate with the proposal's tenant policy, behind the Compliance port."""
+
+    def __init__(self, policies: Callable[[str], TenantPolicy]) -> None:
+        self._policies = policies
 
     def evaluate(self, proposal: rules.ContactProposal) -> rules.Verdict:
-        return rules.evaluate(proposal)
+        return rules.evaluate(proposal, self._policies(proposal.tenant_id))
+
+
+class TenantCaps:
+    """The Redis cap ledger with each tenant's caps for the debtor's jurisdiction."""
+
+    def __init__(self, ledger: CapLedger, policies: Callable[[str], TenantPolicy]) -> None:
+        self._ledger = ledger
+        self._policies = policies
+
+    async def reserve(
+        self,
+        tenant_id: str,
+        debtor_id: str,
+        jurisdiction: str,
+        contact_id: str,
+        channel: Channel,
+        at: dt.datetime,
+    ) -> CapResult:
+        caps = rules.caps_for(jurisdiction, channel, self._policies(tenant_id))
+        found = await self._ledger.reserve(tenant_id, debtor_id, contact_id, channel, at, caps)
+        return CapResult(ok=found.ok, reasons=found.reasons, retry_at=found.retry_at)
+
+    async def release(self, tenant_id: str, debtor_id: str, contact_id: str) -> None:
+        await self._ledger.release(tenant_id, debtor_id, contact_id)
 
 
 @dataclass
@@ -59,10 +90,7 @@ def build_wiring(
     *,
     registry: CollectorRegistry,
     dispatcher_factory: Callable[[aioredis.Redis, Keys, ContactLedger], Dispatcher],
-    policy_for: Callable[[str], ContactPolicy] | None = None,
-    compliance: Compliance | None = None,
     chooser: ChannelChooser | None = None,
-    caps: CapGate | None = None,
 ) -> Wiring:
     client = connect(settings)
     keys = Keys(settings.redis_prefix)
@@ -71,10 +99,11 @@ def build_wiring(
     store = StateStore(client, keys, settings.dedupe_ttl_s)
     schedule = Schedule(client, keys, settings.schedule_shards)
     ledger = ContactLedger(client, keys, settings.contact_ttl_s)
-    cadence = BaselineCadence()
+    tenants = tenants_of(settings)
+    policies = TenantPolicies(tenants, settings.policy_dir)
     decider = Decider(
-        policy_for=policy_for or (lambda _tenant: cadence),
-        compliance=compliance or RulesCompliance(),
+        policy_for=policies,
+        compliance=RulesCompliance(policies),
         chooser=chooser or PreferenceOrder(),
         contact_ttl=dt.timedelta(seconds=settings.contact_ttl_s),
     )
@@ -83,11 +112,10 @@ def build_wiring(
         store=store,
         schedule=schedule,
         ledger=ledger,
-        caps=caps,
+        caps=TenantCaps(CapLedger(client, keys), policies),
         decider=decider,
-        tenants=tenants_of(settings),
+        tenants=tenants,
         metrics=metrics,
-        policy_version=cadence.version,
     )
     dispatch_stage = DispatchStage(topics, dispatcher_factory(client, keys, ledger), metrics)
     return Wiring(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -37,6 +38,7 @@ def unique() -> str:
 
 
 SettingsFactory = Callable[..., Settings]
+POLICIES = Path(__file__).parent / "fixtures" / "policies"
 
 
 @pytest.fixture
@@ -50,6 +52,7 @@ def make_settings(broker: Managed, redis_server: Managed, unique: str) -> Settin
             "topic_prefix": f"{unique}-",
             "topic_partitions": 4,
             "tenants": "acme",
+            "policy_dir": str(POLICIES),
             "api_keys": "acme:key-acme,globex:key-globex",
             "broker_session_timeout_s": 6.0,
             "broker_rebalance_timeout_s": 6.0,

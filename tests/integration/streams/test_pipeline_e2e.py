@@ -19,6 +19,7 @@ from recaudo.config import Settings
 from recaudo.embedded import Managed
 from recaudo.keys import Keys
 from streams.schedule import Entry, Schedule
+from tests.conftest import POLICIES
 from tests.integration.harness import (
     Bus,
     Record,
@@ -47,6 +48,7 @@ async def live(
         topic_prefix=f"{prefix}-",
         topic_partitions=4,
         tenants="acme",
+        policy_dir=str(POLICIES),
         broker_session_timeout_s=6.0,
         broker_rebalance_timeout_s=6.0,
         broker_heartbeat_interval_s=1.0,
@@ -119,7 +121,7 @@ async def test_partial_payment_does_not_cancel(live: Bus) -> None:
         lambda rs: any(r["action"] == "cancel" for r in decisions_for(rs, debtor)),
     )
     actions = [(r["action"], r["reasons"][0]["rule_id"]) for r in decisions_for(records, debtor)]
-    assert actions[0] == ("defer", "window.closed")
+    assert actions[0] == ("defer", "us.reg_f.inconvenient_time")
     # The partial payment cancelled nothing; the dispute did.
     assert ("cancel", "suppress.dispute") in actions
     assert not any(rule == "payment.covers_due" for _, rule in actions)
@@ -278,7 +280,10 @@ async def test_worker_metrics_count_decisions_latency_and_dead_letters(live: Bus
         for m in text_string_to_metric_families(text)
         for s in m.samples
     }
-    contact = ("recaudo_decisions_total", (("action", "contact"), ("reason", "window.open")))
+    contact = (
+        "recaudo_decisions_total",
+        (("action", "contact"), ("reason", "us.reg_f.inconvenient_time")),
+    )
     assert samples[contact] >= 1
     dead = (
         "recaudo_dead_letters_total",

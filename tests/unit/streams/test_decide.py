@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from streams.baseline import BaselineCadence, PreferenceOrder
+from rules.tenants import TenantPolicies
+from streams.baseline import PreferenceOrder
 from streams.codec import encode
 from streams.decide import Context, DecidableEvent, Decider, Effects
 from streams.events import (
@@ -26,10 +27,10 @@ NIGHT_UTC = dt.datetime(2026, 11, 18, 4, 0, tzinfo=dt.UTC)  # 23:00 in New York
 
 
 def make_decider() -> Decider:
-    cadence = BaselineCadence()
+    policies = TenantPolicies(["acme"], None)
     return Decider(
-        policy_for=lambda _t: cadence,
-        compliance=RulesCompliance(),
+        policy_for=policies,
+        compliance=RulesCompliance(policies),
         chooser=PreferenceOrder(),
         contact_ttl=dt.timedelta(hours=24),
     )
@@ -64,7 +65,8 @@ def account(**overrides: Any) -> AccountEvent:
 def run(
     decider: Decider, state: DebtorState, event: DecidableEvent, now: dt.datetime = NOON_UTC
 ) -> Effects:
-    ctx = Context("acme", "d1", event.event_id, event.type, now, now.timestamp(), "p1")
+    version = decider.policy_version("acme")
+    ctx = Context("acme", "d1", event.event_id, event.type, now, now.timestamp(), version)
     fx = decider.apply(state, event, ctx)
     for proposed in fx.proposed:
         decider.resolve(state, proposed, CapResult(ok=True), ctx, fx)
@@ -76,9 +78,13 @@ def test_delinquent_account_in_window_yields_one_contact_on_the_steps_first_chan
     [decision] = fx.decisions
     [command] = fx.contacts
     assert decision.action == Action.CONTACT
-    assert command.channel == "whatsapp"  # dpd15 step: whatsapp first
+    assert command.channel == "whatsapp"  # default policy, 16-60 dpd: whatsapp first
     assert command.contact_id == decision.contact_id
-    assert command.template == "first_notice.en"
+    assert command.template == "past_due_v1_en"
+    assert decision.policy_version.startswith("2025.1/US-"), decision.policy_version
+    expected = TenantPolicies(["acme"], None)("acme").assign("acme", "d1")
+    assert (decision.strategy, decision.arm) == (expected.strategy, expected.arm)
+    assert (command.strategy, command.arm) == (expected.strategy, expected.arm)
     assert command.expires_at - command.send_at == dt.timedelta(hours=24)
 
 
