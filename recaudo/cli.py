@@ -10,6 +10,7 @@ from aiohttp import web
 from pydantic import TypeAdapter
 
 from recaudo.config import Settings
+from rules.cli import check_contact, policy
 from streams.events import AccountEvent, DeliveryEvent, PaymentEvent, ResponseEvent
 from streams.outputs import ContactCommand, DeadLetter, Decision, Release
 
@@ -47,6 +48,10 @@ def web_command() -> None:
     settings = Settings()
     logging.basicConfig(level=logging.INFO)
     web.run_app(build_web_app(settings), host=settings.web_host, port=settings.web_port)
+
+
+main.add_command(policy)
+main.add_command(check_contact)
 
 
 @main.command()
