@@ -49,6 +49,8 @@ class MailgunCredentials(_Frozen):
 class InfobipCredentials(_Frozen):
     api_key: SecretStr
     sender: str
+    # Every Infobip account has its own API host.
+    base_url: str = "https://api.infobip.com"
     # Infobip does not sign its callbacks: we require HTTP Basic auth on them.
     webhook_username: str
     webhook_password: SecretStr
