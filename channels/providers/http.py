@@ -20,6 +20,9 @@ from recaudo.errors import RetryableProviderError
 from streams.outputs import ContactCommand
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Characters of a ref token left as they are in a query: HTTP clients and proxies
+# re-encode "%2F" and friends differently, which would break URL signatures.
+REF_SAFE = "/:@"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,4 +79,4 @@ def callback_url(base: str | None, provider: str, ref: str | None = None) -> str
     if base is None:
         return None
     url = f"{base.rstrip('/')}/webhooks/{provider}"
-    return url if ref is None else f"{url}?ref={quote(ref, safe='')}"
+    return url if ref is None else f"{url}?ref={quote(ref, safe=REF_SAFE)}"

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import orjson
+import yarl
 from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -229,7 +230,9 @@ class Sandbox:
         status = 0
         for attempt in range(3):
             try:
-                async with self._session.post(url, data=body, headers=headers) as resp:
+                async with self._session.post(
+                    yarl.URL(url, encoded=True), data=body, headers=headers
+                ) as resp:
                     status = resp.status
                     await resp.read()
             except aiohttp.ClientError:

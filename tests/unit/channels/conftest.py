@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
-import orjson
 import pytest
 import redis.asyncio as aioredis
-from aiohttp import test_utils, web
+from channels_testkit import FakePublisher, Hooks, start_hooks
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from channels.credentials import ProviderCredentials
@@ -18,29 +16,11 @@ from channels.dedupe import Deduper
 from channels.directory import ContactDirectory
 from channels.sandbox import Sandbox, sandbox_credentials
 from channels.status_machine import StatusMachine
-from channels.webhooks import WebhookService, add_webhook_routes, build_verifiers
-from channels.webhooks.base import Verifier
-from recaudo.embedded import free_port
+from channels.webhooks import build_verifiers
 from recaudo.keys import Keys
 from streams.contact_ledger import ContactLedger
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@dataclass
-class FakePublisher:
-    """Unit-test stand-in for the broker: records, or fails while ``fail`` is set."""
-
-    records: list[tuple[str, str, dict[str, object]]] = field(default_factory=list)
-    fail: bool = False
-
-    async def publish(self, topic: str, key: str, value: bytes) -> None:
-        if self.fail:
-            raise OSError("broker unavailable")
-        self.records.append((topic, key, orjson.loads(value)))
-
-    def on(self, topic: str) -> list[dict[str, object]]:
-        return [value for t, _, value in self.records if t == topic]
 
 
 @pytest.fixture
@@ -87,42 +67,6 @@ def publisher() -> FakePublisher:
 @pytest.fixture(scope="session")
 def sandbox_creds() -> tuple[ProviderCredentials, ec.EllipticCurvePrivateKey]:
     return sandbox_credentials()
-
-
-@dataclass
-class Hooks:
-    """The webhook routes running on loopback, with what they published."""
-
-    client: test_utils.TestClient[web.Request, web.Application]
-    service: WebhookService
-    publisher: FakePublisher
-    base_url: str
-
-
-async def start_hooks(
-    verifiers: list[Verifier],
-    publisher: FakePublisher,
-    deduper: Deduper,
-    machine: StatusMachine,
-    directory: ContactDirectory,
-    max_body_bytes: int = 1 << 20,
-) -> Hooks:
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    service = WebhookService(
-        verifiers,
-        publisher=publisher,
-        deduper=deduper,
-        machine=machine,
-        directory=directory,
-        public_base_url=base_url,
-        max_body_bytes=max_body_bytes,
-    )
-    app = web.Application()
-    add_webhook_routes(app, service)
-    client = test_utils.TestClient(test_utils.TestServer(app, host="127.0.0.1", port=port))
-    await client.start_server()
-    return Hooks(client, service, publisher, base_url)
 
 
 @pytest.fixture

@@ -48,9 +48,7 @@ SG_PUBLIC_KEY = (
     "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3GRqe62gw+"
     "2fNNRaINXvVpiglSI8eNEc6wEA3F+g=="
 )
-SG_SIGNATURE = (
-    "MEUCIGHQVtGj+Y3LkG9fLcxf3qfI10QysgDWmMOVmxG0u6ZUAiEAyBiXDWzM+uOe5W0JuG+luQAbPIqHh89M15TluLtEZtM="
-)
+SG_SIGNATURE = "MEUCIGHQVtGj+Y3LkG9fLcxf3qfI10QysgDWmMOVmxG0u6ZUAiEAyBiXDWzM+uOe5W0JuG+luQAbPIqHh89M15TluLtEZtM="
 SG_TIMESTAMP = "1600112502"
 SG_PAYLOAD = (
     json.dumps(
@@ -101,9 +99,13 @@ def test_twilio_published_vector() -> None:
 async def test_twilio_verifier_accepts_vector_and_rejects_tampering() -> None:
     verifier = TwilioVerifier("12345")
     body = urlencode(TWILIO_PARAMS).encode()
-    ok = request(body, {"X-Twilio-Signature": TWILIO_VECTOR}, TWILIO_URL, "application/x-www-form-urlencoded")
+    ok = request(
+        body, {"X-Twilio-Signature": TWILIO_VECTOR}, TWILIO_URL, "application/x-www-form-urlencoded"
+    )
     assert await verifier.verify(ok) is None
-    tampered = request(body.replace(b"1234", b"9999"), {"X-Twilio-Signature": TWILIO_VECTOR}, TWILIO_URL)
+    tampered = request(
+        body.replace(b"1234", b"9999"), {"X-Twilio-Signature": TWILIO_VECTOR}, TWILIO_URL
+    )
     with pytest.raises(SignatureError):
         await verifier.verify(tampered)
     with pytest.raises(SignatureError):
@@ -141,7 +143,9 @@ async def test_sandbox_twilio_signature_verifies_with_the_sdk() -> None:
 
 async def test_sendgrid_published_vector() -> None:
     ew = EventWebhook()
-    assert ew.verify_signature(SG_PAYLOAD, SG_SIGNATURE, SG_TIMESTAMP, ew.convert_public_key_to_ecdsa(SG_PUBLIC_KEY))
+    assert ew.verify_signature(
+        SG_PAYLOAD, SG_SIGNATURE, SG_TIMESTAMP, ew.convert_public_key_to_ecdsa(SG_PUBLIC_KEY)
+    )
     verifier = SendGridVerifier(SG_PUBLIC_KEY, clock=lambda: int(SG_TIMESTAMP) + 5)
     headers = {
         "X-Twilio-Email-Event-Webhook-Signature": SG_SIGNATURE,
@@ -167,7 +171,9 @@ async def test_sendgrid_rejects_stale_timestamp_and_bad_key() -> None:
         await SendGridVerifier(SG_PUBLIC_KEY).verify(request(SG_PAYLOAD.encode(), headers))
     other = ec.generate_private_key(ec.SECP256R1()).public_key()
     other_b64 = base64.b64encode(
-        other.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        other.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
     ).decode()
     with pytest.raises(SignatureError, match="does not match"):
         await SendGridVerifier(other_b64, clock=lambda: int(SG_TIMESTAMP)).verify(
@@ -178,9 +184,13 @@ async def test_sendgrid_rejects_stale_timestamp_and_bad_key() -> None:
 async def test_sandbox_sendgrid_signature_verifies_with_the_sdk() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     public = base64.b64encode(
-        key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
     ).decode()
-    headers, body = signing.sendgrid(key, [{"event": "delivered", "sg_event_id": "e1", "email": "a@b.c"}])
+    headers, body = signing.sendgrid(
+        key, [{"event": "delivered", "sg_event_id": "e1", "email": "a@b.c"}]
+    )
     assert EventWebhook(public).verify_signature(
         body.decode(),
         headers["X-Twilio-Email-Event-Webhook-Signature"],
@@ -200,7 +210,11 @@ async def test_meta_signature_and_handshake() -> None:
         await verifier.verify(request(body + b" ", headers))
     with pytest.raises(SignatureError):
         await verifier.verify(request(body, {"X-Hub-Signature-256": "sha256=00"}))
-    query = {"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "1158201444"}
+    query = {
+        "hub.mode": "subscribe",
+        "hub.verify_token": "verify-me",
+        "hub.challenge": "1158201444",
+    }
     assert verifier.handshake(query) == "1158201444"
     with pytest.raises(SignatureError):
         verifier.handshake(query | {"hub.verify_token": "nope"})
@@ -212,7 +226,9 @@ async def test_meta_signature_and_handshake() -> None:
 async def test_mailgun_signature_matches_the_sdk_and_checks_freshness() -> None:
     headers, body = signing.mailgun("signing-key", {"id": "e1", "event": "delivered"})
     sig = json.loads(body)["signature"]
-    assert SecurityGuard.verify_webhook("signing-key", sig["token"], sig["timestamp"], sig["signature"])
+    assert SecurityGuard.verify_webhook(
+        "signing-key", sig["token"], sig["timestamp"], sig["signature"]
+    )
     verifier = MailgunVerifier("signing-key")
     assert await verifier.verify(request(body, headers)) == f"token:{sig['token']}"
     stale = MailgunVerifier("signing-key", clock=lambda: time.time() + 301)
@@ -229,12 +245,16 @@ async def test_vonage_signature_window_and_replacements() -> None:
     params = {"msisdn": "447700900000", "text": "a&b=c", "messageId": "m1"}
     headers, body = signing.vonage("vsecret", params)
     verifier = VonageVerifier("vsecret")
-    nonce = await verifier.verify(request(body, headers, content_type="application/x-www-form-urlencoded"))
+    nonce = await verifier.verify(
+        request(body, headers, content_type="application/x-www-form-urlencoded")
+    )
     assert nonce is not None
     assert nonce.startswith("nonce:")
     signed = dict(p.split("=", 1) for p in body.decode().split("&"))
     # "&" and "=" inside values are replaced by "_" before signing.
-    assert vonage_signature("vsecret", {"a": "x&y=z"}) == vonage_signature("vsecret", {"a": "x_y_z"})
+    assert vonage_signature("vsecret", {"a": "x&y=z"}) == vonage_signature(
+        "vsecret", {"a": "x_y_z"}
+    )
     assert signed["sig"] == signed["sig"].upper()
     late = VonageVerifier("vsecret", clock=lambda: time.time() + 600)
     with pytest.raises(SignatureError, match="window"):
@@ -246,7 +266,9 @@ async def test_vonage_signature_window_and_replacements() -> None:
 
 async def test_infobip_basic_auth() -> None:
     verifier = InfobipVerifier("user", "pass")
-    assert await verifier.verify(request(b"{}", {"Authorization": basic_auth("user", "pass")})) is None
+    assert (
+        await verifier.verify(request(b"{}", {"Authorization": basic_auth("user", "pass")})) is None
+    )
     for header in (basic_auth("user", "nope"), "Basic !!!", "Bearer x", ""):
         with pytest.raises(SignatureError):
             await verifier.verify(request(b"{}", {"Authorization": header}))
@@ -260,12 +282,20 @@ async def test_standard_webhooks_signed_by_the_library() -> None:
     body = b'{"type":"message.status","data":{"status":"delivered","channel":"sms"}}'
     now = dt.datetime.now(dt.UTC)
     signature = standardwebhooks.Webhook(secret).sign("msg_1", now, body.decode())
-    headers = {"webhook-id": "msg_1", "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": signature}
+    headers = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature,
+    }
     verifier = StandardVerifier(secret)
     assert await verifier.verify(request(body, headers)) is None
     [item] = verifier.parse(request(body, headers))
     assert item.dedupe_id == "msg_1"
-    for bad in ({"webhook-signature": "v1,AAAA"}, {"webhook-signature": "garbage"}, {"webhook-timestamp": "1"}):
+    for bad in (
+        {"webhook-signature": "v1,AAAA"},
+        {"webhook-signature": "garbage"},
+        {"webhook-timestamp": "1"},
+    ):
         with pytest.raises(SignatureError):
             await verifier.verify(request(body, headers | bad))
 
@@ -295,8 +325,11 @@ TOPIC = "arn:aws:sns:us-east-1:123456789012:ses-events"
 
 
 def sns_message(key: rsa.RSAPrivateKey, version: str = "2", **extra: str) -> dict[str, str]:
-    ses = {"notificationType": "Bounce", "mail": {"messageId": "ses-1", "destination": ["a@b.c"]},
-           "bounce": {"bounceType": "Permanent", "bounceSubType": "General"}}
+    ses = {
+        "notificationType": "Bounce",
+        "mail": {"messageId": "ses-1", "destination": ["a@b.c"]},
+        "bounce": {"bounceType": "Permanent", "bounceSubType": "General"},
+    }
     message = {
         "Type": "Notification",
         "MessageId": "sns-1",
@@ -328,7 +361,9 @@ async def test_sns_signature_with_local_certificate(version: str) -> None:
     assert report.status.value == "bounced"
     assert report.permanent is True
     assert report.message_id == "ses-1"
-    tampered = json.dumps(message | {"Message": message["Message"].replace("Permanent", "Transient")})
+    tampered = json.dumps(
+        message | {"Message": message["Message"].replace("Permanent", "Transient")}
+    )
     with pytest.raises(SignatureError):
         await verifier.verify(request(tampered.encode()))
     assert fetched == [CERT_URL]  # cached
