@@ -8,6 +8,7 @@ an error).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,11 @@ async def call(
     if reply.status >= 500 or reply.status == 429:
         raise RetryableProviderError(f"{method} {url}: HTTP {reply.status}")
     return reply
+
+
+def basic_auth(username: str, password: str) -> str:
+    """An HTTP Basic ``Authorization`` value (aiohttp's BasicAuth is deprecated)."""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
 def callback_url(base: str | None, provider: str, ref: str | None = None) -> str | None:

@@ -11,7 +11,13 @@ import aiohttp
 from channels.base import SendOutcome
 from channels.credentials import MailgunCredentials
 from channels.directory import make_token
-from channels.providers.http import IDEMPOTENCY_HEADER, Renderer, call, default_renderer
+from channels.providers.http import (
+    IDEMPOTENCY_HEADER,
+    Renderer,
+    basic_auth,
+    call,
+    default_renderer,
+)
 from recaudo.errors import PermanentProviderError
 from streams.events import DeliveryStatus
 from streams.outputs import ContactCommand
@@ -53,8 +59,10 @@ class MailgunProvider:
             self._url,
             timeout_s=self._timeout_s,
             data=form,
-            auth=aiohttp.BasicAuth("api", self._creds.api_key.get_secret_value()),
-            headers={IDEMPOTENCY_HEADER: command.contact_id},
+            headers={
+                "Authorization": basic_auth("api", self._creds.api_key.get_secret_value()),
+                IDEMPOTENCY_HEADER: command.contact_id,
+            },
         )
         data = reply.json()
         if reply.status == 200 and isinstance(data, dict) and data.get("id"):

@@ -22,6 +22,7 @@ from channels.providers.http import (
     IDEMPOTENCY_HEADER,
     Renderer,
     Reply,
+    basic_auth,
     call,
     callback_url,
     default_renderer,
@@ -91,10 +92,12 @@ class TwilioProvider:
             url,
             timeout_s=self._timeout_s,
             data=form,
-            auth=aiohttp.BasicAuth(
-                self._creds.account_sid, self._creds.auth_token.get_secret_value()
-            ),
-            headers={IDEMPOTENCY_HEADER: command.contact_id},
+            headers={
+                "Authorization": basic_auth(
+                    self._creds.account_sid, self._creds.auth_token.get_secret_value()
+                ),
+                IDEMPOTENCY_HEADER: command.contact_id,
+            },
         )
         return self._outcome(reply)
 

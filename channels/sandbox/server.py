@@ -38,7 +38,7 @@ from channels.credentials import (
     TwilioCredentials,
     VonageCredentials,
 )
-from channels.providers.http import IDEMPOTENCY_HEADER
+from channels.providers.http import IDEMPOTENCY_HEADER, basic_auth
 from channels.sandbox import signing
 
 
@@ -130,7 +130,7 @@ class Sandbox:
         self._port = port
         self._delay = webhook_delay_s
         self.messages: list[SentMessage] = []
-        self._by_key: dict[tuple[str, str], web.Response] = {}
+        self._by_key: dict[tuple[str, str], tuple[int, bytes, dict[str, str]]] = {}
         self._faults: dict[str, list[int]] = {}
         self.webhook_results: list[tuple[str, int]] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -203,13 +203,19 @@ class Sandbox:
         if key is None:
             return None
         cached = self._by_key.get((provider, key))
-        return (key, cached) if cached is not None else None
+        if cached is None:
+            return None
+        status, body, headers = cached
+        # A prepared aiohttp response cannot be sent twice: rebuild the same answer.
+        return key, web.Response(status=status, body=body, headers=headers)
 
     def _record(
         self, request: web.Request, response: web.Response, msg: SentMessage
     ) -> web.Response:
         if msg.idempotency_key:
-            self._by_key[(msg.provider, msg.idempotency_key)] = response
+            body = response.body if isinstance(response.body, bytes) else b""
+            headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+            self._by_key[(msg.provider, msg.idempotency_key)] = (response.status, body, headers)
         self.messages.append(msg)
         return response
 
@@ -253,8 +259,8 @@ class Sandbox:
         creds = self.creds.twilio
         if creds is None:
             return False
-        expected = aiohttp.BasicAuth(creds.account_sid, creds.auth_token.get_secret_value())
-        return request.headers.get("Authorization") == expected.encode()
+        expected = basic_auth(creds.account_sid, creds.auth_token.get_secret_value())
+        return request.headers.get("Authorization") == expected
 
     async def _twilio_message(self, request: web.Request) -> web.Response:
         return await self._twilio(request, voice=False)
@@ -474,9 +480,7 @@ class Sandbox:
 
     async def _mailgun(self, request: web.Request) -> web.Response:
         creds = self.creds.mailgun
-        expected = (
-            aiohttp.BasicAuth("api", creds.api_key.get_secret_value()).encode() if creds else None
-        )
+        expected = basic_auth("api", creds.api_key.get_secret_value()) if creds else None
         if creds is None or request.headers.get("Authorization") != expected:
             return web.Response(text="Forbidden", status=401)
         if (fault := self._fault("mailgun")) is not None:

@@ -12,6 +12,7 @@ import base64
 import binascii
 import hmac
 
+from channels.providers.http import basic_auth
 from channels.webhooks.base import (
     InboundMessage,
     StatusReport,
@@ -27,8 +28,7 @@ S = DeliveryStatus
 GROUPS = {1: S.QUEUED, 2: S.UNDELIVERED, 3: S.DELIVERED, 4: S.UNDELIVERED, 5: S.FAILED}
 
 
-def basic_auth(username: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+__all__ = ["InfobipVerifier", "basic_auth"]
 
 
 class InfobipVerifier(Verifier):
