@@ -88,8 +88,9 @@ def detect_opt_out(text: str | None, language: str | None = None) -> bool:
         return True
     if norm.split(" ", 1)[0] in LEADING:
         return True
+    # Phrases match at a word start, so "dejen de escribir" also catches "escribirme".
     padded = f" {norm} "
-    return any(f" {phrase} " in padded for phrase in _phrases(language))
+    return any(f" {phrase}" in padded for phrase in _phrases(language))
 
 
 def detect_opt_out_all(text: str | None, language: str | None = None) -> bool:
