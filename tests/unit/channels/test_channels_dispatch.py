@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 import redis.asyncio as aioredis
+from channels_testkit import Hooks
 
 from channels.breaker import Breakers, BreakerState, CircuitBreaker
 from channels.credentials import ProviderCredentials
@@ -17,7 +18,6 @@ from channels.factory import build_providers
 from channels.ratelimit import Rate, RateLimiter
 from channels.sandbox import Sandbox
 from channels.status_machine import StatusMachine
-from channels_testkit import Hooks
 from recaudo.keys import Keys
 from streams.contact_ledger import ContactLedger, ContactStatus
 from streams.events import Channel

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import orjson
+from channels_testkit import Hooks
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from channels.sandbox import signing
-from channels_testkit import Hooks
 
 PROVIDERS = ["twilio", "sendgrid", "meta", "mailgun", "infobip", "vonage", "unknown"]
 ALLOWED = {200, 400, 401, 404, 413}
@@ -63,7 +63,7 @@ async def test_correctly_signed_garbage_never_500(hooks: Hooks, value: object) -
     headers, body = signing.meta("meta-sandbox-secret", payload)
     resp = await hooks.client.post("/webhooks/meta", data=body, headers=headers)
     assert resp.status in {200, 400}
-    headers, body = signing.infobip("infobip", "infobip-sandbox-hook", [value])
+    headers, body = signing.infobip("infobip", "infobip-sandbox-hook", [{"x": value}])
     resp = await hooks.client.post("/webhooks/infobip", data=body, headers=headers)
     assert resp.status in {200, 400}
     headers, body = signing.mailgun("mailgun-sandbox-signing", {"id": "x", "event": value})

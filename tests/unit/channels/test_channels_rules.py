@@ -15,10 +15,12 @@ from recaudo.keys import Keys
 from streams.events import Channel, DeliveryStatus
 
 OPT_OUTS = [
-    ("STOP", None), ("stop", "es"), ("Stop.", "en"), ("BAJA", "es"), ("baja", None), ("CANCELAR", "es"),
-    ("ALTO", "es"), ("UNSUBSCRIBE", "en"), ("PARAR", "pt"), ("SAIR", "pt"), ("Sair", None),
+    ("STOP", None), ("stop", "es"), ("Stop.", "en"), ("BAJA", "es"), ("baja", None),
+    ("CANCELAR", "es"), ("ALTO", "es"), ("UNSUBSCRIBE", "en"), ("PARAR", "pt"), ("SAIR", "pt"),
+    ("Sair", None),
     ("STOPALL", None), ("stop texting me please", "en"), ("Por favor no me llamen más", "es"),
-    ("Dejen de escribirme", None), ("quiero darme de baja", "es"), ("Não quero receber mensagens", "pt"),
+    ("Dejen de escribirme", None), ("quiero darme de baja", "es"),
+    ("Não quero receber mensagens", "pt"),
     ("  ¡BAJA!  ", "es"), ("STOP", "pt-BR"), ("remove me from your list", "es"),
 ]  # fmt: skip
 NOT_OPT_OUTS = [

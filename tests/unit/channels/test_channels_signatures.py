@@ -22,7 +22,7 @@ from sendgrid.helpers.eventwebhook import EventWebhook
 from twilio.request_validator import RequestValidator
 
 from channels.sandbox import signing
-from channels.webhooks.base import WebhookRequest
+from channels.webhooks.base import StatusReport, WebhookRequest
 from channels.webhooks.infobip import InfobipVerifier, basic_auth
 from channels.webhooks.mailgun import MailgunVerifier
 from channels.webhooks.meta import MetaVerifier
@@ -48,7 +48,10 @@ SG_PUBLIC_KEY = (
     "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3GRqe62gw+"
     "2fNNRaINXvVpiglSI8eNEc6wEA3F+g=="
 )
-SG_SIGNATURE = "MEUCIGHQVtGj+Y3LkG9fLcxf3qfI10QysgDWmMOVmxG0u6ZUAiEAyBiXDWzM+uOe5W0JuG+luQAbPIqHh89M15TluLtEZtM="
+SG_SIGNATURE = (
+    "MEUCIGHQVtGj+Y3LkG9fLcxf3qfI10QysgDWmMOVmxG0u6ZUAiEAyBiX"
+    "DWzM+uOe5W0JuG+luQAbPIqHh89M15TluLtEZtM="
+)
 SG_TIMESTAMP = "1600112502"
 SG_PAYLOAD = (
     json.dumps(
@@ -157,6 +160,7 @@ async def test_sendgrid_published_vector() -> None:
         await verifier.verify(request(SG_PAYLOAD.rstrip().encode(), headers))
     reports = verifier.parse(request(SG_PAYLOAD.encode(), headers))
     assert len(reports) == 1
+    assert isinstance(reports[0], StatusReport)
     assert reports[0].status.value == "failed"
     assert reports[0].permanent is True
     assert reports[0].message_id == "LRzXl_NHStOGhQ4kofSm_A"
@@ -358,6 +362,7 @@ async def test_sns_signature_with_local_certificate(version: str) -> None:
     body = json.dumps(message).encode()
     assert await verifier.verify(request(body, content_type="text/plain")) is None
     [report] = verifier.parse(request(body))
+    assert isinstance(report, StatusReport)
     assert report.status.value == "bounced"
     assert report.permanent is True
     assert report.message_id == "ses-1"

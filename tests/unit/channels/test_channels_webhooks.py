@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
+import aiohttp
 import pytest
 from channels_testkit import Hooks
 
@@ -25,7 +26,9 @@ REF = ContactRef(
 )
 
 
-async def post_twilio(hooks: Hooks, params: list[tuple[str, str]], ref: str | None = REF.token):
+async def post_twilio(
+    hooks: Hooks, params: list[tuple[str, str]], ref: str | None = REF.token
+) -> aiohttp.ClientResponse:
     path = "/webhooks/twilio" + (f"?ref={quote(ref, safe='/:@')}" if ref else "")
     headers, body = signing.twilio(TOKEN, hooks.base_url + path, params)
     return await hooks.client.post(path, data=body, headers=headers)
