@@ -121,8 +121,18 @@ class WebhookService:
 
     async def _process(self, verifier: Verifier, hook: WebhookRequest) -> web.Response:
         once = await verifier.verify(hook)
-        if once is not None and not await self._deduper.claim(f"replay:{verifier.name}", once):
+        replay_scope = f"replay:{verifier.name}"
+        if once is not None and not await self._deduper.claim(replay_scope, once):
             raise SignatureError("replayed token or nonce")
+        try:
+            return await self._items(verifier, hook)
+        except (RedisError, OSError, TimeoutError):
+            # The provider will retry this very request (same token): let it through then.
+            if once is not None:
+                await self._deduper.release(replay_scope, once)
+            raise
+
+    async def _items(self, verifier: Verifier, hook: WebhookRequest) -> web.Response:
         items = verifier.parse(hook)
         counts = {"accepted": 0, "duplicates": 0, "stale": 0, "unmatched": 0}
         for item in items:

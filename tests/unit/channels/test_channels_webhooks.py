@@ -154,6 +154,9 @@ async def test_mailgun_token_replay_is_refused(hooks: Hooks, directory: ContactD
         "message": {"headers": {"message-id": "m1"}},
     }
     headers, body = signing.mailgun("mailgun-sandbox-signing", data)
+    hooks.publisher.fail = True  # a failed hand-off must not burn the token for the retry
+    assert (await hooks.client.post("/webhooks/mailgun", data=body, headers=headers)).status == 503
+    hooks.publisher.fail = False
     assert (await hooks.client.post("/webhooks/mailgun", data=body, headers=headers)).status == 200
     assert (await hooks.client.post("/webhooks/mailgun", data=body, headers=headers)).status == 401
     [event] = hooks.publisher.on("deliveries")
