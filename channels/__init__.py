@@ -2,8 +2,37 @@
 signed inbound webhooks, and the sandbox that speaks their wire formats.
 
 "Channel" here means a contact medium and its provider, not a Faust channel.
+``Dispatcher`` sends a contact command at most once; ``channels.webhooks``
+verifies and normalises what providers post back; ``channels.sandbox`` stands
+in for the providers in tests and the demo.
 """
 
 from channels.base import Provider, SendOutcome
+from channels.breaker import Breakers, CircuitBreaker
+from channels.credentials import ProviderCredentials
+from channels.dedupe import Deduper
+from channels.directory import ContactDirectory, ContactRef
+from channels.dispatcher import Dispatcher, DispatchResult
+from channels.factory import build_providers
+from channels.opt_out import detect_opt_out, detect_opt_out_all
+from channels.ratelimit import Rate, RateLimiter
+from channels.status_machine import StatusMachine
 
-__all__ = ["Provider", "SendOutcome"]
+__all__ = [
+    "Breakers",
+    "CircuitBreaker",
+    "ContactDirectory",
+    "ContactRef",
+    "Deduper",
+    "DispatchResult",
+    "Dispatcher",
+    "Provider",
+    "ProviderCredentials",
+    "Rate",
+    "RateLimiter",
+    "SendOutcome",
+    "StatusMachine",
+    "build_providers",
+    "detect_opt_out",
+    "detect_opt_out_all",
+]

@@ -1,0 +1,87 @@
+"""Provider credentials, passed in (never read from the environment here).
+
+One frozen model per provider; ``None`` means the provider is not configured.
+The lead builds ``ProviderCredentials`` from the settings or the tenant policy
+files ("credentials by reference"); the sandbox uses the same object so what it
+signs verifies with what the webhook routes check.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TwilioCredentials(_Frozen):
+    account_sid: str
+    auth_token: SecretStr
+    sms_from: str
+    whatsapp_from: str | None = None
+    voice_from: str | None = None
+
+
+class SendGridCredentials(_Frozen):
+    api_key: SecretStr
+    from_email: str
+    # Base64 DER (SubjectPublicKeyInfo) of the Signed Event Webhook key, as the
+    # SendGrid console shows it.
+    webhook_public_key: str
+
+
+class MetaCredentials(_Frozen):
+    access_token: SecretStr
+    phone_number_id: str
+    app_secret: SecretStr
+    verify_token: SecretStr
+    api_version: str = "v21.0"
+
+
+class MailgunCredentials(_Frozen):
+    api_key: SecretStr
+    domain: str
+    from_email: str
+    webhook_signing_key: SecretStr
+
+
+class InfobipCredentials(_Frozen):
+    api_key: SecretStr
+    sender: str
+    # Every Infobip account has its own API host.
+    base_url: str = "https://api.infobip.com"
+    # Infobip does not sign its callbacks: we require HTTP Basic auth on them.
+    webhook_username: str
+    webhook_password: SecretStr
+
+
+class VonageCredentials(_Frozen):
+    api_key: str
+    api_secret: SecretStr
+    signature_secret: SecretStr
+    sender: str
+
+
+class SnsConfig(_Frozen):
+    """Amazon SES notifications via SNS: only these topics are accepted."""
+
+    allowed_topic_arns: tuple[str, ...]
+    auto_confirm: bool = True
+
+
+class StandardWebhooksCredentials(_Frozen):
+    """A generic provider speaking Standard Webhooks; ``secret`` is ``whsec_...``."""
+
+    secret: SecretStr
+
+
+class ProviderCredentials(_Frozen):
+    twilio: TwilioCredentials | None = None
+    sendgrid: SendGridCredentials | None = None
+    meta: MetaCredentials | None = None
+    mailgun: MailgunCredentials | None = None
+    infobip: InfobipCredentials | None = None
+    vonage: VonageCredentials | None = None
+    sns: SnsConfig | None = None
+    standard: StandardWebhooksCredentials | None = None

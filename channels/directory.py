@@ -1,0 +1,110 @@
+"""Who a provider message belongs to: contact id -> tenant, debtor, channel, address.
+
+Webhooks arrive without our tenant and debtor, so the dispatcher records a
+``ContactRef`` *before* it calls the provider (a fast webhook can never beat
+it) and passes the ref token ``"<tenant_id>/<contact_id>"`` in the provider's
+callback metadata (Twilio StatusCallback query, SendGrid custom_args, Mailgun
+``v:`` variables, Infobip callbackData, Vonage client-ref, Meta
+biz_opaque_callback_data). Where a provider echoes no metadata (SES) the
+provider message id index is used, and inbound replies are matched by the
+sender's address to the last contact sent to it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import redis.asyncio as aioredis
+
+from recaudo.keys import Keys
+from streams.events import Channel, Contract
+
+
+class ContactRef(Contract):
+    """Enough of a contact command to normalise any webhook about it."""
+
+    tenant_id: str
+    contact_id: str
+    debtor_id: str
+    account_id: str | None = None
+    channel: Channel
+    address: str
+    language: str | None = None
+    provider: str | None = None
+
+    @property
+    def token(self) -> str:
+        return make_token(self.tenant_id, self.contact_id)
+
+
+def make_token(tenant_id: str, contact_id: str) -> str:
+    # Tenant ids cannot contain "/", so the first "/" separates the two.
+    return f"{tenant_id}/{contact_id}"
+
+
+def split_token(token: str) -> tuple[str, str] | None:
+    tenant, sep, contact = token.partition("/")
+    if not sep or not tenant or not contact:
+        return None
+    return tenant, contact
+
+
+_NON_DIGITS = re.compile(r"\D+")
+
+
+def normalise_address(channel: Channel, address: str) -> str:
+    """Phone numbers by digits only (``whatsapp:+34 600`` == ``34600``), e-mail lower-cased."""
+    if channel is Channel.EMAIL:
+        return address.strip().lower()
+    return _NON_DIGITS.sub("", address.removeprefix("whatsapp:"))
+
+
+class ContactDirectory:
+    def __init__(self, client: aioredis.Redis, keys: Keys, ttl_s: int) -> None:
+        self._redis = client
+        self._keys = keys
+        self._ttl_s = ttl_s
+
+    def _contact_key(self, tenant_id: str, contact_id: str) -> str:
+        return self._keys.tenant(tenant_id, f"contact:{contact_id}")
+
+    def _message_key(self, provider: str, message_id: str) -> str:
+        return self._keys.global_(f"msgid:{provider}:{message_id}")
+
+    def _address_key(self, channel: Channel, address: str) -> str:
+        return self._keys.global_(f"addr:{channel.value}:{normalise_address(channel, address)}")
+
+    async def remember(self, ref: ContactRef) -> None:
+        """Record the contact and make it the latest one sent to its address."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.set(
+                self._contact_key(ref.tenant_id, ref.contact_id),
+                ref.model_dump_json(),
+                ex=self._ttl_s,
+            )
+            pipe.set(self._address_key(ref.channel, ref.address), ref.token, ex=self._ttl_s)
+            await pipe.execute()
+
+    async def remember_message(self, provider: str, message_id: str, ref: ContactRef) -> None:
+        await self._redis.set(self._message_key(provider, message_id), ref.token, ex=self._ttl_s)
+
+    async def by_token(self, token: str) -> ContactRef | None:
+        parts = split_token(token)
+        if parts is None:
+            return None
+        raw = await self._redis.get(self._contact_key(*parts))
+        return None if raw is None else ContactRef.model_validate_json(raw)
+
+    async def by_message(self, provider: str, message_id: str) -> ContactRef | None:
+        token = await self._redis.get(self._message_key(provider, message_id))
+        return None if token is None else await self.by_token(_text(token))
+
+    async def by_address(self, channel: Channel, address: str) -> ContactRef | None:
+        if not normalise_address(channel, address):
+            return None
+        token = await self._redis.get(self._address_key(channel, address))
+        return None if token is None else await self.by_token(_text(token))
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,246 @@
+"""Send one contact command, at most once, and say what happened.
+
+The Faust dispatch agent calls ``Dispatcher.dispatch`` per ``ContactCommand``
+and publishes ``DispatchResult.deliveries`` to ``deliveries``. Order of checks:
+not due yet (returned untouched, ``retry_after_s`` set) -> ledger claim (a
+cancelled or already sent/failed contact is skipped; a ``sending`` left by a
+crash is claimed again and resent with the same idempotency key) -> expired
+(marked failed, reported) -> providers for the channel in order, skipping open
+circuits and providers over their send rate, retrying retryable errors with
+jittered exponential backoff that never sleeps past ``expires_at``. A
+permanent refusal of the address ends it: marked failed, reported with
+``permanent`` and a ``fallback_channel`` suggestion for the decision stage.
+When every provider was unavailable the claim goes back to ``pending`` and
+``retry_after_s`` says when to try again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from channels.base import Provider, SendOutcome
+from channels.breaker import Breakers
+from channels.directory import ContactDirectory, ContactRef
+from channels.ids import event_id
+from channels.ratelimit import RateLimiter
+from channels.status_machine import NOT_ADVANCED, StatusMachine
+from recaudo.errors import PermanentProviderError, RetryableProviderError
+from streams.contact_ledger import ContactLedger, ContactStatus
+from streams.events import Channel, DeliveryEvent, DeliveryStatus
+from streams.outputs import ContactCommand
+
+log = logging.getLogger(__name__)
+
+C = Channel
+DEFAULT_FALLBACK: Mapping[Channel, tuple[Channel, ...]] = {
+    C.SMS: (C.WHATSAPP, C.EMAIL, C.VOICE),
+    C.WHATSAPP: (C.SMS, C.EMAIL, C.VOICE),
+    C.EMAIL: (C.SMS, C.WHATSAPP, C.VOICE),
+    C.VOICE: (C.SMS, C.WHATSAPP, C.EMAIL),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchResult:
+    deliveries: list[DeliveryEvent] = field(default_factory=list)
+    sent: bool = False
+    skipped_reason: str | None = None
+    # Hard failure: the decision stage may try this channel instead.
+    fallback_channel: Channel | None = None
+    # Not due yet, or every provider unavailable: dispatch the same command again then.
+    retry_after_s: float | None = None
+    provider: str | None = None
+    provider_message_id: str | None = None
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        providers: Mapping[Channel, Provider | Sequence[Provider]],
+        ledger: ContactLedger,
+        directory: ContactDirectory,
+        machine: StatusMachine,
+        *,
+        limiter: RateLimiter | None = None,
+        breakers: Breakers | None = None,
+        max_attempts: int = 4,
+        backoff_base_s: float = 0.2,
+        backoff_max_s: float = 5.0,
+        max_early_s: float = 2.0,
+        rate_max_wait_s: float = 2.0,
+        unavailable_retry_s: float = 30.0,
+        fallback_order: Mapping[Channel, Sequence[Channel]] = DEFAULT_FALLBACK,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self._providers: dict[Channel, tuple[Provider, ...]] = {
+            channel: (p,) if not isinstance(p, Sequence) else tuple(p)
+            for channel, p in providers.items()
+        }
+        self._ledger = ledger
+        self._directory = directory
+        self._machine = machine
+        self._limiter = limiter
+        self.breakers = breakers or Breakers()
+        self._max_attempts = max(1, max_attempts)
+        self._backoff_base_s = backoff_base_s
+        self._backoff_max_s = backoff_max_s
+        self._max_early_s = max_early_s
+        self._rate_max_wait_s = rate_max_wait_s
+        self._unavailable_retry_s = unavailable_retry_s
+        self._fallback_order = fallback_order
+        self._sleep = sleep
+        self._rng = rng
+
+    async def dispatch(self, command: ContactCommand, now: dt.datetime) -> DispatchResult:
+        early = (command.send_at - now).total_seconds()
+        if early > self._max_early_s:
+            return DispatchResult(skipped_reason="not_due", retry_after_s=early)
+        c = command
+        claim = await self._ledger.claim(c.tenant_id, c.debtor_id, c.contact_id)
+        if claim != "claimed":
+            return DispatchResult(skipped_reason=f"already_{claim}")
+        if now >= command.expires_at:
+            await self._ledger.mark(c.tenant_id, c.debtor_id, c.contact_id, ContactStatus.FAILED)
+            event = await self._event(command, now, None, DeliveryStatus.FAILED, "expired")
+            return DispatchResult(deliveries=event, skipped_reason="expired")
+        if early > 0:
+            await self._sleep(early)
+        providers = self._providers.get(command.channel, ())
+        await self._directory.remember(
+            ContactRef(
+                tenant_id=c.tenant_id,
+                contact_id=c.contact_id,
+                debtor_id=c.debtor_id,
+                account_id=c.account_id,
+                channel=c.channel,
+                address=c.address,
+                language=c.language,
+                provider=providers[0].name if providers else None,
+            )
+        )
+        outcome, unavailable = await self._send_any(command, providers, now)
+        if outcome is not None and outcome.status is not DeliveryStatus.FAILED:
+            return await self._sent(command, now, outcome)
+        if outcome is None and unavailable:
+            await self._ledger.mark(c.tenant_id, c.debtor_id, c.contact_id, ContactStatus.PENDING)
+            return DispatchResult(
+                skipped_reason="provider_unavailable", retry_after_s=self._unavailable_retry_s
+            )
+        await self._ledger.mark(c.tenant_id, c.debtor_id, c.contact_id, ContactStatus.FAILED)
+        failed = outcome or SendOutcome(
+            provider=providers[0].name if providers else "none",
+            status=DeliveryStatus.FAILED,
+            error_code="rejected" if providers else "no_provider",
+        )
+        events = await self._event(
+            command, now, failed, DeliveryStatus.FAILED, failed.error_code, failed.permanent
+        )
+        return DispatchResult(
+            deliveries=events,
+            skipped_reason="failed",
+            fallback_channel=self._fallback(command.channel),
+            provider=failed.provider,
+        )
+
+    async def _send_any(
+        self, command: ContactCommand, providers: Sequence[Provider], now: dt.datetime
+    ) -> tuple[SendOutcome | None, bool]:
+        """The first provider's outcome, and whether any failure was only transient."""
+        unavailable = False
+        deadline_s = (command.expires_at - now).total_seconds()
+        for provider in providers:
+            breaker = self.breakers[provider.name]
+            for attempt in range(self._max_attempts):
+                if not breaker.allow():
+                    unavailable = True
+                    break
+                if self._limiter is not None:
+                    wait = await self._limiter.reserve(provider.name, self._rate_max_wait_s)
+                    if wait is None:
+                        unavailable = True
+                        break
+                    if wait:
+                        await self._sleep(wait)
+                try:
+                    outcome = await provider.send(command)
+                except RetryableProviderError as exc:
+                    breaker.record_failure()
+                    unavailable = True
+                    log.info("retryable %s for %s: %s", provider.name, command.contact_id, exc)
+                    delay = min(self._backoff_max_s, self._backoff_base_s * 2**attempt)
+                    delay *= 0.5 + self._rng() / 2
+                    if attempt + 1 >= self._max_attempts or delay >= deadline_s:
+                        break
+                    deadline_s -= delay
+                    await self._sleep(delay)
+                    continue
+                except PermanentProviderError as exc:
+                    breaker.record_success()
+                    log.warning("%s refused %s: %s", provider.name, command.contact_id, exc)
+                    break
+                breaker.record_success()
+                return outcome, unavailable
+        return None, unavailable
+
+    async def _sent(
+        self, command: ContactCommand, now: dt.datetime, outcome: SendOutcome
+    ) -> DispatchResult:
+        c = command
+        if outcome.provider_message_id:
+            ref = await self._directory.by_token(f"{c.tenant_id}/{c.contact_id}")
+            if ref is not None:
+                await self._directory.remember_message(
+                    outcome.provider, outcome.provider_message_id, ref
+                )
+        await self._ledger.mark(c.tenant_id, c.debtor_id, c.contact_id, ContactStatus.SENT)
+        events = await self._event(command, now, outcome, outcome.status, outcome.error_code)
+        return DispatchResult(
+            deliveries=events,
+            sent=True,
+            provider=outcome.provider,
+            provider_message_id=outcome.provider_message_id,
+        )
+
+    async def _event(
+        self,
+        command: ContactCommand,
+        now: dt.datetime,
+        outcome: SendOutcome | None,
+        status: DeliveryStatus,
+        error_code: str | None,
+        permanent: bool = False,
+    ) -> list[DeliveryEvent]:
+        """The delivery event, unless a webhook already moved this contact further."""
+        c = command
+        if await self._machine.advance(c.tenant_id, c.debtor_id, c.contact_id, status) == (
+            NOT_ADVANCED
+        ):
+            return []
+        return [
+            DeliveryEvent(
+                event_id=event_id("dispatch", c.contact_id, status.value),
+                tenant_id=c.tenant_id,
+                occurred_at=now,
+                debtor_id=c.debtor_id,
+                contact_id=c.contact_id,
+                account_id=c.account_id,
+                provider=(outcome.provider if outcome else "recaudo")[:32],
+                channel=c.channel,
+                status=status,
+                address=c.address[:320],
+                provider_error_code=error_code[:64] if error_code else None,
+                permanent=permanent,
+            )
+        ]
+
+    def _fallback(self, channel: Channel) -> Channel | None:
+        for candidate in self._fallback_order.get(channel, ()):
+            if candidate != channel and self._providers.get(candidate):
+                return candidate
+        return None

@@ -1,0 +1,89 @@
+"""Infobip SMS: ``POST /sms/2/text/advanced`` (JSON), ``Authorization: App <key>``.
+
+We set the destination ``messageId`` to the contact id (Infobip's own way to
+make resends recognisable), ask for JSON delivery reports at ``notifyUrl`` and
+put the ref token in ``callbackData``, which the reports echo.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+
+from channels.base import SendOutcome
+from channels.credentials import InfobipCredentials
+from channels.directory import make_token
+from channels.providers.http import (
+    IDEMPOTENCY_HEADER,
+    Renderer,
+    call,
+    callback_url,
+    default_renderer,
+)
+from recaudo.errors import PermanentProviderError
+from streams.events import DeliveryStatus
+from streams.outputs import ContactCommand
+
+REJECTED = 5
+
+
+class InfobipProvider:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        credentials: InfobipCredentials,
+        *,
+        base_url: str,
+        webhook_base_url: str | None = None,
+        renderer: Renderer = default_renderer,
+        timeout_s: float = 10.0,
+        name: str = "infobip",
+    ) -> None:
+        self.name = name
+        self._session = session
+        self._creds = credentials
+        # Every Infobip account has its own base URL (xxxx.api.infobip.com).
+        self._url = f"{base_url.rstrip('/')}/sms/2/text/advanced"
+        self._webhook_base = webhook_base_url
+        self._render = renderer
+        self._timeout_s = timeout_s
+
+    async def send(self, command: ContactCommand) -> SendOutcome:
+        message: dict[str, object] = {
+            "destinations": [{"to": command.address.lstrip("+"), "messageId": command.contact_id}],
+            "from": self._creds.sender,
+            "text": self._render(command).text,
+            "callbackData": make_token(command.tenant_id, command.contact_id),
+        }
+        notify = callback_url(self._webhook_base, self.name)
+        if notify:
+            message |= {"notifyUrl": notify, "notifyContentType": "application/json"}
+        reply = await call(
+            self._session,
+            "POST",
+            self._url,
+            timeout_s=self._timeout_s,
+            json={"messages": [message]},
+            headers={
+                "Authorization": f"App {self._creds.api_key.get_secret_value()}",
+                IDEMPOTENCY_HEADER: command.contact_id,
+            },
+        )
+        data = reply.json()
+        if reply.status == 200 and isinstance(data, dict) and data.get("messages"):
+            first = data["messages"][0]
+            status = first.get("status") or {}
+            if status.get("groupId") == REJECTED:
+                name = str(status.get("name", "REJECTED"))
+                return SendOutcome(
+                    provider=self.name,
+                    provider_message_id=first.get("messageId"),
+                    status=DeliveryStatus.FAILED,
+                    error_code=name[:64],
+                    permanent="DESTINATION" in name or "PREFIX" in name,
+                )
+            return SendOutcome(
+                provider=self.name,
+                provider_message_id=str(first.get("messageId") or command.contact_id),
+                status=DeliveryStatus.QUEUED,
+            )
+        raise PermanentProviderError(f"infobip refused: HTTP {reply.status}")

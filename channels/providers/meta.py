@@ -1,0 +1,77 @@
+"""Meta WhatsApp Cloud API: ``POST /{version}/{phone_number_id}/messages``.
+
+An approved ``template`` message (business-initiated conversations need one),
+Bearer access token. ``biz_opaque_callback_data`` carries the ref token; Meta
+echoes it in every status webhook for that message.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+
+from channels.base import SendOutcome
+from channels.credentials import MetaCredentials
+from channels.directory import make_token
+from channels.providers.http import IDEMPOTENCY_HEADER, call
+from recaudo.errors import PermanentProviderError
+from streams.events import DeliveryStatus
+from streams.outputs import ContactCommand
+
+DEFAULT_BASE_URL = "https://graph.facebook.com"
+# Not a WhatsApp user / undeliverable / recipient not allowed.
+ADDRESS_ERRORS = frozenset({"131026", "131030", "131021"})
+
+
+class MetaWhatsAppProvider:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        credentials: MetaCredentials,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout_s: float = 10.0,
+        name: str = "meta",
+    ) -> None:
+        self.name = name
+        self._session = session
+        self._creds = credentials
+        version, phone = credentials.api_version, credentials.phone_number_id
+        self._url = f"{base_url.rstrip('/')}/{version}/{phone}/messages"
+        self._timeout_s = timeout_s
+
+    async def send(self, command: ContactCommand) -> SendOutcome:
+        payload = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": command.address.removeprefix("whatsapp:").lstrip("+"),
+            "type": "template",
+            "template": {"name": command.template, "language": {"code": command.language}},
+            "biz_opaque_callback_data": make_token(command.tenant_id, command.contact_id),
+        }
+        reply = await call(
+            self._session,
+            "POST",
+            self._url,
+            timeout_s=self._timeout_s,
+            json=payload,
+            headers={
+                "Authorization": f"Bearer {self._creds.access_token.get_secret_value()}",
+                IDEMPOTENCY_HEADER: command.contact_id,
+            },
+        )
+        data = reply.json()
+        if reply.status == 200 and isinstance(data, dict):
+            messages = data.get("messages") or []
+            if messages and isinstance(messages[0], dict) and messages[0].get("id"):
+                return SendOutcome(
+                    provider=self.name,
+                    provider_message_id=str(messages[0]["id"]),
+                    status=DeliveryStatus.QUEUED,
+                )
+        error = data.get("error") if isinstance(data, dict) else None
+        code = str(error.get("code")) if isinstance(error, dict) else None
+        if code in ADDRESS_ERRORS:
+            return SendOutcome(
+                provider=self.name, status=DeliveryStatus.FAILED, error_code=code, permanent=True
+            )
+        raise PermanentProviderError(f"meta refused: HTTP {reply.status} code {code}")

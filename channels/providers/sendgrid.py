@@ -1,0 +1,86 @@
+"""SendGrid Mail Send v3: ``POST /v3/mail/send`` (JSON), Bearer API key.
+
+The ref token travels in ``personalizations[].custom_args``; SendGrid copies
+custom args into every Event Webhook event, which is how a bounce finds its
+contact. The message id is the ``X-Message-Id`` response header (events carry
+it as the prefix of ``sg_message_id``).
+"""
+
+from __future__ import annotations
+
+import aiohttp
+
+from channels.base import SendOutcome
+from channels.credentials import SendGridCredentials
+from channels.directory import make_token
+from channels.providers.http import IDEMPOTENCY_HEADER, Renderer, call, default_renderer
+from recaudo.errors import PermanentProviderError
+from streams.events import DeliveryStatus
+from streams.outputs import ContactCommand
+
+DEFAULT_BASE_URL = "https://api.sendgrid.com"
+REF_ARG = "rc_ref"
+
+
+class SendGridProvider:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        credentials: SendGridCredentials,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        renderer: Renderer = default_renderer,
+        timeout_s: float = 10.0,
+        name: str = "sendgrid",
+    ) -> None:
+        self.name = name
+        self._session = session
+        self._creds = credentials
+        self._url = f"{base_url.rstrip('/')}/v3/mail/send"
+        self._render = renderer
+        self._timeout_s = timeout_s
+
+    async def send(self, command: ContactCommand) -> SendOutcome:
+        message = self._render(command)
+        payload = {
+            "personalizations": [
+                {
+                    "to": [{"email": command.address}],
+                    "custom_args": {
+                        REF_ARG: make_token(command.tenant_id, command.contact_id),
+                    },
+                }
+            ],
+            "from": {"email": self._creds.from_email},
+            "subject": message.subject,
+            "content": [{"type": "text/plain", "value": message.text}],
+        }
+        reply = await call(
+            self._session,
+            "POST",
+            self._url,
+            timeout_s=self._timeout_s,
+            json=payload,
+            headers={
+                "Authorization": f"Bearer {self._creds.api_key.get_secret_value()}",
+                IDEMPOTENCY_HEADER: command.contact_id,
+            },
+        )
+        if reply.status == 202:
+            return SendOutcome(
+                provider=self.name,
+                provider_message_id=reply.headers.get("X-Message-Id"),
+                status=DeliveryStatus.QUEUED,
+            )
+        data = reply.json()
+        errors = data.get("errors", []) if isinstance(data, dict) else []
+        if reply.status == 400 and any(
+            isinstance(e, dict) and str(e.get("field", "")).endswith(".email") for e in errors
+        ):
+            return SendOutcome(
+                provider=self.name,
+                status=DeliveryStatus.FAILED,
+                error_code="invalid_email",
+                permanent=True,
+            )
+        raise PermanentProviderError(f"sendgrid refused: HTTP {reply.status}")

@@ -1,0 +1,24 @@
+"""Inbound provider webhooks: verify signatures on raw bytes, normalise, publish.
+
+One module per provider (``twilio``, ``sendgrid``, ``meta``, ``mailgun``,
+``sns`` for SES, ``infobip``, ``vonage``, ``standard`` for Standard Webhooks)
+holds its verification and normalisation; ``service`` is the shared pipeline
+(dedupe, status machine, publish-then-ack) and ``routes`` mounts it.
+"""
+
+from channels.webhooks.base import InboundMessage, StatusReport, Verifier, WebhookRequest
+from channels.webhooks.factory import build_verifiers
+from channels.webhooks.routes import WEBHOOKS, add_webhook_routes
+from channels.webhooks.service import Topics, WebhookService
+
+__all__ = [
+    "WEBHOOKS",
+    "InboundMessage",
+    "StatusReport",
+    "Topics",
+    "Verifier",
+    "WebhookRequest",
+    "WebhookService",
+    "add_webhook_routes",
+    "build_verifiers",
+]

@@ -1,0 +1,267 @@
+"""The webhook pipeline shared by every provider.
+
+read (bounded) -> verify on the raw bytes (401) -> replay cache for one-time
+tokens (401) -> parse (400) -> per item: de-duplicate on the provider's event
+id -> find the contact (ref token, else provider message id, else the sender's
+address for replies) -> status machine (deliveries never move backwards) ->
+publish -> 2xx only after every publish returned (the broker acked). When a
+publish fails, the item's de-duplication claim and status step are undone and
+we answer 503, so the provider retries and nothing is lost. Items that match
+no contact go to ``dead-letters`` rather than vanish.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import orjson
+from aiohttp import web
+from pydantic import BaseModel
+from redis.exceptions import RedisError
+
+from channels.dedupe import Deduper
+from channels.directory import ContactDirectory, ContactRef
+from channels.ids import event_id
+from channels.opt_out import detect_opt_out, detect_opt_out_all
+from channels.status_machine import NOT_ADVANCED, StatusMachine
+from channels.webhooks.base import (
+    InboundMessage,
+    StatusReport,
+    Verifier,
+    WebhookItem,
+    WebhookRequest,
+)
+from recaudo.errors import InvalidEvent, SignatureError
+from streams.events import DeliveryEvent, Intent, ResponseEvent
+from streams.outputs import DeadLetter, utcnow
+from streams.publisher import Publisher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    deliveries: str = "deliveries"
+    responses: str = "responses"
+    dead_letters: str = "dead-letters"
+
+
+def error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+class WebhookService:
+    def __init__(
+        self,
+        verifiers: Iterable[Verifier],
+        *,
+        publisher: Publisher,
+        deduper: Deduper,
+        machine: StatusMachine,
+        directory: ContactDirectory,
+        public_base_url: str,
+        max_body_bytes: int = 1 << 20,
+        topics: Topics = Topics(),
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.verifiers = {v.name: v for v in verifiers}
+        self._publisher = publisher
+        self._deduper = deduper
+        self._machine = machine
+        self._directory = directory
+        self._base = public_base_url.rstrip("/")
+        self._max_body = max_body_bytes
+        self._topics = topics
+        self._clock = clock
+
+    async def handshake(self, request: web.Request) -> web.Response:
+        verifier = self.verifiers.get(request.match_info.get("provider", ""))
+        if verifier is None:
+            return error(404, "unknown provider")
+        try:
+            answer = verifier.handshake(request.query)
+        except SignatureError as exc:
+            return error(403, str(exc))
+        if answer is None:
+            return error(405, "this provider has no GET handshake")
+        return web.Response(text=answer, content_type="text/plain")
+
+    async def handle(self, request: web.Request) -> web.Response:
+        verifier = self.verifiers.get(request.match_info.get("provider", ""))
+        if verifier is None:
+            return error(404, "unknown provider")
+        if request.content_length is not None and request.content_length > self._max_body:
+            return error(413, f"body over {self._max_body} bytes")
+        body = bytearray()
+        async for chunk in request.content.iter_any():
+            body += chunk
+            if len(body) > self._max_body:
+                return error(413, f"body over {self._max_body} bytes")
+        hook = WebhookRequest(
+            method=request.method,
+            url=self._base + request.raw_path,
+            headers=request.headers,
+            query=request.query,
+            body=bytes(body),
+            content_type=request.content_type,
+        )
+        try:
+            return await self._process(verifier, hook)
+        except SignatureError as exc:
+            return error(401, str(exc))
+        except InvalidEvent as exc:
+            return error(400, str(exc))
+        except (RedisError, OSError, TimeoutError) as exc:
+            # Infrastructure, not the request: the provider should retry.
+            log.warning("webhook %s unavailable: %s", verifier.name, exc)
+            return error(503, "temporarily unavailable")
+
+    async def _process(self, verifier: Verifier, hook: WebhookRequest) -> web.Response:
+        once = await verifier.verify(hook)
+        replay_scope = f"replay:{verifier.name}"
+        if once is not None and not await self._deduper.claim(replay_scope, once):
+            raise SignatureError("replayed token or nonce")
+        try:
+            return await self._items(verifier, hook)
+        except (RedisError, OSError, TimeoutError):
+            # The provider will retry this very request (same token): let it through then.
+            if once is not None:
+                await self._deduper.release(replay_scope, once)
+            raise
+
+    async def _items(self, verifier: Verifier, hook: WebhookRequest) -> web.Response:
+        items = verifier.parse(hook)
+        counts = {"accepted": 0, "duplicates": 0, "stale": 0, "unmatched": 0}
+        for item in items:
+            scope = f"wh:{verifier.name}"
+            if not await self._deduper.claim(scope, item.dedupe_id):
+                counts["duplicates"] += 1
+                continue
+            try:
+                outcome = await self._one(verifier.name, item, hook)
+            except BaseException:
+                await self._deduper.release(scope, item.dedupe_id)
+                raise
+            counts[outcome] += 1
+        return web.Response(
+            body=verifier.ack_body,
+            content_type=verifier.ack_content_type,
+            headers={"X-Recaudo-Counts": orjson.dumps(counts).decode()},
+        )
+
+    async def _find(self, provider: str, item: WebhookItem) -> ContactRef | None:
+        ref = await self._directory.by_token(item.ref) if item.ref else None
+        if ref is None and item.message_id:
+            ref = await self._directory.by_message(provider, item.message_id)
+        if ref is None and isinstance(item, InboundMessage):
+            ref = await self._directory.by_address(item.channel, item.from_address)
+        return ref
+
+    async def _one(self, provider: str, item: WebhookItem, hook: WebhookRequest) -> str:
+        ref = await self._find(provider, item)
+        if ref is None:
+            await self._dead_letter(provider, item, hook)
+            return "unmatched"
+        if isinstance(item, StatusReport):
+            return await self._status(provider, item, ref)
+        await self._reply(provider, item, ref)
+        return "accepted"
+
+    async def _status(self, provider: str, item: StatusReport, ref: ContactRef) -> str:
+        previous = await self._machine.advance(
+            ref.tenant_id, ref.debtor_id, ref.contact_id, item.status
+        )
+        if previous == NOT_ADVANCED:
+            return "stale"
+        event = DeliveryEvent(
+            event_id=event_id(provider, item.dedupe_id),
+            tenant_id=ref.tenant_id,
+            occurred_at=item.occurred_at or self._clock(),
+            debtor_id=ref.debtor_id,
+            contact_id=ref.contact_id,
+            account_id=ref.account_id,
+            provider=provider[:32],
+            channel=item.channel or ref.channel,
+            status=item.status,
+            address=(item.address or ref.address)[:320],
+            provider_error_code=item.error_code[:64] if item.error_code else None,
+            permanent=item.permanent,
+        )
+        try:
+            await self._publish(self._topics.deliveries, ref.debtor_id, event)
+            if item.opt_out:
+                await self._publish(
+                    self._topics.responses,
+                    ref.debtor_id,
+                    self._response(
+                        provider,
+                        f"{item.dedupe_id}:optout",
+                        ref,
+                        event.channel,
+                        None,
+                        True,
+                        event.occurred_at,
+                    ),
+                )
+        except BaseException:
+            await self._machine.revert(
+                ref.tenant_id, ref.debtor_id, ref.contact_id, item.status, previous
+            )
+            raise
+        return "accepted"
+
+    async def _reply(self, provider: str, item: InboundMessage, ref: ContactRef) -> None:
+        opt_out = item.opt_out or detect_opt_out(item.text, ref.language)
+        response = self._response(
+            provider,
+            item.dedupe_id,
+            ref,
+            item.channel,
+            item.text,
+            opt_out,
+            item.occurred_at or self._clock(),
+        )
+        await self._publish(self._topics.responses, ref.debtor_id, response)
+
+    def _response(
+        self,
+        provider: str,
+        dedupe_id: str,
+        ref: ContactRef,
+        channel: object,
+        text: str | None,
+        opt_out: bool,
+        occurred_at: dt.datetime,
+    ) -> ResponseEvent:
+        return ResponseEvent.model_validate(
+            {
+                "event_id": event_id(provider, "in", dedupe_id),
+                "tenant_id": ref.tenant_id,
+                "occurred_at": occurred_at,
+                "debtor_id": ref.debtor_id,
+                "account_id": ref.account_id,
+                "contact_id": ref.contact_id,
+                "channel": channel,
+                "text": text[:4096] if text else None,
+                # Rules decide opt-out; any other intent is the classifier's job downstream.
+                "intent": Intent.OPT_OUT if opt_out else None,
+                "opt_out_all": opt_out and detect_opt_out_all(text, ref.language),
+            }
+        )
+
+    async def _dead_letter(self, provider: str, item: WebhookItem, hook: WebhookRequest) -> None:
+        letter = DeadLetter(
+            source_topic=f"webhooks/{provider}",
+            key=item.message_id,
+            payload=hook.body.decode("utf-8", errors="replace"),
+            error_type="UnmatchedWebhook",
+            error=f"no contact for {provider} event {item.dedupe_id!r} (ref {item.ref!r})",
+            failed_at=self._clock(),
+        )
+        await self._publish(self._topics.dead_letters, item.message_id or provider, letter)
+
+    async def _publish(self, topic: str, key: str, event: BaseModel) -> None:
+        await self._publisher.publish(topic, key, orjson.dumps(event.model_dump(mode="json")))

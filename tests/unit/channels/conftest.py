@@ -1,0 +1,95 @@
+"""Fixtures for the channels tests: real Redis with a unique key prefix, an
+in-memory publisher, the webhook routes on a loopback server, the sandbox."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+from channels_testkit import FakePublisher, Hooks, start_hooks
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from channels.credentials import ProviderCredentials
+from channels.dedupe import Deduper
+from channels.directory import ContactDirectory
+from channels.sandbox import Sandbox, sandbox_credentials
+from channels.status_machine import StatusMachine
+from channels.webhooks import build_verifiers
+from recaudo.keys import Keys
+from streams.contact_ledger import ContactLedger
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+async def redis_client() -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(REDIS_URL)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def keys(redis_client: aioredis.Redis) -> AsyncIterator[Keys]:
+    prefix = f"test-ch-{uuid.uuid4().hex[:10]}"
+    yield Keys(prefix=prefix)
+    found = [k async for k in redis_client.scan_iter(match=f"{prefix}:*", count=500)]
+    if found:
+        await redis_client.delete(*found)
+
+
+@pytest.fixture
+def ledger(redis_client: aioredis.Redis, keys: Keys) -> ContactLedger:
+    return ContactLedger(redis_client, keys, ttl_s=600)
+
+
+@pytest.fixture
+def directory(redis_client: aioredis.Redis, keys: Keys) -> ContactDirectory:
+    return ContactDirectory(redis_client, keys, ttl_s=600)
+
+
+@pytest.fixture
+def deduper(redis_client: aioredis.Redis, keys: Keys) -> Deduper:
+    return Deduper(redis_client, keys, ttl_s=600)
+
+
+@pytest.fixture
+def machine(redis_client: aioredis.Redis, keys: Keys) -> StatusMachine:
+    return StatusMachine(redis_client, keys, ttl_s=600)
+
+
+@pytest.fixture
+def publisher() -> FakePublisher:
+    return FakePublisher()
+
+
+@pytest.fixture(scope="session")
+def sandbox_creds() -> tuple[ProviderCredentials, ec.EllipticCurvePrivateKey]:
+    return sandbox_credentials()
+
+
+@pytest.fixture
+async def hooks(
+    sandbox_creds: tuple[ProviderCredentials, ec.EllipticCurvePrivateKey],
+    publisher: FakePublisher,
+    deduper: Deduper,
+    machine: StatusMachine,
+    directory: ContactDirectory,
+) -> AsyncIterator[Hooks]:
+    started = await start_hooks(
+        build_verifiers(sandbox_creds[0]), publisher, deduper, machine, directory, 64 * 1024
+    )
+    yield started
+    await started.client.close()
+
+
+@pytest.fixture
+async def sandbox(
+    sandbox_creds: tuple[ProviderCredentials, ec.EllipticCurvePrivateKey], hooks: Hooks
+) -> AsyncIterator[Sandbox]:
+    creds, key = sandbox_creds
+    box = Sandbox(creds, sendgrid_private_key=key, webhook_base_url=hooks.base_url)
+    await box.start()
+    yield box
+    await box.stop()
