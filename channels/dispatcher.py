@@ -4,7 +4,8 @@ The Faust dispatch agent calls ``Dispatcher.dispatch`` per ``ContactCommand``
 and publishes ``DispatchResult.deliveries`` to ``deliveries``. Order of checks:
 not due yet (returned untouched, ``retry_after_s`` set) -> ledger claim (a
 cancelled or already sent/failed contact is skipped; a ``sending`` left by a
-crash is claimed again and resent with the same idempotency key) -> expired
+crash is in doubt: resent with the same idempotency key only when every
+provider of the channel de-duplicates on it, else left alone) -> expired
 (marked failed, reported) -> providers for the channel in order, skipping open
 circuits and providers over their send rate, retrying retryable errors with
 jittered exponential backoff that never sleeps past ``expires_at``. A
@@ -97,13 +98,19 @@ class Dispatcher:
         self._sleep = sleep
         self._rng = rng
 
+    def providers_for(self, channel: Channel) -> tuple[Provider, ...]:
+        """In failover order."""
+        return self._providers.get(channel, ())
+
     async def dispatch(self, command: ContactCommand, now: dt.datetime) -> DispatchResult:
         early = (command.send_at - now).total_seconds()
         if early > self._max_early_s:
             return DispatchResult(skipped_reason="not_due", retry_after_s=early)
         c = command
+        providers = self._providers.get(command.channel, ())
         claim = await self._ledger.claim(c.tenant_id, c.debtor_id, c.contact_id)
-        if claim != "claimed":
+        retry_in_doubt = claim == ContactStatus.SENDING and all(p.idempotent for p in providers)
+        if claim != "claimed" and not retry_in_doubt:
             return DispatchResult(skipped_reason=f"already_{claim}")
         if now >= command.expires_at:
             await self._ledger.mark(c.tenant_id, c.debtor_id, c.contact_id, ContactStatus.FAILED)
@@ -111,7 +118,6 @@ class Dispatcher:
             return DispatchResult(deliveries=event, skipped_reason="expired")
         if early > 0:
             await self._sleep(early)
-        providers = self._providers.get(command.channel, ())
         await self._directory.remember(
             ContactRef(
                 tenant_id=c.tenant_id,

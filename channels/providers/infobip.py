@@ -27,6 +27,9 @@ REJECTED = 5
 
 
 class InfobipProvider:
+    # It honours no send idempotency key: a send a crash left in doubt is not repeated.
+    idempotent = False
+
     def __init__(
         self,
         session: aiohttp.ClientSession,

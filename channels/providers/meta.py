@@ -23,6 +23,9 @@ ADDRESS_ERRORS = frozenset({"131026", "131030", "131021"})
 
 
 class MetaWhatsAppProvider:
+    # It honours no send idempotency key: a send a crash left in doubt is not repeated.
+    idempotent = False
+
     def __init__(
         self,
         session: aiohttp.ClientSession,

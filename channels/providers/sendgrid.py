@@ -23,6 +23,9 @@ REF_ARG = "rc_ref"
 
 
 class SendGridProvider:
+    # It honours no send idempotency key: a send a crash left in doubt is not repeated.
+    idempotent = False
+
     def __init__(
         self,
         session: aiohttp.ClientSession,

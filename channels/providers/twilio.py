@@ -37,6 +37,9 @@ ADDRESS_ERRORS = frozenset({"21211", "21214", "21217", "21407", "21610", "21614"
 
 
 class TwilioProvider:
+    # It honours no send idempotency key: a send a crash left in doubt is not repeated.
+    idempotent = False
+
     def __init__(
         self,
         session: aiohttp.ClientSession,

@@ -31,6 +31,9 @@ ADDRESS_ERRORS = frozenset({"6", "29"})
 
 
 class VonageProvider:
+    # It honours no send idempotency key: a send a crash left in doubt is not repeated.
+    idempotent = False
+
     def __init__(
         self,
         session: aiohttp.ClientSession,

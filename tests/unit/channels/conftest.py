@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
-from channels_testkit import FakePublisher, Hooks, start_hooks
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from channels.credentials import ProviderCredentials
@@ -19,6 +18,7 @@ from channels.status_machine import StatusMachine
 from channels.webhooks import build_verifiers
 from recaudo.keys import Keys
 from streams.contact_ledger import ContactLedger
+from tests.unit.channels.channels_testkit import FakePublisher, Hooks, start_hooks
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

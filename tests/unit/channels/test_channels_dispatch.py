@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 import redis.asyncio as aioredis
-from channels_testkit import Hooks
 
 from channels.breaker import Breakers, BreakerState, CircuitBreaker
 from channels.credentials import ProviderCredentials
@@ -22,6 +21,7 @@ from recaudo.keys import Keys
 from streams.contact_ledger import ContactLedger, ContactStatus
 from streams.events import Channel
 from streams.outputs import ContactCommand
+from tests.unit.channels.channels_testkit import Hooks
 
 NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
 
@@ -143,11 +143,25 @@ async def test_never_sends_a_contact_twice_even_after_a_crash(
     assert first.sent
     assert not second.sent
     assert second.skipped_reason == "already_sent"
-    # A crash after the provider accepted but before "sent" was recorded leaves "sending":
+    # A crash after the provider accepted but before "sent" was recorded leaves "sending".
+    # These providers honour no idempotency key, so the send in doubt is not repeated.
     await ledger.mark("acme", "d-7", "c-once", ContactStatus.SENDING)
     again = await dispatcher.dispatch(command("c-once"), NOW)
-    assert again.provider_message_id == first.provider_message_id  # the sandbox honoured the key
+    assert again.skipped_reason == "already_sending"
     assert len([m for m in sandbox.messages if m.idempotency_key == "c-once"]) == 1
+
+
+async def test_a_send_in_doubt_is_repeated_only_where_the_provider_deduplicates(
+    dispatcher: Dispatcher, sandbox: Sandbox, ledger: ContactLedger
+) -> None:
+    first = await dispatcher.dispatch(command("c-doubt"), NOW)
+    await ledger.mark("acme", "d-7", "c-doubt", ContactStatus.SENDING)
+    for provider in dispatcher.providers_for(Channel.SMS):
+        provider.idempotent = True  # as if the provider de-duplicated on Idempotency-Key
+    again = await dispatcher.dispatch(command("c-doubt"), NOW)
+    assert again.sent
+    assert again.provider_message_id == first.provider_message_id  # the sandbox honoured the key
+    assert len([m for m in sandbox.messages if m.idempotency_key == "c-doubt"]) == 1
 
 
 async def test_cancelled_expired_and_not_due(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import orjson
-from channels_testkit import Hooks
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from channels.sandbox import signing
+from tests.unit.channels.channels_testkit import Hooks
 
 PROVIDERS = ["twilio", "sendgrid", "meta", "mailgun", "infobip", "vonage", "unknown"]
 ALLOWED = {200, 400, 401, 404, 413}

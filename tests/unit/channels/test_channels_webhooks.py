@@ -7,11 +7,11 @@ from urllib.parse import quote
 
 import aiohttp
 import pytest
-from channels_testkit import Hooks
 
 from channels.directory import ContactDirectory, ContactRef
 from channels.sandbox import signing
 from streams.events import Channel
+from tests.unit.channels.channels_testkit import Hooks
 
 TOKEN = "sandbox-twilio-token"
 REF = ContactRef(
