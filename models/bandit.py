@@ -30,6 +30,9 @@ _MAGIC = 0xA1
 _HEADER = struct.Struct("<BB")
 _MAX_U16 = 0xFFFF
 
+#: Beta pseudo-counts (alpha, beta) of an arm nobody knows anything about.
+BASE = (1.0, 4.0)
+
 FloatArray = npt.NDArray[np.float64]
 CountArray = npt.NDArray[np.uint16]
 Allowed = Iterable[Channel | Arm | tuple[Channel, int]]
@@ -69,13 +72,22 @@ class SegmentPrior:
     beta: FloatArray
 
     @classmethod
-    def flat(cls, n_arms: int = len(ALL_ARMS)) -> SegmentPrior:
-        """Beta(1, 1) on every arm: no knowledge."""
-        return cls(np.ones(n_arms), np.ones(n_arms))
+    def base(cls, n_arms: int = len(ALL_ARMS), prior: tuple[float, float] = BASE) -> SegmentPrior:
+        """The same weak Beta on every arm: what is assumed before any segment data.
+
+        Beta(1, 4) (mean 0.2) rather than Beta(1, 1): contact response rates are
+        low, and an optimistic 0.5 makes every one of the 16 arms look worth
+        trying several times before the debtor's preferred one wins.
+        """
+        return cls(np.full(n_arms, prior[0]), np.full(n_arms, prior[1]))
 
     @classmethod
     def from_counts(
-        cls, successes: Iterable[float], failures: Iterable[float], strength: float = 4.0
+        cls,
+        successes: Iterable[float],
+        failures: Iterable[float],
+        strength: float = 8.0,
+        prior: tuple[float, float] = BASE,
     ) -> SegmentPrior:
         """Shrink the segment's rate per arm into at most ``strength`` pseudo-contacts.
 
@@ -85,9 +97,9 @@ class SegmentPrior:
         s = np.asarray(list(successes), np.float64)
         f = np.asarray(list(failures), np.float64)
         n = s + f
-        rate = (s + 1.0) / (n + 2.0)
+        rate = (s + prior[0]) / (n + prior[0] + prior[1])
         weight = np.minimum(n, strength)
-        return cls(1.0 + weight * rate, 1.0 + weight * (1.0 - rate))
+        return cls(prior[0] + weight * rate, prior[1] + weight * (1.0 - rate))
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +197,7 @@ class ChannelBandit:
         mask = self.allowed_mask(allowed)
         if not mask.any():
             raise ValueError("no arm is allowed")
-        prior = prior or SegmentPrior.flat(len(self.arms))
+        prior = prior or SegmentPrior.base(len(self.arms))
         alpha = prior.alpha + state.successes
         beta = prior.beta + state.failures
         rng = np.random.default_rng(seed_to_int(rng_seed))
@@ -205,7 +217,7 @@ class ChannelBandit:
         )
 
     def posterior_mean(self, state: DebtorArms, prior: SegmentPrior | None = None) -> FloatArray:
-        prior = prior or SegmentPrior.flat(len(self.arms))
+        prior = prior or SegmentPrior.base(len(self.arms))
         alpha = prior.alpha + state.successes
         return np.asarray(alpha / (alpha + prior.beta + state.failures), np.float64)
 
