@@ -37,7 +37,8 @@ async def test_debtor_state_round_trips_byte_exactly_under_budget(
     assert await store.load("acme", "nobody") == DebtorArms.empty()
     assert (await store.load_many("acme", ["debtor-000001", "nobody"]))[0] == state
     usage = await redis.memory_usage(store.key("acme", "debtor-000001"))
-    assert usage is not None and usage <= BYTE_BUDGET
+    assert usage is not None
+    assert usage <= BYTE_BUDGET
 
 
 async def test_segment_counts_pool_into_a_prior(redis: aioredis.Redis, keys: Keys) -> None:
@@ -48,7 +49,8 @@ async def test_segment_counts_pool_into_a_prior(redis: aioredis.Redis, keys: Key
     assert await store.record("acme", outcomes) == 40
     s, f = await store.counts("acme", "k1")
     i = Arm(Channel.EMAIL, 2).index
-    assert (s[i], f[i]) == (30, 10) and sum(s) + sum(f) == 40
+    assert (s[i], f[i]) == (30, 10)
+    assert sum(s) + sum(f) == 40
     priors = await store.load("acme", ["k1", None])
     k1, base = priors["k1"], priors["_all"]
     assert k1.alpha[i] / (k1.alpha[i] + k1.beta[i]) > 0.5
@@ -64,11 +66,15 @@ async def test_checkpoints_are_json_and_restore(redis: aioredis.Redis, keys: Key
     version = await store.save("acme", model, model.checkpoint())
     assert version.startswith("propensity-v1@")
     raw = await store.load_raw("acme", "propensity")
-    assert raw is not None and raw.startswith(b"{")
+    assert raw is not None
+    assert raw.startswith(b"{")
     back = await store.load("acme", "propensity", PropensityModel.from_json)
-    assert back is not None and back.version == version and back.score(f) == model.score(f)
+    assert back is not None
+    assert back.version == version
+    assert back.score(f) == model.score(f)
     intent = IntentClassifier()
     await store.save("acme", intent)
     loaded = await store.load("acme", "intent", IntentClassifier.from_json)
-    assert loaded is not None and loaded.version == intent.version
+    assert loaded is not None
+    assert loaded.version == intent.version
     assert await store.load("other", "propensity", PropensityModel.from_json) is None

@@ -49,7 +49,8 @@ def test_update_returns_new_state_and_halves_at_cap() -> None:
         state = bandit.update(state, Channel.SMS, 1, False)
     i = Arm(Channel.SMS, 1).index
     assert int(state.successes[i]) + int(state.failures[i]) <= 4
-    assert state.failures[i] == 2 and state.successes[i] == 1
+    assert state.failures[i] == 2
+    assert state.successes[i] == 1
 
 
 def test_choose_respects_allowed_and_is_deterministic_per_seed() -> None:
@@ -105,7 +106,8 @@ def test_segment_prior_speeds_up_learning() -> None:
     s[Arm(Channel.WHATSAPP, 3).index] = 30
     f[Arm(Channel.WHATSAPP, 3).index] = 20
     prior = SegmentPrior.from_counts(s, f, strength=8.0)
-    assert prior.alpha.max() <= 1.0 + 8.0 and prior.beta.max() <= 4.0 + 8.0
+    assert prior.alpha.max() <= 1.0 + 8.0
+    assert prior.beta.max() <= 4.0 + 8.0
     good = Arm(Channel.WHATSAPP, 3)
     hits_with = sum(_best(_run_debtor(seed, 10, good, prior), prior) == good for seed in range(20))
     hits_without = sum(_best(_run_debtor(seed, 10, good)) == good for seed in range(20))

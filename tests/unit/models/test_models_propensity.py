@@ -55,7 +55,8 @@ def test_checkpoint_round_trip_scores_identically_and_versions() -> None:
         model.learn(*_example(rng))
     assert model.version == "propensity-v0@init+200"
     body = model.checkpoint()
-    assert model.version.startswith("propensity-v1@") and "+" not in model.version
+    assert model.version.startswith("propensity-v1@")
+    assert "+" not in model.version
     back = PropensityModel.from_json(body)
     assert back.version == model.version
     assert back.to_json() == body
@@ -78,7 +79,9 @@ def test_features_round_trip_and_scale() -> None:
     f = ContactFeatures(45, 123_456, 10_000, 3, Channel.EMAIL, 2, "k1", 1)
     assert ContactFeatures.from_dict(orjson.loads(orjson.dumps(f.to_dict()))) == f
     x = f.to_x()
-    assert x["ch=email"] == 1.0 and x["slot=2"] == 1.0 and x["seg=k1"] == 1.0
+    assert x["ch=email"] == 1.0
+    assert x["slot=2"] == 1.0
+    assert x["seg=k1"] == 1.0
     assert all(0.0 <= v <= 4.0 for v in x.values())
     with pytest.raises(ModelStateError):
         ContactFeatures.from_dict({"days_past_due": 1})

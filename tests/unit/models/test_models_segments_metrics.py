@@ -21,7 +21,9 @@ def test_segmenter_separates_shallow_small_from_deep_large() -> None:
             seg.learn_assign(rng.randint(150, 300), rng.randint(500_000, 2_000_000))
     small = {seg.assign(rng.randint(1, 10), rng.randint(1_000, 5_000)) for _ in range(50)}
     large = {seg.assign(rng.randint(150, 300), rng.randint(500_000, 2_000_000)) for _ in range(50)}
-    assert len(small) == 1 and len(large) == 1 and small != large
+    assert len(small) == 1
+    assert len(large) == 1
+    assert small != large
     assert seg.assign(5, 2_000, given="vip") == "vip"
 
 
@@ -30,7 +32,8 @@ def test_segmenter_round_trip() -> None:
     for d in range(100):
         seg.learn_assign(d, d * 1000)
     back = OnlineSegmenter.from_json(seg.to_json())
-    assert back.centres() == seg.centres() and back.version == seg.version
+    assert back.centres() == seg.centres()
+    assert back.version == seg.version
     assert all(back.assign(d, d * 777) == seg.assign(d, d * 777) for d in range(0, 300, 7))
     with pytest.raises(ModelStateError):
         OnlineSegmenter.from_json(b"[]")
@@ -43,7 +46,8 @@ def test_metrics_export_rolling_quality_and_reward() -> None:
         m.observe_label("propensity", score, label)
     assert registry.get_sample_value("recaudo_model_rolling_auc", {"model": "propensity"}) == 1.0
     ll = registry.get_sample_value("recaudo_model_rolling_logloss", {"model": "propensity"})
-    assert ll is not None and 0.1 < ll < 0.3
+    assert ll is not None
+    assert 0.1 < ll < 0.3
     # The window forgets: four inverted labels make the AUC 0.
     for score, label in [(0.9, False), (0.1, True), (0.8, False), (0.2, True)]:
         m.observe_label("propensity", score, label)
