@@ -1,0 +1,101 @@
+"""Propensity to pay after a contact: an online logistic regression (River).
+
+Labels arrive late (``models.attribution``): a payment inside the attribution
+window after a contact makes that contact a success, the window expiring a
+failure. Parameters are checkpointed as JSON (weights and intercept), never
+pickled, so a checkpoint read from Redis cannot run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import orjson
+from river import linear_model, optim, utils
+
+from models.errors import ModelStateError
+from models.features import ContactFeatures
+
+SCHEMA = 1
+
+
+class PropensityModel:
+    """``score`` is P(payment within the window | contact with these features)."""
+
+    name = "propensity"
+
+    def __init__(self, lr: float = 0.05, l2: float = 1e-4, intercept_init: float = -2.0) -> None:
+        # A negative starting intercept: most contacts are not followed by a
+        # payment, so an untrained model should say "unlikely", not 0.5.
+        self.lr = lr
+        self.l2 = l2
+        self._model = linear_model.LogisticRegression(
+            optimizer=optim.SGD(lr), l2=l2, intercept_init=intercept_init, intercept_lr=lr
+        )
+        self.n_seen = 0
+        self.generation = 0
+        self._base_hash = "init"
+        self._learned_since = 0
+
+    def score(self, features: ContactFeatures) -> float:
+        return float(self._model.predict_proba_one(features.to_x())[True])
+
+    def learn(self, features: ContactFeatures, label: bool) -> None:
+        self._model.learn_one(features.to_x(), bool(label))
+        self.n_seen += 1
+        self._learned_since += 1
+
+    @property
+    def version(self) -> str:
+        """``propensity-v<generation>@<checkpoint hash>[+<updates since>]`` for decision records."""
+        suffix = f"+{self._learned_since}" if self._learned_since else ""
+        return f"{self.name}-v{self.generation}@{self._base_hash}{suffix}"
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "kind": self.name,
+            "schema": SCHEMA,
+            "generation": self.generation,
+            "lr": self.lr,
+            "l2": self.l2,
+            "n_seen": self.n_seen,
+            "intercept": float(self._model.intercept),
+            "weights": {str(k): float(v) for k, v in sorted(self._model.weights.items())},
+        }
+
+    def to_json(self) -> bytes:
+        """The current parameters as canonical JSON (sorted keys)."""
+        return orjson.dumps(self.params(), option=orjson.OPT_SORT_KEYS)
+
+    def checkpoint(self) -> bytes:
+        """Start generation + 1 and return its JSON; ``version`` then names this checkpoint."""
+        self.generation += 1
+        body = self.to_json()
+        self._base_hash = _digest(body)
+        self._learned_since = 0
+        return body
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> PropensityModel:
+        try:
+            d = orjson.loads(raw)
+            if d["kind"] != cls.name or d["schema"] != SCHEMA:
+                raise ModelStateError(f"not a {cls.name} v{SCHEMA} checkpoint")
+            model = cls(lr=float(d["lr"]), l2=float(d["l2"]))
+            model._model.intercept = float(d["intercept"])
+            model._model._weights = utils.VectorDict(
+                {str(k): float(v) for k, v in d["weights"].items()}
+            )
+            model.n_seen = int(d["n_seen"])
+            model.generation = int(d["generation"])
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, ModelStateError):
+                raise
+            raise ModelStateError(f"bad {cls.name} checkpoint: {exc}") from exc
+        model._base_hash = _digest(orjson.dumps(d, option=orjson.OPT_SORT_KEYS))
+        return model
+
+
+def _digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:10]

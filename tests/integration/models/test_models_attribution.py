@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+from collections import Counter
+
+import pytest
+import redis.asyncio as aioredis
+
+from models.attribution import AttributionBook, Labelled
+from models.features import ContactFeatures
+from recaudo.keys import Keys
+from streams.events import Channel
+
+pytestmark = pytest.mark.integration
+
+T0 = dt.datetime(2025, 5, 1, 12, 0, tzinfo=dt.UTC)
+DAY = dt.timedelta(days=1)
+
+
+def feats(n: int = 0) -> ContactFeatures:
+    return ContactFeatures(30 + n, 100_000, 20_000, n, Channel.SMS, 1, "k0")
+
+
+async def test_payment_in_window_is_success_expiry_is_failure(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    book = AttributionBook(redis, keys, window=7 * DAY)
+    assert await book.open("acme", "d1", "c1", feats(1), T0)
+    assert await book.open("acme", "d1", "c2", feats(2), T0 + 2 * DAY)
+    assert await book.open("acme", "d1", "c3", feats(3), T0 + 5 * DAY)
+    # A replayed open does not restart the window.
+    assert not await book.open("acme", "d1", "c1", feats(1), T0 + 3 * DAY)
+    # c1 expires at T0+7d; the sweep after that labels it failure.
+    failures = await book.expire("acme", T0 + 7 * DAY + dt.timedelta(minutes=5))
+    assert [(x.contact_id, x.label) for x in failures] == [("c1", False)]
+    assert failures[0].features == feats(1)
+    # Paid at T0+8d: c2 (window to T0+9d) and c3 are successes.
+    paid = await book.on_payment("acme", "d1", T0 + 8 * DAY)
+    assert sorted((x.contact_id, x.label) for x in paid) == [("c2", True), ("c3", True)]
+    assert await book.on_payment("acme", "d1", T0 + 8 * DAY) == []
+    assert await book.pending("acme", "d1") == 0
+    assert await book.expire("acme", T0 + 30 * DAY) == []
+
+
+async def test_payment_before_a_contact_does_not_label_it(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    book = AttributionBook(redis, keys, window=7 * DAY)
+    await book.open("acme", "d1", "later", feats(), T0 + DAY)
+    assert await book.on_payment("acme", "d1", T0) == []
+    assert await book.pending("acme", "d1") == 1
+
+
+async def test_every_contact_is_labelled_exactly_once_under_races(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    """Many debtors, random contacts and payments, sweeps racing payments: one label each."""
+    rng = random.Random(11)
+    book = AttributionBook(redis, keys, window=3 * DAY, bucket_s=3600, grace_s=60)
+    other = AttributionBook(redis, keys, window=3 * DAY, bucket_s=3600, grace_s=60)
+    opened: dict[str, bool] = {}
+    payments: list[tuple[str, dt.datetime]] = []
+    for d in range(40):
+        debtor = f"d{d}"
+        t = T0
+        for c in range(rng.randint(1, 6)):
+            t += dt.timedelta(hours=rng.randint(1, 60))
+            cid = f"{debtor}-c{c}"
+            await book.open("acme", debtor, cid, feats(c), t)
+            opened[cid] = True
+        if rng.random() < 0.6:
+            payments.append((debtor, T0 + dt.timedelta(hours=rng.randint(10, 200))))
+    labels: list[Labelled] = []
+    # Sweep in hourly steps while payments land, two "workers" at once.
+    now = T0
+    pending = sorted(payments, key=lambda p: p[1])
+    while now < T0 + 20 * DAY:
+        now += dt.timedelta(hours=6)
+        due = [p for p in pending if p[1] <= now]
+        pending = [p for p in pending if p[1] > now]
+        results = await asyncio.gather(
+            book.expire("acme", now),
+            other.expire("acme", now),
+            *(book.on_payment("acme", d, at) for d, at in due),
+            *(other.on_payment("acme", d, at) for d, at in due),
+        )
+        for r in results:
+            labels.extend(r)
+    counts = Counter(x.contact_id for x in labels)
+    assert set(counts) == set(opened)
+    assert max(counts.values()) == 1
+    assert any(x.label for x in labels)
+    assert any(not x.label for x in labels)
+    # Each label is right: success iff some payment fell inside that contact's window.
+    paid_at = dict(payments)
+    for x in labels:
+        pay = paid_at.get(x.debtor_id)
+        in_window = pay is not None and x.contacted_at <= pay <= x.contacted_at + 3 * DAY
+        if x.label:
+            assert in_window
+    assert await redis.zcard(keys.tenant("acme", "attr:buckets")) == 0
+
+
+async def test_book_survives_a_restart(redis: aioredis.Redis, keys: Keys) -> None:
+    first = AttributionBook(redis, keys, window=DAY)
+    await first.open("acme", "d9", "c9", feats(9), T0)
+    restarted = AttributionBook(redis, keys, window=DAY)
+    got = await restarted.expire("acme", T0 + 2 * DAY)
+    assert [(x.contact_id, x.label, x.features) for x in got] == [("c9", False, feats(9))]

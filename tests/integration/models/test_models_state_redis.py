@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import redis.asyncio as aioredis
+
+from models.bandit import ChannelBandit, DebtorArms
+from models.checkpoint import CheckpointStore
+from models.features import ContactFeatures
+from models.intent import IntentClassifier
+from models.priors import ArmOutcome, SegmentPriorStore
+from models.propensity import PropensityModel
+from models.slots import Arm
+from models.state import DebtorArmStore
+from recaudo.keys import Keys
+from streams.events import Channel
+
+pytestmark = pytest.mark.integration
+
+#: The design's budget: "one debtor's state fits in a few hundred bytes of Redis".
+BYTE_BUDGET = 300
+
+
+async def test_debtor_state_round_trips_byte_exactly_under_budget(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    bandit = ChannelBandit()
+    store = DebtorArmStore(redis, keys, bandit)
+    rng = np.random.default_rng(0)
+    state = DebtorArms(
+        rng.integers(0, 0xFFFF, 16).astype(np.uint16), rng.integers(0, 0xFFFF, 16).astype(np.uint16)
+    )
+    await store.save("acme", "debtor-000001", state)
+    raw = await redis.get(store.key("acme", "debtor-000001"))
+    assert raw == bandit.encode(state)
+    assert await store.load("acme", "debtor-000001") == state
+    assert await store.load("acme", "nobody") == DebtorArms.empty()
+    assert (await store.load_many("acme", ["debtor-000001", "nobody"]))[0] == state
+    usage = await redis.memory_usage(store.key("acme", "debtor-000001"))
+    assert usage is not None
+    assert usage <= BYTE_BUDGET
+
+
+async def test_segment_counts_pool_into_a_prior(redis: aioredis.Redis, keys: Keys) -> None:
+    store = SegmentPriorStore(redis, keys, strength=8.0, max_age_s=0.0)
+    outcomes = [ArmOutcome("k1", Channel.EMAIL, 2, True)] * 30 + [
+        ArmOutcome("k1", Channel.EMAIL, 2, False)
+    ] * 10
+    assert await store.record("acme", outcomes) == 40
+    s, f = await store.counts("acme", "k1")
+    i = Arm(Channel.EMAIL, 2).index
+    assert (s[i], f[i]) == (30, 10)
+    assert sum(s) + sum(f) == 40
+    priors = await store.load("acme", ["k1", None])
+    k1, base = priors["k1"], priors["_all"]
+    assert k1.alpha[i] / (k1.alpha[i] + k1.beta[i]) > 0.5
+    assert base.alpha[i] / (base.alpha[i] + base.beta[i]) == pytest.approx(0.2)
+
+
+async def test_checkpoints_are_json_and_restore(redis: aioredis.Redis, keys: Keys) -> None:
+    store = CheckpointStore(redis, keys)
+    model = PropensityModel()
+    f = ContactFeatures(10, 50_000, 5_000, 1, Channel.SMS, 0)
+    for i in range(50):
+        model.learn(f, i % 3 == 0)
+    version = await store.save("acme", model, model.checkpoint())
+    assert version.startswith("propensity-v1@")
+    raw = await store.load_raw("acme", "propensity")
+    assert raw is not None
+    assert raw.startswith(b"{")
+    back = await store.load("acme", "propensity", PropensityModel.from_json)
+    assert back is not None
+    assert back.version == version
+    assert back.score(f) == model.score(f)
+    intent = IntentClassifier()
+    await store.save("acme", intent)
+    loaded = await store.load("acme", "intent", IntentClassifier.from_json)
+    assert loaded is not None
+    assert loaded.version == intent.version
+    assert await store.load("other", "propensity", PropensityModel.from_json) is None
