@@ -28,7 +28,7 @@ def test_strategies_spend_the_same_budget_through_the_same_gate() -> None:
 
 
 def test_gate_applies_rules_and_caps() -> None:
-    at = dt.datetime(2025, 6, 2, 15, tzinfo=dt.UTC)  # 10:00 in Bogota
+    at = dt.datetime(2025, 6, 4, 15, tzinfo=dt.UTC)  # Wednesday 10:00 in Bogota
     gate = functools.partial(
         allowed,
         jurisdiction="CO",
@@ -44,5 +44,24 @@ def test_gate_applies_rules_and_caps() -> None:
     assert not gate(at=at, opted_out_all=True, last_contact_day=2, contacts=1)
     assert not gate(at=at, opted_out_all=False, last_contact_day=4, contacts=1)
     assert not gate(at=at, opted_out_all=False, last_contact_day=2, contacts=3)
-    night = dt.datetime(2025, 6, 2, 4, tzinfo=dt.UTC)  # 23:00 in Bogota
+    night = dt.datetime(2025, 6, 4, 4, tzinfo=dt.UTC)  # 23:00 in Bogota
     assert not gate(at=night, opted_out_all=False, last_contact_day=2, contacts=1)
+
+
+def test_gate_respects_colombian_public_holidays() -> None:
+    """Ley 2300 de 2023 art. 3: never on public holidays (2 June 2025, Ascension Day)."""
+    holiday = dt.datetime(2025, 6, 2, 15, tzinfo=dt.UTC)  # Monday 10:00 in Bogota
+    assert not allowed(
+        jurisdiction="CO",
+        timezone="America/Bogota",
+        channel=Channel.SMS,
+        days_past_due=10,
+        consent=True,
+        bounced=False,
+        day=5,
+        caps=CapPolicy(min_gap_days=2, max_contacts=3),
+        at=holiday,
+        opted_out_all=False,
+        last_contact_day=2,
+        contacts=1,
+    )
