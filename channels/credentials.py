@@ -8,7 +8,13 @@ signs verifies with what the webhook routes check.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pathlib import Path
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+
+from recaudo.errors import ConfigError
 
 
 class _Frozen(BaseModel):
@@ -85,3 +91,30 @@ class ProviderCredentials(_Frozen):
     vonage: VonageCredentials | None = None
     sns: SnsConfig | None = None
     standard: StandardWebhooksCredentials | None = None
+
+
+def load_credentials(path: str | Path) -> ProviderCredentials:
+    """Read credentials from a JSON file (secrets included, so keep it private)."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read provider credentials: {exc.strerror}") from exc
+    try:
+        return ProviderCredentials.model_validate_json(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: invalid provider credentials: {exc}") from exc
+
+
+def dump_credentials(creds: ProviderCredentials) -> bytes:
+    """The JSON ``load_credentials`` reads, secrets revealed (for generated dev files)."""
+
+    def reveal(value: Any) -> Any:
+        if isinstance(value, SecretStr):
+            return value.get_secret_value()
+        if isinstance(value, dict):
+            return {k: reveal(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [reveal(v) for v in value]
+        return value
+
+    return orjson.dumps(reveal(creds.model_dump(exclude_none=True)), option=orjson.OPT_INDENT_2)

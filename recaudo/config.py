@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     dedupe_ttl_s: int = 7 * 24 * 3600
     contact_ttl_s: int = 24 * 3600
     policy_dir: str | None = None
+    # JSON file of channels.credentials.ProviderCredentials; unset: contacts are
+    # recorded in Redis instead of sent (a dry run).
+    providers_file: str | None = None
+    # Send every provider request to this host instead of the provider's (the sandbox).
+    provider_base_url: str | None = None
     public_base_url: str = "http://127.0.0.1:8080"
 
     def tenant_keys(self) -> dict[str, str]:

@@ -13,6 +13,10 @@ class UnknownTenant(RecaudoError, LookupError):
     """An event names a tenant this deployment does not serve."""
 
 
+class ConfigError(RecaudoError, ValueError):
+    """A configuration file (provider credentials, settings) is missing or malformed."""
+
+
 class PolicyError(RecaudoError, ValueError):
     """A tenant policy file is malformed or contradicts itself."""
 

@@ -8,14 +8,14 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from channels.recording import RecordingProvider
+from channels.credentials import load_credentials
+from channels.runtime import WorkerDispatcher
 from recaudo.config import Settings
 from recaudo.keys import Keys
 from recaudo.probes import add_probe_routes
 from streams.app import build_app
 from streams.contact_ledger import ContactLedger
-from streams.dispatch import Dispatcher, LedgerDispatcher
-from streams.events import Channel
+from streams.dispatch import Dispatching
 from streams.wiring import Wiring, build_wiring
 
 
@@ -56,9 +56,18 @@ class WorkerHttp(mode.Service):
 def run_worker(settings: Settings, loglevel: str = "info") -> None:
     registry = CollectorRegistry()
 
-    def dispatcher(client: aioredis.Redis, keys: Keys, ledger: ContactLedger) -> Dispatcher:
-        provider = RecordingProvider(client, keys)
-        return LedgerDispatcher(ledger, dict.fromkeys(Channel, provider))
+    credentials = load_credentials(settings.providers_file) if settings.providers_file else None
+
+    def dispatcher(client: aioredis.Redis, keys: Keys, ledger: ContactLedger) -> Dispatching:
+        return WorkerDispatcher(
+            client,
+            keys,
+            ledger,
+            credentials=credentials,
+            provider_base_url=settings.provider_base_url,
+            webhook_base_url=settings.public_base_url,
+            ttl_s=settings.contact_ttl_s,
+        )
 
     wiring = build_wiring(settings, registry=registry, dispatcher_factory=dispatcher)
     app = build_app(settings, wiring)

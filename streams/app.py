@@ -18,6 +18,7 @@ from typing import Any, cast
 import faust
 
 from recaudo.config import Settings
+from streams import redispatch
 from streams.codec import encode, register_codec
 from streams.outputs import Release
 from streams.pipeline import Inbound, Outbound
@@ -105,7 +106,13 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
     async def release_due() -> None:
         now = dt.datetime.now(dt.UTC)
         due = await wiring.schedule.claim_due(now.timestamp(), 500, RELEASE_LEASE_S)
-        await publish([_release(item, topics.releases, now) for item in due])
+        held = [item for item in due if item.entry.kind == redispatch.KIND]
+        commands = await wiring.redispatch.take(held)
+        await publish(
+            [_release(item, topics.releases, now) for item in due if item not in held]
+            + [Outbound(topics.contacts, entry.debtor_id, raw) for entry, raw in commands]
+        )
+        await wiring.redispatch.done([item.entry for item in held])
         for item in due:
             wiring.metrics.released.labels(item.entry.kind).inc()
         wiring.metrics.scheduled.set(await wiring.schedule.size())

@@ -19,11 +19,12 @@ from rules.tenants import TenantPolicies
 from streams.baseline import PreferenceOrder
 from streams.contact_ledger import ContactLedger
 from streams.decide import Decider
-from streams.dispatch import Dispatcher, DispatchStage
+from streams.dispatch import Dispatching, DispatchStage
 from streams.events import Channel
 from streams.metrics import PipelineMetrics
 from streams.pipeline import DecisionStage
 from streams.ports import CapResult, ChannelChooser
+from streams.redispatch import Redispatch
 from streams.schedule import Schedule
 from streams.store import StateStore
 from streams.topics import Topics
@@ -75,8 +76,13 @@ class Wiring:
     ledger: ContactLedger
     decision_stage: DecisionStage
     dispatch_stage: DispatchStage
+    dispatcher: Dispatching
+    redispatch: Redispatch
 
     async def close(self) -> None:
+        close = getattr(self.dispatcher, "close", None)
+        if close is not None:
+            await close()
         await self.redis.aclose()
 
 
@@ -89,7 +95,7 @@ def build_wiring(
     settings: Settings,
     *,
     registry: CollectorRegistry,
-    dispatcher_factory: Callable[[aioredis.Redis, Keys, ContactLedger], Dispatcher],
+    dispatcher_factory: Callable[[aioredis.Redis, Keys, ContactLedger], Dispatching],
     chooser: ChannelChooser | None = None,
 ) -> Wiring:
     client = connect(settings)
@@ -117,7 +123,9 @@ def build_wiring(
         tenants=tenants,
         metrics=metrics,
     )
-    dispatch_stage = DispatchStage(topics, dispatcher_factory(client, keys, ledger), metrics)
+    redispatch = Redispatch(client, keys, schedule, settings.contact_ttl_s)
+    dispatcher = dispatcher_factory(client, keys, ledger)
+    dispatch_stage = DispatchStage(topics, dispatcher, redispatch, metrics)
     return Wiring(
         settings=settings,
         redis=client,
@@ -129,4 +137,6 @@ def build_wiring(
         ledger=ledger,
         decision_stage=decision_stage,
         dispatch_stage=dispatch_stage,
+        dispatcher=dispatcher,
+        redispatch=redispatch,
     )

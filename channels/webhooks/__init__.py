@@ -9,13 +9,12 @@ holds its verification and normalisation; ``service`` is the shared pipeline
 from channels.webhooks.base import InboundMessage, StatusReport, Verifier, WebhookRequest
 from channels.webhooks.factory import build_verifiers
 from channels.webhooks.routes import WEBHOOKS, add_webhook_routes
-from channels.webhooks.service import Topics, WebhookService
+from channels.webhooks.service import WebhookService
 
 __all__ = [
     "WEBHOOKS",
     "InboundMessage",
     "StatusReport",
-    "Topics",
     "Verifier",
     "WebhookRequest",
     "WebhookService",

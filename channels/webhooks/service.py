@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 import orjson
 from aiohttp import web
@@ -38,15 +37,10 @@ from recaudo.errors import InvalidEvent, SignatureError
 from streams.events import DeliveryEvent, Intent, ResponseEvent
 from streams.outputs import DeadLetter, utcnow
 from streams.publisher import Publisher
+from streams.topics import Topics
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Topics:
-    deliveries: str = "deliveries"
-    responses: str = "responses"
-    dead_letters: str = "dead-letters"
+DEFAULT_TOPICS = Topics()
 
 
 def error(status: int, message: str) -> web.Response:
@@ -64,7 +58,7 @@ class WebhookService:
         directory: ContactDirectory,
         public_base_url: str,
         max_body_bytes: int = 1 << 20,
-        topics: Topics = Topics(),
+        topics: Topics = DEFAULT_TOPICS,
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.verifiers = {v.name: v for v in verifiers}

@@ -7,6 +7,11 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
+from channels.credentials import load_credentials
+from channels.dedupe import Deduper
+from channels.directory import ContactDirectory
+from channels.status_machine import StatusMachine
+from channels.webhooks import WebhookService, add_webhook_routes, build_verifiers
 from recaudo.config import Settings
 from recaudo.kafka import KafkaPublisher, ensure_topics
 from recaudo.keys import Keys
@@ -50,6 +55,19 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
 
     app.cleanup_ctx.append(connections)
     add_probe_routes(app, registry, {"redis": redis_ready, "broker": publisher.connected})
+    if settings.providers_file:
+        keys = Keys(settings.redis_prefix)
+        ttl = settings.contact_ttl_s
+        service = WebhookService(
+            build_verifiers(load_credentials(settings.providers_file)),
+            publisher=publisher,
+            deduper=Deduper(client, keys, ttl),
+            machine=StatusMachine(client, keys, ttl),
+            directory=ContactDirectory(client, keys, ttl),
+            public_base_url=settings.public_base_url,
+            topics=app[TOPICS],
+        )
+        add_webhook_routes(app, service)
     app.router.add_post("/v1/events", post_events)
     app.router.add_get("/v1/debtors/{debtor_id}/timeline", get_timeline)
     return app

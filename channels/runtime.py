@@ -1,0 +1,75 @@
+"""The dispatcher a worker runs: providers from credentials, or a dry run.
+
+Built on first use, inside the running event loop, because its HTTP session
+must belong to that loop; closed with the worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import aiohttp
+import redis.asyncio as aioredis
+
+from channels.base import Provider
+from channels.credentials import ProviderCredentials
+from channels.directory import ContactDirectory
+from channels.dispatcher import Dispatcher, DispatchResult
+from channels.factory import build_providers
+from channels.recording import RecordingProvider
+from channels.status_machine import StatusMachine
+from recaudo.keys import Keys
+from streams.contact_ledger import ContactLedger
+from streams.events import Channel
+from streams.outputs import ContactCommand
+
+
+class WorkerDispatcher:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        keys: Keys,
+        ledger: ContactLedger,
+        *,
+        credentials: ProviderCredentials | None,
+        provider_base_url: str | None,
+        webhook_base_url: str,
+        ttl_s: int,
+    ) -> None:
+        self._redis = client
+        self._keys = keys
+        self._ledger = ledger
+        self._credentials = credentials
+        self._provider_base_url = provider_base_url
+        self._webhook_base_url = webhook_base_url
+        self._ttl_s = ttl_s
+        self._session: aiohttp.ClientSession | None = None
+        self._inner: Dispatcher | None = None
+
+    def _providers(self) -> dict[Channel, Sequence[Provider]]:
+        if self._credentials is None:
+            recorder = RecordingProvider(self._redis, self._keys)
+            return {channel: [recorder] for channel in Channel}
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+        built = build_providers(
+            self._session,
+            self._credentials,
+            webhook_base_url=self._webhook_base_url,
+            base_url=self._provider_base_url,
+        )
+        return dict(built)
+
+    async def dispatch(self, command: ContactCommand, now: dt.datetime) -> DispatchResult:
+        if self._inner is None:
+            self._inner = Dispatcher(
+                self._providers(),
+                self._ledger,
+                ContactDirectory(self._redis, self._keys, self._ttl_s),
+                StatusMachine(self._redis, self._keys, self._ttl_s),
+            )
+        return await self._inner.dispatch(command, now)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
