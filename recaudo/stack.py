@@ -1,0 +1,95 @@
+"""The whole service on one machine: broker, Redis, sandbox providers, web, worker.
+
+``recaudo demo`` runs on it and so does the end-to-end test of the contact
+loop, so what the demo shows is what the test proves. Everything listens on
+loopback; the sandbox speaks the providers' wire formats and signs its
+webhooks with the credentials the web process verifies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from channels.credentials import dump_credentials
+from channels.sandbox import Sandbox, sandbox_credentials
+from recaudo.config import Settings
+from recaudo.embedded import Managed, free_port, resolve_redis, start_broker
+from recaudo.processes import Process, start_worker
+from recaudo.web import build_web_app
+
+TENANT = "demo"
+API_KEY = "demo-key"
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    sandbox: Sandbox
+    worker: Process
+    workdir: Path
+
+    @property
+    def web_url(self) -> str:
+        return self.settings.public_base_url
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {API_KEY}"}
+
+
+@contextlib.asynccontextmanager
+async def local_stack(
+    *, web_port: int | None = None, workdir: Path | None = None, policy_dir: str | None = None
+) -> AsyncIterator[Stack]:
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="recaudo-stack-"))
+    prefix = f"demo{uuid.uuid4().hex[:6]}"
+    web_port = web_port or free_port()
+    public = f"http://127.0.0.1:{web_port}"
+    creds, signing_key = sandbox_credentials()
+    providers_file = workdir / "providers.json"
+    providers_file.write_bytes(dump_credentials(creds))
+    providers_file.chmod(0o600)
+    async with contextlib.AsyncExitStack() as stack:
+        broker: Managed = start_broker()
+        stack.callback(broker.stop)
+        store = resolve_redis(None)
+        stack.callback(store.stop)
+        sandbox = Sandbox(creds, sendgrid_private_key=signing_key, webhook_base_url=public)
+        await sandbox.start()
+        stack.push_async_callback(sandbox.stop)
+        settings = Settings(
+            app_id=prefix,
+            broker_url=broker.url,
+            redis_url=store.url,
+            redis_prefix=prefix,
+            topic_prefix=f"{prefix}-",
+            topic_partitions=4,
+            tenants=TENANT,
+            api_keys=f"{TENANT}:{API_KEY}",
+            providers_file=str(providers_file),
+            provider_base_url=sandbox.url,
+            public_base_url=public,
+            web_port=web_port,
+            policy_dir=policy_dir,
+            broker_session_timeout_s=6,
+            broker_rebalance_timeout_s=6,
+            broker_heartbeat_interval_s=1,
+            broker_commit_interval_s=1,
+            broker_fetch_max_wait_ms=20,
+            schedule_tick_s=0.5,
+        )
+        runner = web.AppRunner(build_web_app(settings, CollectorRegistry()), access_log=None)
+        await runner.setup()
+        stack.push_async_callback(runner.cleanup)
+        await web.TCPSite(runner, "127.0.0.1", web_port).start()
+        worker = await start_worker(settings, workdir / "worker.log")
+        stack.callback(worker.stop)
+        yield Stack(settings=settings, sandbox=sandbox, worker=worker, workdir=workdir)
