@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import click
@@ -11,6 +12,7 @@ from pydantic import TypeAdapter
 
 from recaudo.config import Settings
 from rules.cli import check_contact, policy
+from simulator.cli import simulate
 from streams.events import AccountEvent, DeliveryEvent, PaymentEvent, ResponseEvent
 from streams.outputs import ContactCommand, DeadLetter, Decision, Release
 
@@ -52,6 +54,22 @@ def web_command() -> None:
 
 main.add_command(policy)
 main.add_command(check_contact)
+main.add_command(simulate)
+
+
+@main.command()
+@click.option("--debtors", default=300, show_default=True, help="Size of the simulated portfolio")
+@click.option("--seed", default=1, show_default=True)
+@click.option("--duration", type=float, default=None, help="Seconds to run (default: until Ctrl-C)")
+@click.option("--port", default=8080, show_default=True, help="Web API port")
+@click.option("--hours-per-second", default=2.0, show_default=True, help="Simulated time speed")
+def demo(
+    debtors: int, seed: int, duration: float | None, port: int, hours_per_second: float
+) -> None:
+    """Embedded broker + Redis + sandbox providers + worker + web + a simulated portfolio."""
+    from recaudo.demo import run_demo
+
+    asyncio.run(run_demo(debtors, seed, duration, port, hours_per_second))
 
 
 @main.command()

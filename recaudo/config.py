@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     dedupe_ttl_s: int = 7 * 24 * 3600
     contact_ttl_s: int = 24 * 3600
     policy_dir: str | None = None
+    # Online learners choose channel and hour; off: the static cadence's first channel.
+    learning: bool = True
     # JSON file of channels.credentials.ProviderCredentials; unset: contacts are
     # recorded in Redis instead of sent (a dry run).
     providers_file: str | None = None

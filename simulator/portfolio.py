@@ -32,9 +32,9 @@ from streams.events import (
 REGIONS: tuple[tuple[str, str, str, str], ...] = (
     ("CO", "America/Bogota", "es", "COP"),
     ("MX", "America/Mexico_City", "es", "MXN"),
-    ("ES", "Europe/Madrid", "es", "EUR"),
+    ("PE", "America/Lima", "es", "PEN"),
     ("US-NY", "America/New_York", "en", "USD"),
-    ("GB", "Europe/London", "en", "GBP"),
+    ("BR", "America/Sao_Paulo", "pt", "BRL"),
 )
 PRODUCTS: tuple[str, ...] = ("card", "personal_loan", "bnpl", "telco")
 SEGMENTS: tuple[str, ...] = ("s0", "s1", "s2", "s3")

@@ -113,6 +113,8 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
             + [Outbound(topics.contacts, entry.debtor_id, raw) for entry, raw in commands]
         )
         await wiring.redispatch.done([item.entry for item in held])
+        if wiring.learning is not None:
+            await wiring.learning.expire(wiring.tenants, now)
         for item in due:
             wiring.metrics.released.labels(item.entry.kind).inc()
         wiring.metrics.scheduled.set(await wiring.schedule.size())

@@ -33,9 +33,10 @@ from streams.outputs import Action, ContactCommand, Decision, Reason, Release
 from streams.ports import (
     AssignmentLike,
     CapResult,
-    ChannelChooser,
     Compliance,
     ContactPolicy,
+    Learner,
+    Outcome,
     Step,
     StepLike,
 )
@@ -56,6 +57,20 @@ FLAG_NAMES = ("dispute", "bankruptcy", "deceased", "cease_and_desist", "legal_ho
 HARD_FAILURES = {DeliveryStatus.BOUNCED, DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED}
 HISTORY_S = 14 * 24 * 3600.0
 PROMISE_GRACE = dt.timedelta(days=1)
+# What a receipt tells the channel learner: engagement, or a contact that went nowhere.
+REWARDS: dict[DeliveryStatus, bool] = {
+    DeliveryStatus.READ: True,
+    DeliveryStatus.OPENED: True,
+    DeliveryStatus.CLICKED: True,
+    DeliveryStatus.ANSWERED: True,
+    DeliveryStatus.FAILED: False,
+    DeliveryStatus.UNDELIVERED: False,
+    DeliveryStatus.BOUNCED: False,
+    DeliveryStatus.NO_ANSWER: False,
+    DeliveryStatus.BUSY: False,
+    DeliveryStatus.COMPLAINED: False,
+    DeliveryStatus.UNSUBSCRIBED: False,
+}
 
 
 def stable_id(*parts: str, size: int = 12) -> str:
@@ -92,6 +107,7 @@ class Proposed:
     verdict: Verdict
     scores: dict[str, float]
     model_versions: dict[str, str]
+    context: object | None = None
 
 
 @dataclass
@@ -103,6 +119,8 @@ class Effects:
     schedule_remove: list[Entry] = field(default_factory=list)
     # Contacts already handed to dispatch that must now be stopped.
     cancel_emitted: list[tuple[Emitted, tuple[Reason, ...]]] = field(default_factory=list)
+    # Observations for the learners' Redis side, persisted after the commit.
+    outcomes: list[Outcome] = field(default_factory=list)
 
 
 class Decider:
@@ -110,12 +128,12 @@ class Decider:
         self,
         policy_for: Callable[[str], ContactPolicy],
         compliance: Compliance,
-        chooser: ChannelChooser,
+        learner: Learner,
         contact_ttl: dt.timedelta,
     ) -> None:
         self._policy_for = policy_for
         self._compliance = compliance
-        self._chooser = chooser
+        self._learner = learner
         self._contact_ttl = contact_ttl
 
     # -- entry points -------------------------------------------------------
@@ -194,8 +212,11 @@ class Decider:
                 acct=proposed.account_id,
                 ch=proposed.channel,
                 exp=(ctx.now + self._contact_ttl).timestamp(),
+                at=ctx.now.timestamp(),
             )
         )
+        if proposed.context is not None:
+            fx.outcomes.append(Outcome("contact", (proposed.contact_id, proposed.context, ctx.now)))
         state.history.append(
             HistoryEntry.model_construct(
                 ch=proposed.channel, at=ctx.now.timestamp(), acct=proposed.account_id
@@ -274,6 +295,8 @@ class Decider:
         account = state.accounts.get(ev.account_id)
         if account is None:
             account = state.accounts[ev.account_id] = AccountState(cur=ev.amount.currency)
+        if not ev.reversal_of:
+            fx.outcomes.append(Outcome("payment", ev.paid_at))
         sign = 1 if ev.reversal_of else -1
         account.due = max(0, account.due + sign * ev.amount.amount_minor)
         account.bal = max(0, account.bal + sign * ev.amount.amount_minor)
@@ -291,6 +314,9 @@ class Decider:
         self, state: DebtorState, ev: DeliveryEvent, ctx: Context, fx: Effects
     ) -> None:
         point = state.point(ev.channel)
+        reward = REWARDS.get(ev.status)
+        if reward is not None:
+            self._learn(ctx, state, ev.contact_id, reward, fx)
         if ev.status == DeliveryStatus.ANSWERED:
             state.history.append(
                 HistoryEntry.model_construct(
@@ -327,11 +353,21 @@ class Decider:
     def _on_response(
         self, state: DebtorState, ev: ResponseEvent, ctx: Context, fx: Effects
     ) -> None:
-        match ev.intent:
+        intent, source = ev.intent, "event"
+        if intent is None and ev.text:
+            # Legal opt-out words are matched by rules first; the classifier only
+            # labels what they do not cover (models.intent).
+            intent, _confidence, source = self._learner.intent(ev.text, state.lang)
+        if ev.contact_id is not None and intent is not None:
+            self._learn(ctx, state, ev.contact_id, intent is not Intent.OPT_OUT, fx)
+        match intent:
             case Intent.OPT_OUT:
                 reason = Reason(
                     rule_id="suppress.opt_out",
-                    params={"channel": "all" if ev.opt_out_all else ev.channel.value},
+                    params={
+                        "channel": "all" if ev.opt_out_all else ev.channel.value,
+                        "source": source,
+                    },
                 )
                 if ev.opt_out_all:
                     state.opt_all = True
@@ -428,6 +464,13 @@ class Decider:
         contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, account_id, until.isoformat(), "bp")
         self._propose(state, account_id, step, contact_id, "broken_promise", ctx, fx)
 
+    def _learn(
+        self, ctx: Context, state: DebtorState, contact_id: str, positive: bool, fx: Effects
+    ) -> None:
+        outcome = self._learner.reward(ctx.tenant_id, state, contact_id, positive)
+        if outcome is not None:
+            fx.outcomes.append(outcome)
+
     def _assignment(self, ctx: Context) -> AssignmentLike:
         if ctx.assignment is None:
             policy = self._policy_for(ctx.tenant_id)
@@ -468,7 +511,8 @@ class Decider:
         }
         allowed = [ch for ch in candidates if verdicts[ch].action == "allow"]
         if allowed:
-            choice = self._chooser.choose(state, allowed, ctx.now, ctx.debtor_id)
+            # Seeded by the contact id: a replayed decision draws the same arm.
+            choice = self._learner.choose(ctx.tenant_id, state, allowed, ctx.now, contact_id)
             point = state.point(choice.channel)
             assert point is not None  # candidates are reachable points
             fx.proposed.append(
@@ -482,6 +526,7 @@ class Decider:
                     verdict=verdicts[choice.channel],
                     scores=choice.scores,
                     model_versions=choice.model_versions,
+                    context=choice.context,
                 )
             )
             return

@@ -25,7 +25,7 @@ from streams.decide import Context, DecidableEvent, Decider, Effects
 from streams.events import TOPIC_OF_TYPE, InputEvent
 from streams.metrics import PipelineMetrics
 from streams.outputs import DeadLetter, Decision, Release
-from streams.ports import CapGate, CapResult
+from streams.ports import CapGate, CapResult, LearnerIO, Outcome
 from streams.schedule import Entry, Schedule
 from streams.store import Change, DebtorRef, Loaded, StateStore
 from streams.topics import Topics
@@ -59,6 +59,7 @@ class Prepared:
     schedule_add: list[tuple[Entry, float]] = field(default_factory=list)
     schedule_remove: list[Entry] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
+    outcomes: list[tuple[str, str, Outcome]] = field(default_factory=list)
 
 
 def describe(exc: ValidationError) -> str:
@@ -82,6 +83,7 @@ class DecisionStage:
         decider: Decider,
         tenants: frozenset[str],
         metrics: PipelineMetrics,
+        learner_io: LearnerIO | None = None,
     ) -> None:
         self._topics = topics
         self._store = store
@@ -91,6 +93,7 @@ class DecisionStage:
         self._decider = decider
         self._tenants = tenants
         self._metrics = metrics
+        self._learner_io = learner_io
 
     def parse(self, record: Inbound) -> DecidableEvent:
         try:
@@ -151,13 +154,18 @@ class DecisionStage:
         loaded = await self._store.load(
             (ref, [ev.event_id for _, ev in items]) for ref, items in by_debtor.items()
         )
+        if self._learner_io is not None:
+            await self._learner_io.before_batch(
+                [(ref[0], got.state.seg) for ref, got in loaded.items()]
+            )
         results = await asyncio.gather(
             *(self._decide_debtor(ref, items, loaded[ref]) for ref, items in by_debtor.items())
         )
-        for change, effects in results:
+        for (tenant_id, debtor_id), change, effects in results:
             if change is not None:
                 prepared.changes.append(change)
             for fx in effects:
+                prepared.outcomes.extend((tenant_id, debtor_id, o) for o in fx.outcomes)
                 prepared.decisions.extend(fx.decisions)
                 prepared.outputs.extend(
                     Outbound(self._topics.contacts, c.debtor_id, encode(c)) for c in fx.contacts
@@ -174,7 +182,7 @@ class DecisionStage:
         ref: DebtorRef,
         items: list[tuple[Inbound, DecidableEvent]],
         loaded: Loaded,
-    ) -> tuple[Change | None, list[Effects]]:
+    ) -> tuple[DebtorRef, Change | None, list[Effects]]:
         state, seen = loaded.state, set(loaded.seen)
         applied: list[str] = []
         all_fx: list[Effects] = []
@@ -216,14 +224,16 @@ class DecisionStage:
             applied.append(event.event_id)
             all_fx.append(fx)
         if not applied:
-            return None, all_fx
+            return ref, None, all_fx
         timeline = [encode(d) for fx in all_fx for d in fx.decisions]
-        return Change(ref, state, applied, timeline), all_fx
+        return ref, Change(ref, state, applied, timeline), all_fx
 
     async def commit(self, prepared: Prepared) -> None:
         """After the broker acked every output: schedule first, then state + seen ids."""
         await self._schedule.apply(prepared.schedule_add, prepared.schedule_remove)
         await self._store.commit(prepared.changes, dt.datetime.now(dt.UTC).timestamp())
+        if self._learner_io is not None and prepared.outcomes:
+            await self._learner_io.after_commit(prepared.outcomes)
         for decision in prepared.decisions:
             self._observe(decision)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from rules.base import ContactProposal, Verdict
-from streams.events import Channel
+from streams.events import Channel, Intent
 from streams.outputs import Reason
 from streams.state import DebtorState
 
@@ -98,11 +98,41 @@ class ChannelChoice:
     channel: Channel
     scores: dict[str, float] = field(default_factory=dict)
     model_versions: dict[str, str] = field(default_factory=dict)
+    # What the learner wants back when the contact's outcome is known (opaque here).
+    context: object | None = None
 
 
-class ChannelChooser(Protocol):
-    """Picks among channels the rules allow; learners plug in here."""
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A learner's observation to persist after the batch commits."""
+
+    kind: str
+    payload: object
+
+
+class Learner(Protocol):
+    """The online models, as the pure decision core sees them: synchronous and
+    state-in-state-out. Their Redis side effects travel as ``Outcome``s."""
 
     def choose(
-        self, state: DebtorState, candidates: Sequence[Channel], at: dt.datetime, seed: str
+        self,
+        tenant_id: str,
+        state: DebtorState,
+        candidates: Sequence[Channel],
+        at: dt.datetime,
+        seed: str,
     ) -> ChannelChoice: ...
+
+    def reward(
+        self, tenant_id: str, state: DebtorState, contact_id: str, positive: bool
+    ) -> Outcome | None: ...
+
+    def intent(self, text: str, language: str | None) -> tuple[Intent, float, str]: ...
+
+
+class LearnerIO(Protocol):
+    """The learner's Redis side, around each batch of the decision stage."""
+
+    async def before_batch(self, wanted: Sequence[tuple[str, str | None]]) -> None: ...
+
+    async def after_commit(self, outcomes: Sequence[tuple[str, str, Outcome]]) -> None: ...

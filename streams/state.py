@@ -57,6 +57,9 @@ class Emitted(_Compact):
     acct: str
     ch: Channel
     exp: float
+    at: float = 0.0
+    # The learner has had this contact's outcome (one reward per contact).
+    rewarded: bool = False
 
 
 class HistoryEntry(_Compact):
@@ -80,6 +83,8 @@ class DebtorState(_Compact):
     # Contacts emitted to dispatch and not yet expired: cancellable until sent.
     emitted: list[Emitted] = []
     history: list[HistoryEntry] = []
+    # The channel/hour bandit's counts (models.bandit), base64: plain numbers, no pickle.
+    arms: str | None = None
 
     def encode(self) -> bytes:
         return orjson.dumps(self.model_dump(mode="json", exclude_defaults=True))

@@ -10,6 +10,9 @@ import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 
 import rules
+from channels.opt_out import detect_opt_out
+from models import AttributionBook, CheckpointStore, ModelMetrics, SegmentPriorStore
+from models.online import OnlineLearning
 from recaudo.config import Settings
 from recaudo.keys import Keys
 from recaudo.redis_client import connect
@@ -23,7 +26,7 @@ from streams.dispatch import Dispatching, DispatchStage
 from streams.events import Channel
 from streams.metrics import PipelineMetrics
 from streams.pipeline import DecisionStage
-from streams.ports import CapResult, ChannelChooser
+from streams.ports import CapResult, Learner
 from streams.redispatch import Redispatch
 from streams.schedule import Schedule
 from streams.store import StateStore
@@ -78,12 +81,26 @@ class Wiring:
     dispatch_stage: DispatchStage
     dispatcher: Dispatching
     redispatch: Redispatch
+    learning: OnlineLearning | None
+    tenants: frozenset[str]
 
     async def close(self) -> None:
         close = getattr(self.dispatcher, "close", None)
         if close is not None:
             await close()
         await self.redis.aclose()
+
+
+def build_learning(
+    client: aioredis.Redis, keys: Keys, registry: CollectorRegistry
+) -> OnlineLearning:
+    return OnlineLearning(
+        priors=SegmentPriorStore(client, keys),
+        attribution=AttributionBook(client, keys),
+        checkpoints=CheckpointStore(client, keys),
+        metrics=ModelMetrics(registry),
+        legal_opt_out=detect_opt_out,
+    )
 
 
 def tenants_of(settings: Settings) -> frozenset[str]:
@@ -96,7 +113,7 @@ def build_wiring(
     *,
     registry: CollectorRegistry,
     dispatcher_factory: Callable[[aioredis.Redis, Keys, ContactLedger], Dispatching],
-    chooser: ChannelChooser | None = None,
+    learner: Learner | None = None,
 ) -> Wiring:
     client = connect(settings)
     keys = Keys(settings.redis_prefix)
@@ -106,11 +123,13 @@ def build_wiring(
     schedule = Schedule(client, keys, settings.schedule_shards)
     ledger = ContactLedger(client, keys, settings.contact_ttl_s)
     tenants = tenants_of(settings)
+    learning = build_learning(client, keys, registry) if settings.learning else None
+    learner = learner or learning or PreferenceOrder()
     policies = TenantPolicies(tenants, settings.policy_dir)
     decider = Decider(
         policy_for=policies,
         compliance=RulesCompliance(policies),
-        chooser=chooser or PreferenceOrder(),
+        learner=learner,
         contact_ttl=dt.timedelta(seconds=settings.contact_ttl_s),
     )
     decision_stage = DecisionStage(
@@ -122,6 +141,7 @@ def build_wiring(
         decider=decider,
         tenants=tenants,
         metrics=metrics,
+        learner_io=learning,
     )
     redispatch = Redispatch(client, keys, schedule, settings.contact_ttl_s)
     dispatcher = dispatcher_factory(client, keys, ledger)
@@ -139,4 +159,6 @@ def build_wiring(
         dispatch_stage=dispatch_stage,
         dispatcher=dispatcher,
         redispatch=redispatch,
+        learning=learning,
+        tenants=tenants,
     )

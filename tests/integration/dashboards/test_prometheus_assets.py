@@ -11,6 +11,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 import dashboards
+from models import ModelMetrics
 from recaudo.config import Settings
 from recaudo.web import build_web_app
 from streams.metrics import PipelineMetrics
@@ -46,6 +47,7 @@ def test_example_scrape_config_is_valid() -> None:
 async def exported_series() -> set[str]:
     registry = CollectorRegistry()
     PipelineMetrics(registry)
+    ModelMetrics(registry)
     build_web_app(Settings(), registry)
     names = set()
     for family in registry.collect():

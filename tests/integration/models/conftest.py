@@ -1,32 +1,21 @@
-"""A real Redis per test session, and a unique key prefix per test, cleaned after.
-
-Same resolution as the lead's top-level fixtures (``recaudo.embedded.resolve_redis``):
-``REDIS_URL`` when set, else the local server when it answers, else an embedded one.
-"""
+"""A client of the session's real Redis (tests/conftest.py) and a unique key
+prefix per test, cleaned after."""
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
 
-from recaudo.embedded import Managed, resolve_redis
+from recaudo.embedded import Managed
 from recaudo.keys import Keys
 
 
-@pytest.fixture(scope="session")
-def models_redis_server() -> Iterator[Managed]:
-    managed = resolve_redis(os.environ.get("REDIS_URL"))
-    yield managed
-    managed.stop()
-
-
 @pytest.fixture
-async def redis(models_redis_server: Managed) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(models_redis_server.url)
+async def redis(redis_server: Managed) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(redis_server.url)
     yield client
     await client.aclose()
 

@@ -81,8 +81,11 @@ async def test_delinquent_account_gets_a_contact_command_and_decision(live: Bus)
         r for r in records if r["_topic"] == live.topics.contacts and r["debtor_id"] == debtor
     ]
     assert command["contact_id"] == decision["contact_id"]
-    assert command["channel"] == "sms"
-    assert command["address"] == f"sms:{debtor}"
+    # The learner picks among the channels the rules allow (both consented here).
+    assert command["channel"] in {"sms", "email"}
+    assert command["address"] == f"{command['channel']}:{debtor}"
+    assert decision["model_versions"]["bandit"].startswith("bandit-")
+    assert 0 < decision["scores"]["propensity"] < 1
 
 
 async def test_payment_covering_due_cancels_pending_contact(live: Bus) -> None:

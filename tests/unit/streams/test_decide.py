@@ -31,7 +31,7 @@ def make_decider() -> Decider:
     return Decider(
         policy_for=policies,
         compliance=RulesCompliance(policies),
-        chooser=PreferenceOrder(),
+        learner=PreferenceOrder(),
         contact_ttl=dt.timedelta(hours=24),
     )
 

@@ -1,0 +1,103 @@
+"""The learners as the decision stage runs them, against real Redis."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import redis.asyncio as aioredis
+from prometheus_client import CollectorRegistry
+
+from channels.opt_out import detect_opt_out
+from models import AttributionBook, CheckpointStore, ModelMetrics, SegmentPriorStore
+from models.online import OnlineLearning
+from models.priors import ArmOutcome
+from recaudo.keys import Keys
+from streams.events import Channel, Intent
+from streams.ports import Outcome
+from streams.state import AccountState, DebtorState, Emitted
+
+pytestmark = pytest.mark.integration
+# 10:30 in Bogota: the 8-11 slot (0).
+MORNING = dt.datetime(2026, 11, 18, 15, 30, tzinfo=dt.UTC)
+
+
+def learning(redis: aioredis.Redis, keys: Keys, registry: CollectorRegistry) -> OnlineLearning:
+    return OnlineLearning(
+        priors=SegmentPriorStore(redis, keys),
+        attribution=AttributionBook(redis, keys),
+        checkpoints=CheckpointStore(redis, keys),
+        metrics=ModelMetrics(registry),
+        legal_opt_out=detect_opt_out,
+    )
+
+
+def debtor() -> DebtorState:
+    return DebtorState(
+        tz="America/Bogota",
+        seg="s1",
+        accounts={"a1": AccountState(dpd=30, due=50_000, bal=200_000)},
+        emitted=[
+            Emitted(cid="c1", acct="a1", ch=Channel.WHATSAPP, exp=2e9, at=MORNING.timestamp())
+        ],
+    )
+
+
+async def test_an_engagement_rewards_the_arm_once_and_feeds_the_segment(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    registry = CollectorRegistry()
+    learner = learning(redis, keys, registry)
+    state = debtor()
+    outcome = learner.reward("acme", state, "c1", positive=True)
+    assert outcome == Outcome("arm", ArmOutcome("s1", Channel.WHATSAPP, 0, True))
+    assert state.arms is not None
+    assert learner.reward("acme", state, "c1", positive=True) is None, "one reward per contact"
+    await learner.after_commit([("acme", "d1", outcome)])
+    counts = await SegmentPriorStore(redis, keys).counts("acme", "s1")
+    assert sum(counts[0]) == 1
+    assert sum(counts[1]) == 0
+    rewards = registry.get_sample_value("recaudo_bandit_rewards_total", {"channel": "whatsapp"})
+    assert rewards == 1
+
+
+async def test_the_choice_is_an_allowed_channel_with_scores_and_versions(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    learner = learning(redis, keys, CollectorRegistry())
+    await learner.before_batch([("acme", "s1")])
+    choice = learner.choose("acme", debtor(), [Channel.SMS, Channel.EMAIL], MORNING, "c2")
+    assert choice.channel in {Channel.SMS, Channel.EMAIL}
+    assert 0 < choice.scores["propensity"] < 1
+    assert set(choice.model_versions) == {"bandit", "propensity"}
+    again = learner.choose("acme", debtor(), [Channel.SMS, Channel.EMAIL], MORNING, "c2")
+    assert again.channel == choice.channel, "seeded by the contact id: replays choose alike"
+
+
+async def test_a_payment_after_a_contact_is_a_positive_label_exactly_once(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    registry = CollectorRegistry()
+    learner = learning(redis, keys, registry)
+    await learner.before_batch([("acme", "s1")])
+    choice = learner.choose("acme", debtor(), [Channel.SMS], MORNING, "c3")
+    contact = Outcome("contact", ("c3", choice.context, MORNING))
+    await learner.after_commit([("acme", "d1", contact)])
+    assert await AttributionBook(redis, keys).pending("acme", "d1") == 1
+    paid = Outcome("payment", MORNING + dt.timedelta(days=2))
+    await learner.after_commit([("acme", "d1", paid), ("acme", "d1", paid)])
+    labelled = registry.get_sample_value(
+        "recaudo_model_labels_total", {"model": "propensity", "label": "success"}
+    )
+    assert labelled == 1
+    assert await AttributionBook(redis, keys).pending("acme", "d1") == 0
+
+
+def test_reply_intent_legal_words_win_over_the_classifier(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    learner = learning(redis, keys, CollectorRegistry())
+    assert learner.intent("BAJA", "es") == (Intent.OPT_OUT, 1.0, "rules")
+    intent, _confidence, source = learner.intent("mañana le pago sin falta", "es")
+    assert source == "model"
+    assert intent is Intent.PROMISE_TO_PAY
