@@ -11,11 +11,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
-# promtool (Prometheus rules) and Chromium (web page tests) come from Debian's packages.
+# promtool (Prometheus rule checks and unit tests) comes from Debian's prometheus package.
 system-deps:
-	@command -v promtool >/dev/null && command -v chromium >/dev/null || { \
+	@command -v promtool >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    prometheus chromium chromium-driver >/dev/null; }
+	    prometheus >/dev/null; }
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/recaudo demo

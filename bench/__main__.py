@@ -5,7 +5,12 @@ from __future__ import annotations
 import runpy
 import sys
 
-BENCHES = ("bench.pipeline",)
+BENCHES = (
+    "bench.pipeline",
+    "bench.webhooks",
+    "bench.model_state_memory",
+    "bench.decision_quality",
+)
 
 if __name__ == "__main__":
     for name in BENCHES:

@@ -30,7 +30,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from recaudo.config import Settings
 from recaudo.embedded import Managed, resolve_redis, start_broker
 from recaudo.kafka import bootstrap_servers, ensure_topics
+from recaudo.stack import local_settings
 from streams.topics import Topics
+from tests.conftest import POLICIES
 from tests.integration.harness import account_event, start_worker, zone_with_local_hour
 
 PARTITIONS = 4
@@ -194,18 +196,8 @@ async def main(n: int) -> None:
         base = await passthrough(broker, values, keys, workdir)
 
         prefix = f"b{uuid.uuid4().hex[:8]}"
-        settings = Settings(
-            app_id=prefix,
-            broker_url=broker.url,
-            redis_url=store.url,
-            redis_prefix=prefix,
-            topic_prefix=f"{prefix}-",
-            topic_partitions=PARTITIONS,
-            tenants="acme",
-            broker_session_timeout_s=6,
-            broker_rebalance_timeout_s=6,
-            broker_heartbeat_interval_s=1,
-            broker_fetch_max_wait_ms=20,
+        settings = local_settings(
+            broker.url, store.url, prefix, tenants="acme", policy_dir=str(POLICIES)
         )
         topics = Topics(settings.topic_prefix)
         await ensure_topics(broker.url, topics.all, PARTITIONS)

@@ -29,6 +29,29 @@ TENANT = "demo"
 API_KEY = "demo-key"
 
 
+def local_settings(broker_url: str, redis_url: str, prefix: str, **overrides: object) -> Settings:
+    """Settings for the tansu dev broker on loopback, every name under ``prefix``.
+
+    Short group timeouts, or each start waits ~30 s for the group join; a short
+    fetch wait, see ``streams/transport.py``.
+    """
+    values: dict[str, object] = {
+        "app_id": prefix,
+        "broker_url": broker_url,
+        "redis_url": redis_url,
+        "redis_prefix": prefix,
+        "topic_prefix": f"{prefix}-",
+        "topic_partitions": 4,
+        "broker_session_timeout_s": 6.0,
+        "broker_rebalance_timeout_s": 6.0,
+        "broker_heartbeat_interval_s": 1.0,
+        "broker_commit_interval_s": 1.0,
+        "broker_fetch_max_wait_ms": 20,
+    }
+    values.update(overrides)
+    return Settings.model_validate(values)
+
+
 @dataclass
 class Stack:
     settings: Settings
@@ -65,13 +88,10 @@ async def local_stack(
         sandbox = Sandbox(creds, sendgrid_private_key=signing_key, webhook_base_url=public)
         await sandbox.start()
         stack.push_async_callback(sandbox.stop)
-        settings = Settings(
-            app_id=prefix,
-            broker_url=broker.url,
-            redis_url=store.url,
-            redis_prefix=prefix,
-            topic_prefix=f"{prefix}-",
-            topic_partitions=4,
+        settings = local_settings(
+            broker.url,
+            store.url,
+            prefix,
             tenants=TENANT,
             api_keys=f"{TENANT}:{API_KEY}",
             providers_file=str(providers_file),
@@ -79,11 +99,6 @@ async def local_stack(
             public_base_url=public,
             web_port=web_port,
             policy_dir=policy_dir,
-            broker_session_timeout_s=6,
-            broker_rebalance_timeout_s=6,
-            broker_heartbeat_interval_s=1,
-            broker_commit_interval_s=1,
-            broker_fetch_max_wait_ms=20,
             schedule_tick_s=0.5,
         )
         runner = web.AppRunner(build_web_app(settings, CollectorRegistry()), access_log=None)

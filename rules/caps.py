@@ -11,7 +11,7 @@ score epoch ms) under its ``{debtor}`` hash tag, trimmed and expired by window.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 
@@ -114,12 +114,14 @@ class CapLedger:
 
 
 class PolicyCaps:
-    """The ledger with each jurisdiction's caps looked up from a tenant policy,
+    """The ledger with each jurisdiction's caps looked up in the tenant's policy,
     for callers that know the jurisdiction but not the caps (the decide stage)."""
 
-    def __init__(self, ledger: CapLedger, policy: TenantPolicy | None = None) -> None:
+    def __init__(
+        self, ledger: CapLedger, policies: Callable[[str], TenantPolicy] | None = None
+    ) -> None:
         self._ledger = ledger
-        self._policy = policy
+        self._policies = policies
 
     async def reserve(
         self,
@@ -130,7 +132,8 @@ class PolicyCaps:
         channel: Channel,
         at: dt.datetime,
     ) -> CapResult:
-        caps = caps_for(jurisdiction, channel, self._policy)
+        policy = self._policies(tenant_id) if self._policies else None
+        caps = caps_for(jurisdiction, channel, policy)
         return await self._ledger.reserve(tenant_id, debtor_id, contact_id, channel, at, caps)
 
     async def release(self, tenant_id: str, debtor_id: str, contact_id: str) -> None:

@@ -32,7 +32,7 @@ from streams.events import (
 from streams.outputs import Action, ContactCommand, Decision, Reason, Release
 from streams.ports import (
     AssignmentLike,
-    CapResult,
+    CapVerdict,
     Compliance,
     ContactPolicy,
     Learner,
@@ -158,7 +158,7 @@ class Decider:
         return fx
 
     def resolve(
-        self, state: DebtorState, proposed: Proposed, caps: CapResult, ctx: Context, fx: Effects
+        self, state: DebtorState, proposed: Proposed, caps: CapVerdict, ctx: Context, fx: Effects
     ) -> None:
         """Turn a rule-allowed proposal into a contact, or a deferral if a cap is full."""
         reasons = (*proposed.verdict.reasons, *caps.reasons)

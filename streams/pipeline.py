@@ -25,7 +25,7 @@ from streams.decide import Context, DecidableEvent, Decider, Effects
 from streams.events import TOPIC_OF_TYPE, InputEvent
 from streams.metrics import PipelineMetrics
 from streams.outputs import DeadLetter, Decision, Release
-from streams.ports import CapGate, CapResult, LearnerIO, Outcome
+from streams.ports import CapGate, CapResult, CapVerdict, LearnerIO, Outcome
 from streams.schedule import Entry, Schedule
 from streams.store import Change, DebtorRef, Loaded, StateStore
 from streams.topics import Topics
@@ -202,7 +202,7 @@ class DecisionStage:
             )
             fx = self._decider.apply(state, event, ctx)
             for proposed in fx.proposed:
-                caps = CapResult(ok=True)
+                caps: CapVerdict = CapResult(ok=True)
                 if self._caps is not None:
                     caps = await self._caps.reserve(
                         ref[0],

@@ -70,8 +70,23 @@ class Compliance(Protocol):
     def evaluate(self, proposal: ContactProposal) -> Verdict: ...
 
 
+class CapVerdict(Protocol):
+    """``ok``, or the caps that are full (``reasons``) and when they all free."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]: ...
+
+    @property
+    def retry_at(self) -> dt.datetime | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class CapResult:
+    """A verdict made here: no caps configured means no cap is full."""
+
     ok: bool
     reasons: tuple[Reason, ...] = ()
     retry_at: dt.datetime | None = None
@@ -88,7 +103,7 @@ class CapGate(Protocol):
         contact_id: str,
         channel: Channel,
         at: dt.datetime,
-    ) -> CapResult: ...
+    ) -> CapVerdict: ...
 
     async def release(self, tenant_id: str, debtor_id: str, contact_id: str) -> None: ...
 

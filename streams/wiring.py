@@ -16,17 +16,16 @@ from models.online import OnlineLearning
 from recaudo.config import Settings
 from recaudo.keys import Keys
 from recaudo.redis_client import connect
-from rules.caps import CapLedger
+from rules.caps import CapLedger, PolicyCaps
 from rules.policy import TenantPolicy
 from rules.tenants import TenantPolicies
 from streams.baseline import PreferenceOrder
 from streams.contact_ledger import ContactLedger
 from streams.decide import Decider
 from streams.dispatch import Dispatching, DispatchStage
-from streams.events import Channel
 from streams.metrics import PipelineMetrics
 from streams.pipeline import DecisionStage
-from streams.ports import CapResult, Learner
+from streams.ports import Learner
 from streams.redispatch import Redispatch
 from streams.schedule import Schedule
 from streams.store import StateStore
@@ -41,30 +40,6 @@ class RulesCompliance:
 
     def evaluate(self, proposal: rules.ContactProposal) -> rules.Verdict:
         return rules.evaluate(proposal, self._policies(proposal.tenant_id))
-
-
-class TenantCaps:
-    """The Redis cap ledger with each tenant's caps for the debtor's jurisdiction."""
-
-    def __init__(self, ledger: CapLedger, policies: Callable[[str], TenantPolicy]) -> None:
-        self._ledger = ledger
-        self._policies = policies
-
-    async def reserve(
-        self,
-        tenant_id: str,
-        debtor_id: str,
-        jurisdiction: str,
-        contact_id: str,
-        channel: Channel,
-        at: dt.datetime,
-    ) -> CapResult:
-        caps = rules.caps_for(jurisdiction, channel, self._policies(tenant_id))
-        found = await self._ledger.reserve(tenant_id, debtor_id, contact_id, channel, at, caps)
-        return CapResult(ok=found.ok, reasons=found.reasons, retry_at=found.retry_at)
-
-    async def release(self, tenant_id: str, debtor_id: str, contact_id: str) -> None:
-        await self._ledger.release(tenant_id, debtor_id, contact_id)
 
 
 @dataclass
@@ -137,7 +112,7 @@ def build_wiring(
         store=store,
         schedule=schedule,
         ledger=ledger,
-        caps=TenantCaps(CapLedger(client, keys), policies),
+        caps=PolicyCaps(CapLedger(client, keys), policies),
         decider=decider,
         tenants=tenants,
         metrics=metrics,

@@ -16,6 +16,7 @@ import pytest
 
 from recaudo.config import Settings
 from recaudo.embedded import Managed, resolve_redis, start_broker
+from recaudo.stack import local_settings
 
 
 @pytest.fixture(scope="session")
@@ -45,23 +46,12 @@ POLICIES = Path(__file__).parent / "fixtures" / "policies"
 def make_settings(broker: Managed, redis_server: Managed, unique: str) -> SettingsFactory:
     def make(**overrides: object) -> Settings:
         values: dict[str, object] = {
-            "app_id": unique,
-            "broker_url": broker.url,
-            "redis_url": redis_server.url,
-            "redis_prefix": unique,
-            "topic_prefix": f"{unique}-",
-            "topic_partitions": 4,
             "tenants": "acme",
             "policy_dir": str(POLICIES),
             "api_keys": "acme:key-acme,globex:key-globex",
-            "broker_session_timeout_s": 6.0,
-            "broker_rebalance_timeout_s": 6.0,
-            "broker_heartbeat_interval_s": 1.0,
-            "broker_commit_interval_s": 1.0,
             "schedule_tick_s": 0.2,
-            "broker_fetch_max_wait_ms": 20,
         }
         values.update(overrides)
-        return Settings.model_validate(values)
+        return local_settings(broker.url, redis_server.url, unique, **values)
 
     return make

@@ -15,9 +15,9 @@ import pytest
 import redis.asyncio as aioredis
 from prometheus_client.parser import text_string_to_metric_families
 
-from recaudo.config import Settings
 from recaudo.embedded import Managed
 from recaudo.keys import Keys
+from recaudo.stack import local_settings
 from streams.schedule import Entry, Schedule
 from tests.conftest import POLICIES
 from tests.integration.harness import (
@@ -39,22 +39,13 @@ NIGHT = range(0, 6)
 async def live(
     broker: Managed, redis_server: Managed, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Bus]:
-    prefix = f"t{uuid.uuid4().hex[:10]}"
-    settings = Settings(
-        app_id=prefix,
-        broker_url=broker.url,
-        redis_url=redis_server.url,
-        redis_prefix=prefix,
-        topic_prefix=f"{prefix}-",
-        topic_partitions=4,
+    settings = local_settings(
+        broker.url,
+        redis_server.url,
+        f"t{uuid.uuid4().hex[:10]}",
         tenants="acme",
         policy_dir=str(POLICIES),
-        broker_session_timeout_s=6.0,
-        broker_rebalance_timeout_s=6.0,
-        broker_heartbeat_interval_s=1.0,
-        broker_commit_interval_s=1.0,
         schedule_tick_s=0.2,
-        broker_fetch_max_wait_ms=20,
     )
     log: Path = tmp_path_factory.mktemp("worker") / "worker.log"
     worker = await start_worker(settings, log)
