@@ -77,20 +77,23 @@ async def drain(
     return out[:expected]
 
 
-async def processed(port: int, topic: str, expected: int, timeout_s: float) -> None:
-    """Wait until the worker's metrics count ``expected`` processed events of ``topic``."""
+async def processed(ports: list[int], topic: str, expected: int, timeout_s: float) -> None:
+    """Wait until the workers' metrics count ``expected`` processed events of ``topic``."""
     wanted = ("recaudo_events_total", (("outcome", "processed"), ("topic", topic)))
     deadline = time.monotonic() + timeout_s
     async with aiohttp.ClientSession() as http:
         while time.monotonic() < deadline:
-            async with http.get(f"http://127.0.0.1:{port}/metrics") as resp:
-                text = await resp.text()
-            counts = {
-                (s.name, tuple(sorted(s.labels.items()))): s.value
-                for family in text_string_to_metric_families(text)
-                for s in family.samples
-            }
-            if counts.get(wanted, 0) >= expected:
+            total = 0.0
+            for port in ports:
+                async with http.get(f"http://127.0.0.1:{port}/metrics") as resp:
+                    text = await resp.text()
+                counts = {
+                    (s.name, tuple(sorted(s.labels.items()))): s.value
+                    for family in text_string_to_metric_families(text)
+                    for s in family.samples
+                }
+                total += counts.get(wanted, 0)
+            if total >= expected:
                 return
             await asyncio.sleep(0.05)
     raise SystemExit(f"worker did not process {expected} records of {topic} in {timeout_s} s")
@@ -183,7 +186,7 @@ def quantile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000)[int(q * 1000) - 1]
 
 
-async def main(n: int) -> None:
+async def main(n: int, n_workers: int) -> None:
     workdir = (
         Path(os.environ.get("BENCH_WORKDIR", "/tmp")) / f"recaudo-bench-{uuid.uuid4().hex[:6]}"
     )
@@ -202,7 +205,10 @@ async def main(n: int) -> None:
         topics = Topics(settings.topic_prefix)
         await ensure_topics(broker.url, topics.all, PARTITIONS)
         await preload(broker.url, topics.accounts, values, keys)
-        worker = await start_worker(settings, workdir / "worker.log")
+        workers = [
+            await start_worker(settings, workdir / f"worker{i}.log") for i in range(n_workers)
+        ]
+        worker = workers[0]
         if os.environ.get("BENCH_PROFILE"):
             subprocess.Popen(  # noqa: ASYNC220 - a profiler beside the worker
                 [
@@ -221,12 +227,13 @@ async def main(n: int) -> None:
             decided = rate(decisions)
             # Every event here ends in a contact, whose delivery event comes back to
             # the decide stage: the pipeline is done when all N of those are processed.
-            await processed(worker.port, topics.deliveries, n, 600)
+            await processed([w.port for w in workers], topics.deliveries, n, 600)
             full = n / (time.perf_counter() - decisions[0][0])
             half = full / 2
             latencies = await offered_load(settings, half, 10.0, zone)
         finally:
-            worker.stop()
+            for w in workers:
+                w.stop()
         client = redis.Redis.from_url(store.url)
         sample = [f"{prefix}:acme:{{{k}}}:state" for k in keys[:1000]]
         value_bytes = statistics.mean(client.strlen(k) for k in sample)
@@ -238,7 +245,7 @@ async def main(n: int) -> None:
     finally:
         store.stop()
         broker.stop()
-    print(f"events                          {n}")
+    print(f"events                          {n}, workers {n_workers}, partitions {PARTITIONS}")
     print(f"passthrough (bare Faust)        {base:10.0f} events/s")
     print(f"decisions (decide stage)        {decided:10.0f} events/s")
     print(f"full pipeline (to delivery)     {full:10.0f} events/s")
@@ -256,4 +263,6 @@ async def main(n: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=20_000)
-    asyncio.run(main(parser.parse_args().events))
+    parser.add_argument("--workers", type=int, default=1, help="recaudo worker processes")
+    args = parser.parse_args()
+    asyncio.run(main(args.events, args.workers))

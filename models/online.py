@@ -11,10 +11,11 @@ signals, never a decision; they are not replayed twice either.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import cast
 
 from models.attribution import AttributionBook, Labelled
@@ -115,6 +116,8 @@ class OnlineLearning:
 
     async def after_commit(self, outcomes: Sequence[tuple[str, str, Outcome]]) -> None:
         arms: dict[str, list[ArmOutcome]] = {}
+        opens: list[Awaitable[bool]] = []
+        payments: list[tuple[str, str, dt.datetime]] = []
         for tenant_id, debtor_id, outcome in outcomes:
             match outcome.kind:
                 case "arm":
@@ -123,11 +126,18 @@ class OnlineLearning:
                     contact_id, features, at = cast(
                         tuple[str, ContactFeatures, dt.datetime], outcome.payload
                     )
-                    await self._attribution.open(tenant_id, debtor_id, contact_id, features, at)
+                    opens.append(
+                        self._attribution.open(tenant_id, debtor_id, contact_id, features, at)
+                    )
                 case "payment":
-                    paid_at = cast(dt.datetime, outcome.payload)
-                    labels = await self._attribution.on_payment(tenant_id, debtor_id, paid_at)
-                    await self._learn(tenant_id, labels)
+                    payments.append((tenant_id, debtor_id, cast(dt.datetime, outcome.payload)))
+        # Different debtors' books are independent: one round trip's wait for all.
+        await asyncio.gather(*opens)
+        labelled = await asyncio.gather(
+            *(self._attribution.on_payment(t, d, paid_at) for t, d, paid_at in payments)
+        )
+        for (tenant_id, _, _), labels in zip(payments, labelled, strict=True):
+            await self._learn(tenant_id, labels)
         for tenant_id, items in arms.items():
             await self._priors_store.record(tenant_id, items)
 
