@@ -7,7 +7,7 @@ must belong to that loop; closed with the worker.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import aiohttp
 import redis.asyncio as aioredis
@@ -17,6 +17,7 @@ from channels.credentials import ProviderCredentials
 from channels.directory import ContactDirectory
 from channels.dispatcher import Dispatcher, DispatchResult
 from channels.factory import build_providers
+from channels.ratelimit import Rate, RateLimiter
 from channels.recording import RecordingProvider
 from channels.status_machine import StatusMachine
 from recaudo.keys import Keys
@@ -36,6 +37,7 @@ class WorkerDispatcher:
         provider_base_url: str | None,
         webhook_base_url: str,
         ttl_s: int,
+        rates: Mapping[str, Rate] | None = None,
     ) -> None:
         self._redis = client
         self._keys = keys
@@ -44,6 +46,7 @@ class WorkerDispatcher:
         self._provider_base_url = provider_base_url
         self._webhook_base_url = webhook_base_url
         self._ttl_s = ttl_s
+        self._rates = dict(rates or {})
         self._session: aiohttp.ClientSession | None = None
         self._inner: Dispatcher | None = None
 
@@ -67,6 +70,7 @@ class WorkerDispatcher:
                 self._ledger,
                 ContactDirectory(self._redis, self._keys, self._ttl_s),
                 StatusMachine(self._redis, self._keys, self._ttl_s),
+                limiter=RateLimiter(self._redis, self._keys, self._rates) if self._rates else None,
             )
         return await self._inner.dispatch(command, now)
 

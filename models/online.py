@@ -58,6 +58,8 @@ class OnlineLearning:
         self._metrics = metrics
         self._legal_opt_out = legal_opt_out
         self._intent = intent or IntentClassifier()
+        # Hashing the classifier is costly, and it does not learn here: once.
+        self._intent_version = self._intent.version
         self._priors: dict[tuple[str, str], SegmentPrior] = {}
         self._propensity: dict[str, PropensityModel] = {}
         self._labels_since_checkpoint: dict[str, int] = {}
@@ -81,8 +83,7 @@ class OnlineLearning:
         features = self._features(state, choice.channel, choice.slot)
         model = self._model(tenant_id)
         scores = {**choice.scores, "propensity": model.score(features)}
-        versions = {"bandit": self._bandit.version, PROPENSITY: model.version}
-        return ChannelChoice(choice.channel, scores, versions, context=features)
+        return ChannelChoice(choice.channel, scores, self.versions(tenant_id), context=features)
 
     def reward(
         self, tenant_id: str, state: DebtorState, contact_id: str, positive: bool
@@ -101,6 +102,13 @@ class OnlineLearning:
 
     def intent(self, text: str, language: str | None) -> tuple[Intent, float, str]:
         return self._intent.classify(text, language, self._legal_opt_out)
+
+    def versions(self, tenant_id: str) -> dict[str, str]:
+        return {
+            "bandit": self._bandit.version,
+            PROPENSITY: self._model(tenant_id).version,
+            "intent": self._intent_version,
+        }
 
     # -- the Redis side ------------------------------------------------------
 

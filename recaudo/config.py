@@ -49,6 +49,21 @@ class Settings(BaseSettings):
     providers_file: str | None = None
     # Send every provider request to this host instead of the provider's (the sandbox).
     provider_base_url: str | None = None
+    # Send-rate limits shared by all workers, "provider=per_second:burst,...",
+    # e.g. "twilio=50:100,sendgrid=200:400". Unlisted providers are not limited.
+    provider_rates: str = ""
+
+    def rates(self) -> dict[str, tuple[float, int]]:
+        out: dict[str, tuple[float, int]] = {}
+        for item in (p.strip() for p in self.provider_rates.split(",") if p.strip()):
+            name, _, spec = item.partition("=")
+            per_second, _, burst = spec.partition(":")
+            try:
+                out[name.strip()] = (float(per_second), int(burst or 1))
+            except ValueError as exc:
+                raise ValueError(f"RECAUDO_PROVIDER_RATES: bad entry {item!r}") from exc
+        return out
+
     public_base_url: str = "http://127.0.0.1:8080"
 
     def tenant_keys(self) -> dict[str, str]:

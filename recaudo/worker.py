@@ -9,6 +9,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from channels.credentials import load_credentials
+from channels.ratelimit import Rate
 from channels.runtime import WorkerDispatcher
 from recaudo.config import Settings
 from recaudo.keys import Keys
@@ -67,6 +68,7 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
             provider_base_url=settings.provider_base_url,
             webhook_base_url=settings.public_base_url,
             ttl_s=settings.contact_ttl_s,
+            rates={name: Rate(per_s, burst) for name, (per_s, burst) in settings.rates().items()},
         )
 
     wiring = build_wiring(settings, registry=registry, dispatcher_factory=dispatcher)

@@ -24,8 +24,8 @@ class PreferenceOrder:
         at: dt.datetime,
         seed: str,
     ) -> ChannelChoice:
-        del tenant_id, state, at, seed
-        return ChannelChoice(channel=candidates[0], model_versions={"channel": "static"})
+        del state, at, seed
+        return ChannelChoice(channel=candidates[0], model_versions=self.versions(tenant_id))
 
     def reward(
         self, tenant_id: str, state: DebtorState, contact_id: str, positive: bool
@@ -38,3 +38,7 @@ class PreferenceOrder:
         if detect_opt_out(text, language):
             return Intent.OPT_OUT, 1.0, "rules"
         return Intent.OTHER, 0.0, "none"
+
+    def versions(self, tenant_id: str) -> dict[str, str]:
+        del tenant_id
+        return {"channel": "static"}

@@ -720,7 +720,7 @@ class Decider:
             contact_id=contact_id,
             channel=channel,
             defer_until=defer_until,
-            model_versions=model_versions or {},
+            model_versions=model_versions or self._learner.versions(ctx.tenant_id),
             scores=scores or {},
             policy_version=f"{ctx.policy_version}{profile}",
             strategy=assignment.strategy,

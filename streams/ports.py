@@ -144,6 +144,8 @@ class Learner(Protocol):
 
     def intent(self, text: str, language: str | None) -> tuple[Intent, float, str]: ...
 
+    def versions(self, tenant_id: str) -> dict[str, str]: ...
+
 
 class LearnerIO(Protocol):
     """The learner's Redis side, around each batch of the decision stage."""

@@ -255,3 +255,10 @@ def test_every_record_built_without_validation_passes_the_contract() -> None:
     for record in records:
         assert type(record).model_validate_json(encode(record)) == record
     assert DebtorState.model_validate_json(state.encode()).encode() == state.encode()
+
+
+def test_every_decision_names_the_model_versions_even_without_scores() -> None:
+    fx = run(make_decider(), DebtorState(), account(flags={"dispute": True}))
+    [decision] = fx.decisions
+    assert decision.action == Action.SUPPRESS
+    assert decision.model_versions == {"channel": "static"}
