@@ -13,10 +13,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from recaudo.config import Settings
 from recaudo.embedded import Managed, resolve_redis, start_broker
 from recaudo.stack import local_settings
+
+# Hypothesis' per-example wall-clock deadline fails on a busy 2-core machine
+# without finding any bug: properties are checked, timings are not.
+hypothesis_settings.register_profile("recaudo", deadline=None)
+hypothesis_settings.load_profile("recaudo")
 
 
 @pytest.fixture(scope="session")
