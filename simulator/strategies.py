@@ -105,6 +105,9 @@ class RandomChannel:
         return None
 
 
+FATIGUE = 0.5
+
+
 class Adaptive:
     """Bandit for channel and slot, propensity for whom; ``explore`` share goes at random.
 
@@ -140,7 +143,10 @@ class Adaptive:
                 state, self._prior(c.segment), c.channels, f"{self._seed}:{day}:{c.index}"
             )
             feats = _features(c, choice.channel, choice.slot)
-            value = self.propensity.score(feats) * c.amount_due_minor
+            # Expected recovery, discounted for contact fatigue: each earlier
+            # contact makes another one likelier to end in an opt-out.
+            fatigue = FATIGUE**feats.contacts_so_far
+            value = self.propensity.score(feats) * c.amount_due_minor * fatigue
             scored.append(Plan(c.index, choice.channel, choice.slot, feats, value))
         if self._select == "cadence":
             scored.sort(key=lambda p: (p.features.contacts_so_far, p.index))

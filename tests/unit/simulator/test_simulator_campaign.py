@@ -6,7 +6,7 @@ import functools
 from simulator.campaign import CampaignConfig, run_campaign
 from simulator.compliance import CapPolicy, allowed
 from simulator.portfolio import generate_accounts
-from simulator.strategies import Adaptive, RandomChannel, StaticCadence
+from simulator.strategies import Adaptive, Candidate, RandomChannel, StaticCadence
 from streams.events import Channel
 
 CONFIG = CampaignConfig(days=12, contacts_per_debtor=2.0)
@@ -65,3 +65,12 @@ def test_gate_respects_colombian_public_holidays() -> None:
         last_contact_day=2,
         contacts=1,
     )
+
+
+def test_adaptive_prefers_a_fresh_debtor_over_a_tired_one_of_equal_worth() -> None:
+    """Contact fatigue: with everything else equal, the debtor contacted less goes first."""
+    strategy = Adaptive(seed=3, explore=0.0)
+    tired = Candidate(0, (Channel.SMS,), 30, 100_000, 20_000, contacts=3, segment="s0")
+    fresh = Candidate(1, (Channel.SMS,), 30, 100_000, 20_000, contacts=0, segment="s0")
+    [plan] = strategy.plan(day=1, candidates=[tired, fresh], budget=1)
+    assert plan.index == fresh.index
