@@ -9,7 +9,6 @@ decision record carries.
 from models.attribution import AttributionBook, Labelled
 from models.bandit import ChannelBandit, Choice, DebtorArms, SegmentPrior
 from models.checkpoint import CheckpointStore
-from models.errors import ModelStateError
 from models.features import ContactFeatures
 from models.intent import IntentClassifier
 from models.metrics import ModelMetrics
@@ -18,6 +17,7 @@ from models.propensity import PropensityModel
 from models.segments import OnlineSegmenter
 from models.slots import ALL_ARMS, CHANNELS, SLOT_HOURS, Arm, next_in_slot, slot_of
 from models.state import DebtorArmStore
+from recaudo.errors import ModelStateError
 
 __all__ = [
     "ALL_ARMS",

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from models.errors import ModelStateError
 from models.slots import ALL_ARMS, CHANNELS, N_SLOTS, Arm, arm_index
+from recaudo.errors import ModelStateError
 from streams.events import Channel
 
 _MAGIC = 0xA1

@@ -12,8 +12,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from models.errors import ModelStateError
 from models.slots import N_SLOTS
+from recaudo.errors import ModelStateError
 from streams.events import Channel
 
 

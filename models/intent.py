@@ -16,8 +16,8 @@ from typing import Any, Literal
 import orjson
 from river import feature_extraction, naive_bayes
 
-from models.errors import ModelStateError
 from models.intent_phrases import SEED_PHRASES
+from recaudo.errors import ModelStateError
 from streams.events import Intent
 
 SCHEMA = 1

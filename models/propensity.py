@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 from river import linear_model, optim, utils
 
-from models.errors import ModelStateError
 from models.features import ContactFeatures
+from recaudo.errors import ModelStateError
 
 SCHEMA = 1
 

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from river import cluster
 
-from models.errors import ModelStateError
+from recaudo.errors import ModelStateError
 
 SCHEMA = 1
 

@@ -21,6 +21,10 @@ class PolicyError(RecaudoError, ValueError):
     """A tenant policy file is malformed or contradicts itself."""
 
 
+class ModelStateError(RecaudoError, ValueError):
+    """A stored per-debtor learner state or a model checkpoint is malformed."""
+
+
 class SignatureError(RecaudoError):
     """A webhook's signature, timestamp or token does not verify."""
 

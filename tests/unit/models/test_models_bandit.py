@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.bandit import ChannelBandit, DebtorArms, SegmentPrior
-from models.errors import ModelStateError
 from models.slots import ALL_ARMS, Arm
+from recaudo.errors import ModelStateError
 from streams.events import Channel
 
 BANDIT = ChannelBandit()

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.errors import ModelStateError
 from models.intent import IntentClassifier
+from recaudo.errors import ModelStateError
 from streams.events import Intent
 
 CLF = IntentClassifier()

@@ -7,9 +7,9 @@ import orjson
 import pytest
 from river import metrics
 
-from models.errors import ModelStateError
 from models.features import ContactFeatures
 from models.propensity import PropensityModel
+from recaudo.errors import ModelStateError
 from streams.events import Channel
 
 

@@ -5,9 +5,9 @@ import random
 import pytest
 from prometheus_client import CollectorRegistry
 
-from models.errors import ModelStateError
 from models.metrics import ModelMetrics
 from models.segments import OnlineSegmenter
+from recaudo.errors import ModelStateError
 from streams.events import Channel
 
 

@@ -1,0 +1,75 @@
+"""The contact ledger and the schedule, the two Redis structures the no-loss and
+no-double-send guarantees rest on, against real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from recaudo.embedded import Managed
+from recaudo.keys import Keys
+from streams.contact_ledger import ContactLedger, ContactStatus
+from streams.schedule import Entry, Schedule
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def client(redis_server: Managed, unique: str) -> AsyncIterator[aioredis.Redis]:
+    redis_client = aioredis.Redis.from_url(redis_server.url)
+    yield redis_client
+    async for key in redis_client.scan_iter(match=f"{unique}:*", count=1000):
+        await redis_client.delete(key)
+    await redis_client.aclose()
+
+
+async def test_a_contact_is_claimed_once_and_a_cancel_and_a_claim_never_both_win(
+    client: aioredis.Redis, unique: str
+) -> None:
+    ledger = ContactLedger(client, Keys(unique), 3600)
+    claims = await asyncio.gather(*(ledger.claim("t", "d", "c1") for _ in range(20)))
+    assert claims.count("claimed") == 1
+    assert set(claims) == {"claimed", "sending"}, "the others see a send in doubt"
+    assert await ledger.cancel("t", "d", "c1") == "sending", "too late to cancel"
+
+    cancel, claim = await asyncio.gather(
+        ledger.cancel("t", "d", "c2"), ledger.claim("t", "d", "c2")
+    )
+    assert (cancel == "cancelled") != (claim == "claimed"), (cancel, claim)
+    final = await ledger.status("t", "d", "c2")
+    assert final == ("cancelled" if cancel == "cancelled" else "sending")
+
+    await ledger.mark("t", "d", "c1", ContactStatus.SENT)
+    assert await ledger.claim("t", "d", "c1") == "sent"
+
+
+async def test_the_schedule_releases_due_items_once_per_lease_and_again_after_it(
+    client: aioredis.Redis, unique: str
+) -> None:
+    schedule = Schedule(client, Keys(unique), shards=4)
+    due = Entry("t", "d1", "c1", "contact")
+    later = Entry("t", "d2", "c2", "contact")
+    await schedule.apply([(due, 100.0), (later, 10_000.0)], [])
+    assert await schedule.size() == 2
+
+    first = await schedule.claim_due(now=200.0, limit=10, lease_s=30)
+    assert [(d.entry, d.due_at) for d in first] == [(due, 100.0)]
+    assert await schedule.claim_due(now=210.0, limit=10, lease_s=30) == [], "leased"
+    # The releasing timer died: after the lease the item is due again, not lost.
+    again = await schedule.claim_due(now=231.0, limit=10, lease_s=30)
+    assert [d.entry for d in again] == [due]
+    assert again[0].due_at == 230.0, "a new claim, so a new release event id"
+
+    await schedule.apply([], [due])
+    assert await schedule.claim_due(now=10_000.0, limit=10, lease_s=30) == [
+        type(first[0])(later, 10_000.0)
+    ]
+
+
+def test_entries_round_trip_through_their_member_string() -> None:
+    # Event ids and debtor ids never hold "|" (the contract's Identifier pattern).
+    entry = Entry("acme", "deb:tor/1@x.y", "ptp-ev:1", "promise")
+    assert Entry.parse(entry.member) == entry
