@@ -79,7 +79,10 @@ async def drain(
 
 async def processed(ports: list[int], topic: str, expected: int, timeout_s: float) -> None:
     """Wait until the workers' metrics count ``expected`` processed events of ``topic``."""
-    wanted = ("recaudo_events_total", (("outcome", "processed"), ("topic", topic)))
+    wanted = {
+        ("recaudo_events_total", (("outcome", outcome), ("topic", topic)))
+        for outcome in ("processed", "no_effect", "duplicate")
+    }
     deadline = time.monotonic() + timeout_s
     async with aiohttp.ClientSession() as http:
         while time.monotonic() < deadline:
@@ -92,7 +95,7 @@ async def processed(ports: list[int], topic: str, expected: int, timeout_s: floa
                     for family in text_string_to_metric_families(text)
                     for s in family.samples
                 }
-                total += counts.get(wanted, 0)
+                total += sum(counts.get(key, 0) for key in wanted)
             if total >= expected:
                 return
             await asyncio.sleep(0.05)

@@ -22,7 +22,7 @@ from recaudo.errors import InvalidEvent, UnknownTenant
 from streams.codec import encode
 from streams.contact_ledger import ContactLedger
 from streams.decide import Context, DecidableEvent, Decider, Effects
-from streams.events import TOPIC_OF_TYPE, InputEvent
+from streams.events import TOPIC_OF_TYPE, DeliveryEvent, DeliveryStatus, InputEvent
 from streams.metrics import PipelineMetrics
 from streams.outputs import DeadLetter, Decision, Release
 from streams.ports import CapGate, CapResult, CapVerdict, LearnerIO, Outcome
@@ -31,6 +31,7 @@ from streams.store import Change, DebtorRef, Loaded, StateStore
 from streams.topics import Topics
 
 _INPUT = TypeAdapter(InputEvent)
+NO_EFFECT = frozenset({DeliveryStatus.QUEUED, DeliveryStatus.SENT, DeliveryStatus.DELIVERED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,11 @@ class DecisionStage:
                 event = self.parse(record)
             except (InvalidEvent, UnknownTenant) as exc:
                 prepared.outputs.append(self.dead_letter(record, exc))
+                continue
+            if isinstance(event, DeliveryEvent) and event.status in NO_EFFECT:
+                # Progress receipts change nothing a rule or learner reads: no state
+                # round trip for them (most receipts are these).
+                self._metrics.events.labels(record.topic, "no_effect").inc()
                 continue
             by_debtor[(event.tenant_id, event.debtor_id)].append((record, event))
         loaded = await self._store.load(

@@ -18,6 +18,7 @@ from streams.events import (
     ResponseEvent,
 )
 from streams.outputs import Action, ContactCommand, Decision
+from streams.pipeline import NO_EFFECT
 from streams.ports import CapResult
 from streams.state import DebtorState
 from streams.wiring import RulesCompliance
@@ -262,3 +263,26 @@ def test_every_decision_names_the_model_versions_even_without_scores() -> None:
     [decision] = fx.decisions
     assert decision.action == Action.SUPPRESS
     assert decision.model_versions == {"channel": "static"}
+
+
+@pytest.mark.parametrize("status", sorted(NO_EFFECT))
+def test_progress_receipts_the_stage_skips_really_change_nothing(status: str) -> None:
+    decider, state = make_decider(), DebtorState()
+    contact = run(decider, state, account()).contacts[0]
+    before = state.encode()
+    receipt = DeliveryEvent.model_validate(
+        {
+            "event_id": f"dl-{status}",
+            "tenant_id": "acme",
+            "occurred_at": NOON_UTC,
+            "debtor_id": "d1",
+            "contact_id": contact.contact_id,
+            "provider": "twilio",
+            "channel": contact.channel,
+            "status": status,
+        }
+    )
+    fx = run(decider, state, receipt)
+    assert fx.decisions == []
+    assert fx.outcomes == []
+    assert state.encode() == before
