@@ -69,7 +69,7 @@ async def test_the_choice_is_an_allowed_channel_with_scores_and_versions(
     choice = learner.choose("acme", debtor(), [Channel.SMS, Channel.EMAIL], MORNING, "c2")
     assert choice.channel in {Channel.SMS, Channel.EMAIL}
     assert 0 < choice.scores["propensity"] < 1
-    assert set(choice.model_versions) == {"bandit", "propensity"}
+    assert set(choice.model_versions) == {"bandit", "propensity", "intent"}
     again = learner.choose("acme", debtor(), [Channel.SMS, Channel.EMAIL], MORNING, "c2")
     assert again.channel == choice.channel, "seeded by the contact id: replays choose alike"
 
