@@ -21,7 +21,8 @@ from pydantic import TypeAdapter, ValidationError
 from recaudo.errors import InvalidEvent, UnknownTenant
 from streams.codec import encode
 from streams.contact_ledger import ContactLedger
-from streams.decide import Context, DecidableEvent, Decider, Effects
+from streams.decide import DecidableEvent, Decider
+from streams.decision_base import Context, Effects
 from streams.events import TOPIC_OF_TYPE, DeliveryEvent, DeliveryStatus, InputEvent
 from streams.metrics import PipelineMetrics
 from streams.outputs import DeadLetter, Decision, Release

@@ -10,7 +10,8 @@ import pytest
 from rules.tenants import TenantPolicies
 from streams.baseline import PreferenceOrder
 from streams.codec import encode
-from streams.decide import Context, DecidableEvent, Decider, Effects
+from streams.decide import DecidableEvent, Decider
+from streams.decision_base import Context, Effects
 from streams.events import (
     AccountEvent,
     DeliveryEvent,
