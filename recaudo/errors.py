@@ -9,6 +9,10 @@ class InvalidEvent(RecaudoError, ValueError):
     """An input message is not valid JSON or does not match the event contract."""
 
 
+class DecisionError(RecaudoError):
+    """An event could not be decided (a bug, a policy gap); it is dead-lettered."""
+
+
 class UnknownTenant(RecaudoError, LookupError):
     """An event names a tenant this deployment does not serve."""
 

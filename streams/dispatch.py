@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Protocol
 
 import orjson
 from pydantic import ValidationError
 
 from channels.dispatcher import DispatchResult
-from recaudo.errors import InvalidEvent
+from recaudo.errors import DecisionError, InvalidEvent
 from streams.codec import encode
 from streams.metrics import PipelineMetrics
 from streams.outputs import ContactCommand, DeadLetter
 from streams.pipeline import Inbound, Outbound, describe
 from streams.redispatch import Redispatch
+from streams.resilience import RETRYABLE
 from streams.topics import Topics
+
+log = logging.getLogger(__name__)
 
 
 class Dispatching(Protocol):
@@ -41,20 +45,15 @@ class DispatchStage:
         try:
             command = self._parse(record)
         except InvalidEvent as exc:
-            letter = DeadLetter(
-                source_topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-                key=record.key.decode("utf-8", "replace") if record.key else None,
-                payload=record.value.decode("utf-8", "replace"),
-                error_type=type(exc).__name__,
-                error=str(exc),
-                failed_at=dt.datetime.now(dt.UTC),
-            )
-            self._metrics.dead_letters.labels(record.topic, letter.error_type).inc()
-            return [Outbound(self._topics.dead_letters, letter.key or "", encode(letter))]
+            return [self._dead_letter(record, exc)]
         now = dt.datetime.now(dt.UTC)
-        result = await self._dispatcher.dispatch(command, now)
+        try:
+            result = await self._dispatcher.dispatch(command, now)
+        except RETRYABLE:
+            raise  # infrastructure: the batch is retried, nothing acked
+        except Exception as exc:
+            log.exception("contact %s could not be dispatched", command.contact_id)
+            return [self._dead_letter(record, DecisionError(f"{type(exc).__name__}: {exc}"))]
         if result.retry_after_s is not None:
             await self._redispatch.hold(command, now.timestamp() + result.retry_after_s)
         outcome = "sent" if result.sent else (result.skipped_reason or "not_sent")
@@ -62,6 +61,20 @@ class DispatchStage:
         return [
             Outbound(self._topics.deliveries, d.debtor_id, encode(d)) for d in result.deliveries
         ]
+
+    def _dead_letter(self, record: Inbound, exc: Exception) -> Outbound:
+        letter = DeadLetter(
+            source_topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key.decode("utf-8", "replace") if record.key else None,
+            payload=record.value.decode("utf-8", "replace"),
+            error_type=type(exc).__name__,
+            error=str(exc),
+            failed_at=dt.datetime.now(dt.UTC),
+        )
+        self._metrics.dead_letters.labels(record.topic, letter.error_type).inc()
+        return Outbound(self._topics.dead_letters, letter.key or "", encode(letter))
 
     @staticmethod
     def _parse(record: Inbound) -> ContactCommand:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
-from recaudo.errors import InvalidEvent, UnknownTenant
+from recaudo.errors import DecisionError, InvalidEvent, UnknownTenant
 from streams.codec import encode
 from streams.contact_ledger import ContactLedger
 from streams.decide import DecidableEvent, Decider
@@ -27,10 +28,13 @@ from streams.events import TOPIC_OF_TYPE, DeliveryEvent, DeliveryStatus, InputEv
 from streams.metrics import PipelineMetrics
 from streams.outputs import DeadLetter, Decision, Release
 from streams.ports import CapGate, CapResult, CapVerdict, LearnerIO, Outcome
+from streams.resilience import RETRYABLE
 from streams.schedule import Entry, Schedule
+from streams.state import DebtorState
 from streams.store import Change, DebtorRef, Loaded, StateStore
 from streams.topics import Topics
 
+log = logging.getLogger(__name__)
 _INPUT = TypeAdapter(InputEvent)
 NO_EFFECT = frozenset({DeliveryStatus.QUEUED, DeliveryStatus.SENT, DeliveryStatus.DELIVERED})
 
@@ -168,7 +172,8 @@ class DecisionStage:
         results = await asyncio.gather(
             *(self._decide_debtor(ref, items, loaded[ref]) for ref, items in by_debtor.items())
         )
-        for (tenant_id, debtor_id), change, effects in results:
+        for (tenant_id, debtor_id), change, effects, letters in results:
+            prepared.outputs.extend(letters)
             if change is not None:
                 prepared.changes.append(change)
             for fx in effects:
@@ -189,51 +194,71 @@ class DecisionStage:
         ref: DebtorRef,
         items: list[tuple[Inbound, DecidableEvent]],
         loaded: Loaded,
-    ) -> tuple[DebtorRef, Change | None, list[Effects]]:
+    ) -> tuple[DebtorRef, Change | None, list[Effects], list[Outbound]]:
         state, seen = loaded.state, set(loaded.seen)
         applied: list[str] = []
         all_fx: list[Effects] = []
+        letters: list[Outbound] = []
         for record, event in items:
             if event.event_id in seen:
                 self._metrics.events.labels(record.topic, "duplicate").inc()
                 continue
             seen.add(event.event_id)
-            ctx = Context(
-                tenant_id=ref[0],
-                debtor_id=ref[1],
-                trigger_event_id=event.event_id,
-                trigger_type=event.type,
-                now=dt.datetime.now(dt.UTC),
-                received_at=record.timestamp,
-                policy_version=self._decider.policy_version(ref[0]),
-            )
-            fx = self._decider.apply(state, event, ctx)
-            for proposed in fx.proposed:
-                caps: CapVerdict = CapResult(ok=True)
-                if self._caps is not None:
-                    caps = await self._caps.reserve(
-                        ref[0],
-                        ref[1],
-                        state.jur or "US",
-                        proposed.contact_id,
-                        proposed.channel,
-                        ctx.now,
-                    )
-                self._decider.resolve(state, proposed, caps, ctx, fx)
-            for emitted, reasons in fx.cancel_emitted:
-                outcome = await self._ledger.cancel(ref[0], ref[1], emitted.cid)
-                if outcome != "cancelled":
-                    continue  # already with the provider: too late to stop
-                if self._caps is not None:
-                    await self._caps.release(ref[0], ref[1], emitted.cid)
-                fx.decisions.append(self._decider.cancel_decision(ctx, emitted, reasons))
+            before = state.encode()
+            try:
+                fx = await self._decide_event(ref, state, record, event)
+            except RETRYABLE:
+                raise  # infrastructure: the whole batch is retried, nothing acked
+            except Exception as exc:
+                # A poison event (a bug, a policy gap) must not stop the partition
+                # nor vanish: its changes are undone and it is dead-lettered.
+                log.exception("event %s could not be decided", event.event_id)
+                state = DebtorState.decode(before)
+                failure = DecisionError(f"{type(exc).__name__}: {exc}")
+                letters.append(self.dead_letter(record, failure))
+                applied.append(event.event_id)
+                continue
             self._metrics.events.labels(record.topic, "processed").inc()
             applied.append(event.event_id)
             all_fx.append(fx)
         if not applied:
-            return ref, None, all_fx
+            return ref, None, all_fx, letters
         timeline = [encode(d) for fx in all_fx for d in fx.decisions]
-        return ref, Change(ref, state, applied, timeline), all_fx
+        return ref, Change(ref, state, applied, timeline), all_fx, letters
+
+    async def _decide_event(
+        self, ref: DebtorRef, state: DebtorState, record: Inbound, event: DecidableEvent
+    ) -> Effects:
+        ctx = Context(
+            tenant_id=ref[0],
+            debtor_id=ref[1],
+            trigger_event_id=event.event_id,
+            trigger_type=event.type,
+            now=dt.datetime.now(dt.UTC),
+            received_at=record.timestamp,
+            policy_version=self._decider.policy_version(ref[0]),
+        )
+        fx = self._decider.apply(state, event, ctx)
+        for proposed in fx.proposed:
+            caps: CapVerdict = CapResult(ok=True)
+            if self._caps is not None:
+                caps = await self._caps.reserve(
+                    ref[0],
+                    ref[1],
+                    state.jur or "US",
+                    proposed.contact_id,
+                    proposed.channel,
+                    ctx.now,
+                )
+            self._decider.resolve(state, proposed, caps, ctx, fx)
+        for emitted, reasons in fx.cancel_emitted:
+            outcome = await self._ledger.cancel(ref[0], ref[1], emitted.cid)
+            if outcome != "cancelled":
+                continue  # already with the provider: too late to stop
+            if self._caps is not None:
+                await self._caps.release(ref[0], ref[1], emitted.cid)
+            fx.decisions.append(self._decider.cancel_decision(ctx, emitted, reasons))
+        return fx
 
     async def commit(self, prepared: Prepared) -> None:
         """After the broker acked every output: schedule first, then state + seen ids."""

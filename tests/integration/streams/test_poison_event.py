@@ -1,0 +1,87 @@
+"""An event the decision core cannot handle is dead-lettered with the error and
+its partial changes undone; the rest of its batch is decided as usual."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+
+import orjson
+import pytest
+from prometheus_client import CollectorRegistry
+
+from channels.runtime import WorkerDispatcher
+from recaudo.config import Settings
+from streams.baseline import PreferenceOrder
+from streams.events import Channel
+from streams.pipeline import Inbound
+from streams.ports import ChannelChoice
+from streams.state import DebtorState
+from streams.wiring import build_wiring
+from tests.conftest import SettingsFactory
+from tests.integration.harness import account_event, zone_with_local_hour
+
+pytestmark = pytest.mark.integration
+
+
+class BrokenForOneDebtor(PreferenceOrder):
+    """A learner with a bug that only one debtor's data triggers."""
+
+    def choose(
+        self,
+        tenant_id: str,
+        state: DebtorState,
+        candidates: Sequence[Channel],
+        at: dt.datetime,
+        seed: str,
+    ) -> ChannelChoice:
+        if any(p.addr.endswith(":poison") for p in state.points):
+            raise ZeroDivisionError("learner bug")
+        return super().choose(tenant_id, state, candidates, at, seed)
+
+
+def record(settings: Settings, event: dict[str, object], offset: int) -> Inbound:
+    return Inbound(
+        topic=f"{settings.topic_prefix}accounts",
+        partition=0,
+        offset=offset,
+        key=str(event["debtor_id"]).encode(),
+        value=orjson.dumps(event),
+        timestamp=time.time(),
+    )
+
+
+async def test_poison_event_is_dead_lettered_and_the_batch_goes_on(
+    make_settings: SettingsFactory,
+) -> None:
+    settings = make_settings()
+    wiring = build_wiring(
+        settings,
+        registry=CollectorRegistry(),
+        dispatcher_factory=lambda client, keys, ledger: WorkerDispatcher(
+            client,
+            keys,
+            ledger,
+            credentials=None,
+            provider_base_url=None,
+            webhook_base_url="http://127.0.0.1",
+            ttl_s=60,
+        ),
+        learner=BrokenForOneDebtor(),
+    )
+    zone = zone_with_local_hour(range(10, 19))
+    poison = account_event("poison", timezone=zone, channels=("sms",))
+    poison["contact_points"] = [{"channel": "sms", "address": "sms:poison", "consent": True}]
+    healthy = account_event("healthy", timezone=zone)
+    prepared = await wiring.decision_stage.prepare(
+        [record(settings, poison, 1), record(settings, healthy, 2)]
+    )
+    await wiring.decision_stage.commit(prepared)
+    letters = [orjson.loads(o.value) for o in prepared.outputs if o.topic.endswith("dead-letters")]
+    assert [(d["key"], d["error_type"]) for d in letters] == [("poison", "DecisionError")]
+    assert "ZeroDivisionError: learner bug" in letters[0]["error"]
+    assert [d.debtor_id for d in prepared.decisions] == ["healthy"]
+    stored = await wiring.store.load([(("acme", "poison"), ["x"])])
+    assert stored[("acme", "poison")].state.accounts == {}, "its partial changes were undone"
+    await wiring.close()
