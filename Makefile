@@ -11,11 +11,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
-# promtool (Prometheus rule checks and unit tests) comes from Debian's prometheus package.
+# promtool (Prometheus rules) and Chromium (the operations page) from Debian's packages.
 system-deps:
-	@command -v promtool >/dev/null || { \
+	@command -v promtool >/dev/null && command -v chromium >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    prometheus >/dev/null; }
+	    prometheus chromium >/dev/null; }
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/recaudo demo

@@ -12,6 +12,7 @@ from channels.dedupe import Deduper
 from channels.directory import ContactDirectory
 from channels.status_machine import StatusMachine
 from channels.webhooks import WebhookService, add_webhook_routes, build_verifiers
+from dashboards import OPS_PAGE
 from recaudo.config import Settings
 from recaudo.kafka import KafkaPublisher, ensure_topics
 from recaudo.keys import Keys
@@ -24,6 +25,11 @@ from streams.store import StateStore
 from streams.topics import Topics
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+async def ops_page(_request: web.Request) -> web.FileResponse:
+    """The operations page: static, it reads the API with the key the user types."""
+    return web.FileResponse(OPS_PAGE, headers={"Cache-Control": "no-cache"})
 
 
 def build_web_app(settings: Settings, registry: CollectorRegistry | None = None) -> web.Application:
@@ -70,4 +76,5 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         add_webhook_routes(app, service)
     app.router.add_post("/v1/events", post_events)
     app.router.add_get("/v1/debtors/{debtor_id}/timeline", get_timeline)
+    app.router.add_get("/ops", ops_page)
     return app
