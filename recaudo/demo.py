@@ -23,7 +23,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 
 from recaudo.kafka import bootstrap_servers
-from recaudo.stack import TENANT, Stack, local_stack
+from recaudo.stack import API_KEY, TENANT, Stack, local_stack
 from simulator.portfolio import AccountTable, generate_accounts
 from simulator.reactions import react
 from streams.codec import encode
@@ -135,7 +135,7 @@ async def run_demo(
         print(f"Recaudo demo: {debtors} simulated debtors (seed {seed})")
         print(f"  web API   {stack.web_url}  ({stack.auth['Authorization']})")
         print(f"  metrics   {stack.web_url}/metrics, http://127.0.0.1:{stack.worker.port}/metrics")
-        print(f"  timeline  {stack.web_url}/v1/debtors/{table.debtor_id(0)}/timeline")
+        print(f"  timeline  {stack.web_url}/ops#debtor={table.debtor_id(0)}&key={API_KEY}")
         print(f"  sandbox   {stack.sandbox.url}/_sandbox/messages")
         print(f"  logs      {stack.workdir}")
         demo = Demo(stack, table, hours_per_second)
