@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any, cast
 
@@ -72,8 +72,10 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         await publish(prepared.outputs)
         await wiring.decision_stage.commit(prepared)
 
-    @app.agent(decision_inputs, name="decide")
-    async def decide(stream: faust.StreamT[bytes]) -> None:
+    async def consume(
+        stream: faust.StreamT[bytes], stage: str, handle: Callable[[list[Inbound]], Awaitable[None]]
+    ) -> None:
+        """Batches of records, each handled to the end before the stream may ack it."""
         # StreamT, the declared type, lacks take_events; the runtime object is a Stream.
         batches = cast(faust.Stream[bytes], stream).take_events(
             settings.batch_size, settings.batch_within_s
@@ -81,8 +83,7 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         async for events in batches:
             records = [_inbound(event) for event in events]
             await finish_before_ack(
-                with_retries("decide", partial(decide_batch, records), wiring.metrics),
-                SHUTDOWN_GRACE_S,
+                with_retries(stage, partial(handle, records), wiring.metrics), SHUTDOWN_GRACE_S
             )
 
     async def dispatch_batch(records: list[Inbound]) -> None:
@@ -91,17 +92,13 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         results = await asyncio.gather(*(wiring.dispatch_stage.handle(r) for r in records))
         await publish([out for result in results for out in result])
 
+    @app.agent(decision_inputs, name="decide")
+    async def decide(stream: faust.StreamT[bytes]) -> None:
+        await consume(stream, "decide", decide_batch)
+
     @app.agent(contacts, name="dispatch")
     async def dispatch(stream: faust.StreamT[bytes]) -> None:
-        batches = cast(faust.Stream[bytes], stream).take_events(
-            settings.batch_size, settings.batch_within_s
-        )
-        async for events in batches:
-            records = [_inbound(event) for event in events]
-            await finish_before_ack(
-                with_retries("dispatch", partial(dispatch_batch, records), wiring.metrics),
-                SHUTDOWN_GRACE_S,
-            )
+        await consume(stream, "dispatch", dispatch_batch)
 
     async def release_due() -> None:
         now = dt.datetime.now(dt.UTC)
