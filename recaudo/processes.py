@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 
 from recaudo.config import Settings
-from recaudo.embedded import free_port
+from recaudo.embedded import die_with_parent, free_port
 from recaudo.kafka import ensure_topics
 from streams.topics import Topics
 
@@ -41,6 +41,7 @@ class Process:
                 env=settings_env(settings),
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,
             )
 
     def kill(self) -> None:
