@@ -104,3 +104,39 @@ async def test_forged_webhook_is_refused(stack: Stack) -> None:
     ):
         assert resp.status == 401
         assert "error" in await resp.json()
+
+
+async def test_a_refused_address_falls_back_to_the_next_channel_then_stops(stack: Stack) -> None:
+    """Both addresses are refused by their provider at send (sandbox convention):
+    the first channel's hard failure triggers the other channel, whose failure
+    leaves nothing reachable, which is recorded, never retried blindly."""
+    debtor = treated_debtor("fallback-")
+    event = account_event(debtor, tenant_id=TENANT, timezone=zone_with_local_hour(range(10, 19)))
+    event["contact_points"] = [
+        {"channel": "sms", "address": "+14155550000", "consent": True},
+        {"channel": "email", "address": f"invalid-{debtor}@example.com", "consent": True},
+    ]
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{stack.web_url}/v1/events", data=orjson.dumps(event), headers=stack.auth
+        ) as resp,
+    ):
+        assert resp.status == 202
+
+    def ended(rs: list[Record]) -> bool:
+        return any(
+            r["action"] == "suppress" and r["reasons"][0]["rule_id"] == "channel.none_reachable"
+            for r in rs
+            if r["debtor_id"] == debtor
+        )
+
+    async with Bus(stack.settings) as bus:
+        records = await bus.collect((bus.topics.decisions,), ended, timeout_s=30)
+    mine = [r for r in records if r["debtor_id"] == debtor]
+    first, fallback = (r for r in mine if r["action"] == "contact")
+    assert first["trigger_type"] == "account"
+    assert fallback["trigger_type"] == "delivery"
+    assert {first["channel"], fallback["channel"]} == {"sms", "email"}
+    assert fallback["contact_id"] != first["contact_id"]
+    assert mine[-1]["trigger_type"] == "delivery"
