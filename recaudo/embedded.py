@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -180,19 +179,3 @@ def resolve_redis(explicit_url: str | None) -> Managed:
     if _answers(LOCAL_REDIS):
         return Managed(url=LOCAL_REDIS)
     return start_redis()
-
-
-@contextlib.contextmanager
-def embedded_stack(redis_url: str | None = None) -> Iterator[tuple[Managed, Managed]]:
-    """Broker and Redis for the lifetime of the block."""
-    broker = start_broker()
-    try:
-        store = resolve_redis(redis_url)
-    except BaseException:
-        broker.stop()
-        raise
-    try:
-        yield broker, store
-    finally:
-        store.stop()
-        broker.stop()

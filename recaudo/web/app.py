@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
@@ -12,6 +13,7 @@ from channels.dedupe import Deduper
 from channels.directory import ContactDirectory
 from channels.status_machine import StatusMachine
 from channels.webhooks import WebhookService, add_webhook_routes, build_verifiers
+from channels.webhooks.sns import http_fetcher
 from dashboards import OPS_PAGE
 from recaudo.config import Settings
 from recaudo.kafka import KafkaPublisher, ensure_topics
@@ -52,7 +54,9 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     async def connections(_app: web.Application) -> AsyncIterator[None]:
         await ensure_topics(settings.broker_url, app[TOPICS].all, settings.topic_partitions)
         await publisher.start()
+        sessions.append(aiohttp.ClientSession())
         yield
+        await sessions.pop().close()
         await publisher.stop()
         await client.aclose()
 
@@ -61,11 +65,19 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
 
     app.cleanup_ctx.append(connections)
     add_probe_routes(app, registry, {"redis": redis_ready, "broker": publisher.connected})
+    # SES notifications are verified with certificates fetched over HTTPS (from
+    # the pinned SNS hosts only); the session lives with the app.
+    sessions: list[aiohttp.ClientSession] = []
+
+    async def fetch_certificate(url: str) -> bytes:
+        return await http_fetcher(sessions[0])(url)
+
     if settings.providers_file:
         keys = Keys(settings.redis_prefix)
         ttl = settings.contact_ttl_s
+        credentials = load_credentials(settings.providers_file)
         service = WebhookService(
-            build_verifiers(load_credentials(settings.providers_file)),
+            build_verifiers(credentials, sns_fetcher=fetch_certificate),
             publisher=publisher,
             deduper=Deduper(client, keys, ttl),
             machine=StatusMachine(client, keys, ttl),

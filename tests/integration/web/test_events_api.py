@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import orjson
 import pytest
@@ -12,7 +13,14 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
+from pydantic import SecretStr
 
+from channels.credentials import (
+    ProviderCredentials,
+    SnsConfig,
+    TwilioCredentials,
+    dump_credentials,
+)
 from recaudo.config import Settings
 from recaudo.keys import Keys
 from recaudo.web import build_web_app
@@ -152,3 +160,24 @@ async def test_timeline_lists_the_debtors_decisions_newest_first(
         "/v1/debtors/web-8/timeline", headers={"Authorization": "Bearer key-globex"}
     )
     assert (await other.json())["decisions"] == [], "tenants never see each other's debtors"
+
+
+async def test_configured_providers_get_webhook_routes_and_others_404(
+    make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    creds = ProviderCredentials(
+        twilio=TwilioCredentials(
+            account_sid="AC" + "1" * 32, auth_token=SecretStr("t"), sms_from="+15005550006"
+        ),
+        sns=SnsConfig(allowed_topic_arns=("arn:aws:sns:us-east-1:123456789012:ses",)),
+    )
+    providers = tmp_path / "providers.json"
+    providers.write_bytes(dump_credentials(creds))
+    app = build_web_app(make_settings(providers_file=str(providers)), CollectorRegistry())
+    async with TestClient(TestServer(app)) as client:
+        for provider in ("twilio", "ses"):
+            resp = await client.post(f"/webhooks/{provider}", data=b"{}")
+            assert resp.status in (400, 401), (provider, resp.status)
+            assert "error" in await resp.json()
+        unknown = await client.post("/webhooks/sendgrid", data=b"[]")
+        assert unknown.status == 404, "not configured: no route answers for it"
