@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=200, ge=1)
     batch_within_s: float = 0.01
     schedule_tick_s: float = 0.5
+    # A stopping worker exits by then even if the broker is gone (un-acked work replays).
+    shutdown_deadline_s: float = Field(default=45.0, gt=0)
     schedule_shards: int = Field(default=16, ge=1)
     # How long an event id is remembered for de-duplication.
     dedupe_ttl_s: int = 7 * 24 * 3600

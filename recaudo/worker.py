@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from typing import Any
+
 import faust
 import mode
 import redis.asyncio as aioredis
@@ -18,6 +22,8 @@ from streams.app import build_app
 from streams.contact_ledger import ContactLedger
 from streams.dispatch import Dispatching
 from streams.wiring import Wiring, build_wiring
+
+EXIT_SHUTDOWN_TIMEOUT = 75
 
 
 class WorkerHttp(mode.Service):
@@ -54,6 +60,32 @@ class WorkerHttp(mode.Service):
         return not self._faust.rebalancing and bool(self._faust.consumer.assignment())
 
 
+class Worker(faust.Worker):
+    """Faust's worker with a deadline on shutdown.
+
+    A worker told to stop after its broker went away waits in Faust's shutdown
+    forever (seen with py-spy: offsets it can no longer commit). Everything it
+    holds is un-acked and will be replayed, so past the deadline it exits.
+    """
+
+    def __init__(self, *args: Any, shutdown_deadline_s: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shutdown_deadline_s = shutdown_deadline_s
+
+    def _arm_deadline(self) -> None:
+        timer = threading.Timer(self.shutdown_deadline_s, os._exit, args=(EXIT_SHUTDOWN_TIMEOUT,))
+        timer.daemon = True
+        timer.start()
+
+    def _on_sigterm(self) -> None:
+        self._arm_deadline()
+        super()._on_sigterm()
+
+    def _on_sigint(self) -> None:
+        self._arm_deadline()
+        super()._on_sigint()
+
+
 def run_worker(settings: Settings, loglevel: str = "info") -> None:
     registry = CollectorRegistry()
 
@@ -73,5 +105,10 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
 
     wiring = build_wiring(settings, registry=registry, dispatcher_factory=dispatcher)
     app = build_app(settings, wiring)
-    worker = faust.Worker(app, WorkerHttp(app, wiring, registry), loglevel=loglevel)
+    worker = Worker(
+        app,
+        WorkerHttp(app, wiring, registry),
+        loglevel=loglevel,
+        shutdown_deadline_s=settings.shutdown_deadline_s,
+    )
     worker.execute_from_commandline()
