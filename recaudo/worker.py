@@ -63,9 +63,10 @@ class WorkerHttp(mode.Service):
 class Worker(faust.Worker):
     """Faust's worker with a deadline on shutdown.
 
-    A worker told to stop after its broker went away waits in Faust's shutdown
-    forever (seen with py-spy: offsets it can no longer commit). Everything it
-    holds is un-acked and will be replayed, so past the deadline it exits.
+    A worker told to stop after its broker went away waited in Faust's shutdown
+    forever (seen with py-spy, idle in ``stop_and_shutdown``). Whatever it has
+    not acked is replayed by the partitions' next owner, so past the deadline
+    it simply exits.
     """
 
     def __init__(self, *args: Any, shutdown_deadline_s: float, **kwargs: Any) -> None:
