@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import pytest
@@ -63,21 +63,7 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield s
 
 
-def make_dispatcher(
-    session: aiohttp.ClientSession,
-    creds: ProviderCredentials,
-    sandbox: Sandbox,
-    hooks: Hooks,
-    ledger: ContactLedger,
-    directory: ContactDirectory,
-    machine: StatusMachine,
-    sleeps: Sleeps,
-    **kw: object,
-) -> Dispatcher:
-    providers = build_providers(
-        session, creds, webhook_base_url=hooks.base_url, base_url=sandbox.url
-    )
-    return Dispatcher(providers, ledger, directory, machine, sleep=sleeps, rng=lambda: 1.0, **kw)  # type: ignore[arg-type]
+BuildDispatcher = Callable[..., Dispatcher]
 
 
 @pytest.fixture
@@ -86,7 +72,7 @@ def sleeps() -> Sleeps:
 
 
 @pytest.fixture
-def dispatcher(
+def build_dispatcher(
     session: aiohttp.ClientSession,
     sandbox_creds: tuple[ProviderCredentials, object],
     sandbox: Sandbox,
@@ -95,10 +81,32 @@ def dispatcher(
     directory: ContactDirectory,
     machine: StatusMachine,
     sleeps: Sleeps,
-) -> Dispatcher:
-    return make_dispatcher(
-        session, sandbox_creds[0], sandbox, hooks, ledger, directory, machine, sleeps
-    )
+) -> BuildDispatcher:
+    """A dispatcher on the sandbox, with optional breakers or limiter."""
+
+    def build(
+        *, breakers: Breakers | None = None, limiter: RateLimiter | None = None
+    ) -> Dispatcher:
+        providers = build_providers(
+            session, sandbox_creds[0], webhook_base_url=hooks.base_url, base_url=sandbox.url
+        )
+        return Dispatcher(
+            providers,
+            ledger,
+            directory,
+            machine,
+            sleep=sleeps,
+            rng=lambda: 1.0,
+            breakers=breakers,
+            limiter=limiter,
+        )
+
+    return build
+
+
+@pytest.fixture
+def dispatcher(build_dispatcher: BuildDispatcher) -> Dispatcher:
+    return build_dispatcher()
 
 
 @pytest.mark.parametrize(
@@ -214,27 +222,10 @@ async def test_no_retry_on_4xx_and_fallback_reported(
 
 
 async def test_breaker_opens_and_fails_over_to_next_provider(
-    session: aiohttp.ClientSession,
-    sandbox_creds: tuple[ProviderCredentials, object],
-    sandbox: Sandbox,
-    hooks: Hooks,
-    ledger: ContactLedger,
-    directory: ContactDirectory,
-    machine: StatusMachine,
-    sleeps: Sleeps,
+    build_dispatcher: BuildDispatcher, sandbox: Sandbox
 ) -> None:
     breakers = Breakers(lambda: CircuitBreaker(failure_threshold=2, reset_after_s=60))
-    dispatcher = make_dispatcher(
-        session,
-        sandbox_creds[0],
-        sandbox,
-        hooks,
-        ledger,
-        directory,
-        machine,
-        sleeps,
-        breakers=breakers,
-    )
+    dispatcher = build_dispatcher(breakers=breakers)
     sandbox.fail_next("twilio", 500, times=10)
     result = await dispatcher.dispatch(command("c-fo"), NOW)
     assert result.sent
@@ -258,29 +249,13 @@ async def test_all_providers_down_releases_the_claim(
 
 
 async def test_rate_limit_spaces_sends(
-    session: aiohttp.ClientSession,
-    sandbox_creds: tuple[ProviderCredentials, object],
-    sandbox: Sandbox,
-    hooks: Hooks,
-    ledger: ContactLedger,
-    directory: ContactDirectory,
-    machine: StatusMachine,
+    build_dispatcher: BuildDispatcher,
     sleeps: Sleeps,
     redis_client: aioredis.Redis,
     keys: Keys,
 ) -> None:
     limiter = RateLimiter(redis_client, keys, {"twilio": Rate(per_second=2, burst=1)})
-    dispatcher = make_dispatcher(
-        session,
-        sandbox_creds[0],
-        sandbox,
-        hooks,
-        ledger,
-        directory,
-        machine,
-        sleeps,
-        limiter=limiter,
-    )
+    dispatcher = build_dispatcher(limiter=limiter)
     started = []
     for i in range(3):
         started.append(time.monotonic())
