@@ -25,7 +25,7 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff format --check $(wildcard $(SOURCES))
 
 typecheck: $(VENV)/.installed
-	$(PY) -m mypy $(wildcard $(SOURCES))
+	$(PY) -m mypy recaudo bench tests
 
 test: $(VENV)/.installed system-deps lint typecheck
 	$(PY) -m pytest

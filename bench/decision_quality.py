@@ -16,9 +16,9 @@ import time
 
 import click
 
-from simulator.campaign import CampaignConfig, CampaignResult, run_campaign
-from simulator.portfolio import generate_accounts
-from simulator.strategies import Adaptive, RandomChannel, StaticCadence, Strategy
+from recaudo.simulator.campaign import CampaignConfig, CampaignResult, run_campaign
+from recaudo.simulator.portfolio import generate_accounts
+from recaudo.simulator.strategies import Adaptive, RandomChannel, StaticCadence, Strategy
 
 # Two-sided 95% Student t quantiles by degrees of freedom (small seed counts).
 _T95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26}

@@ -20,9 +20,9 @@ import numpy as np
 import redis
 from river import bandit, proba
 
-from models.bandit import ChannelBandit, DebtorArms
-from models.slots import ALL_ARMS
-from recaudo.keys import Keys
+from recaudo.foundation.keys import Keys
+from recaudo.models.bandit import ChannelBandit, DebtorArms
+from recaudo.models.slots import ALL_ARMS
 
 
 def river_policy_bytes(samples: int, seed: int) -> list[int]:

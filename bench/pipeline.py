@@ -27,11 +27,11 @@ import redis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
-from recaudo.config import Settings
 from recaudo.embedded import Managed, resolve_redis, start_broker
-from recaudo.kafka import bootstrap_servers, ensure_topics
+from recaudo.foundation.config import Settings
+from recaudo.foundation.kafka import bootstrap_servers, ensure_topics
 from recaudo.stack import local_settings
-from streams.topics import Topics
+from recaudo.streams.topics import Topics
 from tests.conftest import POLICIES
 from tests.integration.harness import account_event, start_worker, zone_with_local_hour
 

@@ -24,15 +24,15 @@ import redis.asyncio as aioredis
 import yarl
 from aiohttp import web
 
-from channels.dedupe import Deduper
-from channels.directory import ContactDirectory, ContactRef
-from channels.sandbox import signing
-from channels.status_machine import StatusMachine
-from channels.webhooks import WebhookService, add_webhook_routes
-from channels.webhooks.twilio import TwilioVerifier
+from recaudo.channels.dedupe import Deduper
+from recaudo.channels.directory import ContactDirectory, ContactRef
+from recaudo.channels.sandbox import signing
+from recaudo.channels.status_machine import StatusMachine
+from recaudo.channels.webhooks import WebhookService, add_webhook_routes
+from recaudo.channels.webhooks.twilio import TwilioVerifier
 from recaudo.embedded import free_port
-from recaudo.keys import Keys
-from streams.events import Channel
+from recaudo.foundation.keys import Keys
+from recaudo.streams.events import Channel
 
 TOKEN = "bench-token"
 

@@ -7,16 +7,16 @@ verifies and normalises what providers post back; ``channels.sandbox`` stands
 in for the providers in tests and the demo.
 """
 
-from channels.base import Provider, SendOutcome
-from channels.breaker import Breakers, CircuitBreaker
-from channels.credentials import ProviderCredentials
-from channels.dedupe import Deduper
-from channels.directory import ContactDirectory, ContactRef
-from channels.dispatcher import Dispatcher, DispatchResult
-from channels.factory import build_providers
-from channels.opt_out import detect_opt_out, detect_opt_out_all
-from channels.ratelimit import Rate, RateLimiter
-from channels.status_machine import StatusMachine
+from recaudo.channels.base import Provider, SendOutcome
+from recaudo.channels.breaker import Breakers, CircuitBreaker
+from recaudo.channels.credentials import ProviderCredentials
+from recaudo.channels.dedupe import Deduper
+from recaudo.channels.directory import ContactDirectory, ContactRef
+from recaudo.channels.dispatcher import Dispatcher, DispatchResult
+from recaudo.channels.factory import build_providers
+from recaudo.channels.opt_out import detect_opt_out, detect_opt_out_all
+from recaudo.channels.ratelimit import Rate, RateLimiter
+from recaudo.channels.status_machine import StatusMachine
 
 __all__ = [
     "Breakers",

@@ -6,8 +6,8 @@ from typing import Protocol
 
 from pydantic import Field
 
-from streams.events import Contract, DeliveryStatus
-from streams.outputs import ContactCommand
+from recaudo.streams.events import Contract, DeliveryStatus
+from recaudo.streams.outputs import ContactCommand
 
 
 class SendOutcome(Contract):

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
-from recaudo.errors import ConfigError
+from recaudo.foundation.errors import ConfigError
 
 
 class _Frozen(BaseModel):

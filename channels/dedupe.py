@@ -11,7 +11,7 @@ import hashlib
 
 import redis.asyncio as aioredis
 
-from recaudo.keys import Keys
+from recaudo.foundation.keys import Keys
 
 
 class Deduper:

@@ -16,8 +16,8 @@ import re
 
 import redis.asyncio as aioredis
 
-from recaudo.keys import Keys
-from streams.events import Channel, Contract
+from recaudo.foundation.keys import Keys
+from recaudo.streams.events import Channel, Contract
 
 
 class ContactRef(Contract):

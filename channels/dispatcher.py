@@ -24,16 +24,16 @@ import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from channels.base import Provider, SendOutcome
-from channels.breaker import Breakers
-from channels.directory import ContactDirectory, ContactRef
-from channels.ids import event_id
-from channels.ratelimit import RateLimiter
-from channels.status_machine import NOT_ADVANCED, StatusMachine
-from recaudo.errors import PermanentProviderError, RetryableProviderError
-from streams.contact_ledger import ContactLedger, ContactStatus
-from streams.events import Channel, DeliveryEvent, DeliveryStatus
-from streams.outputs import ContactCommand
+from recaudo.channels.base import Provider, SendOutcome
+from recaudo.channels.breaker import Breakers
+from recaudo.channels.directory import ContactDirectory, ContactRef
+from recaudo.channels.ids import event_id
+from recaudo.channels.ratelimit import RateLimiter
+from recaudo.channels.status_machine import NOT_ADVANCED, StatusMachine
+from recaudo.foundation.errors import PermanentProviderError, RetryableProviderError
+from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
+from recaudo.streams.events import Channel, DeliveryEvent, DeliveryStatus
+from recaudo.streams.outputs import ContactCommand
 
 log = logging.getLogger(__name__)
 

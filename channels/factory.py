@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import aiohttp
 
-from channels.base import Provider
-from channels.credentials import ProviderCredentials
-from channels.providers import (
+from recaudo.channels.base import Provider
+from recaudo.channels.credentials import ProviderCredentials
+from recaudo.channels.providers import (
     InfobipProvider,
     MailgunProvider,
     MetaWhatsAppProvider,
@@ -18,8 +18,8 @@ from channels.providers import (
     TwilioProvider,
     VonageProvider,
 )
-from channels.providers.http import Renderer, default_renderer
-from streams.events import Channel
+from recaudo.channels.providers.http import Renderer, default_renderer
+from recaudo.streams.events import Channel
 
 
 def build_providers(

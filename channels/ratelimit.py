@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
-from recaudo.keys import Keys
+from recaudo.foundation.keys import Keys
 
 _GCRA = """
 local t = redis.call('TIME')

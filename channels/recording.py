@@ -9,10 +9,10 @@ from __future__ import annotations
 import orjson
 import redis.asyncio as aioredis
 
-from channels.base import SendOutcome
-from recaudo.keys import Keys
-from streams.events import DeliveryStatus
-from streams.outputs import ContactCommand
+from recaudo.channels.base import SendOutcome
+from recaudo.foundation.keys import Keys
+from recaudo.streams.events import DeliveryStatus
+from recaudo.streams.outputs import ContactCommand
 
 
 class RecordingProvider:

@@ -12,18 +12,18 @@ from collections.abc import Mapping, Sequence
 import aiohttp
 import redis.asyncio as aioredis
 
-from channels.base import Provider
-from channels.credentials import ProviderCredentials
-from channels.directory import ContactDirectory
-from channels.dispatcher import Dispatcher, DispatchResult
-from channels.factory import build_providers
-from channels.ratelimit import Rate, RateLimiter
-from channels.recording import RecordingProvider
-from channels.status_machine import StatusMachine
-from recaudo.keys import Keys
-from streams.contact_ledger import ContactLedger
-from streams.events import Channel
-from streams.outputs import ContactCommand
+from recaudo.channels.base import Provider
+from recaudo.channels.credentials import ProviderCredentials
+from recaudo.channels.directory import ContactDirectory
+from recaudo.channels.dispatcher import Dispatcher, DispatchResult
+from recaudo.channels.factory import build_providers
+from recaudo.channels.ratelimit import Rate, RateLimiter
+from recaudo.channels.recording import RecordingProvider
+from recaudo.channels.status_machine import StatusMachine
+from recaudo.foundation.keys import Keys
+from recaudo.streams.contact_ledger import ContactLedger
+from recaudo.streams.events import Channel
+from recaudo.streams.outputs import ContactCommand
 
 
 class WorkerDispatcher:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
-from recaudo.keys import Keys
-from streams.events import DeliveryStatus
+from recaudo.foundation.keys import Keys
+from recaudo.streams.events import DeliveryStatus
 
 S = DeliveryStatus
 RANK: dict[DeliveryStatus, int] = {

@@ -6,18 +6,18 @@ decision record carries.
 "Models" here means learners, not data records: event schemas live in ``streams``.
 """
 
-from models.attribution import AttributionBook, Labelled
-from models.bandit import ChannelBandit, Choice, DebtorArms, SegmentPrior
-from models.checkpoint import CheckpointStore
-from models.features import ContactFeatures
-from models.intent import IntentClassifier
-from models.metrics import ModelMetrics
-from models.priors import ArmOutcome, SegmentPriorStore
-from models.propensity import PropensityModel
-from models.segments import OnlineSegmenter
-from models.slots import ALL_ARMS, CHANNELS, SLOT_HOURS, Arm, next_in_slot, slot_of
-from models.state import DebtorArmStore
-from recaudo.errors import ModelStateError
+from recaudo.foundation.errors import ModelStateError
+from recaudo.models.attribution import AttributionBook, Labelled
+from recaudo.models.bandit import ChannelBandit, Choice, DebtorArms, SegmentPrior
+from recaudo.models.checkpoint import CheckpointStore
+from recaudo.models.features import ContactFeatures
+from recaudo.models.intent import IntentClassifier
+from recaudo.models.metrics import ModelMetrics
+from recaudo.models.priors import ArmOutcome, SegmentPriorStore
+from recaudo.models.propensity import PropensityModel
+from recaudo.models.segments import OnlineSegmenter
+from recaudo.models.slots import ALL_ARMS, CHANNELS, SLOT_HOURS, Arm, next_in_slot, slot_of
+from recaudo.models.state import DebtorArmStore
 
 __all__ = [
     "ALL_ARMS",

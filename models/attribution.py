@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import orjson
 import redis.asyncio as aioredis
 
-from models.features import ContactFeatures
-from recaudo.keys import Keys
+from recaudo.foundation.keys import Keys
+from recaudo.models.features import ContactFeatures
 
 # KEYS: zset, hash. ARGV: contact_id, expiry, payload. Returns 1 if new, 0 if already open.
 _OPEN = """

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from models.slots import ALL_ARMS, CHANNELS, N_SLOTS, Arm, arm_index
-from recaudo.errors import ModelStateError
-from streams.events import Channel
+from recaudo.foundation.errors import ModelStateError
+from recaudo.models.slots import ALL_ARMS, CHANNELS, N_SLOTS, Arm, arm_index
+from recaudo.streams.events import Channel
 
 _MAGIC = 0xA1
 _HEADER = struct.Struct("<BB")

@@ -13,7 +13,7 @@ from typing import Protocol, TypeVar
 
 import redis.asyncio as aioredis
 
-from recaudo.keys import Keys
+from recaudo.foundation.keys import Keys
 
 
 class Checkpointable(Protocol):

@@ -18,18 +18,18 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import cast
 
-from models.attribution import AttributionBook, Labelled
-from models.bandit import ChannelBandit, DebtorArms, SegmentPrior
-from models.checkpoint import CheckpointStore
-from models.features import ContactFeatures
-from models.intent import IntentClassifier
-from models.metrics import ModelMetrics
-from models.priors import DEFAULT_SEGMENT, ArmOutcome, SegmentPriorStore
-from models.propensity import PropensityModel
-from models.slots import slot_of
-from streams.events import Channel, Intent
-from streams.ports import ChannelChoice, Outcome
-from streams.state import DebtorState
+from recaudo.models.attribution import AttributionBook, Labelled
+from recaudo.models.bandit import ChannelBandit, DebtorArms, SegmentPrior
+from recaudo.models.checkpoint import CheckpointStore
+from recaudo.models.features import ContactFeatures
+from recaudo.models.intent import IntentClassifier
+from recaudo.models.metrics import ModelMetrics
+from recaudo.models.priors import DEFAULT_SEGMENT, ArmOutcome, SegmentPriorStore
+from recaudo.models.propensity import PropensityModel
+from recaudo.models.slots import slot_of
+from recaudo.streams.events import Channel, Intent
+from recaudo.streams.ports import ChannelChoice, Outcome
+from recaudo.streams.state import DebtorState
 
 log = logging.getLogger(__name__)
 

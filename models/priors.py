@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
-from models.bandit import SegmentPrior
-from models.slots import ALL_ARMS, Arm
-from recaudo.keys import Keys
-from streams.events import Channel
+from recaudo.foundation.keys import Keys
+from recaudo.models.bandit import SegmentPrior
+from recaudo.models.slots import ALL_ARMS, Arm
+from recaudo.streams.events import Channel
 
 #: Segment used when a debtor has none (and for the global pool).
 DEFAULT_SEGMENT = "_all"

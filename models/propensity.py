@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 from river import linear_model, optim, utils
 
-from models.features import ContactFeatures
-from recaudo.errors import ModelStateError
+from recaudo.foundation.errors import ModelStateError
+from recaudo.models.features import ContactFeatures
 
 SCHEMA = 1
 

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from river import cluster
 
-from recaudo.errors import ModelStateError
+from recaudo.foundation.errors import ModelStateError
 
 SCHEMA = 1
 

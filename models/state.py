@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 
-from models.bandit import ChannelBandit, DebtorArms
-from recaudo.keys import Keys
+from recaudo.foundation.keys import Keys
+from recaudo.models.bandit import ChannelBandit, DebtorArms
 
 ARMS_KEY = "arms"
 

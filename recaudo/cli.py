@@ -10,11 +10,11 @@ import orjson
 from aiohttp import web
 from pydantic import TypeAdapter
 
-from recaudo.config import Settings
-from rules.cli import check_contact, policy
-from simulator.cli import simulate
-from streams.events import AccountEvent, DeliveryEvent, PaymentEvent, ResponseEvent
-from streams.outputs import ContactCommand, DeadLetter, Decision, Release
+from recaudo.foundation.config import Settings
+from recaudo.rules.cli import check_contact, policy
+from recaudo.simulator.cli import simulate
+from recaudo.streams.events import AccountEvent, DeliveryEvent, PaymentEvent, ResponseEvent
+from recaudo.streams.outputs import ContactCommand, DeadLetter, Decision, Release
 
 SCHEMAS: dict[str, type] = {
     "accounts": AccountEvent,

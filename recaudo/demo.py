@@ -22,14 +22,14 @@ import aiohttp
 import orjson
 from aiokafka import AIOKafkaConsumer
 
-from recaudo.kafka import bootstrap_servers
+from recaudo.foundation.kafka import bootstrap_servers
+from recaudo.simulator.portfolio import AccountTable, generate_accounts
+from recaudo.simulator.reactions import react
 from recaudo.stack import API_KEY, TENANT, Stack, local_stack
-from simulator.portfolio import AccountTable, generate_accounts
-from simulator.reactions import react
-from streams.codec import encode
-from streams.events import Channel, PaymentEvent, ResponseEvent
-from streams.outputs import ContactCommand
-from streams.topics import Topics
+from recaudo.streams.codec import encode
+from recaudo.streams.events import Channel, PaymentEvent, ResponseEvent
+from recaudo.streams.outputs import ContactCommand
+from recaudo.streams.topics import Topics
 
 INBOUND_PROVIDER = {Channel.SMS: "twilio", Channel.WHATSAPP: "meta"}
 

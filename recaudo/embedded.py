@@ -23,7 +23,7 @@ from pathlib import Path
 
 import redis
 
-from recaudo.errors import EmbeddedStackError
+from recaudo.foundation.errors import EmbeddedStackError
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 PR_SET_PDEATHSIG = 1

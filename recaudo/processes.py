@@ -12,10 +12,10 @@ from pathlib import Path
 
 import aiohttp
 
-from recaudo.config import Settings
 from recaudo.embedded import die_with_parent, free_port
-from recaudo.kafka import ensure_topics
-from streams.topics import Topics
+from recaudo.foundation.config import Settings
+from recaudo.foundation.kafka import ensure_topics
+from recaudo.streams.topics import Topics
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

@@ -18,10 +18,10 @@ from pathlib import Path
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from channels.credentials import dump_credentials
-from channels.sandbox import Sandbox, sandbox_credentials
-from recaudo.config import Settings
+from recaudo.channels.credentials import dump_credentials
+from recaudo.channels.sandbox import Sandbox, sandbox_credentials
 from recaudo.embedded import Managed, free_port, resolve_redis, start_broker
+from recaudo.foundation.config import Settings
 from recaudo.processes import Process, start_worker
 from recaudo.web import build_web_app
 

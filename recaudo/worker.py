@@ -12,16 +12,16 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from channels.credentials import load_credentials
-from channels.ratelimit import Rate
-from channels.runtime import WorkerDispatcher
-from recaudo.config import Settings
-from recaudo.keys import Keys
+from recaudo.channels.credentials import load_credentials
+from recaudo.channels.ratelimit import Rate
+from recaudo.channels.runtime import WorkerDispatcher
+from recaudo.foundation.config import Settings
+from recaudo.foundation.keys import Keys
 from recaudo.probes import add_probe_routes
-from streams.app import build_app
-from streams.contact_ledger import ContactLedger
-from streams.dispatch import Dispatching
-from streams.wiring import Wiring, build_wiring
+from recaudo.streams.app import build_app
+from recaudo.streams.contact_ledger import ContactLedger
+from recaudo.streams.dispatch import Dispatching
+from recaudo.streams.wiring import Wiring, build_wiring
 
 EXIT_SHUTDOWN_TIMEOUT = 75
 

@@ -7,10 +7,10 @@ may only tighten the law. Frequency caps are enforced atomically in Redis
 (``rules.caps.CapLedger``); ``evaluate`` itself is pure.
 """
 
-from rules.base import ContactProposal, HistoryItem, HistoryKind, Verdict
-from rules.engine import caps_for, evaluate
-from rules.policy import TenantPolicy, default_policy, load_policy
-from rules.rule import Cap, Rule
+from recaudo.rules.base import ContactProposal, HistoryItem, HistoryKind, Verdict
+from recaudo.rules.engine import caps_for, evaluate
+from recaudo.rules.policy import TenantPolicy, default_policy, load_policy
+from recaudo.rules.rule import Cap, Rule
 
 __all__ = [
     "Cap",

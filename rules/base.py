@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from streams.events import (
+from recaudo.streams.events import (
     AccountFlags,
     AccountStatus,
     Channel,
@@ -21,7 +21,7 @@ from streams.events import (
     Jurisdiction,
     TimeZoneName,
 )
-from streams.outputs import Reason
+from recaudo.streams.outputs import Reason
 
 
 class HistoryKind(StrEnum):

@@ -17,15 +17,15 @@ from importlib.resources import files
 
 import redis.asyncio as aioredis
 
-from recaudo.keys import Keys
-from rules.engine import caps_for
-from rules.policy import TenantPolicy
-from rules.rule import Cap
-from streams.events import Channel
-from streams.outputs import Reason
+from recaudo.foundation.keys import Keys
+from recaudo.rules.engine import caps_for
+from recaudo.rules.policy import TenantPolicy
+from recaudo.rules.rule import Cap
+from recaudo.streams.events import Channel
+from recaudo.streams.outputs import Reason
 
 CHANNELS: tuple[Channel, ...] = tuple(Channel)
-LUA = files("rules").joinpath("caps.lua").read_text(encoding="utf-8")
+LUA = files("recaudo.rules").joinpath("caps.lua").read_text(encoding="utf-8")
 #: Keep contacts at least this long, so a cap with a longer window is never fooled.
 DEFAULT_RETENTION = dt.timedelta(days=31)
 

@@ -13,10 +13,10 @@ import click
 import orjson
 from pydantic import ValidationError
 
-from recaudo.errors import PolicyError
-from rules.base import ContactProposal, Verdict
-from rules.engine import evaluate
-from rules.policy import TenantPolicy, default_policy, load_policy
+from recaudo.foundation.errors import PolicyError
+from recaudo.rules.base import ContactProposal, Verdict
+from recaudo.rules.engine import evaluate
+from recaudo.rules.policy import TenantPolicy, default_policy, load_policy
 
 
 @click.group(name="policy")

@@ -12,15 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from rules import rolling
-from rules.base import ContactProposal, HistoryItem, Verdict
-from rules.policy import TenantPolicy, default_policy
-from rules.profiles.base import Profile
-from rules.rule import Cap, Gap
-from rules.suppression import promise_hold, suppressions
-from rules.windows import Calendar, closed_rules, first_allowed
-from streams.events import Channel
-from streams.outputs import Reason
+from recaudo.rules import rolling
+from recaudo.rules.base import ContactProposal, HistoryItem, Verdict
+from recaudo.rules.policy import TenantPolicy, default_policy
+from recaudo.rules.profiles.base import Profile
+from recaudo.rules.rule import Cap, Gap
+from recaudo.rules.suppression import promise_hold, suppressions
+from recaudo.rules.windows import Calendar, closed_rules, first_allowed
+from recaudo.streams.events import Channel
+from recaudo.streams.outputs import Reason
 
 #: Windows and caps can push each other forward; they settle long before this.
 MAX_ROUNDS = 64

@@ -24,11 +24,11 @@ from pydantic import (
     model_validator,
 )
 
-from recaudo.errors import PolicyError
-from rules.profiles import PROFILES, Profile, profile_for
-from rules.rule import ALL_CHANNELS, Cap, Rule, WindowRule, hours
-from rules.strategy import Assignment, assign
-from streams.events import Channel, Jurisdiction
+from recaudo.foundation.errors import PolicyError
+from recaudo.rules.profiles import PROFILES, Profile, profile_for
+from recaudo.rules.rule import ALL_CHANNELS, Cap, Rule, WindowRule, hours
+from recaudo.rules.strategy import Assignment, assign
+from recaudo.streams.events import Channel, Jurisdiction
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
@@ -285,6 +285,6 @@ _DEFAULT: list[TenantPolicy] = []
 def default_policy() -> TenantPolicy:
     """The policy shipped in the package, used when a tenant has none."""
     if not _DEFAULT:
-        text = files("rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
+        text = files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
         _DEFAULT.append(parse_policy(text, "rules/default_policy.toml"))
     return _DEFAULT[0]

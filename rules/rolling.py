@@ -13,7 +13,7 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from rules.rule import Cap
+from recaudo.rules.rule import Cap
 
 
 def fits(times: Sequence[dt.datetime], at: dt.datetime, limit: int, window: dt.timedelta) -> bool:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rules.base import ContactProposal
-from rules.policy import TenantPolicy
-from rules.profiles.base import ELECTRONIC, Profile
-from streams.events import AccountStatus
-from streams.outputs import Reason
+from recaudo.rules.base import ContactProposal
+from recaudo.rules.policy import TenantPolicy
+from recaudo.rules.profiles.base import ELECTRONIC, Profile
+from recaudo.streams.events import AccountStatus
+from recaudo.streams.outputs import Reason
 
 FLAGS = ("dispute", "bankruptcy", "deceased", "cease_and_desist", "legal_hold")
 IN_ARREARS = frozenset({AccountStatus.DELINQUENT, AccountStatus.CHARGED_OFF})

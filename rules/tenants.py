@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from rules.policy import TenantPolicy, default_policy, load_policy
+from recaudo.rules.policy import TenantPolicy, default_policy, load_policy
 
 
 class TenantPolicies:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from rules.calendar import is_holiday
-from rules.rule import Hours, WindowRule
+from recaudo.rules.calendar import is_holiday
+from recaudo.rules.rule import Hours, WindowRule
 
 #: How far ahead to look for an open window before giving up.
 HORIZON_DAYS = 60

@@ -8,13 +8,13 @@ Nothing here is used by the service itself: it is the demo's and the
 benchmarks' stand-in for real debtors.
 """
 
-from simulator.portfolio import (
+from recaudo.simulator.portfolio import (
     AccountTable,
     DebtorBehaviour,
     generate_accounts,
     generate_portfolio,
 )
-from simulator.reactions import Outcome, react, sample_outcome
+from recaudo.simulator.reactions import Outcome, react, sample_outcome
 
 __all__ = [
     "AccountTable",

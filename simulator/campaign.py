@@ -14,13 +14,13 @@ import heapq
 import random
 from dataclasses import dataclass, field
 
-from models.features import ContactFeatures
-from models.slots import CHANNELS, SLOT_HOURS, slot_start
-from simulator.compliance import CapPolicy, allowed
-from simulator.portfolio import AccountTable, DebtorBehaviour
-from simulator.reactions import sample_outcome
-from simulator.strategies import Candidate, Strategy
-from streams.events import Channel
+from recaudo.models.features import ContactFeatures
+from recaudo.models.slots import CHANNELS, SLOT_HOURS, slot_start
+from recaudo.simulator.compliance import CapPolicy, allowed
+from recaudo.simulator.portfolio import AccountTable, DebtorBehaviour
+from recaudo.simulator.reactions import sample_outcome
+from recaudo.simulator.strategies import Candidate, Strategy
+from recaudo.streams.events import Channel
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from typing import BinaryIO
 import click
 import orjson
 
-from simulator.portfolio import generate_portfolio
+from recaudo.simulator.portfolio import generate_portfolio
 
 
 def write_ndjson(n: int, seed: int, tenant_id: str, now: dt.datetime, out: BinaryIO) -> int:

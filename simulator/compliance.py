@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from rules import ContactProposal, evaluate
-from streams.events import Channel
+from recaudo.rules import ContactProposal, evaluate
+from recaudo.streams.events import Channel
 
 
 @dataclass(frozen=True, slots=True)

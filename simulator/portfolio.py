@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from models.slots import CHANNELS, N_SLOTS
-from streams.events import (
+from recaudo.models.slots import CHANNELS, N_SLOTS
+from recaudo.streams.events import (
     AccountEvent,
     AccountStatus,
     Channel,

@@ -14,9 +14,9 @@ import random
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from models.slots import CHANNELS, slot_of_hour
-from simulator.portfolio import DebtorBehaviour
-from streams.events import (
+from recaudo.models.slots import CHANNELS, slot_of_hour
+from recaudo.simulator.portfolio import DebtorBehaviour
+from recaudo.streams.events import (
     AccountEvent,
     Channel,
     DeliveryEvent,
@@ -28,7 +28,7 @@ from streams.events import (
     Promise,
     ResponseEvent,
 )
-from streams.outputs import ContactCommand
+from recaudo.streams.outputs import ContactCommand
 
 ReactionEvent = DeliveryEvent | ResponseEvent | PaymentEvent
 #: Slot affinity used for a send time outside every slot (night): debtors mostly ignore it.

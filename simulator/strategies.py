@@ -15,11 +15,11 @@ from typing import Protocol
 
 import numpy as np
 
-from models.bandit import ChannelBandit, DebtorArms, SegmentPrior
-from models.features import ContactFeatures
-from models.propensity import PropensityModel
-from models.slots import ALL_ARMS, CHANNELS
-from streams.events import Channel
+from recaudo.models.bandit import ChannelBandit, DebtorArms, SegmentPrior
+from recaudo.models.features import ContactFeatures
+from recaudo.models.propensity import PropensityModel
+from recaudo.models.slots import ALL_ARMS, CHANNELS
+from recaudo.streams.events import Channel
 
 
 @dataclass(frozen=True, slots=True)

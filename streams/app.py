@@ -17,15 +17,15 @@ from typing import Any, cast
 
 import faust
 
-from recaudo.config import Settings
-from streams import redispatch
-from streams.codec import encode, register_codec
-from streams.outputs import Release
-from streams.pipeline import Inbound, Outbound
-from streams.resilience import finish_before_ack, with_retries
-from streams.schedule import Due
-from streams.transport import app_class
-from streams.wiring import Wiring
+from recaudo.foundation.config import Settings
+from recaudo.streams import redispatch
+from recaudo.streams.codec import encode, register_codec
+from recaudo.streams.outputs import Release
+from recaudo.streams.pipeline import Inbound, Outbound
+from recaudo.streams.resilience import finish_before_ack, with_retries
+from recaudo.streams.schedule import Due
+from recaudo.streams.transport import app_class
+from recaudo.streams.wiring import Wiring
 
 log = logging.getLogger(__name__)
 

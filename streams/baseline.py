@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from channels.opt_out import detect_opt_out
-from streams.events import Channel, Intent
-from streams.ports import ChannelChoice, Outcome
-from streams.state import DebtorState
+from recaudo.channels.opt_out import detect_opt_out
+from recaudo.streams.events import Channel, Intent
+from recaudo.streams.ports import ChannelChoice, Outcome
+from recaudo.streams.state import DebtorState
 
 
 class PreferenceOrder:

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 import redis.asyncio as aioredis
 
-from recaudo.keys import Keys
+from recaudo.foundation.keys import Keys
 
 
 class ContactStatus(StrEnum):

@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from streams.decision_base import (
+from recaudo.streams.decision_base import (
     Context,
     DecisionMaker,
     Effects,
     stable_id,
 )
-from streams.events import (
+from recaudo.streams.events import (
     AccountEvent,
     AccountStatus,
     Channel,
@@ -27,13 +27,13 @@ from streams.events import (
     PaymentEvent,
     ResponseEvent,
 )
-from streams.outputs import Action, Reason, Release
-from streams.ports import (
+from recaudo.streams.outputs import Action, Reason, Release
+from recaudo.streams.ports import (
     Outcome,
     Step,
 )
-from streams.schedule import Entry
-from streams.state import (
+from recaudo.streams.schedule import Entry
+from recaudo.streams.state import (
     AccountState,
     DebtorState,
     HistoryEntry,

@@ -15,13 +15,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rules.base import ContactProposal, HistoryItem, HistoryKind, Verdict
-from streams.events import (
+from recaudo.rules.base import ContactProposal, HistoryItem, HistoryKind, Verdict
+from recaudo.streams.events import (
     AccountFlags,
     Channel,
 )
-from streams.outputs import Action, ContactCommand, Decision, Reason
-from streams.ports import (
+from recaudo.streams.outputs import Action, ContactCommand, Decision, Reason
+from recaudo.streams.ports import (
     AssignmentLike,
     CapVerdict,
     Compliance,
@@ -30,8 +30,8 @@ from streams.ports import (
     Outcome,
     StepLike,
 )
-from streams.schedule import Entry
-from streams.state import (
+from recaudo.streams.schedule import Entry
+from recaudo.streams.state import (
     AccountState,
     DebtorState,
     Emitted,

@@ -9,15 +9,15 @@ from typing import Protocol
 import orjson
 from pydantic import ValidationError
 
-from channels.dispatcher import DispatchResult
-from recaudo.errors import DecisionError, InvalidEvent
-from streams.codec import encode
-from streams.metrics import PipelineMetrics
-from streams.outputs import ContactCommand, DeadLetter
-from streams.pipeline import Inbound, Outbound, describe
-from streams.redispatch import Redispatch
-from streams.resilience import RETRYABLE
-from streams.topics import Topics
+from recaudo.channels.dispatcher import DispatchResult
+from recaudo.foundation.errors import DecisionError, InvalidEvent
+from recaudo.streams.codec import encode
+from recaudo.streams.metrics import PipelineMetrics
+from recaudo.streams.outputs import ContactCommand, DeadLetter
+from recaudo.streams.pipeline import Inbound, Outbound, describe
+from recaudo.streams.redispatch import Redispatch
+from recaudo.streams.resilience import RETRYABLE
+from recaudo.streams.topics import Topics
 
 log = logging.getLogger(__name__)
 

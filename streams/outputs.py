@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from streams.events import Channel, Contract, Identifier, TenantId
+from recaudo.streams.events import Channel, Contract, Identifier, TenantId
 
 JsonScalar = str | int | float | bool | None
 

@@ -19,20 +19,20 @@ from dataclasses import dataclass, field
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
-from recaudo.errors import DecisionError, InvalidEvent, UnknownTenant
-from streams.codec import encode
-from streams.contact_ledger import ContactLedger
-from streams.decide import DecidableEvent, Decider
-from streams.decision_base import Context, Effects
-from streams.events import TOPIC_OF_TYPE, DeliveryEvent, DeliveryStatus, InputEvent
-from streams.metrics import PipelineMetrics
-from streams.outputs import DeadLetter, Decision, Release
-from streams.ports import CapGate, CapResult, CapVerdict, LearnerIO, Outcome
-from streams.resilience import RETRYABLE
-from streams.schedule import Entry, Schedule
-from streams.state import DebtorState
-from streams.store import Change, DebtorRef, Loaded, StateStore
-from streams.topics import Topics
+from recaudo.foundation.errors import DecisionError, InvalidEvent, UnknownTenant
+from recaudo.streams.codec import encode
+from recaudo.streams.contact_ledger import ContactLedger
+from recaudo.streams.decide import DecidableEvent, Decider
+from recaudo.streams.decision_base import Context, Effects
+from recaudo.streams.events import TOPIC_OF_TYPE, DeliveryEvent, DeliveryStatus, InputEvent
+from recaudo.streams.metrics import PipelineMetrics
+from recaudo.streams.outputs import DeadLetter, Decision, Release
+from recaudo.streams.ports import CapGate, CapResult, CapVerdict, LearnerIO, Outcome
+from recaudo.streams.resilience import RETRYABLE
+from recaudo.streams.schedule import Entry, Schedule
+from recaudo.streams.state import DebtorState
+from recaudo.streams.store import Change, DebtorRef, Loaded, StateStore
+from recaudo.streams.topics import Topics
 
 log = logging.getLogger(__name__)
 _INPUT = TypeAdapter(InputEvent)

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from rules.base import ContactProposal, Verdict
-from streams.events import Channel, Intent
-from streams.outputs import Reason
-from streams.state import DebtorState
+from recaudo.rules.base import ContactProposal, Verdict
+from recaudo.streams.events import Channel, Intent
+from recaudo.streams.outputs import Reason
+from recaudo.streams.state import DebtorState
 
 
 class StepLike(Protocol):

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 
-from recaudo.keys import Keys
-from streams.codec import encode
-from streams.outputs import ContactCommand
-from streams.schedule import Due, Entry, Schedule
+from recaudo.foundation.keys import Keys
+from recaudo.streams.codec import encode
+from recaudo.streams.outputs import ContactCommand
+from recaudo.streams.schedule import Due, Entry, Schedule
 
 KIND = "dispatch"
 

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 import redis.exceptions
 from aiokafka.errors import KafkaError
 
-from streams.metrics import PipelineMetrics
+from recaudo.streams.metrics import PipelineMetrics
 
 log = logging.getLogger(__name__)
 

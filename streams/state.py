@@ -12,7 +12,7 @@ import datetime as dt
 import orjson
 from pydantic import BaseModel, ConfigDict
 
-from streams.events import AccountStatus, Channel
+from recaudo.streams.events import AccountStatus, Channel
 
 
 class _Compact(BaseModel):

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 
-from recaudo.keys import Keys
-from streams.state import DebtorState
+from recaudo.foundation.keys import Keys
+from recaudo.streams.state import DebtorState
 
 DebtorRef = tuple[str, str]
 

@@ -9,27 +9,27 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 
-import rules
-from channels.opt_out import detect_opt_out
-from models import AttributionBook, CheckpointStore, ModelMetrics, SegmentPriorStore
-from models.online import OnlineLearning
-from recaudo.config import Settings
-from recaudo.keys import Keys
-from recaudo.redis_client import connect
-from rules.caps import CapLedger, PolicyCaps
-from rules.policy import TenantPolicy
-from rules.tenants import TenantPolicies
-from streams.baseline import PreferenceOrder
-from streams.contact_ledger import ContactLedger
-from streams.decide import Decider
-from streams.dispatch import Dispatching, DispatchStage
-from streams.metrics import PipelineMetrics
-from streams.pipeline import DecisionStage
-from streams.ports import Learner
-from streams.redispatch import Redispatch
-from streams.schedule import Schedule
-from streams.store import StateStore
-from streams.topics import Topics
+from recaudo import rules
+from recaudo.channels.opt_out import detect_opt_out
+from recaudo.foundation.config import Settings
+from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_client import connect
+from recaudo.models import AttributionBook, CheckpointStore, ModelMetrics, SegmentPriorStore
+from recaudo.models.online import OnlineLearning
+from recaudo.rules.caps import CapLedger, PolicyCaps
+from recaudo.rules.policy import TenantPolicy
+from recaudo.rules.tenants import TenantPolicies
+from recaudo.streams.baseline import PreferenceOrder
+from recaudo.streams.contact_ledger import ContactLedger
+from recaudo.streams.decide import Decider
+from recaudo.streams.dispatch import Dispatching, DispatchStage
+from recaudo.streams.metrics import PipelineMetrics
+from recaudo.streams.pipeline import DecisionStage
+from recaudo.streams.ports import Learner
+from recaudo.streams.redispatch import Redispatch
+from recaudo.streams.schedule import Schedule
+from recaudo.streams.store import StateStore
+from recaudo.streams.topics import Topics
 
 
 class RulesCompliance:

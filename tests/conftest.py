@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from recaudo.config import Settings
 from recaudo.embedded import Managed, resolve_redis, start_broker
+from recaudo.foundation.config import Settings
 from recaudo.stack import local_settings
 
 # Hypothesis' per-example wall-clock deadline fails on a busy 2-core machine

@@ -7,13 +7,13 @@ raises ``RetryableProviderError`` for 5xx, 429, timeouts and resets, and
 ``PermanentProviderError`` for other refusals (bad credentials, bad request).
 """
 
-from channels.providers.http import Message, Renderer, default_renderer
-from channels.providers.infobip import InfobipProvider
-from channels.providers.mailgun import MailgunProvider
-from channels.providers.meta import MetaWhatsAppProvider
-from channels.providers.sendgrid import SendGridProvider
-from channels.providers.twilio import TwilioProvider
-from channels.providers.vonage import VonageProvider
+from recaudo.channels.providers.http import Message, Renderer, default_renderer
+from recaudo.channels.providers.infobip import InfobipProvider
+from recaudo.channels.providers.mailgun import MailgunProvider
+from recaudo.channels.providers.meta import MetaWhatsAppProvider
+from recaudo.channels.providers.sendgrid import SendGridProvider
+from recaudo.channels.providers.twilio import TwilioProvider
+from recaudo.channels.providers.vonage import VonageProvider
 
 __all__ = [
     "InfobipProvider",

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import aiohttp
 
-from channels.base import SendOutcome
-from channels.credentials import InfobipCredentials
-from channels.directory import make_token
-from channels.providers.http import (
+from recaudo.channels.base import SendOutcome
+from recaudo.channels.credentials import InfobipCredentials
+from recaudo.channels.directory import make_token
+from recaudo.channels.providers.http import (
     IDEMPOTENCY_HEADER,
     Renderer,
     call,
     callback_url,
     default_renderer,
 )
-from recaudo.errors import PermanentProviderError
-from streams.events import DeliveryStatus
-from streams.outputs import ContactCommand
+from recaudo.foundation.errors import PermanentProviderError
+from recaudo.streams.events import DeliveryStatus
+from recaudo.streams.outputs import ContactCommand
 
 REJECTED = 5
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import aiohttp
 
-from channels.base import SendOutcome
-from channels.credentials import MetaCredentials
-from channels.directory import make_token
-from channels.providers.http import IDEMPOTENCY_HEADER, call
-from recaudo.errors import PermanentProviderError
-from streams.events import DeliveryStatus
-from streams.outputs import ContactCommand
+from recaudo.channels.base import SendOutcome
+from recaudo.channels.credentials import MetaCredentials
+from recaudo.channels.directory import make_token
+from recaudo.channels.providers.http import IDEMPOTENCY_HEADER, call
+from recaudo.foundation.errors import PermanentProviderError
+from recaudo.streams.events import DeliveryStatus
+from recaudo.streams.outputs import ContactCommand
 
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 # Not a WhatsApp user / undeliverable / recipient not allowed.

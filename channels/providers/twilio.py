@@ -15,10 +15,10 @@ from xml.sax.saxutils import escape
 
 import aiohttp
 
-from channels.base import SendOutcome
-from channels.credentials import TwilioCredentials
-from channels.directory import make_token
-from channels.providers.http import (
+from recaudo.channels.base import SendOutcome
+from recaudo.channels.credentials import TwilioCredentials
+from recaudo.channels.directory import make_token
+from recaudo.channels.providers.http import (
     IDEMPOTENCY_HEADER,
     Renderer,
     Reply,
@@ -27,9 +27,9 @@ from channels.providers.http import (
     callback_url,
     default_renderer,
 )
-from recaudo.errors import PermanentProviderError
-from streams.events import Channel, DeliveryStatus
-from streams.outputs import ContactCommand
+from recaudo.foundation.errors import PermanentProviderError
+from recaudo.streams.events import Channel, DeliveryStatus
+from recaudo.streams.outputs import ContactCommand
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
 # Error codes that condemn the address itself (invalid, landline, unsubscribed).

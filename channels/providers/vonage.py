@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import aiohttp
 
-from channels.base import SendOutcome
-from channels.credentials import VonageCredentials
-from channels.directory import make_token
-from channels.providers.http import (
+from recaudo.channels.base import SendOutcome
+from recaudo.channels.credentials import VonageCredentials
+from recaudo.channels.directory import make_token
+from recaudo.channels.providers.http import (
     IDEMPOTENCY_HEADER,
     Renderer,
     call,
     callback_url,
     default_renderer,
 )
-from recaudo.errors import PermanentProviderError, RetryableProviderError
-from streams.events import DeliveryStatus
-from streams.outputs import ContactCommand
+from recaudo.foundation.errors import PermanentProviderError, RetryableProviderError
+from recaudo.streams.events import DeliveryStatus
+from recaudo.streams.outputs import ContactCommand
 
 DEFAULT_BASE_URL = "https://rest.nexmo.com"
 RETRYABLE = frozenset({"1", "5"})

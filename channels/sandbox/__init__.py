@@ -8,6 +8,6 @@ id) so a resend is not a second message, records every message
 webhooks, and inbound replies on request, to our webhook routes.
 """
 
-from channels.sandbox.server import Sandbox, SentMessage, sandbox_credentials
+from recaudo.channels.sandbox.server import Sandbox, SentMessage, sandbox_credentials
 
 __all__ = ["Sandbox", "SentMessage", "sandbox_credentials"]

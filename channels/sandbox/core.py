@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import SecretStr
 
-from channels.credentials import (
+from recaudo.channels.credentials import (
     InfobipCredentials,
     MailgunCredentials,
     MetaCredentials,
@@ -28,8 +28,8 @@ from channels.credentials import (
     TwilioCredentials,
     VonageCredentials,
 )
-from channels.providers.http import IDEMPOTENCY_HEADER
-from channels.sandbox import signing
+from recaudo.channels.providers.http import IDEMPOTENCY_HEADER
+from recaudo.channels.sandbox import signing
 
 
 def sandbox_credentials() -> tuple[ProviderCredentials, ec.EllipticCurvePrivateKey]:

@@ -11,9 +11,14 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from channels.providers.http import IDEMPOTENCY_HEADER
-from channels.sandbox import signing
-from channels.sandbox.core import SandboxCore, SentMessage, fails_after_send, refused_at_send
+from recaudo.channels.providers.http import IDEMPOTENCY_HEADER
+from recaudo.channels.sandbox import signing
+from recaudo.channels.sandbox.core import (
+    SandboxCore,
+    SentMessage,
+    fails_after_send,
+    refused_at_send,
+)
 
 
 class MetaSandbox(SandboxCore):

@@ -18,14 +18,14 @@ import aiohttp
 import orjson
 from aiohttp import web
 
-from channels.sandbox import signing
-from channels.sandbox.core import SandboxCore, SentMessage, sandbox_credentials
-from channels.sandbox.infobip_api import InfobipSandbox
-from channels.sandbox.mailgun_api import MailgunSandbox
-from channels.sandbox.meta_api import MetaSandbox
-from channels.sandbox.sendgrid_api import SendGridSandbox
-from channels.sandbox.twilio_api import TwilioSandbox
-from channels.sandbox.vonage_api import VonageSandbox
+from recaudo.channels.sandbox import signing
+from recaudo.channels.sandbox.core import SandboxCore, SentMessage, sandbox_credentials
+from recaudo.channels.sandbox.infobip_api import InfobipSandbox
+from recaudo.channels.sandbox.mailgun_api import MailgunSandbox
+from recaudo.channels.sandbox.meta_api import MetaSandbox
+from recaudo.channels.sandbox.sendgrid_api import SendGridSandbox
+from recaudo.channels.sandbox.twilio_api import TwilioSandbox
+from recaudo.channels.sandbox.vonage_api import VonageSandbox
 
 __all__ = ["Sandbox", "SentMessage", "sandbox_credentials"]
 

@@ -17,11 +17,11 @@ import orjson
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from channels.webhooks.infobip import basic_auth
-from channels.webhooks.mailgun import mailgun_signature
-from channels.webhooks.meta import meta_signature
-from channels.webhooks.twilio import twilio_signature
-from channels.webhooks.vonage import vonage_signature
+from recaudo.channels.webhooks.infobip import basic_auth
+from recaudo.channels.webhooks.mailgun import mailgun_signature
+from recaudo.channels.webhooks.meta import meta_signature
+from recaudo.channels.webhooks.twilio import twilio_signature
+from recaudo.channels.webhooks.vonage import vonage_signature
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"

@@ -7,9 +7,14 @@ from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
 
-from channels.providers.http import IDEMPOTENCY_HEADER, basic_auth
-from channels.sandbox import signing
-from channels.sandbox.core import SandboxCore, SentMessage, fails_after_send, refused_at_send
+from recaudo.channels.providers.http import IDEMPOTENCY_HEADER, basic_auth
+from recaudo.channels.sandbox import signing
+from recaudo.channels.sandbox.core import (
+    SandboxCore,
+    SentMessage,
+    fails_after_send,
+    refused_at_send,
+)
 
 
 class TwilioSandbox(SandboxCore):

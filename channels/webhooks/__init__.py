@@ -6,10 +6,10 @@ holds its verification and normalisation; ``service`` is the shared pipeline
 (dedupe, status machine, publish-then-ack) and ``routes`` mounts it.
 """
 
-from channels.webhooks.base import InboundMessage, StatusReport, Verifier, WebhookRequest
-from channels.webhooks.factory import build_verifiers
-from channels.webhooks.routes import WEBHOOKS, add_webhook_routes
-from channels.webhooks.service import WebhookService
+from recaudo.channels.webhooks.base import InboundMessage, StatusReport, Verifier, WebhookRequest
+from recaudo.channels.webhooks.factory import build_verifiers
+from recaudo.channels.webhooks.routes import WEBHOOKS, add_webhook_routes
+from recaudo.channels.webhooks.service import WebhookService
 
 __all__ = [
     "WEBHOOKS",

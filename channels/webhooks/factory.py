@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from channels.credentials import ProviderCredentials
-from channels.webhooks.base import Verifier
-from channels.webhooks.infobip import InfobipVerifier
-from channels.webhooks.mailgun import MailgunVerifier
-from channels.webhooks.meta import MetaVerifier
-from channels.webhooks.sendgrid import SendGridVerifier
-from channels.webhooks.sns import Fetcher, SnsVerifier
-from channels.webhooks.standard import StandardVerifier
-from channels.webhooks.twilio import TwilioVerifier
-from channels.webhooks.vonage import VonageVerifier
+from recaudo.channels.credentials import ProviderCredentials
+from recaudo.channels.webhooks.base import Verifier
+from recaudo.channels.webhooks.infobip import InfobipVerifier
+from recaudo.channels.webhooks.mailgun import MailgunVerifier
+from recaudo.channels.webhooks.meta import MetaVerifier
+from recaudo.channels.webhooks.sendgrid import SendGridVerifier
+from recaudo.channels.webhooks.sns import Fetcher, SnsVerifier
+from recaudo.channels.webhooks.standard import StandardVerifier
+from recaudo.channels.webhooks.twilio import TwilioVerifier
+from recaudo.channels.webhooks.vonage import VonageVerifier
 
 
 def build_verifiers(

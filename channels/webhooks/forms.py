@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from recaudo.errors import InvalidEvent
+from recaudo.foundation.errors import InvalidEvent
 
 
 def form_pairs(body: bytes) -> list[tuple[str, str]]:

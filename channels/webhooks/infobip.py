@@ -12,17 +12,17 @@ import base64
 import binascii
 import hmac
 
-from channels.providers.http import basic_auth
-from channels.webhooks.base import (
+from recaudo.channels.providers.http import basic_auth
+from recaudo.channels.webhooks.base import (
     InboundMessage,
     StatusReport,
     Verifier,
     WebhookItem,
     WebhookRequest,
 )
-from channels.webhooks.forms import items, json_object, mapping, req, text
-from recaudo.errors import SignatureError
-from streams.events import Channel, DeliveryStatus
+from recaudo.channels.webhooks.forms import items, json_object, mapping, req, text
+from recaudo.foundation.errors import SignatureError
+from recaudo.streams.events import Channel, DeliveryStatus
 
 S = DeliveryStatus
 GROUPS = {1: S.QUEUED, 2: S.UNDELIVERED, 3: S.DELIVERED, 4: S.UNDELIVERED, 5: S.FAILED}

@@ -14,11 +14,17 @@ import hmac
 import time
 from collections.abc import Callable
 
-from channels.providers.mailgun import REF_VAR
-from channels.webhooks.base import StatusReport, Verifier, WebhookItem, WebhookRequest, from_unix
-from channels.webhooks.forms import json_object, mapping, req, text
-from recaudo.errors import InvalidEvent, SignatureError
-from streams.events import Channel, DeliveryStatus
+from recaudo.channels.providers.mailgun import REF_VAR
+from recaudo.channels.webhooks.base import (
+    StatusReport,
+    Verifier,
+    WebhookItem,
+    WebhookRequest,
+    from_unix,
+)
+from recaudo.channels.webhooks.forms import json_object, mapping, req, text
+from recaudo.foundation.errors import InvalidEvent, SignatureError
+from recaudo.streams.events import Channel, DeliveryStatus
 
 S = DeliveryStatus
 EVENTS = {

@@ -13,7 +13,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from channels.webhooks.base import (
+from recaudo.channels.webhooks.base import (
     InboundMessage,
     StatusReport,
     Verifier,
@@ -21,9 +21,9 @@ from channels.webhooks.base import (
     WebhookRequest,
     from_unix,
 )
-from channels.webhooks.forms import items, json_object, mapping, req, text
-from recaudo.errors import InvalidEvent, SignatureError
-from streams.events import Channel, DeliveryStatus
+from recaudo.channels.webhooks.forms import items, json_object, mapping, req, text
+from recaudo.foundation.errors import InvalidEvent, SignatureError
+from recaudo.streams.events import Channel, DeliveryStatus
 
 S = DeliveryStatus
 STATUSES = {"sent": S.SENT, "delivered": S.DELIVERED, "read": S.READ, "failed": S.FAILED}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from channels.webhooks.service import WebhookService
+from recaudo.channels.webhooks.service import WebhookService
 
 WEBHOOKS = web.AppKey("recaudo_webhooks", WebhookService)
 

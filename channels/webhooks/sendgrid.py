@@ -21,17 +21,17 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-from channels.providers.sendgrid import REF_ARG
-from channels.webhooks.base import (
+from recaudo.channels.providers.sendgrid import REF_ARG
+from recaudo.channels.webhooks.base import (
     StatusReport,
     Verifier,
     WebhookItem,
     WebhookRequest,
     from_unix,
 )
-from channels.webhooks.forms import items, json_body, mapping, req, text
-from recaudo.errors import SignatureError
-from streams.events import Channel, DeliveryStatus
+from recaudo.channels.webhooks.forms import items, json_body, mapping, req, text
+from recaudo.foundation.errors import SignatureError
+from recaudo.streams.events import Channel, DeliveryStatus
 
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"

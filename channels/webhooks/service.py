@@ -21,23 +21,23 @@ from aiohttp import web
 from pydantic import BaseModel
 from redis.exceptions import RedisError
 
-from channels.dedupe import Deduper
-from channels.directory import ContactDirectory, ContactRef
-from channels.ids import event_id
-from channels.opt_out import detect_opt_out, detect_opt_out_all
-from channels.status_machine import NOT_ADVANCED, StatusMachine
-from channels.webhooks.base import (
+from recaudo.channels.dedupe import Deduper
+from recaudo.channels.directory import ContactDirectory, ContactRef
+from recaudo.channels.ids import event_id
+from recaudo.channels.opt_out import detect_opt_out, detect_opt_out_all
+from recaudo.channels.status_machine import NOT_ADVANCED, StatusMachine
+from recaudo.channels.webhooks.base import (
     InboundMessage,
     StatusReport,
     Verifier,
     WebhookItem,
     WebhookRequest,
 )
-from recaudo.errors import InvalidEvent, SignatureError
-from streams.events import DeliveryEvent, Intent, ResponseEvent
-from streams.outputs import DeadLetter, utcnow
-from streams.publisher import Publisher
-from streams.topics import Topics
+from recaudo.foundation.errors import InvalidEvent, SignatureError
+from recaudo.streams.events import DeliveryEvent, Intent, ResponseEvent
+from recaudo.streams.outputs import DeadLetter, utcnow
+from recaudo.streams.publisher import Publisher
+from recaudo.streams.topics import Topics
 
 log = logging.getLogger(__name__)
 DEFAULT_TOPICS = Topics()

@@ -26,10 +26,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from channels.webhooks.base import StatusReport, Verifier, WebhookItem, WebhookRequest
-from channels.webhooks.forms import json_object, mapping, req, text
-from recaudo.errors import InvalidEvent, SignatureError
-from streams.events import Channel, DeliveryStatus
+from recaudo.channels.webhooks.base import StatusReport, Verifier, WebhookItem, WebhookRequest
+from recaudo.channels.webhooks.forms import json_object, mapping, req, text
+from recaudo.foundation.errors import InvalidEvent, SignatureError
+from recaudo.streams.events import Channel, DeliveryStatus
 
 S = DeliveryStatus
 NOTIFICATION_KEYS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import standardwebhooks
 
-from channels.webhooks.base import (
+from recaudo.channels.webhooks.base import (
     InboundMessage,
     StatusReport,
     Verifier,
     WebhookItem,
     WebhookRequest,
 )
-from channels.webhooks.forms import json_object, mapping, req, text
-from recaudo.errors import InvalidEvent, SignatureError
-from streams.events import Channel, DeliveryStatus
+from recaudo.channels.webhooks.forms import json_object, mapping, req, text
+from recaudo.foundation.errors import InvalidEvent, SignatureError
+from recaudo.streams.events import Channel, DeliveryStatus
 
 
 class StandardVerifier(Verifier):

@@ -17,16 +17,16 @@ import hmac
 from collections.abc import Iterable
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from channels.webhooks.base import (
+from recaudo.channels.webhooks.base import (
     InboundMessage,
     StatusReport,
     Verifier,
     WebhookItem,
     WebhookRequest,
 )
-from channels.webhooks.forms import form_pairs, json_object, req
-from recaudo.errors import InvalidEvent, SignatureError
-from streams.events import Channel, DeliveryStatus
+from recaudo.channels.webhooks.forms import form_pairs, json_object, req
+from recaudo.foundation.errors import InvalidEvent, SignatureError
+from recaudo.streams.events import Channel, DeliveryStatus
 
 S = DeliveryStatus
 MESSAGE_STATUS: dict[str, DeliveryStatus] = {

@@ -14,16 +14,16 @@ import hmac
 import time
 from collections.abc import Callable, Mapping
 
-from channels.webhooks.base import (
+from recaudo.channels.webhooks.base import (
     InboundMessage,
     StatusReport,
     Verifier,
     WebhookItem,
     WebhookRequest,
 )
-from channels.webhooks.forms import form_pairs, json_object, req
-from recaudo.errors import InvalidEvent, SignatureError
-from streams.events import Channel, DeliveryStatus
+from recaudo.channels.webhooks.forms import form_pairs, json_object, req
+from recaudo.foundation.errors import InvalidEvent, SignatureError
+from recaudo.streams.events import Channel, DeliveryStatus
 
 S = DeliveryStatus
 STATUSES = {

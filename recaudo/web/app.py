@@ -8,23 +8,23 @@ import aiohttp
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
-from channels.credentials import load_credentials
-from channels.dedupe import Deduper
-from channels.directory import ContactDirectory
-from channels.status_machine import StatusMachine
-from channels.webhooks import WebhookService, add_webhook_routes, build_verifiers
-from channels.webhooks.sns import http_fetcher
-from dashboards import OPS_PAGE
-from recaudo.config import Settings
-from recaudo.kafka import KafkaPublisher, ensure_topics
-from recaudo.keys import Keys
+from recaudo.channels.credentials import load_credentials
+from recaudo.channels.dedupe import Deduper
+from recaudo.channels.directory import ContactDirectory
+from recaudo.channels.status_machine import StatusMachine
+from recaudo.channels.webhooks import WebhookService, add_webhook_routes, build_verifiers
+from recaudo.channels.webhooks.sns import http_fetcher
+from recaudo.dashboards import OPS_PAGE
+from recaudo.foundation.config import Settings
+from recaudo.foundation.kafka import KafkaPublisher, ensure_topics
+from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_client import connect
 from recaudo.probes import add_probe_routes
-from recaudo.redis_client import connect
+from recaudo.streams.store import StateStore
+from recaudo.streams.topics import Topics
 from recaudo.web.events_api import post_events
 from recaudo.web.keys import HTTP_EVENTS, PUBLISHER, REGISTRY, SETTINGS, STORE, TOPICS
 from recaudo.web.timeline import get_timeline
-from streams.store import StateStore
-from streams.topics import Topics
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 

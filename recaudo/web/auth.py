@@ -6,7 +6,7 @@ import hmac
 
 from aiohttp import web
 
-from recaudo.config import Settings
+from recaudo.foundation.config import Settings
 
 
 def tenant_of(request: web.Request, settings: Settings) -> str:

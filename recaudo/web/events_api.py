@@ -14,11 +14,11 @@ import orjson
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
+from recaudo.streams.codec import encode
+from recaudo.streams.events import TOPIC_OF_TYPE, InputEvent
+from recaudo.streams.pipeline import describe
 from recaudo.web.auth import tenant_of
 from recaudo.web.keys import HTTP_EVENTS, PUBLISHER, SETTINGS, TOPICS
-from streams.codec import encode
-from streams.events import TOPIC_OF_TYPE, InputEvent
-from streams.pipeline import describe
 
 _INPUT: TypeAdapter[Any] = TypeAdapter(InputEvent)
 NDJSON = {"application/x-ndjson", "application/ndjson", "application/jsonl"}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
-from recaudo.config import Settings
-from streams.publisher import Publisher
-from streams.store import StateStore
-from streams.topics import Topics
+from recaudo.foundation.config import Settings
+from recaudo.streams.publisher import Publisher
+from recaudo.streams.store import StateStore
+from recaudo.streams.topics import Topics
 
 SETTINGS = web.AppKey("settings", Settings)
 PUBLISHER = web.AppKey("publisher", Publisher)

@@ -6,13 +6,13 @@ without its own profile gets its country's rules with its own holidays.
 
 from __future__ import annotations
 
-from rules.profiles.base import Profile
-from rules.profiles.br import BR
-from rules.profiles.cl import CL
-from rules.profiles.co import CO
-from rules.profiles.mx import MX
-from rules.profiles.pe import PE
-from rules.profiles.us import US, US_MA
+from recaudo.rules.profiles.base import Profile
+from recaudo.rules.profiles.br import BR
+from recaudo.rules.profiles.cl import CL
+from recaudo.rules.profiles.co import CO
+from recaudo.rules.profiles.mx import MX
+from recaudo.rules.profiles.pe import PE
+from recaudo.rules.profiles.us import US, US_MA
 
 PROFILES: dict[str, Profile] = {p.code: p for p in (US, US_MA, CO, MX, PE, CL, BR)}
 

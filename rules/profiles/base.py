@@ -13,8 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from rules.rule import ALL_CHANNELS, Cap, Gap, Hours, Rule, WindowRule
-from streams.events import Channel
+from recaudo.rules.rule import ALL_CHANNELS, Cap, Gap, Hours, Rule, WindowRule
+from recaudo.streams.events import Channel
 
 ELECTRONIC: frozenset[Channel] = frozenset({Channel.SMS, Channel.EMAIL, Channel.WHATSAPP})
 VOICE: frozenset[Channel] = frozenset({Channel.VOICE})

@@ -8,8 +8,8 @@ tenant-configurable policy defaults (Monday-Saturday 8:00-20:00, no holidays).
 
 from __future__ import annotations
 
-from rules.profiles.base import Profile, policy
-from rules.rule import WindowRule, hours
+from recaudo.rules.profiles.base import Profile, policy
+from recaudo.rules.rule import WindowRule, hours
 
 BR = Profile(
     code="BR",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rules.profiles.base import (
+from recaudo.rules.profiles.base import (
     BASE_SUPPRESSIONS,
     DAILY_TOTAL,
     ELECTRONIC,
@@ -20,7 +20,7 @@ from rules.profiles.base import (
     calls_and_others,
     suppression_law,
 )
-from rules.rule import Cap, Rule, hours
+from recaudo.rules.rule import Cap, Rule, hours
 
 LAW = "Ley 19.496, art. 37 (texto Ley 21.320)"
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rules.profiles.base import BASE_SUPPRESSIONS, Profile, policy, suppression_law
-from rules.rule import ALL_CHANNELS, Cap, Gap, Rule, WindowRule, hours
-from streams.events import Channel
+from recaudo.rules.profiles.base import BASE_SUPPRESSIONS, Profile, policy, suppression_law
+from recaudo.rules.rule import ALL_CHANNELS, Cap, Gap, Rule, WindowRule, hours
+from recaudo.streams.events import Channel
 
 VERSION = "CO-2023.10"  # in force 2023-10-10
 LAW = "Ley 2300 de 2023"

@@ -7,8 +7,8 @@ our tenant-configurable defaults.
 
 from __future__ import annotations
 
-from rules.profiles.base import Profile
-from rules.rule import Rule, WindowRule, every_day, hours
+from recaudo.rules.profiles.base import Profile
+from recaudo.rules.rule import Rule, WindowRule, every_day, hours
 
 HORARIO = WindowRule(
     Rule(

@@ -7,8 +7,8 @@ hours for SMS, e-mail and WhatsApp are a tenant-configurable policy default.
 
 from __future__ import annotations
 
-from rules.profiles.base import Profile, calls_and_others
-from rules.rule import Rule, hours
+from recaudo.rules.profiles.base import Profile, calls_and_others
+from recaudo.rules.rule import Rule, hours
 
 PE = Profile(
     code="PE",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rules.profiles.base import (
+from recaudo.rules.profiles.base import (
     BASE_SUPPRESSIONS,
     DAILY_TOTAL,
     ELECTRONIC,
@@ -17,7 +17,7 @@ from rules.profiles.base import (
     Profile,
     suppression_law,
 )
-from rules.rule import Cap, Gap, Rule, WindowRule, every_day, hours
+from recaudo.rules.rule import Cap, Gap, Rule, WindowRule, every_day, hours
 
 VERSION = "US-2021.11"  # Reg F effective 2021-11-30
 

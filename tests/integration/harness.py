@@ -14,10 +14,10 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 
 from recaudo import processes
-from recaudo.config import Settings
-from recaudo.kafka import KafkaPublisher, bootstrap_servers, ensure_topics
+from recaudo.foundation.config import Settings
+from recaudo.foundation.kafka import KafkaPublisher, bootstrap_servers, ensure_topics
 from recaudo.processes import Process
-from streams.topics import Topics
+from recaudo.streams.topics import Topics
 
 Record = dict[str, Any]
 

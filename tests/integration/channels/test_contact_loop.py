@@ -12,8 +12,8 @@ import aiohttp
 import orjson
 import pytest
 
+from recaudo.rules.policy import default_policy
 from recaudo.stack import TENANT, Stack, local_stack
-from rules.policy import default_policy
 from tests.integration.harness import Bus, Record, account_event, zone_with_local_hour
 
 pytestmark = pytest.mark.integration

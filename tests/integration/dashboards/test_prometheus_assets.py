@@ -10,11 +10,11 @@ import subprocess
 import pytest
 from prometheus_client import CollectorRegistry
 
-import dashboards
-from models import ModelMetrics
-from recaudo.config import Settings
+from recaudo import dashboards
+from recaudo.foundation.config import Settings
+from recaudo.models import ModelMetrics
+from recaudo.streams.metrics import PipelineMetrics
 from recaudo.web import build_web_app
-from streams.metrics import PipelineMetrics
 
 pytestmark = pytest.mark.integration
 METRIC = re.compile(r"\brecaudo_[a-z_]+\b")

@@ -10,7 +10,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from recaudo.embedded import Managed
-from recaudo.keys import Keys
+from recaudo.foundation.keys import Keys
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from collections import Counter
 import pytest
 import redis.asyncio as aioredis
 
-from models.attribution import AttributionBook, Labelled
-from models.features import ContactFeatures
-from recaudo.keys import Keys
-from streams.events import Channel
+from recaudo.foundation.keys import Keys
+from recaudo.models.attribution import AttributionBook, Labelled
+from recaudo.models.features import ContactFeatures
+from recaudo.streams.events import Channel
 
 pytestmark = pytest.mark.integration
 

@@ -8,14 +8,14 @@ import pytest
 import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 
-from channels.opt_out import detect_opt_out
-from models import AttributionBook, CheckpointStore, ModelMetrics, SegmentPriorStore
-from models.online import OnlineLearning
-from models.priors import ArmOutcome
-from recaudo.keys import Keys
-from streams.events import Channel, Intent
-from streams.ports import Outcome
-from streams.state import AccountState, DebtorState, Emitted
+from recaudo.channels.opt_out import detect_opt_out
+from recaudo.foundation.keys import Keys
+from recaudo.models import AttributionBook, CheckpointStore, ModelMetrics, SegmentPriorStore
+from recaudo.models.online import OnlineLearning
+from recaudo.models.priors import ArmOutcome
+from recaudo.streams.events import Channel, Intent
+from recaudo.streams.ports import Outcome
+from recaudo.streams.state import AccountState, DebtorState, Emitted
 
 pytestmark = pytest.mark.integration
 # 10:30 in Bogota: the 8-11 slot (0).

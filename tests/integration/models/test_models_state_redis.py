@@ -4,16 +4,16 @@ import numpy as np
 import pytest
 import redis.asyncio as aioredis
 
-from models.bandit import ChannelBandit, DebtorArms
-from models.checkpoint import CheckpointStore
-from models.features import ContactFeatures
-from models.intent import IntentClassifier
-from models.priors import ArmOutcome, SegmentPriorStore
-from models.propensity import PropensityModel
-from models.slots import Arm
-from models.state import DebtorArmStore
-from recaudo.keys import Keys
-from streams.events import Channel
+from recaudo.foundation.keys import Keys
+from recaudo.models.bandit import ChannelBandit, DebtorArms
+from recaudo.models.checkpoint import CheckpointStore
+from recaudo.models.features import ContactFeatures
+from recaudo.models.intent import IntentClassifier
+from recaudo.models.priors import ArmOutcome, SegmentPriorStore
+from recaudo.models.propensity import PropensityModel
+from recaudo.models.slots import Arm
+from recaudo.models.state import DebtorArmStore
+from recaudo.streams.events import Channel
 
 pytestmark = pytest.mark.integration
 

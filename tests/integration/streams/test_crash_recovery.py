@@ -11,8 +11,8 @@ import orjson
 import pytest
 import redis.asyncio as aioredis
 
-from recaudo.keys import Keys
-from streams.contact_ledger import ContactLedger
+from recaudo.foundation.keys import Keys
+from recaudo.streams.contact_ledger import ContactLedger
 from tests.conftest import SettingsFactory
 from tests.integration.harness import Bus, Record, account_event, start_worker, zone_with_local_hour
 

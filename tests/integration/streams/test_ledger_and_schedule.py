@@ -10,9 +10,9 @@ import pytest
 import redis.asyncio as aioredis
 
 from recaudo.embedded import Managed
-from recaudo.keys import Keys
-from streams.contact_ledger import ContactLedger, ContactStatus
-from streams.schedule import Entry, Schedule
+from recaudo.foundation.keys import Keys
+from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
+from recaudo.streams.schedule import Entry, Schedule
 
 pytestmark = pytest.mark.integration
 

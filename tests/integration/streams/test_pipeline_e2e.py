@@ -16,9 +16,9 @@ import redis.asyncio as aioredis
 from prometheus_client.parser import text_string_to_metric_families
 
 from recaudo.embedded import Managed
-from recaudo.keys import Keys
+from recaudo.foundation.keys import Keys
 from recaudo.stack import local_settings
-from streams.schedule import Entry, Schedule
+from recaudo.streams.schedule import Entry, Schedule
 from tests.conftest import POLICIES
 from tests.integration.harness import (
     Bus,

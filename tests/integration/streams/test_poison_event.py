@@ -11,14 +11,14 @@ import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
-from channels.runtime import WorkerDispatcher
-from recaudo.config import Settings
-from streams.baseline import PreferenceOrder
-from streams.events import Channel
-from streams.pipeline import Inbound
-from streams.ports import ChannelChoice
-from streams.state import DebtorState
-from streams.wiring import build_wiring
+from recaudo.channels.runtime import WorkerDispatcher
+from recaudo.foundation.config import Settings
+from recaudo.streams.baseline import PreferenceOrder
+from recaudo.streams.events import Channel
+from recaudo.streams.pipeline import Inbound
+from recaudo.streams.ports import ChannelChoice
+from recaudo.streams.state import DebtorState
+from recaudo.streams.wiring import build_wiring
 from tests.conftest import SettingsFactory
 from tests.integration.harness import account_event, zone_with_local_hour
 

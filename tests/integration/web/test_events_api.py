@@ -15,18 +15,18 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from channels.credentials import (
+from recaudo.channels.credentials import (
     ProviderCredentials,
     SnsConfig,
     TwilioCredentials,
     dump_credentials,
 )
-from recaudo.config import Settings
-from recaudo.keys import Keys
+from recaudo.foundation.config import Settings
+from recaudo.foundation.keys import Keys
+from recaudo.streams.state import DebtorState
+from recaudo.streams.store import Change, StateStore
 from recaudo.web import build_web_app
 from recaudo.web.app import MAX_BODY_BYTES
-from streams.state import DebtorState
-from streams.store import Change, StateStore
 from tests.conftest import SettingsFactory
 from tests.integration.harness import Bus, Record, account_event, payment_event
 

@@ -15,11 +15,11 @@ from aiohttp import web
 from aiohttp.test_utils import BaseTestServer, TestServer
 from prometheus_client import CollectorRegistry
 
-from recaudo.config import Settings
-from recaudo.keys import Keys
+from recaudo.foundation.config import Settings
+from recaudo.foundation.keys import Keys
+from recaudo.streams.state import DebtorState
+from recaudo.streams.store import Change, StateStore
 from recaudo.web import build_web_app
-from streams.state import DebtorState
-from streams.store import Change, StateStore
 from tests.conftest import SettingsFactory
 
 pytestmark = pytest.mark.integration

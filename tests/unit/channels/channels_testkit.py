@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 import orjson
 from aiohttp import test_utils, web
 
-from channels.dedupe import Deduper
-from channels.directory import ContactDirectory
-from channels.status_machine import StatusMachine
-from channels.webhooks import WebhookService, add_webhook_routes
-from channels.webhooks.base import Verifier
+from recaudo.channels.dedupe import Deduper
+from recaudo.channels.directory import ContactDirectory
+from recaudo.channels.status_machine import StatusMachine
+from recaudo.channels.webhooks import WebhookService, add_webhook_routes
+from recaudo.channels.webhooks.base import Verifier
 from recaudo.embedded import free_port
 
 

@@ -10,14 +10,14 @@ import pytest
 import redis.asyncio as aioredis
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from channels.credentials import ProviderCredentials
-from channels.dedupe import Deduper
-from channels.directory import ContactDirectory
-from channels.sandbox import Sandbox, sandbox_credentials
-from channels.status_machine import StatusMachine
-from channels.webhooks import build_verifiers
-from recaudo.keys import Keys
-from streams.contact_ledger import ContactLedger
+from recaudo.channels.credentials import ProviderCredentials
+from recaudo.channels.dedupe import Deduper
+from recaudo.channels.directory import ContactDirectory
+from recaudo.channels.sandbox import Sandbox, sandbox_credentials
+from recaudo.channels.status_machine import StatusMachine
+from recaudo.channels.webhooks import build_verifiers
+from recaudo.foundation.keys import Keys
+from recaudo.streams.contact_ledger import ContactLedger
 from tests.unit.channels.channels_testkit import FakePublisher, Hooks, start_hooks
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

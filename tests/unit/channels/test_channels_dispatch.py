@@ -10,18 +10,18 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
-from channels.breaker import Breakers, BreakerState, CircuitBreaker
-from channels.credentials import ProviderCredentials
-from channels.directory import ContactDirectory
-from channels.dispatcher import Dispatcher
-from channels.factory import build_providers
-from channels.ratelimit import Rate, RateLimiter
-from channels.sandbox import Sandbox
-from channels.status_machine import StatusMachine
-from recaudo.keys import Keys
-from streams.contact_ledger import ContactLedger, ContactStatus
-from streams.events import Channel
-from streams.outputs import ContactCommand
+from recaudo.channels.breaker import Breakers, BreakerState, CircuitBreaker
+from recaudo.channels.credentials import ProviderCredentials
+from recaudo.channels.directory import ContactDirectory
+from recaudo.channels.dispatcher import Dispatcher
+from recaudo.channels.factory import build_providers
+from recaudo.channels.ratelimit import Rate, RateLimiter
+from recaudo.channels.sandbox import Sandbox
+from recaudo.channels.status_machine import StatusMachine
+from recaudo.foundation.keys import Keys
+from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
+from recaudo.streams.events import Channel
+from recaudo.streams.outputs import ContactCommand
 from tests.unit.channels.channels_testkit import Hooks
 
 NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)

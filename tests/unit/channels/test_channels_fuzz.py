@@ -6,7 +6,7 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from channels.sandbox import signing
+from recaudo.channels.sandbox import signing
 from tests.unit.channels.channels_testkit import Hooks
 
 PROVIDERS = ["twilio", "sendgrid", "meta", "mailgun", "infobip", "vonage", "unknown"]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 import redis.asyncio as aioredis
 
-from channels.breaker import BreakerState, CircuitBreaker
-from channels.dedupe import Deduper
-from channels.directory import normalise_address
-from channels.opt_out import detect_opt_out, detect_opt_out_all
-from channels.ratelimit import Rate, RateLimiter
-from channels.status_machine import NOT_ADVANCED, StatusMachine
-from recaudo.keys import Keys
-from streams.events import Channel, DeliveryStatus
+from recaudo.channels.breaker import BreakerState, CircuitBreaker
+from recaudo.channels.dedupe import Deduper
+from recaudo.channels.directory import normalise_address
+from recaudo.channels.opt_out import detect_opt_out, detect_opt_out_all
+from recaudo.channels.ratelimit import Rate, RateLimiter
+from recaudo.channels.status_machine import NOT_ADVANCED, StatusMachine
+from recaudo.foundation.keys import Keys
+from recaudo.streams.events import Channel, DeliveryStatus
 
 OPT_OUTS = [
     ("STOP", None), ("stop", "es"), ("Stop.", "en"), ("BAJA", "es"), ("baja", None),

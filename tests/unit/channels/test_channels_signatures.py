@@ -21,17 +21,17 @@ from multidict import CIMultiDict
 from sendgrid.helpers.eventwebhook import EventWebhook
 from twilio.request_validator import RequestValidator
 
-from channels.sandbox import signing
-from channels.webhooks.base import StatusReport, WebhookRequest
-from channels.webhooks.infobip import InfobipVerifier, basic_auth
-from channels.webhooks.mailgun import MailgunVerifier
-from channels.webhooks.meta import MetaVerifier
-from channels.webhooks.sendgrid import SendGridVerifier
-from channels.webhooks.sns import SnsVerifier, is_sns_url, string_to_sign
-from channels.webhooks.standard import StandardVerifier
-from channels.webhooks.twilio import TwilioVerifier, twilio_signature
-from channels.webhooks.vonage import VonageVerifier, vonage_signature
-from recaudo.errors import SignatureError
+from recaudo.channels.sandbox import signing
+from recaudo.channels.webhooks.base import StatusReport, WebhookRequest
+from recaudo.channels.webhooks.infobip import InfobipVerifier, basic_auth
+from recaudo.channels.webhooks.mailgun import MailgunVerifier
+from recaudo.channels.webhooks.meta import MetaVerifier
+from recaudo.channels.webhooks.sendgrid import SendGridVerifier
+from recaudo.channels.webhooks.sns import SnsVerifier, is_sns_url, string_to_sign
+from recaudo.channels.webhooks.standard import StandardVerifier
+from recaudo.channels.webhooks.twilio import TwilioVerifier, twilio_signature
+from recaudo.channels.webhooks.vonage import VonageVerifier, vonage_signature
+from recaudo.foundation.errors import SignatureError
 
 TWILIO_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
 TWILIO_PARAMS = {

@@ -8,9 +8,9 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
-from channels.directory import ContactDirectory, ContactRef
-from channels.sandbox import signing
-from streams.events import Channel
+from recaudo.channels.directory import ContactDirectory, ContactRef
+from recaudo.channels.sandbox import signing
+from recaudo.streams.events import Channel
 from tests.unit.channels.channels_testkit import Hooks
 
 TOKEN = "sandbox-twilio-token"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models.slots import ALL_ARMS, N_SLOTS, arm_index, next_in_slot, slot_of, slot_of_hour
+from recaudo.models.slots import ALL_ARMS, N_SLOTS, arm_index, next_in_slot, slot_of, slot_of_hour
 
 
 def test_arm_indices_are_a_permutation() -> None:

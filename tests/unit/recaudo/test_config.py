@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from recaudo.config import Settings
+from recaudo.foundation.config import Settings
 
 
 def test_api_keys_map_each_key_to_its_tenant() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from rules.cli import check_contact, policy
+from recaudo.rules.cli import check_contact, policy
 
 GOOD = """
 version = "t1"
@@ -24,7 +24,7 @@ es = "hola_v1"
 
 
 def test_policy_check_accepts_the_shipped_default() -> None:
-    path = files("rules").joinpath("default_policy.toml")
+    path = files("recaudo.rules").joinpath("default_policy.toml")
     result = CliRunner().invoke(policy, ["check", str(path)])
     assert result.exit_code == 0, result.output
     assert "OK" in result.output
@@ -102,7 +102,7 @@ def test_check_contact_uses_tenant_policy(tmp_path: Path) -> None:
 
 def test_check_contact_md_worked_example_runs_as_documented() -> None:
     """The example in rules/CHECK_CONTACT.md is this test's input and expected output."""
-    doc = files("rules").joinpath("CHECK_CONTACT.md").read_text(encoding="utf-8")
+    doc = files("recaudo.rules").joinpath("CHECK_CONTACT.md").read_text(encoding="utf-8")
     example = doc.split("## Worked example", 1)[1]
     given, expected = re.findall(r"```json\n(.*?)```", example, flags=re.S)[:2]
     result = CliRunner().invoke(check_contact, input=given)

@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 
-from rules import evaluate
-from rules.base import HistoryKind
-from rules.policy import parse_policy
-from rules.profiles import PROFILES
-from rules.profiles.base import SUPPRESSION_IDS, SUPPRESSION_KEYS
-from streams.events import AccountFlags, AccountStatus, Channel
+from recaudo.rules import evaluate
+from recaudo.rules.base import HistoryKind
+from recaudo.rules.policy import parse_policy
+from recaudo.rules.profiles import PROFILES
+from recaudo.rules.profiles.base import SUPPRESSION_IDS, SUPPRESSION_KEYS
+from recaudo.streams.events import AccountFlags, AccountStatus, Channel
 from tests.unit.rules.conftest import BOGOTA, NY, ProposalFactory, item, local
 
 NOON = local(NY, 2025, 6, 10, 12, 0)

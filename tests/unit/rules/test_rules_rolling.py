@@ -7,8 +7,8 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules.rolling import earliest_free, fits, respects
-from rules.rule import Cap, Rule
+from recaudo.rules.rolling import earliest_free, fits, respects
+from recaudo.rules.rule import Cap, Rule
 
 T0 = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 H = dt.timedelta(hours=1)

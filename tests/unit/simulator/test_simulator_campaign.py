@@ -3,11 +3,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from simulator.campaign import CampaignConfig, run_campaign
-from simulator.compliance import CapPolicy, allowed
-from simulator.portfolio import generate_accounts
-from simulator.strategies import Adaptive, Candidate, RandomChannel, StaticCadence
-from streams.events import Channel
+from recaudo.simulator.campaign import CampaignConfig, run_campaign
+from recaudo.simulator.compliance import CapPolicy, allowed
+from recaudo.simulator.portfolio import generate_accounts
+from recaudo.simulator.strategies import Adaptive, Candidate, RandomChannel, StaticCadence
+from recaudo.streams.events import Channel
 
 CONFIG = CampaignConfig(days=12, contacts_per_debtor=2.0)
 

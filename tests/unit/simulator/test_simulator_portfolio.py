@@ -7,12 +7,12 @@ import numpy as np
 import orjson
 from click.testing import CliRunner
 
-from models.slots import CHANNELS
-from simulator.cli import simulate
-from simulator.portfolio import generate_accounts, generate_portfolio
-from simulator.reactions import engage_probability, react, sample_outcome
-from streams.events import AccountEvent, Channel, DeliveryEvent, PaymentEvent, ResponseEvent
-from streams.outputs import ContactCommand
+from recaudo.models.slots import CHANNELS
+from recaudo.simulator.cli import simulate
+from recaudo.simulator.portfolio import generate_accounts, generate_portfolio
+from recaudo.simulator.reactions import engage_probability, react, sample_outcome
+from recaudo.streams.events import AccountEvent, Channel, DeliveryEvent, PaymentEvent, ResponseEvent
+from recaudo.streams.outputs import ContactCommand
 
 NOW = dt.datetime(2025, 6, 2, 12, tzinfo=dt.UTC)
 

@@ -7,22 +7,22 @@ from typing import Any
 
 import pytest
 
-from rules.tenants import TenantPolicies
-from streams.baseline import PreferenceOrder
-from streams.codec import encode
-from streams.decide import DecidableEvent, Decider
-from streams.decision_base import Context, Effects
-from streams.events import (
+from recaudo.rules.tenants import TenantPolicies
+from recaudo.streams.baseline import PreferenceOrder
+from recaudo.streams.codec import encode
+from recaudo.streams.decide import DecidableEvent, Decider
+from recaudo.streams.decision_base import Context, Effects
+from recaudo.streams.events import (
     AccountEvent,
     DeliveryEvent,
     PaymentEvent,
     ResponseEvent,
 )
-from streams.outputs import Action, ContactCommand, Decision
-from streams.pipeline import NO_EFFECT
-from streams.ports import CapResult
-from streams.state import DebtorState
-from streams.wiring import RulesCompliance
+from recaudo.streams.outputs import Action, ContactCommand, Decision
+from recaudo.streams.pipeline import NO_EFFECT
+from recaudo.streams.ports import CapResult
+from recaudo.streams.state import DebtorState
+from recaudo.streams.wiring import RulesCompliance
 
 NOON_UTC = dt.datetime(2026, 11, 18, 15, 0, tzinfo=dt.UTC)  # 10:00 in New York
 NIGHT_UTC = dt.datetime(2026, 11, 18, 4, 0, tzinfo=dt.UTC)  # 23:00 in New York

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
-from recaudo.config import Settings
+from recaudo.foundation.config import Settings
 
 
 def connect(settings: Settings) -> aioredis.Redis:
