@@ -28,6 +28,7 @@ from recaudo.foundation.errors import PolicyError
 from recaudo.rules.profiles import PROFILES, Profile, profile_for
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Rule, WindowRule, hours
 from recaudo.rules.strategy import Assignment, assign
+from recaudo.rules.targeting import Targeting
 from recaudo.streams.events import Channel, Jurisdiction
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -150,6 +151,7 @@ class TenantPolicy(_Model):
     cadence: tuple[CadenceStep, ...] = ()
     templates: dict[Name, dict[Language, str]] = {}
     experiment: Experiment | None = None
+    targeting: Targeting = Targeting()
     jurisdictions: dict[Jurisdiction, JurisdictionOverride] = {}
     _profiles: dict[str, Profile] = PrivateAttr(default_factory=dict)
 

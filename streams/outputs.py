@@ -62,6 +62,17 @@ class Decision(Contract):
     defer_until: AwareDatetime | None = None
     model_versions: dict[str, str] = {}
     scores: dict[str, float] = {}
+    options: dict[str, float] = Field(
+        default={},
+        description="Every option the strategy could have taken here (a channel, or 'skip') "
+        "with the probability it had of being chosen; they sum to one",
+    )
+    propensity: float | None = Field(
+        default=None, ge=0, le=1, description="Probability of the action actually taken"
+    )
+    features: dict[str, float | str] = Field(
+        default={}, description="The context the strategy decided on, for off-policy evaluation"
+    )
     policy_version: str
     strategy: str | None = Field(default=None, description="Champion/challenger experiment")
     arm: str | None = None

@@ -69,6 +69,33 @@ class HistoryEntry(_Compact):
     acct: str | None = None
 
 
+class OutcomeSummary(_Compact):
+    """What treating (or holding out) this debtor has produced: the report's unit.
+
+    Enrolled when the debtor is first seen owing; it changes with the debtor's
+    state in the same atomic commit as the processed event ids, so a replayed or
+    restarted batch never counts a payment or a contact twice.
+    """
+
+    since: float = 0.0  # enrolment instant (epoch seconds)
+    arm: str = ""  # the experiment arm at enrolment, or "holdout"
+    strat: str = ""  # the experiment (strategy) name
+    seg: str | None = None  # segment at enrolment
+    bkt: str = ""  # days-past-due bucket at enrolment: "1-30", "31-60", "61-90", "91+"
+    owed: int = 0  # amount due at enrolment, minor units
+    cur: str = ""
+    rec: int = 0  # recovered since enrolment (payments minus reversals), minor units
+    n: int = 0  # contacts sent
+    by_ch: dict[str, int] = {}  # contacts by channel
+    cost: int = 0  # channel cost of those contacts (tenant policy), minor units
+    opt: bool = False  # opted out of any channel since enrolment
+    cmp: bool = False  # complained since enrolment
+    prom: int = 0  # promises to pay made
+    kept: int = 0  # promises kept (paid by the promised date plus grace)
+    rpc: bool = False  # right-party contact: the debtor engaged (reply, click, call answered)
+    cured: bool = False  # back to nothing due after enrolment
+
+
 class DebtorState(_Compact):
     tz: str | None = None
     jur: str | None = None
@@ -85,6 +112,8 @@ class DebtorState(_Compact):
     history: list[HistoryEntry] = []
     # The channel/hour bandit's counts (models.bandit), base64: plain numbers, no pickle.
     arms: str | None = None
+    # Outcome accounting for the reports (None until the debtor first owes).
+    out: OutcomeSummary | None = None
 
     def encode(self) -> bytes:
         return orjson.dumps(self.model_dump(mode="json", exclude_defaults=True))
