@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.rules.base import ContactProposal, HistoryItem, HistoryKind, Verdict
 from recaudo.streams.events import (
     AccountFlags,
@@ -97,11 +98,13 @@ class DecisionMaker:
         compliance: Compliance,
         learner: Learner,
         contact_ttl: dt.timedelta,
+        clock: Clock = WALL_CLOCK,
     ) -> None:
         self._policy_for = policy_for
         self._compliance = compliance
         self._learner = learner
         self._contact_ttl = contact_ttl
+        self._clock = clock
 
     def policy_version(self, tenant_id: str) -> str:
         return self._policy_for(tenant_id).version
@@ -428,7 +431,7 @@ class DecisionMaker:
         verdict: Verdict | None = None,
         decision_id: str | None = None,
     ) -> Decision:
-        decided_at = dt.datetime.now(dt.UTC)
+        decided_at = self._clock.now()
         profile = f"/{verdict.profile_version}" if verdict else ""
         assignment = self._assignment(ctx)
         return Decision.model_construct(

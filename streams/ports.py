@@ -8,7 +8,7 @@ tests can run the stage with the real implementations wired in one place
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -145,6 +145,12 @@ class Learner(Protocol):
     def intent(self, text: str, language: str | None) -> tuple[Intent, float, str]: ...
 
     def versions(self, tenant_id: str) -> dict[str, str]: ...
+
+
+class LearnerClock(Protocol):
+    """The learners' side of the schedule tick: attribution windows that closed."""
+
+    async def expire(self, tenants: Iterable[str], now: dt.datetime) -> None: ...
 
 
 class LearnerIO(Protocol):

@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from recaudo import rules
 from recaudo.channels.opt_out import detect_opt_out
+from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
@@ -29,6 +30,7 @@ from recaudo.streams.ports import Learner
 from recaudo.streams.redispatch import Redispatch
 from recaudo.streams.schedule import Schedule
 from recaudo.streams.store import StateStore
+from recaudo.streams.timer import ScheduleTimer
 from recaudo.streams.topics import Topics
 
 
@@ -58,6 +60,8 @@ class Wiring:
     redispatch: Redispatch
     learning: OnlineLearning | None
     tenants: frozenset[str]
+    timer: ScheduleTimer
+    clock: Clock
 
     async def close(self) -> None:
         close = getattr(self.dispatcher, "close", None)
@@ -89,6 +93,7 @@ def build_wiring(
     registry: CollectorRegistry,
     dispatcher_factory: Callable[[aioredis.Redis, Keys, ContactLedger], Dispatching],
     learner: Learner | None = None,
+    clock: Clock = WALL_CLOCK,
 ) -> Wiring:
     client = connect(settings)
     keys = Keys(settings.redis_prefix)
@@ -106,6 +111,7 @@ def build_wiring(
         compliance=RulesCompliance(policies),
         learner=learner,
         contact_ttl=dt.timedelta(seconds=settings.contact_ttl_s),
+        clock=clock,
     )
     decision_stage = DecisionStage(
         topics=topics,
@@ -117,10 +123,20 @@ def build_wiring(
         tenants=tenants,
         metrics=metrics,
         learner_io=learning,
+        clock=clock,
     )
     redispatch = Redispatch(client, keys, schedule, settings.contact_ttl_s)
     dispatcher = dispatcher_factory(client, keys, ledger)
-    dispatch_stage = DispatchStage(topics, dispatcher, redispatch, metrics)
+    dispatch_stage = DispatchStage(topics, dispatcher, redispatch, metrics, clock)
+    timer = ScheduleTimer(
+        schedule=schedule,
+        redispatch=redispatch,
+        topics=topics,
+        metrics=metrics,
+        clock=clock,
+        tenants=tenants,
+        learning=learning,
+    )
     return Wiring(
         settings=settings,
         redis=client,
@@ -136,4 +152,6 @@ def build_wiring(
         redispatch=redispatch,
         learning=learning,
         tenants=tenants,
+        timer=timer,
+        clock=clock,
     )
