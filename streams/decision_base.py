@@ -17,6 +17,7 @@ from typing import Any
 
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.rules.base import ContactProposal, HistoryItem, HistoryKind, Verdict
+from recaudo.streams import accounting
 from recaudo.streams.events import (
     AccountFlags,
     Channel,
@@ -28,8 +29,10 @@ from recaudo.streams.ports import (
     Compliance,
     ContactPolicy,
     Learner,
+    Offer,
     Outcome,
     StepLike,
+    Target,
 )
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import (
@@ -38,7 +41,11 @@ from recaudo.streams.state import (
     Emitted,
     HistoryEntry,
     PendingContact,
+    UpliftOpen,
 )
+
+#: The trigger of a contact waiting for the hour the strategy chose: decided, not re-ranked.
+CHOSEN_HOUR = "chosen_hour"
 
 
 def stable_id(*parts: str, size: int = 12) -> str:
@@ -76,6 +83,7 @@ class Proposed:
     scores: dict[str, float]
     model_versions: dict[str, str]
     context: object | None = None
+    target: Target | None = None
 
 
 @dataclass
@@ -153,9 +161,14 @@ class DecisionMaker:
                 model_versions=proposed.model_versions,
                 verdict=proposed.verdict,
                 decision_id=decision_id,
+                target=proposed.target,
             )
         )
         self._drop_pending(state, proposed.contact_id, ctx, fx)
+        accounting.contacted(state, proposed.channel, policy.targeting.cost_of(proposed.channel))
+        fx.outcomes.append(Outcome("contacted", ctx.now))
+        if proposed.target is not None and proposed.trigger in ("cadence", CHOSEN_HOUR):
+            self._open_observation(state, proposed.account_id, proposed.target, True, ctx)
         if proposed.step.step_id not in account.steps:
             account.steps.append(proposed.step.step_id)
         state.emitted.append(
@@ -189,9 +202,15 @@ class DecisionMaker:
         )
 
     def _learn(
-        self, ctx: Context, state: DebtorState, contact_id: str, positive: bool, fx: Effects
+        self,
+        ctx: Context,
+        state: DebtorState,
+        contact_id: str,
+        positive: bool,
+        fx: Effects,
+        weight: int = 1,
     ) -> None:
-        outcome = self._learner.reward(ctx.tenant_id, state, contact_id, positive)
+        outcome = self._learner.reward(ctx.tenant_id, state, contact_id, positive, weight)
         if outcome is not None:
             fx.outcomes.append(outcome)
 
@@ -235,24 +254,50 @@ class DecisionMaker:
         }
         allowed = [ch for ch in candidates if verdicts[ch].action == "allow"]
         if allowed:
-            # Seeded by the contact id: a replayed decision draws the same arm.
-            choice = self._learner.choose(ctx.tenant_id, state, allowed, ctx.now, contact_id)
-            point = state.point(choice.channel)
-            assert point is not None  # candidates are reachable points
-            fx.proposed.append(
-                Proposed(
-                    contact_id=contact_id,
+            # Seeded by the contact id: a replayed decision draws the same options.
+            target = self._learner.target(
+                Offer(
+                    tenant_id=ctx.tenant_id,
+                    state=state,
                     account_id=account_id,
-                    channel=choice.channel,
-                    address=point.addr,
-                    step=step,
-                    trigger=trigger,
-                    verdict=verdicts[choice.channel],
-                    scores=choice.scores,
-                    model_versions=choice.model_versions,
-                    context=choice.context,
+                    step_id=step.step_id,
+                    channels=tuple(allowed),
+                    at=ctx.now,
+                    seed=contact_id,
+                    targeting=self._policy_for(ctx.tenant_id).targeting,
+                    may_skip=trigger == "cadence",
+                    may_wait=trigger != CHOSEN_HOUR,
                 )
             )
+            if "value" in target.features:
+                fx.outcomes.append(Outcome("candidate", (ctx.now, target.features["value"])))
+            if target.channel is None:
+                self._skip(state, account_id, contact_id, target, ctx, fx)
+                return
+            point = state.point(target.channel)
+            assert point is not None  # candidates are reachable points
+            proposed = Proposed(
+                contact_id=contact_id,
+                account_id=account_id,
+                channel=target.channel,
+                address=point.addr,
+                step=step,
+                trigger=trigger,
+                verdict=verdicts[target.channel],
+                scores=target.scores,
+                model_versions=target.model_versions,
+                context=target.context,
+                target=target,
+            )
+            if target.wait_until is not None and target.wait_until > ctx.now:
+                proposed.trigger = CHOSEN_HOUR
+                reason = Reason(
+                    rule_id="strategy.best_hour",
+                    params={"channel": target.channel.value, "slot": target.scores.get("slot")},
+                )
+                self._defer(state, proposed, target.wait_until, (reason,), ctx, fx)
+                return
+            fx.proposed.append(proposed)
             return
         deferrable = [ch for ch in candidates if verdicts[ch].action == "defer"]
         if deferrable:
@@ -276,6 +321,49 @@ class DecisionMaker:
                 verdict=verdicts[candidates[0]],
             )
         )
+
+    def _skip(
+        self,
+        state: DebtorState,
+        account_id: str,
+        contact_id: str,
+        target: Target,
+        ctx: Context,
+        fx: Effects,
+    ) -> None:
+        """The strategy leaves this step for another day; the audit says why and with
+        what probability, and a random skip is a control observation for the uplift."""
+        self._drop_pending(state, contact_id, ctx, fx)
+        if target.rule_id == "strategy.explore_skip":
+            self._open_observation(state, account_id, target, False, ctx)
+        params: dict[str, str | int | float | bool | None] = {
+            k: v for k, v in target.scores.items() if k in ("value", "threshold", "uplift")
+        }
+        fx.decisions.append(
+            self._decision(
+                ctx,
+                Action.SUPPRESS,
+                (Reason(rule_id=target.rule_id, params=params),),
+                account_id=account_id,
+                scores=target.scores,
+                model_versions=target.model_versions,
+                target=target,
+            )
+        )
+
+    def _open_observation(
+        self, state: DebtorState, account_id: str, target: Target, treated: bool, ctx: Context
+    ) -> None:
+        context = target.features.get("context")
+        account = state.accounts.get(account_id)
+        if not isinstance(context, str) or account is None or state.out is None:
+            return
+        state.obs.append(
+            UpliftOpen(
+                at=ctx.now.timestamp(), ctx=context, t=treated, r0=state.out.rec, d0=account.due
+            )
+        )
+        state.obs = state.obs[-8:]
 
     def _proposal(
         self,
@@ -430,6 +518,7 @@ class DecisionMaker:
         model_versions: dict[str, str] | None = None,
         verdict: Verdict | None = None,
         decision_id: str | None = None,
+        target: Target | None = None,
     ) -> Decision:
         decided_at = self._clock.now()
         profile = f"/{verdict.profile_version}" if verdict else ""
@@ -446,6 +535,9 @@ class DecisionMaker:
             defer_until=defer_until,
             model_versions=model_versions or self._learner.versions(ctx.tenant_id),
             scores=scores or {},
+            options=target.options if target else {},
+            propensity=target.propensity if target else None,
+            features=target.features if target else {},
             policy_version=f"{ctx.policy_version}{profile}",
             strategy=assignment.strategy,
             arm=assignment.arm,

@@ -16,7 +16,9 @@ from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
 from recaudo.models import AttributionBook, CheckpointStore, ModelMetrics, SegmentPriorStore
+from recaudo.models.capacity import CapacityBook
 from recaudo.models.online import OnlineLearning
+from recaudo.models.uplift import UpliftBook
 from recaudo.rules.caps import CapLedger, PolicyCaps
 from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.tenants import TenantPolicies
@@ -71,7 +73,11 @@ class Wiring:
 
 
 def build_learning(
-    client: aioredis.Redis, keys: Keys, registry: CollectorRegistry
+    client: aioredis.Redis,
+    keys: Keys,
+    registry: CollectorRegistry,
+    policies: Callable[[str], TenantPolicy],
+    clock: Clock = WALL_CLOCK,
 ) -> OnlineLearning:
     return OnlineLearning(
         priors=SegmentPriorStore(client, keys),
@@ -79,6 +85,10 @@ def build_learning(
         checkpoints=CheckpointStore(client, keys),
         metrics=ModelMetrics(registry),
         legal_opt_out=detect_opt_out,
+        uplift=UpliftBook(client, keys),
+        capacity=CapacityBook(client, keys),
+        targeting_for=lambda tenant_id: policies(tenant_id).targeting,
+        clock=clock,
     )
 
 
@@ -103,13 +113,15 @@ def build_wiring(
     schedule = Schedule(client, keys, settings.schedule_shards)
     ledger = ContactLedger(client, keys, settings.contact_ttl_s)
     tenants = tenants_of(settings)
-    learning = build_learning(client, keys, registry) if settings.learning else None
-    learner = learner or learning or PreferenceOrder()
     policies = TenantPolicies(tenants, settings.policy_dir)
+    learning = None
+    if settings.learning:
+        learning = build_learning(client, keys, registry, policies, clock)
+    chosen: Learner = learner or learning or PreferenceOrder()
     decider = Decider(
         policy_for=policies,
         compliance=RulesCompliance(policies),
-        learner=learner,
+        learner=chosen,
         contact_ttl=dt.timedelta(seconds=settings.contact_ttl_s),
         clock=clock,
     )
