@@ -13,12 +13,8 @@ from zoneinfo import ZoneInfo
 
 from recaudo.models.uplift import Observation
 from recaudo.streams import accounting
-from recaudo.streams.decision_base import (
-    Context,
-    DecisionMaker,
-    Effects,
-    stable_id,
-)
+from recaudo.streams.decision_base import DecisionMaker
+from recaudo.streams.decision_context import Context, Effects, stable_id
 from recaudo.streams.events import (
     AccountEvent,
     AccountStatus,

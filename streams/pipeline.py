@@ -23,7 +23,7 @@ from recaudo.foundation.errors import DecisionError, InvalidEvent, UnknownTenant
 from recaudo.streams.codec import encode
 from recaudo.streams.contact_ledger import ContactLedger
 from recaudo.streams.decide import DecidableEvent, Decider
-from recaudo.streams.decision_base import Context, Effects
+from recaudo.streams.decision_context import Context, Effects
 from recaudo.streams.events import TOPIC_OF_TYPE, DeliveryEvent, DeliveryStatus, InputEvent
 from recaudo.streams.metrics import PipelineMetrics
 from recaudo.streams.outputs import DeadLetter, Decision, Release
