@@ -17,6 +17,7 @@ import orjson
 
 from recaudo.foundation.errors import EvaluationError, PolicyError
 from recaudo.models.offpolicy.challenger import LoggedPolicy, PolicyChallenger
+from recaudo.models.offpolicy.direct import RewardModel
 from recaudo.models.offpolicy.estimators import Estimate, Evaluation, evaluate
 from recaudo.models.offpolicy.rewards import PaymentIndex, rewards_for
 from recaudo.models.offpolicy.source import Log, read_log
@@ -128,6 +129,7 @@ def evaluate_command(
             rewards,
             challenger,
             name=challenger.name,
+            model=RewardModel(value_of=policy.targeting.value_of),
             resamples=bootstrap,
             seed=seed,
         )

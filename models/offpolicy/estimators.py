@@ -120,17 +120,16 @@ def evaluate(
 ) -> Evaluation:
     """Estimate ``challenger``'s reward per decision and per contact on the logged choices.
 
-    ``rewards[i]`` is the outcome of ``choices[i]``. ``model`` defaults to a
-    ``RewardModel`` fitted on every logged record (supported or not).
+    ``rewards[i]`` is the outcome of ``choices[i]``. ``model`` (default
+    ``RewardModel()``) is fitted here on every logged record, supported or not.
     """
     if len(choices) != len(rewards):
         raise EvaluationError(f"{len(choices)} choices but {len(rewards)} rewards")
     if not choices:
         raise EvaluationError("no logged choices (decisions with options) to evaluate")
-    if model is None:
-        model = RewardModel().fit(
-            (c.features, c.taken, r) for c, r in zip(choices, rewards, strict=True)
-        )
+    model = (model or RewardModel()).fit(
+        (c.features, c.taken, r) for c, r in zip(choices, rewards, strict=True)
+    )
     w: list[float] = []
     r_kept: list[float] = []
     c_kept: list[float] = []
