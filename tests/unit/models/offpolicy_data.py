@@ -18,7 +18,10 @@ from recaudo.streams.events import Channel, Money, PaymentEvent, PaymentMethod
 from recaudo.streams.outputs import Action, Decision, Reason
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-STEPS = {"early": ("sms", "email", "whatsapp"), "late": ("voice", "email", "sms")}
+STEPS: dict[str, tuple[str, ...]] = {
+    "early": ("sms", "email", "whatsapp"),
+    "late": ("voice", "email", "sms"),
+}
 #: Base chance of paying per option; contacting beats skipping, voice is best late.
 BASE = {SKIP: 0.05, "sms": 0.12, "email": 0.08, "whatsapp": 0.16, "voice": 0.22}
 
