@@ -54,7 +54,8 @@ def render_table(ev: Evaluation, check: Evaluation, log: Log, window_days: float
         f"  {'logging policy (observed)':28}{_fmt(ev.logged_per_decision):>34}"
         f"{_fmt(ev.logged_per_contact):>34}{ev.logged_contact_rate:>19.3f}",
         f"  {'logging policy (IPS check)':28}{_est(check.ips):>34}"
-        f"{_est(check.ips_per_contact):>34}{check.contact_rate:>19.3f}",
+        f"{_fmt(check.ips_per_contact.value if check.ips_per_contact else None):>34}"
+        f"{check.contact_rate:>19.3f}",
         f"  {'challenger IPS':28}{_est(ev.ips):>34}{_est(ev.ips_per_contact):>34}"
         f"{ev.contact_rate:>19.3f}",
         f"  {'challenger SNIPS':28}{_est(ev.snips):>34}{'':>34}{ev.contact_rate:>19.3f}",
@@ -76,7 +77,7 @@ def as_json(ev: Evaluation, check: Evaluation, log: Log, window_days: float) -> 
     out["zero_support_share"] = ev.zero_support_share
     out["logging_ips_check"] = {
         "per_decision": dataclasses.asdict(check.ips),
-        "per_contact": dataclasses.asdict(check.ips_per_contact) if check.ips_per_contact else None,
+        "per_contact": check.ips_per_contact.value if check.ips_per_contact else None,
     }
     out["window_days"] = window_days
     out["payments"] = len(log.payments)
