@@ -19,6 +19,7 @@ from recaudo.foundation.errors import EvaluationError, PolicyError
 from recaudo.models.offpolicy.challenger import LoggedPolicy, PolicyChallenger
 from recaudo.models.offpolicy.direct import RewardModel
 from recaudo.models.offpolicy.estimators import Estimate, Evaluation, evaluate
+from recaudo.models.offpolicy.logged import LoggedChoice
 from recaudo.models.offpolicy.rewards import PaymentIndex, rewards_for
 from recaudo.models.offpolicy.source import Log, read_log
 from recaudo.rules.policy import load_policy
@@ -34,6 +35,18 @@ def _est(e: Estimate | None) -> str:
     if e is None:
         return "n/a (no contacts)"
     return f"{e.value:,.2f} [{e.low:,.2f}, {e.high:,.2f}]"
+
+
+def for_tenant(choices: list[LoggedChoice], tenant: str | None) -> list[LoggedChoice]:
+    """One tenant's choices: a challenger policy is one tenant's, never a mix."""
+    if tenant is not None:
+        return [c for c in choices if c.tenant_id == tenant]
+    tenants = sorted({c.tenant_id for c in choices})
+    if len(tenants) > 1:
+        raise EvaluationError(
+            f"the log holds several tenants ({', '.join(tenants)}); pass --tenant"
+        )
+    return choices
 
 
 def render_table(ev: Evaluation, check: Evaluation, log: Log, window_days: float) -> str:
@@ -100,6 +113,7 @@ def as_json(ev: Evaluation, check: Evaluation, log: Log, window_days: float) -> 
 @click.option(
     "--threshold", type=float, default=None, help="Contact threshold (default: min_value)."
 )
+@click.option("--tenant", default=None, help="Evaluate this tenant's choices (needed if several).")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
@@ -111,6 +125,7 @@ def evaluate_command(
     events: tuple[Path, ...],
     window_days: float,
     threshold: float | None,
+    tenant: str | None,
     fmt: str,
     bootstrap: int,
     seed: int,
@@ -122,6 +137,7 @@ def evaluate_command(
     try:
         policy = load_policy(policy_file)
         log = read_log([decisions, *events])
+        log.choices = for_tenant(log.choices, tenant)
         challenger = PolicyChallenger(policy, threshold)
         index = PaymentIndex(log.payments, policy.targeting.value_of)
         rewards = rewards_for(log.choices, index, dt.timedelta(days=window_days))

@@ -33,6 +33,7 @@ class LoggedChoice:
     options: dict[str, float]
     taken: str
     features: dict[str, float | str]
+    tenant_id: str
 
     @property
     def propensity(self) -> float:
@@ -87,6 +88,7 @@ def choice_of(decision: Decision) -> LoggedChoice | None:
         options=options,
         taken=taken,
         features=dict(decision.features),
+        tenant_id=decision.tenant_id,
     )
 
 

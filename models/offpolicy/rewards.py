@@ -1,6 +1,6 @@
 """Rewards: what a debtor paid on the account within a window after the decision.
 
-Payments are joined by debtor and account (a decision without an account counts
+Payments are joined by tenant, debtor and account (a decision without an account counts
 every account of the debtor), from strictly after the decision up to and
 including the window's end: a payment at the decision's instant cannot have
 been caused by it. Reversals subtract. Amounts become reference units through the
@@ -26,10 +26,10 @@ def _unit(amount_minor: int, currency: str) -> float:
 
 
 class PaymentIndex:
-    """Payments by (debtor, account) in time order, with prefix sums for window queries."""
+    """Payments by (tenant, debtor, account) in time order, with prefix sums for window queries."""
 
     def __init__(self, payments: Iterable[PaymentEvent], value_of: Valuer = _unit) -> None:
-        rows: dict[tuple[str, str], list[tuple[dt.datetime, float]]] = defaultdict(list)
+        rows: dict[tuple[str, str, str], list[tuple[dt.datetime, float]]] = defaultdict(list)
         seen: set[str] = set()
         for p in payments:
             # Events are delivered at least once; an event id counts once.
@@ -38,32 +38,38 @@ class PaymentIndex:
                 continue
             seen.add(event)
             sign = -1.0 if p.reversal_of else 1.0
-            rows[(p.debtor_id, p.account_id)].append(
+            rows[(p.tenant_id, p.debtor_id, p.account_id)].append(
                 (p.paid_at, sign * value_of(p.amount.amount_minor, p.amount.currency))
             )
-        self._times: dict[tuple[str, str], list[dt.datetime]] = {}
-        self._sums: dict[tuple[str, str], list[float]] = {}
-        self._accounts: dict[str, list[str]] = defaultdict(list)
+        self._times: dict[tuple[str, str, str], list[dt.datetime]] = {}
+        self._sums: dict[tuple[str, str, str], list[float]] = {}
+        self._accounts: dict[tuple[str, str], list[str]] = defaultdict(list)
         for key, items in rows.items():
             items.sort(key=lambda item: item[0])
             self._times[key] = [t for t, _ in items]
             self._sums[key] = [0.0, *accumulate(v for _, v in items)]
-            self._accounts[key[0]].append(key[1])
+            self._accounts[key[:2]].append(key[2])
 
     def __len__(self) -> int:
         return sum(len(t) for t in self._times.values())
 
     def paid(
-        self, debtor_id: str, account_id: str | None, after: dt.datetime, window: dt.timedelta
+        self,
+        tenant_id: str,
+        debtor_id: str,
+        account_id: str | None,
+        after: dt.datetime,
+        window: dt.timedelta,
     ) -> float:
         """Total paid in ``(after, after + window]`` on the account (or every account)."""
-        accounts = [account_id] if account_id is not None else self._accounts.get(debtor_id, [])
+        debtor = (tenant_id, debtor_id)
+        accounts = [account_id] if account_id is not None else self._accounts.get(debtor, [])
         total = 0.0
         for account in accounts:
-            times = self._times.get((debtor_id, account))
+            times = self._times.get((*debtor, account))
             if not times:
                 continue
-            sums = self._sums[(debtor_id, account)]
+            sums = self._sums[(*debtor, account)]
             lo = bisect.bisect_right(times, after)
             hi = bisect.bisect_right(times, after + window)
             total += sums[hi] - sums[lo]
@@ -74,4 +80,6 @@ def rewards_for(
     choices: Iterable[LoggedChoice], index: PaymentIndex, window: dt.timedelta
 ) -> list[float]:
     """The reward of each choice: paid by its debtor on its account within ``window``."""
-    return [index.paid(c.debtor_id, c.account_id, c.decided_at, window) for c in choices]
+    return [
+        index.paid(c.tenant_id, c.debtor_id, c.account_id, c.decided_at, window) for c in choices
+    ]

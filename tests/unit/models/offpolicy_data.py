@@ -90,7 +90,7 @@ def synthetic_log(n: int, seed: int, explore: float = 0.3) -> Synthetic:
         # of the reward, the situation DR is for.
         reward = expected_reward(features, taken) * (0.5 + rng.random())
         choices.append(
-            LoggedChoice(f"d{i}", f"debtor{i}", f"acct{i}", T0, options, taken, features)
+            LoggedChoice(f"d{i}", f"debtor{i}", f"acct{i}", T0, options, taken, features, "acme")
         )
         rewards.append(reward)
     return Synthetic(choices, rewards)
@@ -142,10 +142,11 @@ def payment(
     account_id: str = "acct1",
     reversal_of: str | None = None,
     currency: str = "USD",
+    tenant_id: str = "acme",
 ) -> PaymentEvent:
     return PaymentEvent(
         event_id=event_id,
-        tenant_id="acme",
+        tenant_id=tenant_id,
         occurred_at=paid_at,
         debtor_id=debtor_id,
         payment_id=f"p-{event_id}",

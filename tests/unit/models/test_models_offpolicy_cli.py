@@ -77,6 +77,20 @@ def test_evaluate_table(files: tuple[Path, Path, Path]) -> None:
         assert row in result.output
 
 
+def test_several_tenants_need_a_choice(files: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    pol, decisions, _ = files
+    other = decision("z1", HALF, "sms").model_copy(update={"tenant_id": "zeta"})
+    mixed = tmp_path / "mixed.ndjson"
+    mixed.write_bytes(decisions.read_bytes() + orjson.dumps(other.model_dump(mode="json")) + b"\n")
+    args = ["evaluate", "--policy", str(pol), "--decisions", str(mixed), "--format", "json"]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 2
+    assert "several tenants (acme, zeta)" in refused.output
+    chosen = CliRunner().invoke(main, [*args, "--tenant", "zeta"])
+    assert chosen.exit_code == 0, chosen.output
+    assert orjson.loads(chosen.output)["records"] == 1
+
+
 def test_bad_probabilities_exit_2_naming_the_decision(tmp_path: Path) -> None:
     pol = tmp_path / "challenger.toml"
     pol.write_text(policy_toml("cadence"), encoding="utf-8")

@@ -118,7 +118,7 @@ def choice(i: int, options: dict[str, float], taken: str, step: str = "early") -
         "amount_due_minor": 30_000,
         "currency": "USD",
     }
-    return LoggedChoice(f"d{i}", f"debtor{i}", None, T0, options, taken, features)
+    return LoggedChoice(f"d{i}", f"debtor{i}", None, T0, options, taken, features, "acme")
 
 
 def test_unsupported_records_are_counted_and_named() -> None:

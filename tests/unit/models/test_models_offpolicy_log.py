@@ -66,14 +66,16 @@ def test_rewards_join_by_debtor_and_account_within_the_window_only() -> None:
             payment("after", T0 + WEEK + dt.timedelta(seconds=1), 1000),
             payment("other-account", T0 + DAY, 5000, account_id="acct2"),
             payment("other-debtor", T0 + DAY, 7000, debtor_id="debtor2"),
+            payment("other-tenant", T0 + DAY, 9000, tenant_id="zeta"),
             payment("reversed", T0 + 2 * DAY, 30, reversal_of="p-inside"),
             payment("inside", T0 + DAY, 100),  # redelivered: counts once
         ]
     )
-    assert index.paid("debtor1", "acct1", T0, WEEK) == 100 + 10 - 30
-    assert index.paid("debtor1", None, T0, WEEK) == 100 + 10 - 30 + 5000
-    assert index.paid("debtor1", "acct1", T0, DAY) == 100
-    assert index.paid("nobody", None, T0, WEEK) == 0
+    assert index.paid("acme", "debtor1", "acct1", T0, WEEK) == 100 + 10 - 30
+    assert index.paid("acme", "debtor1", None, T0, WEEK) == 100 + 10 - 30 + 5000
+    assert index.paid("acme", "debtor1", "acct1", T0, DAY) == 100
+    assert index.paid("acme", "nobody", None, T0, WEEK) == 0
+    assert index.paid("zeta", "debtor1", "acct1", T0, WEEK) == 9000
 
 
 def test_rewards_in_reference_units() -> None:
@@ -82,7 +84,7 @@ def test_rewards_in_reference_units() -> None:
         [payment("a", T0 + DAY, 100), payment("b", T0 + DAY, 400_000, currency="COP")],
         lambda amount, currency: amount * rates[currency],
     )
-    assert index.paid("debtor1", "acct1", T0, WEEK) == pytest.approx(200.0)
+    assert index.paid("acme", "debtor1", "acct1", T0, WEEK) == pytest.approx(200.0)
 
 
 FEATURES: dict[str, float | str] = {
