@@ -8,7 +8,8 @@ IPS, self-normalised IPS and doubly robust estimates with intervals, per decisio
 and per contact (``recaudo evaluate``). Pure: files in, numbers out.
 """
 
-from recaudo.models.offpolicy.challenger import Challenger, LoggedPolicy, PolicyChallenger
+from recaudo.models.offpolicy.base import Challenger, Features
+from recaudo.models.offpolicy.challenger import LoggedPolicy, PolicyChallenger
 from recaudo.models.offpolicy.direct import RewardModel
 from recaudo.models.offpolicy.estimators import Estimate, Evaluation, evaluate
 from recaudo.models.offpolicy.logged import SKIP, SKIP_RULE_ID, LoggedChoice, choice_of
@@ -21,6 +22,7 @@ __all__ = [
     "Challenger",
     "Estimate",
     "Evaluation",
+    "Features",
     "Log",
     "LoggedChoice",
     "LoggedPolicy",

@@ -22,20 +22,10 @@ same method (a learned model, a stochastic policy) is a ``Challenger`` too.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
 
+from recaudo.models.offpolicy.base import Features
 from recaudo.models.offpolicy.logged import SKIP, number
 from recaudo.rules.policy import TenantPolicy
-
-Features = Mapping[str, float | str]
-
-
-class Challenger(Protocol):
-    """A policy to evaluate: probabilities over the offered options, or None if undefined."""
-
-    def probabilities(
-        self, features: Features, offered: Mapping[str, float]
-    ) -> dict[str, float] | None: ...
 
 
 class PolicyChallenger:

@@ -16,9 +16,9 @@ import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from recaudo.models.offpolicy.base import Features
 from recaudo.models.offpolicy.logged import number
 
-Features = Mapping[str, float | str]
 #: Reference value of a debt in minor units of a currency (``Targeting.value_of``).
 Valuer = Callable[[int, str], float]
 

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from recaudo.foundation.errors import EvaluationError
-from recaudo.models.offpolicy.challenger import Challenger
+from recaudo.models.offpolicy.base import Challenger
 from recaudo.models.offpolicy.direct import RewardModel
 from recaudo.models.offpolicy.logged import SKIP, LoggedChoice
 
