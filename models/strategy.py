@@ -97,6 +97,15 @@ class LiveStrategy:
             features["greedy_channel"] = greedy.value
         versions = models.versions
 
+        if offer.preferred is not None and offer.preferred in offer.channels:
+            # Already chosen (a contact that waited for its hour): carry it out.
+            return Target(
+                offer.preferred,
+                "strategy.chosen_hour",
+                features=features,
+                scores={"slot": float(slot_now if slot_now is not None else -1)},
+                model_versions=versions,
+            )
         if not offer.may_skip or t.mode == "cadence":
             options = {c.value: p for c, p in channel_p.items()}
             channel = _draw(channel_p, offer.seed, "channel")
@@ -156,7 +165,7 @@ class LiveStrategy:
         if taken == SKIP:
             return Target(
                 None,
-                "strategy.explore_skip" if explored else "strategy.below_threshold",
+                "strategy.skip",
                 options=options_p,
                 propensity=options_p[SKIP],
                 features=features | {"explored": float(explored)},
@@ -166,10 +175,9 @@ class LiveStrategy:
         target = self._contact(
             offer, Channel(taken), arm_p, slot_now, options_p, features, versions
         )
-        rule = "strategy.explore_contact" if explored else "strategy.contact"
         return Target(
             target.channel,
-            rule,
+            "strategy.contact",
             target.wait_until,
             options_p,
             options_p[taken],

@@ -154,6 +154,7 @@ class DecisionMaker(DecisionRecords):
                     targeting=self._policy_for(ctx.tenant_id).targeting,
                     may_skip=trigger == "cadence",
                     may_wait=trigger != CHOSEN_HOUR,
+                    preferred=step.channels[0] if trigger == CHOSEN_HOUR else None,
                 )
             )
             if "value" in target.features:
@@ -182,7 +183,7 @@ class DecisionMaker(DecisionRecords):
                     rule_id="strategy.best_hour",
                     params={"channel": target.channel.value, "slot": target.scores.get("slot")},
                 )
-                self._defer(state, proposed, target.wait_until, (reason,), ctx, fx)
+                self._defer(state, proposed, target.wait_until, (reason,), ctx, fx, target)
                 return
             fx.proposed.append(proposed)
             return
@@ -221,7 +222,7 @@ class DecisionMaker(DecisionRecords):
         """The strategy leaves this step for another day; the audit says why and with
         what probability, and a random skip is a control observation for the uplift."""
         self._drop_pending(state, contact_id, ctx, fx)
-        if target.rule_id == "strategy.explore_skip":
+        if target.features.get("explored"):
             self._open_observation(state, account_id, target, False, ctx)
         params: dict[str, str | int | float | bool | None] = {
             k: v for k, v in target.scores.items() if k in ("value", "threshold", "uplift")
@@ -292,7 +293,9 @@ class DecisionMaker(DecisionRecords):
         reasons: Sequence[Reason],
         ctx: Context,
         fx: Effects,
+        target: Target | None = None,
     ) -> None:
+        """Deferred to ``until``; ``target`` when it is the strategy's choice of hour."""
         self._drop_pending(state, proposed.contact_id, ctx, fx, keep_schedule=True)
         state.pending.append(
             PendingContact.model_construct(
@@ -317,6 +320,7 @@ class DecisionMaker(DecisionRecords):
                 channel=proposed.channel,
                 defer_until=until,
                 verdict=proposed.verdict,
+                target=target,
             )
         )
 

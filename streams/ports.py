@@ -131,6 +131,8 @@ class Offer:
     targeting: Targeting
     may_skip: bool
     may_wait: bool
+    # A channel chosen earlier for this contact (it waited for its hour), if any.
+    preferred: Channel | None = None
 
 
 @dataclass(frozen=True, slots=True)

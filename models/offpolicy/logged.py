@@ -45,8 +45,9 @@ class LoggedChoice:
 
 
 def taken_option(decision: Decision) -> str:
-    """The option a decision took: its channel, or ``skip`` for the strategy's skip."""
-    if decision.action is Action.CONTACT and decision.channel is not None:
+    """The option a decision took: its channel (now, or deferred to the hour the strategy
+    chose), or ``skip`` for the strategy's skip."""
+    if decision.action in (Action.CONTACT, Action.DEFER) and decision.channel is not None:
         return str(decision.channel)
     if decision.action is Action.SUPPRESS and any(
         r.rule_id == SKIP_RULE_ID for r in decision.reasons

@@ -118,7 +118,7 @@ def test_uplift_ranks_persuadables_above_sure_things_with_higher_propensity() ->
     skip = STRATEGY.target(offer(sure, targeting), models(model))
     contact = STRATEGY.target(offer(persuadable, targeting), models(model))
     assert skip.channel is None
-    assert skip.rule_id == "strategy.below_threshold"
+    assert skip.rule_id == "strategy.skip"
     assert skip.scores["uplift"] == pytest.approx(0.0, abs=0.02)
     assert contact.channel is not None
     assert contact.scores["uplift"] == pytest.approx(0.30, abs=0.02)
