@@ -101,7 +101,7 @@ def draw_population(
 ) -> Population:
     rng = np.random.default_rng([seed, 8])
     n = len(table)
-    n_days = cfg.days + cfg.self_cure_horizon_days + 2
+    n_days = cfg.days + max(cfg.self_cure_horizon_days, 16) + 2  # room for promises
     zones = tuple(r[1] for r in REGIONS)
     first_dates, midnights = local_midnights(start, zones, n_days)
     paydays = np.stack(

@@ -24,6 +24,17 @@ OPT_OUT: dict[str, tuple[str, ...]] = {
     "en": ("STOP", "stop texting me", "remove me from your list"),
     "pt": ("SAIR", "parem de enviar", "não quero receber"),
 }
+#: Opt-outs that cover every channel (the legal rules widen them on "todo", "all", "tudo").
+OPT_OUT_ALL: dict[str, tuple[str, ...]] = {
+    "es": ("BAJA TODO", "baja de todo, no me contacten"),
+    "en": ("STOP ALL",),
+    "pt": ("SAIR TUDO",),
+}
+PAID_ALREADY: dict[str, tuple[str, ...]] = {
+    "es": ("ya pagué", "ya hice el pago ayer"),
+    "en": ("I already paid", "paid it yesterday"),
+    "pt": ("já paguei", "paguei ontem"),
+}
 WRONG_PARTY: dict[str, tuple[str, ...]] = {
     "es": ("número equivocado", "no conozco a esa persona"),
     "en": ("wrong number", "I don't know this person"),

@@ -140,6 +140,7 @@ class World:
                 opted_out=bool(s.opted_out[i]),
                 complained=bool(s.complained[i]),
                 self_cured=bool(s.self_cured[i]),
+                would_self_cure=self._start_ms < int(p.self_cure_ms[i]) < self._end_ms,
                 promises=int(s.promises[i]),
                 promises_kept=int(s.promises_kept[i]),
             )

@@ -64,6 +64,8 @@ class WorldConfig:
     opt_out_per_contact_14d: float = 0.1
     sleeping_dog_opt_out_mult: float = 4.0
     complaint_ratio: float = 0.15
+    #: Share of opt-outs that cover every channel ("BAJA TODO", "STOP ALL").
+    opt_out_all_share: float = 0.15
     #: P(a contact that reaches a sleeping dog cancels its self-cure).
     sleeping_dog_harm: float = 0.5
     #: Attention multiplier per contact received in the last 7 days.
@@ -97,6 +99,7 @@ class DebtorTruth:
     opted_out: bool
     complained: bool
     self_cured: bool  # paid by its own self-cure, not after a contact
+    would_self_cure: bool  # its self-cure falls inside the run (whether or not it happened)
     promises: int
     promises_kept: int
 

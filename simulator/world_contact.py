@@ -20,7 +20,15 @@ from recaudo.models.slots import CHANNELS, slot_of
 from recaudo.simulator.paydays import day_weights, from_ms, sample_day, to_ms
 from recaudo.simulator.population import Population
 from recaudo.simulator.portfolio import AccountTable
-from recaudo.simulator.texts import OPT_OUT, OTHER, WRONG_PARTY, pick, promise_text
+from recaudo.simulator.texts import (
+    OPT_OUT,
+    OPT_OUT_ALL,
+    OTHER,
+    PAID_ALREADY,
+    WRONG_PARTY,
+    pick,
+    promise_text,
+)
 from recaudo.simulator.world_config import DebtorType, WorldConfig
 from recaudo.simulator.world_state import DAY_MS, Effect, Item, Kind, Planned, Ready, WorldState
 from recaudo.streams.events import (
@@ -187,12 +195,19 @@ def react(
     if refused:
         return out.items
     if rng.random() < min(1.0, p_out):
-        ms = out.reply(pick(rng, OPT_OUT, language), rng.uniform(30, 3600), effect=Effect.OPT_OUT)
-        state.opted_out_ms[i, ch] = ms
+        every = rng.random() < cfg.opt_out_all_share
+        text = pick(rng, OPT_OUT_ALL if every else OPT_OUT, language)
+        ms = out.reply(text, rng.uniform(30, 3600), effect=Effect.OPT_OUT)
+        if every:
+            state.opted_out_ms[i, :] = np.minimum(state.opted_out_ms[i, :], ms)
+        else:
+            state.opted_out_ms[i, ch] = min(int(state.opted_out_ms[i, ch]), ms)
         return out.items
     day = local_day(ctx, i, t0)
     enrolled = day >= int(pop.enrol_day[i])
     due = int(state.due_left[i])
+    if reached and enrolled and due <= 0 and rng.random() < cfg.other_reply_prob:
+        out.reply(pick(rng, PAID_ALREADY, language), rng.uniform(120, 6 * 3600))
     if not reached or not enrolled or due <= 0:
         return out.items
     dpd = int(pop.dpd0[i]) + day - int(pop.enrol_day[i])

@@ -111,6 +111,8 @@ def test_self_cure_share_and_timing_without_contacts() -> None:
     assert np.mean(by_type[DebtorType.PERSUADABLE]) < 0.15
     assert not any(by_type[DebtorType.LOST_CAUSE])
     assert 0.1 < truth.self_cured / len(truth.debtors) < 0.4
+    # Without contacts every self-cure drawn inside the run happens, and nothing else pays.
+    assert all(d.self_cured == d.would_self_cure for d in truth.debtors)
     enrolled_at: dict[str, dt.datetime] = {}
     payments = [e for e in events if isinstance(e, PaymentEvent)]
     assert len(payments) == truth.self_cured
