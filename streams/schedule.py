@@ -89,6 +89,15 @@ class Schedule:
                 break
         return found
 
+    async def next_due(self) -> float | None:
+        """The earliest due time in any shard (epoch seconds), None when empty."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for shard in range(self._shards):
+                pipe.zrange(self.shard_key(shard), 0, 0, withscores=True)
+            heads = await pipe.execute()
+        due = [float(head[0][1]) for head in heads if head]
+        return min(due) if due else None
+
     async def size(self) -> int:
         async with self._redis.pipeline(transaction=False) as pipe:
             for shard in range(self._shards):

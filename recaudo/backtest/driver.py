@@ -129,7 +129,7 @@ class Backtest:
             carry: list[Inbound] = []
             now = self._start
             while now < self._end:
-                now = min(now + self._tick, self._end)
+                now = min(await self._next_instant(wiring, now, bool(carry)), self._end)
                 self.clock.advance_to(now)
                 result.ticks += 1
                 inputs = [self._inbound(e) for e in self._source.take_until(now)]
@@ -143,6 +143,21 @@ class Backtest:
         result.wall_s = time.perf_counter() - started
         result.digest = digest.hexdigest()
         return result
+
+    async def _next_instant(self, wiring: Wiring, now: dt.datetime, busy: bool) -> dt.datetime:
+        """The next tick at which anything happens: quiet stretches are skipped."""
+        step = now + self._tick
+        if busy:
+            return step
+        candidates = [self._source.next_time(), self._end]
+        due = await wiring.schedule.next_due()
+        if due is not None:
+            candidates.append(dt.datetime.fromtimestamp(due, dt.UTC))
+        soonest = min(c for c in candidates if c is not None)
+        if soonest <= step:
+            return step
+        ticks = -(-(soonest - now) // self._tick)  # ceiling: land on the tick grid
+        return now + ticks * self._tick
 
     async def _instant(
         self,
