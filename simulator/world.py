@@ -135,6 +135,7 @@ class World:
                 currency=t.currency(i),
                 enrolled=bool(s.enrolled[i]),
                 owed_minor=int(p.amount_due0[i]),
+                balance_minor=int(p.balance0[i]),
                 recovered_minor=int(s.recovered[i]),
                 contacts=int(s.contacts[i]),
                 opted_out=bool(s.opted_out[i]),
@@ -153,7 +154,7 @@ class World:
             if d.enrolled:
                 owed[d.currency] = owed.get(d.currency, 0) + d.owed_minor
                 got[d.currency] = got.get(d.currency, 0) + d.recovered_minor
-                shares.append(d.recovered_minor / d.owed_minor)
+                shares.append(min(1.0, d.recovered_minor / d.owed_minor))
         return WorldTruth(
             debtors=debtors,
             owed_by_currency=owed,

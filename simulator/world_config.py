@@ -94,7 +94,8 @@ class DebtorTruth:
     currency: str
     enrolled: bool  # delinquent at some point of the run so far
     owed_minor: int  # amount due when it became delinquent (or at start)
-    recovered_minor: int
+    balance_minor: int  # balance at that time; a self-cure may pay all of it
+    recovered_minor: int  # every payment, so it can exceed owed_minor
     contacts: int
     opted_out: bool
     complained: bool
@@ -112,7 +113,7 @@ class WorldTruth:
     owed_by_currency: dict[str, int] = field(default_factory=dict)
     recovered_by_currency: dict[str, int] = field(default_factory=dict)
     enrolled: int = 0
-    #: Mean over enrolled debtors of recovered / owed (currency-free).
+    #: Mean over enrolled debtors of min(1, recovered / owed): share of arrears cured.
     recovered_share: float = 0.0
     self_cured: int = 0
     contacts: int = 0

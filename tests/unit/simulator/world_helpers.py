@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Callable
 
 from recaudo.models.slots import CHANNELS, slot_start
@@ -43,14 +44,12 @@ def index_of(debtor_id: str) -> int:
 def drive(world: World, policy: Policy | None = None, tag: str = "p") -> list[InputEvent]:
     """Take every event in order; after each snapshot ask ``policy`` whether to contact."""
     out: list[InputEvent] = []
-    pending: list[tuple[dt.datetime, ContactCommand]] = []
+    pending: list[tuple[dt.datetime, str, ContactCommand]] = []  # a heap
     while True:
         t = world.next_time()
-        first = min((p[0] for p in pending), default=None)
-        if first is not None and (t is None or first <= t):
-            for at, cmd in sorted((p for p in pending if p[0] == first), key=_cid):
-                world.contact(cmd, at)
-            pending = [p for p in pending if p[0] != first]
+        if pending and (t is None or pending[0][0] <= t):
+            at, _, cmd = heapq.heappop(pending)
+            world.contact(cmd, at)
             continue
         if t is None:
             return out
@@ -61,7 +60,7 @@ def drive(world: World, policy: Policy | None = None, tag: str = "p") -> list[In
                 if choice is not None:
                     channel, at = choice
                     cmd = command(world, index_of(event.debtor_id), channel, at, tag)
-                    pending.append((at, cmd))
+                    heapq.heappush(pending, (at, cmd.contact_id, cmd))
 
 
 def preferred_slot_time(
@@ -71,10 +70,6 @@ def preferred_slot_time(
     t = world.table
     ch = CHANNELS[int(t.preferred_channel[i])] if channel_index < 0 else CHANNELS[channel_index]
     return ch, slot_start(day, int(t.preferred_slot[i]), t.timezone(i))
-
-
-def _cid(p: tuple[dt.datetime, ContactCommand]) -> str:
-    return p[1].contact_id
 
 
 def play(world: World, contacts: list[tuple[dt.datetime, ContactCommand]]) -> list[InputEvent]:
