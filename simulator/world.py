@@ -60,7 +60,7 @@ class World:
         self._jitter = np.random.default_rng([seed, 9]).integers(0, FEED_SPREAD_MS, n_debtors)
         self._days_made = 0
         self._index = {self.table.debtor_id(i): i for i in range(n_debtors)}
-        self._templates: dict[int, AccountEvent] = {}
+        self._last: dict[int, AccountEvent] = {}
         cures = np.flatnonzero(
             (self.pop.self_cure_ms > self._start_ms) & (self.pop.self_cure_ms < self._end_ms)
         )
@@ -262,31 +262,41 @@ class World:
                 status, dpd = AccountStatus.CURRENT, 0
             else:
                 status, dpd = AccountStatus.DELINQUENT, int(p.dpd0[i]) + day - enrol
-        currency = t.currency(i)
-        fields = {
-            "event_id": event_id,
-            "occurred_at": from_ms(ms),
-            "balance": Money(amount_minor=balance, currency=currency),
-            "amount_due": Money(amount_minor=due, currency=currency),
-            "due_date": due_date,
-            "days_past_due": dpd,
-            "status": status,
-        }
-        template = self._templates.get(i)
-        if template is None:
-            # The first snapshot is validated in full; later ones copy it with the fields
-            # that change (validating 60k snapshots a month would take seconds).
-            template = self._templates[i] = AccountEvent(
+        last = self._last.get(i)
+        if last is None:
+            # The first snapshot is validated in full; later ones copy the last one with
+            # the fields that change (validating 60k snapshots a month takes seconds).
+            currency = t.currency(i)
+            event = AccountEvent(
+                event_id=event_id,
                 tenant_id=self.tenant_id,
+                occurred_at=from_ms(ms),
                 debtor_id=t.debtor_id(i),
                 account_id=t.account_id(i),
+                balance=Money(amount_minor=balance, currency=currency),
+                amount_due=Money(amount_minor=due, currency=currency),
+                due_date=due_date,
+                days_past_due=dpd,
+                status=status,
                 product=PRODUCTS[int(t.product[i])],
                 jurisdiction=t.jurisdiction(i),
                 timezone=t.timezone(i),
                 language=t.language(i),
                 contact_points=t.contact_points(i),
                 segment=t.segment_name(i),
-                **fields,
             )
-            return template
-        return template.model_copy(update=fields)
+        else:
+            currency = last.balance.currency
+            fields: dict[str, object] = {
+                "event_id": event_id,
+                "occurred_at": from_ms(ms),
+                "days_past_due": dpd,
+                "status": status,
+            }
+            if last.balance.amount_minor != balance:
+                fields["balance"] = Money(amount_minor=balance, currency=currency)
+            if last.amount_due.amount_minor != due:
+                fields["amount_due"] = Money(amount_minor=due, currency=currency)
+            event = last.model_copy(update=fields)
+        self._last[i] = event
+        return event

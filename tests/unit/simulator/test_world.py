@@ -327,3 +327,41 @@ def test_cli_writes_the_world_event_log() -> None:
     world = World(40, 2, "acme", dt.datetime(2025, 6, 2, tzinfo=dt.UTC), WorldConfig(days=4))
     assert rows == _dump(world.take_until(dt.datetime(2025, 6, 6, tzinfo=dt.UTC)))
     assert [r["occurred_at"] for r in rows] == sorted(r["occurred_at"] for r in rows)
+
+
+def _cured_share(world: World, kind: DebtorType) -> float:
+    """Mean share of arrears cured among the even (contactable) enrolled debtors of a type."""
+    rows = [
+        min(1.0, d.recovered_minor / d.owed_minor)
+        for d in world.truth().debtors
+        if d.type is kind and d.enrolled and index_of(d.debtor_id) % 2 == 0
+    ]
+    return float(np.mean(rows))
+
+
+def test_contacts_help_persuadables_and_hurt_sleeping_dogs_only() -> None:
+    """Heterogeneous treatment effect: the lift depends on a type the service never sees."""
+    cfg = WorldConfig(days=20)
+    quiet, busy = World(1000, 37, "acme", START, cfg), World(1000, 37, "acme", START, cfg)
+    drive(quiet)
+    drive(busy, even_debtors_every(busy, 2))
+    lift = {kind: _cured_share(busy, kind) - _cured_share(quiet, kind) for kind in DebtorType}
+    assert lift[DebtorType.PERSUADABLE] > 0.1, lift
+    assert lift[DebtorType.SLEEPING_DOG] < 0, lift
+    assert _cured_share(busy, DebtorType.LOST_CAUSE) == 0.0
+    assert abs(lift[DebtorType.SURE_THING]) < 0.05, lift
+
+
+def test_type_is_only_weakly_observable() -> None:
+    """Depth shifts the type mix, but no depth band is close to one type."""
+    cfg = WorldConfig()
+    world = World(20_000, 41, "acme", START, cfg)
+    kinds = world.pop.type
+    dpd = world.pop.dpd0
+    shallow, deep = dpd <= np.quantile(dpd, 0.25), dpd >= np.quantile(dpd, 0.75)
+    sure = list(DebtorType).index(DebtorType.SURE_THING)
+    assert (kinds[shallow] == sure).mean() > (kinds[deep] == sure).mean() + 0.03
+    for band in (shallow, deep):
+        assert np.bincount(kinds[band], minlength=4).max() / band.sum() < 0.6
+    flat = World(20_000, 41, "acme", START, WorldConfig(type_signal=0.0)).pop.type
+    assert np.allclose(np.bincount(flat, minlength=4) / len(flat), cfg.type_shares, atol=0.015)
