@@ -54,8 +54,8 @@ class World:
         self.table: AccountTable = generate_accounts(n_debtors, seed)
         self.pop = draw_population(self.table, seed, start, self.config)
         self.state = WorldState.initial(self.pop)
-        self._ctx = Context(seed, self.config, self.table, self.pop)
         self._start_ms = to_ms(start)
+        self._ctx = Context(seed, self.config, self.table, self.pop, self._start_ms)
         self._end_ms = self._start_ms + self.config.days * DAY_MS
         self._jitter = np.random.default_rng([seed, 9]).integers(0, FEED_SPREAD_MS, n_debtors)
         self._days_made = 0
@@ -113,6 +113,9 @@ class World:
     def contact(self, command: ContactCommand, sent_at: dt.datetime) -> None:
         """The provider accepted ``command`` at ``sent_at``: schedule what follows from it.
 
+        The debtor answers from what the events taken so far say (what is still due), so
+        send each contact once the world has been taken up to ``sent_at``; anything it
+        causes before the last ``take_until`` limit comes out in the next call, late.
         A repeated ``contact_id`` is ignored (providers deduplicate on it).
         """
         i = self._index.get(command.debtor_id)
