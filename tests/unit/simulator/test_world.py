@@ -18,7 +18,7 @@ from recaudo.simulator.cli import simulate
 from recaudo.simulator.population import NEVER
 from recaudo.simulator.texts import WEEKDAYS, lang_of
 from recaudo.simulator.world import World
-from recaudo.simulator.world_config import DebtorType, WorldConfig
+from recaudo.simulator.world_config import DebtorType, WorldConfig, variants
 from recaudo.streams.events import (
     AccountEvent,
     AccountStatus,
@@ -365,3 +365,38 @@ def test_type_is_only_weakly_observable() -> None:
         assert np.bincount(kinds[band], minlength=4).max() / band.sum() < 0.6
     flat = World(20_000, 41, "acme", START, WorldConfig(type_signal=0.0)).pop.type
     assert np.allclose(np.bincount(flat, minlength=4) / len(flat), cfg.type_shares, atol=0.015)
+
+
+def test_wrong_party_phones_never_pay() -> None:
+    cfg = WorldConfig(days=15, wrong_party_share=1.0, persuade_scale=3.0)
+    world = World(600, 43, "acme", START, cfg)
+    day = (START + dt.timedelta(days=1)).date()
+    contacts = []
+    for i in range(len(world.table)):
+        channel, at = preferred_slot_time(world, i, day)
+        contacts.append((at, command(world, i, channel, at, "rp")))
+    events = play(world, contacts)
+    channel_of = {c.contact_id: c.channel for _, c in contacts}
+    paid_on = {
+        channel_of[e.payment_id[2:]]
+        for e in events
+        if isinstance(e, PaymentEvent) and e.payment_id[2:] in channel_of
+    }
+    assert paid_on == {Channel.EMAIL}
+    assert any(
+        isinstance(e, ResponseEvent)
+        and e.text in ("wrong number", "número equivocado", "número errado")
+        for e in events
+    )
+
+
+def test_world_variants_are_valid_reproducible_and_different() -> None:
+    base = WorldConfig()
+    a, b = variants(base, 5, seed=1), variants(base, 5, seed=1)
+    assert a == b
+    assert len(set(a)) == 5
+    assert base not in a
+    for cfg in a:
+        assert abs(sum(cfg.type_shares) - 1) < 1e-9
+        assert 0 < cfg.promise_keep_rate < 1
+    World(50, 1, "acme", START, a[0]).take_until(START + dt.timedelta(days=2))
