@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from recaudo.models.slots import CHANNELS, slot_start
 from recaudo.simulator.world import World
-from recaudo.streams.events import AccountEvent, Channel, InputEvent
+from recaudo.streams.events import AccountEvent, AccountStatus, Channel, InputEvent
 from recaudo.streams.outputs import ContactCommand
 
 START = dt.datetime(2025, 6, 2, 6, tzinfo=dt.UTC)
@@ -79,3 +80,16 @@ def play(world: World, contacts: list[tuple[dt.datetime, ContactCommand]]) -> li
         out += world.take_until(at)
         world.contact(cmd, at)
     return out + world.take_until(START + dt.timedelta(days=world.config.days))
+
+
+def even_debtors_every(world: World, every: int) -> Policy:
+    """Contact even-numbered delinquent debtors, preferred channel and slot, the next local day."""
+
+    def policy(e: AccountEvent) -> tuple[Channel, dt.datetime] | None:
+        i = index_of(e.debtor_id)
+        if e.status is not AccountStatus.DELINQUENT or i % 2 or e.days_past_due % every:
+            return None
+        local = e.occurred_at.astimezone(ZoneInfo(e.timezone)).date()
+        return preferred_slot_time(world, i, local + dt.timedelta(days=1))
+
+    return policy
