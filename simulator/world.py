@@ -124,6 +124,8 @@ class World:
         if command.contact_id in self.state.seen_contacts:
             return
         self.state.seen_contacts.add(command.contact_id)
+        if to_ms(sent_at) >= self._end_ms:
+            return  # the world has ended: nothing more happens in it
         for item in react(self._ctx, self.state, i, command, sent_at):
             if item[0] < self._end_ms:
                 heapq.heappush(self._heap, item)

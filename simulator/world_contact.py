@@ -204,7 +204,7 @@ def react(
         else:
             state.opted_out_ms[i, ch] = min(int(state.opted_out_ms[i, ch]), ms)
         return out.items
-    day = local_day(ctx, i, t0)  # the debtor's calendar: paydays, promise dates
+    day = max(0, local_day(ctx, i, t0))  # the debtor's calendar: paydays, promise dates
     run_day = (t0 - ctx.start_ms) // DAY_MS  # the lender's feed: enrolment, depth
     enrolled = run_day >= int(pop.enrol_day[i])
     due = int(state.due_left[i])
