@@ -18,7 +18,13 @@ from recaudo.simulator.portfolio import (
 )
 from recaudo.simulator.reactions import Outcome, react, sample_outcome
 from recaudo.simulator.world import World
-from recaudo.simulator.world_config import DebtorTruth, DebtorType, WorldConfig, WorldTruth
+from recaudo.simulator.world_config import (
+    DebtorTruth,
+    DebtorType,
+    WorldConfig,
+    WorldTruth,
+    variants,
+)
 
 __all__ = [
     "AccountTable",
@@ -33,4 +39,5 @@ __all__ = [
     "generate_portfolio",
     "react",
     "sample_outcome",
+    "variants",
 ]

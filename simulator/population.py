@@ -21,7 +21,7 @@ from recaudo.simulator.world_config import TYPES, DebtorType, WorldConfig
 
 NEVER = np.iinfo(np.int64).max
 #: Type effects of (depth z-score, log amount z-score); a weak signal on purpose.
-_TYPE_SLOPES = np.array([[-0.6, -0.3], [-0.2, 0.0], [0.6, 0.2], [0.0, 0.1]])
+_TYPE_SLOPES = np.array([[-0.4, -0.2], [-0.1, 0.0], [0.4, 0.2], [0.0, 0.1]])
 #: Type effects by segment (s0..s3) and by product (card, personal_loan, bnpl, telco).
 _TYPE_SEGMENT = np.array([[0, 0, 0, 0.2], [0.3, 0.3, -0.2, 0], [0, -0.2, 0.2, 0], [0, 0, 0.4, 0]])
 _TYPE_PRODUCT = np.array([[0.3, 0, 0, 0], [0, 0.2, 0, 0], [0, 0, 0, 0.2], [0, 0, 0.3, 0.3]])

@@ -54,13 +54,13 @@ class World:
         self.table: AccountTable = generate_accounts(n_debtors, seed)
         self.pop = draw_population(self.table, seed, start, self.config)
         self.state = WorldState.initial(self.pop)
-        self._ctx = Context(seed, self.config, self.table, self.pop)
         self._start_ms = to_ms(start)
+        self._ctx = Context(seed, self.config, self.table, self.pop, self._start_ms)
         self._end_ms = self._start_ms + self.config.days * DAY_MS
         self._jitter = np.random.default_rng([seed, 9]).integers(0, FEED_SPREAD_MS, n_debtors)
         self._days_made = 0
         self._index = {self.table.debtor_id(i): i for i in range(n_debtors)}
-        self._templates: dict[int, AccountEvent] = {}
+        self._last: dict[int, AccountEvent] = {}
         cures = np.flatnonzero(
             (self.pop.self_cure_ms > self._start_ms) & (self.pop.self_cure_ms < self._end_ms)
         )
@@ -113,6 +113,9 @@ class World:
     def contact(self, command: ContactCommand, sent_at: dt.datetime) -> None:
         """The provider accepted ``command`` at ``sent_at``: schedule what follows from it.
 
+        The debtor answers from what the events taken so far say (what is still due), so
+        send each contact once the world has been taken up to ``sent_at``; anything it
+        causes before the last ``take_until`` limit comes out in the next call, late.
         A repeated ``contact_id`` is ignored (providers deduplicate on it).
         """
         i = self._index.get(command.debtor_id)
@@ -121,6 +124,8 @@ class World:
         if command.contact_id in self.state.seen_contacts:
             return
         self.state.seen_contacts.add(command.contact_id)
+        if to_ms(sent_at) >= self._end_ms:
+            return  # the world has ended: nothing more happens in it
         for item in react(self._ctx, self.state, i, command, sent_at):
             if item[0] < self._end_ms:
                 heapq.heappush(self._heap, item)
@@ -135,6 +140,7 @@ class World:
                 currency=t.currency(i),
                 enrolled=bool(s.enrolled[i]),
                 owed_minor=int(p.amount_due0[i]),
+                balance_minor=int(p.balance0[i]),
                 recovered_minor=int(s.recovered[i]),
                 contacts=int(s.contacts[i]),
                 opted_out=bool(s.opted_out[i]),
@@ -153,7 +159,7 @@ class World:
             if d.enrolled:
                 owed[d.currency] = owed.get(d.currency, 0) + d.owed_minor
                 got[d.currency] = got.get(d.currency, 0) + d.recovered_minor
-                shares.append(d.recovered_minor / d.owed_minor)
+                shares.append(min(1.0, d.recovered_minor / d.owed_minor))
         return WorldTruth(
             debtors=debtors,
             owed_by_currency=owed,
@@ -261,31 +267,41 @@ class World:
                 status, dpd = AccountStatus.CURRENT, 0
             else:
                 status, dpd = AccountStatus.DELINQUENT, int(p.dpd0[i]) + day - enrol
-        currency = t.currency(i)
-        fields = {
-            "event_id": event_id,
-            "occurred_at": from_ms(ms),
-            "balance": Money(amount_minor=balance, currency=currency),
-            "amount_due": Money(amount_minor=due, currency=currency),
-            "due_date": due_date,
-            "days_past_due": dpd,
-            "status": status,
-        }
-        template = self._templates.get(i)
-        if template is None:
-            # The first snapshot is validated in full; later ones copy it with the fields
-            # that change (validating 60k snapshots a month would take seconds).
-            template = self._templates[i] = AccountEvent(
+        last = self._last.get(i)
+        if last is None:
+            # The first snapshot is validated in full; later ones copy the last one with
+            # the fields that change (validating 60k snapshots a month takes seconds).
+            currency = t.currency(i)
+            event = AccountEvent(
+                event_id=event_id,
                 tenant_id=self.tenant_id,
+                occurred_at=from_ms(ms),
                 debtor_id=t.debtor_id(i),
                 account_id=t.account_id(i),
+                balance=Money(amount_minor=balance, currency=currency),
+                amount_due=Money(amount_minor=due, currency=currency),
+                due_date=due_date,
+                days_past_due=dpd,
+                status=status,
                 product=PRODUCTS[int(t.product[i])],
                 jurisdiction=t.jurisdiction(i),
                 timezone=t.timezone(i),
                 language=t.language(i),
                 contact_points=t.contact_points(i),
                 segment=t.segment_name(i),
-                **fields,
             )
-            return template
-        return template.model_copy(update=fields)
+        else:
+            currency = last.balance.currency
+            fields: dict[str, object] = {
+                "event_id": event_id,
+                "occurred_at": from_ms(ms),
+                "days_past_due": dpd,
+                "status": status,
+            }
+            if last.balance.amount_minor != balance:
+                fields["balance"] = Money(amount_minor=balance, currency=currency)
+            if last.amount_due.amount_minor != due:
+                fields["amount_due"] = Money(amount_minor=due, currency=currency)
+            event = last.model_copy(update=fields)
+        self._last[i] = event
+        return event

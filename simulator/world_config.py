@@ -7,7 +7,8 @@ nothing until it also wins on worlds it was not tuned on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import random
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -85,6 +86,39 @@ class WorldConfig:
             raise ValueError("type_shares must be non-negative and sum to 1")
 
 
+def variants(base: WorldConfig, n: int, seed: int) -> list[WorldConfig]:
+    """``n`` worlds around ``base`` for out-of-sample checks: a strategy tuned on ``base``
+    should also win on these. Each behavioural knob is scaled or redrawn over a wide range."""
+    rng = random.Random(f"world-variants:{seed}")
+    out = []
+    for _ in range(n):
+        raw = [rng.gammavariate(20 * s, 1.0) if s > 0 else 0.0 for s in base.type_shares]
+        total = sum(raw)
+        shares = (raw[0] / total, raw[1] / total, raw[2] / total, 1 - sum(raw[:3]) / total)
+
+        def scale(x: float, lo: float = 0.5, hi: float = 1.5) -> float:
+            return x * rng.uniform(lo, hi)
+
+        out.append(
+            replace(
+                base,
+                type_shares=shares,
+                type_signal=scale(base.type_signal, 0.3, 1.7),
+                self_cure_mean_days=scale(base.self_cure_mean_days),
+                payday_boost=1.0 + scale(base.payday_boost - 1.0, 0.3, 1.7),
+                drift_share=min(1.0, scale(base.drift_share, 0.3, 1.7)),
+                persuade_scale=scale(base.persuade_scale),
+                promise_share=min(1.0, scale(base.promise_share, 0.6, 1.4)),
+                promise_keep_rate=min(0.95, scale(base.promise_keep_rate, 0.6, 1.4)),
+                opt_out_per_contact_7d=scale(base.opt_out_per_contact_7d, 0.4, 2.0),
+                opt_out_per_contact_14d=scale(base.opt_out_per_contact_14d, 0.4, 2.0),
+                sleeping_dog_harm=min(1.0, scale(base.sleeping_dog_harm)),
+                fatigue_attention=min(1.0, scale(base.fatigue_attention, 0.85, 1.15)),
+            )
+        )
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class DebtorTruth:
     """One debtor's hidden story so far (up to the last event taken)."""
@@ -94,7 +128,8 @@ class DebtorTruth:
     currency: str
     enrolled: bool  # delinquent at some point of the run so far
     owed_minor: int  # amount due when it became delinquent (or at start)
-    recovered_minor: int
+    balance_minor: int  # balance at that time; a self-cure may pay all of it
+    recovered_minor: int  # every payment, so it can exceed owed_minor
     contacts: int
     opted_out: bool
     complained: bool
@@ -112,7 +147,7 @@ class WorldTruth:
     owed_by_currency: dict[str, int] = field(default_factory=dict)
     recovered_by_currency: dict[str, int] = field(default_factory=dict)
     enrolled: int = 0
-    #: Mean over enrolled debtors of recovered / owed (currency-free).
+    #: Mean over enrolled debtors of min(1, recovered / owed): share of arrears cured.
     recovered_share: float = 0.0
     self_cured: int = 0
     contacts: int = 0

@@ -53,6 +53,7 @@ class Context:
     cfg: WorldConfig
     table: AccountTable
     pop: Population
+    start_ms: int
 
 
 class _Out:
@@ -203,14 +204,15 @@ def react(
         else:
             state.opted_out_ms[i, ch] = min(int(state.opted_out_ms[i, ch]), ms)
         return out.items
-    day = local_day(ctx, i, t0)
-    enrolled = day >= int(pop.enrol_day[i])
+    day = max(0, local_day(ctx, i, t0))  # the debtor's calendar: paydays, promise dates
+    run_day = (t0 - ctx.start_ms) // DAY_MS  # the lender's feed: enrolment, depth
+    enrolled = run_day >= int(pop.enrol_day[i])
     due = int(state.due_left[i])
     if reached and enrolled and due <= 0 and rng.random() < cfg.other_reply_prob:
         out.reply(pick(rng, PAID_ALREADY, language), rng.uniform(120, 6 * 3600))
     if not reached or not enrolled or due <= 0:
         return out.items
-    dpd = int(pop.dpd0[i]) + day - int(pop.enrol_day[i])
+    dpd = int(pop.dpd0[i]) + run_day - int(pop.enrol_day[i])
     persuaded = (
         kind is DebtorType.PERSUADABLE
         and t0 >= state.pending_ms[i]

@@ -1,11 +1,10 @@
-"""The simulated world: common random numbers, self-cure, paydays, fatigue, drift,
-promises, and events that honour the input contract."""
+"""The simulated world: common random numbers, ordered contract-valid events, daily
+snapshots that show payments, and the no-contact event log of `recaudo simulate`."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import orjson
@@ -13,12 +12,9 @@ from click.testing import CliRunner
 from pydantic import TypeAdapter
 
 from recaudo.channels.opt_out import detect_opt_out
-from recaudo.models.slots import CHANNELS
 from recaudo.simulator.cli import simulate
-from recaudo.simulator.population import NEVER
-from recaudo.simulator.texts import WEEKDAYS, lang_of
 from recaudo.simulator.world import World
-from recaudo.simulator.world_config import DebtorType, WorldConfig
+from recaudo.simulator.world_config import WorldConfig
 from recaudo.streams.events import (
     AccountEvent,
     AccountStatus,
@@ -29,12 +25,11 @@ from recaudo.streams.events import (
     PaymentEvent,
     ResponseEvent,
 )
-from recaudo.streams.outputs import ContactCommand
 from tests.unit.simulator.world_helpers import (
     START,
-    Policy,
     command,
     drive,
+    even_debtors_every,
     index_of,
     play,
     preferred_slot_time,
@@ -50,19 +45,6 @@ ENGAGED = {
 
 def _dump(events: list[InputEvent]) -> list[dict[str, object]]:
     return [e.model_dump(mode="json") for e in events]
-
-
-def even_debtors_every(world: World, every: int) -> Policy:
-    """Contact even-numbered delinquent debtors, preferred channel and slot, the next local day."""
-
-    def policy(e: AccountEvent) -> tuple[Channel, dt.datetime] | None:
-        i = index_of(e.debtor_id)
-        if e.status is not AccountStatus.DELINQUENT or i % 2 or e.days_past_due % every:
-            return None
-        local = e.occurred_at.astimezone(ZoneInfo(e.timezone)).date()
-        return preferred_slot_time(world, i, local + dt.timedelta(days=1))
-
-    return policy
 
 
 def _by_debtor(events: list[InputEvent]) -> dict[str, list[InputEvent]]:
@@ -98,154 +80,6 @@ def test_strategies_see_the_same_self_cure() -> None:
     assert all(_dump(a[d]) == _dump(b[d]) for d in odd)
     # Contacted debtors differ somewhere, or contacts had no effect at all.
     assert any(_dump(a[d]) != _dump(b[d]) for d in a if index_of(d) % 2 == 0)
-
-
-def test_self_cure_share_and_timing_without_contacts() -> None:
-    world = World(1500, 11, "acme", START, WorldConfig(days=30))
-    events = drive(world)
-    truth = world.truth()
-    by_type: dict[DebtorType, list[bool]] = defaultdict(list)
-    for d in truth.debtors:
-        by_type[d.type].append(d.self_cured)
-    assert np.mean(by_type[DebtorType.SURE_THING]) > 0.6
-    assert np.mean(by_type[DebtorType.PERSUADABLE]) < 0.15
-    assert not any(by_type[DebtorType.LOST_CAUSE])
-    assert 0.1 < truth.self_cured / len(truth.debtors) < 0.4
-    # Without contacts every self-cure drawn inside the run happens, and nothing else pays.
-    assert all(d.self_cured == d.would_self_cure for d in truth.debtors)
-    enrolled_at: dict[str, dt.datetime] = {}
-    payments = [e for e in events if isinstance(e, PaymentEvent)]
-    assert len(payments) == truth.self_cured
-    for e in events:
-        if isinstance(e, AccountEvent) and e.status is AccountStatus.DELINQUENT:
-            enrolled_at.setdefault(e.debtor_id, e.occurred_at)
-        if isinstance(e, PaymentEvent):
-            assert e.payment_id.endswith("-self")
-            assert e.occurred_at > enrolled_at[e.debtor_id]
-            tz = ZoneInfo(world.table.timezone(index_of(e.debtor_id)))
-            assert 9 <= e.occurred_at.astimezone(tz).hour < 22
-
-
-def _is_month_payday(d: dt.date) -> bool:
-    if d.day == 15:
-        return True
-    if d.weekday() >= 5:
-        return False
-    later = sum(
-        1
-        for k in range(1, 5)
-        if (x := d + dt.timedelta(days=k)).month == d.month and x.weekday() < 5
-    )
-    return later < 2
-
-
-def test_paydays_raise_payments_on_paydays() -> None:
-    shares = []
-    for boost in (1.0, 4.0):
-        world = World(
-            1200, 3, "acme", START, WorldConfig(payday_boost=boost, weekly_payday_share=0)
-        )
-        payments = [e for e in drive(world) if isinstance(e, PaymentEvent)]
-        assert len(payments) > 100
-        on = [
-            _is_month_payday(
-                e.occurred_at.astimezone(
-                    ZoneInfo(world.table.timezone(index_of(e.debtor_id)))
-                ).date()
-            )
-            for e in payments
-        ]
-        shares.append(float(np.mean(on)))
-    assert shares[1] > shares[0] + 0.1, shares
-
-
-def test_fatigue_raises_opt_out_and_lowers_attention() -> None:
-    """A probe e-mail opts out more, and is opened less, after six SMS in the week before."""
-    world = World(3000, 13, "acme", START, WorldConfig(days=12))
-    n = len(world.table)
-    contacts: list[tuple[dt.datetime, ContactCommand]] = []
-    probe_day = (START + dt.timedelta(days=9)).date()
-    for i in range(n):
-        if i % 2 == 0:
-            for k in range(2, 8):
-                _, at = preferred_slot_time(world, i, probe_day - dt.timedelta(days=9 - k))
-                contacts.append((at, command(world, i, Channel.SMS, at, f"sms{k}")))
-        _, at = preferred_slot_time(world, i, probe_day)
-        contacts.append((at, command(world, i, Channel.EMAIL, at, "probe")))
-    events = play(world, contacts)
-    opted: dict[int, list[bool]] = {0: [], 1: []}
-    opened: dict[int, list[bool]] = {0: [], 1: []}
-    probe = {c.contact_id: index_of(c.debtor_id) for _, c in contacts if c.arm == "probe"}
-    replies = {
-        e.contact_id for e in events if isinstance(e, ResponseEvent) and detect_opt_out(e.text)
-    }
-    opens = {
-        e.contact_id
-        for e in events
-        if isinstance(e, DeliveryEvent) and e.status is DeliveryStatus.OPENED
-    }
-    for cid, i in probe.items():
-        opted[i % 2].append(cid in replies)
-        opened[i % 2].append(cid in opens)
-    assert np.mean(opted[0]) > 2 * np.mean(opted[1]) > 0
-    assert np.mean(opened[0]) < np.mean(opened[1])
-
-
-def test_preferences_drift() -> None:
-    """After its drift day a debtor's original channel and slot reach it far less often."""
-    cfg = WorldConfig(days=30, drift_share=1.0, fatigue_attention=1.0)
-    world = World(1500, 17, "acme", START, cfg)
-    assert np.all(world.pop.drift_ms < NEVER)
-    assert 0.2 < (World(2000, 1, "acme", START).pop.drift_ms < NEVER).mean() < 0.3
-    contacts: list[tuple[dt.datetime, ContactCommand]] = []
-    for i in range(len(world.table)):
-        channel = CHANNELS[int(world.table.preferred_channel[i])]
-        drift_day = (
-            dt.datetime.fromtimestamp(int(world.pop.drift_ms[i]) / 1000, dt.UTC) - START
-        ).days
-        if channel not in ENGAGED or not 3 <= drift_day <= 26:
-            continue
-        for tag, k in (("before", drift_day - 2), ("after", drift_day + 2)):
-            _, at = preferred_slot_time(world, i, (START + dt.timedelta(days=k)).date())
-            contacts.append((at, command(world, i, channel, at, tag)))
-    events = play(world, contacts)
-    engaged = {
-        e.contact_id
-        for e in events
-        if isinstance(e, DeliveryEvent) and e.status is ENGAGED.get(e.channel)
-    }
-    rate = {
-        tag: np.mean([c.contact_id in engaged for _, c in contacts if c.arm == tag])
-        for tag in ("before", "after")
-    }
-    assert len(contacts) > 400
-    assert rate["before"] > rate["after"] + 0.2, rate
-
-
-def test_promises_are_broken_at_the_configured_rate() -> None:
-    cfg = WorldConfig(days=30, persuade_scale=3.0, promise_share=1.0, promise_keep_rate=0.6)
-    world = World(2000, 19, "acme", START, cfg)
-    day = (START + dt.timedelta(days=2)).date()
-    contacts = []
-    for i in range(len(world.table)):
-        if world.pop.enrol_day[i] == 0:
-            channel, at = preferred_slot_time(world, i, day)
-            contacts.append((at, command(world, i, channel, at, "ask")))
-    events = play(world, contacts)
-    promises = [e for e in events if isinstance(e, ResponseEvent) and e.promise is not None]
-    paid = {e.payment_id for e in events if isinstance(e, PaymentEvent)}
-    assert len(promises) > 150
-    truth = world.truth()
-    kept = truth.promises_kept / truth.promises
-    assert truth.promises == len(promises)
-    assert 0.5 < kept < 0.7, kept
-    broken = [p for p in promises if f"p-{p.contact_id}" not in paid]
-    assert len(broken) > 0.25 * len(promises)
-    for p in promises:
-        assert p.promise is not None
-        assert p.text is not None
-        lang = lang_of(world.table.language(index_of(p.debtor_id)))
-        assert WEEKDAYS[lang][p.promise.due_on.weekday()] in p.text
 
 
 def test_every_event_honours_the_contract() -> None:

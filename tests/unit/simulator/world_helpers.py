@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from recaudo.models.slots import CHANNELS, slot_start
 from recaudo.simulator.world import World
-from recaudo.streams.events import AccountEvent, Channel, InputEvent
+from recaudo.streams.events import AccountEvent, AccountStatus, Channel, InputEvent
 from recaudo.streams.outputs import ContactCommand
 
 START = dt.datetime(2025, 6, 2, 6, tzinfo=dt.UTC)
@@ -43,14 +45,12 @@ def index_of(debtor_id: str) -> int:
 def drive(world: World, policy: Policy | None = None, tag: str = "p") -> list[InputEvent]:
     """Take every event in order; after each snapshot ask ``policy`` whether to contact."""
     out: list[InputEvent] = []
-    pending: list[tuple[dt.datetime, ContactCommand]] = []
+    pending: list[tuple[dt.datetime, str, ContactCommand]] = []  # a heap
     while True:
         t = world.next_time()
-        first = min((p[0] for p in pending), default=None)
-        if first is not None and (t is None or first <= t):
-            for at, cmd in sorted((p for p in pending if p[0] == first), key=_cid):
-                world.contact(cmd, at)
-            pending = [p for p in pending if p[0] != first]
+        if pending and (t is None or pending[0][0] <= t):
+            at, _, cmd = heapq.heappop(pending)
+            world.contact(cmd, at)
             continue
         if t is None:
             return out
@@ -61,7 +61,7 @@ def drive(world: World, policy: Policy | None = None, tag: str = "p") -> list[In
                 if choice is not None:
                     channel, at = choice
                     cmd = command(world, index_of(event.debtor_id), channel, at, tag)
-                    pending.append((at, cmd))
+                    heapq.heappush(pending, (at, cmd.contact_id, cmd))
 
 
 def preferred_slot_time(
@@ -73,10 +73,6 @@ def preferred_slot_time(
     return ch, slot_start(day, int(t.preferred_slot[i]), t.timezone(i))
 
 
-def _cid(p: tuple[dt.datetime, ContactCommand]) -> str:
-    return p[1].contact_id
-
-
 def play(world: World, contacts: list[tuple[dt.datetime, ContactCommand]]) -> list[InputEvent]:
     """Send fixed contacts in time order, taking the world's events up to each send."""
     out: list[InputEvent] = []
@@ -84,3 +80,16 @@ def play(world: World, contacts: list[tuple[dt.datetime, ContactCommand]]) -> li
         out += world.take_until(at)
         world.contact(cmd, at)
     return out + world.take_until(START + dt.timedelta(days=world.config.days))
+
+
+def even_debtors_every(world: World, every: int) -> Policy:
+    """Contact even-numbered delinquent debtors, preferred channel and slot, the next local day."""
+
+    def policy(e: AccountEvent) -> tuple[Channel, dt.datetime] | None:
+        i = index_of(e.debtor_id)
+        if e.status is not AccountStatus.DELINQUENT or i % 2 or e.days_past_due % every:
+            return None
+        local = e.occurred_at.astimezone(ZoneInfo(e.timezone)).date()
+        return preferred_slot_time(world, i, local + dt.timedelta(days=1))
+
+    return policy
