@@ -19,7 +19,9 @@ from typing import Any
 
 import orjson
 
+from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_client import connect
 from recaudo.streams.reports.model import OutcomeReport
 from recaudo.streams.reports.outcomes import Dimension, compute_report
 from recaudo.streams.state import OutcomeSummary
@@ -119,3 +121,14 @@ class ReportSource:
     async def report(self, tenant_id: str, by: Sequence[Dimension]) -> OutcomeReport:
         read_at, found = await self.summaries(tenant_id)
         return compute_report(tenant_id, found, by, generated_at=read_at)
+
+
+async def read_report(settings: Settings, tenant_id: str, by: Sequence[Dimension]) -> OutcomeReport:
+    """One uncached report on a connection of its own (the CLI's)."""
+    client = connect(settings)
+    try:
+        return await ReportSource(client, Keys(settings.redis_prefix), ttl_s=0).report(
+            tenant_id, by
+        )
+    finally:
+        await client.aclose()
