@@ -71,8 +71,12 @@ def add_report_routes(
     app.router.add_get("/v1/reports/outcomes", get_outcomes)
 
     async def refresher(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(_refresh_forever(app, settings.report_refresh_s))
+        stop = asyncio.Event()
+        task = asyncio.create_task(_refresh_until(app, stop, settings.report_refresh_s))
         yield
+        # The flag as well as the cancel: a cancel landing inside a Redis call can
+        # come out as a connection error, which the loop would otherwise survive.
+        stop.set()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -80,11 +84,12 @@ def add_report_routes(
     app.cleanup_ctx.append(refresher)
 
 
-async def _refresh_forever(app: web.Application, every_s: float) -> None:
-    while True:
+async def _refresh_until(app: web.Application, stop: asyncio.Event, every_s: float) -> None:
+    while not stop.is_set():
         try:
             await refresh_outcome_metrics(app)
         except Exception:
             # Redis away or a malformed state: keep the last figures, try again later.
             log.exception("outcome gauges: refresh failed")
-        await asyncio.sleep(every_s)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s)
