@@ -1,7 +1,8 @@
 """The JSON shape of an outcome report (``GET /v1/reports/outcomes``, ``recaudo report``).
 
 Money is in minor units of the row's ``currency``; no figure mixes currencies.
-A grouping the request did not ask for is ``null`` in every row. Rates are
+A grouping the request did not ask for is ``null`` in every row; a segment of
+``""`` is debtors enrolled without one. Rates are
 fractions in [0, 1]; differences are treated minus baseline.
 """
 
