@@ -216,6 +216,32 @@ class ChannelBandit:
             },
         )
 
+    def probabilities(
+        self,
+        state: DebtorArms,
+        prior: SegmentPrior | None,
+        allowed: Allowed | None,
+        rng_seed: int | str,
+        draws: int = 256,
+    ) -> dict[Arm, float]:
+        """How often Thompson sampling picks each allowed arm, over ``draws`` seeded draws.
+
+        A decision that samples its arm from exactly this distribution logs an
+        exact propensity, which off-policy evaluation needs; one Thompson draw
+        would log a probability nobody can compute afterwards.
+        """
+        mask = self.allowed_mask(allowed)
+        if not mask.any():
+            raise ValueError("no arm is allowed")
+        prior = prior or SegmentPrior.base(len(self.arms))
+        alpha = prior.alpha + state.successes
+        beta = prior.beta + state.failures
+        rng = np.random.default_rng(seed_to_int(rng_seed))
+        sampled = rng.beta(alpha, beta, size=(draws, len(self.arms)))
+        sampled[:, ~mask] = -1.0
+        counts = np.bincount(np.argmax(sampled, axis=1), minlength=len(self.arms))
+        return {self.arms[i]: float(counts[i]) / draws for i in np.flatnonzero(counts)}
+
     def posterior_mean(self, state: DebtorArms, prior: SegmentPrior | None = None) -> FloatArray:
         prior = prior or SegmentPrior.base(len(self.arms))
         alpha = prior.alpha + state.successes

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import cast
 
+from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.models.attribution import AttributionBook, Labelled
 from recaudo.models.bandit import ChannelBandit, DebtorArms, SegmentPrior
+from recaudo.models.capacity import CapacityBook, DayCapacity
 from recaudo.models.checkpoint import CheckpointStore
 from recaudo.models.features import ContactFeatures
 from recaudo.models.intent import IntentClassifier
@@ -27,8 +30,11 @@ from recaudo.models.metrics import ModelMetrics
 from recaudo.models.priors import DEFAULT_SEGMENT, ArmOutcome, SegmentPriorStore
 from recaudo.models.propensity import PropensityModel
 from recaudo.models.slots import slot_of
+from recaudo.models.strategy import LiveStrategy, Models, context_of
+from recaudo.models.uplift import Observation, UpliftBook, UpliftModel
+from recaudo.rules.targeting import Targeting
 from recaudo.streams.events import Channel, Intent
-from recaudo.streams.ports import ChannelChoice, Outcome
+from recaudo.streams.ports import Offer, Outcome, Target
 from recaudo.streams.state import DebtorState
 
 log = logging.getLogger(__name__)
@@ -37,6 +43,10 @@ LegalOptOut = Callable[[str, str | None], bool]
 PROPENSITY = "propensity"
 #: Save the propensity model after this many labels.
 CHECKPOINT_EVERY = 500
+#: Re-read the shared uplift sums at most this often (clock seconds).
+UPLIFT_REFRESH_S = 600.0
+#: Per-arm evidence is halved past this many outcomes, so old habits fade.
+ARM_MEMORY = 16
 
 
 class OnlineLearning:
@@ -48,10 +58,21 @@ class OnlineLearning:
         checkpoints: CheckpointStore,
         metrics: ModelMetrics,
         legal_opt_out: LegalOptOut,
+        uplift: UpliftBook,
+        capacity: CapacityBook,
+        targeting_for: Callable[[str], Targeting],
+        clock: Clock = WALL_CLOCK,
         bandit: ChannelBandit | None = None,
         intent: IntentClassifier | None = None,
     ) -> None:
-        self._bandit = bandit or ChannelBandit()
+        self._bandit = bandit or ChannelBandit(max_count=ARM_MEMORY)
+        self._strategy = LiveStrategy(self._bandit)
+        self._uplift_book = uplift
+        self._capacity_book = capacity
+        self._targeting_for = targeting_for
+        self._clock = clock
+        self._uplift: dict[str, tuple[float, UpliftModel]] = {}
+        self._capacity: dict[str, DayCapacity] = {}
         self._priors_store = priors
         self._attribution = attribution
         self._checkpoints = checkpoints
@@ -66,27 +87,40 @@ class OnlineLearning:
 
     # -- the decision core's side (pure) ------------------------------------
 
-    def choose(
+    def target(self, offer: Offer) -> Target:
+        state = offer.state
+        models = Models(
+            arms=self._arms(state),
+            prior=self._priors.get((offer.tenant_id, state.seg or DEFAULT_SEGMENT)),
+            uplift=self._uplift_model(offer.tenant_id),
+            capacity=self._capacity.get(offer.tenant_id),
+            versions=self.versions(offer.tenant_id),
+        )
+        target = self._strategy.target(offer, models)
+        if target.channel is None:
+            return target
+        slot = int(target.scores.get("slot", -1))
+        if slot < 0:
+            slot = slot_of(offer.at, state.tz or "UTC") or 0
+        features = self._features(state, target.channel, slot)
+        score = self._model(offer.tenant_id).score(features)
+        return dataclasses.replace(
+            target, scores=target.scores | {"pay_propensity": score}, context=features
+        )
+
+    def context_key(
         self,
         tenant_id: str,
         state: DebtorState,
-        candidates: Sequence[Channel],
+        account_id: str,
         at: dt.datetime,
-        seed: str,
-    ) -> ChannelChoice:
-        slot = slot_of(at, state.tz or "UTC")
-        allowed: list[Channel | tuple[Channel, int]] = (
-            [(c, slot) for c in candidates] if slot is not None else list(candidates)
-        )
-        prior = self._priors.get((tenant_id, state.seg or DEFAULT_SEGMENT))
-        choice = self._bandit.choose(self._arms(state), prior, allowed, seed)
-        features = self._features(state, choice.channel, choice.slot)
-        model = self._model(tenant_id)
-        scores = {**choice.scores, "propensity": model.score(features)}
-        return ChannelChoice(choice.channel, scores, self.versions(tenant_id), context=features)
+        targeting: Targeting,
+    ) -> str | None:
+        del tenant_id
+        return context_of(state, state.accounts[account_id], at, targeting).key
 
     def reward(
-        self, tenant_id: str, state: DebtorState, contact_id: str, positive: bool
+        self, tenant_id: str, state: DebtorState, contact_id: str, positive: bool, weight: int = 1
     ) -> Outcome | None:
         emitted = next((e for e in state.emitted if e.cid == contact_id), None)
         if emitted is None or emitted.rewarded or not emitted.at:
@@ -95,7 +129,9 @@ class OnlineLearning:
         if slot is None:
             return None
         emitted.rewarded = True
-        arms = self._bandit.update(self._arms(state), emitted.ch, slot, positive)
+        arms = self._arms(state)
+        for _ in range(max(1, weight)):
+            arms = self._bandit.update(arms, emitted.ch, slot, positive)
         state.arms = base64.b64encode(self._bandit.encode(arms)).decode()
         self._metrics.observe_reward(emitted.ch, positive)
         return Outcome("arm", ArmOutcome(state.seg or DEFAULT_SEGMENT, emitted.ch, slot, positive))
@@ -106,6 +142,7 @@ class OnlineLearning:
     def versions(self, tenant_id: str) -> dict[str, str]:
         return {
             "bandit": self._bandit.version,
+            "uplift": self._uplift_model(tenant_id).version,
             PROPENSITY: self._model(tenant_id).version,
             "intent": self._intent_version,
         }
@@ -116,8 +153,17 @@ class OnlineLearning:
         by_tenant: dict[str, set[str | None]] = {}
         for tenant_id, segment in wanted:
             by_tenant.setdefault(tenant_id, set()).add(segment)
+        now = self._clock.now()
         for tenant_id, segments in by_tenant.items():
             await self._ensure_model(tenant_id)
+            loaded_at, _ = self._uplift.get(tenant_id, (-float("inf"), None))
+            if now.timestamp() - loaded_at >= UPLIFT_REFRESH_S:
+                model = await self._uplift_book.load(tenant_id, now)
+                self._uplift[tenant_id] = (now.timestamp(), model)
+            capacity = self._targeting_for(tenant_id).daily_capacity
+            if capacity > 0:
+                day = now.date()
+                self._capacity[tenant_id] = await self._capacity_book.load(tenant_id, day, capacity)
             loaded = await self._priors_store.load(tenant_id, segments)
             for segment, prior in loaded.items():
                 self._priors[(tenant_id, segment)] = prior
@@ -126,8 +172,22 @@ class OnlineLearning:
         arms: dict[str, list[ArmOutcome]] = {}
         opens: list[Awaitable[bool]] = []
         payments: list[tuple[str, str, dt.datetime]] = []
+        contacts: dict[str, list[dt.date]] = {}
+        candidates: dict[str, list[tuple[dt.date, float]]] = {}
+        observations: dict[str, list[Observation]] = {}
         for tenant_id, debtor_id, outcome in outcomes:
             match outcome.kind:
+                case "contacted":
+                    contacts.setdefault(tenant_id, []).append(
+                        cast(dt.datetime, outcome.payload).date()
+                    )
+                case "candidate":
+                    at, value = cast(tuple[dt.datetime, float], outcome.payload)
+                    candidates.setdefault(tenant_id, []).append((at.date(), value))
+                case "uplift":
+                    observations.setdefault(tenant_id, []).append(
+                        cast(Observation, outcome.payload)
+                    )
                 case "arm":
                     arms.setdefault(tenant_id, []).append(cast(ArmOutcome, outcome.payload))
                 case "contact":
@@ -148,6 +208,13 @@ class OnlineLearning:
             await self._learn(tenant_id, labels)
         for tenant_id, items in arms.items():
             await self._priors_store.record(tenant_id, items)
+        for tenant_id in contacts.keys() | candidates.keys():
+            if self._targeting_for(tenant_id).daily_capacity > 0:
+                await self._capacity_book.record(
+                    tenant_id, contacts.get(tenant_id, ()), candidates.get(tenant_id, ())
+                )
+        for tenant_id, seen in observations.items():
+            await self._uplift_book.add(tenant_id, seen)
 
     async def expire(self, tenants: Iterable[str], now: dt.datetime) -> None:
         """Contacts whose attribution window closed without a payment are failures."""
@@ -173,6 +240,10 @@ class OnlineLearning:
             slot=slot,
             segment=state.seg,
         )
+
+    def _uplift_model(self, tenant_id: str) -> UpliftModel:
+        cached = self._uplift.get(tenant_id)
+        return cached[1] if cached is not None else UpliftModel()
 
     def _model(self, tenant_id: str) -> PropensityModel:
         return self._propensity.setdefault(tenant_id, PropensityModel())

@@ -10,7 +10,9 @@ import orjson
 from aiohttp import web
 from pydantic import TypeAdapter
 
+from recaudo.backtest.cli import backtest
 from recaudo.foundation.config import Settings
+from recaudo.models.offpolicy.cli import evaluate_command
 from recaudo.rules.cli import check_contact, policy
 from recaudo.simulator.cli import simulate
 from recaudo.streams.events import AccountEvent, DeliveryEvent, PaymentEvent, ResponseEvent
@@ -55,6 +57,7 @@ def web_command() -> None:
 main.add_command(policy)
 main.add_command(check_contact)
 main.add_command(simulate)
+main.add_command(backtest)
 
 
 @main.command()
@@ -79,6 +82,9 @@ def schema(topic: str | None) -> None:
     chosen = {topic: SCHEMAS[topic]} if topic else SCHEMAS
     out = {name: TypeAdapter(model).json_schema() for name, model in chosen.items()}
     click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
+
+
+main.add_command(evaluate_command)
 
 
 @main.command()

@@ -9,7 +9,6 @@ commit: the order that makes a crash replay safe.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
@@ -18,18 +17,14 @@ from typing import Any, cast
 import faust
 
 from recaudo.foundation.config import Settings
-from recaudo.streams import redispatch
-from recaudo.streams.codec import encode, register_codec
-from recaudo.streams.outputs import Release
+from recaudo.streams.codec import register_codec
 from recaudo.streams.pipeline import Inbound, Outbound
 from recaudo.streams.resilience import finish_before_ack, with_retries
-from recaudo.streams.schedule import Due
 from recaudo.streams.transport import app_class
 from recaudo.streams.wiring import Wiring
 
 log = logging.getLogger(__name__)
 
-RELEASE_LEASE_S = 30.0
 SHUTDOWN_GRACE_S = 20.0
 
 
@@ -101,20 +96,9 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         await consume(stream, "dispatch", dispatch_batch)
 
     async def release_due() -> None:
-        now = dt.datetime.now(dt.UTC)
-        due = await wiring.schedule.claim_due(now.timestamp(), 500, RELEASE_LEASE_S)
-        held = [item for item in due if item.entry.kind == redispatch.KIND]
-        commands = await wiring.redispatch.take(held)
-        await publish(
-            [_release(item, topics.releases, now) for item in due if item not in held]
-            + [Outbound(topics.contacts, entry.debtor_id, raw) for entry, raw in commands]
-        )
-        await wiring.redispatch.done([item.entry for item in held])
-        if wiring.learning is not None:
-            await wiring.learning.expire(wiring.tenants, now)
-        for item in due:
-            wiring.metrics.released.labels(item.entry.kind).inc()
-        wiring.metrics.scheduled.set(await wiring.schedule.size())
+        released = await wiring.timer.claim()
+        await publish(released.outputs)
+        await wiring.timer.settle(released)
 
     @app.timer(settings.schedule_tick_s)
     async def schedule_timer() -> None:
@@ -138,17 +122,3 @@ def _inbound(event: faust.EventT) -> Inbound:
         value=message.value or b"",
         timestamp=message.timestamp,
     )
-
-
-def _release(item: Due, topic: str, now: dt.datetime) -> Outbound:
-    entry = item.entry
-    release = Release(
-        kind="promise" if entry.kind == "promise" else "contact",
-        event_id=f"release-{entry.item_id}-{item.due_at:.3f}",
-        tenant_id=entry.tenant_id,
-        debtor_id=entry.debtor_id,
-        item_id=entry.item_id,
-        due_at=dt.datetime.fromtimestamp(item.due_at, dt.UTC),
-        released_at=now,
-    )
-    return Outbound(topic, entry.debtor_id, encode(release))

@@ -5,32 +5,43 @@ and what runs when they are switched off."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 from recaudo.channels.opt_out import detect_opt_out
-from recaudo.streams.events import Channel, Intent
-from recaudo.streams.ports import ChannelChoice, Outcome
+from recaudo.rules.targeting import Targeting
+from recaudo.streams.events import Intent
+from recaudo.streams.ports import Offer, Outcome, Target
 from recaudo.streams.state import DebtorState
 
 
 class PreferenceOrder:
     """Always the first allowed channel, in the step's order."""
 
-    def choose(
+    def target(self, offer: Offer) -> Target:
+        """Every step contacts, on the first channel the rules allow."""
+        first = offer.channels[0]
+        return Target(
+            channel=first,
+            rule_id="strategy.cadence",
+            options={first.value: 1.0},
+            propensity=1.0,
+            model_versions=self.versions(offer.tenant_id),
+        )
+
+    def context_key(
         self,
         tenant_id: str,
         state: DebtorState,
-        candidates: Sequence[Channel],
+        account_id: str,
         at: dt.datetime,
-        seed: str,
-    ) -> ChannelChoice:
-        del state, at, seed
-        return ChannelChoice(channel=candidates[0], model_versions=self.versions(tenant_id))
+        targeting: Targeting,
+    ) -> str | None:
+        del tenant_id, state, account_id, at, targeting
+        return None
 
     def reward(
-        self, tenant_id: str, state: DebtorState, contact_id: str, positive: bool
+        self, tenant_id: str, state: DebtorState, contact_id: str, positive: bool, weight: int = 1
     ) -> Outcome | None:
-        del tenant_id, state, contact_id, positive
+        del tenant_id, state, contact_id, positive, weight
         return None
 
     def intent(self, text: str, language: str | None) -> tuple[Intent, float, str]:

@@ -11,12 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from recaudo.streams.decision_base import (
-    Context,
-    DecisionMaker,
-    Effects,
-    stable_id,
-)
+from recaudo.models.uplift import Observation
+from recaudo.streams import accounting
+from recaudo.streams.decision_base import DecisionMaker
+from recaudo.streams.decision_context import Context, Effects, stable_id
 from recaudo.streams.events import (
     AccountEvent,
     AccountStatus,
@@ -38,6 +36,7 @@ from recaudo.streams.state import (
     DebtorState,
     HistoryEntry,
     PointState,
+    UpliftOpen,
 )
 
 DecidableEvent = AccountEvent | PaymentEvent | DeliveryEvent | ResponseEvent | Release
@@ -47,20 +46,20 @@ FLAG_NAMES = ("dispute", "bankruptcy", "deceased", "cease_and_desist", "legal_ho
 HARD_FAILURES = {DeliveryStatus.BOUNCED, DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED}
 HISTORY_S = 14 * 24 * 3600.0
 PROMISE_GRACE = dt.timedelta(days=1)
-# What a receipt tells the channel learner: engagement, or a contact that went nowhere.
+# One reward for every channel: the debtor acted (a click, a call answered — the voice
+# channel's reply —, a reply, a promise or a payment within the reward window) is a
+# success; a contact that could not arrive, or silence past the window, is a failure;
+# an opt-out or complaint counts as OPT_OUT_WEIGHT failures. Opens and reads do not
+# count: mail clients open by themselves, and a read is not an act.
 REWARDS: dict[DeliveryStatus, bool] = {
-    DeliveryStatus.READ: True,
-    DeliveryStatus.OPENED: True,
     DeliveryStatus.CLICKED: True,
     DeliveryStatus.ANSWERED: True,
     DeliveryStatus.FAILED: False,
     DeliveryStatus.UNDELIVERED: False,
     DeliveryStatus.BOUNCED: False,
-    DeliveryStatus.NO_ANSWER: False,
-    DeliveryStatus.BUSY: False,
-    DeliveryStatus.COMPLAINED: False,
-    DeliveryStatus.UNSUBSCRIBED: False,
 }
+OPT_OUT_WEIGHT = 3
+ENGAGED = frozenset({DeliveryStatus.CLICKED, DeliveryStatus.ANSWERED})
 
 
 class Decider(DecisionMaker):
@@ -68,7 +67,10 @@ class Decider(DecisionMaker):
 
     def apply(self, state: DebtorState, event: DecidableEvent, ctx: Context) -> Effects:
         fx = Effects()
-        state.prune(ctx.now.timestamp(), HISTORY_S)
+        targeting = self._policy_for(ctx.tenant_id).targeting
+        reward_s = targeting.reward_hours * 3600.0
+        state.prune(ctx.now.timestamp(), HISTORY_S, reward_s)
+        self._close_windows(state, ctx, fx, reward_s, targeting.attribution_days * 86400.0)
         match event:
             case AccountEvent():
                 self._on_account(state, event, ctx, fx)
@@ -118,10 +120,12 @@ class Decider(DecisionMaker):
             return
         policy = self._policy_for(ctx.tenant_id)
         assignment = self._assignment(ctx)
+        accounting.enrol(state, ctx.now.timestamp(), assignment, ev.days_past_due, account.cur)
         step = policy.cadence_step(ev.days_past_due, ev.segment, assignment.arm)
         if step is None or step.step_id in account.steps:
             return
         if assignment.holdout:
+            self._observe_holdout(state, ev.account_id, ctx)
             # The control group of an experiment: no treatment, recorded once a step.
             account.steps.append(step.step_id)
             reason = Reason(
@@ -143,13 +147,17 @@ class Decider(DecisionMaker):
             account = state.accounts[ev.account_id] = AccountState(cur=ev.amount.currency)
         if not ev.reversal_of:
             fx.outcomes.append(Outcome("payment", ev.paid_at))
+            for emitted in list(state.emitted):
+                self._learn(ctx, state, emitted.cid, True, fx)
         sign = 1 if ev.reversal_of else -1
         account.due = max(0, account.due + sign * ev.amount.amount_minor)
         account.bal = max(0, account.bal + sign * ev.amount.amount_minor)
+        accounting.paid(state, -sign * ev.amount.amount_minor)
         if ev.reversal_of or account.due > 0:
             return
         if state.promise_acct == ev.account_id:
             state.promise_until = state.promise_acct = None
+            accounting.promise_kept(state)
         reason = Reason(
             rule_id="payment.covers_due",
             params={"payment_id": ev.payment_id, "amount_minor": ev.amount.amount_minor},
@@ -161,8 +169,13 @@ class Decider(DecisionMaker):
     ) -> None:
         point = state.point(ev.channel)
         reward = REWARDS.get(ev.status)
-        if reward is not None:
+        if ev.status in (DeliveryStatus.COMPLAINED, DeliveryStatus.UNSUBSCRIBED):
+            self._learn(ctx, state, ev.contact_id, False, fx, OPT_OUT_WEIGHT)
+            accounting.opted_out(state, complaint=ev.status is DeliveryStatus.COMPLAINED)
+        elif reward is not None:
             self._learn(ctx, state, ev.contact_id, reward, fx)
+        if ev.status in ENGAGED:
+            accounting.engaged(state)
         if ev.status == DeliveryStatus.ANSWERED:
             state.history.append(
                 HistoryEntry.model_construct(
@@ -205,7 +218,13 @@ class Decider(DecisionMaker):
             # labels what they do not cover (models.intent).
             intent, _confidence, source = self._learner.intent(ev.text, state.lang)
         if ev.contact_id is not None and intent is not None:
-            self._learn(ctx, state, ev.contact_id, intent is not Intent.OPT_OUT, fx)
+            opted = intent is Intent.OPT_OUT
+            weight = OPT_OUT_WEIGHT if opted else 1
+            self._learn(ctx, state, ev.contact_id, not opted, fx, weight)
+        if intent is Intent.OPT_OUT:
+            accounting.opted_out(state)
+        elif intent is not None and intent is not Intent.WRONG_PARTY:
+            accounting.engaged(state)
         match intent:
             case Intent.OPT_OUT:
                 reason = Reason(
@@ -234,6 +253,7 @@ class Decider(DecisionMaker):
                     self._decision(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
                 )
             case Intent.PROMISE_TO_PAY if ev.promise is not None:
+                accounting.promised(state)
                 state.promise_until = ev.promise.due_on
                 state.promise_acct = ev.account_id
                 reason = Reason(
@@ -289,6 +309,40 @@ class Decider(DecisionMaker):
             pending.step, (pending.ch, *[c for c in channels if c != pending.ch]), template
         )
         self._propose(state, pending.acct, current, pending.cid, pending.trigger, ctx, fx)
+
+    def _close_windows(
+        self, state: DebtorState, ctx: Context, fx: Effects, reward_s: float, attribution_s: float
+    ) -> None:
+        """Silence past the reward window is a failure; a closed attribution window
+        labels its uplift observation with the share of the due paid inside it."""
+        now = ctx.now.timestamp()
+        for emitted in list(state.emitted):
+            if not emitted.rewarded and emitted.at and now - emitted.at >= reward_s:
+                self._learn(ctx, state, emitted.cid, False, fx)
+        if not state.obs or state.out is None:
+            return
+        keep = []
+        for obs in state.obs:
+            if now - obs.at < attribution_s:
+                keep.append(obs)
+                continue
+            share = min(1.0, max(0.0, (state.out.rec - obs.r0) / obs.d0)) if obs.d0 > 0 else 0.0
+            opened = dt.datetime.fromtimestamp(obs.at, dt.UTC)
+            fx.outcomes.append(Outcome("uplift", Observation(obs.ctx, obs.t, share, opened)))
+        state.obs = keep
+
+    def _observe_holdout(self, state: DebtorState, account_id: str, ctx: Context) -> None:
+        """A holdout cadence step: the control side of the uplift, never a contact."""
+        account = state.accounts[account_id]
+        key = self._learner.context_key(
+            ctx.tenant_id, state, account_id, ctx.now, self._policy_for(ctx.tenant_id).targeting
+        )
+        if key is None or state.out is None:
+            return
+        state.obs.append(
+            UpliftOpen(at=ctx.now.timestamp(), ctx=key, t=False, r0=state.out.rec, d0=account.due)
+        )
+        state.obs = state.obs[-8:]
 
     def _check_promise(self, state: DebtorState, ctx: Context, fx: Effects) -> None:
         if state.promise_until is None:

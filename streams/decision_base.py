@@ -1,34 +1,31 @@
 """How a decision is made, whatever triggered it: propose a contact to the
-rules and the learner, defer it, cancel what is pending, write the record.
+rules and the strategy, contact, wait for the chosen hour, skip or defer.
 
 ``streams.decide`` says what each event means; this module is the mechanics it
-uses. Records built here from already-validated inputs use ``model_construct``:
-validating them again was a third of the stage's CPU (bench/README.md); tests
-round-trip them.
+uses; ``streams.decision_records`` writes the audit records and cancellations.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
-from recaudo.rules.base import ContactProposal, HistoryItem, HistoryKind, Verdict
+from recaudo.rules.base import ContactProposal, HistoryItem, HistoryKind
+from recaudo.streams import accounting
+from recaudo.streams.decision_context import Context, Effects, Proposed
+from recaudo.streams.decision_records import DecisionRecords
 from recaudo.streams.events import (
     AccountFlags,
     Channel,
 )
-from recaudo.streams.outputs import Action, ContactCommand, Decision, Reason
+from recaudo.streams.outputs import Action, ContactCommand, Reason
 from recaudo.streams.ports import (
-    AssignmentLike,
     CapVerdict,
-    Compliance,
-    ContactPolicy,
-    Learner,
+    Offer,
     Outcome,
     StepLike,
+    Target,
 )
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import (
@@ -37,75 +34,14 @@ from recaudo.streams.state import (
     Emitted,
     HistoryEntry,
     PendingContact,
+    UpliftOpen,
 )
 
-
-def stable_id(*parts: str, size: int = 12) -> str:
-    return hashlib.blake2b("|".join(parts).encode(), digest_size=size).hexdigest()
-
-
-@dataclass
-class Context:
-    tenant_id: str
-    debtor_id: str
-    trigger_event_id: str
-    trigger_type: str
-    now: dt.datetime
-    received_at: float
-    policy_version: str
-    seq: int = 0
-    assignment: AssignmentLike | None = None
-
-    def next_decision_id(self) -> str:
-        self.seq += 1
-        return stable_id(self.tenant_id, self.trigger_event_id, str(self.seq))
+#: The trigger of a contact waiting for the hour the strategy chose: decided, not re-ranked.
+CHOSEN_HOUR = "chosen_hour"
 
 
-@dataclass
-class Proposed:
-    """A contact the rules allow now; it still has to pass the frequency caps."""
-
-    contact_id: str
-    account_id: str
-    channel: Channel
-    address: str
-    step: StepLike
-    trigger: str
-    verdict: Verdict
-    scores: dict[str, float]
-    model_versions: dict[str, str]
-    context: object | None = None
-
-
-@dataclass
-class Effects:
-    decisions: list[Decision] = field(default_factory=list)
-    contacts: list[ContactCommand] = field(default_factory=list)
-    proposed: list[Proposed] = field(default_factory=list)
-    schedule_add: list[tuple[Entry, float]] = field(default_factory=list)
-    schedule_remove: list[Entry] = field(default_factory=list)
-    # Contacts already handed to dispatch that must now be stopped.
-    cancel_emitted: list[tuple[Emitted, tuple[Reason, ...]]] = field(default_factory=list)
-    # Observations for the learners' Redis side, persisted after the commit.
-    outcomes: list[Outcome] = field(default_factory=list)
-
-
-class DecisionMaker:
-    def __init__(
-        self,
-        policy_for: Callable[[str], ContactPolicy],
-        compliance: Compliance,
-        learner: Learner,
-        contact_ttl: dt.timedelta,
-    ) -> None:
-        self._policy_for = policy_for
-        self._compliance = compliance
-        self._learner = learner
-        self._contact_ttl = contact_ttl
-
-    def policy_version(self, tenant_id: str) -> str:
-        return self._policy_for(tenant_id).version
-
+class DecisionMaker(DecisionRecords):
     def resolve(
         self, state: DebtorState, proposed: Proposed, caps: CapVerdict, ctx: Context, fx: Effects
     ) -> None:
@@ -150,9 +86,14 @@ class DecisionMaker:
                 model_versions=proposed.model_versions,
                 verdict=proposed.verdict,
                 decision_id=decision_id,
+                target=proposed.target,
             )
         )
         self._drop_pending(state, proposed.contact_id, ctx, fx)
+        accounting.contacted(state, proposed.channel, policy.targeting.cost_of(proposed.channel))
+        fx.outcomes.append(Outcome("contacted", ctx.now))
+        if proposed.target is not None and proposed.trigger in ("cadence", CHOSEN_HOUR):
+            self._open_observation(state, proposed.account_id, proposed.target, True, ctx)
         if proposed.step.step_id not in account.steps:
             account.steps.append(proposed.step.step_id)
         state.emitted.append(
@@ -171,38 +112,6 @@ class DecisionMaker:
                 ch=proposed.channel, at=ctx.now.timestamp(), acct=proposed.account_id
             )
         )
-
-    def cancel_decision(
-        self, ctx: Context, emitted: Emitted, reasons: tuple[Reason, ...]
-    ) -> Decision:
-        """The audit record of a contact stopped in the dispatch ledger."""
-        return self._decision(
-            ctx,
-            Action.CANCEL,
-            reasons,
-            account_id=emitted.acct,
-            contact_id=emitted.cid,
-            channel=emitted.ch,
-        )
-
-    def _learn(
-        self, ctx: Context, state: DebtorState, contact_id: str, positive: bool, fx: Effects
-    ) -> None:
-        outcome = self._learner.reward(ctx.tenant_id, state, contact_id, positive)
-        if outcome is not None:
-            fx.outcomes.append(outcome)
-
-    def _assignment(self, ctx: Context) -> AssignmentLike:
-        if ctx.assignment is None:
-            policy = self._policy_for(ctx.tenant_id)
-            ctx.assignment = policy.assign(ctx.tenant_id, ctx.debtor_id)
-        return ctx.assignment
-
-    def _current_step(self, ctx: Context, dpd: int, segment: str | None) -> StepLike | None:
-        arm = self._assignment(ctx).arm
-        return self._policy_for(ctx.tenant_id).cadence_step(dpd, segment, arm)
-
-    # -- proposal, deferral, cancellation ------------------------------------
 
     def _propose(
         self,
@@ -232,24 +141,51 @@ class DecisionMaker:
         }
         allowed = [ch for ch in candidates if verdicts[ch].action == "allow"]
         if allowed:
-            # Seeded by the contact id: a replayed decision draws the same arm.
-            choice = self._learner.choose(ctx.tenant_id, state, allowed, ctx.now, contact_id)
-            point = state.point(choice.channel)
-            assert point is not None  # candidates are reachable points
-            fx.proposed.append(
-                Proposed(
-                    contact_id=contact_id,
+            # Seeded by the contact id: a replayed decision draws the same options.
+            target = self._learner.target(
+                Offer(
+                    tenant_id=ctx.tenant_id,
+                    state=state,
                     account_id=account_id,
-                    channel=choice.channel,
-                    address=point.addr,
-                    step=step,
-                    trigger=trigger,
-                    verdict=verdicts[choice.channel],
-                    scores=choice.scores,
-                    model_versions=choice.model_versions,
-                    context=choice.context,
+                    step_id=step.step_id,
+                    channels=tuple(allowed),
+                    at=ctx.now,
+                    seed=contact_id,
+                    targeting=self._policy_for(ctx.tenant_id).targeting,
+                    may_skip=trigger == "cadence",
+                    may_wait=trigger != CHOSEN_HOUR,
+                    preferred=step.channels[0] if trigger == CHOSEN_HOUR else None,
                 )
             )
+            if "value" in target.features:
+                fx.outcomes.append(Outcome("candidate", (ctx.now, target.features["value"])))
+            if target.channel is None:
+                self._skip(state, account_id, contact_id, target, ctx, fx)
+                return
+            point = state.point(target.channel)
+            assert point is not None  # candidates are reachable points
+            proposed = Proposed(
+                contact_id=contact_id,
+                account_id=account_id,
+                channel=target.channel,
+                address=point.addr,
+                step=step,
+                trigger=trigger,
+                verdict=verdicts[target.channel],
+                scores=target.scores,
+                model_versions=target.model_versions,
+                context=target.context,
+                target=target,
+            )
+            if target.wait_until is not None and target.wait_until > ctx.now:
+                proposed.trigger = CHOSEN_HOUR
+                reason = Reason(
+                    rule_id="strategy.best_hour",
+                    params={"channel": target.channel.value, "slot": target.scores.get("slot")},
+                )
+                self._defer(state, proposed, target.wait_until, (reason,), ctx, fx, target)
+                return
+            fx.proposed.append(proposed)
             return
         deferrable = [ch for ch in candidates if verdicts[ch].action == "defer"]
         if deferrable:
@@ -273,6 +209,49 @@ class DecisionMaker:
                 verdict=verdicts[candidates[0]],
             )
         )
+
+    def _skip(
+        self,
+        state: DebtorState,
+        account_id: str,
+        contact_id: str,
+        target: Target,
+        ctx: Context,
+        fx: Effects,
+    ) -> None:
+        """The strategy leaves this step for another day; the audit says why and with
+        what probability, and a random skip is a control observation for the uplift."""
+        self._drop_pending(state, contact_id, ctx, fx)
+        if target.features.get("explored"):
+            self._open_observation(state, account_id, target, False, ctx)
+        params: dict[str, str | int | float | bool | None] = {
+            k: v for k, v in target.scores.items() if k in ("value", "threshold", "uplift")
+        }
+        fx.decisions.append(
+            self._decision(
+                ctx,
+                Action.SUPPRESS,
+                (Reason(rule_id=target.rule_id, params=params),),
+                account_id=account_id,
+                scores=target.scores,
+                model_versions=target.model_versions,
+                target=target,
+            )
+        )
+
+    def _open_observation(
+        self, state: DebtorState, account_id: str, target: Target, treated: bool, ctx: Context
+    ) -> None:
+        context = target.features.get("context")
+        account = state.accounts.get(account_id)
+        if not isinstance(context, str) or account is None or state.out is None:
+            return
+        state.obs.append(
+            UpliftOpen(
+                at=ctx.now.timestamp(), ctx=context, t=treated, r0=state.out.rec, d0=account.due
+            )
+        )
+        state.obs = state.obs[-8:]
 
     def _proposal(
         self,
@@ -314,7 +293,9 @@ class DecisionMaker:
         reasons: Sequence[Reason],
         ctx: Context,
         fx: Effects,
+        target: Target | None = None,
     ) -> None:
+        """Deferred to ``until``; ``target`` when it is the strategy's choice of hour."""
         self._drop_pending(state, proposed.contact_id, ctx, fx, keep_schedule=True)
         state.pending.append(
             PendingContact.model_construct(
@@ -339,117 +320,8 @@ class DecisionMaker:
                 channel=proposed.channel,
                 defer_until=until,
                 verdict=proposed.verdict,
+                target=target,
             )
-        )
-
-    def _drop_pending(
-        self,
-        state: DebtorState,
-        contact_id: str,
-        ctx: Context,
-        fx: Effects,
-        keep_schedule: bool = False,
-    ) -> None:
-        before = len(state.pending)
-        state.pending = [p for p in state.pending if p.cid != contact_id]
-        if len(state.pending) != before and not keep_schedule:
-            fx.schedule_remove.append(Entry(ctx.tenant_id, ctx.debtor_id, contact_id, "contact"))
-
-    def _cancel_where(
-        self,
-        state: DebtorState,
-        matches: Callable[[str | None, Channel | None], bool],
-        reasons: tuple[Reason, ...],
-        ctx: Context,
-        fx: Effects,
-    ) -> None:
-        keep: list[PendingContact] = []
-        for pending in state.pending:
-            if not matches(pending.acct, pending.ch):
-                keep.append(pending)
-                continue
-            fx.schedule_remove.append(Entry(ctx.tenant_id, ctx.debtor_id, pending.cid, "contact"))
-            fx.decisions.append(
-                self._decision(
-                    ctx,
-                    Action.CANCEL,
-                    reasons,
-                    account_id=pending.acct,
-                    contact_id=pending.cid,
-                    channel=pending.ch,
-                )
-            )
-        state.pending = keep
-        still: list[Emitted] = []
-        for emitted in state.emitted:
-            if matches(emitted.acct, emitted.ch):
-                fx.cancel_emitted.append((emitted, reasons))
-            else:
-                still.append(emitted)
-        state.emitted = still
-
-    def _cancel_account(
-        self,
-        state: DebtorState,
-        account_id: str,
-        reasons: tuple[Reason, ...],
-        ctx: Context,
-        fx: Effects,
-    ) -> None:
-        self._cancel_where(state, lambda acct, _ch: acct == account_id, reasons, ctx, fx)
-
-    def _cancel_channel(
-        self,
-        state: DebtorState,
-        channel: Channel,
-        reasons: tuple[Reason, ...],
-        ctx: Context,
-        fx: Effects,
-    ) -> None:
-        self._cancel_where(state, lambda _acct, ch: ch == channel, reasons, ctx, fx)
-
-    def _cancel_all(
-        self, state: DebtorState, reasons: tuple[Reason, ...], ctx: Context, fx: Effects
-    ) -> None:
-        self._cancel_where(state, lambda _acct, _ch: True, reasons, ctx, fx)
-
-    def _decision(
-        self,
-        ctx: Context,
-        action: Action,
-        reasons: tuple[Reason, ...],
-        *,
-        account_id: str | None = None,
-        contact_id: str | None = None,
-        channel: Channel | None = None,
-        defer_until: dt.datetime | None = None,
-        scores: dict[str, float] | None = None,
-        model_versions: dict[str, str] | None = None,
-        verdict: Verdict | None = None,
-        decision_id: str | None = None,
-    ) -> Decision:
-        decided_at = dt.datetime.now(dt.UTC)
-        profile = f"/{verdict.profile_version}" if verdict else ""
-        assignment = self._assignment(ctx)
-        return Decision.model_construct(
-            decision_id=decision_id or ctx.next_decision_id(),
-            tenant_id=ctx.tenant_id,
-            debtor_id=ctx.debtor_id,
-            account_id=account_id,
-            action=action,
-            reasons=reasons,
-            contact_id=contact_id,
-            channel=channel,
-            defer_until=defer_until,
-            model_versions=model_versions or self._learner.versions(ctx.tenant_id),
-            scores=scores or {},
-            policy_version=f"{ctx.policy_version}{profile}",
-            strategy=assignment.strategy,
-            arm=assignment.arm,
-            trigger_event_id=ctx.trigger_event_id,
-            trigger_type=ctx.trigger_type,
-            decided_at=decided_at,
-            latency_s=max(0.0, decided_at.timestamp() - ctx.received_at),
         )
 
 

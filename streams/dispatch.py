@@ -10,6 +10,7 @@ import orjson
 from pydantic import ValidationError
 
 from recaudo.channels.dispatcher import DispatchResult
+from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.errors import DecisionError, InvalidEvent
 from recaudo.streams.codec import encode
 from recaudo.streams.metrics import PipelineMetrics
@@ -35,18 +36,20 @@ class DispatchStage:
         dispatcher: Dispatching,
         redispatch: Redispatch,
         metrics: PipelineMetrics,
+        clock: Clock = WALL_CLOCK,
     ) -> None:
         self._topics = topics
         self._dispatcher = dispatcher
         self._redispatch = redispatch
         self._metrics = metrics
+        self._clock = clock
 
     async def handle(self, record: Inbound) -> list[Outbound]:
         try:
             command = self._parse(record)
         except InvalidEvent as exc:
             return [self._dead_letter(record, exc)]
-        now = dt.datetime.now(dt.UTC)
+        now = self._clock.now()
         try:
             result = await self._dispatcher.dispatch(command, now)
         except RETRYABLE:
@@ -71,7 +74,7 @@ class DispatchStage:
             payload=record.value.decode("utf-8", "replace"),
             error_type=type(exc).__name__,
             error=str(exc),
-            failed_at=dt.datetime.now(dt.UTC),
+            failed_at=self._clock.now(),
         )
         self._metrics.dead_letters.labels(record.topic, letter.error_type).inc()
         return Outbound(self._topics.dead_letters, letter.key or "", encode(letter))

@@ -10,7 +10,6 @@ lost and the dispatcher's contact-id ledger keeps every contact single.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -19,11 +18,12 @@ from dataclasses import dataclass, field
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.errors import DecisionError, InvalidEvent, UnknownTenant
 from recaudo.streams.codec import encode
 from recaudo.streams.contact_ledger import ContactLedger
 from recaudo.streams.decide import DecidableEvent, Decider
-from recaudo.streams.decision_base import Context, Effects
+from recaudo.streams.decision_context import Context, Effects
 from recaudo.streams.events import TOPIC_OF_TYPE, DeliveryEvent, DeliveryStatus, InputEvent
 from recaudo.streams.metrics import PipelineMetrics
 from recaudo.streams.outputs import DeadLetter, Decision, Release
@@ -90,6 +90,7 @@ class DecisionStage:
         tenants: frozenset[str],
         metrics: PipelineMetrics,
         learner_io: LearnerIO | None = None,
+        clock: Clock = WALL_CLOCK,
     ) -> None:
         self._topics = topics
         self._store = store
@@ -100,6 +101,7 @@ class DecisionStage:
         self._tenants = tenants
         self._metrics = metrics
         self._learner_io = learner_io
+        self._clock = clock
 
     def parse(self, record: Inbound) -> DecidableEvent:
         try:
@@ -141,7 +143,7 @@ class DecisionStage:
             error_type=type(exc).__name__,
             error=str(exc),
             tenant_id=tenant if isinstance(tenant, str) else None,
-            failed_at=dt.datetime.now(dt.UTC),
+            failed_at=self._clock.now(),
         )
         self._metrics.dead_letters.labels(record.topic, letter.error_type).inc()
         self._metrics.events.labels(record.topic, "dead_letter").inc()
@@ -234,7 +236,7 @@ class DecisionStage:
             debtor_id=ref[1],
             trigger_event_id=event.event_id,
             trigger_type=event.type,
-            now=dt.datetime.now(dt.UTC),
+            now=self._clock.now(),
             received_at=record.timestamp,
             policy_version=self._decider.policy_version(ref[0]),
         )
@@ -263,7 +265,7 @@ class DecisionStage:
     async def commit(self, prepared: Prepared) -> None:
         """After the broker acked every output: schedule first, then state + seen ids."""
         await self._schedule.apply(prepared.schedule_add, prepared.schedule_remove)
-        await self._store.commit(prepared.changes, dt.datetime.now(dt.UTC).timestamp())
+        await self._store.commit(prepared.changes, self._clock.now().timestamp())
         if self._learner_io is not None and prepared.outcomes:
             await self._learner_io.after_commit(prepared.outcomes)
         for decision in prepared.decisions:

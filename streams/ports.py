@@ -8,11 +8,12 @@ tests can run the stage with the real implementations wired in one place
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from recaudo.rules.base import ContactProposal, Verdict
+from recaudo.rules.targeting import Targeting
 from recaudo.streams.events import Channel, Intent
 from recaudo.streams.outputs import Reason
 from recaudo.streams.state import DebtorState
@@ -56,6 +57,9 @@ class ContactPolicy(Protocol):
 
     @property
     def version(self) -> str: ...
+
+    @property
+    def targeting(self) -> Targeting: ...
 
     def cadence_step(
         self, days_past_due: int, segment: str | None = None, arm: str | None = None
@@ -109,8 +113,43 @@ class CapGate(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class ChannelChoice:
-    channel: Channel
+class Offer:
+    """A decision point: the rules allow ``channels`` now (in the step's order).
+
+    ``may_skip``: a cadence step may be left for another day (a callback the
+    debtor asked for, or a fallback, may not). ``may_wait``: the hour may still
+    be chosen (not for a contact already waiting for its chosen hour).
+    """
+
+    tenant_id: str
+    state: DebtorState
+    account_id: str
+    step_id: str
+    channels: tuple[Channel, ...]
+    at: dt.datetime
+    seed: str
+    targeting: Targeting
+    may_skip: bool
+    may_wait: bool
+    # A channel chosen earlier for this contact (it waited for its hour), if any.
+    preferred: Channel | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The strategy's answer: a channel now, a channel at a later hour, or skip (None).
+
+    ``options`` are every option it could have taken with their probabilities
+    (they sum to one) and ``propensity`` that of the one taken: the log that
+    off-policy evaluation of a challenger reads.
+    """
+
+    channel: Channel | None
+    rule_id: str
+    wait_until: dt.datetime | None = None
+    options: dict[str, float] = field(default_factory=dict)
+    propensity: float | None = None
+    features: dict[str, float | str] = field(default_factory=dict)
     scores: dict[str, float] = field(default_factory=dict)
     model_versions: dict[str, str] = field(default_factory=dict)
     # What the learner wants back when the contact's outcome is known (opaque here).
@@ -129,22 +168,32 @@ class Learner(Protocol):
     """The online models, as the pure decision core sees them: synchronous and
     state-in-state-out. Their Redis side effects travel as ``Outcome``s."""
 
-    def choose(
+    def target(self, offer: Offer) -> Target: ...
+
+    def context_key(
         self,
         tenant_id: str,
         state: DebtorState,
-        candidates: Sequence[Channel],
+        account_id: str,
         at: dt.datetime,
-        seed: str,
-    ) -> ChannelChoice: ...
+        targeting: Targeting,
+    ) -> str | None:
+        """The uplift context of a decision point (None: this learner keeps no uplift)."""
+        ...
 
     def reward(
-        self, tenant_id: str, state: DebtorState, contact_id: str, positive: bool
+        self, tenant_id: str, state: DebtorState, contact_id: str, positive: bool, weight: int = 1
     ) -> Outcome | None: ...
 
     def intent(self, text: str, language: str | None) -> tuple[Intent, float, str]: ...
 
     def versions(self, tenant_id: str) -> dict[str, str]: ...
+
+
+class LearnerClock(Protocol):
+    """The learners' side of the schedule tick: attribution windows that closed."""
+
+    async def expire(self, tenants: Iterable[str], now: dt.datetime) -> None: ...
 
 
 class LearnerIO(Protocol):

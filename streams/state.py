@@ -69,6 +69,16 @@ class HistoryEntry(_Compact):
     acct: str | None = None
 
 
+class UpliftOpen(_Compact):
+    """A decision point whose label (share of the due paid in the window) is pending."""
+
+    at: float
+    ctx: str  # models.uplift.Context key
+    t: bool  # contacted (treated) or left alone (control)
+    r0: int  # recovered so far when it opened (OutcomeSummary.rec)
+    d0: int  # amount due when it opened
+
+
 class OutcomeSummary(_Compact):
     """What treating (or holding out) this debtor has produced: the report's unit.
 
@@ -114,6 +124,8 @@ class DebtorState(_Compact):
     arms: str | None = None
     # Outcome accounting for the reports (None until the debtor first owes).
     out: OutcomeSummary | None = None
+    # Uplift observations waiting for their attribution window to close.
+    obs: list[UpliftOpen] = []
 
     def encode(self) -> bytes:
         return orjson.dumps(self.model_dump(mode="json", exclude_defaults=True))
@@ -127,7 +139,15 @@ class DebtorState(_Compact):
     def point(self, channel: Channel) -> PointState | None:
         return next((p for p in self.points if p.ch == channel), None)
 
-    def prune(self, now: float, history_s: float) -> None:
-        """Forget what no rule can look at any more, to keep the state small."""
+    def prune(self, now: float, history_s: float, reward_s: float = 0.0) -> None:
+        """Forget what no rule or learner can look at any more, to keep the state small.
+
+        A sent contact stays while it can still be cancelled or still waits
+        for its reward (``reward_s`` after it was sent).
+        """
         self.history = [h for h in self.history if now - h.at <= history_s][-32:]
-        self.emitted = [e for e in self.emitted if e.exp > now]
+        self.emitted = [
+            e
+            for e in self.emitted
+            if e.exp > now or (not e.rewarded and e.at and now - e.at <= reward_s)
+        ][-16:]

@@ -11,11 +11,14 @@ from prometheus_client import CollectorRegistry
 
 from recaudo import rules
 from recaudo.channels.opt_out import detect_opt_out
+from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
 from recaudo.models import AttributionBook, CheckpointStore, ModelMetrics, SegmentPriorStore
+from recaudo.models.capacity import CapacityBook
 from recaudo.models.online import OnlineLearning
+from recaudo.models.uplift import UpliftBook
 from recaudo.rules.caps import CapLedger, PolicyCaps
 from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.tenants import TenantPolicies
@@ -29,6 +32,7 @@ from recaudo.streams.ports import Learner
 from recaudo.streams.redispatch import Redispatch
 from recaudo.streams.schedule import Schedule
 from recaudo.streams.store import StateStore
+from recaudo.streams.timer import ScheduleTimer
 from recaudo.streams.topics import Topics
 
 
@@ -58,6 +62,8 @@ class Wiring:
     redispatch: Redispatch
     learning: OnlineLearning | None
     tenants: frozenset[str]
+    timer: ScheduleTimer
+    clock: Clock
 
     async def close(self) -> None:
         close = getattr(self.dispatcher, "close", None)
@@ -67,7 +73,11 @@ class Wiring:
 
 
 def build_learning(
-    client: aioredis.Redis, keys: Keys, registry: CollectorRegistry
+    client: aioredis.Redis,
+    keys: Keys,
+    registry: CollectorRegistry,
+    policies: Callable[[str], TenantPolicy],
+    clock: Clock = WALL_CLOCK,
 ) -> OnlineLearning:
     return OnlineLearning(
         priors=SegmentPriorStore(client, keys),
@@ -75,6 +85,10 @@ def build_learning(
         checkpoints=CheckpointStore(client, keys),
         metrics=ModelMetrics(registry),
         legal_opt_out=detect_opt_out,
+        uplift=UpliftBook(client, keys),
+        capacity=CapacityBook(client, keys),
+        targeting_for=lambda tenant_id: policies(tenant_id).targeting,
+        clock=clock,
     )
 
 
@@ -89,6 +103,7 @@ def build_wiring(
     registry: CollectorRegistry,
     dispatcher_factory: Callable[[aioredis.Redis, Keys, ContactLedger], Dispatching],
     learner: Learner | None = None,
+    clock: Clock = WALL_CLOCK,
 ) -> Wiring:
     client = connect(settings)
     keys = Keys(settings.redis_prefix)
@@ -98,14 +113,17 @@ def build_wiring(
     schedule = Schedule(client, keys, settings.schedule_shards)
     ledger = ContactLedger(client, keys, settings.contact_ttl_s)
     tenants = tenants_of(settings)
-    learning = build_learning(client, keys, registry) if settings.learning else None
-    learner = learner or learning or PreferenceOrder()
     policies = TenantPolicies(tenants, settings.policy_dir)
+    learning = None
+    if settings.learning:
+        learning = build_learning(client, keys, registry, policies, clock)
+    chosen: Learner = learner or learning or PreferenceOrder()
     decider = Decider(
         policy_for=policies,
         compliance=RulesCompliance(policies),
-        learner=learner,
+        learner=chosen,
         contact_ttl=dt.timedelta(seconds=settings.contact_ttl_s),
+        clock=clock,
     )
     decision_stage = DecisionStage(
         topics=topics,
@@ -117,10 +135,20 @@ def build_wiring(
         tenants=tenants,
         metrics=metrics,
         learner_io=learning,
+        clock=clock,
     )
     redispatch = Redispatch(client, keys, schedule, settings.contact_ttl_s)
     dispatcher = dispatcher_factory(client, keys, ledger)
-    dispatch_stage = DispatchStage(topics, dispatcher, redispatch, metrics)
+    dispatch_stage = DispatchStage(topics, dispatcher, redispatch, metrics, clock)
+    timer = ScheduleTimer(
+        schedule=schedule,
+        redispatch=redispatch,
+        topics=topics,
+        metrics=metrics,
+        clock=clock,
+        tenants=tenants,
+        learning=learning,
+    )
     return Wiring(
         settings=settings,
         redis=client,
@@ -136,4 +164,6 @@ def build_wiring(
         redispatch=redispatch,
         learning=learning,
         tenants=tenants,
+        timer=timer,
+        clock=clock,
     )

@@ -47,3 +47,7 @@ class PermanentProviderError(ProviderError):
 
 class EmbeddedStackError(RecaudoError, RuntimeError):
     """The embedded broker or Redis for dev, demo and tests could not start."""
+
+
+class EvaluationError(RecaudoError, ValueError):
+    """A decision log cannot be evaluated off-policy (bad probabilities, unknown action)."""

@@ -13,7 +13,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAINS = ("streams", "models", "channels", "rules", "dashboards", "simulator")
-ENTRY_POINTS = ("cli", "demo", "worker", "web", "stack", "processes", "embedded", "probes")
+ENTRY_POINTS = (
+    "cli",
+    "demo",
+    "worker",
+    "web",
+    "stack",
+    "processes",
+    "embedded",
+    "probes",
+    "backtest",
+)
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
+from importlib.resources import files
 
 import aiohttp
 import orjson
@@ -22,7 +23,15 @@ PHONE = "+14155550123"
 
 @pytest.fixture(scope="module")
 async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    async with local_stack(workdir=tmp_path_factory.mktemp("stack")) as running:
+    """The demo stack with the built-in policy on its static cadence: this file tests
+    the contact loop's mechanics, so every cadence step must contact at once."""
+    policies = tmp_path_factory.mktemp("policies")
+    builtin = files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
+    cadence = builtin.replace('mode = "adaptive"', 'mode = "cadence"', 1)
+    assert cadence != builtin
+    (policies / f"{TENANT}.toml").write_text(cadence, encoding="utf-8")
+    workdir = tmp_path_factory.mktemp("stack")
+    async with local_stack(workdir=workdir, policy_dir=str(policies)) as running:
         yield running
 
 

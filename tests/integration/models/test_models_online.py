@@ -11,10 +11,13 @@ from prometheus_client import CollectorRegistry
 from recaudo.channels.opt_out import detect_opt_out
 from recaudo.foundation.keys import Keys
 from recaudo.models import AttributionBook, CheckpointStore, ModelMetrics, SegmentPriorStore
+from recaudo.models.capacity import CapacityBook
 from recaudo.models.online import OnlineLearning
 from recaudo.models.priors import ArmOutcome
+from recaudo.models.uplift import UpliftBook
+from recaudo.rules.targeting import Targeting
 from recaudo.streams.events import Channel, Intent
-from recaudo.streams.ports import Outcome
+from recaudo.streams.ports import Offer, Outcome
 from recaudo.streams.state import AccountState, DebtorState, Emitted
 
 pytestmark = pytest.mark.integration
@@ -29,6 +32,24 @@ def learning(redis: aioredis.Redis, keys: Keys, registry: CollectorRegistry) -> 
         checkpoints=CheckpointStore(redis, keys),
         metrics=ModelMetrics(registry),
         legal_opt_out=detect_opt_out,
+        uplift=UpliftBook(redis, keys),
+        capacity=CapacityBook(redis, keys),
+        targeting_for=lambda _tenant: Targeting(),
+    )
+
+
+def offer(channels: list[Channel], seed: str, may_skip: bool = False) -> Offer:
+    return Offer(
+        tenant_id="acme",
+        state=debtor(),
+        account_id="a1",
+        step_id="mid",
+        channels=tuple(channels),
+        at=MORNING,
+        seed=seed,
+        targeting=Targeting(),
+        may_skip=may_skip,
+        may_wait=False,
     )
 
 
@@ -66,12 +87,15 @@ async def test_the_choice_is_an_allowed_channel_with_scores_and_versions(
 ) -> None:
     learner = learning(redis, keys, CollectorRegistry())
     await learner.before_batch([("acme", "s1")])
-    choice = learner.choose("acme", debtor(), [Channel.SMS, Channel.EMAIL], MORNING, "c2")
+    choice = learner.target(offer([Channel.SMS, Channel.EMAIL], "c2"))
     assert choice.channel in {Channel.SMS, Channel.EMAIL}
-    assert 0 < choice.scores["propensity"] < 1
-    assert set(choice.model_versions) == {"bandit", "propensity", "intent"}
-    again = learner.choose("acme", debtor(), [Channel.SMS, Channel.EMAIL], MORNING, "c2")
-    assert again.channel == choice.channel, "seeded by the contact id: replays choose alike"
+    assert 0 < choice.scores["pay_propensity"] < 1
+    assert set(choice.model_versions) == {"bandit", "uplift", "propensity", "intent"}
+    assert choice.options
+    assert abs(sum(choice.options.values()) - 1) < 1e-9
+    assert choice.propensity == choice.options[choice.channel.value]
+    again = learner.target(offer([Channel.SMS, Channel.EMAIL], "c2"))
+    assert again == choice, "seeded by the contact id: replays choose alike"
 
 
 async def test_a_payment_after_a_contact_is_a_positive_label_exactly_once(
@@ -80,7 +104,7 @@ async def test_a_payment_after_a_contact_is_a_positive_label_exactly_once(
     registry = CollectorRegistry()
     learner = learning(redis, keys, registry)
     await learner.before_batch([("acme", "s1")])
-    choice = learner.choose("acme", debtor(), [Channel.SMS], MORNING, "c3")
+    choice = learner.target(offer([Channel.SMS], "c3"))
     contact = Outcome("contact", ("c3", choice.context, MORNING))
     await learner.after_commit([("acme", "d1", contact)])
     assert await AttributionBook(redis, keys).pending("acme", "d1") == 1

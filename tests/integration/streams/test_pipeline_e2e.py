@@ -76,7 +76,7 @@ async def test_delinquent_account_gets_a_contact_command_and_decision(live: Bus)
     assert command["channel"] in {"sms", "email"}
     assert command["address"] == f"{command['channel']}:{debtor}"
     assert decision["model_versions"]["bandit"].startswith("bandit-")
-    assert 0 < decision["scores"]["propensity"] < 1
+    assert 0 < decision["scores"]["pay_propensity"] < 1
 
 
 async def test_payment_covering_due_cancels_pending_contact(live: Bus) -> None:

@@ -3,9 +3,7 @@ its partial changes undone; the rest of its batch is decided as usual."""
 
 from __future__ import annotations
 
-import datetime as dt
 import time
-from collections.abc import Sequence
 
 import orjson
 import pytest
@@ -14,10 +12,8 @@ from prometheus_client import CollectorRegistry
 from recaudo.channels.runtime import WorkerDispatcher
 from recaudo.foundation.config import Settings
 from recaudo.streams.baseline import PreferenceOrder
-from recaudo.streams.events import Channel
 from recaudo.streams.pipeline import Inbound
-from recaudo.streams.ports import ChannelChoice
-from recaudo.streams.state import DebtorState
+from recaudo.streams.ports import Offer, Target
 from recaudo.streams.wiring import build_wiring
 from tests.conftest import SettingsFactory
 from tests.integration.harness import account_event, zone_with_local_hour
@@ -28,17 +24,10 @@ pytestmark = pytest.mark.integration
 class BrokenForOneDebtor(PreferenceOrder):
     """A learner with a bug that only one debtor's data triggers."""
 
-    def choose(
-        self,
-        tenant_id: str,
-        state: DebtorState,
-        candidates: Sequence[Channel],
-        at: dt.datetime,
-        seed: str,
-    ) -> ChannelChoice:
-        if any(p.addr.endswith(":poison") for p in state.points):
+    def target(self, offer: Offer) -> Target:
+        if any(p.addr.endswith(":poison") for p in offer.state.points):
             raise ZeroDivisionError("learner bug")
-        return super().choose(tenant_id, state, candidates, at, seed)
+        return super().target(offer)
 
 
 def record(settings: Settings, event: dict[str, object], offset: int) -> Inbound:

@@ -11,7 +11,7 @@ from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.baseline import PreferenceOrder
 from recaudo.streams.codec import encode
 from recaudo.streams.decide import DecidableEvent, Decider
-from recaudo.streams.decision_base import Context, Effects
+from recaudo.streams.decision_context import Context, Effects
 from recaudo.streams.events import (
     AccountEvent,
     DeliveryEvent,

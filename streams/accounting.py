@@ -1,0 +1,81 @@
+"""Outcome accounting: what each debtor's treatment (or holdout) produced.
+
+Kept in the debtor's state (``DebtorState.out``) and so committed atomically
+with the processed event ids: a replayed batch skips events already counted,
+and a restart resumes from the committed figures. The reports
+(``streams.reports``) add these summaries up against the holdout.
+"""
+
+from __future__ import annotations
+
+from recaudo.streams.events import Channel
+from recaudo.streams.ports import AssignmentLike
+from recaudo.streams.state import DebtorState, OutcomeSummary
+
+BUCKETS = ((30, "1-30"), (60, "31-60"), (90, "61-90"))
+
+
+def dpd_bucket(dpd: int) -> str:
+    for upper, name in BUCKETS:
+        if dpd <= upper:
+            return name
+    return "91+"
+
+
+def owed(state: DebtorState) -> int:
+    return sum(a.due for a in state.accounts.values())
+
+
+def enrol(state: DebtorState, at: float, assignment: AssignmentLike, dpd: int, cur: str) -> None:
+    """The first time the debtor owes: fix its group, segment and bucket for the reports."""
+    if state.out is not None or owed(state) <= 0:
+        return
+    state.out = OutcomeSummary(
+        since=at,
+        arm=assignment.arm,
+        strat=assignment.strategy,
+        seg=state.seg,
+        bkt=dpd_bucket(dpd),
+        owed=owed(state),
+        cur=cur,
+    )
+
+
+def paid(state: DebtorState, amount_minor: int) -> None:
+    """A payment (negative: a reversal); cured when nothing is owed any more."""
+    out = state.out
+    if out is None:
+        return
+    out.rec += amount_minor
+    out.cured = owed(state) <= 0
+
+
+def contacted(state: DebtorState, channel: Channel, cost: float) -> None:
+    out = state.out
+    if out is None:
+        return
+    out.n += 1
+    out.by_ch = {**out.by_ch, channel.value: out.by_ch.get(channel.value, 0) + 1}
+    out.cost += round(cost)
+
+
+def opted_out(state: DebtorState, complaint: bool = False) -> None:
+    if state.out is not None:
+        state.out.opt = True
+        state.out.cmp = state.out.cmp or complaint
+
+
+def engaged(state: DebtorState) -> None:
+    """The right party answered: a reply, a click, a conversation."""
+    if state.out is not None:
+        state.out.rpc = True
+
+
+def promised(state: DebtorState) -> None:
+    if state.out is not None:
+        state.out.prom += 1
+
+
+def promise_kept(state: DebtorState) -> None:
+    if state.out is not None:
+        state.out.kept += 1
