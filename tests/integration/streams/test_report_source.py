@@ -1,8 +1,7 @@
-"""The report's Redis side: the tenant scan, its cache, and replays that cannot double count."""
+"""The report's Redis side: the tenant scan and its cache (replays: test_report_replay.py)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import AsyncIterator
 
 import pytest
@@ -69,55 +68,3 @@ async def test_cache_serves_one_scan_per_ttl(
     fresh = await source.report("acme", ["arm"])
     assert fresh.debtors == 2
     assert fresh.generated_at == 5.0
-
-
-Payment = tuple[str, str, int]  # debtor, event id, amount
-
-
-async def process(store: StateStore, tenant: str, batch: list[Payment]) -> None:
-    """What the decision stage does with payments, reduced to the outcome summary.
-
-    Load state and the already-processed ids, skip those, apply the rest and
-    commit state with their ids in one script: the store's contract, which the
-    stage relies on and the report inherits.
-    """
-    by_debtor: dict[str, list[Payment]] = defaultdict(list)
-    for payment in batch:
-        by_debtor[payment[0]].append(payment)
-    loaded = await store.load(
-        [((tenant, d), [eid for _, eid, _ in items]) for d, items in by_debtor.items()]
-    )
-    changes = []
-    for debtor, items in by_debtor.items():
-        got = loaded[(tenant, debtor)]
-        fresh = [p for p in items if p[1] not in got.seen]
-        if not fresh:
-            continue
-        state = got.state
-        assert state.out is not None
-        state.out.rec += sum(amount for _, _, amount in fresh)
-        state.out.cured = state.out.rec >= state.out.owed
-        changes.append(Change((tenant, debtor), state, [eid for _, eid, _ in fresh], []))
-    await store.commit(changes, now=2.0)
-
-
-async def test_replayed_batch_gives_the_same_report(
-    client: aioredis.Redis, store: StateStore, unique: str
-) -> None:
-    for debtor, arm in [("t1", "champion"), ("t2", "champion"), ("h1", "holdout")]:
-        await put(store, "acme", debtor, enrolled(arm))
-    batch: list[Payment] = [("t1", "p1", 300), ("t2", "p2", 1000), ("t1", "p3", 200)]
-    source = ReportSource(client, Keys(unique), ttl_s=0)
-
-    await process(store, "acme", batch)
-    once = await source.report("acme", ["arm"])
-    await process(store, "acme", batch)  # the broker redelivers after a crash
-    await process(store, "acme", batch[1:])  # or a partial replay
-    twice = await source.report("acme", ["arm"])
-
-    assert twice.model_copy(update={"generated_at": 0}) == once.model_copy(
-        update={"generated_at": 0}
-    )
-    champion = next(g for g in twice.groups if g.arm == "champion")
-    assert champion.recovered == 1500
-    assert champion.cure_rate == 0.5
