@@ -21,9 +21,11 @@ from prometheus_client import CollectorRegistry
 
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
+from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.reports import ReportSource
 from recaudo.streams.reports.metrics import OutcomeMetrics
 from recaudo.streams.reports.outcomes import parse_dimensions
+from recaudo.streams.reports.source import policy_channel_costs
 from recaudo.streams.wiring import tenants_of
 from recaudo.web.auth import tenant_of
 from recaudo.web.keys import SETTINGS
@@ -66,7 +68,13 @@ def add_report_routes(
     app: web.Application, settings: Settings, client: Any, registry: CollectorRegistry
 ) -> None:
     """Route, shared scan cache, gauges, and the refresh task tied to the app's life."""
-    app[REPORTS] = ReportSource(client, Keys(settings.redis_prefix), ttl_s=CACHE_S)
+    policies = TenantPolicies(tenants_of(settings), settings.policy_dir)
+    app[REPORTS] = ReportSource(
+        client,
+        Keys(settings.redis_prefix),
+        ttl_s=CACHE_S,
+        channel_weights=policy_channel_costs(policies),
+    )
     app[OUTCOME_METRICS] = OutcomeMetrics(registry)
     app.router.add_get("/v1/reports/outcomes", get_outcomes)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -22,12 +22,25 @@ import orjson
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
+from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.reports.model import OutcomeReport
 from recaudo.streams.reports.outcomes import Dimension, compute_report
 from recaudo.streams.state import OutcomeSummary
 
 BATCH = 1000
 Summaries = list[tuple[str, OutcomeSummary]]
+Weights = Callable[[str], Mapping[str, float] | None]
+
+
+def policy_channel_costs(policies: TenantPolicies) -> Weights:
+    """Each tenant's cost per contact by channel: the decision stage charged these,
+    so sharing a debtor's cost by them puts it back on the channels that spent it."""
+
+    def weights(tenant_id: str) -> Mapping[str, float] | None:
+        costs = policies(tenant_id).targeting.channel_costs
+        return {channel.value: cost for channel, cost in costs.items()} or None
+
+    return weights
 
 
 def _glob_escape(text: str) -> str:
@@ -97,8 +110,10 @@ class ReportSource:
         ttl_s: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        channel_weights: Weights | None = None,
     ) -> None:
         self._client = client
+        self._weights = channel_weights
         self._keys = keys
         self._ttl = ttl_s
         self._clock = clock
@@ -120,7 +135,8 @@ class ReportSource:
 
     async def report(self, tenant_id: str, by: Sequence[Dimension]) -> OutcomeReport:
         read_at, found = await self.summaries(tenant_id)
-        return compute_report(tenant_id, found, by, generated_at=read_at)
+        weights = self._weights(tenant_id) if self._weights else None
+        return compute_report(tenant_id, found, by, generated_at=read_at, channel_weights=weights)
 
 
 async def read_report(settings: Settings, tenant_id: str, by: Sequence[Dimension]) -> OutcomeReport:
