@@ -85,3 +85,34 @@ def schema(topic: str | None) -> None:
 
 
 main.add_command(evaluate_command)
+
+
+@main.command()
+@click.option("--tenant", required=True, help="Tenant id")
+@click.option(
+    "--by",
+    "by",
+    multiple=True,
+    default=("arm",),
+    show_default=True,
+    help="Grouping: arm, segment, bucket, channel (repeat or comma-separate)",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+def report(tenant: str, by: tuple[str, ...], fmt: str) -> None:
+    """Outcomes vs the no-contact holdout, from the debtors' committed summaries (one scan)."""
+    from recaudo.streams.reports.outcomes import parse_dimensions
+    from recaudo.streams.reports.render import FORMATS
+    from recaudo.streams.reports.source import read_report
+
+    try:
+        dims = parse_dimensions(by)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--by") from exc
+    result = asyncio.run(read_report(Settings(), tenant, dims))
+    click.echo(FORMATS[fmt](result), nl=False)

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
         return out
 
     public_base_url: str = "http://127.0.0.1:8080"
+    # How often the web process recomputes the outcome gauges (a scan per tenant).
+    report_refresh_s: float = Field(default=60.0, gt=0)
 
     def tenant_keys(self) -> dict[str, str]:
         """API key -> tenant id."""

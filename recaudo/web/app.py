@@ -24,6 +24,7 @@ from recaudo.streams.store import StateStore
 from recaudo.streams.topics import Topics
 from recaudo.web.events_api import post_events
 from recaudo.web.keys import HTTP_EVENTS, PUBLISHER, REGISTRY, SETTINGS, STORE, TOPICS
+from recaudo.web.reports import add_report_routes
 from recaudo.web.timeline import get_timeline
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -89,4 +90,5 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     app.router.add_post("/v1/events", post_events)
     app.router.add_get("/v1/debtors/{debtor_id}/timeline", get_timeline)
     app.router.add_get("/ops", ops_page)
+    add_report_routes(app, settings, client, registry)
     return app

@@ -1,0 +1,103 @@
+"""``GET /v1/reports/outcomes``: the tenant's outcomes against its holdout, and their gauges.
+
+The key names the tenant, so a caller only ever sees its own debtors. The body
+is ``recaudo.streams.reports.OutcomeReport`` (the /ops managers' view reads it).
+A background task recomputes the Prometheus gauges every
+``RECAUDO_REPORT_REFRESH_S`` seconds; the API and the task share one cached
+scan per tenant, so a dashboard and a few readers do not multiply Redis work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from recaudo.foundation.config import Settings
+from recaudo.foundation.keys import Keys
+from recaudo.rules.tenants import TenantPolicies
+from recaudo.streams.reports import ReportSource
+from recaudo.streams.reports.metrics import OutcomeMetrics
+from recaudo.streams.reports.outcomes import parse_dimensions
+from recaudo.streams.reports.source import policy_channel_costs
+from recaudo.streams.wiring import tenants_of
+from recaudo.web.auth import tenant_of
+from recaudo.web.keys import SETTINGS
+
+log = logging.getLogger(__name__)
+REPORTS = web.AppKey("reports", ReportSource)
+OUTCOME_METRICS = web.AppKey("outcome_metrics", OutcomeMetrics)
+PARAMETERS = frozenset({"by"})
+CACHE_S = 15.0
+
+
+def _bad_request(message: str) -> web.HTTPBadRequest:
+    return web.HTTPBadRequest(
+        text=orjson.dumps({"error": message}).decode(), content_type="application/json"
+    )
+
+
+async def get_outcomes(request: web.Request) -> web.Response:
+    tenant = tenant_of(request, request.app[SETTINGS])
+    unknown = sorted(set(request.query) - PARAMETERS)
+    if unknown:
+        raise _bad_request(f"unknown query parameter {unknown[0]!r}; expected 'by'")
+    try:
+        by = parse_dimensions(request.query.getall("by", ["arm"]))
+    except ValueError as exc:
+        raise _bad_request(f"by: {exc}") from exc
+    report = await request.app[REPORTS].report(tenant, by)
+    return web.Response(
+        body=orjson.dumps(report.model_dump(mode="json")), content_type="application/json"
+    )
+
+
+async def refresh_outcome_metrics(app: web.Application) -> None:
+    """Recompute every served tenant's gauges once (by arm)."""
+    for tenant in sorted(tenants_of(app[SETTINGS])):
+        app[OUTCOME_METRICS].update(await app[REPORTS].report(tenant, ["arm"]))
+
+
+def add_report_routes(
+    app: web.Application, settings: Settings, client: Any, registry: CollectorRegistry
+) -> None:
+    """Route, shared scan cache, gauges, and the refresh task tied to the app's life."""
+    policies = TenantPolicies(tenants_of(settings), settings.policy_dir)
+    app[REPORTS] = ReportSource(
+        client,
+        Keys(settings.redis_prefix),
+        ttl_s=CACHE_S,
+        channel_weights=policy_channel_costs(policies),
+    )
+    app[OUTCOME_METRICS] = OutcomeMetrics(registry)
+    app.router.add_get("/v1/reports/outcomes", get_outcomes)
+
+    async def refresher(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(_refresh_until(app, stop, settings.report_refresh_s))
+        yield
+        # The flag as well as the cancel: a cancel landing inside a Redis call can
+        # come out as a connection error, which the loop would otherwise survive.
+        stop.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.append(refresher)
+
+
+async def _refresh_until(app: web.Application, stop: asyncio.Event, every_s: float) -> None:
+    while not stop.is_set():
+        try:
+            await refresh_outcome_metrics(app)
+        except Exception:
+            # Redis away or a malformed state: keep the last figures, try again later.
+            log.exception("outcome gauges: refresh failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s)

@@ -1,0 +1,33 @@
+"""Outcome reports: what treating debtors recovered against the no-contact holdout.
+
+Computed by the service itself from each debtor's ``OutcomeSummary``, which is
+committed atomically with the processed event ids, so a report never counts a
+replayed payment or contact twice. ``stats`` holds the interval arithmetic,
+``outcomes`` the grouping, ``model`` the JSON shape, ``source`` the Redis scan,
+``render`` the CLI formats and ``metrics`` the Prometheus gauges.
+"""
+
+from recaudo.streams.reports.model import (
+    ArmComparison,
+    ChannelRow,
+    Difference,
+    GroupRow,
+    HoldoutComparison,
+    OutcomeReport,
+)
+from recaudo.streams.reports.outcomes import DIMENSIONS, Dimension, compute_report
+from recaudo.streams.reports.source import ReportSource, scan_summaries
+
+__all__ = [
+    "DIMENSIONS",
+    "ArmComparison",
+    "ChannelRow",
+    "Difference",
+    "Dimension",
+    "GroupRow",
+    "HoldoutComparison",
+    "OutcomeReport",
+    "ReportSource",
+    "compute_report",
+    "scan_summaries",
+]

@@ -1,0 +1,112 @@
+"""The JSON shape of an outcome report (``GET /v1/reports/outcomes``, ``recaudo report``).
+
+Money is in minor units of the row's ``currency``; no figure mixes currencies.
+A grouping the request did not ask for is ``null`` in every row; a segment of
+``""`` is debtors enrolled without one. Rates are
+fractions in [0, 1]; differences are treated minus baseline.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DifferenceStatus = Literal["ok", "n too small", "no baseline", "no debtors", "no contacts"]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Difference(_Out):
+    """An estimate with its 95% interval; ``low``/``high`` are null unless status is ok."""
+
+    estimate: float | None = None
+    low: float | None = None
+    high: float | None = None
+    status: DifferenceStatus = "ok"
+
+
+class HoldoutComparison(_Out):
+    """A treated group against the holdout debtors of the same cell."""
+
+    holdout_debtors: int
+    incremental_recovered_per_debtor: Difference
+    incremental_recovered_per_contact: Difference = Field(
+        description="Per-debtor difference x treated debtors / contacts, interval scaled alike"
+    )
+    incremental_recovered: float | None = Field(
+        description="Point estimate: incremental recovered per debtor x treated debtors"
+    )
+    cost_per_incremental_unit: float | None = Field(
+        description="Contact cost / incremental recovered; null when that is not positive"
+    )
+    opt_out_rate_diff: Difference
+    complaint_rate_diff: Difference
+
+
+class GroupRow(_Out):
+    currency: str
+    strategy: str | None = None
+    arm: str = Field(description='"holdout", an experiment arm, or "treated" when not by arm')
+    segment: str | None = None
+    bucket: str | None = None
+    debtors: int
+    contacts: int
+    owed: int
+    recovered: int
+    cost: int
+    recovery_rate: float | None
+    recovered_per_debtor: float | None
+    recovered_per_contact: float | None
+    opt_out_rate: float | None
+    complaint_rate: float | None
+    promise_kept_rate: float | None = Field(description="Promises kept / promises made")
+    right_party_contact_rate: float | None
+    cure_rate: float | None
+    vs_holdout: HoldoutComparison | None = Field(
+        description="Null on holdout rows; statuses say when there is no holdout to compare"
+    )
+
+
+class ArmComparison(_Out):
+    """A challenger arm against the champion arm of the same cell."""
+
+    currency: str
+    strategy: str | None
+    segment: str | None = None
+    bucket: str | None = None
+    arm: str
+    baseline_arm: str
+    debtors: int
+    baseline_debtors: int
+    recovered_per_debtor_diff: Difference
+    opt_out_rate_diff: Difference
+
+
+class ChannelRow(_Out):
+    """Debtors contacted at least once on ``channel`` in the cell."""
+
+    currency: str
+    strategy: str | None = None
+    arm: str
+    segment: str | None = None
+    bucket: str | None = None
+    channel: str
+    debtors: int
+    contacts: int
+    cost: float = Field(description="The debtors' contact cost allocated to this channel")
+    right_party_contact_rate: float | None
+    opt_out_rate: float | None
+
+
+class OutcomeReport(_Out):
+    tenant_id: str
+    by: list[str]
+    confidence: float = 0.95
+    generated_at: float = Field(description="Epoch seconds the summaries were read")
+    debtors: int = Field(description="Enrolled debtors read for this report")
+    groups: list[GroupRow]
+    comparisons: list[ArmComparison] = Field(description="Empty unless grouped by arm")
+    channels: list[ChannelRow] = Field(description="Empty unless grouped by channel")
