@@ -20,13 +20,14 @@ from recaudo.streams.events import (
     AccountFlags,
     Channel,
 )
-from recaudo.streams.outputs import Action, ContactCommand, Decision, Reason
+from recaudo.streams.outputs import Action, ContactCommand, Decision, MessageContent, Reason
 from recaudo.streams.ports import (
     AssignmentLike,
     CapVerdict,
     Compliance,
     ContactPolicy,
     Learner,
+    MessageComposer,
     Outcome,
     StepLike,
 )
@@ -91,6 +92,9 @@ class Effects:
 
 
 class DecisionMaker:
+    # Renders each contact's message (issue 10); wired in streams.wiring.
+    composer: MessageComposer | None = None
+
     def __init__(
         self,
         policy_for: Callable[[str], ContactPolicy],
@@ -118,6 +122,22 @@ class DecisionMaker:
         account = state.accounts[proposed.account_id]
         policy = self._policy_for(ctx.tenant_id)
         assignment = self._assignment(ctx)
+        content = self._compose(state, proposed, ctx)
+        if isinstance(content, Reason):
+            # Missing required content: never sent, and the record says which rule.
+            self._drop_pending(state, proposed.contact_id, ctx, fx)
+            fx.decisions.append(
+                self._decision(
+                    ctx,
+                    Action.SUPPRESS,
+                    (*reasons, content),
+                    account_id=proposed.account_id,
+                    contact_id=proposed.contact_id,
+                    channel=proposed.channel,
+                    verdict=proposed.verdict,
+                )
+            )
+            return
         decision_id = ctx.next_decision_id()
         fx.contacts.append(
             ContactCommand.model_construct(
@@ -136,22 +156,27 @@ class DecisionMaker:
                 scores=proposed.scores,
                 decision_id=decision_id,
                 trigger_event_id=ctx.trigger_event_id,
+                content=content,
+                template_version=content.template_version if content else None,
             )
         )
-        fx.decisions.append(
-            self._decision(
-                ctx,
-                Action.CONTACT,
-                reasons,
-                account_id=proposed.account_id,
-                contact_id=proposed.contact_id,
-                channel=proposed.channel,
-                scores=proposed.scores,
-                model_versions=proposed.model_versions,
-                verdict=proposed.verdict,
-                decision_id=decision_id,
-            )
+        decision = self._decision(
+            ctx,
+            Action.CONTACT,
+            reasons,
+            account_id=proposed.account_id,
+            contact_id=proposed.contact_id,
+            channel=proposed.channel,
+            scores=proposed.scores,
+            model_versions=proposed.model_versions,
+            verdict=proposed.verdict,
+            decision_id=decision_id,
         )
+        if content is not None:
+            decision = decision.model_copy(
+                update={"template_version": content.template_version, "segments": content.segments}
+            )
+        fx.decisions.append(decision)
         self._drop_pending(state, proposed.contact_id, ctx, fx)
         if proposed.step.step_id not in account.steps:
             account.steps.append(proposed.step.step_id)
@@ -170,6 +195,21 @@ class DecisionMaker:
             HistoryEntry.model_construct(
                 ch=proposed.channel, at=ctx.now.timestamp(), acct=proposed.account_id
             )
+        )
+
+    def _compose(
+        self, state: DebtorState, proposed: Proposed, ctx: Context
+    ) -> MessageContent | Reason | None:
+        if self.composer is None:
+            return None
+        return self.composer.compose(
+            ctx.tenant_id,
+            state,
+            proposed.account_id,
+            proposed.channel,
+            proposed.step.template,
+            proposed.contact_id,
+            ctx.now,
         )
 
     def cancel_decision(

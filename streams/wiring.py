@@ -10,6 +10,7 @@ import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 
 from recaudo import rules
+from recaudo.channels.content import Composer, PayLinks
 from recaudo.channels.opt_out import detect_opt_out
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
@@ -78,6 +79,14 @@ def build_learning(
     )
 
 
+def pay_links(settings: Settings) -> PayLinks:
+    return PayLinks(
+        settings.pay_link_secret.get_secret_value(),
+        settings.public_base_url,
+        dt.timedelta(seconds=settings.pay_link_ttl_s),
+    )
+
+
 def tenants_of(settings: Settings) -> frozenset[str]:
     named = {t.strip() for t in settings.tenants.split(",") if t.strip()}
     return frozenset(named | set(settings.tenant_keys().values()))
@@ -107,6 +116,7 @@ def build_wiring(
         learner=learner,
         contact_ttl=dt.timedelta(seconds=settings.contact_ttl_s),
     )
+    decider.composer = Composer(policies, pay_links(settings))
     decision_stage = DecisionStage(
         topics=topics,
         store=store,

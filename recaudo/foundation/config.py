@@ -67,6 +67,10 @@ class Settings(BaseSettings):
         return out
 
     public_base_url: str = "http://127.0.0.1:8080"
+    # Signs the payment links in messages (GET /pay/{token}); the worker and the web
+    # app must share it. The default is for development only: set it in production.
+    pay_link_secret: SecretStr = SecretStr("recaudo-dev-only-pay-link-secret")
+    pay_link_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
 
     def tenant_keys(self) -> dict[str, str]:
         """API key -> tenant id."""
