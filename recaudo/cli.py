@@ -10,6 +10,7 @@ import orjson
 from aiohttp import web
 from pydantic import TypeAdapter
 
+from recaudo.channels.content.preview import template
 from recaudo.foundation.config import Settings
 from recaudo.rules.cli import check_contact, policy
 from recaudo.simulator.cli import simulate
@@ -55,6 +56,7 @@ def web_command() -> None:
 main.add_command(policy)
 main.add_command(check_contact)
 main.add_command(simulate)
+main.add_command(template)
 
 
 @main.command()

@@ -81,8 +81,9 @@ CL_COLLECTION = Notice(
 IDENTIFY_CREDITOR = Notice(
     Rule(
         "notice.policy.creditor_identity",
-        "Tenant policy default: every message names the creditor. Ley 2300 de 2023 (CO) "
-        "regulates channels, hours and frequency, not message content",
+        "Tenant policy default: every message names the creditor. We found no message-content "
+        "rule in Ley 2300 de 2023 (CO: channels, hours, frequency) nor a verified one for MX "
+        "(CONDUSEF collection rules) or PE (Ley 29571 art. 62: prohibited practices)",
         "1",
         kind="policy_default",
     ),
