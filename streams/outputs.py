@@ -45,6 +45,7 @@ class MessageContent(Contract):
     pay_url: str | None = None
     # Where the link leads: the tenant's payment page (kept by dispatch for clicks).
     pay_target: str | None = None
+    pay_expires_at: AwareDatetime | None = None
 
 
 class ContactCommand(Contract):

@@ -162,6 +162,7 @@ class Composer:
             "template_version": spec.version,
             "language": locale.replace("_", "-"),
             "pay_url": values["pay_url"],
+            "pay_expires_at": values["pay_expires"],
             "pay_target": payment_target(
                 policy.sender.payment_url,
                 payment_reference=values["payment_reference"],
