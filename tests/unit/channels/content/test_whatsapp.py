@@ -121,6 +121,7 @@ async def test_the_meta_adapter_sends_the_rendered_components() -> None:
         "5215512345678", "past_due_v1_es", "es", content.whatsapp_components
     )
     assert {k: v for k, v in payload.items() if k != "biz_opaque_callback_data"} == expected
-    params = [p["text"] for p in content.whatsapp_components[0]["parameters"]]  # type: ignore[index]
+    [body] = content.whatsapp_components
+    params = [p["text"] for p in body["parameters"]]  # type: ignore[attr-defined]
     assert params[:4] == ["Ana", "$1,250.00", "Recaudo Demo", "1 de marzo de 2026"]
     assert params[4].startswith("https://r.example.com/pay/")
