@@ -78,6 +78,21 @@ CL_COLLECTION = Notice(
     "creditor_identity",
     ALL,
 )
+MX_DESPACHO = Notice(
+    Rule(
+        "notice.mx.despacho_identity",
+        "CONDUSEF, Disposiciones de carácter general aplicables a las entidades financieras "
+        "en materia de Despachos de Cobranza (DOF 2014-10-07, under LTOSF art. 17 Bis 4), per "
+        "secondary sources: a collection agency identifies itself (name, address, telephone), "
+        "the lending institution, the debt's amount and date of calculation. Article number "
+        "and current text not verified here (policy)",
+        "2014-10-07",
+        kind="policy_default",
+    ),
+    "collector_identity",
+    ALL,
+    third_party_only=True,
+)
 IDENTIFY_CREDITOR = Notice(
     Rule(
         "notice.policy.creditor_identity",
@@ -97,7 +112,7 @@ NOTICES: dict[str, tuple[Notice, ...]] = {
     "BR": (BR_CREDITOR,),
     "CL": (CL_COLLECTION,),
     "CO": (IDENTIFY_CREDITOR,),
-    "MX": (IDENTIFY_CREDITOR,),
+    "MX": (IDENTIFY_CREDITOR, MX_DESPACHO),
     "PE": (IDENTIFY_CREDITOR,),
 }
 

@@ -136,3 +136,13 @@ def test_composition_is_deterministic() -> None:
     one = composer(policy).compose("acme", debtor(), "a1", Channel.SMS, "reminder", "c1", NOW)
     two = composer(policy).compose("acme", debtor(), "a1", Channel.SMS, "reminder", "c1", NOW)
     assert one == two
+
+
+def test_mexican_collection_agencies_identify_themselves() -> None:
+    third_party = variant("third_party_collector = false", "third_party_collector = true")
+    stripped = parse_policy(
+        third_party.replace("[notices.collector_identity.", "[notices.unused_identity.")
+    )
+    problems = check_content(stripped, "p.toml")
+    assert any("[MX]" in p and "notice.mx.despacho_identity" in p for p in problems)
+    assert not any("[CO]" in p for p in problems)
