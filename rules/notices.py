@@ -66,16 +66,20 @@ BR_CREDITOR = Notice(
     "creditor_identity",
     frozenset({Channel.EMAIL}),
 )
+_CL_CITATION = (
+    "Ley 19.496 art. 37 as amended by Ley 21.062 (2018), per secondary sources: at the start "
+    "of each extrajudicial collection step the consumer is told who the creditor is, and that "
+    "the step is not a procedure to execute the debtor's assets; official text not verified "
+    "here (policy)"
+)
 CL_COLLECTION = Notice(
-    Rule(
-        "notice.cl.cobranza_info",
-        "Ley 19.496 art. 37 as amended by Ley 21.062 (2018), per secondary sources: each "
-        "extrajudicial collection step identifies the creditor and states that it is not a "
-        "procedure to execute the debtor's assets; official text not verified here (policy)",
-        "2018",
-        kind="policy_default",
-    ),
+    Rule("notice.cl.cobranza_info", _CL_CITATION, "2018", kind="policy_default"),
     "creditor_identity",
+    ALL,
+)
+CL_NOT_EXECUTION = Notice(
+    Rule("notice.cl.not_execution", _CL_CITATION, "2018", kind="policy_default"),
+    "not_execution",
     ALL,
 )
 MX_DESPACHO = Notice(
@@ -110,7 +114,7 @@ IDENTIFY_CREDITOR = Notice(
 NOTICES: dict[str, tuple[Notice, ...]] = {
     "US": (US_OPT_OUT, US_DEBT_COLLECTOR),
     "BR": (BR_CREDITOR,),
-    "CL": (CL_COLLECTION,),
+    "CL": (CL_COLLECTION, CL_NOT_EXECUTION),
     "CO": (IDENTIFY_CREDITOR,),
     "MX": (IDENTIFY_CREDITOR, MX_DESPACHO),
     "PE": (IDENTIFY_CREDITOR,),
