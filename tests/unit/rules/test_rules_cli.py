@@ -24,6 +24,8 @@ es = "hola_v1"
 es = "Responda STOP para salir."
 [notices.creditor_identity.default]
 es = "Acreedor: {{ creditor }}."
+[notices.not_execution.default]
+es = "No es un procedimiento de ejecucion de sus bienes."
 [messages.hi]
 version = "1"
 [messages.hi.text.es]
