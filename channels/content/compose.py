@@ -119,7 +119,7 @@ class Composer:
                 state.jur or "US", channel, policy.sender.third_party_collector
             )
             values["required_notices"] = " ".join(
-                values["notices"][n.key] for n in required if n.key in values["notices"]
+                values["notices"][n.key] for n in required if n.key in values["notices"].sources
             )
             content = self._render(
                 policy, spec, texts, template, lang, channel, values, locale, state
@@ -202,6 +202,25 @@ class Composer:
         )
 
 
+class Notices(dict[str, str]):
+    """The notice texts for one message, rendered when first used: a template reads
+    ``notices.<key>``; an unknown key stays undefined (an error, never a blank)."""
+
+    def __init__(self, sources: dict[str, str], render_one: Callable[[str], str]) -> None:
+        super().__init__()
+        self.sources = sources
+        self._render = render_one
+
+    def __missing__(self, key: str) -> str:
+        if key not in self.sources:
+            raise KeyError(key)
+        self[key] = value = self._render(self.sources[key])
+        return value
+
+    def rendered(self, key: str) -> str | None:
+        return self[key] if key in self.sources else None
+
+
 def notices(
     policy: TenantPolicy,
     channel: Channel,
@@ -209,21 +228,21 @@ def notices(
     values: dict[str, Any],
     locale: str,
     tz: str,
-) -> dict[str, str]:
-    """Each notice text for this channel (else its default) and language, rendered."""
-    out: dict[str, str] = {}
+) -> Notices:
+    """Each notice text for this channel (else its default) and language."""
+    sources: dict[str, str] = {}
     for key, by_channel in policy.notices.items():
         texts = by_channel.get(channel.value) or by_channel.get("default") or {}
         source = texts.get(lang) or texts.get(lang.split("-")[0])
         if source is not None:
-            out[key] = render(source, values, locale, tz)
-    return out
+            sources[key] = source
+    return Notices(sources, lambda source: render(source, values, locale, tz))
 
 
 def missing_notice(
     policy: TenantPolicy,
     content: MessageContent,
-    rendered: dict[str, str],
+    rendered: Notices,
     channel: Channel,
     jurisdiction: str,
 ) -> Reason | None:
@@ -231,7 +250,7 @@ def missing_notice(
     the policy's own text, rendered: a template cannot pass with another sentence."""
     parts = [content.text] + ([content.html] if content.html else [])
     for notice in required_notices(jurisdiction, channel, policy.sender.third_party_collector):
-        wanted = rendered.get(notice.key)
+        wanted = rendered.rendered(notice.key)
         present = wanted is not None and all(
             sms.normalise(wanted) in part or str(escape(wanted)) in part for part in parts
         )

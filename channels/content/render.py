@@ -55,6 +55,18 @@ def _cash_digits(currency: str) -> int:
     return int(entry[2])
 
 
+@lru_cache(maxsize=256)
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+@lru_cache(maxsize=1024)
+def _whole_pattern(locale: str) -> str:
+    pattern = _locale(locale).currency_formats["standard"].pattern
+    return str(pattern.split(";")[0].replace(".00", "").replace(",00", ""))
+
+
+@lru_cache(maxsize=8192)
 def money(value: Amount, locale: str) -> str:
     """``Amount(125000000, "COP")`` in es_CO -> ``$1.250.000``: cents only when non-zero
     or the currency is written with them (CLDR cash digits)."""
@@ -62,12 +74,20 @@ def money(value: Amount, locale: str) -> str:
     amount = Decimal(value.minor).scaleb(-digits)
     whole = value.minor % (10**digits) == 0 if digits else True
     if whole and _cash_digits(value.currency) == 0:
-        pattern = Locale.parse(locale).currency_formats["standard"].pattern
-        pattern = pattern.split(";")[0].replace(".00", "").replace(",00", "")
         return format_currency(
-            amount, value.currency, pattern, locale=locale, currency_digits=False
+            amount,
+            value.currency,
+            _whole_pattern(locale),
+            locale=_locale(locale),
+            currency_digits=False,
         )
-    return format_currency(amount, value.currency, locale=locale)
+    return format_currency(amount, value.currency, locale=_locale(locale))
+
+
+@lru_cache(maxsize=8192)
+def _date(value: dt.date, fmt: str, locale: str) -> str:
+    # Pure and called several times a message (body, notices): worth remembering.
+    return format_date(value, fmt, locale=_locale(locale))
 
 
 @lru_cache(maxsize=256)
@@ -79,8 +99,8 @@ def _environment(locale: str, timezone: str, html: bool) -> SandboxedEnvironment
 
     def date(value: dt.date | dt.datetime, fmt: str = "long") -> str:
         if isinstance(value, dt.datetime):
-            return format_date(value.astimezone(zone).date(), fmt, locale=locale)
-        return format_date(value, fmt, locale=locale)
+            value = value.astimezone(zone).date()
+        return _date(value, fmt, locale)
 
     def datetime(value: dt.datetime, fmt: str = "medium") -> str:
         return format_datetime(value, fmt, tzinfo=zone, locale=locale)
@@ -94,10 +114,12 @@ def _environment(locale: str, timezone: str, html: bool) -> SandboxedEnvironment
     return env
 
 
+@lru_cache(maxsize=4096)
 def compile_template(
     source: str, locale: str = "en", timezone: str = "UTC", html: bool = False
 ) -> Template:
-    """Parse ``source``; raises ``jinja2.TemplateSyntaxError`` with its line number."""
+    """Parse ``source`` (cached: compiling is most of a render's cost); raises
+    ``jinja2.TemplateSyntaxError`` with its line number."""
     return _environment(locale, timezone, html).from_string(source)
 
 
