@@ -160,23 +160,24 @@ class DecisionMaker:
                 template_version=content.template_version if content else None,
             )
         )
-        decision = self._decision(
-            ctx,
-            Action.CONTACT,
-            reasons,
-            account_id=proposed.account_id,
-            contact_id=proposed.contact_id,
-            channel=proposed.channel,
-            scores=proposed.scores,
-            model_versions=proposed.model_versions,
-            verdict=proposed.verdict,
-            decision_id=decision_id,
+        fx.decisions.append(
+            self._decision(
+                ctx,
+                Action.CONTACT,
+                reasons,
+                account_id=proposed.account_id,
+                contact_id=proposed.contact_id,
+                channel=proposed.channel,
+                scores=proposed.scores,
+                model_versions=proposed.model_versions,
+                verdict=proposed.verdict,
+                decision_id=decision_id,
+            )
         )
         if content is not None:
-            decision = decision.model_copy(
+            fx.decisions[-1] = fx.decisions[-1].model_copy(
                 update={"template_version": content.template_version, "segments": content.segments}
             )
-        fx.decisions.append(decision)
         self._drop_pending(state, proposed.contact_id, ctx, fx)
         if proposed.step.step_id not in account.steps:
             account.steps.append(proposed.step.step_id)
