@@ -16,6 +16,7 @@ import re
 
 import redis.asyncio as aioredis
 
+from recaudo.channels.content.paylink import PayBook
 from recaudo.foundation.keys import Keys
 from recaudo.streams.events import Channel, Contract
 
@@ -84,6 +85,11 @@ class ContactDirectory:
             )
             pipe.set(self._address_key(ref.channel, ref.address), ref.token, ex=self._ttl_s)
             await pipe.execute()
+
+    @property
+    def pay_book(self) -> PayBook:
+        """Payment-link records (issue 10), kept until each link expires."""
+        return PayBook(self._redis, self._keys)
 
     async def remember_message(self, provider: str, message_id: str, ref: ContactRef) -> None:
         await self._redis.set(self._message_key(provider, message_id), ref.token, ex=self._ttl_s)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from recaudo.channels.base import Provider, SendOutcome
 from recaudo.channels.breaker import Breakers
+from recaudo.channels.content.paylink import PayRecord
 from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.channels.ids import event_id
 from recaudo.channels.ratelimit import RateLimiter
@@ -130,6 +131,13 @@ class Dispatcher:
                 provider=providers[0].name if providers else None,
             )
         )
+        content = c.content
+        if content is not None and content.pay_target and content.pay_expires_at:
+            # What GET /pay/{token} needs when the debtor clicks (issue 10).
+            record = PayRecord(c.debtor_id, c.account_id, c.channel, content.pay_target)
+            await self._directory.pay_book.remember(
+                c.tenant_id, c.contact_id, record, content.pay_expires_at
+            )
         outcome, unavailable = await self._send_any(command, providers, now)
         if outcome is not None and outcome.status is not DeliveryStatus.FAILED:
             return await self._sent(command, now, outcome)

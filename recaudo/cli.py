@@ -11,6 +11,7 @@ from aiohttp import web
 from pydantic import TypeAdapter
 
 from recaudo.backtest.cli import backtest
+from recaudo.channels.content.preview import template
 from recaudo.foundation.config import Settings
 from recaudo.models.offpolicy.cli import evaluate_command
 from recaudo.rules.cli import check_contact, policy
@@ -58,6 +59,7 @@ main.add_command(policy)
 main.add_command(check_contact)
 main.add_command(simulate)
 main.add_command(backtest)
+main.add_command(template)
 
 
 @main.command()

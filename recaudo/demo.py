@@ -120,11 +120,17 @@ class Demo:
         sent = len(self.stack.sandbox.messages)
         by_provider = Counter(m.provider for m in self.stack.sandbox.messages)
         top = ", ".join(f"{k} {v}" for k, v in self.reasons.most_common(6))
-        return (
+        out = (
             f"[{time.monotonic() - started:5.0f}s] decisions {dict(self.decisions)} | "
             f"messages sent {sent} {dict(by_provider)} | reactions {dict(self.reactions)}\n"
             f"        top reasons: {top}"
         )
+        if self.stack.sandbox.messages:
+            # The latest message as the debtor received it (issue 10: real texts).
+            last = self.stack.sandbox.messages[-1]
+            text = " ".join(last.text.split())
+            out += f"\n        last {last.channel} via {last.provider}: {text[:200]}"
+        return out
 
 
 async def run_demo(

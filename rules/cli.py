@@ -33,6 +33,13 @@ def check(file: Path) -> None:
     except PolicyError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from exc
+    # Message content (issue 10): templates, languages/channels, required notices.
+    from recaudo.channels.content.check import check_content
+
+    problems = check_content(loaded, str(file))
+    if problems:
+        click.echo("\n".join(problems), err=True)
+        raise SystemExit(1)
     arms = ", ".join(a.name for a in loaded.experiment.arms) if loaded.experiment else "none"
     click.echo(
         f"{file}: OK — policy {loaded.name}@{loaded.version}, "

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from recaudo.foundation.errors import PolicyError
+from recaudo.rules.messages import MessageTemplate, NoticeTexts, Sender
 from recaudo.rules.profiles import PROFILES, Profile, profile_for
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Rule, WindowRule, hours
 from recaudo.rules.strategy import Assignment, assign
@@ -153,6 +154,11 @@ class TenantPolicy(_Model):
     experiment: Experiment | None = None
     targeting: Targeting = Targeting()
     jurisdictions: dict[Jurisdiction, JurisdictionOverride] = {}
+    # Message content (issue 10): texts per template, language and channel,
+    # the notices the law requires, and the sender (rules.messages).
+    messages: dict[Name, MessageTemplate] = {}
+    notices: NoticeTexts = {}
+    sender: Sender = Sender()
     _profiles: dict[str, Profile] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")

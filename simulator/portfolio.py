@@ -170,6 +170,11 @@ class AccountTable:
             language=self.language(i),
             contact_points=self.contact_points(i),
             segment=self.segment_name(i),
+            # Message content (issue 10): what the rendered texts show in the demo.
+            debtor_name=f"Debtor {i}",
+            creditor_name="Demo Lender",
+            account_reference=f"****{i % 10_000:04d}",
+            payment_reference=f"PAY-{self.account_id(i)}",
         )
 
 

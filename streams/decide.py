@@ -99,8 +99,12 @@ class Decider(DecisionMaker):
             cycle=cycle,
             flags=flags,
             steps=previous.steps if previous and previous.cycle == cycle else [],
+            cred=ev.creditor_name,
+            ref=ev.account_reference,
+            pref=ev.payment_reference,
         )
         state.accounts[ev.account_id] = account
+        state.name = ev.debtor_name
         state.tz, state.jur, state.lang = ev.timezone, ev.jurisdiction, ev.language
         state.seg = ev.segment
         state.points = _merge_points(state.points, ev)

@@ -19,9 +19,10 @@ from recaudo.streams.events import (
     AccountFlags,
     Channel,
 )
-from recaudo.streams.outputs import Action, ContactCommand, Reason
+from recaudo.streams.outputs import Action, ContactCommand, MessageContent, Reason
 from recaudo.streams.ports import (
     CapVerdict,
+    MessageComposer,
     Offer,
     Outcome,
     StepLike,
@@ -42,6 +43,9 @@ CHOSEN_HOUR = "chosen_hour"
 
 
 class DecisionMaker(DecisionRecords):
+    # Renders each contact's message (issue 10); wired in streams.wiring.
+    composer: MessageComposer | None = None
+
     def resolve(
         self, state: DebtorState, proposed: Proposed, caps: CapVerdict, ctx: Context, fx: Effects
     ) -> None:
@@ -54,6 +58,22 @@ class DecisionMaker(DecisionRecords):
         account = state.accounts[proposed.account_id]
         policy = self._policy_for(ctx.tenant_id)
         assignment = self._assignment(ctx)
+        content = self._compose(state, proposed, ctx)
+        if isinstance(content, Reason):
+            # Missing required content: never sent, and the record says which rule.
+            self._drop_pending(state, proposed.contact_id, ctx, fx)
+            fx.decisions.append(
+                self._decision(
+                    ctx,
+                    Action.SUPPRESS,
+                    (*reasons, content),
+                    account_id=proposed.account_id,
+                    contact_id=proposed.contact_id,
+                    channel=proposed.channel,
+                    verdict=proposed.verdict,
+                )
+            )
+            return
         decision_id = ctx.next_decision_id()
         fx.contacts.append(
             ContactCommand.model_construct(
@@ -72,6 +92,8 @@ class DecisionMaker(DecisionRecords):
                 scores=proposed.scores,
                 decision_id=decision_id,
                 trigger_event_id=ctx.trigger_event_id,
+                content=content,
+                template_version=content.template_version if content else None,
             )
         )
         fx.decisions.append(
@@ -89,6 +111,10 @@ class DecisionMaker(DecisionRecords):
                 target=proposed.target,
             )
         )
+        if content is not None:
+            fx.decisions[-1] = fx.decisions[-1].model_copy(
+                update={"template_version": content.template_version, "segments": content.segments}
+            )
         self._drop_pending(state, proposed.contact_id, ctx, fx)
         accounting.contacted(state, proposed.channel, policy.targeting.cost_of(proposed.channel))
         fx.outcomes.append(Outcome("contacted", ctx.now))
@@ -111,6 +137,21 @@ class DecisionMaker(DecisionRecords):
             HistoryEntry.model_construct(
                 ch=proposed.channel, at=ctx.now.timestamp(), acct=proposed.account_id
             )
+        )
+
+    def _compose(
+        self, state: DebtorState, proposed: Proposed, ctx: Context
+    ) -> MessageContent | Reason | None:
+        if self.composer is None:
+            return None
+        return self.composer.compose(
+            ctx.tenant_id,
+            state,
+            proposed.account_id,
+            proposed.channel,
+            proposed.step.template,
+            proposed.contact_id,
+            ctx.now,
         )
 
     def _propose(

@@ -99,6 +99,15 @@ class AccountEvent(Event):
     contact_points: tuple[ContactPoint, ...] = ()
     flags: AccountFlags = AccountFlags()
     segment: str | None = Field(default=None, max_length=64)
+    # What a message needs to be actionable (issue 10); optional so older feeds stay valid.
+    debtor_name: str | None = Field(default=None, min_length=1, max_length=80)
+    creditor_name: str | None = Field(default=None, min_length=1, max_length=80)
+    account_reference: str | None = Field(
+        default=None, max_length=40, description="What the debtor knows the account by"
+    )
+    payment_reference: str | None = Field(
+        default=None, max_length=64, description="The tenant's reference for its payment page"
+    )
 
 
 class PaymentMethod(StrEnum):

@@ -21,6 +21,33 @@ class Reason(Contract):
     citation: str | None = None
 
 
+class MessageContent(Contract):
+    """The message as rendered at decision time, so dispatch sends exactly what was
+    decided (and audited) and a replay renders nothing again."""
+
+    template_id: str = Field(description="template/language/channel")
+    template_version: str
+    language: str = Field(description="The locale the message was rendered in, e.g. es-CO")
+    text: str = Field(description="SMS body, e-mail plain text, voice script, WhatsApp preview")
+    # SMS: GSM-7 or UCS-2, and how many concatenated segments the body takes.
+    encoding: str | None = None
+    segments: int | None = None
+    # E-mail.
+    subject: str | None = None
+    html: str | None = None
+    headers: dict[str, str] = {}
+    # WhatsApp Cloud API approved template: name, language code, components.
+    whatsapp_template: str | None = None
+    whatsapp_language: str | None = None
+    whatsapp_components: tuple[dict[str, object], ...] = ()
+    # Voice: the text-to-speech language (BCP 47).
+    tts_language: str | None = None
+    pay_url: str | None = None
+    # Where the link leads: the tenant's payment page (kept by dispatch for clicks).
+    pay_target: str | None = None
+    pay_expires_at: AwareDatetime | None = None
+
+
 class ContactCommand(Contract):
     """Send this message now; ``contact_id`` is the provider's idempotency key."""
 
@@ -39,6 +66,9 @@ class ContactCommand(Contract):
     scores: dict[str, float] = {}
     decision_id: Identifier
     trigger_event_id: Identifier
+    # The rendered message (issue 10); None only for contacts decided before it existed.
+    content: MessageContent | None = None
+    template_version: str | None = None
 
 
 class Action(StrEnum):
@@ -80,6 +110,9 @@ class Decision(Contract):
     trigger_type: str
     decided_at: AwareDatetime
     latency_s: float = Field(ge=0, description="Trigger event ingested -> decision, seconds")
+    # The message sent (issue 10): template version and, for SMS, its segment count.
+    template_version: str | None = None
+    segments: int | None = None
 
 
 class DeadLetter(Contract):

@@ -15,7 +15,7 @@ from typing import Protocol
 from recaudo.rules.base import ContactProposal, Verdict
 from recaudo.rules.targeting import Targeting
 from recaudo.streams.events import Channel, Intent
-from recaudo.streams.outputs import Reason
+from recaudo.streams.outputs import MessageContent, Reason
 from recaudo.streams.state import DebtorState
 
 
@@ -202,3 +202,19 @@ class LearnerIO(Protocol):
     async def before_batch(self, wanted: Sequence[tuple[str, str | None]]) -> None: ...
 
     async def after_commit(self, outcomes: Sequence[tuple[str, str, Outcome]]) -> None: ...
+
+
+class MessageComposer(Protocol):
+    """Renders a decided contact's message (channels.content.Composer): the content,
+    the reason it may not be sent, or None where the policy has no message texts."""
+
+    def compose(
+        self,
+        tenant_id: str,
+        state: DebtorState,
+        account_id: str,
+        channel: Channel,
+        template: str,
+        contact_id: str,
+        now: dt.datetime,
+    ) -> MessageContent | Reason | None: ...

@@ -29,6 +29,10 @@ class AccountState(_Compact):
     flags: list[str] = []
     # Cadence steps already taken (contacted or deferred) in this delinquency cycle.
     steps: list[str] = []
+    # Message content (issue 10): creditor, account and payment references.
+    cred: str | None = None
+    ref: str | None = None
+    pref: str | None = None
 
 
 class PointState(_Compact):
@@ -126,6 +130,8 @@ class DebtorState(_Compact):
     out: OutcomeSummary | None = None
     # Uplift observations waiting for their attribution window to close.
     obs: list[UpliftOpen] = []
+    # The debtor's display name, for message content (issue 10).
+    name: str | None = None
 
     def encode(self) -> bytes:
         return orjson.dumps(self.model_dump(mode="json", exclude_defaults=True))

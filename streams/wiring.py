@@ -10,6 +10,7 @@ import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 
 from recaudo import rules
+from recaudo.channels.content import Composer, PayLinks
 from recaudo.channels.opt_out import detect_opt_out
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.config import Settings
@@ -92,6 +93,14 @@ def build_learning(
     )
 
 
+def pay_links(settings: Settings) -> PayLinks:
+    return PayLinks(
+        settings.pay_link_secret.get_secret_value(),
+        settings.public_base_url,
+        dt.timedelta(seconds=settings.pay_link_ttl_s),
+    )
+
+
 def tenants_of(settings: Settings) -> frozenset[str]:
     named = {t.strip() for t in settings.tenants.split(",") if t.strip()}
     return frozenset(named | set(settings.tenant_keys().values()))
@@ -125,6 +134,7 @@ def build_wiring(
         contact_ttl=dt.timedelta(seconds=settings.contact_ttl_s),
         clock=clock,
     )
+    decider.composer = Composer(policies, pay_links(settings))
     decision_stage = DecisionStage(
         topics=topics,
         store=store,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -30,14 +30,28 @@ REF_SAFE = "/:@"
 class Message:
     subject: str
     text: str
+    html: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    # BCP 47 language for text-to-speech.
+    language: str | None = None
 
 
 Renderer = Callable[[ContactCommand], Message]
 
 
 def default_renderer(command: ContactCommand) -> Message:
-    """Placeholder text; the lead plugs in the template store."""
-    return Message(subject=command.template, text=f"[{command.template}/{command.language}]")
+    """The content rendered at decision time; a command from before content existed
+    (no ``content``) still gets the old placeholder rather than failing."""
+    content = command.content
+    if content is None:
+        return Message(subject=command.template, text=f"[{command.template}/{command.language}]")
+    return Message(
+        subject=content.subject or command.template,
+        text=content.text,
+        html=content.html,
+        headers=dict(content.headers),
+        language=content.tts_language,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,10 @@ class MailgunProvider:
             ("text", message.text),
             (f"v:{REF_VAR}", make_token(command.tenant_id, command.contact_id)),
         ]
+        if message.html:
+            form.append(("html", message.html))
+        # Mailgun adds custom MIME headers given as "h:<Header>" fields.
+        form += [(f"h:{name}", value) for name, value in message.headers.items()]
         reply = await call(
             self._session,
             "POST",

@@ -7,6 +7,8 @@ echoes it in every status webhook for that message.
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 
 from recaudo.channels.base import SendOutcome
@@ -16,6 +18,19 @@ from recaudo.channels.providers.http import IDEMPOTENCY_HEADER, call
 from recaudo.foundation.errors import PermanentProviderError
 from recaudo.streams.events import DeliveryStatus
 from recaudo.streams.outputs import ContactCommand
+
+
+def _template(command: ContactCommand) -> dict[str, Any]:
+    """The approved template with its rendered body parameters (Meta's components)."""
+    content = command.content
+    if content is None or content.whatsapp_template is None:
+        return {"name": command.template, "language": {"code": command.language}}
+    return {
+        "name": content.whatsapp_template,
+        "language": {"code": content.whatsapp_language or command.language},
+        "components": list(content.whatsapp_components),
+    }
+
 
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 # Not a WhatsApp user / undeliverable / recipient not allowed.
@@ -48,7 +63,7 @@ class MetaWhatsAppProvider:
             "recipient_type": "individual",
             "to": command.address.removeprefix("whatsapp:").lstrip("+"),
             "type": "template",
-            "template": {"name": command.template, "language": {"code": command.language}},
+            "template": _template(command),
             "biz_opaque_callback_data": make_token(command.tenant_id, command.contact_id),
         }
         reply = await call(

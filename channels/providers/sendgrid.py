@@ -8,6 +8,8 @@ it as the prefix of ``sg_message_id``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 
 from recaudo.channels.base import SendOutcome
@@ -45,7 +47,7 @@ class SendGridProvider:
 
     async def send(self, command: ContactCommand) -> SendOutcome:
         message = self._render(command)
-        payload = {
+        payload: dict[str, Any] = {
             "personalizations": [
                 {
                     "to": [{"email": command.address}],
@@ -58,6 +60,11 @@ class SendGridProvider:
             "subject": message.subject,
             "content": [{"type": "text/plain", "value": message.text}],
         }
+        if message.html:
+            payload["content"].append({"type": "text/html", "value": message.html})
+        if message.headers:
+            # RFC 8058 List-Unsubscribe / List-Unsubscribe-Post travel as mail headers.
+            payload["headers"] = message.headers
         reply = await call(
             self._session,
             "POST",

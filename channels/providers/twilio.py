@@ -67,7 +67,8 @@ class TwilioProvider:
         form: list[tuple[str, str]]
         if command.channel is Channel.VOICE:
             url = f"{account}/Calls.json"
-            say = f'<Say language="{escape(command.language)}">{escape(message.text)}</Say>'
+            language = message.language or command.language
+            say = f'<Say language="{escape(language)}">{escape(message.text)}</Say>'
             twiml = f"<Response>{say}</Response>"
             form = [
                 ("To", command.address),

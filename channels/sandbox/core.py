@@ -92,6 +92,10 @@ class SentMessage:
     callback_url: str | None
     received_at: float = field(default_factory=time.time)
     webhooks: list[str] = field(default_factory=list)
+    # What the debtor sees beyond ``text``: e-mail subject, HTML and headers.
+    subject: str | None = None
+    html: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def refused_at_send(to: str) -> bool:

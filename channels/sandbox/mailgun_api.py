@@ -48,6 +48,9 @@ class MailgunSandbox(SandboxCore):
             idempotency_key=request.headers.get(IDEMPOTENCY_HEADER),
             ref=variables.get("rc_ref"),
             callback_url=self._hook_url("mailgun"),
+            subject=str(form.get("subject", "")) or None,
+            html=str(form["html"]) if "html" in form else None,
+            headers={str(k)[2:]: str(v) for k, v in form.items() if str(k).startswith("h:")},
         )
         response = web.json_response({"id": f"<{message_id}>", "message": "Queued. Thank you."})
         self._schedule(self._mailgun_hooks(msg, variables))

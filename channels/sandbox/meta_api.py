@@ -50,7 +50,7 @@ class MetaSandbox(SandboxCore):
             channel="whatsapp",
             to=to,
             sender=creds.phone_number_id,
-            text=orjson.dumps(payload.get("template") or payload.get("text") or {}).decode(),
+            text=_whatsapp_text(payload),
             idempotency_key=request.headers.get(IDEMPOTENCY_HEADER),
             ref=payload.get("biz_opaque_callback_data"),
             callback_url=self._hook_url("meta"),
@@ -85,3 +85,20 @@ class MetaSandbox(SandboxCore):
             value = {"messaging_product": "whatsapp", "statuses": [status]}
             signed = signing.meta(creds.app_secret.get_secret_value(), value)
             await self._post(msg, msg.callback_url, signed)
+
+
+def _whatsapp_text(payload: dict[str, Any]) -> str:
+    """A template message as the sandbox shows it: name, language and the body
+    parameters Meta would put into the approved text (the JSON when not a template)."""
+    template = payload.get("template")
+    if not isinstance(template, dict):
+        return orjson.dumps(payload.get("text") or {}).decode()
+    params = [
+        str(p.get("text", ""))
+        for c in template.get("components") or []
+        if isinstance(c, dict) and c.get("type") == "body"
+        for p in c.get("parameters") or []
+        if isinstance(p, dict)
+    ]
+    language = (template.get("language") or {}).get("code", "")
+    return f"[{template.get('name')}/{language}] " + " | ".join(params)

@@ -64,6 +64,11 @@ class SendGridSandbox(SandboxCore):
             idempotency_key=request.headers.get(IDEMPOTENCY_HEADER),
             ref=args.get("rc_ref"),
             callback_url=self._hook_url("sendgrid"),
+            subject=payload.get("subject"),
+            html=next(
+                (c["value"] for c in payload["content"] if c.get("type") == "text/html"), None
+            ),
+            headers=dict(payload.get("headers") or {}),
         )
         response = web.Response(status=202, headers={"X-Message-Id": message_id})
         self._schedule(self._sendgrid_hooks(msg, args))

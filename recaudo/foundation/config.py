@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8080"
     # How often the web process recomputes the outcome gauges (a scan per tenant).
     report_refresh_s: float = Field(default=60.0, gt=0)
+    # Signs the payment links in messages (GET /pay/{token}); the worker and the web
+    # app must share it. The default is for development only: set it in production.
+    pay_link_secret: SecretStr = SecretStr("recaudo-dev-only-pay-link-secret")
+    pay_link_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
 
     def tenant_keys(self) -> dict[str, str]:
         """API key -> tenant id."""

@@ -8,6 +8,7 @@ import aiohttp
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
+from recaudo.channels.content import PayBook
 from recaudo.channels.credentials import load_credentials
 from recaudo.channels.dedupe import Deduper
 from recaudo.channels.directory import ContactDirectory
@@ -22,8 +23,10 @@ from recaudo.foundation.redis_client import connect
 from recaudo.probes import add_probe_routes
 from recaudo.streams.store import StateStore
 from recaudo.streams.topics import Topics
+from recaudo.streams.wiring import pay_links
 from recaudo.web.events_api import post_events
 from recaudo.web.keys import HTTP_EVENTS, PUBLISHER, REGISTRY, SETTINGS, STORE, TOPICS
+from recaudo.web.pay import add_pay_routes
 from recaudo.web.reports import add_report_routes
 from recaudo.web.timeline import get_timeline
 
@@ -91,4 +94,5 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     app.router.add_get("/v1/debtors/{debtor_id}/timeline", get_timeline)
     app.router.add_get("/ops", ops_page)
     add_report_routes(app, settings, client, registry)
+    add_pay_routes(app, pay_links(settings), PayBook(client, Keys(settings.redis_prefix)))
     return app

@@ -149,3 +149,62 @@ async def test_a_refused_address_falls_back_to_the_next_channel_then_stops(stack
     assert {first["channel"], fallback["channel"]} == {"sms", "email"}
     assert fallback["contact_id"] != first["contact_id"]
     assert mine[-1]["trigger_type"] == "delivery"
+
+
+async def test_sms_email_and_whatsapp_carry_the_amount_and_a_tracked_link(stack: Stack) -> None:
+    """Issue 10: the debtor receives the rendered text, in each channel's wire format,
+    and a click on its payment link redirects and comes back as a ``clicked`` receipt."""
+    addresses = {"sms": "+14155550142", "email": "ana.pay@example.com", "whatsapp": "+14155550143"}
+    debtors = {ch: treated_debtor(f"content-{ch}-") for ch in addresses}
+    async with aiohttp.ClientSession() as http:
+        for channel, debtor in debtors.items():
+            event = account_event(
+                debtor, tenant_id=TENANT, timezone=zone_with_local_hour(range(10, 19))
+            )
+            event["contact_points"] = [
+                {"channel": channel, "address": addresses[channel], "consent": True}
+            ]
+            event["debtor_name"] = "Ana"
+            event["creditor_name"] = "Acme Bank"
+            event["payment_reference"] = f"PR-{channel}"
+            async with http.post(
+                f"{stack.web_url}/v1/events", data=orjson.dumps(event), headers=stack.auth
+            ) as resp:
+                assert resp.status == 202, await resp.text()
+
+    def norm(address: str) -> str:
+        return address.removeprefix("whatsapp:").lstrip("+")
+
+    wanted = {norm(a) for a in addresses.values()}
+    await until(lambda: wanted <= {norm(m.to) for m in stack.sandbox.messages})
+    sent = {m.channel: m for m in stack.sandbox.messages if norm(m.to) in wanted}
+    pay = f"{stack.web_url}/pay/"
+    for message in sent.values():
+        assert "$100.00" in message.text  # 10_000 minor units of USD, en-US
+        assert pay in message.text
+        assert "Ana" in message.text
+    assert "Reply STOP" in sent["sms"].text  # 12 CFR 1006.6(e), US debtor
+    assert "$100.00" in (sent["email"].subject or "")
+    assert "<strong>$100.00</strong>" in (sent["email"].html or "")
+    assert sent["email"].headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert sent["whatsapp"].text.startswith("[past_due_v1_en/en] Ana | $100.00 | Acme Bank")
+
+    link = next(w for w in sent["sms"].text.split() if w.startswith(pay))
+    async with aiohttp.ClientSession() as http:
+        async with http.get(link, allow_redirects=False) as resp:
+            assert resp.status == 302
+            assert resp.headers["Location"].startswith(
+                "https://pay.example.com/checkout?ref=PR-sms"
+            )
+        async with http.get(link[:-2] + "xx", allow_redirects=False) as resp:
+            assert resp.status == 404
+    async with Bus(stack.settings) as bus:
+        records = await bus.collect(
+            (bus.topics.deliveries,),
+            lambda rs: any(
+                r["status"] == "clicked" and r["debtor_id"] == debtors["sms"] for r in rs
+            ),
+        )
+    [click] = [r for r in records if r["status"] == "clicked" and r["debtor_id"] == debtors["sms"]]
+    assert click["contact_id"] == sent["sms"].idempotency_key
+    assert click["provider"] == "paylink"

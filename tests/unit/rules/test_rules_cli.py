@@ -20,6 +20,16 @@ channels = ["sms"]
 template = "hi"
 [templates.hi]
 es = "hola_v1"
+[notices.opt_out.default]
+es = "Responda STOP para salir."
+[notices.creditor_identity.default]
+es = "Acreedor: {{ creditor }}."
+[notices.not_execution.default]
+es = "No es un procedimiento de ejecucion de sus bienes."
+[messages.hi]
+version = "1"
+[messages.hi.text.es]
+sms = "Hola {{ name }}, debe {{ amount_due|money }}: {{ pay_url }} {{ required_notices }}"
 """
 
 

@@ -1,0 +1,66 @@
+"""``GET /pay/{token}``: a debtor's click on the payment link in a message.
+
+A token we did not sign (tampered, truncated, another deployment's) is 404
+and nothing else is said. An expired one gets a plain page saying so, never
+the payment page. A valid one redirects to the tenant's payment page and
+publishes a ``clicked`` delivery event, which the learners take as the
+contact's reward; its event id is the contact's, so repeated clicks are one
+event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aiohttp import web
+
+from recaudo.channels.content import PayBook, PayLinks
+from recaudo.streams.codec import encode
+from recaudo.streams.events import DeliveryEvent, DeliveryStatus
+from recaudo.web.keys import PUBLISHER, TOPICS
+
+PAY_LINKS = web.AppKey("pay_links", PayLinks)
+PAY_BOOK = web.AppKey("pay_book", PayBook)
+
+EXPIRED_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Link expired</title></head>
+<body><h1>This payment link has expired</h1>
+<p>Payment links are valid for a limited time. Please use the link in your most
+recent message, or contact your creditor for a new one.</p></body></html>
+"""
+
+
+async def get_pay(request: web.Request) -> web.StreamResponse:
+    token = request.match_info["token"]
+    parsed = request.app[PAY_LINKS].verify(token)
+    if parsed is None:
+        raise web.HTTPNotFound(text="Not found")
+    now = dt.datetime.now(dt.UTC)
+    if parsed.expired(now):
+        return web.Response(
+            status=410, text=EXPIRED_PAGE, content_type="text/html", charset="utf-8"
+        )
+    record = await request.app[PAY_BOOK].find(parsed.tenant_id, parsed.contact_id)
+    if record is None:
+        # Signed by us but never dispatched (a preview) or its record is gone.
+        raise web.HTTPNotFound(text="Not found")
+    event = DeliveryEvent(
+        event_id=f"click-{parsed.contact_id}"[:128],
+        tenant_id=parsed.tenant_id,
+        occurred_at=now,
+        debtor_id=record.debtor_id,
+        contact_id=parsed.contact_id,
+        account_id=record.account_id,
+        provider="paylink",
+        channel=record.channel,
+        status=DeliveryStatus.CLICKED,
+    )
+    topics = request.app[TOPICS]
+    await request.app[PUBLISHER].publish(topics.deliveries, record.debtor_id, encode(event))
+    raise web.HTTPFound(record.target, headers={"Cache-Control": "no-store"})
+
+
+def add_pay_routes(app: web.Application, links: PayLinks, book: PayBook) -> None:
+    app[PAY_LINKS] = links
+    app[PAY_BOOK] = book
+    app.router.add_get("/pay/{token}", get_pay)

@@ -1,0 +1,84 @@
+"""Message templates and the sender's identity, as they appear in a tenant policy.
+
+A template has one text per language and channel (Jinja2, rendered in a
+sandbox by ``channels.content``); the cadence step names the template, so the
+segment and collection stage choose it. ``version`` travels with every contact
+and decision, so an audit can say exactly which text a debtor received.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from recaudo.streams.events import Channel
+
+Language = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LocalizedMessage(_Model):
+    """One language's texts; a channel with no text cannot use this template."""
+
+    sms: str | None = None
+    email_subject: str | None = None
+    email_text: str | None = None
+    email_html: str | None = None
+    # The approved WhatsApp template's body as Meta holds it (for previews and the
+    # notice check) and the expressions that fill its {{1}}, {{2}}, ... in order.
+    whatsapp_body: str | None = None
+    whatsapp_params: tuple[str, ...] = ()
+    whatsapp_language: str | None = Field(
+        default=None, description="Meta's language code, e.g. es_MX (default: from the language)"
+    )
+    voice: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        email = (self.email_subject, self.email_text, self.email_html)
+        if any(email) and not all(email):
+            raise ValueError("e-mail needs email_subject, email_text and email_html together")
+        if bool(self.whatsapp_body) != bool(self.whatsapp_params):
+            raise ValueError("whatsapp needs whatsapp_body and whatsapp_params together")
+        return self
+
+    def channels(self) -> frozenset[Channel]:
+        have = {
+            Channel.SMS: self.sms,
+            Channel.EMAIL: self.email_text,
+            Channel.WHATSAPP: self.whatsapp_body,
+            Channel.VOICE: self.voice,
+        }
+        return frozenset(ch for ch, text in have.items() if text)
+
+
+class MessageTemplate(_Model):
+    version: str = Field(min_length=1, max_length=32)
+    # Concatenated SMS cost per segment; a longer rendering is not sent.
+    max_sms_segments: int = Field(default=3, ge=1, le=10)
+    text: dict[Language, LocalizedMessage] = Field(min_length=1)
+
+
+class Sender(_Model):
+    """Who the messages come from, and where a debtor pays."""
+
+    name: str = Field(default="Recaudo", min_length=1, max_length=80)
+    tax_id: str | None = Field(default=None, max_length=32)
+    address: str | None = Field(default=None, max_length=200)
+    # 12 CFR 1006.18(e) applies to third-party debt collectors, not to creditors
+    # collecting their own debts: a flag the tenant sets.
+    third_party_collector: bool = False
+    # The tenant's payment page; {payment_reference}, {account_reference},
+    # {account_id} and {contact_id} are filled in (URL-quoted).
+    payment_url: str = "https://pay.example.invalid/{payment_reference}"
+    # RFC 8058 one-click unsubscribe target and the mailto alternative (RFC 2369).
+    unsubscribe_url: str = "https://pay.example.invalid/unsubscribe/{contact_id}"
+    unsubscribe_mailto: str | None = None
+
+
+#: notices.<key>.<channel or "default">.<language> = text (Jinja2 too).
+NoticeTexts = dict[str, dict[str, dict[Language, str]]]
