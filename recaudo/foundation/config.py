@@ -80,3 +80,18 @@ class Settings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
+
+    # Our sender numbers and addresses per tenant, "acme=+15550001|billing@acme.example,
+    # globex=+15550002": a reply is routed to the tenant whose sender the debtor wrote to.
+    tenant_senders: str = ""
+
+    def sender_tenants(self) -> dict[str, str]:
+        """Sender address -> tenant id."""
+        out: dict[str, str] = {}
+        for item in (p.strip() for p in self.tenant_senders.split(",") if p.strip()):
+            tenant, sep, senders = item.partition("=")
+            if not sep or not tenant.strip():
+                raise ValueError("RECAUDO_TENANT_SENDERS: each entry must be tenant=sender|...")
+            for sender in (x.strip() for x in senders.split("|") if x.strip()):
+                out[sender] = tenant.strip()
+        return out

@@ -81,7 +81,7 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
             publisher=publisher,
             deduper=Deduper(client, keys, ttl),
             machine=StatusMachine(client, keys, ttl),
-            directory=ContactDirectory(client, keys, ttl),
+            directory=ContactDirectory(client, keys, ttl, settings.sender_tenants()),
             public_base_url=settings.public_base_url,
             topics=app[TOPICS],
         )
