@@ -20,10 +20,11 @@ from recaudo.foundation.kafka import KafkaPublisher, ensure_topics
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
 from recaudo.probes import add_probe_routes
+from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.store import StateStore
 from recaudo.streams.topics import Topics
 from recaudo.web.events_api import post_events
-from recaudo.web.keys import HTTP_EVENTS, PUBLISHER, REGISTRY, SETTINGS, STORE, TOPICS
+from recaudo.web.keys import DIGESTS, HTTP_EVENTS, PUBLISHER, REGISTRY, SETTINGS, STORE, TOPICS
 from recaudo.web.timeline import get_timeline
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -48,6 +49,7 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     )
     client = connect(settings)
     app[STORE] = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
+    app[DIGESTS] = EventDigests(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
     publisher = KafkaPublisher(settings.broker_url)
     app[PUBLISHER] = publisher
 

@@ -6,6 +6,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
 from recaudo.foundation.config import Settings
+from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.publisher import Publisher
 from recaudo.streams.store import StateStore
 from recaudo.streams.topics import Topics
@@ -16,3 +17,4 @@ STORE = web.AppKey("store", StateStore)
 TOPICS = web.AppKey("topics", Topics)
 REGISTRY = web.AppKey("registry", CollectorRegistry)
 HTTP_EVENTS = web.AppKey("http_events", Counter)
+DIGESTS = web.AppKey("digests", EventDigests)
