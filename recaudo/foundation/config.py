@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     event_future_skew_s: float = Field(default=300.0, ge=0)
     event_max_age_s: float = Field(default=0.0, ge=0)
 
+    # HTTP intake: a body must arrive within this many seconds (slow clients get 408);
+    # each tenant has at most this many batches in flight, produced in chunks.
+    http_body_timeout_s: float = Field(default=10.0, gt=0)
+    http_tenant_concurrency: int = Field(default=4, ge=1)
+    http_produce_chunk: int = Field(default=500, ge=1)
+
     # Our sender numbers and addresses per tenant, "acme=+15550001|billing@acme.example,
     # globex=+15550002": a reply is routed to the tenant whose sender the debtor wrote to.
     tenant_senders: str = ""

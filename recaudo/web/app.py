@@ -24,15 +24,28 @@ from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.store import StateStore
 from recaudo.streams.topics import Topics
 from recaudo.web.events_api import post_events
-from recaudo.web.keys import DIGESTS, HTTP_EVENTS, PUBLISHER, REGISTRY, SETTINGS, STORE, TOPICS
+from recaudo.web.keys import (
+    DIGESTS,
+    HTTP_EVENTS,
+    PUBLISHER,
+    REGISTRY,
+    SETTINGS,
+    STORE,
+    TENANT_SLOTS,
+    TOPICS,
+)
+from recaudo.web.security import page_headers
 from recaudo.web.timeline import get_timeline
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
+OPS_HEADERS = page_headers(OPS_PAGE)
+
+
 async def ops_page(_request: web.Request) -> web.FileResponse:
     """The operations page: static, it reads the API with the key the user types."""
-    return web.FileResponse(OPS_PAGE, headers={"Cache-Control": "no-cache"})
+    return web.FileResponse(OPS_PAGE, headers=OPS_HEADERS)
 
 
 def build_web_app(settings: Settings, registry: CollectorRegistry | None = None) -> web.Application:
@@ -49,6 +62,7 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     )
     client = connect(settings)
     app[STORE] = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
+    app[TENANT_SLOTS] = {}
     app[DIGESTS] = EventDigests(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
     publisher = KafkaPublisher(settings.broker_url)
     app[PUBLISHER] = publisher

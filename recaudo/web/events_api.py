@@ -8,6 +8,12 @@ Strict input: beyond the schema (amounts, ISO 4217, E.164 phones, e-mail),
 ``occurred_at`` must be within the configured skew and a payment in the
 currency of its account; an ``event_id`` already used for other content is a
 conflict, answered 409.
+
+Fairness: the body must arrive within ``http_body_timeout_s`` (408), each
+tenant has at most ``http_tenant_concurrency`` batches in flight (the rest
+wait their turn, other tenants do not), and validation and produce go in
+chunks that yield the event loop, so one tenant's maximum-size batch does not
+stall the others' requests.
 """
 
 from __future__ import annotations
@@ -25,7 +31,15 @@ from recaudo.streams.events import TOPIC_OF_TYPE, InputEvent, PaymentEvent
 from recaudo.streams.pipeline import describe
 from recaudo.streams.validators import skew_error
 from recaudo.web.auth import tenant_of
-from recaudo.web.keys import DIGESTS, HTTP_EVENTS, PUBLISHER, SETTINGS, STORE, TOPICS
+from recaudo.web.keys import (
+    DIGESTS,
+    HTTP_EVENTS,
+    PUBLISHER,
+    SETTINGS,
+    STORE,
+    TENANT_SLOTS,
+    TOPICS,
+)
 
 _INPUT: TypeAdapter[Any] = TypeAdapter(InputEvent)
 NDJSON = {"application/x-ndjson", "application/ndjson", "application/jsonl"}
@@ -49,7 +63,21 @@ def _documents(body: bytes, content_type: str) -> list[tuple[int, bytes | Any]]:
 async def post_events(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     tenant = tenant_of(request, settings)
-    body = await request.read()
+    try:
+        async with asyncio.timeout(settings.http_body_timeout_s):
+            body = await request.read()
+    except TimeoutError:
+        raise web.HTTPRequestTimeout(
+            text='{"error": "request body not received in time"}', content_type="application/json"
+        ) from None
+    slots = request.app[TENANT_SLOTS]
+    slot = slots.setdefault(tenant, asyncio.Semaphore(settings.http_tenant_concurrency))
+    async with slot:
+        return await _intake(request, tenant, body)
+
+
+async def _intake(request: web.Request, tenant: str, body: bytes) -> web.Response:
+    settings = request.app[SETTINGS]
     docs = _documents(body, request.content_type)
     if not docs:
         raise web.HTTPBadRequest(
@@ -58,6 +86,8 @@ async def post_events(request: web.Request) -> web.Response:
     events, errors, indexes = [], [], []
     now = dt.datetime.now(dt.UTC)
     for index, doc in docs:
+        if index % settings.http_produce_chunk == 0:
+            await asyncio.sleep(0)  # let other requests run between chunks
         try:
             data = orjson.loads(doc) if isinstance(doc, bytes) else doc
             event = _INPUT.validate_python(data)
@@ -105,12 +135,14 @@ async def post_events(request: web.Request) -> web.Response:
             status=409,
         )
     topics, publisher = request.app[TOPICS], request.app[PUBLISHER]
-    await asyncio.gather(
-        *(
-            publisher.publish(topics.name(TOPIC_OF_TYPE[e.type]), e.debtor_id, encode(e))
-            for e in events
+    step = settings.http_produce_chunk
+    for start in range(0, len(events), step):
+        await asyncio.gather(
+            *(
+                publisher.publish(topics.name(TOPIC_OF_TYPE[e.type]), e.debtor_id, encode(e))
+                for e in events[start : start + step]
+            )
         )
-    )
     counter.labels("accepted").inc(len(events))
     return web.json_response({"accepted": len(events)}, status=202)
 

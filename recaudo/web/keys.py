@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
@@ -18,3 +20,4 @@ TOPICS = web.AppKey("topics", Topics)
 REGISTRY = web.AppKey("registry", CollectorRegistry)
 HTTP_EVENTS = web.AppKey("http_events", Counter)
 DIGESTS = web.AppKey("digests", EventDigests)
+TENANT_SLOTS = web.AppKey("tenant_slots", dict[str, asyncio.Semaphore])
