@@ -98,8 +98,8 @@ class ContactDirectory:
     def _contact_key(self, tenant_id: str, contact_id: str) -> str:
         return self._keys.tenant(tenant_id, f"contact:{contact_id}")
 
-    def _message_key(self, provider: str, message_id: str) -> str:
-        return self._keys.global_(f"msgid:{provider}:{message_id}")
+    def _message_key(self, tenant_id: str, provider: str, message_id: str) -> str:
+        return self._keys.tenant(tenant_id, f"msgid:{provider}:{message_id}")
 
     def _address_key(self, tenant_id: str, channel: Channel, address: str) -> str:
         name = f"addr:{channel.value}:{normalise_address(channel, address)}"
@@ -122,7 +122,9 @@ class ContactDirectory:
             await pipe.execute()
 
     async def remember_message(self, provider: str, message_id: str, ref: ContactRef) -> None:
-        await self._redis.set(self._message_key(provider, message_id), ref.token, ex=self._ttl_s)
+        # ``remember`` (before the send) already listed the tenant in the index.
+        key = self._message_key(ref.tenant_id, provider, message_id)
+        await self._redis.set(key, ref.token, ex=self._ttl_s)
 
     async def by_token(self, token: str) -> ContactRef | None:
         parts = split_token(token)
@@ -132,8 +134,15 @@ class ContactDirectory:
         return None if raw is None else ContactRef.model_validate_json(raw)
 
     async def by_message(self, provider: str, message_id: str) -> ContactRef | None:
-        token = await self._redis.get(self._message_key(provider, message_id))
-        return None if token is None else await self.by_token(_text(token))
+        """The contact a provider message id belongs to (ids are the provider's, unique)."""
+        for tenant in await self._tenants():
+            token = await self._redis.get(self._message_key(tenant, provider, message_id))
+            if token is not None:
+                return await self.by_token(_text(token))
+        return None
+
+    async def _tenants(self) -> list[str]:
+        return sorted(_text(t) for t in await self._redis.smembers(self._tenants_key()))
 
     async def by_address(self, tenant_id: str, channel: Channel, address: str) -> ContactRef | None:
         """The latest contact ``tenant_id`` sent to ``address`` on ``channel``."""
@@ -146,9 +155,8 @@ class ContactDirectory:
         """Every tenant's latest contact to ``address`` (one per tenant, tenant order)."""
         if not normalise_address(channel, address):
             return []
-        tenants = sorted(_text(t) for t in await self._redis.smembers(self._tenants_key()))
         found = []
-        for tenant in tenants:
+        for tenant in await self._tenants():
             ref = await self.by_address(tenant, channel, address)
             if ref is not None:
                 found.append(ref)

@@ -19,6 +19,7 @@ guessing would hand one tenant's conversation to another.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
@@ -65,6 +66,7 @@ class WebhookService:
         directory: ContactDirectory,
         public_base_url: str,
         max_body_bytes: int = 1 << 20,
+        body_timeout_s: float = 10.0,
         topics: Topics = DEFAULT_TOPICS,
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
@@ -75,6 +77,7 @@ class WebhookService:
         self._directory = directory
         self._base = public_base_url.rstrip("/")
         self._max_body = max_body_bytes
+        self._body_timeout = body_timeout_s
         self._topics = topics
         self._clock = clock
 
@@ -97,10 +100,15 @@ class WebhookService:
         if request.content_length is not None and request.content_length > self._max_body:
             return error(413, f"body over {self._max_body} bytes")
         body = bytearray()
-        async for chunk in request.content.iter_any():
-            body += chunk
-            if len(body) > self._max_body:
-                return error(413, f"body over {self._max_body} bytes")
+        try:
+            # A slow client must not hold a connection (and its memory) for ever.
+            async with asyncio.timeout(self._body_timeout):
+                async for chunk in request.content.iter_any():
+                    body += chunk
+                    if len(body) > self._max_body:
+                        return error(413, f"body over {self._max_body} bytes")
+        except TimeoutError:
+            return error(408, "request body not received in time")
         hook = WebhookRequest(
             method=request.method,
             url=self._base + request.raw_path,

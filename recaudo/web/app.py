@@ -100,6 +100,7 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
             directory=ContactDirectory(client, keys, ttl, settings.sender_tenants()),
             public_base_url=settings.public_base_url,
             topics=app[TOPICS],
+            body_timeout_s=settings.http_body_timeout_s,
         )
         add_webhook_routes(app, service)
     app.router.add_post("/v1/events", post_events)

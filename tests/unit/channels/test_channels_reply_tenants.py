@@ -118,7 +118,11 @@ async def test_address_index_keys_carry_the_tenant(
     redis_client: aioredis.Redis, keys: Keys
 ) -> None:
     directory = ContactDirectory(redis_client, keys, 600)
-    await directory.remember(ref("acme", "d-acme"))
-    found = [k.decode() async for k in redis_client.scan_iter(match=f"{keys.prefix}:*addr:*")]
-    assert found
-    assert all(k.startswith(f"{keys.prefix}:acme:") for k in found)
+    acme = ref("acme", "d-acme")
+    await directory.remember(acme)
+    await directory.remember_message("twilio", "SM-1", acme)
+    found = [k.decode() async for k in redis_client.scan_iter(match=f"{keys.prefix}:*")]
+    data = [k for k in found if k != f"{keys.prefix}:directory:tenants"]
+    assert len(data) == 3, data  # the contact, its address and its provider message id
+    assert all(k.startswith(f"{keys.prefix}:acme:") for k in data)
+    assert await directory.by_message("twilio", "SM-1") == acme
