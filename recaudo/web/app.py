@@ -80,6 +80,8 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         return bool(await client.ping())
 
     app.cleanup_ctx.append(connections)
+    # Ready means intake can work: the broker to produce to, and Redis for the
+    # event-id conflict and payment-currency checks. Nothing the worker owns.
     add_probe_routes(app, registry, {"redis": redis_ready, "broker": publisher.connected})
     # SES notifications are verified with certificates fetched over HTTPS (from
     # the pinned SNS hosts only); the session lives with the app.

@@ -126,3 +126,33 @@ async def test_address_index_keys_carry_the_tenant(
     assert len(data) == 3, data  # the contact, its address and its provider message id
     assert all(k.startswith(f"{keys.prefix}:acme:") for k in data)
     assert await directory.by_message("twilio", "SM-1") == acme
+
+
+async def test_whatsapp_reply_is_routed_by_the_business_number_written_to(
+    redis_client: aioredis.Redis, keys: Keys, sandbox_creds: tuple[ProviderCredentials, object]
+) -> None:
+    senders = {ACME_NUMBER: "acme", GLOBEX_NUMBER: "globex"}
+    directory = ContactDirectory(redis_client, keys, 600, senders)
+    for tenant in ("acme", "globex"):
+        contact = ref(tenant, f"d-{tenant}").model_copy(update={"channel": Channel.WHATSAPP})
+        await directory.remember(contact)
+    hooks = await start_hooks(
+        build_verifiers(sandbox_creds[0]),
+        FakePublisher(),
+        Deduper(redis_client, keys, 600),
+        StatusMachine(redis_client, keys, 600),
+        directory,
+    )
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": GLOBEX_NUMBER.lstrip("+"), "phone_number_id": "1"},
+        "messages": [
+            {"from": SHARED.lstrip("+"), "id": "wamid.1", "type": "text", "text": {"body": "STOP"}}
+        ],
+    }
+    headers, body = signing.meta("meta-sandbox-secret", value)
+    resp = await hooks.client.post("/webhooks/meta", data=body, headers=headers)
+    await hooks.client.close()
+    assert resp.status == 200
+    [response] = hooks.publisher.on("responses")
+    assert (response["tenant_id"], response["intent"]) == ("globex", "opt_out")
