@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
+from redis.exceptions import RedisError
 
 from recaudo.streams.codec import encode
 from recaudo.streams.events import TOPIC_OF_TYPE, InputEvent, PaymentEvent
@@ -111,15 +112,23 @@ async def _intake(request: web.Request, tenant: str, body: bytes) -> web.Respons
         events.append(event)
         indexes.append(index)
     counter = request.app[HTTP_EVENTS]
-    if not errors:
-        errors = await _currency_errors(request, events, indexes)
+    try:
+        if not errors:
+            errors = await _currency_errors(request, events, indexes)
+        conflicts = set() if errors else await request.app[DIGESTS].conflicts(events)
+    except (RedisError, OSError) as exc:
+        # Intake cannot check ids without Redis: the sender retries, nothing is half-done.
+        raise web.HTTPServiceUnavailable(
+            text='{"error": "event store unavailable, retry later"}',
+            content_type="application/json",
+            headers={"Retry-After": "5"},
+        ) from exc
     if errors:
         counter.labels("rejected").inc(len(docs))
         return web.json_response(
             {"error": "batch refused: fix these events and resend", "errors": errors},
             status=400,
         )
-    conflicts = await request.app[DIGESTS].conflicts(events)
     if conflicts:
         counter.labels("rejected").inc(len(docs))
         problems = [
