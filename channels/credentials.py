@@ -102,7 +102,12 @@ def load_credentials(path: str | Path) -> ProviderCredentials:
     try:
         return ProviderCredentials.model_validate_json(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: invalid provider credentials: {exc}") from exc
+        # Name each field and its problem, never the value: these are secrets.
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(file)'}: {err['msg']}"
+            for err in exc.errors(include_url=False, include_input=False, include_context=False)
+        )
+        raise ConfigError(f"{path}: invalid provider credentials: {problems}") from None
 
 
 def dump_credentials(creds: ProviderCredentials) -> bytes:

@@ -8,11 +8,18 @@ callback metadata (Twilio StatusCallback query, SendGrid custom_args, Mailgun
 biz_opaque_callback_data). Where a provider echoes no metadata (SES) the
 provider message id index is used, and inbound replies are matched by the
 sender's address to the last contact sent to it.
+
+The address index is per tenant: two lenders may hold debtors who share a
+phone number, and a reply (above all a STOP) must reach the tenant the person
+answered, never the other. ``candidates`` returns each tenant's latest contact
+to an address; the webhook service narrows them by the sender the debtor
+wrote to (``senders``: our number or address -> its tenant).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import redis.asyncio as aioredis
 
@@ -60,20 +67,44 @@ def normalise_address(channel: Channel, address: str) -> str:
     return _NON_DIGITS.sub("", address.removeprefix("whatsapp:"))
 
 
+def normalise_sender(address: str) -> str:
+    """Our sender (number or e-mail) in the form used by the sender -> tenant map."""
+    if "@" in address:
+        return address.strip().lower()
+    return _NON_DIGITS.sub("", address.removeprefix("whatsapp:"))
+
+
 class ContactDirectory:
-    def __init__(self, client: aioredis.Redis, keys: Keys, ttl_s: int) -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        keys: Keys,
+        ttl_s: int,
+        senders: Mapping[str, str] | None = None,
+    ) -> None:
         self._redis = client
         self._keys = keys
         self._ttl_s = ttl_s
+        # Our sender addresses -> the tenant each belongs to (normalised).
+        self._senders = {normalise_sender(k): v for k, v in (senders or {}).items()}
+
+    def tenant_of_sender(self, address: str | None) -> str | None:
+        """The tenant that owns the number/address a debtor wrote to, if declared."""
+        return None if not address else self._senders.get(normalise_sender(address))
+
+    def _tenants_key(self) -> str:
+        # Only the tenant ids seen (no debtor data): the index to search addresses by.
+        return self._keys.global_("directory:tenants")
 
     def _contact_key(self, tenant_id: str, contact_id: str) -> str:
         return self._keys.tenant(tenant_id, f"contact:{contact_id}")
 
-    def _message_key(self, provider: str, message_id: str) -> str:
-        return self._keys.global_(f"msgid:{provider}:{message_id}")
+    def _message_key(self, tenant_id: str, provider: str, message_id: str) -> str:
+        return self._keys.tenant(tenant_id, f"msgid:{provider}:{message_id}")
 
-    def _address_key(self, channel: Channel, address: str) -> str:
-        return self._keys.global_(f"addr:{channel.value}:{normalise_address(channel, address)}")
+    def _address_key(self, tenant_id: str, channel: Channel, address: str) -> str:
+        name = f"addr:{channel.value}:{normalise_address(channel, address)}"
+        return self._keys.tenant(tenant_id, name)
 
     async def remember(self, ref: ContactRef) -> None:
         """Record the contact and make it the latest one sent to its address."""
@@ -83,7 +114,12 @@ class ContactDirectory:
                 ref.model_dump_json(),
                 ex=self._ttl_s,
             )
-            pipe.set(self._address_key(ref.channel, ref.address), ref.token, ex=self._ttl_s)
+            pipe.set(
+                self._address_key(ref.tenant_id, ref.channel, ref.address),
+                ref.token,
+                ex=self._ttl_s,
+            )
+            pipe.sadd(self._tenants_key(), ref.tenant_id)
             await pipe.execute()
 
     @property
@@ -92,7 +128,9 @@ class ContactDirectory:
         return PayBook(self._redis, self._keys)
 
     async def remember_message(self, provider: str, message_id: str, ref: ContactRef) -> None:
-        await self._redis.set(self._message_key(provider, message_id), ref.token, ex=self._ttl_s)
+        # ``remember`` (before the send) already listed the tenant in the index.
+        key = self._message_key(ref.tenant_id, provider, message_id)
+        await self._redis.set(key, ref.token, ex=self._ttl_s)
 
     async def by_token(self, token: str) -> ContactRef | None:
         parts = split_token(token)
@@ -102,14 +140,33 @@ class ContactDirectory:
         return None if raw is None else ContactRef.model_validate_json(raw)
 
     async def by_message(self, provider: str, message_id: str) -> ContactRef | None:
-        token = await self._redis.get(self._message_key(provider, message_id))
-        return None if token is None else await self.by_token(_text(token))
+        """The contact a provider message id belongs to (ids are the provider's, unique)."""
+        for tenant in await self._tenants():
+            token = await self._redis.get(self._message_key(tenant, provider, message_id))
+            if token is not None:
+                return await self.by_token(_text(token))
+        return None
 
-    async def by_address(self, channel: Channel, address: str) -> ContactRef | None:
+    async def _tenants(self) -> list[str]:
+        return sorted(_text(t) for t in await self._redis.smembers(self._tenants_key()))
+
+    async def by_address(self, tenant_id: str, channel: Channel, address: str) -> ContactRef | None:
+        """The latest contact ``tenant_id`` sent to ``address`` on ``channel``."""
         if not normalise_address(channel, address):
             return None
-        token = await self._redis.get(self._address_key(channel, address))
+        token = await self._redis.get(self._address_key(tenant_id, channel, address))
         return None if token is None else await self.by_token(_text(token))
+
+    async def candidates(self, channel: Channel, address: str) -> list[ContactRef]:
+        """Every tenant's latest contact to ``address`` (one per tenant, tenant order)."""
+        if not normalise_address(channel, address):
+            return []
+        found = []
+        for tenant in await self._tenants():
+            ref = await self.by_address(tenant, channel, address)
+            if ref is not None:
+                found.append(ref)
+        return found
 
 
 def _text(value: object) -> str:

@@ -99,3 +99,20 @@ def detect_opt_out_all(text: str | None, language: str | None = None) -> bool:
         return False
     padded = f" {normalise(text or '')} "
     return any(f" {marker} " in padded for marker in ALL_MARKERS)
+
+
+#: Disputes named in so many words; a legal intent, so matched by rules when a
+#: reply must be applied without the classifier (an ambiguous sender).
+DISPUTE_PHRASES = (
+    "i dispute", "dispute this", "dispute the debt", "not my debt", "dont owe", "do not owe",
+    "never opened", "disputo", "no es mi deuda", "no debo", "no reconozco", "nao reconheco",
+    "nao devo", "contesto",
+)  # fmt: skip
+
+
+def detect_dispute(text: str | None) -> bool:
+    """True when the reply disputes the debt in words a rule can match."""
+    if not text:
+        return False
+    padded = f" {normalise(text)} "
+    return any(f" {phrase} " in padded for phrase in DISPUTE_PHRASES)

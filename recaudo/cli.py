@@ -12,7 +12,8 @@ from pydantic import TypeAdapter
 
 from recaudo.backtest.cli import backtest
 from recaudo.channels.content.preview import template
-from recaudo.foundation.config import Settings
+from recaudo.foundation.config import Settings, load_settings
+from recaudo.foundation.errors import ConfigError
 from recaudo.models.offpolicy.cli import evaluate_command
 from recaudo.rules.cli import check_contact, policy
 from recaudo.simulator.cli import simulate
@@ -31,6 +32,13 @@ SCHEMAS: dict[str, type] = {
 }
 
 
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.group()
 def main() -> None:
     """Recaudo: real-time, law-abiding decisioning for debt collection."""
@@ -42,7 +50,7 @@ def worker(loglevel: str) -> None:
     """Run a stream worker (decide, dispatch, schedule) against RECAUDO_BROKER_URL."""
     from recaudo.worker import run_worker
 
-    run_worker(Settings(), loglevel)
+    run_worker(_settings(), loglevel)
 
 
 @main.command("web")
@@ -50,7 +58,7 @@ def web_command() -> None:
     """Serve the HTTP API, probes and metrics on RECAUDO_WEB_HOST:RECAUDO_WEB_PORT."""
     from recaudo.web import build_web_app
 
-    settings = Settings()
+    settings = _settings()
     logging.basicConfig(level=logging.INFO)
     web.run_app(build_web_app(settings), host=settings.web_host, port=settings.web_port)
 

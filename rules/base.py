@@ -63,8 +63,14 @@ class ContactProposal(Contract):
 class Verdict(Contract):
     action: Literal["allow", "defer", "suppress"]
     defer_until: AwareDatetime | None = None
+    # Each reason's params carry ``outcome``: ``decided`` (it blocked or deferred
+    # the contact) or ``passed`` (checked and satisfied).
     reasons: tuple[Reason, ...] = ()
     profile_version: str
+    #: Rule ids that decided this verdict (empty for ``allow``: nothing blocked).
+    decided_by: tuple[str, ...] = ()
+    #: Rule ids that were checked and merely passed.
+    passed: tuple[str, ...] = ()
 
     @property
     def allowed(self) -> bool:

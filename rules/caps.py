@@ -76,7 +76,9 @@ class CapLedger:
     ) -> CapResult:
         """Reserve ``contact_id`` at ``at`` if every cap in ``caps`` still allows it."""
         now = now or dt.datetime.now(dt.UTC)
-        applying = [c for c in caps if c.applies_to(channel)]
+        # Per-debt and calendar-day caps need the debt and the debtor's zone, which
+        # this ledger does not see: the pure engine enforces them from the history.
+        applying = [c for c in caps if c.applies_to(channel) and c.rolling]
         keep = max([self._retention, *(c.window for c in applying)])
         args: list[str | int] = [
             contact_id,

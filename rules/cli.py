@@ -56,6 +56,8 @@ def verdict_json(verdict: Verdict) -> dict[str, object]:
         "defer_until": verdict.defer_until.isoformat() if verdict.defer_until else None,
         "reasons": [r.model_dump(mode="json") for r in verdict.reasons],
         "profile_version": verdict.profile_version,
+        "decided_by": list(verdict.decided_by),
+        "passed": list(verdict.passed),
     }
 
 

@@ -64,8 +64,39 @@ def _gap_until(
     return best
 
 
-def _suppress(reasons: list[Reason], version: str) -> Verdict:
-    return Verdict(action="suppress", reasons=tuple(reasons), profile_version=version)
+def _outcome(reason: Reason, outcome: str) -> Reason:
+    return reason.model_copy(update={"params": {**reason.params, "outcome": outcome}})
+
+
+def _suppress(reasons: list[Reason], version: str, checked: tuple[str, ...] = ()) -> Verdict:
+    decided = tuple(dict.fromkeys(r.rule_id for r in reasons))
+    return Verdict(
+        action="suppress",
+        reasons=tuple(_outcome(r, "decided") for r in reasons),
+        profile_version=version,
+        decided_by=decided,
+        passed=tuple(i for i in dict.fromkeys(checked) if i not in decided),
+    )
+
+
+def _daily_free(
+    cap: Cap, times: list[dt.datetime], t: dt.datetime, zones: list[ZoneInfo]
+) -> tuple[dt.datetime, int]:
+    """First instant >= ``t`` whose local calendar day (in every zone) has room
+    under ``cap``, and how many contacts the blocking day held."""
+    seen = 0
+    while True:
+        until: dt.datetime | None = None
+        for zone in zones:
+            day = t.astimezone(zone).date()
+            n = sum(1 for x in times if x.astimezone(zone).date() == day)
+            if n >= cap.limit:
+                seen = max(seen, n)
+                nxt = _local_midnight(day + dt.timedelta(days=1), zone)
+                until = nxt if until is None else max(until, nxt)
+        if until is None:
+            return t, seen
+        t = until
 
 
 def evaluate(proposal: ContactProposal, policy: TenantPolicy | None = None) -> Verdict:
@@ -81,7 +112,8 @@ def evaluate(proposal: ContactProposal, policy: TenantPolicy | None = None) -> V
         return _suppress([reason], f"none+{policy.name}@{policy.version}")
     blocked = suppressions(proposal, profile, policy)
     if blocked:
-        return _suppress(blocked, profile.version)
+        checked = tuple(r.id for r in profile.suppressions.values())
+        return _suppress(blocked, profile.version, checked)
     return _schedule(proposal, profile, policy)
 
 
@@ -90,11 +122,17 @@ def _schedule(p: ContactProposal, profile: Profile, policy: TenantPolicy) -> Ver
     where = p.timezone or f"all zones of {profile.code}"
     cal = Calendar(profile.holiday_country, profile.holiday_subdiv)
     windows = [w for w in profile.windows if w.applies_to(p.channel)]
-    history = {
-        cap: sorted(h.at for h in p.history if cap.applies_to(h.channel))
-        for cap in profile.caps
-        if cap.applies_to(p.channel)
+    applying = [cap for cap in profile.caps if cap.applies_to(p.channel)]
+    counted = {
+        cap: sorted(
+            h.at
+            for h in p.history
+            if cap.applies_to(h.channel) and (not cap.per_debt or _same_debt(p, h))
+        )
+        for cap in applying
     }
+    history = {cap: times for cap, times in counted.items() if not cap.calendar_day}
+    daily = {cap: times for cap, times in counted.items() if cap.calendar_day}
     why: dict[str, Reason] = {}
     t = p.at
     hold = promise_hold(p, profile, policy)
@@ -118,18 +156,33 @@ def _schedule(p: ContactProposal, profile: Profile, policy: TenantPolicy) -> Ver
         for cap in rolling.blocking(history, t):
             why.setdefault(cap.id, cap.rule.reason(**cap.params(), seen=len(history[cap])))
         free = rolling.earliest_free(history, t)
+        for cap, times in daily.items():
+            later, seen = _daily_free(cap, times, free, zones)
+            if later != free:
+                why.setdefault(cap.id, cap.rule.reason(**cap.params(), seen=seen))
+                free = later
         if free == t:
             break
         t = free
     else:
         raise RuntimeError("windows and caps did not settle")  # pragma: no cover
+    checked = [w.rule.reason(zone=where, result="open") for w in windows]
+    checked += [c.rule.reason(**c.params(), result="ok") for c in counted]
+    checked = [r for r in checked if r.rule_id not in why]
+    gaps = [g.rule.id for g in profile.gaps if p.channel in g.channels]
+    passed = tuple(i for i in dict.fromkeys([r.rule_id for r in checked] + gaps) if i not in why)
     if t == p.at:
-        checked = [w.rule.reason(zone=where, result="open") for w in windows]
-        checked += [c.rule.reason(**c.params(), result="ok") for c in history]
-        return Verdict(action="allow", reasons=tuple(checked), profile_version=profile.version)
+        return Verdict(
+            action="allow",
+            reasons=tuple(_outcome(r, "passed") for r in checked),
+            profile_version=profile.version,
+            passed=passed,
+        )
     return Verdict(
         action="defer",
         defer_until=t.astimezone(dt.UTC),
-        reasons=tuple(why.values()),
+        reasons=tuple(_outcome(r, "decided") for r in why.values()),
         profile_version=profile.version,
+        decided_by=tuple(why),
+        passed=passed,
     )

@@ -38,16 +38,31 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Cap:
-    """At most ``limit`` contacts on ``channels`` within any rolling ``window``."""
+    """At most ``limit`` contacts on ``channels`` within any rolling ``window``.
+
+    ``per_debt``: only contacts about the same debt count (Reg F 1006.14(b)(2)).
+    ``calendar_day``: the window is the debtor's local calendar day, not a
+    rolling 24 hours (Colombia's "el mismo día"); ``window`` must be one day.
+    """
 
     rule: Rule
     limit: int
     window: dt.timedelta
     channels: frozenset[Channel] = ALL_CHANNELS
+    per_debt: bool = False
+    calendar_day: bool = False
 
     def __post_init__(self) -> None:
         if self.limit < 1 or self.window <= dt.timedelta(0):
             raise ValueError(f"cap {self.rule.id}: limit and window must be positive")
+        if self.calendar_day and self.window != dt.timedelta(days=1):
+            raise ValueError(f"cap {self.rule.id}: a calendar-day cap has a one-day window")
+
+    @property
+    def rolling(self) -> bool:
+        """Counted by rolling-window arithmetic over the debtor's whole history
+        (what the Redis ledger can enforce atomically)."""
+        return not (self.per_debt or self.calendar_day)
 
     @property
     def id(self) -> str:
@@ -57,11 +72,16 @@ class Cap:
         return channel in self.channels
 
     def params(self) -> dict[str, JsonScalar]:
-        return {
+        out: dict[str, JsonScalar] = {
             "limit": self.limit,
             "window_s": int(self.window.total_seconds()),
             "channels": ",".join(sorted(self.channels)),
         }
+        if self.per_debt:
+            out["per_debt"] = True
+        if self.calendar_day:
+            out["calendar_day"] = True
+        return out
 
 
 @dataclass(frozen=True, slots=True)

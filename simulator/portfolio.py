@@ -143,7 +143,9 @@ class AccountTable:
         )
 
     def contact_points(self, i: int) -> tuple[ContactPoint, ...]:
-        phone = f"+1555{i:07d}"
+        # A valid NANP number per debtor (input is validated): exchange 200-999 without N11.
+        exchange = 200 + (i // 10000) % 800
+        phone = f"+1212{exchange + (exchange % 100 == 11):03d}{i % 10000:04d}"
         out = []
         for c in self.consented(i):
             address = f"{self.debtor_id(i)}@example.com" if c is Channel.EMAIL else phone

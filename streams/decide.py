@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from recaudo.foundation.errors import InvalidEvent
 from recaudo.models.uplift import Observation
 from recaudo.streams import accounting
 from recaudo.streams.decision_base import DecisionMaker
@@ -149,6 +150,10 @@ class Decider(DecisionMaker):
         account = state.accounts.get(ev.account_id)
         if account is None:
             account = state.accounts[ev.account_id] = AccountState(cur=ev.amount.currency)
+        if account.cur != ev.amount.currency:
+            raise InvalidEvent(
+                f"amount.currency: {ev.amount.currency} is not the account's {account.cur}"
+            )
         if not ev.reversal_of:
             fx.outcomes.append(Outcome("payment", ev.paid_at))
             for emitted in list(state.emitted):

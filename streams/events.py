@@ -8,14 +8,33 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
+
+from recaudo.streams.validators import (
+    iso_4217,
+    normalise_contact_points,
+    positive_money,
+    safe_minor_units,
+    same_currency,
+)
 
 Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/-]+$")]
 TenantId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
+Currency = Annotated[
+    str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code"), AfterValidator(iso_4217)
+]
 Jurisdiction = Annotated[
     str,
     Field(
@@ -45,6 +64,11 @@ class Contract(BaseModel):
 class Money(Contract):
     amount_minor: StrictInt = Field(description="Integer minor units (cents); never a float")
     currency: Currency
+
+    @field_validator("amount_minor")
+    @classmethod
+    def check_amount_minor(cls, value: int) -> int:
+        return safe_minor_units(value)
 
 
 class Channel(StrEnum):
@@ -109,6 +133,22 @@ class AccountEvent(Event):
         default=None, max_length=64, description="The tenant's reference for its payment page"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def check_contact_points(cls, data: Any) -> Any:
+        """Phone numbers to E.164 in the jurisdiction's region; e-mail addresses checked."""
+        return normalise_contact_points(data)
+
+    @field_validator("amount_due")
+    @classmethod
+    def check_amount_due(cls, value: Money) -> Money:
+        return positive_money(value, allow_zero=True)
+
+    @model_validator(mode="after")
+    def check_currencies(self) -> AccountEvent:
+        same_currency(self.balance, self.amount_due, "amount_due.currency")
+        return self
+
 
 class PaymentMethod(StrEnum):
     CARD = "card"
@@ -128,6 +168,11 @@ class PaymentEvent(Event):
     reversal_of: Identifier | None = Field(
         default=None, description="payment_id this event reverses; amount is what is reversed"
     )
+
+    @field_validator("amount")
+    @classmethod
+    def check_amount(cls, value: Money) -> Money:
+        return positive_money(value, allow_zero=False)
 
 
 class DeliveryStatus(StrEnum):

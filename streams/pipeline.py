@@ -19,12 +19,19 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from recaudo.foundation.clock import WALL_CLOCK, Clock
-from recaudo.foundation.errors import DecisionError, InvalidEvent, UnknownTenant
+from recaudo.foundation.errors import DecisionError, EventIdConflict, InvalidEvent, UnknownTenant
 from recaudo.streams.codec import encode
 from recaudo.streams.contact_ledger import ContactLedger
 from recaudo.streams.decide import DecidableEvent, Decider
 from recaudo.streams.decision_context import Context, Effects
-from recaudo.streams.events import TOPIC_OF_TYPE, DeliveryEvent, DeliveryStatus, InputEvent
+from recaudo.streams.event_ids import EventDigests
+from recaudo.streams.events import (
+    TOPIC_OF_TYPE,
+    DeliveryEvent,
+    DeliveryStatus,
+    Event,
+    InputEvent,
+)
 from recaudo.streams.metrics import PipelineMetrics
 from recaudo.streams.outputs import DeadLetter, Decision, Release
 from recaudo.streams.ports import CapGate, CapResult, CapVerdict, LearnerIO, Outcome
@@ -33,6 +40,7 @@ from recaudo.streams.schedule import Entry, Schedule
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, DebtorRef, Loaded, StateStore
 from recaudo.streams.topics import Topics
+from recaudo.streams.validators import skew_error
 
 log = logging.getLogger(__name__)
 _INPUT = TypeAdapter(InputEvent)
@@ -91,6 +99,8 @@ class DecisionStage:
         metrics: PipelineMetrics,
         learner_io: LearnerIO | None = None,
         clock: Clock = WALL_CLOCK,
+        digests: EventDigests | None = None,
+        skew: tuple[float, float] | None = None,
     ) -> None:
         self._topics = topics
         self._store = store
@@ -102,6 +112,9 @@ class DecisionStage:
         self._metrics = metrics
         self._learner_io = learner_io
         self._clock = clock
+        # Strict input: event ids name one content; occurred_at within (future_s, max_age_s).
+        self._digests = digests
+        self._skew = skew
 
     def parse(self, record: Inbound) -> DecidableEvent:
         try:
@@ -125,6 +138,10 @@ class DecisionStage:
             raise InvalidEvent(f"message key {key!r} must equal debtor_id {event.debtor_id!r}")
         if event.tenant_id not in self._tenants:
             raise UnknownTenant(f"tenant {event.tenant_id!r} is not configured")
+        if self._skew is not None and isinstance(event, Event):
+            why = skew_error(event.occurred_at, self._clock.now(), *self._skew)
+            if why is not None:
+                raise InvalidEvent(why)
         return event
 
     def dead_letter(self, record: Inbound, exc: Exception) -> Outbound:
@@ -152,12 +169,14 @@ class DecisionStage:
     async def prepare(self, records: Sequence[Inbound]) -> Prepared:
         prepared = Prepared()
         by_debtor: dict[DebtorRef, list[tuple[Inbound, DecidableEvent]]] = defaultdict(list)
+        parsed: list[tuple[Inbound, DecidableEvent]] = []
         for record in records:
             try:
-                event = self.parse(record)
+                parsed.append((record, self.parse(record)))
             except (InvalidEvent, UnknownTenant) as exc:
                 prepared.outputs.append(self.dead_letter(record, exc))
-                continue
+        parsed = await self._without_conflicts(parsed, prepared)
+        for record, event in parsed:
             if isinstance(event, DeliveryEvent) and event.status in NO_EFFECT:
                 # Progress receipts change nothing a rule or learner reads: no state
                 # round trip for them (most receipts are these).
@@ -191,6 +210,21 @@ class DecisionStage:
                 prepared.schedule_remove.extend(fx.schedule_remove)
         return prepared
 
+    async def _without_conflicts(
+        self, parsed: list[tuple[Inbound, DecidableEvent]], prepared: Prepared
+    ) -> list[tuple[Inbound, DecidableEvent]]:
+        """Dead-letter events whose id already names other content."""
+        if self._digests is None:
+            return parsed
+        inputs = [(i, ev) for i, (_, ev) in enumerate(parsed) if isinstance(ev, Event)]
+        bad = await self._digests.conflicts([ev for _, ev in inputs])
+        conflicting = {inputs[j][0] for j in bad}
+        for i in sorted(conflicting):
+            record, event = parsed[i]
+            why = f"event_id {event.event_id!r} was already used for an event with other content"
+            prepared.outputs.append(self.dead_letter(record, EventIdConflict(why)))
+        return [item for i, item in enumerate(parsed) if i not in conflicting]
+
     async def _decide_debtor(
         self,
         ref: DebtorRef,
@@ -216,7 +250,11 @@ class DecisionStage:
                 # nor vanish: its changes are undone and it is dead-lettered.
                 log.exception("event %s could not be decided", event.event_id)
                 state = DebtorState.decode(before)
-                failure = DecisionError(f"{type(exc).__name__}: {exc}")
+                failure = (
+                    exc
+                    if isinstance(exc, InvalidEvent)
+                    else DecisionError(f"{type(exc).__name__}: {exc}")
+                )
                 letters.append(self.dead_letter(record, failure))
                 applied.append(event.event_id)
                 continue

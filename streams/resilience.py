@@ -2,8 +2,9 @@
 
 Invalid input never reaches here: it becomes a dead letter in the decision
 stage. What reaches here is infrastructure failing (Redis down, broker not
-acking). The batch is then retried with capped exponential backoff, holding
-its partitions, because acking it would lose decisions. On shutdown the batch
+acking). The batch is then retried with capped, jittered exponential backoff
+(half of each delay random, so workers that failed together do not retry in
+step), holding its partitions, because acking it would lose decisions. On shutdown the batch
 in hand is finished before the stream may ack it; if it cannot finish in the
 grace period the process exits without acking, and the batch is replayed.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 from collections.abc import Awaitable, Callable
 
 import redis.exceptions
@@ -38,6 +40,7 @@ async def with_retries(
     attempt: Callable[[], Awaitable[None]],
     metrics: PipelineMetrics,
     max_delay_s: float = 10.0,
+    rng: Callable[[], float] = random.random,
 ) -> None:
     delay = 0.1
     while True:
@@ -46,8 +49,9 @@ async def with_retries(
             return
         except RETRYABLE as exc:
             metrics.batch_errors.labels(stage).inc()
-            log.warning("%s failed (%r); retrying in %.1f s", stage, exc, delay)
-            await asyncio.sleep(delay)
+            wait = delay * (0.5 + rng() / 2)
+            log.warning("%s failed (%r); retrying in %.2f s", stage, exc, wait)
+            await asyncio.sleep(wait)
             delay = min(max_delay_s, delay * 2)
 
 

@@ -27,6 +27,7 @@ from recaudo.streams.baseline import PreferenceOrder
 from recaudo.streams.contact_ledger import ContactLedger
 from recaudo.streams.decide import Decider
 from recaudo.streams.dispatch import Dispatching, DispatchStage
+from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.metrics import PipelineMetrics
 from recaudo.streams.pipeline import DecisionStage
 from recaudo.streams.ports import Learner
@@ -146,6 +147,8 @@ def build_wiring(
         metrics=metrics,
         learner_io=learning,
         clock=clock,
+        digests=EventDigests(client, keys, settings.dedupe_ttl_s),
+        skew=(settings.event_future_skew_s, settings.event_max_age_s),
     )
     redispatch = Redispatch(client, keys, schedule, settings.contact_ttl_s)
     dispatcher = dispatcher_factory(client, keys, ledger)

@@ -58,6 +58,8 @@ class InboundMessage:
     occurred_at: dt.datetime | None = None
     # The provider itself classified it as an opt-out (e.g. Twilio OptOutType=STOP).
     opt_out: bool = False
+    # Our number or address the debtor wrote to: says which tenant was answered.
+    to_address: str | None = None
 
 
 WebhookItem = StatusReport | InboundMessage

@@ -87,6 +87,7 @@ class InfobipVerifier(Verifier):
                         from_address=req(result.get("from"), "results[].from"),
                         text=text(result.get("text"), "text", required=False),
                         message_id=message_id,
+                        to_address=text(result.get("to"), "to", required=False),
                     )
                 )
         return out

@@ -8,6 +8,7 @@ than once: de-duplicated on wamid+status and ordered by the status machine.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -69,8 +70,14 @@ class MetaVerifier(Verifier):
                     report = self._status(mapping(status, "statuses[]"))
                     if report is not None:
                         out.append(report)
+                # The business number the debtor wrote to: which tenant was answered.
+                meta = value.get("metadata")
+                ours = meta.get("display_phone_number") if isinstance(meta, dict) else None
                 for message in items(value.get("messages"), "messages"):
-                    out.append(self._message(mapping(message, "messages[]")))
+                    inbound = self._message(mapping(message, "messages[]"))
+                    if isinstance(ours, str) and ours:
+                        inbound = dataclasses.replace(inbound, to_address=ours)
+                    out.append(inbound)
         return out
 
     def _status(self, status: dict[str, Any]) -> StatusReport | None:

@@ -8,10 +8,18 @@ publish -> 2xx only after every publish returned (the broker acked). When a
 publish fails, the item's de-duplication claim and status step are undone and
 we answer 503, so the provider retries and nothing is lost. Items that match
 no contact go to ``dead-letters`` rather than vanish.
+
+A reply found only by its sender's address is routed to the tenant whose
+sender (our number or address) the debtor wrote to. When that still leaves
+contacts of several tenants, a legally significant reply (opt-out, cease,
+dispute) is applied to every one of them (the safe side) and audited on
+``dead-letters``; any other reply goes to ``dead-letters`` unrouted, since
+guessing would hand one tenant's conversation to another.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
@@ -24,7 +32,7 @@ from redis.exceptions import RedisError
 from recaudo.channels.dedupe import Deduper
 from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.channels.ids import event_id
-from recaudo.channels.opt_out import detect_opt_out, detect_opt_out_all
+from recaudo.channels.opt_out import detect_dispute, detect_opt_out, detect_opt_out_all
 from recaudo.channels.status_machine import NOT_ADVANCED, StatusMachine
 from recaudo.channels.webhooks.base import (
     InboundMessage,
@@ -58,6 +66,7 @@ class WebhookService:
         directory: ContactDirectory,
         public_base_url: str,
         max_body_bytes: int = 1 << 20,
+        body_timeout_s: float = 10.0,
         topics: Topics = DEFAULT_TOPICS,
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
@@ -68,6 +77,7 @@ class WebhookService:
         self._directory = directory
         self._base = public_base_url.rstrip("/")
         self._max_body = max_body_bytes
+        self._body_timeout = body_timeout_s
         self._topics = topics
         self._clock = clock
 
@@ -90,10 +100,15 @@ class WebhookService:
         if request.content_length is not None and request.content_length > self._max_body:
             return error(413, f"body over {self._max_body} bytes")
         body = bytearray()
-        async for chunk in request.content.iter_any():
-            body += chunk
-            if len(body) > self._max_body:
-                return error(413, f"body over {self._max_body} bytes")
+        try:
+            # A slow client must not hold a connection (and its memory) for ever.
+            async with asyncio.timeout(self._body_timeout):
+                async for chunk in request.content.iter_any():
+                    body += chunk
+                    if len(body) > self._max_body:
+                        return error(413, f"body over {self._max_body} bytes")
+        except TimeoutError:
+            return error(408, "request body not received in time")
         hook = WebhookRequest(
             method=request.method,
             url=self._base + request.raw_path,
@@ -146,22 +161,56 @@ class WebhookService:
             headers={"X-Recaudo-Counts": orjson.dumps(counts).decode()},
         )
 
-    async def _find(self, provider: str, item: WebhookItem) -> ContactRef | None:
+    async def _find(self, provider: str, item: WebhookItem) -> list[ContactRef]:
         ref = await self._directory.by_token(item.ref) if item.ref else None
         if ref is None and item.message_id:
             ref = await self._directory.by_message(provider, item.message_id)
-        if ref is None and isinstance(item, InboundMessage):
-            ref = await self._directory.by_address(item.channel, item.from_address)
-        return ref
+        if ref is not None:
+            return [ref]
+        if not isinstance(item, InboundMessage):
+            return []
+        found = await self._directory.candidates(item.channel, item.from_address)
+        tenant = self._directory.tenant_of_sender(item.to_address)
+        if tenant is not None:
+            found = [r for r in found if r.tenant_id == tenant]
+        return found
 
     async def _one(self, provider: str, item: WebhookItem, hook: WebhookRequest) -> str:
-        ref = await self._find(provider, item)
-        if ref is None:
+        refs = await self._find(provider, item)
+        if not refs:
             await self._dead_letter(provider, item, hook)
             return "unmatched"
         if isinstance(item, StatusReport):
-            return await self._status(provider, item, ref)
-        await self._reply(provider, item, ref)
+            return await self._status(provider, item, refs[0])
+        if len(refs) == 1:
+            await self._reply(provider, item, refs[0])
+            return "accepted"
+        return await self._ambiguous(provider, item, refs, hook)
+
+    async def _ambiguous(
+        self, provider: str, item: InboundMessage, refs: list[ContactRef], hook: WebhookRequest
+    ) -> str:
+        """Several tenants' debtors share the address and the sender names none."""
+        legal = any(
+            item.opt_out or detect_opt_out(item.text, r.language) or detect_dispute(item.text)
+            for r in refs
+        )
+        who = ", ".join(f"{r.tenant_id}/{r.debtor_id}" for r in refs)
+        if not legal:
+            await self._dead_letter(
+                provider, item, hook, "AmbiguousReply", f"reply matches several tenants: {who}"
+            )
+            return "unmatched"
+        for ref in refs:
+            await self._reply(provider, item, ref, fan_out=True)
+        await self._dead_letter(
+            provider,
+            item,
+            hook,
+            "AmbiguousReplyAppliedToAll",
+            f"legally significant reply applied to every matching debtor: {who}",
+        )
+        log.warning("ambiguous %s reply %s applied to %s", provider, item.dedupe_id, who)
         return "accepted"
 
     async def _status(self, provider: str, item: StatusReport, ref: ContactRef) -> str:
@@ -207,17 +256,23 @@ class WebhookService:
             raise
         return "accepted"
 
-    async def _reply(self, provider: str, item: InboundMessage, ref: ContactRef) -> None:
+    async def _reply(
+        self, provider: str, item: InboundMessage, ref: ContactRef, fan_out: bool = False
+    ) -> None:
         opt_out = item.opt_out or detect_opt_out(item.text, ref.language)
+        # Fanned out, each copy needs its own id (one per tenant and debtor).
+        dedupe = f"{item.dedupe_id}:{ref.tenant_id}:{ref.debtor_id}" if fan_out else item.dedupe_id
         response = self._response(
             provider,
-            item.dedupe_id,
+            dedupe,
             ref,
             item.channel,
             item.text,
             opt_out,
             item.occurred_at or self._clock(),
         )
+        if fan_out and not opt_out and detect_dispute(item.text):
+            response = response.model_copy(update={"intent": Intent.DISPUTE})
         await self._publish(self._topics.responses, ref.debtor_id, response)
 
     def _response(
@@ -246,13 +301,20 @@ class WebhookService:
             }
         )
 
-    async def _dead_letter(self, provider: str, item: WebhookItem, hook: WebhookRequest) -> None:
+    async def _dead_letter(
+        self,
+        provider: str,
+        item: WebhookItem,
+        hook: WebhookRequest,
+        error_type: str = "UnmatchedWebhook",
+        why: str | None = None,
+    ) -> None:
         letter = DeadLetter(
             source_topic=f"webhooks/{provider}",
             key=item.message_id,
             payload=hook.body.decode("utf-8", errors="replace"),
-            error_type="UnmatchedWebhook",
-            error=f"no contact for {provider} event {item.dedupe_id!r} (ref {item.ref!r})",
+            error_type=error_type,
+            error=why or f"no contact for {provider} event {item.dedupe_id!r} (ref {item.ref!r})",
             failed_at=self._clock(),
         )
         await self._publish(self._topics.dead_letters, item.message_id or provider, letter)

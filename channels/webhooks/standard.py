@@ -78,6 +78,7 @@ class StandardVerifier(Verifier):
                     text=text(data.get("text"), "data.text", required=False),
                     message_id=text(data.get("message_id"), "data.message_id", required=False),
                     ref=ref,
+                    to_address=text(data.get("to"), "data.to", required=False),
                 )
             ]
         raise InvalidEvent("type must be message.status or message.inbound")

@@ -126,6 +126,7 @@ class TwilioVerifier(Verifier):
                     message_id=sid,
                     ref=ref,
                     opt_out=params.get("OptOutType", "").upper() == "STOP",
+                    to_address=params.get("To") or None,
                 )
             ]
         mapped = MESSAGE_STATUS.get(status)

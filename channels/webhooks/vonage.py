@@ -114,6 +114,7 @@ class VonageVerifier(Verifier):
                     text=params.get("text"),
                     message_id=message_id,
                     ref=ref,
+                    to_address=params.get("to") or None,
                 )
             ]
         raise InvalidEvent("neither a delivery receipt nor an inbound message")

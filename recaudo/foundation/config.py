@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from recaudo.foundation.errors import ConfigError
 
 
 class Settings(BaseSettings):
@@ -81,8 +83,65 @@ class Settings(BaseSettings):
         for pair in pairs:
             tenant, _, key = pair.partition(":")
             if tenant and key:
+                if out.get(key, tenant) != tenant:
+                    # Never print the key itself: name the tenants that share it.
+                    raise ValueError(
+                        f"RECAUDO_API_KEYS: one key is given to two tenants "
+                        f"({out[key]!r} and {tenant!r}); each tenant needs its own"
+                    )
                 out[key] = tenant
         return out
 
+    @model_validator(mode="after")
+    def check_api_keys(self) -> Settings:
+        """A key shared by two tenants would let one act for the other: refuse to start."""
+        self.tenant_keys()
+        return self
+
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
+
+    # Accepted clock skew of an event's occurred_at: at most this far in the future, and
+    # (when above 0) at most event_max_age_s in the past. Backfills need the age unset.
+    event_future_skew_s: float = Field(default=300.0, ge=0)
+    event_max_age_s: float = Field(default=0.0, ge=0)
+
+    # HTTP intake: a body must arrive within this many seconds (slow clients get 408);
+    # each tenant has at most this many batches in flight, produced in chunks.
+    http_body_timeout_s: float = Field(default=10.0, gt=0)
+    http_tenant_concurrency: int = Field(default=4, ge=1)
+    http_produce_chunk: int = Field(default=500, ge=1)
+
+    # Our sender numbers and addresses per tenant, "acme=+15550001|billing@acme.example,
+    # globex=+15550002": a reply is routed to the tenant whose sender the debtor wrote to.
+    tenant_senders: str = ""
+
+    def sender_tenants(self) -> dict[str, str]:
+        """Sender address -> tenant id."""
+        out: dict[str, str] = {}
+        for item in (p.strip() for p in self.tenant_senders.split(",") if p.strip()):
+            tenant, sep, senders = item.partition("=")
+            if not sep or not tenant.strip():
+                raise ValueError("RECAUDO_TENANT_SENDERS: each entry must be tenant=sender|...")
+            for sender in (x.strip() for x in senders.split("|") if x.strip()):
+                out[sender] = tenant.strip()
+        return out
+
+
+def load_settings() -> Settings:
+    """``Settings()`` from the environment; errors name each variable and its problem,
+    never the value (a mistyped secret must not end up in a log)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(describe_settings_error(exc)) from None
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    lines = [f"invalid settings ({exc.error_count()} error(s))"]
+    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+        field = ".".join(str(p) for p in err["loc"])
+        name = f"RECAUDO_{field.upper()}" if field else "settings"
+        message = err["msg"].removeprefix("Value error, ")
+        lines.append(f"  {name}: {message}")
+    return "\n".join(lines)

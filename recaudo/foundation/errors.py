@@ -9,6 +9,10 @@ class InvalidEvent(RecaudoError, ValueError):
     """An input message is not valid JSON or does not match the event contract."""
 
 
+class EventIdConflict(InvalidEvent):
+    """An event id already names an event with other content (409; dead-lettered)."""
+
+
 class DecisionError(RecaudoError):
     """An event could not be decided (a bug, a policy gap); it is dead-lettered."""
 

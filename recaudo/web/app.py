@@ -21,21 +21,35 @@ from recaudo.foundation.kafka import KafkaPublisher, ensure_topics
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
 from recaudo.probes import add_probe_routes
+from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.store import StateStore
 from recaudo.streams.topics import Topics
 from recaudo.streams.wiring import pay_links
 from recaudo.web.events_api import post_events
-from recaudo.web.keys import HTTP_EVENTS, PUBLISHER, REGISTRY, SETTINGS, STORE, TOPICS
+from recaudo.web.keys import (
+    DIGESTS,
+    HTTP_EVENTS,
+    PUBLISHER,
+    REGISTRY,
+    SETTINGS,
+    STORE,
+    TENANT_SLOTS,
+    TOPICS,
+)
 from recaudo.web.pay import add_pay_routes
 from recaudo.web.reports import add_report_routes
+from recaudo.web.security import page_headers
 from recaudo.web.timeline import get_timeline
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
+OPS_HEADERS = page_headers(OPS_PAGE)
+
+
 async def ops_page(_request: web.Request) -> web.FileResponse:
     """The operations page: static, it reads the API with the key the user types."""
-    return web.FileResponse(OPS_PAGE, headers={"Cache-Control": "no-cache"})
+    return web.FileResponse(OPS_PAGE, headers=OPS_HEADERS)
 
 
 def build_web_app(settings: Settings, registry: CollectorRegistry | None = None) -> web.Application:
@@ -52,6 +66,8 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     )
     client = connect(settings)
     app[STORE] = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
+    app[TENANT_SLOTS] = {}
+    app[DIGESTS] = EventDigests(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
     publisher = KafkaPublisher(settings.broker_url)
     app[PUBLISHER] = publisher
 
@@ -68,6 +84,8 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         return bool(await client.ping())
 
     app.cleanup_ctx.append(connections)
+    # Ready means intake can work: the broker to produce to, and Redis for the
+    # event-id conflict and payment-currency checks. Nothing the worker owns.
     add_probe_routes(app, registry, {"redis": redis_ready, "broker": publisher.connected})
     # SES notifications are verified with certificates fetched over HTTPS (from
     # the pinned SNS hosts only); the session lives with the app.
@@ -85,9 +103,10 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
             publisher=publisher,
             deduper=Deduper(client, keys, ttl),
             machine=StatusMachine(client, keys, ttl),
-            directory=ContactDirectory(client, keys, ttl),
+            directory=ContactDirectory(client, keys, ttl, settings.sender_tenants()),
             public_base_url=settings.public_base_url,
             topics=app[TOPICS],
+            body_timeout_s=settings.http_body_timeout_s,
         )
         add_webhook_routes(app, service)
     app.router.add_post("/v1/events", post_events)

@@ -1,4 +1,8 @@
-"""Per-tenant API keys: a request's key names the only tenant it may act for."""
+"""Per-tenant API keys: a request's key names the only tenant it may act for.
+
+One documented way to send it, ``Authorization: Bearer <key>``: a second
+header would be one more place for keys to leak into logs and proxies.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ def tenant_of(request: web.Request, settings: Settings) -> str:
     """The tenant whose key the request carries, or a 401 with a message."""
     header = request.headers.get("Authorization", "")
     key = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    key = key or request.headers.get("X-API-Key", "").strip()
     if not key:
         raise _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
     for known, tenant in settings.tenant_keys().items():

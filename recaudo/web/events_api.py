@@ -3,22 +3,44 @@
 A batch with any invalid event is refused whole with every problem listed, so
 the sender fixes and resends it; nothing half-accepted needs reconciling.
 Accepted events are on the broker (acked) before the 202 goes out.
+
+Strict input: beyond the schema (amounts, ISO 4217, E.164 phones, e-mail),
+``occurred_at`` must be within the configured skew and a payment in the
+currency of its account; an ``event_id`` already used for other content is a
+conflict, answered 409.
+
+Fairness: the body must arrive within ``http_body_timeout_s`` (408), each
+tenant has at most ``http_tenant_concurrency`` batches in flight (the rest
+wait their turn, other tenants do not), and validation and produce go in
+chunks that yield the event loop, so one tenant's maximum-size batch does not
+stall the others' requests.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import orjson
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
+from redis.exceptions import RedisError
 
 from recaudo.streams.codec import encode
-from recaudo.streams.events import TOPIC_OF_TYPE, InputEvent
+from recaudo.streams.events import TOPIC_OF_TYPE, InputEvent, PaymentEvent
 from recaudo.streams.pipeline import describe
+from recaudo.streams.validators import skew_error
 from recaudo.web.auth import tenant_of
-from recaudo.web.keys import HTTP_EVENTS, PUBLISHER, SETTINGS, TOPICS
+from recaudo.web.keys import (
+    DIGESTS,
+    HTTP_EVENTS,
+    PUBLISHER,
+    SETTINGS,
+    STORE,
+    TENANT_SLOTS,
+    TOPICS,
+)
 
 _INPUT: TypeAdapter[Any] = TypeAdapter(InputEvent)
 NDJSON = {"application/x-ndjson", "application/ndjson", "application/jsonl"}
@@ -42,14 +64,31 @@ def _documents(body: bytes, content_type: str) -> list[tuple[int, bytes | Any]]:
 async def post_events(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     tenant = tenant_of(request, settings)
-    body = await request.read()
+    try:
+        async with asyncio.timeout(settings.http_body_timeout_s):
+            body = await request.read()
+    except TimeoutError:
+        raise web.HTTPRequestTimeout(
+            text='{"error": "request body not received in time"}', content_type="application/json"
+        ) from None
+    slots = request.app[TENANT_SLOTS]
+    slot = slots.setdefault(tenant, asyncio.Semaphore(settings.http_tenant_concurrency))
+    async with slot:
+        return await _intake(request, tenant, body)
+
+
+async def _intake(request: web.Request, tenant: str, body: bytes) -> web.Response:
+    settings = request.app[SETTINGS]
     docs = _documents(body, request.content_type)
     if not docs:
         raise web.HTTPBadRequest(
             text='{"error": "no events in the body"}', content_type="application/json"
         )
-    events, errors = [], []
+    events, errors, indexes = [], [], []
+    now = dt.datetime.now(dt.UTC)
     for index, doc in docs:
+        if index % settings.http_produce_chunk == 0:
+            await asyncio.sleep(0)  # let other requests run between chunks
         try:
             data = orjson.loads(doc) if isinstance(doc, bytes) else doc
             event = _INPUT.validate_python(data)
@@ -64,20 +103,72 @@ async def post_events(request: web.Request) -> web.Response:
                 {"index": index, "error": f"tenant_id {event.tenant_id!r} is not this key's"}
             )
             continue
+        skew = skew_error(
+            event.occurred_at, now, settings.event_future_skew_s, settings.event_max_age_s
+        )
+        if skew is not None:
+            errors.append({"index": index, "error": skew})
+            continue
         events.append(event)
+        indexes.append(index)
     counter = request.app[HTTP_EVENTS]
+    try:
+        if not errors:
+            errors = await _currency_errors(request, events, indexes)
+        conflicts = set() if errors else await request.app[DIGESTS].conflicts(events)
+    except (RedisError, OSError) as exc:
+        # Intake cannot check ids without Redis: the sender retries, nothing is half-done.
+        raise web.HTTPServiceUnavailable(
+            text='{"error": "event store unavailable, retry later"}',
+            content_type="application/json",
+            headers={"Retry-After": "5"},
+        ) from exc
     if errors:
         counter.labels("rejected").inc(len(docs))
         return web.json_response(
             {"error": "batch refused: fix these events and resend", "errors": errors},
             status=400,
         )
-    topics, publisher = request.app[TOPICS], request.app[PUBLISHER]
-    await asyncio.gather(
-        *(
-            publisher.publish(topics.name(TOPIC_OF_TYPE[e.type]), e.debtor_id, encode(e))
-            for e in events
+    if conflicts:
+        counter.labels("rejected").inc(len(docs))
+        problems = [
+            {
+                "index": indexes[i],
+                "error": f"event_id {events[i].event_id!r} already names "
+                "an event with other content",
+            }
+            for i in sorted(conflicts)
+        ]
+        return web.json_response(
+            {"error": "batch refused: event ids re-used with other content", "errors": problems},
+            status=409,
         )
-    )
+    topics, publisher = request.app[TOPICS], request.app[PUBLISHER]
+    step = settings.http_produce_chunk
+    for start in range(0, len(events), step):
+        await asyncio.gather(
+            *(
+                publisher.publish(topics.name(TOPIC_OF_TYPE[e.type]), e.debtor_id, encode(e))
+                for e in events[start : start + step]
+            )
+        )
     counter.labels("accepted").inc(len(events))
     return web.json_response({"accepted": len(events)}, status=202)
+
+
+async def _currency_errors(
+    request: web.Request, events: list[Any], indexes: list[int]
+) -> list[dict[str, Any]]:
+    """A payment must be in its account's currency (as the decision state knows it)."""
+    payments = [(i, e) for i, e in enumerate(events) if isinstance(e, PaymentEvent)]
+    if not payments:
+        return []
+    refs = {(e.tenant_id, e.debtor_id) for _, e in payments}
+    loaded = await request.app[STORE].load((ref, []) for ref in refs)
+    out = []
+    for i, event in payments:
+        account = loaded[(event.tenant_id, event.debtor_id)].state.accounts.get(event.account_id)
+        if account is not None and account.cur != event.amount.currency:
+            why = f"amount.currency: {event.amount.currency} is not the account's {account.cur}"
+            out.append({"index": indexes[i], "error": why})
+    return out

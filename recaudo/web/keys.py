@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
 from recaudo.foundation.config import Settings
+from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.publisher import Publisher
 from recaudo.streams.store import StateStore
 from recaudo.streams.topics import Topics
@@ -16,3 +19,5 @@ STORE = web.AppKey("store", StateStore)
 TOPICS = web.AppKey("topics", Topics)
 REGISTRY = web.AppKey("registry", CollectorRegistry)
 HTTP_EVENTS = web.AppKey("http_events", Counter)
+DIGESTS = web.AppKey("digests", EventDigests)
+TENANT_SLOTS = web.AppKey("tenant_slots", dict[str, asyncio.Semaphore])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from recaudo.web.auth import tenant_of
 from recaudo.web.keys import SETTINGS, STORE
@@ -18,6 +19,14 @@ async def get_timeline(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(
             text='{"error": "limit must be an integer"}', content_type="application/json"
         ) from exc
-    raw = await request.app[STORE].timeline((tenant, debtor_id), limit)
+    try:
+        raw = await request.app[STORE].timeline((tenant, debtor_id), limit)
+    except (RedisError, OSError) as exc:
+        # The store is down, not the request wrong: say so and let the client retry.
+        raise web.HTTPServiceUnavailable(
+            text='{"error": "timeline store unavailable, retry later"}',
+            content_type="application/json",
+            headers={"Retry-After": "5"},
+        ) from exc
     decisions = [orjson.loads(item) for item in raw]
     return web.json_response({"tenant_id": tenant, "debtor_id": debtor_id, "decisions": decisions})

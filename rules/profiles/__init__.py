@@ -1,7 +1,9 @@
 """Jurisdiction profiles: one module per country, each rule as data with its citation.
 
 ``profile_for("US-MA")`` returns the most specific profile; a subdivision
-without its own profile gets its country's rules with its own holidays.
+without its own profile gets its country's rules with its own holidays (for
+the US: Regulation F applies in every state; the states with stricter
+call/text rules have their own profiles, see ``us.py``).
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from recaudo.rules.profiles.cl import CL
 from recaudo.rules.profiles.co import CO
 from recaudo.rules.profiles.mx import MX
 from recaudo.rules.profiles.pe import PE
-from recaudo.rules.profiles.us import US, US_MA
+from recaudo.rules.profiles.us import US, US_MA, US_WA
 
-PROFILES: dict[str, Profile] = {p.code: p for p in (US, US_MA, CO, MX, PE, CL, BR)}
+PROFILES: dict[str, Profile] = {p.code: p for p in (US, US_MA, US_WA, CO, MX, PE, CL, BR)}
 
 
 def profile_for(jurisdiction: str) -> Profile | None:

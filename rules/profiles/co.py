@@ -1,10 +1,13 @@
 """Colombia: Ley 2300 de 2023 ("dejen de fregar").
 
 Law: contact only through channels the consumer authorised (art. 2); Monday to
-Friday 7:00-19:00 and Saturday 8:00-15:00, never Sundays or public holidays, no
-more than one contact a day, and after a direct contact no other channel the
-same week (art. 3). Counting "the same day" and "the same week" as rolling
-24 h / 7 days is never looser than calendar days.
+Friday 7:00-19:00 and Saturday 8:00-15:00, never Sundays or public holidays, and
+once a direct contact is made, not through several channels in the same week
+nor more than once in the same day (art. 3). "El mismo día" is the debtor's
+local calendar day, so the daily limit is a calendar-day cap, not a rolling
+24 hours. The article ties the periodicity to a direct contact having been
+made; we count every contact attempt, which is never looser. The week is
+counted as seven rolling days, also never looser than a calendar week.
 
 The weekly numbers often quoted (one a week per channel, two a week in all) are
 not in the enacted text we verified; they ship as tenant-configurable defaults.
@@ -31,6 +34,7 @@ UNA_AL_DIA = Cap(
     Rule("co.ley2300.art3.una_al_dia", f"{LAW}, art. 3", "2023-10"),
     limit=1,
     window=dt.timedelta(days=1),
+    calendar_day=True,
 )
 
 UN_CANAL_POR_SEMANA = Gap(

@@ -1,8 +1,25 @@
-"""United States: Regulation F (12 CFR part 1006, implementing the FDCPA).
+"""United States: Regulation F (12 CFR part 1006, implementing the FDCPA), and
+the states whose call and text rules are stricter.
 
 Numbers here are the regulation's: 8:00-21:00 local time, 7 calls in 7 days,
-7 days after a telephone conversation. Reg F counts calls per debt; we count
-per debtor, which is never looser. Massachusetts (940 CMR 7.04) is stricter.
+7 days after a telephone conversation, both counted per debt (12 CFR
+1006.14(b)(2)). Counting every debt of the debtor together is stricter: we
+ship it as a labelled tenant-policy default, never as the law.
+
+A US state without a profile of its own gets Regulation F with its own public
+holidays (``profile_for``): federal law applies everywhere. The states below
+have call/text rules stricter than Regulation F:
+
+- Massachusetts, 940 CMR 7.04(1)(f) (creditors) and 209 CMR 18.16(1)(d)
+  (debt collectors): at most two communications initiated "via telephone,
+  either in person or via text messaging or recorded audio message" in each
+  seven-day period to the debtor's residence or personal/cell number, for
+  each debt.
+- Washington, RCW 19.16.250(13): a licensee may not communicate with the
+  debtor (or spouse) "in any form, manner, or place" more than three times in
+  a single week. It binds licensed collection agencies (RCW 19.16.100); a
+  tenant collecting its own debt in its own name may be outside it. "A single
+  week" is read as any seven consecutive days, which is never looser.
 """
 
 from __future__ import annotations
@@ -15,9 +32,11 @@ from recaudo.rules.profiles.base import (
     ELECTRONIC,
     VOICE,
     Profile,
+    policy,
     suppression_law,
 )
-from recaudo.rules.rule import Cap, Gap, Rule, WindowRule, every_day, hours
+from recaudo.rules.rule import ALL_CHANNELS, Cap, Gap, Rule, WindowRule, every_day, hours
+from recaudo.streams.events import Channel
 
 VERSION = "US-2021.11"  # Reg F effective 2021-11-30
 
@@ -43,6 +62,19 @@ CALL_FREQUENCY = Cap(
     limit=7,
     window=dt.timedelta(days=7),
     channels=VOICE,
+    per_debt=True,
+)
+
+#: Policy, not law: Reg F's count applied across all of a debtor's debts.
+CALL_FREQUENCY_ALL_DEBTS = Cap(
+    policy(
+        "us.policy.call_frequency_all_debts",
+        "Tenant policy default: 12 CFR 1006.14(b)(2)(i)(A)'s 7 calls in 7 days counted "
+        "across all of the debtor's debts (the regulation counts per debt)",
+    ),
+    limit=7,
+    window=dt.timedelta(days=7),
+    channels=VOICE,
 )
 
 AFTER_CONVERSATION = Gap(
@@ -65,25 +97,61 @@ US = Profile(
     version=VERSION,
     zones=US_ZONES,
     windows=(INCONVENIENT_TIME,),
-    caps=(CALL_FREQUENCY, DAILY_TOTAL),
+    caps=(CALL_FREQUENCY, CALL_FREQUENCY_ALL_DEBTS, DAILY_TOTAL),
     gaps=(AFTER_CONVERSATION,),
     suppressions=SUPPRESSIONS,
     holiday_country="US",
 )
 
-MA_CALLS = Cap(
-    Rule("us-ma.940cmr.7.04.calls", "940 CMR 7.04(1)(f)", "2012"),
+#: Telephone calls, text messages and recorded audio messages count together.
+PHONE_AND_TEXT = frozenset({Channel.VOICE, Channel.SMS, Channel.WHATSAPP})
+
+MA_COMMUNICATIONS = Cap(
+    Rule("us-ma.940cmr.7.04.communications", "940 CMR 7.04(1)(f)", "2012"),
     limit=2,
     window=dt.timedelta(days=7),
-    channels=VOICE,
+    channels=PHONE_AND_TEXT,
+    per_debt=True,
+)
+
+MA_COMMUNICATIONS_ALL_DEBTS = Cap(
+    policy(
+        "us-ma.policy.communications_all_debts",
+        "Tenant policy default: 940 CMR 7.04(1)(f)'s two calls, texts or recorded "
+        "messages in 7 days counted across all of the debtor's debts (the rule counts per debt)",
+    ),
+    limit=2,
+    window=dt.timedelta(days=7),
+    channels=PHONE_AND_TEXT,
 )
 
 US_MA = US.derive(
     code="US-MA",
     version=f"{VERSION}+MA-940CMR7",
     zones=("America/New_York",),
-    caps=(CALL_FREQUENCY, MA_CALLS, DAILY_TOTAL),
+    caps=(
+        CALL_FREQUENCY,
+        CALL_FREQUENCY_ALL_DEBTS,
+        MA_COMMUNICATIONS,
+        MA_COMMUNICATIONS_ALL_DEBTS,
+        DAILY_TOTAL,
+    ),
     holiday_subdiv="MA",
 )
 
-__all__ = ["ELECTRONIC", "US", "US_MA", "US_ZONES"]
+WA_WEEKLY = Cap(
+    Rule("us-wa.rcw19.16.250.weekly", "RCW 19.16.250(13)", "2019"),
+    limit=3,
+    window=dt.timedelta(days=7),
+    channels=ALL_CHANNELS,
+)
+
+US_WA = US.derive(
+    code="US-WA",
+    version=f"{VERSION}+WA-RCW19.16",
+    zones=("America/Los_Angeles",),
+    caps=(CALL_FREQUENCY, CALL_FREQUENCY_ALL_DEBTS, WA_WEEKLY, DAILY_TOTAL),
+    holiday_subdiv="WA",
+)
+
+__all__ = ["ELECTRONIC", "US", "US_MA", "US_WA", "US_ZONES"]

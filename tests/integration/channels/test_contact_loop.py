@@ -93,11 +93,16 @@ async def test_contact_goes_out_through_the_provider_and_its_signed_receipts_com
     # The webhook path matched the legal opt-out word itself: the event says so.
     assert stop["reasons"][0]["params"] == {"channel": "sms", "source": "event"}
 
-    async with (
-        aiohttp.ClientSession() as http,
-        http.get(f"{stack.web_url}/v1/debtors/{debtor}/timeline", headers=stack.auth) as resp,
-    ):
-        timeline = (await resp.json())["decisions"]
+    # The timeline is committed after the broker acked the decision: poll briefly.
+    timeline: list[Record] = []
+    async with aiohttp.ClientSession() as http:
+        for _ in range(50):
+            url = f"{stack.web_url}/v1/debtors/{debtor}/timeline"
+            async with http.get(url, headers=stack.auth) as resp:
+                timeline = (await resp.json())["decisions"]
+            if "suppress" in [d["action"] for d in timeline]:
+                break
+            await asyncio.sleep(0.2)
     assert [d["action"] for d in timeline][-1] == "contact"
     assert "suppress" in [d["action"] for d in timeline]
 

@@ -210,14 +210,18 @@ async def test_no_accepted_schedule_exceeds_any_cap(
 async def test_policy_caps_look_up_the_jurisdiction(
     cap_redis: aioredis.Redis, cap_keys: Keys
 ) -> None:
-    """940 CMR 7.04(1)(f) through the jurisdiction-keyed gate: the third call is refused."""
+    """Massachusetts through the jurisdiction-keyed gate: the third call is refused.
+
+    The ledger holds the debtor-wide counts; 940 CMR 7.04(1)(f) itself counts per
+    debt and is enforced by the pure engine, so here the labelled cross-debt
+    policy decides."""
     gate = PolicyCaps(CapLedger(cap_redis, cap_keys))
     now = dt.datetime.now(dt.UTC)
     for i in range(2):
         result = await gate.reserve("acme", "d1", "US-MA", f"c{i}", Channel.VOICE, now + i * DAY)
         assert result.ok
     third = await gate.reserve("acme", "d1", "US-MA", "c2", Channel.VOICE, now + 2 * DAY)
-    assert [r.rule_id for r in third.reasons] == ["us-ma.940cmr.7.04.calls"]
+    assert [r.rule_id for r in third.reasons] == ["us-ma.policy.communications_all_debts"]
     assert third.retry_at is not None
     assert abs(third.retry_at - (now + 7 * DAY)) < dt.timedelta(milliseconds=2)
     await gate.release("acme", "d1", "c0")

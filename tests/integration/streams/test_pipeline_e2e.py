@@ -24,6 +24,7 @@ from tests.integration.harness import (
     Bus,
     Record,
     account_event,
+    address_for,
     payment_event,
     start_worker,
     zone_with_local_hour,
@@ -74,7 +75,7 @@ async def test_delinquent_account_gets_a_contact_command_and_decision(live: Bus)
     assert command["contact_id"] == decision["contact_id"]
     # The learner picks among the channels the rules allow (both consented here).
     assert command["channel"] in {"sms", "email"}
-    assert command["address"] == f"{command['channel']}:{debtor}"
+    assert command["address"] == address_for(command["channel"], debtor)
     assert decision["model_versions"]["bandit"].startswith("bandit-")
     assert 0 < decision["scores"]["pay_propensity"] < 1
 

@@ -16,7 +16,7 @@ from recaudo.streams.pipeline import Inbound
 from recaudo.streams.ports import Offer, Target
 from recaudo.streams.wiring import build_wiring
 from tests.conftest import SettingsFactory
-from tests.integration.harness import account_event, zone_with_local_hour
+from tests.integration.harness import account_event, address_for, zone_with_local_hour
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +25,7 @@ class BrokenForOneDebtor(PreferenceOrder):
     """A learner with a bug that only one debtor's data triggers."""
 
     def target(self, offer: Offer) -> Target:
-        if any(p.addr.endswith(":poison") for p in offer.state.points):
+        if any(p.addr == address_for("sms", "poison") for p in offer.state.points):
             raise ZeroDivisionError("learner bug")
         return super().target(offer)
 
@@ -61,7 +61,9 @@ async def test_poison_event_is_dead_lettered_and_the_batch_goes_on(
     )
     zone = zone_with_local_hour(range(10, 19))
     poison = account_event("poison", timezone=zone, channels=("sms",))
-    poison["contact_points"] = [{"channel": "sms", "address": "sms:poison", "consent": True}]
+    poison["contact_points"] = [
+        {"channel": "sms", "address": address_for("sms", "poison"), "consent": True}
+    ]
     healthy = account_event("healthy", timezone=zone)
     prepared = await wiring.decision_stage.prepare(
         [record(settings, poison, 1), record(settings, healthy, 2)]

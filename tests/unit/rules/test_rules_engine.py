@@ -142,11 +142,12 @@ def test_940_cmr_7_04_massachusetts_two_calls_in_seven_days(proposal: ProposalFa
 
 
 def test_ley_2300_art_3_one_contact_a_day(proposal: ProposalFactory) -> None:
+    """ "El mismo día" is the local calendar day: the next one opens at 7:00."""
     co = {"jurisdiction": "CO", "timezone": "America/Bogota", "channel": Channel.SMS}
     morning = item(local(BOGOTA, 2025, 6, 10, 9, 0), channel=Channel.EMAIL)
     verdict = evaluate(proposal(**co, at=local(BOGOTA, 2025, 6, 10, 15), history=(morning,)))
     assert verdict.action == "defer"
-    assert verdict.defer_until == local(BOGOTA, 2025, 6, 11, 9, 0)
+    assert verdict.defer_until == local(BOGOTA, 2025, 6, 11, 7, 0)
     assert "co.ley2300.art3.una_al_dia" in {r.rule_id for r in verdict.reasons}
 
 

@@ -153,7 +153,7 @@ window_days = 1
     p = parse_policy(text)
     caps = {c.id: c for c in caps_for("US-MA", Channel.VOICE, p)}
     assert caps["us.reg_f.call_frequency"].limit == 7  # the law stays
-    assert caps["us-ma.940cmr.7.04.calls"].limit == 2
+    assert caps["us-ma.940cmr.7.04.communications"].limit == 2
     assert caps["acme.us.voice.weekly"].rule.kind == "tenant"
     assert caps["policy.daily_total"].limit == 1
     assert caps["policy.daily_total"].rule.kind == "policy_default"

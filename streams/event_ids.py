@@ -1,0 +1,89 @@
+"""An event id names one content: a re-use with other content is a conflict.
+
+De-duplication alone would silently drop the second of two different events
+sharing an id. Each debtor keeps, next to its processed ids, a short digest
+of the content first seen under each id (8 characters; the last ``keep``
+ids). The first content claims the id; the same content again is a
+duplicate (handled downstream), other content is a conflict: 409 on HTTP,
+dead-lettered on the topic path. A claim is made before processing, so a
+crash that replays the batch meets its own digest and goes on.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+
+import redis.asyncio as aioredis
+
+from recaudo.foundation.keys import Keys
+from recaudo.streams.events import Event
+
+# KEYS[1]: hash id -> digest..":"..seq, with the sequence under "#".
+# ARGV: ttl_s, keep, then (id, digest) pairs. Returns the 0-based pair positions
+# whose id already holds another digest.
+_CLAIM = """
+local n = tonumber(redis.call('HGET', KEYS[1], '#') or '0')
+local keep = tonumber(ARGV[2])
+local out = {}
+for i = 3, #ARGV, 2 do
+  local have = redis.call('HGET', KEYS[1], ARGV[i])
+  if not have then
+    n = n + 1
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1] .. ':' .. n)
+  elseif string.sub(have, 1, #ARGV[i + 1]) ~= ARGV[i + 1] then
+    out[#out + 1] = (i - 3) / 2
+  end
+end
+redis.call('HSET', KEYS[1], '#', n)
+if redis.call('HLEN', KEYS[1]) > 2 * keep + 1 then
+  local all = redis.call('HGETALL', KEYS[1])
+  for j = 1, #all, 2 do
+    if all[j] ~= '#' then
+      local seq = tonumber(string.match(all[j + 1], ':(%d+)$'))
+      if seq and seq <= n - keep then redis.call('HDEL', KEYS[1], all[j]) end
+    end
+  end
+end
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
+return out
+"""
+
+
+def digest(event: Event) -> str:
+    """8 characters of the canonical (validated) content's hash."""
+    raw = hashlib.blake2b(event.model_dump_json().encode(), digest_size=6).digest()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+class EventDigests:
+    def __init__(self, client: aioredis.Redis, keys: Keys, ttl_s: int, keep: int = 256) -> None:
+        self._redis = client
+        self._keys = keys
+        self._ttl = ttl_s
+        self._keep = keep
+        self._script = client.register_script(_CLAIM)
+
+    def key(self, tenant_id: str, debtor_id: str) -> str:
+        return self._keys.debtor(tenant_id, debtor_id, "ids")
+
+    async def conflicts(self, events: Sequence[Event]) -> set[int]:
+        """Claim each event's id for its content; the indexes whose id holds other content."""
+        by_debtor: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, event in enumerate(events):
+            by_debtor[(event.tenant_id, event.debtor_id)].append(i)
+        if not by_debtor:
+            return set()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for (tenant, debtor), indexes in by_debtor.items():
+                args: list[str | int] = [self._ttl, self._keep]
+                for i in indexes:
+                    args += [events[i].event_id, digest(events[i])]
+                await self._script(keys=[self.key(tenant, debtor)], args=args, client=pipe)
+            replies = await pipe.execute()
+        out: set[int] = set()
+        for indexes, reply in zip(by_debtor.values(), replies, strict=True):
+            out.update(indexes[int(pos)] for pos in reply)
+        return out

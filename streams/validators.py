@@ -1,0 +1,104 @@
+"""Strict checks on input events, shared by the HTTP intake and the topic path.
+
+Every check raises ``ValueError`` with a message naming the field, so the
+intake answers 400 (and the worker dead-letters) saying what to fix. Libraries
+do the judging: ``phonenumbers`` (E.164 in the jurisdiction's default
+region), ``email-validator`` and ``pycountry``'s ISO 4217 list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import phonenumbers
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+
+if TYPE_CHECKING:
+    from recaudo.streams.events import Money
+
+#: Amounts beyond this are not exact in a JSON number read as a double.
+MAX_SAFE_MINOR = 2**53 - 1
+PHONE_CHANNELS = frozenset({"sms", "whatsapp", "voice"})
+
+
+def iso_4217(code: str) -> str:
+    if pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code")
+    return code
+
+
+def safe_minor_units(value: int) -> int:
+    if abs(value) > MAX_SAFE_MINOR:
+        raise ValueError(f"must be within +/-{MAX_SAFE_MINOR} (2^53 - 1)")
+    return value
+
+
+def positive_money(value: Money, *, allow_zero: bool) -> Money:
+    if value.amount_minor < 0 or (value.amount_minor == 0 and not allow_zero):
+        floor = "zero or more" if allow_zero else "more than zero"
+        raise ValueError(f"amount_minor must be {floor}")
+    return value
+
+
+def same_currency(first: Money, second: Money, where: str) -> None:
+    if first.currency != second.currency:
+        raise ValueError(f"{where}: {second.currency} differs from {first.currency}")
+
+
+def phone_e164(address: str, region: str) -> str:
+    """The number in E.164, read with ``region`` as the default; ValueError if invalid."""
+    try:
+        number = phonenumbers.parse(address.removeprefix("whatsapp:"), region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not a phone number: {exc}") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"not a valid phone number for region {region}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def email_address(address: str) -> str:
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"not a valid e-mail address: {exc}") from exc
+
+
+def normalise_contact_points(data: Any) -> Any:
+    """Rewrite an account's raw contact points with normalised, validated addresses."""
+    if not isinstance(data, dict):
+        return data
+    points, jurisdiction = data.get("contact_points"), data.get("jurisdiction")
+    if not isinstance(points, list | tuple) or not isinstance(jurisdiction, str):
+        return data
+    region = jurisdiction.split("-")[0].upper()
+    out: list[Any] = []
+    for i, point in enumerate(points):
+        raw = point.model_dump() if hasattr(point, "model_dump") else point
+        if not isinstance(raw, dict) or not isinstance(raw.get("address"), str):
+            out.append(point)
+            continue
+        channel = str(raw.get("channel", ""))
+        try:
+            if channel in PHONE_CHANNELS:
+                address = phone_e164(raw["address"], region)
+            elif channel == "email":
+                address = email_address(raw["address"])
+            else:
+                address = raw["address"]
+        except ValueError as exc:
+            raise ValueError(f"contact_points.{i}.address: {exc}") from exc
+        out.append({**raw, "address": address})
+    return {**data, "contact_points": out}
+
+
+def skew_error(
+    occurred_at: dt.datetime, now: dt.datetime, future_s: float, max_age_s: float
+) -> str | None:
+    """Why ``occurred_at`` is outside the accepted skew, or None (``max_age_s`` 0: no limit)."""
+    if occurred_at - now > dt.timedelta(seconds=future_s):
+        return f"occurred_at: more than {future_s:g} s in the future"
+    if max_age_s > 0 and now - occurred_at > dt.timedelta(seconds=max_age_s):
+        return f"occurred_at: more than {max_age_s:g} s in the past"
+    return None

@@ -1,0 +1,109 @@
+"""Strict input over HTTP (400 naming the field, 409 on a re-used event id) and on
+the topic path (dead-lettered with the reason), against the real broker and Redis."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import AsyncIterator
+
+import orjson
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client import CollectorRegistry
+
+from recaudo.channels.runtime import WorkerDispatcher
+from recaudo.foundation.config import Settings
+from recaudo.streams.pipeline import Inbound
+from recaudo.streams.wiring import build_wiring
+from recaudo.web import build_web_app
+from tests.conftest import SettingsFactory
+from tests.integration.harness import account_event, payment_event
+
+pytestmark = pytest.mark.integration
+AUTH = {"Authorization": "Bearer key-acme"}
+Client = TestClient[web.Request, web.Application]
+
+
+@pytest.fixture
+def settings(make_settings: SettingsFactory) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[Client]:
+    async with TestClient(TestServer(build_web_app(settings, CollectorRegistry()))) as c:
+        yield c
+
+
+async def post(client: Client, *events: dict[str, object]) -> tuple[int, dict[str, object]]:
+    resp = await client.post("/v1/events", data=orjson.dumps(list(events)), headers=AUTH)
+    return resp.status, await resp.json()
+
+
+async def test_bad_amounts_and_skewed_time_are_400_naming_the_field(client: Client) -> None:
+    status, body = await post(client, payment_event("s1", -5, "neg"))
+    assert status == 400
+    assert "amount" in str(body["errors"])
+    future = account_event("s2")
+    future["occurred_at"] = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).isoformat()
+    status, body = await post(client, future)
+    assert status == 400
+    assert "occurred_at" in str(body["errors"])
+    bad_phone = account_event("s3", channels=("sms",))
+    bad_phone["contact_points"] = [{"channel": "sms", "address": "123", "consent": True}]
+    status, body = await post(client, bad_phone)
+    assert status == 400
+    assert "contact_points.0.address" in str(body["errors"])
+
+
+async def test_event_id_reused_with_other_content_is_409(client: Client) -> None:
+    first = account_event("s4", event_id="evt-s4")
+    assert (await post(client, first))[0] == 202
+    assert (await post(client, first))[0] == 202, "the same event again is a harmless duplicate"
+    changed = {**first, "days_past_due": 99}
+    status, body = await post(client, changed)
+    assert status == 409
+    assert "evt-s4" in str(body["errors"])
+
+
+async def test_topic_path_dead_letters_conflicts_and_foreign_currency(
+    make_settings: SettingsFactory,
+) -> None:
+    settings = make_settings()
+    wiring = build_wiring(
+        settings,
+        registry=CollectorRegistry(),
+        dispatcher_factory=lambda client, keys, ledger: WorkerDispatcher(
+            client,
+            keys,
+            ledger,
+            credentials=None,
+            provider_base_url=None,
+            webhook_base_url="http://127.0.0.1",
+            ttl_s=60,
+        ),
+    )
+    prefix = settings.topic_prefix
+
+    def inbound(topic: str, event: dict[str, object], offset: int) -> Inbound:
+        key = str(event["debtor_id"]).encode()
+        return Inbound(f"{prefix}{topic}", 0, offset, key, orjson.dumps(event), time.time())
+
+    first = account_event("s5", event_id="evt-s5")
+    changed = {**first, "days_past_due": 77}
+    euro = payment_event("s5", 100, "eur-1")
+    euro["amount"] = {"amount_minor": 100, "currency": "EUR"}
+    prepared = await wiring.decision_stage.prepare([inbound("accounts", first, 1)])
+    await wiring.decision_stage.commit(prepared)
+    prepared = await wiring.decision_stage.prepare(
+        [inbound("accounts", changed, 2), inbound("payments", euro, 3)]
+    )
+    letters = [orjson.loads(o.value) for o in prepared.outputs if o.topic.endswith("dead-letters")]
+    assert [(d["offset"], d["error_type"]) for d in letters] == [
+        (2, "EventIdConflict"),
+        (3, "InvalidEvent"),
+    ]
+    assert "amount.currency" in letters[1]["error"]
+    await wiring.close()

@@ -1,0 +1,107 @@
+"""The compliance rules as the statutes read them (each test fails on a misreading)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from recaudo.rules.base import HistoryItem
+from recaudo.rules.engine import evaluate
+from recaudo.rules.profiles import PROFILES, profile_for
+from recaudo.streams.events import Channel
+from tests.unit.rules.conftest import ProposalFactory
+
+NY = ZoneInfo("America/New_York")
+BOGOTA = ZoneInfo("America/Bogota")
+SEATTLE = ZoneInfo("America/Los_Angeles")
+
+
+def at(zone: ZoneInfo, day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2025, 6, day, hour, minute, tzinfo=zone)
+
+
+def sent(when: dt.datetime, channel: Channel = Channel.VOICE, debt: str = "a1") -> HistoryItem:
+    return HistoryItem(channel=channel, at=when, account_id=debt)
+
+
+def test_940_cmr_7_04_1_f_counts_calls_and_texts_together(proposal: ProposalFactory) -> None:
+    """A call and a text in the week: a third telephone communication must wait."""
+    history = (sent(at(NY, 6, 12)), sent(at(NY, 8, 12), Channel.SMS))
+    verdict = evaluate(proposal(jurisdiction="US-MA", account_id="a1", history=history))
+    assert verdict.action == "defer"
+    assert verdict.defer_until == at(NY, 13, 12)
+    assert "us-ma.940cmr.7.04.communications" in verdict.decided_by
+    text = evaluate(
+        proposal(jurisdiction="US-MA", channel=Channel.SMS, account_id="a1", history=history)
+    )
+    assert text.action == "defer"
+
+
+def test_reg_f_counts_calls_per_debt_and_cross_debt_is_labelled_policy(
+    proposal: ProposalFactory,
+) -> None:
+    """Seven calls about debt a1: a call about a2 breaks no law, only the tenant policy."""
+    history = tuple(sent(at(NY, 3 + i, 12), debt="a1") for i in range(7))
+    verdict = evaluate(proposal(at=at(NY, 9, 18), account_id="a2", history=history))
+    assert verdict.action == "defer"
+    assert verdict.decided_by == ("us.policy.call_frequency_all_debts",)
+    [reason] = verdict.reasons
+    assert reason.params["kind"] == "policy_default"
+    assert "us.reg_f.call_frequency" in verdict.passed
+    same_debt = evaluate(proposal(at=at(NY, 9, 18), account_id="a1", history=history))
+    assert "us.reg_f.call_frequency" in same_debt.decided_by
+
+
+def test_ley_2300_once_a_day_is_a_calendar_day_in_local_time(proposal: ProposalFactory) -> None:
+    """18:00 on Monday, then 7:30 on Tuesday (13.5 h later): a new calendar day."""
+    co = {"jurisdiction": "CO", "timezone": "America/Bogota", "channel": Channel.SMS}
+    evening = sent(at(BOGOTA, 9, 18), Channel.EMAIL)
+    verdict = evaluate(proposal(**co, at=at(BOGOTA, 10, 7, 30), history=(evening,)))
+    assert verdict.allowed, verdict.reasons
+    assert "co.ley2300.art3.una_al_dia" in verdict.passed
+
+
+def test_us_state_without_profile_gets_regulation_f_as_documented(
+    proposal: ProposalFactory,
+) -> None:
+    texas = profile_for("US-TX")
+    assert texas is not None
+    assert {c.id for c in texas.caps} == {c.id for c in PROFILES["US"].caps}
+    assert evaluate(proposal(jurisdiction="US-TX", timezone="America/Chicago")).allowed
+
+
+def test_rcw_19_16_250_washington_three_communications_a_week(proposal: ProposalFactory) -> None:
+    history = (
+        sent(at(SEATTLE, 2, 12), Channel.EMAIL),
+        sent(at(SEATTLE, 3, 12), Channel.SMS),
+        sent(at(SEATTLE, 4, 12)),
+    )
+    wa = {"jurisdiction": "US-WA", "timezone": "America/Los_Angeles", "account_id": "a1"}
+    verdict = evaluate(proposal(**wa, at=at(SEATTLE, 5, 12), history=history))
+    assert verdict.action == "defer"
+    assert verdict.defer_until == at(SEATTLE, 9, 12)
+    assert verdict.decided_by == ("us-wa.rcw19.16.250.weekly",)
+    assert verdict.reasons[0].citation == "RCW 19.16.250(13)"
+
+
+def test_every_verdict_says_what_decided_and_what_passed(proposal: ProposalFactory) -> None:
+    allowed = evaluate(proposal())
+    assert allowed.decided_by == ()
+    assert {"us.reg_f.inconvenient_time", "us.reg_f.call_frequency"} <= set(allowed.passed)
+    assert {r.params["outcome"] for r in allowed.reasons} == {"passed"}
+    night = evaluate(proposal(at=at(NY, 10, 22)))
+    assert night.decided_by == ("us.reg_f.inconvenient_time",)
+    assert night.reasons[0].params["outcome"] == "decided"
+    assert "us.reg_f.inconvenient_time" not in night.passed
+    flags = proposal().flags.model_copy(update={"dispute": True})
+    disputed = evaluate(proposal(flags=flags))
+    assert disputed.decided_by == ("suppress.dispute",)
+    assert "suppress.bankruptcy" in disputed.passed
+
+
+def test_every_rule_kind_matches_its_citation() -> None:
+    """A rule whose citation says policy is never labelled law, and vice versa."""
+    for profile in PROFILES.values():
+        for rule in profile.rules():
+            is_policy = "policy" in rule.citation.lower()
+            assert is_policy == (rule.kind != "law"), (profile.code, rule.id, rule.citation)

@@ -1,0 +1,121 @@
+"""Strict input: the event contract refuses what cannot be right, naming the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import orjson
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from recaudo.streams.codec import encode
+from recaudo.streams.event_ids import digest
+from recaudo.streams.events import InputEvent
+from recaudo.streams.validators import skew_error
+
+ADAPTER: TypeAdapter[Any] = TypeAdapter(InputEvent)
+NOW = dt.datetime(2025, 6, 10, 12, tzinfo=dt.UTC)
+
+
+def account(**changes: Any) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "type": "account",
+        "event_id": "e1",
+        "tenant_id": "acme",
+        "occurred_at": NOW.isoformat(),
+        "debtor_id": "d1",
+        "account_id": "a1",
+        "balance": {"amount_minor": 50_000, "currency": "COP"},
+        "amount_due": {"amount_minor": 10_000, "currency": "COP"},
+        "due_date": "2025-06-01",
+        "days_past_due": 9,
+        "status": "delinquent",
+        "product": "card",
+        "jurisdiction": "CO",
+        "timezone": "America/Bogota",
+        "language": "es",
+        "contact_points": [
+            {"channel": "sms", "address": "300 123 4567", "consent": True},
+            {"channel": "email", "address": "Ana@Example.COM", "consent": True},
+        ],
+    }
+    return event | changes
+
+
+def payment(amount: int, currency: str = "USD") -> dict[str, Any]:
+    return {
+        "type": "payment",
+        "event_id": "p1",
+        "tenant_id": "acme",
+        "occurred_at": NOW.isoformat(),
+        "debtor_id": "d1",
+        "payment_id": "p1",
+        "account_id": "a1",
+        "amount": {"amount_minor": amount, "currency": currency},
+        "method": "card",
+        "paid_at": NOW.isoformat(),
+    }
+
+
+def refused(data: dict[str, Any]) -> str:
+    with pytest.raises(ValidationError) as info:
+        ADAPTER.validate_python(data)
+    return str(info.value)
+
+
+def test_phones_become_e164_in_the_jurisdictions_region_and_emails_are_normalised() -> None:
+    event = ADAPTER.validate_python(account())
+    assert [p.address for p in event.contact_points] == ["+573001234567", "Ana@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("point", "field"),
+    [
+        ({"channel": "sms", "address": "12345", "consent": True}, "contact_points.0.address"),
+        ({"channel": "voice", "address": "sms:x", "consent": True}, "contact_points.0.address"),
+        ({"channel": "email", "address": "nobody@", "consent": True}, "contact_points.0.address"),
+    ],
+)
+def test_invalid_addresses_are_refused_naming_the_field(point: dict[str, Any], field: str) -> None:
+    assert field in refused(account(contact_points=[point]))
+
+
+@pytest.mark.parametrize("amount", [0, -100])
+def test_payment_of_zero_or_less_is_refused(amount: int) -> None:
+    assert "amount" in refused(payment(amount))
+
+
+def test_amounts_beyond_2_53_are_refused() -> None:
+    assert "amount_minor" in refused(payment(2**53))
+    assert ADAPTER.validate_python(payment(2**53 - 1))
+
+
+def test_only_iso_4217_currencies() -> None:
+    assert "ISO 4217" in refused(payment(100, "XYZ"))
+
+
+def test_account_balance_and_due_share_a_currency() -> None:
+    mixed = account(amount_due={"amount_minor": 10, "currency": "USD"})
+    assert "amount_due.currency" in refused(mixed)
+    assert "amount_due" in refused(account(amount_due={"amount_minor": -1, "currency": "COP"}))
+
+
+def test_occurred_at_outside_the_configured_skew() -> None:
+    future = NOW + dt.timedelta(minutes=10)
+    assert skew_error(future, NOW, 300, 0) == "occurred_at: more than 300 s in the future"
+    assert skew_error(future, NOW, 900, 0) is None
+    old = NOW - dt.timedelta(days=40)
+    assert skew_error(old, NOW, 300, 0) is None  # no age limit configured: backfills pass
+    assert "in the past" in (skew_error(old, NOW, 300, 30 * 86400) or "")
+
+
+def test_the_content_digest_survives_the_trip_through_the_broker() -> None:
+    """The HTTP intake claims an id with the digest the worker recomputes after
+    decoding what the intake produced: they must agree, or every event conflicts."""
+    for raw in (account(occurred_at="2025-06-10T14:00:00+02:00"), payment(100)):
+        first = ADAPTER.validate_python(raw)
+        again = ADAPTER.validate_python(orjson.loads(encode(first)))
+        assert digest(first) == digest(again)
+    changed = ADAPTER.validate_python(account(days_past_due=10))
+    assert digest(changed) != digest(ADAPTER.validate_python(account()))
