@@ -20,6 +20,7 @@ import faust
 from recaudo.foundation.config import Settings
 from recaudo.streams import redispatch
 from recaudo.streams.codec import encode, register_codec
+from recaudo.streams.metrics import OVERDUE_EDGES
 from recaudo.streams.outputs import Release
 from recaudo.streams.pipeline import Inbound, Outbound
 from recaudo.streams.resilience import finish_before_ack, with_retries
@@ -115,6 +116,9 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         for item in due:
             wiring.metrics.released.labels(item.entry.kind).inc()
         wiring.metrics.scheduled.set(await wiring.schedule.size())
+        backlog = await wiring.schedule.backlog(now.timestamp(), OVERDUE_EDGES)
+        for bucket, count in backlog.items():
+            wiring.metrics.overdue.labels(bucket).set(count)
 
     @app.timer(settings.schedule_tick_s)
     async def schedule_timer() -> None:

@@ -271,7 +271,6 @@ class DecisionStage:
 
     def _observe(self, decision: Decision) -> None:
         self._metrics.latency.observe(decision.latency_s)
+        self._metrics.decisions.labels(decision.action.value).inc()
         for reason in decision.reasons or ():
-            self._metrics.decisions.labels(decision.action.value, reason.rule_id).inc()
-        if not decision.reasons:
-            self._metrics.decisions.labels(decision.action.value, "none").inc()
+            self._metrics.reasons.labels(decision.action.value, reason.rule_id).inc()

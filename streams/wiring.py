@@ -93,7 +93,7 @@ def build_wiring(
     client = connect(settings)
     keys = Keys(settings.redis_prefix)
     topics = Topics(settings.topic_prefix)
-    metrics = PipelineMetrics(registry)
+    metrics = PipelineMetrics(registry, topics)
     store = StateStore(client, keys, settings.dedupe_ttl_s)
     schedule = Schedule(client, keys, settings.schedule_shards)
     ledger = ContactLedger(client, keys, settings.contact_ttl_s)

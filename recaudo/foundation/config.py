@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+import difflib
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from recaudo.foundation.errors import ConfigError
+
+ENV_PREFIX = "RECAUDO_"
+_URL_PASSWORD = re.compile(r"(://[^/@:]*:)[^/@]+@")
 
 
 class Settings(BaseSettings):
@@ -67,6 +78,13 @@ class Settings(BaseSettings):
         return out
 
     public_base_url: str = "http://127.0.0.1:8080"
+    # Where this runs ("production", "staging", ...): a dry run in production alerts.
+    environment: str = "development"
+
+    @property
+    def dry_run(self) -> bool:
+        """No provider credentials: contacts are recorded, never sent."""
+        return self.providers_file is None
 
     def tenant_keys(self) -> dict[str, str]:
         """API key -> tenant id."""
@@ -80,3 +98,51 @@ class Settings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """``RECAUDO_*`` names that match no setting, each with the nearest real name.
+
+    pydantic-settings ignores them, so a typo (``RECAUDO_PROVIDER_FILE``) used
+    to leave the default in place without a word: here it stops the start.
+    """
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    out = []
+    for name in sorted(n for n in environ if n.upper().startswith(ENV_PREFIX)):
+        if name.upper() in known:
+            continue
+        near = difflib.get_close_matches(name.upper(), sorted(known), n=1)
+        out.append(f"{name} (did you mean {near[0]}?)" if near else name)
+    return out
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment, or a one-line ``ConfigError`` naming the variable."""
+    env = os.environ if environ is None else environ
+    unknown = unknown_variables(env)
+    if unknown:
+        raise ConfigError(f"unknown setting {', '.join(unknown)}")
+    try:
+        if environ is None:
+            return Settings()
+        values = {
+            k[len(ENV_PREFIX) :].lower(): v
+            for k, v in environ.items()
+            if k.upper().startswith(ENV_PREFIX)
+        }
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        raise ConfigError(
+            f"{ENV_PREFIX}{field.upper()}={first.get('input')!r}: {first['msg']}"
+        ) from None
+
+
+def effective(settings: Settings) -> dict[str, Any]:
+    """Every setting as it is in force, secrets masked, keyed by environment variable."""
+    dumped = settings.model_dump(mode="json")
+    return {
+        f"{ENV_PREFIX}{name.upper()}": _URL_PASSWORD.sub(r"\1****@", v) if isinstance(v, str) else v
+        for name, v in sorted(dumped.items())
+    }

@@ -19,11 +19,14 @@ from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import KafkaPublisher, ensure_topics
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
+from recaudo.observability import add_http_metrics, process_metrics
 from recaudo.probes import add_probe_routes
 from recaudo.streams.store import StateStore
 from recaudo.streams.topics import Topics
+from recaudo.web.debtor import get_debtor
 from recaudo.web.events_api import post_events
-from recaudo.web.keys import HTTP_EVENTS, PUBLISHER, REGISTRY, SETTINGS, STORE, TOPICS
+from recaudo.web.keys import HTTP_EVENTS, PUBLISHER, REDIS, REGISTRY, SETTINGS, STORE, TOPICS
+from recaudo.web.openapi import get_openapi
 from recaudo.web.timeline import get_timeline
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -46,7 +49,12 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         ["outcome"],
         registry=registry,
     )
+    for outcome in ("accepted", "rejected"):
+        app[HTTP_EVENTS].labels(outcome)
+    process_metrics(registry, settings)
+    add_http_metrics(app, registry)
     client = connect(settings)
+    app[REDIS] = client
     app[STORE] = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
     publisher = KafkaPublisher(settings.broker_url)
     app[PUBLISHER] = publisher
@@ -64,7 +72,12 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         return bool(await client.ping())
 
     app.cleanup_ctx.append(connections)
-    add_probe_routes(app, registry, {"redis": redis_ready, "broker": publisher.connected})
+    add_probe_routes(
+        app,
+        registry,
+        {"redis": redis_ready, "broker": publisher.connected},
+        {"dry_run": settings.dry_run},
+    )
     # SES notifications are verified with certificates fetched over HTTPS (from
     # the pinned SNS hosts only); the session lives with the app.
     sessions: list[aiohttp.ClientSession] = []
@@ -85,8 +98,10 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
             public_base_url=settings.public_base_url,
             topics=app[TOPICS],
         )
-        add_webhook_routes(app, service)
+        add_webhook_routes(app, service, registry)
     app.router.add_post("/v1/events", post_events)
     app.router.add_get("/v1/debtors/{debtor_id}/timeline", get_timeline)
+    app.router.add_get("/v1/debtors/{debtor_id}", get_debtor)
+    app.router.add_get("/v1/openapi.json", get_openapi)
     app.router.add_get("/ops", ops_page)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import redis.asyncio as aioredis
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
@@ -16,3 +17,4 @@ STORE = web.AppKey("store", StateStore)
 TOPICS = web.AppKey("topics", Topics)
 REGISTRY = web.AppKey("registry", CollectorRegistry)
 HTTP_EVENTS = web.AppKey("http_events", Counter)
+REDIS = web.AppKey("redis", aioredis.Redis)

@@ -274,11 +274,14 @@ async def test_worker_metrics_count_decisions_latency_and_dead_letters(live: Bus
         for m in text_string_to_metric_families(text)
         for s in m.samples
     }
-    contact = (
-        "recaudo_decisions_total",
+    reason = (
+        "recaudo_decision_reasons_total",
         (("action", "contact"), ("reason", "us.reg_f.inconvenient_time")),
     )
-    assert samples[contact] >= 1
+    assert samples[reason] >= 1
+    # One count per decision, however many reasons it carries.
+    decided = sum(v for (n, _), v in samples.items() if n == "recaudo_decisions_total")
+    assert decided == samples[("recaudo_decision_latency_seconds_count", ())]
     dead = (
         "recaudo_dead_letters_total",
         (("error_type", "InvalidEvent"), ("topic", live.topics.payments)),
