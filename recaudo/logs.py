@@ -19,13 +19,6 @@ from structlog.typing import Processor
 
 from recaudo.foundation.config import Settings
 
-# Faust's "Has not committed ... (last commit N minutes ago)" check compares
-# the time of the last commit with the partition's high-water mark; an idle
-# partition has nothing to commit, so the first records after a long idle
-# looked like a stuck commit. streams/transport.py refreshes the commit clock
-# of partitions with nothing pending; nothing is silenced here.
-
-
 def _dumps(obj: Any, default: Any = None) -> str:
     return orjson.dumps(obj, default=default or str).decode()
 

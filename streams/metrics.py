@@ -29,7 +29,12 @@ OVERDUE_EDGES: tuple[tuple[str, float], ...] = (
 
 
 class PipelineMetrics:
-    def __init__(self, registry: CollectorRegistry, topics: Topics | None = None) -> None:
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        topics: Topics | None = None,
+        tenants: frozenset[str] = frozenset(),
+    ) -> None:
         self.registry = registry
         self.events = Counter(
             "recaudo_events_total",
@@ -39,14 +44,14 @@ class PipelineMetrics:
         )
         self.decisions = Counter(
             "recaudo_decisions_total",
-            "Decisions made, by action: one per decision.",
-            ["action"],
+            "Decisions made, by tenant and action: one per decision.",
+            ["tenant", "action"],
             registry=registry,
         )
         self.reasons = Counter(
             "recaudo_decision_reasons_total",
             "Rule ids among decisions' reasons: a decision with three reasons counts three.",
-            ["action", "reason"],
+            ["tenant", "action", "reason"],
             registry=registry,
         )
         self.latency = Histogram(
@@ -90,11 +95,12 @@ class PipelineMetrics:
             ["channel", "outcome"],
             registry=registry,
         )
-        self._prime(topics or Topics())
+        self._prime(topics or Topics(), tenants)
 
-    def _prime(self, topics: Topics) -> None:
-        for action in Action:
-            self.decisions.labels(action.value)
+    def _prime(self, topics: Topics, tenants: frozenset[str]) -> None:
+        for tenant in tenants:
+            for action in Action:
+                self.decisions.labels(tenant, action.value)
         for topic in topics.decision_inputs:
             for outcome in EVENT_OUTCOMES:
                 self.events.labels(topic, outcome)

@@ -271,6 +271,7 @@ class DecisionStage:
 
     def _observe(self, decision: Decision) -> None:
         self._metrics.latency.observe(decision.latency_s)
-        self._metrics.decisions.labels(decision.action.value).inc()
+        tenant, action = decision.tenant_id, decision.action.value
+        self._metrics.decisions.labels(tenant, action).inc()
         for reason in decision.reasons or ():
-            self._metrics.reasons.labels(decision.action.value, reason.rule_id).inc()
+            self._metrics.reasons.labels(tenant, action, reason.rule_id).inc()

@@ -93,11 +93,11 @@ def build_wiring(
     client = connect(settings)
     keys = Keys(settings.redis_prefix)
     topics = Topics(settings.topic_prefix)
-    metrics = PipelineMetrics(registry, topics)
+    tenants = tenants_of(settings)
+    metrics = PipelineMetrics(registry, topics, tenants)
     store = StateStore(client, keys, settings.dedupe_ttl_s)
     schedule = Schedule(client, keys, settings.schedule_shards)
     ledger = ContactLedger(client, keys, settings.contact_ttl_s)
-    tenants = tenants_of(settings)
     learning = build_learning(client, keys, registry) if settings.learning else None
     learner = learner or learning or PreferenceOrder()
     policies = TenantPolicies(tenants, settings.policy_dir)

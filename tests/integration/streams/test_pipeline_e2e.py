@@ -276,7 +276,7 @@ async def test_worker_metrics_count_decisions_latency_and_dead_letters(live: Bus
     }
     reason = (
         "recaudo_decision_reasons_total",
-        (("action", "contact"), ("reason", "us.reg_f.inconvenient_time")),
+        (("action", "contact"), ("reason", "us.reg_f.inconvenient_time"), ("tenant", "acme")),
     )
     assert samples[reason] >= 1
     # One count per decision, however many reasons it carries.
