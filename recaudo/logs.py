@@ -19,6 +19,7 @@ from structlog.typing import Processor
 
 from recaudo.foundation.config import Settings
 
+
 def _dumps(obj: Any, default: Any = None) -> str:
     return orjson.dumps(obj, default=default or str).decode()
 

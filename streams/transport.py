@@ -18,6 +18,7 @@ partition whose every read record is committed is as good as committed now.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any, Protocol
 
 import faust
@@ -30,7 +31,7 @@ class _Offsets(Protocol):
 
 
 def refresh_idle_commit(
-    consumer: _Offsets, last_committed_at: dict[Any, float], now: float, tp: Any
+    consumer: _Offsets, last_committed_at: MutableMapping[Any, float], now: float, tp: Any
 ) -> None:
     """Nothing read past the committed offset: count the partition as committed ``now``."""
     read = consumer._read_offset.get(tp)

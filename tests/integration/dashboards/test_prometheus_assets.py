@@ -88,14 +88,13 @@ async def test_dashboard_and_rules_only_query_metrics_we_export() -> None:
 def test_the_example_scrape_config_targets_the_ports_the_processes_listen_on() -> None:
     config = (dashboards.RULES.parent / "prometheus.yml").read_text()
     defaults = Settings()
-    assert (
-        f'job_name: recaudo-worker\n    static_configs:\n      - targets: ["{defaults.web_host}:{defaults.worker_web_port}"]'
-        in config
+    jobs = re.findall(
+        r"job_name: (\S+)\n\s+static_configs:\n\s+- targets: \[\"([^\"]+)\"\]", config
     )
-    assert (
-        f'job_name: recaudo-web\n    static_configs:\n      - targets: ["{defaults.web_host}:{defaults.web_port}"]'
-        in config
-    )
+    assert dict(jobs) == {
+        "recaudo-worker": f"{defaults.web_host}:{defaults.worker_web_port}",
+        "recaudo-web": f"{defaults.web_host}:{defaults.web_port}",
+    }
 
 
 def test_every_panel_has_one_unit_and_the_variables_exist() -> None:
