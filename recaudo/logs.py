@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import IO, Any
 
 import orjson
 import structlog
@@ -24,7 +24,10 @@ def _dumps(obj: Any, default: Any = None) -> str:
     return orjson.dumps(obj, default=default or str).decode()
 
 
-def configure_logging(level: str | int = "info", *, human: bool = False) -> None:
+def configure_logging(
+    level: str | int = "info", *, human: bool = False, stream: IO[str] | None = None
+) -> None:
+    stream = stream or sys.stderr
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -43,7 +46,7 @@ def configure_logging(level: str | int = "info", *, human: bool = False) -> None
         cache_logger_on_first_use=True,
     )
     renderer: Processor = (
-        structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        structlog.dev.ConsoleRenderer(colors=stream.isatty())
         if human
         else structlog.processors.JSONRenderer(serializer=_dumps)
     )
@@ -55,7 +58,7 @@ def configure_logging(level: str | int = "info", *, human: bool = False) -> None
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

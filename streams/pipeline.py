@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
+from structlog.contextvars import bound_contextvars
 
 from recaudo.foundation.errors import DecisionError, InvalidEvent, UnknownTenant
 from recaudo.streams.codec import encode
@@ -206,13 +207,20 @@ class DecisionStage:
             seen.add(event.event_id)
             before = state.encode()
             try:
-                fx = await self._decide_event(ref, state, record, event)
+                # Every line logged while deciding (ours, the rules', the
+                # learners') carries the tenant and event it is about.
+                with bound_contextvars(tenant=ref[0], debtor_id=ref[1], event_id=event.event_id):
+                    fx = await self._decide_event(ref, state, record, event)
             except RETRYABLE:
                 raise  # infrastructure: the whole batch is retried, nothing acked
             except Exception as exc:
                 # A poison event (a bug, a policy gap) must not stop the partition
                 # nor vanish: its changes are undone and it is dead-lettered.
-                log.exception("event %s could not be decided", event.event_id)
+                log.exception(
+                    "event %s could not be decided",
+                    event.event_id,
+                    extra={"tenant": ref[0], "debtor_id": ref[1], "event_id": event.event_id},
+                )
                 state = DebtorState.decode(before)
                 failure = DecisionError(f"{type(exc).__name__}: {exc}")
                 letters.append(self.dead_letter(record, failure))
