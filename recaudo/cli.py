@@ -61,7 +61,7 @@ def worker(loglevel: str) -> None:
     from recaudo.worker import run_worker
 
     settings = load_settings()
-    configure_logging(loglevel)
+    configure_logging(loglevel, human=settings.log_format == "console")
     announce(settings)
     run_worker(settings, loglevel)
 
@@ -72,7 +72,7 @@ def web_command() -> None:
     from recaudo.web import build_web_app
 
     settings = load_settings()
-    configure_logging("info")
+    configure_logging("info", human=settings.log_format == "console")
     announce(settings)
     web.run_app(
         build_web_app(settings),
@@ -99,6 +99,7 @@ def demo(
     """Embedded broker + Redis + sandbox providers + worker + web + a simulated portfolio."""
     from recaudo.demo import run_demo
 
+    configure_logging("warning", human=True)
     asyncio.run(run_demo(debtors, seed, duration, port, hours_per_second))
 
 

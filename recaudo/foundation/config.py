@@ -6,7 +6,7 @@ import difflib
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8080"
     # Where this runs ("production", "staging", ...): a dry run in production alerts.
     environment: str = "development"
+    # "json": one JSON object per log line (for shippers); "console": for a terminal (the demo).
+    log_format: Literal["json", "console"] = "json"
 
     @property
     def dry_run(self) -> bool:

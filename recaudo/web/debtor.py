@@ -20,7 +20,7 @@ from recaudo.web.auth import tenant_of
 from recaudo.web.keys import REDIS, SETTINGS, STORE
 
 # The status machine stores a rank; several statuses share one (an outcome).
-RANK_NAME = {0: "queued", 1: "sent", 2: "outcome", 3: "opened", 4: "clicked"}
+RANK_NAME = {0: "queued", 1: "sent", 2: "delivered_or_failed", 3: "opened", 4: "clicked"}
 RANK_NAME |= {5: "complained", 6: "unsubscribed"}
 assert max(RANK.values()) == 6  # a new rank must be named here
 

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 import aiohttp
 import orjson
 import pytest
+import redis
 
 from recaudo.rules.policy import default_policy
 from recaudo.stack import TENANT, Stack, local_stack
@@ -21,9 +22,13 @@ PHONE = "+14155550123"
 
 
 @pytest.fixture(scope="module")
-async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    async with local_stack(workdir=tmp_path_factory.mktemp("stack")) as running:
+async def stack() -> AsyncIterator[Stack]:
+    async with local_stack() as running:
         yield running
+    # What the demo runs on leaves nothing behind: no Redis, no work folder.
+    assert not running.workdir.exists()
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis.from_url(running.settings.redis_url, socket_connect_timeout=1).ping()
 
 
 def treated_debtor(prefix: str) -> str:
