@@ -50,7 +50,7 @@ def decision(
     passed: tuple[str, ...] = (),
     trigger: str = "account",
 ) -> bytes:
-    reasons = [{"rule_id": rule_id, "params": {}, "citation": citation}]
+    reasons: list[dict[str, object]] = [{"rule_id": rule_id, "params": {}, "citation": citation}]
     reasons += [{"rule_id": r, "params": {"result": "ok"}, "citation": None} for r in passed]
     return orjson.dumps(
         {
