@@ -130,6 +130,7 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
         WorkerHttp(app, wiring, registry),
         loglevel=loglevel,
         override_logging=False,  # recaudo.logs configured it: JSON lines
+        quiet=True,  # no banner or spinner on stdout between the JSON lines
         shutdown_deadline_s=settings.shutdown_deadline_s,
     )
     worker.execute_from_commandline()
