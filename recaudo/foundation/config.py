@@ -74,7 +74,7 @@ class Settings(BaseSettings):
             try:
                 out[name.strip()] = (float(per_second), int(burst or 1))
             except ValueError as exc:
-                raise ValueError(f"RECAUDO_PROVIDER_RATES: bad entry {item!r}") from exc
+                raise ConfigError(f"RECAUDO_PROVIDER_RATES: bad entry {item!r}") from exc
         return out
 
     public_base_url: str = "http://127.0.0.1:8080"
@@ -126,19 +126,25 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"unknown setting {', '.join(unknown)}")
     try:
         if environ is None:
-            return Settings()
-        values = {
-            k[len(ENV_PREFIX) :].lower(): v
-            for k, v in environ.items()
-            if k.upper().startswith(ENV_PREFIX)
-        }
-        return Settings.model_validate(values)
+            settings = Settings()
+        else:
+            values = {
+                k[len(ENV_PREFIX) :].lower(): v
+                for k, v in environ.items()
+                if k.upper().startswith(ENV_PREFIX)
+            }
+            settings = Settings.model_validate(values)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
         raise ConfigError(
             f"{ENV_PREFIX}{field.upper()}={first.get('input')!r}: {first['msg']}"
         ) from None
+    settings.rates()  # parsed now, so a bad entry stops the start, not the first send
+    path = settings.providers_file
+    if path is not None and not os.access(path, os.R_OK):
+        raise ConfigError(f"{ENV_PREFIX}PROVIDERS_FILE={path!r}: the file cannot be read")
+    return settings
 
 
 def effective(settings: Settings) -> dict[str, Any]:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import orjson
+import pytest
 from click.testing import CliRunner
 
 from recaudo import __version__
 from recaudo.cli import main
 from recaudo.foundation.config import load_settings, unknown_variables
+from recaudo.foundation.errors import ConfigError
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -70,6 +73,16 @@ def test_config_prints_effective_settings_with_secrets_masked() -> None:
     assert shown["RECAUDO_REDIS_URL"] == "redis://user:****@redis.internal:6379/0"
 
 
-def test_a_dry_run_is_a_property_of_the_settings() -> None:
+def test_a_dry_run_is_a_property_of_the_settings(tmp_path: Path) -> None:
+    providers = tmp_path / "providers.json"
+    providers.write_text("{}")
     assert load_settings({}).dry_run
-    assert not load_settings({"RECAUDO_PROVIDERS_FILE": "/p.json"}).dry_run
+    assert not load_settings({"RECAUDO_PROVIDERS_FILE": str(providers)}).dry_run
+
+
+def test_settings_read_later_are_checked_at_start(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope.json")
+    with pytest.raises(ConfigError, match=r"RECAUDO_PROVIDERS_FILE='.*nope\.json': the file"):
+        load_settings({"RECAUDO_PROVIDERS_FILE": missing})
+    with pytest.raises(ConfigError, match="RECAUDO_PROVIDER_RATES: bad entry 'twilio=x'"):
+        load_settings({"RECAUDO_PROVIDER_RATES": "twilio=x"})
