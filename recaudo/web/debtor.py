@@ -13,6 +13,7 @@ import datetime as dt
 from aiohttp import web
 from pydantic import BaseModel
 
+from recaudo.channels.directory import ContactDirectory, ContactRef, make_token
 from recaudo.channels.status_machine import RANK
 from recaudo.foundation.keys import Keys
 from recaudo.streams.events import AccountStatus, Channel
@@ -42,6 +43,10 @@ class ContactView(BaseModel):
     sent_at: dt.datetime | None
     expires_at: dt.datetime
     delivery: str | None = None
+    # As handed to the provider (from the contact directory, while it keeps it).
+    provider: str | None = None
+    address: str | None = None
+    language: str | None = None
 
 
 class PendingView(BaseModel):
@@ -76,6 +81,12 @@ class DebtorView(BaseModel):
     tasks: list[dict[str, str]] = []
 
 
+def _as_sent(ref: ContactRef | None) -> dict[str, str | None]:
+    if ref is None:
+        return {}
+    return {"provider": ref.provider, "address": ref.address, "language": ref.language}
+
+
 def _utc(ts: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(ts, dt.UTC)
 
@@ -91,6 +102,10 @@ async def get_debtor(request: web.Request) -> web.Response:
     ranks = await request.app[REDIS].hgetall(key) if state.emitted else {}
     delivery = {
         (k.decode() if isinstance(k, bytes) else k): RANK_NAME.get(int(v)) for k, v in ranks.items()
+    }
+    directory = ContactDirectory(request.app[REDIS], Keys(settings.redis_prefix), 0)
+    sent: dict[str, ContactRef | None] = {
+        e.cid: await directory.by_token(make_token(tenant, e.cid)) for e in state.emitted
     }
     view = DebtorView(
         tenant_id=tenant,
@@ -121,6 +136,7 @@ async def get_debtor(request: web.Request) -> web.Response:
                 sent_at=_utc(e.at) if e.at else None,
                 expires_at=_utc(e.exp),
                 delivery=delivery.get(e.cid),
+                **_as_sent(sent.get(e.cid)),
             )
             for e in state.emitted
         ],

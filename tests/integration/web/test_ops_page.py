@@ -20,9 +20,11 @@ from aiohttp import web
 from aiohttp.test_utils import BaseTestServer, TestServer
 from prometheus_client import CollectorRegistry
 
+from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.embedded import free_port
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
+from recaudo.streams.events import Channel
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore
 from recaudo.web import build_web_app
@@ -91,6 +93,18 @@ async def server(make_settings: SettingsFactory) -> AsyncIterator[tuple[BaseTest
         decision(2, "suppress", "suppress.paid", "account settled", trigger="payment"),
     ]
     await store.commit([Change(("acme", "ops-1"), STATE, ["e"], timeline)], 0.0)
+    directory = ContactDirectory(client, Keys(settings.redis_prefix), 3600)
+    await directory.remember(
+        ContactRef(
+            tenant_id="acme",
+            contact_id="c-77",
+            debtor_id="ops-1",
+            channel=Channel.SMS,
+            address="+12125550188",
+            language="en",
+            provider="twilio",
+        )
+    )
     # The status machine's rank for c-77: opened (3).
     await client.hset(Keys(settings.redis_prefix).debtor("acme", "ops-1", "delivery"), "c-77", 3)
     await client.aclose()
@@ -138,6 +152,8 @@ async def test_the_page_shows_a_debtors_decisions_with_their_rules(
     assert '<section id="debtor-view" class="card">' in dom, "shown, not hidden"
     assert "c-77" in dom
     assert '<td data-label="Delivery">opened</td>' in dom
+    assert '<td data-label="To">+12125550188</td>' in dom
+    assert '<td data-label="Provider">twilio</td>' in dom
     assert "Payment" in dom
     assert "c-78" in dom
     # Times in the debtor's zone and in UTC: 15:00 UTC is 10:00 in New York in November.
