@@ -9,11 +9,12 @@ It also keeps Faust's livelock detector from crying wolf. Every few commit
 intervals Faust checks each partition and logs ERROR "Has not committed %r
 (last commit N minutes ago)" when the broker's high-water mark is past the
 fetch position and the partition's *last commit* is older than
-``broker_commit_livelock_soft_timeout`` (5 min). A partition that sat idle has
-nothing to commit, so its last commit ages; when records arrive after the
-idle spell, the first checks (before the next commit lands) saw an old
-commit and logged a burst of errors about a consumer that was fine. A
-partition whose every read record is committed is as good as committed now.
+``broker_commit_livelock_soft_timeout`` (5 min; faust/transport/drivers/
+aiokafka.py, ``verify_event_path``). That clock only moves when a commit
+happens, and an idle partition has nothing to commit: after an idle spell
+the first records find a stale clock, and every check until the next commit
+lands logs the error. A partition whose every read record is committed is
+as good as committed now; one with uncommitted reads still ages and alerts.
 """
 
 from __future__ import annotations
