@@ -72,6 +72,9 @@ class Breakers:
         self._factory = factory
         self._by_name: dict[str, CircuitBreaker] = {}
 
+    def states(self) -> list[tuple[str, BreakerState]]:
+        return [(name, breaker.state) for name, breaker in list(self._by_name.items())]
+
     def __getitem__(self, name: str) -> CircuitBreaker:
         breaker = self._by_name.get(name)
         if breaker is None:

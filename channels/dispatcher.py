@@ -21,6 +21,7 @@ import asyncio
 import datetime as dt
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ from recaudo.channels.breaker import Breakers
 from recaudo.channels.content.paylink import PayRecord
 from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.channels.ids import event_id
+from recaudo.channels.metrics import ProviderMetrics
 from recaudo.channels.ratelimit import RateLimiter
 from recaudo.channels.status_machine import NOT_ADVANCED, StatusMachine
 from recaudo.foundation.errors import PermanentProviderError, RetryableProviderError
@@ -79,7 +81,9 @@ class Dispatcher:
         fallback_order: Mapping[Channel, Sequence[Channel]] = DEFAULT_FALLBACK,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: Callable[[], float] = random.random,
+        metrics: ProviderMetrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._providers: dict[Channel, tuple[Provider, ...]] = {
             channel: (p,) if not isinstance(p, Sequence) else tuple(p)
             for channel, p in providers.items()
@@ -172,18 +176,22 @@ class Dispatcher:
             breaker = self.breakers[provider.name]
             for attempt in range(self._max_attempts):
                 if not breaker.allow():
+                    self._observe(provider.name, "breaker_open")
                     unavailable = True
                     break
                 if self._limiter is not None:
                     wait = await self._limiter.reserve(provider.name, self._rate_max_wait_s)
                     if wait is None:
+                        self._observe(provider.name, "rate_limited")
                         unavailable = True
                         break
                     if wait:
                         await self._sleep(wait)
+                started = time.perf_counter()
                 try:
                     outcome = await provider.send(command)
                 except RetryableProviderError as exc:
+                    self._observe(provider.name, "retryable_error", started)
                     breaker.record_failure()
                     unavailable = True
                     log.info("retryable %s for %s: %s", provider.name, command.contact_id, exc)
@@ -195,12 +203,20 @@ class Dispatcher:
                     await self._sleep(delay)
                     continue
                 except PermanentProviderError as exc:
+                    self._observe(provider.name, "refused", started)
                     breaker.record_success()
                     log.warning("%s refused %s: %s", provider.name, command.contact_id, exc)
                     break
+                answer = "refused" if outcome.status is DeliveryStatus.FAILED else "accepted"
+                self._observe(provider.name, answer, started)
                 breaker.record_success()
                 return outcome, unavailable
         return None, unavailable
+
+    def _observe(self, provider: str, outcome: str, started: float | None = None) -> None:
+        if self._metrics is not None:
+            took = None if started is None else time.perf_counter() - started
+            self._metrics.attempt(provider, outcome, took)
 
     async def _sent(
         self, command: ContactCommand, now: dt.datetime, outcome: SendOutcome

@@ -13,10 +13,12 @@ import aiohttp
 import redis.asyncio as aioredis
 
 from recaudo.channels.base import Provider
+from recaudo.channels.breaker import Breakers
 from recaudo.channels.credentials import ProviderCredentials
 from recaudo.channels.directory import ContactDirectory
 from recaudo.channels.dispatcher import Dispatcher, DispatchResult
 from recaudo.channels.factory import build_providers
+from recaudo.channels.metrics import ProviderMetrics
 from recaudo.channels.ratelimit import Rate, RateLimiter
 from recaudo.channels.recording import RecordingProvider
 from recaudo.channels.status_machine import StatusMachine
@@ -38,7 +40,11 @@ class WorkerDispatcher:
         webhook_base_url: str,
         ttl_s: int,
         rates: Mapping[str, Rate] | None = None,
+        metrics: ProviderMetrics | None = None,
+        breakers: Breakers | None = None,
     ) -> None:
+        self._metrics = metrics
+        self.breakers = breakers or Breakers()
         self._redis = client
         self._keys = keys
         self._ledger = ledger
@@ -71,6 +77,8 @@ class WorkerDispatcher:
                 ContactDirectory(self._redis, self._keys, self._ttl_s),
                 StatusMachine(self._redis, self._keys, self._ttl_s),
                 limiter=RateLimiter(self._redis, self._keys, self._rates) if self._rates else None,
+                breakers=self.breakers,
+                metrics=self._metrics,
             )
         return await self._inner.dispatch(command, now)
 

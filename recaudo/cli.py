@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 import click
 import orjson
 from aiohttp import web
 from pydantic import TypeAdapter
 
+from recaudo import __version__
 from recaudo.backtest.cli import backtest
 from recaudo.channels.content.preview import template
-from recaudo.foundation.config import Settings, load_settings
-from recaudo.foundation.errors import ConfigError
+from recaudo.foundation.config import Settings, effective, load_settings
+from recaudo.foundation.errors import RecaudoError
+from recaudo.logs import announce, configure_logging
 from recaudo.models.offpolicy.cli import evaluate_command
 from recaudo.rules.cli import check_contact, policy
 from recaudo.simulator.cli import simulate
@@ -32,16 +33,28 @@ SCHEMAS: dict[str, type] = {
 }
 
 
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+class Group(click.Group):
+    """Start-up errors (a bad setting, a missing file) as one line, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except RecaudoError as exc:
+            raise click.ClickException(str(exc)) from None
 
 
-@click.group()
+@click.group(cls=Group)
+@click.version_option(__version__, prog_name="recaudo")
 def main() -> None:
     """Recaudo: real-time, law-abiding decisioning for debt collection."""
+
+
+@main.command("config")
+def config_command() -> None:
+    """Print the effective settings (environment and defaults), secrets masked."""
+    settings = load_settings()
+    out = orjson.dumps(effective(settings), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    click.echo(out.decode())
 
 
 @main.command()
@@ -50,7 +63,10 @@ def worker(loglevel: str) -> None:
     """Run a stream worker (decide, dispatch, schedule) against RECAUDO_BROKER_URL."""
     from recaudo.worker import run_worker
 
-    run_worker(_settings(), loglevel)
+    settings = load_settings()
+    configure_logging(loglevel, human=settings.log_format == "console")
+    announce(settings)
+    run_worker(settings, loglevel)
 
 
 @main.command("web")
@@ -58,9 +74,15 @@ def web_command() -> None:
     """Serve the HTTP API, probes and metrics on RECAUDO_WEB_HOST:RECAUDO_WEB_PORT."""
     from recaudo.web import build_web_app
 
-    settings = _settings()
-    logging.basicConfig(level=logging.INFO)
-    web.run_app(build_web_app(settings), host=settings.web_host, port=settings.web_port)
+    settings = load_settings()
+    configure_logging("info", human=settings.log_format == "console")
+    announce(settings)
+    web.run_app(
+        build_web_app(settings),
+        host=settings.web_host,
+        port=settings.web_port,
+        print=None,
+    )
 
 
 main.add_command(policy)
@@ -82,6 +104,7 @@ def demo(
     """Embedded broker + Redis + sandbox providers + worker + web + a simulated portfolio."""
     from recaudo.demo import run_demo
 
+    configure_logging("warning", human=True)
     asyncio.run(run_demo(debtors, seed, duration, port, hours_per_second))
 
 

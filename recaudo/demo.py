@@ -137,13 +137,16 @@ async def run_demo(
     debtors: int, seed: int, duration_s: float | None, port: int, hours_per_second: float
 ) -> None:
     table = generate_accounts(debtors, seed)
-    async with local_stack(web_port=port) as stack:
+    async with local_stack(web_port=port, log_format="console") as stack:
         print(f"Recaudo demo: {debtors} simulated debtors (seed {seed})")
         print(f"  web API   {stack.web_url}  ({stack.auth['Authorization']})")
         print(f"  metrics   {stack.web_url}/metrics, http://127.0.0.1:{stack.worker.port}/metrics")
         print(f"  timeline  {stack.web_url}/ops#debtor={table.debtor_id(0)}&key={API_KEY}")
         print(f"  sandbox   {stack.sandbox.url}/_sandbox/messages")
-        print(f"  logs      {stack.workdir}")
+        print(f"  redis     {stack.settings.redis_url}  (private, removed on exit)")
+        print(f"  logs      {stack.workdir}  (removed on exit)")
+        # Reserved for the outcome report of the backtest clock (issue 8): the
+        # days-passing line and the printed report go here once reports exist.
         demo = Demo(stack, table, hours_per_second)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -163,4 +166,4 @@ async def run_demo(
             for task in list(demo.tasks):
                 task.cancel()
             await asyncio.gather(follower, *demo.tasks, return_exceptions=True)
-        print("stopping…", flush=True)
+        print("stopping… (the demo's Redis, broker and work folder are removed)", flush=True)

@@ -12,8 +12,13 @@ Check = Callable[[], Awaitable[bool]]
 
 
 def add_probe_routes(
-    app: web.Application, registry: CollectorRegistry, checks: Mapping[str, Check]
+    app: web.Application,
+    registry: CollectorRegistry,
+    checks: Mapping[str, Check],
+    info: Mapping[str, object] | None = None,
 ) -> None:
+    """``info`` is reported as is on /readyz (e.g. ``dry_run``), never failing it."""
+
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
@@ -21,7 +26,8 @@ def add_probe_routes(
         results = await asyncio.gather(*(_safe(check) for check in checks.values()))
         status = dict(zip(checks, results, strict=True))
         ready = all(results)
-        return web.json_response({"ready": ready, "checks": status}, status=200 if ready else 503)
+        body = {"ready": ready, "checks": status, **(info or {})}
+        return web.json_response(body, status=200 if ready else 503)
 
     async def metrics(_request: web.Request) -> web.Response:
         body = generate_latest(registry)

@@ -19,8 +19,12 @@ from recaudo.streams.topics import Topics
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment that makes a child's ``Settings()`` equal ``settings``."""
-    env = dict(os.environ)
+    """The environment that makes a child's ``Settings()`` equal ``settings``.
+
+    The parent's own ``RECAUDO_*`` variables are left out: the child takes
+    exactly these settings, and an unknown name would stop it.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("RECAUDO_")}
     for name, value in settings.model_dump().items():
         if value is None:
             continue

@@ -3,12 +3,16 @@
 ``recaudo demo`` runs on it and so does the end-to-end test of the contact
 loop, so what the demo shows is what the test proves. Everything listens on
 loopback; the sandbox speaks the providers' wire formats and signs its
-webhooks with the credentials the web process verifies.
+webhooks with the credentials the web process verifies. It leaves nothing
+behind: its Redis is a private server on a free port (never the one on
+6379, which may hold someone's data) and its work folder, unless given, is
+removed on exit.
 """
 
 from __future__ import annotations
 
 import contextlib
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -20,7 +24,7 @@ from prometheus_client import CollectorRegistry
 
 from recaudo.channels.credentials import dump_credentials
 from recaudo.channels.sandbox import Sandbox, sandbox_credentials
-from recaudo.embedded import Managed, free_port, resolve_redis, start_broker
+from recaudo.embedded import Managed, free_port, start_broker, start_redis
 from recaudo.foundation.config import Settings
 from recaudo.processes import Process, start_worker
 from recaudo.web import build_web_app
@@ -70,20 +74,26 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def local_stack(
-    *, web_port: int | None = None, workdir: Path | None = None, policy_dir: str | None = None
+    *,
+    web_port: int | None = None,
+    workdir: Path | None = None,
+    policy_dir: str | None = None,
+    log_format: str = "json",
 ) -> AsyncIterator[Stack]:
-    workdir = workdir or Path(tempfile.mkdtemp(prefix="recaudo-stack-"))
     prefix = f"demo{uuid.uuid4().hex[:6]}"
     web_port = web_port or free_port()
     public = f"http://127.0.0.1:{web_port}"
     creds, signing_key = sandbox_credentials()
-    providers_file = workdir / "providers.json"
-    providers_file.write_bytes(dump_credentials(creds))
-    providers_file.chmod(0o600)
     async with contextlib.AsyncExitStack() as stack:
+        if workdir is None:
+            workdir = Path(tempfile.mkdtemp(prefix="recaudo-stack-"))
+            stack.callback(shutil.rmtree, workdir, ignore_errors=True)  # runs last
+        providers_file = workdir / "providers.json"
+        providers_file.write_bytes(dump_credentials(creds))
+        providers_file.chmod(0o600)
         broker: Managed = start_broker()
         stack.callback(broker.stop)
-        store = resolve_redis(None)
+        store = start_redis()
         stack.callback(store.stop)
         sandbox = Sandbox(creds, sendgrid_private_key=signing_key, webhook_base_url=public)
         await sandbox.start()
@@ -100,6 +110,7 @@ async def local_stack(
             web_port=web_port,
             policy_dir=policy_dir,
             schedule_tick_s=0.5,
+            log_format=log_format,
         )
         runner = web.AppRunner(build_web_app(settings, CollectorRegistry()), access_log=None)
         await runner.setup()

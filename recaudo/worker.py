@@ -12,18 +12,30 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from recaudo.channels.credentials import load_credentials
+from recaudo.channels.breaker import Breakers
+from recaudo.channels.credentials import ProviderCredentials, load_credentials
+from recaudo.channels.metrics import ProviderMetrics
 from recaudo.channels.ratelimit import Rate
 from recaudo.channels.runtime import WorkerDispatcher
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
+from recaudo.observability import add_http_metrics, process_metrics
 from recaudo.probes import add_probe_routes
 from recaudo.streams.app import build_app
 from recaudo.streams.contact_ledger import ContactLedger
 from recaudo.streams.dispatch import Dispatching
+from recaudo.streams.lag import ConsumerLag
 from recaudo.streams.wiring import Wiring, build_wiring
 
 EXIT_SHUTDOWN_TIMEOUT = 75
+SENDERS = ("twilio", "sendgrid", "meta", "mailgun", "infobip", "vonage")
+
+
+def provider_names(credentials: ProviderCredentials | None) -> list[str]:
+    """The providers contacts can go to: those with credentials, else the recorder."""
+    if credentials is None:
+        return ["recording"]
+    return [name for name in SENDERS if getattr(credentials, name, None) is not None]
 
 
 class WorkerHttp(mode.Service):
@@ -38,10 +50,12 @@ class WorkerHttp(mode.Service):
 
     async def on_start(self) -> None:
         http = web.Application()
+        add_http_metrics(http, self._registry)
         add_probe_routes(
             http,
             self._registry,
             {"redis": self._redis_ready, "consumer": self._consumer_ready},
+            {"dry_run": self._wiring.settings.dry_run},
         )
         self._runner = web.AppRunner(http, access_log=None)
         await self._runner.setup()
@@ -89,8 +103,10 @@ class Worker(faust.Worker):
 
 def run_worker(settings: Settings, loglevel: str = "info") -> None:
     registry = CollectorRegistry()
-
+    process_metrics(registry, settings)
     credentials = load_credentials(settings.providers_file) if settings.providers_file else None
+    breakers = Breakers()
+    provider_metrics = ProviderMetrics(registry, provider_names(credentials), breakers)
 
     def dispatcher(client: aioredis.Redis, keys: Keys, ledger: ContactLedger) -> Dispatching:
         return WorkerDispatcher(
@@ -102,14 +118,19 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
             webhook_base_url=settings.public_base_url,
             ttl_s=settings.contact_ttl_s,
             rates={name: Rate(per_s, burst) for name, (per_s, burst) in settings.rates().items()},
+            metrics=provider_metrics,
+            breakers=breakers,
         )
 
     wiring = build_wiring(settings, registry=registry, dispatcher_factory=dispatcher)
     app = build_app(settings, wiring)
+    registry.register(ConsumerLag(app))
     worker = Worker(
         app,
         WorkerHttp(app, wiring, registry),
         loglevel=loglevel,
+        override_logging=False,  # recaudo.logs configured it: JSON lines
+        quiet=True,  # no banner or spinner on stdout between the JSON lines
         shutdown_deadline_s=settings.shutdown_deadline_s,
     )
     worker.execute_from_commandline()

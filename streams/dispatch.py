@@ -8,6 +8,7 @@ from typing import Protocol
 
 import orjson
 from pydantic import ValidationError
+from structlog.contextvars import bound_contextvars
 
 from recaudo.channels.dispatcher import DispatchResult
 from recaudo.foundation.clock import WALL_CLOCK, Clock
@@ -50,12 +51,20 @@ class DispatchStage:
         except InvalidEvent as exc:
             return [self._dead_letter(record, exc)]
         now = self._clock.now()
+        context = dict(
+            tenant=command.tenant_id,
+            debtor_id=command.debtor_id,
+            contact_id=command.contact_id,
+            decision_id=command.decision_id,
+            event_id=command.trigger_event_id,
+        )
         try:
-            result = await self._dispatcher.dispatch(command, now)
+            with bound_contextvars(**context):
+                result = await self._dispatcher.dispatch(command, now)
         except RETRYABLE:
             raise  # infrastructure: the batch is retried, nothing acked
         except Exception as exc:
-            log.exception("contact %s could not be dispatched", command.contact_id)
+            log.exception("contact %s could not be dispatched", command.contact_id, extra=context)
             return [self._dead_letter(record, DecisionError(f"{type(exc).__name__}: {exc}"))]
         if result.retry_after_s is not None:
             await self._redispatch.hold(command, now.timestamp() + result.retry_after_s)

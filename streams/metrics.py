@@ -1,14 +1,40 @@
-"""Prometheus metrics of the pipeline; built on a registry that is passed in."""
+"""Prometheus metrics of the pipeline; built on a registry that is passed in.
+
+Every series whose labels are known in advance is created at 0 when the
+metrics are built: a counter born at 1 is invisible to ``increase()``, so the
+first dead letter would never alert.
+"""
 
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from recaudo.streams.events import Channel
+from recaudo.streams.outputs import Action
+from recaudo.streams.topics import Topics
+
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0)
+EVENT_OUTCOMES = ("processed", "duplicate", "dead_letter", "no_effect")
+ERROR_TYPES = ("InvalidEvent", "UnknownTenant", "DecisionError")
+STAGES = ("decide", "dispatch", "schedule")
+RELEASE_KINDS = ("contact", "promise", "dispatch")
+DISPATCH_OUTCOMES = ("sent", "failed", "expired", "provider_unavailable", "not_due")
+# Upper edges (seconds overdue) of the schedule backlog buckets; "not_due" is the future.
+OVERDUE_EDGES: tuple[tuple[str, float], ...] = (
+    ("0-1m", 60.0),
+    ("1m-10m", 600.0),
+    ("10m-1h", 3600.0),
+    ("over_1h", float("inf")),
+)
 
 
 class PipelineMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        topics: Topics | None = None,
+        tenants: frozenset[str] = frozenset(),
+    ) -> None:
         self.registry = registry
         self.events = Counter(
             "recaudo_events_total",
@@ -18,8 +44,14 @@ class PipelineMetrics:
         )
         self.decisions = Counter(
             "recaudo_decisions_total",
-            "Decisions made, by action and by each rule id among their reasons.",
-            ["action", "reason"],
+            "Decisions made, by tenant and action: one per decision.",
+            ["tenant", "action"],
+            registry=registry,
+        )
+        self.reasons = Counter(
+            "recaudo_decision_reasons_total",
+            "Rule ids among decisions' reasons: a decision with three reasons counts three.",
+            ["tenant", "action", "reason"],
             registry=registry,
         )
         self.latency = Histogram(
@@ -51,9 +83,36 @@ class PipelineMetrics:
             "Items waiting in the Redis schedule (deferred contacts, promise checks).",
             registry=registry,
         )
+        self.overdue = Gauge(
+            "recaudo_schedule_overdue_items",
+            "Schedule items by how far past due they are (not_due: still in the future).",
+            ["overdue"],
+            registry=registry,
+        )
         self.dispatched = Counter(
             "recaudo_contacts_dispatched_total",
             "Contact commands handled by the dispatcher, by channel and outcome.",
             ["channel", "outcome"],
             registry=registry,
         )
+        self._prime(topics or Topics(), tenants)
+
+    def _prime(self, topics: Topics, tenants: frozenset[str]) -> None:
+        for tenant in tenants:
+            for action in Action:
+                self.decisions.labels(tenant, action.value)
+        for topic in topics.decision_inputs:
+            for outcome in EVENT_OUTCOMES:
+                self.events.labels(topic, outcome)
+        for topic in (*topics.decision_inputs, topics.contacts):
+            for error_type in ERROR_TYPES:
+                self.dead_letters.labels(topic, error_type)
+        for stage in STAGES:
+            self.batch_errors.labels(stage)
+        for kind in RELEASE_KINDS:
+            self.released.labels(kind)
+        for channel in Channel:
+            for outcome in DISPATCH_OUTCOMES:
+                self.dispatched.labels(channel.value, outcome)
+        for bucket in ("not_due", *(name for name, _ in OVERDUE_EDGES)):
+            self.overdue.labels(bucket)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
+from structlog.contextvars import bound_contextvars
 
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.errors import DecisionError, EventIdConflict, InvalidEvent, UnknownTenant
@@ -242,13 +243,20 @@ class DecisionStage:
             seen.add(event.event_id)
             before = state.encode()
             try:
-                fx = await self._decide_event(ref, state, record, event)
+                # Every line logged while deciding (ours, the rules', the
+                # learners') carries the tenant and event it is about.
+                with bound_contextvars(tenant=ref[0], debtor_id=ref[1], event_id=event.event_id):
+                    fx = await self._decide_event(ref, state, record, event)
             except RETRYABLE:
                 raise  # infrastructure: the whole batch is retried, nothing acked
             except Exception as exc:
                 # A poison event (a bug, a policy gap) must not stop the partition
                 # nor vanish: its changes are undone and it is dead-lettered.
-                log.exception("event %s could not be decided", event.event_id)
+                log.exception(
+                    "event %s could not be decided",
+                    event.event_id,
+                    extra={"tenant": ref[0], "debtor_id": ref[1], "event_id": event.event_id},
+                )
                 state = DebtorState.decode(before)
                 failure = (
                     exc
@@ -311,7 +319,7 @@ class DecisionStage:
 
     def _observe(self, decision: Decision) -> None:
         self._metrics.latency.observe(decision.latency_s)
+        tenant, action = decision.tenant_id, decision.action.value
+        self._metrics.decisions.labels(tenant, action).inc()
         for reason in decision.reasons or ():
-            self._metrics.decisions.labels(decision.action.value, reason.rule_id).inc()
-        if not decision.reasons:
-            self._metrics.decisions.labels(decision.action.value, "none").inc()
+            self._metrics.reasons.labels(tenant, action, reason.rule_id).inc()

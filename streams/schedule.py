@@ -103,3 +103,25 @@ class Schedule:
             for shard in range(self._shards):
                 pipe.zcard(self.shard_key(shard))
             return sum(int(n) for n in await pipe.execute())
+
+    async def backlog(self, now: float, edges: Sequence[tuple[str, float]]) -> dict[str, int]:
+        """Items by how long overdue; ``edges`` are (name, upper bound in seconds past due).
+
+        Overdue items mean the timer or the decide stage is behind: the total
+        size alone cannot tell a healthy future backlog from a stuck one.
+        """
+        bounds = [("not_due", f"({now!r}", "+inf")]
+        newest = repr(now)
+        for name, upper in edges:
+            low = "-inf" if upper == float("inf") else f"({now - upper!r}"
+            bounds.append((name, low, newest))
+            newest = repr(now - upper)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for shard in range(self._shards):
+                for _, low, high in bounds:
+                    pipe.zcount(self.shard_key(shard), low, high)
+            counts = [int(n) for n in await pipe.execute()]
+        out = dict.fromkeys((name for name, _, _ in bounds), 0)
+        for i, n in enumerate(counts):
+            out[bounds[i % len(bounds)][0]] += n
+        return out

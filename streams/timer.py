@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from recaudo.foundation.clock import Clock
 from recaudo.streams import redispatch
 from recaudo.streams.codec import encode
-from recaudo.streams.metrics import PipelineMetrics
+from recaudo.streams.metrics import OVERDUE_EDGES, PipelineMetrics
 from recaudo.streams.outputs import Release
 from recaudo.streams.pipeline import Outbound
 from recaudo.streams.ports import LearnerClock
@@ -78,6 +78,9 @@ class ScheduleTimer:
         for item in released.due:
             self._metrics.released.labels(item.entry.kind).inc()
         self._metrics.scheduled.set(await self._schedule.size())
+        backlog = await self._schedule.backlog(released.now.timestamp(), OVERDUE_EDGES)
+        for bucket, count in backlog.items():
+            self._metrics.overdue.labels(bucket).set(count)
 
 
 def release_record(item: Due, topic: str, now: dt.datetime) -> Outbound:

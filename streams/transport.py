@@ -4,18 +4,49 @@ Faust fixes ``fetch_max_wait_ms`` at 1500. Kafka answers a fetch as soon as
 data arrives, so that only bounds idle polling; the tansu dev broker instead
 holds the fetch for most of the wait, which turned into ~0.5 s of latency per
 hop in our measurements (bench/README.md). Dev, demo and tests lower it.
+
+It also keeps Faust's livelock detector from crying wolf. Every few commit
+intervals Faust checks each partition and logs ERROR "Has not committed %r
+(last commit N minutes ago)" when the broker's high-water mark is past the
+fetch position and the partition's *last commit* is older than
+``broker_commit_livelock_soft_timeout`` (5 min; faust/transport/drivers/
+aiokafka.py, ``verify_event_path``). That clock only moves when a commit
+happens, and an idle partition has nothing to commit: after an idle spell
+the first records find a stale clock, and every check until the next commit
+lands logs the error. A partition whose every read record is committed is
+as good as committed now; one with uncommitted reads still ages and alerts.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import MutableMapping
+from typing import Any, Protocol
 
 import faust
 from faust.transport.drivers import aiokafka as faust_kafka
 
 
+class _Offsets(Protocol):
+    _read_offset: Any
+    _committed_offset: Any
+
+
+def refresh_idle_commit(
+    consumer: _Offsets, last_committed_at: MutableMapping[Any, float], now: float, tp: Any
+) -> None:
+    """Nothing read past the committed offset: count the partition as committed ``now``."""
+    read = consumer._read_offset.get(tp)
+    committed = consumer._committed_offset.get(tp)
+    if read is None or (committed is not None and committed > read):
+        last_committed_at[tp] = now
+
+
 def app_class(fetch_max_wait_ms: int) -> type[faust.App]:
     class ConsumerThread(faust_kafka.AIOKafkaConsumerThread):
+        def verify_event_path(self, now: float, tp: Any) -> None:
+            refresh_idle_commit(self.consumer, self.tp_last_committed_at, now, tp)
+            super().verify_event_path(now, tp)
+
         def _create_worker_consumer(self, transport: Any) -> Any:
             consumer = super()._create_worker_consumer(transport)
             # Read by AIOKafkaConsumer.start() when it builds its fetcher.

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import difflib
+import os
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from recaudo.foundation.errors import ConfigError
+
+ENV_PREFIX = "RECAUDO_"
+_URL_PASSWORD = re.compile(r"(://[^/@:]*:)[^/@]+@")
 
 
 class Settings(BaseSettings):
@@ -65,7 +74,7 @@ class Settings(BaseSettings):
             try:
                 out[name.strip()] = (float(per_second), int(burst or 1))
             except ValueError as exc:
-                raise ValueError(f"RECAUDO_PROVIDER_RATES: bad entry {item!r}") from exc
+                raise ConfigError(f"RECAUDO_PROVIDER_RATES: bad entry {item!r}") from exc
         return out
 
     public_base_url: str = "http://127.0.0.1:8080"
@@ -75,6 +84,15 @@ class Settings(BaseSettings):
     # app must share it. The default is for development only: set it in production.
     pay_link_secret: SecretStr = SecretStr("recaudo-dev-only-pay-link-secret")
     pay_link_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
+    # Where this runs ("production", "staging", ...): a dry run in production alerts.
+    environment: str = "development"
+    # "json": one JSON object per log line (for shippers); "console": for a terminal (the demo).
+    log_format: Literal["json", "console"] = "json"
+
+    @property
+    def dry_run(self) -> bool:
+        """No provider credentials: contacts are recorded, never sent."""
+        return self.providers_file is None
 
     def tenant_keys(self) -> dict[str, str]:
         """API key -> tenant id."""
@@ -128,13 +146,46 @@ class Settings(BaseSettings):
         return out
 
 
-def load_settings() -> Settings:
-    """``Settings()`` from the environment; errors name each variable and its problem,
-    never the value (a mistyped secret must not end up in a log)."""
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """``RECAUDO_*`` names that match no setting, each with the nearest real name.
+
+    pydantic-settings ignores them, so a typo (``RECAUDO_PROVIDER_FILE``) used
+    to leave the default in place without a word: here it stops the start.
+    """
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    out = []
+    for name in sorted(n for n in environ if n.upper().startswith(ENV_PREFIX)):
+        if name.upper() in known:
+            continue
+        near = difflib.get_close_matches(name.upper(), sorted(known), n=1)
+        out.append(f"{name} (did you mean {near[0]}?)" if near else name)
+    return out
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment, or a ``ConfigError`` naming each variable and its
+    problem, never the value (a mistyped secret must not end up in a log)."""
+    env = os.environ if environ is None else environ
+    unknown = unknown_variables(env)
+    if unknown:
+        raise ConfigError(f"unknown setting {', '.join(unknown)}")
     try:
-        return Settings()
+        if environ is None:
+            settings = Settings()
+        else:
+            values = {
+                k[len(ENV_PREFIX) :].lower(): v
+                for k, v in environ.items()
+                if k.upper().startswith(ENV_PREFIX)
+            }
+            settings = Settings.model_validate(values)
     except ValidationError as exc:
         raise ConfigError(describe_settings_error(exc)) from None
+    settings.rates()  # parsed now, so a bad entry stops the start, not the first send
+    path = settings.providers_file
+    if path is not None and not os.access(path, os.R_OK):
+        raise ConfigError(f"{ENV_PREFIX}PROVIDERS_FILE={path!r}: the file cannot be read")
+    return settings
 
 
 def describe_settings_error(exc: ValidationError) -> str:
@@ -145,3 +196,12 @@ def describe_settings_error(exc: ValidationError) -> str:
         message = err["msg"].removeprefix("Value error, ")
         lines.append(f"  {name}: {message}")
     return "\n".join(lines)
+
+
+def effective(settings: Settings) -> dict[str, Any]:
+    """Every setting as it is in force, secrets masked, keyed by environment variable."""
+    dumped = settings.model_dump(mode="json")
+    return {
+        f"{ENV_PREFIX}{name.upper()}": _URL_PASSWORD.sub(r"\1****@", v) if isinstance(v, str) else v
+        for name, v in sorted(dumped.items())
+    }

@@ -20,22 +20,26 @@ from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import KafkaPublisher, ensure_topics
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
+from recaudo.observability import add_http_metrics, process_metrics
 from recaudo.probes import add_probe_routes
 from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.store import StateStore
 from recaudo.streams.topics import Topics
 from recaudo.streams.wiring import pay_links
+from recaudo.web.debtor import get_debtor
 from recaudo.web.events_api import post_events
 from recaudo.web.keys import (
     DIGESTS,
     HTTP_EVENTS,
     PUBLISHER,
+    REDIS,
     REGISTRY,
     SETTINGS,
     STORE,
     TENANT_SLOTS,
     TOPICS,
 )
+from recaudo.web.openapi import get_openapi
 from recaudo.web.pay import add_pay_routes
 from recaudo.web.reports import add_report_routes
 from recaudo.web.security import page_headers
@@ -64,7 +68,12 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         ["outcome"],
         registry=registry,
     )
+    for outcome in ("accepted", "rejected"):
+        app[HTTP_EVENTS].labels(outcome)
+    process_metrics(registry, settings)
+    add_http_metrics(app, registry)
     client = connect(settings)
+    app[REDIS] = client
     app[STORE] = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
     app[TENANT_SLOTS] = {}
     app[DIGESTS] = EventDigests(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
@@ -86,7 +95,12 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     app.cleanup_ctx.append(connections)
     # Ready means intake can work: the broker to produce to, and Redis for the
     # event-id conflict and payment-currency checks. Nothing the worker owns.
-    add_probe_routes(app, registry, {"redis": redis_ready, "broker": publisher.connected})
+    add_probe_routes(
+        app,
+        registry,
+        {"redis": redis_ready, "broker": publisher.connected},
+        {"dry_run": settings.dry_run},
+    )
     # SES notifications are verified with certificates fetched over HTTPS (from
     # the pinned SNS hosts only); the session lives with the app.
     sessions: list[aiohttp.ClientSession] = []
@@ -108,9 +122,11 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
             topics=app[TOPICS],
             body_timeout_s=settings.http_body_timeout_s,
         )
-        add_webhook_routes(app, service)
+        add_webhook_routes(app, service, registry)
     app.router.add_post("/v1/events", post_events)
     app.router.add_get("/v1/debtors/{debtor_id}/timeline", get_timeline)
+    app.router.add_get("/v1/debtors/{debtor_id}", get_debtor)
+    app.router.add_get("/v1/openapi.json", get_openapi)
     app.router.add_get("/ops", ops_page)
     add_report_routes(app, settings, client, registry)
     add_pay_routes(app, pay_links(settings), PayBook(client, Keys(settings.redis_prefix)))

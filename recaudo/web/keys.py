@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import redis.asyncio as aioredis
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
@@ -21,3 +22,4 @@ REGISTRY = web.AppKey("registry", CollectorRegistry)
 HTTP_EVENTS = web.AppKey("http_events", Counter)
 DIGESTS = web.AppKey("digests", EventDigests)
 TENANT_SLOTS = web.AppKey("tenant_slots", dict[str, asyncio.Semaphore])
+REDIS = web.AppKey("redis", aioredis.Redis)

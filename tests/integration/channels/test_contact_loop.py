@@ -12,6 +12,7 @@ from importlib.resources import files
 import aiohttp
 import orjson
 import pytest
+import redis
 
 from recaudo.rules.policy import default_policy
 from recaudo.stack import TENANT, Stack, local_stack
@@ -33,6 +34,10 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
     workdir = tmp_path_factory.mktemp("stack")
     async with local_stack(workdir=workdir, policy_dir=str(policies)) as running:
         yield running
+    # What the demo runs on leaves nothing behind: no Redis, no work folder.
+    assert not running.workdir.exists()
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis.from_url(running.settings.redis_url, socket_connect_timeout=1).ping()
 
 
 def treated_debtor(prefix: str) -> str:

@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 from recaudo.embedded import Managed
 from recaudo.foundation.keys import Keys
 from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
+from recaudo.streams.metrics import OVERDUE_EDGES
 from recaudo.streams.schedule import Entry, Schedule
 
 pytestmark = pytest.mark.integration
@@ -73,3 +74,15 @@ def test_entries_round_trip_through_their_member_string() -> None:
     # Event ids and debtor ids never hold "|" (the contract's Identifier pattern).
     entry = Entry("acme", "deb:tor/1@x.y", "ptp-ev:1", "promise")
     assert Entry.parse(entry.member) == entry
+
+
+async def test_the_backlog_says_how_overdue_items_are(client: aioredis.Redis, unique: str) -> None:
+    schedule = Schedule(client, Keys(unique), shards=4)
+    now = 100_000.0
+    overdue_by = {"a": -5.0, "b": 0.0, "c": 30.0, "d": 60.0, "e": 61.0, "f": 3599.0, "g": 7200.0}
+    await schedule.apply(
+        [(Entry("t", name, name, "contact"), now - late) for name, late in overdue_by.items()], []
+    )
+    backlog = await schedule.backlog(now, OVERDUE_EDGES)
+    # Due now counts as overdue; a bucket starts at its lower edge (60 s is "1m-10m").
+    assert backlog == {"not_due": 1, "0-1m": 2, "1m-10m": 2, "10m-1h": 1, "over_1h": 1}

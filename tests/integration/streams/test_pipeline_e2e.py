@@ -259,7 +259,27 @@ async def test_worker_metrics_count_decisions_latency_and_dead_letters(live: Bus
             text = await resp.text()
         async with http.get(f"http://127.0.0.1:{port}/readyz") as resp:
             assert resp.status == 200
-            assert (await resp.json())["checks"] == {"redis": True, "consumer": True}
+            ready = await resp.json()
+            assert ready["checks"] == {"redis": True, "consumer": True}
+            assert ready["dry_run"] is True, "no providers file: the worker says it is a dry run"
+        # Lag per owned partition, from the committed offsets: it drains to 0.
+        deadline = asyncio.get_running_loop().time() + 30
+        while True:
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as resp:
+                scraped = await resp.text()
+            lag = {
+                s.labels["partition"]: s.value
+                for m in text_string_to_metric_families(scraped)
+                for s in m.samples
+                if s.name == "recaudo_consumer_lag" and s.labels["topic"] == live.topics.accounts
+            }
+            if lag and not any(lag.values()):
+                break
+            assert asyncio.get_running_loop().time() < deadline, f"lag never drained: {lag}"
+            await asyncio.sleep(0.5)
+    assert "process_cpu_seconds_total" in scraped
+    assert 'recaudo_dry_run{environment="development"} 1.0' in scraped
+    assert 'recaudo_http_requests_total{method="GET",route="/metrics",status="200"}' in scraped
     lint = await asyncio.create_subprocess_exec(
         shutil.which("promtool") or "promtool",
         "check",
@@ -272,14 +292,17 @@ async def test_worker_metrics_count_decisions_latency_and_dead_letters(live: Bus
     assert lint.returncode == 0, out.decode()
     samples = {
         (s.name, tuple(sorted(s.labels.items()))): s.value
-        for m in text_string_to_metric_families(text)
+        for m in text_string_to_metric_families(scraped)
         for s in m.samples
     }
-    contact = (
-        "recaudo_decisions_total",
-        (("action", "contact"), ("reason", "us.reg_f.inconvenient_time")),
+    reason = (
+        "recaudo_decision_reasons_total",
+        (("action", "contact"), ("reason", "us.reg_f.inconvenient_time"), ("tenant", "acme")),
     )
-    assert samples[contact] >= 1
+    assert samples[reason] >= 1
+    # One count per decision, however many reasons it carries.
+    decided = sum(v for (n, _), v in samples.items() if n == "recaudo_decisions_total")
+    assert decided == samples[("recaudo_decision_latency_seconds_count", ())]
     dead = (
         "recaudo_dead_letters_total",
         (("error_type", "InvalidEvent"), ("topic", live.topics.payments)),

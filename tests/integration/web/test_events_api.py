@@ -137,10 +137,17 @@ async def test_probes_and_metrics(client: TestClient[web.Request, web.Applicatio
     ready = await client.get("/readyz")
     assert ready.status == 200
     assert (await ready.json())["checks"] == {"redis": True, "broker": True}
+    assert (await ready.json())["dry_run"] is True, "no providers file: the web says so too"
+    before = await (await client.get("/metrics")).text()
+    assert 'recaudo_http_events_total{outcome="rejected"} 0.0' in before, "exported from start"
     await client.post("/v1/events", data=orjson.dumps(account_event("web-7")), headers=AUTH)
     await client.post("/v1/events", data=b"{", headers=AUTH)
     text = await (await client.get("/metrics")).text()
     assert 'recaudo_http_events_total{outcome="accepted"} 1.0' in text
+    assert 'recaudo_http_requests_total{method="POST",route="/v1/events",status="202"} 1.0' in text
+    assert 'recaudo_http_requests_total{method="POST",route="/v1/events",status="400"} 1.0' in text
+    assert "process_resident_memory_bytes" in text
+    assert 'recaudo_dry_run{environment="development"} 1.0' in text
 
 
 async def test_timeline_lists_the_debtors_decisions_newest_first(
@@ -162,6 +169,34 @@ async def test_timeline_lists_the_debtors_decisions_newest_first(
     assert (await other.json())["decisions"] == [], "tenants never see each other's debtors"
 
 
+async def test_the_debtor_view_shows_balances_and_contacts_to_its_tenant_only(
+    client: TestClient[web.Request, web.Application], settings: Settings
+) -> None:
+    redis_client = aioredis.Redis.from_url(settings.redis_url)
+    store = StateStore(redis_client, Keys(settings.redis_prefix), 3600)
+    state = DebtorState.model_validate(
+        {
+            "tz": "Europe/Madrid",
+            "accounts": {"a-1": {"status": "delinquent", "dpd": 31, "bal": 50000, "cur": "EUR"}},
+            "emitted": [{"cid": "c-1", "acct": "a-1", "ch": "email", "exp": 4e9, "at": 1.7e9}],
+        }
+    )
+    await store.commit([Change(("acme", "web-9"), state, ["e1"], [])], 1.7e9)
+    await redis_client.aclose()
+    resp = await client.get("/v1/debtors/web-9", headers=AUTH)
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["known"] is True
+    assert body["timezone"] == "Europe/Madrid"
+    assert body["accounts"][0]["balance_minor"] == 50000
+    assert body["accounts"][0]["currency"] == "EUR"
+    assert body["contacts"][0]["contact_id"] == "c-1"
+    assert body["contacts"][0]["sent_at"].startswith("2023-11-14T22:13:20")
+    other = await client.get("/v1/debtors/web-9", headers={"Authorization": "Bearer key-globex"})
+    assert (await other.json())["known"] is False, "tenants never see each other's debtors"
+    assert (await client.get("/v1/debtors/web-9")).status == 401
+
+
 async def test_configured_providers_get_webhook_routes_and_others_404(
     make_settings: SettingsFactory, tmp_path: Path
 ) -> None:
@@ -181,3 +216,13 @@ async def test_configured_providers_get_webhook_routes_and_others_404(
             assert "error" in await resp.json()
         unknown = await client.post("/webhooks/sendgrid", data=b"[]")
         assert unknown.status == 404, "not configured: no route answers for it"
+        text = await (await client.get("/metrics")).text()
+    # Outcomes by provider and status; configured providers' series exist from start.
+    assert 'recaudo_webhooks_total{provider="twilio",status="503"} 0.0' in text
+    answered = [
+        line
+        for line in text.splitlines()
+        if line.startswith("recaudo_webhooks_total{") and not line.endswith(" 0.0")
+    ]
+    assert len(answered) == 2, answered
+    assert not any('provider="sendgrid"' in line for line in answered)

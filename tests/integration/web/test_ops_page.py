@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
+import itertools
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
+import aiohttp
 import orjson
 import pytest
 import redis.asyncio as aioredis
@@ -15,8 +20,11 @@ from aiohttp import web
 from aiohttp.test_utils import BaseTestServer, TestServer
 from prometheus_client import CollectorRegistry
 
+from recaudo.channels.directory import ContactDirectory, ContactRef
+from recaudo.embedded import free_port
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
+from recaudo.streams.events import Channel
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore
 from recaudo.web import build_web_app
@@ -36,20 +44,40 @@ CHROMIUM_FLAGS = (
 )
 
 
-def decision(i: int, action: str, rule_id: str, citation: str) -> bytes:
+def decision(
+    i: int,
+    action: str,
+    rule_id: str,
+    citation: str,
+    passed: tuple[str, ...] = (),
+    trigger: str = "account",
+) -> bytes:
+    reasons: list[dict[str, object]] = [{"rule_id": rule_id, "params": {}, "citation": citation}]
+    reasons += [{"rule_id": r, "params": {"result": "ok"}, "citation": None} for r in passed]
     return orjson.dumps(
         {
             "decision_id": f"dec-{i}",
             "action": action,
             "channel": "sms",
-            "reasons": [{"rule_id": rule_id, "params": {}, "citation": citation}],
+            "reasons": reasons,
             "policy_version": "2025.1/US-2021.11",
             "model_versions": {"bandit": "bandit-ts-v1"},
-            "trigger_type": "account",
+            "trigger_type": trigger,
             "trigger_event_id": f"ev-{i}",
             "decided_at": dt.datetime(2026, 11, 18, 15, i, tzinfo=dt.UTC).isoformat(),
         }
     )
+
+
+STATE = DebtorState.model_validate(
+    {
+        "tz": "America/New_York",
+        "jur": "US-NY",
+        "accounts": {"acct-9": {"status": "delinquent", "dpd": 42, "due": 12000, "bal": 98765}},
+        "emitted": [{"cid": "c-77", "acct": "acct-9", "ch": "sms", "exp": 4e9, "at": 1.79e9}],
+        "pending": [{"cid": "c-78", "acct": "acct-9", "ch": "email", "step": "d45", "due": 1.8e9}],
+    }
+)
 
 
 @pytest.fixture
@@ -59,9 +87,26 @@ async def server(make_settings: SettingsFactory) -> AsyncIterator[tuple[BaseTest
     store = StateStore(client, Keys(settings.redis_prefix), 3600)
     timeline = [
         decision(0, "defer", "us.reg_f.inconvenient_time", "12 CFR 1006.6(b)(1)(i)"),
-        decision(1, "contact", "policy.daily_total", "tenant default"),
+        decision(
+            1, "contact", "policy.daily_total", "tenant default", ("us.reg_f.seven_in_seven",)
+        ),
+        decision(2, "suppress", "suppress.paid", "account settled", trigger="payment"),
     ]
-    await store.commit([Change(("acme", "ops-1"), DebtorState(), ["e"], timeline)], 0.0)
+    await store.commit([Change(("acme", "ops-1"), STATE, ["e"], timeline)], 0.0)
+    directory = ContactDirectory(client, Keys(settings.redis_prefix), 3600)
+    await directory.remember(
+        ContactRef(
+            tenant_id="acme",
+            contact_id="c-77",
+            debtor_id="ops-1",
+            channel=Channel.SMS,
+            address="+12125550188",
+            language="en",
+            provider="twilio",
+        )
+    )
+    # The status machine's rank for c-77: opened (3).
+    await client.hset(Keys(settings.redis_prefix).debtor("acme", "ops-1", "delivery"), "c-77", 3)
     await client.aclose()
     app: web.Application = build_web_app(settings, CollectorRegistry())
     async with TestServer(app, host="127.0.0.1") as test_server:
@@ -92,12 +137,29 @@ async def test_the_page_shows_a_debtors_decisions_with_their_rules(
     test_server, _ = server
     dom = await render(str(test_server.make_url("/ops")) + "#debtor=ops-1&key=key-acme")
     assert '<table id="timeline">' in dom, "the table is shown once the timeline loaded"
-    assert dom.count('<tr data-action="') == 2
+    assert dom.count('<tr data-action="') == 3
     assert dom.index('data-action="contact"') < dom.index('data-action="defer"'), "newest first"
     assert "us.reg_f.inconvenient_time" in dom
     assert "12 CFR 1006.6(b)(1)(i)" in dom
     assert "contact: 1" in dom
     assert "defer: 1" in dom
+    # Rules that decided stand apart from rules that merely passed.
+    assert '<span class="reason deciding">us.reg_f.inconvenient_time' in dom
+    assert '<span class="passed-rule">us.reg_f.seven_in_seven</span>' in dom
+    assert '<span class="reason deciding">us.reg_f.seven_in_seven' not in dom
+    # The debtor: balance, messages as sent with delivery, the payment, what waits.
+    assert "$987.65" in dom
+    assert '<section id="debtor-view" class="card">' in dom, "shown, not hidden"
+    assert "c-77" in dom
+    assert '<td data-label="Delivery">opened</td>' in dom
+    assert '<td data-label="To">+12125550188</td>' in dom
+    assert '<td data-label="Provider">twilio</td>' in dom
+    assert "Payment" in dom
+    assert "c-78" in dom
+    # Times in the debtor's zone and in UTC: 15:00 UTC is 10:00 in New York in November.
+    assert "2026-11-18 10:00 America/New_York" in dom
+    assert "2026-11-18 15:00 UTC" in dom
+    assert "Outcome reports are not available yet." in dom
 
 
 async def test_a_wrong_key_shows_the_apis_error_not_data(
@@ -107,3 +169,99 @@ async def test_a_wrong_key_shows_the_apis_error_not_data(
     dom = await render(str(test_server.make_url("/ops")) + "#debtor=ops-1&key=wrong")
     assert "unknown API key" in dom
     assert "us.reg_f.inconvenient_time" not in dom
+
+
+# Waits (in the page) until the debtor is shown, then measures it.
+MEASURE = """new Promise((done) => {
+  const check = () => document.getElementById("decisions").hidden
+    ? setTimeout(check, 50)
+    : done({scroll: document.documentElement.scrollWidth, width: window.innerWidth,
+            height: document.documentElement.scrollHeight});
+  check();
+})"""
+
+
+async def at_width(url: str, width: int, shot: Path) -> dict[str, Any]:
+    """Open ``url`` in headless Chromium at ``width`` CSS px over the DevTools
+    protocol; return the page's measurements and save a full-page screenshot."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium
+    port = free_port()
+    ids = itertools.count(1)
+    with tempfile.TemporaryDirectory() as profile:
+        proc = await asyncio.create_subprocess_exec(
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            f"--remote-debugging-port={port}",
+            f"--window-size={width},900",
+            "about:blank",
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            async with aiohttp.ClientSession() as http:
+                for _ in range(200):
+                    try:
+                        async with http.get(f"http://127.0.0.1:{port}/json/list") as resp:
+                            pages = [t for t in await resp.json() if t["type"] == "page"]
+                        if pages:
+                            break
+                    except aiohttp.ClientError:
+                        pass
+                    await asyncio.sleep(0.1)
+                async with http.ws_connect(pages[0]["webSocketDebuggerUrl"], max_msg_size=0) as ws:
+
+                    async def call(method: str, **params: Any) -> dict[str, Any]:
+                        msg_id = next(ids)
+                        await ws.send_json({"id": msg_id, "method": method, "params": params})
+                        while True:
+                            reply = await ws.receive_json(timeout=60)
+                            if reply.get("id") == msg_id:
+                                assert "error" not in reply, reply
+                                return dict(reply["result"])
+
+                    await call(
+                        "Emulation.setDeviceMetricsOverride",
+                        width=width,
+                        height=900,
+                        deviceScaleFactor=1,
+                        mobile=width < 700,
+                    )
+                    await call("Page.navigate", url=url)
+                    loaded = "location.href.startsWith('http') && document.readyState == 'complete'"
+                    for _ in range(300):
+                        state = await call("Runtime.evaluate", expression=loaded)
+                        if state["result"].get("value") is True:
+                            break
+                        await asyncio.sleep(0.05)
+                    measured = await call(
+                        "Runtime.evaluate",
+                        expression=MEASURE,
+                        awaitPromise=True,
+                        returnByValue=True,
+                    )
+                    size = measured["result"]["value"]
+                    png = await call(
+                        "Page.captureScreenshot",
+                        captureBeyondViewport=True,
+                        clip={"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1},
+                    )
+                    await asyncio.to_thread(shot.write_bytes, base64.b64decode(png["data"]))
+                    return dict(size)
+        finally:
+            proc.terminate()
+            await proc.wait()
+
+
+@pytest.mark.parametrize(("device", "width"), [("phone", 390), ("desktop", 1280)])
+async def test_the_debtor_view_fits_a_phone_and_a_desktop(
+    server: tuple[BaseTestServer, Settings], tmp_path: Path, device: str, width: int
+) -> None:
+    test_server, _ = server
+    url = str(test_server.make_url("/ops")) + "#debtor=ops-1&key=key-acme"
+    shot = tmp_path / f"ops-{device}.png"
+    size = await at_width(url, width, shot)
+    assert size["width"] == width
+    assert size["scroll"] <= width, f"the page scrolls sideways at {width} px: {size}"
+    assert shot.read_bytes().startswith(b"\x89PNG")

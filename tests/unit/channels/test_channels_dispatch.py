@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator, Callable
 import aiohttp
 import pytest
 import redis.asyncio as aioredis
+from prometheus_client import CollectorRegistry
 
 from recaudo.channels.breaker import Breakers, BreakerState, CircuitBreaker
 from recaudo.channels.credentials import ProviderCredentials
 from recaudo.channels.directory import ContactDirectory
 from recaudo.channels.dispatcher import Dispatcher
 from recaudo.channels.factory import build_providers
+from recaudo.channels.metrics import ProviderMetrics
 from recaudo.channels.ratelimit import Rate, RateLimiter
 from recaudo.channels.sandbox import Sandbox
 from recaudo.channels.status_machine import StatusMachine
@@ -85,7 +87,10 @@ def build_dispatcher(
     """A dispatcher on the sandbox, with optional breakers or limiter."""
 
     def build(
-        *, breakers: Breakers | None = None, limiter: RateLimiter | None = None
+        *,
+        breakers: Breakers | None = None,
+        limiter: RateLimiter | None = None,
+        metrics: ProviderMetrics | None = None,
     ) -> Dispatcher:
         providers = build_providers(
             session, sandbox_creds[0], webhook_base_url=hooks.base_url, base_url=sandbox.url
@@ -99,6 +104,7 @@ def build_dispatcher(
             rng=lambda: 1.0,
             breakers=breakers,
             limiter=limiter,
+            metrics=metrics,
         )
 
     return build
@@ -235,6 +241,33 @@ async def test_breaker_opens_and_fails_over_to_next_provider(
     before = len(sandbox._faults["twilio"])
     assert (await dispatcher.dispatch(command("c-fo2"), NOW)).provider == "infobip"
     assert len(sandbox._faults["twilio"]) == before
+
+
+async def test_provider_outcomes_latency_and_breaker_state_are_exported(
+    build_dispatcher: BuildDispatcher, sandbox: Sandbox
+) -> None:
+    registry = CollectorRegistry()
+    breakers = Breakers(lambda: CircuitBreaker(failure_threshold=2, reset_after_s=60))
+    metrics = ProviderMetrics(registry, ["twilio", "infobip"], breakers)
+
+    def value(name: str, **labels: str) -> float | None:
+        return registry.get_sample_value(name, labels)
+
+    # Known providers are exported before anything happens, at 0 and closed.
+    assert value("recaudo_provider_requests_total", provider="twilio", outcome="accepted") == 0
+    assert value("recaudo_circuit_breaker_open", provider="twilio") == 0
+    dispatcher = build_dispatcher(breakers=breakers, metrics=metrics)
+    sandbox.fail_next("twilio", 500, times=10)
+    assert (await dispatcher.dispatch(command("c-m1"), NOW)).provider == "infobip"
+    requests = "recaudo_provider_requests_total"
+    assert value(requests, provider="twilio", outcome="retryable_error") == 2
+    # The third try found the circuit open and went on to the next provider.
+    assert value(requests, provider="twilio", outcome="breaker_open") == 1
+    assert value(requests, provider="infobip", outcome="accepted") == 1
+    assert value("recaudo_circuit_breaker_open", provider="twilio") == 1
+    assert value("recaudo_provider_request_seconds_count", provider="twilio") == 2
+    await dispatcher.dispatch(command("c-m2"), NOW)
+    assert value(requests, provider="twilio", outcome="breaker_open") == 2
 
 
 async def test_all_providers_down_releases_the_claim(

@@ -1,0 +1,154 @@
+"""``GET /v1/debtors/{debtor_id}``: what a manager or auditor needs about one debtor.
+
+Read from the state the decision stage keeps (balances, promises, contacts
+emitted and their delivery progress, contact history); the decisions
+themselves are on ``/timeline``. Times are UTC epoch-free ISO strings and the
+debtor's IANA zone is given, so the page can show both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from recaudo.channels.directory import ContactDirectory, ContactRef, make_token
+from recaudo.channels.status_machine import RANK
+from recaudo.foundation.keys import Keys
+from recaudo.streams.events import AccountStatus, Channel
+from recaudo.web.auth import tenant_of
+from recaudo.web.keys import REDIS, SETTINGS, STORE
+
+# The status machine stores a rank; several statuses share one (an outcome).
+RANK_NAME = {0: "queued", 1: "sent", 2: "delivered_or_failed", 3: "opened", 4: "clicked"}
+RANK_NAME |= {5: "complained", 6: "unsubscribed"}
+assert max(RANK.values()) == 6  # a new rank must be named here
+
+
+class AccountView(BaseModel):
+    account_id: str
+    status: AccountStatus
+    days_past_due: int
+    balance_minor: int
+    amount_due_minor: int
+    currency: str
+    flags: list[str]
+
+
+class ContactView(BaseModel):
+    contact_id: str
+    account_id: str
+    channel: Channel
+    sent_at: dt.datetime | None
+    expires_at: dt.datetime
+    delivery: str | None = None
+    # As handed to the provider (from the contact directory, while it keeps it).
+    provider: str | None = None
+    address: str | None = None
+    language: str | None = None
+
+
+class PendingView(BaseModel):
+    contact_id: str
+    account_id: str
+    channel: Channel
+    step: str
+    due_at: dt.datetime
+
+
+class HistoryView(BaseModel):
+    channel: Channel
+    at: dt.datetime
+    kind: str
+    account_id: str | None
+
+
+class DebtorView(BaseModel):
+    tenant_id: str
+    debtor_id: str
+    known: bool
+    timezone: str | None
+    jurisdiction: str | None
+    language: str
+    accounts: list[AccountView]
+    promise_until: dt.date | None
+    opted_out_all: bool
+    contacts: list[ContactView]
+    pending: list[PendingView]
+    history: list[HistoryView]
+    # No task system feeds Recaudo yet; the field is here so the page need not change.
+    tasks: list[dict[str, str]] = []
+
+
+def _as_sent(ref: ContactRef | None) -> dict[str, str | None]:
+    if ref is None:
+        return {}
+    return {"provider": ref.provider, "address": ref.address, "language": ref.language}
+
+
+def _utc(ts: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ts, dt.UTC)
+
+
+async def get_debtor(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    tenant = tenant_of(request, settings)
+    debtor_id = request.match_info["debtor_id"]
+    store = request.app[STORE]
+    loaded = await store.load([((tenant, debtor_id), [])])
+    state = loaded[(tenant, debtor_id)].state
+    key = Keys(settings.redis_prefix).debtor(tenant, debtor_id, "delivery")
+    ranks = await request.app[REDIS].hgetall(key) if state.emitted else {}
+    delivery = {
+        (k.decode() if isinstance(k, bytes) else k): RANK_NAME.get(int(v)) for k, v in ranks.items()
+    }
+    directory = ContactDirectory(request.app[REDIS], Keys(settings.redis_prefix), 0)
+    sent: dict[str, ContactRef | None] = {
+        e.cid: await directory.by_token(make_token(tenant, e.cid)) for e in state.emitted
+    }
+    view = DebtorView(
+        tenant_id=tenant,
+        debtor_id=debtor_id,
+        known=bool(state.accounts or state.points or state.history),
+        timezone=state.tz,
+        jurisdiction=state.jur,
+        language=state.lang,
+        accounts=[
+            AccountView(
+                account_id=acct,
+                status=a.status,
+                days_past_due=a.dpd,
+                balance_minor=a.bal,
+                amount_due_minor=a.due,
+                currency=a.cur,
+                flags=a.flags,
+            )
+            for acct, a in sorted(state.accounts.items())
+        ],
+        promise_until=state.promise_until,
+        opted_out_all=state.opt_all,
+        contacts=[
+            ContactView(
+                contact_id=e.cid,
+                account_id=e.acct,
+                channel=e.ch,
+                sent_at=_utc(e.at) if e.at else None,
+                expires_at=_utc(e.exp),
+                delivery=delivery.get(e.cid),
+                **_as_sent(sent.get(e.cid)),
+            )
+            for e in state.emitted
+        ],
+        pending=[
+            PendingView(
+                contact_id=p.cid, account_id=p.acct, channel=p.ch, step=p.step, due_at=_utc(p.due)
+            )
+            for p in state.pending
+        ],
+        history=[
+            HistoryView(channel=h.ch, at=_utc(h.at), kind=h.kind, account_id=h.acct)
+            for h in reversed(state.history)
+        ],
+    )
+    return web.json_response(text=view.model_dump_json())

@@ -1,0 +1,172 @@
+"""The OpenAPI 3.1 contract of the HTTP API, generated from the pydantic models.
+
+Request and response bodies are the very models the handlers validate and
+serialise with (``InputEvent``, ``Decision``, ``DebtorView``), so the contract
+cannot drift from the code; pydantic's JSON Schema is draft 2020-12, the
+dialect OpenAPI 3.1 uses. Served at ``GET /v1/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import orjson
+from aiohttp import web
+from pydantic import BaseModel, Field, TypeAdapter
+
+from recaudo import __version__
+from recaudo.streams.events import InputEvent
+from recaudo.streams.outputs import Decision
+from recaudo.web.debtor import DebtorView
+
+REF = "#/components/schemas/{model}"
+
+
+class Error(BaseModel):
+    error: str
+
+
+class EventError(BaseModel):
+    index: int = Field(description="1-based position of the event in the body")
+    error: str
+
+
+class EventsRejected(BaseModel):
+    error: str
+    errors: list[EventError] = Field(
+        default=[], description="Absent when the body itself is unreadable"
+    )
+
+
+class EventsAccepted(BaseModel):
+    accepted: int = Field(description="Events acknowledged by the broker")
+
+
+class Timeline(BaseModel):
+    tenant_id: str
+    debtor_id: str
+    decisions: list[Decision] = Field(description="Newest first")
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Ready(BaseModel):
+    ready: bool
+    checks: dict[str, bool]
+    dry_run: bool = Field(description="No provider credentials: contacts are recorded, not sent")
+
+
+def _json(name: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": REF.format(model=name)}}},
+    }
+
+
+def _debtor_param() -> dict[str, Any]:
+    return {"name": "debtor_id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+AUTH_ERRORS = {"401": _json("Error", "Missing or unknown API key")}
+
+
+@cache
+def build_spec() -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    adapters: dict[str, TypeAdapter[Any]] = {
+        "InputEvent": TypeAdapter(InputEvent),
+        **{
+            m.__name__: TypeAdapter(m)
+            for m in (Error, EventsRejected, EventsAccepted, Timeline, Health, Ready, DebtorView)
+        },
+    }
+    for name, adapter in adapters.items():
+        schema = adapter.json_schema(ref_template=REF, mode="serialization")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[name] = schema
+    event: dict[str, Any] = {"$ref": REF.format(model="InputEvent")}
+    events_body = {"oneOf": [event, {"type": "array", "items": event}]}
+    paths: dict[str, Any] = {
+        "/v1/events": {
+            "post": {
+                "summary": "Send events (JSON, a JSON array, or NDJSON); all or nothing",
+                "operationId": "postEvents",
+                "security": [{"bearer": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": events_body},
+                        "application/x-ndjson": {"schema": {"type": "string"}},
+                    },
+                },
+                "responses": {
+                    "202": _json("EventsAccepted", "Every event is on the broker"),
+                    "400": _json("EventsRejected", "Nothing accepted; every problem listed"),
+                    **AUTH_ERRORS,
+                },
+            }
+        },
+        "/v1/debtors/{debtor_id}/timeline": {
+            "get": {
+                "summary": "Every decision about a debtor, newest first, with its reasons",
+                "operationId": "getTimeline",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    _debtor_param(),
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+                    },
+                ],
+                "responses": {
+                    "200": _json("Timeline", "The decisions"),
+                    "400": _json("Error", "A malformed parameter"),
+                    **AUTH_ERRORS,
+                },
+            }
+        },
+        "/v1/debtors/{debtor_id}": {
+            "get": {
+                "summary": "Balance, contacts and their delivery, history of one debtor",
+                "operationId": "getDebtor",
+                "security": [{"bearer": []}],
+                "parameters": [_debtor_param()],
+                "responses": {"200": _json("DebtorView", "The debtor"), **AUTH_ERRORS},
+            }
+        },
+        "/healthz": {
+            "get": {
+                "summary": "Liveness",
+                "operationId": "healthz",
+                "responses": {"200": _json("Health", "The process answers")},
+            }
+        },
+        "/readyz": {
+            "get": {
+                "summary": "Readiness: Redis and the broker answer",
+                "operationId": "readyz",
+                "responses": {
+                    "200": _json("Ready", "Ready"),
+                    "503": _json("Ready", "A dependency does not answer"),
+                },
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Recaudo HTTP API", "version": __version__},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+async def get_openapi(_request: web.Request) -> web.Response:
+    return web.Response(body=orjson.dumps(build_spec()), content_type="application/json")

@@ -1,0 +1,95 @@
+"""JSON log lines that say which tenant, event, decision and contact they are about."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from collections.abc import Iterator
+from typing import cast
+
+import orjson
+import pytest
+import structlog
+from prometheus_client import CollectorRegistry
+
+from recaudo.channels.dispatcher import DispatchResult
+from recaudo.logs import configure_logging
+from recaudo.streams.codec import encode
+from recaudo.streams.dispatch import DispatchStage
+from recaudo.streams.metrics import PipelineMetrics
+from recaudo.streams.outputs import ContactCommand
+from recaudo.streams.pipeline import Inbound
+from recaudo.streams.redispatch import Redispatch
+from recaudo.streams.topics import Topics
+
+NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def lines() -> Iterator[io.StringIO]:
+    """Logging configured as the processes do, into a buffer; restored afterwards."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    out = io.StringIO()
+    configure_logging("info", stream=out)
+    yield out
+    root.handlers[:], _ = saved
+    root.setLevel(saved[1])
+    structlog.reset_defaults()
+
+
+class Exploding:
+    async def dispatch(self, command: ContactCommand, now: dt.datetime) -> DispatchResult:
+        logging.getLogger("recaudo.channels.test").info("calling the provider")
+        raise ValueError("provider SDK bug")
+
+
+async def test_dispatch_logs_carry_the_contact_decision_and_tenant(lines: io.StringIO) -> None:
+    command = ContactCommand(
+        contact_id="c-1",
+        tenant_id="acme",
+        debtor_id="d-1",
+        account_id="a-1",
+        channel="sms",
+        address="+34600111222",
+        template="reminder_1",
+        language="es",
+        send_at=NOW,
+        expires_at=NOW + dt.timedelta(hours=1),
+        strategy="default",
+        arm="champion",
+        decision_id="dec-1",
+        trigger_event_id="ev-1",
+    )
+    topics = Topics()
+    stage = DispatchStage(
+        topics, Exploding(), cast(Redispatch, None), PipelineMetrics(CollectorRegistry())
+    )
+    record = Inbound(topics.contacts, 0, 1, b"d-1", encode(command), NOW.timestamp())
+    out = await stage.handle(record)
+    assert out[0].topic == topics.dead_letters
+    logged = [orjson.loads(line) for line in lines.getvalue().splitlines()]
+    assert [entry["event"] for entry in logged] == [
+        "calling the provider",
+        "contact c-1 could not be dispatched",
+    ]
+    for entry in logged:
+        assert entry["tenant"] == "acme"
+        assert entry["contact_id"] == "c-1"
+        assert entry["decision_id"] == "dec-1"
+        assert entry["event_id"] == "ev-1"
+    assert "ValueError: provider SDK bug" in logged[1]["exception"]
+    assert logged[1]["level"] == "error"
+    assert "timestamp" in logged[0]
+
+
+def test_the_demo_renders_the_same_events_for_a_terminal(lines: io.StringIO) -> None:
+    out = io.StringIO()
+    configure_logging("info", human=True, stream=out)
+    with structlog.contextvars.bound_contextvars(tenant="demo"):
+        logging.getLogger("recaudo.demo").warning("dry run")
+    text = out.getvalue()
+    assert "dry run" in text
+    assert "tenant=demo" in text
+    assert not text.lstrip().startswith("{")

@@ -1,0 +1,26 @@
+"""Series with known labels exist at 0 before the first event, so increase() sees it."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry
+
+from recaudo.streams.metrics import PipelineMetrics
+from recaudo.streams.topics import Topics
+
+
+def test_known_series_are_exported_at_zero_from_the_start() -> None:
+    registry = CollectorRegistry()
+    PipelineMetrics(registry, Topics("p-"), frozenset({"acme"}))
+
+    def value(name: str, **labels: str) -> float | None:
+        return registry.get_sample_value(name, labels)
+
+    assert value("recaudo_dead_letters_total", topic="p-accounts", error_type="InvalidEvent") == 0
+    assert value("recaudo_dead_letters_total", topic="p-contacts", error_type="InvalidEvent") == 0
+    assert value("recaudo_events_total", topic="p-payments", outcome="processed") == 0
+    for action in ("contact", "defer", "suppress", "cancel"):
+        assert value("recaudo_decisions_total", tenant="acme", action=action) == 0
+    assert value("recaudo_batch_retries_total", stage="decide") == 0
+    assert value("recaudo_contacts_dispatched_total", channel="sms", outcome="sent") == 0
+    assert value("recaudo_schedule_overdue_items", overdue="over_1h") == 0
+    assert value("recaudo_decision_latency_seconds_count") == 0

@@ -1,0 +1,35 @@
+"""The livelock detector's commit clock: idle partitions are not stuck ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from recaudo.streams.transport import refresh_idle_commit
+
+
+@dataclass
+class Offsets:
+    _read_offset: dict[str, int] = field(default_factory=dict)
+    _committed_offset: dict[str, int] = field(default_factory=dict)
+
+
+def test_an_idle_fully_committed_partition_counts_as_committed_now() -> None:
+    # Faust's committed offset is the next one to read: 10 read, 11 committed.
+    consumer = Offsets({"tp": 10}, {"tp": 11})
+    clock: dict[Any, float] = {"tp": 100.0}
+    refresh_idle_commit(consumer, clock, 900.0, "tp")
+    assert clock["tp"] == 900.0
+
+
+def test_a_partition_with_uncommitted_reads_keeps_its_old_commit_time() -> None:
+    consumer = Offsets({"tp": 15}, {"tp": 11})
+    clock: dict[Any, float] = {"tp": 100.0}
+    refresh_idle_commit(consumer, clock, 900.0, "tp")
+    assert clock["tp"] == 100.0, "a real stall must still be reported"
+
+
+def test_a_partition_never_read_is_not_stuck() -> None:
+    clock: dict[Any, float] = {}
+    refresh_idle_commit(Offsets(), clock, 5.0, "tp")
+    assert clock == {"tp": 5.0}
