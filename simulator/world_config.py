@@ -30,7 +30,10 @@ class WorldConfig:
 
     days: int = 30
     #: Shares of (sure thing, persuadable, lost cause, sleeping dog) at zero signal.
-    type_shares: tuple[float, float, float, float] = (0.15, 0.35, 0.38, 0.12)
+    #: Calibrated, with ``sleeping_dog_harm``, to one stylized fact and no strategy:
+    #: contacting every delinquent debtor weekly lifts recovered money a little on
+    #: average (+4 % over seeds 1-3, 600 debtors; the first defaults lost 5 %).
+    type_shares: tuple[float, float, float, float] = (0.15, 0.35, 0.42, 0.08)
     #: How strongly the type follows observed fields (0: not at all).
     type_signal: float = 1.0
     #: P(self-cure within ``self_cure_horizon_days``) by type, in ``TYPES`` order.
@@ -68,7 +71,7 @@ class WorldConfig:
     #: Share of opt-outs that cover every channel ("BAJA TODO", "STOP ALL").
     opt_out_all_share: float = 0.15
     #: P(a contact that reaches a sleeping dog cancels its self-cure).
-    sleeping_dog_harm: float = 0.5
+    sleeping_dog_harm: float = 0.25
     #: Attention multiplier per contact received in the last 7 days.
     fatigue_attention: float = 0.85
     #: Per-channel transient failure (sms, email, whatsapp, voice) and share of bad addresses.

@@ -31,8 +31,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
     cadence = builtin.replace('mode = "adaptive"', 'mode = "cadence"', 1)
     assert cadence != builtin
     (policies / f"{TENANT}.toml").write_text(cadence, encoding="utf-8")
-    workdir = tmp_path_factory.mktemp("stack")
-    async with local_stack(workdir=workdir, policy_dir=str(policies)) as running:
+    async with local_stack(policy_dir=str(policies)) as running:
         yield running
     # What the demo runs on leaves nothing behind: no Redis, no work folder.
     assert not running.workdir.exists()

@@ -25,7 +25,7 @@ from recaudo.embedded import free_port
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.streams.events import Channel
-from recaudo.streams.state import DebtorState
+from recaudo.streams.state import DebtorState, OutcomeSummary
 from recaudo.streams.store import Change, StateStore
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory
@@ -80,6 +80,23 @@ STATE = DebtorState.model_validate(
 )
 
 
+def portfolio_debtor(arm: str, recovered: int) -> DebtorState:
+    contacts = 0 if arm == "holdout" else 2
+    out = OutcomeSummary(
+        since=1.0,
+        arm=arm,
+        strat="x",
+        seg="s1",
+        bkt="1-30",
+        owed=10_000,
+        cur="USD",
+        rec=recovered,
+        n=contacts,
+        by_ch={"sms": contacts} if contacts else {},
+    )
+    return DebtorState(tz="America/New_York", jur="US-NY", out=out)
+
+
 @pytest.fixture
 async def server(make_settings: SettingsFactory) -> AsyncIterator[tuple[BaseTestServer, Settings]]:
     settings = make_settings()
@@ -93,6 +110,18 @@ async def server(make_settings: SettingsFactory) -> AsyncIterator[tuple[BaseTest
         decision(2, "suppress", "suppress.paid", "account settled", trigger="payment"),
     ]
     await store.commit([Change(("acme", "ops-1"), STATE, ["e"], timeline)], 0.0)
+    # The portfolio: champion debtors recovered 5000, 8000, 0 and 6000 cents; the
+    # holdout 0, 1000 and 500: +42.50 dollars per debtor against the holdout.
+    arms = [("champion", r) for r in (5000, 8000, 0, 6000)] + [
+        ("holdout", r) for r in (0, 1000, 500)
+    ]
+    await store.commit(
+        [
+            Change(("acme", f"p-{i}"), portfolio_debtor(arm, rec), [f"p{i}"], [])
+            for i, (arm, rec) in enumerate(arms)
+        ],
+        0.0,
+    )
     directory = ContactDirectory(client, Keys(settings.redis_prefix), 3600)
     await directory.remember(
         ContactRef(
@@ -159,7 +188,12 @@ async def test_the_page_shows_a_debtors_decisions_with_their_rules(
     # Times in the debtor's zone and in UTC: 15:00 UTC is 10:00 in New York in November.
     assert "2026-11-18 10:00 America/New_York" in dom
     assert "2026-11-18 15:00 UTC" in dom
-    assert "Outcome reports are not available yet." in dom
+    # The managers' view: each arm against the holdout, with its 95 % interval.
+    assert '<table id="arms">' in dom
+    assert '<td data-label="Arm">champion</td>' in dom
+    assert '<td data-label="Arm">holdout</td>' in dom
+    assert "$42.50 [" in dom, "incremental recovered per debtor vs the holdout"
+    assert "$21.25 [" in dom, "per contact: 42.50 x 4 debtors / 8 contacts"
 
 
 async def test_a_wrong_key_shows_the_apis_error_not_data(
