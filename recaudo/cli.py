@@ -98,14 +98,14 @@ main.add_command(template)
 @click.option("--duration", type=float, default=None, help="Seconds to run (default: until Ctrl-C)")
 @click.option("--port", default=8080, show_default=True, help="Web API port")
 @click.option("--hours-per-second", default=2.0, show_default=True, help="Simulated time speed")
+@click.option("--days", default=30, show_default=True, help="Simulated days to run")
 def demo(
-    debtors: int, seed: int, duration: float | None, port: int, hours_per_second: float
+    debtors: int, seed: int, duration: float | None, port: int, hours_per_second: float, days: int
 ) -> None:
-    """Embedded broker + Redis + sandbox providers + worker + web + a simulated portfolio."""
+    """Embedded broker + Redis + sandbox + worker + web + a simulated portfolio's days."""
     from recaudo.demo import run_demo
 
-    configure_logging("warning", human=True)
-    asyncio.run(run_demo(debtors, seed, duration, port, hours_per_second))
+    asyncio.run(run_demo(debtors, seed, duration, port, hours_per_second, days))
 
 
 @main.command()

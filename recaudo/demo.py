@@ -1,10 +1,15 @@
-"""``recaudo demo``: a simulated portfolio against the whole local stack.
+"""``recaudo demo``: a simulated portfolio lives through its days against the whole stack.
 
-Accounts go in through the HTTP API; the worker decides and sends through the
-sandbox providers; their signed receipts come back through the webhooks. The
-simulated debtors then react as their hidden behaviour says: replies arrive as
-signed inbound messages, payments through the API. Simulated hours pass in
-seconds (``--hours-per-second``). A summary prints every few seconds.
+The broker, a private Redis, the sandbox providers, the web app and a worker
+run as in production, except that every process reads one simulated clock
+(``RECAUDO_CLOCK_*``: a start instant and a speed, so they agree without
+talking). The simulated world (``simulator.world``) hands the lender's daily
+account snapshots and the debtors' payments to the HTTP API as their moment
+comes; the worker decides, sends through the sandbox, and the sandbox's signed
+receipts come back through the webhooks. Each contact reaches the world, whose
+debtors answer — replies as signed inbound messages, payments through the API,
+promises kept and broken. A line per simulated day shows what happened; at the
+end, the outcome report: each arm against the no-contact holdout.
 """
 
 from __future__ import annotations
@@ -15,56 +20,75 @@ import datetime as dt
 import signal
 import time
 from collections import Counter
-from collections.abc import Coroutine, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import aiohttp
 import orjson
 from aiokafka import AIOKafkaConsumer
 
+from recaudo.foundation.clock import ScaledClock
 from recaudo.foundation.kafka import bootstrap_servers
-from recaudo.simulator.portfolio import AccountTable, generate_accounts
-from recaudo.simulator.reactions import react
+from recaudo.simulator.world import World
 from recaudo.stack import API_KEY, TENANT, Stack, local_stack
 from recaudo.streams.codec import encode
-from recaudo.streams.events import Channel, PaymentEvent, ResponseEvent
+from recaudo.streams.events import Channel, InputEvent, ResponseEvent
 from recaudo.streams.outputs import ContactCommand
+from recaudo.streams.reports.outcomes import parse_dimensions
+from recaudo.streams.reports.render import to_table
+from recaudo.streams.reports.source import read_report
 from recaudo.streams.topics import Topics
 
 INBOUND_PROVIDER = {Channel.SMS: "twilio", Channel.WHATSAPP: "meta"}
+START = dt.datetime(2026, 3, 2, 5, tzinfo=dt.UTC)  # a Monday, before dawn in the Americas
+#: Wall seconds the stack gets to start before simulated time reaches START.
+WARM_UP_S = 25.0
 
 
 class Demo:
-    def __init__(self, stack: Stack, table: AccountTable, hours_per_second: float) -> None:
+    def __init__(self, stack: Stack, world: World, clock: ScaledClock) -> None:
         self.stack = stack
-        self.table = table
-        self.index = {table.debtor_id(i): i for i in range(len(table))}
-        self.hours_per_second = hours_per_second
+        self.world = world
+        self.clock = clock
         self.decisions: Counter[str] = Counter()
         self.reasons: Counter[str] = Counter()
-        self.reactions: Counter[str] = Counter()
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.fed: Counter[str] = Counter()
+        self.contacts = 0
+        # Where each debtor was last written to, per channel: their replies come from there.
+        self.addresses: dict[tuple[str, Channel], str] = {}
 
     async def post(self, http: aiohttp.ClientSession, events: Sequence[bytes]) -> None:
         body = b"\n".join(events)
         headers = {**self.stack.auth, "Content-Type": "application/x-ndjson"}
         async with http.post(f"{self.stack.web_url}/v1/events", data=body, headers=headers) as r:
             if r.status != 202:
-                print(f"  ! events refused ({r.status}): {await r.text()}")
+                print(f"  ! events refused ({r.status}): {(await r.text())[:300]}")
 
-    async def load_portfolio(self, http: aiohttp.ClientSession) -> None:
-        now = dt.datetime.now(dt.UTC)
+    async def feed(self, http: aiohttp.ClientSession) -> None:
+        """What the world did up to now: replies through the signed webhooks, the rest
+        through the API (as the lender's feed and the payment processor would)."""
+        events = self.world.take_until(self.clock.now())
         batch: list[bytes] = []
-        for i in range(len(self.table)):
-            batch.append(encode(self.table.account_event(i, TENANT, now)))
+        for event in events:
+            self.fed[event.type] += 1
+            if _inbound_text(event):
+                assert isinstance(event, ResponseEvent)
+                provider = INBOUND_PROVIDER[event.channel]
+                address = self._address(event)
+                if address is not None and event.text:
+                    await self.stack.sandbox.inbound(provider, address, event.text)
+                    continue
+            batch.append(encode(event))
             if len(batch) == 500:
                 await self.post(http, batch)
                 batch = []
         if batch:
             await self.post(http, batch)
 
-    async def follow(self, http: aiohttp.ClientSession) -> None:
-        """Read contact commands and decisions; schedule each debtor's reaction."""
+    def _address(self, event: ResponseEvent) -> str | None:
+        return self.addresses.get((event.debtor_id, event.channel))
+
+    async def follow(self) -> None:
+        """Contact commands reach the world; decisions are counted for the summary."""
         topics = Topics(self.stack.settings.topic_prefix)
         consumer = AIOKafkaConsumer(
             topics.contacts,
@@ -81,89 +105,85 @@ class Demo:
                 record = orjson.loads(message.value)
                 if message.topic == topics.decisions:
                     self.decisions[record["action"]] += 1
-                    for reason in record["reasons"]:
+                    for reason in record["reasons"][:1]:
                         self.reasons[f"{record['action']}:{reason['rule_id']}"] += 1
                     continue
                 command = ContactCommand.model_validate(record)
-                if command.contact_id not in seen:
-                    seen.add(command.contact_id)
-                    self._spawn(self.react_to(http, command))
+                if command.contact_id in seen:
+                    continue
+                seen.add(command.contact_id)
+                self.contacts += 1
+                self.addresses[(command.debtor_id, command.channel)] = command.address
+                self.world.contact(command, max(command.send_at, self.clock.now()))
         finally:
             await consumer.stop()
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(coro)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    async def react_to(self, http: aiohttp.ClientSession, command: ContactCommand) -> None:
-        i = self.index.get(command.debtor_id)
-        if i is None:
-            return
-        account = self.table.account_event(i, TENANT, command.send_at)
-        for event in react(command, self.table.behaviour(i), account):
-            if not isinstance(event, ResponseEvent | PaymentEvent):
-                continue  # receipts come from the sandbox's signed webhooks
-            wait_h = (event.occurred_at - command.send_at).total_seconds() / 3600
-            await asyncio.sleep(wait_h / self.hours_per_second)
-            provider = (
-                INBOUND_PROVIDER.get(event.channel) if isinstance(event, ResponseEvent) else None
-            )
-            if isinstance(event, ResponseEvent) and provider and event.text:
-                await self.stack.sandbox.inbound(provider, command.address, event.text)
-                self.reactions[f"reply via {provider}"] += 1
-            else:
-                await self.post(http, [encode(event)])
-                self.reactions[event.type] += 1
-
-    def summary(self, started: float) -> str:
-        sent = len(self.stack.sandbox.messages)
-        by_provider = Counter(m.provider for m in self.stack.sandbox.messages)
-        top = ", ".join(f"{k} {v}" for k, v in self.reasons.most_common(6))
+    def summary(self) -> str:
+        now = self.clock.now()
+        day = (now - START).days + 1
+        sandbox = self.stack.sandbox.messages
+        top = ", ".join(f"{k} {v}" for k, v in self.reasons.most_common(5))
         out = (
-            f"[{time.monotonic() - started:5.0f}s] decisions {dict(self.decisions)} | "
-            f"messages sent {sent} {dict(by_provider)} | reactions {dict(self.reactions)}\n"
+            f"day {day:>2} {now:%a %Y-%m-%d %H:%M} UTC | decisions {dict(self.decisions)} | "
+            f"messages {len(sandbox)} | from the world {dict(self.fed)}\n"
             f"        top reasons: {top}"
         )
-        if self.stack.sandbox.messages:
-            # The latest message as the debtor received it (issue 10: real texts).
-            last = self.stack.sandbox.messages[-1]
+        if sandbox:
+            last = sandbox[-1]
             text = " ".join(last.text.split())
-            out += f"\n        last {last.channel} via {last.provider}: {text[:200]}"
+            out += f"\n        last {last.channel} via {last.provider}: {text[:160]}"
         return out
 
 
+def _inbound_text(event: InputEvent) -> bool:
+    return isinstance(event, ResponseEvent) and event.channel in INBOUND_PROVIDER
+
+
 async def run_demo(
-    debtors: int, seed: int, duration_s: float | None, port: int, hours_per_second: float
+    debtors: int,
+    seed: int,
+    duration_s: float | None,
+    port: int,
+    hours_per_second: float,
+    days: int = 30,
 ) -> None:
-    table = generate_accounts(debtors, seed)
-    async with local_stack(web_port=port, log_format="console") as stack:
-        print(f"Recaudo demo: {debtors} simulated debtors (seed {seed})")
+    world = World(debtors, seed, TENANT, START)
+    origin = time.time() + WARM_UP_S
+    speed = hours_per_second * 3600.0
+    clock = ScaledClock(START, origin, speed)
+    overrides = {"clock_start": START, "clock_origin": origin, "clock_speed": speed}
+    async with local_stack(web_port=port, log_format="console", overrides=overrides) as stack:
+        print(f"Recaudo demo: {debtors} simulated debtors (seed {seed}), {days} days")
+        print(f"  one simulated hour every {1 / hours_per_second:.1f} s; day 1 is {START:%Y-%m-%d}")
         print(f"  web API   {stack.web_url}  ({stack.auth['Authorization']})")
         print(f"  metrics   {stack.web_url}/metrics, http://127.0.0.1:{stack.worker.port}/metrics")
-        print(f"  timeline  {stack.web_url}/ops#debtor={table.debtor_id(0)}&key={API_KEY}")
+        print(f"  /ops      {stack.web_url}/ops#key={API_KEY}  (portfolio; add &debtor=ID)")
         print(f"  sandbox   {stack.sandbox.url}/_sandbox/messages")
         print(f"  redis     {stack.settings.redis_url}  (private, removed on exit)")
         print(f"  logs      {stack.workdir}  (removed on exit)")
-        # Reserved for the outcome report of the backtest clock (issue 8): the
-        # days-passing line and the printed report go here once reports exist.
-        demo = Demo(stack, table, hours_per_second)
+        demo = Demo(stack, world, clock)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        end = START + dt.timedelta(days=days)
         started = time.monotonic()
+        last_print = 0.0
         async with aiohttp.ClientSession() as http:
-            follower = asyncio.create_task(demo.follow(http))
-            await demo.load_portfolio(http)
-            while not stop.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), 5)
-                print(demo.summary(started), flush=True)
+            follower = asyncio.create_task(demo.follow())
+            while not stop.is_set() and clock.now() < end:
+                await demo.feed(http)
+                if time.monotonic() - last_print >= 5 and clock.now() >= START:
+                    print(demo.summary(), flush=True)
+                    last_print = time.monotonic()
                 if duration_s is not None and time.monotonic() - started >= duration_s:
                     break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 0.25)
             follower.cancel()
-            for task in list(demo.tasks):
-                task.cancel()
-            await asyncio.gather(follower, *demo.tasks, return_exceptions=True)
+            await asyncio.gather(follower, return_exceptions=True)
+        print(demo.summary(), flush=True)
+        print("\nOutcome report (each arm against the no-contact holdout, 95 % intervals):")
+        report = await read_report(stack.settings, TENANT, parse_dimensions(["arm"]))
+        print(to_table(report), flush=True)
         print("stopping… (the demo's Redis, broker and work folder are removed)", flush=True)

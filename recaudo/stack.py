@@ -15,7 +15,7 @@ import contextlib
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +79,7 @@ async def local_stack(
     workdir: Path | None = None,
     policy_dir: str | None = None,
     log_format: str = "json",
+    overrides: Mapping[str, object] | None = None,
 ) -> AsyncIterator[Stack]:
     prefix = f"demo{uuid.uuid4().hex[:6]}"
     web_port = web_port or free_port()
@@ -111,6 +112,7 @@ async def local_stack(
             policy_dir=policy_dir,
             schedule_tick_s=0.5,
             log_format=log_format,
+            **(overrides or {}),
         )
         runner = web.AppRunner(build_web_app(settings, CollectorRegistry()), access_log=None)
         await runner.setup()

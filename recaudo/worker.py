@@ -122,7 +122,9 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
             breakers=breakers,
         )
 
-    wiring = build_wiring(settings, registry=registry, dispatcher_factory=dispatcher)
+    wiring = build_wiring(
+        settings, registry=registry, dispatcher_factory=dispatcher, clock=settings.clock()
+    )
     app = build_app(settings, wiring)
     registry.register(ConsumerLag(app))
     worker = Worker(

@@ -8,6 +8,7 @@ round-trip them.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 
 from recaudo.foundation.clock import WALL_CLOCK, Clock
@@ -200,5 +201,7 @@ class DecisionRecords:
             trigger_event_id=ctx.trigger_event_id,
             trigger_type=ctx.trigger_type,
             decided_at=decided_at,
-            latency_s=max(0.0, decided_at.timestamp() - ctx.received_at),
+            # Processing latency is wall time whatever clock decides (a backtest or demo
+            # runs simulated time; the broker stamped the record on the wall clock).
+            latency_s=max(0.0, time.time() - ctx.received_at),
         )

@@ -16,6 +16,7 @@ learner draw on the path is derived from its inputs, never from the wall clock.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
 import time
@@ -180,13 +181,15 @@ class Backtest:
             if not decide_in and not dispatch_in:
                 await wiring.timer.settle(released)
                 return []
-            decide_in.sort(key=lambda r: (r.timestamp, r.value))
+            decide_in.sort(key=_event_order)
+            stamped = time.time()  # the wall instant it was "consumed", as the broker's stamp
+            decide_in = [dataclasses.replace(r, timestamp=stamped) for r in decide_in]
             result.inputs += len(decide_in)
             if decide_in:
                 prepared = await wiring.decision_stage.prepare(decide_in)
                 for out in prepared.outputs:
                     if out.topic == wiring.topics.decisions:
-                        digest.update(out.value)
+                        digest.update(_without_latency(out.value))
                         if self._out is not None:
                             self._out.write(out.value + b"\n")
                     elif out.topic == wiring.topics.contacts:
@@ -231,6 +234,19 @@ class Backtest:
             value=encode(event),
             timestamp=event.occurred_at.timestamp(),
         )
+
+
+def _event_order(record: Inbound) -> tuple[float, bytes]:
+    """Records of one instant in event-time order (a record's timestamp is its event time
+    until it is consumed)."""
+    return (record.timestamp, record.value)
+
+
+def _without_latency(decision: bytes) -> bytes:
+    """The decision minus its wall-clock latency: what the determinism digest covers."""
+    data = orjson.loads(decision)
+    data.pop("latency_s", None)
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
 
 
 def _as_inbound(out: Outbound) -> Inbound:

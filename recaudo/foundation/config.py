@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import re
@@ -11,6 +12,7 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from recaudo.foundation.clock import WALL_CLOCK, Clock, ScaledClock
 from recaudo.foundation.errors import ConfigError
 
 ENV_PREFIX = "RECAUDO_"
@@ -84,6 +86,18 @@ class Settings(BaseSettings):
     # app must share it. The default is for development only: set it in production.
     pay_link_secret: SecretStr = SecretStr("recaudo-dev-only-pay-link-secret")
     pay_link_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
+    # Simulated time (the demo): from clock_start, clock_speed times faster than the
+    # wall clock counted from the Unix instant clock_origin. Unset: the wall clock.
+    clock_start: dt.datetime | None = None
+    clock_origin: float = 0.0
+    clock_speed: float = Field(default=1.0, gt=0)
+
+    def clock(self) -> Clock:
+        """The one clock of the decision path (the wall clock unless simulating)."""
+        if self.clock_start is None:
+            return WALL_CLOCK
+        return ScaledClock(self.clock_start, self.clock_origin, self.clock_speed)
+
     # Where this runs ("production", "staging", ...): a dry run in production alerts.
     environment: str = "development"
     # "json": one JSON object per log line (for shippers); "console": for a terminal (the demo).

@@ -19,7 +19,6 @@ stall the others' requests.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from typing import Any
 
 import orjson
@@ -85,7 +84,7 @@ async def _intake(request: web.Request, tenant: str, body: bytes) -> web.Respons
             text='{"error": "no events in the body"}', content_type="application/json"
         )
     events, errors, indexes = [], [], []
-    now = dt.datetime.now(dt.UTC)
+    now = request.app[SETTINGS].clock().now()
     for index, doc in docs:
         if index % settings.http_produce_chunk == 0:
             await asyncio.sleep(0)  # let other requests run between chunks

@@ -10,14 +10,12 @@ event.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from aiohttp import web
 
 from recaudo.channels.content import PayBook, PayLinks
 from recaudo.streams.codec import encode
 from recaudo.streams.events import DeliveryEvent, DeliveryStatus
-from recaudo.web.keys import PUBLISHER, TOPICS
+from recaudo.web.keys import PUBLISHER, SETTINGS, TOPICS
 
 PAY_LINKS = web.AppKey("pay_links", PayLinks)
 PAY_BOOK = web.AppKey("pay_book", PayBook)
@@ -35,7 +33,7 @@ async def get_pay(request: web.Request) -> web.StreamResponse:
     parsed = request.app[PAY_LINKS].verify(token)
     if parsed is None:
         raise web.HTTPNotFound(text="Not found")
-    now = dt.datetime.now(dt.UTC)
+    now = request.app[SETTINGS].clock().now()
     if parsed.expired(now):
         return web.Response(
             status=410, text=EXPIRED_PAGE, content_type="text/html", charset="utf-8"
