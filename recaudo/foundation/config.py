@@ -203,13 +203,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 
 def describe_settings_error(exc: ValidationError) -> str:
-    lines = [f"invalid settings ({exc.error_count()} error(s))"]
+    """One line: each variable and its problem, never its value."""
+    problems = []
     for err in exc.errors(include_url=False, include_input=False, include_context=False):
         field = ".".join(str(p) for p in err["loc"])
         name = f"RECAUDO_{field.upper()}" if field else "settings"
         message = err["msg"].removeprefix("Value error, ")
-        lines.append(f"  {name}: {message}")
-    return "\n".join(lines)
+        problems.append(f"{name}: {message}")
+    return "invalid settings: " + "; ".join(problems)
 
 
 def effective(settings: Settings) -> dict[str, Any]:
