@@ -194,12 +194,7 @@ class ChannelBandit:
         Raises ``ValueError`` when nothing is allowed: the caller should have
         suppressed or deferred before asking which channel to use.
         """
-        mask = self.allowed_mask(allowed)
-        if not mask.any():
-            raise ValueError("no arm is allowed")
-        prior = prior or SegmentPrior.base(len(self.arms))
-        alpha = prior.alpha + state.successes
-        beta = prior.beta + state.failures
+        mask, alpha, beta = self._posterior(state, prior, allowed)
         rng = np.random.default_rng(seed_to_int(rng_seed))
         draws = rng.beta(alpha, beta)
         draws[~mask] = -1.0
@@ -230,17 +225,22 @@ class ChannelBandit:
         exact propensity, which off-policy evaluation needs; one Thompson draw
         would log a probability nobody can compute afterwards.
         """
-        mask = self.allowed_mask(allowed)
-        if not mask.any():
-            raise ValueError("no arm is allowed")
-        prior = prior or SegmentPrior.base(len(self.arms))
-        alpha = prior.alpha + state.successes
-        beta = prior.beta + state.failures
+        mask, alpha, beta = self._posterior(state, prior, allowed)
         rng = np.random.default_rng(seed_to_int(rng_seed))
         sampled = rng.beta(alpha, beta, size=(draws, len(self.arms)))
         sampled[:, ~mask] = -1.0
         counts = np.bincount(np.argmax(sampled, axis=1), minlength=len(self.arms))
         return {self.arms[i]: float(counts[i]) / draws for i in np.flatnonzero(counts)}
+
+    def _posterior(
+        self, state: DebtorArms, prior: SegmentPrior | None, allowed: Allowed | None
+    ) -> tuple[npt.NDArray[np.bool_], FloatArray, FloatArray]:
+        """The allowed arms and each arm's Beta posterior (prior plus the debtor's counts)."""
+        mask = self.allowed_mask(allowed)
+        if not mask.any():
+            raise ValueError("no arm is allowed")
+        prior = prior or SegmentPrior.base(len(self.arms))
+        return mask, prior.alpha + state.successes, prior.beta + state.failures
 
     def posterior_mean(self, state: DebtorArms, prior: SegmentPrior | None = None) -> FloatArray:
         prior = prior or SegmentPrior.base(len(self.arms))

@@ -172,12 +172,17 @@ class AccountTable:
             language=self.language(i),
             contact_points=self.contact_points(i),
             segment=self.segment_name(i),
-            # Message content (issue 10): what the rendered texts show in the demo.
-            debtor_name=f"Debtor {i}",
-            creditor_name="Demo Lender",
-            account_reference=f"****{i % 10_000:04d}",
-            payment_reference=f"PAY-{self.account_id(i)}",
+            **self.message_fields(i),
         )
+
+    def message_fields(self, i: int) -> dict[str, str]:
+        """What a lender's feed carries for the message texts (names, references)."""
+        return {
+            "debtor_name": f"Debtor {i}",
+            "creditor_name": "Demo Lender",
+            "account_reference": f"****{i % 10_000:04d}",
+            "payment_reference": f"PAY-{self.account_id(i)}",
+        }
 
 
 def generate_accounts(n: int, seed: int) -> AccountTable:

@@ -289,11 +289,7 @@ class World:
                 language=t.language(i),
                 contact_points=t.contact_points(i),
                 segment=t.segment_name(i),
-                # What a lender's feed carries for the message texts (issue 10).
-                debtor_name=f"Debtor {i}",
-                creditor_name="Demo Lender",
-                account_reference=f"****{i % 10_000:04d}",
-                payment_reference=f"PAY-{t.account_id(i)}",
+                **t.message_fields(i),
             )
         else:
             currency = last.balance.currency

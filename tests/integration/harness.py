@@ -13,12 +13,16 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from aiokafka import AIOKafkaConsumer
+from prometheus_client import CollectorRegistry
 
 from recaudo import processes
+from recaudo.channels.runtime import WorkerDispatcher
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import KafkaPublisher, bootstrap_servers, ensure_topics
 from recaudo.processes import Process
+from recaudo.streams.ports import Learner
 from recaudo.streams.topics import Topics
+from recaudo.streams.wiring import Wiring, build_wiring
 
 Record = dict[str, Any]
 
@@ -163,3 +167,21 @@ def payment_event(debtor_id: str, amount_minor: int, payment_id: str) -> Record:
         "method": "card",
         "paid_at": now,
     }
+
+
+def dry_run_wiring(settings: Settings, learner: Learner | None = None) -> Wiring:
+    """The worker's parts in-process, sending nothing (the recording provider)."""
+    return build_wiring(
+        settings,
+        registry=CollectorRegistry(),
+        dispatcher_factory=lambda client, keys, ledger: WorkerDispatcher(
+            client,
+            keys,
+            ledger,
+            credentials=None,
+            provider_base_url=None,
+            webhook_base_url="http://127.0.0.1",
+            ttl_s=60,
+        ),
+        learner=learner,
+    )

@@ -7,16 +7,18 @@ import time
 
 import orjson
 import pytest
-from prometheus_client import CollectorRegistry
 
-from recaudo.channels.runtime import WorkerDispatcher
 from recaudo.foundation.config import Settings
 from recaudo.streams.baseline import PreferenceOrder
 from recaudo.streams.pipeline import Inbound
 from recaudo.streams.ports import Offer, Target
-from recaudo.streams.wiring import build_wiring
 from tests.conftest import SettingsFactory
-from tests.integration.harness import account_event, address_for, zone_with_local_hour
+from tests.integration.harness import (
+    account_event,
+    address_for,
+    dry_run_wiring,
+    zone_with_local_hour,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -45,20 +47,7 @@ async def test_poison_event_is_dead_lettered_and_the_batch_goes_on(
     make_settings: SettingsFactory,
 ) -> None:
     settings = make_settings()
-    wiring = build_wiring(
-        settings,
-        registry=CollectorRegistry(),
-        dispatcher_factory=lambda client, keys, ledger: WorkerDispatcher(
-            client,
-            keys,
-            ledger,
-            credentials=None,
-            provider_base_url=None,
-            webhook_base_url="http://127.0.0.1",
-            ttl_s=60,
-        ),
-        learner=BrokenForOneDebtor(),
-    )
+    wiring = dry_run_wiring(settings, BrokenForOneDebtor())
     zone = zone_with_local_hour(range(10, 19))
     poison = account_event("poison", timezone=zone, channels=("sms",))
     poison["contact_points"] = [

@@ -7,17 +7,15 @@ import time
 import orjson
 import pytest
 import redis.asyncio as aioredis
-from prometheus_client import CollectorRegistry
 
-from recaudo.channels.runtime import WorkerDispatcher
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.streams.baseline import PreferenceOrder
 from recaudo.streams.pipeline import Inbound
 from recaudo.streams.reports import OutcomeReport, ReportSource
-from recaudo.streams.wiring import Wiring, build_wiring
+from recaudo.streams.wiring import Wiring
 from tests.conftest import SettingsFactory
-from tests.integration.harness import Record, account_event, payment_event
+from tests.integration.harness import Record, account_event, dry_run_wiring, payment_event
 
 pytestmark = pytest.mark.integration
 DEBTORS = [f"r{i}" for i in range(12)]
@@ -35,20 +33,7 @@ def inbound(settings: Settings, topic: str, event: Record, offset: int) -> Inbou
 
 
 def wiring_for(settings: Settings) -> Wiring:
-    return build_wiring(
-        settings,
-        registry=CollectorRegistry(),
-        dispatcher_factory=lambda client, keys, ledger: WorkerDispatcher(
-            client,
-            keys,
-            ledger,
-            credentials=None,
-            provider_base_url=None,
-            webhook_base_url="http://127.0.0.1",
-            ttl_s=60,
-        ),
-        learner=PreferenceOrder(),
-    )
+    return dry_run_wiring(settings, PreferenceOrder())
 
 
 async def process(wiring: Wiring, batch: list[Inbound]) -> None:

@@ -13,13 +13,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 
-from recaudo.channels.runtime import WorkerDispatcher
 from recaudo.foundation.config import Settings
 from recaudo.streams.pipeline import Inbound
-from recaudo.streams.wiring import build_wiring
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory
-from tests.integration.harness import account_event, payment_event
+from tests.integration.harness import account_event, dry_run_wiring, payment_event
 
 pytestmark = pytest.mark.integration
 AUTH = {"Authorization": "Bearer key-acme"}
@@ -72,19 +70,7 @@ async def test_topic_path_dead_letters_conflicts_and_foreign_currency(
     make_settings: SettingsFactory,
 ) -> None:
     settings = make_settings()
-    wiring = build_wiring(
-        settings,
-        registry=CollectorRegistry(),
-        dispatcher_factory=lambda client, keys, ledger: WorkerDispatcher(
-            client,
-            keys,
-            ledger,
-            credentials=None,
-            provider_base_url=None,
-            webhook_base_url="http://127.0.0.1",
-            ttl_s=60,
-        ),
-    )
+    wiring = dry_run_wiring(settings)
     prefix = settings.topic_prefix
 
     def inbound(topic: str, event: dict[str, object], offset: int) -> Inbound:
