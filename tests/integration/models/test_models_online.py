@@ -9,6 +9,7 @@ import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 
 from recaudo.channels.opt_out import detect_opt_out
+from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.keys import Keys
 from recaudo.models import AttributionBook, CheckpointStore, ModelMetrics, SegmentPriorStore
 from recaudo.models.capacity import CapacityBook
@@ -25,7 +26,12 @@ pytestmark = pytest.mark.integration
 MORNING = dt.datetime(2026, 11, 18, 15, 30, tzinfo=dt.UTC)
 
 
-def learning(redis: aioredis.Redis, keys: Keys, registry: CollectorRegistry) -> OnlineLearning:
+def learning(
+    redis: aioredis.Redis,
+    keys: Keys,
+    registry: CollectorRegistry,
+    targeting: Targeting | None = None,
+) -> OnlineLearning:
     return OnlineLearning(
         priors=SegmentPriorStore(redis, keys),
         attribution=AttributionBook(redis, keys),
@@ -34,11 +40,14 @@ def learning(redis: aioredis.Redis, keys: Keys, registry: CollectorRegistry) -> 
         legal_opt_out=detect_opt_out,
         uplift=UpliftBook(redis, keys),
         capacity=CapacityBook(redis, keys),
-        targeting_for=lambda _tenant: Targeting(),
+        targeting_for=lambda _tenant: targeting or Targeting(),
+        clock=SimulatedClock(MORNING),
     )
 
 
-def offer(channels: list[Channel], seed: str, may_skip: bool = False) -> Offer:
+def offer(
+    channels: list[Channel], seed: str, may_skip: bool = False, targeting: Targeting | None = None
+) -> Offer:
     return Offer(
         tenant_id="acme",
         state=debtor(),
@@ -47,7 +56,7 @@ def offer(channels: list[Channel], seed: str, may_skip: bool = False) -> Offer:
         channels=tuple(channels),
         at=MORNING,
         seed=seed,
-        targeting=Targeting(),
+        targeting=targeting or Targeting(),
         may_skip=may_skip,
         may_wait=False,
     )
@@ -125,3 +134,14 @@ def test_reply_intent_legal_words_win_over_the_classifier(
     intent, _confidence, source = learner.intent("mañana le pago sin falta", "es")
     assert source == "model"
     assert intent is Intent.PROMISE_TO_PAY
+
+
+async def test_one_batch_cannot_overfill_the_day(redis: aioredis.Redis, keys: Keys) -> None:
+    """A morning's releases are decided in one batch, before the shared counter in
+    Redis moves: admissions inside the batch count against the capacity too."""
+    targeting = Targeting(daily_capacity=3, explore=0.0)
+    learner = learning(redis, keys, CollectorRegistry(), targeting)
+    await learner.before_batch([("acme", "s1")])
+    picked = [learner.target(offer([Channel.SMS], f"d{i}", True, targeting)) for i in range(6)]
+    assert [t.channel is not None for t in picked] == [True, True, True, False, False, False]
+    assert picked[-1].rule_id == "strategy.daily_capacity"
