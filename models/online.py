@@ -43,6 +43,7 @@ LegalOptOut = Callable[[str, str | None], bool]
 PROPENSITY = "propensity"
 #: Save the propensity model after this many labels.
 CHECKPOINT_EVERY = 500
+MERGE_TRIES = 5
 #: Re-read the shared uplift sums at most this often (clock seconds).
 UPLIFT_REFRESH_S = 600.0
 #: Per-arm evidence is halved past this many outcomes, so old habits fade.
@@ -246,6 +247,17 @@ class OnlineLearning:
             segment=state.seg,
         )
 
+    async def _merge(self, tenant_id: str, model: PropensityModel) -> None:
+        """Add this worker's learning to the shared model (compare-and-set, retried)."""
+        for _ in range(MERGE_TRIES):
+            raw = await self._checkpoints.load_raw(tenant_id, PROPENSITY)
+            stored = PropensityModel.from_json(raw) if raw is not None else None
+            merged = model.merged_with(stored)
+            if await self._checkpoints.replace(tenant_id, PROPENSITY, raw, merged.checkpoint()):
+                self._propensity[tenant_id] = merged
+                return
+        log.warning("propensity model of %s not merged after %d tries", tenant_id, MERGE_TRIES)
+
     def _uplift_model(self, tenant_id: str) -> UpliftModel:
         cached = self._uplift.get(tenant_id)
         return cached[1] if cached is not None else UpliftModel()
@@ -270,6 +282,6 @@ class OnlineLearning:
             model.learn(item.features, item.label)
         count = self._labels_since_checkpoint.get(tenant_id, 0) + len(labels)
         if count >= CHECKPOINT_EVERY:
-            await self._checkpoints.save(tenant_id, model, model.checkpoint())
+            await self._merge(tenant_id, model)
             count = 0
         self._labels_since_checkpoint[tenant_id] = count

@@ -18,6 +18,8 @@ from recaudo.foundation.errors import ModelStateError
 from recaudo.models.features import ContactFeatures
 
 SCHEMA = 1
+#: The intercept's name among the flattened parameters (no feature is named so).
+_INTERCEPT = "\x00intercept"
 
 
 class PropensityModel:
@@ -37,6 +39,8 @@ class PropensityModel:
         self.generation = 0
         self._base_hash = "init"
         self._learned_since = 0
+        # The parameters this worker last synced with the shared model (see merged_with).
+        self._base = self._flat()
 
     def score(self, features: ContactFeatures) -> float:
         return float(self._model.predict_proba_one(features.to_x())[True])
@@ -74,7 +78,31 @@ class PropensityModel:
         body = self.to_json()
         self._base_hash = _digest(body)
         self._learned_since = 0
+        self._base = self._flat()
         return body
+
+    def merged_with(self, stored: PropensityModel | None) -> PropensityModel:
+        """The shared model plus what this worker learned since it last synced.
+
+        Each worker adds its own update (its parameters minus those it started
+        from) to what is stored, so the updates of all workers add up and none
+        overwrites another's: the merge, not the last writer, makes the model.
+        """
+        theirs = stored._flat() if stored is not None else dict(self._base)
+        mine = self._flat()
+        names = theirs.keys() | mine.keys() | self._base.keys()
+        merged = {k: theirs.get(k, 0.0) + mine.get(k, 0.0) - self._base.get(k, 0.0) for k in names}
+        out = PropensityModel(lr=self.lr, l2=self.l2)
+        out._model.intercept = merged.pop(_INTERCEPT)
+        out._model._weights = utils.VectorDict(merged)
+        out.n_seen = (stored.n_seen if stored is not None else 0) + self._learned_since
+        out.generation = max(stored.generation if stored is not None else 0, self.generation)
+        return out
+
+    def _flat(self) -> dict[str, float]:
+        flat = {str(k): float(v) for k, v in self._model.weights.items()}
+        flat[_INTERCEPT] = float(self._model.intercept)
+        return flat
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> PropensityModel:
@@ -94,6 +122,7 @@ class PropensityModel:
                 raise
             raise ModelStateError(f"bad {cls.name} checkpoint: {exc}") from exc
         model._base_hash = _digest(orjson.dumps(d, option=orjson.OPT_SORT_KEYS))
+        model._base = model._flat()
         return model
 
 

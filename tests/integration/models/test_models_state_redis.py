@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import orjson
 import pytest
 import redis.asyncio as aioredis
 
@@ -78,3 +79,35 @@ async def test_checkpoints_are_json_and_restore(redis: aioredis.Redis, keys: Key
     assert loaded is not None
     assert loaded.version == intent.version
     assert await store.load("other", "propensity", PropensityModel.from_json) is None
+
+
+async def test_two_workers_updates_add_up_instead_of_the_last_overwriting(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    """Both workers start from the shared model, learn different contacts, and save:
+    the stored model carries both updates (no last-writer-wins)."""
+    store = CheckpointStore(redis, keys)
+    sms = ContactFeatures(10, 50_000, 5_000, 1, Channel.SMS, 0)
+    email = ContactFeatures(90, 900_000, 90_000, 4, Channel.EMAIL, 3)
+    first, second = PropensityModel(), PropensityModel()
+    for _ in range(40):
+        first.learn(sms, True)
+        second.learn(email, False)
+    for worker in (first, second):
+        raw = await store.load_raw("acme", "propensity")
+        stored = PropensityModel.from_json(raw) if raw is not None else None
+        assert await store.replace(
+            "acme", "propensity", raw, worker.merged_with(stored).checkpoint()
+        )
+    assert not await store.replace("acme", "propensity", None, b"{}"), "compare-and-set"
+    shared = await store.load("acme", "propensity", PropensityModel.from_json)
+    assert shared is not None
+    weights = orjson.loads(shared.to_json())["weights"]
+    assert weights["ch=sms"] == pytest.approx(orjson.loads(first.to_json())["weights"]["ch=sms"])
+    assert weights["ch=email"] == pytest.approx(
+        orjson.loads(second.to_json())["weights"]["ch=email"]
+    )
+    assert shared.n_seen == 80
+    base = orjson.loads(PropensityModel().to_json())["intercept"]
+    deltas = [orjson.loads(m.to_json())["intercept"] - base for m in (first, second)]
+    assert orjson.loads(shared.to_json())["intercept"] == pytest.approx(base + sum(deltas))
