@@ -50,6 +50,14 @@ UPLIFT_REFRESH_S = 600.0
 ARM_MEMORY = 16
 
 
+def promises_broken(state: DebtorState) -> int:
+    """Promises made and not kept, less the one still running (from the outcome summary)."""
+    out = state.out
+    if out is None:
+        return 0
+    return max(0, out.prom - out.kept - (1 if state.promise_until is not None else 0))
+
+
 class OnlineLearning:
     def __init__(
         self,
@@ -245,6 +253,7 @@ class OnlineLearning:
             channel=channel,
             slot=slot,
             segment=state.seg,
+            promises_broken=promises_broken(state),
         )
 
     async def _merge(self, tenant_id: str, model: PropensityModel) -> None:

@@ -12,13 +12,14 @@ from hypothesis import strategies as st
 
 from recaudo.models.bandit import ChannelBandit, DebtorArms
 from recaudo.models.capacity import DayCapacity, threshold_for, value_bucket
+from recaudo.models.online import promises_broken
 from recaudo.models.slots import arm_index
 from recaudo.models.strategy import SKIP, LiveStrategy, Models, context_of
 from recaudo.models.uplift import PRIOR_CONTROL, PRIOR_TREATED, Context, UpliftModel
 from recaudo.rules.targeting import Targeting
 from recaudo.streams.events import Channel
 from recaudo.streams.ports import Offer
-from recaudo.streams.state import AccountState, DebtorState, HistoryEntry
+from recaudo.streams.state import AccountState, DebtorState, HistoryEntry, OutcomeSummary
 
 # 10:30 in Bogota (UTC-5): the 08-11 slot (0).
 MORNING = dt.datetime(2026, 3, 4, 15, 30, tzinfo=dt.UTC)
@@ -218,3 +219,12 @@ def test_contexts_round_trip_and_coarsen() -> None:
     assert all(levels[i + 1].startswith(levels[i]) for i in range(1, len(levels) - 1))
     assert not Context.of(45, 1.0, 0, dt.date(2026, 3, 9), None).payday
     assert np.isfinite(UpliftModel().estimate(context).uplift)
+
+
+def test_broken_promises_are_counted_live_from_the_outcome_summary() -> None:
+    state = debtor()
+    assert promises_broken(state) == 0
+    state.out = OutcomeSummary(prom=3, kept=1)
+    assert promises_broken(state) == 2
+    state.promise_until = dt.date(2026, 3, 10)
+    assert promises_broken(state) == 1, "the running promise is not broken yet"
