@@ -79,3 +79,13 @@ def schema(topic: str | None) -> None:
     chosen = {topic: SCHEMAS[topic]} if topic else SCHEMAS
     out = {name: TypeAdapter(model).json_schema() for name, model in chosen.items()}
     click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
+
+
+@main.command()
+def healthcheck() -> None:
+    """Exit 0 when this host's worker or web /healthz answers (the image's HEALTHCHECK)."""
+    from recaudo.probes import answers_healthz
+
+    settings = Settings()
+    if not answers_healthz((settings.worker_web_port, settings.web_port)):
+        raise SystemExit(1)

@@ -46,7 +46,7 @@ class WorkerHttp(mode.Service):
         self._runner = web.AppRunner(http, access_log=None)
         await self._runner.setup()
         settings = self._wiring.settings
-        await web.TCPSite(self._runner, settings.web_host, settings.worker_web_port).start()
+        await web.TCPSite(self._runner, settings.worker_host, settings.worker_web_port).start()
 
     async def on_stop(self) -> None:
         if self._runner is not None:

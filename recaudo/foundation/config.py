@@ -80,3 +80,39 @@ class Settings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
+
+    # --- Deployment (issue 9) ---
+    # The worker's /healthz, /readyz and /metrics listener; unset: ``web_host``.
+    # Containers set 0.0.0.0 so the orchestrator and Prometheus can reach it.
+    worker_web_host: str | None = None
+    # Where Faust keeps its table and leader files; must be writable by the
+    # process's user (the image's non-root user owns /var/lib/recaudo).
+    data_dir: str = "."
+    # Kafka security: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.
+    broker_security_protocol: str = Field(
+        default="PLAINTEXT", pattern="^(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)$"
+    )
+    broker_sasl_mechanism: str = Field(
+        default="PLAIN", pattern="^(PLAIN|SCRAM-SHA-256|SCRAM-SHA-512)$"
+    )
+    broker_sasl_username: str = ""
+    broker_sasl_password: SecretStr = SecretStr("")
+    # PEM files; unset cafile: the system's trust store.
+    broker_ssl_cafile: str | None = None
+    broker_ssl_certfile: str | None = None
+    broker_ssl_keyfile: str | None = None
+    topic_replication_factor: int = Field(default=1, ge=1)
+    # Off where topics are managed outside Recaudo (and brokers refuse to
+    # auto-create): processes then check the topics exist and stop if not.
+    topic_allow_create: bool = True
+    # Redis Cluster: also selected by a ``redis+cluster://`` or
+    # ``rediss+cluster://`` URL.
+    redis_cluster: bool = False
+
+    @property
+    def worker_host(self) -> str:
+        return self.worker_web_host or self.web_host
+
+    @property
+    def is_redis_cluster(self) -> bool:
+        return self.redis_cluster or "+cluster://" in self.redis_url
