@@ -18,6 +18,7 @@ from typing import Any, cast
 import faust
 
 from recaudo.foundation.config import Settings
+from recaudo.foundation.kafka_security import faust_options
 from recaudo.streams import redispatch
 from recaudo.streams.codec import encode, register_codec
 from recaudo.streams.outputs import Release
@@ -43,7 +44,8 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         web_enabled=False,
         autodiscover=False,
         topic_partitions=settings.topic_partitions,
-        topic_replication_factor=1,
+        datadir=settings.data_dir,
+        **faust_options(settings),
         broker_session_timeout=settings.broker_session_timeout_s,
         broker_rebalance_timeout=settings.broker_rebalance_timeout_s,
         broker_heartbeat_interval=settings.broker_heartbeat_interval_s,

@@ -16,7 +16,8 @@ from recaudo.channels.webhooks import WebhookService, add_webhook_routes, build_
 from recaudo.channels.webhooks.sns import http_fetcher
 from recaudo.dashboards import OPS_PAGE
 from recaudo.foundation.config import Settings
-from recaudo.foundation.kafka import KafkaPublisher, ensure_topics
+from recaudo.foundation.kafka import KafkaPublisher
+from recaudo.foundation.kafka_security import client_options, ensure_settings_topics
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
 from recaudo.probes import add_probe_routes
@@ -48,11 +49,11 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     )
     client = connect(settings)
     app[STORE] = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
-    publisher = KafkaPublisher(settings.broker_url)
+    publisher = KafkaPublisher(settings.broker_url, client_options(settings))
     app[PUBLISHER] = publisher
 
     async def connections(_app: web.Application) -> AsyncIterator[None]:
-        await ensure_topics(settings.broker_url, app[TOPICS].all, settings.topic_partitions)
+        await ensure_settings_topics(settings, app[TOPICS].all)
         await publisher.start()
         sessions.append(aiohttp.ClientSession())
         yield
