@@ -26,6 +26,12 @@ RETRYABLE: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
     redis.exceptions.BusyLoadingError,
+    # Redis Cluster resharding or failing over: the client re-reads the slot
+    # map, so a retry of the batch lands on the new owner.
+    redis.exceptions.ClusterDownError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.AskError,
+    redis.exceptions.SlotNotCoveredError,
     KafkaError,
     ConnectionError,
     TimeoutError,

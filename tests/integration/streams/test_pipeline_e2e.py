@@ -12,11 +12,11 @@ from pathlib import Path
 import aiohttp
 import orjson
 import pytest
-import redis.asyncio as aioredis
 from prometheus_client.parser import text_string_to_metric_families
 
 from recaudo.embedded import Managed
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_client import connect
 from recaudo.stack import local_settings
 from recaudo.streams.schedule import Entry, Schedule
 from tests.conftest import POLICIES
@@ -35,13 +35,18 @@ DAYTIME = range(10, 19)
 NIGHT = range(0, 6)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["redis", "redis-cluster"])
 async def live(
-    broker: Managed, redis_server: Managed, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    broker: Managed,
+    redis_server: Managed,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Bus]:
+    """A worker on a single Redis server, then on a three-master Redis Cluster."""
+    cluster = request.param == "redis-cluster"
     settings = local_settings(
         broker.url,
-        redis_server.url,
+        request.getfixturevalue("redis_cluster").url if cluster else redis_server.url,
         f"t{uuid.uuid4().hex[:10]}",
         tenants="acme",
         policy_dir=str(POLICIES),
@@ -96,7 +101,7 @@ async def test_payment_covering_due_cancels_pending_contact(live: Bus) -> None:
     assert cancel["contact_id"] == defer["contact_id"]
     assert cancel["reasons"][0]["rule_id"] == "payment.covers_due"
     assert cancel["trigger_type"] == "payment"
-    client = aioredis.Redis.from_url(live.settings.redis_url)
+    client = connect(live.settings)
     schedule = Schedule(client, Keys(live.settings.redis_prefix), live.settings.schedule_shards)
     entry = Entry("acme", debtor, defer["contact_id"], "contact")
     assert await client.zscore(schedule.key_for(entry), entry.member) is None
@@ -192,7 +197,7 @@ async def test_deferred_contact_is_released_by_the_timer_and_redecided(live: Bus
     assert defer["action"] == "defer"
     defer_until = dt.datetime.fromisoformat(defer["defer_until"])
     assert defer_until > dt.datetime.now(dt.UTC)
-    client = aioredis.Redis.from_url(live.settings.redis_url)
+    client = connect(live.settings)
     schedule = Schedule(client, Keys(live.settings.redis_prefix), live.settings.schedule_shards)
     entry = Entry("acme", debtor, defer["contact_id"], "contact")
     assert await client.zscore(schedule.key_for(entry), entry.member) == pytest.approx(
