@@ -89,3 +89,13 @@ def healthcheck() -> None:
     settings = Settings()
     if not answers_healthz((settings.worker_web_port, settings.web_port)):
         raise SystemExit(1)
+
+
+@main.command("rebuild-state")
+def rebuild_state_command() -> None:
+    """Rebuild debtor state and legal suppressions in Redis by replaying the input topics."""
+    from recaudo.rebuild import rebuild_state
+
+    logging.basicConfig(level=logging.INFO)
+    done = asyncio.run(rebuild_state(Settings()))
+    click.echo(f"rebuilt {done.debtors} debtors from {done.records} records; workers resume")

@@ -16,6 +16,7 @@ from recaudo.channels.credentials import load_credentials
 from recaudo.channels.ratelimit import Rate
 from recaudo.channels.runtime import WorkerDispatcher
 from recaudo.foundation.config import Settings
+from recaudo.foundation.kafka_security import group_has_offsets
 from recaudo.foundation.keys import Keys
 from recaudo.probes import add_probe_routes
 from recaudo.streams.app import build_app
@@ -41,12 +42,25 @@ class WorkerHttp(mode.Service):
         add_probe_routes(
             http,
             self._registry,
-            {"redis": self._redis_ready, "consumer": self._consumer_ready},
+            {
+                "redis": self._redis_ready,
+                "consumer": self._consumer_ready,
+                "redis_state": self._state_ready,
+            },
         )
         self._runner = web.AppRunner(http, access_log=None)
         await self._runner.setup()
         settings = self._wiring.settings
         await web.TCPSite(self._runner, settings.worker_host, settings.worker_web_port).start()
+
+        if self._wiring.marker is not None:
+            topics = [*self._wiring.topics.decision_inputs, self._wiring.topics.contacts]
+            await self._wiring.marker.init_first_start(
+                lambda: group_has_offsets(settings, settings.app_id, topics)
+            )
+
+    async def _state_ready(self) -> bool:
+        return self._wiring.marker is None or await self._wiring.marker.present()
 
     async def on_stop(self) -> None:
         if self._runner is not None:

@@ -69,7 +69,13 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         ]
         await asyncio.gather(*futures)
 
+    async def require_state() -> None:
+        # Deciding on an empty Redis would contact debtors who opted out.
+        if wiring.marker is not None:
+            await wiring.marker.require()
+
     async def decide_batch(records: list[Inbound]) -> None:
+        await require_state()
         prepared = await wiring.decision_stage.prepare(records)
         await publish(prepared.outputs)
         await wiring.decision_stage.commit(prepared)
@@ -91,6 +97,7 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
     async def dispatch_batch(records: list[Inbound]) -> None:
         # Contacts are independent (the ledger serialises each contact id), so
         # a batch is sent concurrently; its delivery events go out together.
+        await require_state()
         results = await asyncio.gather(*(wiring.dispatch_stage.handle(r) for r in records))
         await publish([out for result in results for out in result])
 
@@ -103,6 +110,7 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         await consume(stream, "dispatch", dispatch_batch)
 
     async def release_due() -> None:
+        await require_state()
         now = dt.datetime.now(dt.UTC)
         due = await wiring.schedule.claim_due(now.timestamp(), 500, RELEASE_LEASE_S)
         held = [item for item in due if item.entry.kind == redispatch.KIND]

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 import redis.exceptions
 from aiokafka.errors import KafkaError
 
+from recaudo.foundation.errors import StateLost
 from recaudo.streams.metrics import PipelineMetrics
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ RETRYABLE: tuple[type[BaseException], ...] = (
     redis.exceptions.TryAgainError,
     redis.exceptions.AskError,
     redis.exceptions.SlotNotCoveredError,
+    # Redis came back empty: wait (one warning per retry) for rebuild-state.
+    StateLost,
     KafkaError,
     ConnectionError,
     TimeoutError,

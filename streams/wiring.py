@@ -14,6 +14,7 @@ from recaudo.channels.opt_out import detect_opt_out
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
+from recaudo.foundation.state_marker import StateMarker
 from recaudo.models import AttributionBook, CheckpointStore, ModelMetrics, SegmentPriorStore
 from recaudo.models.online import OnlineLearning
 from recaudo.rules.caps import CapLedger, PolicyCaps
@@ -58,6 +59,8 @@ class Wiring:
     redispatch: Redispatch
     learning: OnlineLearning | None
     tenants: frozenset[str]
+    # Unset: no state-loss guard (tests of the stages alone).
+    marker: StateMarker | None = None
 
     async def close(self) -> None:
         close = getattr(self.dispatcher, "close", None)
@@ -136,4 +139,5 @@ def build_wiring(
         redispatch=redispatch,
         learning=learning,
         tenants=tenants,
+        marker=StateMarker(client, keys, registry),
     )

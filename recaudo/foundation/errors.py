@@ -47,3 +47,8 @@ class PermanentProviderError(ProviderError):
 
 class EmbeddedStackError(RecaudoError, RuntimeError):
     """The embedded broker or Redis for dev, demo and tests could not start."""
+
+
+class StateLost(RecaudoError):
+    """Redis no longer holds this deployment's state (its marker is gone); decisions
+    wait, un-acked, until ``recaudo rebuild-state`` restores it."""

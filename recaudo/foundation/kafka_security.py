@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import faust
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from recaudo.foundation.config import Settings
-from recaudo.foundation.kafka import ensure_topics
+from recaudo.foundation.kafka import bootstrap_servers, ensure_topics
 
 
 def ssl_context(settings: Settings) -> ssl.SSLContext | None:
@@ -74,3 +75,26 @@ async def ensure_settings_topics(settings: Settings, names: Iterable[str]) -> No
         replication_factor=settings.topic_replication_factor,
         create=settings.topic_allow_create,
     )
+
+
+async def group_has_offsets(settings: Settings, group_id: str, topics: Iterable[str]) -> bool:
+    """Whether the consumer group committed an offset on ``topics``: it has run before.
+
+    Asked through a consumer (OffsetFetch from the group coordinator), which
+    every Kafka-protocol broker we run on answers, the dev broker included.
+    """
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers(settings.broker_url),
+        group_id=group_id,
+        enable_auto_commit=False,
+        **client_options(settings),
+    )
+    await consumer.start()
+    try:
+        for topic in topics:
+            for partition in consumer.partitions_for_topic(topic) or ():
+                if await consumer.committed(TopicPartition(topic, partition)) is not None:
+                    return True
+        return False
+    finally:
+        await consumer.stop()

@@ -20,6 +20,7 @@ from recaudo.foundation.kafka import KafkaPublisher
 from recaudo.foundation.kafka_security import client_options, ensure_settings_topics
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
+from recaudo.foundation.state_marker import StateMarker
 from recaudo.probes import add_probe_routes
 from recaudo.streams.store import StateStore
 from recaudo.streams.topics import Topics
@@ -65,7 +66,12 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         return bool(await client.ping())
 
     app.cleanup_ctx.append(connections)
-    add_probe_routes(app, registry, {"redis": redis_ready, "broker": publisher.connected})
+    marker = StateMarker(client, Keys(settings.redis_prefix), registry)
+    add_probe_routes(
+        app,
+        registry,
+        {"redis": redis_ready, "broker": publisher.connected, "redis_state": marker.present},
+    )
     # SES notifications are verified with certificates fetched over HTTPS (from
     # the pinned SNS hosts only); the session lives with the app.
     sessions: list[aiohttp.ClientSession] = []

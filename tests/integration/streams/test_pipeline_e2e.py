@@ -263,7 +263,11 @@ async def test_worker_metrics_count_decisions_latency_and_dead_letters(live: Bus
             text = await resp.text()
         async with http.get(f"http://127.0.0.1:{port}/readyz") as resp:
             assert resp.status == 200
-            assert (await resp.json())["checks"] == {"redis": True, "consumer": True}
+            assert (await resp.json())["checks"] == {
+                "redis": True,
+                "consumer": True,
+                "redis_state": True,
+            }
     lint = await asyncio.create_subprocess_exec(
         shutil.which("promtool") or "promtool",
         "check",
