@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -116,3 +116,14 @@ class Settings(BaseSettings):
     @property
     def is_redis_cluster(self) -> bool:
         return self.redis_cluster or "+cluster://" in self.redis_url
+
+    @model_validator(mode="after")
+    def _heartbeat_within_session(self) -> Settings:
+        # Fewer than three heartbeats per session timeout and one delayed
+        # heartbeat evicts a healthy worker (a needless rebalance).
+        if self.broker_heartbeat_interval_s * 3 > self.broker_session_timeout_s:
+            raise ValueError(
+                "RECAUDO_BROKER_HEARTBEAT_INTERVAL_S must be at most a third of "
+                "RECAUDO_BROKER_SESSION_TIMEOUT_S"
+            )
+        return self

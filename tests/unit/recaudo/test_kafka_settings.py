@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ssl
+from typing import cast
 
 import faust
 import pytest
+from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka_security import client_options, faust_options
+from recaudo.streams.dispatch import Dispatching
 
 
 def test_plaintext_is_the_default_and_declares_topics() -> None:
@@ -80,3 +83,22 @@ def test_tls_only_uses_ssl_credentials() -> None:
 def test_unsupported_security_values_are_refused(field: str, value: str) -> None:
     with pytest.raises(ValidationError, match=field):
         Settings.model_validate({field: value})
+
+
+def test_group_timeouts_reach_faust_and_heartbeats_fit_in_the_session() -> None:
+    """The session timeout bounds fail-over after a worker dies (README); it
+    must leave room for at least three heartbeats or healthy workers get evicted."""
+    from recaudo.streams.app import build_app
+    from recaudo.streams.wiring import build_wiring
+
+    settings = Settings(broker_session_timeout_s=6.0, broker_heartbeat_interval_s=1.0)
+    wiring = build_wiring(
+        settings,
+        registry=CollectorRegistry(),
+        dispatcher_factory=lambda *_: cast(Dispatching, None),
+    )
+    app = build_app(settings, wiring)
+    assert app.conf.broker_session_timeout == 6.0
+    assert app.conf.broker_heartbeat_interval == 1.0
+    with pytest.raises(ValidationError, match="at most a third"):
+        Settings(broker_session_timeout_s=6.0, broker_heartbeat_interval_s=2.5)
