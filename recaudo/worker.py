@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import threading
 from typing import Any
@@ -15,6 +17,7 @@ from prometheus_client import CollectorRegistry
 from recaudo.channels.credentials import load_credentials
 from recaudo.channels.ratelimit import Rate
 from recaudo.channels.runtime import WorkerDispatcher
+from recaudo.foundation.broker_watch import BrokerWatch
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka_security import group_has_offsets
 from recaudo.foundation.keys import Keys
@@ -36,6 +39,9 @@ class WorkerHttp(mode.Service):
         self._wiring = wiring
         self._registry = registry
         self._runner: web.AppRunner | None = None
+        settings = wiring.settings
+        self._watch = BrokerWatch(settings, wiring.redis, wiring.keys, registry)
+        self._watching: asyncio.Task[None] | None = None
 
     async def on_start(self) -> None:
         http = web.Application()
@@ -46,6 +52,7 @@ class WorkerHttp(mode.Service):
                 "redis": self._redis_ready,
                 "consumer": self._consumer_ready,
                 "redis_state": self._state_ready,
+                "broker_data": self._watch.ready,
             },
         )
         self._runner = web.AppRunner(http, access_log=None)
@@ -58,11 +65,17 @@ class WorkerHttp(mode.Service):
             await self._wiring.marker.init_first_start(
                 lambda: group_has_offsets(settings, settings.app_id, topics)
             )
+        await self._watch.check_once()
+        self._watching = asyncio.create_task(self._watch.run())
 
     async def _state_ready(self) -> bool:
         return self._wiring.marker is None or await self._wiring.marker.present()
 
     async def on_stop(self) -> None:
+        if self._watching is not None:
+            self._watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watching
         if self._runner is not None:
             await self._runner.cleanup()
         await self._wiring.close()

@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     # ``rediss+cluster://`` URL.
     redis_cluster: bool = False
 
+    # How often web and worker check that the broker still holds its data.
+    broker_check_interval_s: float = Field(default=10.0, gt=0)
+
     @property
     def worker_host(self) -> str:
         return self.worker_web_host or self.web_host

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from prometheus_client import CollectorRegistry, Counter
 
 from recaudo.channels.credentials import load_credentials
@@ -15,6 +18,7 @@ from recaudo.channels.status_machine import StatusMachine
 from recaudo.channels.webhooks import WebhookService, add_webhook_routes, build_verifiers
 from recaudo.channels.webhooks.sns import http_fetcher
 from recaudo.dashboards import OPS_PAGE
+from recaudo.foundation.broker_watch import BrokerWatch
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import KafkaPublisher
 from recaudo.foundation.kafka_security import client_options, ensure_settings_topics
@@ -49,6 +53,21 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         registry=registry,
     )
     client = connect(settings)
+    watch = BrokerWatch(settings, client, Keys(settings.redis_prefix), registry)
+
+    @web.middleware
+    async def refuse_intake_on_empty_broker(
+        request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        # A 202 would promise an event the workers may never read: the broker
+        # lost its topics and offsets. The sender retries on 503.
+        if request.method == "POST" and not watch.ok:
+            return web.json_response(
+                {"error": "the broker restarted empty; retry once it is restored"}, status=503
+            )
+        return await handler(request)
+
+    app.middlewares.append(refuse_intake_on_empty_broker)
     app[STORE] = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
     publisher = KafkaPublisher(settings.broker_url, client_options(settings))
     app[PUBLISHER] = publisher
@@ -57,7 +76,12 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         await ensure_settings_topics(settings, app[TOPICS].all)
         await publisher.start()
         sessions.append(aiohttp.ClientSession())
+        await watch.check_once()
+        watching = asyncio.create_task(watch.run())
         yield
+        watching.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watching
         await sessions.pop().close()
         await publisher.stop()
         await client.aclose()
@@ -70,7 +94,12 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     add_probe_routes(
         app,
         registry,
-        {"redis": redis_ready, "broker": publisher.connected, "redis_state": marker.present},
+        {
+            "redis": redis_ready,
+            "broker": publisher.connected,
+            "redis_state": marker.present,
+            "broker_data": watch.ready,
+        },
     )
     # SES notifications are verified with certificates fetched over HTTPS (from
     # the pinned SNS hosts only); the session lives with the app.

@@ -267,6 +267,7 @@ async def test_worker_metrics_count_decisions_latency_and_dead_letters(live: Bus
                 "redis": True,
                 "consumer": True,
                 "redis_state": True,
+                "broker_data": True,
             }
     lint = await asyncio.create_subprocess_exec(
         shutil.which("promtool") or "promtool",

@@ -147,7 +147,12 @@ async def test_probes_and_metrics(
     await redis_client.aclose()
     ready = await client.get("/readyz")
     assert ready.status == 200
-    assert (await ready.json())["checks"] == {"redis": True, "broker": True, "redis_state": True}
+    assert (await ready.json())["checks"] == {
+        "redis": True,
+        "broker": True,
+        "redis_state": True,
+        "broker_data": True,
+    }
     await client.post("/v1/events", data=orjson.dumps(account_event("web-7")), headers=AUTH)
     await client.post("/v1/events", data=b"{", headers=AUTH)
     text = await (await client.get("/metrics")).text()
