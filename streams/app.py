@@ -44,7 +44,6 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         web_enabled=False,
         autodiscover=False,
         topic_partitions=settings.topic_partitions,
-        datadir=settings.data_dir,
         **faust_options(settings),
         broker_session_timeout=settings.broker_session_timeout_s,
         broker_rebalance_timeout=settings.broker_rebalance_timeout_s,

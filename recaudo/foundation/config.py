@@ -87,7 +87,8 @@ class Settings(BaseSettings):
     worker_web_host: str | None = None
     # Where Faust keeps its table and leader files; must be writable by the
     # process's user (the image's non-root user owns /var/lib/recaudo).
-    data_dir: str = "."
+    # Unset: Faust's default, ``<app_id>-data`` in the working directory.
+    data_dir: str | None = None
     # Kafka security: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.
     broker_security_protocol: str = Field(
         default="PLAINTEXT", pattern="^(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)$"

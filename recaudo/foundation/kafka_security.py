@@ -45,7 +45,7 @@ def client_options(settings: Settings) -> dict[str, Any]:
 
 
 def faust_options(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for ``faust.App``: credentials and topic declaration."""
+    """Keyword arguments for ``faust.App``: data dir, credentials, topic declaration."""
     protocol = settings.broker_security_protocol
     credentials: faust.types.auth.CredentialsT | None = None
     context = ssl_context(settings)
@@ -58,7 +58,9 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         )
     elif context is not None:
         credentials = faust.SSLCredentials(context)
+    data_dir = {"datadir": settings.data_dir} if settings.data_dir else {}
     return {
+        **data_dir,
         "broker_credentials": credentials,
         "topic_replication_factor": settings.topic_replication_factor,
         "topic_allow_declare": settings.topic_allow_create,
