@@ -3,13 +3,22 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SOURCES := recaudo streams models channels rules dashboards simulator bench tests
 
-.PHONY: demo test lint typecheck unit integration bench system-deps clean
+.PHONY: demo test lint typecheck unit integration bench system-deps clean constraints
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
+
+# Re-pin every dependency after changing pyproject.toml: a fresh venv resolves
+# the newest allowed versions and constraints.txt records them.
+constraints:
+	rm -rf .venv-pin && python3 -m venv .venv-pin
+	.venv-pin/bin/pip install --quiet ".[dev]"
+	{ sed -n 1,2p constraints.txt; .venv-pin/bin/pip freeze --all --exclude recaudo \
+	  | grep -v -E '^(pip|setuptools|wheel)=='; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt && rm -rf .venv-pin
 
 # promtool (Prometheus rules) and Chromium (the operations page) from Debian's packages.
 system-deps:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import click
 import orjson
@@ -149,3 +150,23 @@ def report(tenant: str, by: tuple[str, ...], fmt: str) -> None:
         raise click.BadParameter(str(exc), param_hint="--by") from exc
     result = asyncio.run(read_report(Settings(), tenant, dims))
     click.echo(FORMATS[fmt](result), nl=False)
+
+
+@main.command()
+def healthcheck() -> None:
+    """Exit 0 when this host's worker or web /healthz answers (the image's HEALTHCHECK)."""
+    from recaudo.probes import answers_healthz
+
+    settings = Settings()
+    if not answers_healthz((settings.worker_web_port, settings.web_port)):
+        raise SystemExit(1)
+
+
+@main.command("rebuild-state")
+def rebuild_state_command() -> None:
+    """Rebuild debtor state and legal suppressions in Redis by replaying the input topics."""
+    from recaudo.rebuild import rebuild_state
+
+    logging.basicConfig(level=logging.INFO)
+    done = asyncio.run(rebuild_state(Settings()))
+    click.echo(f"rebuilt {done.debtors} debtors from {done.records} records; workers resume")

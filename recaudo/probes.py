@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+import urllib.request
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -43,3 +44,19 @@ async def _safe(check: Check) -> bool:
         return await asyncio.wait_for(check(), 2.0)
     except Exception:  # a failing dependency means "not ready", never a 500
         return False
+
+
+def answers_healthz(ports: Iterable[int], timeout_s: float = 2.0) -> bool:
+    """Whether /healthz on loopback answers 200 on any of ``ports``.
+
+    The image's HEALTHCHECK runs this: one check for both the worker (its probe
+    port) and the web process, whichever this container runs.
+    """
+    for port in ports:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=timeout_s) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            continue
+    return False

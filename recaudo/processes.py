@@ -14,7 +14,7 @@ import aiohttp
 
 from recaudo.embedded import die_with_parent, free_port
 from recaudo.foundation.config import Settings
-from recaudo.foundation.kafka import ensure_topics
+from recaudo.foundation.kafka_security import ensure_settings_topics
 from recaudo.streams.topics import Topics
 
 
@@ -36,15 +36,26 @@ def settings_env(settings: Settings) -> dict[str, str]:
 class Process:
     """A ``recaudo`` subcommand in its own process, logging to a file."""
 
-    def __init__(self, args: list[str], settings: Settings, log: Path, port: int = 0) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        settings: Settings,
+        log: Path,
+        port: int = 0,
+        *,
+        command: list[str] | None = None,
+        cwd: Path | None = None,
+    ) -> None:
+        """``command`` replaces ``python -m recaudo`` (an installed console script)."""
         self.log = log
         self.port = port
         with log.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "recaudo", *args],
+                [*(command or [sys.executable, "-m", "recaudo"]), *args],
                 env=settings_env(settings),
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                cwd=cwd,
                 preexec_fn=die_with_parent,
             )
 
@@ -87,9 +98,7 @@ async def start_worker(settings: Settings, log: Path, loglevel: str = "warning")
     """A worker on a free probe port, returned once its /readyz says ready."""
     port = free_port()
     settings = settings.model_copy(update={"worker_web_port": port})
-    await ensure_topics(
-        settings.broker_url, Topics(settings.topic_prefix).all, settings.topic_partitions
-    )
+    await ensure_settings_topics(settings, Topics(settings.topic_prefix).all)
     proc = Process(["worker", "--loglevel", loglevel], settings, log, port)
     await wait_ready(port, proc)
     return proc

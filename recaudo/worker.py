@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import threading
 from typing import Any
@@ -17,7 +19,9 @@ from recaudo.channels.credentials import ProviderCredentials, load_credentials
 from recaudo.channels.metrics import ProviderMetrics
 from recaudo.channels.ratelimit import Rate
 from recaudo.channels.runtime import WorkerDispatcher
+from recaudo.foundation.broker_watch import BrokerWatch
 from recaudo.foundation.config import Settings
+from recaudo.foundation.kafka_security import group_has_offsets
 from recaudo.foundation.keys import Keys
 from recaudo.observability import add_http_metrics, process_metrics
 from recaudo.probes import add_probe_routes
@@ -47,6 +51,9 @@ class WorkerHttp(mode.Service):
         self._wiring = wiring
         self._registry = registry
         self._runner: web.AppRunner | None = None
+        settings = wiring.settings
+        self._watch = BrokerWatch(settings, wiring.redis, wiring.keys, registry)
+        self._watching: asyncio.Task[None] | None = None
 
     async def on_start(self) -> None:
         http = web.Application()
@@ -54,15 +61,35 @@ class WorkerHttp(mode.Service):
         add_probe_routes(
             http,
             self._registry,
-            {"redis": self._redis_ready, "consumer": self._consumer_ready},
+            {
+                "redis": self._redis_ready,
+                "consumer": self._consumer_ready,
+                "redis_state": self._state_ready,
+                "broker_data": self._watch.ready,
+            },
             {"dry_run": self._wiring.settings.dry_run},
         )
         self._runner = web.AppRunner(http, access_log=None)
         await self._runner.setup()
         settings = self._wiring.settings
-        await web.TCPSite(self._runner, settings.web_host, settings.worker_web_port).start()
+        await web.TCPSite(self._runner, settings.worker_host, settings.worker_web_port).start()
+
+        if self._wiring.marker is not None:
+            topics = [*self._wiring.topics.decision_inputs, self._wiring.topics.contacts]
+            await self._wiring.marker.init_first_start(
+                lambda: group_has_offsets(settings, settings.app_id, topics)
+            )
+        await self._watch.check_once()
+        self._watching = asyncio.create_task(self._watch.run())
+
+    async def _state_ready(self) -> bool:
+        return self._wiring.marker is None or await self._wiring.marker.present()
 
     async def on_stop(self) -> None:
+        if self._watching is not None:
+            self._watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watching
         if self._runner is not None:
             await self._runner.cleanup()
         await self._wiring.close()

@@ -17,6 +17,7 @@ from typing import Any, cast
 import faust
 
 from recaudo.foundation.config import Settings
+from recaudo.foundation.kafka_security import faust_options
 from recaudo.streams.codec import register_codec
 from recaudo.streams.pipeline import Inbound, Outbound
 from recaudo.streams.resilience import finish_before_ack, with_retries
@@ -38,7 +39,7 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         web_enabled=False,
         autodiscover=False,
         topic_partitions=settings.topic_partitions,
-        topic_replication_factor=1,
+        **faust_options(settings),
         broker_session_timeout=settings.broker_session_timeout_s,
         broker_rebalance_timeout=settings.broker_rebalance_timeout_s,
         broker_heartbeat_interval=settings.broker_heartbeat_interval_s,
@@ -62,7 +63,13 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         ]
         await asyncio.gather(*futures)
 
+    async def require_state() -> None:
+        # Deciding on an empty Redis would contact debtors who opted out.
+        if wiring.marker is not None:
+            await wiring.marker.require()
+
     async def decide_batch(records: list[Inbound]) -> None:
+        await require_state()
         prepared = await wiring.decision_stage.prepare(records)
         await publish(prepared.outputs)
         await wiring.decision_stage.commit(prepared)
@@ -84,6 +91,7 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
     async def dispatch_batch(records: list[Inbound]) -> None:
         # Contacts are independent (the ledger serialises each contact id), so
         # a batch is sent concurrently; its delivery events go out together.
+        await require_state()
         results = await asyncio.gather(*(wiring.dispatch_stage.handle(r) for r in records))
         await publish([out for result in results for out in result])
 
@@ -96,6 +104,7 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         await consume(stream, "dispatch", dispatch_batch)
 
     async def release_due() -> None:
+        await require_state()
         released = await wiring.timer.claim()
         await publish(released.outputs)
         await wiring.timer.settle(released)

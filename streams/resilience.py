@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 import redis.exceptions
 from aiokafka.errors import KafkaError
 
+from recaudo.foundation.errors import StateLost
 from recaudo.streams.metrics import PipelineMetrics
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,14 @@ RETRYABLE: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
     redis.exceptions.BusyLoadingError,
+    # Redis Cluster resharding or failing over: the client re-reads the slot
+    # map, so a retry of the batch lands on the new owner.
+    redis.exceptions.ClusterDownError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.AskError,
+    redis.exceptions.SlotNotCoveredError,
+    # Redis came back empty: wait (one warning per retry) for rebuild-state.
+    StateLost,
     KafkaError,
     ConnectionError,
     TimeoutError,

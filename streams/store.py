@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_client import is_cluster
 from recaudo.streams.state import DebtorState
 
 DebtorRef = tuple[str, str]
@@ -69,6 +70,7 @@ class StateStore:
         self._ttl = dedupe_ttl_s
         self._keep = keep_ids
         self._commit = client.register_script(_COMMIT)
+        self._cluster = is_cluster(client)
 
     def state_key(self, ref: DebtorRef) -> str:
         return self._keys.debtor(ref[0], ref[1], "state")
@@ -115,11 +117,13 @@ class StateStore:
                     *change.event_ids,
                     *change.timeline,
                 ]
-                await self._commit(
-                    keys=[self.state_key(ref), self.seen_key(ref), self.timeline_key(ref)],
-                    args=args,
-                    client=pipe,
-                )
+                keys = [self.state_key(ref), self.seen_key(ref), self.timeline_key(ref)]
+                if self._cluster:
+                    # Cluster pipelines refuse EVALSHA (a node may lack the
+                    # script); EVAL carries it, routed by the debtor's slot.
+                    pipe.eval(_COMMIT, len(keys), *keys, *args)
+                else:
+                    await self._commit(keys=keys, args=args, client=pipe)
             await pipe.execute()
 
     async def timeline(self, ref: DebtorRef, limit: int = 200) -> list[bytes]:

@@ -16,6 +16,7 @@ from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
+from recaudo.foundation.state_marker import StateMarker
 from recaudo.models import AttributionBook, CheckpointStore, ModelMetrics, SegmentPriorStore
 from recaudo.models.capacity import CapacityBook
 from recaudo.models.online import OnlineLearning
@@ -66,6 +67,8 @@ class Wiring:
     tenants: frozenset[str]
     timer: ScheduleTimer
     clock: Clock
+    # Unset: no state-loss guard (tests of the stages alone).
+    marker: StateMarker | None = None
 
     async def close(self) -> None:
         close = getattr(self.dispatcher, "close", None)
@@ -180,4 +183,5 @@ def build_wiring(
         tenants=tenants,
         timer=timer,
         clock=clock,
+        marker=StateMarker(client, keys, registry),
     )

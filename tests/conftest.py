@@ -18,6 +18,7 @@ from hypothesis import settings as hypothesis_settings
 from recaudo.embedded import Managed, resolve_redis, start_broker
 from recaudo.foundation.config import Settings
 from recaudo.stack import local_settings
+from tests.redis_cluster import Cluster, start_cluster
 
 # Hypothesis' per-example wall-clock deadline fails on a busy 2-core machine
 # without finding any bug: properties are checked, timings are not.
@@ -37,6 +38,14 @@ def redis_server() -> Iterator[Managed]:
     managed = resolve_redis(os.environ.get("REDIS_URL"))
     yield managed
     managed.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[Cluster]:
+    """A three-master Redis Cluster, started only by the tests that ask for it."""
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture

@@ -159,6 +159,57 @@ class Settings(BaseSettings):
                 out[sender] = tenant.strip()
         return out
 
+    # --- Deployment (issue 9) ---
+    # The worker's /healthz, /readyz and /metrics listener; unset: ``web_host``.
+    # Containers set 0.0.0.0 so the orchestrator and Prometheus can reach it.
+    worker_web_host: str | None = None
+    # Where Faust keeps its table and leader files; must be writable by the
+    # process's user (the image's non-root user owns /var/lib/recaudo).
+    # Unset: Faust's default, ``<app_id>-data`` in the working directory.
+    data_dir: str | None = None
+    # Kafka security: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.
+    broker_security_protocol: str = Field(
+        default="PLAINTEXT", pattern="^(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)$"
+    )
+    broker_sasl_mechanism: str = Field(
+        default="PLAIN", pattern="^(PLAIN|SCRAM-SHA-256|SCRAM-SHA-512)$"
+    )
+    broker_sasl_username: str = ""
+    broker_sasl_password: SecretStr = SecretStr("")
+    # PEM files; unset cafile: the system's trust store.
+    broker_ssl_cafile: str | None = None
+    broker_ssl_certfile: str | None = None
+    broker_ssl_keyfile: str | None = None
+    topic_replication_factor: int = Field(default=1, ge=1)
+    # Off where topics are managed outside Recaudo (and brokers refuse to
+    # auto-create): processes then check the topics exist and stop if not.
+    topic_allow_create: bool = True
+    # Redis Cluster: also selected by a ``redis+cluster://`` or
+    # ``rediss+cluster://`` URL.
+    redis_cluster: bool = False
+
+    # How often web and worker check that the broker still holds its data.
+    broker_check_interval_s: float = Field(default=10.0, gt=0)
+
+    @property
+    def worker_host(self) -> str:
+        return self.worker_web_host or self.web_host
+
+    @property
+    def is_redis_cluster(self) -> bool:
+        return self.redis_cluster or "+cluster://" in self.redis_url
+
+    @model_validator(mode="after")
+    def _heartbeat_within_session(self) -> Settings:
+        # Fewer than three heartbeats per session timeout and one delayed
+        # heartbeat evicts a healthy worker (a needless rebalance).
+        if self.broker_heartbeat_interval_s * 3 > self.broker_session_timeout_s:
+            raise ValueError(
+                "RECAUDO_BROKER_HEARTBEAT_INTERVAL_S must be at most a third of "
+                "RECAUDO_BROKER_SESSION_TIMEOUT_S"
+            )
+        return self
+
 
 def unknown_variables(environ: Mapping[str, str]) -> list[str]:
     """``RECAUDO_*`` names that match no setting, each with the nearest real name.

@@ -55,3 +55,8 @@ class EmbeddedStackError(RecaudoError, RuntimeError):
 
 class EvaluationError(RecaudoError, ValueError):
     """A decision log cannot be evaluated off-policy (bad probabilities, unknown action)."""
+
+
+class StateLost(RecaudoError):
+    """Redis no longer holds this deployment's state (its marker is gone); decisions
+    wait, un-acked, until ``recaudo rebuild-state`` restores it."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+
+from recaudo.foundation.errors import ConfigError
 
 
 def bootstrap_servers(broker_url: str) -> str:
@@ -16,16 +19,32 @@ def bootstrap_servers(broker_url: str) -> str:
     return ",".join(h for h in hosts.replace(";", ",").split(",") if h)
 
 
-async def ensure_topics(broker_url: str, names: Iterable[str], partitions: int) -> None:
-    """Create missing topics with the partition count co-partitioning relies on."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers(broker_url))
+async def ensure_topics(
+    broker_url: str,
+    names: Iterable[str],
+    partitions: int,
+    *,
+    options: Mapping[str, Any] | None = None,
+    replication_factor: int = 1,
+    create: bool = True,
+) -> None:
+    """Create missing topics with the partition count co-partitioning relies on.
+
+    With ``create`` off (topics managed by the operator) a missing topic is a
+    configuration error, reported by name instead of a worker that never reads.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers(broker_url), **(options or {}))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
+        missing = [name for name in names if name not in existing]
+        if missing and not create:
+            raise ConfigError(
+                f"topics missing and RECAUDO_TOPIC_ALLOW_CREATE is off: {', '.join(missing)}"
+            )
         wanted = [
-            NewTopic(name=name, num_partitions=partitions, replication_factor=1)
-            for name in names
-            if name not in existing
+            NewTopic(name=name, num_partitions=partitions, replication_factor=replication_factor)
+            for name in missing
         ]
         if wanted:
             # Another process may create them first: that is success too.
@@ -38,13 +57,16 @@ async def ensure_topics(broker_url: str, names: Iterable[str], partitions: int) 
 class KafkaPublisher:
     """``publish`` returns once the broker acknowledged the record (acks=all)."""
 
-    def __init__(self, broker_url: str) -> None:
+    def __init__(self, broker_url: str, options: Mapping[str, Any] | None = None) -> None:
         self._servers = bootstrap_servers(broker_url)
+        self._options = dict(options or {})
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
         # Made here, not in __init__: aiokafka binds to the running loop.
-        self._producer = AIOKafkaProducer(bootstrap_servers=self._servers, acks="all", linger_ms=2)
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self._servers, acks="all", linger_ms=2, **self._options
+        )
         await self._producer.start()
 
     async def stop(self) -> None:

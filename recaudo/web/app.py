@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from prometheus_client import CollectorRegistry, Counter
 
 from recaudo.channels.content import PayBook
@@ -16,10 +19,13 @@ from recaudo.channels.status_machine import StatusMachine
 from recaudo.channels.webhooks import WebhookService, add_webhook_routes, build_verifiers
 from recaudo.channels.webhooks.sns import http_fetcher
 from recaudo.dashboards import OPS_PAGE
+from recaudo.foundation.broker_watch import BrokerWatch
 from recaudo.foundation.config import Settings
-from recaudo.foundation.kafka import KafkaPublisher, ensure_topics
+from recaudo.foundation.kafka import KafkaPublisher
+from recaudo.foundation.kafka_security import client_options, ensure_settings_topics
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
+from recaudo.foundation.state_marker import StateMarker
 from recaudo.observability import add_http_metrics, process_metrics
 from recaudo.probes import add_probe_routes
 from recaudo.streams.event_ids import EventDigests
@@ -74,17 +80,37 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     add_http_metrics(app, registry)
     client = connect(settings)
     app[REDIS] = client
+    watch = BrokerWatch(settings, client, Keys(settings.redis_prefix), registry)
+
+    @web.middleware
+    async def refuse_intake_on_empty_broker(
+        request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        # A 202 would promise an event the workers may never read: the broker
+        # lost its topics and offsets. The sender retries on 503.
+        if request.method == "POST" and not watch.ok:
+            return web.json_response(
+                {"error": "the broker restarted empty; retry once it is restored"}, status=503
+            )
+        return await handler(request)
+
+    app.middlewares.append(refuse_intake_on_empty_broker)
     app[STORE] = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
     app[TENANT_SLOTS] = {}
     app[DIGESTS] = EventDigests(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
-    publisher = KafkaPublisher(settings.broker_url)
+    publisher = KafkaPublisher(settings.broker_url, client_options(settings))
     app[PUBLISHER] = publisher
 
     async def connections(_app: web.Application) -> AsyncIterator[None]:
-        await ensure_topics(settings.broker_url, app[TOPICS].all, settings.topic_partitions)
+        await ensure_settings_topics(settings, app[TOPICS].all)
         await publisher.start()
         sessions.append(aiohttp.ClientSession())
+        await watch.check_once()
+        watching = asyncio.create_task(watch.run())
         yield
+        watching.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watching
         await sessions.pop().close()
         await publisher.stop()
         await client.aclose()
@@ -95,10 +121,16 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     app.cleanup_ctx.append(connections)
     # Ready means intake can work: the broker to produce to, and Redis for the
     # event-id conflict and payment-currency checks. Nothing the worker owns.
+    marker = StateMarker(client, Keys(settings.redis_prefix), registry)
     add_probe_routes(
         app,
         registry,
-        {"redis": redis_ready, "broker": publisher.connected},
+        {
+            "redis": redis_ready,
+            "broker": publisher.connected,
+            "redis_state": marker.present,
+            "broker_data": watch.ready,
+        },
         {"dry_run": settings.dry_run},
     )
     # SES notifications are verified with certificates fetched over HTTPS (from

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-import redis.asyncio as aioredis
 
+from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_client import connect
 from recaudo.streams.contact_ledger import ContactLedger
 from tests.conftest import SettingsFactory
 from tests.integration.harness import Bus, Record, account_event, start_worker, zone_with_local_hour
@@ -21,9 +22,9 @@ pytestmark = pytest.mark.integration
 DEBTORS = 400
 
 
-async def sent_contacts(redis_url: str, keys: Keys, expected: int) -> Counter[str]:
+async def sent_contacts(settings: Settings, keys: Keys, expected: int) -> Counter[str]:
     """Send requests the provider received, per contact id, once ``expected`` arrived."""
-    client = aioredis.Redis.from_url(redis_url)
+    client = connect(settings)
     sent_key = keys.global_("recording:sent")
     deadline = time.monotonic() + 30
     while await client.llen(sent_key) < expected and time.monotonic() < deadline:  # noqa: ASYNC110
@@ -33,10 +34,18 @@ async def sent_contacts(redis_url: str, keys: Keys, expected: int) -> Counter[st
     return Counter(orjson.loads(item)["contact_id"] for item in raw)
 
 
+@pytest.mark.parametrize("store", ["redis", "redis-cluster"])
 async def test_sigkill_mid_stream_loses_no_decision_and_sends_nothing_twice(
-    make_settings: SettingsFactory, tmp_path: Path, unique: str
+    make_settings: SettingsFactory,
+    tmp_path: Path,
+    unique: str,
+    store: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     settings = make_settings()
+    if store == "redis-cluster":
+        cluster_url = request.getfixturevalue("redis_cluster").url
+        settings = settings.model_copy(update={"redis_url": cluster_url})
     zone = zone_with_local_hour(range(10, 19))
     debtors = [f"k{i:04d}" for i in range(DEBTORS)]
     worker_a = await start_worker(settings, tmp_path / "a.log")
@@ -61,7 +70,7 @@ async def test_sigkill_mid_stream_loses_no_decision_and_sends_nothing_twice(
         records = await bus.collect(
             (bus.topics.decisions,), lambda rs: len(contacts(rs)) == DEBTORS, timeout_s=60
         )
-        sent = await sent_contacts(settings.redis_url, Keys(unique), DEBTORS)
+        sent = await sent_contacts(settings, Keys(unique), DEBTORS)
         assert worker_b.stop() == 0, worker_b.tail()
 
     decisions = [r for r in records if r["action"] == "contact"]
@@ -72,7 +81,7 @@ async def test_sigkill_mid_stream_loses_no_decision_and_sends_nothing_twice(
     assert all(len(ids) == 1 for ids in contact_ids.values()), "a replay must reuse contact ids"
     expected = {next(iter(ids)) for ids in contact_ids.values()}
     by_contact = {next(iter(ids)): debtor for debtor, ids in contact_ids.items()}
-    client = aioredis.Redis.from_url(settings.redis_url)
+    client = connect(settings)
     assert max(sent.values()) == 1, f"sent twice: {[c for c, n in sent.items() if n > 1]}"
     # This provider has no idempotency key, so a send the kill left in doubt is not
     # repeated: it stays "sending" in the ledger, accounted for, never silently lost.

@@ -23,6 +23,7 @@ from recaudo.channels.credentials import (
 )
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.state_marker import StateMarker
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore
 from recaudo.web import build_web_app
@@ -132,11 +133,26 @@ async def test_malformed_and_oversize_bodies(
     assert huge.status == 413
 
 
-async def test_probes_and_metrics(client: TestClient[web.Request, web.Application]) -> None:
+async def test_probes_and_metrics(
+    client: TestClient[web.Request, web.Application], settings: Settings
+) -> None:
     assert (await client.get("/healthz")).status == 200
+    # No worker has initialised this deployment's Redis yet: not ready.
+    unready = await client.get("/readyz")
+    assert unready.status == 503
+    assert (await unready.json())["checks"]["redis_state"] is False
+    assert "recaudo_redis_state_lost 1.0" in await (await client.get("/metrics")).text()
+    redis_client = aioredis.Redis.from_url(settings.redis_url)
+    await StateMarker(redis_client, Keys(settings.redis_prefix)).write("test")
+    await redis_client.aclose()
     ready = await client.get("/readyz")
     assert ready.status == 200
-    assert (await ready.json())["checks"] == {"redis": True, "broker": True}
+    assert (await ready.json())["checks"] == {
+        "redis": True,
+        "broker": True,
+        "redis_state": True,
+        "broker_data": True,
+    }
     assert (await ready.json())["dry_run"] is True, "no providers file: the web says so too"
     before = await (await client.get("/metrics")).text()
     assert 'recaudo_http_events_total{outcome="rejected"} 0.0' in before, "exported from start"

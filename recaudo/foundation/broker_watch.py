@@ -1,0 +1,117 @@
+"""Notices a broker that came back empty (a memory-backed or wiped Kafka).
+
+Such a broker answers metadata requests and looks healthy, yet has lost every
+topic and offset: intake accepted now would be published into topics the
+workers no longer read at the offsets they expect. At a deployment's first
+start one record is written to a marker topic, and Redis remembers that it
+was; when the marker topic later has no records, the broker lost its data:
+readiness is false, ``recaudo_broker_data_lost`` is 1, intake answers 503, and
+one error line is logged per check interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import redis.asyncio as aioredis
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+from prometheus_client import CollectorRegistry, Gauge
+
+from recaudo.foundation.config import Settings
+from recaudo.foundation.errors import RecaudoError
+from recaudo.foundation.kafka import bootstrap_servers
+from recaudo.foundation.kafka_security import client_options, ensure_settings_topics
+from recaudo.foundation.keys import Keys
+
+log = logging.getLogger(__name__)
+CHECK_TIMEOUT_S = 10.0
+
+
+class BrokerWatch:
+    def __init__(
+        self,
+        settings: Settings,
+        client: aioredis.Redis,
+        keys: Keys,
+        registry: CollectorRegistry | None = None,
+    ) -> None:
+        self._settings = settings
+        self._redis = client
+        self._key = keys.global_("broker-marker")
+        self.topic = settings.topic("recaudo-marker")
+        self.ok = False  # not ready (nor taking events) until the first check
+        self._lost = Gauge(
+            "recaudo_broker_data_lost",
+            "1 while the broker lacks the marker record it had: it restarted empty.",
+            registry=registry,
+        )
+
+    async def ready(self) -> bool:
+        return self.ok
+
+    async def check(self) -> bool:
+        if await self._records() > 0:
+            self.ok = True
+        elif not await self._redis.exists(self._key):
+            await self._write_marker()  # first start of this deployment
+            self.ok = True
+        else:
+            self.ok = False
+        self._lost.set(0 if self.ok else 1)
+        return self.ok
+
+    async def run(self) -> None:
+        """Check every ``broker_check_interval_s``; one error line per failed check."""
+        while True:
+            await asyncio.sleep(self._settings.broker_check_interval_s)
+            await self.check_once()
+
+    async def check_once(self) -> None:
+        """A check that logs instead of raising (run at start, then by ``run``)."""
+        try:
+            if not await asyncio.wait_for(self.check(), CHECK_TIMEOUT_S):
+                log.error(
+                    "the broker has lost its data (marker topic %s is empty): it "
+                    "restarted empty; intake refused until topics and data are restored",
+                    self.topic,
+                )
+        except (KafkaError, OSError, aioredis.RedisError, RecaudoError, TimeoutError) as exc:
+            # Inconclusive (the broker or Redis is down: their own checks say so).
+            log.warning("broker data check failed: %r", exc)
+
+    async def _records(self) -> int:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap_servers(self._settings.broker_url),
+            group_id=None,
+            request_timeout_ms=5000,
+            **client_options(self._settings),
+        )
+        try:  # start inside: a cancelled start must still close the consumer
+            await consumer.start()
+            tp = TopicPartition(self.topic, 0)
+            with contextlib.suppress(KafkaError):
+                return int((await consumer.end_offsets([tp]))[tp])
+            return 0
+        finally:
+            await consumer.stop()
+
+    async def _write_marker(self) -> None:
+        await ensure_settings_topics(
+            self._settings.model_copy(update={"topic_partitions": 1}), [self.topic]
+        )
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap_servers(self._settings.broker_url),
+            acks="all",
+            **client_options(self._settings),
+        )
+        await producer.start()
+        try:
+            # Partition 0, where it is looked for: the topic may have been
+            # auto-created (by a metadata request) with more partitions.
+            await producer.send_and_wait(self.topic, b"recaudo deployment marker", partition=0)
+        finally:
+            await producer.stop()
+        await self._redis.set(self._key, b"1")
