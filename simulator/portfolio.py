@@ -60,7 +60,7 @@ SEGMENT_SLOT_MIX = np.array(
 
 @dataclass(frozen=True, slots=True)
 class DebtorBehaviour:
-    """What a debtor would do, hidden from the service; ``reactions`` samples from it.
+    """What a debtor would do, hidden from the service; the world samples from it.
 
     ``reach[c]``: P(the debtor notices a delivered message on channel c at a good
     hour); ``slot_affinity[s]`` scales it by local time slot. ``pay_propensity``:
