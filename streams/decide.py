@@ -12,7 +12,6 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from recaudo.foundation.errors import InvalidEvent
-from recaudo.models.uplift import Observation
 from recaudo.streams import accounting
 from recaudo.streams.decision_base import DecisionMaker
 from recaudo.streams.decision_context import Context, Effects, stable_id
@@ -26,6 +25,7 @@ from recaudo.streams.events import (
     PaymentEvent,
     ResponseEvent,
 )
+from recaudo.streams.observations import closed_observations, open_observation
 from recaudo.streams.outputs import Action, Reason, Release
 from recaudo.streams.ports import (
     Outcome,
@@ -37,7 +37,6 @@ from recaudo.streams.state import (
     DebtorState,
     HistoryEntry,
     PointState,
-    UpliftOpen,
 )
 
 DecidableEvent = AccountEvent | PaymentEvent | DeliveryEvent | ResponseEvent | Release
@@ -328,30 +327,16 @@ class Decider(DecisionMaker):
         for emitted in list(state.emitted):
             if not emitted.rewarded and emitted.at and now - emitted.at >= reward_s:
                 self._learn(ctx, state, emitted.cid, False, fx)
-        if not state.obs or state.out is None:
-            return
-        keep = []
-        for obs in state.obs:
-            if now - obs.at < attribution_s:
-                keep.append(obs)
-                continue
-            share = min(1.0, max(0.0, (state.out.rec - obs.r0) / obs.d0)) if obs.d0 > 0 else 0.0
-            opened = dt.datetime.fromtimestamp(obs.at, dt.UTC)
-            fx.outcomes.append(Outcome("uplift", Observation(obs.ctx, obs.t, share, opened)))
-        state.obs = keep
+        for observation in closed_observations(state, ctx.now, attribution_s):
+            fx.outcomes.append(Outcome("uplift", observation))
 
     def _observe_holdout(self, state: DebtorState, account_id: str, ctx: Context) -> None:
         """A holdout cadence step: the control side of the uplift, never a contact."""
-        account = state.accounts[account_id]
         key = self._learner.context_key(
             ctx.tenant_id, state, account_id, ctx.now, self._policy_for(ctx.tenant_id).targeting
         )
-        if key is None or state.out is None:
-            return
-        state.obs.append(
-            UpliftOpen(at=ctx.now.timestamp(), ctx=key, t=False, r0=state.out.rec, d0=account.due)
-        )
-        state.obs = state.obs[-8:]
+        if key is not None:
+            open_observation(state, account_id, key, False, ctx.now)
 
     def _check_promise(self, state: DebtorState, ctx: Context, fx: Effects) -> None:
         if state.promise_until is None:

@@ -19,6 +19,7 @@ from recaudo.streams.events import (
     AccountFlags,
     Channel,
 )
+from recaudo.streams.observations import open_observation
 from recaudo.streams.outputs import Action, ContactCommand, MessageContent, Reason
 from recaudo.streams.ports import (
     CapVerdict,
@@ -35,7 +36,6 @@ from recaudo.streams.state import (
     Emitted,
     HistoryEntry,
     PendingContact,
-    UpliftOpen,
 )
 
 #: The trigger of a contact waiting for the hour the strategy chose: decided, not re-ranked.
@@ -284,15 +284,8 @@ class DecisionMaker(DecisionRecords):
         self, state: DebtorState, account_id: str, target: Target, treated: bool, ctx: Context
     ) -> None:
         context = target.features.get("context")
-        account = state.accounts.get(account_id)
-        if not isinstance(context, str) or account is None or state.out is None:
-            return
-        state.obs.append(
-            UpliftOpen(
-                at=ctx.now.timestamp(), ctx=context, t=treated, r0=state.out.rec, d0=account.due
-            )
-        )
-        state.obs = state.obs[-8:]
+        if isinstance(context, str):
+            open_observation(state, account_id, context, treated, ctx.now)
 
     def _proposal(
         self,
