@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_client import is_cluster
 from recaudo.streams.events import Event
 
 # KEYS[1]: hash id -> digest..":"..seq, with the sequence under "#".
@@ -65,6 +66,7 @@ class EventDigests:
         self._ttl = ttl_s
         self._keep = keep
         self._script = client.register_script(_CLAIM)
+        self._cluster = is_cluster(client)
 
     def key(self, tenant_id: str, debtor_id: str) -> str:
         return self._keys.debtor(tenant_id, debtor_id, "ids")
@@ -81,7 +83,13 @@ class EventDigests:
                 args: list[str | int] = [self._ttl, self._keep]
                 for i in indexes:
                     args += [events[i].event_id, digest(events[i])]
-                await self._script(keys=[self.key(tenant, debtor)], args=args, client=pipe)
+                key = self.key(tenant, debtor)
+                if self._cluster:
+                    # Cluster pipelines refuse EVALSHA (a node may lack the script);
+                    # EVAL carries it, routed by the debtor's slot.
+                    pipe.eval(_CLAIM, 1, key, *args)
+                else:
+                    await self._script(keys=[key], args=args, client=pipe)
             replies = await pipe.execute()
         out: set[int] = set()
         for indexes, reply in zip(by_debtor.values(), replies, strict=True):
