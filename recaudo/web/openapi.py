@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from recaudo import __version__
 from recaudo.streams.events import InputEvent
 from recaudo.streams.outputs import Decision
+from recaudo.streams.reports.model import OutcomeReport
 from recaudo.web.debtor import DebtorView
 
 REF = "#/components/schemas/{model}"
@@ -82,6 +83,7 @@ def build_spec() -> dict[str, Any]:
             m.__name__: TypeAdapter(m)
             for m in (Error, EventsRejected, EventsAccepted, Timeline, Health, Ready, DebtorView)
         },
+        "OutcomeReport": TypeAdapter(OutcomeReport),
     }
     for name, adapter in adapters.items():
         schema = adapter.json_schema(ref_template=REF, mode="serialization")
@@ -137,6 +139,34 @@ def build_spec() -> dict[str, Any]:
                 "security": [{"bearer": []}],
                 "parameters": [_debtor_param()],
                 "responses": {"200": _json("DebtorView", "The debtor"), **AUTH_ERRORS},
+            }
+        },
+        "/v1/reports/outcomes": {
+            "get": {
+                "summary": "Outcomes of the tenant's debtors against the no-contact holdout",
+                "operationId": "getOutcomes",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {
+                        "name": "by",
+                        "in": "query",
+                        "required": False,
+                        "style": "form",
+                        "explode": True,
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "type": "string",
+                                "enum": ["arm", "strategy", "segment", "bucket", "channel"],
+                            },
+                        },
+                    }
+                ],
+                "responses": {
+                    "200": _json("OutcomeReport", "Each group with its 95 % intervals"),
+                    "400": _json("Error", "An unknown grouping or parameter"),
+                    **AUTH_ERRORS,
+                },
             }
         },
         "/healthz": {

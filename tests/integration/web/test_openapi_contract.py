@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import redis
 import requests
 import schemathesis
 from aiohttp import web
@@ -28,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from recaudo.embedded import Managed, free_port
+from recaudo.foundation.keys import Keys
 from recaudo.stack import local_settings
 from recaudo.web import build_web_app
 from recaudo.web.openapi import build_spec
@@ -56,6 +58,10 @@ def live_api(broker: Managed, redis_server: Managed) -> Iterator[str]:
     app_settings = local_settings(
         broker.url, redis_server.url, prefix, tenants="acme", api_keys="acme:key-acme"
     )
+    # A deployment past its first start: the worker wrote the Redis state marker, so
+    # readiness answers 200 (without it /readyz is rightly 503: state lost).
+    with redis.Redis.from_url(redis_server.url) as client:
+        client.set(Keys(prefix).global_("state-marker"), b'{"origin": "first-start"}')
     port = free_port()
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(build_web_app(app_settings, CollectorRegistry()), access_log=None)
