@@ -27,7 +27,8 @@ import redis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
-from recaudo.embedded import Managed, resolve_redis, start_broker
+from bench.redis_stats import private_redis, report, snapshot
+from recaudo.embedded import Managed, start_broker
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import bootstrap_servers, ensure_topics
 from recaudo.stack import local_settings
@@ -189,14 +190,30 @@ def quantile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000)[int(q * 1000) - 1]
 
 
-async def main(n: int, n_workers: int) -> None:
+def fill(client: redis.Redis, prefix: str, debtors: int, schedule: int) -> None:
+    """Growth: ``debtors`` other keys already in Redis and ``schedule`` entries due
+    in a week, as a large portfolio leaves them (values of a state's size)."""
+    if debtors:
+        client.execute_command("DEBUG", "POPULATE", debtors, f"{prefix}:fill:", 500)
+    shards = 16  # Settings.schedule_shards' default
+    due = time.time() + 7 * 86400
+    for start in range(0, schedule, 10_000):
+        pipe = client.pipeline(transaction=False)
+        for i in range(start, min(start + 10_000, schedule)):
+            member = f"contact|acme|f{i:07d}|c{i}"
+            pipe.zadd(f"{prefix}:schedule:{i % shards}", {member: due + i})
+        pipe.execute()
+
+
+async def main(n: int, n_workers: int, debtors: int, schedule: int) -> None:
     workdir = (
         Path(os.environ.get("BENCH_WORKDIR", "/tmp")) / f"recaudo-bench-{uuid.uuid4().hex[:6]}"
     )
     workdir.mkdir(parents=True)
     broker = start_broker()
-    store = resolve_redis(os.environ.get("REDIS_URL"))
+    store = private_redis()
     zone = zone_with_local_hour(range(9, 20))
+    lines: list[str] = []
     try:
         values, keys = events_for(n, "d", zone)
         base = await passthrough(broker, values, keys, workdir)
@@ -205,13 +222,17 @@ async def main(n: int, n_workers: int) -> None:
         settings = local_settings(
             broker.url, store.url, prefix, tenants="acme", policy_dir=str(POLICIES)
         )
+        client = redis.Redis.from_url(store.url)
+        fill(client, prefix, debtors, schedule)
         topics = Topics(settings.topic_prefix)
         await ensure_topics(broker.url, topics.all, PARTITIONS)
-        await preload(broker.url, topics.accounts, values, keys)
         workers = [
             await start_worker(settings, workdir / f"worker{i}.log") for i in range(n_workers)
         ]
+        pids = [w.proc.pid for w in workers]
         worker = workers[0]
+        before = snapshot(client, pids)
+        await preload(broker.url, topics.accounts, values, keys)
         if os.environ.get("BENCH_PROFILE"):
             subprocess.Popen(  # noqa: ASYNC220 - a profiler beside the worker
                 [
@@ -232,15 +253,17 @@ async def main(n: int, n_workers: int) -> None:
             # the decide stage: the pipeline is done when all N of those are processed.
             await processed([w.port for w in workers], topics.deliveries, n, 600)
             full = n / (time.perf_counter() - decisions[0][0])
+            after = snapshot(client, pids)
             half = full / 2
             latencies = await offered_load(settings, half, 10.0, zone)
         finally:
             for w in workers:
                 w.stop()
-        client = redis.Redis.from_url(store.url)
-        sample = [f"{prefix}:acme:{{{k}}}:state" for k in keys[:1000]]
-        value_bytes = statistics.mean(client.strlen(k) for k in sample)
-        memory = statistics.mean(client.memory_usage(k) or 0 for k in sample)
+        lines = report(before, after, n, "full loop")
+        per_debtor = (after.memory - before.memory) / n
+        keys_per_debtor = (after.keys - before.keys) / n
+        sample = sorted(client.scan_iter(f"{prefix}:acme:{{{keys[0]}}}:*", count=1000))
+        breakdown = [(k.decode(), client.memory_usage(k) or 0) for k in sample]
         for pattern in (f"{prefix}:*",):
             for key in client.scan_iter(pattern, count=10_000):
                 client.delete(key)
@@ -249,23 +272,28 @@ async def main(n: int, n_workers: int) -> None:
         store.stop()
         broker.stop()
     print(f"events                          {n}, workers {n_workers}, partitions {PARTITIONS}")
+    print(f"already in Redis                {debtors} keys, {schedule} schedule entries")
     print(f"passthrough (bare Faust)        {base:10.0f} events/s")
-    print(f"decisions (decide stage)        {decided:10.0f} events/s")
-    print(f"full pipeline (to delivery)     {full:10.0f} events/s")
-    print(f"ratio full / passthrough        {full / base:10.2f}   (goal >= 0.5)")
+    print(f"decisions (decide stage)        {decided:10.0f} events/s   ratio {decided / base:.2f}")
+    print(f"full pipeline (to delivery)     {full:10.0f} events/s   ratio {full / base:.2f}")
     print(
         f"offered load (half of max)      {half:10.0f} events/s for 10 s, {len(latencies)} decided"
     )
     print(f"event->decision p50             {quantile(latencies, 0.50) * 1000:10.1f} ms")
     p99 = quantile(latencies, 0.99) * 1000
     print(f"event->decision p99             {p99:10.1f} ms   (goal < 200)")
-    print(f"debtor state value              {value_bytes:10.0f} bytes")
-    print(f"debtor state in Redis           {memory:10.0f} bytes (MEMORY USAGE)")
+    print(f"Redis used_memory per debtor    {per_debtor:10.0f} bytes, {keys_per_debtor:.1f} keys")
+    for key, size in breakdown:
+        print(f"    {key.split('}:', 1)[-1]:<22} {size:8d} bytes (MEMORY USAGE)")
+    for line in lines:
+        print(line)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=1, help="recaudo worker processes")
+    parser.add_argument("--fill-debtors", type=int, default=0, help="other keys in Redis first")
+    parser.add_argument("--fill-schedule", type=int, default=0, help="schedule entries first")
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.workers))
+    asyncio.run(main(args.events, args.workers, args.fill_debtors, args.fill_schedule))

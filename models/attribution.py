@@ -16,6 +16,7 @@ debtor's keys share its hash tag, so the scripts are Redis Cluster safe.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ import orjson
 import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_batch import batcher
 from recaudo.models.features import ContactFeatures
 
 # KEYS: zset, hash. ARGV: contact_id, expiry, payload. Returns 1 if new, 0 if already open.
@@ -121,13 +123,15 @@ class AttributionBook:
         bucket = int(expiry // self._bucket_s)
         # Index first: an index entry without a pending contact is harmless,
         # a pending contact the sweep cannot find would never be labelled.
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.sadd(self._bucket_key(tenant_id, bucket), debtor_id)
-            pipe.zadd(self._buckets_key(tenant_id), {str(bucket): bucket}, nx=True)
-            await pipe.execute()
+        # Concurrent opens (a batch's contacts) share these two pipelines.
+        batch = batcher(self._redis)
+        await asyncio.gather(
+            batch.call("SADD", self._bucket_key(tenant_id, bucket), debtor_id),
+            batch.call("ZADD", self._buckets_key(tenant_id), "NX", bucket, str(bucket)),
+        )
         payload = orjson.dumps({"t": at.timestamp(), "f": features.to_dict()})
-        added = await self._open(
-            keys=self._debtor_keys(tenant_id, debtor_id), args=[contact_id, expiry, payload]
+        added = await batch.script(
+            self._open, self._debtor_keys(tenant_id, debtor_id), [contact_id, expiry, payload]
         )
         return bool(added)
 
@@ -138,9 +142,8 @@ class AttributionBook:
         self, tenant_id: str, debtor_id: str, paid_at: dt.datetime
     ) -> list[Labelled]:
         """Label success every open contact made before ``paid_at`` whose window holds it."""
-        raw = await self._pay(
-            keys=self._debtor_keys(tenant_id, debtor_id), args=[paid_at.timestamp()]
-        )
+        keys = self._debtor_keys(tenant_id, debtor_id)
+        raw = await batcher(self._redis).script(self._pay, keys, [paid_at.timestamp()])
         return _labelled(tenant_id, debtor_id, raw, label=True)
 
     async def expire_debtor(

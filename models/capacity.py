@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_batch import batcher
 
 #: Histogram buckets: 8 per decade of value, from 1 to 1e12 reference units.
 PER_DECADE = 8
@@ -72,10 +73,12 @@ class CapacityBook:
         return self._keys.tenant(tenant_id, f"capacity:{day.isoformat()}:values")
 
     async def load(self, tenant_id: str, day: dt.date, capacity: int) -> DayCapacity:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.get(self._used_key(tenant_id, day))
-            pipe.hgetall(self._hist_key(tenant_id, day - dt.timedelta(days=1)))
-            used, hist = await pipe.execute()
+        used, hist = await batcher(self._redis).calls(
+            [
+                ("GET", self._used_key(tenant_id, day)),
+                ("HGETALL", self._hist_key(tenant_id, day - dt.timedelta(days=1))),
+            ]
+        )
         histogram = {int(k): int(v) for k, v in hist.items()}
         return DayCapacity(day, int(used or 0), threshold_for(histogram, capacity))
 
@@ -86,15 +89,12 @@ class CapacityBook:
         candidates: Iterable[tuple[dt.date, float]],
     ) -> None:
         ttl = 3 * 86400
-        async with self._redis.pipeline(transaction=False) as pipe:
-            queued = False
-            for day in contacts:
-                pipe.incr(self._used_key(tenant_id, day))
-                pipe.expire(self._used_key(tenant_id, day), ttl)
-                queued = True
-            for day, value in candidates:
-                pipe.hincrby(self._hist_key(tenant_id, day), str(value_bucket(value)), 1)
-                pipe.expire(self._hist_key(tenant_id, day), ttl)
-                queued = True
-            if queued:
-                await pipe.execute()
+        commands: list[tuple[str | int, ...]] = []
+        for day in contacts:
+            commands.append(("INCR", self._used_key(tenant_id, day)))
+            commands.append(("EXPIRE", self._used_key(tenant_id, day), ttl))
+        for day, value in candidates:
+            hist = self._hist_key(tenant_id, day)
+            commands.append(("HINCRBY", hist, str(value_bucket(value)), 1))
+            commands.append(("EXPIRE", hist, ttl))
+        await batcher(self._redis).calls(commands)

@@ -167,20 +167,27 @@ class OnlineLearning:
         by_tenant: dict[str, set[str | None]] = {}
         for tenant_id, segment in wanted:
             by_tenant.setdefault(tenant_id, set()).add(segment)
+        # Every tenant's reads at once: they share the batch's pipeline (redis_batch).
+        await asyncio.gather(*(self._load(t, segments) for t, segments in by_tenant.items()))
+
+    async def _load(self, tenant_id: str, segments: set[str | None]) -> None:
         now = self._clock.now()
-        for tenant_id, segments in by_tenant.items():
-            await self._ensure_model(tenant_id)
-            loaded_at, _ = self._uplift.get(tenant_id, (-float("inf"), None))
-            if now.timestamp() - loaded_at >= UPLIFT_REFRESH_S:
-                model = await self._uplift_book.load(tenant_id, now)
-                self._uplift[tenant_id] = (now.timestamp(), model)
-            capacity = self._targeting_for(tenant_id).daily_capacity
-            if capacity > 0:
-                day = now.date()
-                self._capacity[tenant_id] = await self._capacity_book.load(tenant_id, day, capacity)
-            loaded = await self._priors_store.load(tenant_id, segments)
-            for segment, prior in loaded.items():
-                self._priors[(tenant_id, segment)] = prior
+        await self._ensure_model(tenant_id)
+        loaded_at, _ = self._uplift.get(tenant_id, (-float("inf"), None))
+        capacity = self._targeting_for(tenant_id).daily_capacity
+        uplift, day, priors = await asyncio.gather(
+            self._uplift_book.load(tenant_id, now)
+            if now.timestamp() - loaded_at >= UPLIFT_REFRESH_S
+            else _none(),
+            self._capacity_book.load(tenant_id, now.date(), capacity) if capacity > 0 else _none(),
+            self._priors_store.load(tenant_id, segments),
+        )
+        if uplift is not None:
+            self._uplift[tenant_id] = (now.timestamp(), uplift)
+        if day is not None:
+            self._capacity[tenant_id] = day
+        for segment, prior in priors.items():
+            self._priors[(tenant_id, segment)] = prior
 
     async def after_commit(self, outcomes: Sequence[tuple[str, str, Outcome]]) -> None:
         arms: dict[str, list[ArmOutcome]] = {}
@@ -213,22 +220,24 @@ class OnlineLearning:
                     )
                 case "payment":
                     payments.append((tenant_id, debtor_id, cast(dt.datetime, outcome.payload)))
-        # Different debtors' books are independent: one round trip's wait for all.
-        await asyncio.gather(*opens)
-        labelled = await asyncio.gather(
-            *(self._attribution.on_payment(t, d, paid_at) for t, d, paid_at in payments)
+        # Different debtors' books and the shared counts are independent: issued
+        # together, they share the batch's pipelines (redis_batch).
+        writes: list[Awaitable[object]] = [*opens]
+        writes += [self._priors_store.record(t, items) for t, items in arms.items()]
+        writes += [
+            self._capacity_book.record(t, contacts.get(t, ()), candidates.get(t, ()))
+            for t in contacts.keys() | candidates.keys()
+            if self._targeting_for(t).daily_capacity > 0
+        ]
+        writes += [self._uplift_book.add(t, seen) for t, seen in observations.items()]
+        labelled, _ = await asyncio.gather(
+            asyncio.gather(
+                *(self._attribution.on_payment(t, d, paid_at) for t, d, paid_at in payments)
+            ),
+            asyncio.gather(*writes),
         )
         for (tenant_id, _, _), labels in zip(payments, labelled, strict=True):
             await self._learn(tenant_id, labels)
-        for tenant_id, items in arms.items():
-            await self._priors_store.record(tenant_id, items)
-        for tenant_id in contacts.keys() | candidates.keys():
-            if self._targeting_for(tenant_id).daily_capacity > 0:
-                await self._capacity_book.record(
-                    tenant_id, contacts.get(tenant_id, ()), candidates.get(tenant_id, ())
-                )
-        for tenant_id, seen in observations.items():
-            await self._uplift_book.add(tenant_id, seen)
 
     async def expire(self, tenants: Iterable[str], now: dt.datetime) -> None:
         """Contacts whose attribution window closed without a payment are failures."""
@@ -294,3 +303,7 @@ class OnlineLearning:
             await self._merge(tenant_id, model)
             count = 0
         self._labels_since_checkpoint[tenant_id] = count
+
+
+async def _none() -> None:
+    return None

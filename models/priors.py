@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_batch import batcher
 from recaudo.models.bandit import SegmentPrior
 from recaudo.models.slots import ALL_ARMS, Arm
 from recaudo.streams.events import Channel
@@ -70,10 +71,8 @@ class SegmentPriorStore:
             else:
                 missing.append(seg)
         if missing:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for seg in missing:
-                    pipe.hgetall(self.key(tenant_id, seg))
-                results = await pipe.execute()
+            batch = batcher(self._redis)
+            results = await batch.calls([("HGETALL", self.key(tenant_id, seg)) for seg in missing])
             for seg, raw in zip(missing, results, strict=True):
                 s, f = _parse(raw)
                 prior = SegmentPrior.from_counts(s, f, self._strength)
@@ -83,15 +82,12 @@ class SegmentPriorStore:
 
     async def record(self, tenant_id: str, outcomes: Iterable[ArmOutcome]) -> int:
         """Add outcomes to their segments' counts in one pipeline; returns how many."""
-        n = 0
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for o in outcomes:
-                field = f"{Arm(o.channel, o.slot).name}:{'s' if o.reward else 'f'}"
-                pipe.hincrby(self.key(tenant_id, o.segment), field, 1)
-                n += 1
-            if n:
-                await pipe.execute()
-        return n
+        commands: list[tuple[str | int, ...]] = []
+        for o in outcomes:
+            field = f"{Arm(o.channel, o.slot).name}:{'s' if o.reward else 'f'}"
+            commands.append(("HINCRBY", self.key(tenant_id, o.segment), field, 1))
+        await batcher(self._redis).calls(commands)
+        return len(commands)
 
 
 def _parse(raw: Mapping[bytes | str, bytes | str]) -> tuple[list[int], list[int]]:

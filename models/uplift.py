@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_batch import batcher
 
 #: Weight of an observation per week of age.
 FADE = 0.7
@@ -170,17 +171,14 @@ class UpliftBook:
         return self._keys.tenant(tenant_id, f"uplift:{week}")
 
     async def add(self, tenant_id: str, observations: Iterable[Observation]) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            touched = False
-            for obs in observations:
-                key = self.key(tenant_id, _week(obs.at))
-                side = "t" if obs.treated else "c"
-                pipe.hincrbyfloat(key, f"{obs.context}|{side}n", 1.0)
-                pipe.hincrbyfloat(key, f"{obs.context}|{side}s", obs.paid_share)
-                pipe.expire(key, (WEEKS + 1) * 7 * 86400)
-                touched = True
-            if touched:
-                await pipe.execute()
+        commands: list[tuple[str | float, ...]] = []
+        for obs in observations:
+            key = self.key(tenant_id, _week(obs.at))
+            side = "t" if obs.treated else "c"
+            commands.append(("HINCRBYFLOAT", key, f"{obs.context}|{side}n", 1.0))
+            commands.append(("HINCRBYFLOAT", key, f"{obs.context}|{side}s", obs.paid_share))
+            commands.append(("EXPIRE", key, (WEEKS + 1) * 7 * 86400))
+        await batcher(self._redis).calls(commands)
 
     async def load(self, tenant_id: str, now: dt.datetime) -> UpliftModel:
         weeks = [now - dt.timedelta(weeks=i) for i in range(WEEKS)]

@@ -10,6 +10,7 @@ score epoch ms) under its ``{debtor}`` hash tag, trimmed and expired by window.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from importlib.resources import files
 import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_batch import batcher
 from recaudo.rules.engine import caps_for
 from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.rule import Cap
@@ -91,7 +93,9 @@ class CapLedger:
         for cap in applying:
             mask = "".join("1" if c in cap.channels else "0" for c in CHANNELS)
             args += [cap.id, cap.limit, int(cap.window.total_seconds() * 1000), mask]
-        raw = await self._script(keys=self.channel_keys(tenant_id, debtor_id), args=args)
+        # Concurrent debtors' reservations share one pipeline (redis_batch).
+        keys = self.channel_keys(tenant_id, debtor_id)
+        raw = await batcher(self._redis).script(self._script, keys, list(args))
         status = _text(raw[0])
         if status == "ok":
             return CapResult(ok=True)
@@ -107,11 +111,9 @@ class CapLedger:
 
     async def release(self, tenant_id: str, debtor_id: str, contact_id: str) -> bool:
         """Give a cancelled contact's slot back; True if it was reserved."""
+        batch = batcher(self._redis)
         keys = self.channel_keys(tenant_id, debtor_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            for key in keys:
-                pipe.zrem(key, contact_id)
-            removed = await pipe.execute()
+        removed = await asyncio.gather(*(batch.call("ZREM", key, contact_id) for key in keys))
         return any(removed)
 
 

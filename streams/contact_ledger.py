@@ -17,6 +17,7 @@ from enum import StrEnum
 import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_batch import batcher
 
 
 class ContactStatus(StrEnum):
@@ -43,6 +44,12 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 'cancelled'
 """
 
+_MARK = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
 
 class ContactLedger:
     def __init__(self, client: aioredis.Redis, keys: Keys, ttl_s: int) -> None:
@@ -51,32 +58,29 @@ class ContactLedger:
         self._ttl_s = ttl_s
         self._claim = client.register_script(_CLAIM)
         self._cancel = client.register_script(_CANCEL)
+        self._mark = client.register_script(_MARK)
 
     def key(self, tenant_id: str, debtor_id: str) -> str:
         return self._keys.debtor(tenant_id, debtor_id, "contacts")
 
     async def claim(self, tenant_id: str, debtor_id: str, contact_id: str) -> str:
         """``claimed`` when the caller may send now, else the blocking status."""
-        result = await self._claim(
-            keys=[self.key(tenant_id, debtor_id)], args=[contact_id, self._ttl_s]
-        )
+        keys = [self.key(tenant_id, debtor_id)]
+        result = await batcher(self._redis).script(self._claim, keys, [contact_id, self._ttl_s])
         return _text(result)
 
     async def cancel(self, tenant_id: str, debtor_id: str, contact_id: str) -> str:
         """``cancelled``, or the status that made it too late to cancel."""
-        result = await self._cancel(
-            keys=[self.key(tenant_id, debtor_id)], args=[contact_id, self._ttl_s]
-        )
+        keys = [self.key(tenant_id, debtor_id)]
+        result = await batcher(self._redis).script(self._cancel, keys, [contact_id, self._ttl_s])
         return _text(result)
 
     async def mark(
         self, tenant_id: str, debtor_id: str, contact_id: str, status: ContactStatus
     ) -> None:
-        key = self.key(tenant_id, debtor_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, contact_id, status.value)
-            pipe.expire(key, self._ttl_s)
-            await pipe.execute()
+        await batcher(self._redis).script(
+            self._mark, [self.key(tenant_id, debtor_id)], [contact_id, status.value, self._ttl_s]
+        )
 
     async def status(self, tenant_id: str, debtor_id: str, contact_id: str) -> str | None:
         value = await self._redis.hget(self.key(tenant_id, debtor_id), contact_id)

@@ -11,6 +11,7 @@ crash that replays the batch meets its own digest and goes on.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 from collections import defaultdict
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
-from recaudo.foundation.redis_client import is_cluster
+from recaudo.foundation.redis_batch import batcher
 from recaudo.streams.events import Event
 
 # KEYS[1]: hash id -> digest..":"..seq, with the sequence under "#".
@@ -66,7 +67,6 @@ class EventDigests:
         self._ttl = ttl_s
         self._keep = keep
         self._script = client.register_script(_CLAIM)
-        self._cluster = is_cluster(client)
 
     def key(self, tenant_id: str, debtor_id: str) -> str:
         return self._keys.debtor(tenant_id, debtor_id, "ids")
@@ -78,19 +78,15 @@ class EventDigests:
             by_debtor[(event.tenant_id, event.debtor_id)].append(i)
         if not by_debtor:
             return set()
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for (tenant, debtor), indexes in by_debtor.items():
-                args: list[str | int] = [self._ttl, self._keep]
-                for i in indexes:
-                    args += [events[i].event_id, digest(events[i])]
-                key = self.key(tenant, debtor)
-                if self._cluster:
-                    # Cluster pipelines refuse EVALSHA (a node may lack the script);
-                    # EVAL carries it, routed by the debtor's slot.
-                    pipe.eval(_CLAIM, 1, key, *args)
-                else:
-                    await self._script(keys=[key], args=args, client=pipe)
-            replies = await pipe.execute()
+        batch = batcher(self._redis)
+        calls = []
+        for (tenant, debtor), indexes in by_debtor.items():
+            args: list[str | int | bytes | float] = [self._ttl, self._keep]
+            for i in indexes:
+                args += [events[i].event_id, digest(events[i])]
+            calls.append(batch.script(self._script, [self.key(tenant, debtor)], args))
+        # Joins the pipeline of whatever else the batch reads in the same turn.
+        replies = await asyncio.gather(*calls)
         out: set[int] = set()
         for indexes, reply in zip(by_debtor.values(), replies, strict=True):
             out.update(indexes[int(pos)] for pos in reply)

@@ -77,6 +77,10 @@ class Prepared:
     outcomes: list[tuple[str, str, Outcome]] = field(default_factory=list)
 
 
+def _no_effect(event: DecidableEvent) -> bool:
+    return isinstance(event, DeliveryEvent) and event.status in NO_EFFECT
+
+
 def describe(exc: ValidationError) -> str:
     """One line per problem, naming the field: what a lender's engineer needs to fix it."""
     parts = []
@@ -169,24 +173,28 @@ class DecisionStage:
 
     async def prepare(self, records: Sequence[Inbound]) -> Prepared:
         prepared = Prepared()
-        by_debtor: dict[DebtorRef, list[tuple[Inbound, DecidableEvent]]] = defaultdict(list)
         parsed: list[tuple[Inbound, DecidableEvent]] = []
         for record in records:
             try:
                 parsed.append((record, self.parse(record)))
             except (InvalidEvent, UnknownTenant) as exc:
                 prepared.outputs.append(self.dead_letter(record, exc))
-        parsed = await self._without_conflicts(parsed, prepared)
+        wanted: dict[DebtorRef, list[str]] = defaultdict(list)
+        for _, event in parsed:
+            if not _no_effect(event):
+                wanted[(event.tenant_id, event.debtor_id)].append(event.event_id)
+        # The id claims and the state reads go out together: one round trip.
+        parsed, loaded = await asyncio.gather(
+            self._without_conflicts(parsed, prepared), self._store.load(wanted.items())
+        )
+        by_debtor: dict[DebtorRef, list[tuple[Inbound, DecidableEvent]]] = defaultdict(list)
         for record, event in parsed:
-            if isinstance(event, DeliveryEvent) and event.status in NO_EFFECT:
+            if _no_effect(event):
                 # Progress receipts change nothing a rule or learner reads: no state
                 # round trip for them (most receipts are these).
                 self._metrics.events.labels(record.topic, "no_effect").inc()
                 continue
             by_debtor[(event.tenant_id, event.debtor_id)].append((record, event))
-        loaded = await self._store.load(
-            (ref, [ev.event_id for _, ev in items]) for ref, items in by_debtor.items()
-        )
         if self._learner_io is not None:
             await self._learner_io.before_batch(
                 [(ref[0], got.state.seg) for ref, got in loaded.items()]

@@ -8,13 +8,14 @@ crash. All keys of one debtor share its hash tag (Redis Cluster safe).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
-from recaudo.foundation.redis_client import is_cluster
+from recaudo.foundation.redis_batch import batcher
 from recaudo.streams.state import DebtorState
 
 DebtorRef = tuple[str, str]
@@ -70,7 +71,6 @@ class StateStore:
         self._ttl = dedupe_ttl_s
         self._keep = keep_ids
         self._commit = client.register_script(_COMMIT)
-        self._cluster = is_cluster(client)
 
     def state_key(self, ref: DebtorRef) -> str:
         return self._keys.debtor(ref[0], ref[1], "state")
@@ -84,16 +84,24 @@ class StateStore:
     async def load(
         self, wanted: Iterable[tuple[DebtorRef, Sequence[str]]]
     ) -> dict[DebtorRef, Loaded]:
-        """State and the already-processed subset of ``event_ids`` for each debtor."""
+        """State and the already-processed subset of ``event_ids`` for each debtor.
+
+        Every debtor's reads join the batch's pipeline (``redis_batch``).
+        """
         wanted = list(wanted)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for ref, event_ids in wanted:
-                pipe.get(self.state_key(ref))
-                if event_ids:
-                    pipe.zmscore(self.seen_key(ref), list(event_ids))
-                else:
-                    pipe.exists(self.seen_key(ref))
-            replies = await pipe.execute()
+        batch = batcher(self._redis)
+        replies = await asyncio.gather(
+            *(
+                reply
+                for ref, event_ids in wanted
+                for reply in (
+                    batch.call("GET", self.state_key(ref)),
+                    batch.call("ZMSCORE", self.seen_key(ref), *event_ids)
+                    if event_ids
+                    else batch.call("EXISTS", self.seen_key(ref)),
+                )
+            )
+        )
         out: dict[DebtorRef, Loaded] = {}
         for i, (ref, event_ids) in enumerate(wanted):
             raw, scores = replies[2 * i], replies[2 * i + 1]
@@ -105,26 +113,23 @@ class StateStore:
         return out
 
     async def commit(self, changes: Sequence[Change], now: float) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for change in changes:
-                ref = change.ref
-                args: list[bytes | str | float | int] = [
-                    change.state.encode(),
-                    now,
-                    self._ttl,
-                    self._keep,
-                    len(change.event_ids),
-                    *change.event_ids,
-                    *change.timeline,
-                ]
-                keys = [self.state_key(ref), self.seen_key(ref), self.timeline_key(ref)]
-                if self._cluster:
-                    # Cluster pipelines refuse EVALSHA (a node may lack the
-                    # script); EVAL carries it, routed by the debtor's slot.
-                    pipe.eval(_COMMIT, len(keys), *keys, *args)
-                else:
-                    await self._commit(keys=keys, args=args, client=pipe)
-            await pipe.execute()
+        """One script per debtor, all of the batch's in one pipeline."""
+        batch = batcher(self._redis)
+        calls = []
+        for change in changes:
+            ref = change.ref
+            args: list[bytes | str | float | int] = [
+                change.state.encode(),
+                now,
+                self._ttl,
+                self._keep,
+                len(change.event_ids),
+                *change.event_ids,
+                *change.timeline,
+            ]
+            keys = [self.state_key(ref), self.seen_key(ref), self.timeline_key(ref)]
+            calls.append(batch.script(self._commit, keys, args))
+        await asyncio.gather(*calls)
 
     async def timeline(self, ref: DebtorRef, limit: int = 200) -> list[bytes]:
         """Newest first."""

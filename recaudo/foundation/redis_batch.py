@@ -1,0 +1,139 @@
+"""Redis calls made in the same event-loop turn, sent together as one pipeline.
+
+A batch of records fans out into one coroutine per debtor, and each awaits a
+few Redis calls of its own. Awaited one by one, every call is a round trip and
+a connection-pool checkout, and redis-py spends more CPU on that than Redis on
+the command. Queued here instead, the calls the batch's coroutines make before
+any of them waits leave in one pipeline: one checkout, one write, one read
+(the auto-pipelining of ioredis and Lettuce).
+
+Scripts go as EVALSHA, loaded once per process (a NOSCRIPT reply loads the
+script and re-sends just those calls): redis-py's pipelines would ask
+``SCRIPT EXISTS`` before every execute, a round trip each time. On Redis
+Cluster they go as EVAL, which a cluster pipeline routes by the key's slot
+(a node may lack a script loaded through another).
+
+Calls in one pipeline are independent: whoever needs one call's effect before
+another awaits the first. A connection error fails every call of the pipeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
+
+from recaudo.foundation.redis_client import is_cluster
+
+Arg = bytes | str | int | float
+
+
+@dataclass(slots=True)
+class _Call:
+    args: tuple[Arg, ...]
+    future: asyncio.Future[Any]
+    script: AsyncScript | None = None
+
+
+@dataclass
+class BatchStats:
+    """What went to Redis through a batcher: round trips and commands by name."""
+
+    round_trips: int = 0
+    commands: Counter[str] = field(default_factory=Counter)
+
+
+class RedisBatch:
+    def __init__(self, client: aioredis.Redis) -> None:
+        self._redis = client
+        self._cluster = is_cluster(client)
+        self._queue: list[_Call] = []
+        self._sending: set[asyncio.Task[None]] = set()
+        self.stats = BatchStats()
+
+    def call(self, *args: Arg) -> asyncio.Future[Any]:
+        """One command, e.g. ``call("GET", key)``; its reply as redis-py parses it."""
+        return self._enqueue(_Call(args, asyncio.get_running_loop().create_future()))
+
+    async def calls(self, commands: list[tuple[Arg, ...]]) -> list[Any]:
+        """Several commands in the pipeline of this turn; their replies in order."""
+        return list(await asyncio.gather(*(self.call(*args) for args in commands)))
+
+    def script(self, script: AsyncScript, keys: list[str], args: list[Arg]) -> asyncio.Future[Any]:
+        """A registered script (``client.register_script``) on ``keys`` with ``args``."""
+        future = asyncio.get_running_loop().create_future()
+        if self._cluster:
+            return self._enqueue(_Call(("EVAL", script.script, len(keys), *keys, *args), future))
+        sha_args = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        return self._enqueue(_Call(sha_args, future, script))
+
+    def _enqueue(self, call: _Call) -> asyncio.Future[Any]:
+        if not self._queue:
+            # Runs after every coroutine already scheduled had its turn: the
+            # calls they make on the way join this pipeline.
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._queue.append(call)
+        return call.future
+
+    def _flush(self) -> None:
+        calls, self._queue = self._queue, []
+        task = asyncio.ensure_future(self._send(calls))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self, calls: list[_Call]) -> None:
+        try:
+            replies = await self._execute(calls)
+            missing = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
+            if missing:
+                # A restarted or flushed Redis forgot the scripts: load and re-send.
+                for script in {id(c.script): c.script for c in calls if c.script}.values():
+                    assert script is not None
+                    script.sha = await self._redis.script_load(script.script)
+                again = [calls[i] for i in missing]
+                for call in again:
+                    assert call.script is not None
+                    call.args = ("EVALSHA", call.script.sha, *call.args[2:])
+                for i, reply in zip(missing, await self._execute(again), strict=True):
+                    replies[i] = reply
+        except asyncio.CancelledError:
+            for call in calls:
+                call.future.cancel()
+            raise
+        except Exception as exc:
+            for call in calls:
+                if not call.future.done():
+                    call.future.set_exception(exc)
+            return
+        for call, reply in zip(calls, replies, strict=True):
+            if call.future.done():
+                continue  # its caller was cancelled
+            if isinstance(reply, Exception):
+                call.future.set_exception(reply)
+            else:
+                call.future.set_result(reply)
+
+    async def _execute(self, calls: list[_Call]) -> list[Any]:
+        self.stats.round_trips += 1
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for call in calls:
+                self.stats.commands[str(call.args[0])] += 1
+                pipe.execute_command(*call.args)
+            return list(await pipe.execute(raise_on_error=False))
+
+
+_BATCHES: weakref.WeakKeyDictionary[aioredis.Redis, RedisBatch] = weakref.WeakKeyDictionary()
+
+
+def batcher(client: aioredis.Redis) -> RedisBatch:
+    """The one batcher of ``client``, shared by every store built on it."""
+    batch = _BATCHES.get(client)
+    if batch is None:
+        batch = _BATCHES[client] = RedisBatch(client)
+    return batch
