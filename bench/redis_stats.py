@@ -18,6 +18,7 @@ import redis
 
 from recaudo.embedded import Managed, start_redis
 
+
 @dataclass
 class Snapshot:
     calls: dict[str, int] = field(default_factory=dict)

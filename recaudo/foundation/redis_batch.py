@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,7 +62,7 @@ class RedisBatch:
         """One command, e.g. ``call("GET", key)``; its reply as redis-py parses it."""
         return self._enqueue(_Call(args, asyncio.get_running_loop().create_future()))
 
-    async def calls(self, commands: list[tuple[Arg, ...]]) -> list[Any]:
+    async def calls(self, commands: Sequence[tuple[Arg, ...]]) -> list[Any]:
         """Several commands in the pipeline of this turn; their replies in order."""
         return list(await asyncio.gather(*(self.call(*args) for args in commands)))
 
@@ -69,7 +70,8 @@ class RedisBatch:
         """A registered script (``client.register_script``) on ``keys`` with ``args``."""
         future = asyncio.get_running_loop().create_future()
         if self._cluster:
-            return self._enqueue(_Call(("EVAL", script.script, len(keys), *keys, *args), future))
+            text = script.script if isinstance(script.script, str | bytes) else bytes(script.script)
+            return self._enqueue(_Call(("EVAL", text, len(keys), *keys, *args), future))
         sha_args = ("EVALSHA", script.sha, len(keys), *keys, *args)
         return self._enqueue(_Call(sha_args, future, script))
 

@@ -12,9 +12,9 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from recaudo.embedded import Managed
+from recaudo.foundation.config import Settings
 from recaudo.foundation.redis_batch import RedisBatch
 from recaudo.foundation.redis_client import connect_cluster
-from recaudo.foundation.config import Settings
 from tests.redis_cluster import Cluster
 
 _INCR_BY = "return redis.call('INCRBY', KEYS[1], ARGV[1])"
@@ -66,9 +66,10 @@ async def test_an_error_fails_only_its_own_call(client: aioredis.Redis) -> None:
     hash_key, plain = names(2)
     try:
         await client.hset(hash_key, "f", "v")
-        wrong, right = await asyncio.gather(
+        replies: list[object] = await asyncio.gather(
             batch.call("INCR", hash_key), batch.call("INCR", plain), return_exceptions=True
         )
+        wrong, right = replies
         assert isinstance(wrong, ResponseError)
         assert right == 1
     finally:
