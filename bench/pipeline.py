@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -27,6 +28,7 @@ import redis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench import profile_areas
 from bench.redis_stats import private_redis, report, snapshot
 from recaudo.embedded import Managed, start_broker
 from recaudo.foundation.config import Settings
@@ -233,18 +235,24 @@ async def main(n: int, n_workers: int, debtors: int, schedule: int) -> None:
         worker = workers[0]
         before = snapshot(client, pids)
         await preload(broker.url, topics.accounts, values, keys)
+        profile = workdir / "profile.txt"
+        spy = None
         if os.environ.get("BENCH_PROFILE"):
-            subprocess.Popen(  # noqa: ASYNC220 - a profiler beside the worker
+            # Sampling the first worker until the loop is done, without pausing it.
+            spy = subprocess.Popen(  # noqa: ASYNC220 - a profiler beside the worker
                 [
-                    "py-spy",
+                    str(Path(sys.executable).with_name("py-spy")),
                     "record",
+                    "--nonblocking",
+                    "--format",
+                    "raw",
                     "-o",
-                    str(workdir / "profile.svg"),
-                    "-d",
-                    "25",
+                    str(profile),
                     "-p",
                     str(worker.proc.pid),
-                ]
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
         try:
             decisions = await drain(broker.url, topics.decisions, n, 600)
@@ -254,12 +262,19 @@ async def main(n: int, n_workers: int, debtors: int, schedule: int) -> None:
             await processed([w.port for w in workers], topics.deliveries, n, 600)
             full = n / (time.perf_counter() - decisions[0][0])
             after = snapshot(client, pids)
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(60)
             half = full / 2
             latencies = await offered_load(settings, half, 10.0, zone)
         finally:
             for w in workers:
                 w.stop()
         lines = report(before, after, n, "full loop")
+        if spy is not None:
+            cpu_us = (after.cpu_s - before.cpu_s) / n * 1e6 / n_workers
+            lines += [f"CPU by area (py-spy of worker 0, {profile}):"]
+            lines += profile_areas.report(profile_areas.areas(profile), cpu_us)
         per_debtor = (after.memory - before.memory) / n
         keys_per_debtor = (after.keys - before.keys) / n
         sample = sorted(client.scan_iter(f"{prefix}:acme:{{{keys[0]}}}:*", count=1000))

@@ -25,6 +25,7 @@ import redis.asyncio as aioredis
 
 from recaudo.channels.content.paylink import PayBook
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_batch import batcher
 from recaudo.streams.events import Channel, Contract
 
 
@@ -108,19 +109,15 @@ class ContactDirectory:
 
     async def remember(self, ref: ContactRef) -> None:
         """Record the contact and make it the latest one sent to its address."""
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.set(
-                self._contact_key(ref.tenant_id, ref.contact_id),
-                ref.model_dump_json(),
-                ex=self._ttl_s,
-            )
-            pipe.set(
-                self._address_key(ref.tenant_id, ref.channel, ref.address),
-                ref.token,
-                ex=self._ttl_s,
-            )
-            pipe.sadd(self._tenants_key(), ref.tenant_id)
-            await pipe.execute()
+        contact = self._contact_key(ref.tenant_id, ref.contact_id)
+        address = self._address_key(ref.tenant_id, ref.channel, ref.address)
+        await batcher(self._redis).calls(
+            [
+                ("SET", contact, ref.model_dump_json(), "EX", self._ttl_s),
+                ("SET", address, ref.token, "EX", self._ttl_s),
+                ("SADD", self._tenants_key(), ref.tenant_id),
+            ]
+        )
 
     @property
     def pay_book(self) -> PayBook:
@@ -130,13 +127,13 @@ class ContactDirectory:
     async def remember_message(self, provider: str, message_id: str, ref: ContactRef) -> None:
         # ``remember`` (before the send) already listed the tenant in the index.
         key = self._message_key(ref.tenant_id, provider, message_id)
-        await self._redis.set(key, ref.token, ex=self._ttl_s)
+        await batcher(self._redis).call("SET", key, ref.token, "EX", self._ttl_s)
 
     async def by_token(self, token: str) -> ContactRef | None:
         parts = split_token(token)
         if parts is None:
             return None
-        raw = await self._redis.get(self._contact_key(*parts))
+        raw = await batcher(self._redis).call("GET", self._contact_key(*parts))
         return None if raw is None else ContactRef.model_validate_json(raw)
 
     async def by_message(self, provider: str, message_id: str) -> ContactRef | None:

@@ -123,18 +123,17 @@ class Dispatcher:
             return DispatchResult(deliveries=event, skipped_reason="expired")
         if early > 0:
             await self._sleep(early)
-        await self._directory.remember(
-            ContactRef(
-                tenant_id=c.tenant_id,
-                contact_id=c.contact_id,
-                debtor_id=c.debtor_id,
-                account_id=c.account_id,
-                channel=c.channel,
-                address=c.address,
-                language=c.language,
-                provider=providers[0].name if providers else None,
-            )
+        ref = ContactRef(
+            tenant_id=c.tenant_id,
+            contact_id=c.contact_id,
+            debtor_id=c.debtor_id,
+            account_id=c.account_id,
+            channel=c.channel,
+            address=c.address,
+            language=c.language,
+            provider=providers[0].name if providers else None,
         )
+        await self._directory.remember(ref)
         content = c.content
         if content is not None and content.pay_target and content.pay_expires_at:
             # What GET /pay/{token} needs when the debtor clicks (issue 10).
@@ -144,7 +143,7 @@ class Dispatcher:
             )
         outcome, unavailable = await self._send_any(command, providers, now)
         if outcome is not None and outcome.status is not DeliveryStatus.FAILED:
-            return await self._sent(command, now, outcome)
+            return await self._sent(command, now, outcome, ref)
         if outcome is None and unavailable:
             await self._ledger.mark(c.tenant_id, c.debtor_id, c.contact_id, ContactStatus.PENDING)
             return DispatchResult(
@@ -219,17 +218,20 @@ class Dispatcher:
             self._metrics.attempt(provider, outcome, took)
 
     async def _sent(
-        self, command: ContactCommand, now: dt.datetime, outcome: SendOutcome
+        self, command: ContactCommand, now: dt.datetime, outcome: SendOutcome, ref: ContactRef
     ) -> DispatchResult:
         c = command
-        if outcome.provider_message_id:
-            ref = await self._directory.by_token(f"{c.tenant_id}/{c.contact_id}")
-            if ref is not None:
-                await self._directory.remember_message(
-                    outcome.provider, outcome.provider_message_id, ref
-                )
-        await self._ledger.mark(c.tenant_id, c.debtor_id, c.contact_id, ContactStatus.SENT)
-        events = await self._event(command, now, outcome, outcome.status, outcome.error_code)
+        message_id = outcome.provider_message_id
+        # Independent writes, so one round trip (redis_batch): the index the
+        # provider's webhooks find the contact by, "sent" in the ledger, and the
+        # status machine's first step.
+        _, _, events = await asyncio.gather(
+            self._directory.remember_message(outcome.provider, message_id, ref)
+            if message_id
+            else asyncio.sleep(0),
+            self._ledger.mark(c.tenant_id, c.debtor_id, c.contact_id, ContactStatus.SENT),
+            self._event(command, now, outcome, outcome.status, outcome.error_code),
+        )
         return DispatchResult(
             deliveries=events,
             sent=True,

@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 
 from recaudo.channels.base import SendOutcome
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_batch import batcher
 from recaudo.streams.events import DeliveryStatus
 from recaudo.streams.outputs import ContactCommand
 
@@ -25,7 +26,7 @@ class RecordingProvider:
 
     async def send(self, command: ContactCommand) -> SendOutcome:
         record = {"contact_id": command.contact_id, "channel": command.channel.value}
-        await self._redis.rpush(self._key, orjson.dumps(record))
+        await batcher(self._redis).call("RPUSH", self._key, orjson.dumps(record))
         return SendOutcome(
             provider=self.name,
             provider_message_id=command.contact_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_batch import batcher
 from recaudo.streams.events import DeliveryStatus
 
 S = DeliveryStatus
@@ -56,6 +57,7 @@ NOT_ADVANCED = -2
 
 class StatusMachine:
     def __init__(self, client: aioredis.Redis, keys: Keys, ttl_s: int) -> None:
+        self._redis = client
         self._keys = keys
         self._ttl_s = ttl_s
         self._advance = client.register_script(_ADVANCE)
@@ -68,9 +70,8 @@ class StatusMachine:
         self, tenant_id: str, debtor_id: str, contact_id: str, status: DeliveryStatus
     ) -> int:
         """The previous rank (-1: none) when ``status`` moved forward, else ``NOT_ADVANCED``."""
-        result = await self._advance(
-            keys=[self.key(tenant_id, debtor_id)],
-            args=[contact_id, RANK[status], self._ttl_s],
+        result = await batcher(self._redis).script(
+            self._advance, [self.key(tenant_id, debtor_id)], [contact_id, RANK[status], self._ttl_s]
         )
         return int(result)
 

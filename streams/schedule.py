@@ -11,6 +11,7 @@ claimed score, so a second release of the same claim is de-duplicated.
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_batch import batcher
 
 _CLAIM = """
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[2])
@@ -69,24 +71,25 @@ class Schedule:
         """Idempotent: replays after a crash add and remove the same members again."""
         if not add and not remove:
             return
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for entry, due_at in add:
-                pipe.zadd(self.key_for(entry), {entry.member: due_at})
-            for entry in remove:
-                pipe.zrem(self.key_for(entry), entry.member)
-            await pipe.execute()
+        await batcher(self._redis).calls(
+            [("ZADD", self.key_for(entry), due_at, entry.member) for entry, due_at in add]
+            + [("ZREM", self.key_for(entry), entry.member) for entry in remove]
+        )
 
     async def claim_due(self, now: float, limit: int, lease_s: float) -> list[Due]:
-        found: list[Due] = []
-        for shard in range(self._shards):
-            reply = await self._claim(
-                keys=[self.shard_key(shard)], args=[now, limit - len(found), lease_s]
+        """Up to ``limit`` due entries of each shard, every shard in one round trip."""
+        batch = batcher(self._redis)
+        replies = await asyncio.gather(
+            *(
+                batch.script(self._claim, [self.shard_key(shard)], [now, limit, lease_s])
+                for shard in range(self._shards)
             )
+        )
+        found: list[Due] = []
+        for reply in replies:
             for member, score in zip(reply[::2], reply[1::2], strict=True):
                 text = member.decode() if isinstance(member, bytes) else str(member)
                 found.append(Due(Entry.parse(text), float(score)))
-            if len(found) >= limit:
-                break
         return found
 
     async def next_due(self) -> float | None:
@@ -99,10 +102,8 @@ class Schedule:
         return min(due) if due else None
 
     async def size(self) -> int:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for shard in range(self._shards):
-                pipe.zcard(self.shard_key(shard))
-            return sum(int(n) for n in await pipe.execute())
+        cards = [("ZCARD", self.shard_key(shard)) for shard in range(self._shards)]
+        return sum(int(n) for n in await batcher(self._redis).calls(cards))
 
     async def backlog(self, now: float, edges: Sequence[tuple[str, float]]) -> dict[str, int]:
         """Items by how long overdue; ``edges`` are (name, upper bound in seconds past due).
@@ -116,11 +117,13 @@ class Schedule:
             low = "-inf" if upper == float("inf") else f"({now - upper!r}"
             bounds.append((name, low, newest))
             newest = repr(now - upper)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for shard in range(self._shards):
-                for _, low, high in bounds:
-                    pipe.zcount(self.shard_key(shard), low, high)
-            counts = [int(n) for n in await pipe.execute()]
+        counts = await batcher(self._redis).calls(
+            [
+                ("ZCOUNT", self.shard_key(shard), low, high)
+                for shard in range(self._shards)
+                for _, low, high in bounds
+            ]
+        )
         out = dict.fromkeys((name for name, _, _ in bounds), 0)
         for i, n in enumerate(counts):
             out[bounds[i % len(bounds)][0]] += n

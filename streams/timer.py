@@ -7,6 +7,7 @@ records; commands held for a provider go back to dispatch. The Faust timer and
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from recaudo.streams.schedule import Due, Entry, Schedule
 from recaudo.streams.topics import Topics
 
 RELEASE_LEASE_S = 30.0
-RELEASE_BATCH = 500
+# Per shard per tick: every shard is claimed in the same round trip.
+RELEASE_PER_SHARD = 100
 
 
 @dataclass
@@ -59,7 +61,7 @@ class ScheduleTimer:
     async def claim(self) -> Released:
         """Claim what is due now (leased, so a crash before publishing re-releases it)."""
         now = self._clock.now()
-        due = await self._schedule.claim_due(now.timestamp(), RELEASE_BATCH, RELEASE_LEASE_S)
+        due = await self._schedule.claim_due(now.timestamp(), RELEASE_PER_SHARD, RELEASE_LEASE_S)
         held = [item for item in due if item.entry.kind == redispatch.KIND]
         commands = await self._redispatch.take(held)
         outputs = [
@@ -77,8 +79,12 @@ class ScheduleTimer:
             await self._learning.expire(self._tenants, released.now)
         for item in released.due:
             self._metrics.released.labels(item.entry.kind).inc()
-        self._metrics.scheduled.set(await self._schedule.size())
-        backlog = await self._schedule.backlog(released.now.timestamp(), OVERDUE_EDGES)
+        # One round trip for both gauges (redis_batch).
+        size, backlog = await asyncio.gather(
+            self._schedule.size(),
+            self._schedule.backlog(released.now.timestamp(), OVERDUE_EDGES),
+        )
+        self._metrics.scheduled.set(size)
         for bucket, count in backlog.items():
             self._metrics.overdue.labels(bucket).set(count)
 

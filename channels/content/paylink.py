@@ -19,6 +19,7 @@ import redis.asyncio as aioredis
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_batch import batcher
 from recaudo.streams.events import Channel
 
 SALT = "recaudo.pay.v1"
@@ -93,9 +94,8 @@ class PayBook:
         value = orjson.dumps(
             [record.debtor_id, record.account_id, record.channel.value, record.target]
         )
-        await self._redis.set(
-            self._key(tenant_id, contact_id), value, exat=int(expires_at.timestamp())
-        )
+        key = self._key(tenant_id, contact_id)
+        await batcher(self._redis).call("SET", key, value, "EXAT", int(expires_at.timestamp()))
 
     async def find(self, tenant_id: str, contact_id: str) -> PayRecord | None:
         raw = await self._redis.get(self._key(tenant_id, contact_id))
