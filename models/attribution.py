@@ -28,10 +28,15 @@ from recaudo.foundation.redis_batch import batcher
 from recaudo.models.features import ContactFeatures
 
 # KEYS: zset, hash. ARGV: contact_id, expiry, payload. Returns 1 if new, 0 if already open.
+# ARGV[4]: seconds both keys outlive the latest open (two windows, on the
+# server's clock, so a backtest's event time cannot expire them early): a
+# debtor whose sweep never comes (a tenant removed, say) leaves nothing behind.
 _OPEN = """
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1
 """
 
@@ -131,7 +136,9 @@ class AttributionBook:
         )
         payload = orjson.dumps({"t": at.timestamp(), "f": features.to_dict()})
         added = await batch.script(
-            self._open, self._debtor_keys(tenant_id, debtor_id), [contact_id, expiry, payload]
+            self._open,
+            self._debtor_keys(tenant_id, debtor_id),
+            [contact_id, expiry, payload, 2 * int(self.window.total_seconds())],
         )
         return bool(added)
 

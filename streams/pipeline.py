@@ -39,7 +39,7 @@ from recaudo.streams.ports import CapGate, CapResult, CapVerdict, LearnerIO, Out
 from recaudo.streams.resilience import RETRYABLE
 from recaudo.streams.schedule import Entry, Schedule
 from recaudo.streams.state import DebtorState
-from recaudo.streams.store import Change, DebtorRef, Loaded, StateStore
+from recaudo.streams.store import Change, DebtorRef, Loaded, StateStore, timeline_entry
 from recaudo.streams.topics import Topics
 from recaudo.streams.validators import skew_error
 
@@ -279,7 +279,7 @@ class DecisionStage:
             all_fx.append(fx)
         if not applied:
             return ref, None, all_fx, letters
-        timeline = [encode(d) for fx in all_fx for d in fx.decisions]
+        timeline = [timeline_entry(d) for fx in all_fx for d in fx.decisions]
         return ref, Change(ref, state, applied, timeline), all_fx, letters
 
     async def _decide_event(

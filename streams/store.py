@@ -12,10 +12,12 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import orjson
 import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
+from recaudo.streams.outputs import Decision
 from recaudo.streams.state import DebtorState
 
 DebtorRef = tuple[str, str]
@@ -44,6 +46,27 @@ if #ARGV >= first then
 end
 return 1
 """
+
+
+#: What the timeline leaves to the decisions topic: the debtor (its key says
+#: whose it is) and the strategy's evaluation log (``recaudo evaluate`` reads
+#: the topic). The reasons, times, channel and trigger stay: the audit view.
+TOPIC_ONLY = frozenset(
+    {"tenant_id", "debtor_id", "model_versions", "scores", "options", "propensity", "features"}
+)
+
+
+def timeline_entry(decision: Decision) -> bytes:
+    """A decision as the debtor's timeline keeps it (unset fields left out)."""
+    return orjson.dumps(decision.model_dump(mode="json", exclude=TOPIC_ONLY, exclude_none=True))
+
+
+def timeline_record(raw: bytes, ref: DebtorRef) -> dict[str, object]:
+    """A timeline entry as a decision record again (the evaluation log excepted)."""
+    record = orjson.loads(raw)
+    record.setdefault("tenant_id", ref[0])
+    record.setdefault("debtor_id", ref[1])
+    return dict(record)
 
 
 @dataclass

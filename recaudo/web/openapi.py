@@ -47,7 +47,10 @@ class EventsAccepted(BaseModel):
 class Timeline(BaseModel):
     tenant_id: str
     debtor_id: str
-    decisions: list[Decision] = Field(description="Newest first")
+    decisions: list[Decision] = Field(
+        description="Newest first, with their reasons; the strategy's evaluation log "
+        "(model versions, scores, options, propensity, features) is on the decisions topic"
+    )
 
 
 class Health(BaseModel):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import orjson
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from recaudo.streams.store import timeline_record
 from recaudo.web.auth import tenant_of
 from recaudo.web.keys import SETTINGS, STORE
 
@@ -28,5 +28,5 @@ async def get_timeline(request: web.Request) -> web.Response:
             content_type="application/json",
             headers={"Retry-After": "5"},
         ) from exc
-    decisions = [orjson.loads(item) for item in raw]
+    decisions = [timeline_record(item, (tenant, debtor_id)) for item in raw]
     return web.json_response({"tenant_id": tenant, "debtor_id": debtor_id, "decisions": decisions})

@@ -44,6 +44,15 @@ async def test_payment_in_window_is_success_expiry_is_failure(
     assert await book.expire("acme", T0 + 30 * DAY) == []
 
 
+async def test_an_open_book_expires_two_windows_after_its_latest_contact(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    book = AttributionBook(redis, keys, window=7 * DAY)
+    await book.open("acme", "d-ttl", "c1", feats(), T0)
+    for key in (keys.debtor("acme", "d-ttl", "attr"), keys.debtor("acme", "d-ttl", "attr:f")):
+        assert 0 < await redis.ttl(key) <= 14 * 86400
+
+
 async def test_payment_before_a_contact_does_not_label_it(
     redis: aioredis.Redis, keys: Keys
 ) -> None:
