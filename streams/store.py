@@ -51,9 +51,10 @@ return 1
 #: What the timeline leaves to the decisions topic: the debtor (its key says
 #: whose it is) and the strategy's evaluation log (``recaudo evaluate`` reads
 #: the topic). The reasons, times, channel and trigger stay: the audit view.
-TOPIC_ONLY = set(
-    {"tenant_id", "debtor_id", "model_versions", "scores", "options", "propensity", "features"}
-)
+TOPIC_ONLY: set[str] = {
+    *("tenant_id", "debtor_id"),
+    *("model_versions", "scores", "options", "propensity", "features"),
+}
 
 
 def timeline_entry(decision: Decision) -> bytes:
