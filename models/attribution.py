@@ -47,7 +47,11 @@ local out = {}
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')
 for _, id in ipairs(ids) do
   local payload = redis.call('HGET', KEYS[2], id)
-  local made = payload and cjson.decode(payload)['t'] or 0
+  local made = 0
+  if payload then
+    local stored = cjson.decode(payload)
+    made = stored[1] or stored['t'] or 0
+  end
   if made <= tonumber(ARGV[1]) then
     redis.call('ZREM', KEYS[1], id)
     redis.call('HDEL', KEYS[2], id)
@@ -134,7 +138,9 @@ class AttributionBook:
             batch.call("SADD", self._bucket_key(tenant_id, bucket), debtor_id),
             batch.call("ZADD", self._buckets_key(tenant_id), "NX", bucket, str(bucket)),
         )
-        payload = orjson.dumps({"t": at.timestamp(), "f": features.to_dict()})
+        # [made at, *features]: a third of the named form (older stored entries
+        # are {"t": ..., "f": {...}}, still read).
+        payload = orjson.dumps([at.timestamp(), *features.to_row()])
         added = await batch.script(
             self._open,
             self._debtor_keys(tenant_id, debtor_id),
@@ -193,14 +199,19 @@ def _labelled(tenant_id: str, debtor_id: str, raw: list[bytes], label: bool) -> 
     for i in range(0, len(raw), 2):
         contact_id = raw[i].decode()
         payload = orjson.loads(raw[i + 1]) if raw[i + 1] else {}
-        feats = payload.get("f")
+        features: ContactFeatures | None = None
+        if isinstance(payload, list) and payload:
+            made, features = payload[0], ContactFeatures.from_row(payload[1:])
+        else:
+            made, named = payload.get("t", 0.0), payload.get("f")
+            features = ContactFeatures.from_dict(named) if named else None
         out.append(
             Labelled(
                 tenant_id=tenant_id,
                 debtor_id=debtor_id,
                 contact_id=contact_id,
-                features=ContactFeatures.from_dict(feats) if feats else None,
-                contacted_at=dt.datetime.fromtimestamp(float(payload.get("t", 0.0)), dt.UTC),
+                features=features,
+                contacted_at=dt.datetime.fromtimestamp(float(made), dt.UTC),
                 label=label,
             )
         )

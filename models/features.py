@@ -36,6 +36,27 @@ class ContactFeatures:
         d["channel"] = self.channel.value
         return d
 
+    def to_row(self) -> list[Any]:
+        """The same, positional: stored once per open contact, so kept short."""
+        return [
+            self.days_past_due,
+            self.balance_minor,
+            self.amount_due_minor,
+            self.contacts_so_far,
+            self.channel.value,
+            self.slot,
+            self.segment,
+            self.promises_broken,
+        ]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> ContactFeatures:
+        names = ("days_past_due", "balance_minor", "amount_due_minor", "contacts_so_far")
+        names += ("channel", "slot", "segment", "promises_broken")
+        if not isinstance(row, list) or len(row) != len(names):
+            raise ModelStateError(f"bad stored features: {row!r}")
+        return cls.from_dict(dict(zip(names, row, strict=True)))
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ContactFeatures:
         try:

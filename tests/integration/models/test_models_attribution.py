@@ -5,6 +5,7 @@ import datetime as dt
 import random
 from collections import Counter
 
+import orjson
 import pytest
 import redis.asyncio as aioredis
 
@@ -51,6 +52,21 @@ async def test_an_open_book_expires_two_windows_after_its_latest_contact(
     await book.open("acme", "d-ttl", "c1", feats(), T0)
     for key in (keys.debtor("acme", "d-ttl", "attr"), keys.debtor("acme", "d-ttl", "attr:f")):
         assert 0 < await redis.ttl(key) <= 14 * 86400
+
+
+async def test_entries_stored_in_the_named_form_are_still_labelled(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    book = AttributionBook(redis, keys, window=7 * DAY)
+    await book.open("acme", "d-old", "c-new", feats(2), T0)
+    named = orjson.dumps({"t": T0.timestamp(), "f": feats(1).to_dict()})
+    await redis.zadd(keys.debtor("acme", "d-old", "attr"), {"c-old": (T0 + 7 * DAY).timestamp()})
+    await redis.hset(keys.debtor("acme", "d-old", "attr:f"), "c-old", named)
+    paid = await book.on_payment("acme", "d-old", T0 + DAY)
+    assert sorted((x.contact_id, x.features, x.contacted_at) for x in paid) == [
+        ("c-new", feats(2), T0),
+        ("c-old", feats(1), T0),
+    ]
 
 
 async def test_payment_before_a_contact_does_not_label_it(
