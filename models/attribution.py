@@ -200,7 +200,7 @@ def _labelled(tenant_id: str, debtor_id: str, raw: list[bytes], label: bool) -> 
         contact_id = raw[i].decode()
         payload = orjson.loads(raw[i + 1]) if raw[i + 1] else {}
         features: ContactFeatures | None = None
-        if isinstance(payload, list) and payload:
+        if isinstance(payload, list):
             made, features = payload[0], ContactFeatures.from_row(payload[1:])
         else:
             made, named = payload.get("t", 0.0), payload.get("f")

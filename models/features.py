@@ -16,6 +16,12 @@ from recaudo.foundation.errors import ModelStateError
 from recaudo.models.slots import N_SLOTS
 from recaudo.streams.events import Channel
 
+#: The field order of ``ContactFeatures.to_row``.
+ROW = (
+    *("days_past_due", "balance_minor", "amount_due_minor", "contacts_so_far"),
+    *("channel", "slot", "segment", "promises_broken"),
+)
+
 
 @dataclass(frozen=True, slots=True)
 class ContactFeatures:
@@ -51,11 +57,9 @@ class ContactFeatures:
 
     @classmethod
     def from_row(cls, row: list[Any]) -> ContactFeatures:
-        names = ("days_past_due", "balance_minor", "amount_due_minor", "contacts_so_far")
-        names += ("channel", "slot", "segment", "promises_broken")
-        if not isinstance(row, list) or len(row) != len(names):
+        if not isinstance(row, list) or len(row) != len(ROW):
             raise ModelStateError(f"bad stored features: {row!r}")
-        return cls.from_dict(dict(zip(names, row, strict=True)))
+        return cls.from_dict(dict(zip(ROW, row, strict=True)))
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ContactFeatures:
