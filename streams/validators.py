@@ -9,6 +9,7 @@ region), ``email-validator`` and ``pycountry``'s ISO 4217 list.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import phonenumbers
@@ -47,6 +48,9 @@ def same_currency(first: Money, second: Money, where: str) -> None:
         raise ValueError(f"{where}: {second.currency} differs from {first.currency}")
 
 
+# Pure and costly (libphonenumber's metadata, e-mail syntax rules), and a
+# debtor's daily account snapshot repeats the same addresses: remembered.
+@lru_cache(maxsize=32768)
 def phone_e164(address: str, region: str) -> str:
     """The number in E.164, read with ``region`` as the default; ValueError if invalid."""
     try:
@@ -58,6 +62,7 @@ def phone_e164(address: str, region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=32768)
 def email_address(address: str) -> str:
     try:
         return validate_email(address, check_deliverability=False).normalized
