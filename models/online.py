@@ -220,10 +220,11 @@ class OnlineLearning:
                     )
                 case "payment":
                     payments.append((tenant_id, debtor_id, cast(dt.datetime, outcome.payload)))
-        # Different debtors' books and the shared counts are independent: issued
+        # The shared counts are independent of the debtors' books: issued
         # together, they share the batch's pipelines (redis_batch).
-        writes: list[Awaitable[object]] = [*opens]
-        writes += [self._priors_store.record(t, items) for t, items in arms.items()]
+        writes: list[Awaitable[object]] = [
+            self._priors_store.record(t, items) for t, items in arms.items()
+        ]
         writes += [
             self._capacity_book.record(t, contacts.get(t, ()), candidates.get(t, ()))
             for t in contacts.keys() | candidates.keys()
@@ -231,13 +232,21 @@ class OnlineLearning:
         ]
         writes += [self._uplift_book.add(t, seen) for t, seen in observations.items()]
         labelled, _ = await asyncio.gather(
-            asyncio.gather(
-                *(self._attribution.on_payment(t, d, paid_at) for t, d, paid_at in payments)
-            ),
-            asyncio.gather(*writes),
+            self._attribute(opens, payments), asyncio.gather(*writes)
         )
         for (tenant_id, _, _), labels in zip(payments, labelled, strict=True):
             await self._learn(tenant_id, labels)
+
+    async def _attribute(
+        self, opens: list[Awaitable[bool]], payments: list[tuple[str, str, dt.datetime]]
+    ) -> list[list[Labelled]]:
+        # Opened first, so a payment in the same batch as its contact counts for it.
+        await asyncio.gather(*opens)
+        return list(
+            await asyncio.gather(
+                *(self._attribution.on_payment(t, d, paid_at) for t, d, paid_at in payments)
+            )
+        )
 
     async def expire(self, tenants: Iterable[str], now: dt.datetime) -> None:
         """Contacts whose attribution window closed without a payment are failures."""

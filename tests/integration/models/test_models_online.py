@@ -126,6 +126,23 @@ async def test_a_payment_after_a_contact_is_a_positive_label_exactly_once(
     assert await AttributionBook(redis, keys).pending("acme", "d1") == 0
 
 
+async def test_a_payment_in_the_same_batch_as_its_contact_labels_it(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    registry = CollectorRegistry()
+    learner = learning(redis, keys, registry)
+    await learner.before_batch([("acme", "s1")])
+    choice = learner.target(offer([Channel.SMS], "c4"))
+    contact = Outcome("contact", ("c4", choice.context, MORNING))
+    paid = Outcome("payment", MORNING + dt.timedelta(hours=1))
+    await learner.after_commit([("acme", "d2", contact), ("acme", "d2", paid)])
+    labelled = registry.get_sample_value(
+        "recaudo_model_labels_total", {"model": "propensity", "label": "success"}
+    )
+    assert labelled == 1
+    assert await AttributionBook(redis, keys).pending("acme", "d2") == 0
+
+
 def test_reply_intent_legal_words_win_over_the_classifier(
     redis: aioredis.Redis, keys: Keys
 ) -> None:
