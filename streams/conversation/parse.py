@@ -68,7 +68,7 @@ PHRASES: tuple[tuple[Ask, tuple[str, ...]], ...] = (
         "hablar con una persona", "hablar con alguien", "hablar con un asesor", "asesor",
         "agente", "humano", "persona real", "representative", "real person", "a person",
         "a human", "talk to someone", "speak to someone", "speak with someone", "an agent",
-        "atendente", "falar com alguem", "falar com uma pessoa", "um humano", "supervisor",
+        "agent", "atendente", "falar com alguem", "falar com uma pessoa", "um humano", "supervisor",
     )),
     (Ask.PAID_ALREADY, (
         "ya pague", "ya hice el pago", "ya cancele", "ya esta pagado", "ya realice el pago",
@@ -77,10 +77,10 @@ PHRASES: tuple[tuple[Ask, tuple[str, ...]], ...] = (
         "paid it yesterday", "paguei ontem",
     )),
     (Ask.PLAN, (
-        "cuotas", "plan de pago", "plan de pagos", "a plazos", "en partes", "por partes",
+        "cuotas", "plan", "plan de pago", "plan de pagos", "a plazos", "en partes", "por partes",
         "acuerdo de pago", "financiar", "diferir", "payment plan", "installment", "instalment",
-        "installments", "instalments", "in parts", "pay in part", "split the payment", "parcelas", "parcelar", "parcelamento",
-        "dividir", "em partes", "acordo",
+        "installments", "instalments", "in parts", "pay in part", "split the payment",
+        "parcelas", "parcelar", "parcelamento", "dividir", "em partes", "acordo",
     )),
     (Ask.HARDSHIP, (
         "perdi mi trabajo", "perdi el trabajo", "sin trabajo", "desempleado", "desempleada",
@@ -92,12 +92,14 @@ PHRASES: tuple[tuple[Ask, tuple[str, ...]], ...] = (
     )),
     (Ask.CALLBACK, (
         "llamenme", "llameme", "llamame", "me pueden llamar", "pueden llamarme", "me llaman",
-        "llamarme", "call me", "give me a call", "me liga", "me liguem", "me ligue", "ligar para mim",
+        "llamarme", "call me", "give me a call", "me liga", "me liguem", "me ligue",
+        "ligar para mim",
         "pode me ligar", "podem me ligar", "ring me",
     )),
 )  # fmt: skip
 PAY_LINK = ("link", "enlace", "liga de pago", "como pago", "como puedo pagar", "donde pago",
-            "donde puedo pagar", "how do i pay", "how can i pay", "where do i pay", "where can i pay",
+            "donde puedo pagar", "how do i pay", "how can i pay", "where do i pay",
+            "where can i pay",
             "boleto", "pix", "codigo de pago", "referencia de pago", "como pagar", "onde pago",
             "onde posso pagar", "pay online", "url")  # fmt: skip
 BALANCE = ("cuanto debo", "saldo", "cuanto es", "cuanto le debo", "cuanto tengo que pagar",
@@ -163,7 +165,8 @@ def parse_reply(
 
 _CHOICE_WORDS = ("opcion", "opcao", "option", "la", "a", "el", "acepto", "aceptar", "quiero",
                  "prefiero", "escojo", "elijo", "i", "choose", "take", "accept", "aceito",
-                 "quero", "numero", "number", "plan", "ok", "si", "sim", "yes", "de", "the")  # fmt: skip
+                 "quero", "numero", "number", "plan", "ok", "si", "sim", "yes", "de",
+                 "the")  # fmt: skip
 
 
 def _choice(norm: str) -> int | None:

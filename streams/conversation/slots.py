@@ -40,7 +40,9 @@ class Slots:
 
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2,4}))?\b")
 _DAY_OF_MONTH = re.compile(
-    r"\b(?:" + "|".join(lexicon.DAY_MARKERS) + r")\s+(\d{1,2})(?:st|nd|rd|th|o)?\b(?!\s*(?:mil|k\b|"
+    r"\b(?:"
+    + "|".join(lexicon.DAY_MARKERS)
+    + r")\s+(\d{1,2})(?:st|nd|rd|th|o)?\b(?!\s*(?:mil|k\b|"
     + "|".join(lexicon.MONEY_WORDS)
     + r"|[.,]\d))"
 )
@@ -48,9 +50,16 @@ _ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b")
 _DAY_MONTH = re.compile(r"\b(\d{1,2})\s+de\s+([a-z]+)\b")
 _MONTH_DAY = re.compile(r"\b([a-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?\b")
 _IN_DAYS = re.compile(
-    r"\b(?:" + "|".join(lexicon.IN_DAYS) + r")\s+(\d{1,2})\s+(?:" + "|".join(lexicon.DAY_WORDS) + r")\b"
+    r"\b(?:"
+    + "|".join(lexicon.IN_DAYS)
+    + r")\s+(\d{1,2})\s+(?:"
+    + "|".join(lexicon.DAY_WORDS)
+    + r")\b"
 )
-_TIME = re.compile(r"\b(?:a las|at|as|las)\s+\d{1,2}(?::\d{2})?\s*(?:am|pm|h)?\b|\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b\d{1,2}:\d{2}\b")
+_TIME = re.compile(
+    r"\b(?:a las|at|as|las)\s+\d{1,2}(?::\d{2})?\s*(?:am|pm|h)?\b"
+    r"|\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b\d{1,2}:\d{2}\b"
+)
 _MONEY = re.compile(
     r"(?P<cur>r\$|us\$|\$)?\s*"
     r"(?P<num>\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
@@ -82,13 +91,13 @@ def _date(text: str, today: dt.date, language: str) -> tuple[dt.date | None, lis
     for pattern, order in ((_DAY_MONTH, "dm"), (_MONTH_DAY, "md")):
         for m in pattern.finditer(text):
             day_s, month_s = (m.group(1), m.group(2)) if order == "dm" else (m.group(2), m.group(1))
-            month = lexicon.MONTHS.get(month_s)
-            if month is None:
+            named = lexicon.MONTHS.get(month_s)
+            if named is None:
                 continue
             claimed.append(range(*m.span()))
-            found = _safe(today.year, month, int(day_s))
+            found = _safe(today.year, named, int(day_s))
             if found is not None and found < today:
-                found = _safe(today.year + 1, month, int(day_s))
+                found = _safe(today.year + 1, named, int(day_s))
             return found, claimed
     m = _IN_DAYS.search(text)
     if m:
@@ -104,7 +113,7 @@ def _date(text: str, today: dt.date, language: str) -> tuple[dt.date | None, lis
             last = calendar.monthrange(today.year, today.month)[1]
             return today.replace(day=last), claimed
     words = text.split()
-    for i, word in enumerate(words):
+    for word in words:
         weekday = lexicon.WEEKDAYS.get(word)
         if weekday is None or (len(word) <= 3 and not _english_context(words)):
             continue
@@ -139,7 +148,7 @@ def _safe(year: int, month: int, day: int) -> dt.date | None:
 
 
 def _day_of_month(today: dt.date, day: int) -> dt.date | None:
-    """"el 15": this month's 15th, or next month's once it has passed."""
+    """ "el 15": this month's 15th, or next month's once it has passed."""
     year, month = today.year, today.month
     if day < today.day:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -169,9 +178,10 @@ def _amount(text: str, claimed: list[range], currency: str) -> int | None:
             marked.append(value)
         elif _after_verb(text[:start]) or value >= 1000:
             bare.append(value)
-    chosen = (marked or bare or [None])[0]
-    if chosen is None or chosen <= 0:
+    found = marked or bare
+    if not found or found[0] <= 0:
         return None
+    chosen = found[0]
     return int(chosen.scaleb(get_currency_precision(currency)))
 
 
@@ -181,7 +191,7 @@ def _after_verb(before: str) -> bool:
 
 
 def _number(raw: str) -> Decimal | None:
-    """"1.250.000", "1,250.50", "80,00", "50.5", "200" as a Decimal."""
+    """ "1.250.000", "1,250.50", "80,00", "50.5", "200" as a Decimal."""
     if "." in raw and "," in raw:
         decimal_sep = "." if raw.rfind(".") > raw.rfind(",") else ","
     elif raw.count(".") + raw.count(",") == 1:
