@@ -74,7 +74,8 @@ def test_a_balance_question_is_answered_on_its_channel_with_the_notices_and_an_a
     [decision] = [d for d in fx.decisions if d.action is Action.CONTACT]
     assert decision.contact_id == command.contact_id
     rules = [r.rule_id for r in decision.reasons]
-    assert "assistant.reply" in rules and "caps.consumer_initiated" in rules
+    assert "assistant.reply" in rules
+    assert "caps.consumer_initiated" in rules
     assert "1006.14(b)(2)" in (
         decision.reasons[rules.index("caps.consumer_initiated")].citation or ""
     )
@@ -91,10 +92,12 @@ def test_a_promise_is_recorded_confirmed_and_checked_after_its_date() -> None:
     state = known()
     fx = run(DECIDER, state, reply("I'll pay $50 on Friday"))
     assert state.promise_until == dt.date(2026, 11, 20)  # NOON_UTC is Wednesday 18th
-    assert state.cv is not None and state.cv.pa == 5_000
+    assert state.cv is not None
+    assert state.cv.pa == 5_000
     assert any(entry.kind == "promise" for entry, _at in fx.schedule_add)
     text = answer(fx)
-    assert "$50.00" in text and "November 20, 2026" in text
+    assert "$50.00" in text
+    assert "November 20, 2026" in text
     assert any(r.rule_id == "suppress.promise_to_pay" for d in fx.decisions for r in d.reasons)
 
 
@@ -109,10 +112,14 @@ def test_partial_payments_add_up_to_a_kept_promise() -> None:
     state = known()
     run(DECIDER, state, reply("I'll pay $50 on Friday"))
     run(DECIDER, state, payment(2_000, 1))
-    assert state.promise_until is not None and state.cv is not None and state.cv.pd == 2_000
+    assert state.promise_until is not None
+    assert state.cv is not None
+    assert state.cv.pd == 2_000
     run(DECIDER, state, payment(3_000, 2))
-    assert state.promise_until is None and state.cv is None
-    assert state.out is not None and (state.out.prom, state.out.kept) == (1, 1)
+    assert state.promise_until is None
+    assert state.cv is None
+    assert state.out is not None
+    assert (state.out.prom, state.out.kept) == (1, 1)
 
 
 def test_a_plan_is_offered_within_policy_accepted_by_reply_and_runs_on_payments() -> None:
@@ -122,10 +129,12 @@ def test_a_plan_is_offered_within_policy_accepted_by_reply_and_runs_on_payments(
     fx = run(DECIDER, state, reply("1", 2))
     assert "Plan accepted: 2 payments of $60.00" in answer(fx)
     assert state.promise_until == dt.date(2026, 11, 25)
-    assert state.cv is not None and state.cv.pl == [1, 6_000, 30]
+    assert state.cv is not None
+    assert state.cv.pl == [1, 6_000, 30]
     run(DECIDER, state, payment(6_000, 1))
     assert state.promise_until == dt.date(2026, 12, 25)  # the second instalment runs
-    assert state.cv is not None and (state.cv.pa, state.cv.pl) == (6_000, [])
+    assert state.cv is not None
+    assert (state.cv.pa, state.cv.pl) == (6_000, [])
 
 
 def test_a_missed_instalment_is_followed_up_once() -> None:
@@ -144,7 +153,8 @@ def test_a_missed_instalment_is_followed_up_once() -> None:
     fx = run(DECIDER, state, release, NOON_UTC + dt.timedelta(days=8))
     [command] = fx.contacts
     assert command.contact_id in {d.contact_id for d in fx.decisions}
-    assert state.promise_until is None and state.cv is None
+    assert state.promise_until is None
+    assert state.cv is None
     again = run(DECIDER, state, release, NOON_UTC + dt.timedelta(days=8))
     assert again.contacts == []
 
@@ -156,7 +166,8 @@ def test_stop_and_wrong_party_get_no_answer() -> None:
     fx = run(DECIDER, state, reply("wrong number", channel="email"))
     assert fx.contacts == []
     point = state.point("email")  # type: ignore[arg-type]
-    assert point is not None and point.bounced
+    assert point is not None
+    assert point.bounced
 
 
 def test_a_dispute_opens_a_task_that_pauses_automation_until_it_closes() -> None:
@@ -166,7 +177,8 @@ def test_a_dispute_opens_a_task_that_pauses_automation_until_it_closes() -> None
     assert task.kind is TaskKind.DISPUTE
     assert task.due_by == NOON_UTC + dt.timedelta(hours=72)
     assert fx.contacts == []
-    assert state.cv is not None and state.cv.task == task.task_id
+    assert state.cv is not None
+    assert state.cv.task == task.task_id
     fx = run(DECIDER, state, reply("how much do I owe?", 2))
     assert fx.contacts == []
     assert fx.decisions[-1].reasons[0].rule_id == "task.open"
@@ -198,7 +210,8 @@ def test_far_past_due_without_a_promise_goes_to_a_person_once_a_cycle() -> None:
     state = DebtorState()
     fx = run(DECIDER, state, account(days_past_due=95))
     [task] = fx.tasks
-    assert task.kind is TaskKind.LEGAL and fx.contacts == []
+    assert task.kind is TaskKind.LEGAL
+    assert fx.contacts == []
     assert run(DECIDER, state, account(event_id="acct-2", days_past_due=96)).tasks == []
 
 
