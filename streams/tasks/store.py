@@ -48,6 +48,10 @@ class TaskStore:
             await self._r.hsetnx(self._closed(task.tenant_id), task.task_id, task.model_dump_json())
         )
 
+    async def reopen(self, tenant_id: str, task_id: str) -> None:
+        """Undo a close whose announcement could not be published (the caller retries)."""
+        await self._r.hdel(self._closed(tenant_id), task_id)
+
     async def list(
         self, tenant_id: str, status: TaskStatus | None = None, debtor_id: str | None = None
     ) -> list[Task]:
