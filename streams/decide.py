@@ -230,7 +230,7 @@ class Decider(Assistant):
         # The assistant reads the text first (legal asks by rule), then answers
         # once the reply's legal and promise effects below are applied.
         ev, parsed = self._read_reply(state, ev, ctx)
-        source = "event" if parsed is None else "rules"
+        source = "event" if parsed is None else parsed.source
         self._apply_response(state, ev, source, ctx, fx)
         self._answer(state, ev, parsed, ctx, fx)
 

@@ -27,6 +27,7 @@ from recaudo.streams.decision_context import Context, Effects, Proposed, stable_
 from recaudo.streams.events import (
     AccountEvent,
     AccountStatus,
+    Intent,
     Money,
     PaymentEvent,
     Promise,
@@ -97,8 +98,14 @@ class Assistant(DecisionMaker):
         currency = state.accounts[account_id].cur if account_id else "USD"
         cv = state.cv or Conversation()
         today = local_today(state, ctx.now)
+        lang = state.lang
+
+        def model(text: str) -> tuple[Intent, float]:
+            intent, probability, _source = self._learner.intent(text, lang)
+            return intent, probability
+
         parsed = parse_reply(
-            ev.text, state.lang, today, currency, cv.awaiting("plan", ctx.now.timestamp())
+            ev.text, lang, today, currency, cv.awaiting("plan", ctx.now.timestamp()), model
         )
         update: dict[str, object] = {
             "intent": parsed.intent,

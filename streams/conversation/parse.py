@@ -11,6 +11,7 @@ fallback for what no phrase claims.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -116,6 +117,8 @@ class Parsed:
     amount_minor: int | None = None
     choice: int | None = None
     opt_out_all: bool = False
+    # Who read it: "rules" (phrases, legal matchers) or "model" (the fallback).
+    source: str = "rules"
 
     @property
     def intent(self) -> Intent:
@@ -126,14 +129,45 @@ def _has(padded: str, phrases: tuple[str, ...]) -> bool:
     return any(f" {p} " in padded for p in phrases)
 
 
+#: The classifier's answer for text: (intent, probability); ``models.intent``.
+Model = Callable[[str], tuple[Intent, float]]
+#: The model's intents the fallback takes, each from this probability up. Opt-out at
+#: any probability: a wrong "stop" costs one channel, a missed one breaks the law.
+MODEL_FLOOR: dict[Intent, tuple[Ask, float]] = {
+    Intent.OPT_OUT: (Ask.OPT_OUT, 0.0),
+    Intent.DISPUTE: (Ask.DISPUTE, 0.5),
+    Intent.WRONG_PARTY: (Ask.WRONG_PARTY, 0.5),
+    Intent.HARDSHIP: (Ask.HARDSHIP, 0.5),
+    Intent.PAID_ALREADY: (Ask.PAID_ALREADY, 0.5),
+    Intent.CALLBACK_REQUEST: (Ask.CALLBACK, 0.5),
+    Intent.PROMISE_TO_PAY: (Ask.PROMISE, 0.5),
+}
+
+
 def parse_reply(
     text: str,
     language: str,
     today: dt.date,
     currency: str,
     awaiting_plan: bool = False,
+    model: Model | None = None,
 ) -> Parsed:
-    """The ask and its slots; ``today`` is the debtor's local date."""
+    """The ask and its slots; ``today`` is the debtor's local date. What no rule
+    claims goes to ``model``, whose legally significant answers err towards less
+    contact (``MODEL_FLOOR``)."""
+    parsed = _by_rules(text, language, today, currency, awaiting_plan)
+    if parsed.ask is not Ask.HELP or model is None:
+        return parsed
+    intent, probability = model(text)
+    ask, floor = MODEL_FLOOR.get(intent, (Ask.HELP, 0.0))
+    if ask is Ask.HELP or probability < floor:
+        return parsed
+    return Parsed(ask, source="model")
+
+
+def _by_rules(
+    text: str, language: str, today: dt.date, currency: str, awaiting_plan: bool
+) -> Parsed:
     norm = normalise(text)
     padded = f" {norm} "
     if detect_opt_out(text, language):

@@ -1,8 +1,11 @@
 """The reply parser on the corpus of 239 real-style replies (es, en, pt; typos,
-accents, "200 mil", "$50", "R$ 80,00", "el viernes", "15/12", "next Monday").
+accents, "200 mil", "$50", "R$ 80,00", "el viernes", "15/12", "next Monday"),
+written with the parser, and on 45 replies written after it and never tuned
+on except for the legal phrases it missed (``replies_holdout.jsonl``).
 
 Thresholds per slot, and the legal asks (opt-out, cease, dispute) never missed:
-a missed opt-out is a violation, so that recall must be exactly one.
+a missed opt-out is a violation, so that recall must be exactly one. The
+parser runs as in production: rules, then the seeded classifier as fallback.
 """
 
 from __future__ import annotations
@@ -15,15 +18,23 @@ from typing import Any
 import orjson
 import pytest
 
-from recaudo.streams.conversation.parse import LEGAL, Ask, parse_reply
+from recaudo.models.intent import IntentClassifier
+from recaudo.streams.conversation.parse import LEGAL, Ask, Parsed, parse_reply
 
-CORPUS = Path(__file__).resolve().parents[3] / "fixtures" / "replies.jsonl"
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
+CORPUS = FIXTURES / "replies.jsonl"
+HOLDOUT = FIXTURES / "replies_holdout.jsonl"
+MODEL = IntentClassifier()
 #: The corpus was written for a debtor whose local date is Wednesday 2 December 2026.
 TODAY = dt.date(2026, 12, 2)
 
 
-def corpus() -> list[dict[str, Any]]:
-    return [orjson.loads(line) for line in CORPUS.read_bytes().splitlines() if line.strip()]
+def corpus(path: Path = CORPUS) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def parse(row: dict[str, Any]) -> Parsed:
+    return parse_reply(row["text"], row["lang"], TODAY, row["currency"], model=MODEL.predict)
 
 
 def test_the_corpus_is_large_and_covers_every_ask_in_three_languages() -> None:
@@ -33,12 +44,12 @@ def test_the_corpus_is_large_and_covers_every_ask_in_three_languages() -> None:
     assert {r["ask"] for r in rows} == {a.value for a in Ask} - {"plan_choice"}
 
 
-def scores() -> dict[str, float]:
+def scores(path: Path) -> dict[str, float]:
     hits: Counter[str] = Counter()
-    rows = corpus()
+    rows = corpus(path)
     promises = [r for r in rows if r["ask"] == "promise"]
     for r in rows:
-        got = parse_reply(r["text"], r["lang"], TODAY, r["currency"])
+        got = parse(r)
         hits["intent"] += got.ask.value == r["ask"]
         if r["ask"] == "promise":
             hits["date"] += (got.due_on.isoformat() if got.due_on else None) == r["date"]
@@ -50,17 +61,30 @@ def scores() -> dict[str, float]:
     }
 
 
-@pytest.mark.parametrize(("slot", "floor"), [("intent", 0.95), ("date", 0.95), ("amount", 0.95)])
-def test_accuracy_per_slot_is_above_its_floor(slot: str, floor: float) -> None:
-    assert scores()[slot] >= floor
+@pytest.mark.parametrize(
+    ("path", "slot", "floor"),
+    [
+        (CORPUS, "intent", 0.95),
+        (CORPUS, "date", 0.95),
+        (CORPUS, "amount", 0.95),
+        (HOLDOUT, "intent", 0.8),
+        (HOLDOUT, "date", 0.9),
+        (HOLDOUT, "amount", 0.85),
+    ],
+)
+def test_accuracy_per_slot_is_above_its_floor(path: Path, slot: str, floor: float) -> None:
+    assert scores(path)[slot] >= floor
 
 
-def test_legal_asks_are_never_missed() -> None:
-    for r in corpus():
+@pytest.mark.parametrize("path", [CORPUS, HOLDOUT])
+def test_legal_asks_are_never_missed(path: Path) -> None:
+    for r in corpus(path):
         if r["ask"] in LEGAL:
-            got = parse_reply(r["text"], r["lang"], TODAY, r["currency"])
+            got = parse(r)
             assert got.ask in LEGAL, r["text"]
-            assert got.ask == Ask.CEASE or r["ask"] != "cease" or got.opt_out_all, r["text"]
+            if r["ask"] == "cease":
+                # Cease is read as cease, or as an opt-out of every channel.
+                assert got.ask is Ask.CEASE or got.opt_out_all, r["text"]
 
 
 @pytest.mark.parametrize(
