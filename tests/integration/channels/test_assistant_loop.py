@@ -117,13 +117,16 @@ async def test_sms_replies_are_answered_and_a_person_takes_over_until_the_task_c
             assert r.status == 200, await r.text()
     assert len(to(stack, phone)) == sent
 
+    def more_than(count: int) -> Callable[[], bool]:
+        return lambda: len(to(stack, phone)) > count
+
     async def answered_after_close() -> SentMessage:
         # The close reaches the decide stage as an event; retry until it has.
         for n in range(40):
             before = len(to(stack, phone))
             assert await stack.sandbox.inbound("twilio", phone, f"link please {n}") == 200
             try:
-                await until(lambda b=before: len(to(stack, phone)) > b, timeout_s=1.5)
+                await until(more_than(before), timeout_s=1.5)
             except AssertionError:
                 continue
             return to(stack, phone)[-1]
