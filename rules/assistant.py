@@ -66,6 +66,12 @@ class AssistantPolicy(_Model):
     enabled: bool = True
     #: How long a question the assistant asked ("which plan?") waits for its answer.
     context_hours: int = Field(default=24, ge=1, le=168)
+    #: Countries whose caps do not count an answer to a consumer-initiated message.
+    #: US: 12 CFR 1006.14(b)(2) counts calls the collector places, 940 CMR 7.04(1)(f)
+    #: communications it initiates. Elsewhere no such exemption was verified, so an
+    #: answer is judged with the debtor's history like any contact (held when a cap
+    #: is full).
+    caps_exempt_countries: tuple[str, ...] = ("US",)
     plans: PlanLimits = PlanLimits()
     escalation: Escalation = Escalation()
     #: Reply -> message template (``[messages]``); every reply must have one.

@@ -42,13 +42,21 @@ from recaudo.streams.tasks.model import Task, TaskKind
 
 CAPS_EXEMPT = Reason(
     rule_id="caps.consumer_initiated",
-    params={"kind": "policy"},
+    params={"kind": "law"},
     citation=(
         "12 CFR 1006.14(b)(2) presumes harassment from telephone calls placed by the "
         "collector; 940 CMR 7.04(1)(f) limits communications the collector initiates. "
-        "A reply on the channel the consumer wrote from is neither, so it is not reserved "
-        "against frequency caps; where the law is silent (e.g. Ley 2300 de 2023) this is "
-        "tenant policy. Time windows, opt-outs (1006.6(e)) and notices still apply."
+        "An answer on the channel the consumer wrote from is neither, so the caps do not "
+        "count it. Time windows (1006.6(b)(1)), opt-outs (1006.6(e)) and notices apply."
+    ),
+)
+CAPS_COUNTED = Reason(
+    rule_id="caps.answer_counted",
+    params={"kind": "policy"},
+    citation=(
+        "No exemption for answers to consumer-initiated messages was verified in this "
+        "jurisdiction (e.g. Ley 2300 de 2023, art. 3): the answer is judged with the "
+        "debtor's contact history and held when a cap is full"
     ),
 )
 #: The ask a task is opened for, and the reply that tells the debtor.
@@ -289,10 +297,14 @@ class Assistant(DecisionMaker):
             )
             return
         account = state.accounts[account_id]
-        # Judged as an answer: the caps and a promise's hold are about contacts the
-        # collector starts, not about answering the debtor (see CAPS_EXEMPT).
+        # Judged as an answer: a promise's hold (policy) is about contacts the collector
+        # starts, and so are the caps where the law says so (CAPS_EXEMPT).
+        exempt = (state.jur or "US").split("-")[0] in policy.assistant.caps_exempt_countries
+        update: dict[str, object] = {"promise_until": None}
+        if exempt:
+            update["history"] = ()
         proposal = self._proposal(state, account, account_id, ev.channel, ctx).model_copy(
-            update={"history": (), "promise_until": None}
+            update=update
         )
         verdict = self._compliance.evaluate(proposal)
         step = Step(f"assistant.{name}", (ev.channel,), template)
@@ -323,7 +335,8 @@ class Assistant(DecisionMaker):
             model_versions={},
             extra={"reply": reply},
         )
-        self.resolve(state, proposed, CapResult(ok=True, reasons=(asked, CAPS_EXEMPT)), ctx, fx)
+        caps = CapResult(ok=True, reasons=(asked, CAPS_EXEMPT if exempt else CAPS_COUNTED))
+        self.resolve(state, proposed, caps, ctx, fx)
 
     # -- tasks ---------------------------------------------------------------
 

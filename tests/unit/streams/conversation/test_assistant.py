@@ -232,3 +232,23 @@ def test_the_conversation_keeps_the_state_small() -> None:
     assert state.cv is not None
     assert len(state.cv.model_dump_json(exclude_defaults=True)) < 80
     assert len(state.encode()) < 1024
+
+
+def test_where_no_exemption_is_verified_the_answer_counts_against_the_caps() -> None:
+    """Colombia: contacted today, the debtor's question is held by the caps (Ley 2300
+    de 2023 art. 3 counts contacts; an exemption for answers was not verified)."""
+    state = DebtorState()
+    colombian = account(
+        jurisdiction="CO",
+        timezone="America/Bogota",
+        language="es",
+        contact_points=[{"channel": "sms", "address": "+573001234567", "consent": True}],
+        amount_due={"amount_minor": 12_000_000, "currency": "COP"},
+        balance={"amount_minor": 50_000_000, "currency": "COP"},
+    )
+    assert run(DECIDER, state, colombian).contacts
+    fx = run(DECIDER, state, reply("cuanto debo?"))
+    assert fx.contacts == []
+    [held] = fx.decisions
+    assert held.reasons[0].rule_id == "assistant.reply"
+    assert held.reasons[1].rule_id.startswith("co.")
