@@ -94,7 +94,8 @@ class Assistant(DecisionMaker):
         """The reply with the intent (and promise) the assistant read in its text.
 
         An event that already carries an intent (a provider's STOP, a lender's
-        labelled disposition) is taken as it is and not answered.
+        labelled disposition) is taken as it is and not answered; one that carries a
+        structured promise keeps it (unless the text is a legal ask) and is confirmed.
         """
         if (
             ev.intent is not None
@@ -115,11 +116,19 @@ class Assistant(DecisionMaker):
         parsed = parse_reply(
             ev.text, lang, today, currency, cv.awaiting("plan", ctx.now.timestamp()), model
         )
+        if ev.promise is not None and parsed.ask not in LEGAL:
+            amount = ev.promise.amount.amount_minor
+            parsed = Parsed(Ask.PROMISE, ev.promise.due_on, amount, source="event")
         update: dict[str, object] = {
             "intent": parsed.intent,
             "opt_out_all": ev.opt_out_all or parsed.opt_out_all,
         }
-        if parsed.ask is Ask.PROMISE and parsed.due_on is not None and account_id is not None:
+        if (
+            ev.promise is None
+            and parsed.ask is Ask.PROMISE
+            and parsed.due_on is not None
+            and account_id is not None
+        ):
             account = state.accounts[account_id]
             amount = parsed.amount_minor or account.due
             if amount > 0:

@@ -252,3 +252,36 @@ def test_where_no_exemption_is_verified_the_answer_counts_against_the_caps() -> 
     [held] = fx.decisions
     assert held.reasons[0].rule_id == "assistant.reply"
     assert held.reasons[1].rule_id.startswith("co.")
+
+
+def test_a_structured_promise_on_the_event_is_kept_and_confirmed() -> None:
+    state = known()
+    promise = {"amount": {"amount_minor": 3_000, "currency": "USD"}, "due_on": "2026-11-27"}
+    fx = run(DECIDER, state, reply("te pago la otra semana", promise=promise))
+    assert state.promise_until == dt.date(2026, 11, 27)
+    assert "$30.00" in answer(fx)
+
+
+def test_a_callback_request_schedules_a_call_inside_the_window() -> None:
+    state = DebtorState()
+    points = [
+        {"channel": "sms", "address": "+12125550100", "consent": True},
+        {"channel": "voice", "address": "+12125550100", "consent": True},
+    ]
+    run(DECIDER, state, account(contact_points=points, days_past_due=70))
+    fx = run(DECIDER, state, reply("call me back please"), NIGHT_UTC)
+    [deferred] = [d for d in fx.decisions if d.action is Action.DEFER]
+    assert deferred.channel == "voice"
+    assert deferred.defer_until is not None
+    assert deferred.defer_until.astimezone(dt.timezone(dt.timedelta(hours=-5))).hour >= 8
+
+
+def test_a_wrong_party_address_is_never_used_again() -> None:
+    state = known()
+    run(DECIDER, state, reply("wrong number", channel="whatsapp"))
+    sent = []
+    for n in range(2, 5):
+        fx = run(DECIDER, state, account(event_id=f"acct-{n}", due_date=f"2026-10-0{n}"))
+        sent += [c.channel for c in fx.contacts]
+    assert sent  # new cycles are contacted, on the other channels only
+    assert "whatsapp" not in sent
