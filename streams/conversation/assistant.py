@@ -14,31 +14,27 @@ count it (stricter than the law asks: policy).
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from recaudo.channels.content.render import Amount
-from recaudo.channels.content.reply import PlanOption, Reply
+from recaudo.channels.content.reply import Reply
 from recaudo.streams import accounting
+from recaudo.streams.conversation.handoff import Handoff
 from recaudo.streams.conversation.parse import LEGAL, Ask, Parsed, parse_reply
 from recaudo.streams.conversation.plans import plan_options
+from recaudo.streams.conversation.promises import Promises, local_today, tidy
 from recaudo.streams.conversation.state import Conversation
-from recaudo.streams.decision_base import ASSISTANT, DecisionMaker
+from recaudo.streams.decision_base import ASSISTANT
 from recaudo.streams.decision_context import Context, Effects, Proposed, stable_id
 from recaudo.streams.events import (
-    AccountEvent,
-    AccountStatus,
     Intent,
     Money,
-    PaymentEvent,
     Promise,
     ResponseEvent,
-    TaskClosedEvent,
 )
 from recaudo.streams.outputs import Action, Reason
 from recaudo.streams.ports import CapResult, Step
-from recaudo.streams.schedule import Entry
 from recaudo.streams.state import DebtorState
-from recaudo.streams.tasks.model import Task, TaskKind
+from recaudo.streams.tasks.model import TaskKind
 
 CAPS_EXEMPT = Reason(
     rule_id="caps.consumer_initiated",
@@ -73,20 +69,8 @@ SIMPLE_REPLY = {
 }
 
 
-def local_today(state: DebtorState, now: dt.datetime) -> dt.date:
-    return now.astimezone(ZoneInfo(state.tz or "UTC")).date()
-
-
-def promise_check_at(due_on: dt.date, tz: str | None, grace: dt.timedelta) -> float:
-    """Noon in the debtor's zone, ``grace`` after the promised date: late payments count."""
-    local_noon = dt.datetime.combine(due_on + grace, dt.time(12), tzinfo=ZoneInfo(tz or "UTC"))
-    return local_noon.timestamp()
-
-
-class Assistant(DecisionMaker):
+class Assistant(Handoff, Promises):
     """Mixed into the ``Decider``: the reply half of the decision core."""
-
-    promise_grace = dt.timedelta(days=1)
 
     def _read_reply(
         self, state: DebtorState, ev: ResponseEvent, ctx: Context
@@ -157,7 +141,7 @@ class Assistant(DecisionMaker):
             cv.forget_question()
             if ask is Ask.DISPUTE:
                 self._open_task(state, TaskKind.DISPUTE, "assistant.dispute", ev, ctx, fx)
-            self._tidy(state)
+            tidy(state)
             return
         if cv.task is not None:
             reason = Reason(rule_id="task.open", params={"task_id": cv.task, "ask": ask.value})
@@ -227,7 +211,7 @@ class Assistant(DecisionMaker):
             self._send(state, ev, account_id, "promise_ask", reply, ctx, fx)
         elif ask in SIMPLE_REPLY:
             self._send(state, ev, account_id, SIMPLE_REPLY[ask], reply, ctx, fx)
-        self._tidy(state)
+        tidy(state)
 
     def _accept_plan(
         self,
@@ -347,124 +331,6 @@ class Assistant(DecisionMaker):
         caps = CapResult(ok=True, reasons=(asked, CAPS_EXEMPT if exempt else CAPS_COUNTED))
         self.resolve(state, proposed, caps, ctx, fx)
 
-    # -- tasks ---------------------------------------------------------------
-
-    def _open_task(
-        self,
-        state: DebtorState,
-        kind: TaskKind,
-        why: str,
-        ev: ResponseEvent | AccountEvent,
-        ctx: Context,
-        fx: Effects,
-    ) -> Task:
-        """A case for a person; the debtor's automation pauses until it is closed."""
-        cv = state.cv = state.cv or Conversation()
-        hours = self._policy_for(ctx.tenant_id).assistant.escalation.due_hours[kind.value]
-        decision_id = ctx.next_decision_id()
-        text = ev.text[:500] if isinstance(ev, ResponseEvent) and ev.text else None
-        task = Task(
-            task_id=stable_id(ctx.tenant_id, ctx.debtor_id, ev.event_id, "task", kind.value),
-            tenant_id=ctx.tenant_id,
-            debtor_id=ctx.debtor_id,
-            account_id=ev.account_id,
-            kind=kind,
-            reason=why,
-            text=text,
-            opened_at=ctx.now,
-            due_by=ctx.now + dt.timedelta(hours=hours),
-            trigger_event_id=ev.event_id,
-            decision_id=decision_id,
-        )
-        if cv.task is None:
-            cv.task = task.task_id
-        fx.tasks.append(task)
-        reason = Reason(
-            rule_id=f"task.{kind.value}",
-            params={"task_id": task.task_id, "due_by": task.due_by.isoformat(), "why": why},
-        )
-        self._cancel_all(state, (reason,), ctx, fx)
-        fx.decisions.append(
-            self._decision(
-                ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id, decision_id=decision_id
-            )
-        )
-        return task
-
-    def _on_task_closed(
-        self, state: DebtorState, ev: TaskClosedEvent, ctx: Context, fx: Effects
-    ) -> None:
-        """A person closed the task: automation resumes from the next event."""
-        if state.cv is not None and state.cv.task == ev.task_id:
-            state.cv.task = None
-            self._tidy(state)
-
-    def _escalate(self, state: DebtorState, ev: AccountEvent, ctx: Context, fx: Effects) -> None:
-        """Tenant policy: far enough past due with no promise, a person decides the next
-        step (legal collection is not a thing to automate). Once per delinquency cycle."""
-        dpd = self._policy_for(ctx.tenant_id).assistant.escalation.legal_dpd
-        cv = state.cv or Conversation()
-        cycle = ev.due_date.isoformat()
-        if (
-            dpd is None
-            or ev.days_past_due < dpd
-            or ev.amount_due.amount_minor <= 0
-            or ev.status not in (AccountStatus.DELINQUENT, AccountStatus.CHARGED_OFF)
-            or state.promise_until is not None
-            or cv.task is not None
-            or cv.esc == cycle
-            or any(getattr(ev.flags, name) for name in type(ev.flags).model_fields)
-        ):
-            return
-        state.cv = cv
-        cv.esc = cycle
-        self._open_task(state, TaskKind.LEGAL, "policy.legal_escalation", ev, ctx, fx)
-
-    # -- promises and plans --------------------------------------------------
-
-    def _promise_paid(
-        self, state: DebtorState, ev: PaymentEvent, ctx: Context, fx: Effects
-    ) -> None:
-        """Apply a payment to the running promise or instalment; kept ones move the plan on."""
-        cv = state.cv
-        if ev.reversal_of or cv is None or not cv.pa or state.promise_until is None:
-            return
-        if state.promise_acct not in (None, ev.account_id):
-            return
-        cv.pd += ev.amount.amount_minor
-        while cv.pa and cv.pd >= cv.pa:
-            accounting.promise_kept(state)
-            cv.pd -= cv.pa
-            if not cv.pl:
-                cv.pa = cv.pd = 0
-                state.promise_until = state.promise_acct = None
-                break
-            left, each, every = cv.pl
-            cv.pl = [left - 1, each, every] if left > 1 else []
-            cv.pa = each
-            state.promise_until = state.promise_until + dt.timedelta(days=every)
-            accounting.promised(state)
-            self._schedule_check(state, state.promise_until, ev.event_id, ctx, fx)
-        self._tidy(state)
-
-    def _schedule_check(
-        self, state: DebtorState, due_on: dt.date, item: str, ctx: Context, fx: Effects
-    ) -> None:
-        at = promise_check_at(due_on, state.tz, self.promise_grace)
-        fx.schedule_add.append((Entry(ctx.tenant_id, ctx.debtor_id, item, "promise"), at))
-
-    def _promise_broken(self, state: DebtorState) -> None:
-        """The running promise or instalment was missed: the plan ends with it."""
-        if state.cv is not None:
-            state.cv.pa = state.cv.pd = 0
-            state.cv.pl = []
-            self._tidy(state)
-
-    @staticmethod
-    def _tidy(state: DebtorState) -> None:
-        if state.cv is not None and state.cv.empty():
-            state.cv = None
-
 
 def _reply_account(state: DebtorState, ev: ResponseEvent) -> str | None:
     """The account the reply is about: the contact's, else the one owing most."""
@@ -474,4 +340,4 @@ def _reply_account(state: DebtorState, ev: ResponseEvent) -> str | None:
     return max(owing)[1] if owing else next(iter(state.accounts), None)
 
 
-__all__ = ["ASSISTANT", "Assistant", "PlanOption", "promise_check_at"]
+__all__ = ["Assistant"]
