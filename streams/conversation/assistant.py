@@ -134,6 +134,8 @@ class Assistant(Handoff, Promises):
         if parsed is None:
             return
         cv = state.cv = state.cv or Conversation()
+        if cv.aw is not None and ctx.now.timestamp() >= cv.exp:
+            cv.forget_question()  # lapsed: an old "which plan?" is not answered by "2" now
         ask = parsed.ask
         if ask in LEGAL or ask is Ask.WRONG_PARTY:
             # Opt-out and cease stop contact; a wrong party must learn nothing of

@@ -285,3 +285,13 @@ def test_a_wrong_party_address_is_never_used_again() -> None:
         sent += [c.channel for c in fx.contacts]
     assert sent  # new cycles are contacted, on the other channels only
     assert "whatsapp" not in sent
+
+
+def test_an_unanswered_plan_question_lapses() -> None:
+    state = known()
+    run(DECIDER, state, reply("can I pay in installments?"))
+    later = NOON_UTC + dt.timedelta(hours=25)  # context_hours = 24
+    fx = run(DECIDER, state, reply("1", 2), later)
+    assert fx.contacts[0].template == "assistant_help_v1_en"
+    assert state.promise_until is None
+    assert state.cv is None
