@@ -61,6 +61,10 @@ TASK_OF: dict[Ask, TaskKind] = {
     Ask.HARDSHIP: TaskKind.HARDSHIP,
     Ask.HUMAN: TaskKind.HUMAN,
 }
+LABELLED_TASK: dict[Intent, TaskKind] = {
+    Intent.DISPUTE: TaskKind.DISPUTE,
+    Intent.HARDSHIP: TaskKind.HARDSHIP,
+}
 SIMPLE_REPLY = {
     Ask.BALANCE: "balance",
     Ask.PAY_LINK: "pay_link",
@@ -132,6 +136,12 @@ class Assistant(Handoff, Promises):
     ) -> None:
         """After the event's legal and promise effects: the reply, a plan or a task."""
         if parsed is None:
+            # Labelled upstream (a call disposition, an ambiguous fanned-out reply):
+            # not answered, but a dispute or hardship still goes to a person.
+            kind = LABELLED_TASK.get(ev.intent) if ev.intent else None
+            enabled = self._policy_for(ctx.tenant_id).assistant.enabled
+            if kind is not None and enabled and not (state.cv and state.cv.task):
+                self._open_task(state, kind, f"event.{kind.value}", ev, ctx, fx)
             return
         cv = state.cv = state.cv or Conversation()
         if cv.aw is not None and ctx.now.timestamp() >= cv.exp:

@@ -295,3 +295,13 @@ def test_an_unanswered_plan_question_lapses() -> None:
     assert fx.contacts[0].template == "assistant_help_v1_en"
     assert state.promise_until is None
     assert state.cv is None
+
+
+def test_a_dispute_labelled_upstream_is_not_answered_but_goes_to_a_person() -> None:
+    state = known()
+    fx = run(DECIDER, state, reply("(call disposition)", intent="dispute"))
+    [task] = fx.tasks
+    assert task.kind is TaskKind.DISPUTE
+    assert task.reason == "event.dispute"
+    assert fx.contacts == []
+    assert run(DECIDER, state, reply("(again)", 2, intent="dispute")).tasks == []
