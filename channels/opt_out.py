@@ -38,18 +38,22 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "stop sending", "do not contact", "dont contact", "do not call", "dont call",
         "do not text", "dont text", "remove me", "take me off", "unsubscribe", "opt out",
         "opt me out", "leave me alone", "no more messages", "cease and desist",
+        "quit texting", "quit calling", "quit messaging", "quit contacting",
     ),
     "es": (
         "no me contacten", "no me llamen", "no me escriban", "no me envien", "no me manden",
         "dejen de llamar", "dejen de escribir", "dejen de enviar", "dejen de molestar",
         "dejen de contactar", "darme de baja", "dar de baja", "denme de baja", "no molestar",
         "no quiero recibir", "no quiero mas mensajes", "eliminar mi numero", "borrar mi numero",
-        "borren mi numero", "no mas mensajes", "no mas llamadas",
+        "borren mi numero", "no mas mensajes", "no mas llamadas", "no vuelvan a escribir",
+        "no vuelvan a llamar", "no vuelvan a contactar", "no vuelvan a enviar",
     ),
     "pt": (
         "nao quero receber", "parar de enviar", "pare de enviar", "parem de enviar",
         "pare de ligar", "parem de ligar", "descadastrar", "sair da lista", "nao me ligue",
         "nao me liguem", "nao me mande", "nao me mandem", "remover meu numero",
+        "pare de me mandar", "parem de me mandar", "pare de me enviar", "parem de me enviar",
+        "pare de me ligar", "parem de me ligar",
     ),
     "fr": ("arretez", "ne plus recevoir", "desabonner", "ne m appelez plus"),
 }  # fmt: skip
@@ -106,6 +110,7 @@ def detect_opt_out_all(text: str | None, language: str | None = None) -> bool:
 DISPUTE_PHRASES = (
     "i dispute", "dispute this", "dispute the debt", "not my debt", "dont owe", "do not owe",
     "never opened", "disputo", "no es mi deuda", "no debo", "no reconozco", "nao reconheco",
+    "do not recognize", "dont recognize", "do not recognise", "dont recognise",
     "nao devo", "contesto",
 )  # fmt: skip
 

@@ -19,8 +19,15 @@ from recaudo.logs import announce, configure_logging
 from recaudo.models.offpolicy.cli import evaluate_command
 from recaudo.rules.cli import check_contact, policy
 from recaudo.simulator.cli import simulate
-from recaudo.streams.events import AccountEvent, DeliveryEvent, PaymentEvent, ResponseEvent
+from recaudo.streams.events import (
+    AccountEvent,
+    DeliveryEvent,
+    PaymentEvent,
+    ResponseEvent,
+    TaskClosedEvent,
+)
 from recaudo.streams.outputs import ContactCommand, DeadLetter, Decision, Release
+from recaudo.streams.tasks import Task
 
 SCHEMAS: dict[str, type] = {
     "accounts": AccountEvent,
@@ -31,6 +38,8 @@ SCHEMAS: dict[str, type] = {
     "decisions": Decision,
     "dead-letters": DeadLetter,
     "releases": Release,
+    "tasks": Task,
+    "task-events": TaskClosedEvent,
 }
 
 

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from recaudo.foundation.errors import PolicyError
+from recaudo.rules.assistant import AssistantPolicy
 from recaudo.rules.messages import MessageTemplate, NoticeTexts, Sender
 from recaudo.rules.profiles import PROFILES, Profile, profile_for
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Rule, WindowRule, hours
@@ -159,6 +160,8 @@ class TenantPolicy(_Model):
     messages: dict[Name, MessageTemplate] = {}
     notices: NoticeTexts = {}
     sender: Sender = Sender()
+    # The reply assistant and escalation to people (issue 11): rules.assistant.
+    assistant: AssistantPolicy = AssistantPolicy()
     _profiles: dict[str, Profile] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")

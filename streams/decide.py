@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from recaudo.foundation.errors import InvalidEvent
 from recaudo.streams import accounting
-from recaudo.streams.decision_base import DecisionMaker
+from recaudo.streams.conversation.assistant import Assistant
 from recaudo.streams.decision_context import Context, Effects, stable_id
 from recaudo.streams.events import (
     AccountEvent,
@@ -24,6 +24,7 @@ from recaudo.streams.events import (
     Intent,
     PaymentEvent,
     ResponseEvent,
+    TaskClosedEvent,
 )
 from recaudo.streams.observations import closed_observations, open_observation
 from recaudo.streams.outputs import Action, Reason, Release
@@ -39,7 +40,9 @@ from recaudo.streams.state import (
     PointState,
 )
 
-DecidableEvent = AccountEvent | PaymentEvent | DeliveryEvent | ResponseEvent | Release
+DecidableEvent = (
+    AccountEvent | PaymentEvent | DeliveryEvent | ResponseEvent | TaskClosedEvent | Release
+)
 
 FLAG_NAMES = ("dispute", "bankruptcy", "deceased", "cease_and_desist", "legal_hold")
 # Statuses after which a contact can no longer be sent to that address.
@@ -62,7 +65,7 @@ OPT_OUT_WEIGHT = 3
 ENGAGED = frozenset({DeliveryStatus.CLICKED, DeliveryStatus.ANSWERED})
 
 
-class Decider(DecisionMaker):
+class Decider(Assistant):
     """The meaning of each event for a debtor: what to contact, stop or remember."""
 
     def apply(self, state: DebtorState, event: DecidableEvent, ctx: Context) -> Effects:
@@ -73,8 +76,10 @@ class Decider(DecisionMaker):
         self._close_windows(state, ctx, fx, reward_s, targeting.attribution_days * 86400.0)
         match event:
             case AccountEvent():
+                self._escalate(state, event, ctx, fx)
                 self._on_account(state, event, ctx, fx)
             case PaymentEvent():
+                self._promise_paid(state, event, ctx, fx)
                 self._on_payment(state, event, ctx, fx)
             case DeliveryEvent():
                 self._on_delivery(state, event, ctx, fx)
@@ -82,6 +87,8 @@ class Decider(DecisionMaker):
                 self._on_response(state, event, ctx, fx)
             case Release():
                 self._on_release(state, event, ctx, fx)
+            case TaskClosedEvent():
+                self._on_task_closed(state, event, ctx, fx)
         return fx
 
     # -- event handlers -----------------------------------------------------
@@ -220,7 +227,17 @@ class Decider(DecisionMaker):
     def _on_response(
         self, state: DebtorState, ev: ResponseEvent, ctx: Context, fx: Effects
     ) -> None:
-        intent, source = ev.intent, "event"
+        # The assistant reads the text first (legal asks by rule), then answers
+        # once the reply's legal and promise effects below are applied.
+        ev, parsed = self._read_reply(state, ev, ctx)
+        source = "event" if parsed is None else parsed.source
+        self._apply_response(state, ev, source, ctx, fx)
+        self._answer(state, ev, parsed, ctx, fx)
+
+    def _apply_response(
+        self, state: DebtorState, ev: ResponseEvent, source: str, ctx: Context, fx: Effects
+    ) -> None:
+        intent = ev.intent
         if intent is None and ev.text:
             # Legal opt-out words are matched by rules first; the classifier only
             # labels what they do not cover (models.intent).
@@ -346,6 +363,7 @@ class Decider(DecisionMaker):
         account_id = state.promise_acct or next(iter(state.accounts), None)
         until = state.promise_until
         state.promise_until = state.promise_acct = None
+        self._promise_broken(state)
         if account_id is None or account_id not in state.accounts:
             return
         account = state.accounts[account_id]

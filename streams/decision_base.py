@@ -40,6 +40,8 @@ from recaudo.streams.state import (
 
 #: The trigger of a contact waiting for the hour the strategy chose: decided, not re-ranked.
 CHOSEN_HOUR = "chosen_hour"
+#: The trigger of an assistant reply (streams.conversation): an answer, not a cadence step.
+ASSISTANT = "assistant"
 
 
 class DecisionMaker(DecisionRecords):
@@ -120,7 +122,7 @@ class DecisionMaker(DecisionRecords):
         fx.outcomes.append(Outcome("contacted", ctx.now))
         if proposed.target is not None and proposed.trigger in ("cadence", CHOSEN_HOUR):
             self._open_observation(state, proposed.account_id, proposed.target, True, ctx)
-        if proposed.step.step_id not in account.steps:
+        if proposed.trigger != ASSISTANT and proposed.step.step_id not in account.steps:
             account.steps.append(proposed.step.step_id)
         state.emitted.append(
             Emitted.model_construct(
@@ -152,6 +154,7 @@ class DecisionMaker(DecisionRecords):
             proposed.step.template,
             proposed.contact_id,
             ctx.now,
+            proposed.extra,
         )
 
     def _propose(
@@ -165,6 +168,14 @@ class DecisionMaker(DecisionRecords):
         fx: Effects,
     ) -> None:
         account = state.accounts[account_id]
+        if state.cv is not None and state.cv.task is not None:
+            # A person has the case (streams.tasks): automation waits for the close.
+            reason = Reason(rule_id="task.open", params={"task_id": state.cv.task})
+            self._drop_pending(state, contact_id, ctx, fx)
+            fx.decisions.append(
+                self._decision(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
+            )
+            return
         candidates = _reachable(state, step.channels)
         if not candidates:
             reason = Reason(rule_id="channel.none_reachable", params={"step": step.step_id})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from recaudo.rules.base import Verdict
@@ -21,6 +22,7 @@ from recaudo.streams.schedule import Entry
 from recaudo.streams.state import (
     Emitted,
 )
+from recaudo.streams.tasks.model import Task
 
 
 def stable_id(*parts: str, size: int = 12) -> str:
@@ -59,6 +61,8 @@ class Proposed:
     model_versions: dict[str, str]
     context: object | None = None
     target: Target | None = None
+    # Template values beyond the standard ones (an assistant reply's ``reply``).
+    extra: Mapping[str, object] | None = None
 
 
 @dataclass
@@ -72,3 +76,5 @@ class Effects:
     cancel_emitted: list[tuple[Emitted, tuple[Reason, ...]]] = field(default_factory=list)
     # Observations for the learners' Redis side, persisted after the commit.
     outcomes: list[Outcome] = field(default_factory=list)
+    # Cases for people (streams.tasks), published on ``tasks`` and stored for the API.
+    tasks: list[Task] = field(default_factory=list)

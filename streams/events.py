@@ -235,8 +235,20 @@ class ResponseEvent(Event):
     disposition: str | None = Field(default=None, max_length=64)
 
 
+class TaskClosedEvent(Event):
+    """A person closed a task (``POST /v1/tasks/{id}/close``): the debtor's automation
+    resumes. On its own topic so it reaches the debtor's decide stage in order."""
+
+    type: Literal["task_closed"] = "task_closed"
+    task_id: Identifier
+    resolution: str = Field(min_length=1, max_length=64)
+    closed_by: str = Field(min_length=1, max_length=64)
+    note: str | None = Field(default=None, max_length=500)
+
+
 InputEvent = Annotated[
-    AccountEvent | PaymentEvent | DeliveryEvent | ResponseEvent, Field(discriminator="type")
+    AccountEvent | PaymentEvent | DeliveryEvent | ResponseEvent | TaskClosedEvent,
+    Field(discriminator="type"),
 ]
 
 #: Input topic name for each event type.
@@ -245,4 +257,5 @@ TOPIC_OF_TYPE: dict[str, str] = {
     "payment": "payments",
     "delivery": "deliveries",
     "response": "responses",
+    "task_closed": "task-events",
 }

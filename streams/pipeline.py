@@ -40,6 +40,7 @@ from recaudo.streams.resilience import RETRYABLE
 from recaudo.streams.schedule import Entry, Schedule
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, DebtorRef, Loaded, StateStore, timeline_entry
+from recaudo.streams.tasks import Task, TaskStore
 from recaudo.streams.topics import Topics
 from recaudo.streams.validators import skew_error
 
@@ -75,6 +76,7 @@ class Prepared:
     schedule_remove: list[Entry] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
     outcomes: list[tuple[str, str, Outcome]] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
 
 
 def _no_effect(event: DecidableEvent) -> bool:
@@ -106,6 +108,7 @@ class DecisionStage:
         clock: Clock = WALL_CLOCK,
         digests: EventDigests | None = None,
         skew: tuple[float, float] | None = None,
+        tasks: TaskStore | None = None,
     ) -> None:
         self._topics = topics
         self._store = store
@@ -120,6 +123,8 @@ class DecisionStage:
         # Strict input: event ids name one content; occurred_at within (future_s, max_age_s).
         self._digests = digests
         self._skew = skew
+        # Opened tasks for GET /v1/tasks (issue 11); unset in tests of the stage alone.
+        self._tasks = tasks
 
     def parse(self, record: Inbound) -> DecidableEvent:
         try:
@@ -214,6 +219,10 @@ class DecisionStage:
                 )
                 prepared.outputs.extend(
                     Outbound(self._topics.decisions, d.debtor_id, encode(d)) for d in fx.decisions
+                )
+                prepared.tasks.extend(fx.tasks)
+                prepared.outputs.extend(
+                    Outbound(self._topics.tasks, t.debtor_id, encode(t)) for t in fx.tasks
                 )
                 prepared.schedule_add.extend(fx.schedule_add)
                 prepared.schedule_remove.extend(fx.schedule_remove)
@@ -319,6 +328,8 @@ class DecisionStage:
     async def commit(self, prepared: Prepared) -> None:
         """After the broker acked every output: schedule first, then state + seen ids."""
         await self._schedule.apply(prepared.schedule_add, prepared.schedule_remove)
+        if self._tasks is not None and prepared.tasks:
+            await self._tasks.open(prepared.tasks)
         await self._store.commit(prepared.changes, self._clock.now().timestamp())
         if self._learner_io is not None and prepared.outcomes:
             await self._learner_io.after_commit(prepared.outcomes)

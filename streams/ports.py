@@ -8,10 +8,11 @@ tests can run the stage with the real implementations wired in one place
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from recaudo.rules.assistant import AssistantPolicy
 from recaudo.rules.base import ContactProposal, Verdict
 from recaudo.rules.targeting import Targeting
 from recaudo.streams.events import Channel, Intent
@@ -66,6 +67,15 @@ class ContactPolicy(Protocol):
     ) -> StepLike | None: ...
 
     def template_for(self, step: StepLike, language: str) -> str: ...
+
+    @property
+    def assistant(self) -> AssistantPolicy: ...
+
+    @property
+    def messages(self) -> Mapping[str, object]: ...
+
+    @property
+    def templates(self) -> Mapping[str, Mapping[str, str]]: ...
 
     def assign(self, tenant_id: str, debtor_id: str) -> AssignmentLike: ...
 
@@ -217,4 +227,5 @@ class MessageComposer(Protocol):
         template: str,
         contact_id: str,
         now: dt.datetime,
+        extra: Mapping[str, object] | None = None,
     ) -> MessageContent | Reason | None: ...

@@ -12,6 +12,7 @@ import datetime as dt
 import orjson
 from pydantic import BaseModel, ConfigDict
 
+from recaudo.streams.conversation.state import Conversation
 from recaudo.streams.events import AccountStatus, Channel
 
 
@@ -132,6 +133,8 @@ class DebtorState(_Compact):
     obs: list[UpliftOpen] = []
     # The debtor's display name, for message content (issue 10).
     name: str | None = None
+    # The reply assistant's memory and the open task pausing automation (issue 11).
+    cv: Conversation | None = None
 
     def encode(self) -> bytes:
         return orjson.dumps(self.model_dump(mode="json", exclude_defaults=True))

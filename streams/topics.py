@@ -29,6 +29,16 @@ class Topics:
         return self.name("responses")
 
     @property
+    def task_events(self) -> str:
+        """Tasks closed by people (issue 11), keyed by debtor like the inputs."""
+        return self.name("task-events")
+
+    @property
+    def tasks(self) -> str:
+        """Output: cases for people (opened, and closed), keyed by debtor."""
+        return self.name("tasks")
+
+    @property
     def releases(self) -> str:
         """Internal: schedule releases, keyed by debtor like the inputs."""
         return self.name("releases")
@@ -47,8 +57,21 @@ class Topics:
 
     @property
     def decision_inputs(self) -> tuple[str, ...]:
-        return (self.accounts, self.payments, self.deliveries, self.responses, self.releases)
+        return (
+            self.accounts,
+            self.payments,
+            self.deliveries,
+            self.responses,
+            self.releases,
+            self.task_events,
+        )
 
     @property
     def all(self) -> tuple[str, ...]:
-        return (*self.decision_inputs, self.contacts, self.decisions, self.dead_letters)
+        return (
+            *self.decision_inputs,
+            self.contacts,
+            self.decisions,
+            self.dead_letters,
+            self.tasks,
+        )

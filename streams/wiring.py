@@ -35,6 +35,7 @@ from recaudo.streams.ports import Learner
 from recaudo.streams.redispatch import Redispatch
 from recaudo.streams.schedule import Schedule
 from recaudo.streams.store import StateStore
+from recaudo.streams.tasks import TaskStore
 from recaudo.streams.timer import ScheduleTimer
 from recaudo.streams.topics import Topics
 
@@ -153,6 +154,7 @@ def build_wiring(
         clock=clock,
         digests=EventDigests(client, keys, settings.dedupe_ttl_s),
         skew=(settings.event_future_skew_s, settings.event_max_age_s),
+        tasks=TaskStore(client, keys),
     )
     redispatch = Redispatch(client, keys, schedule, settings.contact_ttl_s)
     dispatcher = dispatcher_factory(client, keys, ledger)

@@ -11,7 +11,7 @@ over its SMS budget or lacks a notice the law requires is returned as the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +20,7 @@ from markupsafe import escape
 from recaudo.channels.content import email, sms, voice, whatsapp
 from recaudo.channels.content.paylink import PayLinks, payment_target
 from recaudo.channels.content.render import Amount, TemplateError, locale_for, render
+from recaudo.channels.content.reply import sample_reply
 from recaudo.rules.messages import LocalizedMessage, MessageTemplate
 from recaudo.rules.notices import required_notices
 from recaudo.rules.policy import TenantPolicy
@@ -53,6 +54,7 @@ def variables(
     """What a template may use; ``policy check`` renders against the same names."""
     account = state.accounts[account_id]
     sender = policy.sender
+    amount_due = Amount(account.due, account.cur)
     return {
         "name": state.name or "",
         "creditor": account.cred or sender.name,
@@ -61,7 +63,7 @@ def variables(
         "sender_address": sender.address or "",
         "account_reference": account.ref or account_id,
         "payment_reference": account.pref or "",
-        "amount_due": Amount(account.due, account.cur),
+        "amount_due": amount_due,
         "balance": Amount(account.bal, account.cur),
         "due_date": dt.date.fromisoformat(account.cycle) if account.cycle else now.date(),
         "days_past_due": account.dpd,
@@ -71,6 +73,8 @@ def variables(
         "now": now,
         "account_id": account_id,
         "contact_id": contact_id,
+        # An assistant reply's own values (issue 11); a sample until one overrides it.
+        "reply": sample_reply(amount_due, now),
     }
 
 
@@ -90,9 +94,11 @@ class Composer:
         template: str,
         contact_id: str,
         now: dt.datetime,
+        extra: Mapping[str, object] | None = None,
     ) -> MessageContent | Reason | None:
         """The message, the reason it may not be sent, or None for a policy with no
-        ``[messages]`` at all (the pre-content behaviour; ``policy check`` flags it)."""
+        ``[messages]`` at all (the pre-content behaviour; ``policy check`` flags it).
+        ``extra`` adds template values (an assistant reply's ``reply``)."""
         policy = self._policies(tenant_id)
         if not policy.messages:
             return None
@@ -109,6 +115,7 @@ class Composer:
         values = variables(
             policy, state, account_id, contact_id, self._links.url(token), expires, now
         )
+        values.update(extra or {})
         same = state.lang.split("-")[0] == lang.split("-")[0]
         locale = locale_for(state.lang if same else lang, state.jur)
         template_id = f"{template}/{lang}/{channel.value}"

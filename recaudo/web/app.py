@@ -30,6 +30,7 @@ from recaudo.observability import add_http_metrics, process_metrics
 from recaudo.probes import add_probe_routes
 from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.store import StateStore
+from recaudo.streams.tasks import TaskStore
 from recaudo.streams.topics import Topics
 from recaudo.streams.wiring import pay_links
 from recaudo.web.debtor import get_debtor
@@ -42,6 +43,7 @@ from recaudo.web.keys import (
     REGISTRY,
     SETTINGS,
     STORE,
+    TASKS,
     TENANT_SLOTS,
     TOPICS,
 )
@@ -49,6 +51,7 @@ from recaudo.web.openapi import get_openapi
 from recaudo.web.pay import add_pay_routes
 from recaudo.web.reports import add_report_routes
 from recaudo.web.security import page_headers
+from recaudo.web.tasks_api import add_task_routes
 from recaudo.web.timeline import get_timeline
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -97,6 +100,7 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     app.middlewares.append(refuse_intake_on_empty_broker)
     app[STORE] = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
     app[TENANT_SLOTS] = {}
+    app[TASKS] = TaskStore(client, Keys(settings.redis_prefix))
     app[DIGESTS] = EventDigests(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
     publisher = KafkaPublisher(settings.broker_url, client_options(settings))
     app[PUBLISHER] = publisher
@@ -159,6 +163,7 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     app.router.add_get("/v1/debtors/{debtor_id}/timeline", get_timeline)
     app.router.add_get("/v1/debtors/{debtor_id}", get_debtor)
     app.router.add_get("/v1/openapi.json", get_openapi)
+    add_task_routes(app)
     app.router.add_get("/ops", ops_page)
     add_report_routes(app, settings, client, registry)
     add_pay_routes(app, pay_links(settings), PayBook(client, Keys(settings.redis_prefix)))

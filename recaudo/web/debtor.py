@@ -17,8 +17,9 @@ from recaudo.channels.directory import ContactDirectory, ContactRef, make_token
 from recaudo.channels.status_machine import RANK
 from recaudo.foundation.keys import Keys
 from recaudo.streams.events import AccountStatus, Channel
+from recaudo.streams.tasks import Task
 from recaudo.web.auth import tenant_of
-from recaudo.web.keys import REDIS, SETTINGS, STORE
+from recaudo.web.keys import REDIS, SETTINGS, STORE, TASKS
 
 # The status machine stores a rank; several statuses share one (an outcome).
 RANK_NAME = {0: "queued", 1: "sent", 2: "delivered_or_failed", 3: "opened", 4: "clicked"}
@@ -77,8 +78,9 @@ class DebtorView(BaseModel):
     contacts: list[ContactView]
     pending: list[PendingView]
     history: list[HistoryView]
-    # No task system feeds Recaudo yet; the field is here so the page need not change.
-    tasks: list[dict[str, str]] = []
+    # Cases for people about this debtor (issue 11), oldest due first; an open one
+    # pauses the debtor's automation.
+    tasks: list[Task] = []
 
 
 def _as_sent(ref: ContactRef | None) -> dict[str, str | None]:
@@ -150,5 +152,6 @@ async def get_debtor(request: web.Request) -> web.Response:
             HistoryView(channel=h.ch, at=_utc(h.at), kind=h.kind, account_id=h.acct)
             for h in reversed(state.history)
         ],
+        tasks=await request.app[TASKS].list(tenant, None, debtor_id),
     )
     return web.json_response(text=view.model_dump_json())

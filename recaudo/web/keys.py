@@ -12,6 +12,7 @@ from recaudo.foundation.config import Settings
 from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.publisher import Publisher
 from recaudo.streams.store import StateStore
+from recaudo.streams.tasks import TaskStore
 from recaudo.streams.topics import Topics
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -23,3 +24,4 @@ HTTP_EVENTS = web.AppKey("http_events", Counter)
 DIGESTS = web.AppKey("digests", EventDigests)
 TENANT_SLOTS = web.AppKey("tenant_slots", dict[str, asyncio.Semaphore])
 REDIS = web.AppKey("redis", aioredis.Redis)
+TASKS = web.AppKey("tasks", TaskStore)

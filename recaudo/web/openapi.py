@@ -19,7 +19,9 @@ from recaudo import __version__
 from recaudo.streams.events import InputEvent
 from recaudo.streams.outputs import Decision
 from recaudo.streams.reports.model import OutcomeReport
+from recaudo.streams.tasks import Task
 from recaudo.web.debtor import DebtorView
+from recaudo.web.tasks_api import CloseTask, TaskList
 
 REF = "#/components/schemas/{model}"
 
@@ -84,7 +86,18 @@ def build_spec() -> dict[str, Any]:
         "InputEvent": TypeAdapter(InputEvent),
         **{
             m.__name__: TypeAdapter(m)
-            for m in (Error, EventsRejected, EventsAccepted, Timeline, Health, Ready, DebtorView)
+            for m in (
+                Error,
+                EventsRejected,
+                EventsAccepted,
+                Timeline,
+                Health,
+                Ready,
+                DebtorView,
+                Task,
+                TaskList,
+                CloseTask,
+            )
         },
         "OutcomeReport": TypeAdapter(OutcomeReport),
     }
@@ -168,6 +181,62 @@ def build_spec() -> dict[str, Any]:
                 "responses": {
                     "200": _json("OutcomeReport", "Each group with its 95 % intervals"),
                     "400": _json("Error", "An unknown grouping or parameter"),
+                    **AUTH_ERRORS,
+                },
+            }
+        },
+        "/v1/tasks": {
+            "get": {
+                "summary": "Cases for people (disputes, hardship, a person asked for, legal "
+                "escalation), oldest due first",
+                "operationId": "listTasks",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": ["open", "closed", "all"]},
+                    },
+                    {
+                        "name": "debtor_id",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "responses": {
+                    "200": _json("TaskList", "The tenant's tasks"),
+                    "400": _json("Error", "An unknown status"),
+                    **AUTH_ERRORS,
+                },
+            }
+        },
+        "/v1/tasks/{task_id}/close": {
+            "post": {
+                "summary": "Close a task; the debtor's automation resumes",
+                "operationId": "closeTask",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {
+                        "name": "task_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": REF.format(model="CloseTask")}}
+                    },
+                },
+                "responses": {
+                    "200": _json("Task", "The closed task, announced on the broker"),
+                    "400": _json("Error", "A malformed body; the field is named"),
+                    "404": _json("Error", "No such task for this tenant"),
+                    "409": _json("Error", "The task is already closed"),
+                    "503": _json("Error", "The broker did not ack; nothing closed, retry"),
                     **AUTH_ERRORS,
                 },
             }

@@ -1,0 +1,355 @@
+"""The assistant's decisions: read a reply, answer it, keep promises and plans,
+and hand hard cases to people.
+
+A reply is a contact like any other for the audit and the law: it has its
+decision record with reasons, it goes only to the channel and address the
+debtor wrote from, it is rendered from the tenant's template with the notices
+the law requires, and the compliance rules judge it (suppressions, contact
+windows). What differs is counting: an answer to a consumer-initiated message
+is not reserved against the frequency caps (``CAPS_EXEMPT`` says why) but it
+is written to the contact history, so later contacts the collector initiates
+count it (stricter than the law asks: policy).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from recaudo.channels.content.render import Amount
+from recaudo.channels.content.reply import Reply
+from recaudo.streams import accounting
+from recaudo.streams.conversation.handoff import Handoff
+from recaudo.streams.conversation.parse import LEGAL, Ask, Parsed, parse_reply
+from recaudo.streams.conversation.plans import plan_options
+from recaudo.streams.conversation.promises import Promises, local_today, tidy
+from recaudo.streams.conversation.state import Conversation
+from recaudo.streams.decision_base import ASSISTANT
+from recaudo.streams.decision_context import Context, Effects, Proposed, stable_id
+from recaudo.streams.events import (
+    Intent,
+    Money,
+    Promise,
+    ResponseEvent,
+)
+from recaudo.streams.outputs import Action, Reason
+from recaudo.streams.ports import CapResult, Step
+from recaudo.streams.state import DebtorState
+from recaudo.streams.tasks.model import TaskKind
+
+CAPS_EXEMPT = Reason(
+    rule_id="caps.consumer_initiated",
+    params={"kind": "law"},
+    citation=(
+        "12 CFR 1006.14(b)(2) presumes harassment from telephone calls placed by the "
+        "collector; 940 CMR 7.04(1)(f) limits communications the collector initiates. "
+        "An answer on the channel the consumer wrote from is neither, so the caps do not "
+        "count it. Time windows (1006.6(b)(1)), opt-outs (1006.6(e)) and notices apply."
+    ),
+)
+CAPS_COUNTED = Reason(
+    rule_id="caps.answer_counted",
+    params={"kind": "policy"},
+    citation=(
+        "No exemption for answers to consumer-initiated messages was verified in this "
+        "jurisdiction (e.g. Ley 2300 de 2023, art. 3): the answer is judged with the "
+        "debtor's contact history and held when a cap is full"
+    ),
+)
+#: The ask a task is opened for, and the reply that tells the debtor.
+TASK_OF: dict[Ask, TaskKind] = {
+    Ask.DISPUTE: TaskKind.DISPUTE,
+    Ask.HARDSHIP: TaskKind.HARDSHIP,
+    Ask.HUMAN: TaskKind.HUMAN,
+}
+LABELLED_TASK: dict[Intent, TaskKind] = {
+    Intent.DISPUTE: TaskKind.DISPUTE,
+    Intent.HARDSHIP: TaskKind.HARDSHIP,
+}
+SIMPLE_REPLY = {
+    Ask.BALANCE: "balance",
+    Ask.PAY_LINK: "pay_link",
+    Ask.PAID_ALREADY: "paid_check",
+    Ask.HELP: "help",
+}
+
+
+class Assistant(Handoff, Promises):
+    """Mixed into the ``Decider``: the reply half of the decision core."""
+
+    def _read_reply(
+        self, state: DebtorState, ev: ResponseEvent, ctx: Context
+    ) -> tuple[ResponseEvent, Parsed | None]:
+        """The reply with the intent (and promise) the assistant read in its text.
+
+        An event that already carries an intent (a provider's STOP, a lender's
+        labelled disposition) is taken as it is and not answered; one that carries a
+        structured promise keeps it (unless the text is a legal ask) and is confirmed.
+        """
+        if (
+            ev.intent is not None
+            or not ev.text
+            or not self._policy_for(ctx.tenant_id).assistant.enabled
+        ):
+            return ev, None
+        account_id = _reply_account(state, ev)
+        currency = state.accounts[account_id].cur if account_id else "USD"
+        cv = state.cv or Conversation()
+        today = local_today(state, ctx.now)
+        lang = state.lang
+
+        def model(text: str) -> tuple[Intent, float]:
+            intent, probability, _source = self._learner.intent(text, lang)
+            return intent, probability
+
+        parsed = parse_reply(
+            ev.text, lang, today, currency, cv.awaiting("plan", ctx.now.timestamp()), model
+        )
+        if ev.promise is not None and parsed.ask not in LEGAL:
+            amount = ev.promise.amount.amount_minor
+            parsed = Parsed(Ask.PROMISE, ev.promise.due_on, amount, source="event")
+        update: dict[str, object] = {
+            "intent": parsed.intent,
+            "opt_out_all": ev.opt_out_all or parsed.opt_out_all,
+        }
+        if (
+            ev.promise is None
+            and parsed.ask is Ask.PROMISE
+            and parsed.due_on is not None
+            and account_id is not None
+        ):
+            account = state.accounts[account_id]
+            amount = parsed.amount_minor or account.due
+            if amount > 0:
+                update["promise"] = Promise(
+                    amount=Money(amount_minor=amount, currency=currency), due_on=parsed.due_on
+                )
+                update["account_id"] = account_id
+        return ev.model_copy(update=update), parsed
+
+    def _answer(
+        self,
+        state: DebtorState,
+        ev: ResponseEvent,
+        parsed: Parsed | None,
+        ctx: Context,
+        fx: Effects,
+    ) -> None:
+        """After the event's legal and promise effects: the reply, a plan or a task."""
+        if parsed is None:
+            # Labelled upstream (a call disposition, an ambiguous fanned-out reply):
+            # not answered, but a dispute or hardship still goes to a person.
+            kind = LABELLED_TASK.get(ev.intent) if ev.intent else None
+            enabled = self._policy_for(ctx.tenant_id).assistant.enabled
+            if kind is not None and enabled and not (state.cv and state.cv.task):
+                self._open_task(state, kind, f"event.{kind.value}", ev, ctx, fx)
+            return
+        cv = state.cv = state.cv or Conversation()
+        if cv.aw is not None and ctx.now.timestamp() >= cv.exp:
+            cv.forget_question()  # lapsed: an old "which plan?" is not answered by "2" now
+        ask = parsed.ask
+        if ask in LEGAL or ask is Ask.WRONG_PARTY:
+            # Opt-out and cease stop contact; a wrong party must learn nothing of
+            # the debt (12 CFR 1006.6(d)); a dispute waits for a person.
+            cv.forget_question()
+            if ask is Ask.DISPUTE:
+                self._open_task(state, TaskKind.DISPUTE, "assistant.dispute", ev, ctx, fx)
+            tidy(state)
+            return
+        if cv.task is not None:
+            reason = Reason(rule_id="task.open", params={"task_id": cv.task, "ask": ask.value})
+            fx.decisions.append(
+                self._decision(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
+            )
+            return
+        account_id = _reply_account(state, ev)
+        if account_id is None:
+            reason = Reason(rule_id="assistant.no_account", params={"ask": ask.value})
+            fx.decisions.append(self._decision(ctx, Action.SUPPRESS, (reason,)))
+            return
+        account = state.accounts[account_id]
+        amount = Amount(account.due, account.cur)
+        today = local_today(state, ctx.now)
+        reply = Reply(today, amount)
+        if ask in TASK_OF:
+            task = self._open_task(state, TASK_OF[ask], f"assistant.{ask.value}", ev, ctx, fx)
+            self._send(
+                state,
+                ev,
+                account_id,
+                "handoff",
+                Reply(today, amount, task_due=task.due_by),
+                ctx,
+                fx,
+            )
+        elif ask is Ask.PLAN:
+            limits = self._policy_for(ctx.tenant_id).assistant.plans
+            options = plan_options(limits, account.due, account.cur, today)
+            if options:
+                hours = self._policy_for(ctx.tenant_id).assistant.context_hours
+                cv.ask(
+                    "plan",
+                    [o.count for o in options],
+                    (ctx.now + dt.timedelta(hours=hours)).timestamp(),
+                )
+                self._send(
+                    state,
+                    ev,
+                    account_id,
+                    "plan_options",
+                    Reply(today, amount, tuple(options)),
+                    ctx,
+                    fx,
+                )
+            else:
+                task = self._open_task(
+                    state, TaskKind.HUMAN, "assistant.plan_outside_policy", ev, ctx, fx
+                )
+                self._send(
+                    state,
+                    ev,
+                    account_id,
+                    "plan_none",
+                    Reply(today, amount, task_due=task.due_by),
+                    ctx,
+                    fx,
+                )
+        elif ask is Ask.PLAN_CHOICE:
+            self._accept_plan(state, ev, account_id, parsed.choice or 0, ctx, fx)
+        elif ask is Ask.PROMISE and ev.promise is not None:
+            cv.pa, cv.pd, cv.pl = ev.promise.amount.amount_minor, 0, []
+            reply = Reply(ev.promise.due_on, Amount(ev.promise.amount.amount_minor, account.cur))
+            self._send(state, ev, account_id, "promise_ok", reply, ctx, fx)
+        elif ask is Ask.PROMISE:
+            self._send(state, ev, account_id, "promise_ask", reply, ctx, fx)
+        elif ask in SIMPLE_REPLY:
+            self._send(state, ev, account_id, SIMPLE_REPLY[ask], reply, ctx, fx)
+        tidy(state)
+
+    def _accept_plan(
+        self,
+        state: DebtorState,
+        ev: ResponseEvent,
+        account_id: str,
+        choice: int,
+        ctx: Context,
+        fx: Effects,
+    ) -> None:
+        """The debtor picked option ``choice`` (1-based) of those offered: the first
+        instalment becomes the running promise, the rest wait in the conversation."""
+        cv = state.cv
+        assert cv is not None
+        account = state.accounts[account_id]
+        today = local_today(state, ctx.now)
+        limits = self._policy_for(ctx.tenant_id).assistant.plans
+        offered = {o.count: o for o in plan_options(limits, account.due, account.cur, today)}
+        counts = [n for n in cv.opts if n in offered]
+        cv.forget_question()
+        if not 1 <= choice <= len(counts):
+            self._send(
+                state,
+                ev,
+                account_id,
+                "help",
+                Reply(today, Amount(account.due, account.cur)),
+                ctx,
+                fx,
+            )
+            return
+        option = offered[counts[choice - 1]]
+        state.promise_until, state.promise_acct = option.first, account_id
+        cv.pa, cv.pd = option.each.minor, 0
+        cv.pl = [option.count - 1, option.each.minor, limits.every_days] if option.count > 1 else []
+        accounting.promised(state)
+        reason = Reason(
+            rule_id="plan.accepted",
+            params={
+                "instalments": option.count,
+                "each_minor": option.each.minor,
+                "first": option.first.isoformat(),
+            },
+        )
+        self._cancel_all(state, (reason,), ctx, fx)
+        fx.decisions.append(self._decision(ctx, Action.SUPPRESS, (reason,), account_id=account_id))
+        self._schedule_check(state, option.first, ev.event_id, ctx, fx)
+        reply = Reply(today, Amount(account.due, account.cur), plan=option)
+        self._send(state, ev, account_id, "plan_ok", reply, ctx, fx)
+
+    def _send(
+        self,
+        state: DebtorState,
+        ev: ResponseEvent,
+        account_id: str,
+        name: str,
+        reply: Reply,
+        ctx: Context,
+        fx: Effects,
+    ) -> None:
+        """Answer on the channel and address the debtor wrote from, if the rules allow it now."""
+        policy = self._policy_for(ctx.tenant_id)
+        template = policy.assistant.replies[name]
+        point = state.point(ev.channel)
+        why = None
+        if point is None or point.bounced:
+            why = "assistant.no_address"
+        elif template not in policy.messages or template not in policy.templates:
+            why = "assistant.no_template"
+        if why is not None or point is None:
+            reason = Reason(
+                rule_id=why or "assistant.no_address", params={"reply": name, "template": template}
+            )
+            fx.decisions.append(
+                self._decision(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
+            )
+            return
+        account = state.accounts[account_id]
+        # Judged as an answer: a promise's hold (policy) is about contacts the collector
+        # starts, and so are the caps where the law says so (CAPS_EXEMPT).
+        exempt = (state.jur or "US").split("-")[0] in policy.assistant.caps_exempt_countries
+        update: dict[str, object] = {"promise_until": None}
+        if exempt:
+            update["history"] = ()
+        proposal = self._proposal(state, account, account_id, ev.channel, ctx).model_copy(
+            update=update
+        )
+        verdict = self._compliance.evaluate(proposal)
+        step = Step(f"assistant.{name}", (ev.channel,), template)
+        asked = Reason(
+            rule_id="assistant.reply", params={"reply": name, "in_reply_to": ev.event_id}
+        )
+        if verdict.action != "allow":
+            fx.decisions.append(
+                self._decision(
+                    ctx,
+                    Action.SUPPRESS,
+                    (asked, *verdict.reasons),
+                    account_id=account_id,
+                    channel=ev.channel,
+                    verdict=verdict,
+                )
+            )
+            return
+        proposed = Proposed(
+            contact_id=stable_id(ctx.tenant_id, ctx.debtor_id, ev.event_id, "reply", name),
+            account_id=account_id,
+            channel=ev.channel,
+            address=point.addr,
+            step=step,
+            trigger=ASSISTANT,
+            verdict=verdict,
+            scores={},
+            model_versions={},
+            extra={"reply": reply},
+        )
+        caps = CapResult(ok=True, reasons=(asked, CAPS_EXEMPT if exempt else CAPS_COUNTED))
+        self.resolve(state, proposed, caps, ctx, fx)
+
+
+def _reply_account(state: DebtorState, ev: ResponseEvent) -> str | None:
+    """The account the reply is about: the contact's, else the one owing most."""
+    if ev.account_id is not None and ev.account_id in state.accounts:
+        return ev.account_id
+    owing = [(a.due, acct) for acct, a in state.accounts.items() if a.due > 0]
+    return max(owing)[1] if owing else next(iter(state.accounts), None)
+
+
+__all__ = ["Assistant"]

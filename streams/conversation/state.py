@@ -1,0 +1,36 @@
+"""What the assistant remembers about one debtor, inside ``DebtorState``.
+
+A handful of short, optional fields, omitted when empty (the debtor's whole
+state must stay under a kilobyte): a question waiting for its answer (which
+expires), the running promise's amount and what was paid toward it, the
+plan's remaining instalments, and the open task that pauses automation.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Conversation(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    aw: str | None = None  # awaiting an answer to: "plan" (which option?)
+    exp: float = 0.0  # when that question lapses (epoch seconds)
+    opts: list[int] = []  # plan options offered: instalment counts
+    pa: int = 0  # amount of the running promise or instalment, minor units
+    pd: int = 0  # paid toward it so far, minor units
+    pl: list[int] = []  # plan after the running instalment: [instalments left, each, every_days]
+    task: str | None = None  # open task id: automation paused until it closes
+    esc: str | None = None  # the delinquency cycle already escalated by policy (legal)
+
+    def ask(self, what: str, options: list[int], until: float) -> None:
+        self.aw, self.opts, self.exp = what, options, until
+
+    def awaiting(self, what: str, now: float) -> bool:
+        return self.aw == what and now < self.exp
+
+    def forget_question(self) -> None:
+        self.aw, self.opts, self.exp = None, [], 0.0
+
+    def empty(self) -> bool:
+        return self == Conversation()

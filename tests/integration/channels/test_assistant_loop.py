@@ -1,0 +1,162 @@
+"""The reply assistant on real parts: a debtor's reply arrives as a signed provider
+webhook, the worker reads it and the answer leaves through the same provider
+and channel, rendered, with its decision on the audit topic; a request for a
+person becomes a task that pauses the answers until a collector closes it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from importlib.resources import files
+
+import aiohttp
+import orjson
+import pytest
+
+from recaudo.channels.sandbox.core import SentMessage
+from recaudo.rules.policy import default_policy
+from recaudo.stack import TENANT, Stack, local_stack
+from tests.integration.harness import Bus, Record, account_event, zone_with_local_hour
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    """The demo stack on the static cadence, so the first contact goes out at once."""
+    policies = tmp_path_factory.mktemp("policies")
+    builtin = files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
+    (policies / f"{TENANT}.toml").write_text(
+        builtin.replace('mode = "adaptive"', 'mode = "cadence"', 1), encoding="utf-8"
+    )
+    async with local_stack(policy_dir=str(policies)) as running:
+        yield running
+
+
+def treated_debtor(prefix: str) -> str:
+    policy = default_policy()
+    return next(
+        f"{prefix}{i}" for i in range(100) if not policy.assign(TENANT, f"{prefix}{i}").holdout
+    )
+
+
+async def until(check: Callable[[], bool], timeout_s: float = 20) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+def norm(address: str) -> str:
+    return address.removeprefix("whatsapp:").lstrip("+")
+
+
+def to(stack: Stack, phone: str) -> list[SentMessage]:
+    return [m for m in stack.sandbox.messages if norm(m.to) == norm(phone)]
+
+
+async def enrol(stack: Stack, debtor: str, channel: str, phone: str) -> None:
+    event = account_event(debtor, tenant_id=TENANT, timezone=zone_with_local_hour(range(10, 19)))
+    event["contact_points"] = [{"channel": channel, "address": phone, "consent": True}]
+    event["debtor_name"] = "Ana"
+    event["creditor_name"] = "Acme Bank"
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{stack.web_url}/v1/events", data=orjson.dumps(event), headers=stack.auth) as r,
+    ):
+        assert r.status == 202, await r.text()
+    await until(lambda: len(to(stack, phone)) == 1)
+
+
+async def ask(stack: Stack, provider: str, phone: str, text: str) -> SentMessage:
+    """Send ``text`` as the debtor and wait for the answer."""
+    before = len(to(stack, phone))
+    assert await stack.sandbox.inbound(provider, phone, text) == 200
+    await until(lambda: len(to(stack, phone)) > before)
+    return to(stack, phone)[-1]
+
+
+async def test_sms_replies_are_answered_and_a_person_takes_over_until_the_task_closes(
+    stack: Stack,
+) -> None:
+    debtor, phone = treated_debtor("assist-sms-"), "+14155550161"
+    await enrol(stack, debtor, "sms", phone)
+
+    balance = await ask(stack, "twilio", phone, "how much do I owe?")
+    assert (balance.provider, balance.channel) == ("twilio", "sms")
+    assert "your balance due is $100.00" in balance.text
+    assert "Reply STOP" in balance.text
+
+    promise = await ask(stack, "twilio", phone, "I'll pay $50 on Friday")
+    assert "We recorded your promise to pay $50.00" in promise.text
+
+    handoff = await ask(stack, "twilio", phone, "I want to talk to a person")
+    assert "A person from our team will review your case" in handoff.text
+    async with aiohttp.ClientSession() as http:
+        url = f"{stack.web_url}/v1/tasks?debtor_id={debtor}"
+        async with http.get(url, headers=stack.auth) as r:
+            [task] = (await r.json())["tasks"]
+    assert task["kind"] == "human"
+
+    # Paused: a question now gets no automatic answer, and the audit says why.
+    assert await stack.sandbox.inbound("twilio", phone, "balance") == 200
+    async with Bus(stack.settings) as bus:
+        await bus.collect(
+            (bus.topics.decisions,),
+            lambda rs: any(
+                r["debtor_id"] == debtor and r["reasons"][0]["rule_id"] == "task.open" for r in rs
+            ),
+        )
+    sent = len(to(stack, phone))
+
+    async with aiohttp.ClientSession() as http:
+        body = orjson.dumps({"resolution": "resolved", "closed_by": "agent-1"})
+        url = f"{stack.web_url}/v1/tasks/{task['task_id']}/close"
+        async with http.post(url, data=body, headers=stack.auth) as r:
+            assert r.status == 200, await r.text()
+    assert len(to(stack, phone)) == sent
+
+    def more_than(count: int) -> Callable[[], bool]:
+        return lambda: len(to(stack, phone)) > count
+
+    async def answered_after_close() -> SentMessage:
+        # The close reaches the decide stage as an event; retry until it has.
+        for n in range(40):
+            before = len(to(stack, phone))
+            assert await stack.sandbox.inbound("twilio", phone, f"link please {n}") == 200
+            try:
+                await until(more_than(before), timeout_s=1.5)
+            except AssertionError:
+                continue
+            return to(stack, phone)[-1]
+        raise AssertionError("automation did not resume after the close")
+
+    link = await answered_after_close()
+    assert f"{stack.web_url}/pay/" in link.text
+
+
+async def test_a_whatsapp_reply_is_answered_on_whatsapp_with_its_audit(stack: Stack) -> None:
+    debtor, phone = treated_debtor("assist-wa-"), "+14155550162"
+    await enrol(stack, debtor, "whatsapp", phone)
+    answer = await ask(stack, "meta", phone, "can I pay in installments?")
+    assert (answer.provider, answer.channel) == ("meta", "whatsapp")
+    assert "2 payments of $50.00" in answer.text
+
+    async with Bus(stack.settings) as bus:
+        records: list[Record] = await bus.collect(
+            (bus.topics.decisions,),
+            lambda rs: any(
+                r["debtor_id"] == debtor and r["trigger_type"] == "response" for r in rs
+            ),
+        )
+    [decision] = [
+        r for r in records if r["debtor_id"] == debtor and r["trigger_type"] == "response"
+    ]
+    assert decision["action"] == "contact"
+    assert decision["channel"] == "whatsapp"
+    assert decision["contact_id"] == answer.idempotency_key
+    rules = [r["rule_id"] for r in decision["reasons"]]
+    assert "assistant.reply" in rules
+    assert "caps.consumer_initiated" in rules
+    assert "us.reg_f.inconvenient_time" in rules  # the window still judged the answer
