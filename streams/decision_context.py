@@ -10,7 +10,7 @@ from recaudo.rules.base import Verdict
 from recaudo.streams.events import (
     Channel,
 )
-from recaudo.streams.outputs import ContactCommand, Decision, Reason
+from recaudo.streams.outputs import ContactCommand, Decision, Purpose, Reason
 from recaudo.streams.ports import (
     AssignmentLike,
     Outcome,
@@ -59,6 +59,7 @@ class Proposed:
     model_versions: dict[str, str]
     context: object | None = None
     target: Target | None = None
+    purpose: Purpose = "collection"
 
 
 @dataclass

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from recaudo.rules.base import ContactProposal, Verdict
+from recaudo.rules.reminders import Reminders
 from recaudo.rules.targeting import Targeting
 from recaudo.streams.events import Channel, Intent
 from recaudo.streams.outputs import MessageContent, Reason
@@ -68,6 +69,9 @@ class ContactPolicy(Protocol):
     def template_for(self, step: StepLike, language: str) -> str: ...
 
     def assign(self, tenant_id: str, debtor_id: str) -> AssignmentLike: ...
+
+    @property
+    def reminders(self) -> Reminders: ...
 
 
 class Compliance(Protocol):
