@@ -10,6 +10,7 @@ BENCHES = (
     "bench.webhooks",
     "bench.model_state_memory",
     "bench.decision_quality",
+    "bench.reminders",
 )
 
 if __name__ == "__main__":
