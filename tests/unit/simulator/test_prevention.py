@@ -13,13 +13,13 @@ from recaudo.simulator.prevention import (
     PreventionConfig,
     PreventionWorld,
 )
-from recaudo.streams.events import AccountEvent, AccountStatus, Channel, PaymentEvent
+from recaudo.streams.events import AccountEvent, AccountStatus, Channel, InputEvent, PaymentEvent
 from recaudo.streams.outputs import ContactCommand
 
 START = dt.datetime(2026, 3, 2, 5, 0, tzinfo=dt.UTC)
 
 
-def drain(world: PreventionWorld) -> list[object]:
+def drain(world: PreventionWorld) -> list[InputEvent]:
     return world.take_until(START + dt.timedelta(days=world.config.days))
 
 
