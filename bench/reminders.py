@@ -148,7 +148,7 @@ def report(runs: list[Run], elapsed: float) -> None:
     seeds = sorted({r.seed for r in runs})
     n = by[("none", seeds[0])].debtors
     click.echo(f"\n{n} debtors, seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}), {elapsed:.0f} s\n")
-    header = f"{'strategy':<9} {'roll 1+':>16} {'roll 30+':>16} {'reminders':>14} {'opt-outs':>10}"
+    header = f"{'strategy':<9} {'roll 1+':>16} {'roll 30+':>16} {'contacts':>14} {'opt-outs':>10}"
     click.echo(header)
     click.echo("-" * len(header))
     rates: dict[tuple[str, str], list[float]] = {}
