@@ -218,13 +218,14 @@ class TenantPolicy(_Model):
 
     def profile(self, jurisdiction: str, purpose: Purpose = "collection") -> Profile | None:
         """The jurisdiction's profile with this tenant's overrides applied; for a
-        reminder, the rules that bind servicing messages (``Profile.for_reminders``)."""
+        reminder, the rules that bind servicing messages (``Profile.for_reminders``),
+        or every collection rule when the sender is a third-party collector."""
         found = self._profiles.get(jurisdiction) or self._apply(jurisdiction)
         if found is None or purpose == "collection":
             return found
         key = f"{jurisdiction}#{purpose}"
         if key not in self._profiles:
-            self._profiles[key] = found.for_reminders()
+            self._profiles[key] = found.for_reminders(self.sender.third_party_collector)
         return self._profiles[key]
 
     def _apply(self, jurisdiction: str) -> Profile | None:

@@ -130,10 +130,27 @@ class Profile:
         """A stricter or more specific profile (a state, a tenant override)."""
         return dataclasses.replace(self, **changes)
 
-    def for_reminders(self) -> Profile:
+    def for_reminders(self, third_party_collector: bool = False) -> Profile:
         """The rules a courtesy reminder is judged by: exempt ones dropped, the rest
-        kept as law only where the law covers servicing messages, else as policy."""
+        kept as law only where the law covers servicing messages, else as policy.
+
+        A third-party collector's reminder is a communication in connection with
+        collection: every rule of the profile binds it unchanged, and the arrears
+        condition too (a current account has nothing in default to collect).
+        """
         s = self.servicing
+        if third_party_collector:
+            collecting = s.as_collection()
+            arrears = policy(
+                SUPPRESSION_IDS["not_delinquent"],
+                f"{collecting.scope}: a third-party collector's reminder is collection, "
+                "and collection contact is only for accounts in arrears",
+            )
+            return self.derive(
+                version=f"{self.version}+reminder.collector",
+                servicing=collecting,
+                suppressions=self.suppressions | {"not_delinquent": arrears},
+            )
         return self.derive(
             version=f"{self.version}+reminder",
             windows=tuple(

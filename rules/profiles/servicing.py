@@ -9,6 +9,10 @@ to every message stay law (``law``); every other rule still applies to
 reminders as a labelled tenant policy, because where the law's reach is unclear
 we follow the collection rule rather than guess. Opt-outs, consent and the
 account flags can never be exempt: an opt-out always wins.
+
+A third-party collector's reminder is none of this: the sender is a debt
+collector and its message about a debt is collection (``collector``), so it is
+judged by the full collection profile, the arrears condition included.
 """
 
 from __future__ import annotations
@@ -44,6 +48,9 @@ class Servicing:
     label: str
     exempt: frozenset[str] = frozenset({"account.not_delinquent"})
     law: frozenset[str] = frozenset()
+    #: Why a third-party collector's reminder is collection here (its citation);
+    #: empty where no law says so and we treat it as collection, as policy.
+    collector: str = ""
 
     def __post_init__(self) -> None:
         wrong = self.exempt & NEVER_EXEMPT
@@ -52,6 +59,13 @@ class Servicing:
 
     def applies(self, rule: Rule) -> bool:
         return rule.id not in self.exempt
+
+    def as_collection(self) -> Servicing:
+        """A third-party collector's reminder: nothing exempt, every rule as it is."""
+        why = self.collector or "Tenant policy: treated as collection"
+        return dataclasses.replace(
+            self, scope=why, label=f"third-party collector: {why}", exempt=frozenset()
+        )
 
     def for_reminders(self, rule: Rule) -> Rule:
         """``rule`` as it binds a reminder: itself where law covers servicing, else policy."""

@@ -96,13 +96,18 @@ SUPPRESSIONS = BASE_SUPPRESSIONS | {
 #: Regulation F binds debt collectors; a creditor reminding its own customer before
 #: the due date is not one, so its per-debt call counts and the gap after a
 #: conversation do not apply. Hours, opt-outs, consent and the flags still do,
-#: as tenant policy.
+#: as tenant policy. A third-party collector (or anyone collecting a debt obtained
+#: after default) is a debt collector: its reminder is collection (``collector``).
 REG_F_SERVICING = Servicing(
     scope="12 CFR 1006.2(i)(1) and 15 U.S.C. 1692a(6): a creditor collecting its own "
     "debts in its own name is not a debt collector, nor is anyone collecting a debt that "
     "was not in default when obtained (1692a(6)(F)(iii)); a reminder before the due date "
     "is not the collection of a debt in default",
     label="Regulation F binds debt collectors only",
+    collector="12 CFR 1006.2(i)(1) and 15 U.S.C. 1692a(6)(F)(iii): a third-party debt "
+    "collector, or anyone collecting a debt obtained after default, is a debt collector, "
+    "and its message about the debt is a communication in connection with its collection "
+    "(12 CFR 1006.2(d))",
     exempt=frozenset(
         {
             "account.not_delinquent",
@@ -167,6 +172,7 @@ US_MA = US.derive(
         "and their reach to a reminder before the due date is unclear",
         label="reach of 940 CMR 7.04 to servicing messages unclear",
         exempt=REG_F_SERVICING.exempt,
+        collector=REG_F_SERVICING.collector,
     ),
 )
 
@@ -190,6 +196,7 @@ US_WA = US.derive(
         "agencies, and whether a reminder before the due date is collection is unclear",
         label="reach of RCW 19.16.250 to servicing messages unclear",
         exempt=REG_F_SERVICING.exempt,
+        collector=REG_F_SERVICING.collector,
     ),
 )
 

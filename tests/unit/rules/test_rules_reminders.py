@@ -5,10 +5,12 @@ unclear), and an opt-out always wins."""
 from __future__ import annotations
 
 import datetime as dt
+from importlib.resources import files
 
 import pytest
 
 from recaudo.rules.engine import evaluate
+from recaudo.rules.policy import TenantPolicy, parse_policy
 from recaudo.rules.profiles import PROFILES
 from recaudo.rules.profiles.servicing import UNREVIEWED, Servicing
 from recaudo.streams.events import AccountStatus, Channel
@@ -132,3 +134,56 @@ def test_every_profile_says_with_a_citation_how_its_rules_bind_reminders(code: s
 def test_an_opt_out_can_never_be_declared_exempt() -> None:
     with pytest.raises(ValueError, match="always apply"):
         Servicing(scope="x 1", label="x", exempt=frozenset({"suppress.opt_out"}))
+
+
+def _collector_policy() -> TenantPolicy:
+    text = files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
+    text = text.replace("third_party_collector = false", "third_party_collector = true", 1)
+    policy = parse_policy(text, "collector.toml")
+    assert policy.sender.third_party_collector
+    return policy
+
+
+@pytest.mark.parametrize("code", ["US", "US-MA", "US-WA"])
+def test_a_third_party_collectors_reminder_is_collection_under_reg_f(
+    proposal: ProposalFactory, code: str
+) -> None:
+    """12 CFR 1006.2(i); 15 U.S.C. 1692a(6)(F)(iii): the sender is a debt collector."""
+    collector = _collector_policy()
+    current = proposal(
+        jurisdiction=code, account_status=CURRENT, days_past_due=0, purpose="reminder"
+    )
+    assert evaluate(current).allowed, "a creditor may remind its own customer"
+    verdict = evaluate(current, collector)
+    assert verdict.action == "suppress"
+    assert verdict.decided_by == ("account.not_delinquent",)
+    assert verdict.profile_version.endswith("+reminder.collector")
+    assert "1692a(6)(F)(iii)" in (verdict.reasons[0].citation or "")
+    # Every other collection rule binds it as law: Reg F's call count and hours.
+    calls = tuple(
+        item(local(NY, 2025, 6, 4 + k, 9), Channel.VOICE, account_id="a1") for k in range(7)
+    )
+    delinquent = proposal(
+        jurisdiction=code,
+        account_id="a1",
+        history=calls,
+        at=local(NY, 2025, 6, 10, 12),
+        account_status=AccountStatus.DELINQUENT,
+        days_past_due=3,
+        purpose="reminder",
+    )
+    capped = evaluate(delinquent, collector)
+    assert capped.action == "defer"
+    assert "us.reg_f.call_frequency" in capped.decided_by
+    late = evaluate(
+        proposal(
+            jurisdiction=code,
+            at=local(NY, 2025, 6, 10, 22),
+            account_status=AccountStatus.DELINQUENT,
+            days_past_due=3,
+            purpose="reminder",
+        ),
+        collector,
+    )
+    assert late.action == "defer"
+    assert late.reasons[0].params["kind"] == "law"
