@@ -11,6 +11,7 @@ BENCHES = (
     "bench.model_state_memory",
     "bench.decision_quality",
     "bench.assistant",
+    "bench.reminders",
 )
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from recaudo.streams.events import (
     Jurisdiction,
     TimeZoneName,
 )
-from recaudo.streams.outputs import Reason
+from recaudo.streams.outputs import Purpose, Reason
 
 
 class HistoryKind(StrEnum):
@@ -58,6 +58,11 @@ class ContactProposal(Contract):
     bounced: bool = Field(default=False, description="The address hard-bounced before")
     promise_until: dt.date | None = None
     history: tuple[HistoryItem, ...] = ()
+    purpose: Purpose = Field(
+        default="collection",
+        description="A reminder (account not in arrears) is judged by the profile's "
+        "servicing rules: collection-only rules do not apply, opt-outs always do",
+    )
 
 
 class Verdict(Contract):

@@ -102,7 +102,7 @@ def _daily_free(
 def evaluate(proposal: ContactProposal, policy: TenantPolicy | None = None) -> Verdict:
     """Allow now, defer to the next allowed instant, or suppress, naming the rules."""
     policy = policy or default_policy()
-    profile = policy.profile(proposal.jurisdiction)
+    profile = policy.profile(proposal.jurisdiction, proposal.purpose)
     if profile is None:
         reason = Reason(
             rule_id="jurisdiction.unsupported",

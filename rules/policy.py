@@ -28,10 +28,12 @@ from recaudo.foundation.errors import PolicyError
 from recaudo.rules.assistant import AssistantPolicy
 from recaudo.rules.messages import MessageTemplate, NoticeTexts, Sender
 from recaudo.rules.profiles import PROFILES, Profile, profile_for
+from recaudo.rules.reminders import Reminders
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Rule, WindowRule, hours
 from recaudo.rules.strategy import Assignment, assign
 from recaudo.rules.targeting import Targeting
 from recaudo.streams.events import Channel, Jurisdiction
+from recaudo.streams.outputs import Purpose
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
@@ -162,6 +164,8 @@ class TenantPolicy(_Model):
     sender: Sender = Sender()
     # The reply assistant and escalation to people (issue 11): rules.assistant.
     assistant: AssistantPolicy = AssistantPolicy()
+    # Courtesy reminders before the due date (issue 13; rules.reminders).
+    reminders: Reminders = Reminders()
     _profiles: dict[str, Profile] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
@@ -181,6 +185,12 @@ class TenantPolicy(_Model):
                 )
             if step.arm is not None and step.arm not in arms:
                 raise ValueError(f"{where}.arm: {step.arm!r} is not an experiment arm")
+        for reminder in self.reminders.steps:
+            if reminder.template not in self.templates:
+                raise ValueError(
+                    f"reminders.steps ({reminder.id}).template: {reminder.template!r} "
+                    "is not in [templates]"
+                )
         for code in self.jurisdictions:
             if profile_for(code) is None:
                 raise ValueError(f"jurisdictions.{code}: no compliance profile for {code!r}")
@@ -209,9 +219,17 @@ class TenantPolicy(_Model):
         arms = [(a.name, a.weight) for a in self.experiment.arms]
         return assign(self.experiment.name, arms, self.experiment.holdout, tenant_id, debtor_id)
 
-    def profile(self, jurisdiction: str) -> Profile | None:
-        """The jurisdiction's profile with this tenant's overrides applied."""
-        return self._profiles.get(jurisdiction) or self._apply(jurisdiction)
+    def profile(self, jurisdiction: str, purpose: Purpose = "collection") -> Profile | None:
+        """The jurisdiction's profile with this tenant's overrides applied; for a
+        reminder, the rules that bind servicing messages (``Profile.for_reminders``),
+        or every collection rule when the sender is a third-party collector."""
+        found = self._profiles.get(jurisdiction) or self._apply(jurisdiction)
+        if found is None or purpose == "collection":
+            return found
+        key = f"{jurisdiction}#{purpose}"
+        if key not in self._profiles:
+            self._profiles[key] = found.for_reminders(self.sender.third_party_collector)
+        return self._profiles[key]
 
     def _apply(self, jurisdiction: str) -> Profile | None:
         base = profile_for(jurisdiction)

@@ -3,7 +3,9 @@
 Suppressions are checked before any timing rule: a debtor in dispute, in
 bankruptcy, deceased, under cease-and-desist or legal hold, opted out, with a
 hard-bounced address, without consent for the channel, or not in arrears is
-never contacted, whatever the window says. Each names its profile's rule.
+never contacted, whatever the window says (a courtesy reminder is the one
+contact not about arrears, unless its profile says the arrears condition binds
+it: a third-party collector's). Each names its profile's rule.
 """
 
 from __future__ import annotations
@@ -36,7 +38,10 @@ def suppressions(p: ContactProposal, profile: Profile, policy: TenantPolicy) -> 
             out.append(profile.consent_law.reason(channel=p.channel.value))
         elif policy.defaults.require_consent:
             out.append(rules["no_consent"].reason(channel=p.channel.value))
-    if p.account_status not in IN_ARREARS:
+    arrears = rules["not_delinquent"]
+    if p.account_status not in IN_ARREARS and (
+        p.purpose == "collection" or profile.servicing.applies(arrears)
+    ):
         if profile.delinquent_law is not None:
             out.append(profile.delinquent_law.reason(status=p.account_status.value))
         elif policy.defaults.require_delinquent:

@@ -12,6 +12,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from recaudo.foundation.errors import InvalidEvent
+from recaudo.rules.reminders import is_reminder
 from recaudo.streams import accounting
 from recaudo.streams.conversation.assistant import Assistant
 from recaudo.streams.decision_context import Context, Effects, stable_id
@@ -32,6 +33,7 @@ from recaudo.streams.ports import (
     Outcome,
     Step,
 )
+from recaudo.streams.reminders import Reminding
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import (
     AccountState,
@@ -65,7 +67,7 @@ OPT_OUT_WEIGHT = 3
 ENGAGED = frozenset({DeliveryStatus.CLICKED, DeliveryStatus.ANSWERED})
 
 
-class Decider(Assistant):
+class Decider(Assistant, Reminding):
     """The meaning of each event for a debtor: what to contact, stop or remember."""
 
     def apply(self, state: DebtorState, event: DecidableEvent, ctx: Context) -> Effects:
@@ -123,9 +125,18 @@ class Decider(Assistant):
         if new_flags:
             reasons = tuple(Reason(rule_id=f"suppress.{name}") for name in sorted(new_flags))
             self._cancel_account(state, ev.account_id, reasons, ctx, fx)
+        self._watch(state, ev.account_id, ctx)
         if ev.status in (AccountStatus.SETTLED, AccountStatus.CLOSED, AccountStatus.CURRENT):
-            reason = Reason(rule_id="account.not_delinquent", params={"status": ev.status.value})
-            self._cancel_account(state, ev.account_id, (reason,), ctx, fx)
+            # Staying current keeps the reminders held for this due date.
+            if not (
+                ev.status is AccountStatus.CURRENT and previous and previous.status == ev.status
+            ):
+                reason = Reason(
+                    rule_id="account.not_delinquent", params={"status": ev.status.value}
+                )
+                self._cancel_account(state, ev.account_id, (reason,), ctx, fx)
+            if ev.status is AccountStatus.CURRENT:
+                self._remind(state, ev.account_id, ctx, fx)
             return
         if account.due <= 0 or ev.days_past_due <= 0:
             return
@@ -325,6 +336,9 @@ class Decider(Assistant):
         pending = next((p for p in state.pending if p.cid == ev.item_id), None)
         if pending is None or pending.acct not in state.accounts:
             fx.schedule_remove.append(entry)  # stale: cancelled or already sent
+            return
+        if is_reminder(pending.step):
+            self._release_reminder(state, pending, ctx, fx)
             return
         account = state.accounts[pending.acct]
         step = self._current_step(ctx, account.dpd, state.seg)

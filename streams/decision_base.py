@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from recaudo.rules.base import ContactProposal, HistoryItem, HistoryKind
+from recaudo.rules.targeting import Targeting
 from recaudo.streams import accounting
 from recaudo.streams.decision_context import Context, Effects, Proposed
 from recaudo.streams.decision_records import DecisionRecords
@@ -20,7 +21,7 @@ from recaudo.streams.events import (
     Channel,
 )
 from recaudo.streams.observations import open_observation
-from recaudo.streams.outputs import Action, ContactCommand, MessageContent, Reason
+from recaudo.streams.outputs import Action, ContactCommand, MessageContent, Purpose, Reason
 from recaudo.streams.ports import (
     CapVerdict,
     MessageComposer,
@@ -73,6 +74,7 @@ class DecisionMaker(DecisionRecords):
                     contact_id=proposed.contact_id,
                     channel=proposed.channel,
                     verdict=proposed.verdict,
+                    purpose=proposed.purpose,
                 )
             )
             return
@@ -96,6 +98,7 @@ class DecisionMaker(DecisionRecords):
                 trigger_event_id=ctx.trigger_event_id,
                 content=content,
                 template_version=content.template_version if content else None,
+                purpose=proposed.purpose,
             )
         )
         fx.decisions.append(
@@ -111,6 +114,7 @@ class DecisionMaker(DecisionRecords):
                 verdict=proposed.verdict,
                 decision_id=decision_id,
                 target=proposed.target,
+                purpose=proposed.purpose,
             )
         )
         if content is not None:
@@ -120,7 +124,12 @@ class DecisionMaker(DecisionRecords):
         self._drop_pending(state, proposed.contact_id, ctx, fx)
         accounting.contacted(state, proposed.channel, policy.targeting.cost_of(proposed.channel))
         fx.outcomes.append(Outcome("contacted", ctx.now))
-        if proposed.target is not None and proposed.trigger in ("cadence", CHOSEN_HOUR):
+        collecting = proposed.purpose == "collection"
+        if (
+            collecting
+            and proposed.target is not None
+            and proposed.trigger in ("cadence", CHOSEN_HOUR)
+        ):
             self._open_observation(state, proposed.account_id, proposed.target, True, ctx)
         if proposed.trigger != ASSISTANT and proposed.step.step_id not in account.steps:
             account.steps.append(proposed.step.step_id)
@@ -131,6 +140,7 @@ class DecisionMaker(DecisionRecords):
                 ch=proposed.channel,
                 exp=(ctx.now + self._contact_ttl).timestamp(),
                 at=ctx.now.timestamp(),
+                rem=not collecting,
             )
         )
         if proposed.context is not None:
@@ -166,7 +176,10 @@ class DecisionMaker(DecisionRecords):
         trigger: str,
         ctx: Context,
         fx: Effects,
+        purpose: Purpose = "collection",
+        targeting: Targeting | None = None,
     ) -> None:
+        """``purpose`` and ``targeting`` are a reminder's (its rules and its timing)."""
         account = state.accounts[account_id]
         if state.cv is not None and state.cv.task is not None:
             # A person has the case (streams.tasks): automation waits for the close.
@@ -181,12 +194,16 @@ class DecisionMaker(DecisionRecords):
             reason = Reason(rule_id="channel.none_reachable", params={"step": step.step_id})
             self._drop_pending(state, contact_id, ctx, fx)
             fx.decisions.append(
-                self._decision(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
+                self._decision(
+                    ctx, Action.SUPPRESS, (reason,), account_id=account_id, purpose=purpose
+                )
             )
             return
         # The learner chooses among every allowed channel, so each one is judged;
         # the proposals differ only in channel-specific fields.
         base = self._proposal(state, account, account_id, candidates[0], ctx)
+        if purpose != "collection":
+            base = base.model_copy(update={"purpose": purpose})
         verdicts = {
             ch: self._compliance.evaluate(base.model_copy(update=_point_fields(state, ch)))
             for ch in candidates
@@ -203,7 +220,7 @@ class DecisionMaker(DecisionRecords):
                     channels=tuple(allowed),
                     at=ctx.now,
                     seed=contact_id,
-                    targeting=self._policy_for(ctx.tenant_id).targeting,
+                    targeting=targeting or self._policy_for(ctx.tenant_id).targeting,
                     may_skip=trigger == "cadence",
                     may_wait=trigger != CHOSEN_HOUR,
                     preferred=step.channels[0] if trigger == CHOSEN_HOUR else None,
@@ -228,6 +245,7 @@ class DecisionMaker(DecisionRecords):
                 model_versions=target.model_versions,
                 context=target.context,
                 target=target,
+                purpose=purpose,
             )
             if target.wait_until is not None and target.wait_until > ctx.now:
                 proposed.trigger = CHOSEN_HOUR
@@ -246,7 +264,16 @@ class DecisionMaker(DecisionRecords):
             point = state.point(channel)
             assert point is not None
             proposed = Proposed(
-                contact_id, account_id, channel, point.addr, step, trigger, verdict, {}, {}
+                contact_id,
+                account_id,
+                channel,
+                point.addr,
+                step,
+                trigger,
+                verdict,
+                {},
+                {},
+                purpose=purpose,
             )
             self._defer(state, proposed, verdict.defer_until or ctx.now, verdict.reasons, ctx, fx)
             return
@@ -259,6 +286,7 @@ class DecisionMaker(DecisionRecords):
                 _unique(reasons),
                 account_id=account_id,
                 verdict=verdicts[candidates[0]],
+                purpose=purpose,
             )
         )
 
@@ -366,6 +394,7 @@ class DecisionMaker(DecisionRecords):
                 defer_until=until,
                 verdict=proposed.verdict,
                 target=target,
+                purpose=proposed.purpose,
             )
         )
 

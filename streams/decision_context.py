@@ -11,7 +11,7 @@ from recaudo.rules.base import Verdict
 from recaudo.streams.events import (
     Channel,
 )
-from recaudo.streams.outputs import ContactCommand, Decision, Reason
+from recaudo.streams.outputs import ContactCommand, Decision, Purpose, Reason
 from recaudo.streams.ports import (
     AssignmentLike,
     Outcome,
@@ -63,6 +63,7 @@ class Proposed:
     target: Target | None = None
     # Template values beyond the standard ones (an assistant reply's ``reply``).
     extra: Mapping[str, object] | None = None
+    purpose: Purpose = "collection"
 
 
 @dataclass

@@ -13,11 +13,12 @@ from collections.abc import Callable
 
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.rules.base import Verdict
+from recaudo.rules.reminders import is_reminder
 from recaudo.streams.decision_context import Context, Effects
 from recaudo.streams.events import (
     Channel,
 )
-from recaudo.streams.outputs import Action, Decision, Reason
+from recaudo.streams.outputs import Action, Decision, Purpose, Reason
 from recaudo.streams.ports import (
     AssignmentLike,
     Compliance,
@@ -63,6 +64,7 @@ class DecisionRecords:
             account_id=emitted.acct,
             contact_id=emitted.cid,
             channel=emitted.ch,
+            purpose="reminder" if emitted.rem else "collection",
         )
 
     def _learn(
@@ -125,6 +127,7 @@ class DecisionRecords:
                     account_id=pending.acct,
                     contact_id=pending.cid,
                     channel=pending.ch,
+                    purpose="reminder" if is_reminder(pending.step) else "collection",
                 )
             )
         state.pending = keep
@@ -176,6 +179,7 @@ class DecisionRecords:
         verdict: Verdict | None = None,
         decision_id: str | None = None,
         target: Target | None = None,
+        purpose: Purpose = "collection",
     ) -> Decision:
         decided_at = self._clock.now()
         profile = f"/{verdict.profile_version}" if verdict else ""
@@ -204,4 +208,5 @@ class DecisionRecords:
             # Processing latency is wall time whatever clock decides (a backtest or demo
             # runs simulated time; the broker stamped the record on the wall clock).
             latency_s=max(0.0, time.time() - ctx.received_at),
+            purpose=purpose,
         )

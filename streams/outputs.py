@@ -11,6 +11,9 @@ from pydantic import AwareDatetime, Field
 from recaudo.streams.events import Channel, Contract, Identifier, TenantId
 
 JsonScalar = str | int | float | bool | None
+#: Why a contact is made: collecting a debt in arrears, or a courtesy reminder before
+#: the due date (a servicing message; rules/profiles/servicing.py).
+Purpose = Literal["collection", "reminder"]
 
 
 class Reason(Contract):
@@ -69,6 +72,7 @@ class ContactCommand(Contract):
     # The rendered message (issue 10); None only for contacts decided before it existed.
     content: MessageContent | None = None
     template_version: str | None = None
+    purpose: Purpose = "collection"
 
 
 class Action(StrEnum):
@@ -113,6 +117,9 @@ class Decision(Contract):
     # The message sent (issue 10): template version and, for SMS, its segment count.
     template_version: str | None = None
     segments: int | None = None
+    purpose: Purpose = Field(
+        default="collection", description="collection, or a courtesy reminder before the due date"
+    )
 
 
 class DeadLetter(Contract):

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from recaudo.rules.assistant import AssistantPolicy
 from recaudo.rules.base import ContactProposal, Verdict
+from recaudo.rules.reminders import Reminders
 from recaudo.rules.targeting import Targeting
 from recaudo.streams.events import Channel, Intent
 from recaudo.streams.outputs import MessageContent, Reason
@@ -78,6 +79,9 @@ class ContactPolicy(Protocol):
     def templates(self) -> Mapping[str, Mapping[str, str]]: ...
 
     def assign(self, tenant_id: str, debtor_id: str) -> AssignmentLike: ...
+
+    @property
+    def reminders(self) -> Reminders: ...
 
 
 class Compliance(Protocol):

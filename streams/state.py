@@ -65,6 +65,8 @@ class Emitted(_Compact):
     at: float = 0.0
     # The learner has had this contact's outcome (one reward per contact).
     rewarded: bool = False
+    # A courtesy reminder (purpose), so its cancellation is audited as one.
+    rem: bool = False
 
 
 class HistoryEntry(_Compact):
@@ -111,6 +113,24 @@ class OutcomeSummary(_Compact):
     cured: bool = False  # back to nothing due after enrolment
 
 
+class RollSummary(_Compact):
+    """Due dates watched while the account was current, and how many rolled past due.
+
+    The unit of the roll-rate report: reminded (treated) against holdout debtors.
+    """
+
+    arm: str = ""  # the experiment arm when first watched, or "holdout"
+    strat: str = ""
+    seg: str | None = None
+    cyc: str = ""  # the due date being watched
+    c: int = 0  # due dates watched
+    l1: int = 0  # of which rolled to 1+ days past due
+    l30: int = 0  # of which rolled to 30+ days past due
+    f1: bool = False  # the watched due date has rolled to 1+ (counted)
+    f30: bool = False
+    n: int = 0  # reminders sent
+
+
 class DebtorState(_Compact):
     tz: str | None = None
     jur: str | None = None
@@ -135,6 +155,8 @@ class DebtorState(_Compact):
     name: str | None = None
     # The reply assistant's memory and the open task pausing automation (issue 11).
     cv: Conversation | None = None
+    # Roll-rate accounting of courtesy reminders (issue 13; streams.reminders).
+    rem: RollSummary | None = None
 
     def encode(self) -> bytes:
         return orjson.dumps(self.model_dump(mode="json", exclude_defaults=True))

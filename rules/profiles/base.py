@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from recaudo.rules.profiles.servicing import UNREVIEWED, Servicing
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Gap, Hours, Rule, WindowRule
 from recaudo.streams.events import Channel
 
@@ -110,6 +111,8 @@ class Profile:
     delinquent_law: Rule | None = None
     holiday_country: str = ""
     holiday_subdiv: str | None = None
+    #: How these rules bind courtesy reminders (``servicing.py``).
+    servicing: Servicing = UNREVIEWED
 
     def __post_init__(self) -> None:
         missing = set(SUPPRESSION_KEYS) - set(self.suppressions)
@@ -126,6 +129,49 @@ class Profile:
     def derive(self, **changes: Any) -> Profile:
         """A stricter or more specific profile (a state, a tenant override)."""
         return dataclasses.replace(self, **changes)
+
+    def for_reminders(self, third_party_collector: bool = False) -> Profile:
+        """The rules a courtesy reminder is judged by: exempt ones dropped, the rest
+        kept as law only where the law covers servicing messages, else as policy.
+
+        A third-party collector's reminder is a communication in connection with
+        collection: every rule of the profile binds it unchanged, and the arrears
+        condition too (a current account has nothing in default to collect).
+        """
+        s = self.servicing
+        if third_party_collector:
+            collecting = s.as_collection()
+            arrears = policy(
+                SUPPRESSION_IDS["not_delinquent"],
+                f"{collecting.scope}: a third-party collector's reminder is collection, "
+                "and collection contact is only for accounts in arrears",
+            )
+            return self.derive(
+                version=f"{self.version}+reminder.collector",
+                servicing=collecting,
+                suppressions=self.suppressions | {"not_delinquent": arrears},
+            )
+        return self.derive(
+            version=f"{self.version}+reminder",
+            windows=tuple(
+                dataclasses.replace(w, rule=s.for_reminders(w.rule))
+                for w in self.windows
+                if s.applies(w.rule)
+            ),
+            caps=tuple(
+                dataclasses.replace(c, rule=s.for_reminders(c.rule))
+                for c in self.caps
+                if s.applies(c.rule)
+            ),
+            gaps=tuple(
+                dataclasses.replace(g, rule=s.for_reminders(g.rule))
+                for g in self.gaps
+                if s.applies(g.rule)
+            ),
+            suppressions={k: s.for_reminders(r) for k, r in self.suppressions.items()},
+            consent_law=s.for_reminders(self.consent_law) if self.consent_law else None,
+            delinquent_law=None,
+        )
 
     def rules(self) -> tuple[Rule, ...]:
         """Every rule of this profile, for listings and contract tests."""

@@ -9,6 +9,7 @@ tenant-configurable policy defaults (Monday-Saturday 8:00-20:00, no holidays).
 from __future__ import annotations
 
 from recaudo.rules.profiles.base import Profile, policy
+from recaudo.rules.profiles.servicing import Servicing
 from recaudo.rules.rule import WindowRule, hours
 
 BR = Profile(
@@ -26,4 +27,10 @@ BR = Profile(
         ),
     ),
     holiday_country="BR",
+    servicing=Servicing(
+        scope="Lei 8.078/1990 (CDC) arts. 42 and 71 govern the collection of debts (cobrança "
+        "de débitos); a reminder before the due date is arguably not one, and Brazil's hours "
+        "are policy anyway",
+        label="CDC arts. 42 and 71 govern collection; hours are policy",
+    ),
 )

@@ -20,6 +20,7 @@ from recaudo.rules.profiles.base import (
     calls_and_others,
     suppression_law,
 )
+from recaudo.rules.profiles.servicing import Servicing
 from recaudo.rules.rule import Cap, Rule, hours
 
 LAW = "Ley 19.496, art. 37 (texto Ley 21.320)"
@@ -56,4 +57,9 @@ CL = Profile(
     ),
     suppressions=BASE_SUPPRESSIONS | {"bankruptcy": suppression_law("bankruptcy", LAW, "2021-04")},
     holiday_country="CL",
+    servicing=Servicing(
+        scope=f"{LAW}: rules for extrajudicial collection (cobranza extrajudicial) of credits; "
+        "whether a reminder before the due date is covered is unclear",
+        label="reach of Ley 19.496 art. 37 to servicing messages unclear",
+    ),
 )

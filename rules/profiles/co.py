@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 
 from recaudo.rules.profiles.base import BASE_SUPPRESSIONS, Profile, policy, suppression_law
+from recaudo.rules.profiles.servicing import Servicing
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Gap, Rule, WindowRule, hours
 from recaudo.streams.events import Channel
 
@@ -81,4 +82,14 @@ CO = Profile(
     consent_law=CANALES_AUTORIZADOS,
     delinquent_law=SOLO_EN_MORA,
     holiday_country="CO",
+    # Art. 1 sets the channels, hours and periodicity in which entities supervised by
+    # the Superintendencia Financiera, and anyone collecting, may contact consumers:
+    # for a supervised lender it may reach every contact. So every rule but the
+    # arrears condition applies to reminders (as policy, the reach being unclear).
+    servicing=Servicing(
+        scope=f"{LAW}, art. 1: the channels, hours and periodicity of contact by entities "
+        "supervised by the Superintendencia Financiera and by anyone collecting; whether a "
+        "courtesy reminder on an obligation not in arrears is covered is unclear",
+        label=f"reach of {LAW} to servicing messages unclear",
+    ),
 )

@@ -8,6 +8,7 @@ our tenant-configurable defaults.
 from __future__ import annotations
 
 from recaudo.rules.profiles.base import Profile
+from recaudo.rules.profiles.servicing import Servicing
 from recaudo.rules.rule import Rule, WindowRule, every_day, hours
 
 HORARIO = WindowRule(
@@ -33,4 +34,10 @@ MX = Profile(
     ),
     windows=(HORARIO,),
     holiday_country="MX",
+    servicing=Servicing(
+        scope="CONDUSEF provisions on despachos de cobranza (DOF 2014-10-07) govern collection "
+        "of loans in arrears by collection agencies; a lender's own reminder before the due "
+        "date is outside them, but we keep their hours",
+        label="CONDUSEF collection-agency hours kept for reminders",
+    ),
 )

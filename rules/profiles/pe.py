@@ -8,6 +8,7 @@ hours for SMS, e-mail and WhatsApp are a tenant-configurable policy default.
 from __future__ import annotations
 
 from recaudo.rules.profiles.base import Profile, calls_and_others
+from recaudo.rules.profiles.servicing import Servicing
 from recaudo.rules.rule import Rule, hours
 
 PE = Profile(
@@ -20,4 +21,9 @@ PE = Profile(
         skip_holidays=True,
     ),
     holiday_country="PE",
+    servicing=Servicing(
+        scope="Ley 29571, art. 62 lists abusive collection methods (cobranza); whether a "
+        "reminder before the due date is cobranza is unclear",
+        label="reach of Ley 29571 art. 62 to servicing messages unclear",
+    ),
 )

@@ -35,6 +35,7 @@ from recaudo.rules.profiles.base import (
     policy,
     suppression_law,
 )
+from recaudo.rules.profiles.servicing import Servicing
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Gap, Rule, WindowRule, every_day, hours
 from recaudo.streams.events import Channel
 
@@ -92,6 +93,31 @@ SUPPRESSIONS = BASE_SUPPRESSIONS | {
     "opt_out_electronic": suppression_law("opt_out_electronic", "12 CFR 1006.6(e)", "2021-11"),
 }
 
+#: Regulation F binds debt collectors; a creditor reminding its own customer before
+#: the due date is not one, so its per-debt call counts and the gap after a
+#: conversation do not apply. Hours, opt-outs, consent and the flags still do,
+#: as tenant policy. A third-party collector (or anyone collecting a debt obtained
+#: after default) is a debt collector: its reminder is collection (``collector``).
+REG_F_SERVICING = Servicing(
+    scope="12 CFR 1006.2(i)(1) and 15 U.S.C. 1692a(6): a creditor collecting its own "
+    "debts in its own name is not a debt collector, nor is anyone collecting a debt that "
+    "was not in default when obtained (1692a(6)(F)(iii)); a reminder before the due date "
+    "is not the collection of a debt in default",
+    label="Regulation F binds debt collectors only",
+    collector="12 CFR 1006.2(i)(1) and 15 U.S.C. 1692a(6)(F)(iii): a third-party debt "
+    "collector, or anyone collecting a debt obtained after default, is a debt collector, "
+    "and its message about the debt is a communication in connection with its collection "
+    "(12 CFR 1006.2(d))",
+    exempt=frozenset(
+        {
+            "account.not_delinquent",
+            "us.reg_f.call_frequency",
+            "us.policy.call_frequency_all_debts",
+            "us.reg_f.after_conversation",
+        }
+    ),
+)
+
 US = Profile(
     code="US",
     version=VERSION,
@@ -101,6 +127,7 @@ US = Profile(
     gaps=(AFTER_CONVERSATION,),
     suppressions=SUPPRESSIONS,
     holiday_country="US",
+    servicing=REG_F_SERVICING,
 )
 
 #: Telephone calls, text messages and recorded audio messages count together.
@@ -137,6 +164,16 @@ US_MA = US.derive(
         DAILY_TOTAL,
     ),
     holiday_subdiv="MA",
+    # 940 CMR 7.04 governs a creditor's communications "in connection with the
+    # collection of a debt": whether a courtesy reminder is one is unclear, so the
+    # two-in-seven cap still applies to reminders, as policy.
+    servicing=Servicing(
+        scope=f"{REG_F_SERVICING.scope}; 940 CMR 7.03-7.04 bind creditors collecting a debt, "
+        "and their reach to a reminder before the due date is unclear",
+        label="reach of 940 CMR 7.04 to servicing messages unclear",
+        exempt=REG_F_SERVICING.exempt,
+        collector=REG_F_SERVICING.collector,
+    ),
 )
 
 WA_WEEKLY = Cap(
@@ -152,6 +189,15 @@ US_WA = US.derive(
     zones=("America/Los_Angeles",),
     caps=(CALL_FREQUENCY, CALL_FREQUENCY_ALL_DEBTS, WA_WEEKLY, DAILY_TOTAL),
     holiday_subdiv="WA",
+    # RCW 19.16.250 binds licensed collection agencies; a tenant reminding its own
+    # customer is outside it, a third-party sender may not be: kept, as policy.
+    servicing=Servicing(
+        scope=f"{REG_F_SERVICING.scope}; RCW 19.16.100 and 19.16.250 bind collection "
+        "agencies, and whether a reminder before the due date is collection is unclear",
+        label="reach of RCW 19.16.250 to servicing messages unclear",
+        exempt=REG_F_SERVICING.exempt,
+        collector=REG_F_SERVICING.collector,
+    ),
 )
 
 __all__ = ["ELECTRONIC", "US", "US_MA", "US_WA", "US_ZONES"]

@@ -4,7 +4,8 @@ Computed by the service itself from each debtor's ``OutcomeSummary``, which is
 committed atomically with the processed event ids, so a report never counts a
 replayed payment or contact twice. ``stats`` holds the interval arithmetic,
 ``outcomes`` the grouping, ``model`` the JSON shape, ``source`` the Redis scan,
-``render`` the CLI formats and ``metrics`` the Prometheus gauges.
+``render`` the CLI formats and ``metrics`` the Prometheus gauges; ``rolls``
+the roll rates of courtesy reminders against the holdout.
 """
 
 from recaudo.streams.reports.model import (
@@ -14,8 +15,10 @@ from recaudo.streams.reports.model import (
     GroupRow,
     HoldoutComparison,
     OutcomeReport,
+    RollRow,
 )
 from recaudo.streams.reports.outcomes import DIMENSIONS, Dimension, compute_report
+from recaudo.streams.reports.rolls import compute_rolls
 from recaudo.streams.reports.source import ReportSource, scan_summaries
 
 __all__ = [
@@ -28,6 +31,8 @@ __all__ = [
     "HoldoutComparison",
     "OutcomeReport",
     "ReportSource",
+    "RollRow",
     "compute_report",
+    "compute_rolls",
     "scan_summaries",
 ]

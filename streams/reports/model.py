@@ -101,6 +101,27 @@ class ChannelRow(_Out):
     opt_out_rate: float | None
 
 
+class RollRow(_Out):
+    """Courtesy reminders: due dates watched while current, and how many rolled past due.
+
+    ``arm`` is ``holdout`` (no reminders) or the treated arm; rates count due
+    dates (each watched due date is one trial), differences are treated minus
+    holdout of the same strategy with Newcombe's 95% interval.
+    """
+
+    strategy: str
+    arm: str
+    debtors: int
+    due_dates: int
+    reminders: int
+    rolled_1: int = Field(description="Due dates that rolled to 1+ days past due")
+    rolled_30: int = Field(description="Due dates that rolled to 30+ days past due")
+    roll_rate_1: float | None
+    roll_rate_30: float | None
+    vs_holdout_1: Difference | None = Field(description="Roll rate 1+ minus the holdout's")
+    vs_holdout_30: Difference | None = Field(description="Roll rate 30+ minus the holdout's")
+
+
 class OutcomeReport(_Out):
     tenant_id: str
     by: list[str]
@@ -110,3 +131,6 @@ class OutcomeReport(_Out):
     groups: list[GroupRow]
     comparisons: list[ArmComparison] = Field(description="Empty unless grouped by arm")
     channels: list[ChannelRow] = Field(description="Empty unless grouped by channel")
+    roll_rates: list[RollRow] = Field(
+        default=[], description="Courtesy reminders: roll rates, reminded against the holdout"
+    )

@@ -2,8 +2,8 @@
 
 The table is for a person at a terminal (money in minor units, rates in %,
 intervals in brackets); CSV flattens every field for a spreadsheet, one block
-per table (groups, then comparisons and channels when present) separated by a
-blank line.
+per table (groups, then comparisons, channels and reminder roll rates when
+present) separated by a blank line.
 """
 
 from __future__ import annotations
@@ -87,6 +87,24 @@ def to_table(report: OutcomeReport) -> str:
             for c in report.channels
         ]
         parts += ["By channel", _grid(head, body)]
+    if report.roll_rates:
+        head = ["strategy", "arm", "debtors", "due dates", "reminders", "roll 1+"]
+        head += ["vs holdout [95%]", "roll 30+", "vs holdout [95%]"]
+        body = [
+            [
+                r.strategy,
+                r.arm,
+                str(r.debtors),
+                str(r.due_dates),
+                str(r.reminders),
+                _pct(r.roll_rate_1),
+                _diff(r.vs_holdout_1, pct=True),
+                _pct(r.roll_rate_30),
+                _diff(r.vs_holdout_30, pct=True),
+            ]
+            for r in report.roll_rates
+        ]
+        parts += ["Reminders: roll rates, reminded vs holdout", _grid(head, body)]
     return "\n\n".join(parts) + "\n"
 
 
@@ -110,7 +128,12 @@ def _flat(model: BaseModel) -> dict[str, Any]:
 
 def to_csv(report: OutcomeReport) -> str:
     buffer = io.StringIO()
-    blocks: list[Sequence[BaseModel]] = [report.groups, report.comparisons, report.channels]
+    blocks: list[Sequence[BaseModel]] = [
+        report.groups,
+        report.comparisons,
+        report.channels,
+        report.roll_rates,
+    ]
     first = True
     for block in (b for b in blocks if b):
         flat = [_flat(item) for item in block]

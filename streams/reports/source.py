@@ -25,10 +25,12 @@ from recaudo.foundation.redis_client import connect
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.reports.model import OutcomeReport
 from recaudo.streams.reports.outcomes import Dimension, compute_report
-from recaudo.streams.state import OutcomeSummary
+from recaudo.streams.reports.rolls import compute_rolls
+from recaudo.streams.state import OutcomeSummary, RollSummary
 
 BATCH = 1000
 Summaries = list[tuple[str, OutcomeSummary]]
+Rolls = list[tuple[str, RollSummary]]
 Weights = Callable[[str], Mapping[str, float] | None]
 
 
@@ -70,6 +72,16 @@ async def scan_summaries(
     key twice; ``compute_report`` keeps the first. Debtors never enrolled (no
     ``out``) are skipped.
     """
+    async for debtor, body in _scan_bodies(client, keys, tenant_id, batch):
+        summary = body.get("out")
+        if summary is not None:
+            yield debtor, OutcomeSummary.model_validate(summary)
+
+
+async def _scan_bodies(
+    client: Any, keys: Keys, tenant_id: str, batch: int = BATCH
+) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """Every debtor state of the tenant, decoded (``out`` and ``rem`` are read from it)."""
     pending: list[tuple[str, str]] = []
     async for raw_key in client.scan_iter(match=state_pattern(keys, tenant_id), count=batch):
         key = raw_key.decode() if isinstance(raw_key, bytes) else str(raw_key)
@@ -84,19 +96,20 @@ async def scan_summaries(
         yield item
 
 
-async def _fetch(client: Any, wanted: Sequence[tuple[str, str]]) -> Summaries:
+async def _fetch(
+    client: Any, wanted: Sequence[tuple[str, str]]
+) -> list[tuple[str, dict[str, Any]]]:
     if not wanted:
         return []
     async with client.pipeline(transaction=False) as pipe:
         for _, key in wanted:
             pipe.get(key)
         values = await pipe.execute()
-    out: Summaries = []
+    out: list[tuple[str, dict[str, Any]]] = []
     for (debtor, _), raw in zip(wanted, values, strict=True):
         body = orjson.loads(raw) if raw else None  # deleted between SCAN and GET
-        summary = body.get("out") if isinstance(body, dict) else None
-        if summary is not None:
-            out.append((debtor, OutcomeSummary.model_validate(summary)))
+        if isinstance(body, dict):
+            out.append((debtor, body))
     return out
 
 
@@ -118,25 +131,37 @@ class ReportSource:
         self._ttl = ttl_s
         self._clock = clock
         self._wall = wall
-        self._cache: dict[str, tuple[float, float, Summaries]] = {}
+        self._cache: dict[str, tuple[float, float, Summaries, Rolls]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def summaries(self, tenant_id: str) -> tuple[float, Summaries]:
         """(epoch seconds read, summaries); concurrent callers share one scan."""
+        read_at, found, _ = await self._read(tenant_id)
+        return read_at, found
+
+    async def _read(self, tenant_id: str) -> tuple[float, Summaries, Rolls]:
         lock = self._locks.setdefault(tenant_id, asyncio.Lock())
         async with lock:
             hit = self._cache.get(tenant_id)
             if hit is not None and self._clock() - hit[0] < self._ttl:
-                return hit[1], hit[2]
+                return hit[1], hit[2], hit[3]
             read_at = self._wall()
-            found = [item async for item in scan_summaries(self._client, self._keys, tenant_id)]
-            self._cache[tenant_id] = (self._clock(), read_at, found)
-            return read_at, found
+            found: Summaries = []
+            rolls: Rolls = []
+            async for debtor, body in _scan_bodies(self._client, self._keys, tenant_id):
+                if body.get("out") is not None:
+                    found.append((debtor, OutcomeSummary.model_validate(body["out"])))
+                if body.get("rem") is not None:
+                    rolls.append((debtor, RollSummary.model_validate(body["rem"])))
+            self._cache[tenant_id] = (self._clock(), read_at, found, rolls)
+            return read_at, found, rolls
 
     async def report(self, tenant_id: str, by: Sequence[Dimension]) -> OutcomeReport:
-        read_at, found = await self.summaries(tenant_id)
+        read_at, found, rolls = await self._read(tenant_id)
         weights = self._weights(tenant_id) if self._weights else None
-        return compute_report(tenant_id, found, by, generated_at=read_at, channel_weights=weights)
+        report = compute_report(tenant_id, found, by, generated_at=read_at, channel_weights=weights)
+        roll_rates = compute_rolls(rolls, by_arm="arm" in by)
+        return report.model_copy(update={"roll_rates": roll_rates})
 
 
 async def read_report(settings: Settings, tenant_id: str, by: Sequence[Dimension]) -> OutcomeReport:

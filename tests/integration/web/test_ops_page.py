@@ -25,7 +25,7 @@ from recaudo.embedded import free_port
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.streams.events import Channel
-from recaudo.streams.state import DebtorState, OutcomeSummary
+from recaudo.streams.state import DebtorState, OutcomeSummary, RollSummary
 from recaudo.streams.store import Change, StateStore
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory
@@ -94,7 +94,10 @@ def portfolio_debtor(arm: str, recovered: int) -> DebtorState:
         n=contacts,
         by_ch={"sms": contacts} if contacts else {},
     )
-    return DebtorState(tz="America/New_York", jur="US-NY", out=out)
+    # Reminders: champion debtors recovering nothing rolled past due, so 1 of 4 did;
+    # of the holdout, those recovering under 1000 did, 2 of 3.
+    rem = RollSummary(arm=arm, strat="x", c=1, l1=int(recovered < 1000), n=2 * (arm != "holdout"))
+    return DebtorState(tz="America/New_York", jur="US-NY", out=out, rem=rem)
 
 
 @pytest.fixture
@@ -194,6 +197,12 @@ async def test_the_page_shows_a_debtors_decisions_with_their_rules(
     assert '<td data-label="Arm">holdout</td>' in dom
     assert "$42.50 [" in dom, "incremental recovered per debtor vs the holdout"
     assert "$21.25 [" in dom, "per contact: 42.50 x 4 debtors / 8 contacts"
+    # Reminders: the roll rate of the reminded against the holdout's, with its interval.
+    assert '<table id="rolls">' in dom
+    assert '<td data-label="Rolled 1+ days">25.0 %</td>' in dom
+    assert '<td data-label="Rolled 1+ days">66.7 %</td>' in dom
+    assert '<td data-label="1+ vs holdout (95%)">n too small</td>' not in dom
+    assert "-41.7 % [" in dom, "25.0 % - 66.7 %"
 
 
 async def test_a_wrong_key_shows_the_apis_error_not_data(

@@ -1,0 +1,215 @@
+"""Courtesy reminders before the due date, and the roll rate they are judged by.
+
+A current account with an amount due and reminders enabled gets its next
+reminder step planned from each account snapshot: held in the schedule until
+the step's local day and hour, then proposed like any contact but with
+``purpose="reminder"``, so the rules judge it by the jurisdiction's servicing
+rules (collection-only rules do not apply, opt-outs always do). A payment that
+covers the amount due cancels it through the same path as a collection contact.
+
+``learned`` timing lets the channel/hour bandit choose the channel and the slot
+of the step's day (its reward: the debtor's engagement or payment); ``fixed``
+sends at the step's hour on its first allowed channel.
+
+The roll rate: each due date watched while the account was current counts
+once, and once more if the account then rolled to 1+ (and 30+) days past due
+on that due date; reminded (treated) and holdout debtors are compared in the
+reports (``streams.reports.rolls``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from recaudo.rules.reminders import ReminderStep, is_reminder
+from recaudo.streams.decision_base import CHOSEN_HOUR, DecisionMaker
+from recaudo.streams.decision_context import Context, Effects, Proposed, stable_id
+from recaudo.streams.events import AccountStatus
+from recaudo.streams.outputs import Action, Reason
+from recaudo.streams.ports import AssignmentLike, CapVerdict
+from recaudo.streams.schedule import Entry
+from recaudo.streams.state import AccountState, DebtorState, PendingContact, RollSummary
+
+IN_ARREARS = frozenset({AccountStatus.DELINQUENT, AccountStatus.CHARGED_OFF})
+#: Marks, once per due date, that a holdout debtor was left without reminders.
+HOLDOUT_STEP = "reminder:holdout"
+TRIGGER = "reminder"
+
+
+def watch_roll(
+    state: DebtorState, account: AccountState, assignment: AssignmentLike, now: dt.datetime
+) -> None:
+    """Count a due date seen while current, and whether it then rolled past due."""
+    if not account.cycle:
+        return
+    rem = state.rem
+    local_today = now.astimezone(ZoneInfo(state.tz or "UTC")).date()
+    ahead = dt.date.fromisoformat(account.cycle) >= local_today
+    if account.status is AccountStatus.CURRENT and account.due > 0 and ahead:
+        if rem is None:
+            rem = state.rem = RollSummary(
+                arm=assignment.arm, strat=assignment.strategy, seg=state.seg
+            )
+        if rem.cyc != account.cycle:
+            rem.cyc, rem.f1, rem.f30 = account.cycle, False, False
+            rem.c += 1
+        return
+    if rem is None or rem.cyc != account.cycle or account.status not in IN_ARREARS:
+        return
+    if account.dpd >= 1 and not rem.f1:
+        rem.l1, rem.f1 = rem.l1 + 1, True
+    if account.dpd >= 30 and not rem.f30:
+        rem.l30, rem.f30 = rem.l30 + 1, True
+
+
+class Reminding(DecisionMaker):
+    """The reminder side of the decision core (``streams.decide`` uses it)."""
+
+    def resolve(
+        self, state: DebtorState, proposed: Proposed, caps: CapVerdict, ctx: Context, fx: Effects
+    ) -> None:
+        before = len(fx.contacts)
+        super().resolve(state, proposed, caps, ctx, fx)
+        if proposed.purpose == "reminder" and len(fx.contacts) > before and state.rem:
+            state.rem.n += 1
+
+    def _watch(self, state: DebtorState, account_id: str, ctx: Context) -> None:
+        if self._policy_for(ctx.tenant_id).reminders.enabled:
+            watch_roll(state, state.accounts[account_id], self._assignment(ctx), ctx.now)
+
+    def _remind(
+        self, state: DebtorState, account_id: str, ctx: Context, fx: Effects, releasing: str = ""
+    ) -> None:
+        """A current account: send the step that is due, hold the next one until its hour."""
+        reminders = self._policy_for(ctx.tenant_id).reminders
+        account = state.accounts[account_id]
+        if not reminders.enabled or account.due <= 0 or not account.cycle:
+            return
+        assignment = self._assignment(ctx)
+        if any(
+            p.acct == account_id and is_reminder(p.step) and p.cid != releasing
+            for p in state.pending
+        ):
+            return
+        if assignment.holdout:
+            if HOLDOUT_STEP not in account.steps:
+                # The control group: no reminder, recorded once a due date.
+                account.steps.append(HOLDOUT_STEP)
+                reason = Reason(
+                    rule_id="strategy.holdout",
+                    params={"strategy": assignment.strategy, "due_date": account.cycle},
+                )
+                fx.decisions.append(
+                    self._decision(
+                        ctx, Action.SUPPRESS, (reason,), account_id=account_id, purpose="reminder"
+                    )
+                )
+            return
+        zone = ZoneInfo(state.tz or "UTC")
+        today = ctx.now.astimezone(zone).date()
+        due = dt.date.fromisoformat(account.cycle)
+        for step in reminders.steps_for(state.seg):
+            if sum(1 for s in account.steps if is_reminder(s)) >= reminders.max_per_cycle:
+                return
+            day = due - dt.timedelta(days=step.days_before)
+            if step.step_id in account.steps or day < today:
+                continue
+            at = dt.datetime.combine(day, dt.time(step.hour), tzinfo=zone).astimezone(dt.UTC)
+            cid = stable_id(ctx.tenant_id, ctx.debtor_id, account_id, account.cycle, step.step_id)
+            if at <= ctx.now:
+                self._send_reminder(state, account_id, step, cid, TRIGGER, ctx, fx)
+                continue
+            self._hold(state, account_id, step, cid, at, ctx, fx)
+            return
+
+    def _hold(
+        self,
+        state: DebtorState,
+        account_id: str,
+        step: ReminderStep,
+        contact_id: str,
+        at: dt.datetime,
+        ctx: Context,
+        fx: Effects,
+    ) -> None:
+        state.pending.append(
+            PendingContact.model_construct(
+                cid=contact_id,
+                acct=account_id,
+                ch=step.channels[0],
+                step=step.step_id,
+                due=at.timestamp(),
+                trigger=TRIGGER,
+            )
+        )
+        fx.schedule_add.append(
+            (Entry(ctx.tenant_id, ctx.debtor_id, contact_id, "contact"), at.timestamp())
+        )
+        reason = Reason(
+            rule_id="reminder.scheduled",
+            params={"step": step.step_id, "days_before": step.days_before},
+        )
+        fx.decisions.append(
+            self._decision(
+                ctx,
+                Action.DEFER,
+                (reason,),
+                account_id=account_id,
+                contact_id=contact_id,
+                channel=step.channels[0],
+                defer_until=at,
+                purpose="reminder",
+            )
+        )
+
+    def _send_reminder(
+        self,
+        state: DebtorState,
+        account_id: str,
+        step: ReminderStep,
+        contact_id: str,
+        trigger: str,
+        ctx: Context,
+        fx: Effects,
+    ) -> None:
+        """Propose the step now: the servicing rules judge it, the timing mode picks how."""
+        account = state.accounts[account_id]
+        if step.step_id not in account.steps:
+            account.steps.append(step.step_id)
+        policy = self._policy_for(ctx.tenant_id)
+        targeting = policy.targeting
+        if policy.reminders.timing == "fixed" or targeting.mode != "adaptive":
+            targeting = targeting.model_copy(update={"mode": "cadence"})
+        self._propose(state, account_id, step, contact_id, trigger, ctx, fx, "reminder", targeting)
+
+    def _release_reminder(
+        self, state: DebtorState, pending: PendingContact, ctx: Context, fx: Effects
+    ) -> None:
+        """A held reminder's hour came: send it unless the account no longer needs it."""
+        account = state.accounts[pending.acct]
+        step = self._policy_for(ctx.tenant_id).reminders.step(pending.step)
+        if step is None or account.status is not AccountStatus.CURRENT or account.due <= 0:
+            self._drop_pending(state, pending.cid, ctx, fx)
+            reason = Reason(
+                rule_id="reminder.not_needed",
+                params={"status": account.status.value, "amount_due_minor": account.due},
+            )
+            fx.decisions.append(
+                self._decision(
+                    ctx,
+                    Action.CANCEL,
+                    (reason,),
+                    account_id=pending.acct,
+                    contact_id=pending.cid,
+                    channel=pending.ch,
+                    purpose="reminder",
+                )
+            )
+            return
+        if pending.trigger == CHOSEN_HOUR:
+            # The learner chose this channel and hour earlier: carry it out.
+            rest = tuple(c for c in step.channels if c != pending.ch)
+            step = step.model_copy(update={"channels": (pending.ch, *rest)})
+        self._send_reminder(state, pending.acct, step, pending.cid, pending.trigger, ctx, fx)
+        self._remind(state, pending.acct, ctx, fx, releasing=pending.cid)
