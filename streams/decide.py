@@ -8,9 +8,6 @@ contact ids and decision ids, and the dispatcher never sends a contact id twice.
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 from recaudo.foundation.errors import InvalidEvent
 from recaudo.rules.reminders import is_reminder
 from recaudo.streams import accounting
@@ -22,7 +19,6 @@ from recaudo.streams.events import (
     Channel,
     DeliveryEvent,
     DeliveryStatus,
-    Intent,
     PaymentEvent,
     ResponseEvent,
     TaskClosedEvent,
@@ -34,6 +30,7 @@ from recaudo.streams.ports import (
     Step,
 )
 from recaudo.streams.reminders import Reminding
+from recaudo.streams.responses import OPT_OUT_WEIGHT, PROMISE_GRACE, Responding
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import (
     AccountState,
@@ -50,7 +47,6 @@ FLAG_NAMES = ("dispute", "bankruptcy", "deceased", "cease_and_desist", "legal_ho
 # Statuses after which a contact can no longer be sent to that address.
 HARD_FAILURES = {DeliveryStatus.BOUNCED, DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED}
 HISTORY_S = 14 * 24 * 3600.0
-PROMISE_GRACE = dt.timedelta(days=1)
 # One reward for every channel: the debtor acted (a click, a call answered — the voice
 # channel's reply —, a reply, a promise or a payment within the reward window) is a
 # success; a contact that could not arrive, or silence past the window, is a failure;
@@ -63,11 +59,10 @@ REWARDS: dict[DeliveryStatus, bool] = {
     DeliveryStatus.UNDELIVERED: False,
     DeliveryStatus.BOUNCED: False,
 }
-OPT_OUT_WEIGHT = 3
 ENGAGED = frozenset({DeliveryStatus.CLICKED, DeliveryStatus.ANSWERED})
 
 
-class Decider(Assistant, Reminding):
+class Decider(Assistant, Reminding, Responding):
     """The meaning of each event for a debtor: what to contact, stop or remember."""
 
     def apply(self, state: DebtorState, event: DecidableEvent, ctx: Context) -> Effects:
@@ -245,88 +240,6 @@ class Decider(Assistant, Reminding):
         self._apply_response(state, ev, source, ctx, fx)
         self._answer(state, ev, parsed, ctx, fx)
 
-    def _apply_response(
-        self, state: DebtorState, ev: ResponseEvent, source: str, ctx: Context, fx: Effects
-    ) -> None:
-        intent = ev.intent
-        if intent is None and ev.text:
-            # Legal opt-out words are matched by rules first; the classifier only
-            # labels what they do not cover (models.intent).
-            intent, _confidence, source = self._learner.intent(ev.text, state.lang)
-        if ev.contact_id is not None and intent is not None:
-            opted = intent is Intent.OPT_OUT
-            weight = OPT_OUT_WEIGHT if opted else 1
-            self._learn(ctx, state, ev.contact_id, not opted, fx, weight)
-        if intent is Intent.OPT_OUT:
-            accounting.opted_out(state)
-        elif intent is not None and intent is not Intent.WRONG_PARTY:
-            accounting.engaged(state)
-        match intent:
-            case Intent.OPT_OUT:
-                reason = Reason(
-                    rule_id="suppress.opt_out",
-                    params={
-                        "channel": "all" if ev.opt_out_all else ev.channel.value,
-                        "source": source,
-                    },
-                )
-                if ev.opt_out_all:
-                    state.opt_all = True
-                    self._cancel_all(state, (reason,), ctx, fx)
-                else:
-                    point = state.point(ev.channel)
-                    if point is not None:
-                        point.out = True
-                    self._cancel_channel(state, ev.channel, (reason,), ctx, fx)
-                fx.decisions.append(self._decision(ctx, Action.SUPPRESS, (reason,)))
-            case Intent.DISPUTE:
-                reason = Reason(rule_id="suppress.dispute", params={"source": "response"})
-                for account_id, account in state.accounts.items():
-                    if ev.account_id in (None, account_id) and "dispute" not in account.flags:
-                        account.flags.append("dispute")
-                        self._cancel_account(state, account_id, (reason,), ctx, fx)
-                fx.decisions.append(
-                    self._decision(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
-                )
-            case Intent.PROMISE_TO_PAY if ev.promise is not None:
-                accounting.promised(state)
-                state.promise_until = ev.promise.due_on
-                state.promise_acct = ev.account_id
-                reason = Reason(
-                    rule_id="suppress.promise_to_pay",
-                    params={
-                        "until": ev.promise.due_on.isoformat(),
-                        "amount_minor": ev.promise.amount.amount_minor,
-                    },
-                )
-                self._cancel_all(state, (reason,), ctx, fx)
-                check_at = _promise_check_at(ev.promise.due_on, state.tz)
-                fx.schedule_add.append(
-                    (Entry(ctx.tenant_id, ctx.debtor_id, ev.event_id, "promise"), check_at)
-                )
-                fx.decisions.append(
-                    self._decision(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
-                )
-            case Intent.CALLBACK_REQUEST:
-                target = ev.account_id or next(iter(state.accounts), None)
-                if target is None or target not in state.accounts:
-                    return
-                current = self._current_step(ctx, state.accounts[target].dpd, state.seg)
-                if current is None:
-                    return
-                step = Step("callback", (Channel.VOICE, ev.channel), current.template)
-                contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, ev.event_id, "callback")
-                self._propose(state, target, step, contact_id, "callback_request", ctx, fx)
-            case Intent.WRONG_PARTY:
-                point = state.point(ev.channel)
-                if point is not None:
-                    point.bounced = True
-                reason = Reason(rule_id="suppress.wrong_party", params={"channel": ev.channel})
-                self._cancel_channel(state, ev.channel, (reason,), ctx, fx)
-                fx.decisions.append(self._decision(ctx, Action.SUPPRESS, (reason,)))
-            case _:
-                return
-
     def _on_release(self, state: DebtorState, ev: Release, ctx: Context, fx: Effects) -> None:
         entry = Entry(ctx.tenant_id, ctx.debtor_id, ev.item_id, ev.kind)
         if ev.kind == "promise":
@@ -411,10 +324,3 @@ def _merge_points(known: list[PointState], ev: AccountEvent) -> list[PointState]
 
 def _all_channels(state: DebtorState) -> tuple[Channel, ...]:
     return tuple(p.ch for p in state.points)
-
-
-def _promise_check_at(due_on: dt.date, tz: str | None) -> float:
-    local_noon = dt.datetime.combine(
-        due_on + PROMISE_GRACE, dt.time(12), tzinfo=ZoneInfo(tz or "UTC")
-    )
-    return local_noon.timestamp()

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
-from recaudo.rules.base import ContactProposal, HistoryItem, HistoryKind
 from recaudo.rules.targeting import Targeting
 from recaudo.streams import accounting
 from recaudo.streams.decision_context import Context, Effects, Proposed
 from recaudo.streams.decision_records import DecisionRecords
 from recaudo.streams.events import (
-    AccountFlags,
     Channel,
 )
 from recaudo.streams.observations import open_observation
@@ -30,9 +27,9 @@ from recaudo.streams.ports import (
     StepLike,
     Target,
 )
+from recaudo.streams.proposals import contact_proposal, point_fields
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import (
-    AccountState,
     DebtorState,
     Emitted,
     HistoryEntry,
@@ -201,11 +198,11 @@ class DecisionMaker(DecisionRecords):
             return
         # The learner chooses among every allowed channel, so each one is judged;
         # the proposals differ only in channel-specific fields.
-        base = self._proposal(state, account, account_id, candidates[0], ctx)
+        base = contact_proposal(state, account, account_id, candidates[0], ctx)
         if purpose != "collection":
             base = base.model_copy(update={"purpose": purpose})
         verdicts = {
-            ch: self._compliance.evaluate(base.model_copy(update=_point_fields(state, ch)))
+            ch: self._compliance.evaluate(base.model_copy(update=point_fields(state, ch)))
             for ch in candidates
         }
         allowed = [ch for ch in candidates if verdicts[ch].action == "allow"]
@@ -326,38 +323,6 @@ class DecisionMaker(DecisionRecords):
         if isinstance(context, str):
             open_observation(state, account_id, context, treated, ctx.now)
 
-    def _proposal(
-        self,
-        state: DebtorState,
-        account: AccountState,
-        account_id: str,
-        channel: Channel,
-        ctx: Context,
-    ) -> ContactProposal:
-        return ContactProposal(
-            tenant_id=ctx.tenant_id,
-            jurisdiction=state.jur or "US",
-            timezone=state.tz,
-            at=ctx.now,
-            account_id=account_id,
-            account_status=account.status,
-            days_past_due=account.dpd,
-            flags=AccountFlags(**{name: True for name in account.flags}),
-            opted_out_channels=frozenset(p.ch for p in state.points if p.out),
-            opted_out_all=state.opt_all,
-            **_point_fields(state, channel),
-            promise_until=state.promise_until,
-            history=tuple(
-                HistoryItem(
-                    channel=h.ch,
-                    at=dt.datetime.fromtimestamp(h.at, dt.UTC),
-                    kind=HistoryKind(h.kind),
-                    account_id=h.acct,
-                )
-                for h in state.history
-            ),
-        )
-
     def _defer(
         self,
         state: DebtorState,
@@ -397,15 +362,6 @@ class DecisionMaker(DecisionRecords):
                 purpose=proposed.purpose,
             )
         )
-
-
-def _point_fields(state: DebtorState, channel: Channel) -> dict[str, Any]:
-    point = state.point(channel)
-    return {
-        "channel": channel,
-        "consent": bool(point and point.consent),
-        "bounced": bool(point and point.bounced),
-    }
 
 
 def _reachable(state: DebtorState, channels: Sequence[Channel]) -> list[Channel]:

@@ -33,6 +33,7 @@ from recaudo.streams.events import (
 )
 from recaudo.streams.outputs import Action, Reason
 from recaudo.streams.ports import CapResult, Step
+from recaudo.streams.proposals import contact_proposal
 from recaudo.streams.state import DebtorState
 from recaudo.streams.tasks.model import TaskKind
 
@@ -308,7 +309,7 @@ class Assistant(Handoff, Promises):
         update: dict[str, object] = {"promise_until": None}
         if exempt:
             update["history"] = ()
-        proposal = self._proposal(state, account, account_id, ev.channel, ctx).model_copy(
+        proposal = contact_proposal(state, account, account_id, ev.channel, ctx).model_copy(
             update=update
         )
         verdict = self._compliance.evaluate(proposal)
