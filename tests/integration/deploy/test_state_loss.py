@@ -76,6 +76,12 @@ async def test_wiped_redis_pauses_decisions_until_rebuilt_and_opt_out_survives(
     try:
         async with Bus(settings) as bus:
             await bus.send(account_event("opted", timezone=zone, event_id="acct-opted-1"))
+            # The account and the opt-out travel on two topics: the opt-out goes
+            # once the contact is decided, or it could be applied first.
+            await bus.collect(
+                (bus.topics.decisions,),
+                lambda rs: any(r["trigger_event_id"] == "acct-opted-1" for r in rs),
+            )
             await bus.send(opt_out("opted", "resp-opted-1"))
             await bus.collect(
                 (bus.topics.decisions,),
