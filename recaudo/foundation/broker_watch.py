@@ -107,8 +107,8 @@ class BrokerWatch:
             acks="all",
             **client_options(self._settings),
         )
-        await producer.start()
-        try:
+        try:  # start inside, as in _records: a cancelled start must still close it
+            await producer.start()
             # Partition 0, where it is looked for: the topic may have been
             # auto-created (by a metadata request) with more partitions.
             await producer.send_and_wait(self.topic, b"recaudo deployment marker", partition=0)
