@@ -3,7 +3,8 @@
 A handful of short, optional fields, omitted when empty (the debtor's whole
 state must stay under a kilobyte): a question waiting for its answer (which
 expires), the running promise's amount and what was paid toward it, the
-plan's remaining instalments, and the open task that pauses automation.
+plan's remaining instalments, and the open task that pauses automation
+(with its due-by, for an answer that waits for the contact window).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Conversation(BaseModel):
     pd: int = 0  # paid toward it so far, minor units
     pl: list[int] = []  # plan after the running instalment: [instalments left, each, every_days]
     task: str | None = None  # open task id: automation paused until it closes
+    td: float = 0.0  # that task's due-by (epoch seconds): a deferred handoff answer says it
     esc: str | None = None  # the delinquency cycle already escalated by policy (legal)
 
     def ask(self, what: str, options: list[int], until: float) -> None:

@@ -215,12 +215,12 @@ def test_far_past_due_without_a_promise_goes_to_a_person_once_a_cycle() -> None:
     assert run(DECIDER, state, account(event_id="acct-2", days_past_due=96)).tasks == []
 
 
-def test_an_answer_outside_the_contact_window_is_held_with_the_rule() -> None:
+def test_an_answer_outside_the_contact_window_waits_for_it() -> None:
     state = known()
     fx = run(DECIDER, state, reply("balance"), NIGHT_UTC)
     assert fx.contacts == []
     [held] = fx.decisions
-    assert held.action is Action.SUPPRESS
+    assert held.action is Action.DEFER  # test_deferred: sent at the opening
     assert held.reasons[0].rule_id == "assistant.reply"
     assert any("1006.6(b)" in (r.citation or "") for r in held.reasons)
 
