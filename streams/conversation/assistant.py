@@ -197,7 +197,7 @@ class Assistant(Answers, Handoff, Promises):
         elif ask is Ask.PLAN_CHOICE:
             self._accept_plan(state, ev, account_id, parsed.choice or 0, ctx, fx)
         elif ask is Ask.PROMISE and ev.promise is not None:
-            cv.pa, cv.pd, cv.pl = ev.promise.amount.amount_minor, 0, []
+            cv.promise(ev.promise.amount.amount_minor, [])
             reply = Reply(ev.promise.due_on, Amount(ev.promise.amount.amount_minor, account.cur))
             self._send(state, ev, account_id, "promise_ok", reply, ctx, fx)
         elif ask is Ask.PROMISE:
@@ -238,8 +238,8 @@ class Assistant(Answers, Handoff, Promises):
             return
         option = offered[counts[choice - 1]]
         state.promise_until, state.promise_acct = option.first, account_id
-        cv.pa, cv.pd = option.each.minor, 0
-        cv.pl = [option.count - 1, option.each.minor, limits.every_days] if option.count > 1 else []
+        rest = [option.count - 1, option.each.minor, limits.every_days] if option.count > 1 else []
+        cv.promise(option.each.minor, rest)
         accounting.promised(state)
         reason = Reason(
             rule_id="plan.accepted",

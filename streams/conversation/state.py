@@ -24,6 +24,9 @@ class Conversation(BaseModel):
     task: str | None = None  # open task id: automation paused until it closes
     td: float = 0.0  # that task's due-by (epoch seconds): a deferred handoff answer says it
     esc: str | None = None  # the delinquency cycle already escalated by policy (legal)
+    pp: list[str] = []  # marks of the payments counted toward the running promise
+    kp: list[str] = []  # marks of the payments that kept the last promise (no plan after it)
+    kd: list[int] = []  # that kept promise: [date ordinal, amount], reopened by a reversal
 
     def ask(self, what: str, options: list[int], until: float) -> None:
         self.aw, self.opts, self.exp = what, options, until
@@ -33,6 +36,10 @@ class Conversation(BaseModel):
 
     def forget_question(self) -> None:
         self.aw, self.opts, self.exp = None, [], 0.0
+
+    def promise(self, amount: int, plan: list[int]) -> None:
+        """A new promise or plan runs: nothing paid toward it, the old one forgotten."""
+        self.pa, self.pd, self.pl, self.pp, self.kp, self.kd = amount, 0, plan, [], [], []
 
     def empty(self) -> bool:
         return self == Conversation()

@@ -117,9 +117,56 @@ def test_partial_payments_add_up_to_a_kept_promise() -> None:
     assert state.cv.pd == 2_000
     run(DECIDER, state, payment(3_000, 2))
     assert state.promise_until is None
-    assert state.cv is None
+    assert state.cv is not None
+    assert (state.cv.pa, state.cv.pd, state.cv.pp) == (0, 0, [])
+    assert len(state.cv.kp) == 2  # kept by both: a reversal of either reopens it
     assert state.out is not None
     assert (state.out.prom, state.out.kept) == (1, 1)
+
+
+def reversal(amount: int, of: int, n: int, at: dt.datetime = NOON_UTC) -> PaymentEvent:
+    event = payment(amount, n, at)
+    return event.model_copy(update={"payment_id": f"r{n}", "reversal_of": f"p{of}"})
+
+
+def test_a_reversed_partial_payment_no_longer_counts_toward_the_promise() -> None:
+    state = known()
+    run(DECIDER, state, reply("I'll pay $50 on Friday"))
+    run(DECIDER, state, payment(2_000, 1))
+    fx = run(DECIDER, state, reversal(2_000, 1, 2))
+    assert state.cv is not None
+    assert (state.cv.pd, state.cv.pp) == (0, [])
+    assert fx.decisions[-1].reasons[0].rule_id == "promise.payment_reversed"
+    run(DECIDER, state, payment(3_000, 3))
+    assert state.promise_until is not None  # $30.00 of $50.00: still running
+
+
+def test_a_reversed_payment_that_kept_the_promise_reopens_it() -> None:
+    state = known()
+    run(DECIDER, state, reply("I'll pay $50 on Friday"))
+    run(DECIDER, state, payment(2_000, 1))
+    run(DECIDER, state, payment(3_000, 2))
+    assert state.promise_until is None
+    fx = run(DECIDER, state, reversal(3_000, 2, 3))
+    assert state.promise_until == dt.date(2026, 11, 20)
+    assert state.cv is not None
+    assert (state.cv.pa, state.cv.pd) == (5_000, 2_000)
+    assert state.out is not None
+    assert (state.out.prom, state.out.kept) == (1, 0)
+    assert fx.decisions[-1].reasons[0].rule_id == "promise.reopened"
+    assert any(entry.kind == "promise" for entry, _at in fx.schedule_add)
+    # Nothing more paid: the check after the date follows it up once.
+    check = NOON_UTC + dt.timedelta(days=3)
+    release = Release(
+        event_id="rel-1",
+        tenant_id="acme",
+        debtor_id="d1",
+        item_id="pay-3",
+        kind="promise",
+        due_at=check,
+        released_at=check,
+    )
+    assert run(DECIDER, state, release, check).contacts
 
 
 def test_a_plan_is_offered_within_policy_accepted_by_reply_and_runs_on_payments() -> None:
