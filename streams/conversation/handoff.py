@@ -19,7 +19,6 @@ from recaudo.streams.outputs import Action, Reason
 from recaudo.streams.state import DebtorState
 from recaudo.streams.tasks.model import Task, TaskKind
 
-
 #: Account statuses that collection contacts may resume for.
 COLLECTING = (AccountStatus.DELINQUENT, AccountStatus.CHARGED_OFF)
 DISPUTE_HOLD = (
@@ -122,7 +121,9 @@ class Handoff(DecisionMaker):
             or any(p.acct == account_id and p.step == step.step_id for p in state.pending)
         ):
             return
-        contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, account_id, account.cycle, step.step_id)
+        contact_id = stable_id(
+            ctx.tenant_id, ctx.debtor_id, account_id, account.cycle, step.step_id
+        )
         decided, proposed = len(fx.decisions), len(fx.proposed)
         self._propose(state, account_id, step, contact_id, "task_closed", ctx, fx)
         for i in range(decided, len(fx.decisions)):

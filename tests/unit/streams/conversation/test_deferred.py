@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from recaudo.streams.decision_context import Effects
 from recaudo.streams.events import TaskClosedEvent
 from recaudo.streams.outputs import Action, Decision, Release
-from recaudo.streams.state import DebtorState
 from tests.unit.streams.conversation.test_assistant import (
     DECIDER,
     answer,
@@ -32,7 +31,8 @@ def deferred(fx: Effects) -> Decision:
 
 
 def release(decision: Decision, n: int = 1) -> tuple[Release, dt.datetime]:
-    assert decision.contact_id is not None and decision.defer_until is not None
+    assert decision.contact_id is not None
+    assert decision.defer_until is not None
     at = decision.defer_until
     event = Release(
         event_id=f"rel-{n}",
