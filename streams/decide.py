@@ -77,8 +77,9 @@ class Decider(Assistant, Reminding, Responding):
                 self._escalate(state, event, ctx, fx)
                 self._on_account(state, event, ctx, fx)
             case PaymentEvent():
-                self._promise_paid(state, event, ctx, fx)
+                kept = self._promise_paid(state, event, ctx, fx)
                 self._on_payment(state, event, ctx, fx)
+                self._thank(state, event, kept, ctx, fx)
             case DeliveryEvent():
                 self._on_delivery(state, event, ctx, fx)
             case ResponseEvent():

@@ -51,6 +51,8 @@ CAPS_COUNTED = Reason(
 )
 #: Answers about the open task: moot once a person has closed it.
 ABOUT_TASK = frozenset({"handoff", "plan_none"})
+#: Messages the collector starts (not answers): the caps count them.
+NOT_ANSWERS = frozenset({"promise_kept"})
 PREFIX = "assistant."
 
 
@@ -91,7 +93,9 @@ class Answers(DecisionMaker):
         account = state.accounts[account_id]
         # Judged as an answer: a promise's hold (policy) is about contacts the collector
         # starts, and so are the caps where the law says so (CAPS_EXEMPT).
-        exempt = (state.jur or "US").split("-")[0] in policy.assistant.caps_exempt_countries
+        answer = name not in NOT_ANSWERS
+        country = (state.jur or "US").split("-")[0]
+        exempt = answer and country in policy.assistant.caps_exempt_countries
         update: dict[str, object] = {"promise_until": None}
         if exempt:
             update["history"] = ()
@@ -128,6 +132,11 @@ class Answers(DecisionMaker):
                 )
             )
             return
+        if not answer:
+            # The stage reserves the caps for it, as for a cadence contact.
+            proposed.verdict = verdict.model_copy(update={"reasons": (asked, *verdict.reasons)})
+            fx.proposed.append(proposed)
+            return
         caps = CapResult(ok=True, reasons=(asked, CAPS_EXEMPT if exempt else CAPS_COUNTED))
         self.resolve(state, proposed, caps, ctx, fx)
 
@@ -143,7 +152,8 @@ class Answers(DecisionMaker):
     ) -> None:
         """The window opened: render the answer from today's state and send it."""
         name = pending.step.removeprefix(PREFIX)
-        asked = Reason(rule_id="assistant.reply", params={"reply": name, "deferred": True})
+        rule_id = "assistant.reply" if name not in NOT_ANSWERS else f"assistant.{name}"
+        asked = Reason(rule_id=rule_id, params={"reply": name, "deferred": True})
         reply, moot = self._reply_now(state, name, pending.acct, ctx)
         if reply is None:
             self._drop_pending(state, pending.cid, ctx, fx)
@@ -167,10 +177,12 @@ class Answers(DecisionMaker):
         """The answer's values from the current state, or why it no longer applies."""
         account = state.accounts[account_id]
         cv = state.cv
-        if account.due <= 0:
-            return None, "assistant.nothing_owed"
         today = local_today(state, ctx.now)
         amount = Amount(account.due, account.cur)
+        if name in NOT_ANSWERS:
+            return Reply(today, amount), ""  # a thank-you: paid in full is fine
+        if account.due <= 0:
+            return None, "assistant.nothing_owed"
         if name in ABOUT_TASK:
             if cv is None or cv.task is None or not cv.td:
                 return None, "assistant.task_closed"
@@ -199,4 +211,4 @@ class Answers(DecisionMaker):
         return Reply(today, amount), ""
 
 
-__all__ = ["ABOUT_TASK", "CAPS_COUNTED", "CAPS_EXEMPT", "Answers"]
+__all__ = ["ABOUT_TASK", "CAPS_COUNTED", "CAPS_EXEMPT", "NOT_ANSWERS", "Answers"]

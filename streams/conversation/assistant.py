@@ -27,8 +27,10 @@ from recaudo.streams.conversation.promises import Promises, local_today, tidy
 from recaudo.streams.conversation.state import Conversation
 from recaudo.streams.decision_context import Context, Effects, stable_id
 from recaudo.streams.events import (
+    Channel,
     Intent,
     Money,
+    PaymentEvent,
     Promise,
     ResponseEvent,
 )
@@ -197,7 +199,7 @@ class Assistant(Answers, Handoff, Promises):
         elif ask is Ask.PLAN_CHOICE:
             self._accept_plan(state, ev, account_id, parsed.choice or 0, ctx, fx)
         elif ask is Ask.PROMISE and ev.promise is not None:
-            cv.promise(ev.promise.amount.amount_minor, [])
+            cv.promise(ev.promise.amount.amount_minor, [], ev.channel)
             reply = Reply(ev.promise.due_on, Amount(ev.promise.amount.amount_minor, account.cur))
             self._send(state, ev, account_id, "promise_ok", reply, ctx, fx)
         elif ask is Ask.PROMISE:
@@ -239,7 +241,7 @@ class Assistant(Answers, Handoff, Promises):
         option = offered[counts[choice - 1]]
         state.promise_until, state.promise_acct = option.first, account_id
         rest = [option.count - 1, option.each.minor, limits.every_days] if option.count > 1 else []
-        cv.promise(option.each.minor, rest)
+        cv.promise(option.each.minor, rest, ev.channel)
         accounting.promised(state)
         reason = Reason(
             rule_id="plan.accepted",
@@ -273,6 +275,28 @@ class Assistant(Answers, Handoff, Promises):
         )
         contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, ev.event_id, "reply", name)
         self._reply_on(state, ev.channel, account_id, name, reply, asked, contact_id, ctx, fx)
+
+    def _thank(
+        self, state: DebtorState, ev: PaymentEvent, kept: Channel | None, ctx: Context, fx: Effects
+    ) -> None:
+        """A payment kept a promise or instalment: a short thank-you on the channel the
+        promise came from, after the payment is applied (its amount due is today's).
+        Not an answer: the collector starts it, so the caps count it (the stage
+        reserves them) and the rules judge it like any contact, window included."""
+        if kept is None or ev.account_id not in state.accounts:
+            return
+        if not self._policy_for(ctx.tenant_id).assistant.enabled:
+            return
+        account = state.accounts[ev.account_id]
+        reply = Reply(local_today(state, ctx.now), Amount(account.due, account.cur))
+        asked = Reason(
+            rule_id="assistant.promise_kept",
+            params={"reply": "promise_kept", "payment_id": ev.payment_id},
+        )
+        contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, ev.event_id, "thanks")
+        self._reply_on(
+            state, kept, ev.account_id, "promise_kept", reply, asked, contact_id, ctx, fx
+        )
 
 
 def _reply_account(state: DebtorState, ev: ResponseEvent) -> str | None:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from recaudo.streams import accounting
 from recaudo.streams.decision_base import DecisionMaker
 from recaudo.streams.decision_context import Context, Effects
-from recaudo.streams.events import PaymentEvent
+from recaudo.streams.events import Channel, PaymentEvent
 from recaudo.streams.outputs import Action, Reason
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import DebtorState
@@ -51,20 +51,23 @@ class Promises(DecisionMaker):
 
     def _promise_paid(
         self, state: DebtorState, ev: PaymentEvent, ctx: Context, fx: Effects
-    ) -> None:
-        """Apply a payment to the running promise or instalment; kept ones move the plan on."""
+    ) -> Channel | None:
+        """Apply a payment to the running promise or instalment; kept ones move the plan
+        on. The channel to thank the debtor on when it kept one, else None."""
         cv = state.cv
         if ev.reversal_of:
             self._promise_reversed(state, ev, ev.reversal_of, ctx, fx)
-            return
+            return None
         if cv is None or not cv.pa or state.promise_until is None:
-            return
+            return None
         if state.promise_acct not in (None, ev.account_id):
-            return
+            return None
+        kept = None
         cv.pd += ev.amount.amount_minor
         cv.pp.append(mark(ev.payment_id))
         while cv.pa and cv.pd >= cv.pa:
             accounting.promise_kept(state)
+            kept = cv.pc
             cv.pd -= cv.pa
             if not cv.pl:
                 cv.kp, cv.kd = cv.pp, [state.promise_until.toordinal(), cv.pa]
@@ -81,6 +84,7 @@ class Promises(DecisionMaker):
             accounting.promised(state)
             self._schedule_check(state, state.promise_until, ev.event_id, ctx, fx)
         tidy(state)
+        return kept
 
     def _promise_reversed(
         self, state: DebtorState, ev: PaymentEvent, reversed_id: str, ctx: Context, fx: Effects
@@ -127,5 +131,5 @@ class Promises(DecisionMaker):
         """The running promise or instalment was missed: the plan ends with it."""
         if state.cv is not None:
             state.cv.pa = state.cv.pd = 0
-            state.cv.pl, state.cv.pp = [], []
+            state.cv.pl, state.cv.pp, state.cv.pc = [], [], None
             tidy(state)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from recaudo.streams.events import Channel
+
 
 class Conversation(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -27,6 +29,7 @@ class Conversation(BaseModel):
     pp: list[str] = []  # marks of the payments counted toward the running promise
     kp: list[str] = []  # marks of the payments that kept the last promise (no plan after it)
     kd: list[int] = []  # that kept promise: [date ordinal, amount], reopened by a reversal
+    pc: Channel | None = None  # the channel the promise or plan came from: thanked there
 
     def ask(self, what: str, options: list[int], until: float) -> None:
         self.aw, self.opts, self.exp = what, options, until
@@ -37,9 +40,10 @@ class Conversation(BaseModel):
     def forget_question(self) -> None:
         self.aw, self.opts, self.exp = None, [], 0.0
 
-    def promise(self, amount: int, plan: list[int]) -> None:
+    def promise(self, amount: int, plan: list[int], channel: Channel) -> None:
         """A new promise or plan runs: nothing paid toward it, the old one forgotten."""
         self.pa, self.pd, self.pl, self.pp, self.kp, self.kd = amount, 0, plan, [], [], []
+        self.pc = channel
 
     def empty(self) -> bool:
         return self == Conversation()

@@ -352,3 +352,40 @@ def test_a_dispute_labelled_upstream_is_not_answered_but_goes_to_a_person() -> N
     assert task.reason == "event.dispute"
     assert fx.contacts == []
     assert run(DECIDER, state, reply("(again)", 2, intent="dispute")).tasks == []
+
+
+def test_a_kept_promise_is_thanked_on_the_channel_it_came_from_and_counted() -> None:
+    state = known()
+    run(DECIDER, state, reply("I'll pay $50 on Friday", channel="whatsapp"))
+    assert run(DECIDER, state, payment(2_000, 1)).contacts == []  # partial: no thanks yet
+    fx = run(DECIDER, state, payment(3_000, 2))
+    [command] = fx.contacts
+    assert (command.channel, command.template) == ("whatsapp", "assistant_promise_kept_v1_en")
+    assert "you kept your promise" in answer(fx)
+    assert "$70.00" in answer(fx)  # $120.00 - $50.00, after the payment
+    [decision] = [d for d in fx.decisions if d.action is Action.CONTACT]
+    rules = [r.rule_id for r in decision.reasons]
+    assert rules[0] == "assistant.promise_kept"
+    assert "caps.consumer_initiated" not in rules  # the collector starts it
+
+
+def test_a_promise_kept_at_night_is_thanked_at_the_windows_opening() -> None:
+    state = known()
+    run(DECIDER, state, reply("I'll pay $50 on Friday"))
+    fx = run(DECIDER, state, payment(5_000, 1, NIGHT_UTC), NIGHT_UTC)
+    assert fx.contacts == []
+    [held] = [d for d in fx.decisions if d.action is Action.DEFER]
+    assert held.reasons[0].rule_id == "assistant.promise_kept"
+    assert held.contact_id is not None
+    assert held.defer_until is not None
+    release = Release(
+        event_id="rel-1",
+        tenant_id="acme",
+        debtor_id="d1",
+        item_id=held.contact_id,
+        kind="contact",
+        due_at=held.defer_until,
+        released_at=held.defer_until,
+    )
+    fx = run(DECIDER, state, release, held.defer_until)
+    assert fx.contacts[0].template == "assistant_promise_kept_v1_en"
