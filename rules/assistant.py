@@ -16,7 +16,7 @@ Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._
 #: Every reply the assistant can send, and the message template that says it.
 REPLIES = (
     "balance", "pay_link", "promise_ok", "promise_ask", "plan_options", "plan_ok", "plan_none",
-    "handoff", "paid_check", "help",
+    "handoff", "paid_check", "help", "promise_kept",
 )  # fmt: skip
 #: Why a case goes to a person.
 TASK_KINDS = ("dispute", "hardship", "human", "legal")

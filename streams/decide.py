@@ -12,6 +12,7 @@ from recaudo.foundation.errors import InvalidEvent
 from recaudo.rules.reminders import is_reminder
 from recaudo.streams import accounting
 from recaudo.streams.conversation.assistant import Assistant
+from recaudo.streams.decision_base import ASSISTANT
 from recaudo.streams.decision_context import Context, Effects, stable_id
 from recaudo.streams.events import (
     AccountEvent,
@@ -76,8 +77,9 @@ class Decider(Assistant, Reminding, Responding):
                 self._escalate(state, event, ctx, fx)
                 self._on_account(state, event, ctx, fx)
             case PaymentEvent():
-                self._promise_paid(state, event, ctx, fx)
+                kept = self._promise_paid(state, event, ctx, fx)
                 self._on_payment(state, event, ctx, fx)
+                self._thank(state, event, kept, ctx, fx)
             case DeliveryEvent():
                 self._on_delivery(state, event, ctx, fx)
             case ResponseEvent():
@@ -249,6 +251,9 @@ class Decider(Assistant, Reminding, Responding):
         pending = next((p for p in state.pending if p.cid == ev.item_id), None)
         if pending is None or pending.acct not in state.accounts:
             fx.schedule_remove.append(entry)  # stale: cancelled or already sent
+            return
+        if pending.trigger == ASSISTANT:
+            self._release_answer(state, pending, ctx, fx)  # rendered now (conversation.answers)
             return
         if is_reminder(pending.step):
             self._release_reminder(state, pending, ctx, fx)

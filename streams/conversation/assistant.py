@@ -5,8 +5,9 @@ A reply is a contact like any other for the audit and the law: it has its
 decision record with reasons, it goes only to the channel and address the
 debtor wrote from, it is rendered from the tenant's template with the notices
 the law requires, and the compliance rules judge it (suppressions, contact
-windows). What differs is counting: an answer to a consumer-initiated message
-is not reserved against the frequency caps (``CAPS_EXEMPT`` says why) but it
+windows; one the hour forbids waits for the window's opening, ``answers``).
+What differs is counting: an answer to a consumer-initiated message is not
+reserved against the frequency caps (``answers.CAPS_EXEMPT`` says why) but it
 is written to the contact history, so later contacts the collector initiates
 count it (stricter than the law asks: policy).
 """
@@ -18,44 +19,25 @@ import datetime as dt
 from recaudo.channels.content.render import Amount
 from recaudo.channels.content.reply import Reply
 from recaudo.streams import accounting
+from recaudo.streams.conversation.answers import Answers
 from recaudo.streams.conversation.handoff import Handoff
 from recaudo.streams.conversation.parse import LEGAL, Ask, Parsed, parse_reply
 from recaudo.streams.conversation.plans import plan_options
 from recaudo.streams.conversation.promises import Promises, local_today, tidy
 from recaudo.streams.conversation.state import Conversation
-from recaudo.streams.decision_base import ASSISTANT
-from recaudo.streams.decision_context import Context, Effects, Proposed, stable_id
+from recaudo.streams.decision_context import Context, Effects, stable_id
 from recaudo.streams.events import (
+    Channel,
     Intent,
     Money,
+    PaymentEvent,
     Promise,
     ResponseEvent,
 )
 from recaudo.streams.outputs import Action, Reason
-from recaudo.streams.ports import CapResult, Step
-from recaudo.streams.proposals import contact_proposal
 from recaudo.streams.state import DebtorState
 from recaudo.streams.tasks.model import TaskKind
 
-CAPS_EXEMPT = Reason(
-    rule_id="caps.consumer_initiated",
-    params={"kind": "law"},
-    citation=(
-        "12 CFR 1006.14(b)(2) presumes harassment from telephone calls placed by the "
-        "collector; 940 CMR 7.04(1)(f) limits communications the collector initiates. "
-        "An answer on the channel the consumer wrote from is neither, so the caps do not "
-        "count it. Time windows (1006.6(b)(1)), opt-outs (1006.6(e)) and notices apply."
-    ),
-)
-CAPS_COUNTED = Reason(
-    rule_id="caps.answer_counted",
-    params={"kind": "policy"},
-    citation=(
-        "No exemption for answers to consumer-initiated messages was verified in this "
-        "jurisdiction (e.g. Ley 2300 de 2023, art. 3): the answer is judged with the "
-        "debtor's contact history and held when a cap is full"
-    ),
-)
 #: The ask a task is opened for, and the reply that tells the debtor.
 TASK_OF: dict[Ask, TaskKind] = {
     Ask.DISPUTE: TaskKind.DISPUTE,
@@ -74,7 +56,7 @@ SIMPLE_REPLY = {
 }
 
 
-class Assistant(Handoff, Promises):
+class Assistant(Answers, Handoff, Promises):
     """Mixed into the ``Decider``: the reply half of the decision core."""
 
     def _read_reply(
@@ -217,7 +199,7 @@ class Assistant(Handoff, Promises):
         elif ask is Ask.PLAN_CHOICE:
             self._accept_plan(state, ev, account_id, parsed.choice or 0, ctx, fx)
         elif ask is Ask.PROMISE and ev.promise is not None:
-            cv.pa, cv.pd, cv.pl = ev.promise.amount.amount_minor, 0, []
+            cv.promise(ev.promise.amount.amount_minor, [], ev.channel)
             reply = Reply(ev.promise.due_on, Amount(ev.promise.amount.amount_minor, account.cur))
             self._send(state, ev, account_id, "promise_ok", reply, ctx, fx)
         elif ask is Ask.PROMISE:
@@ -258,8 +240,8 @@ class Assistant(Handoff, Promises):
             return
         option = offered[counts[choice - 1]]
         state.promise_until, state.promise_acct = option.first, account_id
-        cv.pa, cv.pd = option.each.minor, 0
-        cv.pl = [option.count - 1, option.each.minor, limits.every_days] if option.count > 1 else []
+        rest = [option.count - 1, option.each.minor, limits.every_days] if option.count > 1 else []
+        cv.promise(option.each.minor, rest, ev.channel)
         accounting.promised(state)
         reason = Reason(
             rule_id="plan.accepted",
@@ -285,64 +267,36 @@ class Assistant(Handoff, Promises):
         ctx: Context,
         fx: Effects,
     ) -> None:
-        """Answer on the channel and address the debtor wrote from, if the rules allow it now."""
-        policy = self._policy_for(ctx.tenant_id)
-        template = policy.assistant.replies[name]
-        point = state.point(ev.channel)
-        why = None
-        if point is None or point.bounced:
-            why = "assistant.no_address"
-        elif template not in policy.messages or template not in policy.templates:
-            why = "assistant.no_template"
-        if why is not None or point is None:
-            reason = Reason(
-                rule_id=why or "assistant.no_address", params={"reply": name, "template": template}
-            )
-            fx.decisions.append(
-                self._decision(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
-            )
-            return
-        account = state.accounts[account_id]
-        # Judged as an answer: a promise's hold (policy) is about contacts the collector
-        # starts, and so are the caps where the law says so (CAPS_EXEMPT).
-        exempt = (state.jur or "US").split("-")[0] in policy.assistant.caps_exempt_countries
-        update: dict[str, object] = {"promise_until": None}
-        if exempt:
-            update["history"] = ()
-        proposal = contact_proposal(state, account, account_id, ev.channel, ctx).model_copy(
-            update=update
-        )
-        verdict = self._compliance.evaluate(proposal)
-        step = Step(f"assistant.{name}", (ev.channel,), template)
+        """Answer on the channel and address the debtor wrote from: now, or at the
+        window's opening under the same id (``answers``)."""
+        self._forget_deferred(state, name, ctx, fx)
         asked = Reason(
             rule_id="assistant.reply", params={"reply": name, "in_reply_to": ev.event_id}
         )
-        if verdict.action != "allow":
-            fx.decisions.append(
-                self._decision(
-                    ctx,
-                    Action.SUPPRESS,
-                    (asked, *verdict.reasons),
-                    account_id=account_id,
-                    channel=ev.channel,
-                    verdict=verdict,
-                )
-            )
+        contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, ev.event_id, "reply", name)
+        self._reply_on(state, ev.channel, account_id, name, reply, asked, contact_id, ctx, fx)
+
+    def _thank(
+        self, state: DebtorState, ev: PaymentEvent, kept: Channel | None, ctx: Context, fx: Effects
+    ) -> None:
+        """A payment kept a promise or instalment: a short thank-you on the channel the
+        promise came from, after the payment is applied (its amount due is today's).
+        Not an answer: the collector starts it, so the caps count it (the stage
+        reserves them) and the rules judge it like any contact, window included."""
+        if kept is None or ev.account_id not in state.accounts:
             return
-        proposed = Proposed(
-            contact_id=stable_id(ctx.tenant_id, ctx.debtor_id, ev.event_id, "reply", name),
-            account_id=account_id,
-            channel=ev.channel,
-            address=point.addr,
-            step=step,
-            trigger=ASSISTANT,
-            verdict=verdict,
-            scores={},
-            model_versions={},
-            extra={"reply": reply},
+        if not self._policy_for(ctx.tenant_id).assistant.enabled:
+            return
+        account = state.accounts[ev.account_id]
+        reply = Reply(local_today(state, ctx.now), Amount(account.due, account.cur))
+        asked = Reason(
+            rule_id="assistant.promise_kept",
+            params={"reply": "promise_kept", "payment_id": ev.payment_id},
         )
-        caps = CapResult(ok=True, reasons=(asked, CAPS_EXEMPT if exempt else CAPS_COUNTED))
-        self.resolve(state, proposed, caps, ctx, fx)
+        contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, ev.event_id, "thanks")
+        self._reply_on(
+            state, kept, ev.account_id, "promise_kept", reply, asked, contact_id, ctx, fx
+        )
 
 
 def _reply_account(state: DebtorState, ev: ResponseEvent) -> str | None:

@@ -19,6 +19,20 @@ from recaudo.streams.outputs import Action, Reason
 from recaudo.streams.state import DebtorState
 from recaudo.streams.tasks.model import Task, TaskKind
 
+#: Account statuses that collection contacts may resume for.
+COLLECTING = (AccountStatus.DELINQUENT, AccountStatus.CHARGED_OFF)
+DISPUTE_HOLD = (
+    "15 U.S.C. 1692g(b); 12 CFR 1006.38(d)(2): a consumer who disputes in writing within "
+    "the validation period (the notice of 1006.34) stops collection of the disputed debt "
+    "until the collector mails verification. Closing the task does not clear the flag: "
+    "the account feed does, once verification was sent"
+)
+
+
+def _flag_reason(name: str) -> Reason:
+    citation = DISPUTE_HOLD if name == "dispute" else None
+    return Reason(rule_id=f"suppress.{name}", params={"source": "account"}, citation=citation)
+
 
 class Handoff(DecisionMaker):
     def _open_task(
@@ -49,7 +63,7 @@ class Handoff(DecisionMaker):
             decision_id=decision_id,
         )
         if cv.task is None:
-            cv.task = task.task_id
+            cv.task, cv.td = task.task_id, task.due_by.timestamp()
         fx.tasks.append(task)
         reason = Reason(
             rule_id=f"task.{kind.value}",
@@ -66,10 +80,57 @@ class Handoff(DecisionMaker):
     def _on_task_closed(
         self, state: DebtorState, ev: TaskClosedEvent, ctx: Context, fx: Effects
     ) -> None:
-        """A person closed the task: automation resumes from the next event."""
-        if state.cv is not None and state.cv.task == ev.task_id:
-            state.cv.task = None
-            tidy(state)
+        """A person closed the task: automation resumes now, not on the next event.
+
+        Each delinquent account's current cadence step (the one the pause cancelled or
+        held, which was never sent) is proposed at once through the rules, under the
+        contact id the cadence gives it, so an account event later cannot send it again;
+        the rules may defer it to the window. Its audit carries ``task.closed``. An
+        account still flagged (a dispute not yet cleared by an account event: 15 U.S.C.
+        1692g(b), 12 CFR 1006.38(d)(2)) stays suppressed.
+        """
+        cv = state.cv
+        if cv is None or cv.task != ev.task_id:
+            return
+        cv.task, cv.td = None, 0.0
+        tidy(state)
+        closed = Reason(
+            rule_id="task.closed",
+            params={"task_id": ev.task_id, "resolution": ev.resolution, "by": ev.closed_by},
+        )
+        for account_id, account in list(state.accounts.items()):
+            if account.due <= 0 or account.dpd <= 0 or account.status not in COLLECTING:
+                continue
+            if account.flags:
+                reasons = tuple(_flag_reason(name) for name in sorted(account.flags))
+                fx.decisions.append(
+                    self._decision(ctx, Action.SUPPRESS, (closed, *reasons), account_id=account_id)
+                )
+                continue
+            self._resume(state, account_id, closed, ctx, fx)
+
+    def _resume(
+        self, state: DebtorState, account_id: str, closed: Reason, ctx: Context, fx: Effects
+    ) -> None:
+        account = state.accounts[account_id]
+        step = self._current_step(ctx, account.dpd, state.seg)
+        if (
+            step is None
+            or step.step_id in account.steps
+            or self._assignment(ctx).holdout
+            or any(p.acct == account_id and p.step == step.step_id for p in state.pending)
+        ):
+            return
+        contact_id = stable_id(
+            ctx.tenant_id, ctx.debtor_id, account_id, account.cycle, step.step_id
+        )
+        decided, proposed = len(fx.decisions), len(fx.proposed)
+        self._propose(state, account_id, step, contact_id, "task_closed", ctx, fx)
+        for i in range(decided, len(fx.decisions)):
+            d = fx.decisions[i]
+            fx.decisions[i] = d.model_copy(update={"reasons": (closed, *d.reasons)})
+        for p in fx.proposed[proposed:]:
+            p.verdict = p.verdict.model_copy(update={"reasons": (closed, *p.verdict.reasons)})
 
     def _escalate(self, state: DebtorState, ev: AccountEvent, ctx: Context, fx: Effects) -> None:
         """Tenant policy: far enough past due with no promise, a person decides the next

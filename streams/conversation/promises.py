@@ -4,18 +4,22 @@ A payment applies to the running promise or instalment; partial payments add
 up and the excess carries to the next instalment; a kept one moves the plan on
 and schedules the next check, which the schedule releases at noon in the
 debtor's zone the day after the date (late payments until then still count).
-A missed one ends the plan; ``Decider._check_promise`` follows it up once.
+A missed one ends the plan; ``Decider._check_promise`` follows it up once. A
+reversed payment is taken back: from the running promise it counted toward, or
+by reopening the promise it kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from zoneinfo import ZoneInfo
 
 from recaudo.streams import accounting
 from recaudo.streams.decision_base import DecisionMaker
 from recaudo.streams.decision_context import Context, Effects
-from recaudo.streams.events import PaymentEvent
+from recaudo.streams.events import Channel, PaymentEvent
+from recaudo.streams.outputs import Action, Reason
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import DebtorState
 
@@ -30,6 +34,12 @@ def promise_check_at(due_on: dt.date, tz: str | None, grace: dt.timedelta) -> fl
     return local_noon.timestamp()
 
 
+def mark(payment_id: str) -> str:
+    """A payment's short mark in the conversation (8 hex characters, not the id:
+    the state stays small, and a reversal names the payment it reverses)."""
+    return hashlib.blake2s(payment_id.encode(), digest_size=4).hexdigest()
+
+
 def tidy(state: DebtorState) -> None:
     """An empty conversation is no conversation: nothing stored for it."""
     if state.cv is not None and state.cv.empty():
@@ -41,28 +51,75 @@ class Promises(DecisionMaker):
 
     def _promise_paid(
         self, state: DebtorState, ev: PaymentEvent, ctx: Context, fx: Effects
-    ) -> None:
-        """Apply a payment to the running promise or instalment; kept ones move the plan on."""
+    ) -> Channel | None:
+        """Apply a payment to the running promise or instalment; kept ones move the plan
+        on. The channel to thank the debtor on when it kept one, else None."""
         cv = state.cv
-        if ev.reversal_of or cv is None or not cv.pa or state.promise_until is None:
-            return
+        if ev.reversal_of:
+            self._promise_reversed(state, ev, ev.reversal_of, ctx, fx)
+            return None
+        if cv is None or not cv.pa or state.promise_until is None:
+            return None
         if state.promise_acct not in (None, ev.account_id):
-            return
+            return None
+        kept = None
         cv.pd += ev.amount.amount_minor
+        cv.pp.append(mark(ev.payment_id))
         while cv.pa and cv.pd >= cv.pa:
             accounting.promise_kept(state)
+            kept = cv.pc
             cv.pd -= cv.pa
             if not cv.pl:
+                cv.kp, cv.kd = cv.pp, [state.promise_until.toordinal(), cv.pa]
                 cv.pa = cv.pd = 0
+                cv.pp = []
                 state.promise_until = state.promise_acct = None
                 break
             left, each, every = cv.pl
             cv.pl = [left - 1, each, every] if left > 1 else []
             cv.pa = each
+            cv.pp = [mark(ev.payment_id)] if cv.pd else []  # the excess carries
+            cv.kp, cv.kd = [], []
             state.promise_until = state.promise_until + dt.timedelta(days=every)
             accounting.promised(state)
             self._schedule_check(state, state.promise_until, ev.event_id, ctx, fx)
         tidy(state)
+        return kept
+
+    def _promise_reversed(
+        self, state: DebtorState, ev: PaymentEvent, reversed_id: str, ctx: Context, fx: Effects
+    ) -> None:
+        """A reversed payment no longer counts: subtracted from the running promise it
+        counted toward, or the promise it kept runs again (its check rescheduled: a date
+        already past is followed up at once). An instalment that moved the plan on is
+        not unwound: the next one runs, owed in full (README says so)."""
+        cv = state.cv
+        if cv is None:
+            return
+        reversed_mark, amount = mark(reversed_id), ev.amount.amount_minor
+        if reversed_mark in cv.pp and state.promise_until is not None:
+            cv.pp.remove(reversed_mark)
+            cv.pd = max(0, cv.pd - amount)
+            reopened = False
+        elif reversed_mark in cv.kp and cv.kd and state.promise_until is None:
+            day, promised = cv.kd
+            state.promise_until, state.promise_acct = dt.date.fromordinal(day), ev.account_id
+            cv.pa, cv.pd = promised, max(0, promised - amount)
+            cv.pp = [m for m in cv.kp if m != reversed_mark]
+            cv.kp, cv.kd = [], []
+            if state.out is not None and state.out.kept:
+                state.out.kept -= 1  # the promise-kept rate counts it kept no more
+            self._schedule_check(state, state.promise_until, ev.event_id, ctx, fx)
+            reopened = True
+        else:
+            return
+        reason = Reason(
+            rule_id="promise.reopened" if reopened else "promise.payment_reversed",
+            params={"payment_id": reversed_id, "amount_minor": amount, "paid_minor": cv.pd},
+        )
+        fx.decisions.append(
+            self._decision(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
+        )
 
     def _schedule_check(
         self, state: DebtorState, due_on: dt.date, item: str, ctx: Context, fx: Effects
@@ -74,5 +131,5 @@ class Promises(DecisionMaker):
         """The running promise or instalment was missed: the plan ends with it."""
         if state.cv is not None:
             state.cv.pa = state.cv.pd = 0
-            state.cv.pl = []
+            state.cv.pl, state.cv.pp, state.cv.pc = [], [], None
             tidy(state)

@@ -56,17 +56,22 @@ def to(stack: Stack, phone: str) -> list[SentMessage]:
     return [m for m in stack.sandbox.messages if norm(m.to) == norm(phone)]
 
 
-async def enrol(stack: Stack, debtor: str, channel: str, phone: str) -> None:
-    event = account_event(debtor, tenant_id=TENANT, timezone=zone_with_local_hour(range(10, 19)))
+async def enrol(
+    stack: Stack, debtor: str, channel: str, phone: str, days_past_due: int = 21
+) -> None:
+    zone = zone_with_local_hour(range(10, 19))
+    event = account_event(debtor, tenant_id=TENANT, timezone=zone, days_past_due=days_past_due)
     event["contact_points"] = [{"channel": channel, "address": phone, "consent": True}]
     event["debtor_name"] = "Ana"
     event["creditor_name"] = "Acme Bank"
+    before = len(to(stack, phone))
     async with (
         aiohttp.ClientSession() as http,
         http.post(f"{stack.web_url}/v1/events", data=orjson.dumps(event), headers=stack.auth) as r,
     ):
         assert r.status == 202, await r.text()
-    await until(lambda: len(to(stack, phone)) == 1)
+    if before == 0:
+        await until(lambda: len(to(stack, phone)) == 1)
 
 
 async def ask(stack: Stack, provider: str, phone: str, text: str) -> SentMessage:
@@ -160,3 +165,52 @@ async def test_a_whatsapp_reply_is_answered_on_whatsapp_with_its_audit(stack: St
     assert "assistant.reply" in rules
     assert "caps.consumer_initiated" in rules
     assert "us.reg_f.inconvenient_time" in rules  # the window still judged the answer
+
+
+async def test_closing_a_task_sends_the_held_cadence_step_without_another_event(
+    stack: Stack,
+) -> None:
+    debtor, phone = treated_debtor("assist-close-"), "+14155550163"
+    await enrol(stack, debtor, "sms", phone)
+    await ask(stack, "twilio", phone, "I want to talk to a person")
+    async with aiohttp.ClientSession() as http:
+        url = f"{stack.web_url}/v1/tasks?debtor_id={debtor}"
+        async with http.get(url, headers=stack.auth) as r:
+            [task] = (await r.json())["tasks"]
+
+    # A new delinquency cycle while a person has the case: its step is held.
+    await enrol(stack, debtor, "sms", phone, days_past_due=35)
+    async with Bus(stack.settings) as bus:
+        await bus.collect(
+            (bus.topics.decisions,),
+            lambda rs: any(
+                r["debtor_id"] == debtor
+                and r["trigger_type"] == "account"
+                and r["reasons"][0]["rule_id"] == "task.open"
+                for r in rs
+            ),
+        )
+    sent = len(to(stack, phone))
+
+    async with aiohttp.ClientSession() as http:
+        body = orjson.dumps({"resolution": "resolved", "closed_by": "agent-1"})
+        url = f"{stack.web_url}/v1/tasks/{task['task_id']}/close"
+        async with http.post(url, data=body, headers=stack.auth) as r:
+            assert r.status == 200, await r.text()
+    # No reply, no account event: the close itself re-proposes the step.
+    await until(lambda: len(to(stack, phone)) > sent)
+    message = to(stack, phone)[-1]
+
+    async with Bus(stack.settings) as bus:
+        records = await bus.collect(
+            (bus.topics.decisions,),
+            lambda rs: any(
+                r["debtor_id"] == debtor and r["trigger_type"] == "task_closed" for r in rs
+            ),
+        )
+    [decision] = [
+        r for r in records if r["debtor_id"] == debtor and r["trigger_type"] == "task_closed"
+    ]
+    assert decision["action"] == "contact"
+    assert decision["reasons"][0]["rule_id"] == "task.closed"
+    assert decision["contact_id"] == message.idempotency_key

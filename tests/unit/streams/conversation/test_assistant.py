@@ -117,9 +117,56 @@ def test_partial_payments_add_up_to_a_kept_promise() -> None:
     assert state.cv.pd == 2_000
     run(DECIDER, state, payment(3_000, 2))
     assert state.promise_until is None
-    assert state.cv is None
+    assert state.cv is not None
+    assert (state.cv.pa, state.cv.pd, state.cv.pp) == (0, 0, [])
+    assert len(state.cv.kp) == 2  # kept by both: a reversal of either reopens it
     assert state.out is not None
     assert (state.out.prom, state.out.kept) == (1, 1)
+
+
+def reversal(amount: int, of: int, n: int, at: dt.datetime = NOON_UTC) -> PaymentEvent:
+    event = payment(amount, n, at)
+    return event.model_copy(update={"payment_id": f"r{n}", "reversal_of": f"p{of}"})
+
+
+def test_a_reversed_partial_payment_no_longer_counts_toward_the_promise() -> None:
+    state = known()
+    run(DECIDER, state, reply("I'll pay $50 on Friday"))
+    run(DECIDER, state, payment(2_000, 1))
+    fx = run(DECIDER, state, reversal(2_000, 1, 2))
+    assert state.cv is not None
+    assert (state.cv.pd, state.cv.pp) == (0, [])
+    assert fx.decisions[-1].reasons[0].rule_id == "promise.payment_reversed"
+    run(DECIDER, state, payment(3_000, 3))
+    assert state.promise_until is not None  # $30.00 of $50.00: still running
+
+
+def test_a_reversed_payment_that_kept_the_promise_reopens_it() -> None:
+    state = known()
+    run(DECIDER, state, reply("I'll pay $50 on Friday"))
+    run(DECIDER, state, payment(2_000, 1))
+    run(DECIDER, state, payment(3_000, 2))
+    assert state.promise_until is None
+    fx = run(DECIDER, state, reversal(3_000, 2, 3))
+    assert state.promise_until == dt.date(2026, 11, 20)
+    assert state.cv is not None
+    assert (state.cv.pa, state.cv.pd) == (5_000, 2_000)
+    assert state.out is not None
+    assert (state.out.prom, state.out.kept) == (1, 0)
+    assert fx.decisions[-1].reasons[0].rule_id == "promise.reopened"
+    assert any(entry.kind == "promise" for entry, _at in fx.schedule_add)
+    # Nothing more paid: the check after the date follows it up once.
+    check = NOON_UTC + dt.timedelta(days=3)
+    release = Release(
+        event_id="rel-1",
+        tenant_id="acme",
+        debtor_id="d1",
+        item_id="pay-3",
+        kind="promise",
+        due_at=check,
+        released_at=check,
+    )
+    assert run(DECIDER, state, release, check).contacts
 
 
 def test_a_plan_is_offered_within_policy_accepted_by_reply_and_runs_on_payments() -> None:
@@ -215,12 +262,12 @@ def test_far_past_due_without_a_promise_goes_to_a_person_once_a_cycle() -> None:
     assert run(DECIDER, state, account(event_id="acct-2", days_past_due=96)).tasks == []
 
 
-def test_an_answer_outside_the_contact_window_is_held_with_the_rule() -> None:
+def test_an_answer_outside_the_contact_window_waits_for_it() -> None:
     state = known()
     fx = run(DECIDER, state, reply("balance"), NIGHT_UTC)
     assert fx.contacts == []
     [held] = fx.decisions
-    assert held.action is Action.SUPPRESS
+    assert held.action is Action.DEFER  # test_deferred: sent at the opening
     assert held.reasons[0].rule_id == "assistant.reply"
     assert any("1006.6(b)" in (r.citation or "") for r in held.reasons)
 
@@ -305,3 +352,40 @@ def test_a_dispute_labelled_upstream_is_not_answered_but_goes_to_a_person() -> N
     assert task.reason == "event.dispute"
     assert fx.contacts == []
     assert run(DECIDER, state, reply("(again)", 2, intent="dispute")).tasks == []
+
+
+def test_a_kept_promise_is_thanked_on_the_channel_it_came_from_and_counted() -> None:
+    state = known()
+    run(DECIDER, state, reply("I'll pay $50 on Friday", channel="whatsapp"))
+    assert run(DECIDER, state, payment(2_000, 1)).contacts == []  # partial: no thanks yet
+    fx = run(DECIDER, state, payment(3_000, 2))
+    [command] = fx.contacts
+    assert (command.channel, command.template) == ("whatsapp", "assistant_promise_kept_v1_en")
+    assert "you kept your promise" in answer(fx)
+    assert "$70.00" in answer(fx)  # $120.00 - $50.00, after the payment
+    [decision] = [d for d in fx.decisions if d.action is Action.CONTACT]
+    rules = [r.rule_id for r in decision.reasons]
+    assert rules[0] == "assistant.promise_kept"
+    assert "caps.consumer_initiated" not in rules  # the collector starts it
+
+
+def test_a_promise_kept_at_night_is_thanked_at_the_windows_opening() -> None:
+    state = known()
+    run(DECIDER, state, reply("I'll pay $50 on Friday"))
+    fx = run(DECIDER, state, payment(5_000, 1, NIGHT_UTC), NIGHT_UTC)
+    assert fx.contacts == []
+    [held] = [d for d in fx.decisions if d.action is Action.DEFER]
+    assert held.reasons[0].rule_id == "assistant.promise_kept"
+    assert held.contact_id is not None
+    assert held.defer_until is not None
+    release = Release(
+        event_id="rel-1",
+        tenant_id="acme",
+        debtor_id="d1",
+        item_id=held.contact_id,
+        kind="contact",
+        due_at=held.defer_until,
+        released_at=held.defer_until,
+    )
+    fx = run(DECIDER, state, release, held.defer_until)
+    assert fx.contacts[0].template == "assistant_promise_kept_v1_en"
