@@ -89,7 +89,8 @@ def policy_text(strategy: str) -> str:
         timing = "fixed" if strategy == "fixed" else "learned"
         text = text.replace('timing = "learned"', f'timing = "{timing}"', 1)
     if strategy == "risk":
-        text = text.replace('ranking = "all"', f'ranking = "risk"\nmin_risk = {MIN_RISK}', 1)
+        text = text.replace('ranking = "all"', 'ranking = "risk"', 1)
+        text = text.replace("min_risk = 0.0 ", f"min_risk = {MIN_RISK} ", 1)
     return text
 
 
