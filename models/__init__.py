@@ -1,7 +1,7 @@
 """Online learners (River): channel/hour bandits, propensity to pay, roll risk
 before a due date, segments, reply intent. Their per-debtor state is plain
-numbers in Redis, never pickles; global models are checkpointed as JSON with a version string that every
-decision record carries.
+numbers in Redis, never pickles; global models are checkpointed as JSON with a
+version string that every decision record carries.
 
 "Models" here means learners, not data records: event schemas live in ``streams``.
 """
