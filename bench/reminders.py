@@ -40,7 +40,7 @@ import random
 import statistics
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -189,11 +189,13 @@ def main(
     try:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = [pool.submit(run_one, s, seed, debtors, store.url) for s, seed in plan]
-            runs = [f.result() for f in futures]
+            runs = []
+            for done in as_completed(futures):
+                runs.append(done.result())
+                if raw:  # after every run: a bench cut short keeps what it measured
+                    Path(raw).write_bytes(orjson.dumps([dataclasses.asdict(r) for r in runs]))
     finally:
         store.stop()
-    if raw:
-        Path(raw).write_bytes(orjson.dumps([dataclasses.asdict(r) for r in runs]))
     for r in runs:
         click.echo(
             f"  seed {r.seed:>4} {r.strategy:<8} rolled 1+ {r.rolled_1:>4}/{r.debtors} "
