@@ -264,10 +264,6 @@ def report(runs: list[Run], elapsed: float) -> None:
     click.echo(f"\nmean wall time of one backtest: {mean_wall:.0f} s")
 
 
-if __name__ == "__main__":
-    main()
-
-
 def report_risk(by: dict[tuple[str, int], Run], seeds: list[int]) -> None:
     """What ranking by roll risk saves against reminding everyone (learned timing both)."""
     saved = [by[("learned", s)].contacts - by[("risk", s)].contacts for s in seeds]
@@ -287,3 +283,7 @@ def report_risk(by: dict[tuple[str, int], Run], seeds: list[int]) -> None:
         click.echo(f"  reminders saved per point of roll 1+: {contacts[0] / points[0]:.0f}")
     else:
         click.echo("  reminders saved at no roll-rate cost on the point estimate")
+
+
+if __name__ == "__main__":
+    main()
