@@ -237,14 +237,16 @@ class Reminding(DecisionMaker):
     ) -> None:
         """Propose the step now: the servicing rules judge it, the timing mode picks how."""
         account = state.accounts[account_id]
-        if step.step_id not in account.steps:
+        # Scored and ranked once a step: one label each, and a step that waited for
+        # the learner's hour or for the rules is carried out, not ranked again.
+        first = step.step_id not in account.steps
+        if first:
             account.steps.append(step.step_id)
         policy = self._policy_for(ctx.tenant_id)
-        # A step carried out at the hour the learner chose was scored when decided.
-        risk = self._score(state, account_id, ctx, point=trigger != CHOSEN_HOUR)
+        risk = self._score(state, account_id, ctx, point=first)
         reminders = policy.reminders
         if (
-            trigger != CHOSEN_HOUR
+            first
             and reminders.ranking == "risk"
             and risk is not None
             and risk.warm
