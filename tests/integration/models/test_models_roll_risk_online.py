@@ -113,3 +113,34 @@ async def test_a_low_risk_customer_is_not_reminded_and_the_audit_says_why(
     [point], on_time = cast(tuple[list[RollFeatures], bool], label.payload)
     assert (point.days_to_due, point.amount_due_minor, on_time) == (5, 12_000, False)
     assert state.rem.pts == []
+
+
+async def test_an_untrained_model_reminds_everyone_and_a_roll_is_labelled_1(
+    redis: aioredis.Redis, keys: Keys, tmp_path: Path
+) -> None:
+    learner = learning(redis, keys, CollectorRegistry())
+    await learner.before_batch([("acme", None)])
+    decider, state = _risk_decider(tmp_path, learner), DebtorState()
+    fx = run(decider, state, current())
+    [contact] = fx.contacts
+    assert contact.purpose == "reminder"
+    sent = next(d for d in fx.decisions if d.action == Action.CONTACT)
+    assert 0.2 < sent.scores["roll_risk"] < 0.3, "below min_risk, but the model is cold"
+    assert sent.model_versions["roll_risk"] == "roll_risk-v0@init"
+    late = current(
+        "acct-late",
+        status="delinquent",
+        days_past_due=1,
+        occurred_at="2026-11-24T15:00:00Z",
+    )
+    rolled = run(decider, state, late, now=dt.datetime(2026, 11, 24, 15, tzinfo=dt.UTC))
+    [label] = [o for o in rolled.outcomes if o.kind == "roll"]
+    [point], outcome = cast(tuple[list[RollFeatures], bool], label.payload)
+    assert (point.days_to_due, outcome) == (5, True)
+    before = learner.roll_risk("acme", state, 5)
+    await learner.after_commit([("acme", "d1", label)])
+    after = learner.roll_risk("acme", state, 5)
+    assert before is not None
+    assert after is not None
+    assert after.score > before.score, "learned from the roll"
+    assert after.version == "roll_risk-v0@init+1"
