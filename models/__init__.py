@@ -1,7 +1,7 @@
-"""Online learners (River): channel/hour bandits, propensity to pay, segments,
-reply intent. Their per-debtor state is plain numbers in Redis, never pickles;
-global models are checkpointed as JSON with a version string that every
-decision record carries.
+"""Online learners (River): channel/hour bandits, propensity to pay, roll risk
+before a due date, segments, reply intent. Their per-debtor state is plain
+numbers in Redis, never pickles; global models are checkpointed as JSON with a
+version string that every decision record carries.
 
 "Models" here means learners, not data records: event schemas live in ``streams``.
 """
@@ -15,6 +15,7 @@ from recaudo.models.intent import IntentClassifier
 from recaudo.models.metrics import ModelMetrics
 from recaudo.models.priors import ArmOutcome, SegmentPriorStore
 from recaudo.models.propensity import PropensityModel
+from recaudo.models.roll_risk import RollFeatures, RollRiskModel
 from recaudo.models.segments import OnlineSegmenter
 from recaudo.models.slots import ALL_ARMS, CHANNELS, SLOT_HOURS, Arm, next_in_slot, slot_of
 from recaudo.models.state import DebtorArmStore
@@ -38,6 +39,8 @@ __all__ = [
     "ModelStateError",
     "OnlineSegmenter",
     "PropensityModel",
+    "RollFeatures",
+    "RollRiskModel",
     "SegmentPrior",
     "SegmentPriorStore",
     "next_in_slot",

@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import cast
+from typing import TypeVar, cast
 
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.models.attribution import AttributionBook, Labelled
@@ -29,20 +29,26 @@ from recaudo.models.intent import IntentClassifier
 from recaudo.models.metrics import ModelMetrics
 from recaudo.models.priors import DEFAULT_SEGMENT, ArmOutcome, SegmentPriorStore
 from recaudo.models.propensity import PropensityModel
+from recaudo.models.roll_risk import RollFeatures, RollRiskModel
+from recaudo.models.shared_linear import SharedLogistic
 from recaudo.models.slots import slot_of
 from recaudo.models.strategy import LiveStrategy, Models, context_of
 from recaudo.models.uplift import Observation, UpliftBook, UpliftModel
 from recaudo.rules.targeting import Targeting
 from recaudo.streams.events import Channel, Intent
-from recaudo.streams.ports import Offer, Outcome, Target
+from recaudo.streams.ports import Offer, Outcome, RollRisk, Target
 from recaudo.streams.state import DebtorState
 
 log = logging.getLogger(__name__)
+S = TypeVar("S", bound=SharedLogistic)
 
 LegalOptOut = Callable[[str, str | None], bool]
 PROPENSITY = "propensity"
-#: Save the propensity model after this many labels.
+ROLL_RISK = "roll_risk"
+#: Merge the propensity model into the shared one after this many labels.
 CHECKPOINT_EVERY = 500
+#: The same for the roll-risk model: a label per reminder step, far fewer of them.
+ROLL_CHECKPOINT_EVERY = 50
 MERGE_TRIES = 5
 #: Re-read the shared uplift sums at most this often (clock seconds).
 UPLIFT_REFRESH_S = 600.0
@@ -93,6 +99,7 @@ class OnlineLearning:
         self._priors: dict[tuple[str, str], SegmentPrior] = {}
         self._propensity: dict[str, PropensityModel] = {}
         self._labels_since_checkpoint: dict[str, int] = {}
+        self._roll: dict[str, RollRiskModel] = {}
 
     # -- the decision core's side (pure) ------------------------------------
 
@@ -161,6 +168,20 @@ class OnlineLearning:
             "intent": self._intent_version,
         }
 
+    def roll_risk(self, tenant_id: str, state: DebtorState, days_to_due: int) -> RollRisk | None:
+        if state.rem is None:
+            return None
+        model = self._roll.setdefault(tenant_id, RollRiskModel())
+        score = model.score(RollFeatures.of(state, state.rem, days_to_due))
+        return RollRisk(score, model.version, model.warm)
+
+    def roll_label(self, tenant_id: str, state: DebtorState, rolled: bool) -> Outcome | None:
+        del tenant_id
+        rem = state.rem
+        if rem is None or not rem.pts:
+            return None
+        return Outcome("roll", ([RollFeatures.of(state, rem, d) for d in rem.pts], rolled))
+
     # -- the Redis side ------------------------------------------------------
 
     async def before_batch(self, wanted: Sequence[tuple[str, str | None]]) -> None:
@@ -193,6 +214,7 @@ class OnlineLearning:
         arms: dict[str, list[ArmOutcome]] = {}
         opens: list[Awaitable[bool]] = []
         payments: list[tuple[str, str, dt.datetime]] = []
+        rolls: dict[str, list[tuple[RollFeatures, bool]]] = {}
         contacts: dict[str, list[dt.date]] = {}
         candidates: dict[str, list[tuple[dt.date, float]]] = {}
         observations: dict[str, list[Observation]] = {}
@@ -220,6 +242,9 @@ class OnlineLearning:
                     )
                 case "payment":
                     payments.append((tenant_id, debtor_id, cast(dt.datetime, outcome.payload)))
+                case "roll":
+                    points, rolled = cast(tuple[list[RollFeatures], bool], outcome.payload)
+                    rolls.setdefault(tenant_id, []).extend((f, rolled) for f in points)
         # The shared counts are independent of the debtors' books: issued
         # together, they share the batch's pipelines (redis_batch).
         writes: list[Awaitable[object]] = [
@@ -236,6 +261,8 @@ class OnlineLearning:
         )
         for (tenant_id, _, _), labels in zip(payments, labelled, strict=True):
             await self._learn(tenant_id, labels)
+        for tenant_id, labelled_points in rolls.items():
+            await self._learn_roll(tenant_id, labelled_points)
 
     async def _attribute(
         self, opens: list[Awaitable[bool]], payments: list[tuple[str, str, dt.datetime]]
@@ -274,16 +301,27 @@ class OnlineLearning:
             promises_broken=promises_broken(state),
         )
 
-    async def _merge(self, tenant_id: str, model: PropensityModel) -> None:
+    async def _merge(self, tenant_id: str, model: S, cache: dict[str, S]) -> None:
         """Add this worker's learning to the shared model (compare-and-set, retried)."""
         for _ in range(MERGE_TRIES):
-            raw = await self._checkpoints.load_raw(tenant_id, PROPENSITY)
-            stored = PropensityModel.from_json(raw) if raw is not None else None
+            raw = await self._checkpoints.load_raw(tenant_id, model.name)
+            stored = type(model).from_json(raw) if raw is not None else None
             merged = model.merged_with(stored)
-            if await self._checkpoints.replace(tenant_id, PROPENSITY, raw, merged.checkpoint()):
-                self._propensity[tenant_id] = merged
+            if await self._checkpoints.replace(tenant_id, model.name, raw, merged.checkpoint()):
+                cache[tenant_id] = merged
                 return
-        log.warning("propensity model of %s not merged after %d tries", tenant_id, MERGE_TRIES)
+        log.warning("%s model of %s not merged after %d tries", model.name, tenant_id, MERGE_TRIES)
+
+    async def _learn_roll(
+        self, tenant_id: str, labels: Sequence[tuple[RollFeatures, bool]]
+    ) -> None:
+        """Due dates that resolved: learn each scoring point, merge every so often."""
+        model = self._roll.setdefault(tenant_id, RollRiskModel())
+        for features, rolled in labels:
+            self._metrics.observe_label(ROLL_RISK, model.score(features), rolled)
+            model.learn(features, rolled)
+        if model.learned_since >= ROLL_CHECKPOINT_EVERY:
+            await self._merge(tenant_id, model, self._roll)
 
     def _uplift_model(self, tenant_id: str) -> UpliftModel:
         cached = self._uplift.get(tenant_id)
@@ -293,6 +331,9 @@ class OnlineLearning:
         return self._propensity.setdefault(tenant_id, PropensityModel())
 
     async def _ensure_model(self, tenant_id: str) -> None:
+        if tenant_id not in self._roll:
+            roll = await self._checkpoints.load(tenant_id, ROLL_RISK, RollRiskModel.from_json)
+            self._roll[tenant_id] = roll or RollRiskModel()
         if tenant_id in self._propensity:
             return
         loaded = await self._checkpoints.load(tenant_id, PROPENSITY, PropensityModel.from_json)
@@ -309,7 +350,7 @@ class OnlineLearning:
             model.learn(item.features, item.label)
         count = self._labels_since_checkpoint.get(tenant_id, 0) + len(labels)
         if count >= CHECKPOINT_EVERY:
-            await self._merge(tenant_id, model)
+            await self._merge(tenant_id, model, self._propensity)
             count = 0
         self._labels_since_checkpoint[tenant_id] = count
 

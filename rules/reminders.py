@@ -19,6 +19,7 @@ Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._
 #: reminder is told apart from a collection step wherever it is released.
 PREFIX = "reminder."
 ReminderTiming = Literal["learned", "fixed"]
+ReminderRanking = Literal["all", "risk"]
 
 
 def is_reminder(step_id: str) -> bool:
@@ -58,10 +59,18 @@ class Reminders(_Model):
     ``timing``: ``learned`` lets the channel/hour bandit choose among the allowed
     channels and the hours of the step's day; ``fixed`` sends each step at its hour
     on its first allowed channel (the schedule a lender writes without us).
+    ``ranking``: ``all`` reminds every eligible customer; ``risk`` skips a step
+    (audited ``reminder.low_risk``) when the roll-risk model (``models.roll_risk``)
+    says the customer is below ``min_risk`` of missing the due date: reminders
+    are spent where the due date is at risk.
     """
 
     enabled: bool = False
     timing: ReminderTiming = "learned"
+    ranking: ReminderRanking = "all"
+    min_risk: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="With ranking = risk: remind at or above this"
+    )
     max_per_cycle: int = Field(
         default=3, ge=1, le=10, description="Reminders per account and due date (policy cap)"
     )

@@ -9,7 +9,7 @@ import datetime as dt
 from recaudo.channels.opt_out import detect_opt_out
 from recaudo.rules.targeting import Targeting
 from recaudo.streams.events import Intent
-from recaudo.streams.ports import Offer, Outcome, Target
+from recaudo.streams.ports import Offer, Outcome, RollRisk, Target
 from recaudo.streams.state import DebtorState
 
 
@@ -53,3 +53,12 @@ class PreferenceOrder:
     def versions(self, tenant_id: str) -> dict[str, str]:
         del tenant_id
         return {"channel": "static"}
+
+    def roll_risk(self, tenant_id: str, state: DebtorState, days_to_due: int) -> RollRisk | None:
+        """No roll model in the static setup: every eligible customer is reminded."""
+        del tenant_id, state, days_to_due
+        return None
+
+    def roll_label(self, tenant_id: str, state: DebtorState, rolled: bool) -> Outcome | None:
+        del tenant_id, state, rolled
+        return None

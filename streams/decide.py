@@ -122,7 +122,7 @@ class Decider(Assistant, Reminding, Responding):
         if new_flags:
             reasons = tuple(Reason(rule_id=f"suppress.{name}") for name in sorted(new_flags))
             self._cancel_account(state, ev.account_id, reasons, ctx, fx)
-        self._watch(state, ev.account_id, ctx)
+        self._watch(state, ev.account_id, ctx, fx)
         if ev.status in (AccountStatus.SETTLED, AccountStatus.CLOSED, AccountStatus.CURRENT):
             # Staying current keeps the reminders held for this due date.
             if not (

@@ -40,6 +40,8 @@ class Context:
     policy_version: str
     seq: int = 0
     assignment: AssignmentLike | None = None
+    # Roll-risk score and model version per account, put on its reminder decisions.
+    risk: dict[str, tuple[float, str]] = field(default_factory=dict)
 
     def next_decision_id(self) -> str:
         self.seq += 1

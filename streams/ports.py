@@ -178,6 +178,16 @@ class Outcome:
     payload: object
 
 
+@dataclass(frozen=True, slots=True)
+class RollRisk:
+    """The roll-risk model's score for a due date, its version, and whether it is
+    trained enough (``warm``) to rank a customer out of a reminder."""
+
+    score: float
+    version: str
+    warm: bool
+
+
 class Learner(Protocol):
     """The online models, as the pure decision core sees them: synchronous and
     state-in-state-out. Their Redis side effects travel as ``Outcome``s."""
@@ -202,6 +212,14 @@ class Learner(Protocol):
     def intent(self, text: str, language: str | None) -> tuple[Intent, float, str]: ...
 
     def versions(self, tenant_id: str) -> dict[str, str]: ...
+
+    def roll_risk(self, tenant_id: str, state: DebtorState, days_to_due: int) -> RollRisk | None:
+        """The risk that the watched due date (``state.rem``) rolls; None: no such model."""
+        ...
+
+    def roll_label(self, tenant_id: str, state: DebtorState, rolled: bool) -> Outcome | None:
+        """The scoring points of the watched due date labelled, to learn after the commit."""
+        ...
 
 
 class LearnerClock(Protocol):

@@ -20,14 +20,16 @@ reports (``streams.reports.rolls``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from recaudo.rules.reminders import ReminderStep, is_reminder
 from recaudo.streams.decision_base import CHOSEN_HOUR, DecisionMaker
 from recaudo.streams.decision_context import Context, Effects, Proposed, stable_id
 from recaudo.streams.events import AccountStatus
-from recaudo.streams.outputs import Action, Reason
-from recaudo.streams.ports import AssignmentLike, CapVerdict
+from recaudo.streams.outputs import Action, Decision, Reason
+from recaudo.streams.ports import AssignmentLike, CapVerdict, RollRisk
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import AccountState, DebtorState, PendingContact, RollSummary
 
@@ -35,12 +37,25 @@ IN_ARREARS = frozenset({AccountStatus.DELINQUENT, AccountStatus.CHARGED_OFF})
 #: Marks, once per due date, that a holdout debtor was left without reminders.
 HOLDOUT_STEP = "reminder:holdout"
 TRIGGER = "reminder"
+ROLL_RISK = "roll_risk"
+#: Scoring points kept per due date (one per reminder step; the cap is a guard).
+MAX_POINTS = 8
 
 
 def watch_roll(
-    state: DebtorState, account: AccountState, assignment: AssignmentLike, now: dt.datetime
+    state: DebtorState,
+    account: AccountState,
+    assignment: AssignmentLike,
+    now: dt.datetime,
+    label: Callable[[bool], None] | None = None,
 ) -> None:
-    """Count a due date seen while current, and whether it then rolled past due."""
+    """Count a due date seen while current, and whether it then rolled past due.
+
+    ``label`` hears how the watched due date resolved, once, while its scoring
+    points are still in the summary: True when it rolled to 1+ days past due,
+    False when it was paid (a current snapshot with nothing due) or a new due
+    date came without a roll.
+    """
     if not account.cycle:
         return
     rem = state.rem
@@ -52,15 +67,27 @@ def watch_roll(
                 arm=assignment.arm, strat=assignment.strategy, seg=state.seg
             )
         if rem.cyc != account.cycle:
+            _resolve(rem, False, label)
             rem.cyc, rem.f1, rem.f30 = account.cycle, False, False
-            rem.c += 1
+            rem.c, rem.amt = rem.c + 1, account.due
         return
-    if rem is None or rem.cyc != account.cycle or account.status not in IN_ARREARS:
+    if rem is None or rem.cyc != account.cycle:
+        return
+    if account.status is AccountStatus.CURRENT and account.due <= 0 and not rem.f1:
+        _resolve(rem, False, label)
+    if account.status not in IN_ARREARS:
         return
     if account.dpd >= 1 and not rem.f1:
         rem.l1, rem.f1 = rem.l1 + 1, True
+        _resolve(rem, True, label)
     if account.dpd >= 30 and not rem.f30:
         rem.l30, rem.f30 = rem.l30 + 1, True
+
+
+def _resolve(rem: RollSummary, rolled: bool, label: Callable[[bool], None] | None) -> None:
+    if rem.pts and label is not None:
+        label(rolled)
+    rem.pts = []
 
 
 class Reminding(DecisionMaker):
@@ -74,9 +101,43 @@ class Reminding(DecisionMaker):
         if proposed.purpose == "reminder" and len(fx.contacts) > before and state.rem:
             state.rem.n += 1
 
-    def _watch(self, state: DebtorState, account_id: str, ctx: Context) -> None:
-        if self._policy_for(ctx.tenant_id).reminders.enabled:
-            watch_roll(state, state.accounts[account_id], self._assignment(ctx), ctx.now)
+    def _watch(self, state: DebtorState, account_id: str, ctx: Context, fx: Effects) -> None:
+        if not self._policy_for(ctx.tenant_id).reminders.enabled:
+            return
+
+        def label(rolled: bool) -> None:
+            outcome = self._learner.roll_label(ctx.tenant_id, state, rolled)
+            if outcome is not None:
+                fx.outcomes.append(outcome)
+
+        watch_roll(state, state.accounts[account_id], self._assignment(ctx), ctx.now, label)
+
+    def _decision(self, ctx: Context, action: Action, reasons: Any, **kw: Any) -> Decision:
+        """A reminder's record carries the roll-risk score of its account, when scored."""
+        decision = super()._decision(ctx, action, reasons, **kw)
+        risk = ctx.risk.get(decision.account_id or "")
+        if decision.purpose != "reminder" or risk is None:
+            return decision
+        scores = decision.scores | {ROLL_RISK: risk[0]}
+        versions = decision.model_versions | {ROLL_RISK: risk[1]}
+        return decision.model_copy(update={"scores": scores, "model_versions": versions})
+
+    def _score(
+        self, state: DebtorState, account_id: str, ctx: Context, point: bool = False
+    ) -> RollRisk | None:
+        """The roll risk of the account's due date now; ``point``: a scoring point to label."""
+        account, rem = state.accounts[account_id], state.rem
+        if rem is None or rem.cyc != account.cycle:
+            return None
+        today = ctx.now.astimezone(ZoneInfo(state.tz or "UTC")).date()
+        days = (dt.date.fromisoformat(account.cycle) - today).days
+        risk = self._learner.roll_risk(ctx.tenant_id, state, days)
+        if risk is None:
+            return None
+        ctx.risk[account_id] = (risk.score, risk.version)
+        if point and len(rem.pts) < MAX_POINTS:
+            rem.pts.append(max(0, days))
+        return risk
 
     def _remind(
         self, state: DebtorState, account_id: str, ctx: Context, fx: Effects, releasing: str = ""
@@ -87,6 +148,7 @@ class Reminding(DecisionMaker):
         if not reminders.enabled or account.due <= 0 or not account.cycle:
             return
         assignment = self._assignment(ctx)
+        self._score(state, account_id, ctx)
         if any(
             p.acct == account_id and is_reminder(p.step) and p.cid != releasing
             for p in state.pending
@@ -175,9 +237,32 @@ class Reminding(DecisionMaker):
     ) -> None:
         """Propose the step now: the servicing rules judge it, the timing mode picks how."""
         account = state.accounts[account_id]
-        if step.step_id not in account.steps:
+        # Scored and ranked once a step: one label each, and a step that waited for
+        # the learner's hour or for the rules is carried out, not ranked again.
+        first = step.step_id not in account.steps
+        if first:
             account.steps.append(step.step_id)
         policy = self._policy_for(ctx.tenant_id)
+        risk = self._score(state, account_id, ctx, point=first)
+        reminders = policy.reminders
+        if (
+            first
+            and reminders.ranking == "risk"
+            and risk is not None
+            and risk.warm
+            and risk.score < reminders.min_risk
+        ):
+            self._drop_pending(state, contact_id, ctx, fx)
+            reason = Reason(
+                rule_id="reminder.low_risk",
+                params={"step": step.step_id, "score": risk.score, "min_risk": reminders.min_risk},
+            )
+            fx.decisions.append(
+                self._decision(
+                    ctx, Action.SUPPRESS, (reason,), account_id=account_id, purpose="reminder"
+                )
+            )
+            return
         targeting = policy.targeting
         if policy.reminders.timing == "fixed" or targeting.mode != "adaptive":
             targeting = targeting.model_copy(update={"mode": "cadence"})

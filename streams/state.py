@@ -129,6 +129,8 @@ class RollSummary(_Compact):
     f1: bool = False  # the watched due date has rolled to 1+ (counted)
     f30: bool = False
     n: int = 0  # reminders sent
+    amt: int = 0  # amount due when the watched due date was first seen, minor units
+    pts: list[int] = []  # days to the due date of roll-risk scoring points awaiting a label
 
 
 class DebtorState(_Compact):
