@@ -173,7 +173,7 @@ class DecisionStage:
             failed_at=self._clock.now(),
         )
         self._metrics.dead_letters.labels(record.topic, letter.error_type).inc()
-        self._metrics.events.labels(record.topic, "dead_letter").inc()
+        self._metrics.event(record.topic, "dead_letter")
         return Outbound(self._topics.dead_letters, letter.key or "", encode(letter))
 
     async def prepare(self, records: Sequence[Inbound]) -> Prepared:
@@ -197,7 +197,7 @@ class DecisionStage:
             if _no_effect(event):
                 # Progress receipts change nothing a rule or learner reads: no state
                 # round trip for them (most receipts are these).
-                self._metrics.events.labels(record.topic, "no_effect").inc()
+                self._metrics.event(record.topic, "no_effect")
                 continue
             by_debtor[(event.tenant_id, event.debtor_id)].append((record, event))
         if self._learner_io is not None:
@@ -255,7 +255,7 @@ class DecisionStage:
         letters: list[Outbound] = []
         for record, event in items:
             if event.event_id in seen:
-                self._metrics.events.labels(record.topic, "duplicate").inc()
+                self._metrics.event(record.topic, "duplicate")
                 continue
             seen.add(event.event_id)
             before = state.encode()
@@ -283,7 +283,7 @@ class DecisionStage:
                 letters.append(self.dead_letter(record, failure))
                 applied.append(event.event_id)
                 continue
-            self._metrics.events.labels(record.topic, "processed").inc()
+            self._metrics.event(record.topic, "processed")
             applied.append(event.event_id)
             all_fx.append(fx)
         if not applied:
@@ -338,7 +338,6 @@ class DecisionStage:
 
     def _observe(self, decision: Decision) -> None:
         self._metrics.latency.observe(decision.latency_s)
-        tenant, action = decision.tenant_id, decision.action.value
-        self._metrics.decisions.labels(tenant, action).inc()
-        for reason in decision.reasons or ():
-            self._metrics.reasons.labels(tenant, action, reason.rule_id).inc()
+        self._metrics.decided(
+            decision.tenant_id, decision.action.value, (r.rule_id for r in decision.reasons or ())
+        )
