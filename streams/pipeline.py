@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
-from structlog.contextvars import bound_contextvars
+from structlog.contextvars import bind_contextvars, reset_contextvars
 
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.errors import DecisionError, EventIdConflict, InvalidEvent, UnknownTenant
@@ -259,11 +259,13 @@ class DecisionStage:
                 continue
             seen.add(event.event_id)
             before = state.encode()
+            # Every line logged while deciding (ours, the rules', the learners')
+            # carries the tenant and event it is about. Bound and reset with
+            # tokens: ``bound_contextvars`` also copies every bound variable
+            # first (~1 % of a worker's CPU, per event).
+            tokens = bind_contextvars(tenant=ref[0], debtor_id=ref[1], event_id=event.event_id)
             try:
-                # Every line logged while deciding (ours, the rules', the
-                # learners') carries the tenant and event it is about.
-                with bound_contextvars(tenant=ref[0], debtor_id=ref[1], event_id=event.event_id):
-                    fx = await self._decide_event(ref, state, record, event)
+                fx = await self._decide_event(ref, state, record, event)
             except RETRYABLE:
                 raise  # infrastructure: the whole batch is retried, nothing acked
             except Exception as exc:
@@ -283,6 +285,8 @@ class DecisionStage:
                 letters.append(self.dead_letter(record, failure))
                 applied.append(event.event_id)
                 continue
+            finally:
+                reset_contextvars(**tokens)
             self._metrics.event(record.topic, "processed")
             applied.append(event.event_id)
             all_fx.append(fx)
