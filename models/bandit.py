@@ -6,15 +6,16 @@ packed as little-endian uint16 into one ~66-byte Redis value; a pickled River
 debtor's counts are added to a Beta prior pooled from the debtor's segment
 (``models.priors``), so a new debtor starts from what worked for its peers.
 
-Sampling draws one Beta variate per arm in a single vectorised numpy call,
-seeded by the caller (e.g. from the decision id) so a replayed decision picks
-the same arm; River's ``proba.Beta`` is the same model one object per arm,
-too slow and too big to rebuild for every decision.
+Sampling draws one Beta variate per allowed arm in a single vectorised numpy
+call, seeded by the caller (e.g. from the decision id) so a replayed decision
+picks the same arm (``models.seeded``: no generator is built per decision, and
+arms that may not be chosen are not drawn at all); River's ``proba.Beta`` is
+the same model one object per arm, too slow and too big to rebuild for every
+decision.
 """
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from recaudo.foundation.errors import ModelStateError
+from recaudo.models import seeded
 from recaudo.models.slots import ALL_ARMS, CHANNELS, N_SLOTS, Arm, arm_index
 from recaudo.streams.events import Channel
 
@@ -115,13 +117,6 @@ class Choice:
         return Arm(self.channel, self.slot)
 
 
-def seed_to_int(seed: int | str) -> int:
-    """A process-independent integer seed (``hash()`` of a str differs per process)."""
-    if isinstance(seed, int):
-        return seed & 0xFFFF_FFFF_FFFF_FFFF
-    return int.from_bytes(hashlib.blake2b(seed.encode(), digest_size=8).digest(), "little")
-
-
 class ChannelBandit:
     """Global bandit configuration; all per-debtor state is passed in and returned.
 
@@ -195,17 +190,17 @@ class ChannelBandit:
         suppressed or deferred before asking which channel to use.
         """
         mask, alpha, beta = self._posterior(state, prior, allowed)
-        rng = np.random.default_rng(seed_to_int(rng_seed))
-        draws = rng.beta(alpha, beta)
-        draws[~mask] = -1.0
-        best = int(np.argmax(draws))
+        idx = np.flatnonzero(mask)
+        draws = seeded.generator(rng_seed).beta(alpha[idx], beta[idx])
+        pick = int(np.argmax(draws))
+        best = int(idx[pick])
         arm = self.arms[best]
         n = int(state.successes[best]) + int(state.failures[best])
         return Choice(
             channel=arm.channel,
             slot=arm.slot,
             scores={
-                "bandit_sample": float(draws[best]),
+                "bandit_sample": float(draws[pick]),
                 "bandit_mean": float(alpha[best] / (alpha[best] + beta[best])),
                 "bandit_arm_contacts": float(n),
             },
@@ -223,14 +218,18 @@ class ChannelBandit:
 
         A decision that samples its arm from exactly this distribution logs an
         exact propensity, which off-policy evaluation needs; one Thompson draw
-        would log a probability nobody can compute afterwards.
+        would log a probability nobody can compute afterwards. Only allowed
+        arms are drawn (the Beta draws are most of a decision's learner CPU),
+        and a single allowed arm needs no draw: its probability is 1.
         """
         mask, alpha, beta = self._posterior(state, prior, allowed)
-        rng = np.random.default_rng(seed_to_int(rng_seed))
-        sampled = rng.beta(alpha, beta, size=(draws, len(self.arms)))
-        sampled[:, ~mask] = -1.0
-        counts = np.bincount(np.argmax(sampled, axis=1), minlength=len(self.arms))
-        return {self.arms[i]: float(counts[i]) / draws for i in np.flatnonzero(counts)}
+        idx = np.flatnonzero(mask)
+        if idx.size == 1:
+            return {self.arms[int(idx[0])]: 1.0}
+        rng = seeded.generator(rng_seed)
+        sampled = rng.beta(alpha[idx], beta[idx], size=(draws, idx.size))
+        counts = np.bincount(np.argmax(sampled, axis=1), minlength=idx.size)
+        return {self.arms[int(idx[j])]: float(counts[j]) / draws for j in np.flatnonzero(counts)}
 
     def _posterior(
         self, state: DebtorArms, prior: SegmentPrior | None, allowed: Allowed | None

@@ -23,11 +23,11 @@ skip and the allowed channels. Every option's probability is logged.
 from __future__ import annotations
 
 import datetime as dt
-import random
 from dataclasses import dataclass
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from recaudo.models import seeded
 from recaudo.models.bandit import ChannelBandit, DebtorArms, SegmentPrior
 from recaudo.models.capacity import DayCapacity
 from recaudo.models.slots import N_SLOTS, next_in_slot, slot_of
@@ -155,10 +155,10 @@ class LiveStrategy:
             if contact and option != SKIP:
                 greedy_p = channel_p.get(Channel(option), 0.0)
             options_p[option] = t.explore / n + (1.0 - t.explore) * greedy_p
-        rng = random.Random(f"{offer.seed}|strategy")
-        explored = rng.random() < t.explore
+        explored = seeded.uniform(offer.seed, "strategy") < t.explore
         if explored:
-            taken = rng.choice([SKIP, *(c.value for c in offer.channels)])
+            every = [SKIP, *(c.value for c in offer.channels)]
+            taken = every[seeded.below(offer.seed, "strategy", len(every), index=1)]
         else:
             taken = _draw({c.value: p for c, p in channel_p.items()}, offer.seed, "channel")
             taken = taken if contact else SKIP
@@ -238,7 +238,7 @@ def _draw(probabilities: dict[K, float], seed: str, purpose: str) -> K:
     """One seeded draw from ``probabilities``: a replayed decision draws the same."""
     items = list(probabilities.items())
     total = sum(p for _, p in items)
-    u = random.Random(f"{seed}|{purpose}").random() * total
+    u = seeded.uniform(seed, purpose) * total
     for key, p in items:
         u -= p
         if u < 0:

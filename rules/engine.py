@@ -16,14 +16,21 @@ from recaudo.rules import rolling
 from recaudo.rules.base import ContactProposal, HistoryItem, Verdict
 from recaudo.rules.policy import TenantPolicy, default_policy
 from recaudo.rules.profiles.base import Profile
-from recaudo.rules.rule import Cap, Gap
+from recaudo.rules.rule import Cap, Gap, Rule
 from recaudo.rules.suppression import promise_hold, suppressions
 from recaudo.rules.windows import Calendar, closed_rules, first_allowed
 from recaudo.streams.events import Channel
-from recaudo.streams.outputs import Reason
+from recaudo.streams.outputs import JsonScalar, Reason
 
 #: Windows and caps can push each other forward; they settle long before this.
 MAX_ROUNDS = 64
+
+#: A reason not built yet: its rule and params. A ``Reason`` is a validated
+#: pydantic record, and most candidate reasons (the checks that passed when the
+#: contact is deferred, the blockers found on the way to an allowed instant) end
+#: up in no verdict: only those a verdict carries are built, once, with their
+#: outcome (there is no copy to add it).
+Pending = Reason | tuple[Rule, dict[str, JsonScalar]]
 
 
 def caps_for(
@@ -64,8 +71,15 @@ def _gap_until(
     return best
 
 
-def _outcome(reason: Reason, outcome: str) -> Reason:
-    return reason.model_copy(update={"params": {**reason.params, "outcome": outcome}})
+def _outcome(reason: Pending, outcome: str) -> Reason:
+    if isinstance(reason, Reason):
+        return reason.model_copy(update={"params": {**reason.params, "outcome": outcome}})
+    rule, params = reason
+    return rule.reason(**params, outcome=outcome)
+
+
+def _rule_id(reason: Pending) -> str:
+    return reason.rule_id if isinstance(reason, Reason) else reason[0].id
 
 
 def _suppress(reasons: list[Reason], version: str, checked: tuple[str, ...] = ()) -> Verdict:
@@ -133,7 +147,7 @@ def _schedule(p: ContactProposal, profile: Profile, policy: TenantPolicy) -> Ver
     }
     history = {cap: times for cap, times in counted.items() if not cap.calendar_day}
     daily = {cap: times for cap, times in counted.items() if cap.calendar_day}
-    why: dict[str, Reason] = {}
+    why: dict[str, Pending] = {}
     t = p.at
     hold = promise_hold(p, profile, policy)
     if hold is not None:
@@ -145,32 +159,37 @@ def _schedule(p: ContactProposal, profile: Profile, policy: TenantPolicy) -> Ver
         if p.channel in gap.channels and (found := _gap_until(p, gap, zones)) is not None:
             until, item = found
             t = max(t, until)
-            why[gap.rule.id] = gap.rule.reason(
-                after=item.at.isoformat(), after_channel=item.channel.value, days=gap.days
+            why[gap.rule.id] = (
+                gap.rule,
+                {
+                    "after": item.at.isoformat(),
+                    "after_channel": item.channel.value,
+                    "days": gap.days,
+                },
             )
     for _ in range(MAX_ROUNDS):
         for rule in closed_rules(windows, zones, t, cal):
             local = t.astimezone(zones[0]).isoformat() if p.timezone else t.isoformat()
-            why.setdefault(rule.rule.id, rule.rule.reason(local=local, zone=where))
+            why.setdefault(rule.rule.id, (rule.rule, {"local": local, "zone": where}))
         t = first_allowed(windows, zones, t, cal)
         for cap in rolling.blocking(history, t):
-            why.setdefault(cap.id, cap.rule.reason(**cap.params(), seen=len(history[cap])))
+            why.setdefault(cap.id, (cap.rule, {**cap.params(), "seen": len(history[cap])}))
         free = rolling.earliest_free(history, t)
         for cap, times in daily.items():
             later, seen = _daily_free(cap, times, free, zones)
             if later != free:
-                why.setdefault(cap.id, cap.rule.reason(**cap.params(), seen=seen))
+                why.setdefault(cap.id, (cap.rule, {**cap.params(), "seen": seen}))
                 free = later
         if free == t:
             break
         t = free
     else:
         raise RuntimeError("windows and caps did not settle")  # pragma: no cover
-    checked = [w.rule.reason(zone=where, result="open") for w in windows]
-    checked += [c.rule.reason(**c.params(), result="ok") for c in counted]
-    checked = [r for r in checked if r.rule_id not in why]
+    checked: list[Pending] = [(w.rule, {"zone": where, "result": "open"}) for w in windows]
+    checked += [(c.rule, {**c.params(), "result": "ok"}) for c in counted]
+    checked = [r for r in checked if _rule_id(r) not in why]
     gaps = [g.rule.id for g in profile.gaps if p.channel in g.channels]
-    passed = tuple(i for i in dict.fromkeys([r.rule_id for r in checked] + gaps) if i not in why)
+    passed = tuple(i for i in dict.fromkeys([_rule_id(r) for r in checked] + gaps) if i not in why)
     if t == p.at:
         return Verdict(
             action="allow",

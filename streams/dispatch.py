@@ -69,7 +69,7 @@ class DispatchStage:
         if result.retry_after_s is not None:
             await self._redispatch.hold(command, now.timestamp() + result.retry_after_s)
         outcome = "sent" if result.sent else (result.skipped_reason or "not_sent")
-        self._metrics.dispatched.labels(command.channel.value, outcome).inc()
+        self._metrics.dispatch(command.channel.value, outcome)
         return [
             Outbound(self._topics.deliveries, d.debtor_id, encode(d)) for d in result.deliveries
         ]

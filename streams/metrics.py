@@ -3,9 +3,18 @@
 Every series whose labels are known in advance is created at 0 when the
 metrics are built: a counter born at 1 is invisible to ``increase()``, so the
 first dead letter would never alert.
+
+The per-event counters are incremented through ``event``, ``decided`` and
+``dispatch``: ``labels()`` checks, converts and joins the label values under a
+lock on every call (a few µs, several times per event), so each labelled child
+is looked up once and kept. Label values here are bounded (topics, tenants,
+actions, rule ids), and the metric keeps every child anyway.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -95,7 +104,29 @@ class PipelineMetrics:
             ["channel", "outcome"],
             registry=registry,
         )
+        self._children: dict[tuple[Any, ...], Counter] = {}
         self._prime(topics or Topics(), tenants)
+
+    def _child(self, metric: Counter, *values: str) -> Counter:
+        key = (id(metric), *values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*values)
+        return child
+
+    def event(self, topic: str, outcome: str) -> None:
+        """One input event consumed with ``outcome`` (``EVENT_OUTCOMES``)."""
+        self._child(self.events, topic, outcome).inc()
+
+    def dispatch(self, channel: str, outcome: str) -> None:
+        """One contact command handled by the dispatcher (``DISPATCH_OUTCOMES``)."""
+        self._child(self.dispatched, channel, outcome).inc()
+
+    def decided(self, tenant: str, action: str, rule_ids: Iterable[str]) -> None:
+        """One decision made, and each rule id among its reasons."""
+        self._child(self.decisions, tenant, action).inc()
+        for rule_id in rule_ids:
+            self._child(self.reasons, tenant, action, rule_id).inc()
 
     def _prime(self, topics: Topics, tenants: frozenset[str]) -> None:
         for tenant in tenants:

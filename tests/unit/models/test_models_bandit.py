@@ -86,11 +86,13 @@ def _best(state: DebtorArms, prior: SegmentPrior | None = None) -> Arm:
 
 
 def test_bandit_finds_preferred_channel_within_40_contacts() -> None:
+    # ~96 % of debtors (measured over 400 seeds): 100 debtors, so that which
+    # seeds the draws happen to use cannot decide the test.
     found = sum(
         _best(_run_debtor(seed, 40, Channel.WHATSAPP)).channel is Channel.WHATSAPP
-        for seed in range(20)
+        for seed in range(100)
     )
-    assert found >= 19
+    assert found >= 90
 
 
 def test_bandit_finds_preferred_channel_and_slot_within_120_contacts() -> None:
