@@ -34,8 +34,8 @@ async def ensure_topics(
     configuration error, reported by name instead of a worker that never reads.
     """
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers(broker_url), **(options or {}))
-    await admin.start()
-    try:
+    try:  # start inside: a start cut short must still close what it opened
+        await admin.start()
         existing = set(await admin.list_topics())
         missing = [name for name in names if name not in existing]
         if missing and not create:

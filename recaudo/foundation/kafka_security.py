@@ -91,8 +91,8 @@ async def group_has_offsets(settings: Settings, group_id: str, topics: Iterable[
         enable_auto_commit=False,
         **client_options(settings),
     )
-    await consumer.start()
-    try:
+    try:  # start inside: a start cut short must still close what it opened
+        await consumer.start()
         for topic in topics:
             for partition in consumer.partitions_for_topic(topic) or ():
                 if await consumer.committed(TopicPartition(topic, partition)) is not None:
