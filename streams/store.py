@@ -1,4 +1,4 @@
-"""Redis persistence of debtor state, processed event ids and the audit timeline.
+"""Redis persistence of debtor state, processed event ids and the recent decisions.
 
 ``load`` reads every debtor of a batch in one pipelined round trip; ``commit``
 writes each debtor's new state together with the ids of the events that made
@@ -12,13 +12,12 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import orjson
 import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
-from recaudo.streams.outputs import Decision
 from recaudo.streams.state import DebtorState
+from recaudo.streams.timeline import RECENT
 
 DebtorRef = tuple[str, str]
 
@@ -41,33 +40,11 @@ for i = first, #ARGV do
   redis.call('LPUSH', KEYS[3], ARGV[i])
 end
 if #ARGV >= first then
-  redis.call('LTRIM', KEYS[3], 0, 199)
+  redis.call('LTRIM', KEYS[3], 0, @LAST@)
   redis.call('EXPIRE', KEYS[3], ttl * 13)
 end
 return 1
-"""
-
-
-#: What the timeline leaves to the decisions topic: the debtor (its key says
-#: whose it is) and the strategy's evaluation log (``recaudo evaluate`` reads
-#: the topic). The reasons, times, channel and trigger stay: the audit view.
-TOPIC_ONLY: set[str] = {
-    *("tenant_id", "debtor_id"),
-    *("model_versions", "scores", "options", "propensity", "features"),
-}
-
-
-def timeline_entry(decision: Decision) -> bytes:
-    """A decision as the debtor's timeline keeps it (unset fields left out)."""
-    return orjson.dumps(decision.model_dump(mode="json", exclude=TOPIC_ONLY, exclude_none=True))
-
-
-def timeline_record(raw: bytes, ref: DebtorRef) -> dict[str, object]:
-    """A timeline entry as a decision record again (the evaluation log excepted)."""
-    record = orjson.loads(raw)
-    record.setdefault("tenant_id", ref[0])
-    record.setdefault("debtor_id", ref[1])
-    return dict(record)
+""".replace("@LAST@", str(RECENT - 1))
 
 
 @dataclass
@@ -155,7 +132,7 @@ class StateStore:
             calls.append(batch.script(self._commit, keys, args))
         await asyncio.gather(*calls)
 
-    async def timeline(self, ref: DebtorRef, limit: int = 200) -> list[bytes]:
-        """Newest first."""
-        items = await self._redis.lrange(self.timeline_key(ref), 0, limit - 1)
+    async def timeline(self, ref: DebtorRef, limit: int = RECENT) -> list[bytes]:
+        """The recent view (``streams.timeline``), newest first; at most ``RECENT``."""
+        items = await self._redis.lrange(self.timeline_key(ref), 0, min(limit, RECENT) - 1)
         return [item if isinstance(item, bytes) else item.encode() for item in items]

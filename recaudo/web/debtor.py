@@ -2,7 +2,7 @@
 
 Read from the state the decision stage keeps (balances, promises, contacts
 emitted and their delivery progress, contact history); the decisions
-themselves are on ``/timeline``. Times are UTC epoch-free ISO strings and the
+themselves (the recent ones) are on ``/timeline``. Times are UTC epoch-free ISO strings and the
 debtor's IANA zone is given, so the page can show both.
 """
 
