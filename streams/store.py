@@ -16,23 +16,35 @@ import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
+from recaudo.streams.event_ids import TRIM_IDS
 from recaudo.streams.state import DebtorState
 from recaudo.streams.timeline import RECENT
 
 DebtorRef = tuple[str, str]
 
-_COMMIT = """
+# KEYS: state, ids (streams.event_ids: id -> digest:seq, "+" once processed),
+# recent decisions. ARGV: state, now, ttl_s, keep, n_ids, ids..., entries...
+_COMMIT = (
+    """
 redis.call('SET', KEYS[1], ARGV[1])
-local now = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
 local keep = tonumber(ARGV[4])
 local n_ids = tonumber(ARGV[5])
-for i = 1, n_ids do
-  redis.call('ZADD', KEYS[2], now, ARGV[5 + i])
-end
 if n_ids > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
-  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -keep - 1)
+  local n = tonumber(redis.call('HGET', KEYS[2], '#') or '0')
+  for i = 1, n_ids do
+    local have = redis.call('HGET', KEYS[2], ARGV[5 + i])
+    if not have then
+      n = n + 1
+      redis.call('HSET', KEYS[2], ARGV[5 + i], ':' .. n .. '+')
+    elseif string.sub(have, -1) ~= '+' then
+      redis.call('HSET', KEYS[2], ARGV[5 + i], have .. '+')
+    end
+  end
+  redis.call('HSET', KEYS[2], '#', n)
+"""
+    + TRIM_IDS.replace("@K@", "KEYS[2]")
+    + """
   redis.call('EXPIRE', KEYS[2], ttl)
 end
 local first = 6 + n_ids
@@ -45,6 +57,7 @@ if #ARGV >= first then
 end
 return 1
 """.replace("@LAST@", str(RECENT - 1))
+)
 
 
 @dataclass
@@ -76,8 +89,9 @@ class StateStore:
     def state_key(self, ref: DebtorRef) -> str:
         return self._keys.debtor(ref[0], ref[1], "state")
 
-    def seen_key(self, ref: DebtorRef) -> str:
-        return self._keys.debtor(ref[0], ref[1], "seen")
+    def ids_key(self, ref: DebtorRef) -> str:
+        """Processed ids and event-id digests share one hash (``streams.event_ids``)."""
+        return self._keys.debtor(ref[0], ref[1], "ids")
 
     def timeline_key(self, ref: DebtorRef) -> str:
         return self._keys.debtor(ref[0], ref[1], "timeline")
@@ -97,18 +111,21 @@ class StateStore:
                 for ref, event_ids in wanted
                 for reply in (
                     batch.call("GET", self.state_key(ref)),
-                    batch.call("ZMSCORE", self.seen_key(ref), *event_ids)
+                    batch.call("HMGET", self.ids_key(ref), *event_ids)
                     if event_ids
-                    else batch.call("EXISTS", self.seen_key(ref)),
+                    else batch.call("EXISTS", self.ids_key(ref)),
                 )
             )
         )
         out: dict[DebtorRef, Loaded] = {}
         for i, (ref, event_ids) in enumerate(wanted):
-            raw, scores = replies[2 * i], replies[2 * i + 1]
-            matched = scores if isinstance(scores, list) else []
+            raw, marks = replies[2 * i], replies[2 * i + 1]
+            matched = marks if isinstance(marks, list) else []
+            # A claim without "+" is this batch's own (or a crashed one's): not processed.
             seen = {
-                eid for eid, score in zip(event_ids, matched, strict=False) if score is not None
+                eid
+                for eid, mark in zip(event_ids, matched, strict=False)
+                if isinstance(mark, bytes | str) and mark[-1:] in (b"+", "+")
             }
             out[ref] = Loaded(DebtorState.decode(raw), seen)
         return out
@@ -128,7 +145,7 @@ class StateStore:
                 *change.event_ids,
                 *change.timeline,
             ]
-            keys = [self.state_key(ref), self.seen_key(ref), self.timeline_key(ref)]
+            keys = [self.state_key(ref), self.ids_key(ref), self.timeline_key(ref)]
             calls.append(batch.script(self._commit, keys, args))
         await asyncio.gather(*calls)
 
