@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
 
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
@@ -48,15 +49,30 @@ if n_ids > 0 then
   redis.call('EXPIRE', KEYS[2], ttl)
 end
 local first = 6 + n_ids
-for i = first, #ARGV do
-  redis.call('LPUSH', KEYS[3], ARGV[i])
-end
 if #ARGV >= first then
-  redis.call('LTRIM', KEYS[3], 0, @LAST@)
-  redis.call('EXPIRE', KEYS[3], ttl * 13)
+  -- One string, newest first, entries one a line: a list key's own overhead
+  -- (~180 bytes) is more than an entry. A list left by the older layout goes.
+  local t = redis.call('TYPE', KEYS[3])['ok']
+  if t ~= 'string' and t ~= 'none' then redis.call('DEL', KEYS[3]) end
+  local parts = {}
+  for i = #ARGV, first, -1 do parts[#parts + 1] = ARGV[i] end
+  local old = redis.call('GET', KEYS[3])
+  local kept = #parts
+  if old and kept < @RECENT@ then
+    local from = 1
+    while kept < @RECENT@ do
+      local nl = string.find(old, '\\n', from, true)
+      kept = kept + 1
+      if not nl then parts[#parts + 1] = string.sub(old, from); break end
+      parts[#parts + 1] = string.sub(old, from, nl - 1)
+      from = nl + 1
+    end
+  end
+  while #parts > @RECENT@ do table.remove(parts) end
+  redis.call('SET', KEYS[3], table.concat(parts, '\\n'), 'EX', ttl * 13)
 end
 return 1
-""".replace("@LAST@", str(RECENT - 1))
+""".replace("@RECENT@", str(RECENT))
 )
 
 
@@ -151,5 +167,13 @@ class StateStore:
 
     async def timeline(self, ref: DebtorRef, limit: int = RECENT) -> list[bytes]:
         """The recent view (``streams.timeline``), newest first; at most ``RECENT``."""
-        items = await self._redis.lrange(self.timeline_key(ref), 0, min(limit, RECENT) - 1)
-        return [item if isinstance(item, bytes) else item.encode() for item in items]
+        key, count = self.timeline_key(ref), min(limit, RECENT)
+        try:
+            raw = await self._redis.get(key)
+        except ResponseError:  # a list left by the older layout, until its next commit
+            items = await self._redis.lrange(key, 0, count - 1)
+            return [item if isinstance(item, bytes) else item.encode() for item in items]
+        if not raw:
+            return []
+        text = raw if isinstance(raw, bytes) else raw.encode()
+        return text.split(b"\n")[:count]

@@ -31,6 +31,7 @@ from recaudo.streams.outputs import Decision
 DebtorRef = tuple[str, str]
 
 #: Decisions kept per debtor (newest first); older ones are on the decisions topic.
+#: Stored one a line in one string (orjson never writes a raw newline).
 RECENT = 50
 
 _PASSED = ("ok", "open")
