@@ -52,7 +52,7 @@ async def test_one_contact_costs_a_debtor_under_the_bound(make_settings: Setting
     client = aioredis.Redis.from_url(settings.redis_url)
     sizes: dict[str, int] = {}
     contact_id = orjson.loads(contacts[0].value)["contact_id"]
-    address = event["contact_points"][0]["address"].lstrip("+")  # type: ignore[index]
+    address = event["contact_points"][0]["address"].lstrip("+")
     async for raw_key in client.scan_iter(match=f"{settings.redis_prefix}:*", count=1000):
         key = raw_key.decode()
         if any(mine in key for mine in ("{mem-1}", contact_id, address)):
