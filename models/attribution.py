@@ -1,7 +1,7 @@
 """Delayed labels for the propensity model, kept in Redis so they survive restarts.
 
-Every contact opens an attribution: a field of a per-debtor hash holding its
-window's end and the features it was decided on. A
+Every contact opens an attribution: a member of a per-debtor sorted set scored
+by its expiry, with the features it was decided on beside it in a hash. A
 payment inside the window labels the open contacts success; the window expiring
 labels them failure. Each label is taken by one Lua script that removes the
 entry in the same step, so a contact is labelled exactly once even when two
@@ -27,63 +27,54 @@ from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
 from recaudo.models.features import ContactFeatures
 
-# One hash per debtor: contact id -> "<window end> <payload>" (one key where
-# there were two: a sorted set of window ends and a hash of payloads). The
-# scripts still read and empty that older pair (KEYS[2], KEYS[3]) so entries
-# written before the fold are labelled too.
-
-# KEYS: hash, old zset, old hash. ARGV: contact_id, expiry, payload, ttl.
-# Returns 1 if new, 0 if already open. ARGV[4]: seconds the hash outlives the
-# latest open (two windows, on the server's clock, so a backtest's event time
-# cannot expire it early): a debtor whose sweep never comes (a tenant
-# removed, say) leaves nothing behind.
+# KEYS: zset, hash. ARGV: contact_id, expiry, payload. Returns 1 if new, 0 if already open.
+# ARGV[4]: seconds both keys outlive the latest open (two windows, on the
+# server's clock, so a backtest's event time cannot expire them early): a
+# debtor whose sweep never comes (a tenant removed, say) leaves nothing behind.
 _OPEN = """
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
-if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. ARGV[3])
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1
 """
 
-# Pops the entries ``keep(window_end, made_at)`` selects; returns {id, payload, ...}.
-_POP = """
+# KEYS: zset, hash. ARGV: paid_at. Pops open contacts made at or before paid_at
+# whose window has not expired; returns {contact_id, payload, ...}.
+_PAY = """
 local out = {}
-local limit = tonumber(ARGV[1])
-local function made_at(payload)
-  if not payload or payload == '' then return 0 end
-  local stored = cjson.decode(payload)
-  return stored[1] or stored['t'] or 0
-end
-local all = redis.call('HGETALL', KEYS[1])
-for j = 1, #all, 2 do
-  local v = all[j + 1]
-  local sp = string.find(v, ' ', 1, true)
-  local ends = tonumber(string.sub(v, 1, sp - 1))
-  local payload = string.sub(v, sp + 1)
-  if keep(ends, made_at(payload), limit) then
-    redis.call('HDEL', KEYS[1], all[j])
-    out[#out + 1] = all[j]
-    out[#out + 1] = payload
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')
+for _, id in ipairs(ids) do
+  local payload = redis.call('HGET', KEYS[2], id)
+  local made = 0
+  if payload then
+    local stored = cjson.decode(payload)
+    made = stored[1] or stored['t'] or 0
   end
-end
-local old = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
-for j = 1, #old, 2 do
-  local payload = redis.call('HGET', KEYS[3], old[j])
-  if keep(tonumber(old[j + 1]), made_at(payload), limit) then
-    redis.call('ZREM', KEYS[2], old[j])
-    redis.call('HDEL', KEYS[3], old[j])
-    out[#out + 1] = old[j]
+  if made <= tonumber(ARGV[1]) then
+    redis.call('ZREM', KEYS[1], id)
+    redis.call('HDEL', KEYS[2], id)
+    out[#out + 1] = id
     out[#out + 1] = payload or ''
   end
 end
 return out
 """
 
-# ARGV: paid_at. Open contacts made at or before paid_at whose window holds it.
-_PAY = "local function keep(ends, made, paid) return ends >= paid and made <= paid end\n" + _POP
-
-# ARGV: now. Every contact whose window ended at or before now.
-_EXPIRE = "local function keep(ends, made, now) return ends <= now end\n" + _POP
+# KEYS: zset, hash. ARGV: now. Pops every contact whose window ended at or before now.
+_EXPIRE = """
+local out = {}
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+for _, id in ipairs(ids) do
+  local payload = redis.call('HGET', KEYS[2], id)
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('HDEL', KEYS[2], id)
+  out[#out + 1] = id
+  out[#out + 1] = payload or ''
+end
+return out
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +108,7 @@ class AttributionBook:
         self._expire = redis.register_script(_EXPIRE)
 
     def _debtor_keys(self, tenant_id: str, debtor_id: str) -> list[str]:
-        """The debtor's open contacts, then the older layout's pair (read, never written)."""
         return [
-            self._keys.debtor(tenant_id, debtor_id, "at"),
             self._keys.debtor(tenant_id, debtor_id, "attr"),
             self._keys.debtor(tenant_id, debtor_id, "attr:f"),
         ]
@@ -160,8 +149,7 @@ class AttributionBook:
         return bool(added)
 
     async def pending(self, tenant_id: str, debtor_id: str) -> int:
-        keys = self._debtor_keys(tenant_id, debtor_id)
-        return int(await self._redis.hlen(keys[0])) + int(await self._redis.zcard(keys[1]))
+        return int(await self._redis.zcard(self._debtor_keys(tenant_id, debtor_id)[0]))
 
     async def on_payment(
         self, tenant_id: str, debtor_id: str, paid_at: dt.datetime

@@ -50,10 +50,11 @@ async def test_an_open_book_expires_two_windows_after_its_latest_contact(
 ) -> None:
     book = AttributionBook(redis, keys, window=7 * DAY)
     await book.open("acme", "d-ttl", "c1", feats(), T0)
-    assert 0 < await redis.ttl(keys.debtor("acme", "d-ttl", "at")) <= 14 * 86400
+    for key in (keys.debtor("acme", "d-ttl", "attr"), keys.debtor("acme", "d-ttl", "attr:f")):
+        assert 0 < await redis.ttl(key) <= 14 * 86400
 
 
-async def test_entries_stored_in_the_older_layout_and_named_form_are_still_labelled(
+async def test_entries_stored_in_the_named_form_are_still_labelled(
     redis: aioredis.Redis, keys: Keys
 ) -> None:
     book = AttributionBook(redis, keys, window=7 * DAY)
