@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
+from recaudo.streams.contact_ledger import CONTACTS
 from recaudo.streams.events import DeliveryStatus
 
 S = DeliveryStatus
@@ -36,19 +37,25 @@ RANK: dict[DeliveryStatus, int] = {
     S.UNSUBSCRIBED: 6,
 }
 
+# The rank lives after the contact ledger's status in the debtor's per-contact
+# hash field (streams.contact_ledger: "<status>/<rank>"); only the rank is touched.
 _ADVANCE = """
-local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')
+local v = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+local cur = tonumber(string.match(v, '/(%d+)$') or '-1')
 local new = tonumber(ARGV[2])
 if new <= cur then return -2 end
-redis.call('HSET', KEYS[1], ARGV[1], new)
+redis.call('HSET', KEYS[1], ARGV[1], string.match(v, '^[a-z]*') .. '/' .. new)
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return cur
 """
 
 _REVERT = """
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-if tonumber(ARGV[3]) < 0 then redis.call('HDEL', KEYS[1], ARGV[1])
-else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v or string.match(v, '/(%d+)$') ~= ARGV[2] then return 0 end
+local s = string.match(v, '^[a-z]*')
+if tonumber(ARGV[3]) >= 0 then redis.call('HSET', KEYS[1], ARGV[1], s .. '/' .. ARGV[3])
+elseif s == '' then redis.call('HDEL', KEYS[1], ARGV[1])
+else redis.call('HSET', KEYS[1], ARGV[1], s) end
 return 1
 """
 
@@ -64,7 +71,7 @@ class StatusMachine:
         self._revert = client.register_script(_REVERT)
 
     def key(self, tenant_id: str, debtor_id: str) -> str:
-        return self._keys.debtor(tenant_id, debtor_id, "delivery")
+        return self._keys.debtor(tenant_id, debtor_id, CONTACTS)
 
     async def advance(
         self, tenant_id: str, debtor_id: str, contact_id: str, status: DeliveryStatus
@@ -74,6 +81,16 @@ class StatusMachine:
             self._advance, [self.key(tenant_id, debtor_id)], [contact_id, RANK[status], self._ttl_s]
         )
         return int(result)
+
+    async def ranks(self, tenant_id: str, debtor_id: str) -> dict[str, int]:
+        """Every contact of the debtor with a delivery rank: contact id -> rank."""
+        stored = await self._redis.hgetall(self.key(tenant_id, debtor_id))
+        out: dict[str, int] = {}
+        for field, value in stored.items():
+            _, sep, rank = _text(value).rpartition("/")
+            if sep and rank.isdigit():
+                out[_text(field)] = int(rank)
+        return out
 
     async def revert(
         self,
@@ -87,3 +104,7 @@ class StatusMachine:
         await self._revert(
             keys=[self.key(tenant_id, debtor_id)], args=[contact_id, RANK[status], previous]
         )
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -28,24 +28,35 @@ class ContactStatus(StrEnum):
     FAILED = "failed"
 
 
+#: The debtor's per-contact hash: contact id -> "<ledger status>[/<delivery rank>]".
+#: The delivery status (channels.status_machine) shares the field, so a contact
+#: costs one hash field, not one in each of two keys.
+CONTACTS = "contacts"
+
+# The ledger status is the value's leading word (empty when only a delivery
+# rank was stored); the rank after it is kept as it is.
 _CLAIM = """
-local s = redis.call('HGET', KEYS[1], ARGV[1])
+local v = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+local s = string.match(v, '^[a-z]*')
 if s == 'cancelled' or s == 'sent' or s == 'failed' or s == 'sending' then return s end
-redis.call('HSET', KEYS[1], ARGV[1], 'sending')
+redis.call('HSET', KEYS[1], ARGV[1], 'sending' .. string.sub(v, #s + 1))
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 'claimed'
 """
 
 _CANCEL = """
-local s = redis.call('HGET', KEYS[1], ARGV[1])
+local v = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+local s = string.match(v, '^[a-z]*')
 if s == 'sending' or s == 'sent' or s == 'failed' then return s end
-redis.call('HSET', KEYS[1], ARGV[1], 'cancelled')
+redis.call('HSET', KEYS[1], ARGV[1], 'cancelled' .. string.sub(v, #s + 1))
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 'cancelled'
 """
 
 _MARK = """
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local v = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+local s = string.match(v, '^[a-z]*')
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. string.sub(v, #s + 1))
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1
 """
@@ -61,7 +72,7 @@ class ContactLedger:
         self._mark = client.register_script(_MARK)
 
     def key(self, tenant_id: str, debtor_id: str) -> str:
-        return self._keys.debtor(tenant_id, debtor_id, "contacts")
+        return self._keys.debtor(tenant_id, debtor_id, CONTACTS)
 
     async def claim(self, tenant_id: str, debtor_id: str, contact_id: str) -> str:
         """``claimed`` when the caller may send now, else the blocking status."""
@@ -84,7 +95,8 @@ class ContactLedger:
 
     async def status(self, tenant_id: str, debtor_id: str, contact_id: str) -> str | None:
         value = await self._redis.hget(self.key(tenant_id, debtor_id), contact_id)
-        return None if value is None else _text(value)
+        status = None if value is None else _text(value).partition("/")[0]
+        return status or None
 
 
 def _text(value: object) -> str:

@@ -1,10 +1,11 @@
 """An event id names one content: a re-use with other content is a conflict.
 
 De-duplication alone would silently drop the second of two different events
-sharing an id. Each debtor keeps, next to its processed ids, a short digest
-of the content first seen under each id (8 characters; the last ``keep``
-ids). The first content claims the id; the same content again is a
-duplicate (handled downstream), other content is a conflict: 409 on HTTP,
+sharing an id. Each debtor keeps a short digest of the content first seen
+under each id (8 characters; the last ``keep`` ids), in the same hash field
+that marks the id processed once its state is committed (``streams.store``).
+The first content claims the id; the same content again is a duplicate
+(handled downstream), other content is a conflict: 409 on HTTP,
 dead-lettered on the topic path. A claim is made before processing, so a
 crash that replays the batch meets its own digest and goes on.
 """
@@ -23,10 +24,28 @@ from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
 from recaudo.streams.events import Event
 
-# KEYS[1]: hash id -> digest..":"..seq, with the sequence under "#".
+# The trim both scripts share: once the hash holds over twice ``keep`` ids, the
+# ids older than the last ``keep`` (by sequence) go. @K@ is the hash's key.
+TRIM_IDS = """
+if redis.call('HLEN', @K@) > 2 * keep + 1 then
+  local all = redis.call('HGETALL', @K@)
+  for j = 1, #all, 2 do
+    if all[j] ~= '#' then
+      local seq = tonumber(string.match(all[j + 1], ':(%d+)'))
+      if seq and seq <= n - keep then redis.call('HDEL', @K@, all[j]) end
+    end
+  end
+end
+"""
+
+# KEYS[1]: hash id -> digest..":"..seq, with the sequence under "#"; the state
+# commit (streams.store) appends "+" once the event is processed (its
+# de-duplication mark: one hash for both, not a second key) and writes
+# ":"..seq.."+" for an event processed without a claim (an internal one).
 # ARGV: ttl_s, keep, then (id, digest) pairs. Returns the 0-based pair positions
 # whose id already holds another digest.
-_CLAIM = """
+_CLAIM = (
+    """
 local n = tonumber(redis.call('HGET', KEYS[1], '#') or '0')
 local keep = tonumber(ARGV[2])
 local out = {}
@@ -35,23 +54,20 @@ for i = 3, #ARGV, 2 do
   if not have then
     n = n + 1
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1] .. ':' .. n)
+  elseif string.sub(have, 1, 1) == ':' then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1] .. have)
   elseif string.sub(have, 1, #ARGV[i + 1]) ~= ARGV[i + 1] then
     out[#out + 1] = (i - 3) / 2
   end
 end
 redis.call('HSET', KEYS[1], '#', n)
-if redis.call('HLEN', KEYS[1]) > 2 * keep + 1 then
-  local all = redis.call('HGETALL', KEYS[1])
-  for j = 1, #all, 2 do
-    if all[j] ~= '#' then
-      local seq = tonumber(string.match(all[j + 1], ':(%d+)$'))
-      if seq and seq <= n - keep then redis.call('HDEL', KEYS[1], all[j]) end
-    end
-  end
-end
+"""
+    + TRIM_IDS.replace("@K@", "KEYS[1]")
+    + """
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
 return out
 """
+)
 
 
 def digest(event: Event) -> str:

@@ -39,8 +39,9 @@ from recaudo.streams.ports import CapGate, CapResult, CapVerdict, LearnerIO, Out
 from recaudo.streams.resilience import RETRYABLE
 from recaudo.streams.schedule import Entry, Schedule
 from recaudo.streams.state import DebtorState
-from recaudo.streams.store import Change, DebtorRef, Loaded, StateStore, timeline_entry
+from recaudo.streams.store import Change, DebtorRef, Loaded, StateStore
 from recaudo.streams.tasks import Task, TaskStore
+from recaudo.streams.timeline import timeline_entry
 from recaudo.streams.topics import Topics
 from recaudo.streams.validators import skew_error
 

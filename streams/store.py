@@ -1,4 +1,4 @@
-"""Redis persistence of debtor state, processed event ids and the audit timeline.
+"""Redis persistence of debtor state, processed event ids and the recent decisions.
 
 ``load`` reads every debtor of a batch in one pipelined round trip; ``commit``
 writes each debtor's new state together with the ids of the events that made
@@ -12,62 +12,68 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import orjson
 import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
 
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
-from recaudo.streams.outputs import Decision
+from recaudo.streams.event_ids import TRIM_IDS
 from recaudo.streams.state import DebtorState
+from recaudo.streams.timeline import RECENT
 
 DebtorRef = tuple[str, str]
 
-_COMMIT = """
+# KEYS: state, ids (streams.event_ids: id -> digest:seq, "+" once processed),
+# recent decisions. ARGV: state, now, ttl_s, keep, n_ids, ids..., entries...
+_COMMIT = (
+    """
 redis.call('SET', KEYS[1], ARGV[1])
-local now = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
 local keep = tonumber(ARGV[4])
 local n_ids = tonumber(ARGV[5])
-for i = 1, n_ids do
-  redis.call('ZADD', KEYS[2], now, ARGV[5 + i])
-end
 if n_ids > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
-  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -keep - 1)
+  local n = tonumber(redis.call('HGET', KEYS[2], '#') or '0')
+  for i = 1, n_ids do
+    local have = redis.call('HGET', KEYS[2], ARGV[5 + i])
+    if not have then
+      n = n + 1
+      redis.call('HSET', KEYS[2], ARGV[5 + i], ':' .. n .. '+')
+    elseif string.sub(have, -1) ~= '+' then
+      redis.call('HSET', KEYS[2], ARGV[5 + i], have .. '+')
+    end
+  end
+  redis.call('HSET', KEYS[2], '#', n)
+"""
+    + TRIM_IDS.replace("@K@", "KEYS[2]")
+    + """
   redis.call('EXPIRE', KEYS[2], ttl)
 end
 local first = 6 + n_ids
-for i = first, #ARGV do
-  redis.call('LPUSH', KEYS[3], ARGV[i])
-end
 if #ARGV >= first then
-  redis.call('LTRIM', KEYS[3], 0, 199)
-  redis.call('EXPIRE', KEYS[3], ttl * 13)
+  -- One string, newest first, entries one a line: a list key's own overhead
+  -- (~180 bytes) is more than an entry. A list left by the older layout goes.
+  local t = redis.call('TYPE', KEYS[3])['ok']
+  if t ~= 'string' and t ~= 'none' then redis.call('DEL', KEYS[3]) end
+  local parts = {}
+  for i = #ARGV, first, -1 do parts[#parts + 1] = ARGV[i] end
+  local old = redis.call('GET', KEYS[3])
+  local kept = #parts
+  if old and kept < @RECENT@ then
+    local from = 1
+    while kept < @RECENT@ do
+      local nl = string.find(old, '\\n', from, true)
+      kept = kept + 1
+      if not nl then parts[#parts + 1] = string.sub(old, from); break end
+      parts[#parts + 1] = string.sub(old, from, nl - 1)
+      from = nl + 1
+    end
+  end
+  while #parts > @RECENT@ do table.remove(parts) end
+  redis.call('SET', KEYS[3], table.concat(parts, '\\n'), 'EX', ttl * 13)
 end
 return 1
-"""
-
-
-#: What the timeline leaves to the decisions topic: the debtor (its key says
-#: whose it is) and the strategy's evaluation log (``recaudo evaluate`` reads
-#: the topic). The reasons, times, channel and trigger stay: the audit view.
-TOPIC_ONLY: set[str] = {
-    *("tenant_id", "debtor_id"),
-    *("model_versions", "scores", "options", "propensity", "features"),
-}
-
-
-def timeline_entry(decision: Decision) -> bytes:
-    """A decision as the debtor's timeline keeps it (unset fields left out)."""
-    return orjson.dumps(decision.model_dump(mode="json", exclude=TOPIC_ONLY, exclude_none=True))
-
-
-def timeline_record(raw: bytes, ref: DebtorRef) -> dict[str, object]:
-    """A timeline entry as a decision record again (the evaluation log excepted)."""
-    record = orjson.loads(raw)
-    record.setdefault("tenant_id", ref[0])
-    record.setdefault("debtor_id", ref[1])
-    return dict(record)
+""".replace("@RECENT@", str(RECENT))
+)
 
 
 @dataclass
@@ -99,8 +105,9 @@ class StateStore:
     def state_key(self, ref: DebtorRef) -> str:
         return self._keys.debtor(ref[0], ref[1], "state")
 
-    def seen_key(self, ref: DebtorRef) -> str:
-        return self._keys.debtor(ref[0], ref[1], "seen")
+    def ids_key(self, ref: DebtorRef) -> str:
+        """Processed ids and event-id digests share one hash (``streams.event_ids``)."""
+        return self._keys.debtor(ref[0], ref[1], "ids")
 
     def timeline_key(self, ref: DebtorRef) -> str:
         return self._keys.debtor(ref[0], ref[1], "timeline")
@@ -120,18 +127,21 @@ class StateStore:
                 for ref, event_ids in wanted
                 for reply in (
                     batch.call("GET", self.state_key(ref)),
-                    batch.call("ZMSCORE", self.seen_key(ref), *event_ids)
+                    batch.call("HMGET", self.ids_key(ref), *event_ids)
                     if event_ids
-                    else batch.call("EXISTS", self.seen_key(ref)),
+                    else batch.call("EXISTS", self.ids_key(ref)),
                 )
             )
         )
         out: dict[DebtorRef, Loaded] = {}
         for i, (ref, event_ids) in enumerate(wanted):
-            raw, scores = replies[2 * i], replies[2 * i + 1]
-            matched = scores if isinstance(scores, list) else []
+            raw, marks = replies[2 * i], replies[2 * i + 1]
+            matched = marks if isinstance(marks, list) else []
+            # A claim without "+" is this batch's own (or a crashed one's): not processed.
             seen = {
-                eid for eid, score in zip(event_ids, matched, strict=False) if score is not None
+                eid
+                for eid, mark in zip(event_ids, matched, strict=False)
+                if isinstance(mark, bytes | str) and mark[-1:] in (b"+", "+")
             }
             out[ref] = Loaded(DebtorState.decode(raw), seen)
         return out
@@ -151,11 +161,19 @@ class StateStore:
                 *change.event_ids,
                 *change.timeline,
             ]
-            keys = [self.state_key(ref), self.seen_key(ref), self.timeline_key(ref)]
+            keys = [self.state_key(ref), self.ids_key(ref), self.timeline_key(ref)]
             calls.append(batch.script(self._commit, keys, args))
         await asyncio.gather(*calls)
 
-    async def timeline(self, ref: DebtorRef, limit: int = 200) -> list[bytes]:
-        """Newest first."""
-        items = await self._redis.lrange(self.timeline_key(ref), 0, limit - 1)
-        return [item if isinstance(item, bytes) else item.encode() for item in items]
+    async def timeline(self, ref: DebtorRef, limit: int = RECENT) -> list[bytes]:
+        """The recent view (``streams.timeline``), newest first; at most ``RECENT``."""
+        key, count = self.timeline_key(ref), min(limit, RECENT)
+        try:
+            raw = await self._redis.get(key)
+        except ResponseError:  # a list left by the older layout, until its next commit
+            items = await self._redis.lrange(key, 0, count - 1)
+            return [item if isinstance(item, bytes) else item.encode() for item in items]
+        if not raw:
+            return []
+        text = raw if isinstance(raw, bytes) else raw.encode()
+        return text.split(b"\n")[:count]

@@ -2,7 +2,7 @@
 
 Read from the state the decision stage keeps (balances, promises, contacts
 emitted and their delivery progress, contact history); the decisions
-themselves are on ``/timeline``. Times are UTC epoch-free ISO strings and the
+themselves (the recent ones) are on ``/timeline``. Times are UTC epoch-free ISO strings and the
 debtor's IANA zone is given, so the page can show both.
 """
 
@@ -14,7 +14,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from recaudo.channels.directory import ContactDirectory, ContactRef, make_token
-from recaudo.channels.status_machine import RANK
+from recaudo.channels.status_machine import RANK, StatusMachine
 from recaudo.foundation.keys import Keys
 from recaudo.streams.events import AccountStatus, Channel
 from recaudo.streams.tasks import Task
@@ -100,11 +100,9 @@ async def get_debtor(request: web.Request) -> web.Response:
     store = request.app[STORE]
     loaded = await store.load([((tenant, debtor_id), [])])
     state = loaded[(tenant, debtor_id)].state
-    key = Keys(settings.redis_prefix).debtor(tenant, debtor_id, "delivery")
-    ranks = await request.app[REDIS].hgetall(key) if state.emitted else {}
-    delivery = {
-        (k.decode() if isinstance(k, bytes) else k): RANK_NAME.get(int(v)) for k, v in ranks.items()
-    }
+    machine = StatusMachine(request.app[REDIS], Keys(settings.redis_prefix), 0)
+    ranks = await machine.ranks(tenant, debtor_id) if state.emitted else {}
+    delivery = {cid: RANK_NAME.get(rank) for cid, rank in ranks.items()}
     directory = ContactDirectory(request.app[REDIS], Keys(settings.redis_prefix), 0)
     sent: dict[str, ContactRef | None] = {
         e.cid: await directory.by_token(make_token(tenant, e.cid)) for e in state.emitted

@@ -50,8 +50,10 @@ class Timeline(BaseModel):
     tenant_id: str
     debtor_id: str
     decisions: list[Decision] = Field(
-        description="Newest first, with their reasons; the strategy's evaluation log "
-        "(model versions, scores, options, propensity, features) is on the decisions topic"
+        description="The recent view: the last 50 decisions, newest first, with their "
+        "reasons (passed rules by id, without parameters or citation); the strategy's "
+        "evaluation log (model versions, scores, options, propensity, features), template "
+        "details and older decisions are on the decisions topic"
     )
 
 
@@ -129,7 +131,12 @@ def build_spec() -> dict[str, Any]:
         },
         "/v1/debtors/{debtor_id}/timeline": {
             "get": {
-                "summary": "Every decision about a debtor, newest first, with its reasons",
+                "summary": "A debtor's recent decisions, newest first, with their reasons",
+                "description": "The recent view: the last 50 decisions, each with when, what, "
+                "channel, trigger, policy version and rules (the deciding ones with their "
+                "parameters and citation, the passed ones by id). Model versions, scores, "
+                "options and features are not kept here: the decisions topic is the full audit "
+                "log (`recaudo evaluate` and any consumer read it).",
                 "operationId": "getTimeline",
                 "security": [{"bearer": []}],
                 "parameters": [
@@ -142,7 +149,7 @@ def build_spec() -> dict[str, Any]:
                     },
                 ],
                 "responses": {
-                    "200": _json("Timeline", "The decisions"),
+                    "200": _json("Timeline", "The recent decisions (at most 50)"),
                     "400": _json("Error", "A malformed parameter"),
                     **AUTH_ERRORS,
                 },

@@ -1,11 +1,15 @@
-"""``GET /v1/debtors/{debtor_id}/timeline``: every decision about a debtor, newest first."""
+"""``GET /v1/debtors/{debtor_id}/timeline``: a debtor's recent decisions, newest first.
+
+The recent view Redis keeps (``streams.timeline``: the last ``RECENT``, compact);
+the decisions topic holds every decision in full.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from recaudo.streams.store import timeline_record
+from recaudo.streams.timeline import timeline_record
 from recaudo.web.auth import tenant_of
 from recaudo.web.keys import SETTINGS, STORE
 

@@ -21,10 +21,12 @@ from aiohttp.test_utils import BaseTestServer, TestServer
 from prometheus_client import CollectorRegistry
 
 from recaudo.channels.directory import ContactDirectory, ContactRef
+from recaudo.channels.status_machine import StatusMachine
 from recaudo.embedded import free_port
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
-from recaudo.streams.events import Channel
+from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
+from recaudo.streams.events import Channel, DeliveryStatus
 from recaudo.streams.state import DebtorState, OutcomeSummary, RollSummary
 from recaudo.streams.store import Change, StateStore
 from recaudo.web import build_web_app
@@ -137,8 +139,12 @@ async def server(make_settings: SettingsFactory) -> AsyncIterator[tuple[BaseTest
             provider="twilio",
         )
     )
-    # The status machine's rank for c-77: opened (3).
-    await client.hset(Keys(settings.redis_prefix).debtor("acme", "ops-1", "delivery"), "c-77", 3)
+    # c-77 was sent, then opened (the status machine's rank 3).
+    await ContactLedger(client, Keys(settings.redis_prefix), 3600).mark(
+        "acme", "ops-1", "c-77", ContactStatus.SENT
+    )
+    machine = StatusMachine(client, Keys(settings.redis_prefix), 3600)
+    await machine.advance("acme", "ops-1", "c-77", DeliveryStatus.OPENED)
     await client.aclose()
     app: web.Application = build_web_app(settings, CollectorRegistry())
     async with TestServer(app, host="127.0.0.1") as test_server:

@@ -1,0 +1,64 @@
+"""A debtor's Redis footprint after one contact, measured on the real Redis.
+
+One account event is decided, its contact dispatched (recording provider) and
+the receipt decided again, through the worker's own parts; then ``MEMORY
+USAGE`` is summed over the keys under the test's prefix that are this
+debtor's: its hash-tagged keys and the tenant-level indexes of its contact
+(contact ref, message id, address, payment link). Keys every debtor shares
+(the tenant list, the attribution buckets) and the recording provider's log
+are left out. The bound is what this layout reaches (2,488 bytes when written)
+with ~10 % for noise; a full second copy of the decision in Redis (~900
+bytes, what the decisions topic is for) or a key per piece again breaks it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+import pytest
+import redis.asyncio as aioredis
+
+from recaudo.streams.pipeline import Inbound, Outbound
+from tests.conftest import SettingsFactory
+from tests.integration.harness import account_event, dry_run_wiring, zone_with_local_hour
+
+pytestmark = pytest.mark.integration
+
+#: Bytes all keys may hold after one debtor's first contact (measured: see bench/README).
+BOUND = 2_800
+
+
+def inbound(out: Outbound, offset: int) -> Inbound:
+    return Inbound(out.topic, 0, offset, out.key.encode(), out.value, time.time())
+
+
+async def test_one_contact_costs_a_debtor_under_the_bound(make_settings: SettingsFactory) -> None:
+    settings = make_settings()
+    wiring = dry_run_wiring(settings)
+    event = account_event("mem-1", timezone=zone_with_local_hour(range(10, 18)), channels=("sms",))
+    raw = Inbound(
+        f"{settings.topic_prefix}accounts", 0, 0, b"mem-1", orjson.dumps(event), time.time()
+    )
+    prepared = await wiring.decision_stage.prepare([raw])
+    await wiring.decision_stage.commit(prepared)
+    contacts = [o for o in prepared.outputs if o.topic == wiring.topics.contacts]
+    assert len(contacts) == 1, "the debtor was contacted"
+    receipts = await wiring.dispatch_stage.handle(inbound(contacts[0], 0))
+    assert receipts, "the dispatcher reported the send"
+    again = await wiring.decision_stage.prepare([inbound(r, i) for i, r in enumerate(receipts)])
+    await wiring.decision_stage.commit(again)
+
+    client = aioredis.Redis.from_url(settings.redis_url)
+    sizes: dict[str, int] = {}
+    contact_id = orjson.loads(contacts[0].value)["contact_id"]
+    address = event["contact_points"][0]["address"].lstrip("+")
+    async for raw_key in client.scan_iter(match=f"{settings.redis_prefix}:*", count=1000):
+        key = raw_key.decode()
+        if any(mine in key for mine in ("{mem-1}", contact_id, address)):
+            sizes[key] = int(await client.memory_usage(key, samples=0) or 0)
+    await client.aclose()
+    await wiring.close()
+    total = sum(sizes.values())
+    assert any(":{mem-1}:" in k for k in sizes), "the debtor's keys are under the prefix"
+    assert total <= BOUND, f"{total} bytes: {sorted(sizes.items(), key=lambda kv: -kv[1])}"
