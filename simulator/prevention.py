@@ -34,10 +34,10 @@ import numpy as np
 from recaudo.models.slots import CHANNELS, slot_of
 from recaudo.simulator.paydays import from_ms, to_ms
 from recaudo.simulator.portfolio import PRODUCTS, AccountTable, generate_accounts
+from recaudo.simulator.receipts import receipt
 from recaudo.streams.events import (
     AccountEvent,
     AccountStatus,
-    DeliveryEvent,
     DeliveryStatus,
     InputEvent,
     Money,
@@ -221,19 +221,7 @@ class PreventionWorld:
     ) -> None:
         if ms >= self._end_ms:
             return
-        event = DeliveryEvent(
-            event_id=f"{c.contact_id}:{status.value}",
-            tenant_id=c.tenant_id,
-            occurred_at=from_ms(ms),
-            debtor_id=c.debtor_id,
-            contact_id=c.contact_id,
-            account_id=c.account_id,
-            provider="sandbox",
-            channel=c.channel,
-            status=status,
-            address=c.address,
-            permanent=permanent,
-        )
+        event = receipt(c, ms, status, permanent)
         heapq.heappush(self._heap, (ms, event.event_id, -1, event))
 
     def _void(self, item: tuple[int, str, int, InputEvent | None]) -> bool:

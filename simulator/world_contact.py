@@ -20,6 +20,7 @@ from recaudo.models.slots import CHANNELS, slot_of
 from recaudo.simulator.paydays import day_weights, from_ms, sample_day, to_ms
 from recaudo.simulator.population import Population
 from recaudo.simulator.portfolio import AccountTable
+from recaudo.simulator.receipts import receipt
 from recaudo.simulator.texts import (
     OPT_OUT,
     OPT_OUT_ALL,
@@ -33,7 +34,6 @@ from recaudo.simulator.world_config import DebtorType, WorldConfig
 from recaudo.simulator.world_state import DAY_MS, Effect, Item, Kind, Planned, Ready, WorldState
 from recaudo.streams.events import (
     Channel,
-    DeliveryEvent,
     DeliveryStatus,
     Money,
     Promise,
@@ -65,22 +65,8 @@ class _Out:
 
     def delivery(self, status: DeliveryStatus, after_s: float, permanent: bool = False,
                  error: str | None = None, effect: Effect = Effect.NONE) -> None:  # fmt: skip
-        c = self.command
         ms = self.t0 + max(1000, round(after_s * 1000))
-        event = DeliveryEvent(
-            event_id=f"{c.contact_id}:{status.value}",
-            tenant_id=c.tenant_id,
-            occurred_at=from_ms(ms),
-            debtor_id=c.debtor_id,
-            contact_id=c.contact_id,
-            account_id=c.account_id,
-            provider="sandbox",
-            channel=c.channel,
-            status=status,
-            address=c.address,
-            provider_error_code=error,
-            permanent=permanent,
-        )
+        event = receipt(self.command, ms, status, permanent, error)
         self.items.append((ms, event.event_id, Kind.READY, self.i, Ready(event, effect)))
 
     def reply(self, text: str, after_s: float, promise: Promise | None = None,
