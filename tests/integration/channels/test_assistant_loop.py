@@ -5,47 +5,18 @@ person becomes a task that pauses the answers until a collector closes it."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
-from importlib.resources import files
+from collections.abc import Callable
 
 import aiohttp
 import orjson
 import pytest
 
 from recaudo.channels.sandbox.core import SentMessage
-from recaudo.rules.policy import default_policy
-from recaudo.stack import TENANT, Stack, local_stack
+from recaudo.stack import TENANT, Stack
+from tests.integration.channels.conftest import treated_debtor, until
 from tests.integration.harness import Bus, Record, account_event, zone_with_local_hour
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    """The demo stack on the static cadence, so the first contact goes out at once."""
-    policies = tmp_path_factory.mktemp("policies")
-    builtin = files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
-    (policies / f"{TENANT}.toml").write_text(
-        builtin.replace('mode = "adaptive"', 'mode = "cadence"', 1), encoding="utf-8"
-    )
-    async with local_stack(policy_dir=str(policies)) as running:
-        yield running
-
-
-def treated_debtor(prefix: str) -> str:
-    policy = default_policy()
-    return next(
-        f"{prefix}{i}" for i in range(100) if not policy.assign(TENANT, f"{prefix}{i}").holdout
-    )
-
-
-async def until(check: Callable[[], bool], timeout_s: float = 20) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
 
 
 def norm(address: str) -> str:

@@ -5,53 +5,17 @@ inbound STOP through the signed webhook path suppressing the channel."""
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
-from importlib.resources import files
 
 import aiohttp
 import orjson
 import pytest
-import redis
 
-from recaudo.rules.policy import default_policy
-from recaudo.stack import TENANT, Stack, local_stack
+from recaudo.stack import TENANT, Stack
+from tests.integration.channels.conftest import treated_debtor, until
 from tests.integration.harness import Bus, Record, account_event, zone_with_local_hour
 
 pytestmark = pytest.mark.integration
 PHONE = "+14155550123"
-
-
-@pytest.fixture(scope="module")
-async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    """The demo stack with the built-in policy on its static cadence: this file tests
-    the contact loop's mechanics, so every cadence step must contact at once."""
-    policies = tmp_path_factory.mktemp("policies")
-    builtin = files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
-    cadence = builtin.replace('mode = "adaptive"', 'mode = "cadence"', 1)
-    assert cadence != builtin
-    (policies / f"{TENANT}.toml").write_text(cadence, encoding="utf-8")
-    async with local_stack(policy_dir=str(policies)) as running:
-        yield running
-    # What the demo runs on leaves nothing behind: no Redis, no work folder.
-    assert not running.workdir.exists()
-    with pytest.raises(redis.ConnectionError):
-        redis.Redis.from_url(running.settings.redis_url, socket_connect_timeout=1).ping()
-
-
-def treated_debtor(prefix: str) -> str:
-    """A debtor outside the default policy's holdout (the control group gets no contact)."""
-    policy = default_policy()
-    return next(
-        f"{prefix}{i}" for i in range(100) if not policy.assign(TENANT, f"{prefix}{i}").holdout
-    )
-
-
-async def until(check: Callable[[], bool], timeout_s: float = 20) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.1)
 
 
 async def test_contact_goes_out_through_the_provider_and_its_signed_receipts_come_back(
