@@ -7,6 +7,7 @@ import sys
 
 BENCHES = (
     "bench.pipeline",
+    "bench.debtor_memory",
     "bench.webhooks",
     "bench.model_state_memory",
     "bench.decision_quality",
