@@ -15,20 +15,29 @@ Cluster they go as EVAL, which a cluster pipeline routes by the key's slot
 
 Calls in one pipeline are independent: whoever needs one call's effect before
 another awaits the first. A connection error fails every call of the pipeline.
+
+On a single server the pipeline is written on a pooled connection directly:
+packed by hiredis's C packer (byte for byte what redis-py writes, at a third
+of its cost) and read back under one timeout for the whole batch, where
+redis-py's pipeline packs in Python and arms a timeout per reply. Replies go
+through the client's own response callbacks, so they parse as redis-py's
+would. A cluster keeps redis-py's cluster pipeline, which routes by slot.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import weakref
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import hiredis
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 from recaudo.foundation.redis_client import is_cluster
 
@@ -123,11 +132,47 @@ class RedisBatch:
 
     async def _execute(self, calls: list[_Call]) -> list[Any]:
         self.stats.round_trips += 1
+        for call in calls:
+            self.stats.commands[str(call.args[0])] += 1
+        if not self._cluster:
+            return await self._execute_direct(calls)
         async with self._redis.pipeline(transaction=False) as pipe:
             for call in calls:
-                self.stats.commands[str(call.args[0])] += 1
                 pipe.execute_command(*call.args)
             return list(await pipe.execute(raise_on_error=False))
+
+    async def _execute_direct(self, calls: list[_Call]) -> list[Any]:
+        """One write and one read on a pooled connection; error replies as values."""
+        pool = self._redis.connection_pool
+        callbacks = self._redis.response_callbacks
+        conn = await pool.get_connection()
+        try:
+            await conn.send_packed_command(
+                b"".join(hiredis.pack_command(_packable(call.args)) for call in calls)
+            )
+            replies: list[Any] = []
+            async with asyncio.timeout(conn.socket_timeout):
+                for call in calls:
+                    try:
+                        # inf: no timeout per reply, the batch's bounds them all.
+                        reply = await conn.read_response(timeout=math.inf)
+                    except ResponseError as exc:
+                        replies.append(exc)
+                        continue
+                    callback = callbacks.get(str(call.args[0]))
+                    replies.append(reply if callback is None else callback(reply))
+            return replies
+        except BaseException:
+            # A reply left unread would answer the next user of the connection.
+            await conn.disconnect(nowait=True)
+            raise
+        finally:
+            await pool.release(conn)
+
+
+def _packable(args: tuple[Arg, ...]) -> Any:
+    """hiredis's stub types ``pack_command`` as taking a one-element tuple."""
+    return args
 
 
 _BATCHES: weakref.WeakKeyDictionary[aioredis.Redis, RedisBatch] = weakref.WeakKeyDictionary()
