@@ -35,18 +35,33 @@ def normalise(text: str) -> str:
     return text.translate(_SPACES)
 
 
+GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
+
+
 def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return GSM7_ALL.issuperset(text)
 
 
 def segments(text: str) -> Segments:
-    """How many SMS parts ``text`` takes, and in which encoding."""
-    if is_gsm7(text):
-        sizes = [2 if ch in GSM7_EXTENSION else 1 for ch in text]
-        return Segments(GSM7, _count(sizes, 160, 153), sum(sizes))
-    # UTF-16: characters outside the BMP (emoji) take a surrogate pair, never split.
-    sizes = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
-    return Segments(UCS2, _count(sizes, 70, 67), sum(sizes))
+    """How many SMS parts ``text`` takes, and in which encoding.
+
+    Counted over the distinct characters first (set operations, once per
+    message rendered); a character-by-character walk only when the text
+    needs more than one part.
+    """
+    chars = set(text)
+    if GSM7_ALL.issuperset(chars):
+        wide, single, part = chars & GSM7_EXTENSION, 160, 153
+        encoding = GSM7
+    else:
+        # UTF-16: characters outside the BMP (emoji) take a surrogate pair, never split.
+        wide, single, part = {ch for ch in chars if ord(ch) > 0xFFFF}, 70, 67
+        encoding = UCS2
+    units = len(text) + sum(text.count(ch) for ch in wide)
+    if units <= single:
+        return Segments(encoding, 1, units)
+    sizes = [2 if ch in wide else 1 for ch in text]
+    return Segments(encoding, _count(sizes, single, part), units)
 
 
 def _count(sizes: list[int], single: int, part: int) -> int:

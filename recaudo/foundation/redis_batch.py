@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import weakref
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -175,12 +174,18 @@ def _packable(args: tuple[Arg, ...]) -> Any:
     return args
 
 
-_BATCHES: weakref.WeakKeyDictionary[aioredis.Redis, RedisBatch] = weakref.WeakKeyDictionary()
+_ATTRIBUTE = "_recaudo_batch"
 
 
 def batcher(client: aioredis.Redis) -> RedisBatch:
-    """The one batcher of ``client``, shared by every store built on it."""
-    batch = _BATCHES.get(client)
+    """The one batcher of ``client``, shared by every store built on it.
+
+    Kept on the client itself: every Redis call of the hot path asks for it,
+    and an attribute read is a fraction of a weak-keyed dictionary lookup
+    (which builds a weak reference per lookup). It goes with the client.
+    """
+    batch: RedisBatch | None = getattr(client, _ATTRIBUTE, None)
     if batch is None:
-        batch = _BATCHES[client] = RedisBatch(client)
+        batch = RedisBatch(client)
+        setattr(client, _ATTRIBUTE, batch)
     return batch

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from recaudo.channels.content.sms import GSM7, UCS2, normalise, segments
+from recaudo.channels.content.sms import (
+    GSM7,
+    GSM7_BASIC,
+    GSM7_EXTENSION,
+    UCS2,
+    normalise,
+    segments,
+)
 
 
 @pytest.mark.parametrize(
@@ -42,3 +51,31 @@ def test_babels_no_break_spaces_do_not_force_ucs2() -> None:
     babel_brl = "R$\xa01.250,00 e 9:00\u202fPM"
     assert segments(babel_brl).encoding == UCS2
     assert segments(normalise(babel_brl)).encoding == GSM7
+
+
+def _walked(text: str) -> tuple[str, int, int]:
+    """The count character by character, as the specification describes it."""
+    gsm = all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    if gsm:
+        sizes, single, part = [2 if ch in GSM7_EXTENSION else 1 for ch in text], 160, 153
+    else:
+        sizes, single, part = [2 if ord(ch) > 0xFFFF else 1 for ch in text], 70, 67
+    count, used = 1, 0
+    if sum(sizes) > single:
+        for size in sizes:
+            if used + size > part:
+                count, used = count + 1, 0
+            used += size
+    return (GSM7 if gsm else UCS2), count, sum(sizes)
+
+
+@settings(max_examples=300)
+@given(
+    st.text(
+        alphabet=st.sampled_from([*sorted(GSM7_BASIC | GSM7_EXTENSION), "ó", "😀", "ñ", "€"]),
+        max_size=500,
+    )
+)
+def test_the_set_based_count_matches_a_walk_over_every_character(text: str) -> None:
+    result = segments(text)
+    assert (result.encoding, result.count, result.units) == _walked(text)
