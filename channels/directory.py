@@ -149,12 +149,15 @@ class ContactDirectory:
     async def remember(
         self,
         ref: ContactRef,
-        now: dt.datetime,
+        *,
+        now: dt.datetime | None = None,
         pay_target: str | None = None,
         pay_expires_at: dt.datetime | None = None,
     ) -> None:
         """Record the contact (and its payment link, kept until it expires) in the
-        debtor's hash, and make it the latest one sent to its address."""
+        debtor's hash, and make it the latest one sent to its address. ``now``
+        is the decision clock (default: the wall clock)."""
+        now = now or dt.datetime.now(dt.UTC)
         pairs = rows.pieces(rows.REF + ref.contact_id, _row(ref).decode())
         need = self._ttl_s
         if pay_target is not None and pay_expires_at is not None:

@@ -138,7 +138,7 @@ class Dispatcher:
             target, expires = content.pay_target, content.pay_expires_at
         # The ref, and what GET /pay/{token} needs when the debtor clicks (issue
         # 10), in the debtor's contacts hash: one script, before the send.
-        await self._directory.remember(ref, now, target, expires)
+        await self._directory.remember(ref, now=now, pay_target=target, pay_expires_at=expires)
         outcome, unavailable = await self._send_any(command, providers, now)
         if outcome is not None and outcome.status is not DeliveryStatus.FAILED:
             sender = next((p for p in providers if p.name == outcome.provider), None)
