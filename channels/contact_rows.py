@@ -63,7 +63,7 @@ def pieces(name: str, value: str) -> list[str | bytes]:
     return out
 
 
-def joined(values: Sequence[bytes | None]) -> str | None:
+def joined(values: Sequence[bytes | str | None]) -> str | None:
     """The value read back from ``piece_fields`` (HMGET order), or None if absent."""
     if not values or values[0] is None:
         return None
@@ -71,7 +71,9 @@ def joined(values: Sequence[bytes | None]) -> str | None:
     for value in values:
         if value is None:
             break
-        data += value
+        # Bytes from redis-py (no decode_responses): pieces cut inside a
+        # character only decode once joined.
+        data += value if isinstance(value, bytes) else value.encode()
     return data.decode()
 
 

@@ -167,7 +167,7 @@ class ContactDirectory:
             # sets an expiry in the past (which would delete the ledger).
             need = max(need, expires - int(now.timestamp()))
         address = self._address_key(ref.tenant_id, ref.channel, ref.address)
-        args: list[str | bytes | int] = [
+        args: list[str | bytes | int | float] = [
             ref.contact_id,
             need,
             rows.KEEP_CONTACTS,
@@ -223,7 +223,8 @@ class ContactDirectory:
         found = await self._redis.hmget(
             self._contacts_key(tenant_id, debtor_id), [*pay_fields, *ref_fields]
         )
-        pay, row = rows.joined(found[: len(pay_fields)]), rows.joined(found[len(pay_fields) :])
+        pay = rows.joined(found[: len(pay_fields)])
+        row = rows.joined(found[len(pay_fields) :])
         if pay is None or row is None:
             return None
         _, _, target = pay.partition("|")
