@@ -27,5 +27,11 @@ class Provider(Protocol):
     # True when the provider de-duplicates requests on our idempotency key, so a
     # send whose outcome a crash left in doubt may safely be repeated.
     idempotent: bool
+    # The longest ref token (``channels.directory.make_token``) the provider
+    # carries back in every status callback; 0 when it echoes none. A send
+    # whose token is longer is matched by the provider's message id instead,
+    # so only then does the dispatcher write a message-id index (a tenant-level
+    # key per message) for it.
+    ref_max_len: int
 
     async def send(self, command: ContactCommand) -> SendOutcome: ...

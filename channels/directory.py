@@ -2,12 +2,21 @@
 
 Webhooks arrive without our tenant and debtor, so the dispatcher records a
 ``ContactRef`` *before* it calls the provider (a fast webhook can never beat
-it) and passes the ref token ``"<tenant_id>/<contact_id>"`` in the provider's
-callback metadata (Twilio StatusCallback query, SendGrid custom_args, Mailgun
-``v:`` variables, Infobip callbackData, Vonage client-ref, Meta
-biz_opaque_callback_data). Where a provider echoes no metadata (SES) the
-provider message id index is used, and inbound replies are matched by the
-sender's address to the last contact sent to it.
+it) and passes the ref token ``"<tenant_id>/<contact_id>/<debtor_id>"`` in
+the provider's callback metadata (Twilio StatusCallback query, SendGrid
+custom_args, Mailgun ``v:`` variables, Infobip callbackData, Vonage
+client-ref, Meta biz_opaque_callback_data). The token names the debtor, so
+the ref row lives in the debtor's own ``contacts`` hash (``contact_rows``)
+rather than in a tenant-level key per contact: a webhook reads it from the
+debtor's hash-tagged key directly, and it goes with the debtor's other keys.
+Only where a provider echoes no token (``Provider.ref_max_len``: none, or
+too short for this one) is a provider message id -> token index written;
+inbound replies are matched by the sender's address to the last contact
+sent to it (the ``addr:`` index, whose value is the token).
+
+Tokens of the earlier form ``"<tenant_id>/<contact_id>"`` (contacts sent
+before the upgrade, still in flight) resolve through the ``contact:`` key
+written then, while it lasts; nothing writes that key any more.
 
 The address index is per tenant: two lenders may hold debtors who share a
 phone number, and a reply (above all a STOP) must reach the tenant the person
@@ -18,15 +27,20 @@ wrote to (``senders``: our number or address -> its tenant).
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import re
 from collections.abc import Mapping
+from urllib.parse import quote, unquote
 
 import orjson
 import redis.asyncio as aioredis
 
-from recaudo.channels.content.paylink import PayBook
+from recaudo.channels import contact_rows as rows
+from recaudo.channels.content.paylink import PayRecord
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
+from recaudo.streams.contact_ledger import CONTACTS
 from recaudo.streams.events import Channel, Contract
 
 
@@ -44,19 +58,34 @@ class ContactRef(Contract):
 
     @property
     def token(self) -> str:
-        return make_token(self.tenant_id, self.contact_id)
+        return make_token(self.tenant_id, self.contact_id, self.debtor_id)
 
 
-def make_token(tenant_id: str, contact_id: str) -> str:
-    # Tenant ids cannot contain "/", so the first "/" separates the two.
-    return f"{tenant_id}/{contact_id}"
+def make_token(tenant_id: str, contact_id: str, debtor_id: str) -> str:
+    """``<tenant>/<contact>/<debtor>``: tenant ids have no "/", contact ids are
+    hex (any "/" or "%" in one is percent-quoted), so the debtor id is the rest
+    and may hold "/" itself."""
+    return f"{tenant_id}/{quote(contact_id, safe='')}/{debtor_id}"
 
 
-def split_token(token: str) -> tuple[str, str] | None:
-    tenant, sep, contact = token.partition("/")
-    if not sep or not tenant or not contact:
+def split_token(token: str) -> tuple[str, str, str | None] | None:
+    """(tenant, contact, debtor); debtor None for a token of the earlier two-part form."""
+    tenant, sep, rest = token.partition("/")
+    if not sep or not tenant or not rest:
         return None
-    return tenant, contact
+    contact, sep, debtor = rest.partition("/")
+    if not sep:
+        return tenant, rest, None
+    if not contact or not debtor:
+        return None
+    return tenant, unquote(contact), debtor
+
+
+def ref_for(tenant_id: str, contact_id: str, debtor_id: str, max_len: int) -> str | None:
+    """The token to hand a provider that echoes at most ``max_len`` characters of
+    it, or None (then the dispatcher indexes the provider's message id instead)."""
+    token = make_token(tenant_id, contact_id, debtor_id)
+    return token if len(token) <= max_len else None
 
 
 _NON_DIGITS = re.compile(r"\D+")
@@ -87,6 +116,7 @@ class ContactDirectory:
         self._redis = client
         self._keys = keys
         self._ttl_s = ttl_s
+        self._remember = client.register_script(rows.REMEMBER)
         # Our sender addresses -> the tenant each belongs to (normalised).
         self._senders = {normalise_sender(k): v for k, v in (senders or {}).items()}
 
@@ -98,8 +128,16 @@ class ContactDirectory:
         # Only the tenant ids seen (no debtor data): the index to search addresses by.
         return self._keys.global_("directory:tenants")
 
-    def _contact_key(self, tenant_id: str, contact_id: str) -> str:
+    def _contacts_key(self, tenant_id: str, debtor_id: str) -> str:
+        return self._keys.debtor(tenant_id, debtor_id, CONTACTS)
+
+    def _legacy_contact_key(self, tenant_id: str, contact_id: str) -> str:
+        # Written before refs moved into the debtor's hash; read for old tokens only.
         return self._keys.tenant(tenant_id, f"contact:{contact_id}")
+
+    def _legacy_pay_key(self, tenant_id: str, contact_id: str) -> str:
+        # Written before pay records moved into the debtor's hash; read for old links only.
+        return self._keys.tenant(tenant_id, f"pay:{contact_id}")
 
     def _message_key(self, tenant_id: str, provider: str, message_id: str) -> str:
         return self._keys.tenant(tenant_id, f"msgid:{provider}:{message_id}")
@@ -108,24 +146,48 @@ class ContactDirectory:
         name = f"addr:{channel.value}:{normalise_address(channel, address)}"
         return self._keys.tenant(tenant_id, name)
 
-    async def remember(self, ref: ContactRef) -> None:
-        """Record the contact and make it the latest one sent to its address."""
-        contact = self._contact_key(ref.tenant_id, ref.contact_id)
+    async def remember(
+        self,
+        ref: ContactRef,
+        *,
+        now: dt.datetime | None = None,
+        pay_target: str | None = None,
+        pay_expires_at: dt.datetime | None = None,
+    ) -> None:
+        """Record the contact (and its payment link, kept until it expires) in the
+        debtor's hash, and make it the latest one sent to its address. ``now``
+        is the decision clock (default: the wall clock)."""
+        now = now or dt.datetime.now(dt.UTC)
+        pairs = rows.pieces(rows.REF + ref.contact_id, _row(ref).decode())
+        need = self._ttl_s
+        if pay_target is not None and pay_expires_at is not None:
+            expires = int(pay_expires_at.timestamp())
+            pairs += rows.pieces(rows.PAY + ref.contact_id, f"{expires}|{pay_target}")
+            # Relative to the decision clock, so a replay on event time never
+            # sets an expiry in the past (which would delete the ledger).
+            need = max(need, expires - int(now.timestamp()))
         address = self._address_key(ref.tenant_id, ref.channel, ref.address)
-        await batcher(self._redis).calls(
-            [
-                ("SET", contact, _row(ref), "EX", self._ttl_s),
-                ("SET", address, ref.token, "EX", self._ttl_s),
-                ("SADD", self._tenants_key(), ref.tenant_id),
-            ]
+        args: list[str | bytes | int | float] = [
+            ref.contact_id,
+            need,
+            rows.KEEP_CONTACTS,
+            int(now.timestamp()),
+            rows.MAX_PIECES,
+            *pairs,
+        ]
+        batch = batcher(self._redis)
+        await asyncio.gather(
+            batch.script(self._remember, [self._contacts_key(ref.tenant_id, ref.debtor_id)], args),
+            batch.calls(
+                [
+                    ("SET", address, ref.token, "EX", self._ttl_s),
+                    ("SADD", self._tenants_key(), ref.tenant_id),
+                ]
+            ),
         )
 
-    @property
-    def pay_book(self) -> PayBook:
-        """Payment-link records (issue 10), kept until each link expires."""
-        return PayBook(self._redis, self._keys)
-
     async def remember_message(self, provider: str, message_id: str, ref: ContactRef) -> None:
+        """Index a provider message id, for a provider that does not echo our token."""
         # ``remember`` (before the send) already listed the tenant in the index.
         key = self._message_key(ref.tenant_id, provider, message_id)
         await batcher(self._redis).call("SET", key, ref.token, "EX", self._ttl_s)
@@ -134,8 +196,40 @@ class ContactDirectory:
         parts = split_token(token)
         if parts is None:
             return None
-        raw = await batcher(self._redis).call("GET", self._contact_key(*parts))
-        return None if raw is None else _from_row(raw, *parts)
+        tenant, contact, debtor = parts
+        if debtor is None:
+            raw = await batcher(self._redis).call("GET", self._legacy_contact_key(tenant, contact))
+            return None if raw is None else _from_row(raw, tenant, contact)
+        fields = rows.piece_fields(rows.REF + contact)
+        found = await batcher(self._redis).call(
+            "HMGET", self._contacts_key(tenant, debtor), *fields
+        )
+        row = rows.joined(found)
+        return None if row is None else _from_row(row, tenant, contact, debtor)
+
+    async def pay_record(
+        self, tenant_id: str, contact_id: str, debtor_id: str | None
+    ) -> PayRecord | None:
+        """What a click on the contact's payment link needs; None once it expired
+        or was never dispatched. ``debtor_id`` None: a link of the earlier form."""
+        if debtor_id is None:
+            raw = await self._redis.get(self._legacy_pay_key(tenant_id, contact_id))
+            if raw is None:
+                return None
+            debtor, account, channel, target = orjson.loads(raw)
+            return PayRecord(debtor, account, Channel(channel), target)
+        pay_fields = rows.piece_fields(rows.PAY + contact_id)
+        ref_fields = rows.piece_fields(rows.REF + contact_id)
+        found = await self._redis.hmget(
+            self._contacts_key(tenant_id, debtor_id), [*pay_fields, *ref_fields]
+        )
+        pay = rows.joined(found[: len(pay_fields)])
+        row = rows.joined(found[len(pay_fields) :])
+        if pay is None or row is None:
+            return None
+        _, _, target = pay.partition("|")
+        ref = _from_row(row, tenant_id, contact_id, debtor_id)
+        return PayRecord(debtor_id, ref.account_id or "", ref.channel, target)
 
     async def by_message(self, provider: str, message_id: str) -> ContactRef | None:
         """The contact a provider message id belongs to (ids are the provider's, unique)."""
@@ -168,27 +262,30 @@ class ContactDirectory:
 
 
 def _row(ref: ContactRef) -> bytes:
-    """A contact ref as stored: positional, without the tenant and contact its key names.
-
-    Less than half the named form, and one of these is kept per contact sent.
-    """
-    row: list[str | None] = [ref.debtor_id, ref.channel.value, ref.address]
+    """A contact ref as stored: positional, without the tenant, contact and debtor
+    its key and field name. Short, so it usually fits in one listpack piece."""
+    row: list[str | None] = [ref.channel.value, ref.address]
     row += [ref.account_id, ref.language, ref.provider]
     while row[-1] is None:
         row.pop()
     return orjson.dumps(row)
 
 
-def _from_row(raw: bytes | str, tenant_id: str, contact_id: str) -> ContactRef:
+def _from_row(
+    raw: bytes | str, tenant_id: str, contact_id: str, debtor_id: str | None = None
+) -> ContactRef:
+    """A stored row back; ``debtor_id`` None: a legacy row, which names its debtor."""
     stored = orjson.loads(raw)
-    if isinstance(stored, dict):  # the named form, written before
+    if isinstance(stored, dict):  # the named form, written before positional rows
         return ContactRef.model_validate(stored)
-    debtor, channel, address, *rest = stored
+    if debtor_id is None:
+        debtor_id, *stored = stored
+    channel, address, *rest = stored
     account, language, provider = [*rest, None, None, None][:3]
     return ContactRef(
         tenant_id=tenant_id,
         contact_id=contact_id,
-        debtor_id=debtor,
+        debtor_id=debtor_id,
         channel=Channel(channel),
         address=address,
         account_id=account,

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 
 from recaudo.channels.base import Provider, SendOutcome
 from recaudo.channels.breaker import Breakers
-from recaudo.channels.content.paylink import PayRecord
 from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.channels.ids import event_id
 from recaudo.channels.metrics import ProviderMetrics
@@ -133,17 +132,20 @@ class Dispatcher:
             language=c.language,
             provider=providers[0].name if providers else None,
         )
-        await self._directory.remember(ref)
         content = c.content
+        target, expires = None, None
         if content is not None and content.pay_target and content.pay_expires_at:
-            # What GET /pay/{token} needs when the debtor clicks (issue 10).
-            record = PayRecord(c.debtor_id, c.account_id, c.channel, content.pay_target)
-            await self._directory.pay_book.remember(
-                c.tenant_id, c.contact_id, record, content.pay_expires_at
-            )
+            target, expires = content.pay_target, content.pay_expires_at
+        # The ref, and what GET /pay/{token} needs when the debtor clicks (issue
+        # 10), in the debtor's contacts hash: one script, before the send.
+        await self._directory.remember(ref, now=now, pay_target=target, pay_expires_at=expires)
         outcome, unavailable = await self._send_any(command, providers, now)
         if outcome is not None and outcome.status is not DeliveryStatus.FAILED:
-            return await self._sent(command, now, outcome, ref)
+            sender = next((p for p in providers if p.name == outcome.provider), None)
+            # Only a provider that will not echo this token back needs its
+            # message id indexed (a tenant-level key per message).
+            index = sender is None or len(ref.token) > sender.ref_max_len
+            return await self._sent(command, now, outcome, ref, index)
         if outcome is None and unavailable:
             await self._ledger.mark(c.tenant_id, c.debtor_id, c.contact_id, ContactStatus.PENDING)
             return DispatchResult(
@@ -218,16 +220,21 @@ class Dispatcher:
             self._metrics.attempt(provider, outcome, took)
 
     async def _sent(
-        self, command: ContactCommand, now: dt.datetime, outcome: SendOutcome, ref: ContactRef
+        self,
+        command: ContactCommand,
+        now: dt.datetime,
+        outcome: SendOutcome,
+        ref: ContactRef,
+        index: bool,
     ) -> DispatchResult:
         c = command
         message_id = outcome.provider_message_id
-        # Independent writes, so one round trip (redis_batch): the index the
-        # provider's webhooks find the contact by, "sent" in the ledger, and the
-        # status machine's first step.
+        # Independent writes, so one round trip (redis_batch): the message-id
+        # index (only for a provider that does not echo our token), "sent" in
+        # the ledger, and the status machine's first step.
         _, _, events = await asyncio.gather(
             self._directory.remember_message(outcome.provider, message_id, ref)
-            if message_id
+            if message_id and index
             else asyncio.sleep(0),
             self._ledger.mark(c.tenant_id, c.debtor_id, c.contact_id, ContactStatus.SENT),
             self._event(command, now, outcome, outcome.status, outcome.error_code),

@@ -19,6 +19,9 @@ from recaudo.streams.outputs import ContactCommand
 class RecordingProvider:
     name = "recording"
     idempotent = False
+    # It posts no callbacks at all, so there is nothing to match by message id:
+    # no index is written for it.
+    ref_max_len = 1 << 16
 
     def __init__(self, client: aioredis.Redis, keys: Keys) -> None:
         self._redis = client

@@ -45,7 +45,7 @@ local cur = tonumber(string.match(v, '/(%d+)$') or '-1')
 local new = tonumber(ARGV[2])
 if new <= cur then return -2 end
 redis.call('HSET', KEYS[1], ARGV[1], string.match(v, '^[a-z]*') .. '/' .. new)
-redis.call('EXPIRE', KEYS[1], ARGV[3])
+if redis.call('TTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
 return cur
 """
 
@@ -87,6 +87,8 @@ class StatusMachine:
         stored = await self._redis.hgetall(self.key(tenant_id, debtor_id))
         out: dict[str, int] = {}
         for field, value in stored.items():
+            if "~" in _text(field):  # the dispatcher's ref and payment fields (contact_rows)
+                continue
             _, sep, rank = _text(value).rpartition("/")
             if sep and rank.isdigit():
                 out[_text(field)] = int(rank)

@@ -30,7 +30,11 @@ class ContactStatus(StrEnum):
 
 #: The debtor's per-contact hash: contact id -> "<ledger status>[/<delivery rank>]".
 #: The delivery status (channels.status_machine) shares the field, so a contact
-#: costs one hash field, not one in each of two keys.
+#: costs one hash field, not one in each of two keys. The dispatcher keeps each
+#: sent contact's ref row and payment link beside it, under field names with a
+#: "~" (never in a contact id; channels.contact_rows), and may make the key
+#: outlive ``ttl_s`` until its last link expires: so the scripts below only
+#: ever extend the key's TTL, never shorten it.
 CONTACTS = "contacts"
 
 # The ledger status is the value's leading word (empty when only a delivery
@@ -40,7 +44,7 @@ local v = redis.call('HGET', KEYS[1], ARGV[1]) or ''
 local s = string.match(v, '^[a-z]*')
 if s == 'cancelled' or s == 'sent' or s == 'failed' or s == 'sending' then return s end
 redis.call('HSET', KEYS[1], ARGV[1], 'sending' .. string.sub(v, #s + 1))
-redis.call('EXPIRE', KEYS[1], ARGV[2])
+if redis.call('TTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 return 'claimed'
 """
 
@@ -49,7 +53,7 @@ local v = redis.call('HGET', KEYS[1], ARGV[1]) or ''
 local s = string.match(v, '^[a-z]*')
 if s == 'sending' or s == 'sent' or s == 'failed' then return s end
 redis.call('HSET', KEYS[1], ARGV[1], 'cancelled' .. string.sub(v, #s + 1))
-redis.call('EXPIRE', KEYS[1], ARGV[2])
+if redis.call('TTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 return 'cancelled'
 """
 
@@ -57,7 +61,7 @@ _MARK = """
 local v = redis.call('HGET', KEYS[1], ARGV[1]) or ''
 local s = string.match(v, '^[a-z]*')
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. string.sub(v, #s + 1))
-redis.call('EXPIRE', KEYS[1], ARGV[3])
+if redis.call('TTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
 return 1
 """
 

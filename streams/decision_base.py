@@ -162,6 +162,7 @@ class DecisionMaker(DecisionRecords):
             proposed.contact_id,
             ctx.now,
             proposed.extra,
+            debtor_id=ctx.debtor_id,
         )
 
     def _propose(

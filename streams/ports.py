@@ -250,4 +250,6 @@ class MessageComposer(Protocol):
         contact_id: str,
         now: dt.datetime,
         extra: Mapping[str, object] | None = None,
+        *,
+        debtor_id: str,
     ) -> MessageContent | Reason | None: ...

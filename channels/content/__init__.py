@@ -8,6 +8,6 @@ validates a policy's templates before deployment.
 """
 
 from recaudo.channels.content.compose import Composer
-from recaudo.channels.content.paylink import PayBook, PayLinks, PayRecord, PayToken
+from recaudo.channels.content.paylink import PayLinks, PayRecord, PayToken
 
-__all__ = ["Composer", "PayBook", "PayLinks", "PayRecord", "PayToken"]
+__all__ = ["Composer", "PayLinks", "PayRecord", "PayToken"]

@@ -32,6 +32,9 @@ FIELDS = (
     "voice",
 )
 SAMPLE_CONTACT = "0" * 24
+# A debtor id of a typical length: it goes into the sample payment link, whose
+# length counts towards the SMS segments checked.
+SAMPLE_DEBTOR = "0" * 24
 SAMPLE_NOW = dt.datetime(2026, 1, 15, 15, 0, tzinfo=dt.UTC)
 SAMPLE_ZONES = {"US": "America/New_York", "CO": "America/Bogota", "MX": "America/Mexico_City"}
 
@@ -62,7 +65,14 @@ def check_content(policy: TenantPolicy, source: str) -> list[str]:
                 state = sample_state(lang, country)
                 for channel in sorted(texts.channels()):
                     out = composer.compose(
-                        "check", state, "acct-1", channel, name, SAMPLE_CONTACT, SAMPLE_NOW
+                        "check",
+                        state,
+                        "acct-1",
+                        channel,
+                        name,
+                        SAMPLE_CONTACT,
+                        SAMPLE_NOW,
+                        debtor_id=SAMPLE_DEBTOR,
                     )
                     if isinstance(out, Reason):
                         errors.append(_reason(source, f"messages.{name}.text.{lang}", country, out))
@@ -106,7 +116,7 @@ def _fields(
 ) -> list[str]:
     state = sample_state(lang, "US")
     locale = locale_for(lang, "US")
-    token, expires = links.token("check", SAMPLE_CONTACT, SAMPLE_NOW)
+    token, expires = links.token("check", SAMPLE_CONTACT, SAMPLE_DEBTOR, SAMPLE_NOW)
     values = variables(
         policy, state, "acct-1", SAMPLE_CONTACT, links.url(token), expires, SAMPLE_NOW
     )

@@ -95,9 +95,12 @@ class Composer:
         contact_id: str,
         now: dt.datetime,
         extra: Mapping[str, object] | None = None,
+        *,
+        debtor_id: str,
     ) -> MessageContent | Reason | None:
         """The message, the reason it may not be sent, or None for a policy with no
         ``[messages]`` at all (the pre-content behaviour; ``policy check`` flags it).
+        ``debtor_id`` goes into the payment link, so a click finds the debtor's keys.
         ``extra`` adds template values (an assistant reply's ``reply``)."""
         policy = self._policies(tenant_id)
         if not policy.messages:
@@ -111,7 +114,7 @@ class Composer:
         texts = spec.text[lang]
         if channel not in texts.channels():
             return blocked("content.no_channel", template=template, language=lang, channel=channel)
-        token, expires = self._links.token(tenant_id, contact_id, now)
+        token, expires = self._links.token(tenant_id, contact_id, debtor_id, now)
         values = variables(
             policy, state, account_id, contact_id, self._links.url(token), expires, now
         )

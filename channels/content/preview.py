@@ -107,6 +107,7 @@ def preview(
         name,
         "preview-contact",
         dt.datetime.now(dt.UTC),
+        debtor_id=event.debtor_id,
     )
     if out is None:
         raise click.ClickException("this policy has no [messages]")

@@ -11,7 +11,7 @@ import aiohttp
 
 from recaudo.channels.base import SendOutcome
 from recaudo.channels.credentials import InfobipCredentials
-from recaudo.channels.directory import make_token
+from recaudo.channels.directory import ref_for
 from recaudo.channels.providers.http import (
     IDEMPOTENCY_HEADER,
     Renderer,
@@ -29,6 +29,8 @@ REJECTED = 5
 class InfobipProvider:
     # It honours no send idempotency key: a send a crash left in doubt is not repeated.
     idempotent = False
+    # callbackData: up to 4,000 characters, echoed in every delivery report.
+    ref_max_len = 4000
 
     def __init__(
         self,
@@ -55,8 +57,10 @@ class InfobipProvider:
             "destinations": [{"to": command.address.lstrip("+"), "messageId": command.contact_id}],
             "from": self._creds.sender,
             "text": self._render(command).text,
-            "callbackData": make_token(command.tenant_id, command.contact_id),
         }
+        ref = ref_for(command.tenant_id, command.contact_id, command.debtor_id, self.ref_max_len)
+        if ref:
+            message["callbackData"] = ref
         notify = callback_url(self._webhook_base, self.name)
         if notify:
             message |= {"notifyUrl": notify, "notifyContentType": "application/json"}

@@ -10,7 +10,7 @@ import aiohttp
 
 from recaudo.channels.base import SendOutcome
 from recaudo.channels.credentials import MailgunCredentials
-from recaudo.channels.directory import make_token
+from recaudo.channels.directory import ref_for
 from recaudo.channels.providers.http import (
     IDEMPOTENCY_HEADER,
     Renderer,
@@ -29,6 +29,8 @@ REF_VAR = "rc_ref"
 class MailgunProvider:
     # It honours no send idempotency key: a send a crash left in doubt is not repeated.
     idempotent = False
+    # ``v:`` variables come back in every event's user-variables.
+    ref_max_len = 1024
 
     def __init__(
         self,
@@ -54,8 +56,10 @@ class MailgunProvider:
             ("to", command.address),
             ("subject", message.subject),
             ("text", message.text),
-            (f"v:{REF_VAR}", make_token(command.tenant_id, command.contact_id)),
         ]
+        ref = ref_for(command.tenant_id, command.contact_id, command.debtor_id, self.ref_max_len)
+        if ref:
+            form.append((f"v:{REF_VAR}", ref))
         if message.html:
             form.append(("html", message.html))
         # Mailgun adds custom MIME headers given as "h:<Header>" fields.

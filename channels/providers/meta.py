@@ -13,7 +13,7 @@ import aiohttp
 
 from recaudo.channels.base import SendOutcome
 from recaudo.channels.credentials import MetaCredentials
-from recaudo.channels.directory import make_token
+from recaudo.channels.directory import ref_for
 from recaudo.channels.providers.http import IDEMPOTENCY_HEADER, call
 from recaudo.foundation.errors import PermanentProviderError
 from recaudo.streams.events import DeliveryStatus
@@ -40,6 +40,8 @@ ADDRESS_ERRORS = frozenset({"131026", "131030", "131021"})
 class MetaWhatsAppProvider:
     # It honours no send idempotency key: a send a crash left in doubt is not repeated.
     idempotent = False
+    # biz_opaque_callback_data: up to 512 characters, echoed in status webhooks.
+    ref_max_len = 512
 
     def __init__(
         self,
@@ -64,8 +66,10 @@ class MetaWhatsAppProvider:
             "to": command.address.removeprefix("whatsapp:").lstrip("+"),
             "type": "template",
             "template": _template(command),
-            "biz_opaque_callback_data": make_token(command.tenant_id, command.contact_id),
         }
+        ref = ref_for(command.tenant_id, command.contact_id, command.debtor_id, self.ref_max_len)
+        if ref:
+            payload["biz_opaque_callback_data"] = ref
         reply = await call(
             self._session,
             "POST",

@@ -14,7 +14,7 @@ import aiohttp
 
 from recaudo.channels.base import SendOutcome
 from recaudo.channels.credentials import SendGridCredentials
-from recaudo.channels.directory import make_token
+from recaudo.channels.directory import ref_for
 from recaudo.channels.providers.http import IDEMPOTENCY_HEADER, Renderer, call, default_renderer
 from recaudo.foundation.errors import PermanentProviderError
 from recaudo.streams.events import DeliveryStatus
@@ -27,6 +27,8 @@ REF_ARG = "rc_ref"
 class SendGridProvider:
     # It honours no send idempotency key: a send a crash left in doubt is not repeated.
     idempotent = False
+    # custom_args are copied into every event (10,000 bytes for all of them).
+    ref_max_len = 1024
 
     def __init__(
         self,
@@ -47,13 +49,12 @@ class SendGridProvider:
 
     async def send(self, command: ContactCommand) -> SendOutcome:
         message = self._render(command)
+        ref = ref_for(command.tenant_id, command.contact_id, command.debtor_id, self.ref_max_len)
         payload: dict[str, Any] = {
             "personalizations": [
                 {
                     "to": [{"email": command.address}],
-                    "custom_args": {
-                        REF_ARG: make_token(command.tenant_id, command.contact_id),
-                    },
+                    "custom_args": {REF_ARG: ref} if ref else {},
                 }
             ],
             "from": {"email": self._creds.from_email},

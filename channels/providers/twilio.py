@@ -17,7 +17,7 @@ import aiohttp
 
 from recaudo.channels.base import SendOutcome
 from recaudo.channels.credentials import TwilioCredentials
-from recaudo.channels.directory import make_token
+from recaudo.channels.directory import ref_for
 from recaudo.channels.providers.http import (
     IDEMPOTENCY_HEADER,
     Renderer,
@@ -39,6 +39,9 @@ ADDRESS_ERRORS = frozenset({"21211", "21214", "21217", "21407", "21610", "21614"
 class TwilioProvider:
     # It honours no send idempotency key: a send a crash left in doubt is not repeated.
     idempotent = False
+    # The token rides in the StatusCallback URL's query, which Twilio posts back
+    # as given; any token we make (~220 characters at most) fits.
+    ref_max_len = 1024
 
     def __init__(
         self,
@@ -60,7 +63,7 @@ class TwilioProvider:
         self._timeout_s = timeout_s
 
     async def send(self, command: ContactCommand) -> SendOutcome:
-        ref = make_token(command.tenant_id, command.contact_id)
+        ref = ref_for(command.tenant_id, command.contact_id, command.debtor_id, self.ref_max_len)
         status_callback = callback_url(self._webhook_base, self.name, ref)
         message = self._render(command)
         account = f"{self._base}/2010-04-01/Accounts/{self._creds.account_sid}"

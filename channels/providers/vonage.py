@@ -12,7 +12,7 @@ import aiohttp
 
 from recaudo.channels.base import SendOutcome
 from recaudo.channels.credentials import VonageCredentials
-from recaudo.channels.directory import make_token
+from recaudo.channels.directory import ref_for
 from recaudo.channels.providers.http import (
     IDEMPOTENCY_HEADER,
     Renderer,
@@ -33,6 +33,10 @@ ADDRESS_ERRORS = frozenset({"6", "29"})
 class VonageProvider:
     # It honours no send idempotency key: a send a crash left in doubt is not repeated.
     idempotent = False
+    # client-ref: up to 100 characters (40 in older documentation), echoed in
+    # delivery receipts. A longer token (long tenant and debtor ids) is not
+    # sent; the dispatcher then indexes Vonage's message id instead.
+    ref_max_len = 100
 
     def __init__(
         self,
@@ -60,8 +64,10 @@ class VonageProvider:
             ("from", self._creds.sender),
             ("to", command.address.lstrip("+")),
             ("text", self._render(command).text),
-            ("client-ref", make_token(command.tenant_id, command.contact_id)),
         ]
+        ref = ref_for(command.tenant_id, command.contact_id, command.debtor_id, self.ref_max_len)
+        if ref:
+            form.append(("client-ref", ref))
         receipt = callback_url(self._webhook_base, self.name)
         if receipt:
             form.append(("callback", receipt))

@@ -11,7 +11,6 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CollectorRegistry, Counter
 
-from recaudo.channels.content import PayBook
 from recaudo.channels.credentials import load_credentials
 from recaudo.channels.dedupe import Deduper
 from recaudo.channels.directory import ContactDirectory
@@ -166,5 +165,7 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     add_task_routes(app)
     app.router.add_get("/ops", ops_page)
     add_report_routes(app, settings, client, registry)
-    add_pay_routes(app, pay_links(settings), PayBook(client, Keys(settings.redis_prefix)))
+    # Reads only (a click never writes the directory), so its TTL is unused.
+    pay_directory = ContactDirectory(client, Keys(settings.redis_prefix), settings.contact_ttl_s)
+    add_pay_routes(app, pay_links(settings), pay_directory)
     return app

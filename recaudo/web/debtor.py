@@ -105,7 +105,7 @@ async def get_debtor(request: web.Request) -> web.Response:
     delivery = {cid: RANK_NAME.get(rank) for cid, rank in ranks.items()}
     directory = ContactDirectory(request.app[REDIS], Keys(settings.redis_prefix), 0)
     sent: dict[str, ContactRef | None] = {
-        e.cid: await directory.by_token(make_token(tenant, e.cid)) for e in state.emitted
+        e.cid: await directory.by_token(make_token(tenant, e.cid, debtor_id)) for e in state.emitted
     }
     view = DebtorView(
         tenant_id=tenant,

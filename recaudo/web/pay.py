@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from recaudo.channels.content import PayBook, PayLinks
+from recaudo.channels.content import PayLinks
+from recaudo.channels.directory import ContactDirectory
 from recaudo.streams.codec import encode
 from recaudo.streams.events import DeliveryEvent, DeliveryStatus
 from recaudo.web.keys import PUBLISHER, SETTINGS, TOPICS
 
 PAY_LINKS = web.AppKey("pay_links", PayLinks)
-PAY_BOOK = web.AppKey("pay_book", PayBook)
+# Where the dispatcher left each link's record: the debtor's contacts hash.
+PAY_DIRECTORY = web.AppKey("pay_directory", ContactDirectory)
 
 EXPIRED_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Link expired</title></head>
@@ -38,7 +40,9 @@ async def get_pay(request: web.Request) -> web.StreamResponse:
         return web.Response(
             status=410, text=EXPIRED_PAGE, content_type="text/html", charset="utf-8"
         )
-    record = await request.app[PAY_BOOK].find(parsed.tenant_id, parsed.contact_id)
+    record = await request.app[PAY_DIRECTORY].pay_record(
+        parsed.tenant_id, parsed.contact_id, parsed.debtor_id
+    )
     if record is None:
         # Signed by us but never dispatched (a preview) or its record is gone.
         raise web.HTTPNotFound(text="Not found")
@@ -58,7 +62,7 @@ async def get_pay(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound(record.target, headers={"Cache-Control": "no-store"})
 
 
-def add_pay_routes(app: web.Application, links: PayLinks, book: PayBook) -> None:
+def add_pay_routes(app: web.Application, links: PayLinks, directory: ContactDirectory) -> None:
     app[PAY_LINKS] = links
-    app[PAY_BOOK] = book
+    app[PAY_DIRECTORY] = directory
     app.router.add_get("/pay/{token}", get_pay)

@@ -6,12 +6,15 @@ import datetime as dt
 from collections.abc import AsyncIterator
 
 import aiohttp
+import orjson
 import pytest
 import redis.asyncio as aioredis
 from aiohttp.test_utils import BaseTestServer, TestServer
+from itsdangerous import URLSafeSerializer
 from prometheus_client import CollectorRegistry
 
-from recaudo.channels.content import PayBook, PayRecord
+from recaudo.channels.content.paylink import SALT
+from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.streams.events import Channel
@@ -35,14 +38,33 @@ async def test_expired_tampered_and_valid_links(server: tuple[BaseTestServer, Se
     links = pay_links(settings)
     now = dt.datetime.now(dt.UTC)
     client = aioredis.Redis.from_url(settings.redis_url)
-    book = PayBook(client, Keys(settings.redis_prefix))
-    token, expires = links.token("acme", "contact-pay-1", now)
-    target = "https://pay.example.com/checkout?ref=PR-1"
-    await book.remember(
-        "acme", "contact-pay-1", PayRecord("d-pay", "a-pay", Channel.SMS, target), expires
+    keys = Keys(settings.redis_prefix)
+    directory = ContactDirectory(client, keys, settings.contact_ttl_s)
+    token, expires = links.token("acme", "contact-pay-1", "d-pay", now)
+    # Over 64 bytes: stored in two pieces of the hash.
+    target = "https://pay.example.com/checkout?ref=PR-000001&account=XXXX1234&lang=es-CO"
+    ref = ContactRef(
+        tenant_id="acme",
+        contact_id="contact-pay-1",
+        debtor_id="d-pay",
+        account_id="a-pay",
+        channel=Channel.SMS,
+        address="+15551230001",
+    )
+    await directory.remember(ref, now=now, pay_target=target, pay_expires_at=expires)
+    # The record is the debtor's: no tenant-level pay: key.
+    assert [k async for k in client.scan_iter(match=f"{keys.prefix}:acme:pay:*")] == []
+    # A link of the earlier form (no debtor) and its record in the earlier pay: key.
+    legacy = URLSafeSerializer("pay-test-secret", salt=SALT).dumps(
+        ["acme", "contact-pay-0", int(expires.timestamp())]
+    )
+    legacy_target = "https://pay.example.com/checkout?ref=PR-0"
+    await client.set(
+        keys.tenant("acme", "pay:contact-pay-0"),
+        orjson.dumps(["d-pay", "a-pay", "sms", legacy_target]),
     )
     await client.aclose()
-    old, _ = links.token("acme", "contact-pay-1", now - links.ttl - dt.timedelta(minutes=1))
+    old, _ = links.token("acme", "contact-pay-1", "d-pay", now - links.ttl - dt.timedelta(1))
     async with aiohttp.ClientSession() as http:
         async with http.get(srv.make_url(f"/pay/{old}"), allow_redirects=False) as resp:
             assert resp.status == 410
@@ -50,19 +72,31 @@ async def test_expired_tampered_and_valid_links(server: tuple[BaseTestServer, Se
         tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
         async with http.get(srv.make_url(f"/pay/{tampered}"), allow_redirects=False) as resp:
             assert resp.status == 404
-        unknown, _ = links.token("acme", "never-dispatched", now)
-        async with http.get(srv.make_url(f"/pay/{unknown}"), allow_redirects=False) as resp:
-            assert resp.status == 404
+        for tenant, contact, debtor in (
+            ("acme", "never-dispatched", "d-pay"),
+            ("globex", "contact-pay-1", "d-pay"),  # another tenant's link finds nothing
+            ("acme", "contact-pay-1", "d-other"),
+        ):
+            unknown, _ = links.token(tenant, contact, debtor, now)
+            async with http.get(srv.make_url(f"/pay/{unknown}"), allow_redirects=False) as resp:
+                assert resp.status == 404
         async with http.get(srv.make_url(f"/pay/{token}"), allow_redirects=False) as resp:
             assert resp.status == 302
             assert resp.headers["Location"] == target
+        async with http.get(srv.make_url(f"/pay/{legacy}"), allow_redirects=False) as resp:
+            assert resp.status == 302
+            assert resp.headers["Location"] == legacy_target
     async with Bus(settings) as bus:
         records = await bus.collect(
-            (bus.topics.deliveries,), lambda rs: any(r["debtor_id"] == "d-pay" for r in rs)
+            (bus.topics.deliveries,),
+            lambda rs: len([r for r in rs if r["debtor_id"] == "d-pay"]) >= 2,
         )
-    [click] = [r for r in records if r["debtor_id"] == "d-pay"]
-    assert (click["status"], click["contact_id"], click["channel"]) == (
-        "clicked",
-        "contact-pay-1",
-        "sms",
+    clicks = sorted(
+        (r["status"], r["contact_id"], r["channel"], r["account_id"])
+        for r in records
+        if r["debtor_id"] == "d-pay"
     )
+    assert clicks == [
+        ("clicked", "contact-pay-0", "sms", "a-pay"),
+        ("clicked", "contact-pay-1", "sms", "a-pay"),
+    ]

@@ -123,7 +123,7 @@ async def test_address_index_keys_carry_the_tenant(
     await directory.remember_message("twilio", "SM-1", acme)
     found = [k.decode() async for k in redis_client.scan_iter(match=f"{keys.prefix}:*")]
     data = [k for k in found if k != f"{keys.prefix}:directory:tenants"]
-    assert len(data) == 3, data  # the contact, its address and its provider message id
+    assert len(data) == 3, data  # the debtor's contacts hash, the address and message-id indexes
     assert all(k.startswith(f"{keys.prefix}:acme:") for k in data)
     assert await directory.by_message("twilio", "SM-1") == acme
 

@@ -1,13 +1,16 @@
-"""Payment-link tokens: signed, expiring, and free of personal data."""
+"""Payment-link tokens: signed, expiring, short, and free of personal data."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
 
-from recaudo.channels.content.paylink import PayLinks, payment_target
+from itsdangerous import URLSafeSerializer
+
+from recaudo.channels.content.paylink import SALT, PayLinks, payment_target
 
 NOW = dt.datetime(2026, 3, 10, 15, 0, 30, tzinfo=dt.UTC)
+HEX = "2adac39579cc8cc5b54e77cd"
 
 
 def links(secret: str = "s3cret") -> PayLinks:
@@ -15,34 +18,58 @@ def links(secret: str = "s3cret") -> PayLinks:
 
 
 def test_a_token_round_trips_and_expires_after_its_ttl() -> None:
-    token, expires = links().token("acme", "c0ffee", NOW)
-    parsed = links().verify(token)
-    assert parsed is not None
-    assert (parsed.tenant_id, parsed.contact_id) == ("acme", "c0ffee")
-    assert parsed.expires_at == expires == dt.datetime(2026, 3, 17, 15, 0, 30, tzinfo=dt.UTC)
-    assert not parsed.expired(expires - dt.timedelta(seconds=1))
-    assert parsed.expired(expires)
-    assert links().url(token) == f"https://r.example.com/pay/{token}"
+    for contact, debtor in ((HEX, "d-1"), ("c0ffee", "org/42:x@y")):
+        token, expires = links().token("acme", contact, debtor, NOW)
+        parsed = links().verify(token)
+        assert parsed is not None
+        assert (parsed.tenant_id, parsed.contact_id, parsed.debtor_id) == ("acme", contact, debtor)
+        assert parsed.expires_at == expires == dt.datetime(2026, 3, 17, 15, 0, 30, tzinfo=dt.UTC)
+        assert not parsed.expired(expires - dt.timedelta(seconds=1))
+        assert parsed.expired(expires)
+        assert links().url(token) == f"https://r.example.com/pay/{token}"
+        assert "/" not in token, "one URL path segment"
+        assert "." not in token, "not the earlier form"
+
+
+def test_the_link_is_shorter_than_the_earlier_form_though_it_names_the_debtor() -> None:
+    token, _ = links().token("acme", HEX, "mem-1", NOW)
+    earlier = URLSafeSerializer("s3cret", salt=SALT).dumps(["acme", HEX, 1773759630])
+    assert len(token) == 58
+    assert len(earlier) == 90
 
 
 def test_tampered_truncated_or_foreign_tokens_are_refused() -> None:
-    token, _ = links().token("acme", "c0ffee", NOW)
-    payload, signature = token.rsplit(".", 1)
-    forged = base64.urlsafe_b64encode(b'["acme","c0ffee",4102444800]').decode().rstrip("=")
-    assert links().verify(f"{forged}.{signature}") is None  # extended expiry
+    token, _ = links().token("acme", HEX, "d-1", NOW)
+    raw = bytearray(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    raw[1] ^= 0x40  # a later expiry
+    forged = base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("=")
+    assert links().verify(forged) is None
     assert links().verify(token[:-1]) is None
+    assert links().verify(token[:-2]) is None
     assert links("other-secret").verify(token) is None
     assert links().verify("not-a-token") is None
+    assert links().verify("") is None
+    assert links().verify("@@@") is None
+
+
+def test_a_link_of_the_earlier_form_still_verifies_without_a_debtor() -> None:
+    earlier = URLSafeSerializer("s3cret", salt=SALT).dumps(["acme", "c0ffee", 1773759630])
+    parsed = links().verify(str(earlier))
+    assert parsed is not None
+    assert (parsed.tenant_id, parsed.contact_id, parsed.debtor_id) == ("acme", "c0ffee", None)
+    payload, signature = str(earlier).rsplit(".", 1)
+    forged = base64.urlsafe_b64encode(b'["acme","c0ffee",4102444800]').decode().rstrip("=")
+    assert links().verify(f"{forged}.{signature}") is None  # extended expiry
     assert links().verify(payload) is None
 
 
 def test_the_token_is_deterministic_and_carries_no_personal_data() -> None:
-    one, _ = links().token("acme", "c0ffee", NOW)
-    two, _ = links().token("acme", "c0ffee", NOW)
+    one, _ = links().token("acme", HEX, "d-1", NOW)
+    two, _ = links().token("acme", HEX, "d-1", NOW)
     assert one == two
-    payload = one.rsplit(".", 1)[0]
-    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    assert decoded == b'["acme","c0ffee",1773759630]'
+    decoded = base64.urlsafe_b64decode(one + "=" * (-len(one) % 4))
+    # format, expiry, the contact id's 12 bytes, tenant/debtor, then the MAC
+    assert decoded[:-16] == b"\x01" + (1773759630).to_bytes(4) + bytes.fromhex(HEX) + b"acme/d-1"
 
 
 def test_the_payment_page_url_quotes_its_fields() -> None:

@@ -95,7 +95,9 @@ def debtor(jurisdiction: str = "US", language: str = "en") -> DebtorState:
 @pytest.mark.parametrize("channel", [Channel.SMS, Channel.EMAIL, Channel.WHATSAPP])
 def test_a_message_without_its_notice_is_never_composed(channel: Channel) -> None:
     policy = parse_policy(ACME.replace("[notices.opt_out", "[notices.unused_opt_out"))
-    out = composer(policy).compose("acme", debtor(), "a1", channel, "reminder", "c1", NOW)
+    out = composer(policy).compose(
+        "acme", debtor(), "a1", channel, "reminder", "c1", NOW, debtor_id="d1"
+    )
     assert isinstance(out, Reason)
     assert out.rule_id == "notice.us.opt_out"
     assert out.citation is not None
@@ -104,14 +106,18 @@ def test_a_message_without_its_notice_is_never_composed(channel: Channel) -> Non
 
 def test_voice_needs_no_electronic_opt_out_notice() -> None:
     policy = parse_policy(ACME.replace("[notices.opt_out", "[notices.unused_opt_out"))
-    out = composer(policy).compose("acme", debtor(), "a1", Channel.VOICE, "reminder", "c1", NOW)
+    out = composer(policy).compose(
+        "acme", debtor(), "a1", Channel.VOICE, "reminder", "c1", NOW, debtor_id="d1"
+    )
     assert isinstance(out, MessageContent)
     assert out.tts_language == "en-US"
 
 
 def test_email_has_both_parts_and_one_click_unsubscribe_headers() -> None:
     policy = load_policy(POLICIES / "acme.toml")
-    out = composer(policy).compose("acme", debtor(), "a1", Channel.EMAIL, "reminder", "c1", NOW)
+    out = composer(policy).compose(
+        "acme", debtor(), "a1", Channel.EMAIL, "reminder", "c1", NOW, debtor_id="d1"
+    )
     assert isinstance(out, MessageContent)
     assert out.subject == "Recaudo Demo: your payment of $100.00 is overdue"
     assert out.html is not None
@@ -125,7 +131,9 @@ def test_email_has_both_parts_and_one_click_unsubscribe_headers() -> None:
 
 def test_an_sms_over_its_segment_budget_is_not_sent() -> None:
     policy = parse_policy(ACME.replace("max_sms_segments = 4", "max_sms_segments = 1"))
-    out = composer(policy).compose("acme", debtor(), "a1", Channel.SMS, "reminder", "c1", NOW)
+    out = composer(policy).compose(
+        "acme", debtor(), "a1", Channel.SMS, "reminder", "c1", NOW, debtor_id="d1"
+    )
     assert isinstance(out, Reason)
     assert out.rule_id == "content.sms_segments"
     assert out.params["limit"] == 1
@@ -133,8 +141,12 @@ def test_an_sms_over_its_segment_budget_is_not_sent() -> None:
 
 def test_composition_is_deterministic() -> None:
     policy = load_policy(POLICIES / "acme.toml")
-    one = composer(policy).compose("acme", debtor(), "a1", Channel.SMS, "reminder", "c1", NOW)
-    two = composer(policy).compose("acme", debtor(), "a1", Channel.SMS, "reminder", "c1", NOW)
+    one = composer(policy).compose(
+        "acme", debtor(), "a1", Channel.SMS, "reminder", "c1", NOW, debtor_id="d1"
+    )
+    two = composer(policy).compose(
+        "acme", debtor(), "a1", Channel.SMS, "reminder", "c1", NOW, debtor_id="d1"
+    )
     assert one == two
 
 

@@ -73,7 +73,7 @@ def rendered() -> MessageContent:
         tz="America/Mexico_City", jur="MX", lang="es-MX", name="Ana", accounts={"a1": account}
     )
     out = Composer(lambda _t: policy, links).compose(
-        "acme", state, "a1", Channel.WHATSAPP, "past_due", "c1", NOW
+        "acme", state, "a1", Channel.WHATSAPP, "past_due", "c1", NOW, debtor_id="d1"
     )
     assert isinstance(out, MessageContent)
     return out

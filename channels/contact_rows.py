@@ -1,0 +1,122 @@
+"""What the dispatcher keeps about a sent contact, inside the debtor's ``contacts`` hash.
+
+The hash (``streams.contact_ledger.CONTACTS``, one per debtor, ``{debtor}``
+hash-tagged) already holds each contact's ledger status and delivery rank
+under the contact id. Beside it the dispatcher writes ``r~<contact id>``, the
+contact ref row (channel, address, account, language, provider: what a
+webhook needs), and ``p~<contact id>``, the payment-link record (expiry and
+the tenant's payment page). ``~`` is not allowed in an identifier, so these
+fields never collide with a contact id. One hash field costs a few bytes of
+listpack; the separate tenant-level ``contact:``/``pay:`` keys they replace
+cost ~60-90 bytes of key overhead each, plus their names.
+
+Values are cut into pieces of at most ``PIECE`` bytes (``r~c``, ``r~c~1``,
+...): a hash keeps its compact listpack encoding only while every value is
+within ``hash-max-listpack-value`` (64 by default), and one longer value (a
+payment URL with its query, a long e-mail address) would turn the whole hash
+into a hash table at about twice the bytes (bench/README, the attribution
+fold that was reverted for this reason). A value needing more than
+``MAX_PIECES`` pieces keeps its remainder in the last one.
+
+Redis 7.0 has no per-field expiry, so ``REMEMBER`` (run at each dispatch)
+drops payment records past their expiry, trims the hash to its ``keep`` most
+recent contact ids (listpack order is insertion order) and makes the key
+live at least as long as the longest-lived link it holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+#: Bytes per stored piece: the default ``hash-max-listpack-value``.
+PIECE = 64
+#: Pieces a value may take (8 x 64 bytes); the last keeps any remainder.
+MAX_PIECES = 8
+#: Contact ids a debtor's hash keeps at most. Contact commands live hours to
+#: days and frequency caps allow a handful of sends a week, so the most recent
+#: 50 cover every command still live; older ones are what the key's TTL would
+#: have dropped had the debtor been quiet.
+KEEP_CONTACTS = 50
+
+REF = "r~"
+PAY = "p~"
+
+
+def piece_fields(name: str) -> list[str]:
+    """Every field a value stored under ``name`` may occupy, in order."""
+    return [name] + [f"{name}~{i}" for i in range(1, MAX_PIECES)]
+
+
+def pieces(name: str, value: str) -> list[str | bytes]:
+    """``value`` as flat field/value pairs, each value at most ``PIECE`` bytes.
+
+    Cut on bytes and sent as bytes, so a piece may end inside a UTF-8
+    character; ``joined`` puts the bytes together before decoding.
+    """
+    data = value.encode()
+    chunks = [data[i : i + PIECE] for i in range(0, len(data), PIECE)] or [b""]
+    if len(chunks) > MAX_PIECES:
+        chunks = [*chunks[: MAX_PIECES - 1], b"".join(chunks[MAX_PIECES - 1 :])]
+    out: list[str | bytes] = []
+    for field, chunk in zip(piece_fields(name), chunks, strict=False):
+        out += [field, chunk]
+    return out
+
+
+def joined(values: Sequence[bytes | str | None]) -> str | None:
+    """The value read back from ``piece_fields`` (HMGET order), or None if absent."""
+    if not values or values[0] is None:
+        return None
+    data = b""
+    for value in values:
+        if value is None:
+            break
+        # Bytes from redis-py (no decode_responses): pieces cut inside a
+        # character only decode once joined.
+        data += value if isinstance(value, bytes) else value.encode()
+    return data.decode()
+
+
+# KEYS[1]: the debtor's contacts hash. ARGV: the contact id, the TTL the key
+# needs at least (s), contact ids to keep, now (epoch s, the decision clock),
+# the piece count per value, then the field/value pairs to write.
+REMEMBER = """
+local k, cid = KEYS[1], ARGV[1]
+local maxp = tonumber(ARGV[5])
+local function fields(name)
+  local f = {name}
+  for i = 1, maxp - 1 do f[#f + 1] = name .. '~' .. i end
+  return f
+end
+redis.call('HDEL', k, unpack(fields('r~' .. cid)))
+redis.call('HDEL', k, unpack(fields('p~' .. cid)))
+redis.call('HSET', k, unpack(ARGV, 6))
+local now, keep = tonumber(ARGV[4]), tonumber(ARGV[3])
+local ids, live = {}, {}
+for _, f in ipairs(redis.call('HKEYS', k)) do
+  if not string.find(f, '~', 1, true) then
+    ids[#ids + 1] = f
+  elseif string.sub(f, 1, 2) == 'p~' and not string.find(f, '~', 3, true) then
+    local exp = tonumber(string.match(redis.call('HGET', k, f) or '', '^(%d+)|'))
+    if exp and exp <= now then
+      redis.call('HDEL', k, unpack(fields(f)))
+    else
+      live[string.sub(f, 3)] = true
+    end
+  end
+end
+local extra = #ids - keep
+for i = 1, #ids do
+  if extra <= 0 then break end
+  local id = ids[i]
+  local status = string.match(redis.call('HGET', k, id) or '', '^[a-z]*')
+  if id ~= cid and not live[id] and status ~= 'sending' then
+    redis.call('HDEL', k, id)
+    redis.call('HDEL', k, unpack(fields('r~' .. id)))
+    extra = extra - 1
+  end
+end
+local need = tonumber(ARGV[2])
+if redis.call('TTL', k) < need then redis.call('EXPIRE', k, need) end
+return 1
+"""

@@ -1,0 +1,287 @@
+"""Contact refs and payment links live in the debtor's contacts hash: webhooks
+resolve without any tenant-level per-contact key, old-form tokens still resolve,
+and the hash stays compact (listpack) and bounded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import aiohttp
+import orjson
+import pytest
+import redis.asyncio as aioredis
+
+from recaudo.channels import contact_rows
+from recaudo.channels.base import Provider
+from recaudo.channels.credentials import ProviderCredentials
+from recaudo.channels.directory import ContactDirectory, ContactRef, make_token, split_token
+from recaudo.channels.dispatcher import Dispatcher
+from recaudo.channels.factory import build_providers
+from recaudo.channels.sandbox import Sandbox
+from recaudo.channels.status_machine import StatusMachine
+from recaudo.foundation.keys import Keys
+from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
+from recaudo.streams.events import Channel
+from recaudo.streams.outputs import ContactCommand
+from tests.unit.channels.channels_testkit import Hooks
+from tests.unit.channels.test_channels_webhooks import post_twilio, status
+
+NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
+DEBTOR = "org/d-7:x"  # a debtor id may hold "/" and ":"
+CONTACT = "2adac39579cc8cc5b54e77cd"
+
+
+def command(contact_id: str, channel: Channel, address: str) -> ContactCommand:
+    return ContactCommand.model_validate(
+        {
+            "contact_id": contact_id,
+            "tenant_id": "acme",
+            "debtor_id": DEBTOR,
+            "account_id": "a-7",
+            "channel": channel,
+            "address": address,
+            "template": "reminder_1",
+            "language": "es",
+            "send_at": NOW,
+            "expires_at": NOW + dt.timedelta(hours=2),
+            "strategy": "default",
+            "arm": "champion",
+            "decision_id": f"dec-{contact_id}",
+            "trigger_event_id": "ev-1",
+        }
+    )
+
+
+@pytest.fixture
+async def providers(
+    sandbox_creds: tuple[ProviderCredentials, object], sandbox: Sandbox, hooks: Hooks
+) -> AsyncIterator[dict[str, Provider]]:
+    async with aiohttp.ClientSession() as session:
+        built = build_providers(
+            session, sandbox_creds[0], webhook_base_url=hooks.base_url, base_url=sandbox.url
+        )
+        yield {p.name: p for ps in built.values() for p in ps}
+
+
+async def nothing(_: float) -> None:
+    return None
+
+
+def dispatcher(
+    provider: Provider,
+    channel: Channel,
+    ledger: ContactLedger,
+    directory: ContactDirectory,
+    machine: StatusMachine,
+) -> Dispatcher:
+    return Dispatcher({channel: [provider]}, ledger, directory, machine, sleep=nothing)
+
+
+async def tenant_level_keys(client: aioredis.Redis, keys: Keys) -> list[str]:
+    found = [k.decode() async for k in client.scan_iter(match=f"{keys.prefix}:*")]
+    return [k for k in found if any(f":{n}:" in k for n in ("contact", "msgid", "pay"))]
+
+
+@pytest.mark.parametrize(
+    ("provider", "channel", "address"),
+    [
+        ("twilio", Channel.SMS, "+34600111222"),
+        ("infobip", Channel.SMS, "+34600111222"),
+        ("vonage", Channel.SMS, "+34600111222"),
+        ("meta", Channel.WHATSAPP, "+34600111222"),
+        ("sendgrid", Channel.EMAIL, "deudor@example.com"),
+        ("mailgun", Channel.EMAIL, "deudor@example.com"),
+    ],
+)
+async def test_receipts_resolve_with_no_contact_msgid_or_pay_key(
+    providers: dict[str, Provider],
+    sandbox: Sandbox,
+    hooks: Hooks,
+    ledger: ContactLedger,
+    directory: ContactDirectory,
+    machine: StatusMachine,
+    redis_client: aioredis.Redis,
+    keys: Keys,
+    provider: str,
+    channel: Channel,
+    address: str,
+) -> None:
+    send = dispatcher(providers[provider], channel, ledger, directory, machine)
+    result = await send.dispatch(command(CONTACT, channel, address), NOW)
+    assert result.sent
+    assert result.provider == provider
+    assert await tenant_level_keys(redis_client, keys) == []
+    await sandbox.drain()
+    assert sandbox.webhook_results
+    assert all(code == 200 for _, code in sandbox.webhook_results)
+    events = hooks.publisher.on("deliveries")
+    assert events, "the provider's receipts were published"
+    assert all(
+        (e["tenant_id"], e["debtor_id"], e["contact_id"]) == ("acme", DEBTOR, CONTACT)
+        for e in events
+    )
+    assert hooks.publisher.on("dead-letters") == []
+
+
+async def test_a_provider_that_cannot_carry_the_token_is_matched_by_message_id(
+    providers: dict[str, Provider],
+    sandbox: Sandbox,
+    hooks: Hooks,
+    ledger: ContactLedger,
+    directory: ContactDirectory,
+    machine: StatusMachine,
+    redis_client: aioredis.Redis,
+    keys: Keys,
+) -> None:
+    vonage = providers["vonage"]
+    vonage.ref_max_len = 10  # as a provider with a short reference field
+    send = dispatcher(vonage, Channel.SMS, ledger, directory, machine)
+    result = await send.dispatch(command(CONTACT, Channel.SMS, "+34600111222"), NOW)
+    assert result.sent
+    assert [m.ref for m in sandbox.messages] == [None], "no truncated token was sent"
+    [index] = await tenant_level_keys(redis_client, keys)
+    assert ":msgid:vonage:" in index
+    await sandbox.drain()
+    events = hooks.publisher.on("deliveries")
+    assert events
+    assert all(e["debtor_id"] == DEBTOR for e in events)
+    assert hooks.publisher.on("dead-letters") == []
+
+
+async def test_tokens_of_the_earlier_form_still_resolve(
+    hooks: Hooks, directory: ContactDirectory, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    # What the previous release wrote: a tenant-level contact key (positional row
+    # naming the debtor) and message-id and address indexes holding the two-part token.
+    row = orjson.dumps(["d-old", "sms", "+15551230001", "a-1", "es", "twilio"])
+    await redis_client.set(keys.tenant("acme", "contact:c-old"), row)
+    await redis_client.set(keys.tenant("acme", "msgid:twilio:SM-old"), "acme/c-old")
+    await redis_client.sadd(keys.global_("directory:tenants"), "acme")
+    expected = ContactRef(
+        tenant_id="acme",
+        contact_id="c-old",
+        debtor_id="d-old",
+        account_id="a-1",
+        channel=Channel.SMS,
+        address="+15551230001",
+        language="es",
+        provider="twilio",
+    )
+    assert await directory.by_token("acme/c-old") == expected
+    assert await directory.by_message("twilio", "SM-old") == expected
+    resp = await post_twilio(hooks, status("SM-old", "delivered"), ref="acme/c-old")
+    assert resp.status == 200
+    [event] = hooks.publisher.on("deliveries")
+    assert (event["tenant_id"], event["debtor_id"], event["contact_id"]) == (
+        "acme",
+        "d-old",
+        "c-old",
+    )
+    # Another tenant's name in the token finds nothing of acme's.
+    assert await directory.by_token("globex/c-old") is None
+    assert await directory.by_token(make_token("globex", "c-old", "d-old")) is None
+
+
+def test_the_token_names_tenant_contact_and_debtor() -> None:
+    token = make_token("acme", CONTACT, DEBTOR)
+    assert token == f"acme/{CONTACT}/{DEBTOR}"
+    assert split_token(token) == ("acme", CONTACT, DEBTOR)
+    assert split_token(make_token("acme", "odd/id%", "d")) == ("acme", "odd/id%", "d")
+    assert split_token("acme/c-old") == ("acme", "c-old", None)
+    for bad in ("", "acme", "acme/", "/c", "acme//d", "acme/c/"):
+        assert split_token(bad) is None, bad
+
+
+async def test_the_contacts_hash_stays_a_listpack_with_long_values(
+    directory: ContactDirectory, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    ref = ContactRef(
+        tenant_id="acme",
+        contact_id=CONTACT,
+        debtor_id=DEBTOR,
+        account_id="account-with-a-rather-long-identifier-0001",
+        channel=Channel.EMAIL,
+        address="a.very.long.mailbox.name.for.a.debtor@collections.example.com",
+        language="es",
+        provider="sendgrid",
+    )
+    target = "https://pay.example.com/checkout?ref=PR-000123456&account=%2A%2A%2A%2A1234&l=é"
+    expires = NOW + dt.timedelta(days=7)
+    await directory.remember(ref, now=NOW, pay_target=target, pay_expires_at=expires)
+    key = keys.debtor("acme", DEBTOR, "contacts")
+    assert await redis_client.object("encoding", key) == b"listpack"
+    assert await directory.by_token(ref.token) == ref
+    record = await directory.pay_record("acme", CONTACT, DEBTOR)
+    assert record is not None
+    assert (record.debtor_id, record.account_id, record.channel, record.target) == (
+        DEBTOR,
+        ref.account_id,
+        Channel.EMAIL,
+        target,
+    )
+    assert await directory.pay_record("globex", CONTACT, DEBTOR) is None
+    # The key lives as long as the link, well past the directory's own TTL.
+    assert await redis_client.ttl(key) > 6 * 24 * 3600
+    ledger = ContactLedger(redis_client, keys, ttl_s=600)
+    await ledger.mark("acme", DEBTOR, CONTACT, ContactStatus.SENT)
+    assert await redis_client.ttl(key) > 6 * 24 * 3600, "a ledger write never shortens it"
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def test_pieces_round_trip_at_any_length() -> None:
+    for size in (0, 1, 63, 64, 65, 200, 64 * contact_rows.MAX_PIECES + 77):
+        value = ("é" + "x" * size)[:size]
+        flat = contact_rows.pieces("r~c", value)
+        fields, values = flat[0::2], flat[1::2]
+        assert all(len(v) <= contact_rows.PIECE for v in values[:-1])
+        stored = dict(zip(fields, values, strict=True))
+        back = [stored.get(f) for f in contact_rows.piece_fields("r~c")]
+        assert contact_rows.joined([v if isinstance(v, bytes) else None for v in back]) == value
+
+
+async def test_the_hash_keeps_the_latest_contacts_and_drops_expired_links(
+    directory: ContactDirectory, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    ledger = ContactLedger(redis_client, keys, ttl_s=600)
+    key = keys.debtor("acme", "d-busy", "contacts")
+
+    def ref(i: int) -> ContactRef:
+        return ContactRef(
+            tenant_id="acme",
+            contact_id=f"c-{i:03d}",
+            debtor_id="d-busy",
+            channel=Channel.SMS,
+            address="+34600111222",
+        )
+
+    keep = contact_rows.KEEP_CONTACTS
+    # The oldest contact is in doubt (sending): never dropped. The second has a live link.
+    await ledger.mark("acme", "d-busy", "c-000", ContactStatus.SENDING)
+    await directory.remember(ref(0), now=NOW)
+    await ledger.mark("acme", "d-busy", "c-001", ContactStatus.SENT)
+    link_until = NOW + dt.timedelta(days=7)
+    await directory.remember(
+        ref(1), now=NOW, pay_target="https://p.example/1", pay_expires_at=link_until
+    )
+    for i in range(2, keep + 10):
+        await ledger.mark("acme", "d-busy", f"c-{i:03d}", ContactStatus.SENT)
+        await directory.remember(ref(i), now=NOW)
+    fields = [_text(f) for f in await redis_client.hkeys(key)]
+    ids = [f for f in fields if "~" not in f]
+    assert len(ids) == keep
+    assert {"c-000", "c-001"} <= set(ids)
+    assert [i for i in ids if i not in ("c-000", "c-001")] == [
+        f"c-{i:03d}" for i in range(12, keep + 10)
+    ]
+    assert await directory.by_token(ref(2).token) is None, "trimmed with its status"
+    assert await directory.pay_record("acme", "c-001", "d-busy") is not None
+    # Once the link expired, the next dispatch drops it (and its contact may go).
+    later = link_until + dt.timedelta(seconds=1)
+    await ledger.mark("acme", "d-busy", f"c-{keep + 10:03d}", ContactStatus.SENT)
+    await directory.remember(ref(keep + 10), now=later)
+    assert await directory.pay_record("acme", "c-001", "d-busy") is None
+    assert "c-001" not in [_text(f) for f in await redis_client.hkeys(key)]
