@@ -259,7 +259,7 @@ class DecisionStage:
                 self._metrics.event(record.topic, "duplicate")
                 continue
             seen.add(event.event_id)
-            before = state.encode()
+            before = state.to_json()  # undone from this if the event fails
             # Every line logged while deciding (ours, the rules', the learners')
             # carries the tenant and event it is about. Bound and reset with
             # tokens: ``bound_contextvars`` also copies every bound variable
