@@ -55,6 +55,12 @@ async def commit(store: StateStore, decisions: list[Decision]) -> None:
     await store.commit([Change(REF, DebtorState(), [], timeline_lines(decisions))], now=1.0)
 
 
+async def stored(client: aioredis.Redis, store: StateStore) -> bytes:
+    raw = await stored(client, store)
+    assert isinstance(raw, bytes)
+    return raw
+
+
 async def shown(store: StateStore, limit: int = RECENT) -> list[tuple[str, object, object]]:
     records = timeline_records(await store.timeline(REF, limit), REF)
     return [
@@ -68,7 +74,7 @@ async def test_a_policy_version_is_stored_once_per_run_and_read_on_every_entry(
     await commit(store, [decision(1)])
     await commit(store, [decision(2), decision(3, seq=2)])
     await commit(store, [decision(4, "v2"), decision(5, "v1")])
-    raw = await client.get(store.timeline_key(REF))
+    raw = await stored(client, store)
     assert raw.count(b"@v1") == 2
     assert raw.count(b"@v2") == 1
     assert await shown(store) == [
@@ -90,9 +96,9 @@ async def test_only_the_newest_entries_are_kept_with_no_header_left_over(
     assert len(got) == RECENT
     assert got[0][0] == "ev-102"
     assert got[-1] == ("ev-2", "old", stable_id("acme", "ev-2", "1"))
-    assert not (await client.get(store.timeline_key(REF))).endswith(b"@old")
+    assert not (await stored(client, store)).endswith(b"@old")
     await commit(store, [decision(200 + i, "newest") for i in range(RECENT + 2)])
-    raw = await client.get(store.timeline_key(REF))
+    raw = await stored(client, store)
     assert raw.count(b"\n") == RECENT  # one header, RECENT entries
     assert {v for _, v, _ in await shown(store)} == {"newest"}
 
