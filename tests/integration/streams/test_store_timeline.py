@@ -56,7 +56,7 @@ async def commit(store: StateStore, decisions: list[Decision]) -> None:
 
 
 async def stored(client: aioredis.Redis, store: StateStore) -> bytes:
-    raw = await stored(client, store)
+    raw = await client.get(store.timeline_key(REF))
     assert isinstance(raw, bytes)
     return raw
 
