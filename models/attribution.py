@@ -1,17 +1,26 @@
 """Delayed labels for the propensity model, kept in Redis so they survive restarts.
 
-Every contact opens an attribution: a member of a per-debtor sorted set scored
-by its expiry, with the features it was decided on beside it in a hash. A
-payment inside the window labels the open contacts success; the window expiring
-labels them failure. Each label is taken by one Lua script that removes the
-entry in the same step, so a contact is labelled exactly once even when two
-workers race (the payment and the expiry sweep, or a replayed event).
+Every contact opens an attribution: a field of the debtor's ``aw`` hash,
+contact id -> ``[made at, window s, *features]`` (``ContactFeatures.to_row``),
+one key per debtor and each value under Redis's 64-byte listpack limit. A
+payment inside the window labels the open contacts success; the window
+expiring labels them failure. Each label is taken by one Lua script that
+removes the entry in the same step, so a contact is labelled exactly once even
+when two workers race (the payment and the expiry sweep, or a replayed event).
+The scripts decode the debtor's few entries to find the due ones.
 
 Expiry is found through time buckets: ``attr:due:<bucket>`` sets of debtor ids
 plus an ``attr:buckets`` sorted set of bucket numbers. A bucket is swept only
 ``grace_s`` after it closes, so a contact opened on a worker whose clock is a
 little behind still lands in a bucket nobody has swept yet. All of one
 debtor's keys share its hash tag, so the scripts are Redis Cluster safe.
+
+Older releases kept two keys per debtor: ``attr`` (a sorted set contact ->
+window end) and ``attr:f`` (contact -> ``[made at, *features]`` or
+``{"t": ..., "f": {...}}``). The scripts still take entries from them (the
+``_OLD_*`` parts), and an open refuses a contact already there, until those
+keys expire on their own (two windows after their last open); then the
+compatibility parts can go.
 """
 
 from __future__ import annotations
@@ -25,56 +34,81 @@ import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
-from recaudo.models.features import ContactFeatures
+from recaudo.models.features import ROW, ContactFeatures
 
-# KEYS: zset, hash. ARGV: contact_id, expiry, payload. Returns 1 if new, 0 if already open.
-# ARGV[4]: seconds both keys outlive the latest open (two windows, on the
-# server's clock, so a backtest's event time cannot expire them early): a
-# debtor whose sweep never comes (a tenant removed, say) leaves nothing behind.
+# KEYS: aw hash, old zset. ARGV: contact_id, payload, ttl_s. Returns 1 if new,
+# 0 if already open (a replay). The hash outlives its latest open by ttl_s (two
+# windows, on the server's clock, so a backtest's event time cannot expire it
+# early): a debtor whose sweep never comes (a tenant removed) leaves nothing.
 _OPEN = """
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1
 """
 
-# KEYS: zset, hash. ARGV: paid_at. Pops open contacts made at or before paid_at
-# whose window has not expired; returns {contact_id, payload, ...}.
-_PAY = """
+# Pops the aw entries for which due(made, ends) holds; returns {contact_id, payload, ...}.
+_TAKE = """
 local out = {}
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')
-for _, id in ipairs(ids) do
-  local payload = redis.call('HGET', KEYS[2], id)
+local all = redis.call('HGETALL', KEYS[1])
+for j = 1, #all, 2 do
+  local row = cjson.decode(all[j + 1])
+  if due(row[1], row[1] + row[2]) then
+    redis.call('HDEL', KEYS[1], all[j])
+    out[#out + 1] = all[j]
+    out[#out + 1] = all[j + 1]
+  end
+end
+"""
+
+# KEYS: aw hash, old zset, old hash. ARGV: paid_at. Pops open contacts made at
+# or before paid_at whose window has not ended before it.
+_PAY = (
+    """
+local paid = tonumber(ARGV[1])
+local function due(made, ends) return made <= paid and ends >= paid end
+"""
+    + _TAKE
+    + """
+-- The older two-key layout, until its keys expire.
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[1], '+inf')) do
+  local payload = redis.call('HGET', KEYS[3], id)
   local made = 0
   if payload then
     local stored = cjson.decode(payload)
     made = stored[1] or stored['t'] or 0
   end
-  if made <= tonumber(ARGV[1]) then
-    redis.call('ZREM', KEYS[1], id)
-    redis.call('HDEL', KEYS[2], id)
+  if made <= paid then
+    redis.call('ZREM', KEYS[2], id)
+    redis.call('HDEL', KEYS[3], id)
     out[#out + 1] = id
     out[#out + 1] = payload or ''
   end
 end
 return out
 """
+)
 
-# KEYS: zset, hash. ARGV: now. Pops every contact whose window ended at or before now.
-_EXPIRE = """
-local out = {}
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-for _, id in ipairs(ids) do
-  local payload = redis.call('HGET', KEYS[2], id)
-  redis.call('ZREM', KEYS[1], id)
-  redis.call('HDEL', KEYS[2], id)
+# KEYS: aw hash, old zset, old hash. ARGV: now. Pops every contact whose window ended by now.
+_EXPIRE = (
+    """
+local now = tonumber(ARGV[1])
+local function due(made, ends) return ends <= now end
+"""
+    + _TAKE
+    + """
+-- The older two-key layout, until its keys expire.
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])) do
+  local payload = redis.call('HGET', KEYS[3], id)
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('HDEL', KEYS[3], id)
   out[#out + 1] = id
   out[#out + 1] = payload or ''
 end
 return out
 """
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +142,9 @@ class AttributionBook:
         self._expire = redis.register_script(_EXPIRE)
 
     def _debtor_keys(self, tenant_id: str, debtor_id: str) -> list[str]:
+        """The debtor's ``aw`` hash, then the older layout's two keys."""
         return [
+            self._keys.debtor(tenant_id, debtor_id, "aw"),
             self._keys.debtor(tenant_id, debtor_id, "attr"),
             self._keys.debtor(tenant_id, debtor_id, "attr:f"),
         ]
@@ -128,7 +164,13 @@ class AttributionBook:
         at: dt.datetime,
     ) -> bool:
         """Start a contact's window; False when it was already open (a replay)."""
-        expiry = (at + self.window).timestamp()
+        # Milliseconds are plenty for "made before the payment" and keep the
+        # entry under 64 bytes; the window end is computed from the stored
+        # values, here and in the scripts alike, so the bucket agrees with it.
+        made, window_s = round(at.timestamp(), 3), self.window.total_seconds()
+        if window_s.is_integer():
+            window_s = int(window_s)
+        expiry = made + window_s
         bucket = int(expiry // self._bucket_s)
         # Index first: an index entry without a pending contact is harmless,
         # a pending contact the sweep cannot find would never be labelled.
@@ -138,18 +180,18 @@ class AttributionBook:
             batch.call("SADD", self._bucket_key(tenant_id, bucket), debtor_id),
             batch.call("ZADD", self._buckets_key(tenant_id), "NX", bucket, str(bucket)),
         )
-        # [made at, *features]: a third of the named form (older stored entries
-        # are {"t": ..., "f": {...}}, still read).
-        payload = orjson.dumps([at.timestamp(), *features.to_row()])
+        payload = orjson.dumps([made, window_s, *features.to_row()])
         added = await batch.script(
             self._open,
-            self._debtor_keys(tenant_id, debtor_id),
-            [contact_id, expiry, payload, 2 * int(self.window.total_seconds())],
+            self._debtor_keys(tenant_id, debtor_id)[:2],
+            [contact_id, payload, 2 * int(self.window.total_seconds())],
         )
         return bool(added)
 
     async def pending(self, tenant_id: str, debtor_id: str) -> int:
-        return int(await self._redis.zcard(self._debtor_keys(tenant_id, debtor_id)[0]))
+        """Open contacts of this debtor (either layout)."""
+        new, old, _ = self._debtor_keys(tenant_id, debtor_id)
+        return int(await self._redis.hlen(new)) + int(await self._redis.zcard(old))
 
     async def on_payment(
         self, tenant_id: str, debtor_id: str, paid_at: dt.datetime
@@ -201,7 +243,9 @@ def _labelled(tenant_id: str, debtor_id: str, raw: list[bytes], label: bool) -> 
         payload = orjson.loads(raw[i + 1]) if raw[i + 1] else {}
         features: ContactFeatures | None = None
         if isinstance(payload, list):
-            made, features = payload[0], ContactFeatures.from_row(payload[1:])
+            # [made, window s, *features]; [made, *features] in the older layout.
+            made, row = payload[0], payload[1:]
+            features = ContactFeatures.from_row(row[1:] if len(row) > len(ROW) else row)
         else:
             made, named = payload.get("t", 0.0), payload.get("f")
             features = ContactFeatures.from_dict(named) if named else None

@@ -41,7 +41,7 @@ from recaudo.streams.schedule import Entry, Schedule
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, DebtorRef, Loaded, StateStore
 from recaudo.streams.tasks import Task, TaskStore
-from recaudo.streams.timeline import timeline_entry
+from recaudo.streams.timeline import timeline_lines
 from recaudo.streams.topics import Topics
 from recaudo.streams.validators import skew_error
 
@@ -259,7 +259,7 @@ class DecisionStage:
                 self._metrics.event(record.topic, "duplicate")
                 continue
             seen.add(event.event_id)
-            before = state.encode()
+            before = state.to_json()  # undone from this if the event fails
             # Every line logged while deciding (ours, the rules', the learners')
             # carries the tenant and event it is about. Bound and reset with
             # tokens: ``bound_contextvars`` also copies every bound variable
@@ -293,7 +293,7 @@ class DecisionStage:
             all_fx.append(fx)
         if not applied:
             return ref, None, all_fx, letters
-        timeline = [timeline_entry(d) for fx in all_fx for d in fx.decisions]
+        timeline = timeline_lines([d for fx in all_fx for d in fx.decisions])
         return ref, Change(ref, state, applied, timeline), all_fx, letters
 
     async def _decide_event(

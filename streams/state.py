@@ -1,7 +1,8 @@
 """Per-debtor state: what the decision stage remembers between events.
 
-Kept to a few hundred bytes (short field names, defaults omitted, orjson) and
-stored under the debtor's hash-tagged key, so any worker can pick a debtor up
+Kept to a few hundred bytes (short field names, defaults omitted, orjson,
+deflated with a preset dictionary: ``streams.state_codec``) and stored under
+the debtor's hash-tagged key, so any worker can pick a debtor up
 after a rebalance. Loaded and committed in one Redis round trip per batch.
 """
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from recaudo.streams.conversation.state import Conversation
 from recaudo.streams.events import AccountStatus, Channel
+from recaudo.streams.state_codec import pack_state, state_json
 
 
 class _Compact(BaseModel):
@@ -161,13 +163,19 @@ class DebtorState(_Compact):
     rem: RollSummary | None = None
 
     def encode(self) -> bytes:
-        return orjson.dumps(self.model_dump(mode="json", exclude_defaults=True))
+        """The stored value (``streams.state_codec``)."""
+        return pack_state(self.to_json())
 
     @classmethod
     def decode(cls, raw: bytes | None) -> DebtorState:
+        """A stored value of either form, or plain JSON (``to_json``)."""
         if not raw:
             return cls()
-        return cls.model_validate(orjson.loads(raw))
+        return cls.model_validate(orjson.loads(state_json(raw)))
+
+    def to_json(self) -> bytes:
+        """Plain JSON, defaults left out: a cheap snapshot (``decode`` reads it back)."""
+        return orjson.dumps(self.model_dump(mode="json", exclude_defaults=True))
 
     def point(self, channel: Channel) -> PointState | None:
         return next((p for p in self.points if p.ch == channel), None)

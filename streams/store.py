@@ -19,7 +19,7 @@ from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
 from recaudo.streams.event_ids import TRIM_IDS
 from recaudo.streams.state import DebtorState
-from recaudo.streams.timeline import RECENT
+from recaudo.streams.timeline import HEADER, RECENT
 
 DebtorRef = tuple[str, str]
 
@@ -52,23 +52,36 @@ local first = 6 + n_ids
 if #ARGV >= first then
   -- One string, newest first, entries one a line: a list key's own overhead
   -- (~180 bytes) is more than an entry. A list left by the older layout goes.
+  -- Lines starting "@" (byte 64) are policy-version headers (streams.timeline),
+  -- not entries: only entries count toward @RECENT@.
   local t = redis.call('TYPE', KEYS[3])['ok']
   if t ~= 'string' and t ~= 'none' then redis.call('DEL', KEYS[3]) end
-  local parts = {}
-  for i = #ARGV, first, -1 do parts[#parts + 1] = ARGV[i] end
+  local parts, kept, hdr = {}, 0, nil
+  for i = #ARGV, first, -1 do
+    parts[#parts + 1] = ARGV[i]
+    if string.byte(ARGV[i], 1) == 64 then hdr = ARGV[i] else kept = kept + 1 end
+  end
   local old = redis.call('GET', KEYS[3])
-  local kept = #parts
+  -- The stored newest entries' header repeats the new oldest ones': said once.
+  if old and hdr and string.sub(old, 1, #hdr + 1) == hdr .. '\\n' then
+    old = string.sub(old, #hdr + 2)
+  end
   if old and kept < @RECENT@ then
     local from = 1
     while kept < @RECENT@ do
       local nl = string.find(old, '\\n', from, true)
-      kept = kept + 1
-      if not nl then parts[#parts + 1] = string.sub(old, from); break end
-      parts[#parts + 1] = string.sub(old, from, nl - 1)
+      local line = nl and string.sub(old, from, nl - 1) or string.sub(old, from)
+      parts[#parts + 1] = line
+      if string.byte(line, 1) ~= 64 then kept = kept + 1 end
+      if not nl then break end
       from = nl + 1
     end
   end
-  while #parts > @RECENT@ do table.remove(parts) end
+  -- Past @RECENT@ entries, and a header left with no entry under it, go.
+  while #parts > 1 and (kept > @RECENT@ or string.byte(parts[#parts], 1) == 64) do
+    if string.byte(parts[#parts], 1) ~= 64 then kept = kept - 1 end
+    table.remove(parts)
+  end
   redis.call('SET', KEYS[3], table.concat(parts, '\\n'), 'EX', ttl * 13)
 end
 return 1
@@ -166,7 +179,8 @@ class StateStore:
         await asyncio.gather(*calls)
 
     async def timeline(self, ref: DebtorRef, limit: int = RECENT) -> list[bytes]:
-        """The recent view (``streams.timeline``), newest first; at most ``RECENT``."""
+        """The recent view's lines, newest first: ``limit`` entries (at most ``RECENT``)
+        with their policy-version headers (``streams.timeline.timeline_records``)."""
         key, count = self.timeline_key(ref), min(limit, RECENT)
         try:
             raw = await self._redis.get(key)
@@ -176,4 +190,10 @@ class StateStore:
         if not raw:
             return []
         text = raw if isinstance(raw, bytes) else raw.encode()
-        return text.split(b"\n")[:count]
+        lines, entries = [], 0
+        for line in text.split(b"\n"):
+            if entries == count:
+                break
+            lines.append(line)
+            entries += not line.startswith(HEADER)
+        return lines

@@ -15,8 +15,19 @@ Layout (list positions; trailing empty ones left out)::
     9 latency_s  10 policy_version  11 contact_id  12 account_id
     13 defer_until (epoch s)  14 purpose (only when not "collection")
 
+Two fields are written shorter than the record has them, and read back whole:
+
+- decision_id: the decision stage names decision n of an event
+  ``stable_id(tenant, trigger_event_id, n)`` (``decision_context``); such an id
+  is stored as the number n (24 characters fewer), any other id as itself.
+- policy_version: the same ~40 characters on every entry, so it is stored as 0
+  and a header line ``@<policy_version>`` above the entries (newest first)
+  names it for every entry below it down to the next header
+  (``streams.store`` writes and merges the headers: ``timeline_lines``).
+
 A passed rule keeps its id only: its citation and parameters are on the topic.
-Entries written before this layout (a JSON object per decision) are still read.
+Older entries (an inline policy version and decision id, or a JSON object per
+decision) are still read.
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ from typing import Any
 
 import orjson
 
+from recaudo.streams.decision_context import stable_id
 from recaudo.streams.outputs import Decision
 
 DebtorRef = tuple[str, str]
@@ -36,9 +48,38 @@ RECENT = 50
 
 _PASSED = ("ok", "open")
 
+#: A stored line naming the policy version of the entries below it.
+HEADER = b"@"
 
-def timeline_entry(decision: Decision) -> bytes:
-    """A decision as the debtor's recent view keeps it (see the module docstring)."""
+# Decisions per event tried when shortening a decision id (one or two is usual).
+_SEQ_TRIED = 4
+
+
+def timeline_lines(decisions: list[Decision]) -> list[bytes]:
+    """Entries oldest first, each run of one policy version followed by its header."""
+    lines: list[bytes] = []
+    for i, decision in enumerate(decisions):
+        lines.append(timeline_entry(decision, versioned=False))
+        version = decision.policy_version
+        if i + 1 == len(decisions) or decisions[i + 1].policy_version != version:
+            lines.append(HEADER + version.encode())
+    return lines
+
+
+def _short_id(decision: Decision) -> str | int:
+    for seq in range(1, _SEQ_TRIED + 1):
+        if stable_id(decision.tenant_id, decision.trigger_event_id, str(seq)) == (
+            decision.decision_id
+        ):
+            return seq
+    return decision.decision_id
+
+
+def timeline_entry(decision: Decision, versioned: bool = True) -> bytes:
+    """A decision as the debtor's recent view keeps it (see the module docstring).
+
+    ``versioned=False`` leaves the policy version to a header line (``timeline_lines``).
+    """
     deciding: list[list[Any]] = []
     passed: dict[str, list[str]] = {"ok": [], "open": []}
     for reason in decision.reasons:
@@ -51,7 +92,7 @@ def timeline_entry(decision: Decision) -> bytes:
             item.append(reason.citation)
         deciding.append(item)
     row: list[Any] = [
-        decision.decision_id,
+        _short_id(decision),
         round(decision.decided_at.timestamp(), 3),
         decision.action.value,
         decision.channel.value if decision.channel else None,
@@ -61,7 +102,7 @@ def timeline_entry(decision: Decision) -> bytes:
         passed["ok"],
         passed["open"],
         round(decision.latency_s, 3),
-        decision.policy_version,
+        decision.policy_version if versioned else 0,
         decision.contact_id,
         decision.account_id,
         decision.defer_until.timestamp() if decision.defer_until else None,
@@ -72,8 +113,23 @@ def timeline_entry(decision: Decision) -> bytes:
     return orjson.dumps(row)
 
 
-def timeline_record(raw: bytes, ref: DebtorRef) -> dict[str, object]:
-    """A stored entry as the timeline endpoint shows it: the decision's audit fields."""
+def timeline_records(lines: list[bytes], ref: DebtorRef) -> list[dict[str, object]]:
+    """Stored lines (entries and version headers, newest first) as the endpoint shows them."""
+    out: list[dict[str, object]] = []
+    version: str | None = None
+    for line in lines:
+        if line[:1] == HEADER:
+            version = line[1:].decode()
+        elif line:
+            out.append(timeline_record(line, ref, version))
+    return out
+
+
+def timeline_record(raw: bytes, ref: DebtorRef, version: str | None = None) -> dict[str, object]:
+    """A stored entry as the timeline endpoint shows it: the decision's audit fields.
+
+    ``version``: the policy version its header names, for an entry stored without one.
+    """
     stored = orjson.loads(raw)
     if isinstance(stored, dict):  # written before the compact layout
         stored.setdefault("tenant_id", ref[0])
@@ -88,8 +144,11 @@ def timeline_record(raw: bytes, ref: DebtorRef) -> dict[str, object]:
         reasons += [
             {"rule_id": rid, "params": {"result": result}, "citation": None} for rid in ids or []
         ]
+    decision_id = row[0]
+    if isinstance(decision_id, int):
+        decision_id = stable_id(ref[0], row[5], str(decision_id))
     record: dict[str, object] = {
-        "decision_id": row[0],
+        "decision_id": decision_id,
         "tenant_id": ref[0],
         "debtor_id": ref[1],
         "decided_at": _iso(row[1]),
@@ -99,7 +158,7 @@ def timeline_record(raw: bytes, ref: DebtorRef) -> dict[str, object]:
         "trigger_event_id": row[5],
         "reasons": reasons,
         "latency_s": row[9] or 0.0,
-        "policy_version": row[10],
+        "policy_version": row[10] if isinstance(row[10], str) else version,
         "contact_id": row[11],
         "account_id": row[12],
         "defer_until": _iso(row[13]),

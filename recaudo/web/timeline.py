@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from recaudo.streams.timeline import timeline_record
+from recaudo.streams.timeline import timeline_records
 from recaudo.web.auth import tenant_of
 from recaudo.web.keys import SETTINGS, STORE
 
@@ -32,5 +32,5 @@ async def get_timeline(request: web.Request) -> web.Response:
             content_type="application/json",
             headers={"Retry-After": "5"},
         ) from exc
-    decisions = [timeline_record(item, (tenant, debtor_id)) for item in raw]
+    decisions = timeline_records(raw, (tenant, debtor_id))
     return web.json_response({"tenant_id": tenant, "debtor_id": debtor_id, "decisions": decisions})

@@ -17,8 +17,6 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
-import orjson
-
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
@@ -27,6 +25,7 @@ from recaudo.streams.reports.model import OutcomeReport
 from recaudo.streams.reports.outcomes import Dimension, compute_report
 from recaudo.streams.reports.rolls import compute_rolls
 from recaudo.streams.state import OutcomeSummary, RollSummary
+from recaudo.streams.state_codec import load_state
 
 BATCH = 1000
 Summaries = list[tuple[str, OutcomeSummary]]
@@ -107,7 +106,7 @@ async def _fetch(
         values = await pipe.execute()
     out: list[tuple[str, dict[str, Any]]] = []
     for (debtor, _), raw in zip(wanted, values, strict=True):
-        body = orjson.loads(raw) if raw else None  # deleted between SCAN and GET
+        body = load_state(raw) if raw else None  # deleted between SCAN and GET
         if isinstance(body, dict):
             out.append((debtor, body))
     return out

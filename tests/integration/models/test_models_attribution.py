@@ -50,8 +50,31 @@ async def test_an_open_book_expires_two_windows_after_its_latest_contact(
 ) -> None:
     book = AttributionBook(redis, keys, window=7 * DAY)
     await book.open("acme", "d-ttl", "c1", feats(), T0)
-    for key in (keys.debtor("acme", "d-ttl", "attr"), keys.debtor("acme", "d-ttl", "attr:f")):
-        assert 0 < await redis.ttl(key) <= 14 * 86400
+    assert 0 < await redis.ttl(keys.debtor("acme", "d-ttl", "aw")) <= 14 * 86400
+
+
+async def test_an_open_contact_is_one_small_field_of_one_key(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    """One key per debtor, values under 64 bytes: Redis keeps the compact listpack.
+
+    (A value past 64 bytes, say a lender's long segment name, still works: Redis
+    converts that debtor's hash to its larger encoding.)
+    """
+    book = AttributionBook(redis, keys, window=7 * DAY)
+    big = ContactFeatures(120, 1_234_567, 123_456, 12, Channel.EMAIL, 23, "k3", 2)
+    await book.open("acme", "d-small", "0123456789abcdef01234567", big, T0 + dt.timedelta(0, 0.25))
+    await book.open("acme", "d-small", "0123456789abcdef01234568", feats(), T0 + DAY)
+    mine = [k async for k in redis.scan_iter(match=keys.debtor("acme", "d-small", "*"))]
+    assert mine == [keys.debtor("acme", "d-small", "aw").encode()]
+    values = (await redis.hgetall(mine[0])).values()
+    assert max(len(v) for v in values) <= 64
+    assert await redis.object("encoding", mine[0]) == b"listpack"
+    paid = await book.on_payment("acme", "d-small", T0 + 2 * DAY)
+    assert sorted(((x.contacted_at, x.features) for x in paid), key=lambda p: p[0]) == [
+        (T0 + dt.timedelta(0, 0.25), big),
+        (T0 + DAY, feats()),
+    ]
 
 
 async def test_entries_stored_in_the_named_form_are_still_labelled(
@@ -67,6 +90,29 @@ async def test_entries_stored_in_the_named_form_are_still_labelled(
         ("c-new", feats(2), T0),
         ("c-old", feats(1), T0),
     ]
+
+
+async def test_entries_of_the_two_key_layout_are_labelled_once(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    """Opened by an older release: a replayed open is refused, the sweep labels each once."""
+    book = AttributionBook(redis, keys, window=7 * DAY, bucket_s=3600, grace_s=60)
+    zset, old = keys.debtor("acme", "d-2k", "attr"), keys.debtor("acme", "d-2k", "attr:f")
+    for cid, at, f in (("c-a", T0, feats(1)), ("c-b", T0 + 3 * DAY, feats(2))):
+        await redis.zadd(zset, {cid: (at + 7 * DAY).timestamp()})
+        await redis.hset(old, cid, orjson.dumps([at.timestamp(), *f.to_row()]))
+    bucket = int((T0 + 7 * DAY).timestamp() // 3600)
+    await redis.sadd(keys.tenant("acme", f"attr:due:{bucket}"), "d-2k")
+    await redis.zadd(keys.tenant("acme", "attr:buckets"), {str(bucket): bucket})
+    assert not await book.open("acme", "d-2k", "c-a", feats(1), T0)
+    assert await book.open("acme", "d-2k", "c-new", feats(3), T0 + 8 * DAY)
+    assert await book.pending("acme", "d-2k") == 3
+    failed = await book.expire("acme", T0 + 7 * DAY + dt.timedelta(hours=2))
+    assert [(x.contact_id, x.features, x.contacted_at) for x in failed] == [("c-a", feats(1), T0)]
+    paid = await book.on_payment("acme", "d-2k", T0 + 9 * DAY)
+    assert sorted((x.contact_id, x.label) for x in paid) == [("c-b", True), ("c-new", True)]
+    assert await book.pending("acme", "d-2k") == 0
+    assert await book.expire("acme", T0 + 30 * DAY) == []
 
 
 async def test_payment_before_a_contact_does_not_label_it(

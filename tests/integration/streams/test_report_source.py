@@ -53,6 +53,21 @@ async def test_scan_reads_one_tenant_only(
     assert [(d, s.arm) for d, s in other] == [("a1", "holdout")]
 
 
+async def test_scan_reads_plain_json_states_of_older_releases(
+    client: aioredis.Redis, store: StateStore, unique: str
+) -> None:
+    await put(store, "acme", "packed", enrolled("champion", rec=7))
+    packed = await client.get(Keys(unique).debtor("acme", "packed", "state"))
+    assert isinstance(packed, bytes)
+    assert packed[:1] == b"\x01"
+    await client.set(Keys(unique).debtor("acme", "plain", "state"), enrolled("holdout").to_json())
+    found = [item async for item in scan_summaries(client, Keys(unique), "acme")]
+    assert sorted((d, s.arm, s.rec) for d, s in found) == [
+        ("packed", "champion", 7),
+        ("plain", "holdout", 0),
+    ]
+
+
 async def test_cache_serves_one_scan_per_ttl(
     client: aioredis.Redis, store: StateStore, unique: str
 ) -> None:

@@ -81,3 +81,20 @@ def test_entries_written_as_whole_records_are_still_read() -> None:
         "tenant_id": "acme",
         "debtor_id": "d-1",
     }
+
+
+def test_the_decision_stages_own_ids_and_versions_are_stored_short() -> None:
+    from recaudo.streams.decision_context import stable_id
+    from recaudo.streams.timeline import timeline_lines, timeline_records
+
+    mine = _decision().model_copy(update={"decision_id": stable_id("acme", "ev-1", "2")})
+    lines = timeline_lines([mine, _decision()])
+    assert lines[0].startswith(b"[2,")
+    assert lines[1].startswith(b'["dec-1",')
+    assert lines[2] == b"@2025.1"
+    assert b"2025.1" not in lines[0] + lines[1]
+    records = timeline_records(list(reversed(lines)), ("acme", "d-1"))
+    assert [(r["decision_id"], r["policy_version"]) for r in records] == [
+        ("dec-1", "2025.1"),
+        (mine.decision_id, "2025.1"),
+    ]
