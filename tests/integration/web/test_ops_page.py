@@ -154,7 +154,8 @@ async def server(make_settings: SettingsFactory) -> AsyncIterator[tuple[BaseTest
 async def render(url: str) -> str:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "chromium missing: `make system-deps` installs Debian's chromium"
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes may still write the profile as it exits.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         proc = await asyncio.create_subprocess_exec(
             chromium,
             *CHROMIUM_FLAGS,
@@ -237,7 +238,8 @@ async def at_width(url: str, width: int, shot: Path) -> dict[str, Any]:
     assert chromium
     port = free_port()
     ids = itertools.count(1)
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes may still write the profile as it exits.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         proc = await asyncio.create_subprocess_exec(
             chromium,
             *CHROMIUM_FLAGS,
