@@ -8,6 +8,7 @@ import sys
 BENCHES = (
     "bench.pipeline",
     "bench.debtor_memory",
+    "bench.idle_workers",
     "bench.webhooks",
     "bench.model_state_memory",
     "bench.decision_quality",

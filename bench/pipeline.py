@@ -38,6 +38,10 @@ from recaudo.streams.topics import Topics
 from tests.conftest import POLICIES
 from tests.integration.harness import account_event, start_worker, zone_with_local_hour
 
+#: Partitions of every topic unless ``--partitions``. Faust's assignor keeps
+#: copartitioned topics together and gives a worker at most
+#: ceil(partitions / workers) of them, so 4 partitions feed only 2 of 3
+#: workers (the third waits idle, never ready): use 6 or more for 3.
 PARTITIONS = 4
 
 
@@ -117,11 +121,11 @@ def events_for(n: int, tag: str, zone: str) -> tuple[list[bytes], list[str]]:
 
 
 async def passthrough(
-    broker: Managed, events: list[bytes], keys: list[str], workdir: Path
+    broker: Managed, events: list[bytes], keys: list[str], workdir: Path, partitions: int
 ) -> float:
     tag = f"pt{uuid.uuid4().hex[:6]}"
     src, dst = f"{tag}-in", f"{tag}-out"
-    await ensure_topics(broker.url, (src, dst), PARTITIONS)
+    await ensure_topics(broker.url, (src, dst), partitions)
     await preload(broker.url, src, events, keys)
     env = dict(
         os.environ,
@@ -129,7 +133,7 @@ async def passthrough(
         BENCH_BROKER_URL=broker.url,
         BENCH_IN=src,
         BENCH_OUT=dst,
-        BENCH_PARTITIONS=str(PARTITIONS),
+        BENCH_PARTITIONS=str(partitions),
     )
     with (workdir / "passthrough.log").open("wb") as log:
         proc = subprocess.Popen(  # noqa: ASYNC220 - started once, before timing
@@ -207,7 +211,7 @@ def fill(client: redis.Redis, prefix: str, debtors: int, schedule: int) -> None:
         pipe.execute()
 
 
-async def main(n: int, n_workers: int, debtors: int, schedule: int) -> None:
+async def main(n: int, n_workers: int, debtors: int, schedule: int, partitions: int) -> None:
     workdir = (
         Path(os.environ.get("BENCH_WORKDIR", "/tmp")) / f"recaudo-bench-{uuid.uuid4().hex[:6]}"
     )
@@ -218,16 +222,21 @@ async def main(n: int, n_workers: int, debtors: int, schedule: int) -> None:
     lines: list[str] = []
     try:
         values, keys = events_for(n, "d", zone)
-        base = await passthrough(broker, values, keys, workdir)
+        base = await passthrough(broker, values, keys, workdir, partitions)
 
         prefix = f"b{uuid.uuid4().hex[:8]}"
         settings = local_settings(
-            broker.url, store.url, prefix, tenants="acme", policy_dir=str(POLICIES)
+            broker.url,
+            store.url,
+            prefix,
+            tenants="acme",
+            policy_dir=str(POLICIES),
+            topic_partitions=partitions,
         )
         client = redis.Redis.from_url(store.url)
         fill(client, prefix, debtors, schedule)
         topics = Topics(settings.topic_prefix)
-        await ensure_topics(broker.url, topics.all, PARTITIONS)
+        await ensure_topics(broker.url, topics.all, partitions)
         workers = [
             await start_worker(settings, workdir / f"worker{i}.log") for i in range(n_workers)
         ]
@@ -286,7 +295,7 @@ async def main(n: int, n_workers: int, debtors: int, schedule: int) -> None:
     finally:
         store.stop()
         broker.stop()
-    print(f"events                          {n}, workers {n_workers}, partitions {PARTITIONS}")
+    print(f"events                          {n}, workers {n_workers}, partitions {partitions}")
     print(f"already in Redis                {debtors} keys, {schedule} schedule entries")
     print(f"passthrough (bare Faust)        {base:10.0f} events/s")
     print(f"decisions (decide stage)        {decided:10.0f} events/s   ratio {decided / base:.2f}")
@@ -310,5 +319,8 @@ if __name__ == "__main__":
     parser.add_argument("--workers", type=int, default=1, help="recaudo worker processes")
     parser.add_argument("--fill-debtors", type=int, default=0, help="other keys in Redis first")
     parser.add_argument("--fill-schedule", type=int, default=0, help="schedule entries first")
+    parser.add_argument("--partitions", type=int, default=PARTITIONS, help="of every topic")
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.workers, args.fill_debtors, args.fill_schedule))
+    asyncio.run(
+        main(args.events, args.workers, args.fill_debtors, args.fill_schedule, args.partitions)
+    )
