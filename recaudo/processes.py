@@ -100,5 +100,9 @@ async def start_worker(settings: Settings, log: Path, loglevel: str = "warning")
     settings = settings.model_copy(update={"worker_web_port": port})
     await ensure_settings_topics(settings, Topics(settings.topic_prefix).all)
     proc = Process(["worker", "--loglevel", loglevel], settings, log, port)
-    await wait_ready(port, proc)
+    try:
+        await wait_ready(port, proc)
+    except BaseException:
+        proc.stop()  # nobody else holds it to stop
+        raise
     return proc

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import threading
-from typing import Any
+from typing import Any, cast
 
 import faust
 import mode
@@ -54,6 +54,16 @@ class WorkerHttp(mode.Service):
         settings = wiring.settings
         self._watch = BrokerWatch(settings, wiring.redis, wiring.keys, registry)
         self._watching: asyncio.Task[None] | None = None
+        # Faust's assignor gives a worker at most ceil(partitions / workers) of
+        # the copartitioned topics, so with more workers than that allows one
+        # joins with nothing to read: a standby, ready to take partitions over
+        # at the next rebalance. Ready means "joined and not rebalancing", not
+        # "owns partitions", or a standby fails readiness for ever and a
+        # rolling deploy waiting on it stalls.
+        self._joined = False
+        # mode types receivers with mypy_extensions' NamedArg, which mypy does
+        # not match against a keyword-only parameter: hence the cast.
+        app.on_partitions_assigned.connect(cast(Any, self._on_assigned))
 
     async def on_start(self) -> None:
         http = web.Application()
@@ -97,8 +107,14 @@ class WorkerHttp(mode.Service):
     async def _redis_ready(self) -> bool:
         return bool(await self._wiring.redis.ping())
 
+    def _on_assigned(self, _app: Any, *_args: Any, signal: Any, **_kwargs: Any) -> None:
+        # A plain function: mode's Signal awaits a receiver's result only if it is awaitable.
+        self._joined = True
+
     async def _consumer_ready(self) -> bool:
-        return not self._faust.rebalancing and bool(self._faust.consumer.assignment())
+        if self._faust.rebalancing:
+            return False
+        return self._joined or bool(self._faust.consumer.assignment())
 
 
 class Worker(faust.Worker):
