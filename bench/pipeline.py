@@ -41,7 +41,7 @@ from tests.integration.harness import account_event, start_worker, zone_with_loc
 #: Partitions of every topic unless ``--partitions``. Faust's assignor keeps
 #: copartitioned topics together and gives a worker at most
 #: ceil(partitions / workers) of them, so 4 partitions feed only 2 of 3
-#: workers (the third waits idle, never ready): use 6 or more for 3.
+#: workers (the third is an idle standby): use 6 or more for 3.
 PARTITIONS = 4
 
 
