@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from recaudo.rules.calendar import is_holiday
@@ -47,6 +48,13 @@ def _local_instant(day: dt.date, time: dt.time, zone: ZoneInfo) -> dt.datetime:
     return naive.replace(tzinfo=zone).astimezone(dt.UTC)
 
 
+# Every proposal of a day asks for the same few windows in the same zones: the
+# UTC bounds of (day, hours, zone) are computed once and reused.
+@lru_cache(maxsize=4096)
+def _bounds(day: dt.date, hours: Hours, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    return _local_instant(day, hours.start, zone), _local_instant(day, hours.end, zone)
+
+
 def next_open(rule: WindowRule, at: dt.datetime, zone: ZoneInfo, cal: Calendar) -> dt.datetime:
     """The first instant >= ``at`` at which ``rule`` is open in ``zone``."""
     if is_open(rule, at, zone, cal):
@@ -57,8 +65,7 @@ def next_open(rule: WindowRule, at: dt.datetime, zone: ZoneInfo, cal: Calendar) 
         h = _hours_on(rule, day, cal)
         if h is None:
             continue
-        start = _local_instant(day, h.start, zone)
-        end = _local_instant(day, h.end, zone)
+        start, end = _bounds(day, h, zone)
         if end <= at:
             continue
         return max(start, at)
