@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 import redis.asyncio as aioredis
 
-from recaudo.embedded import Managed
 from recaudo.foundation.keys import Keys
 from recaudo.streams.reports.source import ReportSource, scan_summaries
 from recaudo.streams.state import DebtorState, OutcomeSummary
 from recaudo.streams.store import Change, StateStore
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def client(redis_server: Managed) -> AsyncIterator[aioredis.Redis]:
-    redis = aioredis.Redis.from_url(redis_server.url)
-    yield redis
-    await redis.aclose()
-
-
-@pytest.fixture
-def store(client: aioredis.Redis, unique: str) -> StateStore:
-    return StateStore(client, Keys(unique), dedupe_ttl_s=3600)
 
 
 def enrolled(arm: str, rec: int = 0) -> DebtorState:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import orjson
 import pytest
 import redis.asyncio as aioredis
 
-from recaudo.embedded import Managed
-from recaudo.foundation.keys import Keys
 from recaudo.streams.decision_context import stable_id
 from recaudo.streams.outputs import Action, Decision
 from recaudo.streams.state import DebtorState
@@ -21,18 +18,6 @@ pytestmark = pytest.mark.integration
 
 REF = ("acme", "d-t")
 T0 = dt.datetime(2026, 11, 18, 15, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-async def client(redis_server: Managed) -> AsyncIterator[aioredis.Redis]:
-    redis = aioredis.Redis.from_url(redis_server.url)
-    yield redis
-    await redis.aclose()
-
-
-@pytest.fixture
-def store(client: aioredis.Redis, unique: str) -> StateStore:
-    return StateStore(client, Keys(unique), dedupe_ttl_s=3600)
 
 
 def decision(n: int, version: str = "v1", seq: int = 1) -> Decision:

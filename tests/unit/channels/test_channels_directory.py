@@ -25,6 +25,7 @@ from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
 from recaudo.streams.events import Channel
 from recaudo.streams.outputs import ContactCommand
 from tests.unit.channels.channels_testkit import Hooks
+from tests.unit.channels.test_channels_dispatch import command as dispatch_command
 from tests.unit.channels.test_channels_webhooks import post_twilio, status
 
 NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
@@ -33,24 +34,8 @@ CONTACT = "2adac39579cc8cc5b54e77cd"
 
 
 def command(contact_id: str, channel: Channel, address: str) -> ContactCommand:
-    return ContactCommand.model_validate(
-        {
-            "contact_id": contact_id,
-            "tenant_id": "acme",
-            "debtor_id": DEBTOR,
-            "account_id": "a-7",
-            "channel": channel,
-            "address": address,
-            "template": "reminder_1",
-            "language": "es",
-            "send_at": NOW,
-            "expires_at": NOW + dt.timedelta(hours=2),
-            "strategy": "default",
-            "arm": "champion",
-            "decision_id": f"dec-{contact_id}",
-            "trigger_event_id": "ev-1",
-        }
-    )
+    """The dispatch tests' command, for a debtor whose id holds "/" and ":"."""
+    return dispatch_command(contact_id, channel, address, debtor_id=DEBTOR)
 
 
 @pytest.fixture
