@@ -1,6 +1,6 @@
 """What the dispatcher keeps about a sent contact, inside the debtor's ``contacts`` hash.
 
-The hash (``streams.contact_ledger.CONTACTS``, one per debtor, ``{debtor}``
+The debtor's hash (``foundation.keys.DEBTOR_HASH``, ``{debtor}``
 hash-tagged) already holds each contact's ledger status and delivery rank
 under the contact id. Beside it the dispatcher writes ``r~<contact id>``, the
 contact ref row (channel, address, account, language, provider: what a

@@ -40,7 +40,6 @@ from recaudo.channels import contact_rows as rows
 from recaudo.channels.content.paylink import PayRecord
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
-from recaudo.streams.contact_ledger import CONTACTS
 from recaudo.streams.events import Channel, Contract
 
 
@@ -129,7 +128,7 @@ class ContactDirectory:
         return self._keys.global_("directory:tenants")
 
     def _contacts_key(self, tenant_id: str, debtor_id: str) -> str:
-        return self._keys.debtor(tenant_id, debtor_id, CONTACTS)
+        return self._keys.debtor_hash(tenant_id, debtor_id)
 
     def _legacy_contact_key(self, tenant_id: str, contact_id: str) -> str:
         # Written before refs moved into the debtor's hash; read for old tokens only.

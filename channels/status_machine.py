@@ -12,7 +12,6 @@ import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
-from recaudo.streams.contact_ledger import CONTACTS
 from recaudo.streams.events import DeliveryStatus
 
 S = DeliveryStatus
@@ -71,7 +70,7 @@ class StatusMachine:
         self._revert = client.register_script(_REVERT)
 
     def key(self, tenant_id: str, debtor_id: str) -> str:
-        return self._keys.debtor(tenant_id, debtor_id, CONTACTS)
+        return self._keys.debtor_hash(tenant_id, debtor_id)
 
     async def advance(
         self, tenant_id: str, debtor_id: str, contact_id: str, status: DeliveryStatus

@@ -1,8 +1,9 @@
 """Delayed labels for the propensity model, kept in Redis so they survive restarts.
 
-Every contact opens an attribution: a field of the debtor's ``aw`` hash,
-contact id -> ``[made at, window s, *features]`` (``ContactFeatures.to_row``),
-one key per debtor and each value under Redis's 64-byte listpack limit. A
+Every contact opens an attribution: a field of the debtor's hash
+(``foundation.keys.DEBTOR_HASH``), ``a~<contact id>`` -> ``[made at, window
+s, *features]`` (``ContactFeatures.to_row``), each value under Redis's
+64-byte listpack limit. A
 payment inside the window labels the open contacts success; the window
 expiring labels them failure. Each label is taken by one Lua script that
 removes the entry in the same step, so a contact is labelled exactly once even
@@ -15,12 +16,12 @@ plus an ``attr:buckets`` sorted set of bucket numbers. A bucket is swept only
 little behind still lands in a bucket nobody has swept yet. All of one
 debtor's keys share its hash tag, so the scripts are Redis Cluster safe.
 
-Older releases kept two keys per debtor: ``attr`` (a sorted set contact ->
-window end) and ``attr:f`` (contact -> ``[made at, *features]`` or
-``{"t": ..., "f": {...}}``). The scripts still take entries from them (the
-``_OLD_*`` parts), and an open refuses a contact already there, until those
-keys expire on their own (two windows after their last open); then the
-compatibility parts can go.
+Older releases kept the entries in a hash of their own, ``aw`` (contact id ->
+the same payload), and before that in two keys: ``attr`` (a sorted set
+contact -> window end) and ``attr:f`` (contact -> ``[made at, *features]`` or
+``{"t": ..., "f": {...}}``). The scripts still take entries from them, and an
+open refuses a contact already there, until those keys expire on their own
+(two windows after their last open); then the compatibility parts can go.
 """
 
 from __future__ import annotations
@@ -32,38 +33,50 @@ from dataclasses import dataclass
 import orjson
 import redis.asyncio as aioredis
 
-from recaudo.foundation.keys import Keys
+from recaudo.foundation.keys import ATTRIBUTION_FIELD, Keys
 from recaudo.foundation.redis_batch import batcher
 from recaudo.models.features import ROW, ContactFeatures
 
-# KEYS: aw hash, old zset. ARGV: contact_id, payload, ttl_s. Returns 1 if new,
-# 0 if already open (a replay). The hash outlives its latest open by ttl_s (two
-# windows, on the server's clock, so a backtest's event time cannot expire it
-# early): a debtor whose sweep never comes (a tenant removed) leaves nothing.
+# KEYS: the debtor's hash, then the older layouts' keys: ``aw`` (contact id ->
+# the same payload), ``attr`` (zset) and ``attr:f``. ARGV: contact_id,
+# payload, ttl_s. Returns 1 if new, 0 if already open (a replay). The hash
+# lives at least ttl_s past its latest open (two windows, on the server's
+# clock, so a backtest's event time cannot expire it early): a debtor whose
+# sweep never comes (a tenant removed) leaves nothing.
 _OPEN = """
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
-if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
+if redis.call('HEXISTS', KEYS[1], 'a~' .. ARGV[1]) == 1 then return 0 end
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 0 end
+if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'a~' .. ARGV[1], ARGV[2])
+local ttl = tonumber(ARGV[3])
+if redis.call('TTL', KEYS[1]) < ttl then redis.call('EXPIRE', KEYS[1], ttl) end
 return 1
 """
 
-# Pops the aw entries for which due(made, ends) holds; returns {contact_id, payload, ...}.
+# Pops the open windows for which due(made, ends) holds, from the debtor's
+# hash ("a~" fields: the hash's other fields are other stages') and from the
+# ``aw`` hash of the older layout; returns {contact_id, payload, ...}.
 _TAKE = """
 local out = {}
-local all = redis.call('HGETALL', KEYS[1])
-for j = 1, #all, 2 do
-  local row = cjson.decode(all[j + 1])
-  if due(row[1], row[1] + row[2]) then
-    redis.call('HDEL', KEYS[1], all[j])
-    out[#out + 1] = all[j]
-    out[#out + 1] = all[j + 1]
+local function take(key, tag)
+  local all = redis.call('HGETALL', key)
+  for j = 1, #all, 2 do
+    if tag == '' or string.sub(all[j], 1, 2) == tag then
+      local row = cjson.decode(all[j + 1])
+      if due(row[1], row[1] + row[2]) then
+        redis.call('HDEL', key, all[j])
+        out[#out + 1] = string.sub(all[j], #tag + 1)
+        out[#out + 1] = all[j + 1]
+      end
+    end
   end
 end
+take(KEYS[1], 'a~')
+take(KEYS[2], '')
 """
 
-# KEYS: aw hash, old zset, old hash. ARGV: paid_at. Pops open contacts made at
-# or before paid_at whose window has not ended before it.
+# ARGV: paid_at. Pops open contacts made at or before paid_at whose window has
+# not ended before it.
 _PAY = (
     """
 local paid = tonumber(ARGV[1])
@@ -71,17 +84,17 @@ local function due(made, ends) return made <= paid and ends >= paid end
 """
     + _TAKE
     + """
--- The older two-key layout, until its keys expire.
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[1], '+inf')) do
-  local payload = redis.call('HGET', KEYS[3], id)
+-- The oldest layout (attr, attr:f), until its keys expire.
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], ARGV[1], '+inf')) do
+  local payload = redis.call('HGET', KEYS[4], id)
   local made = 0
   if payload then
     local stored = cjson.decode(payload)
     made = stored[1] or stored['t'] or 0
   end
   if made <= paid then
-    redis.call('ZREM', KEYS[2], id)
-    redis.call('HDEL', KEYS[3], id)
+    redis.call('ZREM', KEYS[3], id)
+    redis.call('HDEL', KEYS[4], id)
     out[#out + 1] = id
     out[#out + 1] = payload or ''
   end
@@ -90,7 +103,7 @@ return out
 """
 )
 
-# KEYS: aw hash, old zset, old hash. ARGV: now. Pops every contact whose window ended by now.
+# ARGV: now. Pops every contact whose window ended by now.
 _EXPIRE = (
     """
 local now = tonumber(ARGV[1])
@@ -98,11 +111,11 @@ local function due(made, ends) return ends <= now end
 """
     + _TAKE
     + """
--- The older two-key layout, until its keys expire.
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])) do
-  local payload = redis.call('HGET', KEYS[3], id)
-  redis.call('ZREM', KEYS[2], id)
-  redis.call('HDEL', KEYS[3], id)
+-- The oldest layout (attr, attr:f), until its keys expire.
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])) do
+  local payload = redis.call('HGET', KEYS[4], id)
+  redis.call('ZREM', KEYS[3], id)
+  redis.call('HDEL', KEYS[4], id)
   out[#out + 1] = id
   out[#out + 1] = payload or ''
 end
@@ -142,8 +155,9 @@ class AttributionBook:
         self._expire = redis.register_script(_EXPIRE)
 
     def _debtor_keys(self, tenant_id: str, debtor_id: str) -> list[str]:
-        """The debtor's ``aw`` hash, then the older layout's two keys."""
+        """The debtor's hash, then the older layouts' ``aw``, ``attr`` and ``attr:f``."""
         return [
+            self._keys.debtor_hash(tenant_id, debtor_id),
             self._keys.debtor(tenant_id, debtor_id, "aw"),
             self._keys.debtor(tenant_id, debtor_id, "attr"),
             self._keys.debtor(tenant_id, debtor_id, "attr:f"),
@@ -183,15 +197,17 @@ class AttributionBook:
         payload = orjson.dumps([made, window_s, *features.to_row()])
         added = await batch.script(
             self._open,
-            self._debtor_keys(tenant_id, debtor_id)[:2],
+            self._debtor_keys(tenant_id, debtor_id)[:3],
             [contact_id, payload, 2 * int(self.window.total_seconds())],
         )
         return bool(added)
 
     async def pending(self, tenant_id: str, debtor_id: str) -> int:
-        """Open contacts of this debtor (either layout)."""
-        new, old, _ = self._debtor_keys(tenant_id, debtor_id)
-        return int(await self._redis.hlen(new)) + int(await self._redis.zcard(old))
+        """Open contacts of this debtor (any layout)."""
+        debtor, aw, attr, _ = self._debtor_keys(tenant_id, debtor_id)
+        fields = await self._redis.hkeys(debtor)
+        mine = sum(1 for f in fields if _text(f).startswith(ATTRIBUTION_FIELD))
+        return mine + int(await self._redis.hlen(aw)) + int(await self._redis.zcard(attr))
 
     async def on_payment(
         self, tenant_id: str, debtor_id: str, paid_at: dt.datetime

@@ -28,14 +28,12 @@ class ContactStatus(StrEnum):
     FAILED = "failed"
 
 
-#: The debtor's per-contact hash: contact id -> "<ledger status>[/<delivery rank>]".
-#: The delivery status (channels.status_machine) shares the field, so a contact
-#: costs one hash field, not one in each of two keys. The dispatcher keeps each
-#: sent contact's ref row and payment link beside it, under field names with a
-#: "~" (never in a contact id; channels.contact_rows), and may make the key
-#: outlive ``ttl_s`` until its last link expires: so the scripts below only
-#: ever extend the key's TTL, never shorten it.
-CONTACTS = "contacts"
+# The debtor's hash (foundation.keys.DEBTOR_HASH): contact id -> "<ledger
+# status>[/<delivery rank>]". The delivery status (channels.status_machine)
+# shares the field, so a contact costs one hash field, not one in each of two
+# keys. Other stages keep their fields beside it under "~" tags and may make
+# the key outlive ``ttl_s`` (a payment link, an attribution window): so the
+# scripts below only ever extend the key's TTL, never shorten it.
 
 # The ledger status is the value's leading word (empty when only a delivery
 # rank was stored); the rank after it is kept as it is.
@@ -76,7 +74,7 @@ class ContactLedger:
         self._mark = client.register_script(_MARK)
 
     def key(self, tenant_id: str, debtor_id: str) -> str:
-        return self._keys.debtor(tenant_id, debtor_id, CONTACTS)
+        return self._keys.debtor_hash(tenant_id, debtor_id)
 
     async def claim(self, tenant_id: str, debtor_id: str, contact_id: str) -> str:
         """``claimed`` when the caller may send now, else the blocking status."""

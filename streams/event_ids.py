@@ -2,8 +2,9 @@
 
 De-duplication alone would silently drop the second of two different events
 sharing an id. Each debtor keeps a short digest of the content first seen
-under each id (8 characters; the last ``keep`` ids), in the same hash field
-that marks the id processed once its state is committed (``streams.store``).
+under each id (8 characters; the last ``keep`` ids), in the same field of its
+hash (``foundation.keys.DEBTOR_HASH``, ``e~<id>``) that marks the id processed
+once its state is committed (``streams.store``).
 The first content claims the id; the same content again is a duplicate
 (handled downstream), other content is a conflict: 409 on HTTP,
 dead-lettered on the topic path. A claim is made before processing, so a
@@ -24,13 +25,14 @@ from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
 from recaudo.streams.events import Event
 
-# The trim both scripts share: once the hash holds over twice ``keep`` ids, the
-# ids older than the last ``keep`` (by sequence) go. @K@ is the hash's key.
+# The trim both scripts share: once the debtor's hash holds over twice ``keep``
+# fields, the event ids older than the last ``keep`` (by sequence) go. @K@ is
+# the hash's key; its other fields (foundation.keys.DEBTOR_HASH) are left be.
 TRIM_IDS = """
 if redis.call('HLEN', @K@) > 2 * keep + 1 then
   local all = redis.call('HGETALL', @K@)
   for j = 1, #all, 2 do
-    if all[j] ~= '#' then
+    if string.sub(all[j], 1, 2) == 'e~' and all[j] ~= 'e~#' then
       local seq = tonumber(string.match(all[j + 1], ':(%d+)'))
       if seq and seq <= n - keep then redis.call('HDEL', @K@, all[j]) end
     end
@@ -38,33 +40,55 @@ if redis.call('HLEN', @K@) > 2 * keep + 1 then
 end
 """
 
-# KEYS[1]: hash id -> digest..":"..seq, with the sequence under "#"; the state
-# commit (streams.store) appends "+" once the event is processed (its
-# de-duplication mark: one hash for both, not a second key) and writes
-# ":"..seq.."+" for an event processed without a claim (an internal one).
-# ARGV: ttl_s, keep, then (id, digest) pairs. Returns the 0-based pair positions
-# whose id already holds another digest.
+# Reads an id's mark: the debtor's hash, else the older release's ``ids`` hash
+# (id -> the same value, sequence under "#"; @OLD@), whose mark is copied over.
+# Sets ``f`` (the field) and ``have`` (the mark or false). Once no ``ids`` key
+# is left (one de-duplication TTL after the upgrade), the fallback can go.
+MARK_OF = """
+local function mark_of(h, old, id)
+  local f = 'e~' .. id
+  local have = redis.call('HGET', h, f)
+  if not have then
+    have = redis.call('HGET', old, id)
+    if have then redis.call('HSET', h, f, have) end
+  end
+  return f, have
+end
+local function last_seq(h, old)
+  return tonumber(redis.call('HGET', h, 'e~#') or redis.call('HGET', old, '#') or '0')
+end
+"""
+
+# KEYS[1]: the debtor's hash; its field "e~<id>" holds digest..":"..seq, with
+# the sequence under "e~#"; the state commit (streams.store) appends "+" once
+# the event is processed (its de-duplication mark: one field for both) and
+# writes ":"..seq.."+" for an event processed without a claim (an internal
+# one). KEYS[2]: the older ``ids`` hash (MARK_OF). ARGV: ttl_s, keep, then (id,
+# digest) pairs. Returns the 0-based pair positions whose id already holds
+# another digest.
 _CLAIM = (
-    """
-local n = tonumber(redis.call('HGET', KEYS[1], '#') or '0')
+    MARK_OF
+    + """
+local n = last_seq(KEYS[1], KEYS[2])
 local keep = tonumber(ARGV[2])
 local out = {}
 for i = 3, #ARGV, 2 do
-  local have = redis.call('HGET', KEYS[1], ARGV[i])
+  local f, have = mark_of(KEYS[1], KEYS[2], ARGV[i])
   if not have then
     n = n + 1
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1] .. ':' .. n)
+    redis.call('HSET', KEYS[1], f, ARGV[i + 1] .. ':' .. n)
   elseif string.sub(have, 1, 1) == ':' then
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1] .. have)
+    redis.call('HSET', KEYS[1], f, ARGV[i + 1] .. have)
   elseif string.sub(have, 1, #ARGV[i + 1]) ~= ARGV[i + 1] then
     out[#out + 1] = (i - 3) / 2
   end
 end
-redis.call('HSET', KEYS[1], '#', n)
+redis.call('HSET', KEYS[1], 'e~#', n)
 """
     + TRIM_IDS.replace("@K@", "KEYS[1]")
     + """
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
+local ttl = tonumber(ARGV[1])
+if redis.call('TTL', KEYS[1]) < ttl then redis.call('EXPIRE', KEYS[1], ttl) end
 return out
 """
 )
@@ -84,8 +108,12 @@ class EventDigests:
         self._keep = keep
         self._script = client.register_script(_CLAIM)
 
-    def key(self, tenant_id: str, debtor_id: str) -> str:
-        return self._keys.debtor(tenant_id, debtor_id, "ids")
+    def keys(self, tenant_id: str, debtor_id: str) -> list[str]:
+        """The debtor's hash, then the older release's ``ids`` hash."""
+        return [
+            self._keys.debtor_hash(tenant_id, debtor_id),
+            self._keys.debtor(tenant_id, debtor_id, "ids"),
+        ]
 
     async def conflicts(self, events: Sequence[Event]) -> set[int]:
         """Claim each event's id for its content; the indexes whose id holds other content."""
@@ -100,7 +128,7 @@ class EventDigests:
             args: list[str | int | bytes | float] = [self._ttl, self._keep]
             for i in indexes:
                 args += [events[i].event_id, digest(events[i])]
-            calls.append(batch.script(self._script, [self.key(tenant, debtor)], args))
+            calls.append(batch.script(self._script, self.keys(tenant, debtor), args))
         # Joins the pipeline of whatever else the batch reads in the same turn.
         replies = await asyncio.gather(*calls)
         out: set[int] = set()

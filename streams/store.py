@@ -15,38 +15,40 @@ from dataclasses import dataclass, field
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from recaudo.foundation.keys import Keys
+from recaudo.foundation.keys import EVENT_FIELD, Keys
 from recaudo.foundation.redis_batch import batcher
-from recaudo.streams.event_ids import TRIM_IDS
+from recaudo.streams.event_ids import MARK_OF, TRIM_IDS
 from recaudo.streams.state import DebtorState
 from recaudo.streams.timeline import HEADER, RECENT
 
 DebtorRef = tuple[str, str]
 
-# KEYS: state, ids (streams.event_ids: id -> digest:seq, "+" once processed),
-# recent decisions. ARGV: state, now, ttl_s, keep, n_ids, ids..., entries...
+# KEYS: state, the debtor's hash (event-id marks "e~<id>": streams.event_ids),
+# recent decisions, the older release's ids hash (MARK_OF). ARGV: state, now,
+# ttl_s, keep, n_ids, ids..., entries...
 _COMMIT = (
-    """
+    MARK_OF
+    + """
 redis.call('SET', KEYS[1], ARGV[1])
 local ttl = tonumber(ARGV[3])
 local keep = tonumber(ARGV[4])
 local n_ids = tonumber(ARGV[5])
 if n_ids > 0 then
-  local n = tonumber(redis.call('HGET', KEYS[2], '#') or '0')
+  local n = last_seq(KEYS[2], KEYS[4])
   for i = 1, n_ids do
-    local have = redis.call('HGET', KEYS[2], ARGV[5 + i])
+    local f, have = mark_of(KEYS[2], KEYS[4], ARGV[5 + i])
     if not have then
       n = n + 1
-      redis.call('HSET', KEYS[2], ARGV[5 + i], ':' .. n .. '+')
+      redis.call('HSET', KEYS[2], f, ':' .. n .. '+')
     elseif string.sub(have, -1) ~= '+' then
-      redis.call('HSET', KEYS[2], ARGV[5 + i], have .. '+')
+      redis.call('HSET', KEYS[2], f, have .. '+')
     end
   end
-  redis.call('HSET', KEYS[2], '#', n)
+  redis.call('HSET', KEYS[2], 'e~#', n)
 """
     + TRIM_IDS.replace("@K@", "KEYS[2]")
     + """
-  redis.call('EXPIRE', KEYS[2], ttl)
+  if redis.call('TTL', KEYS[2]) < ttl then redis.call('EXPIRE', KEYS[2], ttl) end
 end
 local first = 6 + n_ids
 if #ARGV >= first then
@@ -118,8 +120,13 @@ class StateStore:
     def state_key(self, ref: DebtorRef) -> str:
         return self._keys.debtor(ref[0], ref[1], "state")
 
-    def ids_key(self, ref: DebtorRef) -> str:
-        """Processed ids and event-id digests share one hash (``streams.event_ids``)."""
+    def hash_key(self, ref: DebtorRef) -> str:
+        """The debtor's hash: processed marks and event-id digests share its ``e~``
+        fields (``streams.event_ids``)."""
+        return self._keys.debtor_hash(ref[0], ref[1])
+
+    def legacy_ids_key(self, ref: DebtorRef) -> str:
+        """The older release's hash of event ids (read until it expires)."""
         return self._keys.debtor(ref[0], ref[1], "ids")
 
     def timeline_key(self, ref: DebtorRef) -> str:
@@ -134,28 +141,26 @@ class StateStore:
         """
         wanted = list(wanted)
         batch = batcher(self._redis)
-        replies = await asyncio.gather(
-            *(
-                reply
-                for ref, event_ids in wanted
-                for reply in (
-                    batch.call("GET", self.state_key(ref)),
-                    batch.call("HMGET", self.ids_key(ref), *event_ids)
-                    if event_ids
-                    else batch.call("EXISTS", self.ids_key(ref)),
-                )
-            )
-        )
+        calls = []
+        for ref, event_ids in wanted:
+            calls.append(batch.call("GET", self.state_key(ref)))
+            if event_ids:
+                fields = [EVENT_FIELD + eid for eid in event_ids]
+                calls.append(batch.call("HMGET", self.hash_key(ref), *fields))
+                calls.append(batch.call("HMGET", self.legacy_ids_key(ref), *event_ids))
+        replies = iter(await asyncio.gather(*calls))
         out: dict[DebtorRef, Loaded] = {}
-        for i, (ref, event_ids) in enumerate(wanted):
-            raw, marks = replies[2 * i], replies[2 * i + 1]
-            matched = marks if isinstance(marks, list) else []
-            # A claim without "+" is this batch's own (or a crashed one's): not processed.
-            seen = {
-                eid
-                for eid, mark in zip(event_ids, matched, strict=False)
-                if isinstance(mark, bytes | str) and mark[-1:] in (b"+", "+")
-            }
+        for ref, event_ids in wanted:
+            raw = next(replies)
+            seen: set[str] = set()
+            if event_ids:
+                marks, legacy = next(replies), next(replies)
+                # A claim without "+" is this batch's own (or a crashed one's): not processed.
+                seen = {
+                    eid
+                    for eid, mark, old in zip(event_ids, marks, legacy, strict=True)
+                    if _processed(mark) or (mark is None and _processed(old))
+                }
             out[ref] = Loaded(DebtorState.decode(raw), seen)
         return out
 
@@ -174,7 +179,12 @@ class StateStore:
                 *change.event_ids,
                 *change.timeline,
             ]
-            keys = [self.state_key(ref), self.ids_key(ref), self.timeline_key(ref)]
+            keys = [
+                self.state_key(ref),
+                self.hash_key(ref),
+                self.timeline_key(ref),
+                self.legacy_ids_key(ref),
+            ]
             calls.append(batch.script(self._commit, keys, args))
         await asyncio.gather(*calls)
 
@@ -197,3 +207,7 @@ class StateStore:
             lines.append(line)
             entries += not line.startswith(HEADER)
         return lines
+
+
+def _processed(mark: bytes | str | None) -> bool:
+    return isinstance(mark, bytes | str) and mark[-1:] in (b"+", "+")

@@ -50,13 +50,23 @@ async def test_an_open_book_expires_two_windows_after_its_latest_contact(
 ) -> None:
     book = AttributionBook(redis, keys, window=7 * DAY)
     await book.open("acme", "d-ttl", "c1", feats(), T0)
-    assert 0 < await redis.ttl(keys.debtor("acme", "d-ttl", "aw")) <= 14 * 86400
+    assert 0 < await redis.ttl(keys.debtor_hash("acme", "d-ttl")) <= 14 * 86400
 
 
-async def test_an_open_contact_is_one_small_field_of_one_key(
+async def test_an_open_never_shortens_the_debtor_hash_s_life(
     redis: aioredis.Redis, keys: Keys
 ) -> None:
-    """One key per debtor, values under 64 bytes: Redis keeps the compact listpack.
+    """The hash is shared: a payment link living 30 days keeps it 30 days."""
+    await redis.hset(keys.debtor_hash("acme", "d-long"), "p~c0", "x")
+    await redis.expire(keys.debtor_hash("acme", "d-long"), 30 * 86400)
+    await AttributionBook(redis, keys, window=7 * DAY).open("acme", "d-long", "c1", feats(), T0)
+    assert await redis.ttl(keys.debtor_hash("acme", "d-long")) > 14 * 86400
+
+
+async def test_an_open_contact_is_one_small_field_of_the_debtor_hash(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    """No key of its own, values under 64 bytes: Redis keeps the compact listpack.
 
     (A value past 64 bytes, say a lender's long segment name, still works: Redis
     converts that debtor's hash to its larger encoding.)
@@ -66,9 +76,10 @@ async def test_an_open_contact_is_one_small_field_of_one_key(
     await book.open("acme", "d-small", "0123456789abcdef01234567", big, T0 + dt.timedelta(0, 0.25))
     await book.open("acme", "d-small", "0123456789abcdef01234568", feats(), T0 + DAY)
     mine = [k async for k in redis.scan_iter(match=keys.debtor("acme", "d-small", "*"))]
-    assert mine == [keys.debtor("acme", "d-small", "aw").encode()]
-    values = (await redis.hgetall(mine[0])).values()
-    assert max(len(v) for v in values) <= 64
+    assert mine == [keys.debtor_hash("acme", "d-small").encode()]
+    stored = await redis.hgetall(mine[0])
+    assert sorted(stored) == [b"a~0123456789abcdef01234567", b"a~0123456789abcdef01234568"]
+    assert max(len(v) for v in stored.values()) <= 64
     assert await redis.object("encoding", mine[0]) == b"listpack"
     paid = await book.on_payment("acme", "d-small", T0 + 2 * DAY)
     assert sorted(((x.contacted_at, x.features) for x in paid), key=lambda p: p[0]) == [
@@ -113,6 +124,29 @@ async def test_entries_of_the_two_key_layout_are_labelled_once(
     assert sorted((x.contact_id, x.label) for x in paid) == [("c-b", True), ("c-new", True)]
     assert await book.pending("acme", "d-2k") == 0
     assert await book.expire("acme", T0 + 30 * DAY) == []
+
+
+async def test_entries_of_the_aw_hash_are_labelled_once_beside_other_fields(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    """Opened by the previous release (``aw``): refused again, labelled once; the
+    debtor hash's other stages' fields are neither labelled nor touched."""
+    book = AttributionBook(redis, keys, window=7 * DAY)
+    aw, debtor = keys.debtor("acme", "d-aw", "aw"), keys.debtor_hash("acme", "d-aw")
+    await redis.hset(aw, "c-aw", orjson.dumps([T0.timestamp(), 7 * 86400, *feats(1).to_row()]))
+    others = {"c-x": "sent/2", "e~ev-1": "abc:1+", "r~c-x": "row"}
+    for field, value in others.items():
+        await redis.hset(debtor, field, value)
+    assert not await book.open("acme", "d-aw", "c-aw", feats(1), T0)
+    assert await book.open("acme", "d-aw", "c-new", feats(2), T0 + DAY)
+    assert await book.pending("acme", "d-aw") == 2
+    paid = await book.on_payment("acme", "d-aw", T0 + 2 * DAY)
+    assert sorted((x.contact_id, x.features) for x in paid) == [
+        ("c-aw", feats(1)),
+        ("c-new", feats(2)),
+    ]
+    assert await book.pending("acme", "d-aw") == 0
+    assert await redis.hgetall(debtor) == {k.encode(): v.encode() for k, v in others.items()}
 
 
 async def test_payment_before_a_contact_does_not_label_it(

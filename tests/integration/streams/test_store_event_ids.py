@@ -1,0 +1,96 @@
+"""Event-id claims and processed marks in the debtor's hash, and the older ``ids`` hash.
+
+The previous release kept them in a hash of their own (``{debtor}:ids``, id ->
+digest:seq[+], sequence under ``#``). After an upgrade, an event it processed
+must still read as processed and an id it claimed must still refuse other
+content, or a redelivery across the upgrade is decided twice.
+"""
+
+from __future__ import annotations
+
+import pytest
+import redis.asyncio as aioredis
+from pydantic import TypeAdapter
+
+from recaudo.foundation.keys import Keys
+from recaudo.streams.event_ids import EventDigests, digest
+from recaudo.streams.events import Event, InputEvent
+from recaudo.streams.state import DebtorState
+from recaudo.streams.store import Change, StateStore
+from tests.integration.harness import payment_event
+
+pytestmark = pytest.mark.integration
+
+REF = ("acme", "d-ids")
+INPUT_EVENTS: TypeAdapter[InputEvent] = TypeAdapter(InputEvent)
+
+
+async def debtor_fields(client: aioredis.Redis, unique: str) -> dict[str, str]:
+    raw = await client.hgetall(Keys(unique).debtor_hash(*REF))
+    return {text(k): text(v) for k, v in raw.items()}
+
+
+def text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def payment(payment_id: str, amount_minor: int = 1_000) -> Event:
+    record = payment_event(REF[1], amount_minor, payment_id)
+    record["event_id"] = payment_id
+    event = INPUT_EVENTS.validate_python(record)
+    assert isinstance(event, Event)
+    return event
+
+
+async def test_marks_live_in_the_debtor_hash_under_their_tag(
+    store: StateStore, client: aioredis.Redis, unique: str
+) -> None:
+    digests = EventDigests(client, Keys(unique), ttl_s=3600)
+    assert await digests.conflicts([payment("p-1")]) == set()
+    assert (await store.load([(REF, ["p-1"])]))[REF].seen == set(), "claimed, not processed"
+    await store.commit([Change(REF, DebtorState(), ["p-1"], [])], now=1.0)
+    assert (await store.load([(REF, ["p-1", "p-2"])]))[REF].seen == {"p-1"}
+    fields = await debtor_fields(client, unique)
+    assert set(fields) == {"e~p-1", "e~#"}
+    assert fields["e~p-1"].endswith(":1+")
+    assert not await client.exists(store.legacy_ids_key(REF))
+    assert await digests.conflicts([payment("p-1", amount_minor=2_000)]) == {0}
+
+
+async def test_the_older_ids_hash_still_counts_after_an_upgrade(
+    store: StateStore, client: aioredis.Redis, unique: str
+) -> None:
+    old = store.legacy_ids_key(REF)
+    same = payment("p-claimed")
+    claimed = digest(same)
+    await client.hset(old, mapping={"p-done": "xyz:1+", "p-claimed": f"{claimed}:2", "#": 2})
+    digests = EventDigests(client, Keys(unique), ttl_s=3600)
+    loaded = await store.load([(REF, ["p-done", "p-claimed", "p-new"])])
+    assert loaded[REF].seen == {"p-done"}
+    # Its claims hold: other content under a claimed id is a conflict, the same is not.
+    other = payment("p-claimed", amount_minor=9_999)
+    assert await digests.conflicts([other, same, payment("p-new")]) == {0}
+    await store.commit([Change(REF, DebtorState(), ["p-claimed", "p-new"], [])], now=1.0)
+    fields = await debtor_fields(client, unique)
+    # Carried over with its digest and sequence; the new id numbered after them.
+    assert fields["e~p-claimed"] == f"{claimed}:2+"
+    assert fields["e~p-new"].endswith(":3+")
+    loaded = await store.load([(REF, ["p-done", "p-claimed", "p-new"])])
+    assert loaded[REF].seen == {"p-done", "p-claimed", "p-new"}
+
+
+async def test_old_ids_are_trimmed_and_other_fields_kept(
+    client: aioredis.Redis, unique: str
+) -> None:
+    store = StateStore(client, Keys(unique), dedupe_ttl_s=3600, keep_ids=4)
+    debtor_hash = Keys(unique).debtor_hash(*REF)
+    await client.hset(debtor_hash, mapping={"c-1": "sent/2", "r~c-1": "row", "a~c-1": "[1,2]"})
+    for n in range(20):
+        await store.commit([Change(REF, DebtorState(), [f"ev-{n}"], [])], now=1.0)
+    fields = set(await debtor_fields(client, unique))
+    ids = {f for f in fields if f.startswith("e~ev-")}
+    assert {"e~ev-19", "e~ev-16"} <= ids
+    assert len(ids) <= 2 * 4 + 1
+    assert "e~ev-0" not in ids
+    assert {"c-1", "r~c-1", "a~c-1"} <= fields
+    assert 0 < await client.ttl(debtor_hash) <= 3600
