@@ -21,6 +21,7 @@ from recaudo.foundation.kafka_security import faust_options
 from recaudo.streams.codec import register_codec
 from recaudo.streams.pipeline import Inbound, Outbound
 from recaudo.streams.resilience import finish_before_ack, with_retries
+from recaudo.streams.timeline import Position
 from recaudo.streams.transport import app_class
 from recaudo.streams.wiring import Wiring
 
@@ -54,14 +55,19 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
     contacts = app.topic(topics.contacts, **raw)
     outputs = {name: app.topic(name, **raw) for name in topics.all}
 
-    async def publish(records: Sequence[Outbound]) -> None:
+    async def publish(records: Sequence[Outbound]) -> list[Position | None]:
+        """Where the broker put each record (the timeline points there)."""
         # The producer directly: values are already encoded, and the topic's
         # codec and attachment machinery would only add per-record overhead.
         producer = app.producer
         futures = [
             await producer.send(r.topic, r.key.encode(), r.value, None, None, None) for r in records
         ]
-        await asyncio.gather(*futures)
+        acked = await asyncio.gather(*futures)
+        return [
+            (int(md.partition), int(md.offset)) if md is not None and md.offset >= 0 else None
+            for md in acked
+        ]
 
     async def require_state() -> None:
         # Deciding on an empty Redis would contact debtors who opted out.
@@ -71,8 +77,8 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
     async def decide_batch(records: list[Inbound]) -> None:
         await require_state()
         prepared = await wiring.decision_stage.prepare(records)
-        await publish(prepared.outputs)
-        await wiring.decision_stage.commit(prepared)
+        positions = await publish(prepared.outputs)
+        await wiring.decision_stage.commit(prepared, positions)
 
     async def consume(
         stream: faust.StreamT[bytes], stage: str, handle: Callable[[list[Inbound]], Awaitable[None]]

@@ -41,7 +41,7 @@ from recaudo.streams.schedule import Entry, Schedule
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, DebtorRef, Loaded, StateStore
 from recaudo.streams.tasks import Task, TaskStore
-from recaudo.streams.timeline import timeline_lines
+from recaudo.streams.timeline import Position, timeline_lines
 from recaudo.streams.topics import Topics
 from recaudo.streams.validators import skew_error
 
@@ -78,6 +78,11 @@ class Prepared:
     decisions: list[Decision] = field(default_factory=list)
     outcomes: list[tuple[str, str, Outcome]] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
+    #: Each change with the decisions its timeline lines are made of at commit,
+    #: once the broker said where it put them.
+    recent: list[tuple[Change, list[Decision]]] = field(default_factory=list)
+    #: decision id -> index of its record in ``outputs``.
+    published: dict[str, int] = field(default_factory=dict)
 
 
 def _no_effect(event: DecidableEvent) -> bool:
@@ -212,15 +217,18 @@ class DecisionStage:
             prepared.outputs.extend(letters)
             if change is not None:
                 prepared.changes.append(change)
+                prepared.recent.append((change, [d for fx in effects for d in fx.decisions]))
             for fx in effects:
                 prepared.outcomes.extend((tenant_id, debtor_id, o) for o in fx.outcomes)
                 prepared.decisions.extend(fx.decisions)
                 prepared.outputs.extend(
                     Outbound(self._topics.contacts, c.debtor_id, encode(c)) for c in fx.contacts
                 )
-                prepared.outputs.extend(
-                    Outbound(self._topics.decisions, d.debtor_id, encode(d)) for d in fx.decisions
-                )
+                for d in fx.decisions:
+                    prepared.published[d.decision_id] = len(prepared.outputs)
+                    prepared.outputs.append(
+                        Outbound(self._topics.decisions, d.debtor_id, encode(d))
+                    )
                 prepared.tasks.extend(fx.tasks)
                 prepared.outputs.extend(
                     Outbound(self._topics.tasks, t.debtor_id, encode(t)) for t in fx.tasks
@@ -293,8 +301,7 @@ class DecisionStage:
             all_fx.append(fx)
         if not applied:
             return ref, None, all_fx, letters
-        timeline = timeline_lines([d for fx in all_fx for d in fx.decisions])
-        return ref, Change(ref, state, applied, timeline), all_fx, letters
+        return ref, Change(ref, state, applied, []), all_fx, letters
 
     async def _decide_event(
         self, ref: DebtorRef, state: DebtorState, record: Inbound, event: DecidableEvent
@@ -330,8 +337,22 @@ class DecisionStage:
             fx.decisions.append(self._decider.cancel_decision(ctx, emitted, reasons))
         return fx
 
-    async def commit(self, prepared: Prepared) -> None:
-        """After the broker acked every output: schedule first, then state + seen ids."""
+    async def commit(
+        self, prepared: Prepared, positions: Sequence[Position | None] | None = None
+    ) -> None:
+        """After the broker acked every output: schedule first, then state + seen ids.
+
+        ``positions``: where the broker put each of ``prepared.outputs``, so the
+        timeline points at the decisions rather than copying them; without it
+        (no broker: a backtest) the timeline keeps compact entries.
+        """
+        at: dict[str, Position] = {}
+        if positions is not None:
+            for decision_id, i in prepared.published.items():
+                if (where := positions[i]) is not None:
+                    at[decision_id] = where
+        for change, decisions in prepared.recent:
+            change.timeline = timeline_lines(decisions, at)
         await self._schedule.apply(prepared.schedule_add, prepared.schedule_remove)
         if self._tasks is not None and prepared.tasks:
             await self._tasks.open(prepared.tasks)

@@ -1,11 +1,14 @@
-"""The debtor's recent decisions as Redis keeps them: compact tuples, the newest few.
+"""The debtor's recent decisions as Redis keeps them: where they are on the topic.
 
 The decisions topic is the audit log: every decision in full, kept as long as
-the topic is. Redis holds a second, bounded view for the ops page and
-``GET /v1/debtors/{id}/timeline``: the last ``RECENT`` decisions, each a
+the topic is. Redis holds the index of the last ``RECENT`` for the ops page and
+``GET /v1/debtors/{id}/timeline``: a decision the worker published is stored
+as its position, ``<partition>:<offset>`` (~10 bytes, not a second copy of
+the record), which the web process reads back from the topic
+(``foundation.record_reader``). A decision made where no broker acknowledged
+it (a backtest, a test of the stage alone) is stored as a compact entry: a
 positional JSON list of what a person reads there (when, what, on which
-channel, why, after what) instead of the whole record. A decision's full form
-was ~900 bytes of a debtor's Redis memory; this one is ~150.
+channel, why, after what), ~150 bytes against the record's ~900.
 
 Layout (list positions; trailing empty ones left out)::
 
@@ -15,7 +18,7 @@ Layout (list positions; trailing empty ones left out)::
     9 latency_s  10 policy_version  11 contact_id  12 account_id
     13 defer_until (epoch s)  14 purpose (only when not "collection")
 
-Two fields are written shorter than the record has them, and read back whole:
+For a compact entry, two fields are written shorter than the record has them, and read back whole:
 
 - decision_id: the decision stage names decision n of an event
   ``stable_id(tenant, trigger_event_id, n)`` (``decision_context``); such an id
@@ -33,6 +36,8 @@ decision) are still read.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any
 
 import orjson
@@ -51,19 +56,41 @@ _PASSED = ("ok", "open")
 #: A stored line naming the policy version of the entries below it.
 HEADER = b"@"
 
+#: A decision's place on the decisions topic: (partition, offset).
+Position = tuple[int, int]
+
 # Decisions per event tried when shortening a decision id (one or two is usual).
 _SEQ_TRIED = 4
 
 
-def timeline_lines(decisions: list[Decision]) -> list[bytes]:
-    """Entries oldest first, each run of one policy version followed by its header."""
+def timeline_lines(
+    decisions: list[Decision], positions: Mapping[str, Position] | None = None
+) -> list[bytes]:
+    """Lines oldest first: a decision at a known position (by decision id) as that
+    position, any other as an entry, each run of one policy version among the
+    entries followed by its header."""
+    known = positions or {}
     lines: list[bytes] = []
-    for i, decision in enumerate(decisions):
+    # The policy version of each entry's next entry (None after the last one).
+    entries = [d for d in decisions if d.decision_id not in known]
+    after = {id(d): n.policy_version for d, n in pairwise(entries)}
+    for decision in decisions:
+        at = known.get(decision.decision_id)
+        if at is not None:
+            lines.append(b"%d:%d" % at)
+            continue
         lines.append(timeline_entry(decision, versioned=False))
-        version = decision.policy_version
-        if i + 1 == len(decisions) or decisions[i + 1].policy_version != version:
-            lines.append(HEADER + version.encode())
+        if after.get(id(decision)) != decision.policy_version:
+            lines.append(HEADER + decision.policy_version.encode())
     return lines
+
+
+def position(line: bytes) -> Position | None:
+    """The topic position a stored line names, if it is a pointer."""
+    if not line[:1].isdigit():
+        return None
+    partition, _, offset = line.partition(b":")
+    return int(partition), int(offset)
 
 
 def _short_id(decision: Decision) -> str | int:
@@ -113,12 +140,27 @@ def timeline_entry(decision: Decision, versioned: bool = True) -> bytes:
     return orjson.dumps(row)
 
 
-def timeline_records(lines: list[bytes], ref: DebtorRef) -> list[dict[str, object]]:
-    """Stored lines (entries and version headers, newest first) as the endpoint shows them."""
+def timeline_records(
+    lines: list[bytes], ref: DebtorRef, fetched: Mapping[Position, bytes] | None = None
+) -> list[dict[str, object]]:
+    """Stored lines (newest first) as the endpoint shows them.
+
+    ``fetched``: the records the pointers name, read from the decisions topic.
+    A pointer to nothing (past the topic's retention), or to another debtor's
+    record (never written so; refused all the same), shows nothing.
+    """
     out: list[dict[str, object]] = []
     version: str | None = None
     for line in lines:
-        if line[:1] == HEADER:
+        at = position(line)
+        if at is not None:
+            raw = (fetched or {}).get(at)
+            record = orjson.loads(raw) if raw else None
+            if isinstance(record, dict) and (
+                (record.get("tenant_id"), record.get("debtor_id")) == ref
+            ):
+                out.append(record)
+        elif line[:1] == HEADER:
             version = line[1:].decode()
         elif line:
             out.append(timeline_record(line, ref, version))

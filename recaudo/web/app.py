@@ -23,6 +23,7 @@ from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import KafkaPublisher
 from recaudo.foundation.kafka_security import client_options, ensure_settings_topics
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.record_reader import RecordReader
 from recaudo.foundation.redis_client import connect
 from recaudo.foundation.state_marker import StateMarker
 from recaudo.observability import add_http_metrics, process_metrics
@@ -35,6 +36,7 @@ from recaudo.streams.wiring import pay_links
 from recaudo.web.debtor import get_debtor
 from recaudo.web.events_api import post_events
 from recaudo.web.keys import (
+    DECISIONS,
     DIGESTS,
     HTTP_EVENTS,
     PUBLISHER,
@@ -103,10 +105,13 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     app[DIGESTS] = EventDigests(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
     publisher = KafkaPublisher(settings.broker_url, client_options(settings))
     app[PUBLISHER] = publisher
+    decisions = RecordReader(settings.broker_url, app[TOPICS].decisions, client_options(settings))
+    app[DECISIONS] = decisions
 
     async def connections(_app: web.Application) -> AsyncIterator[None]:
         await ensure_settings_topics(settings, app[TOPICS].all)
         await publisher.start()
+        await decisions.start()
         sessions.append(aiohttp.ClientSession())
         await watch.check_once()
         watching = asyncio.create_task(watch.run())
@@ -115,6 +120,7 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         with contextlib.suppress(asyncio.CancelledError):
             await watching
         await sessions.pop().close()
+        await decisions.stop()
         await publisher.stop()
         await client.aclose()
 

@@ -9,6 +9,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
 from recaudo.foundation.config import Settings
+from recaudo.foundation.record_reader import RecordReader
 from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.publisher import Publisher
 from recaudo.streams.store import StateStore
@@ -25,3 +26,5 @@ DIGESTS = web.AppKey("digests", EventDigests)
 TENANT_SLOTS = web.AppKey("tenant_slots", dict[str, asyncio.Semaphore])
 REDIS = web.AppKey("redis", aioredis.Redis)
 TASKS = web.AppKey("tasks", TaskStore)
+#: The decisions topic, read at the positions a timeline points to.
+DECISIONS = web.AppKey("decisions", RecordReader)

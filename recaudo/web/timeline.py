@@ -1,17 +1,19 @@
 """``GET /v1/debtors/{debtor_id}/timeline``: a debtor's recent decisions, newest first.
 
-The recent view Redis keeps (``streams.timeline``: the last ``RECENT``, compact);
-the decisions topic holds every decision in full.
+Redis keeps where the last ``RECENT`` are on the decisions topic
+(``streams.timeline``), and those records are read from the topic; decisions
+stored as compact entries (no broker had them) are read from Redis alone.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
+from aiokafka.errors import KafkaError
 from redis.exceptions import RedisError
 
-from recaudo.streams.timeline import timeline_records
+from recaudo.streams.timeline import position, timeline_records
 from recaudo.web.auth import tenant_of
-from recaudo.web.keys import SETTINGS, STORE
+from recaudo.web.keys import DECISIONS, SETTINGS, STORE
 
 
 async def get_timeline(request: web.Request) -> web.Response:
@@ -25,12 +27,14 @@ async def get_timeline(request: web.Request) -> web.Response:
         ) from exc
     try:
         raw = await request.app[STORE].timeline((tenant, debtor_id), limit)
-    except (RedisError, OSError) as exc:
-        # The store is down, not the request wrong: say so and let the client retry.
+        pointers = [at for at in map(position, raw) if at is not None]
+        fetched = await request.app[DECISIONS].read(pointers)
+    except (RedisError, KafkaError, OSError, TimeoutError) as exc:
+        # A store is down, not the request wrong: say so and let the client retry.
         raise web.HTTPServiceUnavailable(
             text='{"error": "timeline store unavailable, retry later"}',
             content_type="application/json",
             headers={"Retry-After": "5"},
         ) from exc
-    decisions = timeline_records(raw, (tenant, debtor_id))
+    decisions = timeline_records(raw, (tenant, debtor_id), fetched)
     return web.json_response({"tenant_id": tenant, "debtor_id": debtor_id, "decisions": decisions})

@@ -73,6 +73,10 @@ async def test_contact_goes_out_through_the_provider_and_its_signed_receipts_com
             await asyncio.sleep(0.2)
     assert [d["action"] for d in timeline][-1] == "contact"
     assert "suppress" in [d["action"] for d in timeline]
+    # Redis pointed at the records and the web read them from the topic: the
+    # full audit record (a compact entry has no options nor model versions).
+    shown = {d["decision_id"]: d for d in timeline}
+    assert shown[stop["decision_id"]] == {k: v for k, v in stop.items() if k != "_topic"}
 
 
 async def test_forged_webhook_is_refused(stack: Stack) -> None:
