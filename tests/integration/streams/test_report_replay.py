@@ -15,7 +15,13 @@ from recaudo.streams.pipeline import Inbound
 from recaudo.streams.reports import OutcomeReport, ReportSource
 from recaudo.streams.wiring import Wiring
 from tests.conftest import SettingsFactory
-from tests.integration.harness import Record, account_event, dry_run_wiring, payment_event
+from tests.integration.harness import (
+    Record,
+    account_event,
+    dry_run_wiring,
+    payment_event,
+    zone_with_local_hour,
+)
 
 pytestmark = pytest.mark.integration
 DEBTORS = [f"r{i}" for i in range(12)]
@@ -54,8 +60,10 @@ async def report(settings: Settings) -> OutcomeReport:
 
 async def test_a_redelivered_batch_does_not_double_count(make_settings: SettingsFactory) -> None:
     settings = make_settings()
+    # Inside the calling window whatever the hour the suite runs at.
+    zone = zone_with_local_hour(range(10, 18))
     accounts = [
-        inbound(settings, "accounts", account_event(d, event_id=f"acct-{d}"), i)
+        inbound(settings, "accounts", account_event(d, event_id=f"acct-{d}", timezone=zone), i)
         for i, d in enumerate(DEBTORS)
     ]
     payments = [
