@@ -7,6 +7,7 @@ verdict (see CHECK_CONTACT.md). Both are pure: no broker, no Redis.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -54,7 +55,7 @@ def verdict_json(verdict: Verdict) -> dict[str, object]:
         "allowed": verdict.allowed,
         "action": verdict.action,
         "defer_until": verdict.defer_until.isoformat() if verdict.defer_until else None,
-        "reasons": [r.model_dump(mode="json") for r in verdict.reasons],
+        "reasons": [asdict(r) for r in verdict.reasons],
         "profile_version": verdict.profile_version,
         "decided_by": list(verdict.decided_by),
         "passed": list(verdict.passed),
