@@ -8,16 +8,25 @@ verdict (see CHECK_CONTACT.md). Both are pure: no broker, no Redis.
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import cache
 from pathlib import Path
 
 import click
 import orjson
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from recaudo.foundation.errors import PolicyError
 from recaudo.rules.base import ContactProposal, Verdict
 from recaudo.rules.engine import evaluate
 from recaudo.rules.policy import TenantPolicy, default_policy, load_policy
+
+
+@cache
+def proposal_adapter() -> TypeAdapter[ContactProposal]:
+    """Where a proposal is validated: the rules take plain data, this reads JSON
+    (unknown fields, bad zones, negative days past due are errors naming the field).
+    Built on first use, so other commands do not pay for it."""
+    return TypeAdapter(ContactProposal)
 
 
 @click.group(name="policy")
@@ -76,7 +85,7 @@ def check_contact(policy_file: Path | None) -> None:
     """
     try:
         tenant: TenantPolicy = load_policy(policy_file) if policy_file else default_policy()
-        proposal = ContactProposal.model_validate_json(click.get_text_stream("stdin").read())
+        proposal = proposal_adapter().validate_json(click.get_text_stream("stdin").read())
     except PolicyError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(2) from exc
