@@ -8,20 +8,23 @@ instant, or suppress, always naming the rules that decided it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
 from recaudo.streams.events import (
-    AccountFlags,
     AccountStatus,
     Channel,
-    Contract,
     Jurisdiction,
     TimeZoneName,
 )
 from recaudo.streams.outputs import Purpose, Reason
+
+#: Where pydantic reads these records (``recaudo check-contact``), as strict as
+#: the event contract: an unknown field is an error, never ignored.
+_EDGE = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class HistoryKind(StrEnum):
@@ -29,8 +32,11 @@ class HistoryKind(StrEnum):
     CONVERSATION = "conversation"
 
 
-class HistoryItem(Contract):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryItem:
     """A past contact attempt (or a telephone conversation) with this debtor."""
+
+    __pydantic_config__ = _EDGE
 
     channel: Channel
     at: AwareDatetime
@@ -38,36 +44,58 @@ class HistoryItem(Contract):
     account_id: str | None = None
 
 
-class ContactProposal(Contract):
-    """Everything a rule may look at to judge one proposed contact."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Flags:
+    """The account flags that suppress every contact (``AccountFlags`` of the events)."""
+
+    __pydantic_config__ = _EDGE
+
+    dispute: bool = False
+    bankruptcy: bool = False
+    deceased: bool = False
+    cease_and_desist: bool = False
+    legal_hold: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContactProposal:
+    """Everything a rule may look at to judge one proposed contact.
+
+    Plain data, built for every channel of every decision; pydantic validates
+    it only at the edge (``rules.cli``), with the constraints annotated here.
+    """
+
+    __pydantic_config__ = _EDGE
 
     tenant_id: str = "default"
     jurisdiction: Jurisdiction
-    timezone: TimeZoneName | None = Field(
-        default=None, description="Debtor's IANA zone; unknown means every zone of the country"
-    )
+    #: Debtor's IANA zone; unknown (None) means every zone of the country.
+    timezone: TimeZoneName | None = None
     channel: Channel
-    at: AwareDatetime = Field(description="When the contact would be made")
+    #: When the contact would be made.
+    at: AwareDatetime
     account_id: str | None = None
     account_status: AccountStatus = AccountStatus.DELINQUENT
-    days_past_due: int = Field(default=1, ge=0)
-    flags: AccountFlags = AccountFlags()
+    days_past_due: Annotated[int, Field(ge=0)] = 1
+    flags: Flags = Flags()
     consent: bool = True
     opted_out_channels: frozenset[Channel] = frozenset()
     opted_out_all: bool = False
-    bounced: bool = Field(default=False, description="The address hard-bounced before")
+    #: The address hard-bounced before.
+    bounced: bool = False
     promise_until: dt.date | None = None
     history: tuple[HistoryItem, ...] = ()
-    purpose: Purpose = Field(
-        default="collection",
-        description="A reminder (account not in arrears) is judged by the profile's "
-        "servicing rules: collection-only rules do not apply, opt-outs always do",
-    )
+    #: A reminder (account not in arrears) is judged by the profile's servicing
+    #: rules: collection-only rules do not apply, opt-outs always do.
+    purpose: Purpose = "collection"
 
 
-class Verdict(Contract):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verdict:
+    """The rules' answer to one proposal; plain data, read by the decision stage."""
+
     action: Literal["allow", "defer", "suppress"]
-    defer_until: AwareDatetime | None = None
+    defer_until: dt.datetime | None = None
     # Each reason's params carry ``outcome``: ``decided`` (it blocked or deferred
     # the contact) or ``passed`` (checked and satisfied).
     reasons: tuple[Reason, ...] = ()

@@ -7,16 +7,26 @@ verdict (see CHECK_CONTACT.md). Both are pure: no broker, no Redis.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from functools import cache
 from pathlib import Path
 
 import click
 import orjson
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from recaudo.foundation.errors import PolicyError
 from recaudo.rules.base import ContactProposal, Verdict
 from recaudo.rules.engine import evaluate
 from recaudo.rules.policy import TenantPolicy, default_policy, load_policy
+
+
+@cache
+def proposal_adapter() -> TypeAdapter[ContactProposal]:
+    """Where a proposal is validated: the rules take plain data, this reads JSON
+    (unknown fields, bad zones, negative days past due are errors naming the field).
+    Built on first use, so other commands do not pay for it."""
+    return TypeAdapter(ContactProposal)
 
 
 @click.group(name="policy")
@@ -54,7 +64,7 @@ def verdict_json(verdict: Verdict) -> dict[str, object]:
         "allowed": verdict.allowed,
         "action": verdict.action,
         "defer_until": verdict.defer_until.isoformat() if verdict.defer_until else None,
-        "reasons": [r.model_dump(mode="json") for r in verdict.reasons],
+        "reasons": [asdict(r) for r in verdict.reasons],
         "profile_version": verdict.profile_version,
         "decided_by": list(verdict.decided_by),
         "passed": list(verdict.passed),
@@ -75,7 +85,7 @@ def check_contact(policy_file: Path | None) -> None:
     """
     try:
         tenant: TenantPolicy = load_policy(policy_file) if policy_file else default_policy()
-        proposal = ContactProposal.model_validate_json(click.get_text_stream("stdin").read())
+        proposal = proposal_adapter().validate_json(click.get_text_stream("stdin").read())
     except PolicyError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(2) from exc

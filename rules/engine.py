@@ -10,6 +10,7 @@ atomically across workers.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from recaudo.rules import rolling
@@ -25,11 +26,10 @@ from recaudo.streams.outputs import JsonScalar, Reason
 #: Windows and caps can push each other forward; they settle long before this.
 MAX_ROUNDS = 64
 
-#: A reason not built yet: its rule and params. A ``Reason`` is a validated
-#: pydantic record, and most candidate reasons (the checks that passed when the
-#: contact is deferred, the blockers found on the way to an allowed instant) end
-#: up in no verdict: only those a verdict carries are built, once, with their
-#: outcome (there is no copy to add it).
+#: A reason not built yet: its rule and params. Most candidate reasons (the
+#: checks that passed when the contact is deferred, the blockers found on the
+#: way to an allowed instant) end up in no verdict: only those a verdict carries
+#: are built, once, with their outcome (there is no copy to add it).
 Pending = Reason | tuple[Rule, dict[str, JsonScalar]]
 
 
@@ -73,7 +73,7 @@ def _gap_until(
 
 def _outcome(reason: Pending, outcome: str) -> Reason:
     if isinstance(reason, Reason):
-        return reason.model_copy(update={"params": {**reason.params, "outcome": outcome}})
+        return replace(reason, params={**reason.params, "outcome": outcome})
     rule, params = reason
     return rule.reason(**params, outcome=outcome)
 

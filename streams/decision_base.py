@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 
 from recaudo.rules.targeting import Targeting
 from recaudo.streams import accounting
@@ -201,9 +202,9 @@ class DecisionMaker(DecisionRecords):
         # the proposals differ only in channel-specific fields.
         base = contact_proposal(state, account, account_id, candidates[0], ctx)
         if purpose != "collection":
-            base = base.model_copy(update={"purpose": purpose})
+            base = replace(base, purpose=purpose)
         verdicts = {
-            ch: self._compliance.evaluate(base.model_copy(update=point_fields(state, ch)))
+            ch: self._compliance.evaluate(replace(base, **point_fields(state, ch)))
             for ch in candidates
         }
         allowed = [ch for ch in candidates if verdicts[ch].action == "allow"]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
 from recaudo.streams.events import Channel, Contract, Identifier, TenantId
 
@@ -16,11 +17,20 @@ JsonScalar = str | int | float | bool | None
 Purpose = Literal["collection", "reminder"]
 
 
-class Reason(Contract):
+# Plain data, not a pydantic model: the decision stage builds one per rule it
+# checks, for every channel of every decision. Pydantic validates it where a
+# ``Decision`` is read back (the constraints annotated here) and dumps it as before.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reason:
     """One rule that decided a verdict, with the parameters it used."""
 
-    rule_id: str = Field(min_length=1, max_length=96)
-    params: dict[str, JsonScalar] = {}
+    __pydantic_config__ = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    rule_id: Annotated[str, Field(min_length=1, max_length=96)]
+    # The schema keeps its documented default (a factory has none to show).
+    params: Annotated[dict[str, JsonScalar], Field(json_schema_extra={"default": {}})] = field(
+        default_factory=dict
+    )
     citation: str | None = None
 
 

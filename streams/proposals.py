@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from recaudo.rules.base import ContactProposal, HistoryItem, HistoryKind
+from recaudo.rules.base import ContactProposal, Flags, HistoryItem, HistoryKind
 from recaudo.streams.decision_context import Context
-from recaudo.streams.events import AccountFlags, Channel
+from recaudo.streams.events import Channel
 from recaudo.streams.state import AccountState, DebtorState
 
 
@@ -31,7 +31,7 @@ def contact_proposal(
         account_id=account_id,
         account_status=account.status,
         days_past_due=account.dpd,
-        flags=AccountFlags(**{name: True for name in account.flags}),
+        flags=Flags(**dict.fromkeys(account.flags, True)),
         opted_out_channels=frozenset(p.ch for p in state.points if p.out),
         opted_out_all=state.opt_all,
         **point_fields(state, channel),

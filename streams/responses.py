@@ -101,7 +101,9 @@ class Responding(DecisionMaker):
                 point = state.point(ev.channel)
                 if point is not None:
                     point.bounced = True
-                reason = Reason(rule_id="suppress.wrong_party", params={"channel": ev.channel})
+                reason = Reason(
+                    rule_id="suppress.wrong_party", params={"channel": ev.channel.value}
+                )
                 self._cancel_channel(state, ev.channel, (reason,), ctx, fx)
                 fx.decisions.append(self._decision(ctx, Action.SUPPRESS, (reason,)))
             case _:

@@ -17,6 +17,7 @@ sends it twice.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from recaudo.channels.content.render import Amount
 from recaudo.channels.content.reply import PlanOption, Reply
@@ -96,12 +97,11 @@ class Answers(DecisionMaker):
         answer = name not in NOT_ANSWERS
         country = (state.jur or "US").split("-")[0]
         exempt = answer and country in policy.assistant.caps_exempt_countries
-        update: dict[str, object] = {"promise_until": None}
-        if exempt:
-            update["history"] = ()
-        proposal = contact_proposal(state, account, account_id, channel, ctx).model_copy(
-            update=update
+        proposal = replace(
+            contact_proposal(state, account, account_id, channel, ctx), promise_until=None
         )
+        if exempt:
+            proposal = replace(proposal, history=())
         verdict = self._compliance.evaluate(proposal)
         proposed = Proposed(
             contact_id=contact_id,
@@ -134,7 +134,7 @@ class Answers(DecisionMaker):
             return
         if not answer:
             # The stage reserves the caps for it, as for a cadence contact.
-            proposed.verdict = verdict.model_copy(update={"reasons": (asked, *verdict.reasons)})
+            proposed.verdict = replace(verdict, reasons=(asked, *verdict.reasons))
             fx.proposed.append(proposed)
             return
         caps = CapResult(ok=True, reasons=(asked, CAPS_EXEMPT if exempt else CAPS_COUNTED))

@@ -9,6 +9,7 @@ and stores it for ``GET /v1/tasks``.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from recaudo.streams.conversation.promises import tidy
 from recaudo.streams.conversation.state import Conversation
@@ -130,7 +131,7 @@ class Handoff(DecisionMaker):
             d = fx.decisions[i]
             fx.decisions[i] = d.model_copy(update={"reasons": (closed, *d.reasons)})
         for p in fx.proposed[proposed:]:
-            p.verdict = p.verdict.model_copy(update={"reasons": (closed, *p.verdict.reasons)})
+            p.verdict = replace(p.verdict, reasons=(closed, *p.verdict.reasons))
 
     def _escalate(self, state: DebtorState, ev: AccountEvent, ctx: Context, fx: Effects) -> None:
         """Tenant policy: far enough past due with no promise, a person decides the next

@@ -4,6 +4,7 @@ window only, and a policy file maps to the challenger its mode describes."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -49,7 +50,7 @@ def test_taken_option_needs_probability() -> None:
 
 def test_other_suppressions_with_options_are_an_error() -> None:
     d = decision("d1", {"sms": 0.5, SKIP: 0.5}, SKIP)
-    legal = d.model_copy(update={"reasons": (d.reasons[0].model_copy(update={"rule_id": "x"}),)})
+    legal = d.model_copy(update={"reasons": (replace(d.reasons[0], rule_id="x"),)})
     with pytest.raises(EvaluationError, match="decision d1"):
         choice_of(legal)
     with pytest.raises(EvaluationError, match="decision d1"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from recaudo.rules.base import HistoryItem
@@ -93,7 +94,7 @@ def test_every_verdict_says_what_decided_and_what_passed(proposal: ProposalFacto
     assert night.decided_by == ("us.reg_f.inconvenient_time",)
     assert night.reasons[0].params["outcome"] == "decided"
     assert "us.reg_f.inconvenient_time" not in night.passed
-    flags = proposal().flags.model_copy(update={"dispute": True})
+    flags = replace(proposal().flags, dispute=True)
     disputed = evaluate(proposal(flags=flags))
     assert disputed.decided_by == ("suppress.dispute",)
     assert "suppress.bankruptcy" in disputed.passed

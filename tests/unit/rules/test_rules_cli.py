@@ -7,6 +7,7 @@ import re
 from importlib.resources import files
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from recaudo.rules.cli import check_contact, policy
@@ -118,3 +119,45 @@ def test_check_contact_md_worked_example_runs_as_documented() -> None:
     result = CliRunner().invoke(check_contact, input=given)
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == json.loads(expected)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"colour": "red"}, "colour"),
+        ({"days_past_due": -1}, "days_past_due"),
+        ({"jurisdiction": "usa"}, "jurisdiction"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"at": "2025-06-10T12:00:00"}, "at"),
+        ({"flags": {"disputed": True}}, "flags.disputed"),
+        (
+            {"history": [{"channel": "sms", "at": "2025-06-09T12:00:00Z", "by": "x"}]},
+            "history.0.by",
+        ),
+        ({"history": [{"channel": "fax", "at": "2025-06-09T12:00:00Z"}]}, "history.0.channel"),
+    ],
+)
+def test_check_contact_validates_the_proposal_at_the_edge(
+    change: dict[str, object], field: str
+) -> None:
+    """The rules take plain data: the command is where a bad proposal is refused."""
+    doc = {"jurisdiction": "US", "channel": "sms", "at": "2025-06-10T12:00:00Z", **change}
+    result = CliRunner().invoke(check_contact, input=json.dumps(doc))
+    assert result.exit_code == 2
+    assert [e["field"] for e in json.loads(result.output)["errors"]] == [field]
+
+
+def test_check_contact_reads_flags_and_history_into_the_proposal() -> None:
+    doc = {
+        "jurisdiction": "US",
+        "channel": "sms",
+        "at": "2025-06-10T16:00:00Z",
+        "flags": {"dispute": True},
+        "opted_out_channels": ["email"],
+        "history": [{"channel": "sms", "at": "2025-06-09T16:00:00Z"}],
+    }
+    result = CliRunner().invoke(check_contact, input=json.dumps(doc))
+    out = json.loads(result.output)
+    assert out["action"] == "suppress"
+    assert out["decided_by"] == ["suppress.dispute"]
+    assert out["reasons"][0]["params"]["outcome"] == "decided"

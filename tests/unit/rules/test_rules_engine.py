@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
 from recaudo.rules import evaluate
-from recaudo.rules.base import HistoryKind
+from recaudo.rules.base import Flags, HistoryKind
 from recaudo.rules.policy import parse_policy
 from recaudo.rules.profiles import PROFILES
 from recaudo.rules.profiles.base import SUPPRESSION_IDS, SUPPRESSION_KEYS
-from recaudo.streams.events import AccountFlags, AccountStatus, Channel
+from recaudo.streams.events import AccountStatus, Channel
 from tests.unit.rules.conftest import BOGOTA, NY, ProposalFactory, item, local
 
 NOON = local(NY, 2025, 6, 10, 12, 0)
@@ -30,7 +31,7 @@ NOON = local(NY, 2025, 6, 10, 12, 0)
 def test_us_flags_suppress_with_citation(
     proposal: ProposalFactory, flag: str, rule_id: str, citation: str | None
 ) -> None:
-    verdict = evaluate(proposal(flags=AccountFlags(**{flag: True})))
+    verdict = evaluate(proposal(flags=Flags(**{flag: True})))
     assert verdict.action == "suppress"
     assert verdict.defer_until is None
     assert [r.rule_id for r in verdict.reasons] == [rule_id]
@@ -115,7 +116,7 @@ def test_reg_f_1006_14_b_2_i_a_seven_calls_in_seven_days(proposal: ProposalFacto
     assert evaluate(proposal(at=local(NY, 2025, 6, 10, 12, 0), history=history)).allowed
     # Six calls leave room for a seventh; SMS history does not count against calls.
     assert evaluate(proposal(at=local(NY, 2025, 6, 9, 18, 0), history=history[1:])).allowed
-    sms = tuple(h.model_copy(update={"channel": Channel.SMS}) for h in history)
+    sms = tuple(replace(h, channel=Channel.SMS) for h in history)
     assert evaluate(proposal(at=local(NY, 2025, 6, 9, 18, 0), history=sms[4:])).allowed
 
 
