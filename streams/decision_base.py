@@ -113,12 +113,9 @@ class DecisionMaker(DecisionRecords):
                 decision_id=decision_id,
                 target=proposed.target,
                 purpose=proposed.purpose,
+                content=content,
             )
         )
-        if content is not None:
-            fx.decisions[-1] = fx.decisions[-1].model_copy(
-                update={"template_version": content.template_version, "segments": content.segments}
-            )
         self._drop_pending(state, proposed.contact_id, ctx, fx)
         accounting.contacted(state, proposed.channel, policy.targeting.cost_of(proposed.channel))
         fx.outcomes.append(Outcome("contacted", ctx.now))

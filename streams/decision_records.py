@@ -18,7 +18,7 @@ from recaudo.streams.decision_context import Context, Effects
 from recaudo.streams.events import (
     Channel,
 )
-from recaudo.streams.outputs import Action, Decision, Purpose, Reason
+from recaudo.streams.outputs import Action, Decision, MessageContent, Purpose, Reason
 from recaudo.streams.ports import (
     AssignmentLike,
     Compliance,
@@ -180,6 +180,7 @@ class DecisionRecords:
         decision_id: str | None = None,
         target: Target | None = None,
         purpose: Purpose = "collection",
+        content: MessageContent | None = None,
     ) -> Decision:
         decided_at = self._clock.now()
         profile = f"/{verdict.profile_version}" if verdict else ""
@@ -209,4 +210,7 @@ class DecisionRecords:
             # runs simulated time; the broker stamped the record on the wall clock).
             latency_s=max(0.0, time.time() - ctx.received_at),
             purpose=purpose,
+            # The message sent: built with the record, not copied onto it after.
+            template_version=content.template_version if content else None,
+            segments=content.segments if content else None,
         )
