@@ -243,7 +243,14 @@ class DecisionStage:
         """Dead-letter events whose id already names other content."""
         if self._digests is None:
             return parsed
-        inputs = [(i, ev) for i, (_, ev) in enumerate(parsed) if isinstance(ev, Event)]
+        # A progress receipt changes nothing (``_no_effect``): a second one under
+        # its id, whatever it says, is as harmless as the first, so its id is
+        # not claimed (a field of the debtor's hash per receipt, for nothing).
+        inputs = [
+            (i, ev)
+            for i, (_, ev) in enumerate(parsed)
+            if isinstance(ev, Event) and not _no_effect(ev)
+        ]
         bad = await self._digests.conflicts([ev for _, ev in inputs])
         conflicting = {inputs[j][0] for j in bad}
         for i in sorted(conflicting):
