@@ -3,7 +3,7 @@
 De-duplication alone would silently drop the second of two different events
 sharing an id. Each debtor keeps a short digest of the content first seen
 under each id (8 characters; the last ``keep`` ids), in the same field of its
-hash (``foundation.keys.DEBTOR_HASH``, ``e~<id>``) that marks the id processed
+hash (``foundation.keys.DEBTOR_HASH``, ``event_field``) that marks the id processed
 once its state is committed (``streams.store``).
 The first content claims the id; the same content again is a duplicate
 (handled downstream), other content is a conflict: 409 on HTTP,
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 
-from recaudo.foundation.keys import Keys
+from recaudo.foundation.keys import EVENT_FIELD, Keys
 from recaudo.foundation.redis_batch import batcher
 from recaudo.streams.events import Event
 
@@ -40,13 +40,20 @@ if redis.call('HLEN', @K@) > 2 * keep + 1 then
 end
 """
 
+# An event id's field in the debtor's hash: "e~" and the first FIELD_HEX hex
+# digits of its SHA-1 (80 bits; a debtor keeps a few hundred ids at most).
+# Fixed-size: a lender's id may be 128 characters, and one field over 64
+# bytes (``hash-max-listpack-value``) would turn the whole hash into a hash
+# table at about twice the bytes.
+FIELD_HEX = 20
+
 # Reads an id's mark: the debtor's hash, else the older release's ``ids`` hash
-# (id -> the same value, sequence under "#"; @OLD@), whose mark is copied over.
-# Sets ``f`` (the field) and ``have`` (the mark or false). Once no ``ids`` key
-# is left (one de-duplication TTL after the upgrade), the fallback can go.
+# (the full id -> the same value, sequence under "#"), whose mark is copied
+# over. Returns the field and the mark (or false). Once no ``ids`` key is
+# left (one de-duplication TTL after the upgrade), the fallback can go.
 MARK_OF = """
 local function mark_of(h, old, id)
-  local f = 'e~' .. id
+  local f = 'e~' .. string.sub(redis.sha1hex(id), 1, @HEX@)
   local have = redis.call('HGET', h, f)
   if not have then
     have = redis.call('HGET', old, id)
@@ -57,9 +64,17 @@ end
 local function last_seq(h, old)
   return tonumber(redis.call('HGET', h, 'e~#') or redis.call('HGET', old, '#') or '0')
 end
-"""
+""".replace("@HEX@", str(FIELD_HEX))
 
-# KEYS[1]: the debtor's hash; its field "e~<id>" holds digest..":"..seq, with
+
+def event_field(event_id: str) -> str:
+    """The debtor hash's field holding ``event_id``'s claim and mark (as ``MARK_OF``)."""
+    return (
+        EVENT_FIELD + hashlib.sha1(event_id.encode(), usedforsecurity=False).hexdigest()[:FIELD_HEX]
+    )
+
+
+# KEYS[1]: the debtor's hash; its field for an id (``event_field``) holds digest..":"..seq, with
 # the sequence under "e~#"; the state commit (streams.store) appends "+" once
 # the event is processed (its de-duplication mark: one field for both) and
 # writes ":"..seq.."+" for an event processed without a claim (an internal

@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from recaudo.foundation.keys import EVENT_FIELD, Keys
+from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
-from recaudo.streams.event_ids import MARK_OF, TRIM_IDS
+from recaudo.streams.event_ids import MARK_OF, TRIM_IDS, event_field
 from recaudo.streams.state import DebtorState
 from recaudo.streams.timeline import HEADER, RECENT
 
 DebtorRef = tuple[str, str]
 
-# KEYS: state, the debtor's hash (event-id marks "e~<id>": streams.event_ids),
+# KEYS: state, the debtor's hash (event-id marks: streams.event_ids.event_field),
 # recent decisions, the older release's ids hash (MARK_OF). ARGV: state, now,
 # ttl_s, keep, n_ids, ids..., entries...
 _COMMIT = (
@@ -145,7 +145,7 @@ class StateStore:
         for ref, event_ids in wanted:
             calls.append(batch.call("GET", self.state_key(ref)))
             if event_ids:
-                fields = [EVENT_FIELD + eid for eid in event_ids]
+                fields = [event_field(eid) for eid in event_ids]
                 calls.append(batch.call("HMGET", self.hash_key(ref), *fields))
                 calls.append(batch.call("HMGET", self.legacy_ids_key(ref), *event_ids))
         replies = iter(await asyncio.gather(*calls))

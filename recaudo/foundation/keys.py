@@ -14,8 +14,9 @@ from dataclasses import dataclass
 #: every other field starts with a two-character tag ending in "~", a
 #: character no identifier may hold, so no tag collides with a contact id:
 #: ``r~``/``p~`` a sent contact's ref and payment link (``channels.contact_rows``),
-#: ``e~`` an event id's claim and processed mark (``streams.event_ids``), ``a~``
-#: a contact's open attribution window (``models.attribution``). Each key costs
+#: ``e~`` an event id's claim and processed mark (``streams.event_ids``,
+#: under a hash of the id), ``a~`` a contact's open attribution window
+#: (``models.attribution``). Each key costs
 #: ~150 bytes of Redis before its content (its name, object, dictionary and
 #: expiry entries), more than most of these fields: one key, not four. Its TTL
 #: is only ever extended, to the longest any field needs; the fields that

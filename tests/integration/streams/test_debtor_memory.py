@@ -24,6 +24,7 @@ import orjson
 import pytest
 import redis.asyncio as aioredis
 
+from recaudo.streams.event_ids import event_field
 from recaudo.streams.pipeline import Inbound, Outbound
 from tests.conftest import SettingsFactory
 from tests.integration.harness import account_event, dry_run_wiring, zone_with_local_hour
@@ -68,7 +69,7 @@ async def test_one_contact_costs_a_debtor_under_the_bound(make_settings: Setting
     names = [f.decode() if isinstance(f, bytes) else f for f in fields]
     claimed = sorted(f for f in names if f.startswith("e~") and f != "e~#")
     # The account event's id, not the progress receipt's: a receipt changes nothing.
-    assert claimed == [f"e~{event['event_id']}"], claimed
+    assert claimed == [event_field(str(event["event_id"]))], claimed
     async for raw_key in client.scan_iter(match=f"{settings.redis_prefix}:*", count=1000):
         key = raw_key.decode()
         if any(mine in key for mine in ("{mem-1}", contact_id, address)):

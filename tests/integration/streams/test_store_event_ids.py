@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 from pydantic import TypeAdapter
 
 from recaudo.foundation.keys import Keys
-from recaudo.streams.event_ids import EventDigests, digest
+from recaudo.streams.event_ids import EventDigests, digest, event_field
 from recaudo.streams.events import Event, InputEvent
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore
@@ -51,8 +51,8 @@ async def test_marks_live_in_the_debtor_hash_under_their_tag(
     await store.commit([Change(REF, DebtorState(), ["p-1"], [])], now=1.0)
     assert (await store.load([(REF, ["p-1", "p-2"])]))[REF].seen == {"p-1"}
     fields = await debtor_fields(client, unique)
-    assert set(fields) == {"e~p-1", "e~#"}
-    assert fields["e~p-1"].endswith(":1+")
+    assert set(fields) == {event_field("p-1"), "e~#"}
+    assert fields[event_field("p-1")].endswith(":1+")
     assert not await client.exists(store.legacy_ids_key(REF))
     assert await digests.conflicts([payment("p-1", amount_minor=2_000)]) == {0}
 
@@ -73,8 +73,8 @@ async def test_the_older_ids_hash_still_counts_after_an_upgrade(
     await store.commit([Change(REF, DebtorState(), ["p-claimed", "p-new"], [])], now=1.0)
     fields = await debtor_fields(client, unique)
     # Carried over with its digest and sequence; the new id numbered after them.
-    assert fields["e~p-claimed"] == f"{claimed}:2+"
-    assert fields["e~p-new"].endswith(":3+")
+    assert fields[event_field("p-claimed")] == f"{claimed}:2+"
+    assert fields[event_field("p-new")].endswith(":3+")
     loaded = await store.load([(REF, ["p-done", "p-claimed", "p-new"])])
     assert loaded[REF].seen == {"p-done", "p-claimed", "p-new"}
 
@@ -88,9 +88,25 @@ async def test_old_ids_are_trimmed_and_other_fields_kept(
     for n in range(20):
         await store.commit([Change(REF, DebtorState(), [f"ev-{n}"], [])], now=1.0)
     fields = set(await debtor_fields(client, unique))
-    ids = {f for f in fields if f.startswith("e~ev-")}
-    assert {"e~ev-19", "e~ev-16"} <= ids
+    ids = {f for f in fields if f.startswith("e~") and f != "e~#"}
+    assert {event_field("ev-19"), event_field("ev-16")} <= ids
     assert len(ids) <= 2 * 4 + 1
-    assert "e~ev-0" not in ids
+    assert event_field("ev-0") not in ids
     assert {"c-1", "r~c-1", "a~c-1"} <= fields
     assert 0 < await client.ttl(debtor_hash) <= 3600
+
+
+async def test_a_long_event_id_keeps_the_debtor_hash_compact(
+    store: StateStore, client: aioredis.Redis, unique: str
+) -> None:
+    """An id may be 128 characters: its field is a fixed-size hash of it, so the
+    hash keeps the listpack encoding (one field over 64 bytes would end it)."""
+    long_id = "lender-42/account-snapshot/2026-12-02/" + "x" * 90
+    digests = EventDigests(client, Keys(unique), ttl_s=3600)
+    assert await digests.conflicts([payment(long_id)]) == set()
+    await store.commit([Change(REF, DebtorState(), [long_id], [])], now=1.0)
+    assert (await store.load([(REF, [long_id])]))[REF].seen == {long_id}
+    fields = await debtor_fields(client, unique)
+    assert max(len(f) for f in fields) == len(event_field(long_id)) == 22
+    encoding = await client.object("encoding", Keys(unique).debtor_hash(*REF))
+    assert encoding in (b"listpack", "listpack")
