@@ -10,13 +10,9 @@ fields never collide with a contact id. One hash field costs a few bytes of
 listpack; the separate tenant-level ``contact:``/``pay:`` keys they replace
 cost ~60-90 bytes of key overhead each, plus their names.
 
-Values are cut into pieces of at most ``PIECE`` bytes (``r~c``, ``r~c~1``,
-...): a hash keeps its compact listpack encoding only while every value is
-within ``hash-max-listpack-value`` (64 by default), and one longer value (a
-payment URL with its query, a long e-mail address) would turn the whole hash
-into a hash table at about twice the bytes (bench/README, the attribution
-fold that was reverted for this reason). A value needing more than
-``MAX_PIECES`` pieces keeps its remainder in the last one.
+Values are cut into pieces (``foundation.hash_pieces``: ``r~c``, ``r~c~1``,
+...): a payment URL with its query or a long e-mail address would otherwise
+turn the whole hash into a hash table at about twice the bytes.
 
 Redis 7.0 has no per-field expiry, so ``REMEMBER`` (run at each dispatch)
 drops payment records past their expiry, trims the hash to its ``keep`` most
@@ -26,12 +22,6 @@ live at least as long as the longest-lived link it holds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-#: Bytes per stored piece: the default ``hash-max-listpack-value``.
-PIECE = 64
-#: Pieces a value may take (8 x 64 bytes); the last keeps any remainder.
-MAX_PIECES = 8
 #: Contact ids a debtor's hash keeps at most. Contact commands live hours to
 #: days and frequency caps allow a handful of sends a week, so the most recent
 #: 50 cover every command still live; older ones are what the key's TTL would
@@ -40,41 +30,6 @@ KEEP_CONTACTS = 50
 
 REF = "r~"
 PAY = "p~"
-
-
-def piece_fields(name: str) -> list[str]:
-    """Every field a value stored under ``name`` may occupy, in order."""
-    return [name] + [f"{name}~{i}" for i in range(1, MAX_PIECES)]
-
-
-def pieces(name: str, value: str) -> list[str | bytes]:
-    """``value`` as flat field/value pairs, each value at most ``PIECE`` bytes.
-
-    Cut on bytes and sent as bytes, so a piece may end inside a UTF-8
-    character; ``joined`` puts the bytes together before decoding.
-    """
-    data = value.encode()
-    chunks = [data[i : i + PIECE] for i in range(0, len(data), PIECE)] or [b""]
-    if len(chunks) > MAX_PIECES:
-        chunks = [*chunks[: MAX_PIECES - 1], b"".join(chunks[MAX_PIECES - 1 :])]
-    out: list[str | bytes] = []
-    for field, chunk in zip(piece_fields(name), chunks, strict=False):
-        out += [field, chunk]
-    return out
-
-
-def joined(values: Sequence[bytes | str | None]) -> str | None:
-    """The value read back from ``piece_fields`` (HMGET order), or None if absent."""
-    if not values or values[0] is None:
-        return None
-    data = b""
-    for value in values:
-        if value is None:
-            break
-        # Bytes from redis-py (no decode_responses): pieces cut inside a
-        # character only decode once joined.
-        data += value if isinstance(value, bytes) else value.encode()
-    return data.decode()
 
 
 # KEYS[1]: the debtor's contacts hash. ARGV: the contact id, the TTL the key

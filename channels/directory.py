@@ -38,6 +38,7 @@ import redis.asyncio as aioredis
 
 from recaudo.channels import contact_rows as rows
 from recaudo.channels.content.paylink import PayRecord
+from recaudo.foundation.hash_pieces import MAX_PIECES, joined, piece_fields, pieces
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
 from recaudo.streams.events import Channel, Contract
@@ -157,11 +158,11 @@ class ContactDirectory:
         debtor's hash, and make it the latest one sent to its address. ``now``
         is the decision clock (default: the wall clock)."""
         now = now or dt.datetime.now(dt.UTC)
-        pairs = rows.pieces(rows.REF + ref.contact_id, _row(ref).decode())
+        pairs = pieces(rows.REF + ref.contact_id, _row(ref).decode())
         need = self._ttl_s
         if pay_target is not None and pay_expires_at is not None:
             expires = int(pay_expires_at.timestamp())
-            pairs += rows.pieces(rows.PAY + ref.contact_id, f"{expires}|{pay_target}")
+            pairs += pieces(rows.PAY + ref.contact_id, f"{expires}|{pay_target}")
             # Relative to the decision clock, so a replay on event time never
             # sets an expiry in the past (which would delete the ledger).
             need = max(need, expires - int(now.timestamp()))
@@ -171,7 +172,7 @@ class ContactDirectory:
             need,
             rows.KEEP_CONTACTS,
             int(now.timestamp()),
-            rows.MAX_PIECES,
+            MAX_PIECES,
             *pairs,
         ]
         batch = batcher(self._redis)
@@ -199,11 +200,11 @@ class ContactDirectory:
         if debtor is None:
             raw = await batcher(self._redis).call("GET", self._legacy_contact_key(tenant, contact))
             return None if raw is None else _from_row(raw, tenant, contact)
-        fields = rows.piece_fields(rows.REF + contact)
+        fields = piece_fields(rows.REF + contact)
         found = await batcher(self._redis).call(
             "HMGET", self._contacts_key(tenant, debtor), *fields
         )
-        row = rows.joined(found)
+        row = joined(found)
         return None if row is None else _from_row(row, tenant, contact, debtor)
 
     async def pay_record(
@@ -217,13 +218,13 @@ class ContactDirectory:
                 return None
             debtor, account, channel, target = orjson.loads(raw)
             return PayRecord(debtor, account, Channel(channel), target)
-        pay_fields = rows.piece_fields(rows.PAY + contact_id)
-        ref_fields = rows.piece_fields(rows.REF + contact_id)
+        pay_fields = piece_fields(rows.PAY + contact_id)
+        ref_fields = piece_fields(rows.REF + contact_id)
         found = await self._redis.hmget(
             self._contacts_key(tenant_id, debtor_id), [*pay_fields, *ref_fields]
         )
-        pay = rows.joined(found[: len(pay_fields)])
-        row = rows.joined(found[len(pay_fields) :])
+        pay = joined(found[: len(pay_fields)])
+        row = joined(found[len(pay_fields) :])
         if pay is None or row is None:
             return None
         _, _, target = pay.partition("|")

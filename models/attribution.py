@@ -2,8 +2,8 @@
 
 Every contact opens an attribution: a field of the debtor's hash
 (``foundation.keys.DEBTOR_HASH``), ``a~<contact id>`` -> ``[made at, window
-s, *features]`` (``ContactFeatures.to_row``), each value under Redis's
-64-byte listpack limit. A
+s, *features]`` (``ContactFeatures.to_row``), cut into 64-byte pieces when
+longer (``foundation.hash_pieces``) so the hash stays a listpack. A
 payment inside the window labels the open contacts success; the window
 expiring labels them failure. Each label is taken by one Lua script that
 removes the entry in the same step, so a contact is labelled exactly once even
@@ -33,40 +33,51 @@ from dataclasses import dataclass
 import orjson
 import redis.asyncio as aioredis
 
+from recaudo.foundation.hash_pieces import JOIN_LUA, pieces
 from recaudo.foundation.keys import ATTRIBUTION_FIELD, Keys
 from recaudo.foundation.redis_batch import batcher
 from recaudo.models.features import ROW, ContactFeatures
 
 # KEYS: the debtor's hash, then the older layouts' keys: ``aw`` (contact id ->
-# the same payload), ``attr`` (zset) and ``attr:f``. ARGV: contact_id,
-# payload, ttl_s. Returns 1 if new, 0 if already open (a replay). The hash
-# lives at least ttl_s past its latest open (two windows, on the server's
-# clock, so a backtest's event time cannot expire it early): a debtor whose
-# sweep never comes (a tenant removed) leaves nothing.
+# the same payload), ``attr`` (zset) and ``attr:f``. ARGV: contact_id, ttl_s,
+# then the payload's field/value pairs (``foundation.hash_pieces``: a large
+# balance or a long segment name must not push the hash out of its listpack).
+# Returns 1 if new, 0 if already open (a replay). The hash lives at least
+# ttl_s past its latest open (two windows, on the server's clock, so a
+# backtest's event time cannot expire it early): a debtor whose sweep never
+# comes (a tenant removed) leaves nothing.
 _OPEN = """
 if redis.call('HEXISTS', KEYS[1], 'a~' .. ARGV[1]) == 1 then return 0 end
 if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 0 end
 if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'a~' .. ARGV[1], ARGV[2])
-local ttl = tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+local ttl = tonumber(ARGV[2])
 if redis.call('TTL', KEYS[1]) < ttl then redis.call('EXPIRE', KEYS[1], ttl) end
 return 1
 """
 
 # Pops the open windows for which due(made, ends) holds, from the debtor's
-# hash ("a~" fields: the hash's other fields are other stages') and from the
-# ``aw`` hash of the older layout; returns {contact_id, payload, ...}.
-_TAKE = """
+# hash ("a~<contact>" and its pieces: the hash's other fields are other
+# stages') and from the ``aw`` hash of the older layout; returns {contact_id,
+# payload, ...}.
+_TAKE = (
+    JOIN_LUA
+    + """
 local out = {}
 local function take(key, tag)
   local all = redis.call('HGETALL', key)
+  local values = {}
+  for j = 1, #all, 2 do values[all[j]] = all[j + 1] end
   for j = 1, #all, 2 do
-    if tag == '' or string.sub(all[j], 1, 2) == tag then
-      local row = cjson.decode(all[j + 1])
+    local f = all[j]
+    local mine = tag == '' or (string.sub(f, 1, 2) == tag and not string.find(f, '~', 3, true))
+    if mine then
+      local payload, used = joined(values, f)
+      local row = cjson.decode(payload)
       if due(row[1], row[1] + row[2]) then
-        redis.call('HDEL', key, all[j])
-        out[#out + 1] = string.sub(all[j], #tag + 1)
-        out[#out + 1] = all[j + 1]
+        redis.call('HDEL', key, unpack(used))
+        out[#out + 1] = string.sub(f, #tag + 1)
+        out[#out + 1] = payload
       end
     end
   end
@@ -74,6 +85,7 @@ end
 take(KEYS[1], 'a~')
 take(KEYS[2], '')
 """
+)
 
 # ARGV: paid_at. Pops open contacts made at or before paid_at whose window has
 # not ended before it.
@@ -194,11 +206,15 @@ class AttributionBook:
             batch.call("SADD", self._bucket_key(tenant_id, bucket), debtor_id),
             batch.call("ZADD", self._buckets_key(tenant_id), "NX", bucket, str(bucket)),
         )
-        payload = orjson.dumps([made, window_s, *features.to_row()])
+        payload = orjson.dumps([made, window_s, *features.to_row()]).decode()
         added = await batch.script(
             self._open,
             self._debtor_keys(tenant_id, debtor_id)[:3],
-            [contact_id, payload, 2 * int(self.window.total_seconds())],
+            [
+                contact_id,
+                2 * int(self.window.total_seconds()),
+                *pieces(ATTRIBUTION_FIELD + contact_id, payload),
+            ],
         )
         return bool(added)
 
@@ -206,7 +222,11 @@ class AttributionBook:
         """Open contacts of this debtor (any layout)."""
         debtor, aw, attr, _ = self._debtor_keys(tenant_id, debtor_id)
         fields = await self._redis.hkeys(debtor)
-        mine = sum(1 for f in fields if _text(f).startswith(ATTRIBUTION_FIELD))
+        mine = sum(
+            1
+            for f in map(_text, fields)
+            if f.startswith(ATTRIBUTION_FIELD) and "~" not in f[len(ATTRIBUTION_FIELD) :]
+        )
         return mine + int(await self._redis.hlen(aw)) + int(await self._redis.zcard(attr))
 
     async def on_payment(

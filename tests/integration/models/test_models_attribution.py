@@ -68,24 +68,30 @@ async def test_an_open_contact_is_one_small_field_of_the_debtor_hash(
 ) -> None:
     """No key of its own, values under 64 bytes: Redis keeps the compact listpack.
 
-    (A value past 64 bytes, say a lender's long segment name, still works: Redis
-    converts that debtor's hash to its larger encoding.)
+    A longer payload (a large balance, WhatsApp, a long segment name) is cut
+    into pieces: the debtor's whole hash would otherwise lose that encoding.
     """
     book = AttributionBook(redis, keys, window=7 * DAY)
-    big = ContactFeatures(120, 1_234_567, 123_456, 12, Channel.EMAIL, 23, "k3", 2)
+    big = ContactFeatures(400, 999_999_999_999, 99_999_999, 30, Channel.WHATSAPP, 23, "k12", 12)
     await book.open("acme", "d-small", "0123456789abcdef01234567", big, T0 + dt.timedelta(0, 0.25))
     await book.open("acme", "d-small", "0123456789abcdef01234568", feats(), T0 + DAY)
     mine = [k async for k in redis.scan_iter(match=keys.debtor("acme", "d-small", "*"))]
     assert mine == [keys.debtor_hash("acme", "d-small").encode()]
     stored = await redis.hgetall(mine[0])
-    assert sorted(stored) == [b"a~0123456789abcdef01234567", b"a~0123456789abcdef01234568"]
+    assert sorted(stored) == [
+        b"a~0123456789abcdef01234567",
+        b"a~0123456789abcdef01234567~1",
+        b"a~0123456789abcdef01234568",
+    ]
     assert max(len(v) for v in stored.values()) <= 64
+    assert await book.pending("acme", "d-small") == 2
     assert await redis.object("encoding", mine[0]) == b"listpack"
     paid = await book.on_payment("acme", "d-small", T0 + 2 * DAY)
     assert sorted(((x.contacted_at, x.features) for x in paid), key=lambda p: p[0]) == [
         (T0 + dt.timedelta(0, 0.25), big),
         (T0 + DAY, feats()),
     ]
+    assert not await redis.exists(mine[0]), "every piece taken with its window"
 
 
 async def test_entries_stored_in_the_named_form_are_still_labelled(

@@ -20,6 +20,7 @@ from recaudo.channels.dispatcher import Dispatcher
 from recaudo.channels.factory import build_providers
 from recaudo.channels.sandbox import Sandbox
 from recaudo.channels.status_machine import StatusMachine
+from recaudo.foundation import hash_pieces
 from recaudo.foundation.keys import Keys
 from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
 from recaudo.streams.events import Channel
@@ -218,14 +219,14 @@ def _text(value: bytes | str) -> str:
 
 
 def test_pieces_round_trip_at_any_length() -> None:
-    for size in (0, 1, 63, 64, 65, 200, 64 * contact_rows.MAX_PIECES + 77):
+    for size in (0, 1, 63, 64, 65, 200, 64 * hash_pieces.MAX_PIECES + 77):
         value = ("é" + "x" * size)[:size]
-        flat = contact_rows.pieces("r~c", value)
+        flat = hash_pieces.pieces("r~c", value)
         fields, values = flat[0::2], flat[1::2]
-        assert all(len(v) <= contact_rows.PIECE for v in values[:-1])
+        assert all(len(v) <= hash_pieces.PIECE for v in values[:-1])
         stored = dict(zip(fields, values, strict=True))
-        back = [stored.get(f) for f in contact_rows.piece_fields("r~c")]
-        assert contact_rows.joined([v if isinstance(v, bytes) else None for v in back]) == value
+        back = [stored.get(f) for f in hash_pieces.piece_fields("r~c")]
+        assert hash_pieces.joined([v if isinstance(v, bytes) else None for v in back]) == value
 
 
 async def test_the_hash_keeps_the_latest_contacts_and_drops_expired_links(
