@@ -25,16 +25,28 @@ from recaudo.foundation.keys import EVENT_FIELD, Keys
 from recaudo.foundation.redis_batch import batcher
 from recaudo.streams.events import Event
 
-# The trim both scripts share: once the debtor's hash holds over twice ``keep``
-# fields, the event ids older than the last ``keep`` (by sequence) go. @K@ is
-# the hash's key; its other fields (foundation.keys.DEBTOR_HASH) are left be.
+# The trim both scripts share. An id is remembered for the de-duplication TTL
+# after it was first written (the minute stamped in its value, on the
+# server's clock) and among the last ``keep``: older ones go. The debtor's
+# hash lives as long as its longest-lived field, and a debtor with an event a
+# day would otherwise keep ``keep`` ids (~10-20 kB) for good. The trim reads
+# the whole hash, so it runs when the hash holds over twice ``keep`` fields or
+# half a TTL after the last trim ("e~^": that minute). Needs the locals n
+# (last sequence), keep, now_m (the minute), ttl_m (the TTL in minutes); @K@
+# is the hash's key; its other fields (foundation.keys.DEBTOR_HASH) are left be.
 TRIM_IDS = """
-if redis.call('HLEN', @K@) > 2 * keep + 1 then
+local trimmed = tonumber(redis.call('HGET', @K@, 'e~^') or '0')
+if redis.call('HLEN', @K@) > 2 * keep + 1 or now_m - trimmed >= ttl_m / 2 then
+  redis.call('HSET', @K@, 'e~^', now_m)
   local all = redis.call('HGETALL', @K@)
   for j = 1, #all, 2 do
-    if string.sub(all[j], 1, 2) == 'e~' and all[j] ~= 'e~#' then
-      local seq = tonumber(string.match(all[j + 1], ':(%d+)'))
-      if seq and seq <= n - keep then redis.call('HDEL', @K@, all[j]) end
+    local f = all[j]
+    if string.sub(f, 1, 2) == 'e~' and f ~= 'e~#' and f ~= 'e~^' then
+      local seq, at = string.match(all[j + 1], ':(%d+):?(%d*)')
+      seq, at = tonumber(seq), tonumber(at)
+      if (seq and seq <= n - keep) or (at and at < now_m - ttl_m) then
+        redis.call('HDEL', @K@, f)
+      end
     end
   end
 end
@@ -64,6 +76,7 @@ end
 local function last_seq(h, old)
   return tonumber(redis.call('HGET', h, 'e~#') or redis.call('HGET', old, '#') or '0')
 end
+local now_m = math.floor(tonumber(redis.call('TIME')[1]) / 60)
 """.replace("@HEX@", str(FIELD_HEX))
 
 
@@ -86,12 +99,14 @@ _CLAIM = (
     + """
 local n = last_seq(KEYS[1], KEYS[2])
 local keep = tonumber(ARGV[2])
+local ttl = tonumber(ARGV[1])
+local ttl_m = math.ceil(ttl / 60)
 local out = {}
 for i = 3, #ARGV, 2 do
   local f, have = mark_of(KEYS[1], KEYS[2], ARGV[i])
   if not have then
     n = n + 1
-    redis.call('HSET', KEYS[1], f, ARGV[i + 1] .. ':' .. n)
+    redis.call('HSET', KEYS[1], f, ARGV[i + 1] .. ':' .. n .. ':' .. now_m)
   elseif string.sub(have, 1, 1) == ':' then
     redis.call('HSET', KEYS[1], f, ARGV[i + 1] .. have)
   elseif string.sub(have, 1, #ARGV[i + 1]) ~= ARGV[i + 1] then
@@ -102,7 +117,6 @@ redis.call('HSET', KEYS[1], 'e~#', n)
 """
     + TRIM_IDS.replace("@K@", "KEYS[1]")
     + """
-local ttl = tonumber(ARGV[1])
 if redis.call('TTL', KEYS[1]) < ttl then redis.call('EXPIRE', KEYS[1], ttl) end
 return out
 """

@@ -31,6 +31,7 @@ _COMMIT = (
     + """
 redis.call('SET', KEYS[1], ARGV[1])
 local ttl = tonumber(ARGV[3])
+local ttl_m = math.ceil(ttl / 60)
 local keep = tonumber(ARGV[4])
 local n_ids = tonumber(ARGV[5])
 if n_ids > 0 then
@@ -39,7 +40,7 @@ if n_ids > 0 then
     local f, have = mark_of(KEYS[2], KEYS[4], ARGV[5 + i])
     if not have then
       n = n + 1
-      redis.call('HSET', KEYS[2], f, ':' .. n .. '+')
+      redis.call('HSET', KEYS[2], f, ':' .. n .. ':' .. now_m .. '+')
     elseif string.sub(have, -1) ~= '+' then
       redis.call('HSET', KEYS[2], f, have .. '+')
     end
