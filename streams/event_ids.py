@@ -29,7 +29,8 @@ from recaudo.streams.events import Event
 # after it was first written (the minute stamped in its value, on the
 # server's clock) and among the last ``keep``: older ones go. The debtor's
 # hash lives as long as its longest-lived field, and a debtor with an event a
-# day would otherwise keep ``keep`` ids (~10-20 kB) for good. The trim reads
+# day would otherwise keep up to twice ``keep`` ids for good (14 kB after 300
+# days). The trim reads
 # the whole hash, so it runs when the hash holds over twice ``keep`` fields or
 # half a TTL after the last trim ("e~^": that minute). Needs the locals n
 # (last sequence), keep, now_m (the minute), ttl_m (the TTL in minutes); @K@
