@@ -30,9 +30,9 @@ from recaudo.streams.events import Event
 # server's clock) and among the last ``keep``: older ones go. The debtor's
 # hash lives as long as its longest-lived field, and a debtor with an event a
 # day would otherwise keep up to twice ``keep`` ids for good (14 kB after 300
-# days). The trim reads
-# the whole hash, so it runs when the hash holds over twice ``keep`` fields or
-# half a TTL after the last trim ("e~^": that minute). Needs the locals n
+# days). The trim reads the whole hash, so it runs when the hash holds over
+# twice ``keep`` fields or half a TTL after the last trim ("e~^": that
+# minute). Needs the locals n
 # (last sequence), keep, now_m (the minute), ttl_m (the TTL in minutes); @K@
 # is the hash's key; its other fields (foundation.keys.DEBTOR_HASH) are left be.
 TRIM_IDS = """
