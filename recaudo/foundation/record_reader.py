@@ -29,7 +29,7 @@ class RecordReader:
         topic: str,
         options: Mapping[str, Any] | None = None,
         timeout_s: float = 2.0,
-        budget_s: float = 10.0,
+        budget_s: float = 5.0,
     ) -> None:
         self._servers = bootstrap_servers(broker_url)
         self._topic = topic
