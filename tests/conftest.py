@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
 from hypothesis import settings as hypothesis_settings
 
 from recaudo.embedded import Managed, resolve_redis, start_broker
@@ -38,6 +39,14 @@ def redis_server() -> Iterator[Managed]:
     managed = resolve_redis(os.environ.get("REDIS_URL"))
     yield managed
     managed.stop()
+
+
+@pytest.fixture
+async def redis(redis_server: Managed) -> AsyncIterator[aioredis.Redis]:
+    """A client of the session's Redis, closed after the test."""
+    client = aioredis.Redis.from_url(redis_server.url)
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
-"""A client of the session's real Redis (tests/conftest.py) and a unique key
-prefix per test, cleaned after."""
+"""A unique key prefix per test on the session's real Redis (its client:
+``redis``, tests/conftest.py), cleaned after."""
 
 from __future__ import annotations
 
@@ -9,15 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as aioredis
 
-from recaudo.embedded import Managed
 from recaudo.foundation.keys import Keys
-
-
-@pytest.fixture
-async def redis(redis_server: Managed) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(redis_server.url)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture
