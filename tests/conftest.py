@@ -7,6 +7,7 @@ own topic and key prefix, so tests never see each other's data.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -19,6 +20,7 @@ from hypothesis import settings as hypothesis_settings
 from recaudo.embedded import Managed, resolve_redis, start_broker
 from recaudo.foundation.config import Settings
 from recaudo.stack import local_settings
+from recaudo.streams.outputs import Action, Decision
 from tests.redis_cluster import Cluster, start_cluster
 
 # Hypothesis' per-example wall-clock deadline fails on a busy 2-core machine
@@ -79,3 +81,20 @@ def make_settings(broker: Managed, redis_server: Managed, unique: str) -> Settin
         return local_settings(broker.url, redis_server.url, unique, **values)
 
     return make
+
+
+def suppression(n: int, debtor: str = "d-1", version: str = "v1") -> Decision:
+    """Decision ``dec-<debtor>-<n>``: a suppression of acme's ``debtor``, minute n."""
+    return Decision(
+        decision_id=f"dec-{debtor}-{n}",
+        tenant_id="acme",
+        debtor_id=debtor,
+        action=Action.SUPPRESS,
+        reasons=(),
+        policy_version=version,
+        trigger_event_id=f"ev-{n}",
+        trigger_type="account",
+        decided_at=dt.datetime(2026, 11, 18, 15, n, tzinfo=dt.UTC),
+        latency_s=0.01,
+        model_versions={"bandit": "b1"},
+    )

@@ -7,7 +7,6 @@ broker that went away is a 503 to retry, not a request held for minutes.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import pytest
@@ -21,31 +20,15 @@ from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import bootstrap_servers
 from recaudo.foundation.keys import Keys
 from recaudo.streams.codec import encode
-from recaudo.streams.outputs import Action, Decision
+from recaudo.streams.outputs import Decision
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore
 from recaudo.streams.topics import Topics
 from recaudo.web import build_web_app
-from tests.conftest import SettingsFactory
+from tests.conftest import SettingsFactory, suppression
 
 pytestmark = pytest.mark.integration
 AUTH = {"Authorization": "Bearer key-acme"}
-
-
-def decision(n: int, debtor: str) -> Decision:
-    return Decision(
-        decision_id=f"dec-{debtor}-{n}",
-        tenant_id="acme",
-        debtor_id=debtor,
-        action=Action.SUPPRESS,
-        reasons=(),
-        policy_version="v1",
-        trigger_event_id=f"ev-{n}",
-        trigger_type="account",
-        decided_at=dt.datetime(2026, 11, 18, 15, n, tzinfo=dt.UTC),
-        latency_s=0.01,
-        model_versions={"bandit": "b1"},
-    )
 
 
 async def publish(settings: Settings, decisions: list[Decision]) -> list[bytes]:
@@ -75,8 +58,8 @@ async def test_pointers_show_the_debtors_records_from_the_topic(
 ) -> None:
     settings = make_settings()
     async with TestClient(TestServer(build_web_app(settings, CollectorRegistry()))) as client:
-        mine = [decision(1, "tl-1"), decision(2, "tl-1")]
-        lines = await publish(settings, [*mine, decision(3, "tl-2")])
+        mine = [suppression(1, "tl-1"), suppression(2, "tl-1")]
+        lines = await publish(settings, [*mine, suppression(3, "tl-2")])
         # The second debtor's pointer stored under the first: never shown there.
         await store_timeline(settings, "tl-1", [lines[0], lines[2], lines[1]])
         resp = await client.get("/v1/debtors/tl-1/timeline", headers=AUTH)
@@ -96,7 +79,7 @@ async def test_a_broker_gone_away_is_a_503_soon(make_settings: SettingsFactory) 
         settings = make_settings().model_copy(update={"broker_url": own.url})
         app = build_web_app(settings, CollectorRegistry())
         async with TestClient(TestServer(app)) as client:
-            lines = await publish(settings, [decision(1, "tl-3")])
+            lines = await publish(settings, [suppression(1, "tl-3")])
             await store_timeline(settings, "tl-3", lines)
             assert (await client.get("/v1/debtors/tl-3/timeline", headers=AUTH)).status == 200
             own.stop()
