@@ -27,7 +27,10 @@ def owed(state: DebtorState) -> int:
 
 
 def enrol(state: DebtorState, at: float, assignment: AssignmentLike, dpd: int, cur: str) -> None:
-    """The first time the debtor owes: fix its group, segment and bucket for the reports."""
+    """The first time the debtor owes: fix its group, segment and bucket for the reports.
+
+    ``at`` is the enrolling snapshot's time (event time), not when it was processed.
+    """
     if state.out is not None or owed(state) <= 0:
         return
     state.out = OutcomeSummary(
@@ -41,13 +44,19 @@ def enrol(state: DebtorState, at: float, assignment: AssignmentLike, dpd: int, c
     )
 
 
-def paid(state: DebtorState, amount_minor: int) -> None:
-    """A payment (negative: a reversal); cured when nothing is owed any more."""
+def paid(state: DebtorState, amount_minor: int, at: float) -> None:
+    """A payment (negative: a reversal) made at ``at``; cured when nothing is owed any more.
+
+    Counted when made after enrolment (both event times), so the figure does not
+    depend on whether the payment or the enrolling snapshot arrived first.
+    """
     out = state.out
     if out is None:
         return
-    out.rec += amount_minor
     out.cured = owed(state) <= 0
+    if at <= out.since:
+        return
+    out.rec += amount_minor
 
 
 def contacted(state: DebtorState, channel: Channel, cost: float) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from recaudo.foundation.errors import InvalidEvent
 from recaudo.rules.reminders import is_reminder
-from recaudo.streams import accounting
+from recaudo.streams import account_ledger, accounting
+from recaudo.streams.account_ledger import Entered
 from recaudo.streams.conversation.assistant import Assistant
 from recaudo.streams.decision_base import ASSISTANT
 from recaudo.streams.decision_context import Context, Effects, stable_id
@@ -36,6 +37,7 @@ from recaudo.streams.schedule import Entry
 from recaudo.streams.state import (
     AccountState,
     DebtorState,
+    HeldPayment,
     HistoryEntry,
     PointState,
 )
@@ -61,6 +63,9 @@ REWARDS: dict[DeliveryStatus, bool] = {
     DeliveryStatus.BOUNCED: False,
 }
 ENGAGED = frozenset({DeliveryStatus.CLICKED, DeliveryStatus.ANSWERED})
+NOT_OWING = frozenset({AccountStatus.SETTLED, AccountStatus.CLOSED, AccountStatus.CURRENT})
+#: The schedule's kind for a payment waiting for its account (its expiry).
+HELD = "held"
 
 
 class Decider(Assistant, Reminding, Responding):
@@ -74,12 +79,14 @@ class Decider(Assistant, Reminding, Responding):
         self._close_windows(state, ctx, fx, reward_s, targeting.attribution_days * 86400.0)
         match event:
             case AccountEvent():
+                if account_ledger.is_stale(state.accounts.get(event.account_id), event):
+                    # Older than what the account reflects: it changes nothing.
+                    fx.stale = True
+                    return fx
                 self._escalate(state, event, ctx, fx)
                 self._on_account(state, event, ctx, fx)
             case PaymentEvent():
-                kept = self._promise_paid(state, event, ctx, fx)
-                self._on_payment(state, event, ctx, fx)
-                self._thank(state, event, kept, ctx, fx)
+                self._payment(state, event, ctx, fx)
             case DeliveryEvent():
                 self._on_delivery(state, event, ctx, fx)
             case ResponseEvent():
@@ -96,11 +103,12 @@ class Decider(Assistant, Reminding, Responding):
         previous = state.accounts.get(ev.account_id)
         cycle = ev.due_date.isoformat()
         flags = [name for name in FLAG_NAMES if getattr(ev.flags, name)]
+        disputed_at = previous.disp if previous else 0.0
+        if disputed_at and "dispute" not in flags:
+            flags.append("dispute")  # the debtor's dispute holds until a person closes it
         account = AccountState.model_construct(
             status=ev.status,
             dpd=ev.days_past_due,
-            due=ev.amount_due.amount_minor,
-            bal=ev.balance.amount_minor,
             cur=ev.amount_due.currency,
             cycle=cycle,
             flags=flags,
@@ -108,7 +116,11 @@ class Decider(Assistant, Reminding, Responding):
             cred=ev.creditor_name,
             ref=ev.account_reference,
             pref=ev.payment_reference,
+            led=[],
+            disp=disputed_at,
+            pids=previous.pids if previous else [],
         )
+        account_ledger.take_snapshot(account, previous, ev)
         state.accounts[ev.account_id] = account
         state.name = ev.debtor_name
         state.tz, state.jur, state.lang = ev.timezone, ev.jurisdiction, ev.language
@@ -122,8 +134,16 @@ class Decider(Assistant, Reminding, Responding):
         if new_flags:
             reasons = tuple(Reason(rule_id=f"suppress.{name}") for name in sorted(new_flags))
             self._cancel_account(state, ev.account_id, reasons, ctx, fx)
+        owing = ev.status not in NOT_OWING and account.sdue > 0 and ev.days_past_due > 0
+        if owing:
+            # Enrolled on what the snapshot states, before the payments waiting for it
+            # are counted as recovered: the same figures whichever arrived first.
+            accounting.enrol(
+                state, account.at, self._assignment(ctx), ev.days_past_due, account.cur
+            )
+        self._apply_held(state, ev.account_id, ctx, fx)
         self._watch(state, ev.account_id, ctx, fx)
-        if ev.status in (AccountStatus.SETTLED, AccountStatus.CLOSED, AccountStatus.CURRENT):
+        if ev.status in NOT_OWING:
             # Staying current keeps the reminders held for this due date.
             if not (
                 ev.status is AccountStatus.CURRENT and previous and previous.status == ev.status
@@ -135,11 +155,19 @@ class Decider(Assistant, Reminding, Responding):
             if ev.status is AccountStatus.CURRENT:
                 self._remind(state, ev.account_id, ctx, fx)
             return
-        if account.due <= 0 or ev.days_past_due <= 0:
+        if account.due <= 0:
+            # Nothing owed once the payments after the snapshot are counted: whatever
+            # is still pending for the account stops, whichever event came last.
+            reason = Reason(
+                rule_id="account.nothing_due",
+                params={"stated_minor": account.sdue, "payments_after": len(account.led)},
+            )
+            self._cancel_account(state, ev.account_id, (reason,), ctx, fx)
+            return
+        if ev.days_past_due <= 0:
             return
         policy = self._policy_for(ctx.tenant_id)
         assignment = self._assignment(ctx)
-        accounting.enrol(state, ctx.now.timestamp(), assignment, ev.days_past_due, account.cur)
         step = policy.cadence_step(ev.days_past_due, ev.segment, assignment.arm)
         if step is None or step.step_id in account.steps:
             return
@@ -160,22 +188,31 @@ class Decider(Assistant, Reminding, Responding):
         contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, ev.account_id, cycle, step.step_id)
         self._propose(state, ev.account_id, step, contact_id, "cadence", ctx, fx)
 
-    def _on_payment(self, state: DebtorState, ev: PaymentEvent, ctx: Context, fx: Effects) -> None:
+    def _payment(self, state: DebtorState, ev: PaymentEvent, ctx: Context, fx: Effects) -> None:
+        """A payment or reversal: held until its account is known, then entered once."""
         account = state.accounts.get(ev.account_id)
         if account is None:
-            account = state.accounts[ev.account_id] = AccountState(cur=ev.amount.currency)
+            self._hold_payment(state, ev, ctx, fx)
+            return
         if account.cur != ev.amount.currency:
             raise InvalidEvent(
                 f"amount.currency: {ev.amount.currency} is not the account's {account.cur}"
             )
+        if account_ledger.record_payment(account, ev) is Entered.DUPLICATE:
+            fx.duplicate = True
+            return
+        kept = self._promise_paid(state, ev, ctx, fx)
+        self._on_payment(state, account, ev, ctx, fx)
+        self._thank(state, ev, kept, ctx, fx)
+
+    def _on_payment(
+        self, state: DebtorState, account: AccountState, ev: PaymentEvent, ctx: Context, fx: Effects
+    ) -> None:
         if not ev.reversal_of:
             fx.outcomes.append(Outcome("payment", ev.paid_at))
             for emitted in list(state.emitted):
                 self._learn(ctx, state, emitted.cid, True, fx)
-        sign = 1 if ev.reversal_of else -1
-        account.due = max(0, account.due + sign * ev.amount.amount_minor)
-        account.bal = max(0, account.bal + sign * ev.amount.amount_minor)
-        accounting.paid(state, -sign * ev.amount.amount_minor)
+        accounting.paid(state, -account_ledger.signed_amount(ev), ev.occurred_at.timestamp())
         if ev.reversal_of or account.due > 0:
             return
         if state.promise_acct == ev.account_id:
@@ -186,6 +223,47 @@ class Decider(Assistant, Reminding, Responding):
             params={"payment_id": ev.payment_id, "amount_minor": ev.amount.amount_minor},
         )
         self._cancel_account(state, ev.account_id, (reason,), ctx, fx)
+
+    def _hold_payment(
+        self, state: DebtorState, ev: PaymentEvent, ctx: Context, fx: Effects
+    ) -> None:
+        """A payment for an account not seen yet waits for it; it never invents one."""
+        if len(state.held) >= account_ledger.MAX_HELD:
+            raise InvalidEvent(
+                f"account_id: {ev.account_id!r} is not known yet and "
+                f"{account_ledger.MAX_HELD} payments already wait for this debtor's accounts"
+            )
+        at = ev.occurred_at.timestamp()
+        state.held.append(HeldPayment(acct=ev.account_id, t=at, raw=ev.model_dump_json()))
+        entry = Entry(ctx.tenant_id, ctx.debtor_id, ev.event_id, HELD)
+        fx.schedule_add.append((entry, at + account_ledger.HOLD_S))
+        fx.held = True
+
+    def _apply_held(self, state: DebtorState, account_id: str, ctx: Context, fx: Effects) -> None:
+        """The payments that waited for this account, in their own time order."""
+        waiting = sorted((h for h in state.held if h.acct == account_id), key=lambda h: h.t)
+        if not waiting:
+            return
+        state.held = [h for h in state.held if h.acct != account_id]
+        for held in waiting:
+            ev = PaymentEvent.model_validate_json(held.raw)
+            fx.schedule_remove.append(Entry(ctx.tenant_id, ctx.debtor_id, ev.event_id, HELD))
+            try:
+                self._payment(state, ev, ctx, fx)
+            except InvalidEvent as exc:
+                fx.dead_letters.append((held.raw, exc))
+
+    def _expire_held(self, state: DebtorState, ctx: Context, fx: Effects) -> None:
+        """Held past ``HOLD_S`` of event time: a dead letter saying so, never a silent drop."""
+        now = ctx.now.timestamp()
+        expired = [h for h in state.held if now - h.t >= account_ledger.HOLD_S]
+        if not expired:
+            return
+        state.held = [h for h in state.held if h not in expired]
+        days = account_ledger.HOLD_S / 86400
+        for held in expired:
+            why = f"account_id: account {held.acct!r} did not arrive within {days:g} days"
+            fx.dead_letters.append((held.raw, InvalidEvent(why)))
 
     def _on_delivery(
         self, state: DebtorState, ev: DeliveryEvent, ctx: Context, fx: Effects
@@ -244,6 +322,9 @@ class Decider(Assistant, Reminding, Responding):
 
     def _on_release(self, state: DebtorState, ev: Release, ctx: Context, fx: Effects) -> None:
         entry = Entry(ctx.tenant_id, ctx.debtor_id, ev.item_id, ev.kind)
+        if ev.kind == HELD:
+            self._expire_held(state, ctx, fx)
+            return
         if ev.kind == "promise":
             fx.schedule_remove.append(entry)
             self._check_promise(state, ctx, fx)

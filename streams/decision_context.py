@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from recaudo.foundation.errors import InvalidEvent
 from recaudo.rules.base import Verdict
 from recaudo.streams.events import (
     Channel,
@@ -81,3 +82,10 @@ class Effects:
     outcomes: list[Outcome] = field(default_factory=list)
     # Cases for people (streams.tasks), published on ``tasks`` and stored for the API.
     tasks: list[Task] = field(default_factory=list)
+    # Payments that waited for an account and could not be applied: (event JSON, why).
+    dead_letters: list[tuple[str, InvalidEvent]] = field(default_factory=list)
+    # What became of the event, for the stage's metrics: a snapshot older than the
+    # account's, a payment id entered already, a payment held for its account.
+    stale: bool = False
+    duplicate: bool = False
+    held: bool = False

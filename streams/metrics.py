@@ -23,10 +23,10 @@ from recaudo.streams.outputs import Action
 from recaudo.streams.topics import Topics
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0)
-EVENT_OUTCOMES = ("processed", "duplicate", "dead_letter", "no_effect")
+EVENT_OUTCOMES = ("processed", "duplicate", "dead_letter", "no_effect", "stale", "held")
 ERROR_TYPES = ("InvalidEvent", "UnknownTenant", "DecisionError")
 STAGES = ("decide", "dispatch", "schedule")
-RELEASE_KINDS = ("contact", "promise", "dispatch")
+RELEASE_KINDS = ("contact", "promise", "dispatch", "held")
 DISPATCH_OUTCOMES = ("sent", "failed", "expired", "provider_unavailable", "not_due")
 # Upper edges (seconds overdue) of the schedule backlog buckets; "not_due" is the future.
 OVERDUE_EDGES: tuple[tuple[str, float], ...] = (

@@ -152,7 +152,8 @@ class Release(Contract):
     to check); the debtor's owner re-decides it now."""
 
     type: Literal["release"] = "release"
-    kind: Literal["contact", "promise"] = "contact"
+    # "held": a payment waiting for its account has waited too long (streams.decide).
+    kind: Literal["contact", "promise", "held"] = "contact"
     event_id: Identifier
     tenant_id: TenantId
     debtor_id: Identifier

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
@@ -87,6 +87,15 @@ class Prepared:
 
 def _no_effect(event: DecidableEvent) -> bool:
     return isinstance(event, DeliveryEvent) and event.status in NO_EFFECT
+
+
+def _fate(fx: Effects) -> str:
+    """The ``recaudo_events_total`` outcome of a decided event."""
+    if fx.stale:
+        return "stale"
+    if fx.duplicate:
+        return "duplicate"
+    return "held" if fx.held else "processed"
 
 
 def describe(exc: ValidationError) -> str:
@@ -303,9 +312,15 @@ class DecisionStage:
                 continue
             finally:
                 reset_contextvars(**tokens)
-            self._metrics.event(record.topic, "processed")
+            self._metrics.event(record.topic, _fate(fx))
             applied.append(event.event_id)
             all_fx.append(fx)
+            letters.extend(
+                self.dead_letter(
+                    replace(record, topic=self._topics.name("payments"), value=raw.encode()), exc
+                )
+                for raw, exc in fx.dead_letters
+            )
         if not applied:
             return ref, None, all_fx, letters
         return ref, Change(ref, state, applied, []), all_fx, letters

@@ -22,11 +22,34 @@ class _Compact(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class LedgerEntry(_Compact):
+    """A payment (negative ``a``) or reversal after the account's newest snapshot."""
+
+    p: str  # the payment id's mark (streams.account_ledger)
+    t: float  # occurred_at, epoch seconds
+    a: int  # signed change to the amount due, minor units
+
+
 class AccountState(_Compact):
+    """The account as the rules read it; ``due`` and ``bal`` are reconciled
+    (``streams.account_ledger``): the newest snapshot plus the payments after it."""
+
     status: AccountStatus = AccountStatus.CURRENT
     dpd: int = 0
     due: int = 0
     bal: int = 0
+    # The newest snapshot: its time, event id (the tie-break), stated due and balance.
+    at: float = 0.0
+    sk: str = ""
+    sdue: int = 0
+    sbal: int = 0
+    # Payments and reversals after that snapshot; ``fold``: the newest one folded in.
+    led: list[LedgerEntry] = []
+    fold: float = 0.0
+    # Marks of the payment ids entered lately: a re-sent payment changes nothing.
+    pids: list[str] = []
+    # When the debtor disputed this account (a reply): held until a person closes the case.
+    disp: float = 0.0
     cur: str = "USD"
     cycle: str = ""
     flags: list[str] = []
@@ -69,6 +92,14 @@ class Emitted(_Compact):
     rewarded: bool = False
     # A courtesy reminder (purpose), so its cancellation is audited as one.
     rem: bool = False
+
+
+class HeldPayment(_Compact):
+    """A payment or reversal for an account not seen yet, applied when it arrives."""
+
+    acct: str
+    t: float  # occurred_at, epoch seconds: held for at most account_ledger.HOLD_S after it
+    raw: str  # the event as received: replayed on arrival, or the dead letter's payload
 
 
 class HistoryEntry(_Compact):
@@ -146,6 +177,8 @@ class DebtorState(_Compact):
     promise_until: dt.date | None = None
     promise_acct: str | None = None
     pending: list[PendingContact] = []
+    # Payments waiting for their account's first snapshot (streams.account_ledger).
+    held: list[HeldPayment] = []
     # Contacts emitted to dispatch and not yet expired: cancellable until sent.
     emitted: list[Emitted] = []
     history: list[HistoryEntry] = []

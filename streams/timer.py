@@ -92,7 +92,11 @@ class ScheduleTimer:
 def release_record(item: Due, topic: str, now: dt.datetime) -> Outbound:
     entry = item.entry
     release = Release(
-        kind="promise" if entry.kind == "promise" else "contact",
+        kind="promise"
+        if entry.kind == "promise"
+        else "held"
+        if entry.kind == "held"
+        else "contact",
         event_id=f"release-{entry.item_id}-{item.due_at:.3f}",
         tenant_id=entry.tenant_id,
         debtor_id=entry.debtor_id,

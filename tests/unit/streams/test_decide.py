@@ -42,7 +42,8 @@ def account(**overrides: Any) -> AccountEvent:
     base: dict[str, Any] = {
         "event_id": "acct-1",
         "tenant_id": "acme",
-        "occurred_at": NOON_UTC,
+        # The lender's snapshot as of the night before: the tests' payments come after it.
+        "occurred_at": NIGHT_UTC - dt.timedelta(hours=1),
         "debtor_id": "d1",
         "account_id": "a1",
         "balance": {"amount_minor": 90_000, "currency": "USD"},
@@ -149,7 +150,7 @@ def test_full_payment_asks_the_ledger_to_stop_an_emitted_contact() -> None:
         {
             "event_id": "pay-2",
             "tenant_id": "acme",
-            "occurred_at": NOON_UTC,
+            "occurred_at": NOON_UTC + dt.timedelta(minutes=1),
             "debtor_id": "d1",
             "payment_id": "P2",
             "account_id": "a1",
