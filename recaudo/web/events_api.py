@@ -6,8 +6,9 @@ Accepted events are on the broker (acked) before the 202 goes out.
 
 Strict input: beyond the schema (amounts, ISO 4217, E.164 phones, e-mail),
 ``occurred_at`` must be within the configured skew and a payment in the
-currency of its account; an ``event_id`` already used for other content is a
-conflict, answered 409.
+currency of its account, for an account still open and at most its balance
+(as far as the decision state knows the account); an ``event_id`` already
+used for other content is a conflict, answered 409.
 
 Fairness: the body must arrive within ``http_body_timeout_s`` (408), each
 tenant has at most ``http_tenant_concurrency`` batches in flight (the rest
@@ -27,7 +28,13 @@ from pydantic import TypeAdapter, ValidationError
 from redis.exceptions import RedisError
 
 from recaudo.streams.codec import encode
-from recaudo.streams.events import TOPIC_OF_TYPE, InputEvent, PaymentEvent
+from recaudo.streams.events import (
+    TOPIC_OF_TYPE,
+    AccountEvent,
+    AccountStatus,
+    InputEvent,
+    PaymentEvent,
+)
 from recaudo.streams.pipeline import describe
 from recaudo.streams.validators import skew_error
 from recaudo.web.auth import tenant_of
@@ -113,7 +120,7 @@ async def _intake(request: web.Request, tenant: str, body: bytes) -> web.Respons
     counter = request.app[HTTP_EVENTS]
     try:
         if not errors:
-            errors = await _currency_errors(request, events, indexes)
+            errors = await _payment_errors(request, events, indexes)
         conflicts = set() if errors else await request.app[DIGESTS].conflicts(events)
     except (RedisError, OSError) as exc:
         # Intake cannot check ids without Redis: the sender retries, nothing is half-done.
@@ -155,19 +162,43 @@ async def _intake(request: web.Request, tenant: str, body: bytes) -> web.Respons
     return web.json_response({"accepted": len(events)}, status=202)
 
 
-async def _currency_errors(
+CLOSED = frozenset({AccountStatus.CLOSED, AccountStatus.SETTLED})
+
+
+async def _payment_errors(
     request: web.Request, events: list[Any], indexes: list[int]
 ) -> list[dict[str, Any]]:
-    """A payment must be in its account's currency (as the decision state knows it)."""
+    """A payment must fit the account as the decision state knows it: its currency,
+    an account still open, at most its balance. A payment the state cannot judge yet
+    (its account unknown, a newer snapshot in the same batch, or older than the
+    account's snapshot) is left to the decision stage (README, "Integration contract")."""
     payments = [(i, e) for i, e in enumerate(events) if isinstance(e, PaymentEvent)]
     if not payments:
         return []
+    snapshots = {(e.debtor_id, e.account_id) for e in events if isinstance(e, AccountEvent)}
     refs = {(e.tenant_id, e.debtor_id) for _, e in payments}
     loaded = await request.app[STORE].load((ref, []) for ref in refs)
     out = []
     for i, event in payments:
         account = loaded[(event.tenant_id, event.debtor_id)].state.accounts.get(event.account_id)
-        if account is not None and account.cur != event.amount.currency:
+        if account is None:
+            continue
+        why = None
+        if account.cur != event.amount.currency:
             why = f"amount.currency: {event.amount.currency} is not the account's {account.cur}"
+        elif (
+            event.reversal_of
+            or (event.debtor_id, event.account_id) in snapshots
+            or event.occurred_at.timestamp() <= account.at
+        ):
+            continue
+        elif account.status in CLOSED:
+            why = f"account_id: account {event.account_id!r} is {account.status.value}"
+        elif event.amount.amount_minor > account.bal:
+            why = (
+                f"amount.amount_minor: {event.amount.amount_minor} is more than "
+                f"the account's balance {account.bal}"
+            )
+        if why is not None:
             out.append({"index": indexes[i], "error": why})
     return out

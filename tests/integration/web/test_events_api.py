@@ -242,3 +242,45 @@ async def test_configured_providers_get_webhook_routes_and_others_404(
     ]
     assert len(answered) == 2, answered
     assert not any('provider="sendgrid"' in line for line in answered)
+
+
+async def test_a_payment_the_known_account_cannot_take_is_refused_naming_the_field(
+    client: TestClient[web.Request, web.Application], settings: Settings
+) -> None:
+    redis_client = aioredis.Redis.from_url(settings.redis_url)
+    store = StateStore(redis_client, Keys(settings.redis_prefix), 3600)
+    snapshot_at = dt.datetime.now(dt.UTC).timestamp() - 3600
+    state = DebtorState.model_validate(
+        {
+            "accounts": {
+                "A-web-10": {
+                    "status": "delinquent",
+                    "bal": 50_000,
+                    "sbal": 50_000,
+                    "at": snapshot_at,
+                },
+                "A-web-11": {"status": "closed", "at": snapshot_at},
+            }
+        }
+    )
+    await store.commit([Change(("acme", "web-10"), state, ["e1"], [])], snapshot_at)
+    await redis_client.aclose()
+    too_much = payment_event("web-10", 50_001, "P-10")
+    closed = {**payment_event("web-10", 100, "P-11"), "account_id": "A-web-11"}
+    euros = payment_event("web-10", 100, "P-12")
+    euros["amount"] = {"amount_minor": 100, "currency": "EUR"}
+    body = orjson.dumps([too_much, closed, euros])
+    resp = await client.post("/v1/events", data=body, headers=AUTH)
+    assert resp.status == 400, await resp.text()
+    errors = (await resp.json())["errors"]
+    assert [(e["index"], e["error"].split(":")[0]) for e in errors] == [
+        (1, "amount.amount_minor"),
+        (2, "account_id"),
+        (3, "amount.currency"),
+    ]
+    assert "closed" in errors[1]["error"]
+    # With a newer snapshot in the same batch the stage judges it (README contract).
+    fresh = account_event("web-10", due_minor=20_000)
+    fresh["account_id"] = "A-web-10"
+    body = orjson.dumps([fresh, too_much])
+    assert (await client.post("/v1/events", data=body, headers=AUTH)).status == 202
