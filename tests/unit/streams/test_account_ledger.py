@@ -72,8 +72,9 @@ def histories(draw: st.DrawFn) -> list[AccountEvent | PaymentEvent]:
         events.append(payment(n, amount, at, reversal_of=f"P{n - 1}" if reversal else None))
     # A payment re-sent under another event id is the same payment.
     payments = [e for e in events if isinstance(e, PaymentEvent)]
-    if payments and draw(st.booleans()):
-        again = draw(st.sampled_from(payments))
+    resend: bool = draw(st.booleans())
+    if payments and resend:
+        again: PaymentEvent = draw(st.sampled_from(payments))
         events.append(again.model_copy(update={"event_id": again.event_id + "-again"}))
     return draw(st.permutations(events))
 
