@@ -32,6 +32,7 @@ from recaudo.streams.events import (
     DeliveryStatus,
     Event,
     InputEvent,
+    PaymentEvent,
 )
 from recaudo.streams.metrics import PipelineMetrics
 from recaudo.streams.outputs import DeadLetter, Decision, Release
@@ -87,6 +88,10 @@ class Prepared:
 
 def _no_effect(event: DecidableEvent) -> bool:
     return isinstance(event, DeliveryEvent) and event.status in NO_EFFECT
+
+
+def _money_first(item: tuple[Inbound, DecidableEvent]) -> int:
+    return 0 if isinstance(item[1], PaymentEvent) else 1
 
 
 def _fate(fx: Effects) -> str:
@@ -215,6 +220,11 @@ class DecisionStage:
                 self._metrics.event(record.topic, "no_effect")
                 continue
             by_debtor[(event.tenant_id, event.debtor_id)].append((record, event))
+        for items in by_debtor.values():
+            # Money first: a payment read in the same batch as its account's snapshot
+            # is entered (or held for it) before the snapshot can propose a contact.
+            # Only the order across topics changes, which the broker never fixed.
+            items.sort(key=_money_first)
         if self._learner_io is not None:
             await self._learner_io.before_batch(
                 [(ref[0], got.state.seg) for ref, got in loaded.items()]

@@ -151,13 +151,19 @@ async def _intake(request: web.Request, tenant: str, body: bytes) -> web.Respons
         )
     topics, publisher = request.app[TOPICS], request.app[PUBLISHER]
     step = settings.http_produce_chunk
-    for start in range(0, len(events), step):
-        await asyncio.gather(
-            *(
-                publisher.publish(topics.name(TOPIC_OF_TYPE[e.type]), e.debtor_id, encode(e))
-                for e in events[start : start + step]
+    # Snapshots go out once everything else in the batch is on the broker: a worker
+    # that reads a snapshot then reads the payments, opt-outs and replies sent with
+    # it in the same fetch, and so never contacts a debtor the batch says has paid.
+    first = [e for e in events if not isinstance(e, AccountEvent)]
+    snapshots = [e for e in events if isinstance(e, AccountEvent)]
+    for wave in (first, snapshots):
+        for start in range(0, len(wave), step):
+            await asyncio.gather(
+                *(
+                    publisher.publish(topics.name(TOPIC_OF_TYPE[e.type]), e.debtor_id, encode(e))
+                    for e in wave[start : start + step]
+                )
             )
-        )
     counter.labels("accepted").inc(len(events))
     return web.json_response({"accepted": len(events)}, status=202)
 
