@@ -3,17 +3,19 @@
 One hash per (tenant, segment) with fields ``<arm>:s`` / ``<arm>:f``. Outcomes
 are added with ``HINCRBY`` in one pipeline per batch, so workers on different
 partitions add to the same counts without coordination. Reads are cached
-in-process for ``max_age_s``: a prior a few seconds stale changes nothing.
+in-process for ``max_age_s`` of the decision path's clock, never the wall's:
+a backtest then refreshes its priors at the same simulated instants however
+fast the machine runs it, and a prior a few seconds stale changes nothing.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
+from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
 from recaudo.models.bandit import SegmentPrior
@@ -41,7 +43,7 @@ class SegmentPriorStore:
         keys: Keys,
         strength: float = 4.0,
         max_age_s: float = 30.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = WALL_CLOCK,
     ) -> None:
         self._redis = redis
         self._keys = keys
@@ -60,7 +62,7 @@ class SegmentPriorStore:
 
     async def load(self, tenant_id: str, segments: Iterable[str | None]) -> dict[str, SegmentPrior]:
         """Priors for several segments, fetching the stale ones in one pipeline."""
-        now = self._clock()
+        now = self._clock.now().timestamp()
         wanted = {s or DEFAULT_SEGMENT for s in segments}
         out: dict[str, SegmentPrior] = {}
         missing: list[str] = []

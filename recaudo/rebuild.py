@@ -15,7 +15,6 @@ topic's full history only if its retention does: give input topics
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,7 +61,12 @@ async def rebuild_state(settings: Settings) -> Rebuilt:
             ttl_s=settings.contact_ttl_s,
         )
 
-    wiring = build_wiring(settings, registry=CollectorRegistry(), dispatcher_factory=dispatcher)
+    wiring = build_wiring(
+        settings,
+        registry=CollectorRegistry(),
+        dispatcher_factory=dispatcher,
+        clock=settings.clock(),
+    )
     topics = [t for t in wiring.topics.decision_inputs if t != wiring.topics.releases]
     records = 0
     debtors: set[tuple[str, str]] = set()
@@ -72,7 +76,7 @@ async def rebuild_state(settings: Settings) -> Rebuilt:
             batch = replayed[start : start + BATCH]
             prepared = await wiring.decision_stage.prepare(batch)
             changes = [_settled(change) for change in prepared.changes]
-            await wiring.store.commit(changes, dt.datetime.now(dt.UTC).timestamp())
+            await wiring.store.commit(changes, wiring.clock.now().timestamp())
             records += len(batch)
             debtors.update(change.ref for change in changes)
         await StateMarker(wiring.redis, wiring.keys).write("rebuild-state")

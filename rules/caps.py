@@ -76,8 +76,14 @@ class CapLedger:
         caps: Sequence[Cap],
         now: dt.datetime | None = None,
     ) -> CapResult:
-        """Reserve ``contact_id`` at ``at`` if every cap in ``caps`` still allows it."""
-        now = now or dt.datetime.now(dt.UTC)
+        """Reserve ``contact_id`` at ``at`` if every cap in ``caps`` still allows it.
+
+        ``now`` (default ``at``: the decision clock's instant) places the pruning of
+        contacts older than every window; the key's expiry is housekeeping only. A
+        wall-clock ``now`` would prune a backtest's whole history, months before it,
+        and no cap would ever bind there.
+        """
+        now = now or at
         # Per-debt and calendar-day caps need the debt and the debtor's zone, which
         # this ledger does not see: the pure engine enforces them from the history.
         applying = [c for c in caps if c.applies_to(channel) and c.rolling]

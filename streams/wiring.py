@@ -86,7 +86,7 @@ def build_learning(
     clock: Clock = WALL_CLOCK,
 ) -> OnlineLearning:
     return OnlineLearning(
-        priors=SegmentPriorStore(client, keys),
+        priors=SegmentPriorStore(client, keys, clock=clock),
         attribution=AttributionBook(client, keys),
         checkpoints=CheckpointStore(client, keys),
         metrics=ModelMetrics(registry),

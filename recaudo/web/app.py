@@ -162,6 +162,7 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
             public_base_url=settings.public_base_url,
             topics=app[TOPICS],
             body_timeout_s=settings.http_body_timeout_s,
+            clock=settings.clock().now,
         )
         add_webhook_routes(app, service, registry)
     app.router.add_post("/v1/events", post_events)

@@ -18,7 +18,6 @@ from pydantic import BaseModel, Field, ValidationError
 from recaudo.channels.ids import event_id
 from recaudo.streams.codec import encode
 from recaudo.streams.events import TaskClosedEvent
-from recaudo.streams.outputs import utcnow
 from recaudo.streams.pipeline import describe
 from recaudo.streams.tasks import Task, TaskStatus, TaskStore
 from recaudo.web.auth import tenant_of
@@ -68,7 +67,7 @@ async def close_task(request: web.Request) -> web.Response:
         raise _error(web.HTTPNotFound, f"task_id: no task {task_id!r}")
     if task.status is TaskStatus.CLOSED:
         raise _error(web.HTTPConflict, f"task_id: {task_id!r} is already closed")
-    now = utcnow()
+    now = request.app[SETTINGS].clock().now()  # the decision path's clock (demo, backtest)
     closed = task.model_copy(
         update={
             "status": TaskStatus.CLOSED,
