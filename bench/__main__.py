@@ -14,6 +14,7 @@ BENCHES = (
     "bench.decision_quality",
     "bench.assistant",
     "bench.reminders",
+    "bench.opt_out_matching",
 )
 
 if __name__ == "__main__":

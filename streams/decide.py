@@ -8,6 +8,8 @@ contact ids and decision ids, and the dispatcher never sends a contact id twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from recaudo.foundation.errors import InvalidEvent
 from recaudo.rules.reminders import is_reminder
 from recaudo.streams import account_ledger, accounting
@@ -103,7 +105,11 @@ class Decider(Assistant, Reminding, Responding):
         previous = state.accounts.get(ev.account_id)
         cycle = ev.due_date.isoformat()
         flags = [name for name in FLAG_NAMES if getattr(ev.flags, name)]
-        disputed_at = previous.disp if previous else 0.0
+        disputed_at = (
+            (previous.disp if previous else 0.0)
+            or state.disputed.pop(ev.account_id, 0.0)
+            or state.disputed.get("*", 0.0)
+        )
         if disputed_at and "dispute" not in flags:
             flags.append("dispute")  # the debtor's dispute holds until a person closes it
         account = AccountState.model_construct(
@@ -125,7 +131,7 @@ class Decider(Assistant, Reminding, Responding):
         state.name = ev.debtor_name
         state.tz, state.jur, state.lang = ev.timezone, ev.jurisdiction, ev.language
         state.seg = ev.segment
-        state.points = _merge_points(state.points, ev)
+        state.points = _merge_points(state.points, ev, state.outs)
 
         if previous is not None and previous.cycle != cycle:
             reason = Reason(rule_id="account.new_cycle", params={"due_date": cycle})
@@ -390,8 +396,11 @@ class Decider(Assistant, Reminding, Responding):
         self._propose(state, account_id, step, contact_id, "broken_promise", ctx, fx)
 
 
-def _merge_points(known: list[PointState], ev: AccountEvent) -> list[PointState]:
-    """The account's contact points win, but a bounce or opt-out we learned stays."""
+def _merge_points(
+    known: list[PointState], ev: AccountEvent, opted: Sequence[Channel] = ()
+) -> list[PointState]:
+    """The account's contact points win, but a bounce or opt-out we learned stays,
+    and a channel the debtor opted out of by reply stays closed (``opted``)."""
     by_key = {(p.ch, p.addr): p for p in known}
     merged: list[PointState] = []
     for cp in ev.contact_points:
@@ -401,7 +410,7 @@ def _merge_points(known: list[PointState], ev: AccountEvent) -> list[PointState]
                 ch=cp.channel,
                 addr=cp.address,
                 consent=cp.consent,
-                out=cp.opted_out or bool(old and old.out),
+                out=cp.opted_out or bool(old and old.out) or cp.channel in opted,
                 bounced=bool(old and old.bounced),
             )
         )

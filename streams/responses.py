@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from recaudo.channels.opt_out import detect_dispute, detect_opt_out, detect_opt_out_all
 from recaudo.streams import accounting
 from recaudo.streams.conversation.promises import promise_check_at
 from recaudo.streams.decision_base import DecisionMaker
@@ -20,6 +21,17 @@ from recaudo.streams.state import DebtorState
 PROMISE_GRACE = dt.timedelta(days=1)
 # An opt-out or complaint teaches the learners as this many failures.
 OPT_OUT_WEIGHT = 3
+#: Why an opt-out gets no answer at all: the law allows one confirming text, and
+#: we choose to send none (one message fewer to a person who asked for none).
+NO_CONFIRMATION = Reason(
+    rule_id="opt_out.no_confirmation",
+    params={"kind": "policy"},
+    citation=(
+        "47 CFR 64.1200(a)(12) allows one text merely confirming a revocation, without "
+        "marketing; Regulation F (12 CFR 1006.6(e), 1006.14(h)) requires none. Policy: no "
+        "confirmation, and no other automated answer to a reply that opts out"
+    ),
+)
 
 
 class Responding(DecisionMaker):
@@ -28,10 +40,13 @@ class Responding(DecisionMaker):
     def _apply_response(
         self, state: DebtorState, ev: ResponseEvent, source: str, ctx: Context, fx: Effects
     ) -> None:
-        intent = ev.intent
-        if intent is None and ev.text:
-            # Legal opt-out words are matched by rules first; the classifier only
-            # labels what they do not cover (models.intent).
+        intent, opt_all = ev.intent, ev.opt_out_all
+        if ev.text and intent is not Intent.OPT_OUT and detect_opt_out(ev.text, state.lang):
+            # The legal reading wins over any label and over the classifier: an
+            # opt-out anywhere in the text is one (channels.opt_out).
+            intent, source = Intent.OPT_OUT, "rules"
+            opt_all = opt_all or detect_opt_out_all(ev.text, state.lang)
+        elif intent is None and ev.text:
             intent, _confidence, source = self._learner.intent(ev.text, state.lang)
         if ev.contact_id is not None and intent is not None:
             opted = intent is Intent.OPT_OUT
@@ -43,31 +58,11 @@ class Responding(DecisionMaker):
             accounting.engaged(state)
         match intent:
             case Intent.OPT_OUT:
-                reason = Reason(
-                    rule_id="suppress.opt_out",
-                    params={
-                        "channel": "all" if ev.opt_out_all else ev.channel.value,
-                        "source": source,
-                    },
-                )
-                if ev.opt_out_all:
-                    state.opt_all = True
-                    self._cancel_all(state, (reason,), ctx, fx)
-                else:
-                    point = state.point(ev.channel)
-                    if point is not None:
-                        point.out = True
-                    self._cancel_channel(state, ev.channel, (reason,), ctx, fx)
-                fx.decisions.append(self._decision(ctx, Action.SUPPRESS, (reason,)))
+                self._opt_out(state, ev, opt_all, source, ctx, fx)
+                if detect_dispute(ev.text):
+                    self._dispute(state, ev, ctx, fx)  # said with it, not lost to it
             case Intent.DISPUTE:
-                reason = Reason(rule_id="suppress.dispute", params={"source": "response"})
-                for account_id, account in state.accounts.items():
-                    if ev.account_id in (None, account_id) and "dispute" not in account.flags:
-                        account.flags.append("dispute")
-                        self._cancel_account(state, account_id, (reason,), ctx, fx)
-                fx.decisions.append(
-                    self._decision(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
-                )
+                self._dispute(state, ev, ctx, fx)
             case Intent.PROMISE_TO_PAY if ev.promise is not None:
                 accounting.promised(state)
                 state.promise_until = ev.promise.due_on
@@ -108,3 +103,52 @@ class Responding(DecisionMaker):
                 fx.decisions.append(self._decision(ctx, Action.SUPPRESS, (reason,)))
             case _:
                 return
+
+    def _opt_out(
+        self,
+        state: DebtorState,
+        ev: ResponseEvent,
+        every_channel: bool,
+        source: str,
+        ctx: Context,
+        fx: Effects,
+    ) -> None:
+        """Stop the channel the reply came on, or every channel, and say so once;
+        nothing is sent in answer, not even a confirmation (``NO_CONFIRMATION``)."""
+        reason = Reason(
+            rule_id="suppress.opt_out",
+            params={"channel": "all" if every_channel else ev.channel.value, "source": source},
+        )
+        if every_channel:
+            state.opt_all = True
+            self._cancel_all(state, (reason,), ctx, fx)
+        else:
+            # Every address on the channel, and those a later-processed snapshot gives
+            # (policy: stricter than the one address written from, and the same
+            # whichever arrived first).
+            if ev.channel not in state.outs:
+                state.outs.append(ev.channel)
+            for point in state.points:
+                if point.ch == ev.channel:
+                    point.out = True
+            self._cancel_channel(state, ev.channel, (reason,), ctx, fx)
+        fx.decisions.append(self._decision(ctx, Action.SUPPRESS, (reason, NO_CONFIRMATION)))
+
+    def _dispute(self, state: DebtorState, ev: ResponseEvent, ctx: Context, fx: Effects) -> None:
+        """Flag the disputed account (every account, when the reply names none)."""
+        reason = Reason(rule_id="suppress.dispute", params={"source": "response"})
+        at = ev.occurred_at.timestamp()
+        for account_id, account in state.accounts.items():
+            if ev.account_id not in (None, account_id):
+                continue
+            # Held until a person closes the case, whatever snapshot comes later.
+            account.disp = account.disp or at
+            if "dispute" not in account.flags:
+                account.flags.append("dispute")
+                self._cancel_account(state, account_id, (reason,), ctx, fx)
+        if ev.account_id is None or ev.account_id not in state.accounts:
+            # An account not seen yet is disputed when it arrives (streams.decide).
+            state.disputed.setdefault(ev.account_id or "*", at)
+        fx.decisions.append(
+            self._decision(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
+        )

@@ -174,6 +174,12 @@ class DebtorState(_Compact):
     accounts: dict[str, AccountState] = {}
     points: list[PointState] = []
     opt_all: bool = False
+    # Channels the debtor opted out of by reply: every address on them, known now or
+    # given by a snapshot processed later (the reply may arrive first).
+    outs: list[Channel] = []
+    # Disputes raised by reply for accounts not seen yet ("*": every account), by
+    # occurred_at: applied when the account's snapshot arrives.
+    disputed: dict[str, float] = {}
     promise_until: dt.date | None = None
     promise_acct: str | None = None
     pending: list[PendingContact] = []

@@ -18,6 +18,7 @@ import datetime as dt
 
 from recaudo.channels.content.render import Amount
 from recaudo.channels.content.reply import Reply
+from recaudo.channels.opt_out import detect_dispute
 from recaudo.streams import accounting
 from recaudo.streams.conversation.answers import Answers
 from recaudo.streams.conversation.handoff import Handoff
@@ -119,9 +120,12 @@ class Assistant(Answers, Handoff, Promises):
     ) -> None:
         """After the event's legal and promise effects: the reply, a plan or a task."""
         if parsed is None:
-            # Labelled upstream (a call disposition, an ambiguous fanned-out reply):
-            # not answered, but a dispute or hardship still goes to a person.
+            # Labelled upstream (a call disposition, an ambiguous fanned-out reply, a
+            # provider's STOP): not answered, but a dispute or hardship still goes to a
+            # person, and so does a dispute said with an opt-out.
             kind = LABELLED_TASK.get(ev.intent) if ev.intent else None
+            if ev.intent is Intent.OPT_OUT and detect_dispute(ev.text):
+                kind = TaskKind.DISPUTE
             enabled = self._policy_for(ctx.tenant_id).assistant.enabled
             if kind is not None and enabled and not (state.cv and state.cv.task):
                 self._open_task(state, kind, f"event.{kind.value}", ev, ctx, fx)
@@ -131,10 +135,12 @@ class Assistant(Answers, Handoff, Promises):
             cv.forget_question()  # lapsed: an old "which plan?" is not answered by "2" now
         ask = parsed.ask
         if ask in LEGAL or ask is Ask.WRONG_PARTY:
-            # Opt-out and cease stop contact; a wrong party must learn nothing of
-            # the debt (12 CFR 1006.6(d)); a dispute waits for a person.
+            # Opt-out and cease stop contact, whatever else the reply says: nothing is
+            # answered (streams.responses.NO_CONFIRMATION); a wrong party must learn
+            # nothing of the debt (12 CFR 1006.6(d)); a dispute, alone or said with an
+            # opt-out, waits for a person.
             cv.forget_question()
-            if ask is Ask.DISPUTE:
+            if ask is Ask.DISPUTE or (ask in LEGAL and detect_dispute(ev.text)):
                 self._open_task(state, TaskKind.DISPUTE, "assistant.dispute", ev, ctx, fx)
             tidy(state)
             return

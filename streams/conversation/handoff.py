@@ -95,6 +95,11 @@ class Handoff(DecisionMaker):
             return
         cv.task, cv.td = None, 0.0
         tidy(state)
+        # A person has reviewed the case: a dispute raised by reply no longer holds
+        # against the lender's next snapshot (until then the flag stays, below).
+        state.disputed = {}
+        for account in state.accounts.values():
+            account.disp = 0.0
         closed = Reason(
             rule_id="task.closed",
             params={"task_id": ev.task_id, "resolution": ev.resolution, "by": ev.closed_by},

@@ -56,6 +56,6 @@ THOUSANDS = {"mil": 1_000, "k": 1_000, "lucas": 1_000, "luca": 1_000}
 MILLIONS = ("millones", "millon", "million", "millions", "milhoes", "milhao", "palo", "palos")
 #: Verbs of paying: a bare number after one is the amount.
 PAY_VERBS = ("pago", "pagare", "pagar", "pagaria", "abono", "abonare", "abonar", "deposito",
-             "depositare", "transfiero", "consigno", "consignare", "pay", "ll pay", "will pay",
+             "depositare", "transfiero", "consigno", "consignare", "pay", "will pay",
              "can pay", "paying", "send", "pagarei", "vou pagar", "posso pagar", "deposito",
              "transferir", "mando", "envio")  # fmt: skip

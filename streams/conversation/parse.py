@@ -15,7 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from recaudo.channels.opt_out import detect_dispute, detect_opt_out, detect_opt_out_all, normalise
+from recaudo.channels.opt_out import (
+    detect_cease,
+    detect_dispute,
+    detect_opt_out,
+    detect_opt_out_all,
+    normalise,
+)
 from recaudo.streams.conversation.lexicon import PAY_VERBS
 from recaudo.streams.conversation.slots import parse_slots
 from recaudo.streams.events import Intent
@@ -53,11 +59,6 @@ INTENT_OF: dict[Ask, Intent] = {
     Ask.PROMISE: Intent.PROMISE_TO_PAY,
 }
 
-CEASE = ("cease and desist", "cease all communication", "cease communication", "cese y desista",
-         "cesen toda comunicacion", "cese de comunicacion", "cessem toda comunicacao")  # fmt: skip
-#: Disputes in words the shared rule list (``channels.opt_out``) does not carry yet.
-DISPUTE = ("no es mia", "no es mio", "not mine", "nao e minha", "nao e meu", "nunca abri",
-           "never had this", "no la reconozco", "nao reconheco")  # fmt: skip
 PHRASES: tuple[tuple[Ask, tuple[str, ...]], ...] = (
     (Ask.WRONG_PARTY, (
         "numero equivocado", "wrong number", "wrong person", "no soy", "not me", "nao sou",
@@ -170,11 +171,13 @@ def _by_rules(
 ) -> Parsed:
     norm = normalise(text)
     padded = f" {norm} "
+    # Wherever they are in the reply, and whatever else it says ("I already paid.
+    # STOP"): the widest first, a cease being an opt-out of every channel.
+    if detect_cease(text):
+        return Parsed(Ask.CEASE, opt_out_all=True)
     if detect_opt_out(text, language):
         return Parsed(Ask.OPT_OUT, opt_out_all=detect_opt_out_all(text, language))
-    if _has(padded, CEASE):
-        return Parsed(Ask.CEASE, opt_out_all=True)
-    if detect_dispute(text) or _has(padded, DISPUTE):
+    if detect_dispute(text):
         return Parsed(Ask.DISPUTE)
     if awaiting_plan:
         choice = _choice(norm)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import get_currency_precision
 
+from recaudo.channels.opt_out import fold
 from recaudo.streams.conversation import lexicon
 
 _SPACES = re.compile(r"\s+")
@@ -26,10 +26,9 @@ _KEEP = re.compile(r"[^a-z0-9$/.,: ]+")
 
 
 def simplify(text: str) -> str:
-    """Lower case, no accents; keeps digits, ``$``, ``/``, ``.``, ``,`` and ``:``."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", _KEEP.sub(" ", plain.replace("'", ""))).strip()
+    """Folded as every reply is (``channels.opt_out.fold``); keeps digits, ``$``,
+    ``/``, ``.``, ``,`` and ``:``."""
+    return _SPACES.sub(" ", _KEEP.sub(" ", fold(text))).strip()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,49 +1,17 @@
-"""Opt-out rules, the status machine, de-duplication, breaker and rate limit."""
+"""Addresses, the status machine, de-duplication, breaker and rate limit (the opt-out
+rules: ``test_channels_opt_out``)."""
 
 from __future__ import annotations
 
-import pytest
 import redis.asyncio as aioredis
 
 from recaudo.channels.breaker import BreakerState, CircuitBreaker
 from recaudo.channels.dedupe import Deduper
 from recaudo.channels.directory import normalise_address
-from recaudo.channels.opt_out import detect_opt_out, detect_opt_out_all
 from recaudo.channels.ratelimit import Rate, RateLimiter
 from recaudo.channels.status_machine import NOT_ADVANCED, StatusMachine
 from recaudo.foundation.keys import Keys
 from recaudo.streams.events import Channel, DeliveryStatus
-
-OPT_OUTS = [
-    ("STOP", None), ("stop", "es"), ("Stop.", "en"), ("BAJA", "es"), ("baja", None),
-    ("CANCELAR", "es"), ("ALTO", "es"), ("UNSUBSCRIBE", "en"), ("PARAR", "pt"), ("SAIR", "pt"),
-    ("Sair", None),
-    ("STOPALL", None), ("stop texting me please", "en"), ("Por favor no me llamen más", "es"),
-    ("Dejen de escribirme", None), ("quiero darme de baja", "es"),
-    ("Não quero receber mensagens", "pt"),
-    ("  ¡BAJA!  ", "es"), ("STOP", "pt-BR"), ("remove me from your list", "es"),
-]  # fmt: skip
-NOT_OPT_OUTS = [
-    ("Pagaré el viernes", "es"), ("cancelar la deuda hoy", "es"), ("I can pay 50 next week", "en"),
-    ("¿Cuánto debo?", "es"), ("Ok", None), ("", None), ("Vou pagar amanhã", "pt"), ("no", "es"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("text", "language"), OPT_OUTS)
-def test_opt_out_words(text: str, language: str | None) -> None:
-    assert detect_opt_out(text, language)
-
-
-@pytest.mark.parametrize(("text", "language"), NOT_OPT_OUTS)
-def test_not_opt_out(text: str, language: str | None) -> None:
-    assert not detect_opt_out(text, language)
-
-
-def test_opt_out_all_scope() -> None:
-    assert detect_opt_out_all("STOP ALL")
-    assert detect_opt_out_all("baja de todo", "es")
-    assert not detect_opt_out_all("STOP")
-    assert not detect_opt_out_all("pagaré todo")  # not an opt-out at all
 
 
 def test_address_normalisation() -> None:

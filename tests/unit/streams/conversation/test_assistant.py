@@ -9,7 +9,7 @@ from typing import Any
 
 from recaudo.rules.policy import default_policy
 from recaudo.streams.decision_context import Effects
-from recaudo.streams.events import PaymentEvent, ResponseEvent, TaskClosedEvent
+from recaudo.streams.events import Channel, PaymentEvent, ResponseEvent, TaskClosedEvent
 from recaudo.streams.outputs import Action, Release
 from recaudo.streams.state import DebtorState
 from recaudo.streams.tasks import TaskKind
@@ -389,3 +389,61 @@ def test_a_promise_kept_at_night_is_thanked_at_the_windows_opening() -> None:
     )
     fx = run(DECIDER, state, release, held.defer_until)
     assert fx.contacts[0].template == "assistant_promise_kept_v1_en"
+
+
+def test_an_opt_out_inside_a_longer_reply_wins_and_nothing_is_answered() -> None:
+    assert answer(run(DECIDER, known(), reply("I already paid")))  # without STOP: answered
+    state = known()
+    fx = run(DECIDER, state, reply("I already paid. STOP"))
+    assert fx.contacts == []
+    [decision] = [d for d in fx.decisions if d.action is Action.SUPPRESS]
+    assert [(r.rule_id, r.params) for r in decision.reasons] == [
+        ("suppress.opt_out", {"channel": "sms", "source": "rules"}),
+        ("opt_out.no_confirmation", {"kind": "policy"}),  # no confirmation: policy
+    ]
+    point = state.point(Channel.SMS)
+    assert point is not None
+    assert point.out
+    fx = run(DECIDER, state, account(event_id="acct-2", due_date="2026-11-28", days_past_due=1))
+    assert [c.channel for c in fx.contacts] == ["email"], "sms, the step's first, is opted out"
+
+
+def test_stop_all_inside_a_longer_reply_stops_the_next_cadence_step_everywhere() -> None:
+    state = known()
+    assert run(DECIDER, state, reply("I already told you: STOP ALL")).contacts == []
+    assert state.opt_all
+    fx = run(DECIDER, state, account(event_id="acct-2", due_date="2026-11-28", days_past_due=1))
+    assert fx.contacts == []
+    assert [r.rule_id for d in fx.decisions for r in d.reasons] == ["suppress.opt_out"]
+
+
+def test_after_an_opt_out_a_kept_promise_is_not_thanked_on_that_channel() -> None:
+    state = known()
+    run(DECIDER, state, reply("I'll pay $120 on Friday"))
+    run(DECIDER, state, reply("Ya pagué. BAJA", 2))
+    fx = run(DECIDER, state, payment(12_000))
+    assert fx.contacts == []
+    assert "suppress.opt_out" in {r.rule_id for d in fx.decisions for r in d.reasons}
+
+
+def test_a_dispute_said_with_an_opt_out_is_not_lost_to_it() -> None:
+    state = known()
+    fx = run(DECIDER, state, reply("I don't owe this. STOP"))
+    assert fx.contacts == []
+    [task] = fx.tasks
+    assert task.kind is TaskKind.DISPUTE
+    assert "dispute" in state.accounts["a1"].flags
+    point = state.point(Channel.SMS)
+    assert point is not None
+    assert point.out
+
+
+def test_an_opt_out_in_the_text_wins_over_the_events_label() -> None:
+    callback = "callback_request"
+    assert run(DECIDER, known(), reply("call me back tomorrow", intent=callback)).contacts
+    state = known()
+    fx = run(DECIDER, state, reply("call me back tomorrow. STOP", intent=callback))
+    assert fx.contacts == []
+    point = state.point(Channel.SMS)
+    assert point is not None
+    assert point.out
