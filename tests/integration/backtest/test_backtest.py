@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import time
+from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from recaudo.embedded import Managed
 from recaudo.foundation.config import Settings
 from recaudo.rules.policy import load_policy
 from recaudo.simulator.world import World
+from recaudo.streams.pipeline import DecisionStage, Inbound, Prepared
 
 pytestmark = pytest.mark.integration
 START = dt.datetime(2026, 3, 2, 5, tzinfo=dt.UTC)
@@ -97,3 +100,34 @@ async def test_a_dated_log_replays_through_the_same_path(
     assert result.inputs >= len(events)
     assert result.dead_letters == 0
     assert result.actions["contact"] + result.actions["defer"] > 0
+
+
+async def test_a_slow_machine_decides_the_same_as_a_fast_one(
+    redis_server: Managed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wall clock jumps two minutes before every batch of the second run, as on
+    a machine too busy to keep up: a cache, window or expiry that aged by it would
+    change what is decided (a segment prior cached for 30 wall seconds did)."""
+    folder = policy_dir(tmp_path, holdout=0.05)
+    fast, fast_decisions, fast_world = await run(redis_server, folder, seed=11)
+    jumped = [0.0]
+    real_time, real_monotonic = time.time, time.monotonic
+    monkeypatch.setattr(time, "time", lambda: real_time() + jumped[0])
+    monkeypatch.setattr(time, "monotonic", lambda: real_monotonic() + jumped[0])
+    real_prepare = DecisionStage.prepare
+
+    async def slow_prepare(stage: DecisionStage, records: Sequence[Inbound]) -> Prepared:
+        jumped[0] += 120.0
+        return await real_prepare(stage, records)
+
+    monkeypatch.setattr(DecisionStage, "prepare", slow_prepare)
+    slow, slow_decisions, slow_world = await run(redis_server, folder, seed=11)
+    assert jumped[0] > 3600, "the wall clock really ran away"
+    assert slow.digest == fast.digest
+    assert (slow.sent, slow.contacts_by_channel) == (fast.sent, fast.contacts_by_channel)
+    outcomes = [
+        [(d.recovered_minor, d.opted_out, d.contacts) for d in w.truth().debtors]
+        for w in (fast_world, slow_world)
+    ]
+    assert outcomes[0] == outcomes[1], "the same money recovered, the same opt-outs"
+    assert len(slow_decisions) == len(fast_decisions)
