@@ -29,9 +29,10 @@ class Provider(Protocol):
     idempotent: bool
     # The longest ref token (``channels.directory.make_token``) the provider
     # carries back in every status callback; 0 when it echoes none. A send
-    # whose token is longer is matched by the provider's message id instead,
-    # so only then does the dispatcher write a message-id index (a tenant-level
-    # key per message) for it.
+    # whose token is longer gets the short token (``directory.ref_for``); one
+    # that does not fit either is matched by the provider's message id, so only
+    # then does the dispatcher write a message-id index (a tenant-level key per
+    # message) for it, once the send returned.
     ref_max_len: int
 
     async def send(self, command: ContactCommand) -> SendOutcome: ...

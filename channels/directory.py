@@ -9,14 +9,15 @@ client-ref, Meta biz_opaque_callback_data). The token names the debtor, so
 the ref row lives in the debtor's own ``contacts`` hash (``contact_rows``)
 rather than in a tenant-level key per contact: a webhook reads it from the
 debtor's hash-tagged key directly, and it goes with the debtor's other keys.
-Only where a provider echoes no token (``Provider.ref_max_len``: none, or
-too short for this one) is a provider message id -> token index written;
-inbound replies are matched by the sender's address to the last contact
-sent to it (the ``addr:`` index, whose value is the token).
-
-Tokens of the earlier form ``"<tenant_id>/<contact_id>"`` (contacts sent
-before the upgrade, still in flight) resolve through the ``contact:`` key
-written then, while it lasts; nothing writes that key any more.
+A provider that echoes fewer characters than the token
+(``Provider.ref_max_len``: Vonage's 100, with long tenant and debtor ids) gets
+the short token ``"<tenant_id>/<contact_id>"`` instead, resolved through a
+tenant-level ``contact:`` key that is also written before the send (the form
+every token had before the debtor joined it). Only a provider that echoes
+not even that gets a provider message id -> token index, written once the send
+returned: a receipt that beats it matches nothing and is dead-lettered.
+Inbound replies are matched by the sender's address to the last contact sent
+to it (the ``addr:`` index, whose value is the token).
 
 The address index is per tenant: two lenders may hold debtors who share a
 phone number, and a reply (above all a STOP) must reach the tenant the person
@@ -40,7 +41,7 @@ from recaudo.channels import contact_rows as rows
 from recaudo.channels.content.paylink import PayRecord
 from recaudo.foundation.hash_pieces import MAX_PIECES, joined, piece_fields, pieces
 from recaudo.foundation.keys import Keys
-from recaudo.foundation.redis_batch import batcher
+from recaudo.foundation.redis_batch import Arg, batcher
 from recaudo.streams.events import Channel, Contract
 
 
@@ -69,7 +70,7 @@ def make_token(tenant_id: str, contact_id: str, debtor_id: str) -> str:
 
 
 def split_token(token: str) -> tuple[str, str, str | None] | None:
-    """(tenant, contact, debtor); debtor None for a token of the earlier two-part form."""
+    """(tenant, contact, debtor); debtor None for a short token."""
     tenant, sep, rest = token.partition("/")
     if not sep or not tenant or not rest:
         return None
@@ -81,11 +82,19 @@ def split_token(token: str) -> tuple[str, str, str | None] | None:
     return tenant, unquote(contact), debtor
 
 
+def short_token(tenant_id: str, contact_id: str) -> str:
+    """``<tenant>/<contact>``: resolved through the ``contact:`` key, which names the debtor."""
+    return f"{tenant_id}/{quote(contact_id, safe='')}"
+
+
 def ref_for(tenant_id: str, contact_id: str, debtor_id: str, max_len: int) -> str | None:
-    """The token to hand a provider that echoes at most ``max_len`` characters of
-    it, or None (then the dispatcher indexes the provider's message id instead)."""
-    token = make_token(tenant_id, contact_id, debtor_id)
-    return token if len(token) <= max_len else None
+    """The token to hand a provider that echoes at most ``max_len`` characters: the
+    full one, else the short one, else None (then the dispatcher indexes the
+    provider's message id instead)."""
+    for token in (make_token(tenant_id, contact_id, debtor_id), short_token(tenant_id, contact_id)):
+        if len(token) <= max_len:
+            return token
+    return None
 
 
 _NON_DIGITS = re.compile(r"\D+")
@@ -131,8 +140,9 @@ class ContactDirectory:
     def _contacts_key(self, tenant_id: str, debtor_id: str) -> str:
         return self._keys.debtor_hash(tenant_id, debtor_id)
 
-    def _legacy_contact_key(self, tenant_id: str, contact_id: str) -> str:
-        # Written before refs moved into the debtor's hash; read for old tokens only.
+    def _short_contact_key(self, tenant_id: str, contact_id: str) -> str:
+        # What a short token resolves through (and every token did, before refs
+        # moved into the debtor's hash): a row that names the debtor.
         return self._keys.tenant(tenant_id, f"contact:{contact_id}")
 
     def _legacy_pay_key(self, tenant_id: str, contact_id: str) -> str:
@@ -153,10 +163,12 @@ class ContactDirectory:
         now: dt.datetime | None = None,
         pay_target: str | None = None,
         pay_expires_at: dt.datetime | None = None,
+        short: bool = False,
     ) -> None:
         """Record the contact (and its payment link, kept until it expires) in the
         debtor's hash, and make it the latest one sent to its address. ``now``
-        is the decision clock (default: the wall clock)."""
+        is the decision clock (default: the wall clock); ``short``: a provider
+        may be handed the short token, so its key is written too."""
         now = now or dt.datetime.now(dt.UTC)
         pairs = pieces(rows.REF + ref.contact_id, _row(ref).decode())
         need = self._ttl_s
@@ -175,15 +187,17 @@ class ContactDirectory:
             MAX_PIECES,
             *pairs,
         ]
+        calls: list[tuple[Arg, ...]] = [
+            ("SET", address, ref.token, "EX", self._ttl_s),
+            ("SADD", self._tenants_key(), ref.tenant_id),
+        ]
+        if short:
+            key = self._short_contact_key(ref.tenant_id, ref.contact_id)
+            calls.append(("SET", key, _row(ref, with_debtor=True), "EX", self._ttl_s))
         batch = batcher(self._redis)
         await asyncio.gather(
             batch.script(self._remember, [self._contacts_key(ref.tenant_id, ref.debtor_id)], args),
-            batch.calls(
-                [
-                    ("SET", address, ref.token, "EX", self._ttl_s),
-                    ("SADD", self._tenants_key(), ref.tenant_id),
-                ]
-            ),
+            batch.calls(calls),
         )
 
     async def remember_message(self, provider: str, message_id: str, ref: ContactRef) -> None:
@@ -198,7 +212,7 @@ class ContactDirectory:
             return None
         tenant, contact, debtor = parts
         if debtor is None:
-            raw = await batcher(self._redis).call("GET", self._legacy_contact_key(tenant, contact))
+            raw = await batcher(self._redis).call("GET", self._short_contact_key(tenant, contact))
             return None if raw is None else _from_row(raw, tenant, contact)
         fields = piece_fields(rows.REF + contact)
         found = await batcher(self._redis).call(
@@ -261,10 +275,12 @@ class ContactDirectory:
         return found
 
 
-def _row(ref: ContactRef) -> bytes:
+def _row(ref: ContactRef, with_debtor: bool = False) -> bytes:
     """A contact ref as stored: positional, without the tenant, contact and debtor
-    its key and field name. Short, so it usually fits in one listpack piece."""
-    row: list[str | None] = [ref.channel.value, ref.address]
+    its key and field name (the debtor first when the key does not name it).
+    Short, so it usually fits in one listpack piece."""
+    row: list[str | None] = [ref.debtor_id] if with_debtor else []
+    row += [ref.channel.value, ref.address]
     row += [ref.account_id, ref.language, ref.provider]
     while row[-1] is None:
         row.pop()
@@ -274,7 +290,7 @@ def _row(ref: ContactRef) -> bytes:
 def _from_row(
     raw: bytes | str, tenant_id: str, contact_id: str, debtor_id: str | None = None
 ) -> ContactRef:
-    """A stored row back; ``debtor_id`` None: a legacy row, which names its debtor."""
+    """A stored row back; ``debtor_id`` None: a short token's row, which names its debtor."""
     stored = orjson.loads(raw)
     if isinstance(stored, dict):  # the named form, written before positional rows
         return ContactRef.model_validate(stored)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from recaudo.channels.base import Provider, SendOutcome
 from recaudo.channels.breaker import Breakers
-from recaudo.channels.directory import ContactDirectory, ContactRef
+from recaudo.channels.directory import ContactDirectory, ContactRef, ref_for, short_token
 from recaudo.channels.ids import event_id
 from recaudo.channels.metrics import ProviderMetrics
 from recaudo.channels.ratelimit import RateLimiter
@@ -137,14 +137,20 @@ class Dispatcher:
         if content is not None and content.pay_target and content.pay_expires_at:
             target, expires = content.pay_target, content.pay_expires_at
         # The ref, and what GET /pay/{token} needs when the debtor clicks (issue
-        # 10), in the debtor's contacts hash: one script, before the send.
-        await self._directory.remember(ref, now=now, pay_target=target, pay_expires_at=expires)
+        # 10), in the debtor's contacts hash: one script, before the send, so
+        # no receipt can beat it (the short token's key too, where needed).
+        fits = len(short_token(c.tenant_id, c.contact_id)), len(ref.token)
+        short = any(fits[0] <= p.ref_max_len < fits[1] for p in providers)
+        await self._directory.remember(
+            ref, now=now, pay_target=target, pay_expires_at=expires, short=short
+        )
         outcome, unavailable = await self._send_any(command, providers, now)
         if outcome is not None and outcome.status is not DeliveryStatus.FAILED:
             sender = next((p for p in providers if p.name == outcome.provider), None)
-            # Only a provider that will not echo this token back needs its
-            # message id indexed (a tenant-level key per message).
-            index = sender is None or len(ref.token) > sender.ref_max_len
+            # Only a provider that will not echo even the short token back needs
+            # its message id indexed (a tenant-level key per message).
+            limit = 0 if sender is None else sender.ref_max_len
+            index = ref_for(c.tenant_id, c.contact_id, c.debtor_id, limit) is None
             return await self._sent(command, now, outcome, ref, index)
         if outcome is None and unavailable:
             await self._ledger.mark(c.tenant_id, c.debtor_id, c.contact_id, ContactStatus.PENDING)

@@ -1,9 +1,13 @@
 """Per-contact delivery status that never moves backwards, in Redis.
 
 Providers post out of order (Meta's ``read`` can beat ``delivered``) and
-repeat themselves; a status is accepted only when it ranks above the one
-stored for that contact id. The comparison and the write are one Lua script,
-so concurrent webhook handlers cannot both win.
+repeat themselves. Each contact keeps the kinds of status it has seen and the
+highest rank among them (what the ops page shows). A status is published when
+its kind is new and it either ranks above everything seen or has an effect of
+its own (``OWN_EFFECT``): a complaint after an unsubscribe, a click after a
+complaint, a bounce after ``delivered`` still reach the decision stage, once
+each, in whatever order they came. The check and the write are one Lua
+script, so concurrent webhook handlers cannot both win.
 """
 
 from __future__ import annotations
@@ -11,14 +15,17 @@ from __future__ import annotations
 import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
-from recaudo.foundation.redis_batch import batcher
+from recaudo.foundation.redis_batch import Arg, batcher
 from recaudo.streams.events import DeliveryStatus
 
 S = DeliveryStatus
+#: Also the bit order of the stored kinds (bit i: the i-th status here), so new
+#: statuses go at the end. The first status of each rank is the one a stored
+#: rank of the earlier form (no kinds) is read as.
 RANK: dict[DeliveryStatus, int] = {
     S.QUEUED: 0,
     S.SENT: 1,
-    # Outcomes of one attempt: whichever comes first is the outcome.
+    # Outcomes of one attempt.
     S.DELIVERED: 2,
     S.UNDELIVERED: 2,
     S.FAILED: 2,
@@ -35,24 +42,58 @@ RANK: dict[DeliveryStatus, int] = {
     S.COMPLAINED: 5,
     S.UNSUBSCRIBED: 6,
 }
+KINDS = tuple(RANK)
+_RANKS = "".join(str(RANK[kind]) for kind in KINDS)
 
-# The rank lives after the contact ledger's status in the debtor's per-contact
-# hash field (streams.contact_ledger: "<status>/<rank>"); only the rank is touched.
+#: What the decision stage does something with (a reward, a report flag, an
+#: opt-out, a bounce) that no higher-ranked status implies: published once each,
+#: whatever arrived first. Any other status only matters while it moves the rank.
+OWN_EFFECT = frozenset(
+    {S.FAILED, S.UNDELIVERED, S.BOUNCED, S.ANSWERED, S.CLICKED, S.COMPLAINED, S.UNSUBSCRIBED}
+)
+
+# The contact's field in the debtor's hash (streams.contact_ledger) holds
+# "<ledger status>/<kinds>/<rank>": the kinds seen as a bit set, then their
+# highest rank. A value of the earlier form "<ledger status>/<rank>" counts as
+# the first kind of that rank. Only the part after the ledger status is touched.
+# ARGV: contact id, the kind's bit, 1 if it has an effect of its own, TTL, ranks.
 _ADVANCE = """
-local v = redis.call('HGET', KEYS[1], ARGV[1]) or ''
-local cur = tonumber(string.match(v, '/(%d+)$') or '-1')
-local new = tonumber(ARGV[2])
-if new <= cur then return -2 end
-redis.call('HSET', KEYS[1], ARGV[1], string.match(v, '^[a-z]*') .. '/' .. new)
-if redis.call('TTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
-return cur
+local v, ranks = redis.call('HGET', KEYS[1], ARGV[1]) or '', ARGV[5]
+local kinds, rank = string.match(v, '/(%d+)/(%d+)$')
+if kinds then
+  kinds, rank = tonumber(kinds), tonumber(rank)
+else
+  rank = tonumber(string.match(v, '/(%d+)$') or '-1')
+  local first = rank >= 0 and string.find(ranks, rank, 1, true)
+  kinds = first and bit.lshift(1, first - 1) or 0
+end
+local i = tonumber(ARGV[2])
+local mine = bit.lshift(1, i)
+if bit.band(kinds, mine) ~= 0 then return -2 end
+local new = tonumber(string.sub(ranks, i + 1, i + 1))
+redis.call('HSET', KEYS[1], ARGV[1],
+  string.match(v, '^[a-z]*') .. '/' .. bit.bor(kinds, mine) .. '/' .. math.max(rank, new))
+if redis.call('TTL', KEYS[1]) < tonumber(ARGV[4]) then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
+if new > rank or ARGV[3] == '1' then return rank end
+return -2
 """
 
+# Forget one kind again; the rank falls back to the highest of the kinds left,
+# each of which was seen by a request that was answered or is still in flight.
 _REVERT = """
-local v = redis.call('HGET', KEYS[1], ARGV[1])
-if not v or string.match(v, '/(%d+)$') ~= ARGV[2] then return 0 end
+local v, ranks = redis.call('HGET', KEYS[1], ARGV[1]), ARGV[3]
+local kinds = v and tonumber(string.match(v, '/(%d+)/%d+$'))
+local mine = bit.lshift(1, tonumber(ARGV[2]))
+if not kinds or bit.band(kinds, mine) == 0 then return 0 end
+kinds = bit.band(kinds, bit.bnot(mine))
+local rank = -1
+for i = 1, #ranks do
+  if bit.band(kinds, bit.lshift(1, i - 1)) ~= 0 then
+    rank = math.max(rank, tonumber(string.sub(ranks, i, i)))
+  end
+end
 local s = string.match(v, '^[a-z]*')
-if tonumber(ARGV[3]) >= 0 then redis.call('HSET', KEYS[1], ARGV[1], s .. '/' .. ARGV[3])
+if rank >= 0 then redis.call('HSET', KEYS[1], ARGV[1], s .. '/' .. kinds .. '/' .. rank)
 elseif s == '' then redis.call('HDEL', KEYS[1], ARGV[1])
 else redis.call('HSET', KEYS[1], ARGV[1], s) end
 return 1
@@ -75,9 +116,12 @@ class StatusMachine:
     async def advance(
         self, tenant_id: str, debtor_id: str, contact_id: str, status: DeliveryStatus
     ) -> int:
-        """The previous rank (-1: none) when ``status`` moved forward, else ``NOT_ADVANCED``."""
+        """The previous rank (-1: none) when ``status`` is to be published, else
+        ``NOT_ADVANCED`` (its kind was seen, or it says nothing new)."""
+        once = int(status in OWN_EFFECT)
+        args: list[Arg] = [contact_id, KINDS.index(status), once, self._ttl_s, _RANKS]
         result = await batcher(self._redis).script(
-            self._advance, [self.key(tenant_id, debtor_id)], [contact_id, RANK[status], self._ttl_s]
+            self._advance, [self.key(tenant_id, debtor_id)], args
         )
         return int(result)
 
@@ -94,16 +138,12 @@ class StatusMachine:
         return out
 
     async def revert(
-        self,
-        tenant_id: str,
-        debtor_id: str,
-        contact_id: str,
-        status: DeliveryStatus,
-        previous: int,
+        self, tenant_id: str, debtor_id: str, contact_id: str, status: DeliveryStatus
     ) -> None:
-        """Undo an ``advance`` whose event could not be published (only if still ours)."""
+        """Undo an ``advance`` whose event could not be published, so the
+        provider's retry is published; other kinds seen meanwhile stay."""
         await self._revert(
-            keys=[self.key(tenant_id, debtor_id)], args=[contact_id, RANK[status], previous]
+            keys=[self.key(tenant_id, debtor_id)], args=[contact_id, KINDS.index(status), _RANKS]
         )
 
 

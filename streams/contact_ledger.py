@@ -29,14 +29,15 @@ class ContactStatus(StrEnum):
 
 
 # The debtor's hash (foundation.keys.DEBTOR_HASH): contact id -> "<ledger
-# status>[/<delivery rank>]". The delivery status (channels.status_machine)
-# shares the field, so a contact costs one hash field, not one in each of two
-# keys. Other stages keep their fields beside it under "~" tags and may make
-# the key outlive ``ttl_s`` (a payment link, an attribution window): so the
-# scripts below only ever extend the key's TTL, never shorten it.
+# status>[/<delivery kinds>/<delivery rank>]". The delivery status
+# (channels.status_machine) shares the field, so a contact costs one hash
+# field, not one in each of two keys. Other stages keep their fields beside it
+# under "~" tags and may make the key outlive ``ttl_s`` (a payment link, an
+# attribution window): so the scripts below only ever extend the key's TTL,
+# never shorten it.
 
 # The ledger status is the value's leading word (empty when only a delivery
-# rank was stored); the rank after it is kept as it is.
+# status was stored); what follows it is kept as it is.
 _CLAIM = """
 local v = redis.call('HGET', KEYS[1], ARGV[1]) or ''
 local s = string.match(v, '^[a-z]*')

@@ -77,13 +77,16 @@ class Decider(Assistant, Reminding, Responding):
         fx = Effects()
         targeting = self._policy_for(ctx.tenant_id).targeting
         reward_s = targeting.reward_hours * 3600.0
-        state.prune(ctx.now.timestamp(), HISTORY_S, reward_s)
+        # Label silence past the reward window before pruning forgets the contact.
         self._close_windows(state, ctx, fx, reward_s, targeting.attribution_days * 86400.0)
+        state.prune(ctx.now.timestamp(), HISTORY_S, reward_s)
         match event:
             case AccountEvent():
                 if account_ledger.is_stale(state.accounts.get(event.account_id), event):
-                    # Older than what the account reflects: it changes nothing.
+                    # Older than what the account reflects: it changes nothing, except
+                    # an opt-out it reports, which holds whenever it was given.
                     fx.stale = True
+                    self._late_opt_outs(state, event, ctx, fx)
                     return fx
                 self._escalate(state, event, ctx, fx)
                 self._on_account(state, event, ctx, fx)
@@ -136,6 +139,12 @@ class Decider(Assistant, Reminding, Responding):
         if previous is not None and previous.cycle != cycle:
             reason = Reason(rule_id="account.new_cycle", params={"due_date": cycle})
             self._cancel_account(state, ev.account_id, (reason,), ctx, fx)
+        for channel in {p.ch for p in state.points if p.out}:
+            # An opt-out the snapshot reports (or one we knew) stops that channel now.
+            reason = Reason(
+                rule_id="suppress.opt_out", params={"channel": channel.value, "source": "account"}
+            )
+            self._cancel_channel(state, channel, (reason,), ctx, fx)
         new_flags = set(flags) - set(previous.flags if previous else ())
         if new_flags:
             reasons = tuple(Reason(rule_id=f"suppress.{name}") for name in sorted(new_flags))
@@ -194,6 +203,25 @@ class Decider(Assistant, Reminding, Responding):
         contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, ev.account_id, cycle, step.step_id)
         self._propose(state, ev.account_id, step, contact_id, "cadence", ctx, fx)
 
+    def _late_opt_outs(
+        self, state: DebtorState, ev: AccountEvent, ctx: Context, fx: Effects
+    ) -> None:
+        for cp in ev.contact_points:
+            if not cp.opted_out:
+                continue
+            known = [p for p in state.points if p.ch == cp.channel and p.addr == cp.address]
+            for point in known:
+                point.out = True
+            if not known and cp.channel not in state.outs:
+                state.outs.append(cp.channel)  # an address no longer given: the channel
+                for point in state.points:
+                    point.out = point.out or point.ch == cp.channel
+            reason = Reason(
+                rule_id="suppress.opt_out",
+                params={"channel": cp.channel.value, "source": "account"},
+            )
+            self._cancel_channel(state, cp.channel, (reason,), ctx, fx)
+
     def _payment(self, state: DebtorState, ev: PaymentEvent, ctx: Context, fx: Effects) -> None:
         """A payment or reversal: held until its account is known, then entered once."""
         account = state.accounts.get(ev.account_id)
@@ -221,9 +249,9 @@ class Decider(Assistant, Reminding, Responding):
         accounting.paid(state, -account_ledger.signed_amount(ev), ev.occurred_at.timestamp())
         if ev.reversal_of or account.due > 0:
             return
-        if state.promise_acct == ev.account_id:
-            state.promise_until = state.promise_acct = None
-            accounting.promise_kept(state)
+        # A promise on the account stays until its check (``_check_promise``) says
+        # kept or broken by the amount then due: a newer snapshot may yet show the
+        # payment in its figures and money still owed, whatever arrived first.
         reason = Reason(
             rule_id="payment.covers_due",
             params={"payment_id": ev.payment_id, "amount_minor": ev.amount.amount_minor},
@@ -382,12 +410,14 @@ class Decider(Assistant, Reminding, Responding):
         account_id = state.promise_acct or next(iter(state.accounts), None)
         until = state.promise_until
         state.promise_until = state.promise_acct = None
-        self._promise_broken(state)
         if account_id is None or account_id not in state.accounts:
+            self._promise_broken(state)
             return
         account = state.accounts[account_id]
         if account.due <= 0:
+            accounting.promise_kept(state)  # paid off by its date
             return
+        self._promise_broken(state)
         current = self._current_step(ctx, account.dpd, state.seg)
         if current is None:
             return

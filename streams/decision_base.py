@@ -138,6 +138,9 @@ class DecisionMaker(DecisionRecords):
                 rem=not collecting,
             )
         )
+        for early in [o for o in state.early if o.cid == proposed.contact_id]:
+            state.early.remove(early)
+            self._learn(ctx, state, early.cid, early.pos, fx, early.w)
         if proposed.context is not None:
             fx.outcomes.append(Outcome("contact", (proposed.contact_id, proposed.context, ctx.now)))
         state.history.append(

@@ -30,6 +30,7 @@ from recaudo.streams.ports import (
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import (
     DebtorState,
+    EarlyOutcome,
     Emitted,
     PendingContact,
 )
@@ -79,6 +80,10 @@ class DecisionRecords:
         outcome = self._learner.reward(ctx.tenant_id, state, contact_id, positive, weight)
         if outcome is not None:
             fx.outcomes.append(outcome)
+        elif contact_id not in {e.cid for e in state.emitted} | {o.cid for o in state.early}:
+            # Not emitted (yet): a replay may emit it again (``resolve`` rewards it then).
+            early = EarlyOutcome(cid=contact_id, pos=positive, w=weight, t=ctx.now.timestamp())
+            state.early.append(early)
 
     def _assignment(self, ctx: Context) -> AssignmentLike:
         if ctx.assignment is None:

@@ -102,6 +102,21 @@ class HeldPayment(_Compact):
     raw: str  # the event as received: replayed on arrival, or the dead letter's payload
 
 
+#: How long an outcome waits for its contact: a crash replay comes within minutes;
+#: an outcome of a contact forgotten long ago (a late click) waits for nothing.
+EARLY_S = 3600.0
+
+
+class EarlyOutcome(_Compact):
+    """A contact's outcome read before the contact (a replay after a crash reads
+    the topics in any order): its reward, given when the contact is emitted."""
+
+    cid: str
+    pos: bool
+    w: int = 1
+    t: float  # when it was read, epoch seconds: kept EARLY_S
+
+
 class HistoryEntry(_Compact):
     ch: Channel
     at: float
@@ -187,6 +202,8 @@ class DebtorState(_Compact):
     held: list[HeldPayment] = []
     # Contacts emitted to dispatch and not yet expired: cancellable until sent.
     emitted: list[Emitted] = []
+    # Outcomes of contacts not emitted (yet): a crash replay emits them again.
+    early: list[EarlyOutcome] = []
     history: list[HistoryEntry] = []
     # The channel/hour bandit's counts (models.bandit), base64: plain numbers, no pickle.
     arms: str | None = None
@@ -226,6 +243,7 @@ class DebtorState(_Compact):
         for its reward (``reward_s`` after it was sent).
         """
         self.history = [h for h in self.history if now - h.at <= history_s][-32:]
+        self.early = [o for o in self.early if now - o.t <= EARLY_S][-8:]
         self.emitted = [
             e
             for e in self.emitted

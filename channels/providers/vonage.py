@@ -34,8 +34,9 @@ class VonageProvider:
     # It honours no send idempotency key: a send a crash left in doubt is not repeated.
     idempotent = False
     # client-ref: up to 100 characters (40 in older documentation), echoed in
-    # delivery receipts. A longer token (long tenant and debtor ids) is not
-    # sent; the dispatcher then indexes Vonage's message id instead.
+    # delivery receipts. A longer token (long tenant and debtor ids) is replaced
+    # by the short one (``directory.ref_for``: tenant and contact id), whose key
+    # the dispatcher writes before the send like the rest of the contact's record.
     ref_max_len = 100
 
     def __init__(

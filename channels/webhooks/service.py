@@ -3,11 +3,12 @@
 read (bounded) -> verify on the raw bytes (401) -> replay cache for one-time
 tokens (401) -> parse (400) -> per item: de-duplicate on the provider's event
 id -> find the contact (ref token, else provider message id, else the sender's
-address for replies) -> status machine (deliveries never move backwards) ->
-publish -> 2xx only after every publish returned (the broker acked). When a
-publish fails, the item's de-duplication claim and status step are undone and
-we answer 503, so the provider retries and nothing is lost. Items that match
-no contact go to ``dead-letters`` rather than vanish.
+address for replies) -> status machine (each kind of status once, the shown
+status never backwards: ``channels.status_machine``) -> publish -> 2xx only
+after every publish returned (the broker acked). When a publish fails, the
+item's de-duplication claim and status step are undone and we answer 503, so
+the provider retries and nothing is lost. Items that match no contact go to
+``dead-letters`` rather than vanish.
 
 A reply found only by its sender's address is routed to the tenant whose
 sender (our number or address) the debtor wrote to. When that still leaves
@@ -109,13 +110,18 @@ class WebhookService:
                         return error(413, f"body over {self._max_body} bytes")
         except TimeoutError:
             return error(408, "request body not received in time")
+        try:
+            content_type = request.content_type
+        except (IndexError, ValueError):
+            # The stdlib's header parser fails on some malformed values (";0*").
+            return error(400, "Content-Type: malformed header")
         hook = WebhookRequest(
             method=request.method,
             url=self._base + request.raw_path,
             headers=request.headers,
             query=request.query,
             body=bytes(body),
-            content_type=request.content_type,
+            content_type=content_type,
         )
         try:
             return await self._process(verifier, hook)
@@ -250,9 +256,7 @@ class WebhookService:
                     ),
                 )
         except BaseException:
-            await self._machine.revert(
-                ref.tenant_id, ref.debtor_id, ref.contact_id, item.status, previous
-            )
+            await self._machine.revert(ref.tenant_id, ref.debtor_id, ref.contact_id, item.status)
             raise
         return "accepted"
 

@@ -85,7 +85,14 @@ async def post_events(request: web.Request) -> web.Response:
 
 async def _intake(request: web.Request, tenant: str, body: bytes) -> web.Response:
     settings = request.app[SETTINGS]
-    docs = _documents(body, request.content_type)
+    try:
+        content_type = request.content_type
+    except (IndexError, ValueError):
+        # The stdlib's header parser fails on some malformed values (";0*").
+        raise web.HTTPBadRequest(
+            text='{"error": "Content-Type: malformed header"}', content_type="application/json"
+        ) from None
+    docs = _documents(body, content_type)
     if not docs:
         raise web.HTTPBadRequest(
             text='{"error": "no events in the body"}', content_type="application/json"

@@ -62,6 +62,8 @@ class GroupRow(_Out):
     recovered_per_contact: float | None
     opt_out_rate: float | None
     complaint_rate: float | None
+    promises: int = Field(default=0, description="Promises to pay made")
+    promises_kept: int = Field(default=0, description="Of which kept")
     promise_kept_rate: float | None = Field(description="Promises kept / promises made")
     right_party_contact_rate: float | None
     cure_rate: float | None

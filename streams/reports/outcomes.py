@@ -159,6 +159,8 @@ def _row(cell: Cell, arm: str, g: _Group, holdout: _Group | None) -> GroupRow:
         recovered_per_contact=stats.ratio(rec, g.contacts),
         opt_out_rate=stats.ratio(g.opt, n),
         complaint_rate=stats.ratio(g.cmp, n),
+        promises=g.prom,
+        promises_kept=g.kept,
         promise_kept_rate=stats.ratio(g.kept, g.prom),
         right_party_contact_rate=stats.ratio(g.rpc, n),
         cure_rate=stats.ratio(g.cured, n),

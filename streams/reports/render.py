@@ -19,24 +19,27 @@ from pydantic import BaseModel
 from recaudo.streams.reports.model import Difference, OutcomeReport
 
 
-def _num(value: float | None, digits: int = 1) -> str:
+def num(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
-def _pct(value: float | None) -> str:
+def percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
-def _diff(d: Difference | None, pct: bool = False) -> str:
+def interval(d: Difference | None, pct: bool = False, digits: int = 1) -> str:
     if d is None or d.estimate is None:
         return "-" if d is None else d.status
-    fmt = _pct if pct else _num
+
+    def fmt(value: float) -> str:
+        return percent(value) if pct else num(value, digits)
+
     if d.low is None or d.high is None:
         return f"{fmt(d.estimate)} ({d.status})"
     return f"{fmt(d.estimate)} [{fmt(d.low)}, {fmt(d.high)}]"
 
 
-def _grid(header: Sequence[str], rows: list[list[str]]) -> str:
+def grid(header: Sequence[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
@@ -59,34 +62,38 @@ def to_table(report: OutcomeReport) -> str:
         vs = g.vs_holdout
         rows.append(
             [str(getattr(g, k) or "") for k in keys]
-            + [g.arm, str(g.debtors), str(g.contacts), _pct(g.recovery_rate)]
-            + [_num(g.recovered_per_debtor)]
-            + [_diff(vs.incremental_recovered_per_debtor if vs else None)]
-            + [_diff(vs.incremental_recovered_per_contact if vs else None)]
-            + [_pct(g.opt_out_rate), _diff(vs.opt_out_rate_diff if vs else None, pct=True)]
-            + [_pct(g.promise_kept_rate), _pct(g.right_party_contact_rate), _pct(g.cure_rate)]
-            + [_num(vs.cost_per_incremental_unit if vs else None, 3)]
+            + [g.arm, str(g.debtors), str(g.contacts), percent(g.recovery_rate)]
+            + [num(g.recovered_per_debtor)]
+            + [interval(vs.incremental_recovered_per_debtor if vs else None)]
+            + [interval(vs.incremental_recovered_per_contact if vs else None)]
+            + [percent(g.opt_out_rate), interval(vs.opt_out_rate_diff if vs else None, pct=True)]
+            + [
+                percent(g.promise_kept_rate),
+                percent(g.right_party_contact_rate),
+                percent(g.cure_rate),
+            ]
+            + [num(vs.cost_per_incremental_unit if vs else None, 3)]
         )
     title = f"Outcomes for tenant {report.tenant_id}: {report.debtors} enrolled debtors"
-    parts = [title, _grid(header, rows) if rows else "(no enrolled debtors)"]
+    parts = [title, grid(header, rows) if rows else "(no enrolled debtors)"]
     if report.comparisons:
         head = [*keys, "arm", "vs", "debtors", "rec/debtor diff [95%]", "opt-out diff [95%]"]
         body = [
             [str(getattr(c, k) or "") for k in keys]
             + [c.arm, c.baseline_arm, f"{c.debtors} vs {c.baseline_debtors}"]
-            + [_diff(c.recovered_per_debtor_diff), _diff(c.opt_out_rate_diff, pct=True)]
+            + [interval(c.recovered_per_debtor_diff), interval(c.opt_out_rate_diff, pct=True)]
             for c in report.comparisons
         ]
-        parts += ["Challenger vs champion", _grid(head, body)]
+        parts += ["Challenger vs champion", grid(head, body)]
     if report.channels:
         head = [*keys, "arm", "channel", "debtors", "contacts", "cost", "rpc", "opt-out"]
         body = [
             [str(getattr(c, k) or "") for k in keys]
-            + [c.arm, c.channel, str(c.debtors), str(c.contacts), _num(c.cost)]
-            + [_pct(c.right_party_contact_rate), _pct(c.opt_out_rate)]
+            + [c.arm, c.channel, str(c.debtors), str(c.contacts), num(c.cost)]
+            + [percent(c.right_party_contact_rate), percent(c.opt_out_rate)]
             for c in report.channels
         ]
-        parts += ["By channel", _grid(head, body)]
+        parts += ["By channel", grid(head, body)]
     if report.roll_rates:
         head = ["strategy", "arm", "debtors", "due dates", "reminders", "roll 1+"]
         head += ["vs holdout [95%]", "roll 30+", "vs holdout [95%]"]
@@ -97,14 +104,14 @@ def to_table(report: OutcomeReport) -> str:
                 str(r.debtors),
                 str(r.due_dates),
                 str(r.reminders),
-                _pct(r.roll_rate_1),
-                _diff(r.vs_holdout_1, pct=True),
-                _pct(r.roll_rate_30),
-                _diff(r.vs_holdout_30, pct=True),
+                percent(r.roll_rate_1),
+                interval(r.vs_holdout_1, pct=True),
+                percent(r.roll_rate_30),
+                interval(r.vs_holdout_30, pct=True),
             ]
             for r in report.roll_rates
         ]
-        parts += ["Reminders: roll rates, reminded vs holdout", _grid(head, body)]
+        parts += ["Reminders: roll rates, reminded vs holdout", grid(head, body)]
     return "\n\n".join(parts) + "\n"
 
 
@@ -127,13 +134,12 @@ def _flat(model: BaseModel) -> dict[str, Any]:
 
 
 def to_csv(report: OutcomeReport) -> str:
+    return csv_blocks([report.groups, report.comparisons, report.channels, report.roll_rates])
+
+
+def csv_blocks(blocks: Sequence[Sequence[BaseModel]]) -> str:
+    """One CSV block per non-empty list of models, nested fields flattened, blank-line separated."""
     buffer = io.StringIO()
-    blocks: list[Sequence[BaseModel]] = [
-        report.groups,
-        report.comparisons,
-        report.channels,
-        report.roll_rates,
-    ]
     first = True
     for block in (b for b in blocks if b):
         flat = [_flat(item) for item in block]

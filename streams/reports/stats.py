@@ -4,7 +4,8 @@ Welch's difference of means for money per debtor (no equal-variance assumption:
 the treated and holdout groups differ in size and spread), and Newcombe's
 hybrid score interval for a difference of two proportions (built from Wilson
 intervals, so it stays inside [-1, 1] and behaves at rates near 0, where
-opt-out and complaint rates live).
+opt-out and complaint rates live); a paired interval for the same debtors
+measured under two policies.
 """
 
 from __future__ import annotations
@@ -32,6 +33,25 @@ def welch_difference(treated: Sequence[float], baseline: Sequence[float]) -> Dif
     if too_small(len(treated), len(baseline)):
         return Difference(estimate=estimate, status="n too small")
     se = math.sqrt(variance(treated) / len(treated) + variance(baseline) / len(baseline))
+    return Difference(estimate=estimate, low=estimate - Z * se, high=estimate + Z * se)
+
+
+def paired_difference(treated: Sequence[float], baseline: Sequence[float]) -> Difference:
+    """Mean of the per-unit differences ``treated[i] - baseline[i]`` with a normal interval.
+
+    For the same units measured twice (a debtor under two policies): pairing
+    removes the spread between units, so the interval is far narrower than
+    Welch's. No randomness, so the same pairs always give the same interval.
+    """
+    if len(treated) != len(baseline):
+        raise ValueError("paired samples must have the same length")
+    if not treated:
+        return Difference(status="no debtors")
+    diffs = [a - b for a, b in zip(treated, baseline, strict=True)]
+    estimate = fmean(diffs)
+    if len(diffs) < MIN_N:
+        return Difference(estimate=estimate, status="n too small")
+    se = math.sqrt(variance(diffs) / len(diffs))
     return Difference(estimate=estimate, low=estimate - Z * se, high=estimate + Z * se)
 
 
