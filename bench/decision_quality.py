@@ -100,13 +100,13 @@ def run_one(
     world = World(debtors, seed, TENANT, start, config)
     began = time.perf_counter()
     if strategy == "none":
-        world.take_until(start + dt.timedelta(days=days))
+        truth = world.untreated(start + dt.timedelta(days=days))
     else:
         with tempfile.TemporaryDirectory() as folder:
             Path(folder, f"{TENANT}.toml").write_text(policy_text(strategy, capacity))
             settings = backtest_settings(Settings(), redis, TENANT, folder)
             asyncio.run(Backtest(settings, world, start=start, days=days).run())
-    truth = world.truth()
+        truth = world.truth()
     return Run(
         strategy,
         seed,

@@ -3,7 +3,9 @@
 The backtest drives it on event time: ``take_until`` hands out the lender's
 daily account snapshots, self-cure payments and the consequences of earlier
 contacts; ``contact`` tells it the provider accepted a contact. Hidden truth
-(types, what was recovered) comes out of ``truth`` for the benchmark only.
+(types, what was recovered) comes out of ``truth``, and that of the same
+debtors never contacted out of ``untreated``: the benchmark's and the
+backtest's measure of what a policy really added.
 
 Events are made lazily, in ``(occurred_at, event_id)`` order, from a heap of
 items; a payment becomes an event only when taken, so it is capped by what is
@@ -173,6 +175,17 @@ class World:
             promises=int(s.promises.sum()),
             promises_kept=int(s.promises_kept.sum()),
         )
+
+    def untreated(self, until: dt.datetime) -> WorldTruth:
+        """The truth of the same debtors with no contact at all, up to ``until``.
+
+        A fresh world of the same seed and config, taken to ``until`` untouched: its
+        draws (types, self-cures, paydays) are this world's, so comparing the two
+        truths debtor by debtor gives what the contacts really added.
+        """
+        world = World(len(self.table), self.seed, self.tenant_id, self.start, self.config)
+        world.take_until(until)
+        return world.truth()
 
     # -- internals --------------------------------------------------------------------
 

@@ -5,17 +5,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import sys
 import uuid
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 import click
-import orjson
 
+from recaudo.backtest.compare import PolicyRun, compare
+from recaudo.backtest.diff import contact_diff
 from recaudo.backtest.driver import Backtest, BacktestResult
+from recaudo.backtest.outcome import Truth, headline
+from recaudo.backtest.progress import Progress
+from recaudo.backtest.render import FORMATS
 from recaudo.backtest.sources import EventLog, EventSource
 from recaudo.embedded import resolve_redis
 from recaudo.foundation.config import Settings
+from recaudo.simulator.world import World
+from recaudo.simulator.world_config import WorldTruth
 
 DEFAULT_START = "2026-03-02T05:00:00+00:00"
 
@@ -42,6 +50,7 @@ async def run_backtest(
     days: float,
     decisions_out: BinaryIO | None,
     tick_minutes: float,
+    progress: Callable[[dt.datetime, int], None] | None = None,
 ) -> BacktestResult:
     run = Backtest(
         settings,
@@ -50,50 +59,161 @@ async def run_backtest(
         days=days,
         tick=dt.timedelta(minutes=tick_minutes),
         decisions_out=decisions_out,
+        progress=progress,
     )
     return await run.run()
+
+
+def _names(policy_dirs: Sequence[str | None]) -> list[str]:
+    """A short, unique label per policy: its folder's name, numbered when repeated."""
+    names: list[str] = []
+    for folder in policy_dirs:
+        name = Path(folder).name if folder else "built-in"
+        names.append(name if name not in names else f"{name}#{names.count(name) + 1}")
+    return names
+
+
+def run_policies(
+    base: Settings,
+    redis_url: str,
+    tenant: str,
+    policy_dirs: Sequence[str | None],
+    make_source: Callable[[], EventSource],
+    start: dt.datetime,
+    days: float,
+    tick_minutes: float,
+    decisions_out: BinaryIO | None = None,
+    quiet: bool = True,
+) -> list[PolicyRun]:
+    """Each policy on a fresh copy of the same source; on a world, with its truth."""
+    runs = []
+    untreated: Truth | None = None
+    for name, folder in zip(_names(policy_dirs), policy_dirs, strict=True):
+        settings = backtest_settings(base, redis_url, tenant, folder)
+        source = make_source()
+        end = start + dt.timedelta(days=days)
+        progress = Progress(name, start, end, sys.stderr, quiet)
+        try:
+            result = asyncio.run(
+                run_backtest(settings, source, start, days, decisions_out, tick_minutes, progress)
+            )
+        finally:
+            progress.close()
+        truth = None
+        if isinstance(source, World):
+            if untreated is None:  # the same seed for every policy: one counterfactual
+                untreated = _recovered(source.untreated(result.end))
+            truth = (_recovered(source.truth()), untreated)
+        runs.append(PolicyRun(name, result, truth))
+    return runs
+
+
+def _recovered(truth: WorldTruth) -> dict[str, int]:
+    return {d.debtor_id: d.recovered_minor for d in truth.debtors}
+
+
+def render(runs: Sequence[PolicyRun], fmt: str, on_log: bool) -> str:
+    """Every policy's arm rows, and every policy after the first against the first:
+    paired recoveries on a world, the contacts that change on a log."""
+    rows = [
+        row
+        for run in runs
+        for outcome in run.result.outcomes.values()
+        for row in headline(run.name, outcome, run.truth)
+    ]
+    first, others = runs[0], runs[1:]
+    diffs = [] if on_log else [d for run in others for d in compare(first, run)]
+    changes = [
+        contact_diff(first.name, first.result.contacts, run.name, run.result.contacts)
+        for run in (others if on_log else ())
+    ]
+    return FORMATS[fmt](runs, rows, diffs, changes)
 
 
 @click.command()
 @click.option("--events", "events_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--simulate", "debtors", type=int, help="Simulate a portfolio of N debtors")
 @click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--policy", "policy_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("--tenant", default="demo", show_default=True)
+@click.option(
+    "--policy",
+    "policy_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Policy folder; repeat to compare policies on the same input (the first is the base)",
+)
+@click.option("--tenant", help="Tenant id [default: the log's tenants, or demo]")
 @click.option("--days", type=float, default=30.0, show_default=True)
-@click.option("--start", default=DEFAULT_START, show_default=True, help="RFC 3339 instant")
+@click.option(
+    "--start", help=f"RFC 3339 instant [default: the log's first event, or {DEFAULT_START}]"
+)
 @click.option("--tick-minutes", type=float, default=10.0, show_default=True)
 @click.option("--decisions-out", type=click.Path(dir_okay=False), help="Write decisions (NDJSON)")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(FORMATS)),
+    default="table",
+    show_default=True,
+)
+@click.option("--quiet", is_flag=True, help="No progress bar on stderr")
 def backtest(
     events_file: str | None,
     debtors: int | None,
     seed: int,
-    policy_dir: str | None,
-    tenant: str,
+    policy_dirs: tuple[str, ...],
+    tenant: str | None,
     days: float,
-    start: str,
+    start: str | None,
     tick_minutes: float,
     decisions_out: str | None,
+    fmt: str,
+    quiet: bool,
 ) -> None:
-    """Run the live decision path on event time over a dated log or a simulated portfolio."""
+    """Run the live decision path on event time over a dated log or a simulated portfolio,
+    and print what each policy recovered against the holdout."""
     if (events_file is None) == (debtors is None):
         raise click.UsageError("give exactly one of --events FILE or --simulate N")
-    began = dt.datetime.fromisoformat(start)
+    if decisions_out and len(policy_dirs) > 1:
+        raise click.UsageError("--decisions-out takes one --policy")
+    log = EventLog.read(events_file) if events_file is not None else None
+    first = log.next_time() if log is not None else None
+    if log is not None and first is None:
+        raise click.BadParameter("the log holds no events", param_hint="--events")
+    began = dt.datetime.fromisoformat(start) if start else first or _default_start()
+    tenant = tenant or (",".join(log.tenants()) if log is not None else "demo")
     base = Settings()
     explicit = base.redis_url if "redis_url" in base.model_fields_set else None
-    redis = resolve_redis(explicit)
-    settings = backtest_settings(base, redis.url, tenant, policy_dir)
-    source: EventSource
-    if events_file is not None:
-        source = EventLog.read(events_file)
-    else:
-        from recaudo.simulator.world import World
 
-        source = World(debtors or 0, seed, tenant, began)
+    def make_source() -> EventSource:
+        if events_file is not None:
+            return EventLog.read(events_file)
+        return World(debtors or 0, seed, tenant, began)
+
+    redis = resolve_redis(explicit)
     try:
         with contextlib.ExitStack() as files:
             out = files.enter_context(Path(decisions_out).open("wb")) if decisions_out else None
-            result = asyncio.run(run_backtest(settings, source, began, days, out, tick_minutes))
+            runs = run_policies(
+                base,
+                redis.url,
+                tenant,
+                list(policy_dirs) or [None],
+                make_source,
+                began,
+                days,
+                tick_minutes,
+                out,
+                quiet,
+            )
     finally:
         redis.stop()
-    click.echo(orjson.dumps(result.as_dict(), option=orjson.OPT_INDENT_2).decode())
+    if log is not None and not any(r.result.inputs for r in runs):
+        raise click.UsageError(
+            f"no event of the log falls in --start {began.isoformat()} + --days {days:g} "
+            f"for --tenant {tenant}: the log starts at {first.isoformat() if first else '-'}"
+        )
+    click.echo(render(runs, fmt, on_log=log is not None), nl=False)
+
+
+def _default_start() -> dt.datetime:
+    return dt.datetime.fromisoformat(DEFAULT_START)

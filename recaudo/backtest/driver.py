@@ -21,7 +21,7 @@ import datetime as dt
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -29,6 +29,7 @@ import orjson
 import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 
+from recaudo.backtest.outcome import TenantOutcome, read_outcomes
 from recaudo.backtest.sources import EventSource
 from recaudo.channels.runtime import WorkerDispatcher
 from recaudo.channels.sandbox import Sandbox, sandbox_credentials
@@ -39,10 +40,12 @@ from recaudo.streams.codec import encode
 from recaudo.streams.contact_ledger import ContactLedger
 from recaudo.streams.dispatch import Dispatching
 from recaudo.streams.events import TOPIC_OF_TYPE, DeliveryStatus, InputEvent
-from recaudo.streams.outputs import ContactCommand
+from recaudo.streams.outputs import Action, ContactCommand
 from recaudo.streams.pipeline import Inbound, Outbound
 from recaudo.streams.wiring import Wiring, build_wiring
 
+#: (tenant, debtor, channel, hour of the decision (UTC), rule): one contact decided.
+ContactKey = tuple[str, str, str, int, str]
 #: Statuses with which a provider accepted a contact: the debtor will see it.
 ACCEPTED = frozenset({DeliveryStatus.QUEUED, DeliveryStatus.SENT, DeliveryStatus.DELIVERED})
 MAX_ROUNDS = 6
@@ -60,6 +63,10 @@ class BacktestResult:
     ticks: int = 0
     wall_s: float = 0.0
     digest: str = ""
+    #: Each tenant's outcome report, read from the backtest's state before it is removed.
+    outcomes: dict[str, TenantOutcome] = field(default_factory=dict)
+    #: Every contact decided, to diff two policies on a log whose reactions are fixed.
+    contacts: Counter[ContactKey] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -88,6 +95,7 @@ class Backtest:
         tick: dt.timedelta = dt.timedelta(minutes=10),
         decisions_out: BinaryIO | None = None,
         keep_state: bool = False,
+        progress: Callable[[dt.datetime, int], None] | None = None,
     ) -> None:
         self._settings = settings
         self._source = source
@@ -96,6 +104,7 @@ class Backtest:
         self._tick = tick
         self._out = decisions_out
         self._keep_state = keep_state
+        self._progress = progress
         self.clock = SimulatedClock(self._start)
         self.wiring: Wiring | None = None
 
@@ -135,7 +144,10 @@ class Backtest:
                 result.ticks += 1
                 inputs = [self._inbound(e) for e in self._source.take_until(now)]
                 carry = await self._instant(wiring, [*carry, *inputs], result, digest)
+                if self._progress is not None:
+                    self._progress(now, result.inputs)
             await self._instant(wiring, carry, result, digest)
+            result.outcomes = await read_outcomes(wiring, self._end.timestamp())
         finally:
             if not self._keep_state:
                 await _forget(wiring.redis, self._settings.redis_prefix)
@@ -198,6 +210,10 @@ class Backtest:
                         result.dead_letters += 1
                 for decision in prepared.decisions:
                     result.actions[decision.action.value] += 1
+                    if decision.action is Action.CONTACT and decision.channel is not None:
+                        rule = decision.reasons[0].rule_id if decision.reasons else ""
+                        key = (decision.tenant_id, decision.debtor_id, decision.channel.value)
+                        result.contacts[(*key, decision.decided_at.hour, rule)] += 1
                 await wiring.decision_stage.commit(prepared)
             await wiring.timer.settle(released)
             pending = await self._dispatch(wiring, dispatch_in, result)

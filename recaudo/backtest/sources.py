@@ -51,6 +51,10 @@ class EventLog:
     def next_time(self) -> dt.datetime | None:
         return self._heap[0][0] if self._heap else None
 
+    def tenants(self) -> list[str]:
+        """The tenants the log speaks for: a backtest's default when none is named."""
+        return sorted({item[3].tenant_id for item in self._heap})
+
     def take_until(self, t: dt.datetime) -> list[InputEvent]:
         out: list[InputEvent] = []
         while self._heap and self._heap[0][0] <= t:

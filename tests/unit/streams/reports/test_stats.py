@@ -60,3 +60,30 @@ def test_scaling_keeps_the_interval_in_step() -> None:
     d = stats.scaled(Difference(estimate=10, low=-2, high=22), 0.5)
     assert (d.estimate, d.low, d.high) == (5, -1, 11)
     assert stats.scaled(Difference(estimate=10, low=-2, high=22), None).status == "no contacts"
+
+
+def test_a_paired_difference_of_identical_pairs_is_exactly_zero() -> None:
+    values = [0.0, 120.0, 5.5, 9_000.0]
+    assert stats.paired_difference(values, values) == Difference(estimate=0.0, low=0.0, high=0.0)
+
+
+def test_a_paired_difference_is_narrower_than_welch_for_the_same_debtors() -> None:
+    # Each debtor pays 10 more under the treatment, whatever they pay: pairing sees
+    # only the constant shift, Welch the spread between debtors as well.
+    baseline = [0.0, 100.0, 1_000.0, 50.0, 7.0]
+    treated = [b + 10 + (i % 2) for i, b in enumerate(baseline)]
+    paired = stats.paired_difference(treated, baseline)
+    welch = stats.welch_difference(treated, baseline)
+    assert paired.estimate == pytest.approx(10.4)
+    # differences 10, 11, 10, 11, 10: sd 0.5477, se 0.2449
+    assert (paired.low, paired.high) == pytest.approx((10.4 - 0.48, 10.4 + 0.48), abs=1e-2)
+    assert welch.low is not None
+    assert paired.low is not None
+    assert welch.low < paired.low - 100
+
+
+def test_a_paired_difference_needs_pairs() -> None:
+    assert stats.paired_difference([], []).status == "no debtors"
+    assert stats.paired_difference([3.0], [1.0]) == Difference(estimate=2.0, status="n too small")
+    with pytest.raises(ValueError, match="same length"):
+        stats.paired_difference([1.0, 2.0], [1.0])
