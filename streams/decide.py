@@ -8,12 +8,11 @@ contact ids and decision ids, and the dispatcher never sends a contact id twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from recaudo.foundation.errors import InvalidEvent
 from recaudo.rules.reminders import is_reminder
-from recaudo.streams import account_ledger, accounting
+from recaudo.streams import account_ledger, accounting, held_payments
 from recaudo.streams.account_ledger import Entered
+from recaudo.streams.contact_points import merge_points
 from recaudo.streams.conversation.assistant import Assistant
 from recaudo.streams.decision_base import ASSISTANT
 from recaudo.streams.decision_context import Context, Effects, stable_id
@@ -27,6 +26,7 @@ from recaudo.streams.events import (
     ResponseEvent,
     TaskClosedEvent,
 )
+from recaudo.streams.held_payments import HELD
 from recaudo.streams.observations import closed_observations, open_observation
 from recaudo.streams.outputs import Action, Reason, Release
 from recaudo.streams.ports import (
@@ -39,9 +39,7 @@ from recaudo.streams.schedule import Entry
 from recaudo.streams.state import (
     AccountState,
     DebtorState,
-    HeldPayment,
     HistoryEntry,
-    PointState,
 )
 
 DecidableEvent = (
@@ -66,8 +64,6 @@ REWARDS: dict[DeliveryStatus, bool] = {
 }
 ENGAGED = frozenset({DeliveryStatus.CLICKED, DeliveryStatus.ANSWERED})
 NOT_OWING = frozenset({AccountStatus.SETTLED, AccountStatus.CLOSED, AccountStatus.CURRENT})
-#: The schedule's kind for a payment waiting for its account (its expiry).
-HELD = "held"
 
 
 class Decider(Assistant, Reminding, Responding):
@@ -134,7 +130,7 @@ class Decider(Assistant, Reminding, Responding):
         state.name = ev.debtor_name
         state.tz, state.jur, state.lang = ev.timezone, ev.jurisdiction, ev.language
         state.seg = ev.segment
-        state.points = _merge_points(state.points, ev, state.outs)
+        state.points = merge_points(state.points, ev, state.outs)
 
         if previous is not None and previous.cycle != cycle:
             reason = Reason(rule_id="account.new_cycle", params={"due_date": cycle})
@@ -226,7 +222,7 @@ class Decider(Assistant, Reminding, Responding):
         """A payment or reversal: held until its account is known, then entered once."""
         account = state.accounts.get(ev.account_id)
         if account is None:
-            self._hold_payment(state, ev, ctx, fx)
+            held_payments.hold(state, ev, ctx, fx)
             return
         if account.cur != ev.amount.currency:
             raise InvalidEvent(
@@ -258,46 +254,12 @@ class Decider(Assistant, Reminding, Responding):
         )
         self._cancel_account(state, ev.account_id, (reason,), ctx, fx)
 
-    def _hold_payment(
-        self, state: DebtorState, ev: PaymentEvent, ctx: Context, fx: Effects
-    ) -> None:
-        """A payment for an account not seen yet waits for it; it never invents one."""
-        if len(state.held) >= account_ledger.MAX_HELD:
-            raise InvalidEvent(
-                f"account_id: {ev.account_id!r} is not known yet and "
-                f"{account_ledger.MAX_HELD} payments already wait for this debtor's accounts"
-            )
-        at = ev.occurred_at.timestamp()
-        state.held.append(HeldPayment(acct=ev.account_id, t=at, raw=ev.model_dump_json()))
-        entry = Entry(ctx.tenant_id, ctx.debtor_id, ev.event_id, HELD)
-        fx.schedule_add.append((entry, at + account_ledger.HOLD_S))
-        fx.held = True
-
     def _apply_held(self, state: DebtorState, account_id: str, ctx: Context, fx: Effects) -> None:
-        """The payments that waited for this account, in their own time order."""
-        waiting = sorted((h for h in state.held if h.acct == account_id), key=lambda h: h.t)
-        if not waiting:
-            return
-        state.held = [h for h in state.held if h.acct != account_id]
-        for held in waiting:
-            ev = PaymentEvent.model_validate_json(held.raw)
-            fx.schedule_remove.append(Entry(ctx.tenant_id, ctx.debtor_id, ev.event_id, HELD))
+        for raw, ev in held_payments.take(state, account_id, ctx, fx):
             try:
                 self._payment(state, ev, ctx, fx)
             except InvalidEvent as exc:
-                fx.dead_letters.append((held.raw, exc))
-
-    def _expire_held(self, state: DebtorState, ctx: Context, fx: Effects) -> None:
-        """Held past ``HOLD_S`` of event time: a dead letter saying so, never a silent drop."""
-        now = ctx.now.timestamp()
-        expired = [h for h in state.held if now - h.t >= account_ledger.HOLD_S]
-        if not expired:
-            return
-        state.held = [h for h in state.held if h not in expired]
-        days = account_ledger.HOLD_S / 86400
-        for held in expired:
-            why = f"account_id: account {held.acct!r} did not arrive within {days:g} days"
-            fx.dead_letters.append((held.raw, InvalidEvent(why)))
+                fx.dead_letters.append((raw, exc))
 
     def _on_delivery(
         self, state: DebtorState, ev: DeliveryEvent, ctx: Context, fx: Effects
@@ -357,7 +319,7 @@ class Decider(Assistant, Reminding, Responding):
     def _on_release(self, state: DebtorState, ev: Release, ctx: Context, fx: Effects) -> None:
         entry = Entry(ctx.tenant_id, ctx.debtor_id, ev.item_id, ev.kind)
         if ev.kind == HELD:
-            self._expire_held(state, ctx, fx)
+            held_payments.expire(state, ctx, fx)
             return
         if ev.kind == "promise":
             fx.schedule_remove.append(entry)
@@ -424,27 +386,6 @@ class Decider(Assistant, Reminding, Responding):
         step = Step("broken-promise", _all_channels(state), current.template)
         contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, account_id, until.isoformat(), "bp")
         self._propose(state, account_id, step, contact_id, "broken_promise", ctx, fx)
-
-
-def _merge_points(
-    known: list[PointState], ev: AccountEvent, opted: Sequence[Channel] = ()
-) -> list[PointState]:
-    """The account's contact points win, but a bounce or opt-out we learned stays,
-    and a channel the debtor opted out of by reply stays closed (``opted``)."""
-    by_key = {(p.ch, p.addr): p for p in known}
-    merged: list[PointState] = []
-    for cp in ev.contact_points:
-        old = by_key.get((cp.channel, cp.address))
-        merged.append(
-            PointState.model_construct(
-                ch=cp.channel,
-                addr=cp.address,
-                consent=cp.consent,
-                out=cp.opted_out or bool(old and old.out) or cp.channel in opted,
-                bounced=bool(old and old.bounced),
-            )
-        )
-    return merged
 
 
 def _all_channels(state: DebtorState) -> tuple[Channel, ...]:

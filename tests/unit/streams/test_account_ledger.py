@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from recaudo.foundation.errors import InvalidEvent
 from recaudo.streams import account_ledger
-from recaudo.streams.decide import HELD
 from recaudo.streams.events import AccountEvent, PaymentEvent
+from recaudo.streams.held_payments import HELD
 from recaudo.streams.outputs import Action, Release
 from recaudo.streams.state import DebtorState
 from tests.unit.streams.test_decide import NIGHT_UTC, NOON_UTC, account, make_decider, run

@@ -1,0 +1,34 @@
+"""A debtor's contact points as a snapshot states them, with what we learned kept.
+
+A snapshot lists the account's addresses and their consent; a bounce or an
+opt-out learned from providers and replies stays whatever later snapshots say,
+and a channel opted out of by reply stays closed for every address on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from recaudo.streams.events import AccountEvent, Channel
+from recaudo.streams.state import PointState
+
+
+def merge_points(
+    known: list[PointState], ev: AccountEvent, opted: Sequence[Channel] = ()
+) -> list[PointState]:
+    """The account's contact points win, but a bounce or opt-out we learned stays,
+    and a channel the debtor opted out of by reply stays closed (``opted``)."""
+    by_key = {(p.ch, p.addr): p for p in known}
+    merged: list[PointState] = []
+    for cp in ev.contact_points:
+        old = by_key.get((cp.channel, cp.address))
+        merged.append(
+            PointState.model_construct(
+                ch=cp.channel,
+                addr=cp.address,
+                consent=cp.consent,
+                out=cp.opted_out or bool(old and old.out) or cp.channel in opted,
+                bounced=bool(old and old.bounced),
+            )
+        )
+    return merged
