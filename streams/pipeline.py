@@ -221,9 +221,8 @@ class DecisionStage:
                 continue
             by_debtor[(event.tenant_id, event.debtor_id)].append((record, event))
         for items in by_debtor.values():
-            # Money first: a payment read in the same batch as its account's snapshot
-            # is entered (or held for it) before the snapshot can propose a contact.
-            # Only the order across topics changes, which the broker never fixed.
+            # Money first: a payment is entered (or held) before a snapshot in the same
+            # batch proposes a contact; only the order across topics changes.
             items.sort(key=_money_first)
         if self._learner_io is not None:
             await self._learner_io.before_batch(
