@@ -18,6 +18,10 @@ Redis 7.0 has no per-field expiry, so ``REMEMBER`` (run at each dispatch)
 drops payment records past their expiry, trims the hash to its ``keep`` most
 recent contact ids (listpack order is insertion order) and makes the key
 live at least as long as the longest-lived link it holds.
+
+Expiry: a ``p~`` record carries its link's expiry (event time): ``REMEMBER``
+drops it by that stamp, and a click past it is refused by the same expiry
+signed into the token. The key's TTL (at least until then) is housekeeping.
 """
 
 from __future__ import annotations

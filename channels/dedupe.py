@@ -3,6 +3,10 @@
 Providers retry (SendGrid for 24 h, Twilio on timeouts), so one event arrives
 more than once; the first claim wins. A claim is released again when handing
 the event to the broker failed, so the provider's retry is not lost.
+
+Expiry: wall time on purpose. The ``seen:`` keys' horizon is the providers'
+retry window, which runs in real time; only the webhook service reads them,
+never the decision clock (a backtest has no webhooks).
 """
 
 from __future__ import annotations

@@ -24,6 +24,13 @@ phone number, and a reply (above all a STOP) must reach the tenant the person
 answered, never the other. ``candidates`` returns each tenant's latest contact
 to an address; the webhook service narrows them by the sender the debtor
 wrote to (``senders``: our number or address -> its tenant).
+
+Expiry: ``addr:``, ``contact:`` and ``msgid:`` live ``ttl_s`` (the contact
+TTL) of wall time after the send: they route the providers' real-time
+webhooks, which a backtest does not have, and nothing on the decision clock
+reads them. The refs and payment records in the debtor's hash:
+``contact_rows``. A payment link is refused by the expiry signed into its
+token (``channels.content.paylink``), on the web app's clock, not by a TTL.
 """
 
 from __future__ import annotations

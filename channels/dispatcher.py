@@ -110,6 +110,10 @@ class Dispatcher:
         early = (command.send_at - now).total_seconds()
         if early > self._max_early_s:
             return DispatchResult(skipped_reason="not_due", retry_after_s=early)
+        if early > 0:
+            # Before the claim: a cancel that comes while it waits still wins.
+            await self._sleep(early)
+            now += dt.timedelta(seconds=early)
         c = command
         providers = self._providers.get(command.channel, ())
         claim = await self._ledger.claim(c.tenant_id, c.debtor_id, c.contact_id)
@@ -120,8 +124,6 @@ class Dispatcher:
             await self._ledger.mark(c.tenant_id, c.debtor_id, c.contact_id, ContactStatus.FAILED)
             event = await self._event(command, now, None, DeliveryStatus.FAILED, "expired")
             return DispatchResult(deliveries=event, skipped_reason="expired")
-        if early > 0:
-            await self._sleep(early)
         ref = ContactRef(
             tenant_id=c.tenant_id,
             contact_id=c.contact_id,

@@ -6,6 +6,10 @@ generic cell rate algorithm: one timestamp per provider, no counters to sweep).
 A slot further away than ``max_wait_s`` is not reserved, so a caller that
 gives up does not eat the budget. Time comes from Redis ``TIME`` so worker
 clocks do not matter.
+
+Expiry: the providers throttle in real time, so the stored theoretical
+arrival time decides, on Redis's clock; the key's PX drops it only once that
+time is past, when a missing key reads the same (no wait).
 """
 
 from __future__ import annotations

@@ -8,6 +8,11 @@ its own (``OWN_EFFECT``): a complaint after an unsubscribe, a click after a
 complaint, a bounce after ``delivered`` still reach the decision stage, once
 each, in whatever order they came. The check and the write are one Lua
 script, so concurrent webhook handlers cannot both win.
+
+Expiry: the kinds share the contact's field in the debtor hash and live as
+long as it does (at least ``ttl_s`` after the last receipt). Only webhooks,
+on the wall clock, read them, never the decision clock (a backtest has none);
+the ops page shows the rank.
 """
 
 from __future__ import annotations

@@ -22,6 +22,11 @@ contact -> window end) and ``attr:f`` (contact -> ``[made at, *features]`` or
 ``{"t": ..., "f": {...}}``). The scripts still take entries from them, and an
 open refuses a contact already there, until those keys expire on their own
 (two windows after their last open); then the compatibility parts can go.
+
+Expiry: each entry's stamps (made at, window) decide, against the payment's
+instant or the sweep's clock; the debtor hash's TTL (two windows past the
+latest open, on Redis's clock, only extended) is housekeeping. The bucket
+keys have none.
 """
 
 from __future__ import annotations

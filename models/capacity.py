@@ -8,6 +8,10 @@ capacity. A per-day counter of contacts stops admission once the capacity is
 used. Both are sums in Redis that every worker adds to, so the threshold is
 shared, not per worker. The capacity is a business target, not law: a few
 contacts over it in a burst (counts land after each batch) are acceptable.
+
+Expiry: the keys are named by the day on the decision clock and only today's
+counter and yesterday's histogram are read, so their 3-day TTL is
+housekeeping.
 """
 
 from __future__ import annotations

@@ -17,6 +17,10 @@ Estimates shrink from fine buckets to coarser ones (full key -> without
 segment -> days-past-due and amount -> days-past-due -> all) with ``STRENGTH``
 pseudo-observations at each level: a bucket with little data borrows from its
 parent instead of swinging on a handful of debtors.
+
+Expiry: the hashes are named by the observation's ISO week (event time) and
+``load`` reads the ``WEEKS`` weeks before the clock's instant, so their TTL
+(``WEEKS`` + 1 weeks after the last write) is housekeeping.
 """
 
 from __future__ import annotations

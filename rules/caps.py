@@ -6,6 +6,11 @@ they free; two workers can therefore never both take a cap's last slot. A
 reservation is idempotent by ``contact_id`` because the pipeline replays events
 after a crash. Each debtor has one sorted set per channel (member contact id,
 score epoch ms) under its ``{debtor}`` hash tag, trimmed and expired by window.
+
+Expiry: each member's score (the contact's instant on the decision clock)
+decides; the script prunes scores past every window at the decision's instant.
+The sets' PEXPIRE (past the newest score plus the longest window) is
+housekeeping.
 """
 
 from __future__ import annotations

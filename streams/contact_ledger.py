@@ -8,6 +8,13 @@ crashes and replays. A contact found ``sending`` was claimed by a dispatcher
 that crashed or is still at it: its outcome is in doubt. Only a provider that
 de-duplicates on ``contact_id`` (an idempotency key) may be asked again; for
 any other the contact stays in doubt rather than risk a second message.
+
+Expiry: the debtor hash's TTL (``ttl_s``, the contact TTL, only ever
+extended) is housekeeping while a command can still go out: its validity is
+its ``expires_at`` (event time, checked by the dispatcher), and the field,
+written at the claim (at or after ``send_at``), lives at least that long. A
+``cancel`` of a contact past its expiry may find the field gone and answer
+``cancelled``: callers ask only while the contact's ``Emitted.exp`` is ahead.
 """
 
 from __future__ import annotations

@@ -77,6 +77,8 @@ class DecisionMaker(DecisionRecords):
             )
             return
         decision_id = ctx.next_decision_id()
+        # An answer goes at once; a dun waits out the settle, cancellable meanwhile.
+        send_at = ctx.now if proposed.trigger == ASSISTANT else ctx.now + self._settle
         fx.contacts.append(
             ContactCommand.model_construct(
                 contact_id=proposed.contact_id,
@@ -87,8 +89,8 @@ class DecisionMaker(DecisionRecords):
                 address=proposed.address,
                 template=policy.template_for(proposed.step, state.lang),
                 language=state.lang,
-                send_at=ctx.now,
-                expires_at=ctx.now + self._contact_ttl,
+                send_at=send_at,
+                expires_at=send_at + self._contact_ttl,
                 strategy=assignment.strategy,
                 arm=assignment.arm,
                 scores=proposed.scores,
@@ -133,7 +135,7 @@ class DecisionMaker(DecisionRecords):
                 cid=proposed.contact_id,
                 acct=proposed.account_id,
                 ch=proposed.channel,
-                exp=(ctx.now + self._contact_ttl).timestamp(),
+                exp=(send_at + self._contact_ttl).timestamp(),
                 at=ctx.now.timestamp(),
                 rem=not collecting,
             )
@@ -201,6 +203,8 @@ class DecisionMaker(DecisionRecords):
         # The learner chooses among every allowed channel, so each one is judged;
         # the proposals differ only in channel-specific fields.
         base = contact_proposal(state, account, account_id, candidates[0], ctx)
+        # Judged at the instant it would go out: after the settle (windows, caps).
+        base = replace(base, at=ctx.now + self._settle)
         if purpose != "collection":
             base = replace(base, purpose=purpose)
         verdicts = {

@@ -44,11 +44,14 @@ class DecisionRecords:
         learner: Learner,
         contact_ttl: dt.timedelta,
         clock: Clock = WALL_CLOCK,
+        settle: dt.timedelta = dt.timedelta(0),
     ) -> None:
         self._policy_for = policy_for
         self._compliance = compliance
         self._learner = learner
         self._contact_ttl = contact_ttl
+        # How long a dun waits before it is sent (Settings.contact_settle_s).
+        self._settle = settle
         self._clock = clock
 
     def policy_version(self, tenant_id: str) -> str:
@@ -138,7 +141,9 @@ class DecisionRecords:
         state.pending = keep
         still: list[Emitted] = []
         for emitted in state.emitted:
-            if matches(emitted.acct, emitted.ch):
+            # Past its expiry the ledger may have forgotten it (a wall TTL): only a
+            # contact that can still be waiting is asked after.
+            if matches(emitted.acct, emitted.ch) and emitted.exp > ctx.now.timestamp():
                 fx.cancel_emitted.append((emitted, reasons))
             else:
                 still.append(emitted)

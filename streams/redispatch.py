@@ -1,5 +1,11 @@
 """Contact commands the dispatcher could not send yet (every provider down, not
-due), held in Redis and put back on the contacts topic by the schedule timer."""
+due), held in Redis and put back on the contacts topic by the schedule timer.
+
+Expiry: the ``redispatch`` hash's TTL (the contact TTL from each hold) is
+housekeeping: a hold lasts seconds (the settle, a provider's retry), the
+schedule releases it at its due time on the clock, and the dispatcher then
+sends or expires it by the command's own ``expires_at`` (event time).
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,12 @@
 writes each debtor's new state together with the ids of the events that made
 it in one Lua script, so state and de-duplication can never disagree after a
 crash. All keys of one debtor share its hash tag (Redis Cluster safe).
+
+Expiry: ``state`` never expires. An event id's processed mark counts
+``dedupe_ttl_s`` after the minute stamped in it, on the store's clock (the
+decision clock: event time in a backtest), trimmed or not
+(``streams.event_ids``); the debtor hash's TTL is housekeeping. ``timeline``
+(13 TTLs) is the operators' recent view: nothing decides on it.
 """
 
 from __future__ import annotations
@@ -15,21 +21,30 @@ from dataclasses import dataclass, field
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
+from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
-from recaudo.streams.event_ids import MARK_OF, TRIM_IDS, event_field
+from recaudo.streams.event_ids import (
+    MARK_OF,
+    TRIM_IDS,
+    clock_minute,
+    event_field,
+    mark_fresh,
+    ttl_minutes,
+)
 from recaudo.streams.state import DebtorState
 from recaudo.streams.timeline import HEADER, RECENT
 
 DebtorRef = tuple[str, str]
 
 # KEYS: state, the debtor's hash (event-id marks: streams.event_ids.event_field),
-# recent decisions, the older release's ids hash (MARK_OF). ARGV: state, now,
-# ttl_s, keep, n_ids, ids..., entries...
+# recent decisions, the older release's ids hash (MARK_OF). ARGV: state, now_m
+# (the store clock's minute), ttl_s, keep, n_ids, ids..., entries...
 _COMMIT = (
     MARK_OF
     + """
 redis.call('SET', KEYS[1], ARGV[1])
+local now_m = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
 local ttl_m = math.ceil(ttl / 60)
 local keep = tonumber(ARGV[4])
@@ -37,7 +52,7 @@ local n_ids = tonumber(ARGV[5])
 if n_ids > 0 then
   local n = last_seq(KEYS[2], KEYS[4])
   for i = 1, n_ids do
-    local f, have = mark_of(KEYS[2], KEYS[4], ARGV[5 + i])
+    local f, have = mark_of(KEYS[2], KEYS[4], ARGV[5 + i], now_m, ttl_m)
     if not have then
       n = n + 1
       redis.call('HSET', KEYS[2], f, ':' .. n .. ':' .. now_m .. '+')
@@ -107,15 +122,22 @@ class Change:
 
 
 class StateStore:
-    """Debtor state in Redis; ``keep_ids`` bounds the de-duplication memory per debtor."""
+    """Debtor state in Redis; ``keep_ids`` bounds the de-duplication memory per debtor
+    and ``clock`` (the decision clock) stamps and ages its marks."""
 
     def __init__(
-        self, client: aioredis.Redis, keys: Keys, dedupe_ttl_s: int, keep_ids: int = 256
+        self,
+        client: aioredis.Redis,
+        keys: Keys,
+        dedupe_ttl_s: int,
+        keep_ids: int = 256,
+        clock: Clock = WALL_CLOCK,
     ) -> None:
         self._redis = client
         self._keys = keys
         self._ttl = dedupe_ttl_s
         self._keep = keep_ids
+        self._clock = clock
         self._commit = client.register_script(_COMMIT)
 
     def state_key(self, ref: DebtorRef) -> str:
@@ -136,7 +158,8 @@ class StateStore:
     async def load(
         self, wanted: Iterable[tuple[DebtorRef, Sequence[str]]]
     ) -> dict[DebtorRef, Loaded]:
-        """State and the already-processed subset of ``event_ids`` for each debtor.
+        """State and the already-processed subset of ``event_ids`` for each debtor:
+        those marked processed less than the de-duplication TTL ago, on the clock.
 
         Every debtor's reads join the batch's pipeline (``redis_batch``).
         """
@@ -150,6 +173,7 @@ class StateStore:
                 calls.append(batch.call("HMGET", self.hash_key(ref), *fields))
                 calls.append(batch.call("HMGET", self.legacy_ids_key(ref), *event_ids))
         replies = iter(await asyncio.gather(*calls))
+        now_m, ttl_m = clock_minute(self._clock), ttl_minutes(self._ttl)
         out: dict[DebtorRef, Loaded] = {}
         for ref, event_ids in wanted:
             raw = next(replies)
@@ -160,20 +184,27 @@ class StateStore:
                 seen = {
                     eid
                     for eid, mark, old in zip(event_ids, marks, legacy, strict=True)
-                    if _processed(mark) or (mark is None and _processed(old))
+                    if (_processed(mark) and mark_fresh(mark, now_m, ttl_m))
+                    or (mark is None and _processed(old))
                 }
             out[ref] = Loaded(DebtorState.decode(raw), seen)
         return out
 
     async def commit(self, changes: Sequence[Change], now: float) -> None:
-        """One script per debtor, all of the batch's in one pipeline."""
+        """One script per debtor, all of the batch's in one pipeline.
+
+        ``now`` is the caller's instant on the decision clock; the marks are
+        stamped from the store's own clock, the one ``load`` ages them by, so a
+        store built without the decision clock still agrees with itself.
+        """
         batch = batcher(self._redis)
         calls = []
+        now_m = clock_minute(self._clock)
         for change in changes:
             ref = change.ref
             args: list[bytes | str | float | int] = [
                 change.state.encode(),
-                now,
+                now_m,
                 self._ttl,
                 self._keep,
                 len(change.event_ids),

@@ -124,7 +124,7 @@ def build_wiring(
     topics = Topics(settings.topic_prefix)
     tenants = tenants_of(settings)
     metrics = PipelineMetrics(registry, topics, tenants)
-    store = StateStore(client, keys, settings.dedupe_ttl_s)
+    store = StateStore(client, keys, settings.dedupe_ttl_s, clock=clock)
     schedule = Schedule(client, keys, settings.schedule_shards)
     ledger = ContactLedger(client, keys, settings.contact_ttl_s)
     tenants = tenants_of(settings)
@@ -139,6 +139,7 @@ def build_wiring(
         learner=chosen,
         contact_ttl=dt.timedelta(seconds=settings.contact_ttl_s),
         clock=clock,
+        settle=dt.timedelta(seconds=settings.contact_settle_s),
     )
     decider.composer = Composer(policies, pay_links(settings))
     decision_stage = DecisionStage(
@@ -152,7 +153,7 @@ def build_wiring(
         metrics=metrics,
         learner_io=learning,
         clock=clock,
-        digests=EventDigests(client, keys, settings.dedupe_ttl_s),
+        digests=EventDigests(client, keys, settings.dedupe_ttl_s, clock=clock),
         skew=(settings.event_future_skew_s, settings.event_max_age_s),
         tasks=TaskStore(client, keys),
     )

@@ -16,12 +16,14 @@ import click
 from recaudo.backtest.compare import PolicyRun, compare
 from recaudo.backtest.diff import contact_diff
 from recaudo.backtest.driver import Backtest, BacktestResult
+from recaudo.backtest.offpolicy import DecisionLog, OffPolicy, off_policy
 from recaudo.backtest.outcome import Truth, headline
 from recaudo.backtest.progress import Progress
 from recaudo.backtest.render import FORMATS
 from recaudo.backtest.sources import EventLog, EventSource
 from recaudo.embedded import resolve_redis
 from recaudo.foundation.config import Settings
+from recaudo.foundation.errors import EvaluationError
 from recaudo.simulator.world import World
 from recaudo.simulator.world_config import WorldTruth
 
@@ -112,9 +114,12 @@ def _recovered(truth: WorldTruth) -> dict[str, int]:
     return {d.debtor_id: d.recovered_minor for d in truth.debtors}
 
 
-def render(runs: Sequence[PolicyRun], fmt: str, on_log: bool) -> str:
+def render(
+    runs: Sequence[PolicyRun], fmt: str, on_log: bool, offpolicy: OffPolicy | None = None
+) -> str:
     """Every policy's arm rows, and every policy after the first against the first:
-    paired recoveries on a world, the contacts that change on a log."""
+    paired recoveries on a world, the contacts that change on a log (and, there, the
+    off-policy estimates or the line saying why there are none)."""
     rows = [
         row
         for run in runs
@@ -127,7 +132,8 @@ def render(runs: Sequence[PolicyRun], fmt: str, on_log: bool) -> str:
         contact_diff(first.name, first.result.contacts, run.name, run.result.contacts)
         for run in (others if on_log else ())
     ]
-    return FORMATS[fmt](runs, rows, diffs, changes)
+    offpolicy = offpolicy if on_log and others else None
+    return FORMATS[fmt](runs, rows, diffs, changes, offpolicy)
 
 
 @click.command()
@@ -149,6 +155,13 @@ def render(runs: Sequence[PolicyRun], fmt: str, on_log: bool) -> str:
 @click.option("--tick-minutes", type=float, default=10.0, show_default=True)
 @click.option("--decisions-out", type=click.Path(dir_okay=False), help="Write decisions (NDJSON)")
 @click.option(
+    "--decisions",
+    "decisions_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="With --events: the lender's decision log with its propensities (NDJSON, as "
+    "`recaudo evaluate` reads it); each policy after the first gets its off-policy estimate",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(sorted(FORMATS)),
@@ -166,6 +179,7 @@ def backtest(
     start: str | None,
     tick_minutes: float,
     decisions_out: str | None,
+    decisions_file: str | None,
     fmt: str,
     quiet: bool,
 ) -> None:
@@ -175,12 +189,18 @@ def backtest(
         raise click.UsageError("give exactly one of --events FILE or --simulate N")
     if decisions_out and len(policy_dirs) > 1:
         raise click.UsageError("--decisions-out takes one --policy")
+    if decisions_file and events_file is None:
+        raise click.UsageError("--decisions goes with --events (a world compares recoveries)")
+    if decisions_file and len(policy_dirs) < 2:
+        raise click.UsageError("--decisions estimates each --policy after the first: give two")
     log = EventLog.read(events_file) if events_file is not None else None
     first = log.next_time() if log is not None else None
     if log is not None and first is None:
         raise click.BadParameter("the log holds no events", param_hint="--events")
     began = dt.datetime.fromisoformat(start) if start else first or _default_start()
     tenant = tenant or (",".join(log.tenants()) if log is not None else "demo")
+    logged = _read_decisions(decisions_file, events_file)
+    dirs: list[str | None] = [*policy_dirs] or [None]
     base = Settings()
     explicit = base.redis_url if "redis_url" in base.model_fields_set else None
 
@@ -197,7 +217,7 @@ def backtest(
                 base,
                 redis.url,
                 tenant,
-                list(policy_dirs) or [None],
+                dirs,
                 make_source,
                 began,
                 days,
@@ -212,7 +232,25 @@ def backtest(
             f"no event of the log falls in --start {began.isoformat()} + --days {days:g} "
             f"for --tenant {tenant}: the log starts at {first.isoformat() if first else '-'}"
         )
-    click.echo(render(runs, fmt, on_log=log is not None), nl=False)
+    since = began.astimezone(dt.UTC)
+    estimates = off_policy(
+        logged,
+        [(run.name, folder) for run, folder in zip(runs, dirs, strict=True)],
+        [t.strip() for t in tenant.split(",") if t.strip()],
+        since,
+        since + dt.timedelta(days=days),
+    )
+    click.echo(render(runs, fmt, on_log=log is not None, offpolicy=estimates), nl=False)
+
+
+def _read_decisions(decisions_file: str | None, events_file: str | None) -> DecisionLog | None:
+    """Read before any policy runs: a bad record stops the backtest with its file and line."""
+    if decisions_file is None or events_file is None:
+        return None
+    try:
+        return DecisionLog.read(decisions_file, events_file)
+    except EvaluationError as exc:
+        raise click.BadParameter(str(exc), param_hint="--decisions") from exc
 
 
 def _default_start() -> dt.datetime:

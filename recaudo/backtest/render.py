@@ -3,7 +3,11 @@
 The table reuses ``streams.reports.render``'s formatting (money in minor
 units, intervals in brackets); JSON carries each policy's full ``recaudo
 report`` besides the condensed rows; CSV flattens the rows, one block per
-table, as ``recaudo report --format csv`` does.
+table, as ``recaudo report --format csv`` does. On a dated log the contact
+diff is followed by each policy's off-policy estimate (or the line saying why
+there is none): in the table a row per policy and tenant, in JSON the very
+report ``recaudo evaluate --format json`` prints for the same records; CSV
+leaves it out, as it leaves out the full reports.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from pydantic import BaseModel
 
 from recaudo.backtest.compare import PolicyDifference, PolicyRun
 from recaudo.backtest.diff import NO_COUNTERFACTUAL, ContactDiff
+from recaudo.backtest.offpolicy import OffPolicy, OffPolicyEstimate
 from recaudo.backtest.outcome import ArmOutcome
+from recaudo.models.offpolicy import Estimate
 from recaudo.streams.reports.render import csv_blocks, grid, interval, num
 
 TRUTH_NOTE = (
@@ -94,11 +100,49 @@ def _changes_grid(rows: Sequence[ContactDiff]) -> str:
     return grid(header, body)
 
 
+def _estimate(e: Estimate | None) -> str:
+    return "-" if e is None else f"{e.value:,.2f} [{e.low:,.2f}, {e.high:,.2f}]"
+
+
+def _offpolicy_grid(rows: Sequence[OffPolicyEstimate]) -> str:
+    header = ["policy", "vs", "tenant", "logged choices", "unsupported", "ESS"]
+    header += ["logged (observed)", "IPS [95%]", "SNIPS [95%]", "DR [95%]"]
+    header += ["DR per contact [95%]"]
+    noted = any(r.note for r in rows)
+    header += ["note"] if noted else []
+    body = []
+    for r in rows:
+        line = [r.policy, r.baseline, r.tenant_id]
+        ev = r.evaluation
+        if ev is None:
+            line += ["-"] * 8
+        else:
+            line += [f"{ev.records:,}", f"{ev.unsupported:,} ({ev.unsupported / ev.records:.1%})"]
+            line += [f"{ev.ess:,.1f}", f"{ev.logged_per_decision:,.2f}", _estimate(ev.ips)]
+            line += [_estimate(ev.snips), _estimate(ev.dr), _estimate(ev.dr_per_contact)]
+        line += [r.note or "-"] if noted else []
+        body.append(line)
+    return grid(header, body)
+
+
+def _offpolicy_part(off: OffPolicy) -> list[str]:
+    """The estimates under their reading, or the one line saying why there are none."""
+    if off.note is not None:
+        return [off.note]
+    title = (
+        "Off-policy estimate (as `recaudo evaluate`) from the lender's logged choices: "
+        f"paid within {off.window_days:g} days after a decision, per decision, in reference "
+        "units, 95% intervals; ESS: the records the estimate is worth"
+    )
+    return [title, _offpolicy_grid(off.estimates)]
+
+
 def to_table(
     runs: Sequence[PolicyRun],
     rows: Sequence[ArmOutcome],
     diffs: Sequence[PolicyDifference],
     changes: Sequence[ContactDiff],
+    offpolicy: OffPolicy | None = None,
 ) -> str:
     parts = ["\n".join(_run_line(run) for run in runs)]
     parts += ["Outcome against the no-contact holdout", _outcome_grid(rows)]
@@ -108,6 +152,8 @@ def to_table(
         parts += [f"Each policy against {runs[0].name}, paired by debtor", _difference_grid(diffs)]
     if changes:
         parts += [NO_COUNTERFACTUAL, _changes_grid(changes)]
+    if offpolicy is not None:
+        parts += _offpolicy_part(offpolicy)
     return "\n\n".join(parts) + "\n"
 
 
@@ -116,6 +162,7 @@ def to_json(
     rows: Sequence[ArmOutcome],
     diffs: Sequence[PolicyDifference],
     changes: Sequence[ContactDiff],
+    offpolicy: OffPolicy | None = None,
 ) -> str:
     policies = [
         {
@@ -130,6 +177,7 @@ def to_json(
         "policies": policies,
         "differences": [d.model_dump(mode="json") for d in diffs],
         "contact_changes": [c.model_dump(mode="json") for c in changes],
+        "off_policy": None if offpolicy is None else offpolicy.as_dict(),
     }
     return orjson.dumps(body, option=orjson.OPT_INDENT_2).decode() + "\n"
 
@@ -139,6 +187,7 @@ def to_csv(
     rows: Sequence[ArmOutcome],
     diffs: Sequence[PolicyDifference],
     changes: Sequence[ContactDiff],
+    offpolicy: OffPolicy | None = None,
 ) -> str:
     blocks: list[Sequence[BaseModel]] = [rows, diffs, changes]
     return csv_blocks(blocks)

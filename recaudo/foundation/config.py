@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     # How long an event id is remembered for de-duplication.
     dedupe_ttl_s: int = 7 * 24 * 3600
     contact_ttl_s: int = 24 * 3600
+    # A dun waits this long on the clock before it goes to a provider, so a payment,
+    # opt-out or reply sent with its trigger (another topic, another fetch) can
+    # still cancel it; answers to a debtor's reply go at once. Above the
+    # dispatcher's inline wait (2 s), so the wait is a hold the cancel can win.
+    contact_settle_s: float = Field(default=5.0, ge=0)
     policy_dir: str | None = None
     # Online learners choose channel and hour; off: the static cadence's first channel.
     learning: bool = True

@@ -99,10 +99,14 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         return await handler(request)
 
     app.middlewares.append(refuse_intake_on_empty_broker)
-    app[STORE] = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
+    # Event-id claims are stamped and aged by the decision clock, as the worker's.
+    clock = settings.clock()
+    app[STORE] = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s, clock=clock)
     app[TENANT_SLOTS] = {}
     app[TASKS] = TaskStore(client, Keys(settings.redis_prefix))
-    app[DIGESTS] = EventDigests(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
+    app[DIGESTS] = EventDigests(
+        client, Keys(settings.redis_prefix), settings.dedupe_ttl_s, clock=clock
+    )
     publisher = KafkaPublisher(settings.broker_url, client_options(settings))
     app[PUBLISHER] = publisher
     decisions = RecordReader(settings.broker_url, app[TOPICS].decisions, client_options(settings))

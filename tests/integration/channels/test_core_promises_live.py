@@ -4,6 +4,7 @@ an opt-out inside a longer reply stops everything, with no answer."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
 from typing import Any
@@ -128,6 +129,74 @@ async def test_an_upload_of_snapshots_and_covering_payments_leaves_no_one_owing_
         cancelled = {d["contact_id"] for d in decisions if d["action"] == "cancel"}
         assert contacted <= cancelled, (debtor, decisions)
         assert sent_to(stack, phone(debtor, base)) == 0, debtor
+
+
+async def test_one_upload_of_snapshots_payments_and_stop_replies_contacts_no_one(
+    stack: Stack,
+) -> None:
+    """Half the debtors paid, the other half wrote "I already paid. STOP": one POST,
+    shuffled. Nobody is sent anything; an opted-out debtor still owes, with no
+    contact pending, and every contact decided is cancelled."""
+    debtors = treated("live-mixed-", 10)
+    snapshots, payments = upload(debtors, 400)
+    paid, stopped = debtors[:5], debtors[5:]
+    replies = [
+        {
+            "type": "response",
+            "event_id": f"stop-{debtor}",
+            "tenant_id": TENANT,
+            "occurred_at": payments[i]["occurred_at"],
+            "debtor_id": debtor,
+            "channel": "sms",
+            "text": "I already paid. STOP",
+        }
+        for i, debtor in enumerate(debtors)
+        if debtor in stopped
+    ]
+    events = snapshots + [p for p in payments if p["debtor_id"] in paid] + replies
+    await post(stack, random.Random(7).sample(events, len(events)))
+    views: dict[str, dict[str, Any]] = {}
+    timelines: dict[str, list[dict[str, Any]]] = {}
+
+    def opted_out(debtor: str) -> bool:
+        reasons = (r["rule_id"] for d in timelines[debtor] for r in d["reasons"] or ())
+        return "suppress.opt_out" in reasons
+
+    async def settled() -> bool:
+        for debtor in debtors:
+            views[debtor] = await debtor_view(stack, debtor)
+            timelines[debtor] = await timeline(stack, debtor)
+        return all(
+            v["known"]
+            and v["accounts"][0]["amount_due_minor"] == (0 if d in paid else DUE)
+            and (d in paid or opted_out(d))
+            for d, v in views.items()
+        )
+
+    deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
+    while not await settled():
+        assert dt.datetime.now(dt.UTC) < deadline, "; ".join(
+            f"{d}: "
+            + repr(
+                (
+                    v["accounts"][0]["amount_due_minor"] if v["accounts"] else None,
+                    [
+                        (x["action"], [r["rule_id"] for r in x["reasons"] or ()])
+                        for x in timelines[d]
+                    ],
+                )
+            )
+            for d, v in views.items()
+        )
+    for debtor in debtors:
+        decisions = timelines[debtor]
+        contacted = {d["contact_id"] for d in decisions if d["action"] == "contact"}
+        cancelled = {d["contact_id"] for d in decisions if d["action"] == "cancel"}
+        assert contacted <= cancelled, (debtor, decisions)
+        assert views[debtor]["pending"] == [], views[debtor]
+    # Past the settle and a few ticks: still nothing went to any of them.
+    await asyncio.sleep(stack.settings.contact_settle_s + 2)
+    assert [d for d in debtors if sent_to(stack, phone(d, 400))] == []
 
 
 async def test_i_already_paid_stop_opts_out_with_no_answer_and_nothing_more_is_sent(

@@ -395,7 +395,7 @@ async def test_receipts_in_any_order_are_kept_once_and_never_go_backwards(
         {contact.command.channel: provider}, loop.wiring.ledger, loop.directory, loop.machine
     )
     # The dispatcher writes its record, calls the provider, and is held there.
-    sending = asyncio.ensure_future(dispatcher.dispatch(contact.command, START))
+    sending = asyncio.ensure_future(dispatcher.dispatch(contact.command, contact.command.send_at))
     await provider.sending.wait()
     outbox: list[Receipt | None] = [Receipt(f"{contact.cid}-{i}", s) for i, s in enumerate(truth)]
     outbox.insert(data.draw(st.integers(0, len(outbox)), label="the send returns at"), None)
@@ -486,7 +486,7 @@ async def dispatched(loop: Loop, contact: Contact) -> None:
     send = Dispatcher(
         {contact.command.channel: provider}, loop.wiring.ledger, loop.directory, loop.machine
     )
-    for event in (await send.dispatch(contact.command, START)).deliveries:
+    for event in (await send.dispatch(contact.command, contact.command.send_at)).deliveries:
         await loop.broker.publish(loop.wiring.topics.deliveries, contact.debtor, encode(event))
 
 
@@ -499,7 +499,7 @@ async def test_a_receipt_that_beats_the_send_is_matched_by_the_short_token(loop:
     send = Dispatcher(
         {contact.command.channel: provider}, loop.wiring.ledger, loop.directory, loop.machine
     )
-    result = await send.dispatch(contact.command, START)
+    result = await send.dispatch(contact.command, contact.command.send_at)
     assert result.sent
     assert provider.refs == [short_token(TENANT, contact.cid)]
     assert contact.answered == {S.DELIVERED}, "matched while the send was still out"

@@ -38,3 +38,24 @@ async def test_each_position_reads_its_own_record(broker: Managed, unique: str) 
         assert await reader.read([]) == {}
     finally:
         await reader.stop()
+
+
+async def test_records_acked_in_one_batch_are_each_read(broker: Managed, unique: str) -> None:
+    """The worker publishes a batch's decisions together; the broker may report the
+    partition's end short of them (the tansu of these tests does): each is read."""
+    topic = f"{unique}-decisions"
+    await ensure_topics(broker.url, [topic], partitions=1)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers(broker.url), acks="all")
+    await producer.start()
+    try:
+        futures = [await producer.send(topic, f"b{n}".encode(), partition=0) for n in range(4)]
+        acked = [await f for f in futures]
+    finally:
+        await producer.stop()
+    sent = {(md.partition, md.offset): f"b{n}".encode() for n, md in enumerate(acked)}
+    reader = RecordReader(broker.url, topic, timeout_s=5.0)
+    await reader.start()
+    try:
+        assert await reader.read(sorted(sent, reverse=True)) == sent
+    finally:
+        await reader.stop()

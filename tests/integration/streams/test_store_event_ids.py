@@ -8,12 +8,14 @@ content, or a redelivery across the upgrade is decided twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
 import redis.asyncio as aioredis
 from pydantic import TypeAdapter
 
+from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.keys import Keys
 from recaudo.streams.event_ids import EventDigests, digest, event_field
 from recaudo.streams.events import Event, InputEvent
@@ -136,3 +138,51 @@ async def test_ids_past_the_de_duplication_ttl_go(client: aioredis.Redis, unique
     assert fields == {"e~#", "e~^", event_field("recent"), event_field("new"), "c-1"}
     loaded = await store.load([(REF, ["old-1", "recent", "new"])])
     assert loaded[REF].seen == {"recent", "new"}
+
+
+#: A backtest's instant, years from the wall clock either way.
+EVENT_TIME = dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.UTC)
+
+
+async def test_a_processed_id_is_forgotten_one_ttl_after_its_stamp_on_the_clock(
+    client: aioredis.Redis, unique: str
+) -> None:
+    """The de-duplication horizon ages by the decision clock, not by the key's TTL.
+
+    A backtest moves the clock past the horizon within seconds, long before
+    any wall TTL fires: the id must then decide as production would once the
+    TTL had fired there, i.e. as new."""
+    clock = SimulatedClock(EVENT_TIME)
+    store = StateStore(client, Keys(unique), dedupe_ttl_s=3600, clock=clock)
+    digests = EventDigests(client, Keys(unique), ttl_s=3600, clock=clock)
+    first = payment("p-1")
+    assert await digests.conflicts([first]) == set()
+    await store.commit([Change(REF, DebtorState(), ["p-1"], [])], now=1.0)
+    _digest, _seq, minute = (await debtor_fields(client, unique))[event_field("p-1")].split(":")
+    assert int(minute.rstrip("+")) == int(EVENT_TIME.timestamp() // 60), "stamped on the clock"
+
+    clock.advance_to(EVENT_TIME + dt.timedelta(minutes=59))
+    assert (await store.load([(REF, ["p-1"])]))[REF].seen == {"p-1"}
+    assert await digests.conflicts([payment("p-1", amount_minor=2_000)]) == {0}
+
+    clock.advance_to(EVENT_TIME + dt.timedelta(minutes=61))
+    assert await client.ttl(Keys(unique).debtor_hash(*REF)) > 3000, "the wall TTL has not fired"
+    assert (await store.load([(REF, ["p-1"])]))[REF].seen == set(), "past the horizon: new"
+    # Other content under the id is a fresh claim, not a conflict; it is decided again.
+    assert await digests.conflicts([payment("p-1", amount_minor=2_000)]) == set()
+    assert (await store.load([(REF, ["p-1"])]))[REF].seen == set()
+    await store.commit([Change(REF, DebtorState(), ["p-1"], [])], now=1.0)
+    assert (await store.load([(REF, ["p-1"])]))[REF].seen == {"p-1"}
+
+
+async def test_an_id_inside_the_horizon_stays_a_duplicate_whatever_the_wall_says(
+    client: aioredis.Redis, unique: str
+) -> None:
+    """The reverse: a clock years behind the wall (a backtest of an old log)
+    keeps an id it processed minutes ago, trim or no trim."""
+    clock = SimulatedClock(EVENT_TIME)
+    store = StateStore(client, Keys(unique), dedupe_ttl_s=3600, keep_ids=4, clock=clock)
+    await store.commit([Change(REF, DebtorState(), ["p-1"], [])], now=1.0)
+    clock.advance_to(EVENT_TIME + dt.timedelta(minutes=30))
+    await store.commit([Change(REF, DebtorState(), ["p-2"], [])], now=1.0)
+    assert (await store.load([(REF, ["p-1", "p-2"])]))[REF].seen == {"p-1", "p-2"}

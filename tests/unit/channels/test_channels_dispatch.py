@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import pytest
@@ -91,6 +91,7 @@ def build_dispatcher(
         breakers: Breakers | None = None,
         limiter: RateLimiter | None = None,
         metrics: ProviderMetrics | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> Dispatcher:
         providers = build_providers(
             session, sandbox_creds[0], webhook_base_url=hooks.base_url, base_url=sandbox.url
@@ -100,7 +101,7 @@ def build_dispatcher(
             ledger,
             directory,
             machine,
-            sleep=sleeps,
+            sleep=sleep or sleeps,
             rng=lambda: 1.0,
             breakers=breakers,
             limiter=limiter,
@@ -200,6 +201,23 @@ async def test_cancelled_expired_and_not_due(
     assert later.skipped_reason == "not_due"
     assert later.retry_after_s == 300
     assert await ledger.status("acme", "d-7", "c-later") is None
+    assert sandbox.messages == []
+
+
+async def test_a_cancel_during_the_short_wait_before_the_send_wins(
+    build_dispatcher: BuildDispatcher, sandbox: Sandbox, ledger: ContactLedger
+) -> None:
+    """A command due in under ``max_early_s`` waits inline; it is claimed after."""
+
+    async def cancel_meanwhile(seconds: float) -> None:
+        assert seconds == 1.5
+        assert await ledger.cancel("acme", "d-7", "c-soon") == "cancelled"
+
+    dispatcher = build_dispatcher(sleep=cancel_meanwhile)
+    result = await dispatcher.dispatch(
+        command("c-soon", send_at=NOW + dt.timedelta(seconds=1.5)), NOW
+    )
+    assert result.skipped_reason == "already_cancelled"
     assert sandbox.messages == []
 
 

@@ -28,13 +28,14 @@ NOON_UTC = dt.datetime(2026, 11, 18, 15, 0, tzinfo=dt.UTC)  # 10:00 in New York
 NIGHT_UTC = dt.datetime(2026, 11, 18, 4, 0, tzinfo=dt.UTC)  # 23:00 in New York
 
 
-def make_decider() -> Decider:
+def make_decider(settle: dt.timedelta = dt.timedelta(0)) -> Decider:
     policies = TenantPolicies(["acme"], None)
     return Decider(
         policy_for=policies,
         compliance=RulesCompliance(policies),
         learner=PreferenceOrder(),
         contact_ttl=dt.timedelta(hours=24),
+        settle=settle,
     )
 
 
@@ -89,6 +90,20 @@ def test_delinquent_account_in_window_yields_one_contact_on_the_steps_first_chan
     assert (decision.strategy, decision.arm) == (expected.strategy, expected.arm)
     assert (command.strategy, command.arm) == (expected.strategy, expected.arm)
     assert command.expires_at - command.send_at == dt.timedelta(hours=24)
+
+
+def test_a_dun_waits_out_the_settle_and_is_judged_at_the_instant_it_would_go() -> None:
+    settle = dt.timedelta(seconds=5)
+    [command] = run(make_decider(settle), DebtorState(), account()).contacts
+    assert command.send_at == NOON_UTC + settle
+    assert command.expires_at - command.send_at == dt.timedelta(hours=24)
+    # Seconds before the window closes: allowed now, but not once the settle is over.
+    closing = dt.datetime(2026, 11, 19, 2, 0, tzinfo=dt.UTC) - dt.timedelta(seconds=2)
+    assert [d.action for d in run(make_decider(), DebtorState(), account(), closing).decisions] == [
+        Action.CONTACT
+    ]
+    late = run(make_decider(settle), DebtorState(), account(), closing).decisions
+    assert [d.action for d in late] == [Action.DEFER]
 
 
 def test_same_event_on_same_state_gives_same_ids_so_replays_are_harmless() -> None:
@@ -161,6 +176,31 @@ def test_full_payment_asks_the_ledger_to_stop_an_emitted_contact() -> None:
     )
     fx = run(decider, state, payment)
     assert [e.cid for e, _ in fx.cancel_emitted] == [contact.contact_id]
+    assert state.accounts["a1"].due == 0
+
+
+def test_a_contact_past_its_expiry_is_not_asked_after_but_kept_for_its_reward() -> None:
+    """The ledger's entry may be gone by then (a wall TTL): a cancel would be
+    answered "cancelled" for a message that went out."""
+    decider, state = make_decider(), DebtorState()
+    contact = run(decider, state, account()).contacts[0]
+    later = contact.expires_at + dt.timedelta(hours=1)
+    payment = PaymentEvent.model_validate(
+        {
+            "event_id": "pay-3",
+            "tenant_id": "acme",
+            "occurred_at": later,
+            "debtor_id": "d1",
+            "payment_id": "P3",
+            "account_id": "a1",
+            "amount": {"amount_minor": 20_000, "currency": "USD"},
+            "method": "card",
+            "paid_at": later,
+        }
+    )
+    fx = run(decider, state, payment, now=later)
+    assert fx.cancel_emitted == []
+    assert [e.cid for e in state.emitted] == [contact.contact_id]
     assert state.accounts["a1"].due == 0
 
 
