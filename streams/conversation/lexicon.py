@@ -46,6 +46,12 @@ NEXT_WEEK = ("proxima semana", "semana que viene", "next week", "semana que vem"
 NEXT_WORDS = ("next", "proximo", "proxima", "que vem")
 #: Words after which a number is a day of the month.
 DAY_MARKERS = ("el", "dia", "the", "on", "hasta el", "antes del", "until", "by", "ate")
+#: Said next to a day of the month: "el 30 de este mes", "el 5 del mes que viene".
+THIS_MONTH = ("este mes", "this month", "deste mes", "desse mes", "esse mes", "neste mes",
+              "nesse mes", "mes corriente", "current month")  # fmt: skip
+NEXT_MONTH = ("mes que viene", "proximo mes", "siguiente mes", "mes siguiente", "mes entrante",
+              "otro mes", "next month", "mes que vem", "mes seguinte", "following month",
+              "outro mes")  # fmt: skip
 IN_DAYS = ("en", "in", "em", "dentro de")
 DAY_WORDS = ("dias", "days", "day", "dia")
 

@@ -4,8 +4,18 @@
 Deterministic and small on purpose: every rule is a line a reviewer can read,
 the corpus in ``tests/fixtures/replies.jsonl`` measures it, and a date is
 resolved against the debtor's own "today" (their time zone), never the
-server's. Numbers that are dates ("15/12", "el 15", "dia 10") are claimed by
-the date first, so they are never read as money.
+server's. Numbers that are dates ("15/12", "el 15", "dia 10", "el viernes 13",
+"sexta dia 13", "on the 13th") are claimed by the date first, so they are never
+read as money.
+
+A day of the month is its next occurrence on or after today ("el 15" on the
+20th is next month's), or the month said next to it ("de este mes", "del mes
+que viene"). A day the month lacks is its last ("el 31" in November is the
+30th: debtors paid at month's end say 30 or 31 alike). When the weekday said
+with it disagrees ("el viernes 13" when the 13th is a Sunday) the day number
+wins: it names one day a month where the weekday names one in seven, paydays
+are days of the month, and the confirmation names the date, so a slip is
+corrected by the debtor instead of moving the promise weeks away.
 """
 
 from __future__ import annotations
@@ -37,15 +47,38 @@ class Slots:
     amount_minor: int | None
 
 
+def _either(words: tuple[str, ...] | list[str]) -> str:
+    """An alternation of ``words``, the longest first ("sunday" before "sun")."""
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2,4}))?\b")
+#: Not money: "el 15 mil", "dia 10 reais", "the 13.50" are amounts.
+_NOT_MONEY = r"(?!\s*(?:mil|k\b|" + _either(lexicon.MONEY_WORDS) + r"|[.,]\d))"
 _DAY_OF_MONTH = re.compile(
-    r"\b(?:"
-    + "|".join(lexicon.DAY_MARKERS)
-    + r")\s+(\d{1,2})(?:st|nd|rd|th|o)?\b(?!\s*(?:mil|k\b|"
-    + "|".join(lexicon.MONEY_WORDS)
-    + r"|[.,]\d))"
+    r"\b(?:" + _either(lexicon.DAY_MARKERS) + r")\s+(\d{1,2})(?:st|nd|rd|th|o)?\b" + _NOT_MONEY
+)
+#: "viernes 13", "sexta(-feira), dia 13", "friday the 13th", "fri 13".
+_WEEKDAY_DAY = re.compile(
+    r"\b(?:" + _either(list(lexicon.WEEKDAYS)) + r")\b(?:\s+feira)?\s*,?\s*"
+    r"(?:(?:el|the|dia|o)\s+)?(\d{1,2})(?:st|nd|rd|th|o)?\b" + _NOT_MONEY
 )
 _ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b")
+#: The month said right after the day ("el 5 del mes que viene", "the 30th of this
+#: month"), or the next month right before it ("next month on the 5th", "mes que
+#: vem, dia 5"); not "this month" before it, which is mostly what the debtor cannot
+#: do ("no puedo este mes, el 5 le pago").
+_MONTH_AFTER = re.compile(
+    r"\s*,?\s*(?:(?:de|del|do|da|of|in)\s+)?(?:(?:el|the|o)\s+)?"
+    r"(?:(?P<this>"
+    + _either(lexicon.THIS_MONTH)
+    + r")|(?P<next>"
+    + _either(lexicon.NEXT_MONTH)
+    + r"))\b"
+)
+_MONTH_BEFORE = re.compile(
+    r"\b(?P<next>" + _either(lexicon.NEXT_MONTH) + r")\s*,?(?:\s+(?:on|el|en|o|no|na|em|a|in))*\s*$"
+)
 _DAY_MONTH = re.compile(r"\b(\d{1,2})\s+de\s+([a-z]+)\b")
 _MONTH_DAY = re.compile(r"\b([a-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?\b")
 _IN_DAYS = re.compile(
@@ -102,10 +135,12 @@ def _date(text: str, today: dt.date, language: str) -> tuple[dt.date | None, lis
     if m:
         claimed.append(range(*m.span()))
         return today + dt.timedelta(days=int(m.group(1))), claimed
-    for m in (_DAY_OF_MONTH.search(text), _ORDINAL.search(text)):
+    for pattern in (_WEEKDAY_DAY, _DAY_OF_MONTH, _ORDINAL):
+        m = pattern.search(text)
         if m and 1 <= int(m.group(1)) <= 31:
             claimed.append(range(*m.span()))
-            return _day_of_month(today, int(m.group(1))), claimed
+            ahead = _months_ahead(text[: m.start()], text[m.end() :])
+            return _day_of_month(today, int(m.group(1)), ahead), claimed
     padded = f" {text} "
     for phrase in lexicon.END_OF_MONTH:
         if f" {phrase} " in padded:
@@ -146,11 +181,24 @@ def _safe(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
-def _day_of_month(today: dt.date, day: int) -> dt.date | None:
-    """ "el 15": this month's 15th, or next month's once it has passed."""
-    year, month = today.year, today.month
-    if day < today.day:
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+def _months_ahead(before: str, after: str) -> int | None:
+    """0 for "this month" said next to the day, 1 for "next month", else None."""
+    m = _MONTH_AFTER.match(after)
+    if m is not None:
+        return 0 if m.group("this") else 1
+    return 1 if _MONTH_BEFORE.search(before) else None
+
+
+def _day_of_month(today: dt.date, day: int, months_ahead: int | None = None) -> dt.date | None:
+    """ "el 15": this month's 15th, or next month's once it has passed; "del mes que
+    viene" (``months_ahead`` 1) next month's. A passed day of "este mes" is no date:
+    the assistant asks for one. A day the month lacks is its last ("el 31" in June)."""
+    if months_ahead is None:
+        months_ahead = 0 if day >= today.day else 1
+    elif months_ahead == 0 and day < today.day:
+        return None
+    years, month0 = divmod(today.month - 1 + months_ahead, 12)
+    year, month = today.year + years, month0 + 1
     last = calendar.monthrange(year, month)[1]
     return dt.date(year, month, min(day, last))
 

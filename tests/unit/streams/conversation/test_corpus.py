@@ -1,4 +1,4 @@
-"""The reply parser on the corpus of 239 real-style replies (es, en, pt; typos,
+"""The reply parser on the corpus of 271 real-style replies (es, en, pt; typos,
 accents, "200 mil", "$50", "R$ 80,00", "el viernes", "15/12", "next Monday"),
 written with the parser, and on 45 replies written after it and never tuned
 on except for the legal phrases it missed (``replies_holdout.jsonl``).
