@@ -5,6 +5,11 @@ processors, so a log shipper sees one format. Context bound with
 ``structlog.contextvars`` (tenant, event_id, decision_id, contact_id) lands on
 every line logged while it is bound, whichever library logs it. The demo asks
 for ``human=True``: the same events, rendered for a terminal.
+
+Every rendered line, whoever logged it (aiokafka's "Unable connect to" names
+the broker as it was given), passes ``redact`` last: credentials in URLs and
+``user:password@host`` are masked after all formatting, so no argument,
+exception text or extra field can slip one through.
 """
 
 from __future__ import annotations
@@ -18,10 +23,18 @@ import structlog
 from structlog.typing import Processor
 
 from recaudo.foundation.config import Settings
+from recaudo.foundation.redact import redact
 
 
 def _dumps(obj: Any, default: Any = None) -> str:
     return orjson.dumps(obj, default=default or str).decode()
+
+
+class RedactingFormatter(structlog.stdlib.ProcessorFormatter):
+    """structlog's formatter, its final line with every credential masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def configure_logging(
@@ -50,7 +63,7 @@ def configure_logging(
         if human
         else structlog.processors.JSONRenderer(serializer=_dumps)
     )
-    formatter = structlog.stdlib.ProcessorFormatter(
+    formatter = RedactingFormatter(
         foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,

@@ -2,6 +2,14 @@
 
 These pydantic models are the single source of truth; ``recaudo schema`` prints
 their JSON Schemas. Money is integer minor units plus an ISO 4217 code.
+
+Strict on the wire, the same over HTTP and on the topics: integers and booleans
+are JSON numbers and ``true``/``false``, never strings ("10", "yes", "true");
+instants are RFC 3339 strings with an offset, never epoch numbers; dates are
+``YYYY-MM-DD``. Bounds (``streams.validators``): days past due at most 36,500;
+an account's due date from 36,500 days before to 3,653 days after its
+snapshot's date; balance zero or more (no credit balances are modelled) and
+amount due at most the balance.
 """
 
 from __future__ import annotations
@@ -15,17 +23,23 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     field_validator,
     model_validator,
 )
 
 from recaudo.streams.validators import (
+    MAX_DAYS_PAST_DUE,
+    due_date_error,
     iso_4217,
+    iso_date,
     normalise_contact_points,
     positive_money,
+    rfc3339,
     safe_minor_units,
     same_currency,
 )
@@ -53,6 +67,14 @@ def _known_zone(name: str) -> str:
 
 
 TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
+#: An instant: an RFC 3339 string with its offset on the wire.
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(rfc3339),
+    Field(description="RFC 3339 date-time with an offset (e.g. 2026-03-02T15:04:05Z)"),
+]
+#: A calendar date: ``YYYY-MM-DD`` on the wire.
+Day = Annotated[dt.date, BeforeValidator(iso_date), Field(description="YYYY-MM-DD")]
 
 
 class Contract(BaseModel):
@@ -89,32 +111,34 @@ class AccountStatus(StrEnum):
 class ContactPoint(Contract):
     channel: Channel
     address: str = Field(min_length=1, max_length=320)
-    consent: bool = Field(description="The debtor authorised this channel for collection")
-    opted_out: bool = False
+    consent: StrictBool = Field(description="The debtor authorised this channel for collection")
+    opted_out: StrictBool = False
 
 
 class AccountFlags(Contract):
-    dispute: bool = False
-    bankruptcy: bool = False
-    deceased: bool = False
-    cease_and_desist: bool = False
-    legal_hold: bool = False
+    dispute: StrictBool = False
+    bankruptcy: StrictBool = False
+    deceased: StrictBool = False
+    cease_and_desist: StrictBool = False
+    legal_hold: StrictBool = False
 
 
 class Event(Contract):
     event_id: Identifier = Field(description="Idempotency key: an event id is processed once")
     tenant_id: TenantId
-    occurred_at: AwareDatetime
+    occurred_at: Instant
     debtor_id: Identifier
 
 
 class AccountEvent(Event):
     type: Literal["account"] = "account"
     account_id: Identifier
-    balance: Money
-    amount_due: Money
-    due_date: dt.date
-    days_past_due: int = Field(ge=0)
+    balance: Money = Field(description="Zero or more: credit balances are not modelled")
+    amount_due: Money = Field(description="Zero or more, and at most the balance")
+    due_date: Day = Field(
+        description="YYYY-MM-DD, from 36,500 days before to 3,653 days after occurred_at's date"
+    )
+    days_past_due: StrictInt = Field(ge=0, le=MAX_DAYS_PAST_DUE)
     status: AccountStatus
     product: str = Field(min_length=1, max_length=64)
     jurisdiction: Jurisdiction
@@ -139,14 +163,22 @@ class AccountEvent(Event):
         """Phone numbers to E.164 in the jurisdiction's region; e-mail addresses checked."""
         return normalise_contact_points(data)
 
-    @field_validator("amount_due")
+    @field_validator("balance", "amount_due")
     @classmethod
-    def check_amount_due(cls, value: Money) -> Money:
+    def check_not_negative(cls, value: Money) -> Money:
         return positive_money(value, allow_zero=True)
 
     @model_validator(mode="after")
-    def check_currencies(self) -> AccountEvent:
+    def check_against_balance(self) -> AccountEvent:
         same_currency(self.balance, self.amount_due, "amount_due.currency")
+        if self.amount_due.amount_minor > self.balance.amount_minor:
+            raise ValueError(
+                f"amount_due.amount_minor: {self.amount_due.amount_minor} is more than "
+                f"the balance {self.balance.amount_minor}"
+            )
+        why = due_date_error(self.due_date, self.occurred_at)
+        if why is not None:
+            raise ValueError(why)
         return self
 
 
@@ -164,7 +196,7 @@ class PaymentEvent(Event):
     account_id: Identifier
     amount: Money
     method: PaymentMethod
-    paid_at: AwareDatetime
+    paid_at: Instant
     reversal_of: Identifier | None = Field(
         default=None, description="payment_id this event reverses; amount is what is reversed"
     )
@@ -202,7 +234,7 @@ class DeliveryEvent(Event):
     status: DeliveryStatus
     address: str | None = Field(default=None, max_length=320)
     provider_error_code: str | None = Field(default=None, max_length=64)
-    permanent: bool = Field(
+    permanent: StrictBool = Field(
         default=False, description="Hard bounce or invalid number: never use this address again"
     )
 
@@ -220,7 +252,7 @@ class Intent(StrEnum):
 
 class Promise(Contract):
     amount: Money
-    due_on: dt.date
+    due_on: Day
 
 
 class ResponseEvent(Event):
@@ -231,7 +263,7 @@ class ResponseEvent(Event):
     text: str | None = Field(default=None, max_length=4096)
     intent: Intent | None = None
     promise: Promise | None = None
-    opt_out_all: bool = Field(default=False, description="Opt-out covers every channel")
+    opt_out_all: StrictBool = Field(default=False, description="Opt-out covers every channel")
     disposition: str | None = Field(default=None, max_length=64)
 
 

@@ -9,6 +9,7 @@ region), ``email-validator`` and ``pycountry``'s ISO 4217 list.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,45 @@ if TYPE_CHECKING:
 #: Amounts beyond this are not exact in a JSON number read as a double.
 MAX_SAFE_MINOR = 2**53 - 1
 PHONE_CHANNELS = frozenset({"sms", "whatsapp", "voice"})
+#: 100 years: no account is that late, and any date arithmetic on it stays in range.
+MAX_DAYS_PAST_DUE = 36_500
+#: An account's due date lies at most this far before its snapshot's occurred_at
+#: (as late as an account can be) and at most this far after it (ten years ahead).
+DUE_DATE_PAST = dt.timedelta(days=MAX_DAYS_PAST_DUE)
+DUE_DATE_AHEAD = dt.timedelta(days=3_653)
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def rfc3339(value: Any) -> Any:
+    """An instant on the wire is an RFC 3339 string with its offset, nothing else:
+    no epoch numbers, no numeric strings, no offset-less or space-separated forms.
+    (A ``datetime`` passes: events built in process.)"""
+    if isinstance(value, dt.datetime) or (isinstance(value, str) and _RFC3339.fullmatch(value)):
+        return value
+    raise ValueError(
+        "must be an RFC 3339 date-time string with an offset, e.g. 2026-03-02T15:04:05Z"
+    )
+
+
+def iso_date(value: Any) -> Any:
+    """A calendar date on the wire is ``YYYY-MM-DD``, never a number or a date-time."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("must be a date string YYYY-MM-DD")
+
+
+def due_date_error(due: dt.date, occurred_at: dt.datetime) -> str | None:
+    """Why ``due`` is outside the window around the snapshot's own date, or None."""
+    offset = due - occurred_at.date()  # a difference, so year 1 or 9999 cannot overflow
+    if not -DUE_DATE_PAST <= offset <= DUE_DATE_AHEAD:
+        return (
+            f"due_date: must be within {DUE_DATE_PAST.days} days before and "
+            f"{DUE_DATE_AHEAD.days} days after occurred_at's date"
+        )
+    return None
 
 
 def iso_4217(code: str) -> str:

@@ -1,21 +1,32 @@
-"""Signed, expiring, per-contact payment links.
+"""Encrypted, expiring, per-contact payment links.
 
-The token names the tenant, contact, debtor and expiry, and nothing else: no
-name, amount, account or address, so a forwarded or logged link leaks
-nothing. It is a pure function of the contact and the decision time, so a
-replayed decision renders the same link. What a click needs (the account,
-channel and the tenant's payment page) is kept by the dispatcher in the
-debtor's ``contacts`` hash until the link expires (channels.contact_rows);
-the debtor in the token is how the click finds that hash.
+The token carries the tenant, contact, debtor and expiry, and nothing else: no
+name, amount, account or address. All four are encrypted, so someone who
+base64-decodes a forwarded or logged link reads nothing at all. It is a pure
+function of the contact and the decision time, so a replayed decision renders
+the same link. What a click needs (the account, channel and the tenant's
+payment page) is kept by the dispatcher in the debtor's ``contacts`` hash until
+the link expires (channels.contact_rows); the debtor in the token is how the
+click finds that hash.
 
-The link goes into SMS, so the token is compact binary, base64url:
-a format byte, the expiry (4 bytes), the contact id (12 bytes when it is our
-24-hex form), ``tenant/debtor``, and a MAC: HMAC-SHA256 under a key derived
-from the secret and ``SALT``, truncated to 16 bytes (128 bits, RFC 2104's
-"not less than half the hash output"; a guess costs an HTTP request).
-~58 characters for a short tenant and debtor, against 90 for the earlier
-``[tenant, contact, expiry]`` itsdangerous JSON token, which still verifies
-(it has a "." and no debtor: its record is the earlier ``pay:`` key).
+Encrypted rather than an opaque id looked up server-side: nothing is written
+on the decision path and a replay needs no lookup to render the same link.
+AES-SIV (RFC 5297) is deterministic by design (the same contact and time give
+the same token, which is all it reveals) and authenticated: its 16-byte
+synthetic IV is the MAC (128 bits, a guess costs an HTTP request), so a token
+is exactly as long as the signed-only form before it. Keys are derived from
+the secret with HKDF-SHA256.
+
+The link goes into SMS, so the token is compact binary, base64url: a format
+byte (in the clear, bound to the ciphertext) and AES-SIV over the expiry
+(4 bytes), the contact id (12 bytes when it is our 24-hex form) and
+``tenant/debtor``: ~58 characters for a short tenant and debtor.
+
+Links sent before still verify until they expire (at most
+``RECAUDO_PAY_LINK_TTL_S`` after this form shipped): the signed-only form (format
+byte 1 or 2, HMAC-SHA256 under ``SALT_V2``, readable) and the earlier
+itsdangerous JSON token (it has a "." and no debtor: its record is the earlier
+``pay:`` key).
 """
 
 from __future__ import annotations
@@ -30,14 +41,21 @@ import struct
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from recaudo.streams.events import Channel
 
 SALT = "recaudo.pay.v1"
 SALT_V2 = b"recaudo.pay.v2"
+INFO_V3 = b"recaudo.pay.v3"
 MAC_BYTES = 16
+# Format bytes: signed-only (readable) forms, then the encrypted forms.
 _HEX_CONTACT, _TEXT_CONTACT = 1, 2
+_SEALED_HEX, _SEALED_TEXT = 3, 4
 _HEX24 = re.compile(r"[0-9a-f]{24}")
 
 
@@ -61,6 +79,8 @@ class PayLinks:
             raise ValueError("a payment-link secret is required")
         self._serializer = URLSafeSerializer(secret, salt=SALT)
         self._key = hmac.new(secret.encode(), SALT_V2, hashlib.sha256).digest()
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=64, salt=None, info=INFO_V3)
+        self._siv = AESSIV(hkdf.derive(secret.encode()))  # AES-256-SIV
         self._base = base_url.rstrip("/")
         self.ttl = ttl
 
@@ -68,44 +88,37 @@ class PayLinks:
         self, tenant_id: str, contact_id: str, debtor_id: str, now: dt.datetime
     ) -> tuple[str, dt.datetime]:
         expires = (now + self.ttl).replace(microsecond=0)
+        expiry = struct.pack(">I", int(expires.timestamp()))
         if _HEX24.fullmatch(contact_id):
-            head = struct.pack(">BI", _HEX_CONTACT, int(expires.timestamp()))
-            contact = bytes.fromhex(contact_id)
+            kind, contact = _SEALED_HEX, bytes.fromhex(contact_id)
         else:
             raw = contact_id.encode()
-            head = struct.pack(">BIB", _TEXT_CONTACT, int(expires.timestamp()), len(raw))
-            contact = raw
-        payload = head + contact + f"{tenant_id}/{debtor_id}".encode()
-        return _b64(payload + self._mac(payload)), expires
+            kind, contact = _SEALED_TEXT, bytes([len(raw)]) + raw
+        head = bytes([kind])
+        plain = expiry + contact + f"{tenant_id}/{debtor_id}".encode()
+        return _b64(head + self._siv.encrypt(plain, [head])), expires
 
     def url(self, token: str) -> str:
         return f"{self._base}/pay/{token}"
 
     def verify(self, token: str) -> PayToken | None:
-        """The token's contents, or None when it was not signed by us (tampered)."""
+        """The token's contents, or None when it was not made by us (tampered, foreign)."""
         if "." in token:
             return self._verify_v1(token)
         try:
             data = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except (binascii.Error, ValueError):
             return None
+        if data[:1] in (bytes([_SEALED_HEX]), bytes([_SEALED_TEXT])):
+            try:
+                plain = self._siv.decrypt(data[1:], [data[:1]])
+            except (InvalidTag, ValueError):
+                return None
+            return _parse(data[0] - _SEALED_HEX + _HEX_CONTACT, plain)
         payload, mac = data[:-MAC_BYTES], data[-MAC_BYTES:]
         if len(payload) < 6 or not hmac.compare_digest(mac, self._mac(payload)):
             return None
-        kind, expiry = struct.unpack_from(">BI", payload)
-        rest = payload[5:]
-        if kind == _HEX_CONTACT:
-            contact, rest = rest[:12].hex(), rest[12:]
-        elif kind == _TEXT_CONTACT:
-            size = rest[0]
-            contact, rest = rest[1 : 1 + size].decode(), rest[1 + size :]
-        else:
-            return None
-        tenant, sep, debtor = rest.decode().partition("/")
-        if not sep or not tenant or not debtor:
-            return None
-        expires = dt.datetime.fromtimestamp(expiry, dt.UTC)
-        return PayToken(tenant, contact, expires, debtor)
+        return _parse(payload[0], payload[1:])
 
     def _mac(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()[:MAC_BYTES]
@@ -118,6 +131,25 @@ class PayLinks:
         if not (isinstance(data, list) and len(data) == 3 and isinstance(data[2], int)):
             return None
         return PayToken(str(data[0]), str(data[1]), dt.datetime.fromtimestamp(data[2], dt.UTC))
+
+
+def _parse(kind: int, body: bytes) -> PayToken | None:
+    """Expiry, contact and ``tenant/debtor`` of a token's authenticated bytes."""
+    if len(body) < 5:
+        return None
+    (expiry,) = struct.unpack_from(">I", body)
+    rest = body[4:]
+    if kind == _HEX_CONTACT:
+        contact, rest = rest[:12].hex(), rest[12:]
+    elif kind == _TEXT_CONTACT:
+        size = rest[0]
+        contact, rest = rest[1 : 1 + size].decode(), rest[1 + size :]
+    else:
+        return None
+    tenant, sep, debtor = rest.decode().partition("/")
+    if not sep or not tenant or not debtor:
+        return None
+    return PayToken(tenant, contact, dt.datetime.fromtimestamp(expiry, dt.UTC), debtor)
 
 
 def _b64(data: bytes) -> str:

@@ -135,7 +135,12 @@ class WebhookService:
             return error(503, "temporarily unavailable")
 
     async def _process(self, verifier: Verifier, hook: WebhookRequest) -> web.Response:
-        once = await verifier.verify(hook)
+        try:
+            once = await verifier.verify(hook)
+        except UnicodeError as exc:
+            # Signature headers are ASCII in every provider's scheme; aiohttp hands
+            # other bytes over as lone surrogates, which a verifier's encode() refuses.
+            raise SignatureError("signature headers must be ASCII") from exc
         replay_scope = f"replay:{verifier.name}"
         if once is not None and not await self._deduper.claim(replay_scope, once):
             raise SignatureError("replayed token or nonce")

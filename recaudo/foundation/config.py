@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
-import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -14,9 +13,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from recaudo.foundation.clock import WALL_CLOCK, Clock, ScaledClock
 from recaudo.foundation.errors import ConfigError
+from recaudo.foundation.redact import redact
 
 ENV_PREFIX = "RECAUDO_"
-_URL_PASSWORD = re.compile(r"(://[^/@:]*:)[^/@]+@")
+#: Published in the source, so anyone could mint links with it: development only.
+DEV_PAY_LINK_SECRET = "recaudo-dev-only-pay-link-secret"
+#: The shortest payment-link secret production accepts (e.g. ``openssl rand -hex 32``).
+MIN_PAY_LINK_SECRET = 32
 
 
 class Settings(BaseSettings):
@@ -87,9 +90,9 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8080"
     # How often the web process recomputes the outcome gauges (a scan per tenant).
     report_refresh_s: float = Field(default=60.0, gt=0)
-    # Signs the payment links in messages (GET /pay/{token}); the worker and the web
-    # app must share it. The default is for development only: set it in production.
-    pay_link_secret: SecretStr = SecretStr("recaudo-dev-only-pay-link-secret")
+    # Keys the payment links in messages (GET /pay/{token}); the worker and the web
+    # app must share it. The default is for development only: production refuses it.
+    pay_link_secret: SecretStr = SecretStr(DEV_PAY_LINK_SECRET)
     pay_link_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
     # Simulated time (the demo): from clock_start, clock_speed times faster than the
     # wall clock counted from the Unix instant clock_origin. Unset: the wall clock.
@@ -103,8 +106,23 @@ class Settings(BaseSettings):
             return WALL_CLOCK
         return ScaledClock(self.clock_start, self.clock_origin, self.clock_speed)
 
-    # Where this runs ("production", "staging", ...): a dry run in production alerts.
+    # Where this runs ("production", "staging", ...): a dry run in production alerts,
+    # and production will not start with the published or a short pay-link secret.
     environment: str = "development"
+
+    @model_validator(mode="after")
+    def _production_pay_link_secret(self) -> Settings:
+        # With the published default anyone can mint valid payment links.
+        if self.environment.strip().lower() != "production":
+            return self
+        secret = self.pay_link_secret.get_secret_value()
+        if secret == DEV_PAY_LINK_SECRET or len(secret) < MIN_PAY_LINK_SECRET:
+            raise ValueError(
+                "RECAUDO_PAY_LINK_SECRET: in production it must be set, not the published "
+                f"default, and at least {MIN_PAY_LINK_SECRET} characters long"
+            )
+        return self
+
     # "json": one JSON object per log line (for shippers); "console": for a terminal (the demo).
     log_format: Literal["json", "console"] = "json"
 
@@ -263,16 +281,17 @@ def describe_settings_error(exc: ValidationError) -> str:
     problems = []
     for err in exc.errors(include_url=False, include_input=False, include_context=False):
         field = ".".join(str(p) for p in err["loc"])
-        name = f"RECAUDO_{field.upper()}" if field else "settings"
         message = err["msg"].removeprefix("Value error, ")
-        problems.append(f"{name}: {message}")
+        # A check across settings names its variables in the message itself.
+        problems.append(f"RECAUDO_{field.upper()}: {message}" if field else message)
     return "invalid settings: " + "; ".join(problems)
 
 
 def effective(settings: Settings) -> dict[str, Any]:
-    """Every setting as it is in force, secrets masked, keyed by environment variable."""
+    """Every setting as it is in force, secrets masked, keyed by environment variable:
+    ``SecretStr`` fields, and in every other string the credentials of any URL."""
     dumped = settings.model_dump(mode="json")
     return {
-        f"{ENV_PREFIX}{name.upper()}": _URL_PASSWORD.sub(r"\1****@", v) if isinstance(v, str) else v
+        f"{ENV_PREFIX}{name.upper()}": redact(v) if isinstance(v, str) else v
         for name, v in sorted(dumped.items())
     }

@@ -14,8 +14,13 @@ from recaudo.foundation.errors import ConfigError
 
 
 def bootstrap_servers(broker_url: str) -> str:
-    """Faust's ``kafka://h1:9092;h2:9092`` as Kafka clients want it."""
-    hosts = broker_url.split("://", 1)[-1]
+    """Faust's ``kafka://h1:9092;h2:9092`` as Kafka clients want it.
+
+    A ``user:password@`` is dropped, as Faust drops it: Kafka takes credentials
+    by SASL (``RECAUDO_BROKER_SASL_*``), and a client given one in a host name
+    prints it in every "Unable connect to" line.
+    """
+    hosts = broker_url.split("://", 1)[-1].rpartition("@")[2]
     return ",".join(h for h in hosts.replace(";", ",").split(",") if h)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 
+import orjson
 from aiohttp import web
 
 from recaudo.foundation.config import Settings
@@ -16,18 +17,22 @@ from recaudo.foundation.config import Settings
 def tenant_of(request: web.Request, settings: Settings) -> str:
     """The tenant whose key the request carries, or a 401 with a message."""
     header = request.headers.get("Authorization", "")
+    # aiohttp hands non-UTF-8 header bytes over as lone surrogates, which no
+    # encode() accepts: keys are printable ASCII, so anything else is refused here.
+    if not (header.isascii() and header.isprintable()):
+        raise _unauthorized("Authorization: the header must be printable ASCII")
     key = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
     if not key:
         raise _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
     for known, tenant in settings.tenant_keys().items():
         if hmac.compare_digest(known.encode(), key.encode()):
             return tenant
-    raise _unauthorized("unknown API key")
+    raise _unauthorized("Authorization: unknown API key")
 
 
 def _unauthorized(message: str) -> web.HTTPUnauthorized:
     return web.HTTPUnauthorized(
-        text=f'{{"error": "{message}"}}',
+        text=orjson.dumps({"error": message}).decode(),
         content_type="application/json",
         headers={"WWW-Authenticate": "Bearer"},
     )

@@ -38,6 +38,7 @@ from recaudo.streams.events import (
 from recaudo.streams.pipeline import describe
 from recaudo.streams.validators import skew_error
 from recaudo.web.auth import tenant_of
+from recaudo.web.body import read_body
 from recaudo.web.keys import (
     DIGESTS,
     HTTP_EVENTS,
@@ -70,13 +71,7 @@ def _documents(body: bytes, content_type: str) -> list[tuple[int, bytes | Any]]:
 async def post_events(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     tenant = tenant_of(request, settings)
-    try:
-        async with asyncio.timeout(settings.http_body_timeout_s):
-            body = await request.read()
-    except TimeoutError:
-        raise web.HTTPRequestTimeout(
-            text='{"error": "request body not received in time"}', content_type="application/json"
-        ) from None
+    body = await read_body(request, settings.http_body_timeout_s)
     slots = request.app[TENANT_SLOTS]
     slot = slots.setdefault(tenant, asyncio.Semaphore(settings.http_tenant_concurrency))
     async with slot:

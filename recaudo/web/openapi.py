@@ -79,6 +79,15 @@ def _debtor_param() -> dict[str, Any]:
 
 
 AUTH_ERRORS = {"401": _json("Error", "Missing or unknown API key")}
+SLOW_BODY = {"408": _json("Error", "The body did not arrive within RECAUDO_HTTP_BODY_TIMEOUT_S")}
+STRICT = (
+    "Strict: integers and booleans are JSON numbers and true/false, never strings; "
+    "instants are RFC 3339 strings with an offset, never epoch numbers; dates are "
+    "YYYY-MM-DD. days_past_due is at most 36,500; an account's due_date lies from "
+    "36,500 days before to 3,653 days after its occurred_at date; balance is zero or "
+    "more and amount_due at most the balance. The same checks apply to events produced "
+    "straight to the input topics, which are dead-lettered with the reason."
+)
 
 
 @cache
@@ -113,6 +122,7 @@ def build_spec() -> dict[str, Any]:
         "/v1/events": {
             "post": {
                 "summary": "Send events (JSON, a JSON array, or NDJSON); all or nothing",
+                "description": STRICT,
                 "operationId": "postEvents",
                 "security": [{"bearer": []}],
                 "requestBody": {
@@ -126,6 +136,7 @@ def build_spec() -> dict[str, Any]:
                     "202": _json("EventsAccepted", "Every event is on the broker"),
                     "400": _json("EventsRejected", "Nothing accepted; every problem listed"),
                     **AUTH_ERRORS,
+                    **SLOW_BODY,
                 },
             }
         },
@@ -243,6 +254,7 @@ def build_spec() -> dict[str, Any]:
                     "400": _json("Error", "A malformed body; the field is named"),
                     "404": _json("Error", "No such task for this tenant"),
                     "409": _json("Error", "The task is already closed"),
+                    **SLOW_BODY,
                     "503": _json("Error", "The broker did not ack; nothing closed, retry"),
                     **AUTH_ERRORS,
                 },

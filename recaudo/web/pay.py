@@ -6,9 +6,16 @@ the payment page. A valid one redirects to the tenant's payment page and
 publishes a ``clicked`` delivery event, which the learners take as the
 contact's reward; its event id is the contact's, so repeated clicks are one
 event.
+
+Only a person's GET is a click. A ``HEAD``, a browser's prefetch
+(``Sec-Purpose``/``Purpose: prefetch``) and the link-preview fetchers of chat
+apps and social sites (told by their User-Agent: ``PREVIEWERS``) get the same
+answer and publish nothing, so a preview never reads as the debtor engaging.
 """
 
 from __future__ import annotations
+
+import re
 
 from aiohttp import web
 
@@ -21,6 +28,25 @@ from recaudo.web.keys import PUBLISHER, SETTINGS, TOPICS
 PAY_LINKS = web.AppKey("pay_links", PayLinks)
 # Where the dispatcher left each link's record: the debtor's contacts hash.
 PAY_DIRECTORY = web.AppKey("pay_directory", ContactDirectory)
+
+#: User-Agents of the fetchers that open a link to draw its preview card.
+PREVIEWERS = re.compile(
+    r"facebookexternalhit|facebot|whatsapp|twitterbot|telegrambot|discordbot|slackbot"
+    r"|slack-imgproxy|linkedinbot|skypeuripreview|viber|snapchat|pinterestbot|redditbot"
+    r"|embedly|iframely|googlebot|bingbot|applebot|bitlybot|vkshare|google-pagerenderer",
+    re.IGNORECASE,
+)
+
+
+def is_click(request: web.Request) -> bool:
+    """A person following the link, not a HEAD, a prefetch or a preview fetcher."""
+    if request.method != "GET":
+        return False
+    purpose = request.headers.get("Sec-Purpose", "") + request.headers.get("Purpose", "")
+    if "prefetch" in purpose.lower():
+        return False
+    return PREVIEWERS.search(request.headers.get("User-Agent", "")) is None
+
 
 EXPIRED_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Link expired</title></head>
@@ -46,6 +72,8 @@ async def get_pay(request: web.Request) -> web.StreamResponse:
     if record is None:
         # Signed by us but never dispatched (a preview) or its record is gone.
         raise web.HTTPNotFound(text="Not found")
+    if not is_click(request):
+        raise web.HTTPFound(record.target, headers={"Cache-Control": "no-store"})
     event = DeliveryEvent(
         event_id=f"click-{parsed.contact_id}"[:128],
         tenant_id=parsed.tenant_id,

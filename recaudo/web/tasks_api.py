@@ -6,7 +6,8 @@ not leak). A close is recorded first (one ``HSETNX``: a second close is 409),
 then published twice, acked by the broker before the 200: the closed task on
 ``tasks`` for consumers of the queue, and a ``TaskClosedEvent`` on
 ``task-events`` so the debtor's decide stage lifts the pause in order with
-the debtor's other events.
+the debtor's other events. The body must arrive within
+``http_body_timeout_s`` (408), as on ``POST /v1/events``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from recaudo.streams.events import TaskClosedEvent
 from recaudo.streams.pipeline import describe
 from recaudo.streams.tasks import Task, TaskStatus, TaskStore
 from recaudo.web.auth import tenant_of
+from recaudo.web.body import read_body
 from recaudo.web.keys import PUBLISHER, SETTINGS, TASKS, TOPICS
 
 
@@ -55,10 +57,12 @@ async def list_tasks(request: web.Request) -> web.Response:
 
 
 async def close_task(request: web.Request) -> web.Response:
-    tenant = tenant_of(request, request.app[SETTINGS])
+    settings = request.app[SETTINGS]
+    tenant = tenant_of(request, settings)
     task_id = request.match_info["task_id"]
+    raw = await read_body(request, settings.http_body_timeout_s)
     try:
-        body = CloseTask.model_validate_json(await request.read())
+        body = CloseTask.model_validate_json(raw)
     except ValidationError as exc:
         raise _error(web.HTTPBadRequest, describe(exc)) from exc
     store: TaskStore = request.app[TASKS]
@@ -67,7 +71,7 @@ async def close_task(request: web.Request) -> web.Response:
         raise _error(web.HTTPNotFound, f"task_id: no task {task_id!r}")
     if task.status is TaskStatus.CLOSED:
         raise _error(web.HTTPConflict, f"task_id: {task_id!r} is already closed")
-    now = request.app[SETTINGS].clock().now()  # the decision path's clock (demo, backtest)
+    now = settings.clock().now()  # the decision path's clock (demo, backtest)
     closed = task.model_copy(
         update={
             "status": TaskStatus.CLOSED,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -30,7 +31,9 @@ from babel.numbers import get_currency_precision
 
 from recaudo.channels.opt_out import fold
 from recaudo.streams.conversation import lexicon
+from recaudo.streams.validators import MAX_SAFE_MINOR
 
+log = logging.getLogger(__name__)
 _SPACES = re.compile(r"\s+")
 _KEEP = re.compile(r"[^a-z0-9$/.,: ]+")
 
@@ -228,8 +231,13 @@ def _amount(text: str, claimed: list[range], currency: str) -> int | None:
     found = marked or bare
     if not found or found[0] <= 0:
         return None
-    chosen = found[0]
-    return int(chosen.scaleb(get_currency_precision(currency)))
+    minor = int(found[0].scaleb(get_currency_precision(currency)))
+    if minor > MAX_SAFE_MINOR:
+        # Past what Money holds exactly ("pago 10.000.000.000.000.000.000"): no amount,
+        # so the promise is for the amount due and the reply is still answered.
+        log.info("reply amount %d above 2^53 - 1 minor units: read as no amount", minor)
+        return None
+    return minor
 
 
 def _after_verb(before: str) -> bool:

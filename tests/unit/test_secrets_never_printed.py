@@ -1,17 +1,27 @@
-"""Configuration errors name the variable and the problem, never the value."""
+"""Configuration errors name the variable and the problem, never the value; no
+URL credential is printed by ``recaudo config``, start-up or any log line."""
 
 from __future__ import annotations
 
+import io
+import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
 import pytest
+import structlog
 from click.testing import CliRunner
 
 from recaudo.channels.credentials import load_credentials
 from recaudo.cli import main
-from recaudo.foundation.config import load_settings
+from recaudo.embedded import free_port
+from recaudo.foundation.config import DEV_PAY_LINK_SECRET, MIN_PAY_LINK_SECRET, load_settings
 from recaudo.foundation.errors import ConfigError
+from recaudo.foundation.redact import mask_url, redact
+from recaudo.logs import configure_logging
 
 SECRET = "sk_live_do-not-print-me"
 
@@ -54,3 +64,110 @@ def test_provider_credential_errors_never_echo_secrets(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_credentials(path)
     assert SECRET not in str(info.value)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECAUDO_")}
+    return {**env, **extra}
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "redis://cache.internal:6379/0?password=CANARY-1&db=0",
+            "redis://cache.internal:6379/0?password=****&db=0",
+        ),
+        ("redis://svc:CANARY/2/x@cache:6379/0", "redis://svc:****@cache:6379/0"),
+        ("rediss://:CANARY-3?#@cache:6380", "rediss://:****@cache:6380"),
+        ("https://CANARY-4@git.example.com/x", "https://****@git.example.com/x"),
+        ("kafka://h1:9092;h2:9092", "kafka://h1:9092;h2:9092"),
+        (
+            "https://x.example/cb?api_key=CANARY-5&sig=CANARY-6",
+            "https://x.example/cb?api_key=****&sig=****",
+        ),
+    ],
+)
+def test_every_credential_part_of_a_url_is_masked(url: str, shown: str) -> None:
+    assert mask_url(url) == shown
+    assert redact(f'connect to "{url}" failed') == f'connect to "{shown}" failed'
+
+
+def test_config_masks_query_passwords_and_passwords_with_a_slash() -> None:
+    env = clean_env(
+        RECAUDO_REDIS_URL="redis://cache.internal:6379/0?password=CANARY-query&db=0",
+        RECAUDO_BROKER_URL="kafka://svc:CANARY/slash@broker:9092",
+        RECAUDO_PUBLIC_BASE_URL="https://CANARY-userinfo@pay.example.com",
+    )
+    result = CliRunner().invoke(main, ["config"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "CANARY" not in result.output
+    shown = orjson.loads(result.output)
+    assert shown["RECAUDO_REDIS_URL"] == "redis://cache.internal:6379/0?password=****&db=0"
+    assert shown["RECAUDO_BROKER_URL"] == "kafka://svc:****@broker:9092"
+
+
+def test_every_log_line_is_redacted_whoever_logs_it() -> None:
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    out = io.StringIO()
+    try:
+        configure_logging("info", stream=out)
+        logging.getLogger("aiokafka").error('Unable connect to "%s"', "svc:CANARY-1@broker:9092")
+        structlog.get_logger("recaudo").warning("redis", url="redis://:CANARY-2@cache:6379/0")
+        try:
+            raise OSError("cannot reach redis://cache:6379/0?password=CANARY-3")
+        except OSError:
+            logging.getLogger("redis").exception("lost")
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+        structlog.reset_defaults()
+    lines = out.getvalue()
+    assert lines.count("\n") >= 3
+    assert "CANARY" not in lines
+    assert "svc:****@broker:9092" in lines
+
+
+def test_web_never_prints_the_broker_or_redis_password() -> None:
+    """The real ``recaudo web`` against nothing listening: aiokafka logs "Unable
+    connect to" with the broker it was given, then the start fails."""
+    env = clean_env(
+        RECAUDO_BROKER_URL=f"kafka://svc:CANARY-broker@127.0.0.1:{free_port()}",
+        RECAUDO_REDIS_URL=f"redis://:CANARY-redis@127.0.0.1:{free_port()}/0",
+        RECAUDO_WEB_PORT=str(free_port()),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "recaudo", "web"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "Unable connect to" in output, output[-2000:]
+    assert "CANARY" not in output
+
+
+@pytest.mark.parametrize("command", ["web", "worker", "config"])
+@pytest.mark.parametrize("secret", [None, DEV_PAY_LINK_SECRET, "short-CANARY-secret"])
+def test_production_refuses_the_published_or_a_short_pay_link_secret(
+    command: str, secret: str | None
+) -> None:
+    env = clean_env(RECAUDO_ENVIRONMENT="production")
+    if secret is not None:
+        env["RECAUDO_PAY_LINK_SECRET"] = secret
+    result = CliRunner().invoke(main, [command], env=env)
+    assert result.exit_code != 0
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert "RECAUDO_PAY_LINK_SECRET" in result.output
+    assert "CANARY" not in result.output
+
+
+def test_a_long_pay_link_secret_starts_in_production_and_the_default_elsewhere() -> None:
+    strong = "x" * MIN_PAY_LINK_SECRET
+    assert load_settings({"RECAUDO_ENVIRONMENT": "production", "RECAUDO_PAY_LINK_SECRET": strong})
+    assert load_settings({"RECAUDO_ENVIRONMENT": "staging"})
+    assert load_settings({}).pay_link_secret.get_secret_value() == DEV_PAY_LINK_SECRET

@@ -75,19 +75,23 @@ async def _two_tenants(client: Client, gated: GatedPublisher) -> None:
     assert gated.published[0] == "g-1"
 
 
-async def test_a_body_that_never_arrives_is_answered_408(client: Client) -> None:
+@pytest.mark.parametrize("path", ["/v1/events", "/v1/tasks/t-slow/close"])
+async def test_a_body_that_never_arrives_is_answered_408(client: Client, path: str) -> None:
     host, port = client.server.host, client.server.port
     reader, writer = await asyncio.open_connection(host, port)
     head = (
-        f"POST /v1/events HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer key-acme\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer key-acme\r\n"
         "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
     )
     writer.write(head.encode())
     await writer.drain()
-    status_line = await asyncio.wait_for(reader.readline(), 30)
+    answer = await asyncio.wait_for(reader.read(4096), 30)
     writer.close()
     await writer.wait_closed()
+    status_line, _, rest = answer.partition(b"\r\n")
     assert b" 408 " in status_line
+    assert b"application/json" in rest
+    assert b"request body not received in time" in rest
 
 
 async def test_ops_page_is_served_with_security_headers(client: Client) -> None:

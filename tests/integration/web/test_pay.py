@@ -100,3 +100,60 @@ async def test_expired_tampered_and_valid_links(server: tuple[BaseTestServer, Se
         ("clicked", "contact-pay-0", "sms", "a-pay"),
         ("clicked", "contact-pay-1", "sms", "a-pay"),
     ]
+
+
+async def test_head_and_link_previews_are_answered_but_not_clicks(
+    server: tuple[BaseTestServer, Settings],
+) -> None:
+    srv, settings = server
+    links = pay_links(settings)
+    now = dt.datetime.now(dt.UTC)
+    client = aioredis.Redis.from_url(settings.redis_url)
+    directory = ContactDirectory(client, Keys(settings.redis_prefix), settings.contact_ttl_s)
+    target = "https://pay.example.com/checkout?ref=PR-9"
+    tokens = {}
+    for contact in ("contact-peek", "contact-click"):
+        ref = ContactRef(
+            tenant_id="acme",
+            contact_id=contact,
+            debtor_id="d-peek",
+            account_id="a-peek",
+            channel=Channel.SMS,
+            address="+15551230002",
+        )
+        tokens[contact], expires = links.token("acme", contact, "d-peek", now)
+        await directory.remember(ref, now=now, pay_target=target, pay_expires_at=expires)
+    await client.aclose()
+    peek = srv.make_url(f"/pay/{tokens['contact-peek']}")
+    async with aiohttp.ClientSession() as http:
+        async with http.head(peek, allow_redirects=False) as resp:
+            assert resp.status == 302
+            assert resp.headers["Location"] == target
+        for agent in PREVIEWERS:
+            headers = {"User-Agent": agent}
+            async with http.get(peek, allow_redirects=False, headers=headers) as resp:
+                assert resp.status == 302, agent
+        async with http.get(peek, allow_redirects=False, headers={"Sec-Purpose": "prefetch"}) as r:
+            assert r.status == 302
+        click = srv.make_url(f"/pay/{tokens['contact-click']}")
+        async with http.get(click, allow_redirects=False, headers={"User-Agent": BROWSER}) as r:
+            assert r.status == 302
+    # One debtor, one partition: a click of the peeked link would come first.
+    async with Bus(settings) as bus:
+        records = await bus.collect(
+            (bus.topics.deliveries,),
+            lambda rs: any(r.get("contact_id") == "contact-click" for r in rs),
+        )
+    assert [r["contact_id"] for r in records if r["debtor_id"] == "d-peek"] == ["contact-click"]
+
+
+BROWSER = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/124.0 Mobile"
+PREVIEWERS = (
+    "WhatsApp/2.23.20.0 A",
+    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
+    "TelegramBot (like TwitterBot)",
+    "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    "Mozilla/5.0 (Macintosh) AppleWebKit/601.2.4 (KHTML, like Gecko) facebookexternalhit/1.1 "
+    "Facebot Twitterbot/1.0",
+)

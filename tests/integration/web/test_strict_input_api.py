@@ -93,3 +93,56 @@ async def test_topic_path_dead_letters_conflicts_and_foreign_currency(
     ]
     assert "amount.currency" in letters[1]["error"]
     await wiring.close()
+
+
+def loose_events(debtor: str) -> list[tuple[dict[str, object], str]]:
+    """Each with the field its refusal must name."""
+    base = account_event(debtor)
+    usd = "USD"
+    points = [{"channel": "sms", "address": "+12125550100", "consent": "yes"}]
+    return [
+        ({**base, "days_past_due": "10"}, "days_past_due"),
+        ({**base, "days_past_due": 2**62}, "days_past_due"),
+        ({**base, "contact_points": points}, "contact_points.0.consent"),
+        ({**base, "flags": {"dispute": "true"}}, "flags.dispute"),
+        ({**base, "occurred_at": int(time.time())}, "occurred_at"),
+        ({**base, "due_date": "9999-12-31"}, "due_date"),
+        ({**base, "amount_due": {"amount_minor": 10**9, "currency": usd}}, "amount_due"),
+        (
+            {
+                **base,
+                "balance": {"amount_minor": -100, "currency": usd},
+                "amount_due": {"amount_minor": 0, "currency": usd},
+            },
+            "balance",
+        ),
+    ]
+
+
+async def test_loose_input_is_400_naming_the_field(client: Client) -> None:
+    for event, field in loose_events("loose-http"):
+        status, body = await post(client, event)
+        assert status == 400, (field, body)
+        assert field in str(body["errors"]), (field, body)
+
+
+async def test_loose_input_on_the_topics_is_dead_lettered_with_the_reason(
+    make_settings: SettingsFactory,
+) -> None:
+    settings = make_settings()
+    wiring = dry_run_wiring(settings)
+    topic = f"{settings.topic_prefix}accounts"
+    cases = loose_events("loose-topic")
+    records = [
+        Inbound(topic, 0, i, b"loose-topic", orjson.dumps(event), time.time())
+        for i, (event, _field) in enumerate(cases)
+    ]
+    try:
+        prepared = await wiring.decision_stage.prepare(records)
+    finally:
+        await wiring.close()
+    letters = [orjson.loads(o.value) for o in prepared.outputs if o.topic.endswith("dead-letters")]
+    assert [d["offset"] for d in letters] == list(range(len(cases)))
+    for letter, (_event, field) in zip(letters, cases, strict=True):
+        assert letter["error_type"] == "InvalidEvent"
+        assert field in letter["error"], (field, letter["error"])

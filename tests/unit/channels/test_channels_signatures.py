@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
 import json
 import time
 from collections.abc import Mapping
@@ -21,7 +22,10 @@ from multidict import CIMultiDict
 from sendgrid.helpers.eventwebhook import EventWebhook
 from twilio.request_validator import RequestValidator
 
+from recaudo.channels.dedupe import Deduper
+from recaudo.channels.directory import ContactDirectory
 from recaudo.channels.sandbox import signing
+from recaudo.channels.status_machine import StatusMachine
 from recaudo.channels.webhooks.base import StatusReport, WebhookRequest
 from recaudo.channels.webhooks.infobip import InfobipVerifier, basic_auth
 from recaudo.channels.webhooks.mailgun import MailgunVerifier
@@ -32,6 +36,7 @@ from recaudo.channels.webhooks.standard import StandardVerifier
 from recaudo.channels.webhooks.twilio import TwilioVerifier, twilio_signature
 from recaudo.channels.webhooks.vonage import VonageVerifier, vonage_signature
 from recaudo.foundation.errors import SignatureError
+from tests.unit.channels.channels_testkit import FakePublisher, start_hooks
 
 TWILIO_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
 TWILIO_PARAMS = {
@@ -302,6 +307,42 @@ async def test_standard_webhooks_signed_by_the_library() -> None:
     ):
         with pytest.raises(SignatureError):
             await verifier.verify(request(body, headers | bad))
+
+
+def signed_bytes(key: bytes, msg_id: str, stamp: str, body: bytes) -> str:
+    """A v1 signature computed on the raw bytes, as a sender of any language would."""
+    mac = hmac.new(key, f"{msg_id}.{stamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+async def test_a_signed_standard_webhook_body_that_is_not_utf8_is_400_not_401(
+    publisher: FakePublisher, deduper: Deduper, machine: StatusMachine, directory: ContactDirectory
+) -> None:
+    key = b"0123456789abcdef0123456789abcdef"
+    verifier = StandardVerifier("whsec_" + base64.b64encode(key).decode())
+    hooks = await start_hooks([verifier], publisher, deduper, machine, directory)
+    body = b'{"type":"message.inbound","data":{"text":"caf\xe9"}}'
+    stamp = str(int(time.time()))
+    signed = {
+        "webhook-id": "msg_latin1",
+        "webhook-timestamp": stamp,
+        "webhook-signature": signed_bytes(key, "msg_latin1", stamp, body),
+        "Content-Type": "application/json",
+    }
+    try:
+        resp = await hooks.client.post("/webhooks/standard", data=body, headers=signed)
+        assert resp.status == 400
+        assert "UTF-8" in (await resp.json())["error"]
+        for forged in (
+            {"webhook-signature": signed_bytes(b"another key", "msg_latin1", stamp, body)},
+            {"webhook-timestamp": str(int(time.time()) - 3600)},
+            {"webhook-signature": "garbage"},
+        ):
+            resp = await hooks.client.post("/webhooks/standard", data=body, headers=signed | forged)
+            assert resp.status == 401, forged
+    finally:
+        await hooks.client.close()
+    assert publisher.records == []
 
 
 # -- Amazon SNS (SES) -----------------------------------------------------------------------

@@ -119,3 +119,66 @@ def test_the_content_digest_survives_the_trip_through_the_broker() -> None:
         assert digest(first) == digest(again)
     changed = ADAPTER.validate_python(account(days_past_due=10))
     assert digest(changed) != digest(ADAPTER.validate_python(account()))
+
+
+def point(**changes: Any) -> dict[str, Any]:
+    return {"channel": "sms", "address": "300 123 4567", "consent": True} | changes
+
+
+COP = "COP"
+LOOSE = [
+    ("days_past_due as a string", account(days_past_due="10"), "days_past_due"),
+    ("days_past_due as a float", account(days_past_due=10.0), "days_past_due"),
+    ("days_past_due 2^62", account(days_past_due=2**62), "days_past_due"),
+    ("days_past_due past the bound", account(days_past_due=36_501), "days_past_due"),
+    ("amount as a string", payment("100"), "amount.amount_minor"),  # type: ignore[arg-type]
+    ("consent 'yes'", account(contact_points=[point(consent="yes")]), "consent"),
+    ("consent 1", account(contact_points=[point(consent=1)]), "consent"),
+    ("opted_out 'true'", account(contact_points=[point(opted_out="true")]), "opted_out"),
+    ("a flag 'true'", account(flags={"dispute": "true"}), "flags.dispute"),
+    ("occurred_at epoch", account(occurred_at=1749556800), "occurred_at"),
+    ("occurred_at epoch string", account(occurred_at="1749556800"), "occurred_at"),
+    ("occurred_at without offset", account(occurred_at="2025-06-10T12:00:00"), "occurred_at"),
+    ("occurred_at with a space", account(occurred_at="2025-06-10 12:00:00Z"), "occurred_at"),
+    ("paid_at epoch", payment(100) | {"paid_at": 1749556800}, "paid_at"),
+    ("due_date 9999-12-31", account(due_date="9999-12-31"), "due_date"),
+    ("due_date 1900-01-01", account(due_date="1900-01-01"), "due_date"),
+    ("due_date as a number", account(due_date=20250601), "due_date"),
+    ("due_date as a date-time", account(due_date="2025-06-01T00:00:00Z"), "due_date"),
+    (
+        "amount_due above the balance",
+        account(amount_due={"amount_minor": 50_001, "currency": COP}),
+        "amount_due",
+    ),
+    (
+        "a negative balance",
+        account(
+            balance={"amount_minor": -1, "currency": COP},
+            amount_due={"amount_minor": 0, "currency": COP},
+        ),
+        "balance",
+    ),
+    ("year 1, due_date cannot overflow", account(occurred_at="0001-01-01T00:00:00Z"), "due_date"),
+]
+
+
+@pytest.mark.parametrize(("data", "field"), [c[1:] for c in LOOSE], ids=[c[0] for c in LOOSE])
+def test_loose_input_is_refused_naming_the_field(data: dict[str, Any], field: str) -> None:
+    assert field in refused(data)
+
+
+def test_the_bounds_themselves_are_accepted() -> None:
+    assert ADAPTER.validate_python(account(days_past_due=36_500))
+    assert ADAPTER.validate_python(account(due_date="2035-06-11"))  # 3,653 days ahead
+    assert ADAPTER.validate_python(account(due_date="1925-07-05"))  # 36,500 days before
+    assert "due_date" in refused(account(due_date="2035-06-12"))
+    assert "due_date" in refused(account(due_date="1925-07-04"))
+    even = account(amount_due={"amount_minor": 50_000, "currency": COP})
+    assert ADAPTER.validate_python(even)
+    settled = account(
+        balance={"amount_minor": 0, "currency": COP},
+        amount_due={"amount_minor": 0, "currency": COP},
+        status="settled",
+    )
+    assert ADAPTER.validate_python(settled)
+    assert ADAPTER.validate_python(account(occurred_at="2025-06-10T12:00:00.123456-05:00"))

@@ -1,13 +1,15 @@
-"""Payment-link tokens: signed, expiring, short, and free of personal data."""
+"""Payment-link tokens: encrypted, expiring, short, and free of readable data."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import hmac
 
 from itsdangerous import URLSafeSerializer
 
-from recaudo.channels.content.paylink import SALT, PayLinks, payment_target
+from recaudo.channels.content.paylink import SALT, SALT_V2, PayLinks, payment_target
 
 NOW = dt.datetime(2026, 3, 10, 15, 0, 30, tzinfo=dt.UTC)
 HEX = "2adac39579cc8cc5b54e77cd"
@@ -63,13 +65,36 @@ def test_a_link_of_the_earlier_form_still_verifies_without_a_debtor() -> None:
     assert links().verify(payload) is None
 
 
-def test_the_token_is_deterministic_and_carries_no_personal_data() -> None:
+def test_the_token_is_deterministic_and_nothing_in_it_is_readable() -> None:
     one, _ = links().token("acme", HEX, "d-1", NOW)
     two, _ = links().token("acme", HEX, "d-1", NOW)
     assert one == two
     decoded = base64.urlsafe_b64decode(one + "=" * (-len(one) % 4))
-    # format, expiry, the contact id's 12 bytes, tenant/debtor, then the MAC
-    assert decoded[:-16] == b"\x01" + (1773759630).to_bytes(4) + bytes.fromhex(HEX) + b"acme/d-1"
+    assert decoded[0] == 3, "the format byte is all that is in the clear"
+    for readable in (b"d-1", b"acme", bytes.fromhex(HEX), (1773759630).to_bytes(4)):
+        assert readable not in decoded
+    text, _ = links().token("acme", "c0ffee", "debtor-0042", NOW)
+    assert b"debtor-0042" not in base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    other, _ = links().token("acme", HEX, "d-2", NOW)
+    assert other[:12] != one[:12], "no shared prefix gives a tenant or contact away"
+
+
+def signed_only(secret: str, contact: str, tenant_debtor: bytes, expiry: int) -> str:
+    """A link of the signed-only form sent before (format 1): readable, MAC-checked."""
+    key = hmac.new(secret.encode(), SALT_V2, hashlib.sha256).digest()
+    payload = b"\x01" + expiry.to_bytes(4) + bytes.fromhex(contact) + tenant_debtor
+    mac = hmac.new(key, payload, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(payload + mac).decode().rstrip("=")
+
+
+def test_a_link_of_the_signed_only_form_still_verifies_until_it_expires() -> None:
+    token = signed_only("s3cret", HEX, b"acme/d-1", 1773759630)
+    parsed = links().verify(token)
+    assert parsed is not None
+    assert (parsed.tenant_id, parsed.contact_id, parsed.debtor_id) == ("acme", HEX, "d-1")
+    assert parsed.expires_at == dt.datetime.fromtimestamp(1773759630, dt.UTC)
+    assert links("other-secret").verify(token) is None
+    assert links().verify(signed_only("s3cret", HEX, b"acme/d-2", 1773759630)[:-2] + "AA") is None
 
 
 def test_the_payment_page_url_quotes_its_fields() -> None:

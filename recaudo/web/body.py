@@ -1,0 +1,23 @@
+"""Reading a request body with a deadline, for every route that reads one.
+
+A client that sends its headers and then trickles (or never sends) the body
+would otherwise hold a connection and a handler for as long as it likes: past
+``http_body_timeout_s`` it gets a 408, in JSON like every other API error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+
+async def read_body(request: web.Request, timeout_s: float) -> bytes:
+    """The whole body (aiohttp caps it at ``client_max_size``), or a 408."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await request.read()
+    except TimeoutError:
+        raise web.HTTPRequestTimeout(
+            text='{"error": "request body not received in time"}', content_type="application/json"
+        ) from None
