@@ -9,7 +9,8 @@ same seed gives every strategy the same debtors, self-cures and paydays):
   capacity;
 - ``cadence``: (a) the same policy on its static cadence (every step, first
   allowed channel, no capacity);
-- ``amount``: (b) no learning, largest amount due first, the same capacity;
+- ``amount``: (b) no learning, largest amount due first, the same capacity
+  and the same ranked bar as ``live`` (``models.capacity``);
 - ``none``: (c) no contact at all (the world alone).
 
 Incremental recovery of a strategy is what its world recovered minus what the

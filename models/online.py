@@ -113,13 +113,16 @@ class OnlineLearning:
             versions=self.versions(offer.tenant_id),
         )
         target = self._strategy.target(offer, models)
-        if target.channel is None:
-            return target
         capacity = models.capacity
         if capacity is not None and offer.may_skip:
-            # A morning's wave is decided in one batch, before the shared counter moves:
-            # count this batch's admissions here too, or the day's capacity overflows.
-            self._capacity[offer.tenant_id] = dataclasses.replace(capacity, used=capacity.used + 1)
+            # A morning's wave is decided in one batch, before the shared counts move:
+            # count this batch's admissions (and a first day's candidates) here too.
+            value = target.features.get("value")
+            self._capacity[offer.tenant_id] = capacity.judged(
+                value if isinstance(value, float) else None, target.channel is not None
+            )
+        if target.channel is None:
+            return target
         slot = int(target.scores.get("slot", -1))
         if slot < 0:
             slot = slot_of(offer.at, state.tz or "UTC") or 0

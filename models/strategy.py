@@ -8,9 +8,11 @@ Whom: in ``adaptive`` mode a cadence step is worth its expected *incremental*
 recovery — the uplift learned from treated against holdout debtors in the same
 context, times the amount due in reference units — less the channel's cost and
 a cost per contact in the last 7 days. It is taken when that value clears the
-tenant's minimum and the day's capacity threshold (``models.capacity``); a
-per-debtor rolling budget caps contacts whatever the value. ``amount`` mode
-ranks by the amount due alone (no learning); ``cadence`` contacts every step.
+tenant's minimum and the day's capacity bar (``models.capacity``: the value at
+rank ``daily_capacity`` among yesterday's candidates); every valued candidate,
+admitted or not, feeds tomorrow's bar. A per-debtor rolling budget caps
+contacts whatever the value. ``amount`` mode ranks by the amount due alone (no
+learning) against the same bar; ``cadence`` contacts every step.
 
 Channel and hour: the per-debtor bandit over (channel, local slot). The arm is
 sampled from its Thompson probabilities, so the probability of what was chosen
@@ -23,6 +25,7 @@ skip and the allowed channels. Every option's probability is logged.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -120,15 +123,6 @@ class LiveStrategy:
                 scores={"contacts_in_budget": float(budget_used)},
                 model_versions=versions,
             )
-        capacity = models.capacity
-        if capacity is not None and capacity.full(t.daily_capacity):
-            return Target(
-                None,
-                "strategy.daily_capacity",
-                features=features,
-                scores={"capacity_used": float(capacity.used)},
-                model_versions=versions,
-            )
         amount_value = t.value_of(account.due, account.cur)
         scores: dict[str, float] = {"amount_value": amount_value}
         if t.mode == "amount":
@@ -144,9 +138,28 @@ class LiveStrategy:
                 "paid_share_control": estimate.control,
                 "expected_cost": cost + fatigue,
             }
-        bar = max(t.min_value, capacity.threshold if capacity is not None else -float("inf"))
+        # Valued before the capacity is asked, so every candidate feeds the bar.
+        capacity = models.capacity
+        bar = max(t.min_value, capacity.bar(offer.at) if capacity is not None else -math.inf)
         scores |= {"value": value, "threshold": bar}
         features["value"] = value
+        if capacity is not None and capacity.full():
+            return Target(
+                None,
+                "strategy.daily_capacity",
+                features=features,
+                scores=scores | {"capacity_used": float(capacity.used)},
+                model_versions=versions,
+            )
+        if capacity is not None and capacity.sampling():
+            return Target(
+                None,
+                "strategy.capacity_sample",
+                features=features,
+                scores={k: v for k, v in scores.items() if k != "threshold"}
+                | {"candidates_seen": float(capacity.seen())},
+                model_versions=versions,
+            )
         contact = value >= bar
         options_p: dict[str, float] = {}
         n = len(offer.channels) + 1

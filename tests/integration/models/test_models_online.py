@@ -158,6 +158,9 @@ async def test_one_batch_cannot_overfill_the_day(redis: aioredis.Redis, keys: Ke
     Redis moves: admissions inside the batch count against the capacity too."""
     targeting = Targeting(daily_capacity=3, explore=0.0)
     learner = learning(redis, keys, CollectorRegistry(), targeting)
+    # Yesterday saw two candidates, fewer than the capacity: today has no bar.
+    yesterday = MORNING.date() - dt.timedelta(days=1)
+    await CapacityBook(redis, keys).record("acme", (), [(yesterday, 1e3), (yesterday, 1e4)])
     await learner.before_batch([("acme", "s1")])
     picked = [learner.target(offer([Channel.SMS], f"d{i}", True, targeting)) for i in range(6)]
     assert [t.channel is not None for t in picked] == [True, True, True, False, False, False]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 
 import numpy as np
 import pytest
@@ -11,7 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recaudo.models.bandit import ChannelBandit, DebtorArms
-from recaudo.models.capacity import DayCapacity, threshold_for, value_bucket
+from recaudo.models.capacity import (
+    FIRST_DAY_SAMPLE,
+    DayCapacity,
+    threshold_for,
+    value_bucket,
+)
 from recaudo.models.online import promises_broken
 from recaudo.models.slots import arm_index
 from recaudo.models.strategy import SKIP, LiveStrategy, Models, context_of
@@ -145,15 +151,28 @@ def test_a_debtor_over_its_rolling_budget_is_skipped_without_a_draw() -> None:
     assert target.options == {}, "not a choice: nothing to evaluate off-policy"
 
 
+def histogram(values: Iterable[float]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for value in values:
+        counts[value_bucket(value)] = counts.get(value_bucket(value), 0) + 1
+    return counts
+
+
 def test_a_full_day_is_skipped_and_the_threshold_comes_from_yesterday() -> None:
     targeting = Targeting(daily_capacity=10, explore=0.0)
-    full = DayCapacity(MORNING.date(), used=10, threshold=0.0)
-    assert STRATEGY.target(offer(debtor(), targeting), models(capacity=full)).rule_id == (
-        "strategy.daily_capacity"
-    )
-    high_bar = DayCapacity(MORNING.date(), used=0, threshold=1e9)
-    low_bar = DayCapacity(MORNING.date(), used=0, threshold=0.0)
-    assert STRATEGY.target(offer(debtor(), targeting), models(capacity=high_bar)).channel is None
+    few = histogram([1e3] * 5)  # fewer candidates than the capacity yesterday: no bar
+    full = DayCapacity(MORNING.date(), 10, used=10, yesterday=few)
+    skipped = STRATEGY.target(offer(debtor(), targeting), models(capacity=full))
+    assert skipped.rule_id == "strategy.daily_capacity"
+    assert skipped.features["value"] == skipped.scores["value"], "valued all the same: it ranks"
+    assert skipped.scores["threshold"] == 0.0
+    high_bar = DayCapacity(MORNING.date(), 10, used=0, yesterday=histogram([1e9] * 20))
+    low_bar = DayCapacity(MORNING.date(), 10, used=0, yesterday=few)
+    below = STRATEGY.target(offer(debtor(), targeting), models(capacity=high_bar))
+    assert below.channel is None
+    assert below.rule_id == "strategy.skip"
+    assert below.scores["threshold"] == pytest.approx(1e9, rel=0.08), "the reason names the bar"
+    assert below.scores["value"] < 1e8, "and the value that missed it"
     assert STRATEGY.target(offer(debtor(), targeting), models(capacity=low_bar)).channel
 
 
@@ -164,6 +183,46 @@ def test_capacity_threshold_admits_the_best_candidates_of_yesterday() -> None:
     assert 1e4 < bar <= 1e6
     assert threshold_for(histogram, 1000) == -math.inf, "room for everyone: no bar"
     assert threshold_for({}, 10) == -math.inf
+
+
+@pytest.mark.parametrize("k", [1, 7, 50, 333])
+def test_the_bar_is_the_value_at_rank_k_within_a_bucket(k: int) -> None:
+    """1,000 known values: about k of them clear the bar the histogram gives."""
+    values = np.random.default_rng(k).lognormal(12, 2, 1000)
+    cleared = int((values >= threshold_for(histogram(values), k)).sum())
+    assert abs(cleared - k) <= max(2, 0.05 * k)
+
+
+def test_a_first_day_ranks_its_own_candidates_by_the_share_of_the_day_gone() -> None:
+    """No candidates yesterday: by 18:00 (3/4 of the day) with 300 candidates seen,
+    the day's volume is estimated at 400 and the bar is the value at rank 3/4 K."""
+    day = MORNING.date()
+    first = DayCapacity(day, 40, used=0, yesterday={})
+    evening = dt.datetime.combine(day, dt.time(18), dt.UTC)
+    targeting = Targeting(mode="amount", daily_capacity=40, explore=0.0)
+    for value in range(1, 301):
+        if value == FIRST_DAY_SAMPLE:
+            early = STRATEGY.target(offer(debtor(due=10**9), targeting), models(capacity=first))
+            assert early.rule_id == "strategy.capacity_sample", "too few seen to rank"
+            assert early.scores["candidates_seen"] == FIRST_DAY_SAMPLE - 1
+        first = first.judged(float(value * 1000), admitted=False)
+    bar = first.bar(evening)
+    assert 260_000 < bar < 280_000, "rank 30 of 300 (the values 1,000 to 300,000)"
+    assert first.bar(dt.datetime.combine(day, dt.time(6), dt.UTC)) > bar, "stricter early"
+
+
+def test_today_s_candidates_take_yesterday_s_place_as_they_arrive() -> None:
+    """Yesterday: 100 candidates worth 1,000 to 100,000, capacity 10, so the day
+    starts with the bar at rank 10 (~91,000). Yesterday's best 10 were contacted
+    and do not come back: once today's 90 are seen, the bar is their rank 10."""
+    day = MORNING.date()
+    capacity = DayCapacity(day, 10, used=0, yesterday=histogram(range(1000, 100_001, 1000)))
+    assert capacity.bar(MORNING) == pytest.approx(91_000, rel=0.04)
+    for value in range(90_000, 0, -1000):
+        capacity = capacity.judged(float(value), admitted=False)
+    assert capacity.seen() == 90
+    assert capacity.bar(MORNING) == pytest.approx(81_000, rel=0.04)
+    assert capacity.judged(None, admitted=True).used == 1, "the batch's admissions count"
 
 
 def test_amount_mode_ranks_by_the_amount_due_alone() -> None:
