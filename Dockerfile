@@ -3,14 +3,17 @@
 #   docker run -p 8080:8080 ... recaudo web
 # deploy/compose.yaml runs the whole stack. tests/integration/test_wheel_install.py
 # builds and installs the wheel exactly as this file does, outside the checkout.
-FROM python:3.11-slim AS build
+# PYTHON_IMAGE: a mirror or stand-in of the base where Docker Hub cannot be
+# reached (deploy/check-image.sh --base IMAGE).
+ARG PYTHON_IMAGE=python:3.11-slim
+FROM ${PYTHON_IMAGE} AS build
 WORKDIR /src
 # The whole project: the domain folders reach the package through recaudo/<domain>
 # symlinks, which the wheel build follows.
 COPY . .
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
-FROM python:3.11-slim
+FROM ${PYTHON_IMAGE}
 RUN useradd --system --uid 10001 --home-dir /var/lib/recaudo recaudo \
  && install -d -o recaudo -g recaudo /var/lib/recaudo
 COPY --from=build /wheels /wheels

@@ -20,11 +20,13 @@ constraints:
 	  | grep -v -E '^(pip|setuptools|wheel)=='; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt && rm -rf .venv-pin
 
-# promtool (Prometheus rules) and Chromium (the operations page) from Debian's packages.
+# promtool (Prometheus rules), Chromium (the operations page) and shellcheck
+# (deploy/check-image.sh) from Debian's packages.
 system-deps:
-	@command -v promtool >/dev/null && command -v chromium >/dev/null || { \
+	@command -v promtool >/dev/null && command -v chromium >/dev/null \
+	  && command -v shellcheck >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    prometheus chromium >/dev/null; }
+	    prometheus chromium shellcheck >/dev/null; }
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/recaudo demo

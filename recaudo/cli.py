@@ -1,52 +1,99 @@
-"""The ``recaudo`` command line."""
+"""The ``recaudo`` command line.
+
+Each subcommand imports what it uses when it runs, so the per-call commands
+(``check-contact``, ``policy check``, ``template preview``, ``--help``) start
+without loading the stream workers, the learners or aiohttp: they are piped
+and scripted, and were paying seconds of imports they never used
+(``bench/cli_start.py`` measures it).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 import click
-import orjson
-from aiohttp import web
-from pydantic import TypeAdapter
+from click.utils import make_default_short_help
 
 from recaudo import __version__
-from recaudo.backtest.cli import backtest
-from recaudo.channels.content.preview import template
-from recaudo.foundation.config import Settings, effective, load_settings
 from recaudo.foundation.errors import RecaudoError
-from recaudo.logs import announce, configure_logging
-from recaudo.models.offpolicy.cli import evaluate_command
-from recaudo.rules.cli import check_contact, policy
-from recaudo.simulator.cli import simulate
-from recaudo.streams.events import (
-    AccountEvent,
-    DeliveryEvent,
-    PaymentEvent,
-    ResponseEvent,
-    TaskClosedEvent,
-)
-from recaudo.streams.outputs import ContactCommand, DeadLetter, Decision, Release
-from recaudo.streams.tasks import Task
 
-SCHEMAS: dict[str, type] = {
-    "accounts": AccountEvent,
-    "payments": PaymentEvent,
-    "deliveries": DeliveryEvent,
-    "responses": ResponseEvent,
-    "contacts": ContactCommand,
-    "decisions": Decision,
-    "dead-letters": DeadLetter,
-    "releases": Release,
-    "tasks": Task,
-    "task-events": TaskClosedEvent,
+
+@dataclass(frozen=True, slots=True)
+class Lazy:
+    """A subcommand another package defines, imported when it is asked for."""
+
+    target: str  # "module:attribute"
+    help: str  # its first help paragraph, for ``recaudo --help`` (a test keeps them equal)
+
+    def load(self) -> click.Command:
+        module, _, attribute = self.target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command), self.target
+        return command
+
+
+#: Subcommands of the domain packages, by name.
+LAZY: dict[str, Lazy] = {
+    "backtest": Lazy(
+        "recaudo.backtest.cli:backtest",
+        "Run the live decision path on event time over a dated log or a simulated portfolio, "
+        "and print what each policy recovered against the holdout.",
+    ),
+    "check-contact": Lazy(
+        "recaudo.rules.cli:check_contact",
+        "Read a proposed contact as JSON on stdin; print the verdict as JSON.",
+    ),
+    "evaluate": Lazy(
+        "recaudo.models.offpolicy.cli:evaluate_command",
+        "Estimate a challenger policy's recovery off-policy from logged decisions.",
+    ),
+    "policy": Lazy(
+        "recaudo.rules.cli:policy",
+        "Tenant policy files: cadences, templates, experiments, overrides.",
+    ),
+    "simulate": Lazy(
+        "recaudo.simulator.cli:simulate",
+        "Write N seeded synthetic accounts (AccountEvent NDJSON) to --out (default stdout), "
+        "or with --events-out the world's event log over --days.",
+    ),
+    "template": Lazy(
+        "recaudo.channels.content.preview:template",
+        "Message templates of a tenant policy.",
+    ),
 }
 
 
 class Group(click.Group):
-    """Start-up errors (a bad setting, a missing file) as one line, no traceback."""
+    """Start-up errors (a bad setting, a missing file) as one line, no traceback;
+    the subcommands in ``LAZY`` imported only when one of them runs."""
 
-    def invoke(self, ctx: click.Context) -> object:
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is None and cmd_name in LAZY:
+            found = LAZY[cmd_name].load()
+        return found
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            command = super().get_command(ctx, name)
+            if command is None:
+                rows.append((name, make_default_short_help(LAZY[name].help, limit)))
+            elif not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except RecaudoError as exc:
@@ -62,6 +109,10 @@ def main() -> None:
 @main.command("config")
 def config_command() -> None:
     """Print the effective settings (environment and defaults), secrets masked."""
+    import orjson
+
+    from recaudo.foundation.config import effective, load_settings
+
     settings = load_settings()
     out = orjson.dumps(effective(settings), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
     click.echo(out.decode())
@@ -71,6 +122,8 @@ def config_command() -> None:
 @click.option("--loglevel", default="info", show_default=True)
 def worker(loglevel: str) -> None:
     """Run a stream worker (decide, dispatch, schedule) against RECAUDO_BROKER_URL."""
+    from recaudo.foundation.config import load_settings
+    from recaudo.logs import announce, configure_logging
     from recaudo.worker import run_worker
 
     settings = load_settings()
@@ -82,6 +135,10 @@ def worker(loglevel: str) -> None:
 @main.command("web")
 def web_command() -> None:
     """Serve the HTTP API, probes and metrics on RECAUDO_WEB_HOST:RECAUDO_WEB_PORT."""
+    from aiohttp import web
+
+    from recaudo.foundation.config import load_settings
+    from recaudo.logs import announce, configure_logging
     from recaudo.web import build_web_app
 
     settings = load_settings()
@@ -93,13 +150,6 @@ def web_command() -> None:
         port=settings.web_port,
         print=None,
     )
-
-
-main.add_command(policy)
-main.add_command(check_contact)
-main.add_command(simulate)
-main.add_command(backtest)
-main.add_command(template)
 
 
 @main.command()
@@ -118,16 +168,35 @@ def demo(
     asyncio.run(run_demo(debtors, seed, duration, port, hours_per_second, days))
 
 
+#: Each topic's record model, imported when ``recaudo schema`` prints it.
+SCHEMAS: dict[str, str] = {
+    "accounts": "recaudo.streams.events:AccountEvent",
+    "payments": "recaudo.streams.events:PaymentEvent",
+    "deliveries": "recaudo.streams.events:DeliveryEvent",
+    "responses": "recaudo.streams.events:ResponseEvent",
+    "contacts": "recaudo.streams.outputs:ContactCommand",
+    "decisions": "recaudo.streams.outputs:Decision",
+    "dead-letters": "recaudo.streams.outputs:DeadLetter",
+    "releases": "recaudo.streams.outputs:Release",
+    "tasks": "recaudo.streams.tasks:Task",
+    "task-events": "recaudo.streams.events:TaskClosedEvent",
+}
+
+
 @main.command()
 @click.argument("topic", required=False, type=click.Choice(sorted(SCHEMAS)))
 def schema(topic: str | None) -> None:
     """Print the JSON Schema of every topic's records (or of one topic)."""
-    chosen = {topic: SCHEMAS[topic]} if topic else SCHEMAS
-    out = {name: TypeAdapter(model).json_schema() for name, model in chosen.items()}
+    import orjson
+    from pydantic import TypeAdapter
+
+    out = {}
+    for name, target in SCHEMAS.items():
+        if topic in (None, name):
+            module, _, attribute = target.partition(":")
+            model = getattr(importlib.import_module(module), attribute)
+            out[name] = TypeAdapter(model).json_schema()
     click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
-
-
-main.add_command(evaluate_command)
 
 
 @main.command()
@@ -149,6 +218,7 @@ main.add_command(evaluate_command)
 )
 def report(tenant: str, by: tuple[str, ...], fmt: str) -> None:
     """Outcomes vs the no-contact holdout, from the debtors' committed summaries (one scan)."""
+    from recaudo.foundation.config import Settings
     from recaudo.streams.reports.outcomes import parse_dimensions
     from recaudo.streams.reports.render import FORMATS
     from recaudo.streams.reports.source import read_report
@@ -164,6 +234,7 @@ def report(tenant: str, by: tuple[str, ...], fmt: str) -> None:
 @main.command()
 def healthcheck() -> None:
     """Exit 0 when this host's worker or web /healthz answers (the image's HEALTHCHECK)."""
+    from recaudo.foundation.config import Settings
     from recaudo.probes import answers_healthz
 
     settings = Settings()
@@ -174,6 +245,7 @@ def healthcheck() -> None:
 @main.command("rebuild-state")
 def rebuild_state_command() -> None:
     """Rebuild debtor state and legal suppressions in Redis by replaying the input topics."""
+    from recaudo.foundation.config import Settings
     from recaudo.rebuild import rebuild_state
 
     logging.basicConfig(level=logging.INFO)

@@ -8,8 +8,9 @@ account snapshots and the debtors' payments to the HTTP API as their moment
 comes; the worker decides, sends through the sandbox, and the sandbox's signed
 receipts come back through the webhooks. Each contact reaches the world, whose
 debtors answer — replies as signed inbound messages, payments through the API,
-promises kept and broken. A line per simulated day shows what happened; at the
-end, the outcome report: each arm against the no-contact holdout.
+promises kept and broken. A block per simulated day shows what changed that
+day (``demo_days``); at the end, the outcome report: each arm against the
+no-contact holdout.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import contextlib
 import datetime as dt
 import signal
 import time
-from collections import Counter
 from collections.abc import Sequence
 
 import aiohttp
 import orjson
 from aiokafka import AIOKafkaConsumer
 
+from recaudo.demo_days import Debtor, Tally, day_block, day_number, day_title, deciding_rule
 from recaudo.foundation.clock import ScaledClock
 from recaudo.foundation.kafka import bootstrap_servers
 from recaudo.simulator.world import World
@@ -49,12 +50,18 @@ class Demo:
         self.stack = stack
         self.world = world
         self.clock = clock
-        self.decisions: Counter[str] = Counter()
-        self.reasons: Counter[str] = Counter()
-        self.fed: Counter[str] = Counter()
-        self.contacts = 0
+        self.tally = Tally()  # since the last day's block
+        self.total = Tally()
+        self.shown = 0  # sandbox messages already reported
+        self.day = START.date()  # the first day the next block covers
         # Where each debtor was last written to, per channel: their replies come from there.
         self.addresses: dict[tuple[str, Channel], str] = {}
+        self.debtor_of: dict[str, Debtor] = {}  # address -> who it reaches
+        table = world.table
+        self.places = {
+            table.debtor_id(i): (table.jurisdiction(i), table.language(i))
+            for i in range(len(table))
+        }
 
     async def post(self, http: aiohttp.ClientSession, events: Sequence[bytes]) -> None:
         body = b"\n".join(events)
@@ -69,7 +76,8 @@ class Demo:
         events = self.world.take_until(self.clock.now())
         batch: list[bytes] = []
         for event in events:
-            self.fed[event.type] += 1
+            self.tally.fed[event.type] += 1
+            self.total.fed[event.type] += 1
             if _inbound_text(event):
                 assert isinstance(event, ResponseEvent)
                 provider = INBOUND_PROVIDER[event.channel]
@@ -104,35 +112,39 @@ class Demo:
             async for message in consumer:
                 record = orjson.loads(message.value)
                 if message.topic == topics.decisions:
-                    self.decisions[record["action"]] += 1
-                    for reason in record["reasons"][:1]:
-                        self.reasons[f"{record['action']}:{reason['rule_id']}"] += 1
+                    why = (record["action"], deciding_rule(record["reasons"]))
+                    for tally in (self.tally, self.total):
+                        tally.decisions[record["action"]] += 1
+                        tally.reasons[why] += 1
                     continue
                 command = ContactCommand.model_validate(record)
                 if command.contact_id in seen:
                     continue
                 seen.add(command.contact_id)
-                self.contacts += 1
+                self.tally.contacts += 1
+                self.total.contacts += 1
                 self.addresses[(command.debtor_id, command.channel)] = command.address
+                jurisdiction, language = self.places.get(command.debtor_id, ("?", "?"))
+                self.debtor_of[command.address] = Debtor(command.debtor_id, jurisdiction, language)
                 self.world.contact(command, max(command.send_at, self.clock.now()))
         finally:
             await consumer.stop()
 
-    def summary(self) -> str:
-        now = self.clock.now()
-        day = (now - START).days + 1
-        sandbox = self.stack.sandbox.messages
-        top = ", ".join(f"{k} {v}" for k, v in self.reasons.most_common(5))
-        out = (
-            f"day {day:>2} {now:%a %Y-%m-%d %H:%M} UTC | decisions {dict(self.decisions)} | "
-            f"messages {len(sandbox)} | from the world {dict(self.fed)}\n"
-            f"        top reasons: {top}"
+    def day_done(self, last: dt.date, note: str = "") -> str:
+        """The block from ``self.day`` to ``last`` (inclusive); the next starts after it."""
+        sent = self.stack.sandbox.messages[self.shown :]
+        title = day_title(START.date(), self.day, last) + note
+        text = day_block(title, self.tally, sent, self.debtor_of)
+        self.tally, self.shown = Tally(), self.shown + len(sent)
+        self.day = last + dt.timedelta(days=1)
+        return text
+
+    def totals(self) -> str:
+        days = day_number(START.date(), self.clock.now().date())
+        title = (
+            f"All {days} days, from {START:%Y-%m-%d %H:%M} to {self.clock.now():%Y-%m-%d %H:%M} UTC"
         )
-        if sandbox:
-            last = sandbox[-1]
-            text = " ".join(last.text.split())
-            out += f"\n        last {last.channel} via {last.provider}: {text[:160]}"
-        return out
+        return day_block(title, self.total, self.stack.sandbox.messages, self.debtor_of)
 
 
 def _inbound_text(event: InputEvent) -> bool:
@@ -168,21 +180,23 @@ async def run_demo(
             loop.add_signal_handler(sig, stop.set)
         end = START + dt.timedelta(days=days)
         started = time.monotonic()
-        last_print = 0.0
         async with aiohttp.ClientSession() as http:
             follower = asyncio.create_task(demo.follow())
             while not stop.is_set() and clock.now() < end:
                 await demo.feed(http)
-                if time.monotonic() - last_print >= 5 and clock.now() >= START:
-                    print(demo.summary(), flush=True)
-                    last_print = time.monotonic()
+                today = clock.now().date()
+                if today > demo.day:  # one or more simulated days ended: what changed
+                    print(demo.day_done(today - dt.timedelta(days=1)), flush=True)
                 if duration_s is not None and time.monotonic() - started >= duration_s:
                     break
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 0.25)
             follower.cancel()
             await asyncio.gather(follower, return_exceptions=True)
-        print(demo.summary(), flush=True)
+        if clock.now().date() >= demo.day:
+            now = clock.now()
+            print(demo.day_done(now.date(), f" (until {now:%H:%M} UTC)"), flush=True)
+        print("\n" + demo.totals(), flush=True)
         print("\nOutcome report (each arm against the no-contact holdout, 95 % intervals):")
         report = await read_report(stack.settings, TENANT, parse_dimensions(["arm"]))
         print(to_table(report), flush=True)

@@ -46,7 +46,8 @@ def check(file: Path) -> None:
     # Message content (issue 10): templates, languages/channels, required notices.
     from recaudo.channels.content.check import check_content
 
-    problems = check_content(loaded, str(file))
+    # The same bad notice is found through every message that renders it: print it once.
+    problems = list(dict.fromkeys(check_content(loaded, str(file))))
     if problems:
         click.echo("\n".join(problems), err=True)
         raise SystemExit(1)

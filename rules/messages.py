@@ -12,7 +12,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from recaudo.streams.events import Channel
+from recaudo.streams.events import Channel, Jurisdiction
 
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
 
@@ -63,6 +63,14 @@ class MessageTemplate(_Model):
     text: dict[Language, LocalizedMessage] = Field(min_length=1)
 
 
+class SenderEntity(_Model):
+    """The sender's legal entity in one jurisdiction; an unset field keeps the default."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+    tax_id: str | None = Field(default=None, max_length=32)
+    address: str | None = Field(default=None, max_length=200)
+
+
 class Sender(_Model):
     """Who the messages come from, and where a debtor pays."""
 
@@ -78,6 +86,19 @@ class Sender(_Model):
     # RFC 8058 one-click unsubscribe target and the mailto alternative (RFC 2369).
     unsubscribe_url: str = "https://pay.example.invalid/unsubscribe/{contact_id}"
     unsubscribe_mailto: str | None = None
+    # A lender writes to each country's debtors as its entity there: the notices
+    # the law asks for carry that entity's name, tax id and address (a Brazilian
+    # debtor's CNPJ, not the Colombian NIT). Keyed "BR" or "US-NY"; a
+    # subdivision without its own entry gets its country's.
+    jurisdictions: dict[Jurisdiction, SenderEntity] = {}
+
+    def for_jurisdiction(self, jurisdiction: str | None) -> Sender:
+        """This sender as it signs to a debtor of ``jurisdiction``."""
+        code = jurisdiction or ""
+        entity = self.jurisdictions.get(code) or self.jurisdictions.get(code.split("-")[0])
+        if entity is None:
+            return self
+        return self.model_copy(update=entity.model_dump(exclude_none=True))
 
 
 #: notices.<key>.<channel or "default">.<language> = text (Jinja2 too).

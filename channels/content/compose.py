@@ -53,7 +53,7 @@ def variables(
 ) -> dict[str, Any]:
     """What a template may use; ``policy check`` renders against the same names."""
     account = state.accounts[account_id]
-    sender = policy.sender
+    sender = policy.sender.for_jurisdiction(state.jur)
     amount_due = Amount(account.due, account.cur)
     return {
         "name": state.name or "",

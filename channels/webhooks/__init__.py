@@ -8,7 +8,7 @@ holds its verification and normalisation; ``service`` is the shared pipeline
 
 from recaudo.channels.webhooks.base import InboundMessage, StatusReport, Verifier, WebhookRequest
 from recaudo.channels.webhooks.factory import build_verifiers
-from recaudo.channels.webhooks.routes import WEBHOOKS, add_webhook_routes
+from recaudo.channels.webhooks.routes import WEBHOOKS, add_webhook_routes, webhook_counter
 from recaudo.channels.webhooks.service import WebhookService
 
 __all__ = [
@@ -20,4 +20,5 @@ __all__ = [
     "WebhookService",
     "add_webhook_routes",
     "build_verifiers",
+    "webhook_counter",
 ]

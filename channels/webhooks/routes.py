@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
@@ -12,20 +14,28 @@ WEBHOOKS = web.AppKey("recaudo_webhooks", WebhookService)
 STATUSES = ("200", "400", "401", "403", "404", "413", "503")
 
 
-def add_webhook_routes(
-    app: web.Application, service: WebhookService, registry: CollectorRegistry | None = None
-) -> None:
-    """Register the routes; the service is stored under ``WEBHOOKS`` for other handlers."""
-    app[WEBHOOKS] = service
+def webhook_counter(registry: CollectorRegistry | None, providers: Iterable[str] = ()) -> Counter:
+    """``recaudo_webhooks_total``, each provider's statuses at 0. A dry run has no
+    providers and no routes, but registers it, so the dashboard queries a metric
+    that exists (dashboards' test reads a dry run's /metrics)."""
     outcomes = Counter(
         "recaudo_webhooks_total",
         "Provider webhooks received, by provider and the HTTP status answered.",
         ["provider", "status"],
         registry=registry,
     )
-    for name in service.verifiers:
+    for name in providers:
         for status in STATUSES:
             outcomes.labels(name, status)
+    return outcomes
+
+
+def add_webhook_routes(
+    app: web.Application, service: WebhookService, registry: CollectorRegistry | None = None
+) -> None:
+    """Register the routes; the service is stored under ``WEBHOOKS`` for other handlers."""
+    app[WEBHOOKS] = service
+    outcomes = webhook_counter(registry, service.verifiers)
 
     async def post(request: web.Request) -> web.Response:
         response = await request.app[WEBHOOKS].handle(request)

@@ -15,7 +15,12 @@ from recaudo.channels.credentials import load_credentials
 from recaudo.channels.dedupe import Deduper
 from recaudo.channels.directory import ContactDirectory
 from recaudo.channels.status_machine import StatusMachine
-from recaudo.channels.webhooks import WebhookService, add_webhook_routes, build_verifiers
+from recaudo.channels.webhooks import (
+    WebhookService,
+    add_webhook_routes,
+    build_verifiers,
+    webhook_counter,
+)
 from recaudo.channels.webhooks.sns import http_fetcher
 from recaudo.dashboards import OPS_PAGE
 from recaudo.foundation.broker_watch import BrokerWatch
@@ -169,6 +174,8 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
             clock=settings.clock().now,
         )
         add_webhook_routes(app, service, registry)
+    else:
+        webhook_counter(registry)  # no webhooks in a dry run; the dashboard's metric exists
     app.router.add_post("/v1/events", post_events)
     app.router.add_get("/v1/debtors/{debtor_id}/timeline", get_timeline)
     app.router.add_get("/v1/debtors/{debtor_id}", get_debtor)

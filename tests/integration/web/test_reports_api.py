@@ -142,7 +142,7 @@ def test_cli_formats(
         ]
     else:
         assert "Outcomes for tenant acme: 4 enrolled debtors" in result.output
-        assert "350.0 [" in result.output
+        assert "+$3.50 [" in result.output  # 350 cents, in dollars
 
 
 def test_cli_names_a_bad_grouping(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:

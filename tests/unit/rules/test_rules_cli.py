@@ -161,3 +161,16 @@ def test_check_contact_reads_flags_and_history_into_the_proposal() -> None:
     assert out["action"] == "suppress"
     assert out["decided_by"] == ["suppress.dispute"]
     assert out["reasons"][0]["params"]["outcome"] == "decided"
+
+
+def test_policy_check_prints_each_error_once(tmp_path: Path) -> None:
+    """A bad notice is rendered for every message and language: one line, not one per message."""
+    second = '[messages.bye]\nversion = "1"\n[messages.bye.text.es]\nsms = "Adios {{ name }}"\n'
+    f = tmp_path / "bad.toml"
+    f.write_text(GOOD.replace("Acreedor: {{ creditor }}", "Acreedor: {{ creditr }}") + second)
+    result = CliRunner().invoke(policy, ["check", str(f)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines == [
+        f"{f}: notices.creditor_identity.default.es: UndefinedError: 'creditr' is undefined"
+    ]

@@ -178,3 +178,27 @@ def test_tenant_hours_only_narrow_the_law(proposal: ProposalFactory) -> None:
 def test_caps_for_unknown_jurisdiction_is_empty() -> None:
     assert caps_for("AR", Channel.SMS) == ()
     assert dt.timedelta(days=7) in {c.window for c in caps_for("CL", Channel.VOICE)}
+
+
+def test_the_sender_signs_as_its_entity_in_the_debtors_jurisdiction() -> None:
+    sender = default_policy().sender
+    brazil = sender.for_jurisdiction("BR")
+    assert (brazil.name, brazil.tax_id) == ("Recaudo Demo Brasil", "12.345.678/0001-95")
+    assert "Sao Paulo" in (brazil.address or "")
+    assert brazil.payment_url == sender.payment_url  # what the entity leaves unset is kept
+    assert sender.for_jurisdiction("US-NY").address == sender.for_jurisdiction("US").address
+    assert sender.for_jurisdiction("CO") == sender == sender.for_jurisdiction(None)
+
+
+def test_the_default_policy_has_an_entity_for_every_region_the_demo_writes_to() -> None:
+    from recaudo.simulator.portfolio import REGIONS
+
+    sender = default_policy().sender
+    tax_ids = {sender.for_jurisdiction(code).tax_id for code, *_ in REGIONS}
+    assert len(tax_ids) == len({code.split("-")[0] for code, *_ in REGIONS})
+
+
+def test_a_sender_entity_needs_a_jurisdiction_code() -> None:
+    text = BASE + '[sender.jurisdictions.brazil]\ntax_id = "1"\n'
+    with pytest.raises(PolicyError, match=r"sender\.jurisdictions"):
+        parse_policy(text)

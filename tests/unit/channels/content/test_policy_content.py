@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from recaudo.channels.content import Composer, PayLinks
 from recaudo.channels.content.check import check_content
 from recaudo.rules.cli import policy as policy_cli
-from recaudo.rules.policy import TenantPolicy, load_policy, parse_policy
+from recaudo.rules.policy import TenantPolicy, default_policy, load_policy, parse_policy
+from recaudo.simulator.portfolio import REGIONS
 from recaudo.streams.events import Channel
 from recaudo.streams.outputs import MessageContent, Reason
 from recaudo.streams.state import AccountState, DebtorState
@@ -158,3 +159,30 @@ def test_mexican_collection_agencies_identify_themselves() -> None:
     problems = check_content(stripped, "p.toml")
     assert any("[MX]" in p and "notice.mx.despacho_identity" in p for p in problems)
     assert not any("[CO]" in p for p in problems)
+
+
+@pytest.mark.parametrize(("jurisdiction", "zone", "language", "currency"), REGIONS)
+@pytest.mark.parametrize("channel", [Channel.SMS, Channel.EMAIL, Channel.WHATSAPP])
+def test_every_demo_debtor_gets_their_language_and_their_countrys_entity(
+    jurisdiction: str, zone: str, language: str, currency: str, channel: Channel
+) -> None:
+    """The demo writes with the built-in policy: a Brazilian debtor's message is Portuguese
+    and names the Brazilian entity's CNPJ and address, never the Colombian NIT."""
+    policy = default_policy()
+    entity = policy.sender.for_jurisdiction(jurisdiction)
+    account = AccountState(dpd=5, due=125_000, bal=250_000, cur=currency, cycle="2026-03-01")
+    state = DebtorState(tz=zone, jur=jurisdiction, lang=language, accounts={"a1": account})
+    out = composer(policy).compose(
+        "demo", state, "a1", channel, "reminder", "c1", NOW, debtor_id="d1"
+    )
+    assert isinstance(out, MessageContent), out
+    assert out.language.split("-")[0] == language
+    text = " ".join(filter(None, [out.subject, out.text]))
+    senders = [policy.sender.for_jurisdiction(code) for code, *_ in REGIONS]
+    for detail in {d for s in senders for d in (s.tax_id, s.address) if d} - {
+        entity.tax_id,
+        entity.address,
+    }:
+        assert detail not in text, f"{jurisdiction} message carries {detail!r}"
+    if jurisdiction == "BR" and channel == Channel.EMAIL:
+        assert f"CNPJ/CPF {entity.tax_id}, {entity.address}" in text

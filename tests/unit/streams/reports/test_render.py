@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import orjson
+import pytest
 
 from recaudo.streams.reports.model import OutcomeReport
 from recaudo.streams.reports.outcomes import compute_report
-from recaudo.streams.reports.render import to_csv, to_json, to_table
-from tests.unit.streams.reports.test_outcomes import portfolio
+from recaudo.streams.reports.render import money, to_csv, to_json, to_table
+from tests.unit.streams.reports.test_outcomes import portfolio, s
 
 
 def report() -> OutcomeReport:
@@ -26,10 +28,67 @@ def test_table_is_readable() -> None:
     text = to_table(report())
     assert text.startswith("Outcomes for tenant acme: 9 enrolled debtors")
     champion = next(line for line in text.splitlines() if " champion " in line)
-    assert "100.0 [-38.6, 238.6]" in champion  # incremental per debtor and its interval
+    # Money in major units (USD: cents / 100), the incremental figure with its interval.
+    assert "$1.50" in champion  # recovered per debtor, 150 minor units
+    assert "+$1.00 [-$0.39, +$2.39]" in champion
     assert "15.0%" in champion  # recovery rate
+    assert "+25.0 pts [-34.8, +69.9]" in champion  # opt-out difference, in points
+    assert "not enough data yet" in champion  # the interval includes no difference
     assert "Challenger vs champion" in text
     assert "By channel" not in text  # the portfolio records no channels
+
+
+def test_every_column_has_a_legend_entry() -> None:
+    text = to_table(report())
+    header = text.split("\n\n")[1].splitlines()[0]
+    legend = text.split("Columns:\n", 1)[1].split("\n\n")[0]
+    named = {line[2:].split("  ")[0] for line in legend.splitlines() if line[2:3] != " "}
+    columns = [c for c in re.split(r"\s{2,}", header) if c not in ("currency", "strategy")]
+    missing = [c for c in columns if c.replace(" [95%]", "") not in named]
+    assert not missing, f"columns without a legend: {missing}"
+
+
+def test_a_verdict_line_per_comparison() -> None:
+    block = to_table(report()).split("Verdicts:\n", 1)[1]
+    verdicts = [line.strip() for line in block.strip().splitlines()]
+    assert verdicts == [
+        "USD exp1 challenger vs holdout: ahead — $2.50 more recovered per debtor "
+        "(95 % interval +$0.46 to +$4.54), 2 vs 3 debtors.",
+        "USD exp1 champion vs holdout: not enough data yet — $1.00 more recovered per debtor "
+        "(95 % interval -$0.39 to +$2.39), 4 vs 3 debtors.",
+        "USD exp1 challenger vs champion: not enough data yet — +$1.50 per debtor "
+        "(95 % interval -$0.83 to +$3.83), 2 vs 4 debtors.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "written"),
+    [
+        (250000, "MXN", "MX$2,500.00"),
+        (250000, "USD", "$2,500.00"),
+        (250000000, "COP", "COP 2,500,000.00"),
+        (250000, "BRL", "R$2,500.00"),
+        (2500, "CLP", "CLP 2,500"),  # no minor unit
+        (-1234.56, "MXN", "-MX$12.35"),
+    ],
+)
+def test_money_is_in_major_units_as_each_currency_is_written(
+    minor: float, currency: str, written: str
+) -> None:
+    assert money(minor, currency) == written
+
+
+def test_one_debtor_per_side_is_not_enough_data_yet() -> None:
+    few = [
+        (f"d{i}", s(arm, rec, cur="MXN"))
+        for i, (arm, rec) in enumerate([("champion", 250000), ("holdout", 0)])
+    ]
+    text = to_table(compute_report("acme", few, ["arm"]))
+    assert "MX$2,500.00" in text
+    assert (
+        "champion vs holdout: not enough data yet — MX$2,500.00 more recovered per debtor "
+        "(too few debtors for an interval), 1 vs 1 debtors." in text
+    )
 
 
 def test_csv_has_one_flat_row_per_group_then_the_comparisons() -> None:
