@@ -15,6 +15,7 @@ BENCHES = (
     "bench.assistant",
     "bench.reminders",
     "bench.opt_out_matching",
+    "bench.cli_start",
 )
 
 if __name__ == "__main__":
