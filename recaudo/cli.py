@@ -168,6 +168,25 @@ def demo(
     asyncio.run(run_demo(debtors, seed, duration, port, hours_per_second, days))
 
 
+@main.command()
+@click.option("--port", default=8080, show_default=True, help="Web API port")
+@click.option("--tenant", default="acme", show_default=True, help="The tenant the API key posts as")
+@click.option("--api-key", help="The API key  [default: a random one, printed]")
+@click.option(
+    "--policy",
+    "policy_dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="Policy folder (<tenant>.toml)  [default: the built-in policy]",
+)
+def dev(port: int, tenant: str, api_key: str | None, policy_dir: str | None) -> None:
+    """Embedded broker + Redis + worker + web for your own events, until Ctrl-C."""
+    import secrets
+
+    from recaudo.dev import run_dev
+
+    asyncio.run(run_dev(port, tenant, api_key or secrets.token_urlsafe(16), policy_dir))
+
+
 #: Each topic's record model, imported when ``recaudo schema`` prints it.
 SCHEMAS: dict[str, str] = {
     "accounts": "recaudo.streams.events:AccountEvent",
@@ -190,12 +209,18 @@ def schema(topic: str | None) -> None:
     import orjson
     from pydantic import TypeAdapter
 
+    from recaudo.examples import EXAMPLES
+    from recaudo.streams.events import TOPIC_OF_TYPE
+
+    example_of = {topic: EXAMPLES[kind] for kind, topic in TOPIC_OF_TYPE.items()}
     out = {}
     for name, target in SCHEMAS.items():
         if topic in (None, name):
             module, _, attribute = target.partition(":")
             model = getattr(importlib.import_module(module), attribute)
             out[name] = TypeAdapter(model).json_schema()
+            if name in example_of:  # the input events: what an integrator POSTs
+                out[name]["examples"] = [example_of[name]]
     click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
 
 

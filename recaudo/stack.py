@@ -62,6 +62,7 @@ class Stack:
     sandbox: Sandbox
     worker: Process
     workdir: Path
+    api_key: str = API_KEY
 
     @property
     def web_url(self) -> str:
@@ -69,7 +70,7 @@ class Stack:
 
     @property
     def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {API_KEY}"}
+        return {"Authorization": f"Bearer {self.api_key}"}
 
 
 @contextlib.asynccontextmanager
@@ -80,6 +81,8 @@ async def local_stack(
     policy_dir: str | None = None,
     log_format: str = "json",
     overrides: Mapping[str, object] | None = None,
+    tenant: str = TENANT,
+    api_key: str = API_KEY,
 ) -> AsyncIterator[Stack]:
     prefix = f"demo{uuid.uuid4().hex[:6]}"
     web_port = web_port or free_port()
@@ -103,8 +106,8 @@ async def local_stack(
             broker.url,
             store.url,
             prefix,
-            tenants=TENANT,
-            api_keys=f"{TENANT}:{API_KEY}",
+            tenants=tenant,
+            api_keys=f"{tenant}:{api_key}",
             providers_file=str(providers_file),
             provider_base_url=sandbox.url,
             public_base_url=public,
@@ -120,4 +123,4 @@ async def local_stack(
         await web.TCPSite(runner, "127.0.0.1", web_port).start()
         worker = await start_worker(settings, workdir / "worker.log")
         stack.callback(worker.stop)
-        yield Stack(settings=settings, sandbox=sandbox, worker=worker, workdir=workdir)
+        yield Stack(settings, sandbox, worker, workdir, api_key)

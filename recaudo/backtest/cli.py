@@ -8,10 +8,13 @@ import datetime as dt
 import sys
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 import click
+import orjson
+from pydantic import TypeAdapter, ValidationError
 
 from recaudo.backtest.compare import PolicyRun, compare
 from recaudo.backtest.diff import contact_diff
@@ -26,8 +29,77 @@ from recaudo.foundation.config import Settings
 from recaudo.foundation.errors import EvaluationError
 from recaudo.simulator.world import World
 from recaudo.simulator.world_config import WorldTruth
+from recaudo.streams.events import InputEvent
 
 DEFAULT_START = "2026-03-02T05:00:00+00:00"
+_INPUT: TypeAdapter[InputEvent] = TypeAdapter(InputEvent)
+
+
+@dataclass
+class LogLines:
+    """A lender's log as read: its events, and the lines that are none (with the first why).
+
+    A bad line is skipped and counted, as the live intake dead-letters one, so a
+    long log is not lost to one line; the count is printed, never silent.
+    """
+
+    path: str
+    events: list[InputEvent] = field(default_factory=list)
+    lines: int = 0
+    unreadable: int = 0
+    first_error: str = ""
+
+    @classmethod
+    def read(cls, path: str) -> LogLines:
+        out = cls(path)
+        with Path(path).open("rb") as handle:
+            for line_no, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                out.lines += 1
+                try:
+                    out.events.append(_INPUT.validate_python(orjson.loads(line)))
+                except orjson.JSONDecodeError:
+                    out._skip(line_no, "not JSON")
+                except ValidationError as exc:
+                    err = exc.errors(include_url=False)[0]
+                    where = ".".join(str(p) for p in err["loc"]) or "event"
+                    out._skip(line_no, f"{where}: {err['msg']}")
+        return out
+
+    def _skip(self, line_no: int, why: str) -> None:
+        self.unreadable += 1
+        self.first_error = self.first_error or f"line {line_no}: {why}"
+
+    def skipped(self) -> str:
+        return f"{self.unreadable} unreadable (first, {self.first_error})"
+
+    def nothing_to_read(self, tenants: list[str], began: dt.datetime, days: float) -> str | None:
+        """Why no event of the log would reach the run, with each kind of line counted;
+        None when some would."""
+        end = began + dt.timedelta(days=days)
+        ours = [e for e in self.events if e.tenant_id in tenants]
+        if any(e.occurred_at <= end for e in ours):
+            return None
+        reasons = []
+        if self.unreadable:
+            reasons.append(self.skipped())
+        if late := len(ours):
+            reasons.append(
+                f"{late} after the window's end {end.isoformat()} "
+                f"(--start {began.isoformat()} + --days {days:g})"
+            )
+        if others := len(self.events) - len(ours):
+            theirs = ", ".join(sorted({e.tenant_id for e in self.events} - set(tenants)))
+            reasons.append(
+                f"{others} for tenants other than --tenant {','.join(tenants)} ({theirs})"
+            )
+        return (
+            f"{self.path}: nothing to read: all {self.lines} line{'s' * (self.lines != 1)} "
+            "skipped: " + "; ".join(reasons)
+            if self.lines
+            else f"{self.path}: the log holds no lines"
+        )
 
 
 def backtest_settings(
@@ -193,20 +265,27 @@ def backtest(
         raise click.UsageError("--decisions goes with --events (a world compares recoveries)")
     if decisions_file and len(policy_dirs) < 2:
         raise click.UsageError("--decisions estimates each --policy after the first: give two")
-    log = EventLog.read(events_file) if events_file is not None else None
-    first = log.next_time() if log is not None else None
-    if log is not None and first is None:
-        raise click.BadParameter("the log holds no events", param_hint="--events")
+    log = LogLines.read(events_file) if events_file is not None else None
+    first = min((e.occurred_at for e in log.events), default=None) if log is not None else None
     began = dt.datetime.fromisoformat(start) if start else first or _default_start()
-    tenant = tenant or (",".join(log.tenants()) if log is not None else "demo")
+    if began.tzinfo is None:  # a bare --start is UTC, as every instant of the log
+        began = began.replace(tzinfo=dt.UTC)
+    tenant = tenant or (",".join(EventLog(log.events).tenants()) if log is not None else "demo")
+    tenants = [t.strip() for t in tenant.split(",") if t.strip()]
+    if log is not None:
+        why = log.nothing_to_read(tenants, began, days)
+        if why is not None:
+            raise click.UsageError(why)
+        if log.unreadable:
+            click.echo(f"recaudo backtest: {log.path}: skipped {log.skipped()}", err=True)
     logged = _read_decisions(decisions_file, events_file)
     dirs: list[str | None] = [*policy_dirs] or [None]
     base = Settings()
     explicit = base.redis_url if "redis_url" in base.model_fields_set else None
 
     def make_source() -> EventSource:
-        if events_file is not None:
-            return EventLog.read(events_file)
+        if log is not None:
+            return EventLog(e for e in log.events if e.tenant_id in tenants)
         return World(debtors or 0, seed, tenant, began)
 
     redis = resolve_redis(explicit)
@@ -227,16 +306,11 @@ def backtest(
             )
     finally:
         redis.stop()
-    if log is not None and not any(r.result.inputs for r in runs):
-        raise click.UsageError(
-            f"no event of the log falls in --start {began.isoformat()} + --days {days:g} "
-            f"for --tenant {tenant}: the log starts at {first.isoformat() if first else '-'}"
-        )
     since = began.astimezone(dt.UTC)
     estimates = off_policy(
         logged,
         [(run.name, folder) for run, folder in zip(runs, dirs, strict=True)],
-        [t.strip() for t in tenant.split(",") if t.strip()],
+        tenants,
         since,
         since + dt.timedelta(days=days),
     )

@@ -87,7 +87,20 @@ class Settings(BaseSettings):
                 raise ConfigError(f"RECAUDO_PROVIDER_RATES: bad entry {item!r}") from exc
         return out
 
+    # Where debtors reach the web app (payment links, webhooks). Unset: this
+    # host's web port on loopback, so a dev stack on another port keeps working links.
     public_base_url: str = "http://127.0.0.1:8080"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _public_base_url_follows_web_port(cls, data: Any) -> Any:
+        # Before validation, because the field itself is read everywhere as a plain str;
+        # the default above is what this gives for the default port.
+        if isinstance(data, dict) and data.get("public_base_url") in (None, ""):
+            port = data.get("web_port", cls.model_fields["web_port"].default)
+            data = {**data, "public_base_url": f"http://127.0.0.1:{port}"}
+        return data
+
     # How often the web process recomputes the outcome gauges (a scan per tenant).
     report_refresh_s: float = Field(default=60.0, gt=0)
     # Keys the payment links in messages (GET /pay/{token}); the worker and the web

@@ -16,6 +16,7 @@ DOMAINS = ("streams", "models", "channels", "rules", "dashboards", "simulator")
 ENTRY_POINTS = (
     "cli",
     "demo",
+    "dev",
     "worker",
     "web",
     "stack",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from recaudo.foundation.config import Settings
+from recaudo.foundation.config import Settings, load_settings
 
 
 def test_api_keys_map_each_key_to_its_tenant() -> None:
@@ -31,3 +31,18 @@ def test_settings_come_from_recaudo_environment_variables(
     assert settings.learning is False
     with pytest.raises(ValueError, match="frozen"):
         settings.topic_partitions = 3  # type: ignore[misc]
+
+
+def test_public_base_url_follows_the_web_port_unless_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pay links point at the port the web serves on: a dev stack on :9090 keeps them working."""
+    for name in ("RECAUDO_WEB_PORT", "RECAUDO_PUBLIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert Settings().public_base_url == "http://127.0.0.1:8080"
+    assert Settings(web_port=9090).public_base_url == "http://127.0.0.1:9090"
+    monkeypatch.setenv("RECAUDO_WEB_PORT", "9091")
+    assert load_settings().public_base_url == "http://127.0.0.1:9091"
+    assert load_settings({"RECAUDO_WEB_PORT": "9092"}).public_base_url == "http://127.0.0.1:9092"
+    monkeypatch.setenv("RECAUDO_PUBLIC_BASE_URL", "https://pay.acme.example")
+    assert load_settings().public_base_url == "https://pay.acme.example", "set: kept as given"

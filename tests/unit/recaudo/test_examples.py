@@ -1,0 +1,32 @@
+"""The README's and the schemas' example events are valid, one per input type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from click.testing import CliRunner
+from pydantic import TypeAdapter
+
+from recaudo.cli import main
+from recaudo.examples import EXAMPLES
+from recaudo.streams.events import TOPIC_OF_TYPE, InputEvent
+
+
+def test_one_valid_example_per_input_event_type() -> None:
+    assert set(EXAMPLES) == set(TOPIC_OF_TYPE)
+    for kind, example in EXAMPLES.items():
+        event = TypeAdapter(InputEvent).validate_python(example)
+        assert event.type == kind
+        # Complete: every field the example gives survives, nothing is dropped or renamed.
+        dumped = event.model_dump(mode="json", exclude_unset=True)
+        assert set(dumped) == set(example), kind
+
+
+def test_recaudo_schema_lists_each_input_topics_example() -> None:
+    result = CliRunner().invoke(main, ["schema"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    schemas: dict[str, Any] = orjson.loads(result.output)
+    for kind, topic in TOPIC_OF_TYPE.items():
+        assert schemas[topic]["examples"] == [EXAMPLES[kind]], topic
+    assert "examples" not in schemas["decisions"], "outputs are ours to write, not POSTed"
