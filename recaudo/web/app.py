@@ -39,6 +39,7 @@ from recaudo.streams.tasks import TaskStore
 from recaudo.streams.topics import Topics
 from recaudo.streams.wiring import pay_links
 from recaudo.web.debtor import get_debtor
+from recaudo.web.docs import get_docs
 from recaudo.web.events_api import post_events
 from recaudo.web.keys import (
     DECISIONS,
@@ -55,6 +56,7 @@ from recaudo.web.keys import (
 )
 from recaudo.web.openapi import get_openapi
 from recaudo.web.pay import add_pay_routes
+from recaudo.web.problems import json_errors, problem_response
 from recaudo.web.reports import add_report_routes
 from recaudo.web.security import page_headers
 from recaudo.web.tasks_api import add_task_routes
@@ -87,6 +89,8 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         app[HTTP_EVENTS].labels(outcome)
     process_metrics(registry, settings)
     add_http_metrics(app, registry)
+    # Inside the metrics: they count the status the client gets, once shaped.
+    app.middlewares.append(json_errors)
     client = connect(settings)
     app[REDIS] = client
     watch = BrokerWatch(settings, client, Keys(settings.redis_prefix), registry)
@@ -98,8 +102,11 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         # A 202 would promise an event the workers may never read: the broker
         # lost its topics and offsets. The sender retries on 503.
         if request.method == "POST" and not watch.ok:
-            return web.json_response(
-                {"error": "the broker restarted empty; retry once it is restored"}, status=503
+            return problem_response(
+                503,
+                "broker_restarted",
+                "the broker restarted empty; retry once it is restored",
+                headers={"Retry-After": "5"},
             )
         return await handler(request)
 
@@ -180,6 +187,7 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     app.router.add_get("/v1/debtors/{debtor_id}/timeline", get_timeline)
     app.router.add_get("/v1/debtors/{debtor_id}", get_debtor)
     app.router.add_get("/v1/openapi.json", get_openapi)
+    app.router.add_get("/docs", get_docs)
     add_task_routes(app)
     app.router.add_get("/ops", ops_page)
     add_report_routes(app, settings, client, registry)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hmac
 
-import orjson
 from aiohttp import web
 
 from recaudo.foundation.config import Settings
+from recaudo.web.problems import problem
 
 
 def tenant_of(request: web.Request, settings: Settings) -> str:
@@ -30,9 +30,11 @@ def tenant_of(request: web.Request, settings: Settings) -> str:
     raise _unauthorized("Authorization: unknown API key")
 
 
-def _unauthorized(message: str) -> web.HTTPUnauthorized:
-    return web.HTTPUnauthorized(
-        text=orjson.dumps({"error": message}).decode(),
-        content_type="application/json",
+def _unauthorized(message: str) -> web.HTTPException:
+    return problem(
+        web.HTTPUnauthorized,
+        "unauthorized",
+        message,
+        "Authorization",
         headers={"WWW-Authenticate": "Bearer"},
     )

@@ -11,6 +11,8 @@ import asyncio
 
 from aiohttp import web
 
+from recaudo.web.problems import problem
+
 
 async def read_body(request: web.Request, timeout_s: float) -> bytes:
     """The whole body (aiohttp caps it at ``client_max_size``), or a 408."""
@@ -18,6 +20,6 @@ async def read_body(request: web.Request, timeout_s: float) -> bytes:
         async with asyncio.timeout(timeout_s):
             return await request.read()
     except TimeoutError:
-        raise web.HTTPRequestTimeout(
-            text='{"error": "request body not received in time"}', content_type="application/json"
+        raise problem(
+            web.HTTPRequestTimeout, "body_timeout", "request body not received in time"
         ) from None

@@ -2,8 +2,9 @@
 
 Read from the state the decision stage keeps (balances, promises, contacts
 emitted and their delivery progress, contact history); the decisions
-themselves (the recent ones) are on ``/timeline``. Times are UTC epoch-free ISO strings and the
-debtor's IANA zone is given, so the page can show both.
+themselves (the recent ones) are on ``/timeline``. Times are UTC epoch-free ISO
+strings and the debtor's IANA zone is given, so the page can show both. A
+debtor the tenant never sent an event about (no account, contact or task) is a 404.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from recaudo.streams.events import AccountStatus, Channel
 from recaudo.streams.tasks import Task
 from recaudo.web.auth import tenant_of
 from recaudo.web.keys import REDIS, SETTINGS, STORE, TASKS
+from recaudo.web.problems import problem
 
 # The status machine stores a rank; several statuses share one (an outcome).
 RANK_NAME = {0: "queued", 1: "sent", 2: "delivered_or_failed", 3: "opened", 4: "clicked"}
@@ -100,6 +102,15 @@ async def get_debtor(request: web.Request) -> web.Response:
     store = request.app[STORE]
     loaded = await store.load([((tenant, debtor_id), [])])
     state = loaded[(tenant, debtor_id)].state
+    tasks = await request.app[TASKS].list(tenant, None, debtor_id)
+    known = bool(state.accounts or state.points or state.history)
+    if not (known or state.emitted or state.pending or tasks):
+        raise problem(
+            web.HTTPNotFound,
+            "debtor_not_found",
+            f"no debtor {debtor_id!r} for this tenant",
+            "debtor_id",
+        )
     machine = StatusMachine(request.app[REDIS], Keys(settings.redis_prefix), 0)
     ranks = await machine.ranks(tenant, debtor_id) if state.emitted else {}
     delivery = {cid: RANK_NAME.get(rank) for cid, rank in ranks.items()}
@@ -110,7 +121,7 @@ async def get_debtor(request: web.Request) -> web.Response:
     view = DebtorView(
         tenant_id=tenant,
         debtor_id=debtor_id,
-        known=bool(state.accounts or state.points or state.history),
+        known=known,
         timezone=state.tz,
         jurisdiction=state.jur,
         language=state.lang,
@@ -150,6 +161,6 @@ async def get_debtor(request: web.Request) -> web.Response:
             HistoryView(channel=h.ch, at=_utc(h.at), kind=h.kind, account_id=h.acct)
             for h in reversed(state.history)
         ],
-        tasks=await request.app[TASKS].list(tenant, None, debtor_id),
+        tasks=tasks,
     )
     return web.json_response(text=view.model_dump_json())

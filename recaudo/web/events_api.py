@@ -10,6 +10,12 @@ currency of its account, for an account still open and at most its balance
 (as far as the decision state knows the account); an ``event_id`` already
 used for other content is a conflict, answered 409.
 
+Each problem is one entry of ``errors``: the event's 0-based ``index`` (its
+position in the JSON array, 0 for a single object, its 0-based line in NDJSON),
+a JSON Pointer to the field into the batch seen as an array of events
+(``/3/amount_due/currency``), the field's dotted ``parameter``, a ``code`` and
+a ``message`` (``recaudo.web.problems``).
+
 Fairness: the body must arrive within ``http_body_timeout_s`` (408), each
 tenant has at most ``http_tenant_concurrency`` batches in flight (the rest
 wait their turn, other tenants do not), and validation and produce go in
@@ -35,7 +41,6 @@ from recaudo.streams.events import (
     InputEvent,
     PaymentEvent,
 )
-from recaudo.streams.pipeline import describe
 from recaudo.streams.validators import skew_error
 from recaudo.web.auth import tenant_of
 from recaudo.web.body import read_body
@@ -48,6 +53,7 @@ from recaudo.web.keys import (
     TENANT_SLOTS,
     TOPICS,
 )
+from recaudo.web.problems import problem
 
 _INPUT: TypeAdapter[Any] = TypeAdapter(InputEvent)
 NDJSON = {"application/x-ndjson", "application/ndjson", "application/jsonl"}
@@ -56,16 +62,50 @@ NDJSON = {"application/x-ndjson", "application/ndjson", "application/jsonl"}
 def _documents(body: bytes, content_type: str) -> list[tuple[int, bytes | Any]]:
     if content_type in NDJSON:
         lines = body.split(b"\n")
-        return [(i, line) for i, line in enumerate(lines, 1) if line.strip()]
+        return [(i, line) for i, line in enumerate(lines) if line.strip()]
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise web.HTTPBadRequest(
-            text=orjson.dumps({"error": f"body is not valid JSON: {exc}"}).decode(),
-            content_type="application/json",
-        ) from exc
+        raise problem(web.HTTPBadRequest, "invalid_json", f"body is not valid JSON: {exc}") from exc
     items = parsed if isinstance(parsed, list) else [parsed]
-    return list(enumerate(items, 1))
+    return list(enumerate(items))
+
+
+def _entry(index: int, code: str, path: tuple[Any, ...], message: str) -> dict[str, Any]:
+    """One problem of one event; ``path`` is the field's location in the event."""
+    dotted = ".".join(str(p) for p in path)
+    pointer = f"/{index}" + "".join(
+        "/" + str(p).replace("~", "~0").replace("/", "~1") for p in path
+    )
+    entry: dict[str, Any] = {"index": index, "pointer": pointer, "code": code}
+    if dotted:
+        entry["parameter"] = dotted
+    entry["message"] = f"{dotted}: {message}" if dotted else message
+    return entry
+
+
+def _said(index: int, code: str, why: str) -> dict[str, Any]:
+    """An entry from a ``"field.path: what"`` sentence (the shared validators' form)."""
+    field, _, message = why.partition(": ")
+    return _entry(index, code, tuple(field.split(".")), message)
+
+
+def _invalid(index: int, exc: ValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        if loc and loc[0] in TOPIC_OF_TYPE:
+            loc = loc[1:]  # the discriminator's tag, not a field of the event
+        elif err["type"].startswith("union_tag"):
+            loc = ("type",)
+        out.append(_entry(index, "invalid_field", loc, err["msg"]))
+    return out
+
+
+def _refused(status: type[web.HTTPException], code: str, what: str, errors: list[Any]) -> Any:
+    events = len({e["index"] for e in errors})
+    message = f"batch refused: {what} ({len(errors)} problem(s) in {events} event(s))"
+    return problem(status, code, message, errors[0]["pointer"], errors=errors)
 
 
 async def post_events(request: web.Request) -> web.Response:
@@ -84,38 +124,37 @@ async def _intake(request: web.Request, tenant: str, body: bytes) -> web.Respons
         content_type = request.content_type
     except (IndexError, ValueError):
         # The stdlib's header parser fails on some malformed values (";0*").
-        raise web.HTTPBadRequest(
-            text='{"error": "Content-Type: malformed header"}', content_type="application/json"
+        raise problem(
+            web.HTTPBadRequest, "bad_request", "malformed header", "Content-Type"
         ) from None
     docs = _documents(body, content_type)
     if not docs:
-        raise web.HTTPBadRequest(
-            text='{"error": "no events in the body"}', content_type="application/json"
-        )
-    events, errors, indexes = [], [], []
+        raise problem(web.HTTPBadRequest, "bad_request", "no events in the body")
+    events: list[Any] = []
+    errors: list[dict[str, Any]] = []
+    indexes: list[int] = []
     now = request.app[SETTINGS].clock().now()
     for index, doc in docs:
-        if index % settings.http_produce_chunk == 0:
+        if index % settings.http_produce_chunk == settings.http_produce_chunk - 1:
             await asyncio.sleep(0)  # let other requests run between chunks
         try:
             data = orjson.loads(doc) if isinstance(doc, bytes) else doc
             event = _INPUT.validate_python(data)
         except orjson.JSONDecodeError as exc:
-            errors.append({"index": index, "error": f"not valid JSON: {exc}"})
+            errors.append(_entry(index, "invalid_json", (), f"not valid JSON: {exc}"))
             continue
         except ValidationError as exc:
-            errors.append({"index": index, "error": describe(exc)})
+            errors.extend(_invalid(index, exc))
             continue
         if event.tenant_id != tenant:
-            errors.append(
-                {"index": index, "error": f"tenant_id {event.tenant_id!r} is not this key's"}
-            )
+            why = f"{event.tenant_id!r} is not this key's tenant"
+            errors.append(_entry(index, "wrong_tenant", ("tenant_id",), why))
             continue
         skew = skew_error(
             event.occurred_at, now, settings.event_future_skew_s, settings.event_max_age_s
         )
         if skew is not None:
-            errors.append({"index": index, "error": skew})
+            errors.append(_said(index, "clock_skew", skew))
             continue
         events.append(event)
         indexes.append(index)
@@ -126,30 +165,28 @@ async def _intake(request: web.Request, tenant: str, body: bytes) -> web.Respons
         conflicts = set() if errors else await request.app[DIGESTS].conflicts(events)
     except (RedisError, OSError) as exc:
         # Intake cannot check ids without Redis: the sender retries, nothing is half-done.
-        raise web.HTTPServiceUnavailable(
-            text='{"error": "event store unavailable, retry later"}',
-            content_type="application/json",
+        raise problem(
+            web.HTTPServiceUnavailable,
+            "unavailable",
+            "event store unavailable, retry later",
             headers={"Retry-After": "5"},
         ) from exc
     if errors:
         counter.labels("rejected").inc(len(docs))
-        return web.json_response(
-            {"error": "batch refused: fix these events and resend", "errors": errors},
-            status=400,
-        )
+        raise _refused(web.HTTPBadRequest, "invalid_events", "fix these events and resend", errors)
     if conflicts:
         counter.labels("rejected").inc(len(docs))
         problems = [
-            {
-                "index": indexes[i],
-                "error": f"event_id {events[i].event_id!r} already names "
-                "an event with other content",
-            }
+            _entry(
+                indexes[i],
+                "event_id_conflict",
+                ("event_id",),
+                f"{events[i].event_id!r} already names an event with other content",
+            )
             for i in sorted(conflicts)
         ]
-        return web.json_response(
-            {"error": "batch refused: event ids re-used with other content", "errors": problems},
-            status=409,
+        raise _refused(
+            web.HTTPConflict, "event_id_conflict", "event ids re-used with other content", problems
         )
     topics, publisher = request.app[TOPICS], request.app[PUBLISHER]
     step = settings.http_produce_chunk
@@ -208,5 +245,5 @@ async def _payment_errors(
                 f"the account's balance {account.bal}"
             )
         if why is not None:
-            out.append({"index": indexes[i], "error": why})
+            out.append(_said(indexes[i], "payment_mismatch", why))
     return out

@@ -3,7 +3,10 @@
 Request and response bodies are the very models the handlers validate and
 serialise with (``InputEvent``, ``Decision``, ``DebtorView``), so the contract
 cannot drift from the code; pydantic's JSON Schema is draft 2020-12, the
-dialect OpenAPI 3.1 uses. Served at ``GET /v1/openapi.json``.
+dialect OpenAPI 3.1 uses. Served at ``GET /v1/openapi.json`` and rendered
+for people at ``GET /docs``. Every status a route can answer is listed (the
+contract test ``tests/integration/web/test_error_contract.py`` fails on one
+that is not); every 4xx/5xx body is ``Error`` (``recaudo.web.problems``).
 """
 
 from __future__ import annotations
@@ -21,24 +24,60 @@ from recaudo.streams.outputs import Decision
 from recaudo.streams.reports.model import OutcomeReport
 from recaudo.streams.tasks import Task
 from recaudo.web.debtor import DebtorView
+from recaudo.web.openapi_parts import (
+    AUTH_ERRORS,
+    BROKER_GONE,
+    OUTSIDE_V1,
+    REF,
+    SLOW_BODY,
+    TOO_LARGE,
+)
+from recaudo.web.openapi_parts import (
+    json_response as _json,
+)
+from recaudo.web.problems import CODES, DOCS_PATH
 from recaudo.web.tasks_api import CloseTask, TaskList
 
-REF = "#/components/schemas/{model}"
+
+class ErrorDetail(BaseModel):
+    code: str = Field(
+        description="A machine code, stable across versions (the table on /docs)",
+        json_schema_extra={"enum": list(CODES)},
+    )
+    message: str = Field(description="For people; its wording may change")
+    parameter: str | None = Field(
+        default=None,
+        description="What to fix: a header (Authorization), a query or path parameter "
+        "(limit, debtor_id), or a JSON Pointer into the body (/3/amount_due, the event "
+        "at 0-based index 3)",
+    )
+    docs: str = Field(description="Link to the code's entry on the docs page")
 
 
 class Error(BaseModel):
-    error: str
+    error: ErrorDetail
 
 
 class EventError(BaseModel):
-    index: int = Field(description="1-based position of the event in the body")
-    error: str
+    index: int = Field(
+        description="0-based position of the event: its index in the JSON array, 0 for "
+        "a single object, its 0-based line in NDJSON"
+    )
+    pointer: str = Field(
+        description="JSON Pointer (RFC 6901) to the field, into the batch seen as an "
+        "array of events: /3/amount_due/currency"
+    )
+    parameter: str | None = Field(
+        default=None, description="The field, dotted (amount_due.currency)"
+    )
+    code: str = Field(json_schema_extra={"enum": list(CODES)})
+    message: str
 
 
 class EventsRejected(BaseModel):
-    error: str
+    error: ErrorDetail
     errors: list[EventError] = Field(
-        default=[], description="Absent when the body itself is unreadable"
+        default=[], description="One per problem; absent when the body itself is unreadable"
     )
 
 
@@ -67,19 +106,19 @@ class Ready(BaseModel):
     dry_run: bool = Field(description="No provider credentials: contacts are recorded, not sent")
 
 
-def _json(name: str, description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": REF.format(model=name)}}},
-    }
-
-
 def _debtor_param() -> dict[str, Any]:
     return {"name": "debtor_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
-AUTH_ERRORS = {"401": _json("Error", "Missing or unknown API key")}
-SLOW_BODY = {"408": _json("Error", "The body did not arrive within RECAUDO_HTTP_BODY_TIMEOUT_S")}
+DESCRIPTION = (
+    "Every 4xx and 5xx answer is JSON, the `Error` schema: "
+    '`{"error": {"code", "message", "parameter"?, "docs"}}`. `code` is one of the codes '
+    "in `x-error-codes` (and on /docs), `parameter` names a header, a query or path "
+    "parameter, or a JSON Pointer into the body; `POST /v1/events` lists each problem "
+    "in `errors` with the event's 0-based `index` and its `pointer`. A path that is no "
+    "route answers 404 `not_found`, a route asked with another method 405 "
+    "`method_not_allowed` (with `Allow`), both in this shape."
+)
 STRICT = (
     "Strict: integers and booleans are JSON numbers and true/false, never strings; "
     "instants are RFC 3339 strings with an offset, never epoch numbers; dates are "
@@ -99,6 +138,8 @@ def build_spec() -> dict[str, Any]:
             m.__name__: TypeAdapter(m)
             for m in (
                 Error,
+                ErrorDetail,
+                EventError,
                 EventsRejected,
                 EventsAccepted,
                 Timeline,
@@ -137,6 +178,11 @@ def build_spec() -> dict[str, Any]:
                     "400": _json("EventsRejected", "Nothing accepted; every problem listed"),
                     **AUTH_ERRORS,
                     **SLOW_BODY,
+                    "409": _json(
+                        "EventsRejected", "Nothing accepted: an event_id re-used for other content"
+                    ),
+                    **TOO_LARGE,
+                    **BROKER_GONE,
                 },
             }
         },
@@ -163,6 +209,7 @@ def build_spec() -> dict[str, Any]:
                     "200": _json("Timeline", "The recent decisions (at most 50)"),
                     "400": _json("Error", "A malformed parameter"),
                     **AUTH_ERRORS,
+                    "503": _json("Error", "Redis or the broker does not answer; retry"),
                 },
             }
         },
@@ -172,7 +219,11 @@ def build_spec() -> dict[str, Any]:
                 "operationId": "getDebtor",
                 "security": [{"bearer": []}],
                 "parameters": [_debtor_param()],
-                "responses": {"200": _json("DebtorView", "The debtor"), **AUTH_ERRORS},
+                "responses": {
+                    "200": _json("DebtorView", "The debtor"),
+                    **AUTH_ERRORS,
+                    "404": _json("Error", "No event ever named this debtor for this tenant"),
+                },
             }
         },
         "/v1/reports/outcomes": {
@@ -255,34 +306,29 @@ def build_spec() -> dict[str, Any]:
                     "404": _json("Error", "No such task for this tenant"),
                     "409": _json("Error", "The task is already closed"),
                     **SLOW_BODY,
-                    "503": _json("Error", "The broker did not ack; nothing closed, retry"),
+                    **TOO_LARGE,
+                    "503": _json(
+                        "Error", "The broker did not ack (or restarted empty); nothing closed"
+                    ),
                     **AUTH_ERRORS,
                 },
             }
         },
-        "/healthz": {
-            "get": {
-                "summary": "Liveness",
-                "operationId": "healthz",
-                "responses": {"200": _json("Health", "The process answers")},
-            }
-        },
-        "/readyz": {
-            "get": {
-                "summary": "Readiness: Redis and the broker answer",
-                "operationId": "readyz",
-                "responses": {
-                    "200": _json("Ready", "Ready"),
-                    "503": _json("Ready", "A dependency does not answer"),
-                },
-            }
-        },
+        **OUTSIDE_V1,
     }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Recaudo HTTP API", "version": __version__},
+        "info": {"title": "Recaudo HTTP API", "version": __version__, "description": DESCRIPTION},
         "paths": paths,
+        "x-error-codes": {
+            code: {"status": status, "description": meaning, "docs": f"{DOCS_PATH}#{code}"}
+            for code, (status, meaning) in CODES.items()
+        },
         "components": {
+            "responses": {
+                "NotFound": _json("Error", "No such route: code not_found"),
+                "MethodNotAllowed": _json("Error", "Not with this method: method_not_allowed"),
+            },
             "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },

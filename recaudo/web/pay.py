@@ -24,6 +24,7 @@ from recaudo.channels.directory import ContactDirectory
 from recaudo.streams.codec import encode
 from recaudo.streams.events import DeliveryEvent, DeliveryStatus
 from recaudo.web.keys import PUBLISHER, SETTINGS, TOPICS
+from recaudo.web.problems import problem
 
 PAY_LINKS = web.AppKey("pay_links", PayLinks)
 # Where the dispatcher left each link's record: the debtor's contacts hash.
@@ -60,7 +61,7 @@ async def get_pay(request: web.Request) -> web.StreamResponse:
     token = request.match_info["token"]
     parsed = request.app[PAY_LINKS].verify(token)
     if parsed is None:
-        raise web.HTTPNotFound(text="Not found")
+        raise problem(web.HTTPNotFound, "not_found", "no such payment link", "token")
     now = request.app[SETTINGS].clock().now()
     if parsed.expired(now):
         return web.Response(
@@ -71,7 +72,7 @@ async def get_pay(request: web.Request) -> web.StreamResponse:
     )
     if record is None:
         # Signed by us but never dispatched (a preview) or its record is gone.
-        raise web.HTTPNotFound(text="Not found")
+        raise problem(web.HTTPNotFound, "not_found", "no such payment link", "token")
     if not is_click(request):
         raise web.HTTPFound(record.target, headers={"Cache-Control": "no-store"})
     event = DeliveryEvent(

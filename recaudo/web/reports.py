@@ -29,6 +29,7 @@ from recaudo.streams.reports.source import policy_channel_costs
 from recaudo.streams.wiring import tenants_of
 from recaudo.web.auth import tenant_of
 from recaudo.web.keys import SETTINGS
+from recaudo.web.problems import problem
 
 log = logging.getLogger(__name__)
 REPORTS = web.AppKey("reports", ReportSource)
@@ -37,21 +38,19 @@ PARAMETERS = frozenset({"by"})
 CACHE_S = 15.0
 
 
-def _bad_request(message: str) -> web.HTTPBadRequest:
-    return web.HTTPBadRequest(
-        text=orjson.dumps({"error": message}).decode(), content_type="application/json"
-    )
+def _bad_request(message: str, parameter: str) -> web.HTTPException:
+    return problem(web.HTTPBadRequest, "invalid_parameter", message, parameter)
 
 
 async def get_outcomes(request: web.Request) -> web.Response:
     tenant = tenant_of(request, request.app[SETTINGS])
     unknown = sorted(set(request.query) - PARAMETERS)
     if unknown:
-        raise _bad_request(f"unknown query parameter {unknown[0]!r}; expected 'by'")
+        raise _bad_request(f"unknown query parameter {unknown[0]!r}; expected 'by'", unknown[0])
     try:
         by = parse_dimensions(request.query.getall("by", ["arm"]))
     except ValueError as exc:
-        raise _bad_request(f"by: {exc}") from exc
+        raise _bad_request(f"by: {exc}", "by") from exc
     report = await request.app[REPORTS].report(tenant, by)
     return web.Response(
         body=orjson.dumps(report.model_dump(mode="json")), content_type="application/json"

@@ -12,7 +12,6 @@ the debtor's other events. The body must arrive within
 
 from __future__ import annotations
 
-import orjson
 from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError
 
@@ -24,6 +23,7 @@ from recaudo.streams.tasks import Task, TaskStatus, TaskStore
 from recaudo.web.auth import tenant_of
 from recaudo.web.body import read_body
 from recaudo.web.keys import PUBLISHER, SETTINGS, TASKS, TOPICS
+from recaudo.web.problems import problem
 
 
 class CloseTask(BaseModel):
@@ -41,15 +41,16 @@ class TaskList(BaseModel):
     tasks: list[Task] = Field(description="Oldest due first")
 
 
-def _error(status: type[web.HTTPException], message: str) -> web.HTTPException:
-    return status(text=orjson.dumps({"error": message}).decode(), content_type="application/json")
-
-
 async def list_tasks(request: web.Request) -> web.Response:
     tenant = tenant_of(request, request.app[SETTINGS])
     raw = request.query.get("status", "open")
     if raw not in ("open", "closed", "all"):
-        raise _error(web.HTTPBadRequest, f"status: {raw!r} is not one of open, closed, all")
+        raise problem(
+            web.HTTPBadRequest,
+            "invalid_parameter",
+            f"status: {raw!r} is not one of open, closed, all",
+            "status",
+        )
     status = None if raw == "all" else TaskStatus(raw)
     debtor = request.query.get("debtor_id") or None
     tasks = await request.app[TASKS].list(tenant, status, debtor)
@@ -64,13 +65,16 @@ async def close_task(request: web.Request) -> web.Response:
     try:
         body = CloseTask.model_validate_json(raw)
     except ValidationError as exc:
-        raise _error(web.HTTPBadRequest, describe(exc)) from exc
+        first = exc.errors(include_url=False)[0]
+        pointer = "".join(f"/{part}" for part in first["loc"]) or ""
+        code = "invalid_json" if first["type"] == "json_invalid" else "invalid_parameter"
+        raise problem(web.HTTPBadRequest, code, describe(exc), pointer or None) from exc
     store: TaskStore = request.app[TASKS]
     task = await store.get(tenant, task_id)
     if task is None:
-        raise _error(web.HTTPNotFound, f"task_id: no task {task_id!r}")
+        raise problem(web.HTTPNotFound, "task_not_found", f"no task {task_id!r}", "task_id")
     if task.status is TaskStatus.CLOSED:
-        raise _error(web.HTTPConflict, f"task_id: {task_id!r} is already closed")
+        raise problem(web.HTTPConflict, "task_closed", f"{task_id!r} is already closed", "task_id")
     now = settings.clock().now()  # the decision path's clock (demo, backtest)
     closed = task.model_copy(
         update={
@@ -81,7 +85,7 @@ async def close_task(request: web.Request) -> web.Response:
         }
     )
     if not await store.close(closed):
-        raise _error(web.HTTPConflict, f"task_id: {task_id!r} is already closed")
+        raise problem(web.HTTPConflict, "task_closed", f"{task_id!r} is already closed", "task_id")
     event = TaskClosedEvent(
         event_id=event_id("tasks", "close", tenant, task_id),
         tenant_id=tenant,
@@ -99,7 +103,9 @@ async def close_task(request: web.Request) -> web.Response:
     except Exception as exc:
         # Not announced, not closed: the debtor would stay paused for ever.
         await store.reopen(tenant, task_id)
-        raise _error(web.HTTPServiceUnavailable, "broker unavailable; retry the close") from exc
+        raise problem(
+            web.HTTPServiceUnavailable, "unavailable", "broker unavailable; retry the close"
+        ) from exc
     return web.json_response(text=closed.model_dump_json())
 
 

@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 from recaudo.streams.timeline import position, timeline_records
 from recaudo.web.auth import tenant_of
 from recaudo.web.keys import DECISIONS, SETTINGS, STORE
+from recaudo.web.problems import problem
 
 
 async def get_timeline(request: web.Request) -> web.Response:
@@ -22,8 +23,8 @@ async def get_timeline(request: web.Request) -> web.Response:
     try:
         limit = min(200, max(1, int(request.query.get("limit", "50"))))
     except ValueError as exc:
-        raise web.HTTPBadRequest(
-            text='{"error": "limit must be an integer"}', content_type="application/json"
+        raise problem(
+            web.HTTPBadRequest, "invalid_parameter", "limit must be an integer", "limit"
         ) from exc
     try:
         raw = await request.app[STORE].timeline((tenant, debtor_id), limit)
@@ -31,9 +32,10 @@ async def get_timeline(request: web.Request) -> web.Response:
         fetched = await request.app[DECISIONS].read(pointers)
     except (RedisError, KafkaError, OSError, TimeoutError) as exc:
         # A store is down, not the request wrong: say so and let the client retry.
-        raise web.HTTPServiceUnavailable(
-            text='{"error": "timeline store unavailable, retry later"}',
-            content_type="application/json",
+        raise problem(
+            web.HTTPServiceUnavailable,
+            "unavailable",
+            "timeline store unavailable, retry later",
             headers={"Retry-After": "5"},
         ) from exc
     decisions = timeline_records(raw, (tenant, debtor_id), fetched)

@@ -78,6 +78,8 @@ async def debtor_view(stack: Stack, debtor: str) -> dict[str, Any]:
         aiohttp.ClientSession() as http,
         http.get(f"{stack.web_url}/v1/debtors/{debtor}", headers=stack.auth) as r,
     ):
+        if r.status == 404:  # nothing decided about the debtor yet
+            return {"known": False, "accounts": [], "pending": [], "contacts": []}
         assert r.status == 200
         view: dict[str, Any] = await r.json()
         return view

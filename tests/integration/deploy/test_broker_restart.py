@@ -61,7 +61,7 @@ async def test_broker_restarted_empty_makes_web_unready_and_refuses_intake(
             assert ready["checks"]["broker_data"] is False
             refused = await http.post("/v1/events", data=body, headers=AUTH)
             assert refused.status == 503
-            assert "restarted empty" in (await refused.json())["error"]
+            assert (await refused.json())["error"]["code"] == "broker_restarted"
             assert "recaudo_broker_data_lost 1.0" in await (await http.get("/metrics")).text()
         finally:
             restarted.stop()

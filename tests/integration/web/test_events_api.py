@@ -91,10 +91,16 @@ async def test_batch_with_one_bad_line_is_refused_whole_with_the_line_named(
     headers = {**AUTH, "Content-Type": "application/x-ndjson"}
     resp = await client.post("/v1/events", data=body, headers=headers)
     assert resp.status == 400
-    errors = {e["index"]: e["error"] for e in (await resp.json())["errors"]}
-    assert set(errors) == {2, 3}
-    assert "not valid JSON" in errors[2]
-    assert "days_past_due" in errors[3]
+    body = await resp.json()
+    assert body["error"]["code"] == "invalid_events"
+    assert body["error"]["docs"] == "/docs#invalid_events"
+    errors = {e["index"]: e for e in body["errors"]}
+    assert set(errors) == {1, 2}, "0-based lines"
+    assert errors[1]["code"] == "invalid_json"
+    assert "not valid JSON" in errors[1]["message"]
+    assert errors[2]["pointer"] == "/2/days_past_due"
+    assert errors[2]["parameter"] == "days_past_due"
+    assert body["error"]["parameter"] == "/1"
     # Nothing of the refused batch reached the broker: a marker sent after it is the first.
     marker = account_event("web-marker")
     assert (await client.post("/v1/events", data=orjson.dumps(marker), headers=AUTH)).status == 202
@@ -109,14 +115,15 @@ async def test_authentication_and_tenant_isolation(
     event = orjson.dumps(account_event("web-6"))
     missing = await client.post("/v1/events", data=event)
     assert missing.status == 401
-    assert "missing API key" in (await missing.json())["error"]
+    assert "missing API key" in (await missing.json())["error"]["message"]
     wrong = await client.post("/v1/events", data=event, headers={"Authorization": "Bearer nope"})
     assert wrong.status == 401
     other = await client.post(
         "/v1/events", data=event, headers={"Authorization": "Bearer key-globex"}
     )
     assert other.status == 400
-    assert "is not this key's" in (await other.json())["errors"][0]["error"]
+    problem = (await other.json())["errors"][0]
+    assert (problem["code"], problem["pointer"]) == ("wrong_tenant", "/0/tenant_id")
 
 
 async def test_malformed_and_oversize_bodies(
@@ -124,7 +131,7 @@ async def test_malformed_and_oversize_bodies(
 ) -> None:
     not_json = await client.post("/v1/events", data=b"{", headers=AUTH)
     assert not_json.status == 400
-    assert "not valid JSON" in (await not_json.json())["error"]
+    assert (await not_json.json())["error"]["code"] == "invalid_json"
     empty = await client.post("/v1/events", data=b"[]", headers=AUTH)
     assert empty.status == 400
     huge = await client.post(
@@ -209,7 +216,8 @@ async def test_the_debtor_view_shows_balances_and_contacts_to_its_tenant_only(
     assert body["contacts"][0]["contact_id"] == "c-1"
     assert body["contacts"][0]["sent_at"].startswith("2023-11-14T22:13:20")
     other = await client.get("/v1/debtors/web-9", headers={"Authorization": "Bearer key-globex"})
-    assert (await other.json())["known"] is False, "tenants never see each other's debtors"
+    assert other.status == 404, "tenants never see each other's debtors"
+    assert (await other.json())["error"]["code"] == "debtor_not_found"
     assert (await client.get("/v1/debtors/web-9")).status == 401
 
 
@@ -229,7 +237,7 @@ async def test_configured_providers_get_webhook_routes_and_others_404(
         for provider in ("twilio", "ses"):
             resp = await client.post(f"/webhooks/{provider}", data=b"{}")
             assert resp.status in (400, 401), (provider, resp.status)
-            assert "error" in await resp.json()
+            assert "code" in (await resp.json())["error"]
         unknown = await client.post("/webhooks/sendgrid", data=b"[]")
         assert unknown.status == 404, "not configured: no route answers for it"
         text = await (await client.get("/metrics")).text()
@@ -273,12 +281,12 @@ async def test_a_payment_the_known_account_cannot_take_is_refused_naming_the_fie
     resp = await client.post("/v1/events", data=body, headers=AUTH)
     assert resp.status == 400, await resp.text()
     errors = (await resp.json())["errors"]
-    assert [(e["index"], e["error"].split(":")[0]) for e in errors] == [
-        (1, "amount.amount_minor"),
-        (2, "account_id"),
-        (3, "amount.currency"),
+    assert [(e["index"], e["pointer"], e["code"]) for e in errors] == [
+        (0, "/0/amount/amount_minor", "payment_mismatch"),
+        (1, "/1/account_id", "payment_mismatch"),
+        (2, "/2/amount/currency", "payment_mismatch"),
     ]
-    assert "closed" in errors[1]["error"]
+    assert "closed" in errors[1]["message"]
     # With a newer snapshot in the same batch the stage judges it (README contract).
     fresh = account_event("web-10", due_minor=20_000)
     fresh["account_id"] = "A-web-10"

@@ -87,7 +87,7 @@ async def test_bad_parameter_is_named(
 ) -> None:
     resp = await app[0].get(f"/v1/reports/outcomes?{query}", headers=AUTH)
     assert resp.status == 400
-    assert named in (await resp.json())["error"]
+    assert named in (await resp.json())["error"]["message"]
 
 
 async def test_a_tenant_sees_only_its_debtors(app: tuple[Client, CollectorRegistry]) -> None:

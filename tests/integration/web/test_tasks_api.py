@@ -74,7 +74,7 @@ async def test_a_task_is_listed_for_its_tenant_only_and_closed_once(
         headers=GLOBEX,
     )
     assert resp.status == 404
-    assert "task_id" in (await resp.json())["error"]
+    assert (await resp.json())["error"]["parameter"] == "task_id"
 
     body = orjson.dumps({"resolution": "resolved", "closed_by": "agent-7", "note": "called"})
     resp = await client.post(f"/v1/tasks/{task.task_id}/close", data=body, headers=ACME)
@@ -83,7 +83,7 @@ async def test_a_task_is_listed_for_its_tenant_only_and_closed_once(
     assert (closed["status"], closed["closed_by"]) == ("closed", "agent-7")
     resp = await client.post(f"/v1/tasks/{task.task_id}/close", data=body, headers=ACME)
     assert resp.status == 409
-    assert "already closed" in (await resp.json())["error"]
+    assert "already closed" in (await resp.json())["error"]["message"]
 
     resp = await client.get("/v1/tasks?status=closed&debtor_id=tk-1", headers=ACME)
     assert [t["status"] for t in (await resp.json())["tasks"]] == ["closed"]
@@ -108,12 +108,12 @@ async def test_bad_requests_name_the_field(
     assert resp.status == 401
     resp = await client.get("/v1/tasks?status=maybe", headers=ACME)
     assert resp.status == 400
-    assert "status" in (await resp.json())["error"]
+    assert (await resp.json())["error"]["parameter"] == "status"
     resp = await client.post(
         f"/v1/tasks/{task.task_id}/close", data=b'{"closed_by": "a"}', headers=ACME
     )
     assert resp.status == 400
-    assert "resolution" in (await resp.json())["error"]
+    assert "resolution" in (await resp.json())["error"]["message"]
     resp = await client.post("/v1/tasks/nope/close", data=b"{}", headers=ACME)
     assert resp.status == 400  # the body is judged first: nothing to close with it
 

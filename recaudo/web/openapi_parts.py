@@ -1,0 +1,133 @@
+"""Parts of the OpenAPI document shared by its operations, and the paths outside ``/v1``.
+
+The probes, the pages, the payment link and the providers' webhooks: they are
+routes of the same server, so their statuses are in the same contract.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+REF = "#/components/schemas/{model}"
+
+
+def json_response(name: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": REF.format(model=name)}}},
+    }
+
+
+def text_response(media: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {media: {"schema": {"type": "string"}}}}
+
+
+AUTH_ERRORS = {"401": json_response("Error", "Missing or unknown API key")}
+SLOW_BODY = {
+    "408": json_response("Error", "The body did not arrive within RECAUDO_HTTP_BODY_TIMEOUT_S")
+}
+TOO_LARGE = {"413": json_response("Error", "The body is over the size limit (4 MiB)")}
+# Any POST, while the broker watch sees a broker that lost its topics and offsets.
+BROKER_GONE = {
+    "503": json_response("Error", "The broker restarted empty, or a store is down; retry")
+}
+PROVIDER = {"name": "provider", "in": "path", "required": True, "schema": {"type": "string"}}
+OUTSIDE_V1: dict[str, Any] = {
+    "/healthz": {
+        "get": {
+            "summary": "Liveness",
+            "operationId": "healthz",
+            "responses": {"200": json_response("Health", "The process answers")},
+        }
+    },
+    "/readyz": {
+        "get": {
+            "summary": "Readiness: Redis and the broker answer",
+            "operationId": "readyz",
+            "responses": {
+                "200": json_response("Ready", "Ready"),
+                "503": json_response("Ready", "A dependency does not answer"),
+            },
+        }
+    },
+    "/metrics": {
+        "get": {
+            "summary": "Prometheus metrics",
+            "operationId": "metrics",
+            "responses": {"200": text_response("text/plain", "The exposition format")},
+        }
+    },
+    "/v1/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "operationId": "openapi",
+            "responses": {"200": {"description": "OpenAPI 3.1, JSON"}},
+        }
+    },
+    "/docs": {
+        "get": {
+            "summary": "This document and the error codes, as a page (no script, no CDN)",
+            "operationId": "docs",
+            "responses": {"200": text_response("text/html", "The page")},
+        }
+    },
+    "/ops": {
+        "get": {
+            "summary": "The operations page (it asks for an API key)",
+            "operationId": "opsPage",
+            "responses": {"200": text_response("text/html", "The page")},
+        }
+    },
+    "/pay/{token}": {
+        "get": {
+            "summary": "A debtor's click on a message's payment link",
+            "description": "Redirects to the tenant's payment page and records a "
+            "`clicked` delivery (not for HEAD, prefetches or link-preview fetchers). "
+            "For people's browsers, not for programs.",
+            "operationId": "pay",
+            "parameters": [
+                {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "302": {"description": "To the tenant's payment page (Location)"},
+                "404": json_response("Error", "A token not signed here, or never dispatched"),
+                "410": text_response("text/html", "The link has expired: a page saying so"),
+            },
+        }
+    },
+    "/webhooks/{provider}": {
+        "post": {
+            "summary": "A provider's delivery receipts and inbound messages",
+            "description": "Only with RECAUDO_PROVIDERS_FILE, for the providers it "
+            "configures (twilio, vonage, infobip, meta, sendgrid, mailgun, ses); each "
+            "request is verified with the provider's own signature scheme. The 200 "
+            "body is what the provider expects; `X-Recaudo-Counts` sums the items.",
+            "operationId": "postWebhook",
+            "parameters": [PROVIDER],
+            "requestBody": {
+                "required": True,
+                "content": {"*/*": {"schema": {"type": "string"}}},
+            },
+            "responses": {
+                "200": {"description": "Every item recorded (or a known duplicate)"},
+                "400": json_response("Error", "An item the provider's format does not allow"),
+                "401": json_response("Error", "The signature does not verify"),
+                "404": json_response("Error", "No such provider configured"),
+                **SLOW_BODY,
+                "413": json_response("Error", "The body is over 1 MiB"),
+                "503": json_response("Error", "Redis or the broker does not answer; retry"),
+            },
+        },
+        "get": {
+            "summary": "A provider's subscription handshake (Meta)",
+            "operationId": "webhookHandshake",
+            "parameters": [PROVIDER],
+            "responses": {
+                "200": text_response("text/plain", "The challenge, echoed"),
+                "403": json_response("Error", "The verify token does not match"),
+                "404": json_response("Error", "No such provider configured"),
+                "405": json_response("Error", "This provider has no GET handshake"),
+            },
+        },
+    },
+}
