@@ -5,7 +5,6 @@ decisions carry propensities."""
 from __future__ import annotations
 
 import datetime as dt
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from recaudo.backtest.offpolicy import NO_DECISIONS
 from recaudo.embedded import Managed
 from recaudo.models.offpolicy.cli import evaluate_command
 from recaudo.simulator.cli import write_world_log
+from tests.integration.backtest.policies import built_in, policy_folder
 
 pytestmark = pytest.mark.integration
 # Another tenant and month than the CLI's defaults (demo, DEFAULT_START): the run
@@ -45,15 +45,12 @@ def event_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def policy(tmp_path: Path, name: str, email_only: bool = False) -> str:
     """The built-in policy; ``email_only``: every collection step on e-mail alone."""
-    text = files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
+    text = built_in()
     if email_only:
         for line in CADENCE_CHANNELS:
             assert text.count(line) == 1
             text = text.replace(line, 'channels = ["email"]')
-    folder = tmp_path / name
-    folder.mkdir()
-    (folder / f"{TENANT}.toml").write_text(text, encoding="utf-8")
-    return str(folder)
+    return policy_folder(tmp_path, name, TENANT, text)
 
 
 def invoke(redis_server: Managed, monkeypatch: pytest.MonkeyPatch, *args: str) -> str:

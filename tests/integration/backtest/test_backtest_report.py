@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from click.testing import CliRunner
 
 from recaudo.backtest.cli import backtest
 from recaudo.embedded import Managed
+from tests.integration.backtest.policies import built_in, policy_folder
 
 pytestmark = pytest.mark.integration
 TENANT = "bt"
@@ -19,13 +19,10 @@ TENANT = "bt"
 
 def policy(tmp_path: Path, name: str, holdout: float) -> str:
     """The built-in policy with a larger holdout (so every arm has a baseline)."""
-    text = files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
+    text = built_in()
     changed = text.replace("holdout = 0.05", f"holdout = {holdout}", 1)
     assert changed != text
-    folder = tmp_path / name
-    folder.mkdir()
-    (folder / f"{TENANT}.toml").write_text(changed, encoding="utf-8")
-    return str(folder)
+    return policy_folder(tmp_path, name, TENANT, changed)
 
 
 def invoke(redis_server: Managed, monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
