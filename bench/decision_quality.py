@@ -11,13 +11,21 @@ same seed gives every strategy the same debtors, self-cures and paydays):
   allowed channel, no capacity);
 - ``amount``: (b) no learning, largest amount due first, the same capacity
   and the same ranked bar as ``live`` (``models.capacity``);
-- ``none``: (c) no contact at all (the world alone).
+- ``none``: (c) no contact at all (the world alone);
+- ``live=`` and ``amount=``: live and amount at an equal contact budget, a
+  daily capacity of the cadence's own contacts per day on the same seed.
+  The cadence cannot be given live's capacity instead: ``mode = "cadence"``
+  contacts before the capacity is asked (``models.strategy``), and no policy
+  knob caps a tenant's contacts per day (every cap is per debtor).
 
 Incremental recovery of a strategy is what its world recovered minus what the
 no-contact world recovered, paired by seed; per contact, divided by the
-contacts it made. A strategy gets no credit for debtors who would have paid
-anyway. Reported on seeds not used while developing the strategy (the tuning
-seeds were 1-3), with 95% t-intervals over seeds.
+contacts it made. Net incremental recovery also subtracts what the contacts
+cost (the policy's ``[targeting.channel_costs]`` times the contacts per
+channel) and a cost per opt-out and per complaint (``--opt-out-cost``,
+``--complaint-cost``). A strategy gets no credit for debtors who would have
+paid anyway. Reported only on seeds not used while developing the strategy
+(the tuning seeds 1-3 are refused), with 95% t-intervals over seeds.
 
     python -m bench.decision_quality --debtors 600 --seeds 101-110 --jobs 2
 """
@@ -28,29 +36,39 @@ import asyncio
 import dataclasses
 import datetime as dt
 import math
-import random
 import statistics
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
 import click
 import orjson
 
+from bench.decision_stats import BOOTSTRAP, ci, ratio_of_means, verdict
 from recaudo.backtest.cli import DEFAULT_START, backtest_settings
 from recaudo.backtest.driver import Backtest
 from recaudo.embedded import resolve_redis
 from recaudo.foundation.config import Settings
+from recaudo.rules.targeting import Targeting
 from recaudo.simulator.world import World
 from recaudo.simulator.world_config import WorldConfig, WorldTruth, variants
+from recaudo.streams.events import Channel
 
 TENANT = "bench"
 STRATEGIES = ("live", "cadence", "amount")
-# Two-sided 95% Student t quantiles by degrees of freedom.
-_T95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26}
+#: Live and amount at the cadence's daily contact volume (the equal budget).
+EQUAL = ("live=", "amount=")
+#: Seeds the strategy was developed on: never reported.
+TUNING_SEEDS = frozenset({1, 2, 3})
+#: Defaults of --opt-out-cost and --complaint-cost, in the policy's reference units.
+OPT_OUT_COST = 1_000.0
+COMPLAINT_COST = 10_000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,28 +80,44 @@ class Run:
     opted_out: int
     complained: int
     wall_s: float
+    # Absent from raw files written before the equal budget: they load with these.
+    capacity: int = 0
+    contacts_by_channel: dict[str, int] | None = None
 
 
-def ci(values: list[float]) -> tuple[float, float]:
-    """Mean and half-width of its 95% confidence interval (t over seeds)."""
-    values = [v for v in values if math.isfinite(v)]
-    mean = statistics.fmean(values)
-    if len(values) < 2:
-        return mean, float("nan")
-    t = _T95.get(len(values) - 1, 1.96)
-    return mean, t * statistics.stdev(values) / math.sqrt(len(values))
+@dataclass(frozen=True, slots=True)
+class Costs:
+    """What the net figure charges, in the policy's reference units."""
+
+    opt_out: float = OPT_OUT_COST
+    complaint: float = COMPLAINT_COST
+    by_channel: dict[str, float] = field(default_factory=dict)
+
+    def of(self, run: Run) -> float:
+        """Channel costs plus opt-outs and complaints; NaN without the channel mix."""
+        if run.contacts_by_channel is None:
+            return math.nan if run.contacts else 0.0
+        channels = sum(self.by_channel.get(c, 0.0) * n for c, n in run.contacts_by_channel.items())
+        return channels + self.opt_out * run.opted_out + self.complaint * run.complained
 
 
 def policy_text(strategy: str, capacity: int) -> str:
     """The built-in policy with only its targeting changed: the strategies share the rest."""
     text = files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
-    mode = {"live": "adaptive", "cadence": "cadence", "amount": "amount"}[strategy]
+    mode = {"live": "adaptive", "cadence": "cadence", "amount": "amount"}[strategy.rstrip("=")]
     text = text.replace('mode = "adaptive"', f'mode = "{mode}"', 1)
-    if strategy != "cadence":
+    if mode != "cadence":
         text = text.replace("daily_capacity = 0 ", f"daily_capacity = {capacity} ", 1)
-    if strategy == "amount":
+    if mode == "amount":
         text = text.replace("explore = 0.1 ", "explore = 0.0 ", 1)
     return text
+
+
+@cache
+def channel_costs() -> dict[str, float]:
+    """The policy's cost per contact by channel (every strategy shares them)."""
+    targeting = Targeting.model_validate(tomllib.loads(policy_text("live", 0))["targeting"])
+    return {c.value: targeting.cost_of(c) for c in Channel}
 
 
 def recovered(truth: WorldTruth) -> int:
@@ -100,14 +134,16 @@ def run_one(
     config = variants(WorldConfig(), 1, seed)[0] if vary else None
     world = World(debtors, seed, TENANT, start, config)
     began = time.perf_counter()
+    by_channel: dict[str, int] = {}
     if strategy == "none":
         truth = world.untreated(start + dt.timedelta(days=days))
     else:
         with tempfile.TemporaryDirectory() as folder:
             Path(folder, f"{TENANT}.toml").write_text(policy_text(strategy, capacity))
             settings = backtest_settings(Settings(), redis, TENANT, folder)
-            asyncio.run(Backtest(settings, world, start=start, days=days).run())
+            result = asyncio.run(Backtest(settings, world, start=start, days=days).run())
         truth = world.truth()
+        by_channel = dict(result.contacts_by_channel)
     return Run(
         strategy,
         seed,
@@ -116,45 +152,19 @@ def run_one(
         truth.opted_out,
         truth.complained,
         time.perf_counter() - began,
+        0 if strategy in ("none", "cadence") else capacity,
+        by_channel,
     )
-
-
-BOOTSTRAP = 10_000
-
-
-def per_contact(run: Run, by: dict[tuple[str, int], Run]) -> float:
-    """Incremental recovered (against the same seed's no-contact world) per contact."""
-    return (run.recovered - by[("none", run.seed)].recovered) / max(run.contacts, 1)
-
-
-def opt_rate(run: Run) -> float:
-    return 1000 * run.opted_out / max(run.contacts, 1)
-
-
-def ratio_of_means(a: list[float], b: list[float]) -> tuple[float, float, float]:
-    """mean(a) / mean(b) with a percentile interval from resampling seeds (pairs kept).
-
-    A ratio per seed breaks down when a baseline's incremental recovery is near
-    zero or negative on some seed; the ratio of the means does not.
-    """
-    rng = random.Random(0)
-    n = len(a)
-    point = statistics.fmean(a) / statistics.fmean(b)
-    draws = []
-    for _ in range(BOOTSTRAP):
-        idx = [rng.randrange(n) for _ in range(n)]
-        denominator = statistics.fmean(b[i] for i in idx)
-        if denominator > 0:
-            draws.append(statistics.fmean(a[i] for i in idx) / denominator)
-    draws.sort()
-    if len(draws) < BOOTSTRAP * 0.95:
-        return point, -math.inf, math.inf  # the baseline's mean is not even surely positive
-    return point, draws[int(0.025 * len(draws))], draws[int(0.975 * len(draws)) - 1]
 
 
 def seed_range(text: str) -> list[int]:
     first, _, last = text.partition("-")
     return list(range(int(first), int(last or first) + 1))
+
+
+def equal_capacity(cadence: Run, days: int) -> int:
+    """The cadence's contacts per day on its seed: the equal budget of live= and amount=."""
+    return max(1, math.ceil(cadence.contacts / days))
 
 
 @click.command()
@@ -168,6 +178,20 @@ def seed_range(text: str) -> list[int]:
     show_default=True,
     help="Daily contact capacity of live and amount, as a share of the portfolio",
 )
+@click.option(
+    "--opt-out-cost",
+    type=float,
+    default=OPT_OUT_COST,
+    show_default=True,
+    help="Charged per opt-out in the net figure (policy reference units)",
+)
+@click.option(
+    "--complaint-cost",
+    type=float,
+    default=COMPLAINT_COST,
+    show_default=True,
+    help="Charged per complaint in the net figure (policy reference units)",
+)
 @click.option("--jobs", type=int, default=2, show_default=True)
 @click.option("--raw", type=click.Path(dir_okay=False), help="Also write every run as JSON")
 @click.option(
@@ -179,95 +203,161 @@ def main(
     days: int,
     seeds: str,
     capacity_share: float,
+    opt_out_cost: float,
+    complaint_cost: float,
     jobs: int,
     raw: str | None,
     from_raw: str | None,
     vary_world: bool,
 ) -> None:
     capacity = max(1, round(debtors * capacity_share))
+    costs = Costs(opt_out_cost, complaint_cost, channel_costs())
     if from_raw:
         saved = [Run(**r) for r in orjson.loads(Path(from_raw).read_bytes())]
-        report(saved, debtors, days, capacity, 0.0)
+        report(
+            [r for r in saved if r.seed not in TUNING_SEEDS], debtors, days, capacity, costs, 0.0
+        )
         return
+    chosen = seed_range(seeds)
+    if TUNING_SEEDS & set(chosen):
+        raise click.BadParameter(
+            f"seeds {sorted(TUNING_SEEDS)} tuned the strategy", param_hint="--seeds"
+        )
     store = resolve_redis(None)
     started = time.perf_counter()
-    plan = [(s, seed) for seed in seed_range(seeds) for s in ("none", *STRATEGIES)]
     try:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
+
+            def submit(strategy: str, seed: int, cap: int) -> Future[Run]:
+                return pool.submit(
+                    run_one, strategy, seed, debtors, days, cap, store.url, vary_world
+                )
+
+            # The cadence first: the equal-budget runs need its volume on their seed.
+            cadence = {seed: submit("cadence", seed, 0) for seed in chosen}
             futures = [
-                pool.submit(run_one, s, seed, debtors, days, capacity, store.url, vary_world)
-                for s, seed in plan
+                submit(s, seed, capacity) for seed in chosen for s in ("none", "live", "amount")
             ]
-            runs = [f.result() for f in futures]
+            for seed, future in cadence.items():
+                equal = equal_capacity(future.result(), days)
+                futures += [submit(s, seed, equal) for s in EQUAL]
+            runs = [f.result() for f in [*cadence.values(), *futures]]
     finally:
         store.stop()
     if raw:
         Path(raw).write_bytes(orjson.dumps([dataclasses.asdict(r) for r in runs]))
-    for r in runs:
+    for r in sorted(runs, key=lambda r: (r.seed, r.strategy)):
         click.echo(
-            f"  seed {r.seed:>4} {r.strategy:<8} contacts {r.contacts:>6} recovered "
-            f"{r.recovered:>14,} opted out {r.opted_out:>4} ({r.wall_s:.0f} s)"
+            f"  seed {r.seed:>4} {r.strategy:<8} capacity {r.capacity or '-':>4} contacts "
+            f"{r.contacts:>6} recovered {r.recovered:>14,} opted out {r.opted_out:>4} "
+            f"complaints {r.complained:>3} ({r.wall_s:.0f} s)"
         )
-    report(runs, debtors, days, capacity, time.perf_counter() - started)
+    report(runs, debtors, days, capacity, costs, time.perf_counter() - started)
 
 
-def report(runs: list[Run], debtors: int, days: int, capacity: int, elapsed: float) -> None:
+def _cell(value: tuple[float, float], width: int, digits: int = 0) -> str:
+    mean, half = value
+    if not math.isfinite(mean):
+        return f"{'n/a':>{width}}"
+    text = (
+        f"{mean:,.{digits}f} ± {half:,.{digits}f}" if math.isfinite(half) else f"{mean:,.{digits}f}"
+    )
+    return f"{text:>{width}}"
+
+
+def report(
+    runs: list[Run], debtors: int, days: int, capacity: int, costs: Costs, elapsed: float
+) -> None:
     by = {(r.strategy, r.seed): r for r in runs}
     seeds = sorted({r.seed for r in runs})
     click.echo(
         f"{debtors} debtors, {days} days, seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}), "
         f"capacity {capacity}/day for live and amount, {elapsed:.0f} s\n"
+        f"net = incremental - channel costs {costs.by_channel} - {costs.opt_out:,.0f} per "
+        f"opt-out - {costs.complaint:,.0f} per complaint (reference units)\n"
     )
-    header = (
-        f"{'strategy':<9} {'contacts':>14} {'incremental recovered':>26} "
-        f"{'incr./contact':>18} {'opt-outs/1k contacts':>22}"
-    )
-    click.echo(header)
-    click.echo("-" * len(header))
 
     def incremental(r: Run) -> float:
         return r.recovered - by[("none", r.seed)].recovered
 
-    for name in STRATEGIES:
-        mine = [by[(name, s)] for s in seeds]
-        contacts = ci([r.contacts for r in mine])
-        incr = ci([incremental(r) for r in mine])
-        per = ci([incremental(r) / max(r.contacts, 1) for r in mine])
-        opt = ci([1000 * r.opted_out / max(r.contacts, 1) for r in mine])
-        click.echo(
-            f"{name:<9} {contacts[0]:>7.0f} ± {contacts[1]:<5.0f}"
-            f" {incr[0]:>15,.0f} ± {incr[1]:<9,.0f}"
-            f" {per[0]:>9,.0f} ± {per[1]:<6,.0f} {opt[0]:>12.1f} ± {opt[1]:<6.1f}"
-        )
+    def net(r: Run) -> float:
+        return incremental(r) - costs.of(r)
+
+    columns: list[tuple[str, int, Callable[[Run], float], int]] = [
+        ("contacts", 14, lambda r: r.contacts, 0),
+        ("incremental recovered", 24, incremental, 0),
+        ("incr./contact", 14, lambda r: incremental(r) / max(r.contacts, 1), 0),
+        ("net incremental", 24, net, 0),
+        ("opt-outs/1k debtors", 19, lambda r: 1000 * r.opted_out / debtors, 1),
+        ("opt-outs/1k contacts", 20, lambda r: 1000 * r.opted_out / max(r.contacts, 1), 1),
+    ]
+    header = f"{'strategy':<9}" + "".join(f" {name:>{w}}" for name, w, _, _ in columns)
+    for title, names in (
+        ("At each strategy's own operating point", STRATEGIES),
+        ("At an equal budget: the cadence's contacts per day", ("cadence", *EQUAL)),
+    ):
+        present = [n for n in names if all((n, s) in by for s in seeds)]
+        if len(present) < 2:
+            continue
+        click.echo(f"{title}\n{header}\n{'-' * len(header)}")
+        for name in present:
+            mine = [by[(name, s)] for s in seeds]
+            cells = "".join(f" {_cell(ci([f(r) for r in mine]), w, d)}" for _, w, f, d in columns)
+            click.echo(f"{name:<9}{cells}")
+        click.echo("")
+    if all(("live=", s) in by for s in seeds):
+        caps = [by[("live=", s)].capacity for s in seeds]
+        click.echo(f"equal budget: capacity {min(caps)}-{max(caps)}/day (the cadence's, per seed)")
     none = ci([float(by[("none", s)].recovered) for s in seeds])
-    click.echo(f"{'none':<9} {0:>7} {'(recovered ' + f'{none[0]:,.0f}' + ')':>26}")
+    click.echo(f"none: 0 contacts, recovered {none[0]:,.0f} ± {none[1]:,.0f}")
     click.echo(
         "\nLive against each baseline, paired by seed (95% intervals: the ratio of means by a"
         f" seed bootstrap of {BOOTSTRAP:,} resamples, the difference by a t-interval):"
     )
-    for base, goal in (("cadence", 1.3), ("amount", 1.1)):
-        live_per = [per_contact(by[("live", s)], by) for s in seeds]
-        base_per = [per_contact(by[(base, s)], by) for s in seeds]
-        ratio, low, high = ratio_of_means(live_per, base_per)
-        diff = ci([a - b for a, b in zip(live_per, base_per, strict=True)])
-        verdict = "met" if low >= goal else ("not met" if high < goal else "not shown at 95%")
+
+    def compare(label: str, a: str, b: str, f: Callable[[Run], float], goal: float) -> None:
+        if not all((a, s) in by and (b, s) in by for s in seeds):
+            return
+        mine = [f(by[(a, s)]) for s in seeds]
+        base = [f(by[(b, s)]) for s in seeds]
+        ratio, low, high = ratio_of_means(mine, base)
+        diff = ci([x - y for x, y in zip(mine, base, strict=True)])
         click.echo(
-            f"  incremental recovered per contact, live / {base}: {ratio:.2f}x"
-            f" [{low:.2f}, {high:.2f}] (goal >= {goal}x: {verdict});"
-            f" live - {base}: {diff[0]:+,.0f} ± {diff[1]:,.0f}"
+            f"  {label}, {a} / {b}: {ratio:.2f}x [{low:.2f}, {high:.2f}]"
+            f" (goal >= {goal}x: {verdict(low, high, goal)}); {a} - {b}: {_cell(diff, 0)}"
         )
-    diffs = [opt_rate(by[("live", s)]) - opt_rate(by[("cadence", s)]) for s in seeds]
-    mean, half = ci(diffs)
-    verdict = "met" if mean + half <= 0 else ("not shown at 95%" if mean - half <= 0 else "NOT met")
-    click.echo(
-        f"  opt-outs per 1,000 contacts, live - cadence: {mean:+.1f} ± {half:.1f} "
-        f"(goal <= 0: {verdict})"
+
+    def per(r: Run) -> float:
+        return incremental(r) / max(r.contacts, 1)
+
+    compare("incremental recovered per contact", "live", "cadence", per, 1.3)
+    compare("incremental recovered per contact", "live", "amount", per, 1.1)
+    compare("incremental recovered at an equal budget", "live=", "cadence", incremental, 1.3)
+    compare("incremental recovered at an equal budget", "live=", "amount=", incremental, 1.1)
+
+    def difference(label: str, a: str, f: Callable[[Run], float], sign: int, digits: int) -> None:
+        """``a`` - cadence with the goal ``sign * difference >= 0``, from a t-interval."""
+        if not all((a, s) in by for s in seeds):
+            return
+        mean, half = ci([f(by[(a, s)]) - f(by[("cadence", s)]) for s in seeds])
+        low, high = sorted((sign * (mean - half), sign * (mean + half)))
+        ok = verdict(low, high, 0.0) if math.isfinite(half) else "no interval"
+        if not math.isfinite(mean):
+            ok = "runs saved without contacts by channel"
+        goal = ">= 0" if sign > 0 else "<= 0"
+        click.echo(
+            f"  {label}, {a} - cadence: {_cell((mean, half), 0, digits)} (goal {goal}: {ok})"
+        )
+
+    difference("net incremental recovered", "live", net, 1, 0)
+    difference("opt-outs per 1,000 debtors", "live", lambda r: 1000 * r.opted_out / debtors, -1, 1)
+    difference(
+        "opt-outs per 1,000 contacts",
+        "live",
+        lambda r: 1000 * r.opted_out / max(r.contacts, 1),
+        -1,
+        1,
     )
-    for name in STRATEGIES:
-        per_debtor = ci([1000 * by[(name, s)].opted_out / debtors for s in seeds])
-        click.echo(
-            f"  opt-outs per 1,000 debtors, {name}: {per_debtor[0]:.1f} ± {per_debtor[1]:.1f}"
-        )
     mean_wall = statistics.fmean(r.wall_s for r in runs if r.strategy != "none")
     click.echo(f"\nmean wall time of one backtest: {mean_wall:.0f} s")
 
