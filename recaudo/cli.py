@@ -127,7 +127,11 @@ def worker(loglevel: str) -> None:
     from recaudo.worker import run_worker
 
     settings = load_settings()
-    configure_logging(loglevel, human=settings.log_format == "console")
+    configure_logging(
+        loglevel,
+        human=settings.log_format == "console",
+        repeat_interval_s=settings.broker_check_interval_s,
+    )
     announce(settings)
     run_worker(settings, loglevel)
 
@@ -142,7 +146,11 @@ def web_command() -> None:
     from recaudo.web import build_web_app
 
     settings = load_settings()
-    configure_logging("info", human=settings.log_format == "console")
+    configure_logging(
+        "info",
+        human=settings.log_format == "console",
+        repeat_interval_s=settings.broker_check_interval_s,
+    )
     announce(settings)
     web.run_app(
         build_web_app(settings),

@@ -10,12 +10,19 @@ Every rendered line, whoever logged it (aiokafka's "Unable connect to" names
 the broker as it was given), passes ``redact`` last: credentials in URLs and
 ``user:password@host`` are masked after all formatting, so no argument,
 exception text or extra field can slip one through.
+
+Libraries repeat their errors while the broker is away (aiokafka logs
+"OffsetCommit failed" per partition per attempt: thousands of lines a minute).
+``RepeatFilter`` lets one line per message per interval through from the
+broker libraries, and that line says how many it held back since the last.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import time
+from collections.abc import Callable
 from typing import IO, Any
 
 import orjson
@@ -37,8 +44,53 @@ class RedactingFormatter(structlog.stdlib.ProcessorFormatter):
         return redact(super().format(record))
 
 
+REPEATING_LOGGERS = ("aiokafka", "kafka", "faust", "mode")
+
+
+class RepeatFilter(logging.Filter):
+    """One warning or error per logger and message per ``interval_s``, from the
+    broker libraries; the next one let through carries ``suppressed``, the
+    count held back since the previous one. Keyed by the message before its
+    arguments are filled in, so one template naming each partition is one key.
+    """
+
+    def __init__(
+        self,
+        interval_s: float = 10.0,
+        loggers: tuple[str, ...] = REPEATING_LOGGERS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self._interval_s = interval_s
+        self._loggers = loggers
+        self._clock = clock
+        # key -> (when the last line went out, lines held back since)
+        self._seen: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING or not self._applies(record.name):
+            return True
+        key = (record.name, str(record.msg))
+        now = self._clock()
+        last = self._seen.get(key)
+        if last is not None and now - last[0] < self._interval_s:
+            self._seen[key] = (last[0], last[1] + 1)
+            return False
+        self._seen[key] = (now, 0)
+        if last is not None and last[1]:
+            record.suppressed = last[1]
+        return True
+
+    def _applies(self, name: str) -> bool:
+        return any(name == n or name.startswith(n + ".") for n in self._loggers)
+
+
 def configure_logging(
-    level: str | int = "info", *, human: bool = False, stream: IO[str] | None = None
+    level: str | int = "info",
+    *,
+    human: bool = False,
+    stream: IO[str] | None = None,
+    repeat_interval_s: float = 10.0,
 ) -> None:
     stream = stream or sys.stderr
     shared: list[Processor] = [
@@ -73,6 +125,8 @@ def configure_logging(
     )
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
+    # On the handler: a logger's filter would not see its children's records.
+    handler.addFilter(RepeatFilter(repeat_interval_s))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper() if isinstance(level, str) else level)

@@ -7,6 +7,11 @@ start one record is written to a marker topic, and Redis remembers that it
 was; when the marker topic later has no records, the broker lost its data:
 readiness is false, ``recaudo_broker_data_lost`` is 1, intake answers 503, and
 one error line is logged per check interval.
+
+The periodic check alone leaves a window (up to one interval) in which intake
+is acknowledged into the empty broker. ``confirm`` closes it: web asks it after
+each produce was acknowledged, and answers 202 only when the marker is still
+there, so the produce went to the broker as it was before any restart.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from recaudo.foundation.keys import Keys
 
 log = logging.getLogger(__name__)
 CHECK_TIMEOUT_S = 10.0
+CONFIRM_TIMEOUT_S = 5.0
 
 
 class BrokerWatch:
@@ -48,6 +54,10 @@ class BrokerWatch:
             "1 while the broker lacks the marker record it had: it restarted empty.",
             registry=registry,
         )
+        # One long-lived consumer for ``confirm``: a ListOffsets round trip on
+        # cached metadata, no connection set up per request.
+        self._probe: AIOKafkaConsumer | None = None
+        self._probe_lock = asyncio.Lock()
 
     async def ready(self) -> bool:
         return self.ok
@@ -62,6 +72,51 @@ class BrokerWatch:
             self.ok = False
         self._lost.set(0 if self.ok else 1)
         return self.ok
+
+    async def confirm(self) -> bool | None:
+        """After a produce was acknowledged: is the marker still on the broker?
+
+        True: nothing restarted empty before the check, so what was produced
+        before it is stored. False: the marker is gone (the watch turns not ok
+        at once, without waiting for the next interval). None: inconclusive,
+        the broker did not answer in ``CONFIRM_TIMEOUT_S``.
+        """
+        try:
+            present = await asyncio.wait_for(self._probe_end_offset(), CONFIRM_TIMEOUT_S) > 0
+        except (KafkaError, OSError, TimeoutError):
+            return None
+        if not present and self.ok:
+            self.ok = False
+            self._lost.set(1)
+            log.error(
+                "the broker has lost its data (marker topic %s is empty) after a produce "
+                "was acknowledged: intake refused until topics and data are restored",
+                self.topic,
+            )
+        return present
+
+    async def close(self) -> None:
+        if self._probe is not None:
+            await self._probe.stop()
+            self._probe = None
+
+    async def _probe_end_offset(self) -> int:
+        async with self._probe_lock:
+            if self._probe is None:
+                probe = AIOKafkaConsumer(
+                    bootstrap_servers=bootstrap_servers(self._settings.broker_url),
+                    group_id=None,
+                    request_timeout_ms=int(CONFIRM_TIMEOUT_S * 1000),
+                    **client_options(self._settings),
+                )
+                try:
+                    await probe.start()
+                except BaseException:
+                    await probe.stop()
+                    raise
+                self._probe = probe
+        tp = TopicPartition(self.topic, 0)
+        return int((await self._probe.end_offsets([tp]))[tp])
 
     async def run(self) -> None:
         """Check every ``broker_check_interval_s``; one error line per failed check."""

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
-from aiohttp.typedefs import Handler
 from prometheus_client import CollectorRegistry, Counter
 
 from recaudo.channels.credentials import load_credentials
@@ -38,6 +37,7 @@ from recaudo.streams.store import StateStore
 from recaudo.streams.tasks import TaskStore
 from recaudo.streams.topics import Topics
 from recaudo.streams.wiring import pay_links
+from recaudo.web.broker_guard import broker_guard
 from recaudo.web.debtor import get_debtor
 from recaudo.web.docs import get_docs
 from recaudo.web.events_api import post_events
@@ -56,7 +56,7 @@ from recaudo.web.keys import (
 )
 from recaudo.web.openapi import get_openapi
 from recaudo.web.pay import add_pay_routes
-from recaudo.web.problems import json_errors, problem_response
+from recaudo.web.problems import json_errors
 from recaudo.web.reports import add_report_routes
 from recaudo.web.security import page_headers
 from recaudo.web.tasks_api import add_task_routes
@@ -95,22 +95,7 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     app[REDIS] = client
     watch = BrokerWatch(settings, client, Keys(settings.redis_prefix), registry)
 
-    @web.middleware
-    async def refuse_intake_on_empty_broker(
-        request: web.Request, handler: Handler
-    ) -> web.StreamResponse:
-        # A 202 would promise an event the workers may never read: the broker
-        # lost its topics and offsets. The sender retries on 503.
-        if request.method == "POST" and not watch.ok:
-            return problem_response(
-                503,
-                "broker_restarted",
-                "the broker restarted empty; retry once it is restored",
-                headers={"Retry-After": "5"},
-            )
-        return await handler(request)
-
-    app.middlewares.append(refuse_intake_on_empty_broker)
+    app.middlewares.append(broker_guard(watch))
     # Event-id claims are stamped and aged by the decision clock, as the worker's.
     clock = settings.clock()
     app[STORE] = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s, clock=clock)
@@ -135,6 +120,7 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         watching.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watching
+        await watch.close()
         await sessions.pop().close()
         await decisions.stop()
         await publisher.stop()

@@ -14,7 +14,7 @@ import structlog
 from prometheus_client import CollectorRegistry
 
 from recaudo.channels.dispatcher import DispatchResult
-from recaudo.logs import configure_logging
+from recaudo.logs import RepeatFilter, configure_logging
 from recaudo.streams.codec import encode
 from recaudo.streams.dispatch import DispatchStage
 from recaudo.streams.metrics import PipelineMetrics
@@ -93,3 +93,27 @@ def test_the_demo_renders_the_same_events_for_a_terminal(lines: io.StringIO) -> 
     assert "dry run" in text
     assert "tenant=demo" in text
     assert not text.lstrip().startswith("{")
+
+
+def test_repeated_broker_errors_are_one_line_per_interval_with_a_count(
+    lines: io.StringIO,
+) -> None:
+    """aiokafka's "OffsetCommit failed" per partition per attempt: one line per
+    interval, the next saying how many were held back; other loggers untouched."""
+    handler = logging.getLogger().handlers[0]
+    assert any(isinstance(f, RepeatFilter) for f in handler.filters)  # every process's
+    now = [0.0]
+    handler.filters[:] = [RepeatFilter(10.0, clock=lambda: now[0])]
+    kafka = logging.getLogger("aiokafka.consumer.group_coordinator")
+    for tick in range(300):  # 30 s, every 0.1 s, a burst of partitions each time
+        now[0] = tick / 10
+        for partition in range(10):
+            kafka.error("OffsetCommit failed for group %s on partition %s", "g", partition)
+    logging.getLogger("recaudo.test").error("ours, kept")
+    logging.getLogger("recaudo.test").error("ours, kept")
+    logged = [orjson.loads(line) for line in lines.getvalue().splitlines()]
+    commits = [e for e in logged if e["logger"] == "aiokafka.consumer.group_coordinator"]
+    assert len(commits) == 3  # at 0 s, 10 s and 20 s
+    assert [e.get("suppressed") for e in commits] == [None, 999, 999]
+    assert all(e["level"] == "error" for e in commits)
+    assert [e["event"] for e in logged if e["logger"] == "recaudo.test"] == ["ours, kept"] * 2
