@@ -13,7 +13,9 @@ same seed gives every strategy the same debtors, self-cures and paydays):
   and the same ranked bar as ``live`` (``models.capacity``);
 - ``none``: (c) no contact at all (the world alone);
 - ``live=`` and ``amount=``: live and amount at an equal contact budget, a
-  daily capacity of the cadence's own contacts per day on the same seed.
+  daily capacity of the cadence's own contacts per day on the same seed;
+- ``live-uplift``, ``live-bandit``, ``live-payday`` (``--ablations``): live with
+  one learned part switched off (``[targeting] ablate``), at live's capacity.
   The cadence cannot be given live's capacity instead: ``mode = "cadence"``
   contacts before the capacity is asked (``models.strategy``), and no policy
   knob caps a tenant's contacts per day (every cap is per debtor).
@@ -51,7 +53,7 @@ import click
 import orjson
 
 from bench.decision_stats import BOOTSTRAP, ci, ratio_of_means, verdict
-from recaudo.backtest.cli import DEFAULT_START, backtest_settings
+from recaudo.backtest.cli import DEFAULT_START, TEAM_CALLS_PER_DAY, backtest_settings
 from recaudo.backtest.driver import Backtest
 from recaudo.embedded import resolve_redis
 from recaudo.foundation.config import Settings
@@ -62,6 +64,8 @@ from recaudo.streams.events import Channel
 
 TENANT = "bench"
 STRATEGIES = ("live", "cadence", "amount")
+#: Live without one learned part each: what that part adds.
+ABLATIONS = ("live-uplift", "live-bandit", "live-payday")
 #: Live and amount at the cadence's daily contact volume (the equal budget).
 EQUAL = ("live=", "amount=")
 #: Seeds the strategy was developed on: never reported.
@@ -104,8 +108,11 @@ class Costs:
 def policy_text(strategy: str, capacity: int) -> str:
     """The built-in policy with only its targeting changed: the strategies share the rest."""
     text = files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
-    mode = {"live": "adaptive", "cadence": "cadence", "amount": "amount"}[strategy.rstrip("=")]
+    base, _, ablated = strategy.rstrip("=").partition("-")
+    mode = {"live": "adaptive", "cadence": "cadence", "amount": "amount"}[base]
     text = text.replace('mode = "adaptive"', f'mode = "{mode}"', 1)
+    if ablated:
+        text = text.replace("[targeting]\n", f'[targeting]\nablate = ["{ablated}"]\n', 1)
     if mode != "cadence":
         text = text.replace("daily_capacity = 0 ", f"daily_capacity = {capacity} ", 1)
     if mode == "amount":
@@ -141,7 +148,10 @@ def run_one(
         with tempfile.TemporaryDirectory() as folder:
             Path(folder, f"{TENANT}.toml").write_text(policy_text(strategy, capacity))
             settings = backtest_settings(Settings(), redis, TENANT, folder)
-            result = asyncio.run(Backtest(settings, world, start=start, days=days).run())
+            run = Backtest(
+                settings, world, start=start, days=days, team_calls_per_day=TEAM_CALLS_PER_DAY
+            )
+            result = asyncio.run(run.run())
         truth = world.truth()
         by_channel = dict(result.contacts_by_channel)
     return Run(
@@ -198,6 +208,7 @@ def equal_capacity(cadence: Run, days: int) -> int:
     "--from-raw", type=click.Path(exists=True, dir_okay=False), help="Report saved runs again"
 )
 @click.option("--vary-world", is_flag=True, help="A different world variant for every seed")
+@click.option("--ablations", is_flag=True, help="Also live without each learned part")
 def main(
     debtors: int,
     days: int,
@@ -209,6 +220,7 @@ def main(
     raw: str | None,
     from_raw: str | None,
     vary_world: bool,
+    ablations: bool,
 ) -> None:
     capacity = max(1, round(debtors * capacity_share))
     costs = Costs(opt_out_cost, complaint_cost, channel_costs())
@@ -235,9 +247,8 @@ def main(
 
             # The cadence first: the equal-budget runs need its volume on their seed.
             cadence = {seed: submit("cadence", seed, 0) for seed in chosen}
-            futures = [
-                submit(s, seed, capacity) for seed in chosen for s in ("none", "live", "amount")
-            ]
+            own = ("none", "live", "amount", *(ABLATIONS if ablations else ()))
+            futures = [submit(s, seed, capacity) for seed in chosen for s in own]
             for seed, future in cadence.items():
                 equal = equal_capacity(future.result(), days)
                 futures += [submit(s, seed, equal) for s in EQUAL]
@@ -293,7 +304,7 @@ def report(
     ]
     header = f"{'strategy':<9}" + "".join(f" {name:>{w}}" for name, w, _, _ in columns)
     for title, names in (
-        ("At each strategy's own operating point", STRATEGIES),
+        ("At each strategy's own operating point", (*STRATEGIES, *ABLATIONS)),
         ("At an equal budget: the cadence's contacts per day", ("cadence", *EQUAL)),
     ):
         present = [n for n in names if all((n, s) in by for s in seeds)]
@@ -358,6 +369,23 @@ def report(
         -1,
         1,
     )
+    ablated = [a for a in ABLATIONS if all((a, s) in by for s in seeds)]
+    if ablated:
+        click.echo(
+            "\nAblations: what each learned part adds, live - live without it, paired by seed"
+            " (95% t-interval; an interval spanning 0 is no measurable gain):"
+        )
+        for name in ablated:
+            part = name.split("-", 1)[1]
+            for label, f in (
+                ("incremental recovered", incremental),
+                ("net incremental", net),
+                ("contacts", lambda r: float(r.contacts)),
+            ):
+                diff = ci([f(by[("live", s)]) - f(by[(name, s)]) for s in seeds])
+                low, high = diff[0] - diff[1], diff[0] + diff[1]
+                said = "adds" if low > 0 else "costs" if high < 0 else "no measurable difference"
+                click.echo(f"  {part:<7} {label:<22} {_cell(diff, 24)}  {said}")
     mean_wall = statistics.fmean(r.wall_s for r in runs if r.strategy != "none")
     click.echo(f"\nmean wall time of one backtest: {mean_wall:.0f} s")
 

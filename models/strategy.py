@@ -24,6 +24,7 @@ skip and the allowed channels. Every option's probability is logged.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -66,7 +67,8 @@ def context_of(
     local_day = at.astimezone(ZoneInfo(state.tz or "UTC")).date()
     contacts = recent_contacts(state, at.timestamp(), 2 * WEEK_S)
     value = targeting.value_of(account.due, account.cur)
-    return Context.of(account.dpd, value, contacts, local_day, state.seg)
+    context = Context.of(account.dpd, value, contacts, local_day, state.seg)
+    return dataclasses.replace(context, payday=False) if "payday" in targeting.ablate else context
 
 
 class LiveStrategy:
@@ -92,7 +94,7 @@ class LiveStrategy:
             "context": context.key,
         }
         slot_now = slot_of(offer.at, state.tz or "UTC")
-        learned = t.mode == "adaptive"
+        learned = t.mode == "adaptive" and "bandit" not in t.ablate
         arm_p = self._arm_probabilities(offer, models, slot_now) if learned else {}
         channel_p = _channel_marginal(arm_p) if learned else {offer.channels[0]: 1.0}
         if learned:
@@ -127,6 +129,9 @@ class LiveStrategy:
         scores: dict[str, float] = {"amount_value": amount_value}
         if t.mode == "amount":
             value = amount_value
+        elif "uplift" in t.ablate:
+            cost = sum(p * t.cost_of(c) for c, p in channel_p.items())
+            value = amount_value - cost - t.fatigue_cost * float(features["contacts_7d"])
         else:
             estimate = models.uplift.estimate(context)
             cost = sum(p * t.cost_of(c) for c, p in channel_p.items())

@@ -9,6 +9,9 @@ choices, never law: every legal rule still applies to whatever they pick.
 - ``amount``: no learning; largest amount due first, the step's first allowed
   channel (a strong rule a lender could write without us).
 - ``cadence``: the static cadence; every step contacts, first allowed channel.
+
+``ablate`` switches learned parts of ``adaptive`` off one at a time, so the
+decision-quality benchmark can say what each adds (``bench/README.md``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from recaudo.streams.events import Channel
 
 TargetingMode = Literal["adaptive", "amount", "cadence"]
+#: Learned parts of the adaptive strategy: the uplift estimate (off: rank by amount due
+#: less cost), the channel/hour bandit (off: the step's first allowed channel, now) and
+#: the payday flag of the uplift context (off: every day is alike).
+LearnedPart = Literal["uplift", "bandit", "payday"]
 
 
 class Targeting(BaseModel):
@@ -54,6 +61,11 @@ class Targeting(BaseModel):
     )
     channel_costs: dict[Channel, float] = Field(
         default={}, description="Cost per contact by channel, in reference units"
+    )
+    ablate: frozenset[LearnedPart] = Field(
+        default=frozenset(),
+        description="Learned parts switched off in adaptive mode (uplift, bandit, payday): "
+        "for ablation benchmarks, not for production",
     )
     currency_value: dict[str, float] = Field(
         default={},

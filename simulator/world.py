@@ -20,6 +20,7 @@ import heapq
 
 import numpy as np
 
+from recaudo.simulator.agent_call import CallOutcome, agent_call
 from recaudo.simulator.paydays import from_ms, to_ms
 from recaudo.simulator.population import draw_population
 from recaudo.simulator.portfolio import PRODUCTS, AccountTable, generate_accounts
@@ -131,6 +132,27 @@ class World:
         for item in react(self._ctx, self.state, i, command, sent_at):
             if item[0] < self._end_ms:
                 heapq.heappush(self._heap, item)
+
+    def agent_call(self, debtor_id: str, call_id: str, at: dt.datetime) -> CallOutcome:
+        """A collector calls the debtor (a backtest's work queue): what they record.
+
+        A repeated ``call_id`` is one call (the outcome is not drawn twice).
+        """
+        i = self._index.get(debtor_id)
+        if i is None:
+            raise KeyError(f"unknown debtor {debtor_id!r}")
+        seen = self.state.seen_contacts
+        if call_id in seen:
+            return CallOutcome.NO_ANSWER
+        seen.add(call_id)
+        t0 = to_ms(at)
+        if t0 >= self._end_ms:
+            return CallOutcome.NO_ANSWER
+        outcome, items = agent_call(self._ctx, self.state, i, call_id, t0)
+        for item in items:
+            if item[0] < self._end_ms:
+                heapq.heappush(self._heap, item)
+        return outcome
 
     def truth(self) -> WorldTruth:
         """Hidden ground truth as of the events taken so far."""

@@ -81,6 +81,10 @@ class WorldConfig:
     wrong_party_share: float = 0.03
     #: P(a reached, unpersuaded debtor replies anyway: hardship, callback, dispute...).
     other_reply_prob: float = 0.25
+    #: A collector's call (simulator.agent_call): redials in a day, and how much better
+    #: a person persuades than a message.
+    agent_attempts: int = 3
+    agent_persuade_mult: float = 1.5
 
     def __post_init__(self) -> None:
         if self.days < 1:

@@ -31,6 +31,8 @@ from recaudo.simulator.world import World
 from recaudo.simulator.world_config import WorldTruth
 from recaudo.streams.events import InputEvent
 
+#: One collector's day of calls: the default team of a simulated portfolio.
+TEAM_CALLS_PER_DAY = 40
 DEFAULT_START = "2026-03-02T05:00:00+00:00"
 _INPUT: TypeAdapter[InputEvent] = TypeAdapter(InputEvent)
 
@@ -125,6 +127,7 @@ async def run_backtest(
     decisions_out: BinaryIO | None,
     tick_minutes: float,
     progress: Callable[[dt.datetime, int], None] | None = None,
+    team_calls_per_day: int = 0,
 ) -> BacktestResult:
     run = Backtest(
         settings,
@@ -134,6 +137,7 @@ async def run_backtest(
         tick=dt.timedelta(minutes=tick_minutes),
         decisions_out=decisions_out,
         progress=progress,
+        team_calls_per_day=team_calls_per_day,
     )
     return await run.run()
 
@@ -158,6 +162,7 @@ def run_policies(
     tick_minutes: float,
     decisions_out: BinaryIO | None = None,
     quiet: bool = True,
+    team_calls_per_day: int = 0,
 ) -> list[PolicyRun]:
     """Each policy on a fresh copy of the same source; on a world, with its truth."""
     runs = []
@@ -169,7 +174,16 @@ def run_policies(
         progress = Progress(name, start, end, sys.stderr, quiet)
         try:
             result = asyncio.run(
-                run_backtest(settings, source, start, days, decisions_out, tick_minutes, progress)
+                run_backtest(
+                    settings,
+                    source,
+                    start,
+                    days,
+                    decisions_out,
+                    tick_minutes,
+                    progress,
+                    team_calls_per_day,
+                )
             )
         finally:
             progress.close()
@@ -240,6 +254,14 @@ def render(
     default="table",
     show_default=True,
 )
+@click.option(
+    "--team-calls-per-day",
+    type=click.IntRange(min=0),
+    default=TEAM_CALLS_PER_DAY,
+    show_default=True,
+    help="With --simulate: calls a simulated collections team makes a day, closing the "
+    "tasks for people (0: nobody works them); a log brings its own closes",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar on stderr")
 def backtest(
     events_file: str | None,
@@ -253,6 +275,7 @@ def backtest(
     decisions_out: str | None,
     decisions_file: str | None,
     fmt: str,
+    team_calls_per_day: int,
     quiet: bool,
 ) -> None:
     """Run the live decision path on event time over a dated log or a simulated portfolio,
@@ -303,6 +326,7 @@ def backtest(
                 tick_minutes,
                 out,
                 quiet,
+                team_calls_per_day if log is None else 0,
             )
     finally:
         redis.stop()

@@ -31,6 +31,7 @@ from prometheus_client import CollectorRegistry
 
 from recaudo.backtest.outcome import TenantOutcome, read_outcomes
 from recaudo.backtest.sources import EventSource
+from recaudo.backtest.work_queue import AnswersCalls, WorkQueue
 from recaudo.channels.runtime import WorkerDispatcher
 from recaudo.channels.sandbox import Sandbox, sandbox_credentials
 from recaudo.foundation.clock import SimulatedClock
@@ -42,6 +43,7 @@ from recaudo.streams.dispatch import Dispatching
 from recaudo.streams.events import TOPIC_OF_TYPE, DeliveryStatus, InputEvent
 from recaudo.streams.outputs import Action, ContactCommand
 from recaudo.streams.pipeline import Inbound, Outbound
+from recaudo.streams.tasks import Task
 from recaudo.streams.wiring import Wiring, build_wiring
 
 #: (tenant, debtor, channel, hour of the decision (UTC), rule): one contact decided.
@@ -67,6 +69,9 @@ class BacktestResult:
     outcomes: dict[str, TenantOutcome] = field(default_factory=dict)
     #: Every contact decided, to diff two policies on a log whose reactions are fixed.
     contacts: Counter[ContactKey] = field(default_factory=Counter)
+    #: Tasks for people opened, and the simulated team's calls by outcome.
+    tasks_opened: int = 0
+    calls: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -81,6 +86,8 @@ class BacktestResult:
             "ticks": self.ticks,
             "wall_s": round(self.wall_s, 2),
             "decisions_digest": self.digest,
+            "tasks_opened": self.tasks_opened,
+            "team_calls": dict(sorted(self.calls.items())),
         }
 
 
@@ -96,6 +103,7 @@ class Backtest:
         decisions_out: BinaryIO | None = None,
         keep_state: bool = False,
         progress: Callable[[dt.datetime, int], None] | None = None,
+        team_calls_per_day: int = 0,
     ) -> None:
         self._settings = settings
         self._source = source
@@ -105,6 +113,7 @@ class Backtest:
         self._out = decisions_out
         self._keep_state = keep_state
         self._progress = progress
+        self._team = WorkQueue(team_calls_per_day)
         self.clock = SimulatedClock(self._start)
         self.wiring: Wiring | None = None
 
@@ -143,11 +152,14 @@ class Backtest:
                 self.clock.advance_to(now)
                 result.ticks += 1
                 inputs = [self._inbound(e) for e in self._source.take_until(now)]
+                if isinstance(self._source, AnswersCalls):
+                    inputs += [self._inbound(e) for e in self._team.work(now, self._source)]
                 carry = await self._instant(wiring, [*carry, *inputs], result, digest)
                 if self._progress is not None:
                     self._progress(now, result.inputs)
             await self._instant(wiring, carry, result, digest)
             result.outcomes = await read_outcomes(wiring, self._end.timestamp())
+            result.tasks_opened, result.calls = self._team.opened_count, self._team.outcomes
         finally:
             if not self._keep_state:
                 await _forget(wiring.redis, self._settings.redis_prefix)
@@ -162,7 +174,7 @@ class Backtest:
         step = now + self._tick
         if busy:
             return step
-        candidates = [self._source.next_time(), self._end]
+        candidates = [self._source.next_time(), self._end, self._team.next_time(now)]
         due = await wiring.schedule.next_due()
         if due is not None:
             candidates.append(dt.datetime.fromtimestamp(due, dt.UTC))
@@ -208,6 +220,8 @@ class Backtest:
                         dispatch_in.append(_as_inbound(out))
                     elif out.topic == wiring.topics.dead_letters:
                         result.dead_letters += 1
+                    elif out.topic == wiring.topics.tasks:
+                        self._team.opened(Task.model_validate_json(out.value))
                 for decision in prepared.decisions:
                     result.actions[decision.action.value] += 1
                     if decision.action is Action.CONTACT and decision.channel is not None:

@@ -28,13 +28,55 @@ class Difference(_Out):
     status: DifferenceStatus = "ok"
 
 
+class Power(_Out):
+    """What the comparison can detect now, and what would detect the effect seen so far."""
+
+    minimum_detectable_effect: float = Field(
+        description="Smallest incremental recovered per debtor the always-valid verdict "
+        "detects with 80 % power at the current volume, minor units"
+    )
+    effect: float | None = Field(
+        description="The size of the current estimate (absolute), the effect planned for"
+    )
+    holdout_debtors_needed: int | None = Field(
+        default=None,
+        description="Holdout debtors out of the same total that would detect it; null when "
+        "it is already detectable or no split of this volume can",
+    )
+    debtors_per_day: float | None = Field(
+        default=None, description="Enrolment rate so far; null for a portfolio loaded at once"
+    )
+    more_days_needed: float | None = Field(
+        default=None,
+        description="Days more at that enrolment rate (same holdout share) to detect it",
+    )
+
+
 class HoldoutComparison(_Out):
-    """A treated group against the holdout debtors of the same cell."""
+    """A treated group against the holdout debtors of the same cell.
+
+    ``incremental_recovered_per_debtor`` is Welch's fixed-sample 95 % interval;
+    ``always_valid_per_debtor`` the confidence sequence that stays valid however
+    often it is read, which the verdicts use (``streams.reports.stats``).
+    """
 
     holdout_debtors: int
     incremental_recovered_per_debtor: Difference
     incremental_recovered_per_contact: Difference = Field(
-        description="Per-debtor difference x treated debtors / contacts, interval scaled alike"
+        description="(mean treated - mean holdout) / mean contacts per treated debtor; "
+        "delta-method interval (contacts are random too)"
+    )
+    net_incremental_recovered_per_debtor: Difference = Field(
+        default=Difference(status="no debtors"),
+        description="Per-debtor difference of recovered minus contact cost (Welch interval)",
+    )
+    always_valid_per_debtor: Difference = Field(
+        default=Difference(status="no debtors"),
+        description="Incremental recovered per debtor with a 95 % confidence sequence "
+        "(Waudby-Smith et al. 2024): read daily without inflating false wins",
+    )
+    power: Power | None = Field(
+        default=None, description="Null until both groups have two debtors (a variance)"
     )
     incremental_recovered: float | None = Field(
         description="Point estimate: incremental recovered per debtor x treated debtors"
@@ -84,6 +126,10 @@ class ArmComparison(_Out):
     debtors: int
     baseline_debtors: int
     recovered_per_debtor_diff: Difference
+    always_valid_diff: Difference = Field(
+        default=Difference(status="no debtors"),
+        description="The same difference with a 95 % confidence sequence: the verdict's",
+    )
     opt_out_rate_diff: Difference
 
 

@@ -9,6 +9,7 @@ because a holdout is only a fair control for debtors enrolled like it.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from recaudo.streams.reports.model import (
     HoldoutComparison,
     OutcomeReport,
 )
+from recaudo.streams.reports.power import plan
 from recaudo.streams.state import OutcomeSummary
 
 Dimension = Literal["arm", "segment", "bucket", "channel"]
@@ -59,6 +61,10 @@ class _Channel:
 @dataclass
 class _Group:
     recovered: list[float] = field(default_factory=list)
+    contacts_each: list[float] = field(default_factory=list)
+    cost_each: list[float] = field(default_factory=list)
+    first_enrolled: float = math.inf
+    last_enrolled: float = -math.inf
     contacts: int = 0
     owed: int = 0
     cost: int = 0
@@ -76,6 +82,10 @@ class _Group:
 
     def add(self, s: OutcomeSummary, weights: Mapping[str, float] | None) -> None:
         self.recovered.append(float(s.rec))
+        self.contacts_each.append(float(s.n))
+        self.cost_each.append(float(s.cost))
+        self.first_enrolled = min(self.first_enrolled, s.since)
+        self.last_enrolled = max(self.last_enrolled, s.since)
         self.contacts += s.n
         self.owed += s.owed
         self.cost += s.cost
@@ -126,13 +136,32 @@ def _sort_key(cell: Cell, arm: str) -> tuple[object, ...]:
 
 def _vs_holdout(g: _Group, h: _Group | None) -> HoldoutComparison:
     base = h or _Group()
-    per_debtor = stats.welch_difference(g.recovered, base.recovered)
-    factor = g.debtors / g.contacts if g.contacts else None
+    per_debtor = stats.holdout_difference(g.recovered, base.recovered)
     incremental = None if per_debtor.estimate is None else per_debtor.estimate * g.debtors
+    net = [y - c for y, c in zip(g.recovered, g.cost_each, strict=True)]
+    net_base = [y - c for y, c in zip(base.recovered, base.cost_each, strict=True)]
+    n = g.debtors + base.debtors
+    power = None
+    if not stats.too_small(g.debtors, base.debtors):
+        # The enrolment span, read from the data (never the wall clock): the volume so far.
+        span = max(g.last_enrolled, base.last_enrolled) - min(g.first_enrolled, base.first_enrolled)
+        se = stats.pooled_se(g.recovered, base.recovered)
+        power = plan(
+            se * se / (1 / g.debtors + 1 / base.debtors),
+            g.debtors,
+            base.debtors,
+            per_debtor.estimate,
+            span / 86400,
+        )
     return HoldoutComparison(
         holdout_debtors=base.debtors,
         incremental_recovered_per_debtor=per_debtor,
-        incremental_recovered_per_contact=stats.scaled(per_debtor, factor),
+        incremental_recovered_per_contact=stats.per_contact_difference(
+            g.recovered, g.contacts_each, base.recovered
+        ),
+        net_incremental_recovered_per_debtor=stats.holdout_difference(net, net_base),
+        always_valid_per_debtor=stats.always_valid(per_debtor, n),
+        power=power,
         incremental_recovered=incremental,
         cost_per_incremental_unit=g.cost / incremental if incremental and incremental > 0 else None,
         opt_out_rate_diff=stats.rate_difference(g.opt, g.debtors, base.opt, base.debtors),
@@ -197,6 +226,7 @@ def compute_report(
             if arm in (HOLDOUT, champion) or base is None:
                 continue
             g = groups[(cell, arm)]
+            diff = stats.welch_difference(g.recovered, base.recovered)
             comparisons.append(
                 ArmComparison(
                     currency=cell[0],
@@ -207,7 +237,8 @@ def compute_report(
                     baseline_arm=champion,
                     debtors=g.debtors,
                     baseline_debtors=base.debtors,
-                    recovered_per_debtor_diff=stats.welch_difference(g.recovered, base.recovered),
+                    recovered_per_debtor_diff=diff,
+                    always_valid_diff=stats.always_valid(diff, g.debtors + base.debtors),
                     opt_out_rate_diff=stats.rate_difference(
                         g.opt, g.debtors, base.opt, base.debtors
                     ),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -22,7 +23,7 @@ import orjson
 from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 from pydantic import BaseModel
 
-from recaudo.streams.reports.model import Difference, GroupRow, OutcomeReport
+from recaudo.streams.reports.model import Difference, GroupRow, HoldoutComparison, OutcomeReport
 
 #: The language of the table's words, and so of its number formatting.
 LOCALE = "en"
@@ -115,10 +116,12 @@ GROUP_LEGEND = (
     ("recovered", "share of what they owed that was paid"),
     ("per debtor", "amount recovered per debtor"),
     ("vs holdout", "extra recovered per debtor against the holdout of the same row group,"),
-    ("", "estimate [95 % interval]"),
-    ("per contact", "the same extra recovery per contact sent"),
-    ("verdict", "ahead / behind the holdout once the interval excludes no difference;"),
-    ("", f"{TOO_EARLY} while it could still be either"),
+    ("", "estimate [always-valid 95 % interval, safe to read every day; the"),
+    ("", "fixed-sample interval is in the JSON and CSV]"),
+    ("per contact", "extra recovery per contact sent [95 % interval, delta method]"),
+    ("net per debtor", "extra recovery per debtor less what the contacts cost [95 % interval]"),
+    ("verdict", "ahead / behind the holdout once the vs holdout interval excludes no"),
+    ("", f"difference; {TOO_EARLY} while it could still be either"),
     ("opt-out", "share of debtors who opted out of a channel"),
     ("opt-out vs holdout", "difference of opt-out rates, in percentage points [95 % interval]"),
     ("promises kept", "promises to pay kept / promises made"),
@@ -151,18 +154,37 @@ def _cell_name(row: Any, keys: list[str]) -> str:
     return " ".join(str(getattr(row, k)) for k in keys if getattr(row, k))
 
 
-def _span(d: Difference, currency: str) -> str:
+def _span(d: Difference, currency: str, label: str = "95 % interval") -> str:
     if d.low is None or d.high is None:
         return " (too few debtors for an interval)"
     low, high = money(d.low, currency, True), money(d.high, currency, True)
-    return f" (95 % interval {low} to {high})"
+    return f" ({label} {low} to {high})"
+
+
+def _power_line(vs: HoldoutComparison, currency: str) -> str:
+    """What a too-early comparison can detect now, and what would detect its estimate."""
+    p = vs.power
+    if p is None:
+        return ""
+    line = f"; the smallest effect detectable now is {money(p.minimum_detectable_effect, currency)}"
+    line += " per debtor"
+    if p.effect is None or p.effect >= p.minimum_detectable_effect:
+        return line
+    ways = []
+    if p.holdout_debtors_needed is not None:
+        ways.append(f"a holdout of {p.holdout_debtors_needed} debtors")
+    if p.more_days_needed is not None:
+        ways.append(f"about {math.ceil(p.more_days_needed)} more days at this volume")
+    if not ways:
+        return line + f"; detecting {money(p.effect, currency)} needs more debtors than this volume"
+    return line + f"; {' or '.join(ways)} would detect {money(p.effect, currency)}"
 
 
 def _group_verdict(g: GroupRow, keys: list[str]) -> str | None:
     vs = g.vs_holdout
     if vs is None:
         return None
-    d = vs.incremental_recovered_per_debtor
+    d = vs.always_valid_per_debtor
     said = verdict(d)
     cell = _cell_name(g, keys)
     if said == "no baseline":
@@ -171,8 +193,10 @@ def _group_verdict(g: GroupRow, keys: list[str]) -> str | None:
     if d.estimate is not None:
         more = "more" if d.estimate >= 0 else "less"
         line += f" — {money(abs(d.estimate), g.currency)} {more} recovered per debtor"
-        line += _span(d, g.currency)
+        line += _span(d, g.currency, "always-valid 95 % interval")
     line += f", {g.debtors} vs {vs.holdout_debtors} debtors"
+    if said == TOO_EARLY:
+        line += _power_line(vs, g.currency)
     if verdict(vs.opt_out_rate_diff, higher_is_better=False) == "behind":
         line += f"; opt-outs up {points(vs.opt_out_rate_diff.estimate or 0.0)}"
     return line + "."
@@ -181,18 +205,20 @@ def _group_verdict(g: GroupRow, keys: list[str]) -> str | None:
 def to_table(report: OutcomeReport) -> str:
     keys = _keys(report)
     header = [*keys, "arm", "debtors", "contacts", "recovered", "per debtor"]
-    header += ["vs holdout [95%]", "per contact [95%]", "verdict", "opt-out"]
+    header += ["vs holdout [95%]", "per contact [95%]", "net per debtor [95%]", "verdict"]
+    header += ["opt-out"]
     header += ["opt-out vs holdout", "promises kept", "right party", "cured", "cost per extra 1"]
     rows = []
     for g in report.groups:
         vs = g.vs_holdout
-        per_debtor = vs.incremental_recovered_per_debtor if vs else None
+        per_debtor = vs.always_valid_per_debtor if vs else None
         rows.append(
             [str(getattr(g, k) or "") for k in keys]
             + [g.arm, str(g.debtors), str(g.contacts), percent(g.recovery_rate)]
             + [money(g.recovered_per_debtor, g.currency)]
             + [money_interval(per_debtor, g.currency)]
             + [money_interval(vs.incremental_recovered_per_contact if vs else None, g.currency)]
+            + [money_interval(vs.net_incremental_recovered_per_debtor if vs else None, g.currency)]
             + [verdict(per_debtor) if vs else "baseline"]
             + [percent(g.opt_out_rate), points_interval(vs.opt_out_rate_diff if vs else None)]
             + [
@@ -214,16 +240,16 @@ def to_table(report: OutcomeReport) -> str:
             [str(getattr(c, k) or "") for k in keys]
             + [c.arm, c.baseline_arm, f"{c.debtors} vs {c.baseline_debtors}"]
             + [money_interval(c.recovered_per_debtor_diff, c.currency)]
-            + [verdict(c.recovered_per_debtor_diff), points_interval(c.opt_out_rate_diff)]
+            + [verdict(c.always_valid_diff), points_interval(c.opt_out_rate_diff)]
             for c in report.comparisons
         ]
         parts += ["Challenger vs champion", grid(head, body)]
         for c in report.comparisons:
-            d = c.recovered_per_debtor_diff
+            d = c.always_valid_diff
             line = f"{_cell_name(c, keys)} {c.arm} vs {c.baseline_arm}: {verdict(d)}"
             if d.estimate is not None:
                 line += f" — {money(d.estimate, c.currency, True)} per debtor"
-                line += _span(d, c.currency)
+                line += _span(d, c.currency, "always-valid 95 % interval")
             verdicts.append(f"{line}, {c.debtors} vs {c.baseline_debtors} debtors.")
     if report.channels:
         head = [*keys, "arm", "channel", "debtors", "contacts", "cost", "right party", "opt-out"]

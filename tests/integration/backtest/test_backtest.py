@@ -16,9 +16,11 @@ import pytest
 
 from recaudo.backtest import Backtest, BacktestResult, EventLog
 from recaudo.backtest.cli import backtest_settings
+from recaudo.backtest.work_queue import TEAM
 from recaudo.embedded import Managed
 from recaudo.foundation.config import Settings
 from recaudo.rules.policy import load_policy
+from recaudo.simulator.agent_call import CallOutcome
 from recaudo.simulator.world import World
 from recaudo.streams.pipeline import DecisionStage, Inbound, Prepared
 
@@ -131,3 +133,40 @@ async def test_a_slow_machine_decides_the_same_as_a_fast_one(
     ]
     assert outcomes[0] == outcomes[1], "the same money recovered, the same opt-outs"
     assert len(slow_decisions) == len(fast_decisions)
+
+
+async def test_a_simulated_team_closes_the_tasks_for_people_and_automation_resumes(
+    redis_server: Managed, tmp_path: Path
+) -> None:
+    folder = policy_dir(tmp_path, holdout=0.05)
+
+    async def backtest(team: int) -> tuple[BacktestResult, list[dict[str, Any]]]:
+        out = io.BytesIO()
+        settings = backtest_settings(Settings(), redis_server.url, TENANT, folder)
+        result = await Backtest(
+            settings,
+            World(150, 5, TENANT, START),
+            start=START,
+            days=8,
+            decisions_out=out,
+            team_calls_per_day=team,
+        ).run()
+        return result, [orjson.loads(line) for line in out.getvalue().splitlines()]
+
+    def closes(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            r["params"] for d in decisions for r in d["reasons"] if r["rule_id"] == "task.closed"
+        ]
+
+    idle, idle_decisions = await backtest(team=0)
+    assert idle.tasks_opened > 0, "the 90+ book and hardship replies open tasks"
+    assert not idle.calls, "nobody works them"
+    assert not closes(idle_decisions)
+    worked, decisions = await backtest(team=40)
+    made = sum(worked.calls.values())
+    assert 0 < made <= worked.tasks_opened
+    assert set(worked.calls) <= set(CallOutcome)
+    closed = closes(decisions)
+    assert closed
+    assert all(c["by"] == TEAM for c in closed)
+    assert {c["resolution"] for c in closed} <= set(CallOutcome)

@@ -259,6 +259,34 @@ def test_the_bandit_chooses_the_hour_and_defers_to_it() -> None:
     assert now_only.wait_until is None, "a contact already waiting for its hour goes now"
 
 
+def test_each_learned_part_can_be_switched_off_for_an_ablation() -> None:
+    arms = DebtorArms.empty()
+    failures = arms.failures.copy()
+    successes = arms.successes.copy()
+    for slot in range(4):
+        failures[arm_index(Channel.SMS, slot)] = 12  # the bandit has learned: not SMS
+        successes[arm_index(Channel.WHATSAPP, slot)] = 12
+    learned = DebtorArms(successes, failures)
+    state = debtor(due=100_000)
+    # The uplift model says contact hardly moves this debtor: 1 % more pay when contacted.
+    uplift = UpliftModel(sums_for(state, treated=0.11, control=0.10, n=10_000))
+    full = Targeting(explore=0.0, min_value=5_000.0)
+    with_all = STRATEGY.target(offer(state, full), models(uplift=uplift, arms=learned))
+    assert with_all.channel is None, "1 % of 100,000 is under the minimum value"
+    no_uplift = full.model_copy(update={"ablate": frozenset({"uplift"})})
+    ranked = STRATEGY.target(offer(state, no_uplift), models(uplift=uplift, arms=learned))
+    assert ranked.channel is Channel.WHATSAPP, "the amount due less cost clears it; bandit on"
+    assert ranked.scores["value"] == pytest.approx(100_000 - full.cost_of(Channel.WHATSAPP))
+    no_bandit = no_uplift.model_copy(update={"ablate": frozenset({"uplift", "bandit"})})
+    first = STRATEGY.target(offer(state, no_bandit), models(uplift=uplift, arms=learned))
+    assert first.channel is CHANNELS[0], "without the bandit: the step's first channel"
+    payday = dt.datetime(2026, 3, 15, 15, tzinfo=dt.UTC)
+    account = state.accounts["a1"]
+    assert context_of(state, account, payday, full).payday
+    no_payday = full.model_copy(update={"ablate": frozenset({"payday"})})
+    assert not context_of(state, account, payday, no_payday).payday
+
+
 def test_exploration_happens_at_the_configured_rate() -> None:
     targeting = Targeting(explore=0.2, min_value=-1.0)
     explored = sum(

@@ -54,16 +54,27 @@ def test_champion_against_holdout_by_hand() -> None:
     vs = champ.vs_holdout
     assert vs is not None
     assert vs.holdout_debtors == 3
-    # 150 - 50, se = sqrt(5000) (see test_stats); per contact x 4 debtors / 8 contacts.
-    half = Z * 5000**0.5
+    # 150 - 50 with the pooled se sqrt(11000 * 7/12) (see test_stats).
+    half = Z * (11000 * 7 / 12) ** 0.5
     per_debtor = vs.incremental_recovered_per_debtor
     assert (per_debtor.estimate, per_debtor.low, per_debtor.high) == pytest.approx(
         (100, 100 - half, 100 + half), rel=1e-6
     )
+    # Per contact: 100 / 2 contacts per debtor = 50. Delta method: treated debtors'
+    # y - 50 c = [0, 150, 150, -100], s^2 15000; pooled with the holdout's 2500:
+    # (3 * 15000 + 2 * 2500) / 5 = 10000; se = sqrt(10000 * 7/12) / 2 contacts.
+    half_c = Z * (10000 * 7 / 12) ** 0.5 / 2
     per_contact = vs.incremental_recovered_per_contact
     assert (per_contact.estimate, per_contact.low, per_contact.high) == pytest.approx(
-        (50, (100 - half) / 2, (100 + half) / 2), rel=1e-6
+        (50, 50 - half_c, 50 + half_c), rel=1e-6
     )
+    # Net of contact cost: [80, 270, 190, -20] against the holdout: 130 - 50 = 80.
+    assert vs.net_incremental_recovered_per_debtor.estimate == pytest.approx(80)
+    wider = vs.always_valid_per_debtor
+    assert wider.estimate == pytest.approx(100)
+    assert wider.low is not None
+    assert per_debtor.low is not None
+    assert wider.low < per_debtor.low
     assert vs.incremental_recovered == pytest.approx(400)
     assert vs.cost_per_incremental_unit == pytest.approx(80 / 400)
     assert vs.opt_out_rate_diff.estimate == pytest.approx(0.25)

@@ -12,6 +12,7 @@ import pytest
 from recaudo.streams.reports.model import OutcomeReport
 from recaudo.streams.reports.outcomes import compute_report
 from recaudo.streams.reports.render import money, to_csv, to_json, to_table
+from recaudo.streams.state import OutcomeSummary
 from tests.unit.streams.reports.test_outcomes import portfolio, s
 
 
@@ -30,7 +31,8 @@ def test_table_is_readable() -> None:
     champion = next(line for line in text.splitlines() if " champion " in line)
     # Money in major units (USD: cents / 100), the incremental figure with its interval.
     assert "$1.50" in champion  # recovered per debtor, 150 minor units
-    assert "+$1.00 [-$0.39, +$2.39]" in champion
+    assert "+$1.00 [-$7.59, +$9.59]" in champion  # the always-valid interval
+    assert "+$0.50 [-$0.25, +$1.25]" in champion  # per contact (delta method)
     assert "15.0%" in champion  # recovery rate
     assert "+25.0 pts [-34.8, +69.9]" in champion  # opt-out difference, in points
     assert "not enough data yet" in champion  # the interval includes no difference
@@ -52,12 +54,16 @@ def test_a_verdict_line_per_comparison() -> None:
     block = to_table(report()).split("Verdicts:\n", 1)[1]
     verdicts = [line.strip() for line in block.strip().splitlines()]
     assert verdicts == [
-        "USD exp1 challenger vs holdout: ahead — $2.50 more recovered per debtor "
-        "(95 % interval +$0.46 to +$4.54), 2 vs 3 debtors.",
+        "USD exp1 challenger vs holdout: not enough data yet — $2.50 more recovered per debtor "
+        "(always-valid 95 % interval -$7.97 to +$12.97), 2 vs 3 debtors; the smallest effect "
+        "detectable now is $11.18 per debtor; detecting $2.50 needs more debtors than this "
+        "volume.",
         "USD exp1 champion vs holdout: not enough data yet — $1.00 more recovered per debtor "
-        "(95 % interval -$0.39 to +$2.39), 4 vs 3 debtors.",
+        "(always-valid 95 % interval -$7.59 to +$9.59), 4 vs 3 debtors; the smallest effect "
+        "detectable now is $9.26 per debtor; detecting $1.00 needs more debtors than this "
+        "volume.",
         "USD exp1 challenger vs champion: not enough data yet — +$1.50 per debtor "
-        "(95 % interval -$0.83 to +$3.83), 2 vs 4 debtors.",
+        "(always-valid 95 % interval -$12.22 to +$15.22), 2 vs 4 debtors.",
     ]
 
 
@@ -102,3 +108,28 @@ def test_csv_has_one_flat_row_per_group_then_the_comparisons() -> None:
     assert groups[2]["vs_holdout.holdout_debtors"] == ""
     (cmp,) = csv.DictReader(io.StringIO(blocks[1]))
     assert float(cmp["recovered_per_debtor_diff.estimate"]) == 150
+
+
+def test_too_early_says_what_would_detect_the_effect_and_ahead_says_nothing_more() -> None:
+    # 600 treated and 40 holdout debtors enrolled over 30 days; contact adds $0.50
+    # (too early) or $20 (ahead).
+    day = 86400.0
+
+    def debtor(i: int, arm: str, rec: int) -> tuple[str, OutcomeSummary]:
+        values = {"arm": arm, "strat": "exp1", "cur": "USD", "owed": 10_000, "rec": rec}
+        return f"d{i}", OutcomeSummary.model_validate(values | {"since": i % 30 * day, "n": 1})
+
+    def book(lift: int) -> list[tuple[str, OutcomeSummary]]:
+        treated = [debtor(i, "champion", (i % 10) * 100 + lift) for i in range(600)]
+        holdout = [debtor(600 + i, "holdout", (i % 10) * 100) for i in range(40)]
+        return treated + holdout
+
+    early = to_table(compute_report("acme", book(lift=50), ["arm"]))
+    line = early.split("Verdicts:\n", 1)[1].strip()
+    assert "not enough data yet" in line
+    assert "the smallest effect detectable now is $" in line
+    assert line.endswith("more days at this volume would detect $0.50.")
+    late = to_table(compute_report("acme", book(lift=2_000), ["arm"]))
+    line = late.split("Verdicts:\n", 1)[1].strip()
+    assert line.startswith("USD exp1 champion vs holdout: ahead — $20.00 more recovered")
+    assert "detectable" not in line
