@@ -34,8 +34,17 @@ from recaudo.streams.events import (
     InputEvent,
     PaymentEvent,
 )
+from recaudo.streams.journal import (
+    Journal,
+    contact_line,
+    copy,
+    event_lines,
+    input_letter,
+    message_letter,
+    pointer,
+)
 from recaudo.streams.metrics import PipelineMetrics
-from recaudo.streams.outputs import DeadLetter, Decision, Release
+from recaudo.streams.outputs import ContactCommand, DeadLetter, Decision, Release
 from recaudo.streams.ports import CapGate, CapResult, CapVerdict, LearnerIO, Outcome
 from recaudo.streams.resilience import RETRYABLE
 from recaudo.streams.schedule import Entry, Schedule
@@ -84,10 +93,24 @@ class Prepared:
     recent: list[tuple[Change, list[Decision]]] = field(default_factory=list)
     #: decision id -> index of its record in ``outputs``.
     published: dict[str, int] = field(default_factory=dict)
+    #: The debtors' conversation (``streams.journal``): the input records' lines, and
+    #: each contact command's index in ``outputs`` with its letter, written at commit.
+    journal: list[tuple[DebtorRef, bytes]] = field(default_factory=list)
+    messages: list[tuple[int, ContactCommand, str]] = field(default_factory=list)
 
 
 def _no_effect(event: DecidableEvent) -> bool:
     return isinstance(event, DeliveryEvent) and event.status in NO_EFFECT
+
+
+def _input_lines(
+    letter: str, record: Inbound, event: DecidableEvent
+) -> list[tuple[DebtorRef, bytes]]:
+    """A reply, payment or receipt as its place on its topic (a copy when it has none)."""
+    ref = (event.tenant_id, event.debtor_id)
+    if record.partition is not None and record.offset is not None:
+        return [(ref, pointer(letter, (record.partition, record.offset)))]
+    return [(ref, copy(line)) for line in event_lines(event)]
 
 
 def _money_first(item: tuple[Inbound, DecidableEvent]) -> int:
@@ -129,6 +152,7 @@ class DecisionStage:
         digests: EventDigests | None = None,
         skew: tuple[float, float] | None = None,
         tasks: TaskStore | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self._topics = topics
         self._store = store
@@ -145,6 +169,8 @@ class DecisionStage:
         self._skew = skew
         # Opened tasks for GET /v1/tasks (issue 11); unset in tests of the stage alone.
         self._tasks = tasks
+        # The debtors' conversations for the ops page (issue 23); unset in tests of the stage.
+        self._journal = journal
 
     def parse(self, record: Inbound) -> DecidableEvent:
         try:
@@ -214,6 +240,9 @@ class DecisionStage:
         )
         by_debtor: dict[DebtorRef, list[tuple[Inbound, DecidableEvent]]] = defaultdict(list)
         for record, event in parsed:
+            letter = input_letter(event) if self._journal is not None else None
+            if letter is not None:
+                prepared.journal += _input_lines(letter, record, event)
             if _no_effect(event):
                 # Progress receipts change nothing a rule or learner reads: no state
                 # round trip for them (most receipts are these).
@@ -239,9 +268,12 @@ class DecisionStage:
             for fx in effects:
                 prepared.outcomes.extend((tenant_id, debtor_id, o) for o in fx.outcomes)
                 prepared.decisions.extend(fx.decisions)
-                prepared.outputs.extend(
-                    Outbound(self._topics.contacts, c.debtor_id, encode(c)) for c in fx.contacts
-                )
+                trigger = fx.decisions[0].trigger_type if fx.decisions else "cadence"
+                letter = message_letter(trigger)
+                for c in fx.contacts:
+                    if self._journal is not None:
+                        prepared.messages.append((len(prepared.outputs), c, letter))
+                    prepared.outputs.append(Outbound(self._topics.contacts, c.debtor_id, encode(c)))
                 for d in fx.decisions:
                     prepared.published[d.decision_id] = len(prepared.outputs)
                     prepared.outputs.append(
@@ -388,10 +420,26 @@ class DecisionStage:
         if self._tasks is not None and prepared.tasks:
             await self._tasks.open(prepared.tasks)
         await self._store.commit(prepared.changes, self._clock.now().timestamp())
+        if self._journal is not None:
+            await self._journal.append(prepared.journal + self._message_lines(prepared, positions))
         if self._learner_io is not None and prepared.outcomes:
             await self._learner_io.after_commit(prepared.outcomes)
         for decision in prepared.decisions:
             self._observe(decision)
+
+    @staticmethod
+    def _message_lines(
+        prepared: Prepared, positions: Sequence[Position | None] | None
+    ) -> list[tuple[DebtorRef, bytes]]:
+        """Each message as its place on the contacts topic, or whole where no broker
+        acked it (the same rule as the timeline's)."""
+        lines = []
+        for i, command, letter in prepared.messages:
+            where = positions[i] if positions is not None else None
+            by = "assistant" if letter == "a" else "cadence"
+            line = pointer(letter, where) if where else copy(contact_line(command, by))
+            lines.append(((command.tenant_id, command.debtor_id), line))
+        return lines
 
     def _observe(self, decision: Decision) -> None:
         self._metrics.latency.observe(decision.latency_s)

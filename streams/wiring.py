@@ -29,6 +29,7 @@ from recaudo.streams.contact_ledger import ContactLedger
 from recaudo.streams.decide import Decider
 from recaudo.streams.dispatch import Dispatching, DispatchStage
 from recaudo.streams.event_ids import EventDigests
+from recaudo.streams.journal import Journal
 from recaudo.streams.metrics import PipelineMetrics
 from recaudo.streams.pipeline import DecisionStage
 from recaudo.streams.ports import Learner
@@ -156,6 +157,7 @@ def build_wiring(
         digests=EventDigests(client, keys, settings.dedupe_ttl_s, clock=clock),
         skew=(settings.event_future_skew_s, settings.event_max_age_s),
         tasks=TaskStore(client, keys),
+        journal=Journal(client, keys),
     )
     redispatch = Redispatch(client, keys, schedule, settings.contact_ttl_s)
     dispatcher = dispatcher_factory(client, keys, ledger)

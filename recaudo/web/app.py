@@ -28,7 +28,7 @@ from recaudo.foundation.kafka import KafkaPublisher
 from recaudo.foundation.kafka_security import client_options, ensure_settings_topics
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.record_reader import RecordReader
-from recaudo.foundation.redis_client import connect
+from recaudo.foundation.redis_client import connect, connect_probe
 from recaudo.foundation.state_marker import StateMarker
 from recaudo.observability import add_http_metrics, process_metrics
 from recaudo.probes import add_probe_routes
@@ -55,6 +55,7 @@ from recaudo.web.keys import (
     TOPICS,
 )
 from recaudo.web.openapi import get_openapi
+from recaudo.web.ops import add_ops_routes
 from recaudo.web.pay import add_pay_routes
 from recaudo.web.problems import json_errors
 from recaudo.web.reports import add_report_routes
@@ -93,6 +94,7 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     app.middlewares.append(json_errors)
     client = connect(settings)
     app[REDIS] = client
+    probe = connect_probe(settings)
     watch = BrokerWatch(settings, client, Keys(settings.redis_prefix), registry)
 
     app.middlewares.append(broker_guard(watch))
@@ -125,14 +127,17 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         await decisions.stop()
         await publisher.stop()
         await client.aclose()
+        await probe.aclose()
 
     async def redis_ready() -> bool:
-        return bool(await client.ping())
+        return bool(await probe.ping())
 
     app.cleanup_ctx.append(connections)
     # Ready means intake can work: the broker to produce to, and Redis for the
     # event-id conflict and payment-currency checks. Nothing the worker owns.
-    marker = StateMarker(client, Keys(settings.redis_prefix), registry)
+    # Redis is asked on the probe's own connections: a busy intake pool is not
+    # a Redis outage (see ``connect_probe``).
+    marker = StateMarker(probe, Keys(settings.redis_prefix), registry)
     add_probe_routes(
         app,
         registry,
@@ -177,6 +182,7 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     add_task_routes(app)
     app.router.add_get("/ops", ops_page)
     add_report_routes(app, settings, client, registry)
+    add_ops_routes(app, settings, client)
     # Reads only (a click never writes the directory), so its TTL is unused.
     pay_directory = ContactDirectory(client, Keys(settings.redis_prefix), settings.contact_ttl_s)
     add_pay_routes(app, pay_links(settings), pay_directory)

@@ -10,7 +10,10 @@ from prometheus_client import CollectorRegistry, Counter
 
 from recaudo.foundation.config import Settings
 from recaudo.foundation.record_reader import RecordReader
+from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.event_ids import EventDigests
+from recaudo.streams.journal import Journal
+from recaudo.streams.ops import DebtorCards
 from recaudo.streams.publisher import Publisher
 from recaudo.streams.store import StateStore
 from recaudo.streams.tasks import TaskStore
@@ -28,3 +31,9 @@ REDIS = web.AppKey("redis", aioredis.Redis)
 TASKS = web.AppKey("tasks", TaskStore)
 #: The decisions topic, read at the positions a timeline points to.
 DECISIONS = web.AppKey("decisions", RecordReader)
+#: The operations page's reads (issue 23): tenants' debtor cards, conversations, policies.
+CARDS = web.AppKey("cards", DebtorCards)
+JOURNAL = web.AppKey("journal", Journal)
+#: The topics a journal points into (``streams.journal.TOPIC_OF``), by base name.
+JOURNAL_TOPICS = web.AppKey("journal_topics", dict[str, RecordReader])
+POLICIES = web.AppKey("policies", TenantPolicies)

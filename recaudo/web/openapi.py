@@ -23,6 +23,7 @@ from recaudo.streams.events import InputEvent
 from recaudo.streams.outputs import Decision
 from recaudo.streams.reports.model import OutcomeReport
 from recaudo.streams.tasks import Task
+from recaudo.web import openapi_ops
 from recaudo.web.debtor import DebtorView
 from recaudo.web.openapi_parts import (
     AUTH_ERRORS,
@@ -151,6 +152,7 @@ def build_spec() -> dict[str, Any]:
                 CloseTask,
             )
         },
+        **{m.__name__: TypeAdapter(m) for m in openapi_ops.MODELS},
         "OutcomeReport": TypeAdapter(OutcomeReport),
     }
     for name, adapter in adapters.items():
@@ -314,6 +316,7 @@ def build_spec() -> dict[str, Any]:
                 },
             }
         },
+        **openapi_ops.PATHS,
         **OUTSIDE_V1,
     }
     return {

@@ -48,6 +48,7 @@ CODES: dict[str, tuple[int, str]] = {
     "body_timeout": (408, "The body did not arrive within RECAUDO_HTTP_BODY_TIMEOUT_S."),
     "event_id_conflict": (409, "An event_id already names an event with other content."),
     "task_closed": (409, "The task is already closed."),
+    "task_claimed": (409, "Another person claimed the task first."),
     "conflict": (409, "The request conflicts with the current state."),
     "gone": (410, "The resource existed and has expired."),
     "payload_too_large": (413, "The body is over the route's size limit."),

@@ -8,9 +8,15 @@ then published twice, acked by the broker before the 200: the closed task on
 ``task-events`` so the debtor's decide stage lifts the pause in order with
 the debtor's other events. The body must arrive within
 ``http_body_timeout_s`` (408), as on ``POST /v1/events``.
+
+``POST /v1/tasks/{task_id}/claim`` says who works a task (another agent's
+claim is 409) and ``POST /v1/tasks/{task_id}/notes`` keeps what they noted;
+the close's ``note`` is kept the same way, so the page shows it afterwards.
 """
 
 from __future__ import annotations
+
+from typing import TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError
@@ -19,7 +25,7 @@ from recaudo.channels.ids import event_id
 from recaudo.streams.codec import encode
 from recaudo.streams.events import TaskClosedEvent
 from recaudo.streams.pipeline import describe
-from recaudo.streams.tasks import Task, TaskStatus, TaskStore
+from recaudo.streams.tasks import Task, TaskNote, TaskStatus, TaskStore
 from recaudo.web.auth import tenant_of
 from recaudo.web.body import read_body
 from recaudo.web.keys import PUBLISHER, SETTINGS, TASKS, TOPICS
@@ -34,6 +40,46 @@ class CloseTask(BaseModel):
     resolution: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
     closed_by: str = Field(min_length=1, max_length=64)
     note: str | None = Field(default=None, max_length=500)
+
+
+class ClaimTask(BaseModel):
+    """Who takes the task."""
+
+    model_config = {"extra": "forbid"}
+
+    claimed_by: str = Field(min_length=1, max_length=64)
+
+
+class NoteTask(BaseModel):
+    """A note on a task: what was said, what was agreed."""
+
+    model_config = {"extra": "forbid"}
+
+    by: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1, max_length=500)
+
+
+Body = TypeVar("Body", bound=BaseModel)
+
+
+async def _body(request: web.Request, model: type[Body]) -> Body:
+    """The JSON body as ``model``, or a 400 naming the field."""
+    raw = await read_body(request, request.app[SETTINGS].http_body_timeout_s)
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        pointer = "".join(f"/{part}" for part in first["loc"]) or ""
+        code = "invalid_json" if first["type"] == "json_invalid" else "invalid_parameter"
+        raise problem(web.HTTPBadRequest, code, describe(exc), pointer or None) from exc
+
+
+async def _task(request: web.Request, tenant: str) -> Task:
+    task_id = request.match_info["task_id"]
+    task = await request.app[TASKS].get(tenant, task_id)
+    if task is None:
+        raise problem(web.HTTPNotFound, "task_not_found", f"no task {task_id!r}", "task_id")
+    return task
 
 
 class TaskList(BaseModel):
@@ -57,22 +103,47 @@ async def list_tasks(request: web.Request) -> web.Response:
     return web.json_response(text=TaskList(tenant_id=tenant, tasks=tasks).model_dump_json())
 
 
+async def claim_task(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    tenant = tenant_of(request, settings)
+    body = await _body(request, ClaimTask)
+    task = await _task(request, tenant)
+    if task.status is TaskStatus.CLOSED:
+        raise problem(
+            web.HTTPConflict, "task_closed", f"{task.task_id!r} is already closed", "task_id"
+        )
+    store: TaskStore = request.app[TASKS]
+    holder = await store.claim(tenant, task.task_id, body.claimed_by, settings.clock().now())
+    if holder != body.claimed_by:
+        raise problem(
+            web.HTTPConflict,
+            "task_claimed",
+            f"{task.task_id!r} is already claimed by {holder!r}",
+            "task_id",
+        )
+    claimed = await store.get(tenant, task.task_id)
+    return web.json_response(text=(claimed or task).model_dump_json())
+
+
+async def note_task(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    tenant = tenant_of(request, settings)
+    body = await _body(request, NoteTask)
+    task = await _task(request, tenant)
+    store: TaskStore = request.app[TASKS]
+    note = TaskNote(at=settings.clock().now(), by=body.by, text=body.text)
+    await store.add_note(tenant, task.task_id, note)
+    noted = await store.get(tenant, task.task_id)
+    return web.json_response(text=(noted or task).model_dump_json(), status=201)
+
+
 async def close_task(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     tenant = tenant_of(request, settings)
-    task_id = request.match_info["task_id"]
-    raw = await read_body(request, settings.http_body_timeout_s)
-    try:
-        body = CloseTask.model_validate_json(raw)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        pointer = "".join(f"/{part}" for part in first["loc"]) or ""
-        code = "invalid_json" if first["type"] == "json_invalid" else "invalid_parameter"
-        raise problem(web.HTTPBadRequest, code, describe(exc), pointer or None) from exc
+    body = await _body(request, CloseTask)
     store: TaskStore = request.app[TASKS]
-    task = await store.get(tenant, task_id)
-    if task is None:
-        raise problem(web.HTTPNotFound, "task_not_found", f"no task {task_id!r}", "task_id")
+    task = await _task(request, tenant)
+    task_id = task.task_id
     if task.status is TaskStatus.CLOSED:
         raise problem(web.HTTPConflict, "task_closed", f"{task_id!r} is already closed", "task_id")
     now = settings.clock().now()  # the decision path's clock (demo, backtest)
@@ -86,6 +157,11 @@ async def close_task(request: web.Request) -> web.Response:
     )
     if not await store.close(closed):
         raise problem(web.HTTPConflict, "task_closed", f"{task_id!r} is already closed", "task_id")
+    if body.note:
+        # Kept with the task's notes: the event carries it to the worker, not to the page.
+        note = TaskNote(at=now, by=body.closed_by, text=body.note)
+        await store.add_note(tenant, task_id, note)
+        closed = closed.model_copy(update={"notes": [*closed.notes, note]})
     event = TaskClosedEvent(
         event_id=event_id("tasks", "close", tenant, task_id),
         tenant_id=tenant,
@@ -112,3 +188,5 @@ async def close_task(request: web.Request) -> web.Response:
 def add_task_routes(app: web.Application) -> None:
     app.router.add_get("/v1/tasks", list_tasks)
     app.router.add_post("/v1/tasks/{task_id}/close", close_task)
+    app.router.add_post("/v1/tasks/{task_id}/claim", claim_task)
+    app.router.add_post("/v1/tasks/{task_id}/notes", note_task)

@@ -172,3 +172,10 @@ async def read_report(settings: Settings, tenant_id: str, by: Sequence[Dimension
         )
     finally:
         await client.aclose()
+
+
+def scan_states(
+    client: Any, keys: Keys, tenant_id: str, batch: int = BATCH
+) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """Every debtor state of the tenant as ``(debtor_id, decoded JSON)`` (``streams.ops``)."""
+    return _scan_bodies(client, keys, tenant_id, batch)

@@ -6,7 +6,7 @@ a person closes it over HTTP, which records the close and sends a
 ``TaskClosedEvent`` back to the debtor's decide stage, where the pause lifts.
 """
 
-from recaudo.streams.tasks.model import Task, TaskKind, TaskStatus
+from recaudo.streams.tasks.model import Task, TaskKind, TaskNote, TaskStatus
 from recaudo.streams.tasks.store import TaskStore
 
-__all__ = ["Task", "TaskKind", "TaskStatus", "TaskStore"]
+__all__ = ["Task", "TaskKind", "TaskNote", "TaskStatus", "TaskStore"]

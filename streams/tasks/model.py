@@ -22,6 +22,14 @@ class TaskStatus(StrEnum):
     CLOSED = "closed"
 
 
+class TaskNote(Contract):
+    """A person's note on a task: what was said on a call, what was agreed."""
+
+    at: AwareDatetime
+    by: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1, max_length=500)
+
+
 class Task(Contract):
     """One case for a person; ``due_by`` is when the tenant's policy wants it handled."""
 
@@ -41,3 +49,7 @@ class Task(Contract):
     closed_at: AwareDatetime | None = None
     closed_by: str | None = None
     resolution: str | None = None
+    # Who is working it (a claim), and the notes people left, oldest first (issue 23).
+    claimed_by: str | None = None
+    claimed_at: AwareDatetime | None = None
+    notes: list[TaskNote] = []

@@ -3,19 +3,24 @@
 One hash per tenant holds every task (``task_id`` -> JSON) and a second one the
 closes, so a close is one ``HSETNX``: of two collectors closing at once exactly
 one wins (the other gets 409). A per-debtor set lists the debtor's tasks for
-the operations page. The decision stage writes opens idempotently (``HSETNX``)
-before its state commit, so a replayed batch never reopens a closed task.
+the operations page. A third hash holds claims (``HSETNX`` again: one agent
+works a task) and a list per task its notes; both are folded into the task
+as read, so the record the decision stage wrote is never rewritten. The
+decision stage writes opens idempotently (``HSETNX``) before its state
+commit, so a replayed batch never reopens a closed task.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
+import orjson
 import redis.asyncio as aioredis
 
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
-from recaudo.streams.tasks.model import Task, TaskStatus
+from recaudo.streams.tasks.model import Task, TaskNote, TaskStatus
 
 
 class TaskStore:
@@ -31,6 +36,44 @@ class TaskStore:
 
     def _of_debtor(self, tenant_id: str, debtor_id: str) -> str:
         return self._keys.debtor(tenant_id, debtor_id, "tasks")
+
+    def _claims(self, tenant_id: str) -> str:
+        return self._keys.tenant(tenant_id, "tasks:claims")
+
+    def _notes(self, tenant_id: str, task_id: str) -> str:
+        return self._keys.tenant(tenant_id, f"tasks:notes:{task_id}")
+
+    async def claim(self, tenant_id: str, task_id: str, by: str, at: dt.datetime) -> str:
+        """Claim the task for ``by``; the agent holding it (``by`` unless another was first)."""
+        value = orjson.dumps({"by": by, "at": at.isoformat()})
+        if await self._r.hsetnx(self._claims(tenant_id), task_id, value):
+            return by
+        raw = await self._r.hget(self._claims(tenant_id), task_id)
+        return str(orjson.loads(raw)["by"]) if raw else by
+
+    async def add_note(self, tenant_id: str, task_id: str, note: TaskNote) -> None:
+        await self._r.rpush(self._notes(tenant_id, task_id), note.model_dump_json())
+
+    async def _decorate(self, tenant_id: str, tasks: list[Task]) -> list[Task]:
+        """Each task with its claim and notes (one round trip for all)."""
+        if not tasks:
+            return tasks
+        ids = [t.task_id for t in tasks]
+        async with self._r.pipeline(transaction=False) as pipe:
+            pipe.hmget(self._claims(tenant_id), ids)
+            for task_id in ids:
+                pipe.lrange(self._notes(tenant_id, task_id), 0, -1)
+            claims, *notes = await pipe.execute()
+        out = []
+        for task, claim, raw_notes in zip(tasks, claims, notes, strict=True):
+            update: dict[str, object] = {
+                "notes": [TaskNote.model_validate_json(n) for n in raw_notes]
+            }
+            if claim:
+                held = orjson.loads(claim)
+                update |= {"claimed_by": held["by"], "claimed_at": held["at"]}
+            out.append(Task.model_validate(task.model_dump() | update))
+        return out
 
     async def open(self, tasks: Sequence[Task]) -> None:
         # The batch's opens leave in one round trip (issue 14's batcher).
@@ -48,7 +91,9 @@ class TaskStore:
     async def get(self, tenant_id: str, task_id: str) -> Task | None:
         closed = await self._r.hget(self._closed(tenant_id), task_id)
         raw = closed or await self._r.hget(self._all(tenant_id), task_id)
-        return Task.model_validate_json(raw) if raw else None
+        if not raw:
+            return None
+        return (await self._decorate(tenant_id, [Task.model_validate_json(raw)]))[0]
 
     async def close(self, task: Task) -> bool:
         """Record ``task`` (closed); False when someone closed it first."""
@@ -83,7 +128,7 @@ class TaskStore:
             task = Task.model_validate_json(closed.get(key) or raw)
             if status is None or task.status is status:
                 tasks.append(task)
-        return sorted(tasks, key=lambda t: (t.due_by, t.task_id))
+        return await self._decorate(tenant_id, sorted(tasks, key=lambda t: (t.due_by, t.task_id)))
 
 
 def _text(value: bytes | str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import subprocess
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,6 +18,7 @@ from prometheus_client import CollectorRegistry
 
 from recaudo import processes
 from recaudo.channels.runtime import WorkerDispatcher
+from recaudo.embedded import redis_server_binary, wait_for_port
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import KafkaPublisher, bootstrap_servers, ensure_topics
 from recaudo.processes import Process
@@ -185,3 +187,21 @@ def dry_run_wiring(settings: Settings, learner: Learner | None = None) -> Wiring
         ),
         learner=learner,
     )
+
+
+def redis_with_aof(port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    """A Redis server on ``port`` whose append-only file in ``workdir`` (fsync on
+    every write) survives a kill: started again on the same port and folder,
+    it comes back with its data, as a production Redis with AOF does."""
+    proc = subprocess.Popen(
+        [
+            redis_server_binary(),
+            *("--bind", "127.0.0.1", "--port", str(port), "--dir", str(workdir)),
+            *("--save", "", "--appendonly", "yes", "--appendfsync", "always"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    wait_for_port(port, 10, proc)
+    return proc

@@ -36,6 +36,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("streams/reports/source.py", "time.monotonic"): "report cache age: what a manager "
     "reads, never a decision",
     ("streams/reports/source.py", "time.time"): "report 'as of' stamp",
+    ("streams/ops/cards.py", "time.monotonic"): "the ops page's debtor-card cache age: "
+    "what an agent reads, never a decision",
     ("channels/breaker.py", "time.monotonic"): "a provider's health is real time",
     ("channels/webhooks/sns.py", "datetime.now"): "a real signature's validity window",
     ("channels/webhooks/mailgun.py", "time.time"): "a real signature's replay window",

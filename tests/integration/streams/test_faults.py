@@ -5,7 +5,6 @@ event applied exactly once) and no contact is sent twice."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import orjson
 import pytest
 import redis.asyncio as aioredis
 
-from recaudo.embedded import free_port, redis_server_binary, wait_for_port
+from recaudo.embedded import free_port
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.streams.store import StateStore
@@ -23,6 +22,7 @@ from tests.integration.harness import (
     Record,
     account_event,
     payment_event,
+    redis_with_aof,
     start_worker,
     zone_with_local_hour,
 )
@@ -87,24 +87,9 @@ async def test_sigkill_during_a_burst_of_payments(
     assert await sent_twice(settings) == []
 
 
-def _redis(port: int, workdir: Path) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [
-            redis_server_binary(),
-            *("--bind", "127.0.0.1", "--port", str(port), "--dir", str(workdir)),
-            *("--save", "", "--appendonly", "yes", "--appendfsync", "always"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    wait_for_port(port, 10, proc)
-    return proc
-
-
 async def test_redis_restarted_mid_run(make_settings: SettingsFactory, tmp_path: Path) -> None:
     port = free_port()
-    server = _redis(port, tmp_path)
+    server = redis_with_aof(port, tmp_path)
     settings = make_settings().model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
     zone = zone_with_local_hour(range(10, 19))
     debtors = [f"r{i:03d}" for i in range(DEBTORS * 2)]
@@ -124,7 +109,7 @@ async def test_redis_restarted_mid_run(make_settings: SettingsFactory, tmp_path:
             server.wait(10)
             assert not producing.done(), "the restart must land mid-stream"
             await asyncio.sleep(0.5)
-            server = _redis(port, tmp_path)
+            server = redis_with_aof(port, tmp_path)
             await producing
             records = await bus.collect(
                 (bus.topics.decisions,), lambda rs: len(contacts(rs)) == len(debtors), 60

@@ -164,6 +164,26 @@ async def test_reads_tasks_and_pages_answer_only_documented_statuses(client: Cli
     assert (await client.get("/pay/not-a-token", allow_redirects=False)).status == 404
 
 
+async def test_the_ops_reads_and_task_actions_answer_only_documented_statuses(
+    client: Client,
+) -> None:
+    assert (await client.get("/v1/debtors?q=a", headers=AUTH)).status == 400
+    assert (await client.get("/v1/debtors?q=nobody", headers=AUTH)).status == 200
+    assert (await client.get("/v1/debtors?q=nobody")).status == 401
+    assert (await client.get("/v1/debtors/nobody/conversation", headers=AUTH)).status == 404
+    assert (await client.get("/v1/ops/calls?capacity=x", headers=AUTH)).status == 400
+    assert (await client.get("/v1/ops/calls", headers=AUTH)).status == 200
+    assert (await client.get("/v1/ops/overview?x=1", headers=AUTH)).status == 400
+    assert (await client.get("/v1/ops/overview", headers=AUTH)).status == 200
+    assert (await client.get("/v1/ops/queue?x=1", headers=AUTH)).status == 400
+    assert (await client.get("/v1/ops/queue", headers=AUTH)).status == 200
+    for action, body in (("claim", {"claimed_by": "ana"}), ("notes", {"by": "a", "text": "b"})):
+        path = f"/v1/tasks/t-none/{action}"
+        assert (await client.post(path, data=b"{}", headers=AUTH)).status == 400
+        assert (await client.post(path, data=orjson.dumps(body), headers=AUTH)).status == 404
+        assert (await client.post(path, data=orjson.dumps(body))).status == 401
+
+
 async def test_webhooks_answer_only_documented_statuses(client: Client) -> None:
     forged = await client.post("/webhooks/twilio", data={"MessageSid": "SM1"})
     assert forged.status in (400, 401)
@@ -191,6 +211,16 @@ async def test_a_down_store_is_a_documented_503(make_settings: SettingsFactory) 
     async with TestClient(TestServer(app)) as down:
         resp = await down.get("/v1/debtors/d1/timeline", headers=AUTH)
         assert resp.status == 503
+        reads = (
+            "/v1/debtors/d1/conversation",
+            "/v1/debtors?q=ana",
+            "/v1/ops/calls",
+            "/v1/ops/queue",
+        )
+        for read in reads:
+            resp = await down.get(read, headers=AUTH)
+            assert resp.status == 503, read
+            assert resp.headers["Retry-After"] == "5"
         resp = await down.post("/v1/events", data=orjson.dumps(account_event("d1")), headers=AUTH)
         assert resp.status == 503
         assert resp.headers["Retry-After"] == "5"

@@ -7,7 +7,13 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 
 from recaudo.foundation.config import Settings
-from recaudo.foundation.redis_client import connect, is_cluster
+from recaudo.foundation.redis_client import (
+    PROBE_CONNECTIONS,
+    PROBE_TIMEOUT_S,
+    connect,
+    connect_probe,
+    is_cluster,
+)
 
 
 @pytest.mark.parametrize(
@@ -34,3 +40,18 @@ def test_tls_cluster_url_keeps_tls() -> None:
     client = connect(Settings(redis_url="rediss+cluster://127.0.0.1:7000"))
     assert isinstance(client, RedisCluster)
     assert client.connection_kwargs["connection_class"].__name__ == "SSLConnection"
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/0", "redis+cluster://127.0.0.1:7000"])
+async def test_probe_client_has_its_own_small_pool(url: str) -> None:
+    settings = Settings(redis_url=url)
+    intake, probe = connect(settings), connect_probe(settings)
+    try:
+        assert is_cluster(probe) is is_cluster(intake)
+        if not is_cluster(probe):
+            assert probe.connection_pool is not intake.connection_pool
+            assert probe.connection_pool.max_connections == PROBE_CONNECTIONS
+            assert probe.connection_pool.connection_kwargs["socket_timeout"] == PROBE_TIMEOUT_S
+    finally:
+        await intake.aclose()
+        await probe.aclose()
