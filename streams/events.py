@@ -123,7 +123,26 @@ class AccountFlags(Contract):
     legal_hold: StrictBool = False
 
 
+#: The ``type`` field's description in every input event's schema.
+TYPE_DOC = (
+    "The event's kind, which selects its schema (the discriminator of InputEvent): "
+    "account, payment, delivery, response or task_closed. Required, on HTTP and on "
+    "the topics alike."
+)
+
+
+def _type_required(schema: dict[str, Any]) -> None:
+    """Every record is read as an ``InputEvent``, so ``type`` is required although the
+    models default it (code builds events without naming their kind)."""
+    if "type" in schema.get("properties", {}):
+        required = schema.setdefault("required", [])
+        if "type" not in required:
+            required.insert(0, "type")
+
+
 class Event(Contract):
+    model_config = ConfigDict(json_schema_extra=_type_required)
+
     event_id: Identifier = Field(description="Idempotency key: an event id is processed once")
     tenant_id: TenantId
     occurred_at: Instant
@@ -131,7 +150,7 @@ class Event(Contract):
 
 
 class AccountEvent(Event):
-    type: Literal["account"] = "account"
+    type: Literal["account"] = Field(default="account", description=TYPE_DOC)
     account_id: Identifier
     balance: Money = Field(description="Zero or more: credit balances are not modelled")
     amount_due: Money = Field(description="Zero or more, and at most the balance")
@@ -191,7 +210,7 @@ class PaymentMethod(StrEnum):
 
 
 class PaymentEvent(Event):
-    type: Literal["payment"] = "payment"
+    type: Literal["payment"] = Field(default="payment", description=TYPE_DOC)
     payment_id: Identifier
     account_id: Identifier
     amount: Money
@@ -226,7 +245,7 @@ class DeliveryStatus(StrEnum):
 
 
 class DeliveryEvent(Event):
-    type: Literal["delivery"] = "delivery"
+    type: Literal["delivery"] = Field(default="delivery", description=TYPE_DOC)
     contact_id: Identifier
     account_id: Identifier | None = None
     provider: str = Field(min_length=1, max_length=32)
@@ -256,7 +275,7 @@ class Promise(Contract):
 
 
 class ResponseEvent(Event):
-    type: Literal["response"] = "response"
+    type: Literal["response"] = Field(default="response", description=TYPE_DOC)
     account_id: Identifier | None = None
     contact_id: Identifier | None = None
     channel: Channel
@@ -271,7 +290,7 @@ class TaskClosedEvent(Event):
     """A person closed a task (``POST /v1/tasks/{id}/close``): the debtor's automation
     resumes. On its own topic so it reaches the debtor's decide stage in order."""
 
-    type: Literal["task_closed"] = "task_closed"
+    type: Literal["task_closed"] = Field(default="task_closed", description=TYPE_DOC)
     task_id: Identifier
     resolution: str = Field(min_length=1, max_length=64)
     closed_by: str = Field(min_length=1, max_length=64)

@@ -19,6 +19,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field, TypeAdapter
 
 from recaudo import __version__
+from recaudo.examples import EXAMPLES
 from recaudo.streams.events import InputEvent
 from recaudo.streams.outputs import Decision
 from recaudo.streams.reports.model import OutcomeReport
@@ -171,7 +172,13 @@ def build_spec() -> dict[str, Any]:
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "application/json": {"schema": events_body},
+                        "application/json": {
+                            "schema": events_body,
+                            "examples": {
+                                kind: {"summary": f"One {kind} event", "value": example}
+                                for kind, example in EXAMPLES.items()
+                            },
+                        },
                         "application/x-ndjson": {"schema": {"type": "string"}},
                     },
                 },

@@ -11,6 +11,7 @@ from pydantic import TypeAdapter
 from recaudo.cli import main
 from recaudo.examples import EXAMPLES
 from recaudo.streams.events import TOPIC_OF_TYPE, InputEvent
+from recaudo.web.openapi import build_spec
 
 
 def test_one_valid_example_per_input_event_type() -> None:
@@ -30,3 +31,13 @@ def test_recaudo_schema_lists_each_input_topics_example() -> None:
     for kind, topic in TOPIC_OF_TYPE.items():
         assert schemas[topic]["examples"] == [EXAMPLES[kind]], topic
     assert "examples" not in schemas["decisions"], "outputs are ours to write, not POSTed"
+
+
+def test_the_openapi_document_shows_each_example_and_the_type_discriminator() -> None:
+    spec = build_spec()
+    body = spec["paths"]["/v1/events"]["post"]["requestBody"]["content"]["application/json"]
+    assert {k: v["value"] for k, v in body["examples"].items()} == EXAMPLES
+    schemas = spec["components"]["schemas"]
+    for model in ("AccountEvent", "PaymentEvent", "DeliveryEvent", "ResponseEvent"):
+        assert "type" in schemas[model]["required"], model
+        assert "discriminator" in schemas[model]["properties"]["type"]["description"]
