@@ -54,8 +54,9 @@ def test_champion_against_holdout_by_hand() -> None:
     vs = champ.vs_holdout
     assert vs is not None
     assert vs.holdout_debtors == 3
-    # 150 - 50 with the pooled se sqrt(11000 * 7/12) (see test_stats).
-    half = Z * (11000 * 7 / 12) ** 0.5
+    # 150 - 50 with the pooled se sqrt(11000 * 7/12) and t(0.975, 4.45 df) (see test_stats).
+    t = 2.668204
+    half = t * (11000 * 7 / 12) ** 0.5
     per_debtor = vs.incremental_recovered_per_debtor
     assert (per_debtor.estimate, per_debtor.low, per_debtor.high) == pytest.approx(
         (100, 100 - half, 100 + half), rel=1e-6
@@ -63,7 +64,7 @@ def test_champion_against_holdout_by_hand() -> None:
     # Per contact: 100 / 2 contacts per debtor = 50. Delta method: treated debtors'
     # y - 50 c = [0, 150, 150, -100], s^2 15000; pooled with the holdout's 2500:
     # (3 * 15000 + 2 * 2500) / 5 = 10000; se = sqrt(10000 * 7/12) / 2 contacts.
-    half_c = Z * (10000 * 7 / 12) ** 0.5 / 2
+    half_c = t * (10000 * 7 / 12) ** 0.5 / 2
     per_contact = vs.incremental_recovered_per_contact
     assert (per_contact.estimate, per_contact.low, per_contact.high) == pytest.approx(
         (50, 50 - half_c, 50 + half_c), rel=1e-6

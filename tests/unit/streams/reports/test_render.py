@@ -31,8 +31,8 @@ def test_table_is_readable() -> None:
     champion = next(line for line in text.splitlines() if " champion " in line)
     # Money in major units (USD: cents / 100), the incremental figure with its interval.
     assert "$1.50" in champion  # recovered per debtor, 150 minor units
-    assert "+$1.00 [-$7.59, +$9.59]" in champion  # the always-valid interval
-    assert "+$0.50 [-$0.25, +$1.25]" in champion  # per contact (delta method)
+    assert "+$1.00 [-$10.69, +$12.69]" in champion  # the always-valid interval
+    assert "+$0.50 [-$0.52, +$1.52]" in champion  # per contact (delta method)
     assert "15.0%" in champion  # recovery rate
     assert "+25.0 pts [-34.8, +69.9]" in champion  # opt-out difference, in points
     assert "not enough data yet" in champion  # the interval includes no difference
@@ -55,12 +55,12 @@ def test_a_verdict_line_per_comparison() -> None:
     verdicts = [line.strip() for line in block.strip().splitlines()]
     assert verdicts == [
         "USD exp1 challenger vs holdout: not enough data yet — $2.50 more recovered per debtor "
-        "(always-valid 95 % interval -$7.97 to +$12.97), 2 vs 3 debtors; the smallest effect "
-        "detectable now is $11.18 per debtor; detecting $2.50 needs more debtors than this "
+        "(always-valid 95 % interval -$18.04 to +$23.04), 2 vs 3 debtors; the smallest effect "
+        "detectable now is $21.92 per debtor; detecting $2.50 needs more debtors than this "
         "volume.",
         "USD exp1 champion vs holdout: not enough data yet — $1.00 more recovered per debtor "
-        "(always-valid 95 % interval -$7.59 to +$9.59), 4 vs 3 debtors; the smallest effect "
-        "detectable now is $9.26 per debtor; detecting $1.00 needs more debtors than this "
+        "(always-valid 95 % interval -$10.69 to +$12.69), 4 vs 3 debtors; the smallest effect "
+        "detectable now is $12.61 per debtor; detecting $1.00 needs more debtors than this "
         "volume.",
         "USD exp1 challenger vs champion: not enough data yet — +$1.50 per debtor "
         "(always-valid 95 % interval -$12.22 to +$15.22), 2 vs 4 debtors.",

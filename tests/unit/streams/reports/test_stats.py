@@ -94,10 +94,19 @@ def test_a_paired_difference_needs_pairs() -> None:
 def test_holdout_difference_pools_the_two_variances_by_hand() -> None:
     # s^2 treated 50000/3 (n 4), holdout 2500 (n 3): pooled (3 * 50000/3 + 2 * 2500) / 5
     # = 11000; se = sqrt(11000 * (1/4 + 1/3)).
+    # Satterthwaite df for one variance: (1/4 + 1/3)^2 / ((1/4)^2/3 + (1/3)^2/2) = 4.4545.
     d = stats.holdout_difference([100, 300, 200, 0], [0, 100, 50])
-    half = 1.959964 * (11000 * 7 / 12) ** 0.5
+    assert stats.holdout_quantile(4, 3) == pytest.approx(2.6682, abs=1e-3)
+    half = stats.holdout_quantile(4, 3) * (11000 * 7 / 12) ** 0.5
     assert d.estimate == pytest.approx(100)
     assert (d.low, d.high) == pytest.approx((100 - half, 100 + half), rel=1e-6)
+
+
+def test_a_small_holdout_gets_the_t_quantile_of_its_own_size() -> None:
+    # Student's t table: t(0.975, 4) = 2.776, t(0.975, 9) = 2.262; a huge holdout: z.
+    assert stats.holdout_quantile(10**9, 5) == pytest.approx(2.776, abs=1e-3)
+    assert stats.holdout_quantile(10**9, 10) == pytest.approx(2.262, abs=1e-3)
+    assert stats.holdout_quantile(10**6, 10**6) == pytest.approx(stats.Z, abs=1e-3)
 
 
 def test_per_contact_with_the_same_contacts_each_is_the_per_debtor_difference() -> None:
