@@ -27,6 +27,9 @@ system-deps:
 	  && command -v shellcheck >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    prometheus chromium shellcheck >/dev/null; }
+	@# axe-core, the pay page's accessibility check (npm, into the ignored .axe/).
+	@test -f .axe/node_modules/axe-core/axe.min.js \
+	  || npm install --silent --no-audit --no-fund --prefix .axe axe-core@4.11.1
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/recaudo demo

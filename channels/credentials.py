@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
+from recaudo.channels.payments.base import PaymentAccounts
 from recaudo.foundation.errors import ConfigError
 
 
@@ -91,6 +92,8 @@ class ProviderCredentials(_Frozen):
     vonage: VonageCredentials | None = None
     sns: SnsConfig | None = None
     standard: StandardWebhooksCredentials | None = None
+    # Payment providers behind the pay link (channels.payments).
+    payments: PaymentAccounts | None = None
 
 
 def load_credentials(path: str | Path) -> ProviderCredentials:

@@ -51,6 +51,11 @@ LAZY: dict[str, Lazy] = {
         "recaudo.models.offpolicy.cli:evaluate_command",
         "Estimate a challenger policy's recovery off-policy from logged decisions.",
     ),
+    "import": Lazy(
+        "recaudo.imports.cli:import_command",
+        "Import a CSV or NDJSON file through a column mapping; all or nothing unless "
+        "--skip-invalid, and never the same row twice.",
+    ),
     "policy": Lazy(
         "recaudo.rules.cli:policy",
         "Tenant policy files: cadences, templates, experiments, overrides.",
@@ -63,6 +68,10 @@ LAZY: dict[str, Lazy] = {
     "template": Lazy(
         "recaudo.channels.content.preview:template",
         "Message templates of a tenant policy.",
+    ),
+    "webhooks": Lazy(
+        "recaudo.channels.outbound.cli:webhooks",
+        "Outbound webhooks to the lender's CRM: replay an endpoint's dead letters.",
     ),
 }
 

@@ -119,6 +119,23 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
     async def schedule_timer() -> None:
         await with_retries("schedule", release_due, wiring.metrics)
 
+    if wiring.outbound is not None and wiring.webhooks is not None:
+        # Its own agent, writing only to Redis; the delivery loop is its own task:
+        # an endpoint that is slow or down never holds a decision (channels.outbound).
+        fan_out, webhooks = wiring.outbound, wiring.webhooks
+        feeds = app.topic(*fan_out.topics, **raw)
+
+        async def queue_webhooks(records: list[Inbound]) -> None:
+            await fan_out.handle((r.topic, r.value) for r in records)
+
+        @app.agent(feeds, name="outbound-webhooks")
+        async def outbound(stream: faust.StreamT[bytes]) -> None:
+            await consume(stream, "outbound", queue_webhooks)
+
+        @app.task
+        async def deliver_webhooks() -> None:
+            await webhooks.run(settings.schedule_tick_s)
+
     @app.task
     async def declare_topics() -> None:
         for topic in outputs.values():

@@ -274,6 +274,13 @@ class Promise(Contract):
     due_on: Day
 
 
+class PlanChoice(Contract):
+    """An instalment plan the debtor picked on the pay page, by its number of
+    instalments; taken only when the tenant's policy offers it that day."""
+
+    instalments: StrictInt = Field(ge=1, le=120)
+
+
 class ResponseEvent(Event):
     type: Literal["response"] = Field(default="response", description=TYPE_DOC)
     account_id: Identifier | None = None
@@ -282,6 +289,9 @@ class ResponseEvent(Event):
     text: str | None = Field(default=None, max_length=4096)
     intent: Intent | None = None
     promise: Promise | None = None
+    plan: PlanChoice | None = Field(
+        default=None, description="A plan picked from those offered (the self-service page)"
+    )
     opt_out_all: StrictBool = Field(default=False, description="Opt-out covers every channel")
     disposition: str | None = Field(default=None, max_length=64)
 

@@ -12,6 +12,9 @@ from prometheus_client import CollectorRegistry
 from recaudo import rules
 from recaudo.channels.content import Composer, PayLinks
 from recaudo.channels.opt_out import detect_opt_out
+from recaudo.channels.outbound import DeliveryLoop, EndpointStore, FanOut, Outbox, UrlGuard
+from recaudo.channels.outbound.delivery import endpoint_breakers
+from recaudo.channels.outbound.metrics import OutboundMetrics
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
@@ -71,6 +74,9 @@ class Wiring:
     clock: Clock
     # Unset: no state-loss guard (tests of the stages alone).
     marker: StateMarker | None = None
+    # Outbound webhooks (channels.outbound): the stream side and the delivery loop.
+    outbound: FanOut | None = None
+    webhooks: DeliveryLoop | None = None
 
     async def close(self) -> None:
         close = getattr(self.dispatcher, "close", None)
@@ -189,4 +195,27 @@ def build_wiring(
         timer=timer,
         clock=clock,
         marker=StateMarker(client, keys, registry),
+        outbound=FanOut(EndpointStore(client, keys), Outbox(client, keys), clock, topics.prefix),
+        webhooks=build_webhooks(settings, client, keys, registry, clock),
+    )
+
+
+def build_webhooks(
+    settings: Settings,
+    client: aioredis.Redis,
+    keys: Keys,
+    registry: CollectorRegistry,
+    clock: Clock,
+) -> DeliveryLoop:
+    breakers = endpoint_breakers(clock)
+    return DeliveryLoop(
+        EndpointStore(client, keys),
+        Outbox(client, keys),
+        guard=UrlGuard(
+            allow_http=settings.webhook_allow_http, allow_private=settings.webhook_allow_private
+        ),
+        clock=clock,
+        breakers=breakers,
+        metrics=OutboundMetrics(registry, breakers),
+        timeout_s=settings.webhook_timeout_s,
     )

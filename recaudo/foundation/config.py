@@ -227,6 +227,14 @@ class Settings(BaseSettings):
     # How often web and worker check that the broker still holds its data.
     broker_check_interval_s: float = Field(default=10.0, gt=0)
 
+    # Outbound webhooks (channels.outbound): endpoint URLs must be https and public
+    # unless these allow plain http or loopback/private/link-local/reserved addresses.
+    webhook_allow_http: bool = False
+    webhook_allow_private: bool = False
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    # How long after a secret rotation the previous secret still signs.
+    webhook_rotation_overlap_s: int = Field(default=24 * 3600, ge=0)
+
     @property
     def worker_host(self) -> str:
         return self.worker_web_host or self.web_host

@@ -60,3 +60,11 @@ class EvaluationError(RecaudoError, ValueError):
 class StateLost(RecaudoError):
     """Redis no longer holds this deployment's state (its marker is gone); decisions
     wait, un-acked, until ``recaudo rebuild-state`` restores it."""
+
+
+class MappingError(RecaudoError, ValueError):
+    """An import's column mapping, or a file's header, does not fit (``recaudo.imports``)."""
+
+
+class UnsafeUrl(RecaudoError, ValueError):
+    """A webhook endpoint URL is not https, or reaches a loopback, private or reserved address."""

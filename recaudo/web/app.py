@@ -41,6 +41,7 @@ from recaudo.web.broker_guard import broker_guard
 from recaudo.web.debtor import get_debtor
 from recaudo.web.docs import get_docs
 from recaudo.web.events_api import post_events
+from recaudo.web.imports_api import post_import
 from recaudo.web.keys import (
     DECISIONS,
     DIGESTS,
@@ -57,11 +58,13 @@ from recaudo.web.keys import (
 from recaudo.web.openapi import get_openapi
 from recaudo.web.ops import add_ops_routes
 from recaudo.web.pay import add_pay_routes
+from recaudo.web.payments import add_payments
 from recaudo.web.problems import json_errors
 from recaudo.web.reports import add_report_routes
 from recaudo.web.security import page_headers
 from recaudo.web.tasks_api import add_task_routes
 from recaudo.web.timeline import get_timeline
+from recaudo.web.webhook_endpoints import add_webhook_endpoint_routes
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
@@ -172,14 +175,25 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
             clock=settings.clock().now,
         )
         add_webhook_routes(app, service, registry)
+        if credentials.payments is not None:
+            add_payments(
+                app,
+                settings,
+                credentials.payments,
+                publisher=publisher,
+                redis=client,
+                http=lambda: sessions[0],
+            )
     else:
         webhook_counter(registry)  # no webhooks in a dry run; the dashboard's metric exists
     app.router.add_post("/v1/events", post_events)
+    app.router.add_post("/v1/imports", post_import)
     app.router.add_get("/v1/debtors/{debtor_id}/timeline", get_timeline)
     app.router.add_get("/v1/debtors/{debtor_id}", get_debtor)
     app.router.add_get("/v1/openapi.json", get_openapi)
     app.router.add_get("/docs", get_docs)
     add_task_routes(app)
+    add_webhook_endpoint_routes(app)
     app.router.add_get("/ops", ops_page)
     add_report_routes(app, settings, client, registry)
     add_ops_routes(app, settings, client)

@@ -24,7 +24,7 @@ from recaudo.streams.events import InputEvent
 from recaudo.streams.outputs import Decision
 from recaudo.streams.reports.model import OutcomeReport
 from recaudo.streams.tasks import Task
-from recaudo.web import openapi_ops
+from recaudo.web import openapi_imports, openapi_ops, openapi_payments, openapi_webhooks
 from recaudo.web.debtor import DebtorView
 from recaudo.web.openapi_parts import (
     AUTH_ERRORS,
@@ -154,6 +154,9 @@ def build_spec() -> dict[str, Any]:
             )
         },
         **{m.__name__: TypeAdapter(m) for m in openapi_ops.MODELS},
+        **{m.__name__: TypeAdapter(m) for m in openapi_webhooks.MODELS},
+        **{m.__name__: TypeAdapter(m) for m in openapi_imports.MODELS},
+        **{m.__name__: TypeAdapter(m) for m in openapi_payments.MODELS},
         "OutcomeReport": TypeAdapter(OutcomeReport),
     }
     for name, adapter in adapters.items():
@@ -324,6 +327,9 @@ def build_spec() -> dict[str, Any]:
             }
         },
         **openapi_ops.PATHS,
+        **openapi_webhooks.PATHS,
+        **openapi_imports.PATHS,
+        **openapi_payments.PATHS,
         **OUTSIDE_V1,
     }
     return {

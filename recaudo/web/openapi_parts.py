@@ -89,9 +89,13 @@ OUTSIDE_V1: dict[str, Any] = {
                 {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
             ],
             "responses": {
+                "200": text_response(
+                    "text/html", "The self-service page, when a payment provider is configured"
+                ),
                 "302": {"description": "To the tenant's payment page (Location)"},
                 "404": json_response("Error", "A token not signed here, or never dispatched"),
                 "410": text_response("text/html", "The link has expired: a page saying so"),
+                "503": json_response("Error", "Redis does not answer (the page); retry"),
             },
         }
     },

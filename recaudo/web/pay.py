@@ -2,10 +2,11 @@
 
 A token we did not sign (tampered, truncated, another deployment's) is 404
 and nothing else is said. An expired one gets a plain page saying so, never
-the payment page. A valid one redirects to the tenant's payment page and
-publishes a ``clicked`` delivery event, which the learners take as the
-contact's reward; its event id is the contact's, so repeated clicks are one
-event.
+the payment page. A valid one redirects to the tenant's payment page (or,
+with a payment provider configured, shows the debtor's own page:
+``web.selfservice``) and publishes a ``clicked`` delivery event, which the
+learners take as the contact's reward; its event id is the contact's, so
+repeated clicks are one event.
 
 Only a person's GET is a click. A ``HEAD``, a browser's prefetch
 (``Sec-Purpose``/``Purpose: prefetch``) and the link-preview fetchers of chat
@@ -16,17 +17,28 @@ answer and publish nothing, so a preview never reads as the debtor engaging.
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from aiohttp import web
 
-from recaudo.channels.content import PayLinks
+from recaudo.channels.content import PayLinks, PayRecord, PayToken
 from recaudo.channels.directory import ContactDirectory
 from recaudo.streams.codec import encode
 from recaudo.streams.events import DeliveryEvent, DeliveryStatus
 from recaudo.web.keys import PUBLISHER, SETTINGS, TOPICS
 from recaudo.web.problems import problem
 
+
+class PayPage(Protocol):
+    """The debtor's self-service page (``web.selfservice``), shown instead of the redirect."""
+
+    async def page(
+        self, request: web.Request, link: PayToken, record: PayRecord
+    ) -> web.StreamResponse: ...
+
+
 PAY_LINKS = web.AppKey("pay_links", PayLinks)
+PAY_PAGE: web.AppKey[PayPage] = web.AppKey("pay_page")
 # Where the dispatcher left each link's record: the debtor's contacts hash.
 PAY_DIRECTORY = web.AppKey("pay_directory", ContactDirectory)
 
@@ -73,7 +85,10 @@ async def get_pay(request: web.Request) -> web.StreamResponse:
     if record is None:
         # Signed by us but never dispatched (a preview) or its record is gone.
         raise problem(web.HTTPNotFound, "not_found", "no such payment link", "token")
+    page = request.app.get(PAY_PAGE)
     if not is_click(request):
+        if page is not None:
+            return await page.page(request, parsed, record)
         raise web.HTTPFound(record.target, headers={"Cache-Control": "no-store"})
     event = DeliveryEvent(
         event_id=f"click-{parsed.contact_id}"[:128],
@@ -88,6 +103,8 @@ async def get_pay(request: web.Request) -> web.StreamResponse:
     )
     topics = request.app[TOPICS]
     await request.app[PUBLISHER].publish(topics.deliveries, record.debtor_id, encode(event))
+    if page is not None:
+        return await page.page(request, parsed, record)
     raise web.HTTPFound(record.target, headers={"Cache-Control": "no-store"})
 
 

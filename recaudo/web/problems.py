@@ -39,6 +39,11 @@ CODES: dict[str, tuple[int, str]] = {
         "A payment does not fit its account: currency, closed account, over the "
         "balance (in `errors`).",
     ),
+    "invalid_signature": (
+        400,
+        "A payment provider's webhook signature is missing, wrong or too old; `parameter` "
+        "names the header.",
+    ),
     "unauthorized": (401, "No API key, an unknown one, or a webhook signature that fails."),
     "forbidden": (403, "A webhook handshake whose token does not match."),
     "not_found": (404, "No such route (or no such provider, or an unknown payment link)."),

@@ -69,11 +69,11 @@ class Assistant(Answers, Handoff, Promises):
         labelled disposition) is taken as it is and not answered; one that carries a
         structured promise keeps it (unless the text is a legal ask) and is confirmed.
         """
-        if (
-            ev.intent is not None
-            or not ev.text
-            or not self._policy_for(ctx.tenant_id).assistant.enabled
-        ):
+        enabled = self._policy_for(ctx.tenant_id).assistant.enabled
+        if ev.plan is not None and ev.intent is None and enabled:
+            # Picked on the pay page: accepted as the same reply choosing it would be.
+            return ev, Parsed(Ask.PLAN_CHOICE, choice=1, source="event")
+        if ev.intent is not None or not ev.text or not enabled:
             return ev, None
         account_id = _reply_account(state, ev)
         currency = state.accounts[account_id].cur if account_id else "USD"
@@ -203,6 +203,8 @@ class Assistant(Answers, Handoff, Promises):
                     fx,
                 )
         elif ask is Ask.PLAN_CHOICE:
+            if ev.plan is not None:  # the page showed the policy's options; this one picked
+                cv.ask("plan", [ev.plan.instalments], ctx.now.timestamp() + 1)
             self._accept_plan(state, ev, account_id, parsed.choice or 0, ctx, fx)
         elif ask is Ask.PROMISE and ev.promise is not None:
             cv.promise(ev.promise.amount.amount_minor, [], ev.channel)

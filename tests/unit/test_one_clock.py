@@ -39,11 +39,14 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("streams/ops/cards.py", "time.monotonic"): "the ops page's debtor-card cache age: "
     "what an agent reads, never a decision",
     ("channels/breaker.py", "time.monotonic"): "a provider's health is real time",
+    ("channels/outbound/delivery.py", "time.monotonic"): "an endpoint's request latency "
+    "(metric and delivery log); its schedule and backoff run on the clock",
     ("channels/webhooks/sns.py", "datetime.now"): "a real signature's validity window",
     ("channels/webhooks/mailgun.py", "time.time"): "a real signature's replay window",
     ("channels/webhooks/sendgrid.py", "time.time"): "a real signature's replay window",
     ("channels/webhooks/standard.py", "time.time"): "a real signature's replay window",
     ("channels/webhooks/vonage.py", "time.time"): "a real signature's replay window",
+    ("channels/payments/mercadopago.py", "time.time"): "a real signature's replay window",
     ("recaudo/demo.py", "time.time"): "the origin of the demo's scaled clock: wall "
     "seconds are what it scales",
     (

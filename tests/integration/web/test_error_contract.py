@@ -29,6 +29,7 @@ from recaudo.web.openapi import build_spec
 from recaudo.web.problems import CODES
 from tests.conftest import SettingsFactory
 from tests.integration.harness import account_event
+from tests.integration.web.pay_loop import ACCOUNTS
 
 pytestmark = pytest.mark.integration
 Client = TestClient[web.Request, web.Application]
@@ -82,7 +83,9 @@ def _providers(tmp_path: Path) -> Path:
         account_sid="AC" + "1" * 32, auth_token=SecretStr("t"), sms_from="+15005550006"
     )
     providers = tmp_path / "providers.json"
-    providers.write_bytes(dump_credentials(ProviderCredentials(twilio=twilio)))
+    # Payments configured too: the document lists the checkout and payment webhook routes.
+    creds = ProviderCredentials(twilio=twilio, payments=ACCOUNTS)
+    providers.write_bytes(dump_credentials(creds))
     return providers
 
 

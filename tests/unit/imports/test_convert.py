@@ -1,0 +1,240 @@
+"""Mapping and conversion: money by each currency's digits, dates in the mapping's zone,
+and every bad cell reported against its line and column."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from recaudo.foundation.errors import MappingError
+from recaudo.imports import Converter, Problem, load_mapping, parse_mapping, read_rows
+from recaudo.imports.reader import HashingStream
+from recaudo.streams.events import AccountEvent, Event, PaymentEvent
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "imports"
+HEADER = "pid,cid,aid,amount,ccy,at"
+
+
+def payment_mapping(amount: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "timezone": "America/Bogota",
+        "event_id": {"columns": ["pid"]},
+        "fields": {
+            "type": "payment",
+            "tenant_id": "acme",
+            "occurred_at": {"column": "at", "as": "datetime"},
+            "paid_at": {"column": "at", "as": "datetime"},
+            "debtor_id": {"column": "cid"},
+            "account_id": {"column": "aid"},
+            "payment_id": {"column": "pid"},
+            "amount": amount,
+            "method": "cash",
+        },
+        **extra,
+    }
+
+
+def convert(mapping: dict[str, Any], csv: str) -> list[tuple[Event | None, list[Problem]]]:
+    parsed = parse_mapping(orjson.dumps(mapping))
+    converter = Converter(parsed)
+    stream = HashingStream(io.BytesIO(csv.encode()))
+    return [converter.convert(row) for row in read_rows(stream, parsed)]
+
+
+def amount_of(mapping: dict[str, Any], cell: str, ccy: str = "MXN") -> int:
+    cell = f'"{cell}"' if "," in cell else cell
+    [(event, problems)] = convert(mapping, f"{HEADER}\np1,d1,a1,{cell},{ccy},2026-11-30 10:00\n")
+    assert problems == []
+    assert isinstance(event, PaymentEvent)
+    return event.amount.amount_minor
+
+
+MAJOR = {"column": "amount", "as": "money", "units": "major", "currency_column": "ccy"}
+
+
+@pytest.mark.parametrize(
+    ("cell", "currency", "minor"),
+    [
+        ("12500.50", "MXN", 1250050),
+        ("800", "MXN", 80000),
+        ("35000.5", "COP", 3500050),
+        ("10.05", "BRL", 1005),
+        ("0.01", "USD", 1),
+        ("1500", "JPY", 1500),
+        ("1500", "CLP", 1500),
+    ],
+)
+def test_major_units_follow_the_currency_digits(cell: str, currency: str, minor: int) -> None:
+    assert amount_of(payment_mapping(MAJOR), cell, currency) == minor
+
+
+def test_separators_of_the_lender_locale() -> None:
+    brazilian = {**MAJOR, "decimal": ",", "thousands": "."}
+    assert amount_of(payment_mapping(brazilian), "1.234,56", "BRL") == 123456
+    american = {**MAJOR, "thousands": ","}
+    assert amount_of(payment_mapping(american), "1,234.56", "USD") == 123456
+
+
+def test_minor_units_are_taken_as_they_are() -> None:
+    minor = {"column": "amount", "as": "money", "units": "minor", "currency": "COP"}
+    assert amount_of(payment_mapping(minor), "3500050", "ignored") == 3500050
+
+
+@pytest.mark.parametrize(
+    ("units", "cell", "currency", "says"),
+    [
+        ("major", "1500.5", "JPY", "more than 0 decimal place(s) for JPY"),
+        ("major", "10.005", "MXN", "more than 2 decimal place(s) for MXN"),
+        ("minor", "12.50", "USD", "minor units are a whole number"),
+        ("major", "twelve", "USD", "'twelve'"),
+    ],
+)
+def test_amounts_that_do_not_fit_name_the_column(
+    units: str, cell: str, currency: str, says: str
+) -> None:
+    spec = {**MAJOR, "units": units}
+    [(event, [problem])] = convert(
+        payment_mapping(spec), f"{HEADER}\np1,d1,a1,{cell},{currency},2026-11-30 10:00\n"
+    )
+    assert event is None
+    assert (problem.line, problem.column, problem.field) == (2, "amount", "amount")
+    assert says in problem.message
+
+
+def test_an_unknown_currency_names_the_currency_column() -> None:
+    [(event, problems)] = convert(
+        payment_mapping(MAJOR), f"{HEADER}\np1,d1,a1,10,ZZZ,2026-11-30 10:00\n"
+    )
+    assert event is None
+    assert [(p.column, p.field) for p in problems] == [("ccy", "amount.currency")]
+
+
+def test_datetimes_without_offset_are_in_the_mapping_zone() -> None:
+    rows = convert(
+        payment_mapping(MAJOR),
+        f"{HEADER}\np1,d1,a1,10,USD,2026-11-30 10:00\np2,d1,a1,10,USD,2026-11-30T10:00:00+00:00\n",
+    )
+    bogota, utc = (e for e, _ in rows)
+    assert isinstance(bogota, PaymentEvent)
+    assert isinstance(utc, PaymentEvent)
+    assert bogota.occurred_at.isoformat() == "2026-11-30T10:00:00-05:00"
+    assert utc.occurred_at.isoformat() == "2026-11-30T10:00:00+00:00"
+
+
+def test_a_bad_date_names_its_column_and_line() -> None:
+    mapping = payment_mapping(MAJOR)
+    for name in ("occurred_at", "paid_at"):
+        mapping["fields"][name]["format"] = "%d/%m/%Y %H:%M"
+    rows = convert(mapping, f"{HEADER}\np1,d1,a1,10,USD,30/11/2026 10:00\np2,d1,a1,10,USD,2026\n")
+    assert rows[0][1] == []
+    [problem] = rows[1][1]
+    assert (problem.line, problem.column, problem.code) == (3, "at", "invalid_cell")
+
+
+def test_event_ids_are_deterministic_and_follow_the_chosen_columns() -> None:
+    csv = f"{HEADER}\np1,d1,a1,10,USD,2026-11-30 10:00\np1,d1,a1,10,USD,2026-11-30 10:00\n"
+    csv += "p2,d1,a1,10,USD,2026-11-30 10:00\n"
+    ids = [e.event_id for e, _ in convert(payment_mapping(MAJOR), csv) if e]
+    assert ids[0] == ids[1] != ids[2]
+    assert ids[0].startswith("imp:")
+    assert len(ids[0]) == 36
+    again = [e.event_id for e, _ in convert(payment_mapping(MAJOR), csv) if e]
+    assert again == ids
+
+
+def account_rows(csv_rows: list[str]) -> list[tuple[Event | None, list[Problem]]]:
+    mapping = load_mapping(EXAMPLES / "accounts.toml")
+    header = (EXAMPLES / "accounts.csv").read_text().splitlines()[0]
+    converter = Converter(mapping)
+    stream = HashingStream(io.BytesIO("\n".join([header, *csv_rows]).encode()))
+    return [converter.convert(row) for row in read_rows(stream, mapping)]
+
+
+GOOD = "L-1,C-1,30/11/2026,MXN,100.00,50.00,15/11/2026,15,MORA,Ana,+525512345678,si,,,no"
+
+
+def test_the_example_mapping_builds_its_example_file() -> None:
+    mapping = load_mapping(EXAMPLES / "accounts.toml")
+    converter = Converter(mapping)
+    with (EXAMPLES / "accounts.csv").open("rb") as f:
+        events = [converter.convert(row) for row in read_rows(HashingStream(f), mapping)]
+    assert [p for _, p in events] == [[], []]
+    first = events[0][0]
+    assert isinstance(first, AccountEvent)
+    assert first.amount_due.amount_minor == 250000
+    assert first.status == "delinquent"
+    assert [c.channel for c in first.contact_points] == ["sms", "email"]
+    second = events[1][0]
+    assert isinstance(second, AccountEvent)
+    assert [c.channel for c in second.contact_points] == ["sms"]  # empty e-mail: no point
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "field"),
+    [
+        (GOOD.replace(",15,MORA", ",quince,MORA"), "dpd", "days_past_due"),
+        (GOOD.replace("MORA", "PERDIDO"), "status", "status"),
+        (GOOD.replace("100.00,50.00", "100.00,150.00"), "amount_due", "amount_due.amount_minor"),
+        (GOOD.replace("C-1,", ","), "customer_id", "debtor_id"),
+        (GOOD.replace("+525512345678", "not-a-phone"), "mobile", "contact_points.0.address"),
+        (GOOD.replace(",si,", ",maybe,"), "sms_ok", "contact_points.0.consent"),
+        (GOOD.replace("30/11/2026", "2026-11-30"), "as_of", "occurred_at"),
+    ],
+)
+def test_bad_rows_name_the_column(row: str, column: str, field: str) -> None:
+    [ok, (event, problems)] = account_rows([GOOD, row])
+    assert ok[1] == []
+    assert event is None
+    assert [(p.line, p.column) for p in problems][:1] == [(3, column)], problems
+    assert problems[0].field is None or problems[0].field.startswith(field.split(".")[0])
+
+
+def test_a_line_with_the_wrong_field_count_is_reported() -> None:
+    [(event, [problem])] = account_rows(["L-1,C-1,only-three"])
+    assert event is None
+    assert problem.code == "unreadable_line"
+    assert problem.line == 2
+
+
+def test_ndjson_money_is_decimal_never_float() -> None:
+    mapping = payment_mapping(
+        {"column": "amount", "as": "money", "units": "major", "currency": "USD"}, format="ndjson"
+    )
+    line = b'{"pid":"p1","cid":"d1","aid":"a1","amount":0.29,"at":"2026-11-30T10:00:00Z"}\n'
+    parsed = parse_mapping(orjson.dumps(mapping))
+    [row] = read_rows(HashingStream(io.BytesIO(line)), parsed)
+    event, problems = Converter(parsed).convert(row)
+    assert problems == []
+    assert isinstance(event, PaymentEvent)
+    assert event.amount.amount_minor == 29  # 0.29 * 100 is 28.999999999999996 in floats
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"fields": {"type": "payment", "tenant_id": {"column": "t"}}}, "tenant_id must be"),
+        ({"fields": {"type": "loan", "tenant_id": "acme"}}, "not an event type"),
+        ({"timezone": "Mars/Olympus", "fields": {"tenant_id": "acme"}}, "time zone"),
+        ({"fields": {"tenant_id": "acme", "x": {"column": "a", "as": "float"}}}, "fields.x"),
+        ({"fields": {"tenant_id": "acme", "x": {"column": "a", "as": "money"}}}, "currency"),
+    ],
+)
+def test_a_bad_mapping_is_refused_with_the_reason(change: dict[str, Any], says: str) -> None:
+    with pytest.raises(MappingError, match=says):
+        parse_mapping(orjson.dumps(change))
+
+
+def test_a_header_without_a_mapped_column_is_refused_before_any_row() -> None:
+    parsed = parse_mapping(orjson.dumps(payment_mapping(MAJOR)))
+    stream = HashingStream(io.BytesIO(b"pid,cid\np1,d1\n"))
+    with pytest.raises(MappingError, match="lacks the mapped column"):
+        list(read_rows(stream, parsed))
+
+
+def test_toml_and_json_mappings_are_the_same_mapping() -> None:
+    toml = (EXAMPLES / "payments.toml").read_bytes()
+    assert parse_mapping(toml).spec.event_id.column == "txn_id"
