@@ -12,12 +12,17 @@ The periodic check alone leaves a window (up to one interval) in which intake
 is acknowledged into the empty broker. ``confirm`` closes it: web asks it after
 each produce was acknowledged, and answers 202 only when the marker is still
 there, so the produce went to the broker as it was before any restart.
+
+Only an answer decides: a marker topic the broker lists with no records, or no
+longer lists at all. A request that fails (a leader election, a timeout, a
+broker briefly away) is inconclusive and leaves the verdict as it was, with one
+warning per check interval saying how many checks in a row were inconclusive:
+a hiccup is not reported as lost data, nor a lost broker as recovered.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import redis.asyncio as aioredis
@@ -58,11 +63,13 @@ class BrokerWatch:
         # cached metadata, no connection set up per request.
         self._probe: AIOKafkaConsumer | None = None
         self._probe_lock = asyncio.Lock()
+        self.inconclusive = 0  # periodic checks in a row that got no answer
 
     async def ready(self) -> bool:
         return self.ok
 
     async def check(self) -> bool:
+        """The verdict, from the broker's answer; raises (and changes nothing) without one."""
         if await self._records() > 0:
             self.ok = True
         elif not await self._redis.exists(self._key):
@@ -127,17 +134,29 @@ class BrokerWatch:
     async def check_once(self) -> None:
         """A check that logs instead of raising (run at start, then by ``run``)."""
         try:
-            if not await asyncio.wait_for(self.check(), CHECK_TIMEOUT_S):
-                log.error(
-                    "the broker has lost its data (marker topic %s is empty): it "
-                    "restarted empty; intake refused until topics and data are restored",
-                    self.topic,
-                )
+            ok = await asyncio.wait_for(self.check(), CHECK_TIMEOUT_S)
         except (KafkaError, OSError, aioredis.RedisError, RecaudoError, TimeoutError) as exc:
             # Inconclusive (the broker or Redis is down: their own checks say so).
-            log.warning("broker data check failed: %r", exc)
+            # Called once per interval, so this is one line per interval.
+            self.inconclusive += 1
+            log.warning(
+                "broker data check inconclusive (%d in a row), verdict kept (broker_data=%s): %r",
+                self.inconclusive,
+                self.ok,
+                exc,
+            )
+            return
+        self.inconclusive = 0
+        if not ok:
+            log.error(
+                "the broker has lost its data (marker topic %s is empty): it "
+                "restarted empty; intake refused until topics and data are restored",
+                self.topic,
+            )
 
     async def _records(self) -> int:
+        """Records in the marker partition; raises ``KafkaError`` when the broker
+        did not say (never 0 for "no answer": that would read as lost data)."""
         consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers(self._settings.broker_url),
             group_id=None,
@@ -147,9 +166,15 @@ class BrokerWatch:
         try:  # start inside: a cancelled start must still close the consumer
             await consumer.start()
             tp = TopicPartition(self.topic, 0)
-            with contextlib.suppress(KafkaError):
+            try:
                 return int((await consumer.end_offsets([tp]))[tp])
-            return 0
+            except KafkaError:
+                # aiokafka retries a partition it has no leader for until its
+                # timeout: a topic gone (a broker without auto-create) and a slow
+                # broker both end here. Fresh metadata tells them apart.
+                if self.topic not in await consumer.topics():
+                    return 0
+                raise
         finally:
             await consumer.stop()
 

@@ -59,6 +59,10 @@ CODES: dict[str, tuple[int, str]] = {
     "payload_too_large": (413, "The body is over the route's size limit."),
     "unavailable": (503, "A dependency (broker, Redis) does not answer; retry later."),
     "broker_restarted": (503, "The broker restarted empty; intake resumes once restored."),
+    "broker_unavailable": (
+        503,
+        "The broker did not confirm the events are stored; resend them (same event ids).",
+    ),
     "internal_error": (500, "A bug on our side; the server logged it. Never expected."),
 }
 #: The code an error gets when its handler named none.
