@@ -16,10 +16,11 @@ from recaudo.foundation.errors import DecisionError, InvalidEvent
 from recaudo.streams.codec import encode
 from recaudo.streams.metrics import PipelineMetrics
 from recaudo.streams.outputs import ContactCommand, DeadLetter
-from recaudo.streams.pipeline import Inbound, Outbound, describe
+from recaudo.streams.pipeline import Inbound, Outbound
 from recaudo.streams.redispatch import Redispatch
 from recaudo.streams.resilience import RETRYABLE
 from recaudo.streams.topics import Topics
+from recaudo.streams.validation_errors import describe
 
 log = logging.getLogger(__name__)
 

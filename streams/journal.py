@@ -38,7 +38,7 @@ from recaudo.streams.events import (
     PaymentEvent,
     ResponseEvent,
 )
-from recaudo.streams.outputs import ContactCommand
+from recaudo.streams.outputs import ContactCommand, Release
 from recaudo.streams.timeline import DebtorRef, Position
 
 #: Bytes of lines kept per debtor: ~300 pointers, months of a busy cadence (a
@@ -310,3 +310,29 @@ def ordered(lines: Iterable[JournalLine]) -> list[JournalLine]:
     for line in lines:
         seen.setdefault(line.id, line)
     return sorted(seen.values(), key=lambda line: line.at)
+
+
+def input_lines(
+    letter: str, where: Position | None, event: Event | Release
+) -> list[tuple[DebtorRef, bytes]]:
+    """A reply, payment or receipt as its place on its topic (a copy when it has none)."""
+    ref = (event.tenant_id, event.debtor_id)
+    if where is not None:
+        return [(ref, pointer(letter, where))]
+    return [(ref, copy(line)) for line in event_lines(event)]
+
+
+def message_lines(
+    messages: Sequence[tuple[int, ContactCommand, str]],
+    positions: Sequence[Position | None] | None,
+) -> list[tuple[DebtorRef, bytes]]:
+    """Each message (its index among the batch's outputs, the command, its letter) as
+    its place on the contacts topic, or whole where no broker acked it (the same rule
+    as the timeline's)."""
+    lines = []
+    for i, command, letter in messages:
+        at = positions[i] if positions is not None else None
+        by = "assistant" if letter == "a" else "cadence"
+        line = pointer(letter, at) if at else copy(contact_line(command, by))
+        lines.append(((command.tenant_id, command.debtor_id), line))
+    return lines

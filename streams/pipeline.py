@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
@@ -21,6 +21,7 @@ from structlog.contextvars import bind_contextvars, reset_contextvars
 
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.errors import DecisionError, EventIdConflict, InvalidEvent, UnknownTenant
+from recaudo.streams.batch import Inbound, Outbound, Prepared
 from recaudo.streams.codec import encode
 from recaudo.streams.contact_ledger import ContactLedger
 from recaudo.streams.decide import DecidableEvent, Decider
@@ -36,23 +37,22 @@ from recaudo.streams.events import (
 )
 from recaudo.streams.journal import (
     Journal,
-    contact_line,
-    copy,
-    event_lines,
     input_letter,
+    input_lines,
     message_letter,
-    pointer,
+    message_lines,
 )
 from recaudo.streams.metrics import PipelineMetrics
-from recaudo.streams.outputs import ContactCommand, DeadLetter, Decision, Release
-from recaudo.streams.ports import CapGate, CapResult, CapVerdict, LearnerIO, Outcome
+from recaudo.streams.outputs import DeadLetter, Decision, Release
+from recaudo.streams.ports import CapGate, CapResult, CapVerdict, LearnerIO
 from recaudo.streams.resilience import RETRYABLE
-from recaudo.streams.schedule import Entry, Schedule
+from recaudo.streams.schedule import Schedule
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, DebtorRef, Loaded, StateStore
-from recaudo.streams.tasks import Task, TaskStore
+from recaudo.streams.tasks import TaskStore
 from recaudo.streams.timeline import Position, timeline_lines
 from recaudo.streams.topics import Topics
+from recaudo.streams.validation_errors import describe
 from recaudo.streams.validators import skew_error
 
 log = logging.getLogger(__name__)
@@ -60,57 +60,8 @@ _INPUT = TypeAdapter(InputEvent)
 NO_EFFECT = frozenset({DeliveryStatus.QUEUED, DeliveryStatus.SENT, DeliveryStatus.DELIVERED})
 
 
-@dataclass(frozen=True, slots=True)
-class Inbound:
-    """One consumed record; ``timestamp`` is the broker's, in epoch seconds."""
-
-    topic: str
-    partition: int | None
-    offset: int | None
-    key: bytes | None
-    value: bytes
-    timestamp: float
-
-
-@dataclass(frozen=True, slots=True)
-class Outbound:
-    topic: str
-    key: str
-    value: bytes
-
-
-@dataclass
-class Prepared:
-    outputs: list[Outbound] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-    schedule_add: list[tuple[Entry, float]] = field(default_factory=list)
-    schedule_remove: list[Entry] = field(default_factory=list)
-    decisions: list[Decision] = field(default_factory=list)
-    outcomes: list[tuple[str, str, Outcome]] = field(default_factory=list)
-    tasks: list[Task] = field(default_factory=list)
-    #: Each change with the decisions its timeline lines are made of at commit,
-    #: once the broker said where it put them.
-    recent: list[tuple[Change, list[Decision]]] = field(default_factory=list)
-    #: decision id -> index of its record in ``outputs``.
-    published: dict[str, int] = field(default_factory=dict)
-    #: The debtors' conversation (``streams.journal``): the input records' lines, and
-    #: each contact command's index in ``outputs`` with its letter, written at commit.
-    journal: list[tuple[DebtorRef, bytes]] = field(default_factory=list)
-    messages: list[tuple[int, ContactCommand, str]] = field(default_factory=list)
-
-
 def _no_effect(event: DecidableEvent) -> bool:
     return isinstance(event, DeliveryEvent) and event.status in NO_EFFECT
-
-
-def _input_lines(
-    letter: str, record: Inbound, event: DecidableEvent
-) -> list[tuple[DebtorRef, bytes]]:
-    """A reply, payment or receipt as its place on its topic (a copy when it has none)."""
-    ref = (event.tenant_id, event.debtor_id)
-    if record.partition is not None and record.offset is not None:
-        return [(ref, pointer(letter, (record.partition, record.offset)))]
-    return [(ref, copy(line)) for line in event_lines(event)]
 
 
 def _money_first(item: tuple[Inbound, DecidableEvent]) -> int:
@@ -124,15 +75,6 @@ def _fate(fx: Effects) -> str:
     if fx.duplicate:
         return "duplicate"
     return "held" if fx.held else "processed"
-
-
-def describe(exc: ValidationError) -> str:
-    """One line per problem, naming the field: what a lender's engineer needs to fix it."""
-    parts = []
-    for err in exc.errors(include_url=False):
-        where = ".".join(str(p) for p in err["loc"]) or "(root)"
-        parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)
 
 
 class DecisionStage:
@@ -242,7 +184,12 @@ class DecisionStage:
         for record, event in parsed:
             letter = input_letter(event) if self._journal is not None else None
             if letter is not None:
-                prepared.journal += _input_lines(letter, record, event)
+                where = (
+                    (record.partition, record.offset)
+                    if record.partition is not None and record.offset is not None
+                    else None
+                )
+                prepared.journal += input_lines(letter, where, event)
             if _no_effect(event):
                 # Progress receipts change nothing a rule or learner reads: no state
                 # round trip for them (most receipts are these).
@@ -421,25 +368,13 @@ class DecisionStage:
             await self._tasks.open(prepared.tasks)
         await self._store.commit(prepared.changes, self._clock.now().timestamp())
         if self._journal is not None:
-            await self._journal.append(prepared.journal + self._message_lines(prepared, positions))
+            await self._journal.append(
+                prepared.journal + message_lines(prepared.messages, positions)
+            )
         if self._learner_io is not None and prepared.outcomes:
             await self._learner_io.after_commit(prepared.outcomes)
         for decision in prepared.decisions:
             self._observe(decision)
-
-    @staticmethod
-    def _message_lines(
-        prepared: Prepared, positions: Sequence[Position | None] | None
-    ) -> list[tuple[DebtorRef, bytes]]:
-        """Each message as its place on the contacts topic, or whole where no broker
-        acked it (the same rule as the timeline's)."""
-        lines = []
-        for i, command, letter in prepared.messages:
-            where = positions[i] if positions is not None else None
-            by = "assistant" if letter == "a" else "cadence"
-            line = pointer(letter, where) if where else copy(contact_line(command, by))
-            lines.append(((command.tenant_id, command.debtor_id), line))
-        return lines
 
     def _observe(self, decision: Decision) -> None:
         self._metrics.latency.observe(decision.latency_s)

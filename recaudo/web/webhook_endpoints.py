@@ -19,7 +19,7 @@ from recaudo.channels.outbound import Endpoint, EndpointStore, EventType, Outbox
 from recaudo.channels.outbound.queue import DeliveryRecord
 from recaudo.foundation.errors import UnsafeUrl
 from recaudo.foundation.keys import Keys
-from recaudo.streams.pipeline import describe
+from recaudo.streams.validation_errors import describe
 from recaudo.web.auth import tenant_of
 from recaudo.web.body import read_body
 from recaudo.web.keys import REDIS, SETTINGS
