@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import datetime as dt
-import itertools
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import orjson
 import pytest
 import redis.asyncio as aioredis
@@ -22,7 +19,6 @@ from prometheus_client import CollectorRegistry
 
 from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.channels.status_machine import StatusMachine
-from recaudo.embedded import free_port
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
@@ -31,19 +27,9 @@ from recaudo.streams.state import DebtorState, OutcomeSummary, RollSummary
 from recaudo.streams.store import Change, StateStore
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory
+from tests.integration.web.browser import CHROMIUM_FLAGS, chromium_page
 
 pytestmark = pytest.mark.integration
-
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 
 
 def decision(
@@ -232,77 +218,13 @@ MEASURE = """new Promise((done) => {
 
 
 async def at_width(url: str, width: int, shot: Path) -> dict[str, Any]:
-    """Open ``url`` in headless Chromium at ``width`` CSS px over the DevTools
-    protocol; return the page's measurements and save a full-page screenshot."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium
-    port = free_port()
-    ids = itertools.count(1)
-    # Chromium's helper processes may still write the profile as it exits.
-    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
-        proc = await asyncio.create_subprocess_exec(
-            chromium,
-            *CHROMIUM_FLAGS,
-            f"--user-data-dir={profile}",
-            f"--remote-debugging-port={port}",
-            f"--window-size={width},900",
-            "about:blank",
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        try:
-            async with aiohttp.ClientSession() as http:
-                for _ in range(200):
-                    try:
-                        async with http.get(f"http://127.0.0.1:{port}/json/list") as resp:
-                            pages = [t for t in await resp.json() if t["type"] == "page"]
-                        if pages:
-                            break
-                    except aiohttp.ClientError:
-                        pass
-                    await asyncio.sleep(0.1)
-                async with http.ws_connect(pages[0]["webSocketDebuggerUrl"], max_msg_size=0) as ws:
-
-                    async def call(method: str, **params: Any) -> dict[str, Any]:
-                        msg_id = next(ids)
-                        await ws.send_json({"id": msg_id, "method": method, "params": params})
-                        while True:
-                            reply = await ws.receive_json(timeout=60)
-                            if reply.get("id") == msg_id:
-                                assert "error" not in reply, reply
-                                return dict(reply["result"])
-
-                    await call(
-                        "Emulation.setDeviceMetricsOverride",
-                        width=width,
-                        height=900,
-                        deviceScaleFactor=1,
-                        mobile=width < 700,
-                    )
-                    await call("Page.navigate", url=url)
-                    loaded = "location.href.startsWith('http') && document.readyState == 'complete'"
-                    for _ in range(300):
-                        state = await call("Runtime.evaluate", expression=loaded)
-                        if state["result"].get("value") is True:
-                            break
-                        await asyncio.sleep(0.05)
-                    measured = await call(
-                        "Runtime.evaluate",
-                        expression=MEASURE,
-                        awaitPromise=True,
-                        returnByValue=True,
-                    )
-                    size = measured["result"]["value"]
-                    png = await call(
-                        "Page.captureScreenshot",
-                        captureBeyondViewport=True,
-                        clip={"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1},
-                    )
-                    await asyncio.to_thread(shot.write_bytes, base64.b64decode(png["data"]))
-                    return dict(size)
-        finally:
-            proc.terminate()
-            await proc.wait()
+    """Open ``url`` in headless Chromium at ``width`` CSS px (``browser.chromium_page``);
+    return the page's measurements and save a full-page screenshot."""
+    async with chromium_page(width) as page:
+        await page.open(url)
+        size: dict[str, Any] = await page.js(MEASURE)
+        await page.screenshot(shot)
+        return dict(size)
 
 
 @pytest.mark.parametrize(("device", "width"), [("phone", 390), ("desktop", 1280)])
