@@ -44,6 +44,14 @@ typecheck: $(VENV)/.installed
 test: $(VENV)/.installed system-deps lint typecheck
 	$(PY) -m pytest
 
+# Coverage (lines and branches) of every real folder (pyproject's [tool.coverage]: the domain
+# folders count under their own names, not under the recaudo/ symlinks).
+.PHONY: coverage
+coverage: $(VENV)/.installed system-deps
+	$(PY) -m coverage erase
+	$(PY) -m coverage run -m pytest
+	$(PY) -m coverage report
+
 bench: $(VENV)/.installed
 	$(PY) -m bench
 

@@ -1,9 +1,11 @@
 """The whole service on one machine: broker, Redis, sandbox providers, web, worker.
 
-``recaudo demo`` runs on it and so does the end-to-end test of the contact
-loop, so what the demo shows is what the test proves. Everything listens on
-loopback; the sandbox speaks the providers' wire formats and signs its
-webhooks with the credentials the web process verifies. It leaves nothing
+The sandbox also plays the payment providers behind the pay link (Stripe,
+Mercado Pago, PIX in test mode). ``recaudo demo`` runs on it and so does the
+end-to-end test of the contact loop, so what the demo shows is what the test
+proves. Everything listens on loopback; the sandbox speaks the providers'
+wire formats and signs its webhooks with the credentials the web process
+verifies. It leaves nothing
 behind: its Redis is a private server on a free port (never the one on
 6379, which may hold someone's data) and its work folder, unless given, is
 removed on exit.
@@ -24,6 +26,7 @@ from prometheus_client import CollectorRegistry
 
 from recaudo.channels.credentials import dump_credentials
 from recaudo.channels.sandbox import Sandbox, sandbox_credentials
+from recaudo.channels.sandbox.payments_api import PaymentsSandbox, sandbox_accounts
 from recaudo.embedded import Managed, free_port, start_broker, start_redis
 from recaudo.foundation.config import Settings
 from recaudo.processes import Process, start_worker
@@ -60,6 +63,8 @@ def local_settings(broker_url: str, redis_url: str, prefix: str, **overrides: ob
 class Stack:
     settings: Settings
     sandbox: Sandbox
+    #: The pay link's checkout providers (Stripe, Mercado Pago, PIX) in test mode.
+    payments: PaymentsSandbox
     worker: Process
     workdir: Path
     api_key: str = API_KEY
@@ -88,6 +93,7 @@ async def local_stack(
     web_port = web_port or free_port()
     public = f"http://127.0.0.1:{web_port}"
     creds, signing_key = sandbox_credentials()
+    creds = creds.model_copy(update={"payments": sandbox_accounts()})
     async with contextlib.AsyncExitStack() as stack:
         if workdir is None:
             workdir = Path(tempfile.mkdtemp(prefix="recaudo-stack-"))
@@ -100,8 +106,12 @@ async def local_stack(
         store = start_redis()
         stack.callback(store.stop)
         sandbox = Sandbox(creds, sendgrid_private_key=signing_key, webhook_base_url=public)
+        payments = PaymentsSandbox(sandbox_accounts(), public)
+        sandbox.mounts.append(payments.add_routes)  # one provider address for all
         await sandbox.start()
         stack.push_async_callback(sandbox.stop)
+        await payments.served_at(sandbox.url)
+        stack.push_async_callback(payments.close)
         settings = local_settings(
             broker.url,
             store.url,
@@ -123,4 +133,4 @@ async def local_stack(
         await web.TCPSite(runner, "127.0.0.1", web_port).start()
         worker = await start_worker(settings, workdir / "worker.log")
         stack.callback(worker.stop)
-        yield Stack(settings, sandbox, worker, workdir, api_key)
+        yield Stack(settings, sandbox, payments, worker, workdir, api_key)

@@ -14,10 +14,13 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, ConfigDict, Field
 
+from recaudo.rules.caller_id import E164
+from recaudo.rules.reassigned import ReassignedCheck
 from recaudo.streams.events import (
     AccountStatus,
     Channel,
     Jurisdiction,
+    Money,
     TimeZoneName,
 )
 from recaudo.streams.outputs import Purpose, Reason
@@ -88,6 +91,25 @@ class ContactProposal:
     #: A reminder (account not in arrears) is judged by the profile's servicing
     #: rules: collection-only rules do not apply, opt-outs always do.
     purpose: Purpose = "collection"
+    #: The account's dates the limitations clock reads (``rules.limitations``).
+    delinquency_date: dt.date | None = None
+    last_payment_date: dt.date | None = None
+    charge_off_date: dt.date | None = None
+    #: The tenant's own finding that the debt is (or is not) time-barred; None: derived.
+    time_barred: bool | None = None
+    #: The policy template the message would use: one threatening legal action is
+    #: refused for a time-barred debt (12 CFR 1006.26(b); ``rules.time_barred``).
+    template: str | None = None
+    #: Colombia: the days a prior notice of a negative credit-bureau report was
+    #: delivered with proof, and the amount due (``rules.credit_bureau``).
+    credit_bureau_notices: tuple[dt.date, ...] = ()
+    amount_due: Money | None = None
+    #: The number the call or message would come from (``rules.caller_id``).
+    from_number: E164 | None = None
+    #: When the debtor consented to calls and texts at this number.
+    consent_at: dt.date | None = None
+    #: The Reassigned Numbers Database's latest answer for this number.
+    reassigned_check: ReassignedCheck | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

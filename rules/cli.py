@@ -17,8 +17,11 @@ from pydantic import TypeAdapter, ValidationError
 
 from recaudo.foundation.errors import PolicyError
 from recaudo.rules.base import ContactProposal, Verdict
+from recaudo.rules.credit_bureau import earliest_report_date, is_small_debt
+from recaudo.rules.credit_bureau import rule_for as bureau_rule
 from recaudo.rules.engine import evaluate
 from recaudo.rules.policy import TenantPolicy, default_policy, load_policy
+from recaudo.rules.time_barred import barred, on_day, policy_problems
 
 
 @cache
@@ -48,6 +51,8 @@ def check(file: Path) -> None:
 
     # The same bad notice is found through every message that renders it: print it once.
     problems = list(dict.fromkeys(check_content(loaded, str(file))))
+    # Threats of suit in templates that can reach time-barred accounts (issue 26).
+    problems += policy_problems(loaded, str(file))
     if problems:
         click.echo("\n".join(problems), err=True)
         raise SystemExit(1)
@@ -70,6 +75,44 @@ def verdict_json(verdict: Verdict) -> dict[str, object]:
         "decided_by": list(verdict.decided_by),
         "passed": list(verdict.passed),
     }
+
+
+def account_json(p: ContactProposal) -> dict[str, object] | None:
+    """What the account's dates say (issue 26): time-barred or not, and in Colombia the
+    earliest day a negative credit-bureau report may be made. None when the proposal
+    carries none of those inputs, so older callers see the output they always did."""
+    given = (p.delinquency_date, p.last_payment_date, p.charge_off_date, p.time_barred)
+    if all(v is None for v in given) and not p.credit_bureau_notices and p.purpose != "notice":
+        return None
+    state = barred(p)
+    lim = state.limitation
+    out: dict[str, object] = {
+        "time_barred": state.barred,
+        "time_barred_source": state.source,
+        "barred_since": state.since.isoformat() if state.since else None,
+        "limitation": None
+        if lim is None
+        else {
+            "rule_id": lim.rule.id,
+            "kind": lim.rule.kind,
+            "years": lim.years,
+            "starts": lim.starts,
+            "citation": lim.rule.citation,
+        },
+    }
+    if p.jurisdiction.split("-")[0] == "CO":
+        small = is_small_debt(p.amount_due, on_day(p))
+        earliest = earliest_report_date(p.credit_bureau_notices, small)
+        rule = bureau_rule(small)
+        out["credit_bureau"] = {
+            "small_debt": small,
+            "notices_delivered": sorted({d.isoformat() for d in p.credit_bureau_notices}),
+            "earliest_report_date": earliest.isoformat() if earliest else None,
+            "rule_id": rule.id,
+            "kind": rule.kind,
+            "citation": rule.citation,
+        }
+    return out
 
 
 @click.command(name="check-contact")
@@ -98,4 +141,7 @@ def check_contact(policy_file: Path | None) -> None:
         click.echo(orjson.dumps({"errors": errors}, option=orjson.OPT_INDENT_2).decode(), err=True)
         raise SystemExit(2) from exc
     out = verdict_json(evaluate(proposal, tenant))
+    account = account_json(proposal)
+    if account is not None:
+        out["account"] = account
     click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())

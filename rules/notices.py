@@ -121,11 +121,89 @@ NOTICES: dict[str, tuple[Notice, ...]] = {
 }
 
 
+_CA_1788 = (
+    "Cal. Civ. Code 1788.14(d){n}: a written communication to collect a time-barred debt "
+    'carries the notice "The law limits how long you can be sued on a debt. Because of the '
+    'age of your debt, we will not sue you for it{rest}"'
+)
+CA_TIME_BARRED = Notice(
+    Rule(
+        "notice.us-ca.time_barred",
+        _CA_1788.format(
+            n="(1)",
+            rest=". If you do not pay the debt, [collector] may [continue to] report it to the "
+            "credit reporting agencies as unpaid for as long as the law permits this reporting.",
+        ),
+        "2019-01",
+        kind="law",
+    ),
+    "time_barred_ca",
+    ELECTRONIC,
+)
+CA_TIME_BARRED_OBSOLETE = Notice(
+    Rule(
+        "notice.us-ca.time_barred_obsolete",
+        _CA_1788.format(
+            n="(2), past the FCRA obsolescence date (15 U.S.C. 1681c(a), (c))",
+            rest=", and we will not report it to any credit reporting agency.",
+        ),
+        "2019-01",
+        kind="law",
+    ),
+    "time_barred_ca_obsolete",
+    ELECTRONIC,
+)
+NY_TIME_BARRED = Notice(
+    Rule(
+        "notice.us-ny.time_barred",
+        "23 NYCRR 1.3(b)-(c): before accepting payment on a debt whose statute of limitations "
+        "may be expired, a third-party collector or debt buyer gives clear and conspicuous notice, "
+        "in the medium payment is taken, of the five facts of 1.3(b); after CPLR 214-i (2022) a "
+        "payment no longer revives it (DFS industry letter 2022-04-07): the tenant's text says so",
+        "2022-04",
+        kind="law",
+    ),
+    "time_barred_ny",
+    ELECTRONIC,
+    third_party_only=True,
+)
+TX_TIME_BARRED = Notice(
+    Rule(
+        "notice.us-tx.time_barred",
+        "Tex. Fin. Code 392.307 (HB 996, 2019), per secondary sources: a debt buyer's written "
+        "communication on a debt past its limitations period says it cannot sue for it; "
+        "official text not verified here (policy)",
+        "2019-09",
+        kind="policy_default",
+    ),
+    "time_barred_tx",
+    ELECTRONIC,
+    third_party_only=True,
+)
+
+#: Jurisdiction (with subdivision) -> the disclosures a message about a time-barred
+#: debt must carry, the first for a debt still reportable, the second (if any) once
+#: past the credit-reporting obsolescence date.
+TIME_BARRED: dict[str, tuple[Notice, Notice]] = {
+    "US-CA": (CA_TIME_BARRED, CA_TIME_BARRED_OBSOLETE),
+    "US-NY": (NY_TIME_BARRED, NY_TIME_BARRED),
+    "US-TX": (TX_TIME_BARRED, TX_TIME_BARRED),
+}
+
+
 def required_notices(
-    jurisdiction: str, channel: Channel, third_party_collector: bool
+    jurisdiction: str,
+    channel: Channel,
+    third_party_collector: bool,
+    time_barred: bool = False,
+    obsolete: bool = False,
 ) -> tuple[Notice, ...]:
-    """The notices a message on ``channel`` to a debtor in ``jurisdiction`` must carry."""
+    """The notices a message on ``channel`` to a debtor in ``jurisdiction`` must carry;
+    for a time-barred debt, the state's disclosure too (``obsolete``: past the FCRA
+    reporting period, where the state's text differs)."""
     found = NOTICES.get(jurisdiction.split("-")[0], ())
+    if time_barred and jurisdiction in TIME_BARRED:
+        found += (TIME_BARRED[jurisdiction][obsolete],)
     return tuple(
         n
         for n in found

@@ -26,6 +26,7 @@ from pydantic import (
 
 from recaudo.foundation.errors import PolicyError
 from recaudo.rules.assistant import AssistantPolicy
+from recaudo.rules.caller_id import E164
 from recaudo.rules.messages import MessageTemplate, NoticeTexts, Sender
 from recaudo.rules.profiles import PROFILES, Profile, profile_for
 from recaudo.rules.reminders import Reminders
@@ -137,6 +138,10 @@ class HoursOverride(_Model):
 class JurisdictionOverride(_Model):
     caps: tuple[CapOverride, ...] = ()
     hours: HoursOverride | None = None
+    # Caller identity (issue 26): the numbers the tenant registered to call and
+    # text from here (rules.caller_id); whether a machine may get a voicemail.
+    caller_ids: tuple[E164, ...] = ()
+    voicemail_allowed: bool | None = None
 
 
 class Defaults(_Model):
@@ -224,7 +229,7 @@ class TenantPolicy(_Model):
         reminder, the rules that bind servicing messages (``Profile.for_reminders``),
         or every collection rule when the sender is a third-party collector."""
         found = self._profiles.get(jurisdiction) or self._apply(jurisdiction)
-        if found is None or purpose == "collection":
+        if found is None or purpose in ("collection", "notice"):
             return found
         key = f"{jurisdiction}#{purpose}"
         if key not in self._profiles:

@@ -29,6 +29,8 @@ EXACT: dict[str, str] = {
     "opt_out.no_confirmation": "opted out: no confirmation is sent on that channel",
     "payment.covers_due": "a payment covered what was due",
     "plan.accepted": "the debtor accepted a payment plan",
+    "plan.missed": "an instalment of the payment plan was missed: the plan ends",
+    "promise.broken": "a promise to pay was not kept by its date",
     "promise.reopened": "a promise to pay was broken: collection resumes",
     "reminder.low_risk": "unlikely to miss the due date: no reminder needed",
     "reminder.not_needed": "no reminder needed",
@@ -61,6 +63,12 @@ EXACT: dict[str, str] = {
     "co.ley2300.art3.una_al_dia": "already contacted today (once a day by law)",
     "co.ley2300.art3.un_canal_semana": "already contacted on this channel this week",
     "policy.daily_total": "the daily contact limit is reached",
+    "voicemail.limited_content": "a machine hears only a limited-content message",
+    "voicemail.not_allowed": "no voicemail here: a machine gets nothing",
+    "suppress.time_barred_threat": "the message threatens suit on a time-barred debt",
+    "co.ley1266.art12.comunicacion_previa": "a credit-bureau report waits 20 days after notice",
+    "co.ley1266.art12.dos_comunicaciones": "a small debt needs two notices before a report",
+    "co.policy.aviso_escrito": "the credit-bureau notice must be a written message",
 }
 
 #: (id ending or part, words): the families every jurisdiction's profile names alike.
@@ -74,6 +82,7 @@ FAMILIES: tuple[tuple[str, str], ...] = (
     ("weekly", "the contact limit for the week is reached"),
     ("communications", "the contact limit for the week is reached"),
     ("notice.", "a notice the law requires is missing from the message"),
+    ("limitations.", "the period the law allows to sue on the debt"),
 )
 #: (id prefix, words before the rest of the id): ids built from a name.
 PREFIXES: tuple[tuple[str, str], ...] = (

@@ -13,8 +13,11 @@ from __future__ import annotations
 import datetime as dt
 
 from recaudo.rules.base import ContactProposal
+from recaudo.rules.credit_bureau import NOTICE_CHANNELS, WRITTEN_NOTICE
+from recaudo.rules.identity import identity_suppressions
 from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.profiles.base import ELECTRONIC, Profile
+from recaudo.rules.time_barred import threat_params
 from recaudo.streams.events import AccountStatus
 from recaudo.streams.outputs import Reason
 
@@ -38,6 +41,15 @@ def suppressions(p: ContactProposal, profile: Profile, policy: TenantPolicy) -> 
             out.append(profile.consent_law.reason(channel=p.channel.value))
         elif policy.defaults.require_consent:
             out.append(rules["no_consent"].reason(channel=p.channel.value))
+    threat = threat_params(p, policy)
+    if threat is not None:
+        out.append(rules["time_barred_threat"].reason(**threat))
+    if (
+        p.purpose == "notice"
+        and p.jurisdiction.split("-")[0] == "CO"
+        and p.channel not in NOTICE_CHANNELS
+    ):
+        out.append(WRITTEN_NOTICE.reason(channel=p.channel.value))
     arrears = rules["not_delinquent"]
     if p.account_status not in IN_ARREARS and (
         p.purpose == "collection" or profile.servicing.applies(arrears)
@@ -46,7 +58,7 @@ def suppressions(p: ContactProposal, profile: Profile, policy: TenantPolicy) -> 
             out.append(profile.delinquent_law.reason(status=p.account_status.value))
         elif policy.defaults.require_delinquent:
             out.append(rules["not_delinquent"].reason(status=p.account_status.value))
-    return out
+    return out + identity_suppressions(p, policy)
 
 
 def promise_hold(

@@ -121,6 +121,11 @@ class Decider(Assistant, Reminding, Responding):
             cred=ev.creditor_name,
             ref=ev.account_reference,
             pref=ev.payment_reference,
+            dlq=ev.delinquency_date.isoformat() if ev.delinquency_date else "",
+            lpd=ev.last_payment_date.isoformat() if ev.last_payment_date else "",
+            cod=ev.charge_off_date.isoformat() if ev.charge_off_date else "",
+            tb=ev.time_barred,
+            bn=sorted({d.isoformat() for d in ev.credit_bureau_notices}),
             led=[],
             disp=disputed_at,
             pids=previous.pids if previous else [],
@@ -373,13 +378,13 @@ class Decider(Assistant, Reminding, Responding):
         until = state.promise_until
         state.promise_until = state.promise_acct = None
         if account_id is None or account_id not in state.accounts:
-            self._promise_broken(state)
+            self._promise_broken(state, until, account_id, ctx, fx)
             return
         account = state.accounts[account_id]
         if account.due <= 0:
             accounting.promise_kept(state)  # paid off by its date
             return
-        self._promise_broken(state)
+        self._promise_broken(state, until, account_id, ctx, fx)
         current = self._current_step(ctx, account.dpd, state.seg)
         if current is None:
             return

@@ -175,6 +175,22 @@ class AccountEvent(Event):
     payment_reference: str | None = Field(
         default=None, max_length=64, description="The tenant's reference for its payment page"
     )
+    # The law over the debt's life (issue 26); optional so older feeds stay valid.
+    delinquency_date: Day | None = Field(
+        default=None, description="The default the limitations clock runs from (rules.limitations)"
+    )
+    last_payment_date: Day | None = None
+    charge_off_date: Day | None = None
+    time_barred: StrictBool | None = Field(
+        default=None,
+        description="The tenant's own finding that the debt is time-barred; null: from the dates",
+    )
+    credit_bureau_notices: tuple[Day, ...] = Field(
+        default=(),
+        max_length=12,
+        description="CO: days a prior notice of a negative credit-bureau report was delivered, "
+        "with proof (Ley 1266 de 2008, art. 12; rules.credit_bureau)",
+    )
 
     @model_validator(mode="before")
     @classmethod

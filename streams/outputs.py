@@ -12,9 +12,11 @@ from pydantic import AwareDatetime, ConfigDict, Field
 from recaudo.streams.events import Channel, Contract, Identifier, TenantId
 
 JsonScalar = str | int | float | bool | None
-#: Why a contact is made: collecting a debt in arrears, or a courtesy reminder before
-#: the due date (a servicing message; rules/profiles/servicing.py).
-Purpose = Literal["collection", "reminder"]
+#: Why a contact is made: collecting a debt in arrears, a courtesy reminder before
+#: the due date (a servicing message; rules/profiles/servicing.py), or a notice the
+#: law requires before an action (Colombia's prior notice of a negative credit-bureau
+#: report, rules/credit_bureau.py), judged by every collection rule.
+Purpose = Literal["collection", "reminder", "notice"]
 
 
 # Plain data, not a pydantic model: the decision stage builds one per rule it
@@ -128,7 +130,9 @@ class Decision(Contract):
     template_version: str | None = None
     segments: int | None = None
     purpose: Purpose = Field(
-        default="collection", description="collection, or a courtesy reminder before the due date"
+        default="collection",
+        description="collection, a courtesy reminder before the due date, or a notice the "
+        "law requires (credit-bureau prior notice)",
     )
 
 

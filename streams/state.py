@@ -59,6 +59,13 @@ class AccountState(_Compact):
     cred: str | None = None
     ref: str | None = None
     pref: str | None = None
+    # The law over the debt's life (issue 26): delinquency, last payment and charge-off
+    # dates (ISO), the tenant's time-barred finding, credit-bureau notices delivered.
+    dlq: str = ""
+    lpd: str = ""
+    cod: str = ""
+    tb: bool | None = None
+    bn: list[str] = []
 
 
 class PointState(_Compact):

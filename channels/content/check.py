@@ -17,7 +17,7 @@ from recaudo.channels.content.compose import Composer, variables
 from recaudo.channels.content.paylink import PayLinks
 from recaudo.channels.content.render import locale_for, render
 from recaudo.rules.messages import LocalizedMessage
-from recaudo.rules.notices import NOTICES
+from recaudo.rules.notices import NOTICES, TIME_BARRED
 from recaudo.rules.policy import TenantPolicy
 from recaudo.streams.outputs import Reason
 from recaudo.streams.state import AccountState, DebtorState
@@ -37,6 +37,11 @@ SAMPLE_CONTACT = "0" * 24
 SAMPLE_DEBTOR = "0" * 24
 SAMPLE_NOW = dt.datetime(2026, 1, 15, 15, 0, tzinfo=dt.UTC)
 SAMPLE_ZONES = {"US": "America/New_York", "CO": "America/Bogota", "MX": "America/Mexico_City"}
+SAMPLE_ZONES |= {
+    "US-CA": "America/Los_Angeles",
+    "US-NY": "America/New_York",
+    "US-TX": "America/Chicago",
+}
 
 
 def sample_state(language: str, jurisdiction: str) -> DebtorState:
@@ -47,6 +52,16 @@ def sample_state(language: str, jurisdiction: str) -> DebtorState:
     return DebtorState(
         tz=zone, jur=jurisdiction, lang=language, name="Name", accounts={"acct-1": account}
     )
+
+
+def barred_sample(language: str, jurisdiction: str, obsolete: bool) -> DebtorState:
+    """A debtor whose debt is time-barred (its default 5 years back, or 10: past the
+    credit-reporting obsolescence date)."""
+    state = sample_state(language, jurisdiction)
+    years = 10 if obsolete else 5
+    default = SAMPLE_NOW.date().replace(year=SAMPLE_NOW.year - years)
+    account = state.accounts["acct-1"].model_copy(update={"dlq": default.isoformat(), "tb": True})
+    return state.model_copy(update={"accounts": {"acct-1": account}})
 
 
 def check_content(policy: TenantPolicy, source: str) -> list[str]:
@@ -76,6 +91,25 @@ def check_content(policy: TenantPolicy, source: str) -> list[str]:
                     )
                     if isinstance(out, Reason):
                         errors.append(_reason(source, f"messages.{name}.text.{lang}", country, out))
+            # A time-barred debt's messages carry the state's disclosure (issue 26); a
+            # threat is reported by rules.time_barred for the steps that reach such debts.
+            for jurisdiction in TIME_BARRED:
+                for obsolete in (False, True):
+                    state = barred_sample(lang, jurisdiction, obsolete)
+                    for channel in sorted(texts.channels()):
+                        out = composer.compose(
+                            "check",
+                            state,
+                            "acct-1",
+                            channel,
+                            name,
+                            SAMPLE_CONTACT,
+                            SAMPLE_NOW,
+                            debtor_id=SAMPLE_DEBTOR,
+                        )
+                        if isinstance(out, Reason) and out.rule_id.startswith("notice."):
+                            where = f"messages.{name}.text.{lang}"
+                            errors.append(_reason(source, where, jurisdiction, out))
     return list(dict.fromkeys(errors))
 
 

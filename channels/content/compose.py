@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from markupsafe import escape
 
@@ -21,9 +22,13 @@ from recaudo.channels.content import email, sms, voice, whatsapp
 from recaudo.channels.content.paylink import PayLinks, payment_target
 from recaudo.channels.content.render import Amount, TemplateError, locale_for, render
 from recaudo.channels.content.reply import sample_reply
+from recaudo.rules.limitations import AccountDates, past_obsolescence, time_barred
 from recaudo.rules.messages import LocalizedMessage, MessageTemplate
 from recaudo.rules.notices import required_notices
 from recaudo.rules.policy import TenantPolicy
+from recaudo.rules.profiles import profile_for
+from recaudo.rules.profiles.us import US
+from recaudo.rules.time_barred import threats
 from recaudo.streams.events import Channel
 from recaudo.streams.outputs import MessageContent, Reason
 from recaudo.streams.state import DebtorState
@@ -78,6 +83,16 @@ def variables(
     }
 
 
+def account_barred(state: DebtorState, account_id: str, now: dt.datetime) -> tuple[bool, bool]:
+    """Whether the account's debt is time-barred on the debtor's day (``rules.limitations``),
+    and past the credit-reporting obsolescence date (California's notice differs)."""
+    account = state.accounts[account_id]
+    dates = AccountDates.from_iso(account.dlq, account.lpd, account.cod)
+    day = now.astimezone(ZoneInfo(state.tz)).date() if state.tz else now.date()
+    barred = time_barred(state.jur or "US", dates, day, account.tb).barred
+    return barred, barred and past_obsolescence(dates, day)
+
+
 class Composer:
     """Renders contacts for the tenants' policies, signing their payment links."""
 
@@ -114,6 +129,12 @@ class Composer:
         texts = spec.text[lang]
         if channel not in texts.channels():
             return blocked("content.no_channel", template=template, language=lang, channel=channel)
+        barred, obsolete = account_barred(state, account_id, now)
+        if barred and (threat := next(threats(spec), None)) is not None:
+            # 12 CFR 1006.26(b): no threat of suit on a time-barred debt (policy elsewhere).
+            rule = (profile_for(state.jur or "US") or US).suppressions["time_barred_threat"]
+            lang_, field, word = threat
+            return rule.reason(template=f"{template}/{lang_}/{field}", word=word)
         token, expires = self._links.token(tenant_id, contact_id, debtor_id, now)
         values = variables(
             policy, state, account_id, contact_id, self._links.url(token), expires, now
@@ -126,7 +147,7 @@ class Composer:
         try:
             values["notices"] = notices(policy, channel, lang, values, locale, tz)
             required = required_notices(
-                state.jur or "US", channel, policy.sender.third_party_collector
+                state.jur or "US", channel, policy.sender.third_party_collector, barred, obsolete
             )
             values["required_notices"] = " ".join(
                 values["notices"][n.key] for n in required if n.key in values["notices"].sources
@@ -137,7 +158,9 @@ class Composer:
         except TemplateError as exc:
             return blocked("content.render_error", template=template_id, error=str(exc)[:200])
         content = content.model_copy(update={"template_id": template_id})
-        missing = missing_notice(policy, content, values["notices"], channel, state.jur or "US")
+        missing = missing_notice(
+            policy, content, values["notices"], channel, state.jur or "US", barred, obsolete
+        )
         if missing is not None:
             return missing
         if content.segments is not None and content.segments > spec.max_sms_segments:
@@ -255,11 +278,14 @@ def missing_notice(
     rendered: Notices,
     channel: Channel,
     jurisdiction: str,
+    time_barred: bool = False,
+    obsolete: bool = False,
 ) -> Reason | None:
     """The first required notice the rendered message does not contain. The notice is
     the policy's own text, rendered: a template cannot pass with another sentence."""
     parts = [content.text] + ([content.html] if content.html else [])
-    for notice in required_notices(jurisdiction, channel, policy.sender.third_party_collector):
+    third_party = policy.sender.third_party_collector
+    for notice in required_notices(jurisdiction, channel, third_party, time_barred, obsolete):
         wanted = rendered.rendered(notice.key)
         present = wanted is not None and all(
             sms.normalise(wanted) in part or str(escape(wanted)) in part for part in parts

@@ -20,12 +20,14 @@ class EventType(StrEnum):
     DECISION_SUPPRESSED = "decision.suppressed"
     DECISION_CANCELLED = "decision.cancelled"
     TASK_OPENED = "task.opened"
+    TASK_CLAIMED = "task.claimed"
     TASK_CLOSED = "task.closed"
     PROMISE_MADE = "promise.made"
     PROMISE_KEPT = "promise.kept"
     PROMISE_BROKEN = "promise.broken"
     PLAN_OFFERED = "plan.offered"
     PLAN_ACCEPTED = "plan.accepted"
+    PLAN_MISSED = "plan.missed"
     OPT_OUT = "debtor.opted_out"
     DISPUTE = "debtor.disputed"
     PAYMENT_LINK_CLICKED = "payment_link.clicked"
@@ -90,6 +92,8 @@ def _responses(r: dict[str, Any]) -> Found:
 
 def _tasks(r: dict[str, Any]) -> Found:
     task, status = str(r.get("task_id")), r.get("status")
+    if status == "open" and r.get("claimed_by"):
+        return [(EventType.TASK_CLAIMED, f"{task}:claimed")]
     if status == "open":
         return [(EventType.TASK_OPENED, f"{task}:open")]
     return [(EventType.TASK_CLOSED, f"{task}:closed")] if status == "closed" else []
@@ -106,6 +110,10 @@ def _decisions(r: dict[str, Any]) -> Found:
         rule, params = reason.get("rule_id"), reason.get("params") or {}
         if rule == "plan.accepted":
             out.append((EventType.PLAN_ACCEPTED, f"plan:{r.get('trigger_event_id')}"))
+        elif rule in ("promise.broken", "plan.missed"):
+            out.append((EventType.PROMISE_BROKEN, f"broken:{r.get('trigger_event_id')}"))
+            if rule == "plan.missed":
+                out.append((EventType.PLAN_MISSED, f"missed:{r.get('trigger_event_id')}"))
         elif rule == "assistant.promise_kept":
             out.append((EventType.PROMISE_KEPT, f"kept:{params.get('payment_id')}"))
         elif (
@@ -114,8 +122,6 @@ def _decisions(r: dict[str, Any]) -> Found:
             and action == "contact"
         ):
             out.append((EventType.PLAN_OFFERED, f"offer:{params.get('in_reply_to')}"))
-    if r.get("trigger_type") == "broken_promise":
-        out.append((EventType.PROMISE_BROKEN, f"broken:{r.get('trigger_event_id')}"))
     return out
 
 

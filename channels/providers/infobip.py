@@ -76,9 +76,13 @@ class InfobipProvider:
             },
         )
         data = reply.json()
-        if reply.status == 200 and isinstance(data, dict) and data.get("messages"):
-            first = data["messages"][0]
-            status = first.get("status") or {}
+        messages = data.get("messages") if isinstance(data, dict) else None
+        if reply.status == 200 and messages:
+            first = messages[0] if isinstance(messages, list) else None
+            status = first.get("status") if isinstance(first, dict) else None
+            if not isinstance(first, dict) or not isinstance(status, dict | None):
+                raise PermanentProviderError(f"infobip: unreadable reply: {str(data)[:200]}")
+            status = status or {}
             if status.get("groupId") == REJECTED:
                 name = str(status.get("name", "REJECTED"))
                 return SendOutcome(

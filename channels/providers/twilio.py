@@ -11,6 +11,7 @@ callbacks to the contact.
 
 from __future__ import annotations
 
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 import aiohttp
@@ -20,12 +21,20 @@ from recaudo.channels.credentials import TwilioCredentials
 from recaudo.channels.directory import ref_for
 from recaudo.channels.providers.http import (
     IDEMPOTENCY_HEADER,
+    REF_SAFE,
     Renderer,
     Reply,
     basic_auth,
     call,
     callback_url,
     default_renderer,
+)
+from recaudo.channels.voice.amd import (
+    ANSWER_PATH,
+    TWILIO_MACHINE_DETECTION,
+    TWILIO_MACHINE_DETECTION_TIMEOUT_S,
+    VoiceAnswers,
+    VoiceScripts,
 )
 from recaudo.foundation.errors import PermanentProviderError
 from recaudo.streams.events import Channel, DeliveryStatus
@@ -53,8 +62,10 @@ class TwilioProvider:
         renderer: Renderer = default_renderer,
         timeout_s: float = 10.0,
         name: str = "twilio",
+        voice_answers: VoiceAnswers | None = None,
     ) -> None:
         self.name = name
+        self._answers = voice_answers
         self._session = session
         self._creds = credentials
         self._base = base_url.rstrip("/")
@@ -71,14 +82,24 @@ class TwilioProvider:
         if command.channel is Channel.VOICE:
             url = f"{account}/Calls.json"
             language = message.language or command.language
-            say = f'<Say language="{escape(language)}">{escape(message.text)}</Say>'
-            twiml = f"<Response>{say}</Response>"
             form = [
                 ("To", command.address),
                 ("From", self._creds.voice_from or self._creds.sms_from),
-                ("Twiml", twiml),
-                ("MachineDetection", "Enable"),
             ]
+            if self._answers is not None and self._webhook_base and ref:
+                # Detection first: Twilio asks Url for the TwiML with AnsweredBy, so a
+                # machine never hears more than the limited-content message.
+                limited = self._answers.limited(command)
+                self._answers.store.put(ref, VoiceScripts(message.text, limited, language))
+                answer = f"{self._webhook_base.rstrip('/')}{ANSWER_PATH}"
+                form += [
+                    ("Url", f"{answer}?ref={quote(ref, safe=REF_SAFE)}"),
+                    ("MachineDetection", TWILIO_MACHINE_DETECTION),
+                    ("MachineDetectionTimeout", str(TWILIO_MACHINE_DETECTION_TIMEOUT_S)),
+                ]
+            else:
+                say = f'<Say language="{escape(language)}">{escape(message.text)}</Say>'
+                form += [("Twiml", f"<Response>{say}</Response>"), ("MachineDetection", "Enable")]
             if status_callback:
                 form += [("StatusCallback", status_callback)] + [
                     ("StatusCallbackEvent", e)

@@ -84,7 +84,9 @@ class VonageProvider:
         messages = data.get("messages") if isinstance(data, dict) else None
         if reply.status != 200 or not messages:
             raise PermanentProviderError(f"vonage refused: HTTP {reply.status}")
-        first = messages[0]
+        first = messages[0] if isinstance(messages, list) else None
+        if not isinstance(first, dict):
+            raise PermanentProviderError(f"vonage: unreadable reply: {str(data)[:200]}")
         status = str(first.get("status", ""))
         if status == "0":
             return SendOutcome(

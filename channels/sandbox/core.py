@@ -8,6 +8,7 @@ import base64
 import itertools
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -134,6 +135,8 @@ class SandboxCore:
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self.url = ""
+        #: Other sandboxes' routes served from this one server (``stack``: payments).
+        self.mounts: list[Callable[[web.UrlDispatcher], None]] = []
 
     async def drain(self, timeout_s: float = 5.0) -> None:
         """Wait until every scheduled webhook has been posted."""

@@ -25,8 +25,15 @@ from typing import Any
 import aiohttp
 import orjson
 from aiohttp import web
+from pydantic import SecretStr
 
-from recaudo.channels.payments.base import PaymentAccounts, to_major, to_minor
+from recaudo.channels.payments.base import (
+    MercadoPagoAccount,
+    PaymentAccounts,
+    StripeAccount,
+    to_major,
+    to_minor,
+)
 from recaudo.channels.payments.mercadopago import sign as mp_sign
 
 
@@ -45,6 +52,22 @@ class SandboxCheckout:
     refunded_minor: int = 0
     refunds: list[dict[str, Any]] = field(default_factory=list)
     status: str = "open"
+
+
+def sandbox_accounts() -> PaymentAccounts:
+    """Test-mode accounts the sandbox signs with: Stripe by default, Mercado Pago for
+    pesos, PIX for reais (``recaudo demo`` and ``recaudo dev``)."""
+    return PaymentAccounts(
+        stripe=StripeAccount(
+            secret_key=SecretStr("sk_test_sandbox"), webhook_secret=SecretStr("whsec_sandbox")
+        ),
+        mercadopago=MercadoPagoAccount(
+            access_token=SecretStr("TEST-0000-sandbox"),
+            webhook_secret=SecretStr("mp-sandbox-secret"),
+        ),
+        routes={"MXN": "mercadopago", "COP": "mercadopago", "BRL": "pix"},
+        default="stripe",
+    )
 
 
 def _iso(at: dt.datetime) -> str:
@@ -78,10 +101,20 @@ class PaymentsSandbox:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self.close()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def served_at(self, url: str) -> None:
+        """Served by another server (``add_routes`` mounted there): the demo's stack
+        keeps every provider on one loopback address."""
+        self._session = aiohttp.ClientSession()
+        self.url = url
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/v1/checkout/sessions", self._stripe_session)

@@ -23,6 +23,7 @@ from recaudo.channels.sandbox.core import SandboxCore, SentMessage, sandbox_cred
 from recaudo.channels.sandbox.infobip_api import InfobipSandbox
 from recaudo.channels.sandbox.mailgun_api import MailgunSandbox
 from recaudo.channels.sandbox.meta_api import MetaSandbox
+from recaudo.channels.sandbox.rnd_api import RndSandbox
 from recaudo.channels.sandbox.sendgrid_api import SendGridSandbox
 from recaudo.channels.sandbox.twilio_api import TwilioSandbox
 from recaudo.channels.sandbox.vonage_api import VonageSandbox
@@ -40,6 +41,9 @@ class Sandbox(
     SandboxCore,
 ):
     """Every provider's send API on one loopback server."""
+
+    #: The Reassigned Numbers Database's query API (issue 26), made by ``start``.
+    rnd: RndSandbox
 
     async def __aenter__(self) -> Sandbox:
         await self.start()
@@ -59,9 +63,13 @@ class Sandbox(
         r.add_post("/{version}/{target}/messages", self._meta_or_mailgun)
         r.add_post("/sms/2/text/advanced", self._infobip)
         r.add_post("/sms/json", self._vonage)
+        self.rnd = RndSandbox()
+        self.rnd.add_routes(r)
         r.add_get("/_sandbox/messages", self._list)
         r.add_post("/_sandbox/faults", self._add_fault)
         r.add_post("/_sandbox/inbound", self._inbound_http)
+        for mount in self.mounts:
+            mount(r)
         self._session = aiohttp.ClientSession()
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import parse_qs, urlsplit
 
+import yarl
 from aiohttp import web
 
 from recaudo.channels.providers.http import IDEMPOTENCY_HEADER, basic_auth
@@ -15,6 +16,13 @@ from recaudo.channels.sandbox.core import (
     fails_after_send,
     refused_at_send,
 )
+
+
+def answered_by_for(to: str) -> str:
+    """Twilio's ``AnsweredBy`` for a sandbox number."""
+    if to.endswith("2222"):
+        return "machine_end_beep"
+    return "fax" if to.endswith("3333") else "human"
 
 
 class TwilioSandbox(SandboxCore):
@@ -52,6 +60,7 @@ class TwilioSandbox(SandboxCore):
         sid = self._new_id("CA" if voice else "SM")
         callback = str(form.get("StatusCallback", "")) or None
         channel = "voice" if voice else ("whatsapp" if to.startswith("whatsapp:") else "sms")
+        answer_url = str(form.get("Url", "")) or None
         msg = SentMessage(
             provider="twilio",
             message_id=sid,
@@ -66,8 +75,36 @@ class TwilioSandbox(SandboxCore):
         response = web.json_response(
             {"sid": sid, "status": "queued", "to": to, "from": sender}, status=201
         )
+        if voice and answer_url and form.get("MachineDetection"):
+            self._schedule(self._twilio_answer(msg, answer_url))
         self._schedule(self._twilio_hooks(msg))
         return self._record(request, response, msg)
+
+    async def _twilio_answer(self, msg: SentMessage, url: str) -> None:
+        """Detection, then the answer request: ``AnsweredBy`` from the number (ending
+        2222 a machine, 3333 a fax, else a person); what the call plays is the TwiML
+        our Url answers, kept as the message's text."""
+        creds = self.creds.twilio
+        if creds is None or self._session is None:
+            return
+        answered_by = answered_by_for(msg.to)
+        params = [
+            ("AccountSid", creds.account_sid),
+            ("CallSid", msg.message_id),
+            ("From", msg.sender),
+            ("To", msg.to),
+            ("CallStatus", "in-progress"),
+            ("Direction", "outbound-api"),
+            ("AnsweredBy", answered_by),
+            ("MachineDetectionDuration", "2150"),
+        ]
+        headers, body = signing.twilio(creds.auth_token.get_secret_value(), url, params)
+        async with self._session.post(
+            yarl.URL(url, encoded=True), data=body, headers=headers
+        ) as resp:
+            played = await resp.text()
+        msg.text = played
+        msg.headers["AnsweredBy"] = answered_by
 
     async def _twilio_hooks(self, msg: SentMessage) -> None:
         creds = self.creds.twilio

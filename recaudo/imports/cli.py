@@ -17,6 +17,7 @@ from typing import IO, Any
 import click
 import orjson
 
+from recaudo.foundation.broker_watch import BrokerWatch
 from recaudo.foundation.config import Settings, load_settings
 from recaudo.foundation.kafka import KafkaPublisher
 from recaudo.foundation.kafka_security import client_options, ensure_settings_topics
@@ -27,7 +28,7 @@ from recaudo.imports.convert import Converter, skew_check
 from recaudo.imports.intake import Intake
 from recaudo.imports.mapping import Mapping, load_mapping
 from recaudo.imports.report import Report, Summary
-from recaudo.imports.runner import Progress, run_import
+from recaudo.imports.runner import BrokerNotConfirmed, Progress, run_import
 from recaudo.streams.topics import Topics
 
 
@@ -67,8 +68,13 @@ async def import_file(
 ) -> Summary:
     client = connect(settings)
     publisher = KafkaPublisher(settings.broker_url, client_options(settings))
+    # The web's POST guard, here per chunk: rows count as sent only while the broker
+    # still holds its deployment marker (it did not restart empty).
+    watch = BrokerWatch(settings, client, Keys(settings.redis_prefix))
     try:
         await ensure_settings_topics(settings, Topics(settings.topic_prefix).all)
+        if not await watch.check():
+            raise BrokerNotConfirmed(0, lost=True)
         await publisher.start()
         converter = Converter(
             mapping,
@@ -84,9 +90,11 @@ async def import_file(
             skip_invalid=skip_invalid,
             chunk=settings.http_produce_chunk,
             progress=progress,
+            confirm=watch.confirm,
         )
     finally:
         await publisher.stop()
+        await watch.close()
         await client.aclose()
 
 
@@ -121,6 +129,8 @@ def import_command(
             summary = asyncio.run(
                 import_file(settings, file, mapping, out, skip_invalid=skip_invalid, progress=bar)
             )
+        except BrokerNotConfirmed as exc:
+            raise click.ClickException(str(exc)) from None
         finally:
             if bar is not None:
                 bar.close()

@@ -7,13 +7,16 @@ builds the events again (the conversion is deterministic) and sends them in
 chunks: rows at or before the file's checkpoint were sent by an earlier run
 (``resumed``), ids the decide stage already processed are ``duplicates``, the
 rest are claimed and published, and the checkpoint moves on once the broker
-acked the chunk. An interruption therefore re-sends at most the chunk in
-flight, and the decide stage de-duplicates those by event id.
+acked the chunk and (``confirm``) still holds its deployment marker: a broker
+that restarted empty may acknowledge a produce it then loses, and a checkpoint
+past lost rows would make a re-run skip them. An interruption therefore
+re-sends at most the chunk in flight, and the decide stage de-duplicates those
+by event id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Protocol
 
@@ -28,6 +31,26 @@ from recaudo.streams.events import Event
 Opener = Callable[[], IO[bytes]]
 #: Told the pass ("validating", "sending") and the bytes read so far.
 Progress = Callable[[str, int], None]
+
+
+#: After a chunk was acknowledged: True when the broker still holds what it had
+#: (``BrokerWatch.confirm``); False when it restarted empty; None when it did not say.
+Confirm = Callable[[], Awaitable[bool | None]]
+
+
+class BrokerNotConfirmed(Exception):
+    """The broker did not confirm it kept a chunk: the import stops, its checkpoint
+    before that chunk, so a re-run sends the chunk again."""
+
+    def __init__(self, sent_through: int, lost: bool) -> None:
+        why = "restarted empty" if lost else "did not answer the check"
+        super().__init__(
+            f"the broker {why} after acknowledging rows; the import stopped and rows "
+            f"after line {sent_through} are not marked sent: run it again once the "
+            "broker is back (nothing is sent twice)"
+        )
+        self.sent_through = sent_through
+        self.lost = lost
 
 
 class Service(Protocol):
@@ -64,6 +87,7 @@ async def run_import(
     skip_invalid: bool = False,
     chunk: int = 500,
     progress: Progress | None = None,
+    confirm: Confirm | None = None,
 ) -> Summary:
     summary = Summary()
     tenant = mapping.tenant_id
@@ -122,6 +146,10 @@ async def run_import(
         # A conflict found in pass 1 was counted invalid; one claimed since is skipped too.
         if fresh:
             await intake.send(fresh)
+            if confirm is not None and (kept := await confirm()) is not True:
+                raise BrokerNotConfirmed(
+                    await checkpoints.sent_through(tenant, file_key), kept is False
+                )
         summary.sent += len(fresh)
         await checkpoints.advance(tenant, file_key, last_line)
         batch.clear()

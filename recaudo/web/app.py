@@ -43,6 +43,7 @@ from recaudo.web.docs import get_docs
 from recaudo.web.events_api import post_events
 from recaudo.web.imports_api import post_import
 from recaudo.web.keys import (
+    BROKER_WATCH,
     DECISIONS,
     DIGESTS,
     HTTP_EVENTS,
@@ -101,6 +102,7 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     watch = BrokerWatch(settings, client, Keys(settings.redis_prefix), registry)
 
     app.middlewares.append(broker_guard(watch))
+    app[BROKER_WATCH] = watch
     # Event-id claims are stamped and aged by the decision clock, as the worker's.
     clock = settings.clock()
     app[STORE] = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s, clock=clock)

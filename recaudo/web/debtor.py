@@ -10,6 +10,8 @@ debtor the tenant never sent an event about (no account, contact or task) is a 4
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -17,7 +19,10 @@ from pydantic import BaseModel
 from recaudo.channels.directory import ContactDirectory, ContactRef, make_token
 from recaudo.channels.status_machine import RANK, StatusMachine
 from recaudo.foundation.keys import Keys
-from recaudo.streams.events import AccountStatus, Channel
+from recaudo.rules.credit_bureau import earliest_report_date, is_small_debt
+from recaudo.rules.limitations import AccountDates, time_barred
+from recaudo.streams.events import AccountStatus, Channel, Money
+from recaudo.streams.state import AccountState
 from recaudo.streams.tasks import Task
 from recaudo.web.auth import tenant_of
 from recaudo.web.keys import REDIS, SETTINGS, STORE, TASKS
@@ -37,6 +42,11 @@ class AccountView(BaseModel):
     amount_due_minor: int
     currency: str
     flags: list[str]
+    # The law over the debt's life (issue 26): time-barred today (rules.limitations),
+    # and in Colombia the first day a negative credit-bureau report may be made
+    # (null until the notices the law asks for are delivered; rules.credit_bureau).
+    time_barred: bool = False
+    earliest_report_date: dt.date | None = None
 
 
 class ContactView(BaseModel):
@@ -91,6 +101,18 @@ def _as_sent(ref: ContactRef | None) -> dict[str, str | None]:
     return {"provider": ref.provider, "address": ref.address, "language": ref.language}
 
 
+def _debt_law(jurisdiction: str | None, a: AccountState, today: dt.date) -> dict[str, Any]:
+    """The account's time-barred status and, in Colombia, its earliest reporting day."""
+    jur = jurisdiction or "US"
+    dates = AccountDates.from_iso(a.dlq, a.lpd, a.cod)
+    out: dict[str, Any] = {"time_barred": time_barred(jur, dates, today, a.tb).barred}
+    if jur.split("-")[0] == "CO":
+        small = is_small_debt(Money(amount_minor=a.due, currency=a.cur), today)
+        notices = [dt.date.fromisoformat(d) for d in a.bn]
+        out["earliest_report_date"] = earliest_report_date(notices, small)
+    return out
+
+
 def _utc(ts: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(ts, dt.UTC)
 
@@ -118,6 +140,8 @@ async def get_debtor(request: web.Request) -> web.Response:
     sent: dict[str, ContactRef | None] = {
         e.cid: await directory.by_token(make_token(tenant, e.cid, debtor_id)) for e in state.emitted
     }
+    now = settings.clock().now()
+    today = now.astimezone(ZoneInfo(state.tz)).date() if state.tz else now.date()
     view = DebtorView(
         tenant_id=tenant,
         debtor_id=debtor_id,
@@ -134,6 +158,7 @@ async def get_debtor(request: web.Request) -> web.Response:
                 amount_due_minor=a.due,
                 currency=a.cur,
                 flags=a.flags,
+                **_debt_law(state.jur, a, today),
             )
             for acct, a in sorted(state.accounts.items())
         ],

@@ -5,7 +5,8 @@ file is streamed to a temporary file as it arrives (never held in memory, at
 most ``MAX_IMPORT_BYTES``; each read waits at most ``http_body_timeout_s``),
 then imported as ``recaudo import`` does: validated whole, then sent with the
 same id checks and hand-off as ``POST /v1/events``, behind the same broker
-guard (the 202 means the broker holds what was sent). The mapping's tenant
+guard (the 202 means the broker holds what was sent), each chunk confirmed
+before the file's checkpoint moves past it. The mapping's tenant
 must be the API key's. ``?skip_invalid=true`` sends the valid rows of a file
 with bad ones. Re-posting a file sends nothing twice; one cut short resumes.
 """
@@ -24,8 +25,9 @@ from recaudo.foundation.errors import EventIdConflict, MappingError
 from recaudo.foundation.keys import Keys
 from recaudo.imports import Checkpoints, Converter, Intake, Report, parse_mapping, run_import
 from recaudo.imports.convert import skew_check
+from recaudo.imports.runner import BrokerNotConfirmed
 from recaudo.web.auth import tenant_of
-from recaudo.web.keys import PUBLISHER, REDIS, SETTINGS, TENANT_SLOTS
+from recaudo.web.keys import BROKER_WATCH, PUBLISHER, REDIS, SETTINGS, TENANT_SLOTS
 from recaudo.web.problems import problem
 
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
@@ -76,7 +78,15 @@ async def post_import(request: web.Request) -> web.Response:
                     report,
                     skip_invalid=skip == "true",
                     chunk=settings.http_produce_chunk,
+                    confirm=request.app[BROKER_WATCH].confirm,
                 )
+            except BrokerNotConfirmed as exc:
+                raise problem(
+                    web.HTTPServiceUnavailable,
+                    "broker_unavailable",
+                    str(exc),
+                    headers={"Retry-After": "5"},
+                ) from None
             except MappingError as exc:  # the header lacks a mapped column
                 raise problem(web.HTTPBadRequest, "invalid_parameter", str(exc), "file") from None
             except EventIdConflict as exc:  # claimed by another sender since validation

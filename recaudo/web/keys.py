@@ -8,6 +8,7 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
+from recaudo.foundation.broker_watch import BrokerWatch
 from recaudo.foundation.config import Settings
 from recaudo.foundation.record_reader import RecordReader
 from recaudo.rules.tenants import TenantPolicies
@@ -20,6 +21,8 @@ from recaudo.streams.tasks import TaskStore
 from recaudo.streams.topics import Topics
 
 SETTINGS = web.AppKey("settings", Settings)
+# The POST guard's watch: ``POST /v1/imports`` confirms each chunk with it.
+BROKER_WATCH = web.AppKey("broker_watch", BrokerWatch)
 PUBLISHER = web.AppKey("publisher", Publisher)
 STORE = web.AppKey("store", StateStore)
 TOPICS = web.AppKey("topics", Topics)

@@ -10,8 +10,9 @@ the debtor's other events. The body must arrive within
 ``http_body_timeout_s`` (408), as on ``POST /v1/events``.
 
 ``POST /v1/tasks/{task_id}/claim`` says who works a task (another agent's
-claim is 409) and ``POST /v1/tasks/{task_id}/notes`` keeps what they noted;
-the close's ``note`` is kept the same way, so the page shows it afterwards.
+claim is 409; the claimed task is published on ``tasks``, as a close is) and
+``POST /v1/tasks/{task_id}/notes`` keeps what they noted; the close's ``note``
+is kept the same way, so the page shows it afterwards.
 """
 
 from __future__ import annotations
@@ -121,8 +122,20 @@ async def claim_task(request: web.Request) -> web.Response:
             f"{task.task_id!r} is already claimed by {holder!r}",
             "task_id",
         )
-    claimed = await store.get(tenant, task.task_id)
-    return web.json_response(text=(claimed or task).model_dump_json())
+    claimed = await store.get(tenant, task.task_id) or task
+    try:
+        # Announced on ``tasks`` for the CRM (``task.claimed``); a retry by the same
+        # agent finds the claim theirs and announces it again (same id downstream).
+        await request.app[PUBLISHER].publish(
+            request.app[TOPICS].tasks, task.debtor_id, encode(claimed)
+        )
+    except Exception as exc:
+        raise problem(
+            web.HTTPServiceUnavailable,
+            "unavailable",
+            "claim recorded but not announced; retry the claim",
+        ) from exc
+    return web.json_response(text=claimed.model_dump_json())
 
 
 async def note_task(request: web.Request) -> web.Response:

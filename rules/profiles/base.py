@@ -51,6 +51,7 @@ SUPPRESSION_IDS: dict[str, str] = {
     "no_consent": "suppress.no_consent",
     "not_delinquent": "account.not_delinquent",
     "promise_to_pay": "suppress.promise_to_pay",
+    "time_barred_threat": "suppress.time_barred_threat",
 }
 SUPPRESSION_KEYS = tuple(SUPPRESSION_IDS)
 
@@ -83,6 +84,11 @@ BASE_SUPPRESSIONS: dict[str, Rule] = {
     ),
     "promise_to_pay": policy(
         "suppress.promise_to_pay", "Tenant policy: no contact until a promise's date plus grace"
+    ),
+    "time_barred_threat": policy(
+        "suppress.time_barred_threat",
+        "Tenant policy: no message threatening legal action about a time-barred debt "
+        "(rules/limitations.py)",
     ),
 }
 

@@ -91,6 +91,7 @@ SUPPRESSIONS = BASE_SUPPRESSIONS | {
     "bankruptcy": suppression_law("bankruptcy", "11 U.S.C. 362(a)(6)", "2005"),
     "opt_out": suppression_law("opt_out", "12 CFR 1006.14(h)(1)", "2021-11"),
     "opt_out_electronic": suppression_law("opt_out_electronic", "12 CFR 1006.6(e)", "2021-11"),
+    "time_barred_threat": suppression_law("time_barred_threat", "12 CFR 1006.26(b)", "2021-11"),
 }
 
 #: Regulation F binds debt collectors; a creditor reminding its own customer before

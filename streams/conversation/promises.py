@@ -19,7 +19,7 @@ from recaudo.streams import accounting
 from recaudo.streams.decision_base import DecisionMaker
 from recaudo.streams.decision_context import Context, Effects
 from recaudo.streams.events import Channel, PaymentEvent
-from recaudo.streams.outputs import Action, Reason
+from recaudo.streams.outputs import Action, JsonScalar, Reason
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import DebtorState
 
@@ -127,8 +127,21 @@ class Promises(DecisionMaker):
         at = promise_check_at(due_on, state.tz, self.promise_grace)
         fx.schedule_add.append((Entry(ctx.tenant_id, ctx.debtor_id, item, "promise"), at))
 
-    def _promise_broken(self, state: DebtorState) -> None:
-        """The running promise or instalment was missed: the plan ends with it."""
+    def _promise_broken(
+        self,
+        state: DebtorState,
+        due_on: dt.date,
+        account_id: str | None,
+        ctx: Context,
+        fx: Effects,
+    ) -> None:
+        """The running promise or instalment was missed: the plan ends with it. Its
+        audit record tells the lender's CRM (``promise.broken``, or ``plan.missed``
+        with the instalments that were left) even when no follow-up is proposed."""
+        left = state.cv.pl[0] if state.cv is not None and state.cv.pl else 0
+        params: dict[str, JsonScalar] = {"due_on": due_on.isoformat(), "instalments_left": left}
+        reason = Reason(rule_id="plan.missed" if left else "promise.broken", params=params)
+        fx.decisions.append(self._decision(ctx, Action.SUPPRESS, (reason,), account_id=account_id))
         if state.cv is not None:
             state.cv.pa = state.cv.pd = 0
             state.cv.pl, state.cv.pp, state.cv.pc = [], [], None

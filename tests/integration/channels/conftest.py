@@ -14,16 +14,21 @@ from recaudo.rules.policy import default_policy
 from recaudo.stack import TENANT, Stack, local_stack
 
 
-@pytest.fixture(scope="module")
-async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    """The demo stack with the built-in policy on its static cadence: these files test
+def cadence_policies(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A policy folder with the built-in policy on its static cadence: these files test
     the loop's mechanics, so every cadence step must contact at once."""
     policies = tmp_path_factory.mktemp("policies")
     builtin = files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
     cadence = builtin.replace('mode = "adaptive"', 'mode = "cadence"', 1)
     assert cadence != builtin
     (policies / f"{TENANT}.toml").write_text(cadence, encoding="utf-8")
-    async with local_stack(policy_dir=str(policies)) as running:
+    return str(policies)
+
+
+@pytest.fixture(scope="module")
+async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    """The demo stack on the static cadence (``cadence_policies``)."""
+    async with local_stack(policy_dir=cadence_policies(tmp_path_factory)) as running:
         yield running
     # What the demo runs on leaves nothing behind: no Redis, no work folder.
     assert not running.workdir.exists()

@@ -25,6 +25,7 @@ from recaudo.foundation.redis_client import connect
 from recaudo.imports import Checkpoints, Converter, Intake, Report, load_mapping, run_import
 from recaudo.imports import cli as import_cli
 from recaudo.imports.cli import import_file
+from recaudo.imports.runner import BrokerNotConfirmed
 from recaudo.streams.topics import Topics
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory
@@ -155,6 +156,41 @@ async def test_an_interrupted_import_resumes_without_sending_twice(
     assert (resumed.resumed, resumed.sent) == (8, 2)
     ids = await on_topic(settings)
     assert len(ids) == len(set(ids)) == 10
+
+
+async def test_rows_the_broker_did_not_confirm_are_sent_again(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A broker that restarted empty acknowledged the third chunk: the import stops
+    before its checkpoint passes it, and the re-run sends that chunk again."""
+    path = csv_file(tmp_path / "accounts.csv", range(10))
+    mapping = load_mapping(MAPPING)
+    client = connect(settings)
+    publisher = KafkaPublisher(settings.broker_url)
+    await publisher.start()
+    answers = iter([True, True, False])
+
+    async def confirm() -> bool | None:
+        return next(answers)
+
+    try:
+        checkpoints = Checkpoints(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
+        with pytest.raises(BrokerNotConfirmed, match="after line 9 are not marked sent"):
+            await run_import(
+                lambda: path.open("rb"),
+                mapping,
+                Converter(mapping),
+                Intake.for_settings(settings, client, publisher),
+                checkpoints,
+                Report(),
+                chunk=4,
+                confirm=confirm,
+            )
+    finally:
+        await publisher.stop()
+        await client.aclose()
+    again = await import_file(settings, path, mapping, None)
+    assert (again.resumed, again.sent) == (8, 2), "the unconfirmed chunk is sent again"
 
 
 async def test_ids_the_decide_stage_processed_are_not_sent_again(

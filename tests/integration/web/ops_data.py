@@ -8,6 +8,9 @@ import datetime as dt
 import redis.asyncio as aioredis
 from aiokafka import AIOKafkaProducer
 
+from recaudo.channels.outbound.catalog import EventType
+from recaudo.channels.outbound.endpoints import EndpointStore
+from recaudo.channels.outbound.queue import DeliveryRecord, Outbox
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import bootstrap_servers
 from recaudo.foundation.kafka_security import client_options, ensure_settings_topics
@@ -224,5 +227,26 @@ async def seed(settings: Settings) -> None:
                 task("globex", "gx-gina", 3, TaskKind.HUMAN, 1),
             ]
         )
+        await webhook_log(client, keys)
     finally:
         await client.aclose()
+
+
+async def webhook_log(client: aioredis.Redis, keys: Keys) -> None:
+    """acme's CRM endpoint: a 503 then a delivery of the same message."""
+    endpoint = await EndpointStore(client, keys).create(
+        "acme", "https://crm.acme.example/hooks", [EventType.CONTACT_SENT], "CRM", NEWEST
+    )
+    outbox, at = Outbox(client, keys), NEWEST.timestamp()
+    for attempt, outcome, code in ((1, "failed", 503), (2, "delivered", 200)):
+        record = DeliveryRecord(
+            msg_id="msg_ana_1",
+            type="contact.sent",
+            debtor_id="ops-ana",
+            attempt=attempt,
+            at=at + 5 * attempt,
+            outcome=outcome,
+            status_code=code,
+            latency_ms=40.0 * attempt,
+        )
+        await outbox.log("acme", endpoint.endpoint_id, record)

@@ -72,6 +72,18 @@ async def test_a_manager_and_an_agent_work_from_the_page(
         assert "2026-11-16 18:30 UTC" in await text_of(page, "as-of")
         rates = await text_of(page, "rates")
         assert "75.0 %" in rates, "champion promises kept: 3 of 4"
+        # The integrator's delivery log: the CRM's 503, then the retry delivered.
+        await page.wait(f"({SHOWN})('webhooks')")
+        hooks = await text_of(page, "webhooks")
+        assert "https://crm.acme.example/hooks" in hooks
+        assert "0 dead-lettered · 1 of the last 2 attempts not delivered" in hooks
+        rows = await page.js(
+            "[...document.querySelectorAll('#webhook-endpoints tbody tr')].map((r) => r.innerText)"
+        )
+        assert len(rows) == 2, rows
+        assert "delivered" in rows[0], "newest first"
+        assert "200" in rows[0]
+        assert "503" in rows[1]
         # The queue: the overdue dispute first, then Ana's request for a person.
         await page.wait(f"!!({ROW})")
         first = await page.js("document.querySelector('#queue-tasks tbody tr').innerText")

@@ -27,6 +27,10 @@ es = "Responda STOP para salir."
 es = "Acreedor: {{ creditor }}."
 [notices.not_execution.default]
 es = "No es un procedimiento de ejecucion de sus bienes."
+[notices.time_barred_ca.default]
+es = "La ley limita el plazo para demandarle; no le demandaremos por esta deuda."
+[notices.time_barred_ca_obsolete.default]
+es = "La ley limita el plazo para demandarle; no le demandaremos ni la reportaremos."
 [messages.hi]
 version = "1"
 [messages.hi.text.es]

@@ -200,10 +200,33 @@ def test_a_missed_instalment_is_followed_up_once() -> None:
     fx = run(DECIDER, state, release, NOON_UTC + dt.timedelta(days=8))
     [command] = fx.contacts
     assert command.contact_id in {d.contact_id for d in fx.decisions}
+    # The audit record the lender's CRM hears of it by (plan.missed webhook).
+    [missed] = [r for d in fx.decisions for r in d.reasons if r.rule_id == "plan.missed"]
+    assert missed.params == {"due_on": "2026-11-25", "instalments_left": 1}
     assert state.promise_until is None
     assert state.cv is None
     again = run(DECIDER, state, release, NOON_UTC + dt.timedelta(days=8))
     assert again.contacts == []
+    assert again.decisions == [], "the check ran once: nothing more to record"
+
+
+def test_a_broken_single_promise_is_recorded_without_a_plan() -> None:
+    state = known()
+    run(DECIDER, state, reply("I'll pay $50 on Friday"))
+    assert state.promise_until is not None
+    release = Release(
+        event_id="rel-2",
+        tenant_id="acme",
+        debtor_id="d1",
+        item_id="in-1",
+        kind="promise",
+        due_at=NOON_UTC + dt.timedelta(days=8),
+        released_at=NOON_UTC + dt.timedelta(days=8),
+    )
+    fx = run(DECIDER, state, release, NOON_UTC + dt.timedelta(days=8))
+    rules = [r.rule_id for d in fx.decisions for r in d.reasons]
+    assert "promise.broken" in rules
+    assert "plan.missed" not in rules
 
 
 def test_stop_and_wrong_party_get_no_answer() -> None:

@@ -1,0 +1,47 @@
+"""Twilio's answer webhook: the TwiML that plays once detection has decided.
+
+Twilio requests the call's ``Url`` with ``AnsweredBy`` after
+``MachineDetection``; the request is signed like every Twilio webhook
+(``X-Twilio-Signature`` over our public URL and the form), so an unsigned
+request gets 403 and never learns the script.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from recaudo.channels.voice.amd import (
+    ANSWER_PATH,
+    TWILIO_ANSWERED_BY,
+    Answered,
+    ScriptStore,
+    script_for,
+    twiml,
+)
+from recaudo.channels.webhooks.twilio import twilio_signature
+
+__all__ = ["ANSWER_PATH", "twilio_answer"]
+
+
+def twilio_answer(
+    store: ScriptStore, auth_token: str, public_base_url: str
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The handler for ``POST /voice/twilio/answer?ref=...``."""
+    base = public_base_url.rstrip("/")
+
+    async def handle(request: web.Request) -> web.Response:
+        form = await request.post()
+        params = [(k, str(v)) for k, v in form.items()]
+        expected = twilio_signature(auth_token, base + request.path_qs, params)
+        if not hmac.compare_digest(expected, request.headers.get("X-Twilio-Signature", "")):
+            return web.Response(status=403)
+        scripts = store.get(request.query.get("ref", ""))
+        answered = TWILIO_ANSWERED_BY.get(str(form.get("AnsweredBy", "")), Answered.UNKNOWN)
+        text = None if scripts is None else script_for(answered, scripts)
+        language = scripts.language if scripts else "en"
+        return web.Response(text=twiml(text, language), content_type="text/xml")
+
+    return handle

@@ -1,0 +1,149 @@
+"""Answering-machine detection decides what a call plays (issue 26, part 2).
+
+12 CFR 1006.2(j): a voicemail left for the consumer that holds only the
+required content (business name, request to reply, names, telephone number)
+is a limited-content message; anything more on a tape a third party may hear
+is a communication about the debt. So a machine gets the limited-content
+message only, a person the full message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from recaudo.channels.providers.twilio import TwilioProvider
+from recaudo.channels.sandbox import Sandbox, sandbox_credentials
+from recaudo.channels.voice.amd import (
+    ANSWER_PATH,
+    TWILIO_ANSWERED_BY,
+    VONAGE_STATUS,
+    Answered,
+    ScriptStore,
+    VoiceAnswers,
+    VoiceScripts,
+    limited_content_message,
+    script_for,
+)
+from recaudo.channels.voice.answer import twilio_answer
+from recaudo.streams.events import Channel
+from recaudo.streams.outputs import ContactCommand, MessageContent
+
+NOW = dt.datetime(2025, 6, 10, 16, 0, tzinfo=dt.UTC)
+FULL = "Su cuenta 123 tiene un saldo vencido de 1.200 pesos."
+SCRIPTS = VoiceScripts(FULL, "Hola, le llama Recaudo Demo.", "es-MX")
+
+
+def test_every_twilio_answer_maps_and_only_a_person_hears_the_debt() -> None:
+    assert set(TWILIO_ANSWERED_BY) == {
+        "human",
+        "machine_start",
+        "machine_end_beep",
+        "machine_end_silence",
+        "machine_end_other",
+        "fax",
+        "unknown",
+    }
+    heard = {v: script_for(a, SCRIPTS) for v, a in TWILIO_ANSWERED_BY.items()}
+    assert [v for v, text in heard.items() if text == FULL] == ["human"]
+    assert heard["fax"] is None
+    assert heard["unknown"] == SCRIPTS.limited
+    assert VONAGE_STATUS["machine"] is Answered.MACHINE
+
+
+def test_no_voicemail_policy_hangs_up_on_a_machine() -> None:
+    scripts = VoiceScripts(FULL, None, "es-MX")
+    assert script_for(Answered.MACHINE, scripts) is None
+    assert script_for(Answered.HUMAN, scripts) == FULL
+
+
+def test_limited_content_message_holds_only_the_required_content() -> None:
+    text = limited_content_message("Recaudo Demo", "Ana", "+18005551212", "en-US")
+    assert text == "Hello, this is Recaudo Demo. Please call Ana back at +18005551212."
+    for word in ("debt", "balance", "collect", "$"):
+        assert word not in text.lower()
+
+
+def command(address: str) -> ContactCommand:
+    content = MessageContent(
+        template_id="past_due/es-MX/voice", template_version="1", language="es-MX", text=FULL
+    )
+    return ContactCommand.model_validate(
+        {
+            "contact_id": f"c-{address[-4:]}",
+            "tenant_id": "acme",
+            "debtor_id": "d-7",
+            "account_id": "a-7",
+            "channel": Channel.VOICE,
+            "address": address,
+            "template": "past_due",
+            "language": "es-MX",
+            "send_at": NOW,
+            "expires_at": NOW + dt.timedelta(hours=2),
+            "strategy": "default",
+            "arm": "champion",
+            "decision_id": "dec-1",
+            "trigger_event_id": "ev-1",
+            "content": content,
+        }
+    )
+
+
+@pytest.fixture
+async def answered() -> AsyncIterator[tuple[Sandbox, TwilioProvider]]:
+    creds, key = sandbox_credentials()
+    assert creds.twilio is not None
+    store = ScriptStore()
+    # Our public URL is signed by Twilio, so the handler needs it before the server starts.
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    ours = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    app = web.Application()
+    token = creds.twilio.auth_token.get_secret_value()
+    app.router.add_post(ANSWER_PATH, twilio_answer(store, token, ours))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
+    answers = VoiceAnswers(
+        store, lambda c: "Hola, le llama Recaudo Demo. Llame a Ana al 5588880000."
+    )
+    async with Sandbox(creds, sendgrid_private_key=key) as sandbox, aiohttp.ClientSession() as s:
+        provider = TwilioProvider(
+            s, creds.twilio, base_url=sandbox.url, webhook_base_url=ours, voice_answers=answers
+        )
+        yield sandbox, provider
+    await runner.cleanup()
+
+
+async def test_machine_hears_only_the_limited_content_message(
+    answered: tuple[Sandbox, TwilioProvider],
+) -> None:
+    sandbox, provider = answered
+    await provider.send(command("+525512342222"))
+    await sandbox.drain()
+    [call] = sandbox.messages
+    assert call.headers["AnsweredBy"] == "machine_end_beep"
+    assert "Recaudo Demo" in call.text
+    assert "saldo" not in call.text
+
+
+async def test_person_hears_the_full_message(answered: tuple[Sandbox, TwilioProvider]) -> None:
+    sandbox, provider = answered
+    await provider.send(command("+525512345678"))
+    await sandbox.drain()
+    [call] = sandbox.messages
+    assert call.headers["AnsweredBy"] == "human"
+    assert "saldo vencido" in call.text
+
+
+async def test_fax_gets_nothing(answered: tuple[Sandbox, TwilioProvider]) -> None:
+    sandbox, provider = answered
+    await provider.send(command("+525512343333"))
+    await sandbox.drain()
+    [call] = sandbox.messages
+    assert call.text == "<Response><Hangup/></Response>"
