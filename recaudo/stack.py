@@ -26,7 +26,7 @@ from prometheus_client import CollectorRegistry
 
 from recaudo.channels.credentials import dump_credentials
 from recaudo.channels.sandbox import Sandbox, sandbox_credentials
-from recaudo.channels.sandbox.payments_api import PaymentsSandbox, sandbox_accounts
+from recaudo.channels.sandbox.payments_api import PaymentsSandbox
 from recaudo.embedded import Managed, free_port, start_broker, start_redis
 from recaudo.foundation.config import Settings
 from recaudo.processes import Process, start_worker
@@ -93,7 +93,7 @@ async def local_stack(
     web_port = web_port or free_port()
     public = f"http://127.0.0.1:{web_port}"
     creds, signing_key = sandbox_credentials()
-    creds = creds.model_copy(update={"payments": sandbox_accounts()})
+    assert creds.payments is not None
     async with contextlib.AsyncExitStack() as stack:
         if workdir is None:
             workdir = Path(tempfile.mkdtemp(prefix="recaudo-stack-"))
@@ -106,7 +106,7 @@ async def local_stack(
         store = start_redis()
         stack.callback(store.stop)
         sandbox = Sandbox(creds, sendgrid_private_key=signing_key, webhook_base_url=public)
-        payments = PaymentsSandbox(sandbox_accounts(), public)
+        payments = PaymentsSandbox(creds.payments, public)
         sandbox.mounts.append(payments.add_routes)  # one provider address for all
         await sandbox.start()
         stack.push_async_callback(sandbox.stop)

@@ -29,6 +29,7 @@ from recaudo.channels.credentials import (
     TwilioCredentials,
     VonageCredentials,
 )
+from recaudo.channels.payments.base import MercadoPagoAccount, PaymentAccounts, StripeAccount
 from recaudo.channels.providers.http import IDEMPOTENCY_HEADER
 from recaudo.channels.sandbox import signing
 
@@ -75,6 +76,19 @@ def sandbox_credentials() -> tuple[ProviderCredentials, ec.EllipticCurvePrivateK
             api_secret=SecretStr("vonage-secret"),
             signature_secret=SecretStr("vonage-signature-secret"),
             sender="Recaudo",
+        ),
+        # Test-mode payment accounts behind the pay link (``payments_api``): Stripe
+        # by default, Mercado Pago for pesos, PIX for reais.
+        payments=PaymentAccounts(
+            stripe=StripeAccount(
+                secret_key=SecretStr("sk_test_sandbox"), webhook_secret=SecretStr("whsec_sandbox")
+            ),
+            mercadopago=MercadoPagoAccount(
+                access_token=SecretStr("TEST-0000-sandbox"),
+                webhook_secret=SecretStr("mp-sandbox-secret"),
+            ),
+            routes={"MXN": "mercadopago", "COP": "mercadopago", "BRL": "pix"},
+            default="stripe",
         ),
     )
     return creds, key

@@ -25,15 +25,8 @@ from typing import Any
 import aiohttp
 import orjson
 from aiohttp import web
-from pydantic import SecretStr
 
-from recaudo.channels.payments.base import (
-    MercadoPagoAccount,
-    PaymentAccounts,
-    StripeAccount,
-    to_major,
-    to_minor,
-)
+from recaudo.channels.payments.base import PaymentAccounts, to_major, to_minor
 from recaudo.channels.payments.mercadopago import sign as mp_sign
 
 
@@ -52,22 +45,6 @@ class SandboxCheckout:
     refunded_minor: int = 0
     refunds: list[dict[str, Any]] = field(default_factory=list)
     status: str = "open"
-
-
-def sandbox_accounts() -> PaymentAccounts:
-    """Test-mode accounts the sandbox signs with: Stripe by default, Mercado Pago for
-    pesos, PIX for reais (``recaudo demo`` and ``recaudo dev``)."""
-    return PaymentAccounts(
-        stripe=StripeAccount(
-            secret_key=SecretStr("sk_test_sandbox"), webhook_secret=SecretStr("whsec_sandbox")
-        ),
-        mercadopago=MercadoPagoAccount(
-            access_token=SecretStr("TEST-0000-sandbox"),
-            webhook_secret=SecretStr("mp-sandbox-secret"),
-        ),
-        routes={"MXN": "mercadopago", "COP": "mercadopago", "BRL": "pix"},
-        default="stripe",
-    )
 
 
 def _iso(at: dt.datetime) -> str:

@@ -98,9 +98,11 @@ def flip_header(name: str) -> Edit:
     return edit
 
 
-def _flip(value: str, at: int = -3) -> str:
-    i = at % len(value)
-    swap = "A" if value[i] != "A" else "B"
+def _flip(value: str, at: int | None = None) -> str:
+    # By default the middle: a base64 signature's last characters may hold only
+    # padding bits, which decoders ignore (a flip there changed nothing, now and then).
+    i = len(value.rstrip("=")) // 2 if at is None else at % len(value)
+    swap = "1" if value[i] == "0" else "0"  # a digit: no case for hex to ignore
     return value[:i] + swap + value[i + 1 :]
 
 
