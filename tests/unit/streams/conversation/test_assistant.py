@@ -184,20 +184,28 @@ def test_a_plan_is_offered_within_policy_accepted_by_reply_and_runs_on_payments(
     assert (state.cv.pa, state.cv.pl) == (6_000, [])
 
 
+EIGHT_DAYS_ON = NOON_UTC + dt.timedelta(days=8)
+
+
+def promise_check(event_id: str, item_id: str) -> Release:
+    """The schedule releasing the check of the promise made by reply ``item_id``."""
+    return Release(
+        event_id=event_id,
+        tenant_id="acme",
+        debtor_id="d1",
+        item_id=item_id,
+        kind="promise",
+        due_at=EIGHT_DAYS_ON,
+        released_at=EIGHT_DAYS_ON,
+    )
+
+
 def test_a_missed_instalment_is_followed_up_once() -> None:
     state = known()
     run(DECIDER, state, reply("can I pay in installments?"))
     run(DECIDER, state, reply("1", 2))
-    release = Release(
-        event_id="rel-1",
-        tenant_id="acme",
-        debtor_id="d1",
-        item_id="in-2",
-        kind="promise",
-        due_at=NOON_UTC + dt.timedelta(days=8),
-        released_at=NOON_UTC + dt.timedelta(days=8),
-    )
-    fx = run(DECIDER, state, release, NOON_UTC + dt.timedelta(days=8))
+    release = promise_check("rel-1", "in-2")
+    fx = run(DECIDER, state, release, EIGHT_DAYS_ON)
     [command] = fx.contacts
     assert command.contact_id in {d.contact_id for d in fx.decisions}
     # The audit record the lender's CRM hears of it by (plan.missed webhook).
@@ -205,7 +213,7 @@ def test_a_missed_instalment_is_followed_up_once() -> None:
     assert missed.params == {"due_on": "2026-11-25", "instalments_left": 1}
     assert state.promise_until is None
     assert state.cv is None
-    again = run(DECIDER, state, release, NOON_UTC + dt.timedelta(days=8))
+    again = run(DECIDER, state, release, EIGHT_DAYS_ON)
     assert again.contacts == []
     assert again.decisions == [], "the check ran once: nothing more to record"
 
@@ -214,16 +222,7 @@ def test_a_broken_single_promise_is_recorded_without_a_plan() -> None:
     state = known()
     run(DECIDER, state, reply("I'll pay $50 on Friday"))
     assert state.promise_until is not None
-    release = Release(
-        event_id="rel-2",
-        tenant_id="acme",
-        debtor_id="d1",
-        item_id="in-1",
-        kind="promise",
-        due_at=NOON_UTC + dt.timedelta(days=8),
-        released_at=NOON_UTC + dt.timedelta(days=8),
-    )
-    fx = run(DECIDER, state, release, NOON_UTC + dt.timedelta(days=8))
+    fx = run(DECIDER, state, promise_check("rel-2", "in-1"), EIGHT_DAYS_ON)
     rules = [r.rule_id for d in fx.decisions for r in d.reasons]
     assert "promise.broken" in rules
     assert "plan.missed" not in rules
