@@ -80,9 +80,9 @@ class Bus:
             group_id=None,
             fetch_max_wait_ms=20,
         )
-        await consumer.start()
         records: list[Record] = []
-        try:
+        try:  # start inside: a start cut short must still close the consumer
+            await consumer.start()
             deadline = time.monotonic() + timeout_s
             while time.monotonic() < deadline:
                 batch = await consumer.getmany(timeout_ms=200)
