@@ -68,6 +68,11 @@ class VonageCredentials(_Frozen):
     api_secret: SecretStr
     signature_secret: SecretStr
     sender: str
+    # Voice API (issue 26): its calls are authenticated with a JWT the Vonage
+    # application's private key (PEM) signs; calls come from ``voice_from``.
+    application_id: str | None = None
+    private_key: SecretStr | None = None
+    voice_from: str | None = None
 
 
 class SnsConfig(_Frozen):

@@ -7,7 +7,7 @@ must belong to that loop; closed with the worker.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import aiohttp
 import redis.asyncio as aioredis
@@ -17,12 +17,13 @@ from recaudo.channels.breaker import Breakers
 from recaudo.channels.credentials import ProviderCredentials
 from recaudo.channels.directory import ContactDirectory
 from recaudo.channels.dispatcher import Dispatcher, DispatchResult
-from recaudo.channels.factory import build_providers
+from recaudo.channels.factory import build_providers, voice_answers
 from recaudo.channels.metrics import ProviderMetrics
 from recaudo.channels.ratelimit import Rate, RateLimiter
 from recaudo.channels.recording import RecordingProvider
 from recaudo.channels.status_machine import StatusMachine
 from recaudo.foundation.keys import Keys
+from recaudo.rules.policy import TenantPolicy
 from recaudo.streams.contact_ledger import ContactLedger
 from recaudo.streams.events import Channel
 from recaudo.streams.outputs import ContactCommand
@@ -42,7 +43,10 @@ class WorkerDispatcher:
         rates: Mapping[str, Rate] | None = None,
         metrics: ProviderMetrics | None = None,
         breakers: Breakers | None = None,
+        policies: Callable[[str], TenantPolicy] | None = None,
     ) -> None:
+        # With the tenant policies, calls let machine detection choose what plays.
+        self._policies = policies
         self._metrics = metrics
         self.breakers = breakers or Breakers()
         self._redis = client
@@ -66,6 +70,9 @@ class WorkerDispatcher:
             self._credentials,
             webhook_base_url=self._webhook_base_url,
             base_url=self._provider_base_url,
+            voice=None
+            if self._policies is None
+            else voice_answers(self._redis, self._keys, self._policies),
         )
         return dict(built)
 

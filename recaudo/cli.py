@@ -258,9 +258,24 @@ def schema(topic: str | None) -> None:
     default="table",
     show_default=True,
 )
-def report(tenant: str, by: tuple[str, ...], fmt: str) -> None:
+@click.option(
+    "--after-effective-date",
+    "after_effective",
+    is_flag=True,
+    help="Instead: every contact made after a legal flag's effective date (bankruptcy, "
+    "death, cease, dispute, legal hold), for remediation",
+)
+def report(tenant: str, by: tuple[str, ...], fmt: str, after_effective: bool) -> None:
     """Outcomes vs the no-contact holdout, from the debtors' committed summaries (one scan)."""
     from recaudo.foundation.config import Settings
+
+    if after_effective:
+        from recaudo.streams.reports.after_effective import FORMATS as LATE_FORMATS
+        from recaudo.streams.reports.after_effective import read_after_effective
+
+        found = asyncio.run(read_after_effective(Settings(), tenant))
+        click.echo(LATE_FORMATS[fmt](found), nl=False)
+        return
     from recaudo.streams.reports.outcomes import parse_dimensions
     from recaudo.streams.reports.render import FORMATS
     from recaudo.streams.reports.source import read_report

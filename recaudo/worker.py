@@ -25,11 +25,12 @@ from recaudo.foundation.kafka_security import group_has_offsets
 from recaudo.foundation.keys import Keys
 from recaudo.observability import add_http_metrics, process_metrics
 from recaudo.probes import add_probe_routes
+from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.app import build_app
 from recaudo.streams.contact_ledger import ContactLedger
 from recaudo.streams.dispatch import Dispatching
 from recaudo.streams.lag import ConsumerLag
-from recaudo.streams.wiring import Wiring, build_wiring
+from recaudo.streams.wiring import Wiring, build_wiring, tenants_of
 
 EXIT_SHUTDOWN_TIMEOUT = 75
 SENDERS = ("twilio", "sendgrid", "meta", "mailgun", "infobip", "vonage")
@@ -163,6 +164,7 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
             rates={name: Rate(per_s, burst) for name, (per_s, burst) in settings.rates().items()},
             metrics=provider_metrics,
             breakers=breakers,
+            policies=TenantPolicies(tenants_of(settings), settings.policy_dir),
         )
 
     wiring = build_wiring(

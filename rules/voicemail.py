@@ -12,9 +12,14 @@ then a machine gets nothing and the call hangs up.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from recaudo.rules.rule import Rule
+
+if TYPE_CHECKING:  # rules.policy imports most of rules; only its types are needed here
+    from recaudo.rules.policy import JurisdictionOverride
 
 LIMITED_CONTENT = Rule("voicemail.limited_content", "12 CFR 1006.2(j)", "2021-11")
 POLICY_LIMITED_CONTENT = Rule(
@@ -25,6 +30,12 @@ POLICY_LIMITED_CONTENT = Rule(
 )
 NOT_ALLOWED = Rule(
     "voicemail.not_allowed", "Tenant policy: no voicemail in this jurisdiction", kind="tenant"
+)
+
+UNKNOWN_JURISDICTION = Rule(
+    "voicemail.not_allowed",
+    "Policy: the debtor's jurisdiction is unknown, so no voicemail (a machine gets nothing)",
+    kind="policy_default",
 )
 
 
@@ -42,3 +53,20 @@ def voicemail_rule(jurisdiction: str, allowed: bool | None) -> VoicemailRule:
         return VoicemailRule(False, NOT_ALLOWED)
     law = jurisdiction.split("-")[0] == "US"
     return VoicemailRule(True, LIMITED_CONTENT if law else POLICY_LIMITED_CONTENT)
+
+
+def tenant_voicemail(
+    overrides: Mapping[str, JurisdictionOverride], jurisdiction: str | None
+) -> VoicemailRule:
+    """The tenant's ``jurisdictions`` table applied: a subdivision's setting (``US-NY``)
+    over its country's (``US``). An unknown jurisdiction gets no voicemail (policy:
+    we cannot tell whether the tenant forbids it there, and hanging up discloses
+    nothing)."""
+    if not jurisdiction:
+        return VoicemailRule(False, UNKNOWN_JURISDICTION)
+    allowed: bool | None = None
+    for code in dict.fromkeys((jurisdiction.split("-")[0], jurisdiction)):
+        found = overrides.get(code)
+        if found is not None and found.voicemail_allowed is not None:
+            allowed = found.voicemail_allowed
+    return voicemail_rule(jurisdiction, allowed)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from recaudo.foundation.errors import InvalidEvent
 from recaudo.rules.reminders import is_reminder
-from recaudo.streams import account_ledger, accounting, held_payments
+from recaudo.streams import account_ledger, accounting, held_payments, legal_dates
 from recaudo.streams.account_ledger import Entered
 from recaudo.streams.contact_points import merge_points
 from recaudo.streams.conversation.assistant import Assistant
@@ -37,6 +37,7 @@ from recaudo.streams.reminders import Reminding
 from recaudo.streams.responses import OPT_OUT_WEIGHT, PROMISE_GRACE, Responding
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import (
+    HISTORY_S,
     AccountState,
     DebtorState,
     HistoryEntry,
@@ -49,7 +50,6 @@ DecidableEvent = (
 FLAG_NAMES = ("dispute", "bankruptcy", "deceased", "cease_and_desist", "legal_hold")
 # Statuses after which a contact can no longer be sent to that address.
 HARD_FAILURES = {DeliveryStatus.BOUNCED, DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED}
-HISTORY_S = 14 * 24 * 3600.0
 # One reward for every channel: the debtor acted (a click, a call answered — the voice
 # channel's reply —, a reply, a promise or a payment within the reward window) is a
 # success; a contact that could not arrive, or silence past the window, is a failure;
@@ -111,6 +111,7 @@ class Decider(Assistant, Reminding, Responding):
         )
         if disputed_at and "dispute" not in flags:
             flags.append("dispute")  # the debtor's dispute holds until a person closes it
+        dates = legal_dates.effective_dates(ev, flags, previous, disputed_at)
         account = AccountState.model_construct(
             status=ev.status,
             dpd=ev.days_past_due,
@@ -129,6 +130,8 @@ class Decider(Assistant, Reminding, Responding):
             led=[],
             disp=disputed_at,
             pids=previous.pids if previous else [],
+            fd=dates,
+            late=previous.late if previous else [],
         )
         account_ledger.take_snapshot(account, previous, ev)
         state.accounts[ev.account_id] = account
@@ -148,8 +151,28 @@ class Decider(Assistant, Reminding, Responding):
             self._cancel_channel(state, channel, (reason,), ctx, fx)
         new_flags = set(flags) - set(previous.flags if previous else ())
         if new_flags:
-            reasons = tuple(Reason(rule_id=f"suppress.{name}") for name in sorted(new_flags))
+            reasons = tuple(
+                Reason(rule_id=f"suppress.{name}", params={"effective_date": dates[name]})
+                for name in sorted(new_flags)
+            )
             self._cancel_account(state, ev.account_id, reasons, ctx, fx)
+        earlier = legal_dates.moved_earlier(dates, previous.fd if previous else {})
+        if earlier:
+            # Arrived after its effective date: what was sent since is listed for remediation.
+            late = legal_dates.record_late_flags(
+                state,
+                ev.account_id,
+                account,
+                earlier,
+                ctx.now.timestamp(),
+                ev.timezone,
+                [emitted for emitted, _ in fx.cancel_emitted],
+                {name for name in earlier if getattr(ev.flag_dates, name, None)},
+            )
+            if late:
+                fx.decisions.append(
+                    self._decision(ctx, Action.SUPPRESS, tuple(late), account_id=ev.account_id)
+                )
         owing = ev.status not in NOT_OWING and account.sdue > 0 and ev.days_past_due > 0
         if owing:
             # Enrolled on what the snapshot states, before the payments waiting for it

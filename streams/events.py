@@ -35,6 +35,7 @@ from pydantic import (
 from recaudo.streams.validators import (
     MAX_DAYS_PAST_DUE,
     due_date_error,
+    flag_date_error,
     iso_4217,
     iso_date,
     normalise_contact_points,
@@ -123,6 +124,19 @@ class AccountFlags(Contract):
     legal_hold: StrictBool = False
 
 
+class FlagDates(Contract):
+    """When each set flag took effect, where that precedes the snapshot (a petition,
+    a death or a cease letter reaches the lender days later): suppression counts
+    from that date, and the contacts made since are listed for remediation. A flag
+    without a date takes effect on the snapshot's own date."""
+
+    dispute: Day | None = None
+    bankruptcy: Day | None = None
+    deceased: Day | None = None
+    cease_and_desist: Day | None = None
+    legal_hold: Day | None = None
+
+
 #: The ``type`` field's description in every input event's schema.
 TYPE_DOC = (
     "The event's kind, which selects its schema (the discriminator of InputEvent): "
@@ -165,6 +179,11 @@ class AccountEvent(Event):
     language: str = Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
     contact_points: tuple[ContactPoint, ...] = ()
     flags: AccountFlags = AccountFlags()
+    flag_dates: FlagDates = Field(
+        default=FlagDates(),
+        description="Effective date (YYYY-MM-DD, the debtor's local date) of a set flag, "
+        "at most occurred_at's date",
+    )
     segment: str | None = Field(default=None, max_length=64)
     # What a message needs to be actionable (issue 10); optional so older feeds stay valid.
     debtor_name: str | None = Field(default=None, min_length=1, max_length=80)
@@ -211,10 +230,22 @@ class AccountEvent(Event):
                 f"amount_due.amount_minor: {self.amount_due.amount_minor} is more than "
                 f"the balance {self.balance.amount_minor}"
             )
-        why = due_date_error(self.due_date, self.occurred_at)
+        why = due_date_error(self.due_date, self.occurred_at) or flag_date_error(
+            self.flags.model_dump(), self.flag_dates.model_dump(), self.local_date
+        )
         if why is not None:
             raise ValueError(why)
         return self
+
+    @property
+    def local_date(self) -> dt.date:
+        """occurred_at's date where the debtor lives: the day a dateless flag takes effect."""
+        return self.occurred_at.astimezone(ZoneInfo(self.timezone)).date()
+
+    def flag_effective(self, name: str) -> dt.date:
+        """When set flag ``name`` took effect (its date, else the snapshot's local date)."""
+        given: dt.date | None = getattr(self.flag_dates, name)
+        return given or self.local_date
 
 
 class PaymentMethod(StrEnum):

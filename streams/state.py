@@ -30,6 +30,27 @@ class LedgerEntry(_Compact):
     a: int  # signed change to the amount due, minor units
 
 
+class AfterContact(_Compact):
+    """A contact handed to dispatch on or after a late flag's effective date."""
+
+    ch: Channel
+    at: float  # when it was handed to dispatch, epoch seconds
+    k: str = "attempt"  # the history entry's kind: an attempt or a conversation answer
+    c: bool = False  # still cancellable when the flag arrived: its cancellation was asked
+
+
+class LateFlag(_Compact):
+    """A legal flag that became known after its effective date, with the contacts
+    made since that date (``streams.legal_dates``): kept with the account, for
+    remediation."""
+
+    f: str  # bankruptcy, deceased, cease_and_desist, dispute or legal_hold
+    d: str  # its effective date (ISO)
+    kn: float  # when it became known, epoch seconds
+    full: bool  # the debtor's remembered contacts reached back to the date
+    cs: list[AfterContact] = []
+
+
 class AccountState(_Compact):
     """The account as the rules read it; ``due`` and ``bal`` are reconciled
     (``streams.account_ledger``): the newest snapshot plus the payments after it."""
@@ -66,6 +87,10 @@ class AccountState(_Compact):
     cod: str = ""
     tb: bool | None = None
     bn: list[str] = []
+    # Each set flag's effective date (ISO); the flags that arrived after theirs,
+    # with the contacts made since (kept with the account: a legal record).
+    fd: dict[str, str] = {}
+    late: list[LateFlag] = []
 
 
 class PointState(_Compact):
@@ -108,6 +133,10 @@ class HeldPayment(_Compact):
     t: float  # occurred_at, epoch seconds: held for at most account_ledger.HOLD_S after it
     raw: str  # the event as received: replayed on arrival, or the dead letter's payload
 
+
+#: How long the contacts handed to dispatch are remembered (at most 32): the
+#: rules' look-back, and how far back a late legal flag finds contacts.
+HISTORY_S = 14 * 24 * 3600.0
 
 #: How long an outcome waits for its contact: a crash replay comes within minutes;
 #: an outcome of a contact forgotten long ago (a late click) waits for nothing.

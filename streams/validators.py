@@ -64,6 +64,24 @@ def due_date_error(due: dt.date, occurred_at: dt.datetime) -> str | None:
     return None
 
 
+def flag_date_error(
+    flags: dict[str, bool], dates: dict[str, dt.date | None], local_date: dt.date
+) -> str | None:
+    """Why an effective date cannot stand: its flag is not set, or it is later than
+    the snapshot's own (local) date — a flag reported is already in effect."""
+    for name, date in dates.items():
+        if date is None:
+            continue
+        if not flags.get(name):
+            return f"flag_dates.{name}: given while flags.{name} is false"
+        if date > local_date:
+            return (
+                f"flag_dates.{name}: {date.isoformat()} is after occurred_at's date "
+                f"({local_date.isoformat()} where the debtor lives)"
+            )
+    return None
+
+
 def iso_4217(code: str) -> str:
     if pycountry.currencies.get(alpha_3=code) is None:
         raise ValueError(f"{code!r} is not an ISO 4217 currency code")

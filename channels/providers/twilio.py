@@ -89,8 +89,9 @@ class TwilioProvider:
             if self._answers is not None and self._webhook_base and ref:
                 # Detection first: Twilio asks Url for the TwiML with AnsweredBy, so a
                 # machine never hears more than the limited-content message.
-                limited = self._answers.limited(command)
-                self._answers.store.put(ref, VoiceScripts(message.text, limited, language))
+                caller = self._creds.voice_from or self._creds.sms_from
+                limited = await self._answers.limited(command, caller)
+                await self._answers.store.put(ref, VoiceScripts(message.text, limited, language))
                 answer = f"{self._webhook_base.rstrip('/')}{ANSWER_PATH}"
                 form += [
                     ("Url", f"{answer}?ref={quote(ref, safe=REF_SAFE)}"),

@@ -10,14 +10,14 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import orjson
 import yarl
 from aiohttp import web
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pydantic import SecretStr
 
 from recaudo.channels.credentials import (
@@ -37,6 +37,13 @@ from recaudo.channels.sandbox import signing
 def sandbox_credentials() -> tuple[ProviderCredentials, ec.EllipticCurvePrivateKey]:
     """Demo credentials for every provider, and the SendGrid signing key to go with them."""
     key = ec.generate_private_key(ec.SECP256R1())
+    # The Vonage Voice application's key: our calls carry a JWT it signs (RS256).
+    voice_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    voice_pem = voice_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
     public = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -76,6 +83,9 @@ def sandbox_credentials() -> tuple[ProviderCredentials, ec.EllipticCurvePrivateK
             api_secret=SecretStr("vonage-secret"),
             signature_secret=SecretStr("vonage-signature-secret"),
             sender="Recaudo",
+            application_id="aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
+            private_key=SecretStr(voice_pem),
+            voice_from="+15005550007",
         ),
         # Test-mode payment accounts behind the pay link (``payments_api``): Stripe
         # by default, Mercado Pago for pesos, PIX for reais.
@@ -121,6 +131,10 @@ def fails_after_send(to: str) -> bool:
     return to.endswith("1111") or to.lower().startswith("bounce")
 
 
+#: Who picks up a call: a person, an answering machine or a fax.
+Answerer = Literal["human", "machine", "fax"]
+
+
 class SandboxCore:
     """State and plumbing shared by every provider's sandbox endpoints."""
 
@@ -151,6 +165,19 @@ class SandboxCore:
         self.url = ""
         #: Other sandboxes' routes served from this one server (``stack``: payments).
         self.mounts: list[Callable[[web.UrlDispatcher], None]] = []
+        #: Who answers a number's calls, set by tests (``answerer``).
+        self.answerers: dict[str, Answerer] = {}
+
+    def answerer(self, to: str) -> Answerer:
+        """Who answers a call to ``to``: as set in ``answerers``, else by the number
+        (ending 2222 a machine, 3333 a fax, anything else a person). Vonage's numbers
+        come without the "+"; either spelling matches."""
+        set_for = {number.lstrip("+"): who for number, who in self.answerers.items()}
+        if to.lstrip("+") in set_for:
+            return set_for[to.lstrip("+")]
+        if to.endswith("2222"):
+            return "machine"
+        return "fax" if to.endswith("3333") else "human"
 
     async def drain(self, timeout_s: float = 5.0) -> None:
         """Wait until every scheduled webhook has been posted."""

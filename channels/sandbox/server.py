@@ -63,6 +63,7 @@ class Sandbox(
         r.add_post("/{version}/{target}/messages", self._meta_or_mailgun)
         r.add_post("/sms/2/text/advanced", self._infobip)
         r.add_post("/sms/json", self._vonage)
+        r.add_post("/v1/calls", self._vonage_call)
         self.rnd = RndSandbox()
         self.rnd.add_routes(r)
         r.add_get("/_sandbox/messages", self._list)

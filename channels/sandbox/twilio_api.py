@@ -17,12 +17,8 @@ from recaudo.channels.sandbox.core import (
     refused_at_send,
 )
 
-
-def answered_by_for(to: str) -> str:
-    """Twilio's ``AnsweredBy`` for a sandbox number."""
-    if to.endswith("2222"):
-        return "machine_end_beep"
-    return "fax" if to.endswith("3333") else "human"
+#: Twilio's ``AnsweredBy`` for each answerer (DetectMessageEnd: after the beep).
+ANSWERED_BY = {"human": "human", "machine": "machine_end_beep", "fax": "fax"}
 
 
 class TwilioSandbox(SandboxCore):
@@ -81,13 +77,13 @@ class TwilioSandbox(SandboxCore):
         return self._record(request, response, msg)
 
     async def _twilio_answer(self, msg: SentMessage, url: str) -> None:
-        """Detection, then the answer request: ``AnsweredBy`` from the number (ending
-        2222 a machine, 3333 a fax, else a person); what the call plays is the TwiML
-        our Url answers, kept as the message's text."""
+        """Detection, then the answer request: ``AnsweredBy`` from who answers the
+        number (``answerer``); what the call plays is the TwiML our Url answers, kept
+        as the message's text."""
         creds = self.creds.twilio
         if creds is None or self._session is None:
             return
-        answered_by = answered_by_for(msg.to)
+        answered_by = ANSWERED_BY[self.answerer(msg.to)]
         params = [
             ("AccountSid", creds.account_sid),
             ("CallSid", msg.message_id),

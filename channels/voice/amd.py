@@ -12,12 +12,15 @@ or ``beep_timeout`` with ``detect_beep``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 from xml.sax.saxutils import escape
 
+import redis.asyncio as aioredis
+
+from recaudo.foundation.keys import Keys
 from recaudo.streams.outputs import ContactCommand
 
 
@@ -96,30 +99,69 @@ def vonage_ncco(text: str | None, language: str) -> list[dict[str, Any]]:
     return [{"action": "talk", "text": text, "language": language}]
 
 
-class ScriptStore:
-    """The scripts of calls in flight, by ref token, until the answer webhook asks.
+#: A call's scripts outlive the longest ring, detection and beep wait (Twilio's
+#: MachineDetectionTimeout, Vonage's beep_timeout) by far; a few hours, then gone.
+SCRIPT_TTL_S = 4 * 3600
 
-    In one process; a deployment with several web workers keeps them in Redis.
+
+class ScriptStore:
+    """The scripts of calls in flight, and the detection verdict, by ref token, in Redis.
+
+    The worker's dispatcher puts them as it places the call; the web process's
+    answer webhook (another process, any replica) reads them. One hash per call.
     """
 
-    def __init__(self) -> None:
-        self._by_ref: dict[str, VoiceScripts] = {}
+    def __init__(self, client: aioredis.Redis, keys: Keys, ttl_s: int = SCRIPT_TTL_S) -> None:
+        self._redis = client
+        self._keys = keys
+        self._ttl_s = ttl_s
 
-    def put(self, ref: str, scripts: VoiceScripts) -> None:
-        self._by_ref[ref] = scripts
+    async def put(self, ref: str, scripts: VoiceScripts) -> None:
+        fields = ["full", scripts.full, "language", scripts.language]
+        if scripts.limited is not None:
+            fields += ["limited", scripts.limited]
+        key = self._keys.voice_call(ref)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            pipe.hset(key, items=fields)
+            pipe.expire(key, self._ttl_s)
+            await pipe.execute()
 
-    def get(self, ref: str) -> VoiceScripts | None:
-        return self._by_ref.get(ref)
+    async def get(self, ref: str) -> VoiceScripts | None:
+        got = await self._redis.hgetall(self._keys.voice_call(ref))
+        fields = {_text(k): _text(v) for k, v in got.items()}
+        if "full" not in fields:
+            return None
+        return VoiceScripts(fields["full"], fields.get("limited"), fields.get("language", "en"))
+
+    async def detected(self, ref: str, answered: Answered) -> None:
+        """Vonage reports detection on the event webhook: keep it for the answer webhook
+        (only for a call we placed; an unknown ref writes nothing)."""
+        key = self._keys.voice_call(ref)
+        if await self._redis.exists(key):
+            await self._redis.hset(key, "answered", answered.value)
+
+    async def answered(self, ref: str) -> Answered | None:
+        raw = await self._redis.hget(self._keys.voice_call(ref), "answered")
+        return None if raw is None else Answered(_text(raw))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 #: Where Twilio asks for the TwiML once detection decided (``voice.answer``).
 ANSWER_PATH = "/voice/twilio/answer"
+#: Where Vonage asks for the NCCO, and posts the call's events (``voice.vonage``).
+VONAGE_ANSWER_PATH = "/voice/vonage/answer"
+VONAGE_EVENT_PATH = "/voice/vonage/event"
 
 
 @dataclass(frozen=True, slots=True)
 class VoiceAnswers:
     """What a voice adapter needs to let detection choose: where scripts wait for the
-    answer webhook, and each command's limited-content text (None: no voicemail)."""
+    answer webhook, and each command's limited-content text (None: no voicemail),
+    given the number the call comes from (the callback number by default)."""
 
     store: ScriptStore
-    limited: Callable[[ContactCommand], str | None]
+    limited: Callable[[ContactCommand, str], Awaitable[str | None]]

@@ -36,9 +36,10 @@ def twilio_answer(
         form = await request.post()
         params = [(k, str(v)) for k, v in form.items()]
         expected = twilio_signature(auth_token, base + request.path_qs, params)
-        if not hmac.compare_digest(expected, request.headers.get("X-Twilio-Signature", "")):
+        given = request.headers.get("X-Twilio-Signature", "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(expected.encode(), given):
             return web.Response(status=403)
-        scripts = store.get(request.query.get("ref", ""))
+        scripts = await store.get(request.query.get("ref", ""))
         answered = TWILIO_ANSWERED_BY.get(str(form.get("AnsweredBy", "")), Answered.UNKNOWN)
         text = None if scripts is None else script_for(answered, scripts)
         language = scripts.language if scripts else "en"

@@ -42,3 +42,8 @@ class Keys:
 
     def global_(self, name: str) -> str:
         return f"{self.prefix}:{name}"
+
+    def voice_call(self, ref: str) -> str:
+        """A call in flight's scripts and detection verdict, by its ref token: the
+        worker writes them when it places the call, the web's answer webhook reads."""
+        return self.global_(f"voice:{ref}")

@@ -14,6 +14,8 @@ from recaudo.channels.credentials import load_credentials
 from recaudo.channels.dedupe import Deduper
 from recaudo.channels.directory import ContactDirectory
 from recaudo.channels.status_machine import StatusMachine
+from recaudo.channels.voice.amd import ScriptStore
+from recaudo.channels.voice.routes import add_voice_routes
 from recaudo.channels.webhooks import (
     WebhookService,
     add_webhook_routes,
@@ -177,6 +179,8 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
             clock=settings.clock().now,
         )
         add_webhook_routes(app, service, registry)
+        # Calls' answer webhooks: the scripts the worker kept in Redis, chosen by detection.
+        add_voice_routes(app, credentials, ScriptStore(client, keys), settings.public_base_url)
         if credentials.payments is not None:
             add_payments(
                 app,

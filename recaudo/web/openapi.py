@@ -22,6 +22,7 @@ from recaudo import __version__
 from recaudo.examples import EXAMPLES
 from recaudo.streams.events import InputEvent
 from recaudo.streams.outputs import Decision
+from recaudo.streams.reports.after_effective import AfterEffectiveReport
 from recaudo.streams.reports.model import OutcomeReport
 from recaudo.streams.tasks import Task
 from recaudo.web import openapi_imports, openapi_ops, openapi_payments, openapi_webhooks
@@ -158,6 +159,7 @@ def build_spec() -> dict[str, Any]:
         **{m.__name__: TypeAdapter(m) for m in openapi_imports.MODELS},
         **{m.__name__: TypeAdapter(m) for m in openapi_payments.MODELS},
         "OutcomeReport": TypeAdapter(OutcomeReport),
+        "AfterEffectiveReport": TypeAdapter(AfterEffectiveReport),
     }
     for name, adapter in adapters.items():
         schema = adapter.json_schema(ref_template=REF, mode="serialization")
@@ -262,6 +264,19 @@ def build_spec() -> dict[str, Any]:
                 "responses": {
                     "200": _json("OutcomeReport", "Each group with its 95 % intervals"),
                     "400": _json("Error", "An unknown grouping or parameter"),
+                    **AUTH_ERRORS,
+                },
+            }
+        },
+        "/v1/reports/after-effective-date": {
+            "get": {
+                "summary": "Contacts made after a legal flag's effective date (bankruptcy, "
+                "death, cease, dispute, legal hold), for remediation",
+                "operationId": "getAfterEffectiveDate",
+                "security": [{"bearer": []}],
+                "responses": {
+                    "200": _json("AfterEffectiveReport", "Each late flag with its contacts"),
+                    "400": _json("Error", "A query parameter (this report takes none)"),
                     **AUTH_ERRORS,
                 },
             }

@@ -32,6 +32,17 @@ BROKER_GONE = {
     "503": json_response("Error", "The broker restarted empty, or a store is down; retry")
 }
 PROVIDER = {"name": "provider", "in": "path", "required": True, "schema": {"type": "string"}}
+# The voice answer webhooks: the call's ref token, the provider's own body.
+VOICE_REF = {"name": "ref", "in": "query", "required": True, "schema": {"type": "string"}}
+VOICE_FORM = {
+    "required": True,
+    "content": {"application/x-www-form-urlencoded": {"schema": {"type": "string"}}},
+}
+VOICE_JSON = {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+VOICE_DOWN = {
+    "404": json_response("Error", "This provider is not configured"),
+    "503": json_response("Error", "Redis does not answer, or the broker restarted empty; retry"),
+}
 OUTSIDE_V1: dict[str, Any] = {
     "/healthz": {
         "get": {
@@ -133,5 +144,55 @@ OUTSIDE_V1: dict[str, Any] = {
                 "405": json_response("Error", "This provider has no GET handshake"),
             },
         },
+    },
+    "/voice/twilio/answer": {
+        "post": {
+            "summary": "Twilio's answer request: the TwiML a call plays once detection decided",
+            "description": "Only with Twilio in RECAUDO_PROVIDERS_FILE. Twilio asks after "
+            "`MachineDetection=DetectMessageEnd` with `AnsweredBy`; a person hears the full "
+            "message, a machine only the limited-content message (12 CFR 1006.2(j)) or a "
+            "hang-up where the tenant forbids voicemail, a fax a hang-up. Signed with "
+            "`X-Twilio-Signature` over our public URL and the form.",
+            "operationId": "twilioVoiceAnswer",
+            "parameters": [VOICE_REF],
+            "requestBody": VOICE_FORM,
+            "responses": {
+                "200": text_response("text/xml", "TwiML: `<Say>` the script, or `<Hangup/>`"),
+                "403": {"description": "The signature does not verify; nothing is read"},
+                **VOICE_DOWN,
+            },
+        }
+    },
+    "/voice/vonage/answer": {
+        "post": {
+            "summary": "Vonage's answer request: the NCCO a call plays for detection's verdict",
+            "description": "Only with Vonage in RECAUDO_PROVIDERS_FILE. The call asks for "
+            "advanced machine detection (`detect_beep`); the verdict the event route kept "
+            "chooses the script, and no verdict plays what a machine may hear (12 CFR "
+            "1006.2(j)). Signed: `Authorization: Bearer` HS256 JWT with the signature "
+            "secret, `payload_hash` the body's SHA-256.",
+            "operationId": "vonageVoiceAnswer",
+            "parameters": [VOICE_REF],
+            "requestBody": VOICE_JSON,
+            "responses": {
+                "200": text_response("application/json", "The NCCO (`[]` hangs up)"),
+                "403": {"description": "The JWT does not verify; nothing is read"},
+                **VOICE_DOWN,
+            },
+        }
+    },
+    "/voice/vonage/event": {
+        "post": {
+            "summary": "Vonage's call events: keeps machine detection's `human`/`machine`",
+            "operationId": "vonageVoiceEvent",
+            "parameters": [VOICE_REF],
+            "requestBody": VOICE_JSON,
+            "responses": {
+                "204": {"description": "Recorded (or an event we do not need)"},
+                "400": {"description": "The body is not JSON"},
+                "403": {"description": "The JWT does not verify; nothing is read"},
+                **VOICE_DOWN,
+            },
+        }
     },
 }

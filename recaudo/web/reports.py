@@ -1,4 +1,6 @@
-"""``GET /v1/reports/outcomes``: the tenant's outcomes against its holdout, and their gauges.
+"""``GET /v1/reports/outcomes``: the tenant's outcomes against its holdout, and their gauges;
+``GET /v1/reports/after-effective-date``: the contacts made after a legal flag's
+effective date, for remediation (``streams.reports.after_effective``, never cached).
 
 The key names the tenant, so a caller only ever sees its own debtors. The body
 is ``recaudo.streams.reports.OutcomeReport`` (the /ops managers' view reads it).
@@ -12,17 +14,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
+from recaudo.foundation.clock import Clock
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.reports import ReportSource
+from recaudo.streams.reports.after_effective import after_effective
 from recaudo.streams.reports.metrics import OutcomeMetrics
 from recaudo.streams.reports.outcomes import parse_dimensions
 from recaudo.streams.reports.source import policy_channel_costs
@@ -57,6 +61,24 @@ async def get_outcomes(request: web.Request) -> web.Response:
     )
 
 
+def after_effective_handler(
+    client: Any, keys: Keys, clock: Clock
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """``GET /v1/reports/after-effective-date`` over ``client`` (one scan a call)."""
+
+    async def get_after_effective(request: web.Request) -> web.Response:
+        tenant = tenant_of(request, request.app[SETTINGS])
+        if request.query:
+            name = sorted(request.query)[0]
+            raise _bad_request(f"unknown query parameter {name!r}; this report takes none", name)
+        found = await after_effective(client, keys, tenant, clock.now())
+        return web.Response(
+            body=orjson.dumps(found.model_dump(mode="json")), content_type="application/json"
+        )
+
+    return get_after_effective
+
+
 async def refresh_outcome_metrics(app: web.Application) -> None:
     """Recompute every served tenant's gauges once (by arm)."""
     for tenant in sorted(tenants_of(app[SETTINGS])):
@@ -76,6 +98,10 @@ def add_report_routes(
     )
     app[OUTCOME_METRICS] = OutcomeMetrics(registry)
     app.router.add_get("/v1/reports/outcomes", get_outcomes)
+    app.router.add_get(
+        "/v1/reports/after-effective-date",
+        after_effective_handler(client, Keys(settings.redis_prefix), settings.clock()),
+    )
 
     async def refresher(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+import redis.asyncio as aioredis
 from aiohttp import web
 
 from recaudo.channels.providers.twilio import TwilioProvider
@@ -31,6 +32,7 @@ from recaudo.channels.voice.amd import (
     script_for,
 )
 from recaudo.channels.voice.answer import twilio_answer
+from recaudo.foundation.keys import Keys
 from recaudo.streams.events import Channel
 from recaudo.streams.outputs import ContactCommand, MessageContent
 
@@ -94,11 +96,17 @@ def command(address: str) -> ContactCommand:
     )
 
 
+async def machine_text(command: ContactCommand, caller: str) -> str | None:
+    return f"Hola, le llama Recaudo Demo. Llame a Ana al {caller}."
+
+
 @pytest.fixture
-async def answered() -> AsyncIterator[tuple[Sandbox, TwilioProvider]]:
+async def answered(
+    redis_client: aioredis.Redis, keys: Keys
+) -> AsyncIterator[tuple[Sandbox, TwilioProvider]]:
     creds, key = sandbox_credentials()
     assert creds.twilio is not None
-    store = ScriptStore()
+    store = ScriptStore(redis_client, keys)
     # Our public URL is signed by Twilio, so the handler needs it before the server starts.
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -109,9 +117,7 @@ async def answered() -> AsyncIterator[tuple[Sandbox, TwilioProvider]]:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.SockSite(runner, sock).start()
-    answers = VoiceAnswers(
-        store, lambda c: "Hola, le llama Recaudo Demo. Llame a Ana al 5588880000."
-    )
+    answers = VoiceAnswers(store, machine_text)
     async with Sandbox(creds, sendgrid_private_key=key) as sandbox, aiohttp.ClientSession() as s:
         provider = TwilioProvider(
             s, creds.twilio, base_url=sandbox.url, webhook_base_url=ours, voice_answers=answers
@@ -129,6 +135,7 @@ async def test_machine_hears_only_the_limited_content_message(
     [call] = sandbox.messages
     assert call.headers["AnsweredBy"] == "machine_end_beep"
     assert "Recaudo Demo" in call.text
+    assert "+15005550006" in call.text  # the number the call came from, to call back
     assert "saldo" not in call.text
 
 
@@ -147,3 +154,34 @@ async def test_fax_gets_nothing(answered: tuple[Sandbox, TwilioProvider]) -> Non
     await sandbox.drain()
     [call] = sandbox.messages
     assert call.text == "<Response><Hangup/></Response>"
+
+
+async def test_a_number_set_to_a_fax_gets_nothing(
+    answered: tuple[Sandbox, TwilioProvider],
+) -> None:
+    sandbox, provider = answered
+    sandbox.answerers["+525512345678"] = "fax"
+    await provider.send(command("+525512345678"))
+    await sandbox.drain()
+    [call] = sandbox.messages
+    assert call.headers["AnsweredBy"] == "fax"
+    assert call.text == "<Response><Hangup/></Response>"
+
+
+async def test_scripts_live_in_redis_for_a_few_hours(
+    redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    store = ScriptStore(redis_client, keys, ttl_s=3600)
+    await store.put("ref-1", VoiceScripts(FULL, None, "es-MX"))
+    assert await store.get("ref-1") == VoiceScripts(FULL, None, "es-MX")
+    assert 3500 < await redis_client.ttl(keys.voice_call("ref-1")) <= 3600
+    assert await store.get("ref-2") is None
+    # A verdict is kept only for a call we placed (no key made for a forged ref).
+    await store.detected("ref-2", Answered.HUMAN)
+    assert not await redis_client.exists(keys.voice_call("ref-2"))
+    await store.detected("ref-1", Answered.MACHINE)
+    assert await store.answered("ref-1") is Answered.MACHINE
+    # Placing the call again starts over: no verdict from an earlier attempt.
+    await store.put("ref-1", SCRIPTS)
+    assert await store.answered("ref-1") is None
+    assert await store.get("ref-1") == SCRIPTS
