@@ -22,6 +22,7 @@ from recaudo.rules.credit_bureau import rule_for as bureau_rule
 from recaudo.rules.engine import evaluate
 from recaudo.rules.policy import TenantPolicy, default_policy, load_policy
 from recaudo.rules.time_barred import barred, on_day, policy_problems
+from recaudo.rules.validation_period import policy_problems as overshadowing_problems
 
 
 @cache
@@ -53,6 +54,8 @@ def check(file: Path) -> None:
     problems = list(dict.fromkeys(check_content(loaded, str(file))))
     # Threats of suit in templates that can reach time-barred accounts (issue 26).
     problems += policy_problems(loaded, str(file))
+    # A third-party collector's demands that overshadow the validation period.
+    problems += overshadowing_problems(loaded, str(file))
     if problems:
         click.echo("\n".join(problems), err=True)
         raise SystemExit(1)

@@ -66,6 +66,12 @@ EXACT: dict[str, str] = {
     "voicemail.limited_content": "a machine hears only a limited-content message",
     "voicemail.not_allowed": "no voicemail here: a machine gets nothing",
     "suppress.time_barred_threat": "the message threatens suit on a time-barred debt",
+    "us.fdcpa.overshadowing": "the message demands payment sooner than the validation "
+    "period allows",
+    "us.fdcpa.validation_period": "collection paused: disputed within the validation "
+    "period, until verification is sent",
+    "legal.contacted_after_effective_date": "contacts made after a legal event's "
+    "effective date: listed for remediation",
     "co.ley1266.art12.comunicacion_previa": "a credit-bureau report waits 20 days after notice",
     "co.ley1266.art12.dos_comunicaciones": "a small debt needs two notices before a report",
     "co.policy.aviso_escrito": "the credit-bureau notice must be a written message",

@@ -62,7 +62,8 @@ _COMPILED = {lang: re.compile("|".join(words)) for lang, words in LEGAL_THREATS.
 FIELDS = ("sms", "email_subject", "email_text", "email_html", "whatsapp_body", "voice")
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
+    """Lower case without accents: what the word lists are written against."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -75,9 +76,9 @@ def threat_in(text: str, language: str) -> str | None:
     """
     base = language.split("-")[0]
     patterns = [_COMPILED[base]] if base in _COMPILED else list(_COMPILED.values())
-    plain = _plain(text)
+    flat = plain(text)
     for pattern in patterns:
-        found = pattern.search(plain)
+        found = pattern.search(flat)
         if found:
             return found.group(0)
     return None
