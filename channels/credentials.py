@@ -88,6 +88,15 @@ class StandardWebhooksCredentials(_Frozen):
     secret: SecretStr
 
 
+class RndCredentials(_Frozen):
+    """The FCC Reassigned Numbers Database (a caller's subscription, by SomosGov)."""
+
+    refresh_token: SecretStr
+    company_id: str
+    # None: the database's own API host (``channels.reassigned.rnd``).
+    base_url: str | None = None
+
+
 class ProviderCredentials(_Frozen):
     twilio: TwilioCredentials | None = None
     sendgrid: SendGridCredentials | None = None
@@ -99,6 +108,8 @@ class ProviderCredentials(_Frozen):
     standard: StandardWebhooksCredentials | None = None
     # Payment providers behind the pay link (channels.payments).
     payments: PaymentAccounts | None = None
+    # Asked before calling or texting a number consented to before its last check.
+    rnd: RndCredentials | None = None
 
 
 def load_credentials(path: str | Path) -> ProviderCredentials:

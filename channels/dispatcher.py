@@ -6,7 +6,11 @@ not due yet (returned untouched, ``retry_after_s`` set) -> ledger claim (a
 cancelled or already sent/failed contact is skipped; a ``sending`` left by a
 crash is in doubt: resent with the same idempotency key only when every
 provider of the channel de-duplicates on it, else left alone) -> expired
-(marked failed, reported) -> providers for the channel in order, skipping open
+(marked failed, reported) -> reassigned number (with a ``ReassignedCache``, a
+call or text to a NANP number with a consent date: one the FCC Reassigned
+Numbers Database reports disconnected since is marked failed and reported
+``permanent`` with ``reassigned_number``; when the database cannot be asked it
+is sent) -> providers for the channel in order, skipping open
 circuits and providers over their send rate, retrying retryable errors with
 jittered exponential backoff that never sleeps past ``expires_at``. A
 permanent refusal of the address ends it: marked failed, reported with
@@ -22,7 +26,7 @@ import datetime as dt
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from recaudo.channels.base import Provider, SendOutcome
@@ -31,8 +35,15 @@ from recaudo.channels.directory import ContactDirectory, ContactRef, ref_for, sh
 from recaudo.channels.ids import event_id
 from recaudo.channels.metrics import ProviderMetrics
 from recaudo.channels.ratelimit import RateLimiter
+from recaudo.channels.reassigned.cache import ReassignedCache
+from recaudo.channels.reassigned.rnd import ten_digits
 from recaudo.channels.status_machine import NOT_ADVANCED, StatusMachine
-from recaudo.foundation.errors import PermanentProviderError, RetryableProviderError
+from recaudo.foundation.errors import (
+    PermanentProviderError,
+    ProviderError,
+    RetryableProviderError,
+)
+from recaudo.rules.reassigned import PHONE_CHANNELS
 from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
 from recaudo.streams.events import Channel, DeliveryEvent, DeliveryStatus
 from recaudo.streams.outputs import ContactCommand
@@ -40,6 +51,8 @@ from recaudo.streams.outputs import ContactCommand
 log = logging.getLogger(__name__)
 
 C = Channel
+#: The delivery error code and skipped reason of a number disconnected since consent.
+REASSIGNED_CODE = "reassigned_number"
 DEFAULT_FALLBACK: Mapping[Channel, tuple[Channel, ...]] = {
     C.SMS: (C.WHATSAPP, C.EMAIL, C.VOICE),
     C.WHATSAPP: (C.SMS, C.EMAIL, C.VOICE),
@@ -81,8 +94,10 @@ class Dispatcher:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: Callable[[], float] = random.random,
         metrics: ProviderMetrics | None = None,
+        reassigned: ReassignedCache | None = None,
     ) -> None:
         self._metrics = metrics
+        self._reassigned = reassigned
         self._providers: dict[Channel, tuple[Provider, ...]] = {
             channel: (p,) if not isinstance(p, Sequence) else tuple(p)
             for channel, p in providers.items()
@@ -124,6 +139,17 @@ class Dispatcher:
             await self._ledger.mark(c.tenant_id, c.debtor_id, c.contact_id, ContactStatus.FAILED)
             event = await self._event(command, now, None, DeliveryStatus.FAILED, "expired")
             return DispatchResult(deliveries=event, skipped_reason="expired")
+        if await self._reassigned_since_consent(command):
+            await self._ledger.mark(c.tenant_id, c.debtor_id, c.contact_id, ContactStatus.FAILED)
+            events = await self._event(
+                command, now, None, DeliveryStatus.FAILED, REASSIGNED_CODE, permanent=True
+            )
+            return DispatchResult(
+                deliveries=events,
+                skipped_reason=REASSIGNED_CODE,
+                # Not a call for a text or the reverse: the number itself is gone.
+                fallback_channel=self._fallback(command.channel, avoid=PHONE_CHANNELS),
+            )
         ref = ContactRef(
             tenant_id=c.tenant_id,
             contact_id=c.contact_id,
@@ -174,6 +200,34 @@ class Dispatcher:
             fallback_channel=self._fallback(command.channel),
             provider=failed.provider,
         )
+
+    async def _reassigned_since_consent(self, command: ContactCommand) -> bool:
+        """Whether the Reassigned Numbers Database says this call's or text's number
+        was permanently disconnected since the debtor consented to it.
+
+        Asked only for NANP numbers (the database's) with a known consent date.
+        Our policy: when the database cannot be asked, the consent stands and the
+        contact goes (logged), rather than every call and text waiting on it.
+        """
+        cache, consent = self._reassigned, command.consent_date
+        if cache is None or consent is None or command.channel not in PHONE_CHANNELS:
+            return False
+        try:
+            # +1 and ten digits: the only numbers the database holds.
+            if ten_digits(command.address) != command.address.removeprefix("+1"):
+                return False
+        except ValueError:
+            return False
+        try:
+            check = await cache.check(command.address, consent)
+        except (ProviderError, TimeoutError, OSError) as exc:
+            log.warning(
+                "reassigned-numbers database unreachable for %s, sent anyway: %s",
+                command.contact_id,
+                exc,
+            )
+            return False
+        return check.result == "yes"
 
     async def _send_any(
         self, command: ContactCommand, providers: Sequence[Provider], now: dt.datetime
@@ -286,8 +340,8 @@ class Dispatcher:
             )
         ]
 
-    def _fallback(self, channel: Channel) -> Channel | None:
+    def _fallback(self, channel: Channel, avoid: Collection[Channel] = ()) -> Channel | None:
         for candidate in self._fallback_order.get(channel, ()):
-            if candidate != channel and self._providers.get(candidate):
+            if candidate != channel and candidate not in avoid and self._providers.get(candidate):
                 return candidate
         return None

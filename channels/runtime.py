@@ -20,8 +20,11 @@ from recaudo.channels.dispatcher import Dispatcher, DispatchResult
 from recaudo.channels.factory import build_providers, voice_answers
 from recaudo.channels.metrics import ProviderMetrics
 from recaudo.channels.ratelimit import Rate, RateLimiter
+from recaudo.channels.reassigned import ReassignedCache, RndClient
+from recaudo.channels.reassigned.rnd import DEFAULT_BASE_URL
 from recaudo.channels.recording import RecordingProvider
 from recaudo.channels.status_machine import StatusMachine
+from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.keys import Keys
 from recaudo.rules.policy import TenantPolicy
 from recaudo.streams.contact_ledger import ContactLedger
@@ -44,7 +47,10 @@ class WorkerDispatcher:
         metrics: ProviderMetrics | None = None,
         breakers: Breakers | None = None,
         policies: Callable[[str], TenantPolicy] | None = None,
+        clock: Clock = WALL_CLOCK,
     ) -> None:
+        # The decision path's clock: a reassigned-numbers answer ages on it.
+        self._clock = clock
         # With the tenant policies, calls let machine detection choose what plays.
         self._policies = policies
         self._metrics = metrics
@@ -76,16 +82,28 @@ class WorkerDispatcher:
         )
         return dict(built)
 
+    def _reassigned(self) -> ReassignedCache | None:
+        """The reassigned-numbers check, where the credentials subscribe to it; on the
+        providers' session, so built after ``_providers``."""
+        rnd = self._credentials.rnd if self._credentials else None
+        if rnd is None or self._session is None:
+            return None
+        base_url = self._provider_base_url or rnd.base_url or DEFAULT_BASE_URL
+        client = RndClient(self._session, rnd.refresh_token, rnd.company_id, base_url=base_url)
+        return ReassignedCache(client, self._clock)
+
     async def dispatch(self, command: ContactCommand, now: dt.datetime) -> DispatchResult:
         if self._inner is None:
+            providers = self._providers()
             self._inner = Dispatcher(
-                self._providers(),
+                providers,
                 self._ledger,
                 ContactDirectory(self._redis, self._keys, self._ttl_s),
                 StatusMachine(self._redis, self._keys, self._ttl_s),
                 limiter=RateLimiter(self._redis, self._keys, self._rates) if self._rates else None,
                 breakers=self.breakers,
                 metrics=self._metrics,
+                reassigned=self._reassigned(),
             )
         return await self._inner.dispatch(command, now)
 

@@ -151,6 +151,7 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
     credentials = load_credentials(settings.providers_file) if settings.providers_file else None
     breakers = Breakers()
     provider_metrics = ProviderMetrics(registry, provider_names(credentials), breakers)
+    clock = settings.clock()
 
     def dispatcher(client: aioredis.Redis, keys: Keys, ledger: ContactLedger) -> Dispatching:
         return WorkerDispatcher(
@@ -165,11 +166,10 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
             metrics=provider_metrics,
             breakers=breakers,
             policies=TenantPolicies(tenants_of(settings), settings.policy_dir),
+            clock=clock,
         )
 
-    wiring = build_wiring(
-        settings, registry=registry, dispatcher_factory=dispatcher, clock=settings.clock()
-    )
+    wiring = build_wiring(settings, registry=registry, dispatcher_factory=dispatcher, clock=clock)
     app = build_app(settings, wiring)
     registry.register(ConsumerLag(app))
     worker = Worker(

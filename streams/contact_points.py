@@ -7,6 +7,7 @@ and a channel opted out of by reply stays closed for every address on it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from recaudo.streams.events import AccountEvent, Channel
@@ -17,11 +18,17 @@ def merge_points(
     known: list[PointState], ev: AccountEvent, opted: Sequence[Channel] = ()
 ) -> list[PointState]:
     """The account's contact points win, but a bounce or opt-out we learned stays,
-    and a channel the debtor opted out of by reply stays closed (``opted``)."""
+    and a channel the debtor opted out of by reply stays closed (``opted``).
+
+    The consent date is the snapshot's when it gives one; else the one we hold;
+    else, our policy, the debtor's local date the address was first sent to us
+    (the latest the consent can have been given).
+    """
     by_key = {(p.ch, p.addr): p for p in known}
     merged: list[PointState] = []
     for cp in ev.contact_points:
         old = by_key.get((cp.channel, cp.address))
+        given = cp.consent_date.isoformat() if cp.consent_date else ""
         merged.append(
             PointState.model_construct(
                 ch=cp.channel,
@@ -29,6 +36,13 @@ def merge_points(
                 consent=cp.consent,
                 out=cp.opted_out or bool(old and old.out) or cp.channel in opted,
                 bounced=bool(old and old.bounced),
+                cd=given or (old.cd if old else "") or ev.local_date.isoformat(),
             )
         )
     return merged
+
+
+def consent_date(points: Sequence[PointState], channel: Channel, address: str) -> dt.date | None:
+    """When the debtor consented to ``address`` on ``channel``; None when unknown."""
+    point = next((p for p in points if p.ch == channel and p.addr == address), None)
+    return dt.date.fromisoformat(point.cd) if point and point.cd else None

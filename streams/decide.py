@@ -9,10 +9,11 @@ contact ids and decision ids, and the dispatcher never sends a contact id twice.
 from __future__ import annotations
 
 from recaudo.foundation.errors import InvalidEvent
+from recaudo.rules.reassigned import PHONE_CHANNELS, REASSIGNED
 from recaudo.rules.reminders import is_reminder
 from recaudo.streams import account_ledger, accounting, held_payments, legal_dates
 from recaudo.streams.account_ledger import Entered
-from recaudo.streams.contact_points import merge_points
+from recaudo.streams.contact_points import consent_date, merge_points
 from recaudo.streams.conversation.assistant import Assistant
 from recaudo.streams.decision_base import ASSISTANT
 from recaudo.streams.decision_context import Context, Effects, stable_id
@@ -319,6 +320,32 @@ class Decider(Assistant, Reminding, Responding):
         if ev.status not in HARD_FAILURES or not ev.permanent or point is None:
             return
         point.bounced = True
+        if ev.provider_error_code == "reassigned_number":
+            # Dispatch found the number disconnected since consent (rules.reassigned): it
+            # may be someone else's now, so no call or text reaches it again, and why is
+            # audited. A fallback to another channel is still proposed below.
+            for phone in state.points:
+                if phone.ch in PHONE_CHANNELS and phone.addr == ev.address:
+                    phone.bounced = True
+            consent = consent_date(state.points, ev.channel, ev.address or "")
+            reason = Reason(
+                rule_id=REASSIGNED.id,
+                params={
+                    "channel": ev.channel.value,
+                    "consent_date": consent.isoformat() if consent else None,
+                },
+                citation=REASSIGNED.citation,
+            )
+            fx.decisions.append(
+                self._decision(
+                    ctx,
+                    Action.SUPPRESS,
+                    (reason,),
+                    account_id=ev.account_id,
+                    contact_id=ev.contact_id,
+                    channel=ev.channel,
+                )
+            )
         account_id = ev.account_id or next(iter(state.accounts), None)
         if account_id is None or account_id not in state.accounts:
             return

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from recaudo.rules.targeting import Targeting
 from recaudo.streams import accounting
+from recaudo.streams.contact_points import consent_date
 from recaudo.streams.decision_context import Context, Effects, Proposed
 from recaudo.streams.decision_records import DecisionRecords
 from recaudo.streams.events import (
@@ -99,6 +100,7 @@ class DecisionMaker(DecisionRecords):
                 content=content,
                 template_version=content.template_version if content else None,
                 purpose=proposed.purpose,
+                consent_date=consent_date(state.points, proposed.channel, proposed.address),
             )
         )
         fx.decisions.append(

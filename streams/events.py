@@ -114,6 +114,11 @@ class ContactPoint(Contract):
     address: str = Field(min_length=1, max_length=320)
     consent: StrictBool = Field(description="The debtor authorised this channel for collection")
     opted_out: StrictBool = False
+    consent_date: Day | None = Field(
+        default=None,
+        description="When the debtor consented to this address (YYYY-MM-DD): a number "
+        "disconnected since then is not called or texted (FCC Reassigned Numbers Database)",
+    )
 
 
 class AccountFlags(Contract):

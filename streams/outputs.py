@@ -85,6 +85,9 @@ class ContactCommand(Contract):
     content: MessageContent | None = None
     template_version: str | None = None
     purpose: Purpose = "collection"
+    # When the debtor consented to this address: dispatch asks the reassigned-numbers
+    # database whether a phone number was disconnected since. None: not checked.
+    consent_date: dt.date | None = None
 
 
 class Action(StrEnum):

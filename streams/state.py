@@ -99,6 +99,10 @@ class PointState(_Compact):
     consent: bool = False
     out: bool = False
     bounced: bool = False
+    # Consent date, ISO: the snapshot's own, else (our policy, not the law's) the
+    # debtor's local date the address was first sent; the reassigned-numbers check
+    # asks whether the number was disconnected since.
+    cd: str = ""
 
 
 class PendingContact(_Compact):

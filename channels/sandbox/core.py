@@ -25,13 +25,14 @@ from recaudo.channels.credentials import (
     MailgunCredentials,
     MetaCredentials,
     ProviderCredentials,
+    RndCredentials,
     SendGridCredentials,
     TwilioCredentials,
     VonageCredentials,
 )
 from recaudo.channels.payments.base import MercadoPagoAccount, PaymentAccounts, StripeAccount
 from recaudo.channels.providers.http import IDEMPOTENCY_HEADER
-from recaudo.channels.sandbox import signing
+from recaudo.channels.sandbox import rnd_api, signing
 
 
 def sandbox_credentials() -> tuple[ProviderCredentials, ec.EllipticCurvePrivateKey]:
@@ -99,6 +100,11 @@ def sandbox_credentials() -> tuple[ProviderCredentials, ec.EllipticCurvePrivateK
             ),
             routes={"MXN": "mercadopago", "COP": "mercadopago", "BRL": "pix"},
             default="stripe",
+        ),
+        # The Reassigned Numbers Database (``rnd_api``): the provider base URL points
+        # the client at the sandbox, as it does every adapter.
+        rnd=RndCredentials(
+            refresh_token=SecretStr(rnd_api.REFRESH_TOKEN), company_id=rnd_api.COMPANY_ID
         ),
     )
     return creds, key

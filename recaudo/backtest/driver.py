@@ -135,6 +135,7 @@ class Backtest:
                 provider_base_url=sandbox.url,
                 webhook_base_url="http://backtest.invalid",
                 ttl_s=self._settings.contact_ttl_s,
+                clock=self.clock,
             )
 
         wiring = build_wiring(
