@@ -43,7 +43,7 @@ from recaudo.foundation.errors import (
     ProviderError,
     RetryableProviderError,
 )
-from recaudo.rules.reassigned import PHONE_CHANNELS
+from recaudo.rules.reassigned import PHONE_CHANNELS, REASSIGNED_CODE
 from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
 from recaudo.streams.events import Channel, DeliveryEvent, DeliveryStatus
 from recaudo.streams.outputs import ContactCommand
@@ -52,7 +52,6 @@ log = logging.getLogger(__name__)
 
 C = Channel
 #: The delivery error code and skipped reason of a number disconnected since consent.
-REASSIGNED_CODE = "reassigned_number"
 DEFAULT_FALLBACK: Mapping[Channel, tuple[Channel, ...]] = {
     C.SMS: (C.WHATSAPP, C.EMAIL, C.VOICE),
     C.WHATSAPP: (C.SMS, C.EMAIL, C.VOICE),

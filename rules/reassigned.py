@@ -19,6 +19,9 @@ from recaudo.streams.events import Channel
 
 RndResult = Literal["yes", "no", "no_data"]
 
+#: The delivery error code the dispatcher reports for such a number.
+REASSIGNED_CODE = "reassigned_number"
+
 #: Calling and texting: the channels a telephone number reaches.
 PHONE_CHANNELS: frozenset[Channel] = frozenset({Channel.VOICE, Channel.SMS})
 

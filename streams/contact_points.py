@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from recaudo.rules.reassigned import PHONE_CHANNELS, REASSIGNED
 from recaudo.streams.events import AccountEvent, Channel
+from recaudo.streams.outputs import Reason
 from recaudo.streams.state import PointState
 
 
@@ -46,3 +48,17 @@ def consent_date(points: Sequence[PointState], channel: Channel, address: str) -
     """When the debtor consented to ``address`` on ``channel``; None when unknown."""
     point = next((p for p in points if p.ch == channel and p.addr == address), None)
     return dt.date.fromisoformat(point.cd) if point and point.cd else None
+
+
+def close_reassigned(points: Sequence[PointState], channel: Channel, address: str) -> Reason:
+    """Close a number the Reassigned Numbers Database reports disconnected since
+    consent on every phone channel (it may be someone else's now); the audit reason."""
+    for point in points:
+        if point.ch in PHONE_CHANNELS and point.addr == address:
+            point.bounced = True
+    consent = consent_date(points, channel, address)
+    return Reason(
+        rule_id=REASSIGNED.id,
+        params={"channel": channel.value, "consent_date": consent.isoformat() if consent else None},
+        citation=REASSIGNED.citation,
+    )

@@ -9,18 +9,17 @@ contact ids and decision ids, and the dispatcher never sends a contact id twice.
 from __future__ import annotations
 
 from recaudo.foundation.errors import InvalidEvent
-from recaudo.rules.reassigned import PHONE_CHANNELS, REASSIGNED
+from recaudo.rules.reassigned import REASSIGNED_CODE
 from recaudo.rules.reminders import is_reminder
 from recaudo.streams import account_ledger, accounting, held_payments, legal_dates
 from recaudo.streams.account_ledger import Entered
-from recaudo.streams.contact_points import consent_date, merge_points
+from recaudo.streams.contact_points import close_reassigned, merge_points
 from recaudo.streams.conversation.assistant import Assistant
 from recaudo.streams.decision_base import ASSISTANT
 from recaudo.streams.decision_context import Context, Effects, stable_id
 from recaudo.streams.events import (
     AccountEvent,
     AccountStatus,
-    Channel,
     DeliveryEvent,
     DeliveryStatus,
     PaymentEvent,
@@ -35,7 +34,7 @@ from recaudo.streams.ports import (
     Step,
 )
 from recaudo.streams.reminders import Reminding
-from recaudo.streams.responses import OPT_OUT_WEIGHT, PROMISE_GRACE, Responding
+from recaudo.streams.responses import OPT_OUT_WEIGHT, Responding
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import (
     HISTORY_S,
@@ -157,23 +156,13 @@ class Decider(Assistant, Reminding, Responding):
                 for name in sorted(new_flags)
             )
             self._cancel_account(state, ev.account_id, reasons, ctx, fx)
-        earlier = legal_dates.moved_earlier(dates, previous.fd if previous else {})
-        if earlier:
-            # Arrived after its effective date: what was sent since is listed for remediation.
-            late = legal_dates.record_late_flags(
-                state,
-                ev.account_id,
-                account,
-                earlier,
-                ctx.now.timestamp(),
-                ev.timezone,
-                [emitted for emitted, _ in fx.cancel_emitted],
-                {name for name in earlier if getattr(ev.flag_dates, name, None)},
+        # A flag that arrived after its effective date: what was sent since is listed.
+        cancelling = [emitted for emitted, _ in fx.cancel_emitted]
+        late = legal_dates.record_late_flags(state, ev, account, previous, ctx.now, cancelling)
+        if late:
+            fx.decisions.append(
+                self._decision(ctx, Action.SUPPRESS, late, account_id=ev.account_id)
             )
-            if late:
-                fx.decisions.append(
-                    self._decision(ctx, Action.SUPPRESS, tuple(late), account_id=ev.account_id)
-                )
         owing = ev.status not in NOT_OWING and account.sdue > 0 and ev.days_past_due > 0
         if owing:
             # Enrolled on what the snapshot states, before the payments waiting for it
@@ -320,22 +309,10 @@ class Decider(Assistant, Reminding, Responding):
         if ev.status not in HARD_FAILURES or not ev.permanent or point is None:
             return
         point.bounced = True
-        if ev.provider_error_code == "reassigned_number":
-            # Dispatch found the number disconnected since consent (rules.reassigned): it
-            # may be someone else's now, so no call or text reaches it again, and why is
-            # audited. A fallback to another channel is still proposed below.
-            for phone in state.points:
-                if phone.ch in PHONE_CHANNELS and phone.addr == ev.address:
-                    phone.bounced = True
-            consent = consent_date(state.points, ev.channel, ev.address or "")
-            reason = Reason(
-                rule_id=REASSIGNED.id,
-                params={
-                    "channel": ev.channel.value,
-                    "consent_date": consent.isoformat() if consent else None,
-                },
-                citation=REASSIGNED.citation,
-            )
+        if ev.provider_error_code == REASSIGNED_CODE:
+            # Disconnected since consent: maybe someone else's number now; a fallback
+            # to another channel is still proposed below.
+            reason = close_reassigned(state.points, ev.channel, ev.address or "")
             fx.decisions.append(
                 self._decision(
                     ctx,
@@ -418,30 +395,3 @@ class Decider(Assistant, Reminding, Responding):
         )
         if key is not None:
             open_observation(state, account_id, key, False, ctx.now)
-
-    def _check_promise(self, state: DebtorState, ctx: Context, fx: Effects) -> None:
-        if state.promise_until is None:
-            return
-        if ctx.now.date() < state.promise_until + PROMISE_GRACE:
-            return
-        account_id = state.promise_acct or next(iter(state.accounts), None)
-        until = state.promise_until
-        state.promise_until = state.promise_acct = None
-        if account_id is None or account_id not in state.accounts:
-            self._promise_broken(state, until, account_id, ctx, fx)
-            return
-        account = state.accounts[account_id]
-        if account.due <= 0:
-            accounting.promise_kept(state)  # paid off by its date
-            return
-        self._promise_broken(state, until, account_id, ctx, fx)
-        current = self._current_step(ctx, account.dpd, state.seg)
-        if current is None:
-            return
-        step = Step("broken-promise", _all_channels(state), current.template)
-        contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, account_id, until.isoformat(), "bp")
-        self._propose(state, account_id, step, contact_id, "broken_promise", ctx, fx)
-
-
-def _all_channels(state: DebtorState) -> tuple[Channel, ...]:
-    return tuple(p.ch for p in state.points)

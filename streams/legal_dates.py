@@ -17,7 +17,7 @@ contacts before the horizon.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from recaudo.streams.events import AccountEvent
@@ -64,17 +64,18 @@ def start_of(date: str, timezone: str) -> float:
 
 def record_late_flags(
     state: DebtorState,
-    account_id: str,
+    ev: AccountEvent,
     account: AccountState,
-    flags: Iterable[str],
-    now: float,
-    timezone: str,
+    previous: AccountState | None,
+    now_at: dt.datetime,
     cancelling: Iterable[Emitted],
-    dated: Container[str],
-) -> list[Reason]:
-    """Record each of ``flags`` that finds contacts made since its effective date,
-    or (one the lender ``dated``) whose date is beyond what the state remembers;
-    one remediation reason for each."""
+) -> tuple[Reason, ...]:
+    """Record each flag that is new (or dated earlier than before) and finds contacts
+    made since its effective date, or one the lender dated beyond what the state
+    remembers; one remediation reason for each."""
+    flags = moved_earlier(account.fd, previous.fd if previous else {})
+    dated = {name for name in flags if getattr(ev.flag_dates, name, None)}
+    account_id, timezone, now = ev.account_id, ev.timezone, now_at.timestamp()
     stopping = {(e.ch, e.at) for e in cancelling if e.acct == account_id}
     reasons: list[Reason] = []
     for name in flags:
@@ -100,4 +101,4 @@ def record_late_flags(
             "complete": full,
         }
         reasons.append(Reason(rule_id=REMEDIATION, params=params))
-    return reasons
+    return tuple(reasons)

@@ -5,11 +5,9 @@ and cancels what must not be sent (``streams.conversation`` answers after).
 
 from __future__ import annotations
 
-import datetime as dt
-
 from recaudo.channels.opt_out import detect_dispute, detect_opt_out, detect_opt_out_all
 from recaudo.streams import accounting
-from recaudo.streams.conversation.promises import promise_check_at
+from recaudo.streams.conversation.promises import PROMISE_GRACE, promise_check_at
 from recaudo.streams.decision_base import DecisionMaker
 from recaudo.streams.decision_context import Context, Effects, stable_id
 from recaudo.streams.events import Channel, Intent, ResponseEvent
@@ -18,7 +16,6 @@ from recaudo.streams.ports import Step
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import DebtorState
 
-PROMISE_GRACE = dt.timedelta(days=1)
 # An opt-out or complaint teaches the learners as this many failures.
 OPT_OUT_WEIGHT = 3
 #: Why an opt-out gets no answer at all: the law allows one confirming text, and

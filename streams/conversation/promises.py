@@ -4,7 +4,7 @@ A payment applies to the running promise or instalment; partial payments add
 up and the excess carries to the next instalment; a kept one moves the plan on
 and schedules the next check, which the schedule releases at noon in the
 debtor's zone the day after the date (late payments until then still count).
-A missed one ends the plan; ``Decider._check_promise`` follows it up once. A
+A missed one ends the plan; ``Promises._check_promise`` follows it up once. A
 reversed payment is taken back: from the running promise it counted toward, or
 by reopening the promise it kept.
 """
@@ -17,11 +17,15 @@ from zoneinfo import ZoneInfo
 
 from recaudo.streams import accounting
 from recaudo.streams.decision_base import DecisionMaker
-from recaudo.streams.decision_context import Context, Effects
+from recaudo.streams.decision_context import Context, Effects, stable_id
 from recaudo.streams.events import Channel, PaymentEvent
 from recaudo.streams.outputs import Action, JsonScalar, Reason
+from recaudo.streams.ports import Step
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import DebtorState
+
+#: A promise is judged the day after its date: a payment late that day still keeps it.
+PROMISE_GRACE = dt.timedelta(days=1)
 
 
 def local_today(state: DebtorState, now: dt.datetime) -> dt.date:
@@ -146,3 +150,26 @@ class Promises(DecisionMaker):
             state.cv.pa = state.cv.pd = 0
             state.cv.pl, state.cv.pp, state.cv.pc = [], [], None
             tidy(state)
+
+    def _check_promise(self, state: DebtorState, ctx: Context, fx: Effects) -> None:
+        if state.promise_until is None:
+            return
+        if ctx.now.date() < state.promise_until + PROMISE_GRACE:
+            return
+        account_id = state.promise_acct or next(iter(state.accounts), None)
+        until = state.promise_until
+        state.promise_until = state.promise_acct = None
+        if account_id is None or account_id not in state.accounts:
+            self._promise_broken(state, until, account_id, ctx, fx)
+            return
+        account = state.accounts[account_id]
+        if account.due <= 0:
+            accounting.promise_kept(state)  # paid off by its date
+            return
+        self._promise_broken(state, until, account_id, ctx, fx)
+        current = self._current_step(ctx, account.dpd, state.seg)
+        if current is None:
+            return
+        step = Step("broken-promise", tuple(p.ch for p in state.points), current.template)
+        contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, account_id, until.isoformat(), "bp")
+        self._propose(state, account_id, step, contact_id, "broken_promise", ctx, fx)
