@@ -84,20 +84,25 @@ def threat_in(text: str, language: str) -> str | None:
     return None
 
 
+def template_texts(template: MessageTemplate) -> Iterator[tuple[str, str, str]]:
+    """Each ``(language, field, source text)`` of ``template`` that reaches the debtor."""
+    for lang, texts in template.text.items():
+        for field in FIELDS:
+            if source := getattr(texts, field):
+                yield lang, field, source
+        for k, param in enumerate(texts.whatsapp_params):
+            yield lang, f"whatsapp_params[{k}]", param
+
+
 def threats(template: MessageTemplate) -> Iterator[tuple[str, str, str]]:
     """Each ``(language, field, word)`` of ``template`` that threatens legal action.
 
     The template's own source is read, not the notices it includes: the
     disclosures the law asks for ("we will not sue you") are not threats.
     """
-    for lang, texts in template.text.items():
-        for field in FIELDS:
-            source = getattr(texts, field)
-            if source and (word := threat_in(source, lang)) is not None:
-                yield lang, field, word
-        for k, param in enumerate(texts.whatsapp_params):
-            if (word := threat_in(param, lang)) is not None:
-                yield lang, f"whatsapp_params[{k}]", word
+    for lang, field, source in template_texts(template):
+        if (word := threat_in(source, lang)) is not None:
+            yield lang, field, word
 
 
 def reaches_time_barred(min_dpd: int, max_dpd: int | None) -> bool:

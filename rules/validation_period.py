@@ -36,7 +36,7 @@ import holidays
 from recaudo.rules.messages import MessageTemplate
 from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.rule import Rule
-from recaudo.rules.time_barred import FIELDS, plain
+from recaudo.rules.time_barred import plain, template_texts
 
 Method = Literal["mail", "in_person", "email", "sms", "website"]
 ELECTRONIC: frozenset[str] = frozenset({"email", "sms", "website"})
@@ -145,14 +145,9 @@ def demand_in(text: str, language: str) -> str | None:
 def demands(template: MessageTemplate) -> Iterator[tuple[str, str, str]]:
     """Each ``(language, field, words)`` of ``template`` demanding payment sooner
     than a validation period allows."""
-    for lang, texts in template.text.items():
-        for field in FIELDS:
-            source = getattr(texts, field)
-            if source and (words := demand_in(source, lang)) is not None:
-                yield lang, field, words
-        for k, param in enumerate(texts.whatsapp_params):
-            if (words := demand_in(param, lang)) is not None:
-                yield lang, f"whatsapp_params[{k}]", words
+    for lang, field, source in template_texts(template):
+        if (words := demand_in(source, lang)) is not None:
+            yield lang, field, words
 
 
 def policy_problems(policy: TenantPolicy, source: str) -> list[str]:

@@ -7,11 +7,14 @@ import time
 from collections.abc import AsyncIterator, Callable
 from importlib.resources import files
 
+import aiohttp
+import orjson
 import pytest
 import redis
 
 from recaudo.rules.policy import default_policy
 from recaudo.stack import TENANT, Stack, local_stack
+from tests.integration.harness import Record
 
 
 def cadence_policies(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -49,3 +52,27 @@ async def until(check: Callable[[], bool], timeout_s: float = 20) -> None:
     while not check():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.05)
+
+
+async def post_event(stack: Stack, event: Record) -> None:
+    """POST one event to the live web API; it must be accepted."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{stack.web_url}/v1/events", data=orjson.dumps(event), headers=stack.auth
+        ) as resp,
+    ):
+        assert resp.status == 202, await resp.text()
+
+
+def suppressed(debtor: str, rule_id: str) -> Callable[[list[Record]], bool]:
+    """``Bus.collect``'s condition: the debtor has a suppression decided by ``rule_id``."""
+
+    def seen(records: list[Record]) -> bool:
+        return any(
+            r["action"] == "suppress" and r["reasons"][0]["rule_id"] == rule_id
+            for r in records
+            if r["debtor_id"] == debtor
+        )
+
+    return seen

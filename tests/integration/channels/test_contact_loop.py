@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from recaudo.stack import TENANT, Stack
-from tests.integration.channels.conftest import treated_debtor, until
+from tests.integration.channels.conftest import post_event, suppressed, treated_debtor, until
 from tests.integration.harness import Bus, Record, account_event, zone_with_local_hour
 
 pytestmark = pytest.mark.integration
@@ -24,13 +24,7 @@ async def test_contact_goes_out_through_the_provider_and_its_signed_receipts_com
     debtor = treated_debtor("loop-")
     event = account_event(debtor, tenant_id=TENANT, timezone=zone_with_local_hour(range(10, 19)))
     event["contact_points"] = [{"channel": "sms", "address": PHONE, "consent": True}]
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{stack.web_url}/v1/events", data=orjson.dumps(event), headers=stack.auth
-        ) as resp,
-    ):
-        assert resp.status == 202, await resp.text()
+    await post_event(stack, event)
     await until(lambda: any(m.to == PHONE for m in stack.sandbox.messages))
     [message] = [m for m in stack.sandbox.messages if m.to == PHONE]
     assert message.provider == "twilio"
@@ -102,20 +96,9 @@ async def test_a_refused_address_falls_back_to_the_next_channel_then_stops(stack
         {"channel": "sms", "address": "+14155550000", "consent": True},
         {"channel": "email", "address": f"invalid-{debtor}@example.com", "consent": True},
     ]
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{stack.web_url}/v1/events", data=orjson.dumps(event), headers=stack.auth
-        ) as resp,
-    ):
-        assert resp.status == 202
+    await post_event(stack, event)
 
-    def ended(rs: list[Record]) -> bool:
-        return any(
-            r["action"] == "suppress" and r["reasons"][0]["rule_id"] == "channel.none_reachable"
-            for r in rs
-            if r["debtor_id"] == debtor
-        )
+    ended = suppressed(debtor, "channel.none_reachable")
 
     async with Bus(stack.settings) as bus:
         records = await bus.collect((bus.topics.decisions,), ended, timeout_s=30)

@@ -14,11 +14,10 @@ import asyncio
 import datetime as dt
 
 import aiohttp
-import orjson
 import pytest
 
 from recaudo.stack import TENANT, Stack
-from tests.integration.channels.conftest import treated_debtor, until
+from tests.integration.channels.conftest import post_event, suppressed, treated_debtor, until
 from tests.integration.harness import Bus, Record, account_event, zone_with_local_hour
 
 pytestmark = pytest.mark.integration
@@ -30,13 +29,7 @@ KEPT = "+14155550172"
 async def post(stack: Stack, debtor: str, points: list[Record]) -> None:
     event = account_event(debtor, tenant_id=TENANT, timezone=zone_with_local_hour(range(10, 19)))
     event["contact_points"] = points
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{stack.web_url}/v1/events", data=orjson.dumps(event), headers=stack.auth
-        ) as resp,
-    ):
-        assert resp.status == 202, await resp.text()
+    await post_event(stack, event)
 
 
 async def timeline(stack: Stack, debtor: str, rule_id: str) -> list[Record]:
@@ -67,12 +60,7 @@ async def test_a_number_disconnected_since_consent_is_never_texted(stack: Stack)
         ],
     )
 
-    def audited(rs: list[Record]) -> bool:
-        return any(
-            r["action"] == "suppress" and r["reasons"][0]["rule_id"] == "suppress.reassigned_number"
-            for r in rs
-            if r["debtor_id"] == debtor
-        )
+    audited = suppressed(debtor, "suppress.reassigned_number")
 
     async with Bus(stack.settings) as bus:
         records = await bus.collect((bus.topics.decisions,), audited, timeout_s=40)

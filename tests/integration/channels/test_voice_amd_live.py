@@ -15,12 +15,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 import aiohttp
-import orjson
 import pytest
 
 from recaudo.channels.sandbox import SentMessage
 from recaudo.stack import TENANT, Stack, local_stack
-from tests.integration.channels.conftest import cadence_policies, treated_debtor, until
+from tests.integration.channels.conftest import (
+    cadence_policies,
+    post_event,
+    treated_debtor,
+    until,
+)
 from tests.integration.harness import account_event, zone_with_local_hour
 
 pytestmark = pytest.mark.integration
@@ -48,13 +52,7 @@ async def call(stack: Stack, prefix: str, phone: str, jurisdiction: str) -> Sent
     event = account_event(debtor, tenant_id=TENANT, timezone=zone_with_local_hour(range(10, 19)))
     event["jurisdiction"] = jurisdiction
     event["contact_points"] = [{"channel": "voice", "address": phone, "consent": True}]
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{stack.web_url}/v1/events", data=orjson.dumps(event), headers=stack.auth
-        ) as resp,
-    ):
-        assert resp.status == 202, await resp.text()
+    await post_event(stack, event)
     await until(lambda: any(m.to == phone and "AnsweredBy" in m.headers for m in calls(stack)))
     [placed] = [m for m in calls(stack) if m.to == phone]
     return placed
