@@ -31,8 +31,9 @@ from recaudo.rules.reassigned import MAX_AGE, RndResult
 from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
 from recaudo.streams.events import Channel, DeliveryStatus
 from recaudo.streams.outputs import ContactCommand
+from tests.unit.channels.test_channels_dispatch import NOW
+from tests.unit.channels.test_channels_dispatch import command as base_command
 
-NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
 CONSENT = dt.date(2024, 3, 1)
 NUMBER = "+12125550142"
 
@@ -74,24 +75,8 @@ def command(
     address: str = NUMBER,
     consent: dt.date | None = CONSENT,
 ) -> ContactCommand:
-    return ContactCommand.model_validate(
-        {
-            "contact_id": contact_id,
-            "tenant_id": "acme",
-            "debtor_id": "d-7",
-            "account_id": "a-7",
-            "channel": channel,
-            "address": address,
-            "template": "reminder_1",
-            "language": "en",
-            "send_at": NOW,
-            "expires_at": NOW + dt.timedelta(hours=2),
-            "strategy": "default",
-            "arm": "champion",
-            "decision_id": f"dec-{contact_id}",
-            "trigger_event_id": "ev-1",
-            "consent_date": consent,
-        }
+    return base_command(
+        contact_id, channel, address, language="en", send_at=NOW, consent_date=consent
     )
 
 
