@@ -206,7 +206,7 @@ def dev(port: int, tenant: str, api_key: str | None, policy_dir: str | None) -> 
 
 #: Each topic's record model, imported when ``recaudo schema`` prints it.
 SCHEMAS: dict[str, str] = {
-    "accounts": "recaudo.streams.events:AccountEvent",
+    "accounts": "recaudo.streams.events:AccountsRecord",
     "payments": "recaudo.streams.events:PaymentEvent",
     "deliveries": "recaudo.streams.events:DeliveryEvent",
     "responses": "recaudo.streams.events:ResponseEvent",
@@ -229,7 +229,9 @@ def schema(topic: str | None) -> None:
     from recaudo.examples import EXAMPLES
     from recaudo.streams.events import TOPIC_OF_TYPE
 
-    example_of = {topic: EXAMPLES[kind] for kind, topic in TOPIC_OF_TYPE.items()}
+    example_of: dict[str, list[dict[str, object]]] = {}
+    for kind, topic_name in TOPIC_OF_TYPE.items():
+        example_of.setdefault(topic_name, []).append(EXAMPLES[kind])
     out = {}
     for name, target in SCHEMAS.items():
         if topic in (None, name):
@@ -237,7 +239,7 @@ def schema(topic: str | None) -> None:
             model = getattr(importlib.import_module(module), attribute)
             out[name] = TypeAdapter(model).json_schema()
             if name in example_of:  # the input events: what an integrator POSTs
-                out[name]["examples"] = [example_of[name]]
+                out[name]["examples"] = example_of[name]
     click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
 
 
@@ -265,10 +267,28 @@ def schema(topic: str | None) -> None:
     help="Instead: every contact made after a legal flag's effective date (bankruptcy, "
     "death, cease, dispute, legal hold), for remediation",
 )
-def report(tenant: str, by: tuple[str, ...], fmt: str, after_effective: bool) -> None:
+@click.option(
+    "--credit-bureau",
+    "credit_bureau",
+    is_flag=True,
+    help="Instead: Colombia's earliest credit-bureau reporting date of every account in "
+    "arrears (Ley 1266 de 2008, art. 12: the prior notices delivered and needed)",
+)
+def report(
+    tenant: str, by: tuple[str, ...], fmt: str, after_effective: bool, credit_bureau: bool
+) -> None:
     """Outcomes vs the no-contact holdout, from the debtors' committed summaries (one scan)."""
     from recaudo.foundation.config import Settings
 
+    if after_effective and credit_bureau:
+        raise click.UsageError("--after-effective-date and --credit-bureau: one report at a time")
+    if credit_bureau:
+        from recaudo.streams.reports.credit_bureau import FORMATS as BUREAU_FORMATS
+        from recaudo.streams.reports.credit_bureau import read_credit_bureau
+
+        listed = asyncio.run(read_credit_bureau(Settings(), tenant))
+        click.echo(BUREAU_FORMATS[fmt](listed), nl=False)
+        return
     if after_effective:
         from recaudo.streams.reports.after_effective import FORMATS as LATE_FORMATS
         from recaudo.streams.reports.after_effective import read_after_effective

@@ -95,4 +95,17 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "closed_by": "agent-maria",
         "note": "Called back; she pays Fridays.",
     },
+    "validation_notice": {
+        "type": "validation_notice",
+        "event_id": "vn-l-0042-1",
+        "tenant_id": TENANT,
+        "occurred_at": "2026-12-04T18:05:00Z",
+        "debtor_id": DEBTOR,
+        "account_id": ACCOUNT,
+        "provided_on": "2026-11-02",
+        "method": "mail",
+        "esign_consent": False,
+        "received_on": None,
+        "verification_sent_on": "2026-12-04",
+    },
 }

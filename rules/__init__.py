@@ -7,7 +7,14 @@ may only tighten the law. Frequency caps are enforced atomically in Redis
 (``rules.caps.CapLedger``); ``evaluate`` itself is pure.
 """
 
-from recaudo.rules.base import ContactProposal, Flags, HistoryItem, HistoryKind, Verdict
+from recaudo.rules.base import (
+    ContactProposal,
+    FlagDates,
+    Flags,
+    HistoryItem,
+    HistoryKind,
+    Verdict,
+)
 from recaudo.rules.engine import caps_for, evaluate
 from recaudo.rules.policy import TenantPolicy, default_policy, load_policy
 from recaudo.rules.rule import Cap, Rule
@@ -15,6 +22,7 @@ from recaudo.rules.rule import Cap, Rule
 __all__ = [
     "Cap",
     "ContactProposal",
+    "FlagDates",
     "Flags",
     "HistoryItem",
     "HistoryKind",

@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, ConfigDict, Field
 
 from recaudo.rules.caller_id import E164
 from recaudo.rules.reassigned import ReassignedCheck
+from recaudo.rules.validation_notice import ValidationNotice
 from recaudo.streams.events import (
     AccountStatus,
     Channel,
@@ -61,6 +62,26 @@ class Flags:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FlagDates:
+    """The day each set flag took effect (a bankruptcy petition's filing, a death):
+    a flag suppresses from that day in the debtor's zone, not before (``rules.dated``).
+    None: unknown, so the flag suppresses whatever the contact's date."""
+
+    __pydantic_config__ = _EDGE
+
+    dispute: dt.date | None = None
+    bankruptcy: dt.date | None = None
+    deceased: dt.date | None = None
+    cease_and_desist: dt.date | None = None
+    legal_hold: dt.date | None = None
+
+
+#: Who the contact goes to: the debtor, or after a death the representative
+#: (executor, administrator) of the debtor's estate (``rules.estate``).
+Recipient = Literal["debtor", "estate_representative"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ContactProposal:
     """Everything a rule may look at to judge one proposed contact.
 
@@ -81,6 +102,8 @@ class ContactProposal:
     account_status: AccountStatus = AccountStatus.DELINQUENT
     days_past_due: Annotated[int, Field(ge=0)] = 1
     flags: Flags = Flags()
+    flag_dates: FlagDates = FlagDates()
+    recipient: Recipient = "debtor"
     consent: bool = True
     opted_out_channels: frozenset[Channel] = frozenset()
     opted_out_all: bool = False
@@ -110,6 +133,12 @@ class ContactProposal:
     consent_at: dt.date | None = None
     #: The Reassigned Numbers Database's latest answer for this number.
     reassigned_check: ReassignedCheck | None = None
+    #: US, third-party collectors (``rules.validation_period``): the validation notice
+    #: provided, the day the consumer disputed the debt in writing, and the day the
+    #: collector mailed verification (or a copy of a judgment) after that dispute.
+    validation_notice: ValidationNotice | None = None
+    disputed_on: dt.date | None = None
+    verification_sent_on: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -22,6 +22,7 @@ from recaudo.rules.credit_bureau import rule_for as bureau_rule
 from recaudo.rules.engine import evaluate
 from recaudo.rules.policy import TenantPolicy, default_policy, load_policy
 from recaudo.rules.time_barred import barred, on_day, policy_problems
+from recaudo.rules.validation_period import period_json
 from recaudo.rules.validation_period import policy_problems as overshadowing_problems
 
 
@@ -80,11 +81,20 @@ def verdict_json(verdict: Verdict) -> dict[str, object]:
     }
 
 
-def account_json(p: ContactProposal) -> dict[str, object] | None:
-    """What the account's dates say (issue 26): time-barred or not, and in Colombia the
-    earliest day a negative credit-bureau report may be made. None when the proposal
-    carries none of those inputs, so older callers see the output they always did."""
-    given = (p.delinquency_date, p.last_payment_date, p.charge_off_date, p.time_barred)
+def account_json(
+    p: ContactProposal, policy: TenantPolicy | None = None
+) -> dict[str, object] | None:
+    """What the account's dates say (issue 26): time-barred or not, in Colombia the
+    earliest day a negative credit-bureau report may be made, and the validation
+    period of the notice given. None when the proposal carries none of those inputs,
+    so older callers see the output they always did."""
+    given = (
+        p.delinquency_date,
+        p.last_payment_date,
+        p.charge_off_date,
+        p.time_barred,
+        p.validation_notice,
+    )
     if all(v is None for v in given) and not p.credit_bureau_notices and p.purpose != "notice":
         return None
     state = barred(p)
@@ -115,6 +125,9 @@ def account_json(p: ContactProposal) -> dict[str, object] | None:
             "kind": rule.kind,
             "citation": rule.citation,
         }
+    period = period_json(p, policy or default_policy())
+    if period is not None:
+        out["validation_period"] = period
     return out
 
 
@@ -144,7 +157,7 @@ def check_contact(policy_file: Path | None) -> None:
         click.echo(orjson.dumps({"errors": errors}, option=orjson.OPT_INDENT_2).decode(), err=True)
         raise SystemExit(2) from exc
     out = verdict_json(evaluate(proposal, tenant))
-    account = account_json(proposal)
+    account = account_json(proposal, tenant)
     if account is not None:
         out["account"] = account
     click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())

@@ -18,7 +18,7 @@ from recaudo.rules.base import ContactProposal, HistoryItem, Verdict
 from recaudo.rules.policy import TenantPolicy, default_policy
 from recaudo.rules.profiles.base import Profile
 from recaudo.rules.rule import Cap, Gap, Rule
-from recaudo.rules.suppression import promise_hold, suppressions
+from recaudo.rules.suppression import promise_hold, screen
 from recaudo.rules.windows import Calendar, closed_rules, first_allowed
 from recaudo.streams.events import Channel
 from recaudo.streams.outputs import JsonScalar, Reason
@@ -124,14 +124,18 @@ def evaluate(proposal: ContactProposal, policy: TenantPolicy | None = None) -> V
             citation="No compliance profile: never contact without rules",
         )
         return _suppress([reason], f"none+{policy.name}@{policy.version}")
-    blocked = suppressions(proposal, profile, policy)
+    blocked, cleared = screen(proposal, profile, policy)
     if blocked:
         checked = tuple(r.id for r in profile.suppressions.values())
-        return _suppress(blocked, profile.version, checked)
-    return _schedule(proposal, profile, policy)
+        return _suppress(blocked, profile.version, checked + tuple(r.rule_id for r in cleared))
+    return _schedule(proposal, profile, policy, cleared)
 
 
-def _schedule(p: ContactProposal, profile: Profile, policy: TenantPolicy) -> Verdict:
+def _schedule(
+    p: ContactProposal, profile: Profile, policy: TenantPolicy, cleared: list[Reason]
+) -> Verdict:
+    """``cleared``: the suppression checks that passed with something to say (a flag
+    not yet in effect, the estate's representative, the validation period)."""
     zones = [ZoneInfo(p.timezone)] if p.timezone else [ZoneInfo(z) for z in profile.zones]
     where = p.timezone or f"all zones of {profile.code}"
     cal = Calendar(profile.holiday_country, profile.holiday_subdiv)
@@ -185,7 +189,8 @@ def _schedule(p: ContactProposal, profile: Profile, policy: TenantPolicy) -> Ver
         t = free
     else:
         raise RuntimeError("windows and caps did not settle")  # pragma: no cover
-    checked: list[Pending] = [(w.rule, {"zone": where, "result": "open"}) for w in windows]
+    checked: list[Pending] = list(cleared)
+    checked += [(w.rule, {"zone": where, "result": "open"}) for w in windows]
     checked += [(c.rule, {**c.params(), "result": "ok"}) for c in counted]
     checked = [r for r in checked if _rule_id(r) not in why]
     gaps = [g.rule.id for g in profile.gaps if p.channel in g.channels]

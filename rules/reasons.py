@@ -70,6 +70,12 @@ EXACT: dict[str, str] = {
     "period allows",
     "us.fdcpa.validation_period": "collection paused: disputed within the validation "
     "period, until verification is sent",
+    "us.fdcpa.dispute_pause": "collection paused: disputed within the validation period, "
+    "until verification is mailed",
+    "us.fdcpa.third_party": "the estate's representative while the debtor lives is a third party",
+    "us.reg_f.estate_representative": "after the death, the estate's representative may be "
+    "contacted",
+    "policy.third_party": "only the debtor is contacted while the debtor lives",
     "legal.contacted_after_effective_date": "contacts made after a legal event's "
     "effective date: listed for remediation",
     "co.ley1266.art12.comunicacion_previa": "a credit-bureau report waits 20 days after notice",

@@ -1,25 +1,29 @@
-"""The validation period of a debt collector's validation notice, and the wording
-that would overshadow it.
+"""The validation period of a debt collector's validation notice: the pause of
+collection after a dispute within it, and the wording that would overshadow it.
 
 15 U.S.C. 1692g(a)-(b) (read in the Code's text): the consumer has thirty days
 after receiving the notice to dispute the debt or ask for the original
-creditor; a written dispute in that time stops collection "until the debt
-collector obtains verification of the debt or a copy of a judgment" and mails
-it; and "any collection activities and communication during the 30-day period
-may not overshadow or be inconsistent with the disclosure of the consumer's
-right to dispute". 12 CFR 1006.34(b)(5) (read as quoted by secondary sources,
-not in the eCFR): the validation period ends 30 days after the consumer
-receives the validation information, and the collector may assume receipt on
-any date at least five days after providing it, excluding Saturdays, Sundays
-and the legal public holidays of 5 U.S.C. 6103(a). 12 CFR 1006.38(d)(2): a
-written dispute within the period stops collection until verification is sent.
-12 CFR 1006.42: an electronic notice is delivered as E-SIGN requires; we count
-one only with the consumer's E-SIGN consent recorded (policy: 1006.42 also
-describes other procedures we did not read).
+creditor; "If the consumer notifies the debt collector in writing within the
+thirty-day period ... that the debt, or any portion thereof, is disputed ...
+the debt collector shall cease collection of the debt, or any disputed portion
+thereof, until the debt collector obtains verification of the debt or a copy of
+a judgment ... and a copy of such verification or judgment ... is mailed to the
+consumer by the debt collector"; and "any collection activities and
+communication during the 30-day period may not overshadow or be inconsistent
+with the disclosure of the consumer's right to dispute". 12 CFR 1006.38(b)(1)
+(read in a copy of the regulation's text): "During the validation period, a
+debt collector must not engage in any collection activities or communications
+that overshadow or are inconsistent with the disclosure of the consumer's
+rights to dispute the debt". 12 CFR 1006.38(d)(2), the regulation's rule for
+the same pause, was not read here: we cite it as the regulation's counterpart
+(comment 38-1 names it for disputes "in writing", which includes the form
+returned and an electronic medium the collector accepts). The notice and its
+period's end: ``rules.validation_notice``.
 
 Creditors collecting their own debts in their own name are not debt
 collectors (15 U.S.C. 1692a(6)): all of this applies to tenants whose sender
-is a third-party collector (``sender.third_party_collector``).
+is a third-party collector (``sender.third_party_collector``), and only in the
+US; elsewhere these inputs are ignored.
 """
 
 from __future__ import annotations
@@ -27,24 +31,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Literal
 
-import holidays
-
+from recaudo.rules.base import ContactProposal
+from recaudo.rules.dated import contact_days
 from recaudo.rules.messages import MessageTemplate
 from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.rule import Rule
 from recaudo.rules.time_barred import plain, template_texts
-
-Method = Literal["mail", "in_person", "email", "sms", "website"]
-ELECTRONIC: frozenset[str] = frozenset({"email", "sms", "website"})
-
-#: Days after providing the notice the consumer is assumed to have it (business days).
-ASSUMED_RECEIPT_DAYS = 5
-#: Days after receipt the period runs (15 U.S.C. 1692g(a)(3)).
-PERIOD_DAYS = 30
+from recaudo.rules.validation_notice import (
+    ASSUMED_RECEIPT_DAYS,
+    ELECTRONIC,
+    PERIOD_DAYS,
+    Method,
+    ValidationNotice,
+    assumed_receipt,
+    business_day,
+)
+from recaudo.streams.outputs import JsonScalar
 
 PERIOD = Rule(
     "us.fdcpa.validation_period",
@@ -58,51 +61,14 @@ OVERSHADOWING = Rule(
     "2021-11",
     kind="law",
 )
-
-
-@lru_cache(maxsize=64)
-def _holidays(year: int) -> frozenset[dt.date]:
-    """5 U.S.C. 6103(a)'s holidays of ``year``, with the days they are observed on:
-    a day either way is excluded (policy: the later end date protects the consumer)."""
-    return frozenset(holidays.US(years=year, observed=True))
-
-
-def business_day(day: dt.date) -> bool:
-    return day.weekday() < 5 and day not in _holidays(day.year)
-
-
-def assumed_receipt(provided_on: dt.date) -> dt.date:
-    """The fifth day after ``provided_on`` that is not a Saturday, Sunday or holiday."""
-    day, counted = provided_on, 0
-    while counted < ASSUMED_RECEIPT_DAYS:
-        day += dt.timedelta(days=1)
-        counted += business_day(day)
-    return day
-
-
-@dataclass(frozen=True, slots=True)
-class ValidationNotice:
-    """The lender's record of the validation notice it (or its collector) provided."""
-
-    provided_on: dt.date
-    method: Method
-    esign_consent: bool = False
-    received_on: dt.date | None = None  # proof of receipt, when there is some
-
-    @property
-    def counts(self) -> bool:
-        """Whether this notice starts a validation period (an electronic one needs consent)."""
-        return self.method not in ELECTRONIC or self.esign_consent
-
-    @property
-    def period_end(self) -> dt.date:
-        """The last day of the validation period (the date the notice states)."""
-        received = self.received_on or assumed_receipt(self.provided_on)
-        return received + dt.timedelta(days=PERIOD_DAYS)
-
-    def within(self, day: dt.date) -> bool:
-        return self.counts and self.provided_on <= day <= self.period_end
-
+DISPUTE_PAUSE = Rule(
+    "us.fdcpa.dispute_pause",
+    "15 U.S.C. 1692g(b); 12 CFR 1006.38(d)(2): a dispute in writing within the validation "
+    "period stops collection until verification of the debt (or a copy of a judgment) is "
+    "mailed to the consumer",
+    "2021-11",
+    kind="law",
+)
 
 #: A demand for payment sooner than the period allows, per base language, matched
 #: on lower-case text without accents. Broad on purpose, like the legal threats:
@@ -168,3 +134,140 @@ def policy_problems(policy: TenantPolicy, source: str) -> list[str]:
                 f"{OVERSHADOWING.id} ({OVERSHADOWING.citation})"
             )
     return list(dict.fromkeys(out))
+
+
+def collects_here(p: ContactProposal, policy: TenantPolicy) -> bool:
+    """Whether the validation period binds this contact: a third-party collector's, in the US."""
+    return policy.sender.third_party_collector and p.jurisdiction.split("-")[0] == "US"
+
+
+def _days(p: ContactProposal, policy: TenantPolicy) -> tuple[dt.date, ...]:
+    profile = policy.profile(p.jurisdiction)
+    return contact_days(p, profile.zones if profile is not None else ())
+
+
+def disputed_within(p: ContactProposal) -> bool:
+    """The consumer disputed within a validation period that counts (provided_on to
+    its end, both days included)."""
+    n = p.validation_notice
+    return n is not None and p.disputed_on is not None and n.within(p.disputed_on)
+
+
+def verified(p: ContactProposal) -> bool:
+    """Verification was mailed on or after the dispute (an earlier one answered
+    something else)."""
+    sent, disputed = p.verification_sent_on, p.disputed_on
+    return sent is not None and disputed is not None and sent >= disputed
+
+
+def dispute_pause(
+    p: ContactProposal, policy: TenantPolicy, days: tuple[dt.date, ...] | None = None
+) -> tuple[bool, dict[str, JsonScalar]] | None:
+    """Whether 1692g(b)'s pause stops this contact, with the reason's params; None
+    where it does not bind (no notice given, a creditor, outside the US).
+
+    The pause runs from the dispute's day until verification is mailed: a contact
+    on a day before the dispute, or on or after the mailing, is not paused. It holds
+    whatever the ``dispute`` flag says (a feed may clear it before verification).
+    """
+    n = p.validation_notice
+    if n is None or not collects_here(p, policy):
+        return None
+    days = days or _days(p, policy)
+    within, answered = disputed_within(p), verified(p)
+    disputed, sent = p.disputed_on, p.verification_sent_on
+    resumed = sent if answered else None  # the day collection may go on again
+    paused = (
+        within
+        and disputed is not None
+        and any(disputed <= d and (resumed is None or d < resumed) for d in days)
+    )
+    return paused, {
+        "disputed_on": disputed.isoformat() if disputed else None,
+        "period_end": n.period_end.isoformat(),
+        "notice_counts": n.counts,
+        "disputed_within": within,
+        "verification_pending": within and not answered,
+        "verification_sent_on": sent.isoformat() if sent else None,
+    }
+
+
+def overshadowing(
+    p: ContactProposal, policy: TenantPolicy, days: tuple[dt.date, ...] | None = None
+) -> tuple[bool, dict[str, JsonScalar]] | None:
+    """Whether the proposal's template overshadows the validation period the contact
+    falls in, with the reason's params; None where the rule does not bind (no
+    notice or template given, a template the policy lacks, a creditor, outside the US)."""
+    n = p.validation_notice
+    spec = policy.messages.get(p.template) if p.template else None
+    if n is None or spec is None or not collects_here(p, policy):
+        return None
+    days = days or _days(p, policy)
+    within = any(n.within(d) for d in days)
+    found = next(demands(spec), None) if within else None
+    if found is None:
+        return False, {
+            "template": p.template,
+            "within": within,
+            "period_end": n.period_end.isoformat(),
+        }
+    lang, field, words = found
+    return True, {
+        "template": f"{p.template}/{lang}/{field}",
+        "words": words,
+        "period_end": n.period_end.isoformat(),
+    }
+
+
+def overshadowing_params(p: ContactProposal, policy: TenantPolicy) -> dict[str, JsonScalar] | None:
+    """What makes this proposal's message overshadow the validation period it falls
+    in (template/language/field, the words, the period's end), or None: the check a
+    message composer makes too."""
+    found = overshadowing(p, policy)
+    return found[1] if found is not None and found[0] else None
+
+
+def period_json(p: ContactProposal, policy: TenantPolicy) -> dict[str, object] | None:
+    """The ``validation_period`` of ``recaudo check-contact``'s account block."""
+    n = p.validation_notice
+    if n is None:
+        return None
+    days = _days(p, policy)
+    return {
+        "applies": collects_here(p, policy),
+        "provided_on": n.provided_on.isoformat(),
+        "method": n.method,
+        "counts": n.counts,
+        "received_on": n.received_on.isoformat() if n.received_on else None,
+        "assumed_receipt": None if n.received_on else assumed_receipt(n.provided_on).isoformat(),
+        "period_end": n.period_end.isoformat(),
+        "within": any(n.within(d) for d in days),
+        "disputed_on": p.disputed_on.isoformat() if p.disputed_on else None,
+        "disputed_within": disputed_within(p),
+        "verification_sent_on": (
+            p.verification_sent_on.isoformat() if p.verification_sent_on else None
+        ),
+        "rule_id": PERIOD.id,
+        "citation": PERIOD.citation,
+    }
+
+
+__all__ = [
+    "ASSUMED_RECEIPT_DAYS",
+    "DISPUTE_PAUSE",
+    "ELECTRONIC",
+    "OVERSHADOWING",
+    "PERIOD",
+    "PERIOD_DAYS",
+    "Method",
+    "ValidationNotice",
+    "assumed_receipt",
+    "business_day",
+    "demand_in",
+    "demands",
+    "dispute_pause",
+    "overshadowing",
+    "overshadowing_params",
+    "period_json",
+    "policy_problems",
+]

@@ -11,9 +11,15 @@ import datetime as dt
 from collections.abc import Sequence
 
 from recaudo.rules.reassigned import PHONE_CHANNELS, REASSIGNED
-from recaudo.streams.events import AccountEvent, Channel
+from recaudo.streams.events import AccountEvent, Channel, ContactPoint
 from recaudo.streams.outputs import Reason
-from recaudo.streams.state import PointState
+from recaudo.streams.state import DebtorState, PointState, Representative
+
+
+def take_points(state: DebtorState, ev: AccountEvent) -> None:
+    """The debtor's and the estate representative's addresses from a snapshot."""
+    state.points = merge_points(state.points, ev, state.outs)
+    state.rep = merge_representative(state.rep, ev, state.outs)
 
 
 def merge_points(
@@ -26,9 +32,30 @@ def merge_points(
     else, our policy, the debtor's local date the address was first sent to us
     (the latest the consent can have been given).
     """
+    return _merged(known, ev.contact_points, ev.local_date, opted)
+
+
+def merge_representative(
+    known: Representative | None, ev: AccountEvent, opted: Sequence[Channel] = ()
+) -> Representative | None:
+    """The estate representative the snapshot names, with what we learned of their
+    addresses kept; a snapshot naming none keeps the one we hold."""
+    given = ev.estate_representative
+    if given is None:
+        return known
+    points = _merged(known.pts if known else [], given.contact_points, ev.local_date, opted)
+    return Representative.model_construct(n=given.name, pts=points)
+
+
+def _merged(
+    known: Sequence[PointState],
+    points: Sequence[ContactPoint],
+    local_date: dt.date,
+    opted: Sequence[Channel],
+) -> list[PointState]:
     by_key = {(p.ch, p.addr): p for p in known}
     merged: list[PointState] = []
-    for cp in ev.contact_points:
+    for cp in points:
         old = by_key.get((cp.channel, cp.address))
         given = cp.consent_date.isoformat() if cp.consent_date else ""
         merged.append(
@@ -38,7 +65,7 @@ def merge_points(
                 consent=cp.consent,
                 out=cp.opted_out or bool(old and old.out) or cp.channel in opted,
                 bounced=bool(old and old.bounced),
-                cd=given or (old.cd if old else "") or ev.local_date.isoformat(),
+                cd=given or (old.cd if old else "") or local_date.isoformat(),
             )
         )
     return merged
@@ -62,3 +89,21 @@ def close_reassigned(points: Sequence[PointState], channel: Channel, address: st
         params={"channel": channel.value, "consent_date": consent.isoformat() if consent else None},
         citation=REASSIGNED.citation,
     )
+
+
+def late_opt_outs(state: DebtorState, ev: AccountEvent) -> list[Channel]:
+    """The opt-outs an older snapshot reports (they hold whenever given): marked on
+    the addresses known, or on the whole channel for an address no longer given."""
+    channels: list[Channel] = []
+    for cp in ev.contact_points:
+        if not cp.opted_out:
+            continue
+        known = [p for p in state.points if p.ch == cp.channel and p.addr == cp.address]
+        for point in known:
+            point.out = True
+        if not known and cp.channel not in state.outs:
+            state.outs.append(cp.channel)
+            for point in state.points:
+                point.out = point.out or point.ch == cp.channel
+        channels.append(cp.channel)
+    return channels

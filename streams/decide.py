@@ -11,9 +11,9 @@ from __future__ import annotations
 from recaudo.foundation.errors import InvalidEvent
 from recaudo.rules.reassigned import REASSIGNED_CODE
 from recaudo.rules.reminders import is_reminder
-from recaudo.streams import account_ledger, accounting, held_payments, legal_dates
+from recaudo.streams import account_ledger, accounting, held_payments, legal_dates, validation
 from recaudo.streams.account_ledger import Entered
-from recaudo.streams.contact_points import close_reassigned, merge_points
+from recaudo.streams.contact_points import close_reassigned, late_opt_outs, take_points
 from recaudo.streams.conversation.assistant import Assistant
 from recaudo.streams.decision_base import ASSISTANT
 from recaudo.streams.decision_context import Context, Effects, stable_id
@@ -25,14 +25,12 @@ from recaudo.streams.events import (
     PaymentEvent,
     ResponseEvent,
     TaskClosedEvent,
+    ValidationNoticeEvent,
 )
 from recaudo.streams.held_payments import HELD
 from recaudo.streams.observations import closed_observations, open_observation
 from recaudo.streams.outputs import Action, Reason, Release
-from recaudo.streams.ports import (
-    Outcome,
-    Step,
-)
+from recaudo.streams.ports import Outcome, Step
 from recaudo.streams.reminders import Reminding
 from recaudo.streams.responses import OPT_OUT_WEIGHT, Responding
 from recaudo.streams.schedule import Entry
@@ -44,7 +42,13 @@ from recaudo.streams.state import (
 )
 
 DecidableEvent = (
-    AccountEvent | PaymentEvent | DeliveryEvent | ResponseEvent | TaskClosedEvent | Release
+    AccountEvent
+    | PaymentEvent
+    | DeliveryEvent
+    | ResponseEvent
+    | TaskClosedEvent
+    | ValidationNoticeEvent
+    | Release
 )
 
 FLAG_NAMES = ("dispute", "bankruptcy", "deceased", "cease_and_desist", "legal_hold")
@@ -96,6 +100,12 @@ class Decider(Assistant, Reminding, Responding):
                 self._on_release(state, event, ctx, fx)
             case TaskClosedEvent():
                 self._on_task_closed(state, event, ctx, fx)
+            case ValidationNoticeEvent():
+                validation.record(state, event)
+        for account_id, reason in validation.note_disputes(state):
+            fx.decisions.append(
+                self._decision(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
+            )
         return fx
 
     # -- event handlers -----------------------------------------------------
@@ -138,7 +148,7 @@ class Decider(Assistant, Reminding, Responding):
         state.name = ev.debtor_name
         state.tz, state.jur, state.lang = ev.timezone, ev.jurisdiction, ev.language
         state.seg = ev.segment
-        state.points = merge_points(state.points, ev, state.outs)
+        take_points(state, ev)
 
         if previous is not None and previous.cycle != cycle:
             reason = Reason(rule_id="account.new_cycle", params={"due_date": cycle})
@@ -220,21 +230,11 @@ class Decider(Assistant, Reminding, Responding):
     def _late_opt_outs(
         self, state: DebtorState, ev: AccountEvent, ctx: Context, fx: Effects
     ) -> None:
-        for cp in ev.contact_points:
-            if not cp.opted_out:
-                continue
-            known = [p for p in state.points if p.ch == cp.channel and p.addr == cp.address]
-            for point in known:
-                point.out = True
-            if not known and cp.channel not in state.outs:
-                state.outs.append(cp.channel)  # an address no longer given: the channel
-                for point in state.points:
-                    point.out = point.out or point.ch == cp.channel
+        for channel in late_opt_outs(state, ev):
             reason = Reason(
-                rule_id="suppress.opt_out",
-                params={"channel": cp.channel.value, "source": "account"},
+                rule_id="suppress.opt_out", params={"channel": channel.value, "source": "account"}
             )
-            self._cancel_channel(state, cp.channel, (reason,), ctx, fx)
+            self._cancel_channel(state, channel, (reason,), ctx, fx)
 
     def _payment(self, state: DebtorState, ev: PaymentEvent, ctx: Context, fx: Effects) -> None:
         """A payment or reversal: held until its account is known, then entered once."""
@@ -282,7 +282,7 @@ class Decider(Assistant, Reminding, Responding):
     def _on_delivery(
         self, state: DebtorState, ev: DeliveryEvent, ctx: Context, fx: Effects
     ) -> None:
-        point = state.point(ev.channel)
+        point = state.point_at(ev.channel, ev.address)
         reward = REWARDS.get(ev.status)
         if ev.status in (DeliveryStatus.COMPLAINED, DeliveryStatus.UNSUBSCRIBED):
             self._learn(ctx, state, ev.contact_id, False, fx, OPT_OUT_WEIGHT)

@@ -26,10 +26,17 @@ from recaudo.streams.ports import (
     MessageComposer,
     Offer,
     Outcome,
+    Step,
     StepLike,
     Target,
 )
-from recaudo.streams.proposals import contact_proposal, point_fields
+from recaudo.streams.proposals import (
+    ESTATE_TEMPLATE,
+    Recipient,
+    contact_proposal,
+    point_fields,
+    recipient_of,
+)
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import (
     DebtorState,
@@ -192,7 +199,10 @@ class DecisionMaker(DecisionRecords):
                 self._decision(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
             )
             return
-        candidates = _reachable(state, step.channels)
+        recipient = recipient_of(state, account, self._policy_for(ctx.tenant_id))
+        if recipient.kind == "estate_representative":
+            step = Step(step.step_id, step.channels, ESTATE_TEMPLATE)
+        candidates = _reachable(recipient, step.channels)
         if not candidates:
             reason = Reason(rule_id="channel.none_reachable", params={"step": step.step_id})
             self._drop_pending(state, contact_id, ctx, fx)
@@ -204,13 +214,13 @@ class DecisionMaker(DecisionRecords):
             return
         # The learner chooses among every allowed channel, so each one is judged;
         # the proposals differ only in channel-specific fields.
-        base = contact_proposal(state, account, account_id, candidates[0], ctx)
+        base = contact_proposal(state, account, account_id, candidates[0], ctx, recipient)
         # Judged at the instant it would go out: after the settle (windows, caps).
-        base = replace(base, at=ctx.now + self._settle)
+        base = replace(base, at=ctx.now + self._settle, template=step.template)
         if purpose != "collection":
             base = replace(base, purpose=purpose)
         verdicts = {
-            ch: self._compliance.evaluate(replace(base, **point_fields(state, ch)))
+            ch: self._compliance.evaluate(replace(base, **point_fields(recipient, ch)))
             for ch in candidates
         }
         allowed = [ch for ch in candidates if verdicts[ch].action == "allow"]
@@ -236,7 +246,7 @@ class DecisionMaker(DecisionRecords):
             if target.channel is None:
                 self._skip(state, account_id, contact_id, target, ctx, fx)
                 return
-            point = state.point(target.channel)
+            point = recipient.point(target.channel)
             assert point is not None  # candidates are reachable points
             proposed = Proposed(
                 contact_id=contact_id,
@@ -250,6 +260,7 @@ class DecisionMaker(DecisionRecords):
                 model_versions=target.model_versions,
                 context=target.context,
                 target=target,
+                extra=recipient.values or None,
                 purpose=purpose,
             )
             if target.wait_until is not None and target.wait_until > ctx.now:
@@ -266,7 +277,7 @@ class DecisionMaker(DecisionRecords):
         if deferrable:
             channel = min(deferrable, key=lambda ch: verdicts[ch].defer_until or ctx.now)
             verdict = verdicts[channel]
-            point = state.point(channel)
+            point = recipient.point(channel)
             assert point is not None
             proposed = Proposed(
                 contact_id,
@@ -372,10 +383,10 @@ class DecisionMaker(DecisionRecords):
         )
 
 
-def _reachable(state: DebtorState, channels: Sequence[Channel]) -> list[Channel]:
+def _reachable(recipient: Recipient, channels: Sequence[Channel]) -> list[Channel]:
     out = []
     for channel in channels:
-        point = state.point(channel)
+        point = recipient.point(channel)
         if point and not point.bounced and channel not in out:
             out.append(channel)
     return out

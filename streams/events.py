@@ -17,13 +17,9 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -32,66 +28,25 @@ from pydantic import (
     model_validator,
 )
 
+from recaudo.streams.contract import (
+    Contract,
+    Day,
+    Identifier,
+    Instant,
+    Jurisdiction,
+    Money,
+    TenantId,
+    TimeZoneName,
+)
 from recaudo.streams.validators import (
     MAX_DAYS_PAST_DUE,
     due_date_error,
     flag_date_error,
-    iso_4217,
-    iso_date,
     normalise_contact_points,
     positive_money,
-    rfc3339,
-    safe_minor_units,
     same_currency,
+    validation_dates_error,
 )
-
-Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/-]+$")]
-TenantId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-Currency = Annotated[
-    str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code"), AfterValidator(iso_4217)
-]
-Jurisdiction = Annotated[
-    str,
-    Field(
-        pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$",
-        description="ISO 3166-1 alpha-2, with an ISO 3166-2 subdivision where the law differs",
-    ),
-]
-
-
-def _known_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown IANA time zone {name!r}") from exc
-    return name
-
-
-TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
-#: An instant: an RFC 3339 string with its offset on the wire.
-Instant = Annotated[
-    AwareDatetime,
-    BeforeValidator(rfc3339),
-    Field(description="RFC 3339 date-time with an offset (e.g. 2026-03-02T15:04:05Z)"),
-]
-#: A calendar date: ``YYYY-MM-DD`` on the wire.
-Day = Annotated[dt.date, BeforeValidator(iso_date), Field(description="YYYY-MM-DD")]
-
-
-class Contract(BaseModel):
-    """Strict base: unknown fields are an error, instances are immutable."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-class Money(Contract):
-    amount_minor: StrictInt = Field(description="Integer minor units (cents); never a float")
-    currency: Currency
-
-    @field_validator("amount_minor")
-    @classmethod
-    def check_amount_minor(cls, value: int) -> int:
-        return safe_minor_units(value)
 
 
 class Channel(StrEnum):
@@ -121,6 +76,15 @@ class ContactPoint(Contract):
     )
 
 
+class EstateRepresentative(Contract):
+    """The executor, administrator or personal representative of a deceased debtor's
+    estate: in the US the one person a collector may contact about the debt after
+    the death (12 CFR 1006.6(a)(4)); elsewhere kept, never contacted (policy)."""
+
+    name: str = Field(min_length=1, max_length=80)
+    contact_points: tuple[ContactPoint, ...] = Field(min_length=1, max_length=4)
+
+
 class AccountFlags(Contract):
     dispute: StrictBool = False
     bankruptcy: StrictBool = False
@@ -145,8 +109,8 @@ class FlagDates(Contract):
 #: The ``type`` field's description in every input event's schema.
 TYPE_DOC = (
     "The event's kind, which selects its schema (the discriminator of InputEvent): "
-    "account, payment, delivery, response or task_closed. Required, on HTTP and on "
-    "the topics alike."
+    "account, payment, delivery, response, task_closed or validation_notice. Required, "
+    "on HTTP and on the topics alike."
 )
 
 
@@ -188,6 +152,10 @@ class AccountEvent(Event):
         default=FlagDates(),
         description="Effective date (YYYY-MM-DD, the debtor's local date) of a set flag, "
         "at most occurred_at's date",
+    )
+    estate_representative: EstateRepresentative | None = Field(
+        default=None,
+        description="After a death (flags.deceased): whom to contact about the account instead",
     )
     segment: str | None = Field(default=None, max_length=64)
     # What a message needs to be actionable (issue 10); optional so older feeds stay valid.
@@ -238,6 +206,8 @@ class AccountEvent(Event):
         why = due_date_error(self.due_date, self.occurred_at) or flag_date_error(
             self.flags.model_dump(), self.flag_dates.model_dump(), self.local_date
         )
+        if self.estate_representative is not None and not self.flags.deceased:
+            why = why or "estate_representative: given while flags.deceased is false"
         if why is not None:
             raise ValueError(why)
         return self
@@ -359,10 +329,63 @@ class TaskClosedEvent(Event):
     note: str | None = Field(default=None, max_length=500)
 
 
+class NoticeMethod(StrEnum):
+    """How a validation notice was provided (12 CFR 1006.34, 1006.42)."""
+
+    MAIL = "mail"
+    IN_PERSON = "in_person"
+    EMAIL = "email"
+    SMS = "sms"
+    WEBSITE = "website"
+
+
+class ValidationNoticeEvent(Event):
+    """A debt collector's validation notice for an account (12 CFR 1006.34) and,
+    once the consumer disputed, the day verification was mailed (15 U.S.C.
+    1692g(b)). Sent again with ``verification_sent_on`` when verification goes
+    out; the notice's own fields are the latest event's. On the accounts topic, in
+    order with the account's snapshots."""
+
+    type: Literal["validation_notice"] = Field(default="validation_notice", description=TYPE_DOC)
+    account_id: Identifier
+    provided_on: Day = Field(description="The day the notice was provided (mailed, handed, sent)")
+    method: NoticeMethod
+    esign_consent: StrictBool = Field(
+        default=False,
+        description="The consumer's E-SIGN consent, recorded: an electronic notice counts "
+        "only with it (12 CFR 1006.42)",
+    )
+    received_on: Day | None = Field(
+        default=None, description="Proven receipt; else receipt is assumed (12 CFR 1006.34(b)(5))"
+    )
+    verification_sent_on: Day | None = Field(
+        default=None,
+        description="The day verification of the debt (or a copy of a judgment) was mailed "
+        "after a dispute: collection paused by a dispute within the period may resume",
+    )
+
+    @model_validator(mode="after")
+    def check_dates(self) -> ValidationNoticeEvent:
+        why = validation_dates_error(
+            self.provided_on, self.received_on, self.verification_sent_on, self.occurred_at
+        )
+        if why is not None:
+            raise ValueError(why)
+        return self
+
+
 InputEvent = Annotated[
-    AccountEvent | PaymentEvent | DeliveryEvent | ResponseEvent | TaskClosedEvent,
+    AccountEvent
+    | PaymentEvent
+    | DeliveryEvent
+    | ResponseEvent
+    | TaskClosedEvent
+    | ValidationNoticeEvent,
     Field(discriminator="type"),
 ]
+
+#: What the accounts topic carries: snapshots and validation notices, in order.
+AccountsRecord = Annotated[AccountEvent | ValidationNoticeEvent, Field(discriminator="type")]
 
 #: Input topic name for each event type.
 TOPIC_OF_TYPE: dict[str, str] = {
@@ -371,4 +394,5 @@ TOPIC_OF_TYPE: dict[str, str] = {
     "delivery": "deliveries",
     "response": "responses",
     "task_closed": "task-events",
+    "validation_notice": "accounts",
 }

@@ -7,12 +7,46 @@ Pure: the decision mechanics (``streams.decision_base``) and the assistant
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from recaudo.rules.base import ContactProposal, Flags, HistoryItem, HistoryKind
+from recaudo.rules.base import ContactProposal, FlagDates, Flags, HistoryItem, HistoryKind
+from recaudo.streams import validation
 from recaudo.streams.decision_context import Context
 from recaudo.streams.events import Channel
-from recaudo.streams.state import AccountState, DebtorState
+from recaudo.streams.ports import ContactPolicy
+from recaudo.streams.state import AccountState, DebtorState, PointState
+
+#: The channels that reach an estate's representative: written ones (policy: a call
+#: or a WhatsApp template would speak to whoever holds the phone about the debt).
+ESTATE_CHANNELS = frozenset({Channel.SMS, Channel.EMAIL})
+#: The policy message addressed to an estate's representative.
+ESTATE_TEMPLATE = "estate"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Whom an account's contacts go to, and at which addresses."""
+
+    kind: Literal["debtor", "estate_representative"]
+    points: Sequence[PointState]
+    #: Template values the message needs for this recipient (a representative's name).
+    values: dict[str, object] = field(default_factory=dict)
+
+    def point(self, channel: Channel) -> PointState | None:
+        return next((p for p in self.points if p.ch == channel), None)
+
+
+def recipient_of(state: DebtorState, account: AccountState, policy: ContactPolicy) -> Recipient:
+    """The debtor, or after a death the estate's representative when one is named and
+    the policy has a message for them (the rules decide whether the jurisdiction lets
+    a contact reach them; without one, the debtor: the death suppresses)."""
+    estate = ESTATE_TEMPLATE in policy.templates and ESTATE_TEMPLATE in policy.messages
+    if "deceased" in account.flags and state.rep is not None and estate:
+        points = [p for p in state.rep.pts if p.ch in ESTATE_CHANNELS]
+        return Recipient("estate_representative", points, {"name": state.rep.n})
+    return Recipient("debtor", state.points)
 
 
 def contact_proposal(
@@ -21,8 +55,10 @@ def contact_proposal(
     account_id: str,
     channel: Channel,
     ctx: Context,
+    recipient: Recipient | None = None,
 ) -> ContactProposal:
     """What the rules judge for one channel: the debtor's state as the law sees it."""
+    to = recipient or Recipient("debtor", state.points)
     return ContactProposal(
         tenant_id=ctx.tenant_id,
         jurisdiction=state.jur or "US",
@@ -32,9 +68,11 @@ def contact_proposal(
         account_status=account.status,
         days_past_due=account.dpd,
         flags=Flags(**dict.fromkeys(account.flags, True)),
+        flag_dates=FlagDates(**{f: dt.date.fromisoformat(d) for f, d in account.fd.items()}),
         opted_out_channels=frozenset(p.ch for p in state.points if p.out),
         opted_out_all=state.opt_all,
-        **point_fields(state, channel),
+        **point_fields(to, channel),
+        recipient=to.kind,
         promise_until=state.promise_until,
         history=tuple(
             HistoryItem(
@@ -45,11 +83,12 @@ def contact_proposal(
             )
             for h in state.history
         ),
+        **validation.facts(state, account_id),
     )
 
 
-def point_fields(state: DebtorState, channel: Channel) -> dict[str, Any]:
-    point = state.point(channel)
+def point_fields(recipient: Recipient, channel: Channel) -> dict[str, Any]:
+    point = recipient.point(channel)
     return {
         "channel": channel,
         "consent": bool(point and point.consent),

@@ -51,6 +51,19 @@ class LateFlag(_Compact):
     cs: list[AfterContact] = []
 
 
+class ValidationRecord(_Compact):
+    """A debt collector's validation notice for one account (``streams.validation``):
+    dates ISO, kept while the account is known; the pause a dispute within its
+    period imposes lasts until verification was mailed (15 U.S.C. 1692g(b))."""
+
+    p: str  # provided on
+    m: str  # how: mail, in_person, email, sms, website
+    e: bool = False  # E-SIGN consent recorded (an electronic notice counts only with it)
+    r: str = ""  # proven receipt
+    v: str = ""  # verification mailed
+    d: str = ""  # the consumer's dispute within the period, the debtor's local date
+
+
 class AccountState(_Compact):
     """The account as the rules read it; ``due`` and ``bal`` are reconciled
     (``streams.account_ledger``): the newest snapshot plus the payments after it."""
@@ -103,6 +116,13 @@ class PointState(_Compact):
     # debtor's local date the address was first sent; the reassigned-numbers check
     # asks whether the number was disconnected since.
     cd: str = ""
+
+
+class Representative(_Compact):
+    """A deceased debtor's estate representative (``streams.proposals.recipient_of``)."""
+
+    n: str  # name
+    pts: list[PointState] = []
 
 
 class PendingContact(_Compact):
@@ -257,6 +277,10 @@ class DebtorState(_Compact):
     cv: Conversation | None = None
     # Roll-rate accounting of courtesy reminders (issue 13; streams.reminders).
     rem: RollSummary | None = None
+    # After a death: the estate's representative, contacted instead (US only).
+    rep: Representative | None = None
+    # Validation notices by account id (a debt collector's; streams.validation).
+    vals: dict[str, ValidationRecord] = {}
 
     def encode(self) -> bytes:
         """The stored value (``streams.state_codec``)."""
@@ -275,6 +299,13 @@ class DebtorState(_Compact):
 
     def point(self, channel: Channel) -> PointState | None:
         return next((p for p in self.points if p.ch == channel), None)
+
+    def point_at(self, channel: Channel, address: str | None) -> PointState | None:
+        """The address a receipt names (the debtor's or the estate representative's),
+        else the channel's first of the debtor's."""
+        points = [*self.points, *(self.rep.pts if self.rep else ())]
+        found = next((p for p in points if p.ch == channel and p.addr == address), None)
+        return found or self.point(channel)
 
     def prune(self, now: float, history_s: float, reward_s: float = 0.0) -> None:
         """Forget what no rule or learner can look at any more, to keep the state small.

@@ -82,6 +82,23 @@ def flag_date_error(
     return None
 
 
+def validation_dates_error(
+    provided: dt.date, received: dt.date | None, verified: dt.date | None, occurred_at: dt.datetime
+) -> str | None:
+    """Why a validation notice's dates cannot stand: one is later than the event
+    (a day's slack for the debtor's zone), or before the notice was provided."""
+    latest = occurred_at.date() + dt.timedelta(days=1)
+    dates = {"provided_on": provided, "received_on": received, "verification_sent_on": verified}
+    for name, date in dates.items():
+        if date is None:
+            continue
+        if date > latest:
+            return f"{name}: {date.isoformat()} is after occurred_at's date"
+        if date < provided:
+            return f"{name}: {date.isoformat()} is before provided_on ({provided.isoformat()})"
+    return None
+
+
 def iso_4217(code: str) -> str:
     if pycountry.currencies.get(alpha_3=code) is None:
         raise ValueError(f"{code!r} is not an ISO 4217 currency code")
@@ -129,13 +146,28 @@ def email_address(address: str) -> str:
 
 
 def normalise_contact_points(data: Any) -> Any:
-    """Rewrite an account's raw contact points with normalised, validated addresses."""
+    """Rewrite an account's raw contact points (its own and its estate
+    representative's) with normalised, validated addresses."""
     if not isinstance(data, dict):
         return data
-    points, jurisdiction = data.get("contact_points"), data.get("jurisdiction")
-    if not isinstance(points, list | tuple) or not isinstance(jurisdiction, str):
+    jurisdiction = data.get("jurisdiction")
+    if not isinstance(jurisdiction, str):
         return data
     region = jurisdiction.split("-")[0].upper()
+    out = dict(data)
+    if "contact_points" in data:
+        out["contact_points"] = _normalised(data["contact_points"], region, "")
+    representative = data.get("estate_representative")
+    if isinstance(representative, dict):
+        where = "estate_representative."
+        points = _normalised(representative.get("contact_points"), region, where)
+        out["estate_representative"] = {**representative, "contact_points": points}
+    return out
+
+
+def _normalised(points: Any, region: str, where: str) -> Any:
+    if not isinstance(points, list | tuple):
+        return points
     out: list[Any] = []
     for i, point in enumerate(points):
         raw = point.model_dump() if hasattr(point, "model_dump") else point
@@ -151,9 +183,9 @@ def normalise_contact_points(data: Any) -> Any:
             else:
                 address = raw["address"]
         except ValueError as exc:
-            raise ValueError(f"contact_points.{i}.address: {exc}") from exc
+            raise ValueError(f"{where}contact_points.{i}.address: {exc}") from exc
         out.append({**raw, "address": address})
-    return {**data, "contact_points": out}
+    return out
 
 
 def skew_error(

@@ -62,6 +62,9 @@ def variables(
     amount_due = Amount(account.due, account.cur)
     return {
         "name": state.name or "",
+        # The debtor's name when a message goes to their estate's representative,
+        # whose own name is then ``name`` (streams.proposals.recipient_of).
+        "deceased_name": state.name or "",
         "creditor": account.cred or sender.name,
         "sender": sender.name,
         "sender_tax_id": sender.tax_id or "",

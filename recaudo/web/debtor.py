@@ -19,9 +19,9 @@ from pydantic import BaseModel
 from recaudo.channels.directory import ContactDirectory, ContactRef, make_token
 from recaudo.channels.status_machine import RANK, StatusMachine
 from recaudo.foundation.keys import Keys
-from recaudo.rules.credit_bureau import earliest_report_date, is_small_debt
 from recaudo.rules.limitations import AccountDates, time_barred
-from recaudo.streams.events import AccountStatus, Channel, Money
+from recaudo.streams.events import AccountStatus, Channel
+from recaudo.streams.reports.credit_bureau import is_colombian, standing
 from recaudo.streams.state import AccountState
 from recaudo.streams.tasks import Task
 from recaudo.web.auth import tenant_of
@@ -106,10 +106,8 @@ def _debt_law(jurisdiction: str | None, a: AccountState, today: dt.date) -> dict
     jur = jurisdiction or "US"
     dates = AccountDates.from_iso(a.dlq, a.lpd, a.cod)
     out: dict[str, Any] = {"time_barred": time_barred(jur, dates, today, a.tb).barred}
-    if jur.split("-")[0] == "CO":
-        small = is_small_debt(Money(amount_minor=a.due, currency=a.cur), today)
-        notices = [dt.date.fromisoformat(d) for d in a.bn]
-        out["earliest_report_date"] = earliest_report_date(notices, small)
+    if is_colombian(jur):
+        out["earliest_report_date"] = standing(a, today).earliest_report_date
     return out
 
 

@@ -23,6 +23,7 @@ from recaudo.examples import EXAMPLES
 from recaudo.streams.events import InputEvent
 from recaudo.streams.outputs import Decision
 from recaudo.streams.reports.after_effective import AfterEffectiveReport
+from recaudo.streams.reports.credit_bureau import CreditBureauReport
 from recaudo.streams.reports.model import OutcomeReport
 from recaudo.streams.tasks import Task
 from recaudo.web import openapi_imports, openapi_ops, openapi_payments, openapi_webhooks
@@ -160,6 +161,7 @@ def build_spec() -> dict[str, Any]:
         **{m.__name__: TypeAdapter(m) for m in openapi_payments.MODELS},
         "OutcomeReport": TypeAdapter(OutcomeReport),
         "AfterEffectiveReport": TypeAdapter(AfterEffectiveReport),
+        "CreditBureauReport": TypeAdapter(CreditBureauReport),
     }
     for name, adapter in adapters.items():
         schema = adapter.json_schema(ref_template=REF, mode="serialization")
@@ -276,6 +278,24 @@ def build_spec() -> dict[str, Any]:
                 "security": [{"bearer": []}],
                 "responses": {
                     "200": _json("AfterEffectiveReport", "Each late flag with its contacts"),
+                    "400": _json("Error", "A query parameter (this report takes none)"),
+                    **AUTH_ERRORS,
+                },
+            }
+        },
+        "/v1/reports/credit-bureau": {
+            "get": {
+                "summary": "Colombia: the earliest day each account in arrears may be reported "
+                "to a credit bureau (Ley 1266 de 2008, art. 12)",
+                "description": "Every account in arrears of the tenant's Colombian debtors: the "
+                "notices delivered and needed (two on different days for a debt of at most 15% "
+                "of the minimum wage), the earliest reporting date (null while a notice is "
+                "missing) and the status on the debtor's local date by the service's clock: "
+                "notice_needed, waiting or may_report; with the rule id and citation used.",
+                "operationId": "getCreditBureau",
+                "security": [{"bearer": []}],
+                "responses": {
+                    "200": _json("CreditBureauReport", "Each account with its reporting date"),
                     "400": _json("Error", "A query parameter (this report takes none)"),
                     **AUTH_ERRORS,
                 },

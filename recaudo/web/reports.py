@@ -1,6 +1,9 @@
 """``GET /v1/reports/outcomes``: the tenant's outcomes against its holdout, and their gauges;
 ``GET /v1/reports/after-effective-date``: the contacts made after a legal flag's
-effective date, for remediation (``streams.reports.after_effective``, never cached).
+effective date, for remediation (``streams.reports.after_effective``);
+``GET /v1/reports/credit-bureau``: Colombia's earliest credit-bureau reporting date
+of each account in arrears (``streams.reports.credit_bureau``). Those two scan
+the tenant's states on every call, never cached: a compliance list is read as it is.
 
 The key names the tenant, so a caller only ever sees its own debtors. The body
 is ``recaudo.streams.reports.OutcomeReport`` (the /ops managers' view reads it).
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -20,6 +24,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 from prometheus_client import CollectorRegistry
+from pydantic import BaseModel
 
 from recaudo.foundation.clock import Clock
 from recaudo.foundation.config import Settings
@@ -27,6 +32,7 @@ from recaudo.foundation.keys import Keys
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.reports import ReportSource
 from recaudo.streams.reports.after_effective import after_effective
+from recaudo.streams.reports.credit_bureau import credit_bureau
 from recaudo.streams.reports.metrics import OutcomeMetrics
 from recaudo.streams.reports.outcomes import parse_dimensions
 from recaudo.streams.reports.source import policy_channel_costs
@@ -61,22 +67,27 @@ async def get_outcomes(request: web.Request) -> web.Response:
     )
 
 
-def after_effective_handler(
-    client: Any, keys: Keys, clock: Clock
-) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """``GET /v1/reports/after-effective-date`` over ``client`` (one scan a call)."""
+#: A report read by one scan of the tenant's debtor states at the service's time.
+ScanReport = Callable[[Any, Keys, str, dt.datetime], Awaitable[BaseModel]]
 
-    async def get_after_effective(request: web.Request) -> web.Response:
+
+def scan_report_handler(
+    compute: ScanReport, client: Any, keys: Keys, clock: Clock
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A ``GET`` that takes no parameter and answers ``compute`` over ``client``
+    (one scan a call)."""
+
+    async def get_scan_report(request: web.Request) -> web.Response:
         tenant = tenant_of(request, request.app[SETTINGS])
         if request.query:
             name = sorted(request.query)[0]
             raise _bad_request(f"unknown query parameter {name!r}; this report takes none", name)
-        found = await after_effective(client, keys, tenant, clock.now())
+        found = await compute(client, keys, tenant, clock.now())
         return web.Response(
             body=orjson.dumps(found.model_dump(mode="json")), content_type="application/json"
         )
 
-    return get_after_effective
+    return get_scan_report
 
 
 async def refresh_outcome_metrics(app: web.Application) -> None:
@@ -98,9 +109,13 @@ def add_report_routes(
     )
     app[OUTCOME_METRICS] = OutcomeMetrics(registry)
     app.router.add_get("/v1/reports/outcomes", get_outcomes)
+    keys, clock = Keys(settings.redis_prefix), settings.clock()
     app.router.add_get(
         "/v1/reports/after-effective-date",
-        after_effective_handler(client, Keys(settings.redis_prefix), settings.clock()),
+        scan_report_handler(after_effective, client, keys, clock),
+    )
+    app.router.add_get(
+        "/v1/reports/credit-bureau", scan_report_handler(credit_bureau, client, keys, clock)
     )
 
     async def refresher(app: web.Application) -> AsyncIterator[None]:

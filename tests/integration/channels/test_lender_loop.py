@@ -90,8 +90,14 @@ def types_of(crm: Receiver) -> list[str]:
     return [body["type"] for _, body in crm.received]
 
 
-def first(crm: Receiver, kind: str) -> int:
-    return types_of(crm).index(kind)
+def first(crm: Receiver, kind: str) -> dt.datetime:
+    """When the first ``kind`` happened (the body's ``timestamp``): webhooks from the
+    worker, the dispatcher and the web arrive in any order across producers."""
+    return min(
+        dt.datetime.fromisoformat(body["timestamp"])
+        for _, body in crm.received
+        if body["type"] == kind
+    )
 
 
 async def test_a_lender_with_a_crm_a_csv_and_a_provider_runs_the_whole_loop(stack: Stack) -> None:
@@ -147,7 +153,8 @@ async def test_a_lender_with_a_crm_a_csv_and_a_provider_runs_the_whole_loop(stac
         assert await stack.payments.redeliver() == 200
         await until(lambda: "promise.kept" in types_of(crm), 30)
 
-        # 5. What the CRM heard: verified by standardwebhooks, each id once, in order.
+        # 5. What the CRM heard: verified by standardwebhooks, each id once, and in
+        # causal order by when each happened (never one after what it caused).
         assert crm.unverified == 0
         ids = crm.ids()
         assert len(ids) == len(set(ids)), "a webhook id delivered twice"
@@ -156,12 +163,12 @@ async def test_a_lender_with_a_crm_a_csv_and_a_provider_runs_the_whole_loop(stac
             assert kinds.count(once) == 1, (once, kinds)
         assert kinds.count("payment.applied") == 1, "the provider's retry is the same payment"
         assert kinds.count("contact.sent") >= 4, "three duns and the plan's confirmation"
-        assert first(crm, "contact.sent") < first(crm, "contact.delivered")
-        assert first(crm, "contact.sent") < first(crm, "payment_link.clicked")
-        assert first(crm, "payment_link.clicked") < first(crm, "plan.accepted")
-        assert first(crm, "plan.accepted") < first(crm, "payment.applied")
-        assert first(crm, "decision.cancelled") < first(crm, "payment.applied")
-        assert first(crm, "payment.applied") < first(crm, "promise.kept")
+        assert first(crm, "contact.sent") <= first(crm, "contact.delivered")
+        assert first(crm, "contact.sent") <= first(crm, "payment_link.clicked")
+        assert first(crm, "payment_link.clicked") <= first(crm, "plan.accepted")
+        assert first(crm, "plan.accepted") <= first(crm, "payment.applied")
+        assert first(crm, "decision.cancelled") <= first(crm, "payment.applied")
+        assert first(crm, "payment.applied") <= first(crm, "promise.kept")
         data = {body["type"]: body["data"] for _, body in crm.received}
         assert {d["debtor_id"] for d in data.values()} == {debtor}
         assert data["decision.cancelled"]["account_id"] == "L-4"

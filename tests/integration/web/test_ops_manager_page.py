@@ -1,7 +1,9 @@
 """/ops for a collections manager and an agent, in real headless Chromium at a
 phone's and a desktop's width, against the real web app, broker and Redis:
 the headline over its chart, a debtor found by phone number and shown first as
-a conversation, and a task claimed, noted and closed with the page's buttons."""
+a conversation, and a task claimed, noted and closed with the page's buttons; a
+Colombian debtor's earliest credit-bureau reporting date, and the count of accounts
+that may be reported."""
 
 from __future__ import annotations
 
@@ -11,10 +13,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.test_utils import BaseTestServer, TestServer
 from prometheus_client import CollectorRegistry
 
+from recaudo.foundation.config import Settings
+from recaudo.foundation.keys import Keys
+from recaudo.streams.state import AccountState, DebtorState
+from recaudo.streams.store import Change, StateStore
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory
 from tests.integration.web.browser import Page, chromium_page
@@ -26,10 +33,37 @@ ROW = """[...document.querySelectorAll('#queue-tasks tbody tr')]
 SHOWN = "(id) => !document.getElementById(id).hidden"
 
 
+async def seed_colombian(settings: Settings) -> None:
+    """Camila, in Bogotá: two small debts (at most 15% of any year's minimum wage), one
+    with its two notices delivered (10 September the last: reported from 1 October),
+    one with a single notice (a second one is needed). No ``out``: not in the portfolio."""
+    camila = DebtorState(
+        tz="America/Bogota",
+        jur="CO",
+        lang="es",
+        accounts={
+            f"acct-co-{n}": AccountState(
+                status="delinquent", dpd=60, due=due, bal=due, cur="COP", bn=notices
+            )
+            for n, due, notices in (
+                (1, 5_000_000, ["2025-09-01", "2025-09-10"]),
+                (2, 3_000_000, ["2025-09-20"]),
+            )
+        },
+    )
+    client = aioredis.Redis.from_url(settings.redis_url)
+    try:
+        changes = [Change(("acme", "co-camila"), camila, ["e-camila"], [])]
+        await StateStore(client, Keys(settings.redis_prefix), 3600).commit(changes, 0.0)
+    finally:
+        await client.aclose()
+
+
 @pytest.fixture
 async def server(make_settings: SettingsFactory) -> AsyncIterator[BaseTestServer]:
     settings = make_settings()
     await seed(settings)
+    await seed_colombian(settings)
     app: web.Application = build_web_app(settings, CollectorRegistry())
     async with TestServer(app, host="127.0.0.1") as test_server:
         yield test_server
@@ -72,6 +106,11 @@ async def test_a_manager_and_an_agent_work_from_the_page(
         assert "2026-11-16 18:30 UTC" in await text_of(page, "as-of")
         rates = await text_of(page, "rates")
         assert "75.0 %" in rates, "champion promises kept: 3 of 4"
+        # Colombia's credit bureau: Camila's two accounts, one past its date.
+        await page.wait(f"({SHOWN})('bureau')")
+        bureau = await text_of(page, "bureau")
+        assert "1 account may be reported · 0 waiting" in bureau
+        assert "1 needs a notice first" in bureau
         # The integrator's delivery log: the CRM's 503, then the retry delivered.
         await page.wait(f"({SHOWN})('webhooks')")
         hooks = await text_of(page, "webhooks")
@@ -115,6 +154,11 @@ async def test_a_manager_and_an_agent_work_from_the_page(
         assert "Promise to pay $60.00 by 2026-11-06" in talk
         assert "Payment received: $60.00" in talk
         assert "(past)" not in await text_of(page, "messages")
+        labels = "document.getElementById('callcard').textContent"  # innerText: upper case
+        assert "Credit-bureau" not in await page.js(labels), "Ana is not in Colombia"
+        assert not await page.js("document.querySelector('#accounts td.bureau').offsetParent"), (
+            "no credit-bureau column for her"
+        )
         # On a phone the debtor comes first: right under the search, not pages below.
         top = await page.js(
             "document.getElementById('debtor-view').getBoundingClientRect().top + scrollY"
@@ -156,3 +200,19 @@ async def test_a_manager_and_an_agent_work_from_the_page(
         done = tmp_path / f"ops-{device}-3-closed.png"
         await page.screenshot(done)
         keep(done)
+
+        # A Colombian debtor: the first day each account may be reported, or the notice.
+        await page.js(
+            "document.getElementById('debtor').value = 'co-camila';"
+            "document.getElementById('query').requestSubmit()"
+        )
+        await page.wait(f"{labels}.includes('Credit-bureau report')")
+        card = await text_of(page, "callcard")
+        assert "acct-co-1: from 2025-10-01 · acct-co-2: notice needed" in card
+        balance = await text_of(page, "accounts")
+        assert "from 2025-10-01" in balance
+        assert "notice needed" in balance
+        await no_sideways_scroll(page)
+        colombian = tmp_path / f"ops-{device}-4-colombia.png"
+        await page.screenshot(colombian)
+        keep(colombian)

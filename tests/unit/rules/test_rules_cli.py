@@ -139,6 +139,30 @@ def test_check_contact_md_worked_example_runs_as_documented() -> None:
             "history.0.by",
         ),
         ({"history": [{"channel": "fax", "at": "2025-06-09T12:00:00Z"}]}, "history.0.channel"),
+        ({"flag_dates": {"bankrupt": "2025-06-01"}}, "flag_dates.bankrupt"),
+        ({"flag_dates": {"bankruptcy": "3 June"}}, "flag_dates.bankruptcy"),
+        ({"recipient": "spouse"}, "recipient"),
+        (
+            {"validation_notice": {"provided_on": "2025-06-02", "method": "fax"}},
+            "validation_notice.method",
+        ),
+        (
+            {"validation_notice": {"provided_on": "2025-06-02", "method": "mail", "sent": True}},
+            "validation_notice.sent",
+        ),
+        ({"validation_notice": {"method": "mail"}}, "validation_notice.provided_on"),
+        (
+            {
+                "validation_notice": {
+                    "provided_on": "2025-06-02",
+                    "method": "mail",
+                    "received_on": "2025-06-01",
+                }
+            },
+            "validation_notice",
+        ),
+        ({"disputed_on": "yesterday"}, "disputed_on"),
+        ({"verification_sent_on": "2025-13-01"}, "verification_sent_on"),
     ],
 )
 def test_check_contact_validates_the_proposal_at_the_edge(

@@ -22,7 +22,7 @@ NOON = local(NY, 2025, 6, 10, 12, 0)
     ("flag", "rule_id", "citation"),
     [
         ("cease_and_desist", "suppress.cease_and_desist", "12 CFR 1006.6(c)(1)"),
-        ("dispute", "suppress.dispute", "15 U.S.C. 1692g(b)"),
+        ("dispute", "suppress.dispute", None),  # policy: see test_dispute_pause.py
         ("bankruptcy", "suppress.bankruptcy", "11 U.S.C. 362(a)(6)"),
         ("deceased", "suppress.deceased", None),
         ("legal_hold", "suppress.legal_hold", None),
