@@ -24,6 +24,8 @@ import datetime as dt
 from collections.abc import Iterable
 from fractions import Fraction
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
 from recaudo.rules.rule import Rule
 from recaudo.streams.events import Channel, Money
 
@@ -76,11 +78,16 @@ def is_small_debt(amount: Money | None, on: dt.date) -> bool:
     return Fraction(amount.amount_minor, 100) <= SMALL_SHARE * wage
 
 
+def notices_needed(small: bool) -> int:
+    """Notices on different days before a report: two for a small debt, else one."""
+    return 2 if small else 1
+
+
 def earliest_report_date(delivered: Iterable[dt.date], small: bool) -> dt.date | None:
     """The first day a negative report may be made, or None while the notices the
     law asks for have not been delivered (one; two on different days if ``small``)."""
     days = sorted(set(delivered))
-    needed = 2 if small else 1
+    needed = notices_needed(small)
     if len(days) < needed:
         return None
     return days[needed - 1] + dt.timedelta(days=NOTICE_DAYS + 1)
@@ -88,3 +95,24 @@ def earliest_report_date(delivered: Iterable[dt.date], small: bool) -> dt.date |
 
 def rule_for(small: bool) -> Rule:
     return SMALL_DEBT if small else PRIOR_NOTICE
+
+
+class CreditBureauNotices(BaseModel):
+    """A tenant's ``[credit_bureau]``: whether the service sends the prior notices
+    itself (``streams.credit_bureau_notices``), from how many days past due, with
+    which message and on which written channels (in preference order)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = False
+    at_dpd: int = Field(default=30, ge=1, le=3650)
+    template: str = "credit_bureau_notice"
+    channels: tuple[Channel, ...] = Field(default=(Channel.EMAIL, Channel.SMS), min_length=1)
+
+    @field_validator("channels")
+    @classmethod
+    def _written(cls, value: tuple[Channel, ...]) -> tuple[Channel, ...]:
+        spoken = [c.value for c in value if c not in NOTICE_CHANNELS]
+        if spoken:
+            raise ValueError(f"{spoken}: a notice needs a written channel with a delivery receipt")
+        return value

@@ -27,6 +27,7 @@ from pydantic import (
 from recaudo.foundation.errors import PolicyError
 from recaudo.rules.assistant import AssistantPolicy
 from recaudo.rules.caller_id import E164
+from recaudo.rules.credit_bureau import CreditBureauNotices
 from recaudo.rules.messages import MessageTemplate, NoticeTexts, Sender
 from recaudo.rules.profiles import PROFILES, Profile, profile_for
 from recaudo.rules.reminders import Reminders
@@ -171,6 +172,8 @@ class TenantPolicy(_Model):
     assistant: AssistantPolicy = AssistantPolicy()
     # Courtesy reminders before the due date (issue 13; rules.reminders).
     reminders: Reminders = Reminders()
+    # Colombia's prior notices before a credit-bureau report, sent by the service.
+    credit_bureau: CreditBureauNotices = CreditBureauNotices()
     _profiles: dict[str, Profile] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
@@ -196,6 +199,9 @@ class TenantPolicy(_Model):
                     f"reminders.steps ({reminder.id}).template: {reminder.template!r} "
                     "is not in [templates]"
                 )
+        notice = self.credit_bureau
+        if notice.enabled and notice.template not in self.templates:
+            raise ValueError(f"credit_bureau.template: {notice.template!r} is not in [templates]")
         for code in self.jurisdictions:
             if profile_for(code) is None:
                 raise ValueError(f"jurisdictions.{code}: no compliance profile for {code!r}")

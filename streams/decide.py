@@ -11,15 +11,24 @@ from __future__ import annotations
 from recaudo.foundation.errors import InvalidEvent
 from recaudo.rules.reassigned import REASSIGNED_CODE
 from recaudo.rules.reminders import is_reminder
-from recaudo.streams import account_ledger, accounting, held_payments, legal_dates, validation
+from recaudo.streams import (
+    account_ledger,
+    accounting,
+    credit_bureau_notices,
+    held_payments,
+    legal_dates,
+    validation,
+)
 from recaudo.streams.account_ledger import Entered
 from recaudo.streams.contact_points import close_reassigned, late_opt_outs, take_points
 from recaudo.streams.conversation.assistant import Assistant
+from recaudo.streams.credit_bureau_notices import TRIGGER as NOTICE
 from recaudo.streams.decision_base import ASSISTANT
 from recaudo.streams.decision_context import Context, Effects, stable_id
 from recaudo.streams.events import (
     AccountEvent,
     AccountStatus,
+    AnyInputEvent,
     DeliveryEvent,
     DeliveryStatus,
     PaymentEvent,
@@ -31,42 +40,15 @@ from recaudo.streams.held_payments import HELD
 from recaudo.streams.observations import closed_observations, open_observation
 from recaudo.streams.outputs import Action, Reason, Release
 from recaudo.streams.ports import Outcome, Step
+from recaudo.streams.receipts import ENGAGED, HARD_FAILURES, REWARDS
 from recaudo.streams.reminders import Reminding
 from recaudo.streams.responses import OPT_OUT_WEIGHT, Responding
 from recaudo.streams.schedule import Entry
-from recaudo.streams.state import (
-    HISTORY_S,
-    AccountState,
-    DebtorState,
-    HistoryEntry,
-)
+from recaudo.streams.state import HISTORY_S, AccountState, DebtorState, HistoryEntry
 
-DecidableEvent = (
-    AccountEvent
-    | PaymentEvent
-    | DeliveryEvent
-    | ResponseEvent
-    | TaskClosedEvent
-    | ValidationNoticeEvent
-    | Release
-)
+DecidableEvent = AnyInputEvent | Release
 
 FLAG_NAMES = ("dispute", "bankruptcy", "deceased", "cease_and_desist", "legal_hold")
-# Statuses after which a contact can no longer be sent to that address.
-HARD_FAILURES = {DeliveryStatus.BOUNCED, DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED}
-# One reward for every channel: the debtor acted (a click, a call answered — the voice
-# channel's reply —, a reply, a promise or a payment within the reward window) is a
-# success; a contact that could not arrive, or silence past the window, is a failure;
-# an opt-out or complaint counts as OPT_OUT_WEIGHT failures. Opens and reads do not
-# count: mail clients open by themselves, and a read is not an act.
-REWARDS: dict[DeliveryStatus, bool] = {
-    DeliveryStatus.CLICKED: True,
-    DeliveryStatus.ANSWERED: True,
-    DeliveryStatus.FAILED: False,
-    DeliveryStatus.UNDELIVERED: False,
-    DeliveryStatus.BOUNCED: False,
-}
-ENGAGED = frozenset({DeliveryStatus.CLICKED, DeliveryStatus.ANSWERED})
 NOT_OWING = frozenset({AccountStatus.SETTLED, AccountStatus.CLOSED, AccountStatus.CURRENT})
 
 
@@ -136,7 +118,7 @@ class Decider(Assistant, Reminding, Responding):
             lpd=ev.last_payment_date.isoformat() if ev.last_payment_date else "",
             cod=ev.charge_off_date.isoformat() if ev.charge_off_date else "",
             tb=ev.time_barred,
-            bn=sorted({d.isoformat() for d in ev.credit_bureau_notices}),
+            bn=credit_bureau_notices.delivered_days(ev, previous),
             led=[],
             disp=disputed_at,
             pids=previous.pids if previous else [],
@@ -182,6 +164,10 @@ class Decider(Assistant, Reminding, Responding):
             )
         self._apply_held(state, ev.account_id, ctx, fx)
         self._watch(state, ev.account_id, ctx, fx)
+        policy, holdout = self._policy_for(ctx.tenant_id), self._assignment(ctx).holdout
+        notice = None if holdout else credit_bureau_notices.due(state, ev.account_id, policy, ctx)
+        if notice is not None:  # the no-contact group gets none: policy
+            self._propose(state, ev.account_id, *notice, NOTICE, ctx, fx, "notice")
         if ev.status in NOT_OWING:
             # Staying current keeps the reminders held for this due date.
             if not (
@@ -205,7 +191,6 @@ class Decider(Assistant, Reminding, Responding):
             return
         if ev.days_past_due <= 0:
             return
-        policy = self._policy_for(ctx.tenant_id)
         assignment = self._assignment(ctx)
         step = policy.cadence_step(ev.days_past_due, ev.segment, assignment.arm)
         if step is None or step.step_id in account.steps:
@@ -282,6 +267,7 @@ class Decider(Assistant, Reminding, Responding):
     def _on_delivery(
         self, state: DebtorState, ev: DeliveryEvent, ctx: Context, fx: Effects
     ) -> None:
+        credit_bureau_notices.record_delivery(state, ev)
         point = state.point_at(ev.channel, ev.address)
         reward = REWARDS.get(ev.status)
         if ev.status in (DeliveryStatus.COMPLAINED, DeliveryStatus.UNSUBSCRIBED):
@@ -366,6 +352,10 @@ class Decider(Assistant, Reminding, Responding):
             return
         if is_reminder(pending.step):
             self._release_reminder(state, pending, ctx, fx)
+            return
+        notice = credit_bureau_notices.released(pending, self._policy_for(ctx.tenant_id))
+        if notice is not None:
+            self._propose(state, pending.acct, notice, pending.cid, NOTICE, ctx, fx, "notice")
             return
         account = state.accounts[pending.acct]
         step = self._current_step(ctx, account.dpd, state.seg)

@@ -374,15 +374,16 @@ class ValidationNoticeEvent(Event):
         return self
 
 
-InputEvent = Annotated[
+#: Every input event, as a plain union (``InputEvent`` reads one by its ``type``).
+AnyInputEvent = (
     AccountEvent
     | PaymentEvent
     | DeliveryEvent
     | ResponseEvent
     | TaskClosedEvent
-    | ValidationNoticeEvent,
-    Field(discriminator="type"),
-]
+    | ValidationNoticeEvent
+)
+InputEvent = Annotated[AnyInputEvent, Field(discriminator="type")]
 
 #: What the accounts topic carries: snapshots and validation notices, in order.
 AccountsRecord = Annotated[AccountEvent | ValidationNoticeEvent, Field(discriminator="type")]

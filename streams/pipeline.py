@@ -24,6 +24,7 @@ from recaudo.foundation.errors import DecisionError, EventIdConflict, InvalidEve
 from recaudo.streams.batch import Inbound, Outbound, Prepared
 from recaudo.streams.codec import encode
 from recaudo.streams.contact_ledger import ContactLedger
+from recaudo.streams.credit_bureau_notices import is_notice
 from recaudo.streams.decide import DecidableEvent, Decider
 from recaudo.streams.decision_context import Context, Effects
 from recaudo.streams.event_ids import EventDigests
@@ -61,7 +62,12 @@ NO_EFFECT = frozenset({DeliveryStatus.QUEUED, DeliveryStatus.SENT, DeliveryStatu
 
 
 def _no_effect(event: DecidableEvent) -> bool:
-    return isinstance(event, DeliveryEvent) and event.status in NO_EFFECT
+    """Progress receipts change nothing, except a notice's delivery: its proof."""
+    return (
+        isinstance(event, DeliveryEvent)
+        and event.status in NO_EFFECT
+        and not (event.status is DeliveryStatus.DELIVERED and is_notice(event.contact_id))
+    )
 
 
 def _money_first(item: tuple[Inbound, DecidableEvent]) -> int:

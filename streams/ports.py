@@ -14,6 +14,7 @@ from typing import Protocol
 
 from recaudo.rules.assistant import AssistantPolicy
 from recaudo.rules.base import ContactProposal, Verdict
+from recaudo.rules.credit_bureau import CreditBureauNotices
 from recaudo.rules.reminders import Reminders
 from recaudo.rules.targeting import Targeting
 from recaudo.streams.events import Channel, Intent
@@ -82,6 +83,9 @@ class ContactPolicy(Protocol):
 
     @property
     def reminders(self) -> Reminders: ...
+
+    @property
+    def credit_bureau(self) -> CreditBureauNotices: ...
 
 
 class Compliance(Protocol):

@@ -25,7 +25,12 @@ from pydantic import BaseModel
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
-from recaudo.rules.credit_bureau import earliest_report_date, is_small_debt, rule_for
+from recaudo.rules.credit_bureau import (
+    earliest_report_date,
+    is_small_debt,
+    notices_needed,
+    rule_for,
+)
 from recaudo.rules.suppression import IN_ARREARS
 from recaudo.streams.events import Money
 from recaudo.streams.reports.render import grid, money
@@ -64,10 +69,8 @@ def standing(account: AccountState, today: dt.date) -> BureauStanding:
     rule = rule_for(small)
     return BureauStanding(
         small_debt=small,
-        # The rule asks for two notices on different days when the debt is small: its
-        # count, stated here only to be shown (the date comes from the rule alone).
         notices_delivered=len(delivered),
-        notices_needed=2 if small else 1,
+        notices_needed=notices_needed(small),
         earliest_report_date=date,
         status=status,
         rule_id=rule.id,

@@ -52,11 +52,11 @@ from recaudo.foundation.kafka import KafkaPublisher, ensure_topics
 from recaudo.foundation.keys import Keys
 from recaudo.models.priors import ArmOutcome
 from recaudo.streams.codec import encode
-from recaudo.streams.decide import ENGAGED, HARD_FAILURES, REWARDS
 from recaudo.streams.dispatch import Dispatching
 from recaudo.streams.events import AccountEvent, DeliveryEvent, DeliveryStatus
 from recaudo.streams.outputs import ContactCommand
 from recaudo.streams.pipeline import Inbound, Prepared
+from recaudo.streams.receipts import ENGAGED, HARD_FAILURES, REWARDS
 from recaudo.streams.state import DebtorState
 from recaudo.streams.wiring import Wiring, build_wiring
 from tests.conftest import SettingsFactory

@@ -13,8 +13,8 @@ import redis.asyncio as aioredis
 from recaudo.channels.status_machine import NOT_ADVANCED, OWN_EFFECT, StatusMachine
 from recaudo.foundation.keys import Keys
 from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
-from recaudo.streams.decide import ENGAGED, HARD_FAILURES, REWARDS
 from recaudo.streams.events import DeliveryStatus
+from recaudo.streams.receipts import ENGAGED, HARD_FAILURES, REWARDS
 
 S = DeliveryStatus
 
