@@ -24,6 +24,8 @@ from recaudo.rules.policy import TenantPolicy, default_policy, load_policy
 from recaudo.rules.time_barred import barred, on_day, policy_problems
 from recaudo.rules.validation_period import period_json
 from recaudo.rules.validation_period import policy_problems as overshadowing_problems
+from recaudo.rules.voicemail import tenant_voicemail
+from recaudo.streams.events import Channel
 
 
 @cache
@@ -131,6 +133,19 @@ def account_json(
     return out
 
 
+def voicemail_json(p: ContactProposal, policy: TenantPolicy) -> dict[str, object]:
+    """What an answering machine would hear on this call (``rules.voicemail``): the
+    limited-content message, or nothing where the tenant forbids voicemail."""
+    found = tenant_voicemail(policy.jurisdictions, p.jurisdiction)
+    return {
+        "allowed": found.allowed,
+        "machine_hears": "limited_content" if found.allowed else "nothing",
+        "rule_id": found.rule.id,
+        "kind": found.rule.kind,
+        "citation": found.rule.citation,
+    }
+
+
 @click.command(name="check-contact")
 @click.option(
     "--policy",
@@ -160,4 +175,6 @@ def check_contact(policy_file: Path | None) -> None:
     account = account_json(proposal, tenant)
     if account is not None:
         out["account"] = account
+    if proposal.channel is Channel.VOICE:
+        out["voicemail"] = voicemail_json(proposal, tenant)
     click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())

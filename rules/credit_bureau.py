@@ -69,6 +69,11 @@ SMMLV_COP: dict[int, int] = {
 }
 
 
+def is_colombian(jurisdiction: str | None) -> bool:
+    """A Colombian debtor (``CO`` or a subdivision, ``CO-DC``); unknown is not."""
+    return (jurisdiction or "").split("-")[0] == "CO"
+
+
 def is_small_debt(amount: Money | None, on: dt.date) -> bool:
     """At most 15% of the year's SMMLV; unknown amount, currency or year: small."""
     wage = SMMLV_COP.get(on.year)

@@ -18,7 +18,7 @@ import datetime as dt
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from recaudo.rules.credit_bureau import is_small_debt, notices_needed
+from recaudo.rules.credit_bureau import is_colombian, is_small_debt, notices_needed
 from recaudo.streams.decision_context import Context, stable_id
 from recaudo.streams.events import AccountEvent, AccountStatus, DeliveryEvent, DeliveryStatus, Money
 from recaudo.streams.ports import ContactPolicy, Step
@@ -58,7 +58,7 @@ def due(
     account = state.accounts[account_id]
     if (
         not settings.enabled
-        or (state.jur or "").split("-")[0] != "CO"
+        or not is_colombian(state.jur)
         or account.status not in IN_ARREARS
         or account.due <= 0
         or account.dpd < settings.at_dpd

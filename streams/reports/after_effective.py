@@ -22,9 +22,8 @@ from pydantic import BaseModel
 
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
-from recaudo.foundation.redis_client import connect
 from recaudo.streams.reports.render import grid
-from recaudo.streams.reports.source import scan_states
+from recaudo.streams.reports.source import read_scanned, scan_states
 from recaudo.streams.state import AccountState
 
 
@@ -108,12 +107,7 @@ async def after_effective(
 
 async def read_after_effective(settings: Settings, tenant_id: str) -> AfterEffectiveReport:
     """The remediation list on a connection of its own (the CLI's)."""
-    client = connect(settings)
-    try:
-        now = settings.clock().now()
-        return await after_effective(client, Keys(settings.redis_prefix), tenant_id, now)
-    finally:
-        await client.aclose()
+    return await read_scanned(settings, tenant_id, after_effective)
 
 
 def _lines(report: AfterEffectiveReport) -> list[list[str]]:

@@ -24,9 +24,9 @@ from pydantic import BaseModel
 
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
-from recaudo.foundation.redis_client import connect
 from recaudo.rules.credit_bureau import (
     earliest_report_date,
+    is_colombian,
     is_small_debt,
     notices_needed,
     rule_for,
@@ -34,7 +34,7 @@ from recaudo.rules.credit_bureau import (
 from recaudo.rules.suppression import IN_ARREARS
 from recaudo.streams.events import Money
 from recaudo.streams.reports.render import grid, money
-from recaudo.streams.reports.source import scan_states
+from recaudo.streams.reports.source import read_scanned, scan_states
 from recaudo.streams.state import AccountState
 
 BureauStatus = Literal["notice_needed", "waiting", "may_report"]
@@ -51,11 +51,6 @@ class BureauStanding(BaseModel):
     status: BureauStatus
     rule_id: str
     citation: str
-
-
-def is_colombian(jurisdiction: str | None) -> bool:
-    """A Colombian debtor (``CO`` or a subdivision, ``CO-DC``); unknown is not."""
-    return (jurisdiction or "").split("-")[0] == "CO"
 
 
 def standing(account: AccountState, today: dt.date) -> BureauStanding:
@@ -78,18 +73,13 @@ def standing(account: AccountState, today: dt.date) -> BureauStanding:
     )
 
 
-class CreditBureauRow(BaseModel):
+class CreditBureauRow(BureauStanding):
+    """One account's line: whose, how much, and its standing."""
+
     debtor_id: str
     account_id: str
     amount_due_minor: int
     currency: str
-    small_debt: bool
-    notices_delivered: int
-    notices_needed: int
-    earliest_report_date: dt.date | None
-    status: BureauStatus
-    rule_id: str
-    citation: str
 
 
 class CreditBureauReport(BaseModel):
@@ -161,12 +151,7 @@ async def credit_bureau(
 
 async def read_credit_bureau(settings: Settings, tenant_id: str) -> CreditBureauReport:
     """The report on a connection of its own (the CLI's)."""
-    client = connect(settings)
-    try:
-        now = settings.clock().now()
-        return await credit_bureau(client, Keys(settings.redis_prefix), tenant_id, now)
-    finally:
-        await client.aclose()
+    return await read_scanned(settings, tenant_id, credit_bureau)
 
 
 HEADER = ("debtor", "account", "due", "small", "notices", "report from", "status", "rule")

@@ -13,9 +13,10 @@ the scan on every primary and its pipeline splits the GETs by slot.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
@@ -26,6 +27,8 @@ from recaudo.streams.reports.outcomes import Dimension, compute_report
 from recaudo.streams.reports.rolls import compute_rolls
 from recaudo.streams.state import OutcomeSummary, RollSummary
 from recaudo.streams.state_codec import load_state
+
+Report = TypeVar("Report")
 
 BATCH = 1000
 Summaries = list[tuple[str, OutcomeSummary]]
@@ -170,6 +173,20 @@ async def read_report(settings: Settings, tenant_id: str, by: Sequence[Dimension
         return await ReportSource(client, Keys(settings.redis_prefix), ttl_s=0).report(
             tenant_id, by
         )
+    finally:
+        await client.aclose()
+
+
+async def read_scanned(
+    settings: Settings,
+    tenant_id: str,
+    compute: Callable[[Any, Keys, str, dt.datetime], Awaitable[Report]],
+) -> Report:
+    """A report scanned from the tenant's states on a connection of its own (the CLI's),
+    at the service's time."""
+    client = connect(settings)
+    try:
+        return await compute(client, Keys(settings.redis_prefix), tenant_id, settings.clock().now())
     finally:
         await client.aclose()
 

@@ -21,7 +21,7 @@ SECTION = "## Worked examples: dated flags, estates and the validation period"
 def examples() -> list[tuple[str, str]]:
     """Each ``### `` example of the section: (title, text)."""
     doc = files("recaudo.rules").joinpath("CHECK_CONTACT.md").read_text(encoding="utf-8")
-    section = doc.split(SECTION, 1)[1]
+    section = doc.split(SECTION, 1)[1].split("\n## ", 1)[0]
     parts = section.split("\n### ")[1:]
     return [(part.split("\n", 1)[0], part) for part in parts]
 

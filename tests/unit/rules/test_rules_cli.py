@@ -202,3 +202,22 @@ def test_policy_check_prints_each_error_once(tmp_path: Path) -> None:
     assert lines == [
         f"{f}: notices.creditor_identity.default.es: UndefinedError: 'creditr' is undefined"
     ]
+
+
+def test_the_voicemail_example_prints_what_the_docs_show(tmp_path: Path) -> None:
+    """A call's output says what a machine would hear: the limited-content message,
+    or nothing where the tenant forbids voicemail (rules/CHECK_CONTACT.md)."""
+    doc = files("recaudo.rules").joinpath("CHECK_CONTACT.md").read_text(encoding="utf-8")
+    section = doc.split("## Worked example: what an answering machine hears")[1]
+    given, allowed, forbidden = re.findall(r"```json\n(.*?)```", section, flags=re.S)
+    policy = tmp_path / "tenant.toml"
+    policy.write_text('version = "t1"\n\n[jurisdictions.US]\nvoicemail_allowed = false\n')
+    for args, expected in (([], allowed), (["--policy", str(policy)], forbidden)):
+        result = CliRunner().invoke(check_contact, args, input=given)
+        assert result.exit_code == 0, result.output
+        out = json.loads(result.output)
+        assert out["action"] == "allow"
+        assert out["voicemail"] == json.loads(expected)
+    email = json.loads(given) | {"channel": "email"}
+    result = CliRunner().invoke(check_contact, [], input=json.dumps(email))
+    assert "voicemail" not in json.loads(result.output)

@@ -15,15 +15,12 @@ import pytest
 from recaudo.foundation.errors import PolicyError
 from recaudo.rules.credit_bureau import earliest_report_date
 from recaudo.rules.policy import TenantPolicy, parse_policy
-from recaudo.streams.baseline import PreferenceOrder
 from recaudo.streams.credit_bureau_notices import is_notice
-from recaudo.streams.decide import Decider
 from recaudo.streams.events import DeliveryEvent
 from recaudo.streams.outputs import Action, ContactCommand, Release
 from recaudo.streams.pipeline import _no_effect
 from recaudo.streams.state import DebtorState
-from recaudo.streams.wiring import RulesCompliance
-from tests.unit.streams.test_decide import NOON_UTC, account, run
+from tests.unit.streams.test_decide import NOON_UTC, account, make_decider, run
 
 DAY = dt.timedelta(days=1)
 SHIPPED = files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
@@ -31,15 +28,6 @@ SHIPPED = files("recaudo.rules").joinpath("default_policy.toml").read_text(encod
 
 def policy(section: str = "[credit_bureau]\nenabled = true\nat_dpd = 30\n") -> TenantPolicy:
     return parse_policy(SHIPPED + "\n" + section, "tenant.toml")
-
-
-def decider_for(chosen: TenantPolicy) -> Decider:
-    return Decider(
-        policy_for=lambda tenant: chosen,
-        compliance=RulesCompliance(lambda tenant: chosen),
-        learner=PreferenceOrder(),
-        contact_ttl=dt.timedelta(hours=24),
-    )
 
 
 def colombian(n: int, due_minor: int = 15_000_000, **overrides: Any) -> Any:
@@ -84,7 +72,7 @@ def delivered(contact: ContactCommand, at: dt.datetime) -> DeliveryEvent:
 
 
 def test_a_small_debt_gets_two_notices_on_different_days_then_none() -> None:
-    decider, state = decider_for(policy()), DebtorState()
+    decider, state = make_decider(policy=policy()), DebtorState()
     [first] = notices(run(decider, state, colombian(1), NOON_UTC).contacts)
     assert first.purpose == "notice"
     assert first.channel in ("email", "sms")
@@ -125,7 +113,7 @@ def test_a_small_debt_gets_two_notices_on_different_days_then_none() -> None:
 
 
 def test_the_lenders_snapshot_keeps_the_notices_we_delivered() -> None:
-    decider, state = decider_for(policy()), DebtorState()
+    decider, state = make_decider(policy=policy()), DebtorState()
     [first] = notices(run(decider, state, colombian(1, due_minor=500_000_000), NOON_UTC).contacts)
     run(decider, state, delivered(first, NOON_UTC), NOON_UTC)
     later = colombian(2, due_minor=500_000_000, credit_bureau_notices=["2026-11-02"])
@@ -145,11 +133,11 @@ def test_the_lenders_snapshot_keeps_the_notices_we_delivered() -> None:
     ids=["disabled", "too-early", "not-colombian", "not-in-arrears"],
 )
 def test_no_notice_where_it_does_not_apply(chosen: TenantPolicy, event: Any) -> None:
-    assert notices(run(decider_for(chosen), DebtorState(), event, NOON_UTC).contacts) == []
+    assert notices(run(make_decider(policy=chosen), DebtorState(), event, NOON_UTC).contacts) == []
 
 
 def test_a_notice_delivered_receipt_reaches_the_stage_and_other_receipts_do_not() -> None:
-    fx = run(decider_for(policy()), DebtorState(), colombian(1), NOON_UTC)
+    fx = run(make_decider(policy=policy()), DebtorState(), colombian(1), NOON_UTC)
     [notice] = notices(fx.contacts)
     assert not _no_effect(delivered(notice, NOON_UTC))
     dun = [c for c in fx.contacts if not is_notice(c.contact_id)]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.baseline import PreferenceOrder
 from recaudo.streams.codec import encode
@@ -28,8 +30,13 @@ NOON_UTC = dt.datetime(2026, 11, 18, 15, 0, tzinfo=dt.UTC)  # 10:00 in New York
 NIGHT_UTC = dt.datetime(2026, 11, 18, 4, 0, tzinfo=dt.UTC)  # 23:00 in New York
 
 
-def make_decider(settle: dt.timedelta = dt.timedelta(0)) -> Decider:
-    policies = TenantPolicies(["acme"], None)
+def make_decider(
+    settle: dt.timedelta = dt.timedelta(0), policy: TenantPolicy | None = None
+) -> Decider:
+    """A decider on the shipped policy, or on ``policy`` for every tenant."""
+    policies: Callable[[str], TenantPolicy] = (
+        TenantPolicies(["acme"], None) if policy is None else lambda tenant: policy
+    )
     return Decider(
         policy_for=policies,
         compliance=RulesCompliance(policies),

@@ -15,14 +15,12 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from recaudo.rules.policy import TenantPolicy, default_policy, parse_policy
-from recaudo.streams.baseline import PreferenceOrder
-from recaudo.streams.decide import DecidableEvent, Decider
+from recaudo.streams.decide import DecidableEvent
 from recaudo.streams.events import ValidationNoticeEvent
 from recaudo.streams.outputs import Action
 from recaudo.streams.state import DebtorState
 from recaudo.streams.validation import PAUSE
-from recaudo.streams.wiring import RulesCompliance
-from tests.unit.streams.test_decide import NOON_UTC, account, run
+from tests.unit.streams.test_decide import NOON_UTC, account, make_decider, run
 
 DAY = dt.timedelta(days=1)
 #: Provided on 2 November 2026: assumed received on 9 November (five business
@@ -35,15 +33,6 @@ def collector() -> TenantPolicy:
     text = files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
     sender = text.replace("third_party_collector = false", "third_party_collector = true", 1)
     return parse_policy(sender, "collector.toml")
-
-
-def decider_for(policy: TenantPolicy) -> Decider:
-    return Decider(
-        policy_for=lambda tenant: policy,
-        compliance=RulesCompliance(lambda tenant: policy),
-        learner=PreferenceOrder(),
-        contact_ttl=dt.timedelta(hours=24),
-    )
 
 
 def notice(event_id: str = "vn-1", **overrides: Any) -> ValidationNoticeEvent:
@@ -95,7 +84,7 @@ def pauses(fx_list: list[Any]) -> list[Any]:
 def test_a_dispute_within_the_period_pauses_until_verification_in_any_order(
     first: list[str], verify_before_clear: bool
 ) -> None:
-    decider, state = decider_for(collector()), DebtorState()
+    decider, state = make_decider(policy=collector()), DebtorState()
     events: dict[str, DecidableEvent] = {"notice": notice(), "disputed": disputed()}
     opening = [run(decider, state, events[name], NOON_UTC - DAY) for name in first]
     # The pause is recorded once, when both facts are known, with the period's end.
@@ -124,14 +113,14 @@ def test_a_dispute_within_the_period_pauses_until_verification_in_any_order(
 
 
 def test_a_creditor_is_not_paused_by_the_collectors_rule() -> None:
-    decider, state = decider_for(default_policy()), DebtorState()
+    decider, state = make_decider(policy=default_policy()), DebtorState()
     run(decider, state, notice(), NOON_UTC - DAY)
     run(decider, state, disputed(), NOON_UTC - DAY)
     assert len(contacts([run(decider, state, cleared(1), NOON_UTC)])) == 1
 
 
 def test_a_dispute_after_the_period_ends_is_not_the_statutes_pause() -> None:
-    decider, state = decider_for(collector()), DebtorState()
+    decider, state = make_decider(policy=collector()), DebtorState()
     early = "2026-09-01"  # period ended in early October
     run(decider, state, notice(provided_on=early), NOON_UTC - DAY)
     fx = run(decider, state, disputed("2026-11-16"), NOON_UTC - DAY)
@@ -141,7 +130,7 @@ def test_a_dispute_after_the_period_ends_is_not_the_statutes_pause() -> None:
 
 
 def test_an_electronic_notice_without_esign_consent_starts_no_period() -> None:
-    decider, state = decider_for(collector()), DebtorState()
+    decider, state = make_decider(policy=collector()), DebtorState()
     run(decider, state, notice(method="email"), NOON_UTC - DAY)
     assert pauses([run(decider, state, disputed(), NOON_UTC - DAY)]) == []
     state = DebtorState()
@@ -150,7 +139,7 @@ def test_an_electronic_notice_without_esign_consent_starts_no_period() -> None:
 
 
 def test_a_new_dispute_after_verification_pauses_again() -> None:
-    decider, state = decider_for(collector()), DebtorState()
+    decider, state = make_decider(policy=collector()), DebtorState()
     run(decider, state, notice(verification_sent_on="2026-11-10"), NOON_UTC - DAY)
     # The dispute the verification answered (dated before it) is not a new pause...
     assert pauses([run(decider, state, disputed("2026-11-05"), NOON_UTC - DAY)]) == []
@@ -181,7 +170,7 @@ def test_a_demand_that_overshadows_the_period_is_not_sent_during_it() -> None:
     """The 'late' step's "Final notice" wording demands payment sooner than the
     period allows (15 U.S.C. 1692g(b)): refused during the period, for a collector."""
     late = account(event_id="snap-late", days_past_due=75, due_date="2026-09-04")
-    decider, state = decider_for(collector()), DebtorState()
+    decider, state = make_decider(policy=collector()), DebtorState()
     run(decider, state, notice(), NOON_UTC - DAY)
     fx = run(decider, state, late, NOON_UTC)
     assert contacts([fx]) == []

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from recaudo.foundation.keys import Keys
-from recaudo.rules.credit_bureau import PRIOR_NOTICE, SMALL_DEBT
+from recaudo.rules.credit_bureau import PRIOR_NOTICE, SMALL_DEBT, is_colombian
 from recaudo.streams.events import AccountStatus
 from recaudo.streams.reports import credit_bureau as report_module
 from recaudo.streams.reports.credit_bureau import (
@@ -22,7 +22,6 @@ from recaudo.streams.reports.credit_bureau import (
     as_json,
     as_table,
     credit_bureau,
-    is_colombian,
     rows_of,
     standing,
 )
