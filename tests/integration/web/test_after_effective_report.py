@@ -10,7 +10,6 @@ import io
 from collections.abc import AsyncIterator
 
 import pytest
-import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
@@ -18,12 +17,12 @@ from prometheus_client import CollectorRegistry
 
 from recaudo.cli import main
 from recaudo.foundation.config import Settings
-from recaudo.foundation.keys import Keys
 from recaudo.streams.reports.after_effective import AfterEffectiveReport
 from recaudo.streams.state import DebtorState
-from recaudo.streams.store import Change, StateStore
+from recaudo.streams.store import Change
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory
+from tests.integration.web.conftest import commit_states
 from tests.unit.streams.test_decide import NOON_UTC, account, make_decider, run
 from tests.unit.streams.test_legal_dates import contacted_on, flagged
 
@@ -47,16 +46,13 @@ def settings(make_settings: SettingsFactory) -> Settings:
 
 @pytest.fixture
 async def seeded(settings: Settings) -> None:
-    client = aioredis.Redis.from_url(settings.redis_url)
-    store = StateStore(client, Keys(settings.redis_prefix), dedupe_ttl_s=3600)
     late = bankrupt_after_contacts()
     changes = [
         Change(("acme", "d1"), late, [], []),
         Change(("acme", "d2"), contacted_on([1]), [], []),  # contacted, never flagged
         Change(("globex", "g1"), late, [], []),  # another tenant's: never shown to acme
     ]
-    await store.commit(changes, now=1.0)
-    await client.aclose()
+    await commit_states(settings, changes)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
@@ -20,13 +19,13 @@ from prometheus_client import CollectorRegistry
 
 from recaudo.cli import main
 from recaudo.foundation.config import Settings
-from recaudo.foundation.keys import Keys
 from recaudo.rules.credit_bureau import PRIOR_NOTICE, SMALL_DEBT
 from recaudo.streams.reports.credit_bureau import CreditBureauReport
 from recaudo.streams.state import AccountState, DebtorState
-from recaudo.streams.store import Change, StateStore
+from recaudo.streams.store import Change
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory
+from tests.integration.web.conftest import commit_states
 
 pytestmark = pytest.mark.integration
 Client = TestClient[web.Request, web.Application]
@@ -54,8 +53,6 @@ def settings(make_settings: SettingsFactory) -> Settings:
 
 @pytest.fixture
 async def seeded(settings: Settings) -> None:
-    client = aioredis.Redis.from_url(settings.redis_url)
-    store = StateStore(client, Keys(settings.redis_prefix), dedupe_ttl_s=3600)
     changes = [
         # Delivered 10 June: 1 July is the 21st day, the first it may be reported.
         Change(("acme", "co-1"), debtor("CO", a1=owing(LARGE, "2025-06-10")), [], []),
@@ -76,8 +73,7 @@ async def seeded(settings: Settings) -> None:
         # Another tenant's Colombian debtor: never shown to acme.
         Change(("globex", "gx-co"), debtor("CO", a1=owing(LARGE, "2025-06-10")), [], []),
     ]
-    await store.commit(changes, now=1.0)
-    await client.aclose()
+    await commit_states(settings, changes)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 import orjson
 import pytest
 import redis
-import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
@@ -17,13 +16,13 @@ from prometheus_client import CollectorRegistry
 
 from recaudo.cli import main
 from recaudo.foundation.config import Settings
-from recaudo.foundation.keys import Keys
 from recaudo.streams.reports import OutcomeReport
 from recaudo.streams.state import DebtorState, OutcomeSummary
-from recaudo.streams.store import Change, StateStore
+from recaudo.streams.store import Change
 from recaudo.web import build_web_app
 from recaudo.web.reports import refresh_outcome_metrics
 from tests.conftest import SettingsFactory
+from tests.integration.web.conftest import commit_states
 
 pytestmark = pytest.mark.integration
 AUTH = {"Authorization": "Bearer key-acme"}
@@ -54,15 +53,12 @@ def settings(make_settings: SettingsFactory) -> Settings:
 
 @pytest.fixture
 async def seeded(settings: Settings) -> None:
-    client = aioredis.Redis.from_url(settings.redis_url)
-    store = StateStore(client, Keys(settings.redis_prefix), dedupe_ttl_s=3600)
     changes = [
         Change((tenant, debtor), state(*row), [], [])
         for tenant, debtors in DEBTORS.items()
         for debtor, row in debtors.items()
     ]
-    await store.commit(changes, now=1.0)
-    await client.aclose()
+    await commit_states(settings, changes)
 
 
 @pytest.fixture
