@@ -2,7 +2,7 @@
 signed inbound webhooks, and the sandbox that speaks their wire formats.
 
 "Channel" here means a contact medium and its provider, not a Faust channel.
-``Dispatcher`` sends a contact command at most once; ``channels.webhooks``
+``channels.dispatch`` sends a contact command at most once; ``channels.webhooks``
 verifies and normalises what providers post back; ``channels.sandbox`` stands
 in for the providers in tests and the demo.
 """
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from recaudo.channels.credentials import ProviderCredentials
     from recaudo.channels.dedupe import Deduper
     from recaudo.channels.directory import ContactDirectory, ContactRef
-    from recaudo.channels.dispatcher import Dispatcher, DispatchResult
+    from recaudo.channels.dispatch.dispatcher import Dispatcher, DispatchResult
     from recaudo.channels.factory import build_providers
     from recaudo.channels.opt_out import detect_opt_out, detect_opt_out_all
     from recaudo.channels.ratelimit import Rate, RateLimiter
@@ -34,8 +34,8 @@ _HOMES = {
     "Deduper": "dedupe",
     "ContactDirectory": "directory",
     "ContactRef": "directory",
-    "Dispatcher": "dispatcher",
-    "DispatchResult": "dispatcher",
+    "Dispatcher": "dispatch.dispatcher",
+    "DispatchResult": "dispatch.dispatcher",
     "build_providers": "factory",
     "detect_opt_out": "opt_out",
     "detect_opt_out_all": "opt_out",

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from recaudo.channels.payments.base import PaymentAccounts
 from recaudo.foundation.errors import ConfigError
+from recaudo.streams.validation_errors import describe
 
 
 class _Frozen(BaseModel):
@@ -122,10 +123,7 @@ def load_credentials(path: str | Path) -> ProviderCredentials:
         return ProviderCredentials.model_validate_json(raw)
     except ValidationError as exc:
         # Name each field and its problem, never the value: these are secrets.
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(file)'}: {err['msg']}"
-            for err in exc.errors(include_url=False, include_input=False, include_context=False)
-        )
+        problems = describe(exc, root="(file)")
         raise ConfigError(f"{path}: invalid provider credentials: {problems}") from None
 
 

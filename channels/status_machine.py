@@ -57,7 +57,7 @@ OWN_EFFECT = frozenset(
     {S.FAILED, S.UNDELIVERED, S.BOUNCED, S.ANSWERED, S.CLICKED, S.COMPLAINED, S.UNSUBSCRIBED}
 )
 
-# The contact's field in the debtor's hash (streams.contact_ledger) holds
+# The contact's field in the debtor's hash (channels.dispatch.ledger) holds
 # "<ledger status>/<kinds>/<rank>": the kinds seen as a bit set, then their
 # highest rank. A value of the earlier form "<ledger status>/<rank>" counts as
 # the first kind of that rank. Only the part after the ledger status is touched.

@@ -20,6 +20,7 @@ from click.utils import make_default_short_help
 
 from recaudo import __version__
 from recaudo.foundation.errors import RecaudoError
+from recaudo.streams.topics import BASE_NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,16 +207,16 @@ def dev(port: int, tenant: str, api_key: str | None, policy_dir: str | None) -> 
 
 #: Each topic's record model, imported when ``recaudo schema`` prints it.
 SCHEMAS: dict[str, str] = {
-    "accounts": "recaudo.streams.events:AccountsRecord",
-    "payments": "recaudo.streams.events:PaymentEvent",
-    "deliveries": "recaudo.streams.events:DeliveryEvent",
-    "responses": "recaudo.streams.events:ResponseEvent",
-    "contacts": "recaudo.streams.outputs:ContactCommand",
-    "decisions": "recaudo.streams.outputs:Decision",
-    "dead-letters": "recaudo.streams.outputs:DeadLetter",
-    "releases": "recaudo.streams.outputs:Release",
-    "tasks": "recaudo.streams.tasks:Task",
-    "task-events": "recaudo.streams.events:TaskClosedEvent",
+    BASE_NAMES.accounts: "recaudo.streams.events:AccountsRecord",
+    BASE_NAMES.payments: "recaudo.streams.events:PaymentEvent",
+    BASE_NAMES.deliveries: "recaudo.streams.events:DeliveryEvent",
+    BASE_NAMES.responses: "recaudo.streams.events:ResponseEvent",
+    BASE_NAMES.contacts: "recaudo.streams.outputs:ContactCommand",
+    BASE_NAMES.decisions: "recaudo.streams.outputs:Decision",
+    BASE_NAMES.dead_letters: "recaudo.streams.outputs:DeadLetter",
+    BASE_NAMES.releases: "recaudo.streams.outputs:Release",
+    BASE_NAMES.tasks: "recaudo.streams.tasks:Task",
+    BASE_NAMES.task_events: "recaudo.streams.events:TaskClosedEvent",
 }
 
 

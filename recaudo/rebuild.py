@@ -23,14 +23,14 @@ import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client import CollectorRegistry
 
-from recaudo.channels.runtime import WorkerDispatcher
+from recaudo.channels.dispatch.ledger import ContactLedger
+from recaudo.channels.dispatch.runtime import WorkerDispatcher
+from recaudo.channels.dispatch.stage import Dispatching
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import bootstrap_servers
 from recaudo.foundation.kafka_security import client_options
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.state_marker import StateMarker
-from recaudo.streams.contact_ledger import ContactLedger
-from recaudo.streams.dispatch import Dispatching
 from recaudo.streams.pipeline import Inbound
 from recaudo.streams.store import Change
 from recaudo.streams.wiring import build_wiring

@@ -16,9 +16,11 @@ from prometheus_client import CollectorRegistry
 
 from recaudo.channels.breaker import Breakers
 from recaudo.channels.credentials import ProviderCredentials, load_credentials
+from recaudo.channels.dispatch.ledger import ContactLedger
+from recaudo.channels.dispatch.runtime import WorkerDispatcher
+from recaudo.channels.dispatch.stage import Dispatching
 from recaudo.channels.metrics import ProviderMetrics
 from recaudo.channels.ratelimit import Rate
-from recaudo.channels.runtime import WorkerDispatcher
 from recaudo.foundation.broker_watch import BrokerWatch
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka_security import group_has_offsets
@@ -27,8 +29,6 @@ from recaudo.observability import add_http_metrics, process_metrics
 from recaudo.probes import add_probe_routes
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.app import build_app
-from recaudo.streams.contact_ledger import ContactLedger
-from recaudo.streams.dispatch import Dispatching
 from recaudo.streams.lag import ConsumerLag
 from recaudo.streams.wiring import Wiring, build_wiring, tenants_of
 

@@ -48,6 +48,8 @@ class HistoryItem:
     account_id: str | None = None
 
 
+# ``Flags`` and ``FlagDates``: one field per ``LegalFlag`` (``streams.contract``),
+# named by its value; tests/unit/streams/test_legal_flags.py keeps them in step.
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Flags:
     """The account flags that suppress every contact (``AccountFlags`` of the events)."""

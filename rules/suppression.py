@@ -35,10 +35,10 @@ from recaudo.rules.validation_period import (
     dispute_pause,
     overshadowing,
 )
+from recaudo.streams.contract import LegalFlag
 from recaudo.streams.events import AccountStatus
 from recaudo.streams.outputs import JsonScalar, Reason
 
-FLAGS = ("dispute", "bankruptcy", "deceased", "cease_and_desist", "legal_hold")
 IN_ARREARS = frozenset({AccountStatus.DELINQUENT, AccountStatus.CHARGED_OFF})
 
 
@@ -56,17 +56,17 @@ def _flags(
     out: list[Reason] = []
     passed: list[Reason] = []
     deceased = False
-    for flag in FLAGS:
+    for flag in LegalFlag:
         if not getattr(p.flags, flag):
             continue
         since = getattr(p.flag_dates, flag)
-        params: dict[str, JsonScalar] = {"flag": flag}
+        params: dict[str, JsonScalar] = {"flag": flag.value}
         if since is not None:
             params["effective_date"] = since.isoformat()
         if not in_effect(since, days):
             passed.append(rules[flag].reason(**params))
             continue
-        if flag == "deceased":
+        if flag is LegalFlag.DECEASED:
             deceased = True
             if (estate := representative_after_death(p, params)) is not None:
                 passed.append(estate)

@@ -1,4 +1,5 @@
-"""The ground floor of every contract: identifiers, tenants, instants, dates, money.
+"""The ground floor of every contract: identifiers, tenants, instants, dates, money,
+and the legal flags.
 
 Strict on the wire (``streams.events`` says how): each type here validates one
 field the same way in input events, outputs and the rules' edge records.
@@ -7,6 +8,7 @@ field the same way in input events, outputs and the rules' edge records.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -54,6 +56,19 @@ Instant = Annotated[
 ]
 #: A calendar date: ``YYYY-MM-DD`` on the wire.
 Day = Annotated[dt.date, BeforeValidator(iso_date), Field(description="YYYY-MM-DD")]
+
+
+class LegalFlag(StrEnum):
+    """An account flag that stops every collection contact, each with its own rule
+    (``suppress.<flag>``). The one list: the events' ``AccountFlags`` and
+    ``FlagDates``, the rules' proposal flags and every profile's suppressions name
+    each member; the debtor's state stores their values."""
+
+    DISPUTE = "dispute"
+    BANKRUPTCY = "bankruptcy"
+    DECEASED = "deceased"
+    CEASE_AND_DESIST = "cease_and_desist"
+    LEGAL_HOLD = "legal_hold"
 
 
 class Contract(BaseModel):

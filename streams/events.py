@@ -34,6 +34,7 @@ from recaudo.streams.contract import (
     Identifier,
     Instant,
     Jurisdiction,
+    LegalFlag,
     Money,
     TenantId,
     TimeZoneName,
@@ -85,12 +86,18 @@ class EstateRepresentative(Contract):
     contact_points: tuple[ContactPoint, ...] = Field(min_length=1, max_length=4)
 
 
+# One field per ``LegalFlag``, named by its value (the wire contract), here and in
+# ``FlagDates``; tests/unit/streams/test_legal_flags.py keeps them in step.
 class AccountFlags(Contract):
     dispute: StrictBool = False
     bankruptcy: StrictBool = False
     deceased: StrictBool = False
     cease_and_desist: StrictBool = False
     legal_hold: StrictBool = False
+
+    def raised(self) -> tuple[LegalFlag, ...]:
+        """The flags set, in ``LegalFlag`` order."""
+        return tuple(flag for flag in LegalFlag if getattr(self, flag))
 
 
 class FlagDates(Contract):

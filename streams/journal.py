@@ -40,6 +40,7 @@ from recaudo.streams.events import (
 )
 from recaudo.streams.outputs import ContactCommand, Release
 from recaudo.streams.timeline import DebtorRef, Position
+from recaudo.streams.topics import BASE_NAMES
 
 #: Bytes of lines kept per debtor: ~300 pointers, months of a busy cadence (a
 #: message is ~4 lines); a copy (no broker) takes a few hundred.
@@ -166,7 +167,13 @@ def contact_line(command: ContactCommand, by: str) -> JournalLine:
 
 
 #: The topic (base name) each pointer letter names.
-TOPIC_OF = {"m": "contacts", "a": "contacts", "r": "responses", "p": "payments", "d": "deliveries"}
+TOPIC_OF = {
+    "m": BASE_NAMES.contacts,
+    "a": BASE_NAMES.contacts,
+    "r": BASE_NAMES.responses,
+    "p": BASE_NAMES.payments,
+    "d": BASE_NAMES.deliveries,
+}
 #: Who speaks in a message, by its letter, and back.
 BY_LETTER = {"m": "cadence", "a": "assistant"}
 Line = tuple[DebtorRef, bytes]

@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
+from recaudo.streams.contract import LegalFlag
 from recaudo.streams.events import AccountEvent
 from recaudo.streams.outputs import JsonScalar, Reason
 from recaudo.streams.state import (
@@ -43,7 +44,7 @@ def effective_dates(
     known = previous.fd if previous else {}
     out: dict[str, str] = {}
     for name in flags:
-        if name == "dispute" and not ev.flags.dispute and disputed_at:
+        if name == LegalFlag.DISPUTE and not ev.flags.dispute and disputed_at:
             date = dt.datetime.fromtimestamp(disputed_at, zone).date().isoformat()
         else:
             date = ev.flag_effective(name).isoformat()

@@ -12,19 +12,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
-import orjson
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 from structlog.contextvars import bind_contextvars, reset_contextvars
 
+from recaudo.channels.dispatch.ledger import ContactLedger
 from recaudo.foundation.clock import WALL_CLOCK, Clock
-from recaudo.foundation.errors import DecisionError, EventIdConflict, InvalidEvent, UnknownTenant
+from recaudo.foundation.errors import EventIdConflict, InvalidEvent, UnknownTenant
 from recaudo.streams.batch import Inbound, Outbound, Prepared
 from recaudo.streams.codec import encode
-from recaudo.streams.contact_ledger import ContactLedger
 from recaudo.streams.credit_bureau_notices import is_notice
+from recaudo.streams.dead_letters import failure, of_record, tenant_in, validated
 from recaudo.streams.decide import DecidableEvent, Decider
 from recaudo.streams.decision_context import Context, Effects
 from recaudo.streams.event_ids import EventDigests
@@ -44,7 +45,7 @@ from recaudo.streams.journal import (
     message_lines,
 )
 from recaudo.streams.metrics import PipelineMetrics
-from recaudo.streams.outputs import DeadLetter, Decision, Release
+from recaudo.streams.outputs import Decision, Release
 from recaudo.streams.ports import CapGate, CapResult, CapVerdict, LearnerIO
 from recaudo.streams.resilience import RETRYABLE
 from recaudo.streams.schedule import Schedule
@@ -53,7 +54,6 @@ from recaudo.streams.store import Change, DebtorRef, Loaded, StateStore
 from recaudo.streams.tasks import TaskStore
 from recaudo.streams.timeline import Position, timeline_lines
 from recaudo.streams.topics import Topics
-from recaudo.streams.validation_errors import describe
 from recaudo.streams.validators import skew_error
 
 log = logging.getLogger(__name__)
@@ -121,18 +121,12 @@ class DecisionStage:
         self._journal = journal
 
     def parse(self, record: Inbound) -> DecidableEvent:
-        try:
-            data = orjson.loads(record.value)
-        except orjson.JSONDecodeError as exc:
-            raise InvalidEvent(f"not valid JSON: {exc}") from exc
-        try:
-            event: DecidableEvent
-            if record.topic == self._topics.releases:
-                event = Release.model_validate(data)
-            else:
-                event = _INPUT.validate_python(data)
-        except ValidationError as exc:
-            raise InvalidEvent(describe(exc)) from exc
+        validate: Callable[[Any], DecidableEvent] = (
+            Release.model_validate
+            if record.topic == self._topics.releases
+            else _INPUT.validate_python
+        )
+        event = validated(record.value, validate)
         if record.topic != self._topics.releases:
             expected = self._topics.name(TOPIC_OF_TYPE[event.type])
             if record.topic != expected:
@@ -149,23 +143,7 @@ class DecisionStage:
         return event
 
     def dead_letter(self, record: Inbound, exc: Exception) -> Outbound:
-        tenant = None
-        try:
-            data = orjson.loads(record.value)
-            tenant = data.get("tenant_id") if isinstance(data, dict) else None
-        except orjson.JSONDecodeError:
-            pass
-        letter = DeadLetter(
-            source_topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=record.key.decode("utf-8", "replace") if record.key is not None else None,
-            payload=record.value.decode("utf-8", "replace"),
-            error_type=type(exc).__name__,
-            error=str(exc),
-            tenant_id=tenant if isinstance(tenant, str) else None,
-            failed_at=self._clock.now(),
-        )
+        letter = of_record(record, exc, self._clock.now(), tenant_id=tenant_in(record.value))
         self._metrics.dead_letters.labels(record.topic, letter.error_type).inc()
         self._metrics.event(record.topic, "dead_letter")
         return Outbound(self._topics.dead_letters, letter.key or "", encode(letter))
@@ -296,12 +274,7 @@ class DecisionStage:
                     extra={"tenant": ref[0], "debtor_id": ref[1], "event_id": event.event_id},
                 )
                 state = DebtorState.decode(before)
-                failure = (
-                    exc
-                    if isinstance(exc, InvalidEvent)
-                    else DecisionError(f"{type(exc).__name__}: {exc}")
-                )
-                letters.append(self.dead_letter(record, failure))
+                letters.append(self.dead_letter(record, failure(exc)))
                 applied.append(event.event_id)
                 continue
             finally:
@@ -311,7 +284,7 @@ class DecisionStage:
             all_fx.append(fx)
             letters.extend(
                 self.dead_letter(
-                    replace(record, topic=self._topics.name("payments"), value=raw.encode()), exc
+                    replace(record, topic=self._topics.payments, value=raw.encode()), exc
                 )
                 for raw, exc in fx.dead_letters
             )

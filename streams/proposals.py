@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from recaudo.rules.base import ContactProposal, FlagDates, Flags, HistoryItem, HistoryKind
 from recaudo.streams import validation
+from recaudo.streams.contract import LegalFlag
 from recaudo.streams.decision_context import Context
 from recaudo.streams.events import Channel
 from recaudo.streams.ports import ContactPolicy
@@ -43,7 +44,7 @@ def recipient_of(state: DebtorState, account: AccountState, policy: ContactPolic
     the policy has a message for them (the rules decide whether the jurisdiction lets
     a contact reach them; without one, the debtor: the death suppresses)."""
     estate = ESTATE_TEMPLATE in policy.templates and ESTATE_TEMPLATE in policy.messages
-    if "deceased" in account.flags and state.rep is not None and estate:
+    if LegalFlag.DECEASED in account.flags and state.rep is not None and estate:
         points = [p for p in state.rep.pts if p.ch in ESTATE_CHANNELS]
         return Recipient("estate_representative", points, {"name": state.rep.n})
     return Recipient("debtor", state.points)

@@ -44,7 +44,7 @@ class LateFlag(_Compact):
     made since that date (``streams.legal_dates``): kept with the account, for
     remediation."""
 
-    f: str  # bankruptcy, deceased, cease_and_desist, dispute or legal_hold
+    f: str  # a LegalFlag's value (streams.contract)
     d: str  # its effective date (ISO)
     kn: float  # when it became known, epoch seconds
     full: bool  # the debtor's remembered contacts reached back to the date
@@ -86,7 +86,7 @@ class AccountState(_Compact):
     disp: float = 0.0
     cur: str = "USD"
     cycle: str = ""
-    flags: list[str] = []
+    flags: list[str] = []  # the LegalFlag values set (streams.contract)
     # Cadence steps already taken (contacted or deferred) in this delinquency cycle.
     steps: list[str] = []
     # Message content (issue 10): creditor, account and payment references.

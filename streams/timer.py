@@ -12,14 +12,14 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from recaudo.channels.dispatch import redispatch
+from recaudo.channels.dispatch.redispatch import Redispatch
 from recaudo.foundation.clock import Clock
-from recaudo.streams import redispatch
 from recaudo.streams.codec import encode
 from recaudo.streams.metrics import OVERDUE_EDGES, PipelineMetrics
 from recaudo.streams.outputs import Release
 from recaudo.streams.pipeline import Outbound
 from recaudo.streams.ports import LearnerClock
-from recaudo.streams.redispatch import Redispatch
 from recaudo.streams.schedule import Due, Entry, Schedule
 from recaudo.streams.topics import Topics
 

@@ -75,3 +75,9 @@ class Topics:
             self.dead_letters,
             self.tasks,
         )
+
+
+#: The topics' base names, without a deployment's prefix: for the places that name a
+#: topic before they know the deployment (the CLI's schemas, the fan-out's sources,
+#: the journal's pointers).
+BASE_NAMES = Topics()

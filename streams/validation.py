@@ -19,6 +19,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from recaudo.rules.validation_period import Method, ValidationNotice
+from recaudo.streams.contract import LegalFlag
 from recaudo.streams.events import ValidationNoticeEvent
 from recaudo.streams.outputs import Reason
 from recaudo.streams.state import AccountState, DebtorState, ValidationRecord
@@ -60,9 +61,9 @@ def record(state: DebtorState, ev: ValidationNoticeEvent) -> None:
 
 def dispute_day(account: AccountState, timezone: str | None) -> str:
     """The day the account's open dispute began: its effective date, else the reply's."""
-    if "dispute" not in account.flags:
+    if LegalFlag.DISPUTE not in account.flags:
         return ""
-    if day := account.fd.get("dispute"):
+    if day := account.fd.get(LegalFlag.DISPUTE):
         return day
     if account.disp:
         zone = ZoneInfo(timezone) if timezone else dt.UTC

@@ -11,6 +11,9 @@ from prometheus_client import CollectorRegistry
 
 from recaudo import rules
 from recaudo.channels.content import Composer, PayLinks
+from recaudo.channels.dispatch.ledger import ContactLedger
+from recaudo.channels.dispatch.redispatch import Redispatch
+from recaudo.channels.dispatch.stage import Dispatching, DispatchStage
 from recaudo.channels.opt_out import detect_opt_out
 from recaudo.channels.outbound import DeliveryLoop, EndpointStore, FanOut, Outbox, UrlGuard
 from recaudo.channels.outbound.delivery import endpoint_breakers
@@ -28,15 +31,12 @@ from recaudo.rules.caps import CapLedger, PolicyCaps
 from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.baseline import PreferenceOrder
-from recaudo.streams.contact_ledger import ContactLedger
 from recaudo.streams.decide import Decider
-from recaudo.streams.dispatch import Dispatching, DispatchStage
 from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.journal import Journal
 from recaudo.streams.metrics import PipelineMetrics
 from recaudo.streams.pipeline import DecisionStage
 from recaudo.streams.ports import Learner
-from recaudo.streams.redispatch import Redispatch
 from recaudo.streams.schedule import Schedule
 from recaudo.streams.store import StateStore
 from recaudo.streams.tasks import TaskStore

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from recaudo.streams.topics import BASE_NAMES
+
 
 class EventType(StrEnum):
     CONTACT_SENT = "contact.sent"
@@ -35,7 +37,13 @@ class EventType(StrEnum):
 
 
 #: The topics (base names) the fan-out reads.
-SOURCE_TOPICS = ("decisions", "tasks", "deliveries", "payments", "responses")
+SOURCE_TOPICS = (
+    BASE_NAMES.decisions,
+    BASE_NAMES.tasks,
+    BASE_NAMES.deliveries,
+    BASE_NAMES.payments,
+    BASE_NAMES.responses,
+)
 FAILED = frozenset({"failed", "undelivered", "bounced"})
 
 
@@ -126,9 +134,9 @@ def _decisions(r: dict[str, Any]) -> Found:
 
 
 _FROM = {
-    "deliveries": _deliveries,
-    "payments": _payments,
-    "responses": _responses,
-    "tasks": _tasks,
-    "decisions": _decisions,
+    BASE_NAMES.deliveries: _deliveries,
+    BASE_NAMES.payments: _payments,
+    BASE_NAMES.responses: _responses,
+    BASE_NAMES.tasks: _tasks,
+    BASE_NAMES.decisions: _decisions,
 }

@@ -16,6 +16,7 @@ from recaudo.channels.outbound.catalog import SOURCE_TOPICS, events_of
 from recaudo.channels.outbound.endpoints import Endpoint, EndpointStore
 from recaudo.channels.outbound.queue import Outbox
 from recaudo.foundation.clock import Clock
+from recaudo.streams.topics import Topics
 
 
 class FanOut:
@@ -25,11 +26,11 @@ class FanOut:
         self._endpoints = endpoints
         self._outbox = outbox
         self._clock = clock
-        self._prefix = topic_prefix
+        self._topics = Topics(topic_prefix)
 
     @property
     def topics(self) -> tuple[str, ...]:
-        return tuple(f"{self._prefix}{base}" for base in SOURCE_TOPICS)
+        return tuple(self._topics.name(base) for base in SOURCE_TOPICS)
 
     async def handle(self, records: Iterable[tuple[str, bytes]]) -> int:
         """Queue the events of ``(topic, value)`` records, in order; how many were queued."""
@@ -43,7 +44,7 @@ class FanOut:
                 continue
             if not isinstance(record, dict):
                 continue
-            for event in events_of(topic.removeprefix(self._prefix), record):
+            for event in events_of(topic.removeprefix(self._topics.prefix), record):
                 if event.tenant_id not in by_tenant:
                     by_tenant[event.tenant_id] = await self._endpoints.list(event.tenant_id)
                 for endpoint in by_tenant[event.tenant_id]:

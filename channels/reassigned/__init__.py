@@ -3,7 +3,7 @@
 ``base`` is the port (``ReassignedNumbers``), ``rnd`` the HTTP client for the
 database's API, ``cache`` the per-number cache on the injected clock that asks
 only when its last answer no longer covers the consent date. The dispatcher asks
-it before each call or text (``channels.dispatcher``); the same answer, as
+it before each call or text (``channels.dispatch.dispatcher``); the same answer, as
 ``ContactProposal.reassigned_check``, is what ``recaudo check-contact`` judges.
 """
 

@@ -43,8 +43,9 @@ from recaudo.channels.webhooks.base import (
     WebhookRequest,
 )
 from recaudo.foundation.errors import InvalidEvent, SignatureError
+from recaudo.streams.dead_letters import dead_letter
 from recaudo.streams.events import DeliveryEvent, Intent, ResponseEvent
-from recaudo.streams.outputs import DeadLetter, utcnow
+from recaudo.streams.outputs import utcnow
 from recaudo.streams.publisher import Publisher
 from recaudo.streams.topics import Topics
 
@@ -318,13 +319,9 @@ class WebhookService:
         error_type: str = "UnmatchedWebhook",
         why: str | None = None,
     ) -> None:
-        letter = DeadLetter(
-            source_topic=f"webhooks/{provider}",
-            key=item.message_id,
-            payload=hook.body.decode("utf-8", errors="replace"),
-            error_type=error_type,
-            error=why or f"no contact for {provider} event {item.dedupe_id!r} (ref {item.ref!r})",
-            failed_at=self._clock(),
+        why = why or f"no contact for {provider} event {item.dedupe_id!r} (ref {item.ref!r})"
+        letter = dead_letter(
+            f"webhooks/{provider}", hook.body, (error_type, why), self._clock(), key=item.message_id
         )
         await self._publish(self._topics.dead_letters, item.message_id or provider, letter)
 

@@ -19,6 +19,7 @@ from recaudo.foundation.errors import EvaluationError
 from recaudo.models.offpolicy.logged import LoggedChoice, choice_of
 from recaudo.streams.events import PaymentEvent
 from recaudo.streams.outputs import Decision
+from recaudo.streams.validation_errors import first
 
 
 @dataclass
@@ -68,6 +69,5 @@ def _read_line(line: bytes, where: str, log: Log, seen: set[str]) -> None:
         else:
             log.other_lines += 1
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"]) or "(record)"
-        raise EvaluationError(f"{where}: invalid record: {loc}: {first['msg']}") from exc
+        why = first(exc, root="(record)")
+        raise EvaluationError(f"{where}: invalid record: {why}") from exc

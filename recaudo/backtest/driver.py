@@ -32,14 +32,14 @@ from prometheus_client import CollectorRegistry
 from recaudo.backtest.outcome import TenantOutcome, read_outcomes
 from recaudo.backtest.sources import EventSource
 from recaudo.backtest.work_queue import AnswersCalls, WorkQueue
-from recaudo.channels.runtime import WorkerDispatcher
+from recaudo.channels.dispatch.ledger import ContactLedger
+from recaudo.channels.dispatch.runtime import WorkerDispatcher
+from recaudo.channels.dispatch.stage import Dispatching
 from recaudo.channels.sandbox import Sandbox, sandbox_credentials
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.streams.codec import encode
-from recaudo.streams.contact_ledger import ContactLedger
-from recaudo.streams.dispatch import Dispatching
 from recaudo.streams.events import TOPIC_OF_TYPE, DeliveryStatus, InputEvent
 from recaudo.streams.outputs import Action, ContactCommand
 from recaudo.streams.pipeline import Inbound, Outbound

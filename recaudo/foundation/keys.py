@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 #: The debtor's hash: one key holding what the stages keep per debtor that may
-#: expire. Contact ids name its ledger fields (``streams.contact_ledger``);
+#: expire. Contact ids name its ledger fields (``channels.dispatch.ledger``);
 #: every other field starts with a two-character tag ending in "~", a
 #: character no identifier may hold, so no tag collides with a contact id:
 #: ``r~``/``p~`` a sent contact's ref and payment link (``channels.contact_rows``),

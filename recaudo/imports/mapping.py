@@ -29,6 +29,7 @@ from pydantic import (
 
 from recaudo.foundation.errors import MappingError
 from recaudo.streams.events import TOPIC_OF_TYPE
+from recaudo.streams.validation_errors import first
 
 Kind = Literal["str", "int", "bool", "date", "datetime", "money"]
 TRUE = ("true", "t", "1", "yes", "y", "si", "sí", "s", "sim")
@@ -107,7 +108,7 @@ def _node(value: Any, path: str) -> Node:
         try:
             return Column.model_validate(value)
         except ValidationError as exc:
-            raise MappingError(f"fields.{path}: {_first(exc)}") from None  # path: dotted field
+            raise MappingError(f"fields.{path}: {first(exc)}") from None  # path: dotted field
     if isinstance(value, dict):
         return Table({k: _node(v, f"{path}.{k}" if path else k) for k, v in value.items()})
     if isinstance(value, list):
@@ -117,12 +118,6 @@ def _node(value: Any, path: str) -> Node:
     if isinstance(value, dt.date | dt.datetime):
         value = value.isoformat()
     return Const(value)
-
-
-def _first(exc: ValidationError) -> str:
-    err = exc.errors(include_url=False)[0]
-    where = ".".join(str(p) for p in err["loc"])
-    return f"{where}: {err['msg']}" if where else str(err["msg"])
 
 
 class MappingFile(Strict):
@@ -184,7 +179,7 @@ def parse_mapping(raw: bytes, name: str = "mapping") -> Mapping:
     try:
         spec = MappingFile.model_validate(data)
     except ValidationError as exc:
-        raise MappingError(f"{name}: {_first(exc)}") from None
+        raise MappingError(f"{name}: {first(exc)}") from None
     root = _node(spec.fields, "")
     assert isinstance(root, Table)
     tenant = root.items.get("tenant_id")

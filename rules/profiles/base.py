@@ -15,6 +15,7 @@ from typing import Any
 
 from recaudo.rules.profiles.servicing import UNREVIEWED, Servicing
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Gap, Hours, Rule, WindowRule
+from recaudo.streams.contract import LegalFlag
 from recaudo.streams.events import Channel
 
 ELECTRONIC: frozenset[Channel] = frozenset({Channel.SMS, Channel.EMAIL, Channel.WHATSAPP})
@@ -36,15 +37,12 @@ def calls_and_others(
     )
 
 
-#: Suppression condition -> its rule id. Ids are the same in every jurisdiction
-#: (the decide stage, dashboards and metrics group by them); the citation, kind
-#: and version say which law, if any, backs the rule where the debtor lives.
+#: Suppression condition -> its rule id: each legal flag's is ``suppress.<flag>``.
+#: Ids are the same in every jurisdiction (the decide stage, dashboards and metrics
+#: group by them); the citation, kind and version say which law, if any, backs the
+#: rule where the debtor lives.
 SUPPRESSION_IDS: dict[str, str] = {
-    "dispute": "suppress.dispute",
-    "bankruptcy": "suppress.bankruptcy",
-    "deceased": "suppress.deceased",
-    "cease_and_desist": "suppress.cease_and_desist",
-    "legal_hold": "suppress.legal_hold",
+    **{flag: f"suppress.{flag}" for flag in LegalFlag},
     "opt_out": "suppress.opt_out",
     "opt_out_electronic": "suppress.opt_out",
     "bounced": "suppress.hard_bounce",
@@ -62,15 +60,21 @@ def suppression_law(key: str, citation: str, version: str) -> Rule:
 
 
 BASE_SUPPRESSIONS: dict[str, Rule] = {
-    "dispute": policy("suppress.dispute", "Tenant policy: no collection while a dispute is open"),
-    "bankruptcy": policy("suppress.bankruptcy", "Tenant policy: no collection in insolvency"),
-    "deceased": policy(
+    LegalFlag.DISPUTE: policy(
+        "suppress.dispute", "Tenant policy: no collection while a dispute is open"
+    ),
+    LegalFlag.BANKRUPTCY: policy(
+        "suppress.bankruptcy", "Tenant policy: no collection in insolvency"
+    ),
+    LegalFlag.DECEASED: policy(
         "suppress.deceased", "Tenant policy: estates are handled outside automated contact"
     ),
-    "cease_and_desist": policy(
+    LegalFlag.CEASE_AND_DESIST: policy(
         "suppress.cease_and_desist", "Tenant policy: honour cease-and-desist requests"
     ),
-    "legal_hold": policy("suppress.legal_hold", "Tenant policy: legal hold stops all contact"),
+    LegalFlag.LEGAL_HOLD: policy(
+        "suppress.legal_hold", "Tenant policy: legal hold stops all contact"
+    ),
     "opt_out": policy("suppress.opt_out", "Tenant policy: honour channel opt-outs"),
     "opt_out_electronic": policy("suppress.opt_out", "Tenant policy: honour channel opt-outs"),
     "bounced": policy(
@@ -123,7 +127,9 @@ class Profile:
     def __post_init__(self) -> None:
         missing = set(SUPPRESSION_KEYS) - set(self.suppressions)
         if missing:
-            raise ValueError(f"profile {self.code} lacks suppression rules {sorted(missing)}")
+            raise ValueError(
+                f"profile {self.code} lacks suppression rules {sorted(map(str, missing))}"
+            )
         for key, rule in self.suppressions.items():
             if rule.id != SUPPRESSION_IDS[key]:
                 raise ValueError(

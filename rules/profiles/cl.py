@@ -22,6 +22,7 @@ from recaudo.rules.profiles.base import (
 )
 from recaudo.rules.profiles.servicing import Servicing
 from recaudo.rules.rule import Cap, Rule, hours
+from recaudo.streams.contract import LegalFlag
 
 LAW = "Ley 19.496, art. 37 (texto Ley 21.320)"
 
@@ -55,7 +56,8 @@ CL = Profile(
         ),
         DAILY_TOTAL,
     ),
-    suppressions=BASE_SUPPRESSIONS | {"bankruptcy": suppression_law("bankruptcy", LAW, "2021-04")},
+    suppressions=BASE_SUPPRESSIONS
+    | {LegalFlag.BANKRUPTCY: suppression_law(LegalFlag.BANKRUPTCY, LAW, "2021-04")},
     holiday_country="CL",
     servicing=Servicing(
         scope=f"{LAW}: rules for extrajudicial collection (cobranza extrajudicial) of credits; "

@@ -37,6 +37,7 @@ from recaudo.rules.profiles.base import (
 )
 from recaudo.rules.profiles.servicing import Servicing
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Gap, Rule, WindowRule, every_day, hours
+from recaudo.streams.contract import LegalFlag
 from recaudo.streams.events import Channel
 
 VERSION = "US-2021.11"  # Reg F effective 2021-11-30
@@ -86,18 +87,20 @@ AFTER_CONVERSATION = Gap(
 )
 
 SUPPRESSIONS = BASE_SUPPRESSIONS | {
-    "cease_and_desist": suppression_law("cease_and_desist", "12 CFR 1006.6(c)(1)", "2021-11"),
+    LegalFlag.CEASE_AND_DESIST: suppression_law(
+        LegalFlag.CEASE_AND_DESIST, "12 CFR 1006.6(c)(1)", "2021-11"
+    ),
     # 1692g(b) pauses collection only after a dispute in writing within the validation
     # period (``us.fdcpa.dispute_pause``); the feed's flag may be any dispute (oral,
     # late), so stopping for it is our policy, not that law.
-    "dispute": policy(
+    LegalFlag.DISPUTE: policy(
         "suppress.dispute",
         "Tenant policy: no collection while a dispute is open (15 U.S.C. 1692g(b) requires "
         "the pause only after a dispute in writing within the validation period: "
         "us.fdcpa.dispute_pause)",
         "2",
     ),
-    "bankruptcy": suppression_law("bankruptcy", "11 U.S.C. 362(a)(6)", "2005"),
+    LegalFlag.BANKRUPTCY: suppression_law(LegalFlag.BANKRUPTCY, "11 U.S.C. 362(a)(6)", "2005"),
     "opt_out": suppression_law("opt_out", "12 CFR 1006.14(h)(1)", "2021-11"),
     "opt_out_electronic": suppression_law("opt_out_electronic", "12 CFR 1006.6(e)", "2021-11"),
     "time_barred_threat": suppression_law("time_barred_threat", "12 CFR 1006.26(b)", "2021-11"),

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from recaudo.foundation.keys import Keys
+from recaudo.streams.contract import LegalFlag
 from recaudo.streams.events import Channel
 from recaudo.streams.reports.source import scan_states
 from recaudo.streams.state import DebtorState
 
-#: Flags under which nobody calls the debtor about the debt.
-NO_CALL_FLAGS = frozenset({"dispute", "bankruptcy", "deceased", "cease_and_desist", "legal_hold"})
+#: Flags under which nobody calls the debtor about the debt: every legal flag.
+NO_CALL_FLAGS: frozenset[str] = frozenset(LegalFlag)
 FORTNIGHT_S = 14 * 86400.0
 
 

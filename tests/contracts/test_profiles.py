@@ -17,7 +17,7 @@ from recaudo.rules.engine import evaluate
 from recaudo.rules.policy import default_policy
 from recaudo.rules.profiles import PROFILES, profile_for
 from recaudo.rules.profiles.base import SUPPRESSION_IDS, Profile
-from recaudo.rules.suppression import FLAGS
+from recaudo.streams.contract import LegalFlag
 from recaudo.streams.events import Channel
 from tests.contracts.discovery import instances
 
@@ -65,7 +65,7 @@ def test_windows_are_well_formed(profile: Profile) -> None:
 @pytest.mark.parametrize("profile", ALL, ids=IDS)
 def test_suppression_ids_cover_every_flag(profile: Profile) -> None:
     flags = set(Flags.__dataclass_fields__)
-    assert flags == set(FLAGS)
+    assert flags == set(LegalFlag)
     assert set(profile.suppressions) == set(SUPPRESSION_IDS)
     for key, rule in profile.suppressions.items():
         assert rule.id == SUPPRESSION_IDS[key]

@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer
 from prometheus_client import CollectorRegistry
 
 from recaudo import processes
-from recaudo.channels.runtime import WorkerDispatcher
+from recaudo.channels.dispatch.runtime import WorkerDispatcher
 from recaudo.embedded import redis_server_binary, wait_for_port
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import KafkaPublisher, bootstrap_servers, ensure_topics

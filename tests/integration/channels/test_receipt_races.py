@@ -42,7 +42,8 @@ from prometheus_client import CollectorRegistry
 from recaudo.channels.base import SendOutcome
 from recaudo.channels.dedupe import Deduper
 from recaudo.channels.directory import ContactDirectory, make_token, ref_for, short_token
-from recaudo.channels.dispatcher import Dispatcher, DispatchResult
+from recaudo.channels.dispatch.dispatcher import Dispatcher, DispatchResult
+from recaudo.channels.dispatch.stage import Dispatching
 from recaudo.channels.ids import event_id
 from recaudo.channels.status_machine import KINDS, RANK, StatusMachine
 from recaudo.channels.webhooks import WebhookService, add_webhook_routes
@@ -52,7 +53,6 @@ from recaudo.foundation.kafka import KafkaPublisher, ensure_topics
 from recaudo.foundation.keys import Keys
 from recaudo.models.priors import ArmOutcome
 from recaudo.streams.codec import encode
-from recaudo.streams.dispatch import Dispatching
 from recaudo.streams.events import AccountEvent, DeliveryEvent, DeliveryStatus
 from recaudo.streams.outputs import ContactCommand
 from recaudo.streams.pipeline import Inbound, Prepared

@@ -10,10 +10,10 @@ from pathlib import Path
 import orjson
 import pytest
 
+from recaudo.channels.dispatch.ledger import ContactLedger
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
-from recaudo.streams.contact_ledger import ContactLedger
 from tests.conftest import SettingsFactory
 from tests.integration.harness import Bus, Record, account_event, start_worker, zone_with_local_hour
 

@@ -47,11 +47,11 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
-from recaudo.channels.dispatcher import DispatchResult
+from recaudo.channels.dispatch.dispatcher import DispatchResult
+from recaudo.channels.dispatch.stage import Dispatching
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.rules.policy import load_policy
 from recaudo.streams.codec import encode
-from recaudo.streams.dispatch import Dispatching
 from recaudo.streams.events import (
     TOPIC_OF_TYPE,
     AccountEvent,

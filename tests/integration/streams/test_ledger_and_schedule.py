@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as aioredis
 
+from recaudo.channels.dispatch.ledger import ContactLedger, ContactStatus
 from recaudo.embedded import Managed
 from recaudo.foundation.keys import Keys
-from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
 from recaudo.streams.metrics import OVERDUE_EDGES
 from recaudo.streams.schedule import Entry, Schedule
 

@@ -18,6 +18,7 @@ from recaudo.embedded import Managed
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
 from recaudo.stack import local_settings
+from recaudo.streams.contract import LegalFlag
 from recaudo.streams.schedule import Entry, Schedule
 from tests.conftest import POLICIES
 from tests.integration.harness import (
@@ -134,9 +135,8 @@ async def test_partial_payment_does_not_cancel(live: Bus) -> None:
     assert not any(rule == "payment.covers_due" for _, rule in actions)
 
 
-@pytest.mark.parametrize(
-    "flag", ["dispute", "cease_and_desist", "bankruptcy", "deceased", "legal_hold"]
-)
+# The values: the event is sent as JSON, whose keys orjson wants as plain strings.
+@pytest.mark.parametrize("flag", [flag.value for flag in LegalFlag])
 async def test_flagged_account_is_suppressed_with_the_flag_as_reason(live: Bus, flag: str) -> None:
     debtor = f"d-{uuid.uuid4().hex[:8]}"
     await live.send(

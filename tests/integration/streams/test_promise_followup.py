@@ -14,15 +14,15 @@ import pytest
 import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 
+from recaudo.channels.dispatch.ledger import ContactLedger
+from recaudo.channels.dispatch.redispatch import Redispatch
 from recaudo.embedded import Managed
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.keys import Keys
 from recaudo.rules.caps import CapLedger, PolicyCaps
 from recaudo.rules.policy import TenantPolicy, default_policy
-from recaudo.streams.contact_ledger import ContactLedger
 from recaudo.streams.metrics import PipelineMetrics
 from recaudo.streams.pipeline import DecisionStage, Inbound, Outbound
-from recaudo.streams.redispatch import Redispatch
 from recaudo.streams.schedule import Schedule
 from recaudo.streams.store import StateStore
 from recaudo.streams.tasks import TaskStore

@@ -18,10 +18,10 @@ from aiohttp.test_utils import BaseTestServer, TestServer
 from prometheus_client import CollectorRegistry
 
 from recaudo.channels.directory import ContactDirectory, ContactRef
+from recaudo.channels.dispatch.ledger import ContactLedger, ContactStatus
 from recaudo.channels.status_machine import StatusMachine
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
-from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
 from recaudo.streams.events import Channel, DeliveryStatus
 from recaudo.streams.state import DebtorState, OutcomeSummary, RollSummary
 from recaudo.streams.store import Change, StateStore

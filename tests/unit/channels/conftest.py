@@ -13,11 +13,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from recaudo.channels.credentials import ProviderCredentials
 from recaudo.channels.dedupe import Deduper
 from recaudo.channels.directory import ContactDirectory
+from recaudo.channels.dispatch.ledger import ContactLedger
 from recaudo.channels.sandbox import Sandbox, sandbox_credentials
 from recaudo.channels.status_machine import StatusMachine
 from recaudo.channels.webhooks import build_verifiers
 from recaudo.foundation.keys import Keys
-from recaudo.streams.contact_ledger import ContactLedger
 from tests.unit.channels.channels_testkit import FakePublisher, Hooks, start_hooks
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

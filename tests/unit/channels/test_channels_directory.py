@@ -16,13 +16,13 @@ from recaudo.channels import contact_rows
 from recaudo.channels.base import Provider
 from recaudo.channels.credentials import ProviderCredentials
 from recaudo.channels.directory import ContactDirectory, ContactRef, make_token, split_token
-from recaudo.channels.dispatcher import Dispatcher
+from recaudo.channels.dispatch.dispatcher import Dispatcher
+from recaudo.channels.dispatch.ledger import ContactLedger, ContactStatus
 from recaudo.channels.factory import build_providers
 from recaudo.channels.sandbox import Sandbox
 from recaudo.channels.status_machine import StatusMachine
 from recaudo.foundation import hash_pieces
 from recaudo.foundation.keys import Keys
-from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
 from recaudo.streams.events import Channel
 from recaudo.streams.outputs import ContactCommand
 from tests.unit.channels.channels_testkit import Hooks

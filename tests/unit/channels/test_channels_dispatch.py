@@ -14,14 +14,14 @@ from prometheus_client import CollectorRegistry
 from recaudo.channels.breaker import Breakers, BreakerState, CircuitBreaker
 from recaudo.channels.credentials import ProviderCredentials
 from recaudo.channels.directory import ContactDirectory
-from recaudo.channels.dispatcher import Dispatcher
+from recaudo.channels.dispatch.dispatcher import Dispatcher
+from recaudo.channels.dispatch.ledger import ContactLedger, ContactStatus
 from recaudo.channels.factory import build_providers
 from recaudo.channels.metrics import ProviderMetrics
 from recaudo.channels.ratelimit import Rate, RateLimiter
 from recaudo.channels.sandbox import Sandbox
 from recaudo.channels.status_machine import StatusMachine
 from recaudo.foundation.keys import Keys
-from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
 from recaudo.streams.events import Channel
 from recaudo.streams.outputs import ContactCommand
 from tests.unit.channels.channels_testkit import Hooks

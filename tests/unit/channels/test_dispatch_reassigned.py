@@ -16,9 +16,10 @@ import redis.asyncio as aioredis
 
 from recaudo.channels.base import SendOutcome
 from recaudo.channels.directory import ContactDirectory
-from recaudo.channels.dispatcher import Dispatcher
+from recaudo.channels.dispatch.dispatcher import Dispatcher
+from recaudo.channels.dispatch.ledger import ContactLedger, ContactStatus
+from recaudo.channels.dispatch.runtime import WorkerDispatcher
 from recaudo.channels.reassigned import ReassignedCache
-from recaudo.channels.runtime import WorkerDispatcher
 from recaudo.channels.sandbox import Sandbox, sandbox_credentials
 from recaudo.channels.status_machine import StatusMachine
 from recaudo.foundation.clock import SimulatedClock
@@ -28,7 +29,6 @@ from recaudo.foundation.errors import (
 )
 from recaudo.foundation.keys import Keys
 from recaudo.rules.reassigned import MAX_AGE, RndResult
-from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
 from recaudo.streams.events import Channel, DeliveryStatus
 from recaudo.streams.outputs import ContactCommand
 from tests.unit.channels.test_channels_dispatch import NOW
@@ -163,7 +163,7 @@ async def test_an_unreachable_database_lets_the_contact_go_with_a_warning(
     setup: Setup, numbers: Numbers, error: Exception, caplog: pytest.LogCaptureFixture
 ) -> None:
     numbers.error = error
-    with caplog.at_level(logging.WARNING, logger="recaudo.channels.dispatcher"):
+    with caplog.at_level(logging.WARNING, logger="recaudo.channels.dispatch.dispatcher"):
         result = await setup.dispatcher.dispatch(command("c-down"), NOW)
     assert result.sent
     assert len(setup.provider.sent) == 1

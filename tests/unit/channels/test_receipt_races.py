@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 import redis.asyncio as aioredis
 
+from recaudo.channels.dispatch.ledger import ContactLedger, ContactStatus
 from recaudo.channels.status_machine import NOT_ADVANCED, OWN_EFFECT, StatusMachine
 from recaudo.foundation.keys import Keys
-from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
 from recaudo.streams.events import DeliveryStatus
 from recaudo.streams.receipts import ENGAGED, HARD_FAILURES, REWARDS
 

@@ -10,9 +10,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
+from recaudo.channels.dispatch.stage import Dispatching
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka_security import client_options, faust_options
-from recaudo.streams.dispatch import Dispatching
 
 
 def test_plaintext_is_the_default_and_declares_topics() -> None:

@@ -13,7 +13,7 @@ from recaudo.rules.base import FlagDates, Flags
 from recaudo.rules.dated import contact_days, in_effect
 from recaudo.rules.engine import evaluate
 from recaudo.rules.profiles.us import US_ZONES
-from recaudo.rules.suppression import FLAGS
+from recaudo.streams.contract import LegalFlag
 from tests.unit.rules.conftest import NY, ProposalFactory, local
 
 PETITION = dt.date(2025, 6, 3)
@@ -65,8 +65,8 @@ def test_an_undated_flag_suppresses_whatever_the_date(proposal: ProposalFactory)
     assert "effective_date" not in verdict.reasons[0].params
 
 
-@pytest.mark.parametrize("flag", FLAGS)
-def test_every_flag_is_dated_the_same_way(proposal: ProposalFactory, flag: str) -> None:
+@pytest.mark.parametrize("flag", list(LegalFlag))
+def test_every_flag_is_dated_the_same_way(proposal: ProposalFactory, flag: LegalFlag) -> None:
     dated = {"flags": Flags(**{flag: True}), "flag_dates": FlagDates(**{flag: PETITION})}
     before = evaluate(proposal(at=local(NY, 2025, 6, 2, 12), **dated))
     after = evaluate(proposal(at=local(NY, 2025, 6, 3, 12), **dated))

@@ -12,6 +12,7 @@ from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.baseline import PreferenceOrder
 from recaudo.streams.codec import encode
+from recaudo.streams.contract import LegalFlag
 from recaudo.streams.decide import DecidableEvent, Decider
 from recaudo.streams.decision_context import Context, Effects
 from recaudo.streams.events import (
@@ -211,10 +212,8 @@ def test_a_contact_past_its_expiry_is_not_asked_after_but_kept_for_its_reward() 
     assert state.accounts["a1"].due == 0
 
 
-@pytest.mark.parametrize(
-    "flag", ["dispute", "bankruptcy", "deceased", "cease_and_desist", "legal_hold"]
-)
-def test_flags_suppress_with_their_rule(flag: str) -> None:
+@pytest.mark.parametrize("flag", list(LegalFlag))
+def test_flags_suppress_with_their_rule(flag: LegalFlag) -> None:
     fx = run(make_decider(), DebtorState(), account(flags={flag: True}))
     [decision] = fx.decisions
     assert decision.action == Action.SUPPRESS

@@ -16,7 +16,8 @@ from recaudo.channels.base import Provider
 from recaudo.channels.breaker import Breakers
 from recaudo.channels.credentials import ProviderCredentials
 from recaudo.channels.directory import ContactDirectory
-from recaudo.channels.dispatcher import Dispatcher, DispatchResult
+from recaudo.channels.dispatch.dispatcher import Dispatcher, DispatchResult
+from recaudo.channels.dispatch.ledger import ContactLedger
 from recaudo.channels.factory import build_providers, voice_answers
 from recaudo.channels.metrics import ProviderMetrics
 from recaudo.channels.ratelimit import Rate, RateLimiter
@@ -27,7 +28,6 @@ from recaudo.channels.status_machine import StatusMachine
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.keys import Keys
 from recaudo.rules.policy import TenantPolicy
-from recaudo.streams.contact_ledger import ContactLedger
 from recaudo.streams.events import Channel
 from recaudo.streams.outputs import ContactCommand
 

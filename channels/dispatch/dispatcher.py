@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from recaudo.channels.base import Provider, SendOutcome
 from recaudo.channels.breaker import Breakers
 from recaudo.channels.directory import ContactDirectory, ContactRef, ref_for, short_token
+from recaudo.channels.dispatch.ledger import ContactLedger, ContactStatus
 from recaudo.channels.ids import event_id
 from recaudo.channels.metrics import ProviderMetrics
 from recaudo.channels.ratelimit import RateLimiter
@@ -44,7 +45,6 @@ from recaudo.foundation.errors import (
     RetryableProviderError,
 )
 from recaudo.rules.reassigned import PHONE_CHANNELS, REASSIGNED_CODE
-from recaudo.streams.contact_ledger import ContactLedger, ContactStatus
 from recaudo.streams.events import Channel, DeliveryEvent, DeliveryStatus
 from recaudo.streams.outputs import ContactCommand
 

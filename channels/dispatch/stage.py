@@ -6,27 +6,25 @@ import datetime as dt
 import logging
 from typing import Protocol
 
-import orjson
-from pydantic import ValidationError
 from structlog.contextvars import bound_contextvars
 
-from recaudo.channels.dispatcher import DispatchResult
+from recaudo.channels.dispatch.dispatcher import DispatchResult
+from recaudo.channels.dispatch.redispatch import Redispatch
 from recaudo.foundation.clock import WALL_CLOCK, Clock
-from recaudo.foundation.errors import DecisionError, InvalidEvent
+from recaudo.foundation.errors import InvalidEvent
+from recaudo.streams.batch import Inbound, Outbound
 from recaudo.streams.codec import encode
+from recaudo.streams.dead_letters import failure, of_record, validated
 from recaudo.streams.metrics import PipelineMetrics
-from recaudo.streams.outputs import ContactCommand, DeadLetter
-from recaudo.streams.pipeline import Inbound, Outbound
-from recaudo.streams.redispatch import Redispatch
+from recaudo.streams.outputs import ContactCommand
 from recaudo.streams.resilience import RETRYABLE
 from recaudo.streams.topics import Topics
-from recaudo.streams.validation_errors import describe
 
 log = logging.getLogger(__name__)
 
 
 class Dispatching(Protocol):
-    """Sends one command at most once per contact id (channels.dispatcher.Dispatcher)."""
+    """Sends one command at most once per contact id (``dispatcher.Dispatcher``)."""
 
     async def dispatch(self, command: ContactCommand, now: dt.datetime) -> DispatchResult: ...
 
@@ -48,7 +46,7 @@ class DispatchStage:
 
     async def handle(self, record: Inbound) -> list[Outbound]:
         try:
-            command = self._parse(record)
+            command = validated(record.value, ContactCommand.model_validate)
         except InvalidEvent as exc:
             return [self._dead_letter(record, exc)]
         now = self._clock.now()
@@ -66,7 +64,7 @@ class DispatchStage:
             raise  # infrastructure: the batch is retried, nothing acked
         except Exception as exc:
             log.exception("contact %s could not be dispatched", command.contact_id, extra=context)
-            return [self._dead_letter(record, DecisionError(f"{type(exc).__name__}: {exc}"))]
+            return [self._dead_letter(record, failure(exc))]
         if result.retry_after_s is not None:
             await self._redispatch.hold(command, now.timestamp() + result.retry_after_s)
         outcome = "sent" if result.sent else (result.skipped_reason or "not_sent")
@@ -76,24 +74,6 @@ class DispatchStage:
         ]
 
     def _dead_letter(self, record: Inbound, exc: Exception) -> Outbound:
-        letter = DeadLetter(
-            source_topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=record.key.decode("utf-8", "replace") if record.key else None,
-            payload=record.value.decode("utf-8", "replace"),
-            error_type=type(exc).__name__,
-            error=str(exc),
-            failed_at=self._clock.now(),
-        )
+        letter = of_record(record, exc, self._clock.now())
         self._metrics.dead_letters.labels(record.topic, letter.error_type).inc()
         return Outbound(self._topics.dead_letters, letter.key or "", encode(letter))
-
-    @staticmethod
-    def _parse(record: Inbound) -> ContactCommand:
-        try:
-            return ContactCommand.model_validate(orjson.loads(record.value))
-        except orjson.JSONDecodeError as exc:
-            raise InvalidEvent(f"not valid JSON: {exc}") from exc
-        except ValidationError as exc:
-            raise InvalidEvent(describe(exc)) from exc
