@@ -31,7 +31,7 @@ LIBRARIES = (
 )
 #: Our modules, from the leaf up: the first one found names the area.
 OURS = (
-    ("streams/decision_records", "records"),
+    ("streams/decision/log", "records"),
     ("streams/outputs", "records"),
     ("streams/codec", "records"),
     ("channels/content", "records"),

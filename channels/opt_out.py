@@ -13,7 +13,7 @@ The texts read (US; applied to every debtor, beyond the US as policy):
   as a revocation. So the keywords are words anywhere in a reply, not the reply.
 - 47 CFR 64.1200(a)(12) (FCC 24-24, in force 4 April 2024): one text merely
   confirming the revocation, with no marketing, is allowed. Our policy is to
-  send none (``streams.responses.NO_CONFIRMATION``).
+  send none (``streams.decision.replies.NO_CONFIRMATION``).
 - 12 CFR 1006.6(e) (Regulation F): each electronic message says how to opt out
   of that address ("Reply STOP", ``rules.notices``); the CFPB's FAQ on it says a
   request that does not follow the instruction still counts.

@@ -3,7 +3,7 @@ past due, an online logistic regression (River) shared like the propensity model
 
 A reminder step is a scoring point: the account is current, has an amount due
 and the step's day came. The label comes when that due date resolves, from the
-accounting the decision core already keeps (``streams.reminders``): paid on time
+accounting the decision core already keeps (``streams.decision.reminders``): paid on time
 is 0, rolled to 1+ days past due is 1. One example per scoring point, so the
 score at ``days_to_due`` means "of the accounts still unpaid this many days
 before, how many roll" — the on-time payers have paid and left by the last days.

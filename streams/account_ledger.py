@@ -17,7 +17,7 @@ Bounds, so a debtor's state stays small:
   expected to send a snapshot at least daily, see README).
 - ``MAX_HELD`` payments for accounts not seen yet per debtor, each for at most
   ``HOLD_S`` of event time: past either bound the payment is dead-lettered
-  with the reason (``streams.decide``), never dropped, and it never invents an
+  with the reason (``streams.decision.accounts``), never dropped, and it never invents an
   account.
 """
 

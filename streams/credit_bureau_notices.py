@@ -19,7 +19,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from recaudo.rules.credit_bureau import is_colombian, is_small_debt, notices_needed
-from recaudo.streams.decision_context import Context, stable_id
+from recaudo.streams.decision.context import Context, stable_id
 from recaudo.streams.events import AccountEvent, AccountStatus, DeliveryEvent, DeliveryStatus, Money
 from recaudo.streams.ports import ContactPolicy, Step
 from recaudo.streams.state import AccountState, DebtorState, PendingContact

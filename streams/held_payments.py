@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from recaudo.foundation.errors import InvalidEvent
 from recaudo.streams.account_ledger import HOLD_S, MAX_HELD
-from recaudo.streams.decision_context import Context, Effects
+from recaudo.streams.decision.context import Context, Effects
 from recaudo.streams.events import PaymentEvent
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import DebtorState, HeldPayment

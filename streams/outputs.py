@@ -159,7 +159,7 @@ class Release(Contract):
     to check); the debtor's owner re-decides it now."""
 
     type: Literal["release"] = "release"
-    # "held": a payment waiting for its account has waited too long (streams.decide).
+    # "held": a payment waiting for its account has waited too long (streams.decision.accounts).
     kind: Literal["contact", "promise", "held"] = "contact"
     event_id: Identifier
     tenant_id: TenantId

@@ -26,8 +26,8 @@ from recaudo.streams.batch import Inbound, Outbound, Prepared
 from recaudo.streams.codec import encode
 from recaudo.streams.credit_bureau_notices import is_notice
 from recaudo.streams.dead_letters import failure, of_record, tenant_in, validated
-from recaudo.streams.decide import DecidableEvent, Decider
-from recaudo.streams.decision_context import Context, Effects
+from recaudo.streams.decision.context import Context, Effects
+from recaudo.streams.decision.decider import DecidableEvent, Decider
 from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.events import (
     TOPIC_OF_TYPE,

@@ -1,6 +1,6 @@
 """A contact proposal for the rules, built from the debtor's state.
 
-Pure: the decision mechanics (``streams.decision_base``) and the assistant
+Pure: the decision mechanics (``streams.decision.planner``) and the assistant
 (``streams.conversation``) ask the same questions of the same facts.
 """
 
@@ -14,7 +14,7 @@ from typing import Any, Literal
 from recaudo.rules.base import ContactProposal, FlagDates, Flags, HistoryItem, HistoryKind
 from recaudo.streams import validation
 from recaudo.streams.contract import LegalFlag
-from recaudo.streams.decision_context import Context
+from recaudo.streams.decision.context import Context
 from recaudo.streams.events import Channel
 from recaudo.streams.ports import ContactPolicy
 from recaudo.streams.state import AccountState, DebtorState, PointState
@@ -37,6 +37,15 @@ class Recipient:
 
     def point(self, channel: Channel) -> PointState | None:
         return next((p for p in self.points if p.ch == channel), None)
+
+    def reachable(self, channels: Sequence[Channel]) -> list[Channel]:
+        """The channels, in order and once each, with an address that has not bounced."""
+        out: list[Channel] = []
+        for channel in channels:
+            point = self.point(channel)
+            if point and not point.bounced and channel not in out:
+                out.append(channel)
+        return out
 
 
 def recipient_of(state: DebtorState, account: AccountState, policy: ContactPolicy) -> Recipient:

@@ -10,7 +10,7 @@ HARD_FAILURES = {DeliveryStatus.BOUNCED, DeliveryStatus.FAILED, DeliveryStatus.U
 # One reward for every channel: the debtor acted (a click, a call answered — the voice
 # channel's reply —, a reply, a promise or a payment within the reward window) is a
 # success; a contact that could not arrive, or silence past the window, is a failure;
-# an opt-out or complaint counts as OPT_OUT_WEIGHT failures (streams.responses). Opens
+# an opt-out or complaint counts as OPT_OUT_WEIGHT failures (streams.decision.replies). Opens
 # and reads do not count: mail clients open by themselves, and a read is not an act.
 REWARDS: dict[DeliveryStatus, bool] = {
     DeliveryStatus.CLICKED: True,

@@ -275,7 +275,7 @@ class DebtorState(_Compact):
     name: str | None = None
     # The reply assistant's memory and the open task pausing automation (issue 11).
     cv: Conversation | None = None
-    # Roll-rate accounting of courtesy reminders (issue 13; streams.reminders).
+    # Roll-rate accounting of courtesy reminders (issue 13; streams.decision.reminders).
     rem: RollSummary | None = None
     # After a death: the estate's representative, contacted instead (US only).
     rep: Representative | None = None

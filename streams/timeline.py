@@ -42,7 +42,7 @@ from typing import Any
 
 import orjson
 
-from recaudo.streams.decision_context import stable_id
+from recaudo.streams.decision.context import stable_id
 from recaudo.streams.outputs import Decision
 
 DebtorRef = tuple[str, str]

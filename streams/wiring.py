@@ -31,7 +31,7 @@ from recaudo.rules.caps import CapLedger, PolicyCaps
 from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.baseline import PreferenceOrder
-from recaudo.streams.decide import Decider
+from recaudo.streams.decision.decider import Decider
 from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.journal import Journal
 from recaudo.streams.metrics import PipelineMetrics
@@ -147,8 +147,8 @@ def build_wiring(
         contact_ttl=dt.timedelta(seconds=settings.contact_ttl_s),
         clock=clock,
         settle=dt.timedelta(seconds=settings.contact_settle_s),
+        composer=Composer(policies, pay_links(settings)),
     )
-    decider.composer = Composer(policies, pay_links(settings))
     decision_stage = DecisionStage(
         topics=topics,
         store=store,

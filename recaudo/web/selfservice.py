@@ -34,7 +34,7 @@ from recaudo.foundation.errors import ProviderError
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.codec import encode
 from recaudo.streams.conversation.plans import plan_options
-from recaudo.streams.conversation.promises import local_today
+from recaudo.streams.decision.promises import local_today
 from recaudo.streams.events import (
     Channel,
     Intent,

@@ -30,7 +30,7 @@ WALL_READS = {
     ("loop", "time"),
 }
 ALLOWED: dict[tuple[str, str], str] = {
-    ("streams/decision_records.py", "time.time"): "decision latency metric (wall seconds)",
+    ("streams/decision/log.py", "time.time"): "decision latency metric (wall seconds)",
     ("streams/outputs.py", "datetime.now"): "utcnow(): the webhook service's default "
     "clock when built without one; the web app passes the settings' clock",
     ("streams/reports/source.py", "time.monotonic"): "report cache age: what a manager "

@@ -122,7 +122,7 @@ async def run_day(
         outcomes: list[tuple[str, str, Outcome]] = []
         for i in batch.tolist():
             target = learner.target(offer(i, int(dues[i]), at, t))
-            if "value" in target.features:  # as streams.decision_base records it
+            if "value" in target.features:  # as streams.decision.planner records it
                 value = target.features["value"]
                 assert value == pytest.approx(values[i]), "valued as known"
                 outcomes.append(("acme", f"d{i}", Outcome("candidate", (at, value))))

@@ -19,7 +19,7 @@ from recaudo.models import CheckpointStore
 from recaudo.models.online import ROLL_CHECKPOINT_EVERY, OnlineLearning
 from recaudo.models.roll_risk import WARM_LABELS, RollFeatures, RollRiskModel
 from recaudo.rules.tenants import TenantPolicies
-from recaudo.streams.decide import Decider
+from recaudo.streams.decision.decider import Decider
 from recaudo.streams.outputs import Action
 from recaudo.streams.ports import Outcome
 from recaudo.streams.state import DebtorState

@@ -8,7 +8,7 @@ import orjson
 import pytest
 import redis.asyncio as aioredis
 
-from recaudo.streams.decision_context import stable_id
+from recaudo.streams.decision.context import stable_id
 from recaudo.streams.outputs import Action, Decision
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore

@@ -13,8 +13,8 @@ from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.baseline import PreferenceOrder
 from recaudo.streams.codec import encode
 from recaudo.streams.contract import LegalFlag
-from recaudo.streams.decide import DecidableEvent, Decider
-from recaudo.streams.decision_context import Context, Effects
+from recaudo.streams.decision.context import Context, Effects
+from recaudo.streams.decision.decider import DecidableEvent, Decider
 from recaudo.streams.events import (
     AccountEvent,
     DeliveryEvent,

@@ -9,7 +9,7 @@ import datetime as dt
 from recaudo.channels.content import Composer, PayLinks
 from recaudo.rules.policy import TenantPolicy, parse_policy
 from recaudo.streams.baseline import PreferenceOrder
-from recaudo.streams.decide import Decider
+from recaudo.streams.decision.decider import Decider
 from recaudo.streams.outputs import Action
 from recaudo.streams.state import DebtorState
 from recaudo.streams.wiring import RulesCompliance
@@ -23,16 +23,15 @@ def decider(policy: TenantPolicy) -> Decider:
     def policies(_tenant: str) -> TenantPolicy:
         return policy
 
-    made = Decider(
+    return Decider(
         policy_for=policies,
         compliance=RulesCompliance(policies),
         learner=PreferenceOrder(),
         contact_ttl=dt.timedelta(hours=24),
+        composer=Composer(
+            policies, PayLinks("secret", "https://r.example.com", dt.timedelta(days=3))
+        ),
     )
-    made.composer = Composer(
-        policies, PayLinks("secret", "https://r.example.com", dt.timedelta(days=3))
-    )
-    return made
 
 
 def sms_account() -> object:

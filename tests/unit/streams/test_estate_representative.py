@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.events import Channel, DeliveryEvent
 from recaudo.streams.outputs import Action
 from recaudo.streams.proposals import ESTATE_TEMPLATE
@@ -98,9 +99,9 @@ def test_a_later_snapshot_without_the_representative_keeps_the_one_we_hold() -> 
 def test_a_policy_without_the_estate_message_contacts_no_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    decider, state = make_decider(), DebtorState()
-    policy = decider._policy_for("acme")
+    policy = TenantPolicies(["acme"], None)("acme")
     monkeypatch.delitem(policy.messages, ESTATE_TEMPLATE)
+    decider, state = make_decider(policy=policy), DebtorState()
     fx = run(decider, state, account(**deceased()), NOON_UTC)
     assert fx.contacts == []
     assert "suppress.deceased" in {r.rule_id for d in fx.decisions for r in d.reasons}

@@ -16,7 +16,7 @@ AT = dt.datetime(2025, 6, 10, 12, tzinfo=dt.UTC)
 
 
 def _decision(*reasons: Reason) -> Decision:
-    # As the stage builds it: no validation on the way out (streams.decision_records).
+    # As the stage builds it: no validation on the way out (streams.decision.log).
     return Decision.model_construct(
         decision_id="dec-1",
         tenant_id="acme",

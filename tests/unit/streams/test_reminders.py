@@ -10,8 +10,8 @@ from pathlib import Path
 
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.baseline import PreferenceOrder
-from recaudo.streams.decide import Decider
-from recaudo.streams.decision_context import Effects
+from recaudo.streams.decision.context import Effects
+from recaudo.streams.decision.decider import Decider
 from recaudo.streams.events import AccountEvent, PaymentEvent
 from recaudo.streams.outputs import Action, Release
 from recaudo.streams.state import DebtorState

@@ -84,7 +84,7 @@ def test_entries_written_as_whole_records_are_still_read() -> None:
 
 
 def test_the_decision_stages_own_ids_and_versions_are_stored_short() -> None:
-    from recaudo.streams.decision_context import stable_id
+    from recaudo.streams.decision.context import stable_id
     from recaudo.streams.timeline import timeline_lines, timeline_records
 
     mine = _decision().model_copy(update={"decision_id": stable_id("acme", "ev-1", "2")})

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from recaudo.rules.policy import TenantPolicy, default_policy, parse_policy
-from recaudo.streams.decide import DecidableEvent
+from recaudo.streams.decision.decider import DecidableEvent
 from recaudo.streams.events import ValidationNoticeEvent
 from recaudo.streams.outputs import Action
 from recaudo.streams.state import DebtorState

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from recaudo.rules.policy import default_policy
-from recaudo.streams.decision_context import Effects
+from recaudo.streams.decision.context import Effects
 from recaudo.streams.events import Channel, PaymentEvent, ResponseEvent, TaskClosedEvent
 from recaudo.streams.outputs import Action, Release
 from recaudo.streams.state import DebtorState

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from recaudo.streams.decision_context import Effects
+from recaudo.streams.decision.context import Effects
 from recaudo.streams.events import TaskClosedEvent
 from recaudo.streams.outputs import Action, Decision, Release
 from tests.unit.streams.conversation.test_assistant import (

@@ -11,10 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from recaudo.streams.conversation.promises import tidy
+from recaudo.streams.contract import LegalFlag
 from recaudo.streams.conversation.state import Conversation
-from recaudo.streams.decision_base import DecisionMaker
-from recaudo.streams.decision_context import Context, Effects, stable_id
+from recaudo.streams.decision.cancellation import Cancellations
+from recaudo.streams.decision.context import Context, Effects, stable_id
+from recaudo.streams.decision.log import DecisionLog
+from recaudo.streams.decision.planner import ContactPlanner
+from recaudo.streams.decision.policies import Policies
+from recaudo.streams.decision.promises import tidy
 from recaudo.streams.events import AccountEvent, AccountStatus, ResponseEvent, TaskClosedEvent
 from recaudo.streams.outputs import Action, Reason
 from recaudo.streams.state import DebtorState
@@ -31,12 +35,24 @@ DISPUTE_HOLD = (
 
 
 def _flag_reason(name: str) -> Reason:
-    citation = DISPUTE_HOLD if name == "dispute" else None
+    citation = DISPUTE_HOLD if name == LegalFlag.DISPUTE else None
     return Reason(rule_id=f"suppress.{name}", params={"source": "account"}, citation=citation)
 
 
-class Handoff(DecisionMaker):
-    def _open_task(
+class Tasks:
+    def __init__(
+        self,
+        policies: Policies,
+        log: DecisionLog,
+        cancellations: Cancellations,
+        planner: ContactPlanner,
+    ) -> None:
+        self._policies = policies
+        self._log = log
+        self._cancel = cancellations
+        self._planner = planner
+
+    def open(
         self,
         state: DebtorState,
         kind: TaskKind,
@@ -47,7 +63,7 @@ class Handoff(DecisionMaker):
     ) -> Task:
         """A case for a person; the debtor's automation pauses until it is closed."""
         cv = state.cv = state.cv or Conversation()
-        hours = self._policy_for(ctx.tenant_id).assistant.escalation.due_hours[kind.value]
+        hours = self._policies.of(ctx).assistant.escalation.due_hours[kind.value]
         decision_id = ctx.next_decision_id()
         text = ev.text[:500] if isinstance(ev, ResponseEvent) and ev.text else None
         task = Task(
@@ -70,17 +86,15 @@ class Handoff(DecisionMaker):
             rule_id=f"task.{kind.value}",
             params={"task_id": task.task_id, "due_by": task.due_by.isoformat(), "why": why},
         )
-        self._cancel_all(state, (reason,), ctx, fx)
+        self._cancel.all(state, (reason,), ctx, fx)
         fx.decisions.append(
-            self._decision(
+            self._log.record(
                 ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id, decision_id=decision_id
             )
         )
         return task
 
-    def _on_task_closed(
-        self, state: DebtorState, ev: TaskClosedEvent, ctx: Context, fx: Effects
-    ) -> None:
+    def closed(self, state: DebtorState, ev: TaskClosedEvent, ctx: Context, fx: Effects) -> None:
         """A person closed the task: automation resumes now, not on the next event.
 
         Each delinquent account's current cadence step (the one the pause cancelled or
@@ -110,7 +124,9 @@ class Handoff(DecisionMaker):
             if account.flags:
                 reasons = tuple(_flag_reason(name) for name in sorted(account.flags))
                 fx.decisions.append(
-                    self._decision(ctx, Action.SUPPRESS, (closed, *reasons), account_id=account_id)
+                    self._log.record(
+                        ctx, Action.SUPPRESS, (closed, *reasons), account_id=account_id
+                    )
                 )
                 continue
             self._resume(state, account_id, closed, ctx, fx)
@@ -119,11 +135,11 @@ class Handoff(DecisionMaker):
         self, state: DebtorState, account_id: str, closed: Reason, ctx: Context, fx: Effects
     ) -> None:
         account = state.accounts[account_id]
-        step = self._current_step(ctx, account.dpd, state.seg)
+        step = self._policies.current_step(ctx, account.dpd, state.seg)
         if (
             step is None
             or step.step_id in account.steps
-            or self._assignment(ctx).holdout
+            or self._policies.assignment(ctx).holdout
             or any(p.acct == account_id and p.step == step.step_id for p in state.pending)
         ):
             return
@@ -131,17 +147,17 @@ class Handoff(DecisionMaker):
             ctx.tenant_id, ctx.debtor_id, account_id, account.cycle, step.step_id
         )
         decided, proposed = len(fx.decisions), len(fx.proposed)
-        self._propose(state, account_id, step, contact_id, "task_closed", ctx, fx)
+        self._planner.propose(state, account_id, step, contact_id, "task_closed", ctx, fx)
         for i in range(decided, len(fx.decisions)):
             d = fx.decisions[i]
             fx.decisions[i] = d.model_copy(update={"reasons": (closed, *d.reasons)})
         for p in fx.proposed[proposed:]:
             p.verdict = replace(p.verdict, reasons=(closed, *p.verdict.reasons))
 
-    def _escalate(self, state: DebtorState, ev: AccountEvent, ctx: Context, fx: Effects) -> None:
+    def escalate(self, state: DebtorState, ev: AccountEvent, ctx: Context, fx: Effects) -> None:
         """Tenant policy: far enough past due with no promise, a person decides the next
         step (legal collection is not a thing to automate). Once per delinquency cycle."""
-        dpd = self._policy_for(ctx.tenant_id).assistant.escalation.legal_dpd
+        dpd = self._policies.of(ctx).assistant.escalation.legal_dpd
         cv = state.cv or Conversation()
         cycle = ev.due_date.isoformat()
         if (
@@ -152,9 +168,9 @@ class Handoff(DecisionMaker):
             or state.promise_until is not None
             or cv.task is not None
             or cv.esc == cycle
-            or any(getattr(ev.flags, name) for name in type(ev.flags).model_fields)
+            or bool(ev.flags.raised())
         ):
             return
         state.cv = cv
         cv.esc = cycle
-        self._open_task(state, TaskKind.LEGAL, "policy.legal_escalation", ev, ctx, fx)
+        self.open(state, TaskKind.LEGAL, "policy.legal_escalation", ev, ctx, fx)

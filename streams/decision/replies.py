@@ -1,18 +1,25 @@
-"""What a reply means by itself, before the assistant answers it: an opt-out,
-a dispute, a promise, a callback or a wrong party changes the debtor's state
-and cancels what must not be sent (``streams.conversation`` answers after).
+"""A debtor's reply: the assistant reads it, then what it means by itself is
+applied (an opt-out, a dispute, a promise, a callback or a wrong party changes
+the debtor's state and cancels what must not be sent), then the assistant
+answers (``assistant``).
 """
 
 from __future__ import annotations
 
 from recaudo.channels.opt_out import detect_dispute, detect_opt_out, detect_opt_out_all
 from recaudo.streams import accounting
-from recaudo.streams.conversation.promises import PROMISE_GRACE, promise_check_at
-from recaudo.streams.decision_base import DecisionMaker
-from recaudo.streams.decision_context import Context, Effects, stable_id
+from recaudo.streams.contract import LegalFlag
+from recaudo.streams.decision.assistant import Assistant
+from recaudo.streams.decision.cancellation import Cancellations
+from recaudo.streams.decision.context import Context, Effects, stable_id
+from recaudo.streams.decision.learning import Learning
+from recaudo.streams.decision.log import DecisionLog
+from recaudo.streams.decision.planner import ContactPlanner
+from recaudo.streams.decision.policies import Policies
+from recaudo.streams.decision.promises import PROMISE_GRACE, promise_check_at
 from recaudo.streams.events import Channel, Intent, ResponseEvent
 from recaudo.streams.outputs import Action, Reason
-from recaudo.streams.ports import Step
+from recaudo.streams.ports import Learner, Step
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import DebtorState
 
@@ -31,10 +38,37 @@ NO_CONFIRMATION = Reason(
 )
 
 
-class Responding(DecisionMaker):
-    """The legal and promise effects of a reply (``streams.decide`` uses it)."""
+class Replies:
+    """The legal and promise effects of a reply, between the assistant's reading
+    and its answer."""
 
-    def _apply_response(
+    def __init__(
+        self,
+        policies: Policies,
+        learner: Learner,
+        log: DecisionLog,
+        cancellations: Cancellations,
+        learning: Learning,
+        planner: ContactPlanner,
+        assistant: Assistant,
+    ) -> None:
+        self._policies = policies
+        self._learner = learner
+        self._log = log
+        self._cancel = cancellations
+        self._learning = learning
+        self._planner = planner
+        self._assistant = assistant
+
+    def handle(self, state: DebtorState, ev: ResponseEvent, ctx: Context, fx: Effects) -> None:
+        # The assistant reads the text first (legal asks by rule), then answers
+        # once the reply's legal and promise effects are applied.
+        ev, parsed = self._assistant.read(state, ev, ctx)
+        source = "event" if parsed is None else parsed.source
+        self._apply(state, ev, source, ctx, fx)
+        self._assistant.answer(state, ev, parsed, ctx, fx)
+
+    def _apply(
         self, state: DebtorState, ev: ResponseEvent, source: str, ctx: Context, fx: Effects
     ) -> None:
         intent, opt_all = ev.intent, ev.opt_out_all
@@ -48,7 +82,7 @@ class Responding(DecisionMaker):
         if ev.contact_id is not None and intent is not None:
             opted = intent is Intent.OPT_OUT
             weight = OPT_OUT_WEIGHT if opted else 1
-            self._learn(ctx, state, ev.contact_id, not opted, fx, weight)
+            self._learning.reward(ctx, state, ev.contact_id, not opted, fx, weight)
         if intent is Intent.OPT_OUT:
             accounting.opted_out(state)
         elif intent is not None and intent is not Intent.WRONG_PARTY:
@@ -71,24 +105,24 @@ class Responding(DecisionMaker):
                         "amount_minor": ev.promise.amount.amount_minor,
                     },
                 )
-                self._cancel_all(state, (reason,), ctx, fx)
+                self._cancel.all(state, (reason,), ctx, fx)
                 check_at = promise_check_at(ev.promise.due_on, state.tz, PROMISE_GRACE)
                 fx.schedule_add.append(
                     (Entry(ctx.tenant_id, ctx.debtor_id, ev.event_id, "promise"), check_at)
                 )
                 fx.decisions.append(
-                    self._decision(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
+                    self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
                 )
             case Intent.CALLBACK_REQUEST:
                 target = ev.account_id or next(iter(state.accounts), None)
                 if target is None or target not in state.accounts:
                     return
-                current = self._current_step(ctx, state.accounts[target].dpd, state.seg)
+                current = self._policies.current_step(ctx, state.accounts[target].dpd, state.seg)
                 if current is None:
                     return
                 step = Step("callback", (Channel.VOICE, ev.channel), current.template)
                 contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, ev.event_id, "callback")
-                self._propose(state, target, step, contact_id, "callback_request", ctx, fx)
+                self._planner.propose(state, target, step, contact_id, "callback_request", ctx, fx)
             case Intent.WRONG_PARTY:
                 point = state.point(ev.channel)
                 if point is not None:
@@ -96,8 +130,8 @@ class Responding(DecisionMaker):
                 reason = Reason(
                     rule_id="suppress.wrong_party", params={"channel": ev.channel.value}
                 )
-                self._cancel_channel(state, ev.channel, (reason,), ctx, fx)
-                fx.decisions.append(self._decision(ctx, Action.SUPPRESS, (reason,)))
+                self._cancel.channel(state, ev.channel, (reason,), ctx, fx)
+                fx.decisions.append(self._log.record(ctx, Action.SUPPRESS, (reason,)))
             case _:
                 return
 
@@ -118,7 +152,7 @@ class Responding(DecisionMaker):
         )
         if every_channel:
             state.opt_all = True
-            self._cancel_all(state, (reason,), ctx, fx)
+            self._cancel.all(state, (reason,), ctx, fx)
         else:
             # Every address on the channel, and those a later-processed snapshot gives
             # (policy: stricter than the one address written from, and the same
@@ -128,8 +162,8 @@ class Responding(DecisionMaker):
             for point in state.points:
                 if point.ch == ev.channel:
                     point.out = True
-            self._cancel_channel(state, ev.channel, (reason,), ctx, fx)
-        fx.decisions.append(self._decision(ctx, Action.SUPPRESS, (reason, NO_CONFIRMATION)))
+            self._cancel.channel(state, ev.channel, (reason,), ctx, fx)
+        fx.decisions.append(self._log.record(ctx, Action.SUPPRESS, (reason, NO_CONFIRMATION)))
 
     def _dispute(self, state: DebtorState, ev: ResponseEvent, ctx: Context, fx: Effects) -> None:
         """Flag the disputed account (every account, when the reply names none)."""
@@ -140,12 +174,12 @@ class Responding(DecisionMaker):
                 continue
             # Held until a person closes the case, whatever snapshot comes later.
             account.disp = account.disp or at
-            if "dispute" not in account.flags:
-                account.flags.append("dispute")
-                self._cancel_account(state, account_id, (reason,), ctx, fx)
+            if LegalFlag.DISPUTE not in account.flags:
+                account.flags.append(LegalFlag.DISPUTE.value)
+                self._cancel.account(state, account_id, (reason,), ctx, fx)
         if ev.account_id is None or ev.account_id not in state.accounts:
-            # An account not seen yet is disputed when it arrives (streams.decide).
+            # An account not seen yet is disputed when it arrives (``accounts``).
             state.disputed.setdefault(ev.account_id or "*", at)
         fx.decisions.append(
-            self._decision(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
+            self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
         )

@@ -3,7 +3,7 @@
 An answer the rules forbid now only because of the hour (12 CFR 1006.6(b)(1):
 a time the collector knows or should know is inconvenient, 8 a.m.-9 p.m. by
 default) is not lost: it is deferred through the same machinery as any contact
-(``DecisionMaker._defer``, the schedule, ``Decider._on_release``) to the rules'
+(``ContactPlanner.defer``, the schedule, ``Releases``) to the rules'
 next allowed instant, on the channel and address the debtor wrote from. Only
 its name waits in the schedule (``PendingContact.step`` = ``assistant.<name>``):
 at release it is rendered from the state *then*, so a payment made in between
@@ -22,12 +22,15 @@ from dataclasses import replace
 from recaudo.channels.content.render import Amount
 from recaudo.channels.content.reply import PlanOption, Reply
 from recaudo.streams.conversation.plans import plan_options
-from recaudo.streams.conversation.promises import local_today
-from recaudo.streams.decision_base import ASSISTANT, DecisionMaker
-from recaudo.streams.decision_context import Context, Effects, Proposed
+from recaudo.streams.decision.cancellation import Cancellations
+from recaudo.streams.decision.context import Context, Effects, Proposed
+from recaudo.streams.decision.log import DecisionLog
+from recaudo.streams.decision.planner import ASSISTANT, ContactPlanner
+from recaudo.streams.decision.policies import Policies
+from recaudo.streams.decision.promises import local_today
 from recaudo.streams.events import Channel
 from recaudo.streams.outputs import Action, Reason
-from recaudo.streams.ports import CapResult, Step
+from recaudo.streams.ports import CapResult, Compliance, Step
 from recaudo.streams.proposals import contact_proposal
 from recaudo.streams.state import DebtorState, PendingContact
 
@@ -57,10 +60,24 @@ NOT_ANSWERS = frozenset({"promise_kept"})
 PREFIX = "assistant."
 
 
-class Answers(DecisionMaker):
+class Answers:
     """The sending half of the assistant (``Assistant`` decides what to say)."""
 
-    def _reply_on(
+    def __init__(
+        self,
+        policies: Policies,
+        compliance: Compliance,
+        log: DecisionLog,
+        cancellations: Cancellations,
+        planner: ContactPlanner,
+    ) -> None:
+        self._policies = policies
+        self._compliance = compliance
+        self._log = log
+        self._cancel = cancellations
+        self._planner = planner
+
+    def reply_on(
         self,
         state: DebtorState,
         channel: Channel,
@@ -74,7 +91,7 @@ class Answers(DecisionMaker):
     ) -> None:
         """Answer on ``channel`` (the one the debtor wrote from) if the rules allow it
         now, defer it to the window's opening if only the hour forbids it, else hold it."""
-        policy = self._policy_for(ctx.tenant_id)
+        policy = self._policies.of(ctx)
         template = policy.assistant.replies[name]
         point = state.point(channel)
         why = None
@@ -86,9 +103,9 @@ class Answers(DecisionMaker):
             reason = Reason(
                 rule_id=why or "assistant.no_address", params={"reply": name, "template": template}
             )
-            self._drop_pending(state, contact_id, ctx, fx)
+            self._cancel.drop_pending(state, contact_id, ctx, fx)
             fx.decisions.append(
-                self._decision(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
+                self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
             )
             return
         account = state.accounts[account_id]
@@ -117,12 +134,14 @@ class Answers(DecisionMaker):
         )
         if verdict.action == "defer" and verdict.defer_until is not None:
             # Inside the window later is compliant (1006.6(b)(1)); same medium, same id.
-            self._defer(state, proposed, verdict.defer_until, (asked, *verdict.reasons), ctx, fx)
+            self._planner.defer(
+                state, proposed, verdict.defer_until, (asked, *verdict.reasons), ctx, fx
+            )
             return
         if verdict.action != "allow":
-            self._drop_pending(state, contact_id, ctx, fx)
+            self._cancel.drop_pending(state, contact_id, ctx, fx)
             fx.decisions.append(
-                self._decision(
+                self._log.record(
                     ctx,
                     Action.SUPPRESS,
                     (asked, *verdict.reasons),
@@ -138,16 +157,16 @@ class Answers(DecisionMaker):
             fx.proposed.append(proposed)
             return
         caps = CapResult(ok=True, reasons=(asked, CAPS_EXEMPT if exempt else CAPS_COUNTED))
-        self.resolve(state, proposed, caps, ctx, fx)
+        self._planner.resolve(state, proposed, caps, ctx, fx)
 
-    def _forget_deferred(self, state: DebtorState, name: str, ctx: Context, fx: Effects) -> None:
+    def forget_deferred(self, state: DebtorState, name: str, ctx: Context, fx: Effects) -> None:
         """A newer answer of the same kind replaces one still waiting for the window:
         a debtor who asks twice at night gets one balance in the morning, not two."""
         for pending in [p for p in state.pending if p.trigger == ASSISTANT]:
             if pending.step == f"{PREFIX}{name}":
-                self._drop_pending(state, pending.cid, ctx, fx)
+                self._cancel.drop_pending(state, pending.cid, ctx, fx)
 
-    def _release_answer(
+    def release(
         self, state: DebtorState, pending: PendingContact, ctx: Context, fx: Effects
     ) -> None:
         """The window opened: render the answer from today's state and send it."""
@@ -156,10 +175,10 @@ class Answers(DecisionMaker):
         asked = Reason(rule_id=rule_id, params={"reply": name, "deferred": True})
         reply, moot = self._reply_now(state, name, pending.acct, ctx)
         if reply is None:
-            self._drop_pending(state, pending.cid, ctx, fx)
+            self._cancel.drop_pending(state, pending.cid, ctx, fx)
             reason = Reason(rule_id=moot, params={"reply": name})
             fx.decisions.append(
-                self._decision(
+                self._log.record(
                     ctx,
                     Action.SUPPRESS,
                     (asked, reason),
@@ -169,7 +188,7 @@ class Answers(DecisionMaker):
                 )
             )
             return
-        self._reply_on(state, pending.ch, pending.acct, name, reply, asked, pending.cid, ctx, fx)
+        self.reply_on(state, pending.ch, pending.acct, name, reply, asked, pending.cid, ctx, fx)
 
     def _reply_now(
         self, state: DebtorState, name: str, account_id: str, ctx: Context
@@ -201,7 +220,7 @@ class Answers(DecisionMaker):
             option = PlanOption(count, Amount(cv.pa, account.cur), state.promise_until)
             return Reply(today, amount, plan=option), ""
         if name == "plan_options":
-            policy = self._policy_for(ctx.tenant_id).assistant
+            policy = self._policies.of(ctx).assistant
             options = plan_options(policy.plans, account.due, account.cur, today)
             if not options or cv is None:
                 return None, "assistant.plan_outside_policy"

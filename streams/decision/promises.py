@@ -4,7 +4,7 @@ A payment applies to the running promise or instalment; partial payments add
 up and the excess carries to the next instalment; a kept one moves the plan on
 and schedules the next check, which the schedule releases at noon in the
 debtor's zone the day after the date (late payments until then still count).
-A missed one ends the plan; ``Promises._check_promise`` follows it up once. A
+A missed one ends the plan; ``Promises.check`` follows it up once. A
 reversed payment is taken back: from the running promise it counted toward, or
 by reopening the promise it kept.
 """
@@ -16,8 +16,10 @@ import hashlib
 from zoneinfo import ZoneInfo
 
 from recaudo.streams import accounting
-from recaudo.streams.decision_base import DecisionMaker
-from recaudo.streams.decision_context import Context, Effects, stable_id
+from recaudo.streams.decision.context import Context, Effects, stable_id
+from recaudo.streams.decision.log import DecisionLog
+from recaudo.streams.decision.planner import ContactPlanner
+from recaudo.streams.decision.policies import Policies
 from recaudo.streams.events import Channel, PaymentEvent
 from recaudo.streams.outputs import Action, JsonScalar, Reason
 from recaudo.streams.ports import Step
@@ -50,17 +52,20 @@ def tidy(state: DebtorState) -> None:
         state.cv = None
 
 
-class Promises(DecisionMaker):
-    promise_grace = dt.timedelta(days=1)
+class Promises:
+    def __init__(self, policies: Policies, log: DecisionLog, planner: ContactPlanner) -> None:
+        self._policies = policies
+        self._log = log
+        self._planner = planner
 
-    def _promise_paid(
+    def paid(
         self, state: DebtorState, ev: PaymentEvent, ctx: Context, fx: Effects
     ) -> Channel | None:
         """Apply a payment to the running promise or instalment; kept ones move the plan
         on. The channel to thank the debtor on when it kept one, else None."""
         cv = state.cv
         if ev.reversal_of:
-            self._promise_reversed(state, ev, ev.reversal_of, ctx, fx)
+            self._reversed(state, ev, ev.reversal_of, ctx, fx)
             return None
         if cv is None or not cv.pa or state.promise_until is None:
             return None
@@ -86,11 +91,11 @@ class Promises(DecisionMaker):
             cv.kp, cv.kd = [], []
             state.promise_until = state.promise_until + dt.timedelta(days=every)
             accounting.promised(state)
-            self._schedule_check(state, state.promise_until, ev.event_id, ctx, fx)
+            self.schedule_check(state, state.promise_until, ev.event_id, ctx, fx)
         tidy(state)
         return kept
 
-    def _promise_reversed(
+    def _reversed(
         self, state: DebtorState, ev: PaymentEvent, reversed_id: str, ctx: Context, fx: Effects
     ) -> None:
         """A reversed payment no longer counts: subtracted from the running promise it
@@ -113,7 +118,7 @@ class Promises(DecisionMaker):
             cv.kp, cv.kd = [], []
             if state.out is not None and state.out.kept:
                 state.out.kept -= 1  # the promise-kept rate counts it kept no more
-            self._schedule_check(state, state.promise_until, ev.event_id, ctx, fx)
+            self.schedule_check(state, state.promise_until, ev.event_id, ctx, fx)
             reopened = True
         else:
             return
@@ -122,16 +127,16 @@ class Promises(DecisionMaker):
             params={"payment_id": reversed_id, "amount_minor": amount, "paid_minor": cv.pd},
         )
         fx.decisions.append(
-            self._decision(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
+            self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
         )
 
-    def _schedule_check(
+    def schedule_check(
         self, state: DebtorState, due_on: dt.date, item: str, ctx: Context, fx: Effects
     ) -> None:
-        at = promise_check_at(due_on, state.tz, self.promise_grace)
+        at = promise_check_at(due_on, state.tz, PROMISE_GRACE)
         fx.schedule_add.append((Entry(ctx.tenant_id, ctx.debtor_id, item, "promise"), at))
 
-    def _promise_broken(
+    def _broken(
         self,
         state: DebtorState,
         due_on: dt.date,
@@ -145,13 +150,15 @@ class Promises(DecisionMaker):
         left = state.cv.pl[0] if state.cv is not None and state.cv.pl else 0
         params: dict[str, JsonScalar] = {"due_on": due_on.isoformat(), "instalments_left": left}
         reason = Reason(rule_id="plan.missed" if left else "promise.broken", params=params)
-        fx.decisions.append(self._decision(ctx, Action.SUPPRESS, (reason,), account_id=account_id))
+        fx.decisions.append(
+            self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
+        )
         if state.cv is not None:
             state.cv.pa = state.cv.pd = 0
             state.cv.pl, state.cv.pp, state.cv.pc = [], [], None
             tidy(state)
 
-    def _check_promise(self, state: DebtorState, ctx: Context, fx: Effects) -> None:
+    def check(self, state: DebtorState, ctx: Context, fx: Effects) -> None:
         if state.promise_until is None:
             return
         if ctx.now.date() < state.promise_until + PROMISE_GRACE:
@@ -160,16 +167,16 @@ class Promises(DecisionMaker):
         until = state.promise_until
         state.promise_until = state.promise_acct = None
         if account_id is None or account_id not in state.accounts:
-            self._promise_broken(state, until, account_id, ctx, fx)
+            self._broken(state, until, account_id, ctx, fx)
             return
         account = state.accounts[account_id]
         if account.due <= 0:
             accounting.promise_kept(state)  # paid off by its date
             return
-        self._promise_broken(state, until, account_id, ctx, fx)
-        current = self._current_step(ctx, account.dpd, state.seg)
+        self._broken(state, until, account_id, ctx, fx)
+        current = self._policies.current_step(ctx, account.dpd, state.seg)
         if current is None:
             return
         step = Step("broken-promise", tuple(p.ch for p in state.points), current.template)
         contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, account_id, until.isoformat(), "bp")
-        self._propose(state, account_id, step, contact_id, "broken_promise", ctx, fx)
+        self._planner.propose(state, account_id, step, contact_id, "broken_promise", ctx, fx)

@@ -6,6 +6,7 @@ decision record with reasons, it goes only to the channel and address the
 debtor wrote from, it is rendered from the tenant's template with the notices
 the law requires, and the compliance rules judge it (suppressions, contact
 windows; one the hour forbids waits for the window's opening, ``answers``).
+Promises and plans are kept by ``promises``; cases for people by ``tasks``.
 What differs is counting: an answer to a consumer-initiated message is not
 reserved against the frequency caps (``answers.CAPS_EXEMPT`` says why) but it
 is written to the contact history, so later contacts the collector initiates
@@ -20,13 +21,16 @@ from recaudo.channels.content.render import Amount
 from recaudo.channels.content.reply import Reply
 from recaudo.channels.opt_out import detect_dispute
 from recaudo.streams import accounting
-from recaudo.streams.conversation.answers import Answers
-from recaudo.streams.conversation.handoff import Handoff
 from recaudo.streams.conversation.parse import LEGAL, Ask, Parsed, parse_reply
 from recaudo.streams.conversation.plans import plan_options
-from recaudo.streams.conversation.promises import Promises, local_today, tidy
 from recaudo.streams.conversation.state import Conversation
-from recaudo.streams.decision_context import Context, Effects, stable_id
+from recaudo.streams.decision.answers import Answers
+from recaudo.streams.decision.cancellation import Cancellations
+from recaudo.streams.decision.context import Context, Effects, stable_id
+from recaudo.streams.decision.log import DecisionLog
+from recaudo.streams.decision.policies import Policies
+from recaudo.streams.decision.promises import Promises, local_today, tidy
+from recaudo.streams.decision.tasks import Tasks
 from recaudo.streams.events import (
     Channel,
     Intent,
@@ -36,6 +40,7 @@ from recaudo.streams.events import (
     ResponseEvent,
 )
 from recaudo.streams.outputs import Action, Reason
+from recaudo.streams.ports import Learner
 from recaudo.streams.state import DebtorState
 from recaudo.streams.tasks.model import TaskKind
 
@@ -57,10 +62,28 @@ SIMPLE_REPLY = {
 }
 
 
-class Assistant(Answers, Handoff, Promises):
-    """Mixed into the ``Decider``: the reply half of the decision core."""
+class Assistant:
+    """The reply half of the decision core: what a reply asks, and what it gets."""
 
-    def _read_reply(
+    def __init__(
+        self,
+        policies: Policies,
+        learner: Learner,
+        log: DecisionLog,
+        cancellations: Cancellations,
+        answers: Answers,
+        tasks: Tasks,
+        promises: Promises,
+    ) -> None:
+        self._policies = policies
+        self._learner = learner
+        self._log = log
+        self._cancel = cancellations
+        self._answers = answers
+        self._tasks = tasks
+        self._promises = promises
+
+    def read(
         self, state: DebtorState, ev: ResponseEvent, ctx: Context
     ) -> tuple[ResponseEvent, Parsed | None]:
         """The reply with the intent (and promise) the assistant read in its text.
@@ -69,7 +92,7 @@ class Assistant(Answers, Handoff, Promises):
         labelled disposition) is taken as it is and not answered; one that carries a
         structured promise keeps it (unless the text is a legal ask) and is confirmed.
         """
-        enabled = self._policy_for(ctx.tenant_id).assistant.enabled
+        enabled = self._policies.of(ctx).assistant.enabled
         if ev.plan is not None and ev.intent is None and enabled:
             # Picked on the pay page: accepted as the same reply choosing it would be.
             return ev, Parsed(Ask.PLAN_CHOICE, choice=1, source="event")
@@ -110,7 +133,7 @@ class Assistant(Answers, Handoff, Promises):
                 update["account_id"] = account_id
         return ev.model_copy(update=update), parsed
 
-    def _answer(
+    def answer(
         self,
         state: DebtorState,
         ev: ResponseEvent,
@@ -126,9 +149,9 @@ class Assistant(Answers, Handoff, Promises):
             kind = LABELLED_TASK.get(ev.intent) if ev.intent else None
             if ev.intent is Intent.OPT_OUT and detect_dispute(ev.text):
                 kind = TaskKind.DISPUTE
-            enabled = self._policy_for(ctx.tenant_id).assistant.enabled
+            enabled = self._policies.of(ctx).assistant.enabled
             if kind is not None and enabled and not (state.cv and state.cv.task):
-                self._open_task(state, kind, f"event.{kind.value}", ev, ctx, fx)
+                self._tasks.open(state, kind, f"event.{kind.value}", ev, ctx, fx)
             return
         cv = state.cv = state.cv or Conversation()
         if cv.aw is not None and ctx.now.timestamp() >= cv.exp:
@@ -136,31 +159,31 @@ class Assistant(Answers, Handoff, Promises):
         ask = parsed.ask
         if ask in LEGAL or ask is Ask.WRONG_PARTY:
             # Opt-out and cease stop contact, whatever else the reply says: nothing is
-            # answered (streams.responses.NO_CONFIRMATION); a wrong party must learn
+            # answered (``replies.NO_CONFIRMATION``); a wrong party must learn
             # nothing of the debt (12 CFR 1006.6(d)); a dispute, alone or said with an
             # opt-out, waits for a person.
             cv.forget_question()
             if ask is Ask.DISPUTE or (ask in LEGAL and detect_dispute(ev.text)):
-                self._open_task(state, TaskKind.DISPUTE, "assistant.dispute", ev, ctx, fx)
+                self._tasks.open(state, TaskKind.DISPUTE, "assistant.dispute", ev, ctx, fx)
             tidy(state)
             return
         if cv.task is not None:
             reason = Reason(rule_id="task.open", params={"task_id": cv.task, "ask": ask.value})
             fx.decisions.append(
-                self._decision(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
+                self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
             )
             return
         account_id = _reply_account(state, ev)
         if account_id is None:
             reason = Reason(rule_id="assistant.no_account", params={"ask": ask.value})
-            fx.decisions.append(self._decision(ctx, Action.SUPPRESS, (reason,)))
+            fx.decisions.append(self._log.record(ctx, Action.SUPPRESS, (reason,)))
             return
         account = state.accounts[account_id]
         amount = Amount(account.due, account.cur)
         today = local_today(state, ctx.now)
         reply = Reply(today, amount)
         if ask in TASK_OF:
-            task = self._open_task(state, TASK_OF[ask], f"assistant.{ask.value}", ev, ctx, fx)
+            task = self._tasks.open(state, TASK_OF[ask], f"assistant.{ask.value}", ev, ctx, fx)
             self._send(
                 state,
                 ev,
@@ -171,10 +194,10 @@ class Assistant(Answers, Handoff, Promises):
                 fx,
             )
         elif ask is Ask.PLAN:
-            limits = self._policy_for(ctx.tenant_id).assistant.plans
+            limits = self._policies.of(ctx).assistant.plans
             options = plan_options(limits, account.due, account.cur, today)
             if options:
-                hours = self._policy_for(ctx.tenant_id).assistant.context_hours
+                hours = self._policies.of(ctx).assistant.context_hours
                 cv.ask(
                     "plan",
                     [o.count for o in options],
@@ -190,7 +213,7 @@ class Assistant(Answers, Handoff, Promises):
                     fx,
                 )
             else:
-                task = self._open_task(
+                task = self._tasks.open(
                     state, TaskKind.HUMAN, "assistant.plan_outside_policy", ev, ctx, fx
                 )
                 self._send(
@@ -231,7 +254,7 @@ class Assistant(Answers, Handoff, Promises):
         assert cv is not None
         account = state.accounts[account_id]
         today = local_today(state, ctx.now)
-        limits = self._policy_for(ctx.tenant_id).assistant.plans
+        limits = self._policies.of(ctx).assistant.plans
         offered = {o.count: o for o in plan_options(limits, account.due, account.cur, today)}
         counts = [n for n in cv.opts if n in offered]
         cv.forget_question()
@@ -259,9 +282,11 @@ class Assistant(Answers, Handoff, Promises):
                 "first": option.first.isoformat(),
             },
         )
-        self._cancel_all(state, (reason,), ctx, fx)
-        fx.decisions.append(self._decision(ctx, Action.SUPPRESS, (reason,), account_id=account_id))
-        self._schedule_check(state, option.first, ev.event_id, ctx, fx)
+        self._cancel.all(state, (reason,), ctx, fx)
+        fx.decisions.append(
+            self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
+        )
+        self._promises.schedule_check(state, option.first, ev.event_id, ctx, fx)
         reply = Reply(today, Amount(account.due, account.cur), plan=option)
         self._send(state, ev, account_id, "plan_ok", reply, ctx, fx)
 
@@ -277,14 +302,16 @@ class Assistant(Answers, Handoff, Promises):
     ) -> None:
         """Answer on the channel and address the debtor wrote from: now, or at the
         window's opening under the same id (``answers``)."""
-        self._forget_deferred(state, name, ctx, fx)
+        self._answers.forget_deferred(state, name, ctx, fx)
         asked = Reason(
             rule_id="assistant.reply", params={"reply": name, "in_reply_to": ev.event_id}
         )
         contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, ev.event_id, "reply", name)
-        self._reply_on(state, ev.channel, account_id, name, reply, asked, contact_id, ctx, fx)
+        self._answers.reply_on(
+            state, ev.channel, account_id, name, reply, asked, contact_id, ctx, fx
+        )
 
-    def _thank(
+    def thank(
         self, state: DebtorState, ev: PaymentEvent, kept: Channel | None, ctx: Context, fx: Effects
     ) -> None:
         """A payment kept a promise or instalment: a short thank-you on the channel the
@@ -293,7 +320,7 @@ class Assistant(Answers, Handoff, Promises):
         reserves them) and the rules judge it like any contact, window included."""
         if kept is None or ev.account_id not in state.accounts:
             return
-        if not self._policy_for(ctx.tenant_id).assistant.enabled:
+        if not self._policies.of(ctx).assistant.enabled:
             return
         account = state.accounts[ev.account_id]
         reply = Reply(local_today(state, ctx.now), Amount(account.due, account.cur))
@@ -302,7 +329,7 @@ class Assistant(Answers, Handoff, Promises):
             params={"reply": "promise_kept", "payment_id": ev.payment_id},
         )
         contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, ev.event_id, "thanks")
-        self._reply_on(
+        self._answers.reply_on(
             state, kept, ev.account_id, "promise_kept", reply, asked, contact_id, ctx, fx
         )
 

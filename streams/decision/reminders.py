@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from recaudo.rules.reminders import ReminderStep, is_reminder
-from recaudo.streams.decision_base import CHOSEN_HOUR, DecisionMaker
-from recaudo.streams.decision_context import Context, Effects, Proposed, stable_id
+from recaudo.streams.decision.cancellation import Cancellations
+from recaudo.streams.decision.context import Context, Effects, stable_id
+from recaudo.streams.decision.log import DecisionLog
+from recaudo.streams.decision.planner import CHOSEN_HOUR, ContactPlanner
+from recaudo.streams.decision.policies import Policies
 from recaudo.streams.events import AccountStatus
 from recaudo.streams.outputs import Action, Decision, Reason
-from recaudo.streams.ports import AssignmentLike, CapVerdict, RollRisk
+from recaudo.streams.ports import AssignmentLike, Learner, RollRisk
 from recaudo.streams.schedule import Entry
 from recaudo.streams.state import AccountState, DebtorState, PendingContact, RollSummary
 
@@ -84,25 +86,42 @@ def watch_roll(
         rem.l30, rem.f30 = rem.l30 + 1, True
 
 
+def with_roll_risk(ctx: Context, decision: Decision) -> Decision:
+    """A reminder's record carries the roll-risk score of its account, when scored
+    (``Reminders`` puts it on the context; ``DecisionLog`` enricher)."""
+    risk = ctx.risk.get(decision.account_id or "")
+    if decision.purpose != "reminder" or risk is None:
+        return decision
+    scores = decision.scores | {ROLL_RISK: risk[0]}
+    versions = decision.model_versions | {ROLL_RISK: risk[1]}
+    return decision.model_copy(update={"scores": scores, "model_versions": versions})
+
+
 def _resolve(rem: RollSummary, rolled: bool, label: Callable[[bool], None] | None) -> None:
     if rem.pts and label is not None:
         label(rolled)
     rem.pts = []
 
 
-class Reminding(DecisionMaker):
-    """The reminder side of the decision core (``streams.decide`` uses it)."""
+class Reminders:
+    """The reminder side of the decision core: watch, score, hold and send."""
 
-    def resolve(
-        self, state: DebtorState, proposed: Proposed, caps: CapVerdict, ctx: Context, fx: Effects
+    def __init__(
+        self,
+        policies: Policies,
+        learner: Learner,
+        log: DecisionLog,
+        cancellations: Cancellations,
+        planner: ContactPlanner,
     ) -> None:
-        before = len(fx.contacts)
-        super().resolve(state, proposed, caps, ctx, fx)
-        if proposed.purpose == "reminder" and len(fx.contacts) > before and state.rem:
-            state.rem.n += 1
+        self._policies = policies
+        self._learner = learner
+        self._log = log
+        self._cancel = cancellations
+        self._planner = planner
 
-    def _watch(self, state: DebtorState, account_id: str, ctx: Context, fx: Effects) -> None:
-        if not self._policy_for(ctx.tenant_id).reminders.enabled:
+    def watch(self, state: DebtorState, account_id: str, ctx: Context, fx: Effects) -> None:
+        if not self._policies.of(ctx).reminders.enabled:
             return
 
         def label(rolled: bool) -> None:
@@ -110,17 +129,8 @@ class Reminding(DecisionMaker):
             if outcome is not None:
                 fx.outcomes.append(outcome)
 
-        watch_roll(state, state.accounts[account_id], self._assignment(ctx), ctx.now, label)
-
-    def _decision(self, ctx: Context, action: Action, reasons: Any, **kw: Any) -> Decision:
-        """A reminder's record carries the roll-risk score of its account, when scored."""
-        decision = super()._decision(ctx, action, reasons, **kw)
-        risk = ctx.risk.get(decision.account_id or "")
-        if decision.purpose != "reminder" or risk is None:
-            return decision
-        scores = decision.scores | {ROLL_RISK: risk[0]}
-        versions = decision.model_versions | {ROLL_RISK: risk[1]}
-        return decision.model_copy(update={"scores": scores, "model_versions": versions})
+        assignment = self._policies.assignment(ctx)
+        watch_roll(state, state.accounts[account_id], assignment, ctx.now, label)
 
     def _score(
         self, state: DebtorState, account_id: str, ctx: Context, point: bool = False
@@ -139,15 +149,15 @@ class Reminding(DecisionMaker):
             rem.pts.append(max(0, days))
         return risk
 
-    def _remind(
+    def remind(
         self, state: DebtorState, account_id: str, ctx: Context, fx: Effects, releasing: str = ""
     ) -> None:
         """A current account: send the step that is due, hold the next one until its hour."""
-        reminders = self._policy_for(ctx.tenant_id).reminders
+        reminders = self._policies.of(ctx).reminders
         account = state.accounts[account_id]
         if not reminders.enabled or account.due <= 0 or not account.cycle:
             return
-        assignment = self._assignment(ctx)
+        assignment = self._policies.assignment(ctx)
         self._score(state, account_id, ctx)
         if any(
             p.acct == account_id and is_reminder(p.step) and p.cid != releasing
@@ -163,7 +173,7 @@ class Reminding(DecisionMaker):
                     params={"strategy": assignment.strategy, "due_date": account.cycle},
                 )
                 fx.decisions.append(
-                    self._decision(
+                    self._log.record(
                         ctx, Action.SUPPRESS, (reason,), account_id=account_id, purpose="reminder"
                     )
                 )
@@ -213,7 +223,7 @@ class Reminding(DecisionMaker):
             params={"step": step.step_id, "days_before": step.days_before},
         )
         fx.decisions.append(
-            self._decision(
+            self._log.record(
                 ctx,
                 Action.DEFER,
                 (reason,),
@@ -242,7 +252,7 @@ class Reminding(DecisionMaker):
         first = step.step_id not in account.steps
         if first:
             account.steps.append(step.step_id)
-        policy = self._policy_for(ctx.tenant_id)
+        policy = self._policies.of(ctx)
         risk = self._score(state, account_id, ctx, point=first)
         reminders = policy.reminders
         if (
@@ -252,13 +262,13 @@ class Reminding(DecisionMaker):
             and risk.warm
             and risk.score < reminders.min_risk
         ):
-            self._drop_pending(state, contact_id, ctx, fx)
+            self._cancel.drop_pending(state, contact_id, ctx, fx)
             reason = Reason(
                 rule_id="reminder.low_risk",
                 params={"step": step.step_id, "score": risk.score, "min_risk": reminders.min_risk},
             )
             fx.decisions.append(
-                self._decision(
+                self._log.record(
                     ctx, Action.SUPPRESS, (reason,), account_id=account_id, purpose="reminder"
                 )
             )
@@ -266,22 +276,24 @@ class Reminding(DecisionMaker):
         targeting = policy.targeting
         if policy.reminders.timing == "fixed" or targeting.mode != "adaptive":
             targeting = targeting.model_copy(update={"mode": "cadence"})
-        self._propose(state, account_id, step, contact_id, trigger, ctx, fx, "reminder", targeting)
+        self._planner.propose(
+            state, account_id, step, contact_id, trigger, ctx, fx, "reminder", targeting
+        )
 
-    def _release_reminder(
+    def release(
         self, state: DebtorState, pending: PendingContact, ctx: Context, fx: Effects
     ) -> None:
         """A held reminder's hour came: send it unless the account no longer needs it."""
         account = state.accounts[pending.acct]
-        step = self._policy_for(ctx.tenant_id).reminders.step(pending.step)
+        step = self._policies.of(ctx).reminders.step(pending.step)
         if step is None or account.status is not AccountStatus.CURRENT or account.due <= 0:
-            self._drop_pending(state, pending.cid, ctx, fx)
+            self._cancel.drop_pending(state, pending.cid, ctx, fx)
             reason = Reason(
                 rule_id="reminder.not_needed",
                 params={"status": account.status.value, "amount_due_minor": account.due},
             )
             fx.decisions.append(
-                self._decision(
+                self._log.record(
                     ctx,
                     Action.CANCEL,
                     (reason,),
@@ -297,4 +309,4 @@ class Reminding(DecisionMaker):
             rest = tuple(c for c in step.channels if c != pending.ch)
             step = step.model_copy(update={"channels": (pending.ch, *rest)})
         self._send_reminder(state, pending.acct, step, pending.cid, pending.trigger, ctx, fx)
-        self._remind(state, pending.acct, ctx, fx, releasing=pending.cid)
+        self.remind(state, pending.acct, ctx, fx, releasing=pending.cid)

@@ -1,0 +1,70 @@
+"""What the schedule releases when its time comes: a held payment that waited
+too long, a promise's check, a deferred answer, a held reminder, a credit-bureau
+notice, or a contact that waited for its window or hour."""
+
+from __future__ import annotations
+
+from recaudo.rules.reminders import is_reminder
+from recaudo.streams import credit_bureau_notices, held_payments
+from recaudo.streams.credit_bureau_notices import TRIGGER as NOTICE
+from recaudo.streams.decision.answers import Answers
+from recaudo.streams.decision.context import Context, Effects
+from recaudo.streams.decision.planner import ASSISTANT, ContactPlanner
+from recaudo.streams.decision.policies import Policies
+from recaudo.streams.decision.promises import Promises
+from recaudo.streams.decision.reminders import Reminders
+from recaudo.streams.held_payments import HELD
+from recaudo.streams.outputs import Release
+from recaudo.streams.ports import Step
+from recaudo.streams.schedule import Entry
+from recaudo.streams.state import DebtorState
+
+
+class Releases:
+    def __init__(
+        self,
+        policies: Policies,
+        planner: ContactPlanner,
+        answers: Answers,
+        reminders: Reminders,
+        promises: Promises,
+    ) -> None:
+        self._policies = policies
+        self._planner = planner
+        self._answers = answers
+        self._reminders = reminders
+        self._promises = promises
+
+    def handle(self, state: DebtorState, ev: Release, ctx: Context, fx: Effects) -> None:
+        entry = Entry(ctx.tenant_id, ctx.debtor_id, ev.item_id, ev.kind)
+        if ev.kind == HELD:
+            held_payments.expire(state, ctx, fx)
+            return
+        if ev.kind == "promise":
+            fx.schedule_remove.append(entry)
+            self._promises.check(state, ctx, fx)
+            return
+        pending = next((p for p in state.pending if p.cid == ev.item_id), None)
+        if pending is None or pending.acct not in state.accounts:
+            fx.schedule_remove.append(entry)  # stale: cancelled or already sent
+            return
+        if pending.trigger == ASSISTANT:
+            self._answers.release(state, pending, ctx, fx)  # rendered now
+            return
+        if is_reminder(pending.step):
+            self._reminders.release(state, pending, ctx, fx)
+            return
+        notice = credit_bureau_notices.released(pending, self._policies.of(ctx))
+        if notice is not None:
+            self._planner.propose(
+                state, pending.acct, notice, pending.cid, NOTICE, ctx, fx, "notice"
+            )
+            return
+        account = state.accounts[pending.acct]
+        step = self._policies.current_step(ctx, account.dpd, state.seg)
+        channels = step.channels if step else (pending.ch,)
+        template = step.template if step else pending.step
+        current = Step(
+            pending.step, (pending.ch, *[c for c in channels if c != pending.ch]), template
+        )
+        self._planner.propose(state, pending.acct, current, pending.cid, pending.trigger, ctx, fx)
