@@ -146,7 +146,7 @@ class OnlineLearning:
     def reward(
         self, tenant_id: str, state: DebtorState, contact_id: str, positive: bool, weight: int = 1
     ) -> Outcome | None:
-        emitted = next((e for e in state.emitted if e.cid == contact_id), None)
+        emitted = next((e for e in state.emitted if e.contact_id == contact_id), None)
         if emitted is None or emitted.rewarded or not emitted.at:
             return None
         slot = slot_of(dt.datetime.fromtimestamp(emitted.at, dt.UTC), state.tz or "UTC")
@@ -294,7 +294,7 @@ class OnlineLearning:
     def _features(state: DebtorState, channel: Channel, slot: int) -> ContactFeatures:
         owing = [a for a in state.accounts.values() if a.due > 0] or list(state.accounts.values())
         return ContactFeatures(
-            days_past_due=max((a.dpd for a in owing), default=0),
+            days_past_due=max((a.days_past_due for a in owing), default=0),
             balance_minor=sum(a.bal for a in owing),
             amount_due_minor=sum(a.due for a in owing),
             contacts_so_far=sum(1 for h in state.history if h.kind == "attempt"),

@@ -67,7 +67,7 @@ def context_of(
     local_day = at.astimezone(ZoneInfo(state.tz or "UTC")).date()
     contacts = recent_contacts(state, at.timestamp(), 2 * WEEK_S)
     value = targeting.value_of(account.due, account.cur)
-    context = Context.of(account.dpd, value, contacts, local_day, state.seg)
+    context = Context.of(account.days_past_due, value, contacts, local_day, state.seg)
     return dataclasses.replace(context, payday=False) if "payday" in targeting.ablate else context
 
 
@@ -84,7 +84,7 @@ class LiveStrategy:
         local = offer.at.astimezone(ZoneInfo(state.tz or "UTC"))
         features: dict[str, float | str] = {
             "step": offer.step_id,
-            "dpd": float(account.dpd),
+            "dpd": float(account.days_past_due),
             "amount_due_minor": float(account.due),
             "currency": account.cur,
             "segment": state.seg or "",

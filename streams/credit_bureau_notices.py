@@ -61,7 +61,7 @@ def due(
         or not is_colombian(state.jur)
         or account.status not in IN_ARREARS
         or account.due <= 0
-        or account.dpd < settings.at_dpd
+        or account.days_past_due < settings.at_dpd
     ):
         return None
     today = _today(state, ctx.now)
@@ -74,8 +74,8 @@ def due(
     n = str(len(delivered) + 1)
     step = Step(f"{TRIGGER}:{n}", settings.channels, settings.template)
     contact_id = NOTICE_PREFIX + stable_id(ctx.tenant_id, ctx.debtor_id, account_id, TRIGGER, n)
-    on_its_way = any(e.cid == contact_id for e in state.emitted) or any(
-        p.cid == contact_id for p in state.pending
+    on_its_way = any(e.contact_id == contact_id for e in state.emitted) or any(
+        p.contact_id == contact_id for p in state.pending
     )
     if on_its_way or step.step_id in account.steps:
         return None
@@ -84,7 +84,7 @@ def due(
 
 def released(pending: PendingContact, policy: ContactPolicy) -> Step | None:
     """The notice a deferred contact is, on its release (None: not a notice)."""
-    if not is_notice(pending.cid):
+    if not is_notice(pending.contact_id):
         return None
     settings = policy.credit_bureau
     channels = (pending.ch, *(c for c in settings.channels if c != pending.ch))
@@ -96,7 +96,7 @@ def record_delivery(state: DebtorState, ev: DeliveryEvent) -> None:
     if ev.status is not DeliveryStatus.DELIVERED or not is_notice(ev.contact_id):
         return
     account_id = ev.account_id or next(
-        (e.acct for e in state.emitted if e.cid == ev.contact_id), None
+        (e.account_id for e in state.emitted if e.contact_id == ev.contact_id), None
     )
     account = state.accounts.get(account_id) if account_id else None
     if account is None:

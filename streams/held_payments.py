@@ -27,7 +27,7 @@ def hold(state: DebtorState, ev: PaymentEvent, ctx: Context, fx: Effects) -> Non
             f"{MAX_HELD} payments already wait for this debtor's accounts"
         )
     at = ev.occurred_at.timestamp()
-    state.held.append(HeldPayment(acct=ev.account_id, t=at, raw=ev.model_dump_json()))
+    state.held.append(HeldPayment(account_id=ev.account_id, t=at, raw=ev.model_dump_json()))
     fx.schedule_add.append((Entry(ctx.tenant_id, ctx.debtor_id, ev.event_id, HELD), at + HOLD_S))
     fx.held = True
 
@@ -36,8 +36,8 @@ def take(
     state: DebtorState, account_id: str, ctx: Context, fx: Effects
 ) -> list[tuple[str, PaymentEvent]]:
     """The payments that waited for ``account_id``, in their own time order, unscheduled."""
-    waiting = sorted((h for h in state.held if h.acct == account_id), key=lambda h: h.t)
-    state.held = [h for h in state.held if h.acct != account_id]
+    waiting = sorted((h for h in state.held if h.account_id == account_id), key=lambda h: h.t)
+    state.held = [h for h in state.held if h.account_id != account_id]
     out = []
     for held in waiting:
         ev = PaymentEvent.model_validate_json(held.raw)
@@ -52,5 +52,7 @@ def expire(state: DebtorState, ctx: Context, fx: Effects) -> None:
     expired = [h for h in state.held if now - h.t >= HOLD_S]
     state.held = [h for h in state.held if h not in expired]
     for held in expired:
-        why = f"account_id: account {held.acct!r} did not arrive within {HOLD_S / 86400:g} days"
+        why = (
+            f"account_id: account {held.account_id!r} did not arrive within {HOLD_S / 86400:g} days"
+        )
         fx.dead_letters.append((held.raw, InvalidEvent(why)))

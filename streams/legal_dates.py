@@ -77,7 +77,7 @@ def record_late_flags(
     flags = moved_earlier(account.fd, previous.fd if previous else {})
     dated = {name for name in flags if getattr(ev.flag_dates, name, None)}
     account_id, timezone, now = ev.account_id, ev.timezone, now_at.timestamp()
-    stopping = {(e.ch, e.at) for e in cancelling if e.acct == account_id}
+    stopping = {(e.ch, e.at) for e in cancelling if e.account_id == account_id}
     reasons: list[Reason] = []
     for name in flags:
         date = account.fd[name]
@@ -85,7 +85,7 @@ def record_late_flags(
         contacts = [
             AfterContact.model_construct(ch=h.ch, at=h.at, k=h.kind, c=(h.ch, h.at) in stopping)
             for h in state.history
-            if h.at >= start and (h.acct or account_id) == account_id
+            if h.at >= start and (h.account_id or account_id) == account_id
         ]
         full = now - start <= HISTORY_S
         if not contacts and (full or name not in dated):

@@ -318,11 +318,11 @@ class DecisionStage:
                 )
             self._decider.resolve(state, proposed, caps, ctx, fx)
         for emitted, reasons in fx.cancel_emitted:
-            outcome = await self._ledger.cancel(ref[0], ref[1], emitted.cid)
+            outcome = await self._ledger.cancel(ref[0], ref[1], emitted.contact_id)
             if outcome != "cancelled":
                 continue  # already with the provider: too late to stop
             if self._caps is not None:
-                await self._caps.release(ref[0], ref[1], emitted.cid)
+                await self._caps.release(ref[0], ref[1], emitted.contact_id)
             fx.decisions.append(self._decider.cancel_decision(ctx, emitted, reasons))
         return fx
 

@@ -76,7 +76,7 @@ def contact_proposal(
         at=ctx.now,
         account_id=account_id,
         account_status=account.status,
-        days_past_due=account.dpd,
+        days_past_due=account.days_past_due,
         flags=Flags(**dict.fromkeys(account.flags, True)),
         flag_dates=FlagDates(**{f: dt.date.fromisoformat(d) for f, d in account.fd.items()}),
         opted_out_channels=frozenset(p.ch for p in state.points if p.out),
@@ -89,7 +89,7 @@ def contact_proposal(
                 channel=h.ch,
                 at=dt.datetime.fromtimestamp(h.at, dt.UTC),
                 kind=HistoryKind(h.kind),
-                account_id=h.acct,
+                account_id=h.account_id,
             )
             for h in state.history
         ),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import orjson
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from recaudo.streams.conversation.state import Conversation
 from recaudo.streams.events import AccountStatus, Channel
@@ -19,7 +19,12 @@ from recaudo.streams.state_codec import pack_state, state_json
 
 
 class _Compact(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    """Named in full in the code; stored under the short keys (``Field`` aliases),
+    which only the codec and raw-state readers see."""
+
+    model_config = ConfigDict(
+        extra="ignore", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
 
 
 class LedgerEntry(_Compact):
@@ -69,7 +74,7 @@ class AccountState(_Compact):
     (``streams.account_ledger``): the newest snapshot plus the payments after it."""
 
     status: AccountStatus = AccountStatus.CURRENT
-    dpd: int = 0
+    days_past_due: int = Field(0, alias="dpd")
     due: int = 0
     bal: int = 0
     # The newest snapshot: its time, event id (the tie-break), stated due and balance.
@@ -128,8 +133,8 @@ class Representative(_Compact):
 class PendingContact(_Compact):
     """A contact deferred to ``due`` (epoch seconds), held in the schedule."""
 
-    cid: str
-    acct: str
+    contact_id: str = Field(alias="cid")
+    account_id: str = Field(alias="acct")
     ch: Channel
     step: str
     due: float
@@ -139,8 +144,8 @@ class PendingContact(_Compact):
 class Emitted(_Compact):
     """A contact handed to dispatch; cancellable until the dispatcher claims it."""
 
-    cid: str
-    acct: str
+    contact_id: str = Field(alias="cid")
+    account_id: str = Field(alias="acct")
     ch: Channel
     exp: float
     at: float = 0.0
@@ -153,7 +158,7 @@ class Emitted(_Compact):
 class HeldPayment(_Compact):
     """A payment or reversal for an account not seen yet, applied when it arrives."""
 
-    acct: str
+    account_id: str = Field(alias="acct")
     t: float  # occurred_at, epoch seconds: held for at most account_ledger.HOLD_S after it
     raw: str  # the event as received: replayed on arrival, or the dead letter's payload
 
@@ -171,7 +176,7 @@ class EarlyOutcome(_Compact):
     """A contact's outcome read before the contact (a replay after a crash reads
     the topics in any order): its reward, given when the contact is emitted."""
 
-    cid: str
+    contact_id: str = Field(alias="cid")
     pos: bool
     w: int = 1
     t: float  # when it was read, epoch seconds: kept EARLY_S
@@ -181,7 +186,7 @@ class HistoryEntry(_Compact):
     ch: Channel
     at: float
     kind: str = "attempt"
-    acct: str | None = None
+    account_id: str | None = Field(None, alias="acct")
 
 
 class UpliftOpen(_Compact):
@@ -256,7 +261,7 @@ class DebtorState(_Compact):
     # occurred_at: applied when the account's snapshot arrives.
     disputed: dict[str, float] = {}
     promise_until: dt.date | None = None
-    promise_acct: str | None = None
+    promise_account_id: str | None = Field(None, alias="promise_acct")
     pending: list[PendingContact] = []
     # Payments waiting for their account's first snapshot (streams.account_ledger).
     held: list[HeldPayment] = []
@@ -274,7 +279,7 @@ class DebtorState(_Compact):
     # The debtor's display name, for message content (issue 10).
     name: str | None = None
     # The reply assistant's memory and the open task pausing automation (issue 11).
-    cv: Conversation | None = None
+    conversation: Conversation | None = Field(None, alias="cv")
     # Roll-rate accounting of courtesy reminders (issue 13; streams.decision.reminders).
     rem: RollSummary | None = None
     # After a death: the estate's representative, contacted instead (US only).

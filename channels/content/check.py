@@ -46,7 +46,13 @@ SAMPLE_ZONES |= {
 
 def sample_state(language: str, jurisdiction: str) -> DebtorState:
     account = AccountState(
-        dpd=30, due=123456, bal=234567, cur="USD", cycle="2026-01-01", cred="Creditor", ref="REF-1"
+        days_past_due=30,
+        due=123456,
+        bal=234567,
+        cur="USD",
+        cycle="2026-01-01",
+        cred="Creditor",
+        ref="REF-1",
     )
     zone = SAMPLE_ZONES.get(jurisdiction, "America/Bogota")
     return DebtorState(

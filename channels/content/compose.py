@@ -74,7 +74,7 @@ def variables(
         "amount_due": amount_due,
         "balance": Amount(account.bal, account.cur),
         "due_date": dt.date.fromisoformat(account.cycle) if account.cycle else now.date(),
-        "days_past_due": account.dpd,
+        "days_past_due": account.days_past_due,
         "pay_url": pay_url,
         "pay_expires": pay_expires,
         "unsubscribe_url": sender.unsubscribe_url.format(contact_id=quote(contact_id, safe="")),

@@ -42,7 +42,7 @@ SAMPLE = {
 def state_of(event: AccountEvent) -> DebtorState:
     account = AccountState(
         status=event.status,
-        dpd=event.days_past_due,
+        days_past_due=event.days_past_due,
         due=event.amount_due.amount_minor,
         bal=event.balance.amount_minor,
         cur=event.amount_due.currency,

@@ -150,7 +150,7 @@ def _from_state(state: DebtorState, journal: list[Entry]) -> list[Entry]:
                         account_id=acct,
                     )
                 )
-    cv = state.cv
+    cv = state.conversation
     if cv is not None and len(cv.pl) == 3 and state.promise_until is not None:
         left, each, every = cv.pl
         text = f"plan: {left} more instalments of {each} every {every} days after the running one"
@@ -165,7 +165,7 @@ async def _live(
     request: web.Request, tenant: str, debtor_id: str, state: DebtorState, known: set[str]
 ) -> list[Entry]:
     """Contacts still in the state that the journal never saw (sent before it existed)."""
-    missing = [e for e in state.emitted if e.cid not in known]
+    missing = [e for e in state.emitted if e.contact_id not in known]
     if not missing:
         return []
     keys = Keys(request.app[SETTINGS].redis_prefix)
@@ -173,7 +173,7 @@ async def _live(
     directory = ContactDirectory(request.app[REDIS], keys, 0)
     out = []
     for e in missing:
-        ref = await directory.by_token(make_token(tenant, e.cid, debtor_id))
+        ref = await directory.by_token(make_token(tenant, e.contact_id, debtor_id))
         out.append(
             Entry(
                 kind="message",
@@ -183,9 +183,9 @@ async def _live(
                 address=ref.address if ref else None,
                 language=ref.language if ref else None,
                 provider=ref.provider if ref else None,
-                delivery=RANK_NAME.get(ranks[e.cid]) if e.cid in ranks else None,
-                contact_id=e.cid,
-                account_id=e.acct,
+                delivery=RANK_NAME.get(ranks[e.contact_id]) if e.contact_id in ranks else None,
+                contact_id=e.contact_id,
+                account_id=e.account_id,
             )
         )
     return out

@@ -137,7 +137,8 @@ async def get_debtor(request: web.Request) -> web.Response:
     delivery = {cid: RANK_NAME.get(rank) for cid, rank in ranks.items()}
     directory = ContactDirectory(request.app[REDIS], Keys(settings.redis_prefix), 0)
     sent: dict[str, ContactRef | None] = {
-        e.cid: await directory.by_token(make_token(tenant, e.cid, debtor_id)) for e in state.emitted
+        e.contact_id: await directory.by_token(make_token(tenant, e.contact_id, debtor_id))
+        for e in state.emitted
     }
     now = settings.clock().now()
     today = now.astimezone(ZoneInfo(state.tz)).date() if state.tz else now.date()
@@ -152,7 +153,7 @@ async def get_debtor(request: web.Request) -> web.Response:
             AccountView(
                 account_id=acct,
                 status=a.status,
-                days_past_due=a.dpd,
+                days_past_due=a.days_past_due,
                 balance_minor=a.bal,
                 amount_due_minor=a.due,
                 currency=a.cur,
@@ -165,24 +166,28 @@ async def get_debtor(request: web.Request) -> web.Response:
         opted_out_all=state.opt_all,
         contacts=[
             ContactView(
-                contact_id=e.cid,
-                account_id=e.acct,
+                contact_id=e.contact_id,
+                account_id=e.account_id,
                 channel=e.ch,
                 sent_at=_utc(e.at) if e.at else None,
                 expires_at=_utc(e.exp),
-                delivery=delivery.get(e.cid),
-                **_as_sent(sent.get(e.cid)),
+                delivery=delivery.get(e.contact_id),
+                **_as_sent(sent.get(e.contact_id)),
             )
             for e in state.emitted
         ],
         pending=[
             PendingView(
-                contact_id=p.cid, account_id=p.acct, channel=p.ch, step=p.step, due_at=_utc(p.due)
+                contact_id=p.contact_id,
+                account_id=p.account_id,
+                channel=p.ch,
+                step=p.step,
+                due_at=_utc(p.due),
             )
             for p in state.pending
         ],
         history=[
-            HistoryView(channel=h.ch, at=_utc(h.at), kind=h.kind, account_id=h.acct)
+            HistoryView(channel=h.ch, at=_utc(h.at), kind=h.kind, account_id=h.account_id)
             for h in reversed(state.history)
         ],
         tasks=tasks,

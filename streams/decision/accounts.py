@@ -71,7 +71,7 @@ class Accounts:
         dates = legal_dates.effective_dates(ev, flags, previous, disputed_at)
         account = AccountState.model_construct(
             status=ev.status,
-            dpd=ev.days_past_due,
+            days_past_due=ev.days_past_due,
             cur=ev.amount_due.currency,
             cycle=cycle,
             flags=flags,
@@ -174,7 +174,7 @@ class Accounts:
                 self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
             )
             return
-        if any(p.acct == ev.account_id and p.step == step.step_id for p in state.pending):
+        if any(p.account_id == ev.account_id and p.step == step.step_id for p in state.pending):
             return
         contact_id = stable_id(
             ctx.tenant_id, ctx.debtor_id, ev.account_id, account.cycle, step.step_id

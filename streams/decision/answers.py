@@ -164,7 +164,7 @@ class Answers:
         a debtor who asks twice at night gets one balance in the morning, not two."""
         for pending in [p for p in state.pending if p.trigger == ASSISTANT]:
             if pending.step == f"{PREFIX}{name}":
-                self._cancel.drop_pending(state, pending.cid, ctx, fx)
+                self._cancel.drop_pending(state, pending.contact_id, ctx, fx)
 
     def release(
         self, state: DebtorState, pending: PendingContact, ctx: Context, fx: Effects
@@ -173,29 +173,31 @@ class Answers:
         name = pending.step.removeprefix(PREFIX)
         rule_id = "assistant.reply" if name not in NOT_ANSWERS else f"assistant.{name}"
         asked = Reason(rule_id=rule_id, params={"reply": name, "deferred": True})
-        reply, moot = self._reply_now(state, name, pending.acct, ctx)
+        reply, moot = self._reply_now(state, name, pending.account_id, ctx)
         if reply is None:
-            self._cancel.drop_pending(state, pending.cid, ctx, fx)
+            self._cancel.drop_pending(state, pending.contact_id, ctx, fx)
             reason = Reason(rule_id=moot, params={"reply": name})
             fx.decisions.append(
                 self._log.record(
                     ctx,
                     Action.SUPPRESS,
                     (asked, reason),
-                    account_id=pending.acct,
-                    contact_id=pending.cid,
+                    account_id=pending.account_id,
+                    contact_id=pending.contact_id,
                     channel=pending.ch,
                 )
             )
             return
-        self.reply_on(state, pending.ch, pending.acct, name, reply, asked, pending.cid, ctx, fx)
+        self.reply_on(
+            state, pending.ch, pending.account_id, name, reply, asked, pending.contact_id, ctx, fx
+        )
 
     def _reply_now(
         self, state: DebtorState, name: str, account_id: str, ctx: Context
     ) -> tuple[Reply | None, str]:
         """The answer's values from the current state, or why it no longer applies."""
         account = state.accounts[account_id]
-        cv = state.cv
+        cv = state.conversation
         today = local_today(state, ctx.now)
         amount = Amount(account.due, account.cur)
         if name in NOT_ANSWERS:

@@ -100,7 +100,7 @@ class Assistant:
             return ev, None
         account_id = _reply_account(state, ev)
         currency = state.accounts[account_id].cur if account_id else "USD"
-        cv = state.cv or Conversation()
+        cv = state.conversation or Conversation()
         today = local_today(state, ctx.now)
         lang = state.lang
 
@@ -150,10 +150,14 @@ class Assistant:
             if ev.intent is Intent.OPT_OUT and detect_dispute(ev.text):
                 kind = TaskKind.DISPUTE
             enabled = self._policies.of(ctx).assistant.enabled
-            if kind is not None and enabled and not (state.cv and state.cv.task):
+            if (
+                kind is not None
+                and enabled
+                and not (state.conversation and state.conversation.task)
+            ):
                 self._tasks.open(state, kind, f"event.{kind.value}", ev, ctx, fx)
             return
-        cv = state.cv = state.cv or Conversation()
+        cv = state.conversation = state.conversation or Conversation()
         if cv.aw is not None and ctx.now.timestamp() >= cv.exp:
             cv.forget_question()  # lapsed: an old "which plan?" is not answered by "2" now
         ask = parsed.ask
@@ -250,7 +254,7 @@ class Assistant:
     ) -> None:
         """The debtor picked option ``choice`` (1-based) of those offered: the first
         instalment becomes the running promise, the rest wait in the conversation."""
-        cv = state.cv
+        cv = state.conversation
         assert cv is not None
         account = state.accounts[account_id]
         today = local_today(state, ctx.now)
@@ -270,7 +274,7 @@ class Assistant:
             )
             return
         option = offered[counts[choice - 1]]
-        state.promise_until, state.promise_acct = option.first, account_id
+        state.promise_until, state.promise_account_id = option.first, account_id
         rest = [option.count - 1, option.each.minor, limits.every_days] if option.count > 1 else []
         cv.promise(option.each.minor, rest, ev.channel)
         accounting.promised(state)

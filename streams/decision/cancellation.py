@@ -29,7 +29,7 @@ class Cancellations:
     ) -> None:
         """Forget a pending contact without a record (it is decided otherwise now)."""
         before = len(state.pending)
-        state.pending = [p for p in state.pending if p.cid != contact_id]
+        state.pending = [p for p in state.pending if p.contact_id != contact_id]
         if len(state.pending) != before and not keep_schedule:
             fx.schedule_remove.append(Entry(ctx.tenant_id, ctx.debtor_id, contact_id, "contact"))
 
@@ -44,17 +44,19 @@ class Cancellations:
         """Cancel every pending or emitted contact whose (account, channel) matches."""
         keep: list[PendingContact] = []
         for pending in state.pending:
-            if not matches(pending.acct, pending.ch):
+            if not matches(pending.account_id, pending.ch):
                 keep.append(pending)
                 continue
-            fx.schedule_remove.append(Entry(ctx.tenant_id, ctx.debtor_id, pending.cid, "contact"))
+            fx.schedule_remove.append(
+                Entry(ctx.tenant_id, ctx.debtor_id, pending.contact_id, "contact")
+            )
             fx.decisions.append(
                 self._log.record(
                     ctx,
                     Action.CANCEL,
                     reasons,
-                    account_id=pending.acct,
-                    contact_id=pending.cid,
+                    account_id=pending.account_id,
+                    contact_id=pending.contact_id,
                     channel=pending.ch,
                     purpose="reminder" if is_reminder(pending.step) else "collection",
                 )
@@ -64,7 +66,7 @@ class Cancellations:
         for emitted in state.emitted:
             # Past its expiry the ledger may have forgotten it (a wall TTL): only a
             # contact that can still be waiting is asked after.
-            if matches(emitted.acct, emitted.ch) and emitted.exp > ctx.now.timestamp():
+            if matches(emitted.account_id, emitted.ch) and emitted.exp > ctx.now.timestamp():
                 fx.cancel_emitted.append((emitted, reasons))
             else:
                 still.append(emitted)

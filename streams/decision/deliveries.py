@@ -54,7 +54,7 @@ class Deliveries:
                     ch=ev.channel,
                     at=ev.occurred_at.timestamp(),
                     kind="conversation",
-                    acct=ev.account_id,
+                    account_id=ev.account_id,
                 )
             )
         if ev.status in OPTED_OUT:
@@ -88,7 +88,7 @@ class Deliveries:
         if account_id is None or account_id not in state.accounts:
             return
         account = state.accounts[account_id]
-        step = self._policies.current_step(ctx, account.dpd, state.seg)
+        step = self._policies.current_step(ctx, account.days_past_due, state.seg)
         if step is None or account.due <= 0:
             return
         fallback = Step(

@@ -28,9 +28,13 @@ class Learning:
         outcome = self._learner.reward(ctx.tenant_id, state, contact_id, positive, weight)
         if outcome is not None:
             fx.outcomes.append(outcome)
-        elif contact_id not in {e.cid for e in state.emitted} | {o.cid for o in state.early}:
+        elif contact_id not in {e.contact_id for e in state.emitted} | {
+            o.contact_id for o in state.early
+        }:
             # Not emitted (yet): a replay may emit it again (the planner rewards it then).
-            early = EarlyOutcome(cid=contact_id, pos=positive, w=weight, t=ctx.now.timestamp())
+            early = EarlyOutcome(
+                contact_id=contact_id, pos=positive, w=weight, t=ctx.now.timestamp()
+            )
             state.early.append(early)
 
     def close_windows(
@@ -41,7 +45,7 @@ class Learning:
         now = ctx.now.timestamp()
         for emitted in list(state.emitted):
             if not emitted.rewarded and emitted.at and now - emitted.at >= reward_s:
-                self.reward(ctx, state, emitted.cid, False, fx)
+                self.reward(ctx, state, emitted.contact_id, False, fx)
         for observation in closed_observations(state, ctx.now, attribution_s):
             fx.outcomes.append(Outcome("uplift", observation))
 

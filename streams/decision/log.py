@@ -98,8 +98,8 @@ class DecisionLog:
             ctx,
             Action.CANCEL,
             reasons,
-            account_id=emitted.acct,
-            contact_id=emitted.cid,
+            account_id=emitted.account_id,
+            contact_id=emitted.contact_id,
             channel=emitted.ch,
             purpose="reminder" if emitted.rem else "collection",
         )

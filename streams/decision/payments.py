@@ -62,7 +62,7 @@ class Payments:
         if not ev.reversal_of:
             fx.outcomes.append(Outcome("payment", ev.paid_at))
             for emitted in list(state.emitted):
-                self._learning.reward(ctx, state, emitted.cid, True, fx)
+                self._learning.reward(ctx, state, emitted.contact_id, True, fx)
         accounting.paid(state, -account_ledger.signed_amount(ev), ev.occurred_at.timestamp())
         if ev.reversal_of or account.due > 0:
             return

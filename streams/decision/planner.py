@@ -88,9 +88,9 @@ class ContactPlanner:
         allowed ones. ``purpose`` and ``targeting`` are a reminder's (its rules and
         its timing)."""
         account = state.accounts[account_id]
-        if state.cv is not None and state.cv.task is not None:
+        if state.conversation is not None and state.conversation.task is not None:
             # A person has the case (streams.tasks): automation waits for the close.
-            reason = Reason(rule_id="task.open", params={"task_id": state.cv.task})
+            reason = Reason(rule_id="task.open", params={"task_id": state.conversation.task})
             self._cancel.drop_pending(state, contact_id, ctx, fx)
             fx.decisions.append(
                 self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
@@ -289,22 +289,22 @@ class ContactPlanner:
             account.steps.append(proposed.step.step_id)
         state.emitted.append(
             Emitted.model_construct(
-                cid=proposed.contact_id,
-                acct=proposed.account_id,
+                contact_id=proposed.contact_id,
+                account_id=proposed.account_id,
                 ch=proposed.channel,
                 exp=(send_at + self._contact_ttl).timestamp(),
                 at=ctx.now.timestamp(),
                 rem=not collecting,
             )
         )
-        for early in [o for o in state.early if o.cid == proposed.contact_id]:
+        for early in [o for o in state.early if o.contact_id == proposed.contact_id]:
             state.early.remove(early)
-            self._learning.reward(ctx, state, early.cid, early.pos, fx, early.w)
+            self._learning.reward(ctx, state, early.contact_id, early.pos, fx, early.w)
         if proposed.context is not None:
             fx.outcomes.append(Outcome("contact", (proposed.contact_id, proposed.context, ctx.now)))
         state.history.append(
             HistoryEntry.model_construct(
-                ch=proposed.channel, at=ctx.now.timestamp(), acct=proposed.account_id
+                ch=proposed.channel, at=ctx.now.timestamp(), account_id=proposed.account_id
             )
         )
         if proposed.purpose == "reminder" and state.rem is not None:
@@ -324,8 +324,8 @@ class ContactPlanner:
         self._cancel.drop_pending(state, proposed.contact_id, ctx, fx, keep_schedule=True)
         state.pending.append(
             PendingContact.model_construct(
-                cid=proposed.contact_id,
-                acct=proposed.account_id,
+                contact_id=proposed.contact_id,
+                account_id=proposed.account_id,
                 ch=proposed.channel,
                 step=proposed.step.step_id,
                 due=until.timestamp(),

@@ -48,8 +48,8 @@ def mark(payment_id: str) -> str:
 
 def tidy(state: DebtorState) -> None:
     """An empty conversation is no conversation: nothing stored for it."""
-    if state.cv is not None and state.cv.empty():
-        state.cv = None
+    if state.conversation is not None and state.conversation.empty():
+        state.conversation = None
 
 
 class Promises:
@@ -63,13 +63,13 @@ class Promises:
     ) -> Channel | None:
         """Apply a payment to the running promise or instalment; kept ones move the plan
         on. The channel to thank the debtor on when it kept one, else None."""
-        cv = state.cv
+        cv = state.conversation
         if ev.reversal_of:
             self._reversed(state, ev, ev.reversal_of, ctx, fx)
             return None
         if cv is None or not cv.pa or state.promise_until is None:
             return None
-        if state.promise_acct not in (None, ev.account_id):
+        if state.promise_account_id not in (None, ev.account_id):
             return None
         kept = None
         cv.pd += ev.amount.amount_minor
@@ -82,7 +82,7 @@ class Promises:
                 cv.kp, cv.kd = cv.pp, [state.promise_until.toordinal(), cv.pa]
                 cv.pa = cv.pd = 0
                 cv.pp = []
-                state.promise_until = state.promise_acct = None
+                state.promise_until = state.promise_account_id = None
                 break
             left, each, every = cv.pl
             cv.pl = [left - 1, each, every] if left > 1 else []
@@ -102,7 +102,7 @@ class Promises:
         counted toward, or the promise it kept runs again (its check rescheduled: a date
         already past is followed up at once). An instalment that moved the plan on is
         not unwound: the next one runs, owed in full (README says so)."""
-        cv = state.cv
+        cv = state.conversation
         if cv is None:
             return
         reversed_mark, amount = mark(reversed_id), ev.amount.amount_minor
@@ -112,7 +112,7 @@ class Promises:
             reopened = False
         elif reversed_mark in cv.kp and cv.kd and state.promise_until is None:
             day, promised = cv.kd
-            state.promise_until, state.promise_acct = dt.date.fromordinal(day), ev.account_id
+            state.promise_until, state.promise_account_id = dt.date.fromordinal(day), ev.account_id
             cv.pa, cv.pd = promised, max(0, promised - amount)
             cv.pp = [m for m in cv.kp if m != reversed_mark]
             cv.kp, cv.kd = [], []
@@ -147,15 +147,19 @@ class Promises:
         """The running promise or instalment was missed: the plan ends with it. Its
         audit record tells the lender's CRM (``promise.broken``, or ``plan.missed``
         with the instalments that were left) even when no follow-up is proposed."""
-        left = state.cv.pl[0] if state.cv is not None and state.cv.pl else 0
+        left = (
+            state.conversation.pl[0]
+            if state.conversation is not None and state.conversation.pl
+            else 0
+        )
         params: dict[str, JsonScalar] = {"due_on": due_on.isoformat(), "instalments_left": left}
         reason = Reason(rule_id="plan.missed" if left else "promise.broken", params=params)
         fx.decisions.append(
             self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
         )
-        if state.cv is not None:
-            state.cv.pa = state.cv.pd = 0
-            state.cv.pl, state.cv.pp, state.cv.pc = [], [], None
+        if state.conversation is not None:
+            state.conversation.pa = state.conversation.pd = 0
+            state.conversation.pl, state.conversation.pp, state.conversation.pc = [], [], None
             tidy(state)
 
     def check(self, state: DebtorState, ctx: Context, fx: Effects) -> None:
@@ -163,9 +167,9 @@ class Promises:
             return
         if ctx.now.date() < state.promise_until + PROMISE_GRACE:
             return
-        account_id = state.promise_acct or next(iter(state.accounts), None)
+        account_id = state.promise_account_id or next(iter(state.accounts), None)
         until = state.promise_until
-        state.promise_until = state.promise_acct = None
+        state.promise_until = state.promise_account_id = None
         if account_id is None or account_id not in state.accounts:
             self._broken(state, until, account_id, ctx, fx)
             return
@@ -174,7 +178,7 @@ class Promises:
             accounting.promise_kept(state)  # paid off by its date
             return
         self._broken(state, until, account_id, ctx, fx)
-        current = self._policies.current_step(ctx, account.dpd, state.seg)
+        current = self._policies.current_step(ctx, account.days_past_due, state.seg)
         if current is None:
             return
         step = Step("broken-promise", tuple(p.ch for p in state.points), current.template)

@@ -44,8 +44,8 @@ class Releases:
             fx.schedule_remove.append(entry)
             self._promises.check(state, ctx, fx)
             return
-        pending = next((p for p in state.pending if p.cid == ev.item_id), None)
-        if pending is None or pending.acct not in state.accounts:
+        pending = next((p for p in state.pending if p.contact_id == ev.item_id), None)
+        if pending is None or pending.account_id not in state.accounts:
             fx.schedule_remove.append(entry)  # stale: cancelled or already sent
             return
         if pending.trigger == ASSISTANT:
@@ -57,14 +57,16 @@ class Releases:
         notice = credit_bureau_notices.released(pending, self._policies.of(ctx))
         if notice is not None:
             self._planner.propose(
-                state, pending.acct, notice, pending.cid, NOTICE, ctx, fx, "notice"
+                state, pending.account_id, notice, pending.contact_id, NOTICE, ctx, fx, "notice"
             )
             return
-        account = state.accounts[pending.acct]
-        step = self._policies.current_step(ctx, account.dpd, state.seg)
+        account = state.accounts[pending.account_id]
+        step = self._policies.current_step(ctx, account.days_past_due, state.seg)
         channels = step.channels if step else (pending.ch,)
         template = step.template if step else pending.step
         current = Step(
             pending.step, (pending.ch, *[c for c in channels if c != pending.ch]), template
         )
-        self._planner.propose(state, pending.acct, current, pending.cid, pending.trigger, ctx, fx)
+        self._planner.propose(
+            state, pending.account_id, current, pending.contact_id, pending.trigger, ctx, fx
+        )

@@ -79,10 +79,10 @@ def watch_roll(
         _resolve(rem, False, label)
     if account.status not in IN_ARREARS:
         return
-    if account.dpd >= 1 and not rem.f1:
+    if account.days_past_due >= 1 and not rem.f1:
         rem.l1, rem.f1 = rem.l1 + 1, True
         _resolve(rem, True, label)
-    if account.dpd >= 30 and not rem.f30:
+    if account.days_past_due >= 30 and not rem.f30:
         rem.l30, rem.f30 = rem.l30 + 1, True
 
 
@@ -160,7 +160,7 @@ class Reminders:
         assignment = self._policies.assignment(ctx)
         self._score(state, account_id, ctx)
         if any(
-            p.acct == account_id and is_reminder(p.step) and p.cid != releasing
+            p.account_id == account_id and is_reminder(p.step) and p.contact_id != releasing
             for p in state.pending
         ):
             return
@@ -207,8 +207,8 @@ class Reminders:
     ) -> None:
         state.pending.append(
             PendingContact.model_construct(
-                cid=contact_id,
-                acct=account_id,
+                contact_id=contact_id,
+                account_id=account_id,
                 ch=step.channels[0],
                 step=step.step_id,
                 due=at.timestamp(),
@@ -284,10 +284,10 @@ class Reminders:
         self, state: DebtorState, pending: PendingContact, ctx: Context, fx: Effects
     ) -> None:
         """A held reminder's hour came: send it unless the account no longer needs it."""
-        account = state.accounts[pending.acct]
+        account = state.accounts[pending.account_id]
         step = self._policies.of(ctx).reminders.step(pending.step)
         if step is None or account.status is not AccountStatus.CURRENT or account.due <= 0:
-            self._cancel.drop_pending(state, pending.cid, ctx, fx)
+            self._cancel.drop_pending(state, pending.contact_id, ctx, fx)
             reason = Reason(
                 rule_id="reminder.not_needed",
                 params={"status": account.status.value, "amount_due_minor": account.due},
@@ -297,8 +297,8 @@ class Reminders:
                     ctx,
                     Action.CANCEL,
                     (reason,),
-                    account_id=pending.acct,
-                    contact_id=pending.cid,
+                    account_id=pending.account_id,
+                    contact_id=pending.contact_id,
                     channel=pending.ch,
                     purpose="reminder",
                 )
@@ -308,5 +308,7 @@ class Reminders:
             # The learner chose this channel and hour earlier: carry it out.
             rest = tuple(c for c in step.channels if c != pending.ch)
             step = step.model_copy(update={"channels": (pending.ch, *rest)})
-        self._send_reminder(state, pending.acct, step, pending.cid, pending.trigger, ctx, fx)
-        self.remind(state, pending.acct, ctx, fx, releasing=pending.cid)
+        self._send_reminder(
+            state, pending.account_id, step, pending.contact_id, pending.trigger, ctx, fx
+        )
+        self.remind(state, pending.account_id, ctx, fx, releasing=pending.contact_id)

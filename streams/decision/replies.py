@@ -97,7 +97,7 @@ class Replies:
             case Intent.PROMISE_TO_PAY if ev.promise is not None:
                 accounting.promised(state)
                 state.promise_until = ev.promise.due_on
-                state.promise_acct = ev.account_id
+                state.promise_account_id = ev.account_id
                 reason = Reason(
                     rule_id="suppress.promise_to_pay",
                     params={
@@ -117,7 +117,9 @@ class Replies:
                 target = ev.account_id or next(iter(state.accounts), None)
                 if target is None or target not in state.accounts:
                     return
-                current = self._policies.current_step(ctx, state.accounts[target].dpd, state.seg)
+                current = self._policies.current_step(
+                    ctx, state.accounts[target].days_past_due, state.seg
+                )
                 if current is None:
                     return
                 step = Step("callback", (Channel.VOICE, ev.channel), current.template)

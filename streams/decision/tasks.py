@@ -62,7 +62,7 @@ class Tasks:
         fx: Effects,
     ) -> Task:
         """A case for a person; the debtor's automation pauses until it is closed."""
-        cv = state.cv = state.cv or Conversation()
+        cv = state.conversation = state.conversation or Conversation()
         hours = self._policies.of(ctx).assistant.escalation.due_hours[kind.value]
         decision_id = ctx.next_decision_id()
         text = ev.text[:500] if isinstance(ev, ResponseEvent) and ev.text else None
@@ -104,7 +104,7 @@ class Tasks:
         account still flagged (a dispute not yet cleared by an account event: 15 U.S.C.
         1692g(b), 12 CFR 1006.38(d)(2)) stays suppressed.
         """
-        cv = state.cv
+        cv = state.conversation
         if cv is None or cv.task != ev.task_id:
             return
         cv.task, cv.td = None, 0.0
@@ -119,7 +119,7 @@ class Tasks:
             params={"task_id": ev.task_id, "resolution": ev.resolution, "by": ev.closed_by},
         )
         for account_id, account in list(state.accounts.items()):
-            if account.due <= 0 or account.dpd <= 0 or account.status not in COLLECTING:
+            if account.due <= 0 or account.days_past_due <= 0 or account.status not in COLLECTING:
                 continue
             if account.flags:
                 reasons = tuple(_flag_reason(name) for name in sorted(account.flags))
@@ -135,12 +135,12 @@ class Tasks:
         self, state: DebtorState, account_id: str, closed: Reason, ctx: Context, fx: Effects
     ) -> None:
         account = state.accounts[account_id]
-        step = self._policies.current_step(ctx, account.dpd, state.seg)
+        step = self._policies.current_step(ctx, account.days_past_due, state.seg)
         if (
             step is None
             or step.step_id in account.steps
             or self._policies.assignment(ctx).holdout
-            or any(p.acct == account_id and p.step == step.step_id for p in state.pending)
+            or any(p.account_id == account_id and p.step == step.step_id for p in state.pending)
         ):
             return
         contact_id = stable_id(
@@ -158,7 +158,7 @@ class Tasks:
         """Tenant policy: far enough past due with no promise, a person decides the next
         step (legal collection is not a thing to automate). Once per delinquency cycle."""
         dpd = self._policies.of(ctx).assistant.escalation.legal_dpd
-        cv = state.cv or Conversation()
+        cv = state.conversation or Conversation()
         cycle = ev.due_date.isoformat()
         if (
             dpd is None
@@ -171,6 +171,6 @@ class Tasks:
             or bool(ev.flags.raised())
         ):
             return
-        state.cv = cv
+        state.conversation = cv
         cv.esc = cycle
         self.open(state, TaskKind.LEGAL, "policy.legal_escalation", ev, ctx, fx)

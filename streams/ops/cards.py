@@ -73,7 +73,7 @@ def card_of(debtor_id: str, state: DebtorState) -> DebtorCard:
         references=references,
         amount_due_minor=due,
         currency=owing.cur if owing else "USD",
-        days_past_due=max((a.dpd for a in state.accounts.values()), default=0),
+        days_past_due=max((a.days_past_due for a in state.accounts.values()), default=0),
         callable=due > 0 and not state.opt_all and not (set(flags) & NO_CALL_FLAGS) and reachable,
         contacts_14d=recent,
         last_at=last_at,

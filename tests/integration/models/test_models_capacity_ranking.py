@@ -80,7 +80,7 @@ def offer(i: int, due: int, at: dt.datetime, t: Targeting) -> Offer:
     state = DebtorState(
         tz="America/Bogota",
         seg="s1",
-        accounts={"a1": AccountState(dpd=30, due=due, bal=due)},
+        accounts={"a1": AccountState(days_past_due=30, due=due, bal=due)},
     )
     return Offer(
         tenant_id="acme",

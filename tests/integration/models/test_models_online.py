@@ -66,9 +66,15 @@ def debtor() -> DebtorState:
     return DebtorState(
         tz="America/Bogota",
         seg="s1",
-        accounts={"a1": AccountState(dpd=30, due=50_000, bal=200_000)},
+        accounts={"a1": AccountState(days_past_due=30, due=50_000, bal=200_000)},
         emitted=[
-            Emitted(cid="c1", acct="a1", ch=Channel.WHATSAPP, exp=2e9, at=MORNING.timestamp())
+            Emitted(
+                contact_id="c1",
+                account_id="a1",
+                ch=Channel.WHATSAPP,
+                exp=2e9,
+                at=MORNING.timestamp(),
+            )
         ],
     )
 

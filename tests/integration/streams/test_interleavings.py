@@ -450,8 +450,8 @@ class Delivery:
             state = loaded[(self.tenant, debtor)].state
             assert reconciled(state) == model.balances, debtor
             for pending in state.pending:
-                why = model.why_not(pending.acct, pending.ch)
-                assert why is None, f"contact {pending.cid} still pending, but {why}"
+                why = model.why_not(pending.account_id, pending.ch)
+                assert why is None, f"contact {pending.contact_id} still pending, but {why}"
             for contact_id, sent in self.contacts.items():
                 if sent.debtor != debtor:
                     continue

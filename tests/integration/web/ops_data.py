@@ -61,7 +61,13 @@ def person(
         ],
         accounts={
             f"acct-{ref.lower()}": AccountState(
-                status="delinquent", dpd=42, due=due, bal=due * 4, cur="USD", ref=ref, at=0.0
+                status="delinquent",
+                days_past_due=42,
+                due=due,
+                bal=due * 4,
+                cur="USD",
+                ref=ref,
+                at=0.0,
             )
         },
         history=[HistoryEntry(ch=Channel.SMS, at=SENT.timestamp())],

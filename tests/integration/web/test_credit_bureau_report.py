@@ -41,7 +41,9 @@ def debtor(jur: str, **accounts: AccountState) -> DebtorState:
 
 
 def owing(due: int, *notices: str, status: str = "delinquent") -> AccountState:
-    return AccountState(status=status, dpd=45, due=due, bal=due, cur="COP", bn=list(notices))
+    return AccountState(
+        status=status, days_past_due=45, due=due, bal=due, cur="COP", bn=list(notices)
+    )
 
 
 @pytest.fixture

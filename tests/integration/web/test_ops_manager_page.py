@@ -43,7 +43,7 @@ async def seed_colombian(settings: Settings) -> None:
         lang="es",
         accounts={
             f"acct-co-{n}": AccountState(
-                status="delinquent", dpd=60, due=due, bal=due, cur="COP", bn=notices
+                status="delinquent", days_past_due=60, due=due, bal=due, cur="COP", bn=notices
             )
             for n, due, notices in (
                 (1, 5_000_000, ["2025-09-01", "2025-09-10"]),

@@ -37,7 +37,7 @@ def debtor(dpd: int = 20, due: int = 100_000, contacts: int = 0) -> DebtorState:
     return DebtorState(
         tz="America/Bogota",
         seg="s1",
-        accounts={"a1": AccountState(dpd=dpd, due=due, bal=due * 3, cur="COP")},
+        accounts={"a1": AccountState(days_past_due=dpd, due=due, bal=due * 3, cur="COP")},
         history=[
             HistoryEntry(ch=Channel.SMS, at=MORNING.timestamp() - 3600 * (i + 1))
             for i in range(contacts)

@@ -137,7 +137,7 @@ def test_a_covering_payment_cancels_the_pending_contact_whichever_came_last() ->
     first = run(decider, other, snapshot(1, 12_000, T0 + dt.timedelta(hours=1)))
     [contact] = first.contacts
     fx = run(decider, other, payment(1, 12_000, T0 + dt.timedelta(hours=2)))
-    assert [e.cid for e, _ in fx.cancel_emitted] == [contact.contact_id]
+    assert [e.contact_id for e, _ in fx.cancel_emitted] == [contact.contact_id]
     assert (state.accounts["a1"].due, other.accounts["a1"].due) == (0, 0)
     assert state.out is not None
     assert other.out is not None

@@ -138,7 +138,7 @@ def test_outside_the_window_the_contact_is_deferred_not_dropped() -> None:
     assert decision.defer_until is not None
     assert decision.defer_until > NIGHT_UTC
     assert [entry.item_id for entry, _ in fx.schedule_add] == [decision.contact_id]
-    assert [p.cid for p in state.pending] == [decision.contact_id]
+    assert [p.contact_id for p in state.pending] == [decision.contact_id]
 
 
 def test_full_payment_cancels_the_deferred_contact_and_unschedules_it() -> None:
@@ -183,7 +183,7 @@ def test_full_payment_asks_the_ledger_to_stop_an_emitted_contact() -> None:
         }
     )
     fx = run(decider, state, payment)
-    assert [e.cid for e, _ in fx.cancel_emitted] == [contact.contact_id]
+    assert [e.contact_id for e, _ in fx.cancel_emitted] == [contact.contact_id]
     assert state.accounts["a1"].due == 0
 
 
@@ -208,7 +208,7 @@ def test_a_contact_past_its_expiry_is_not_asked_after_but_kept_for_its_reward() 
     )
     fx = run(decider, state, payment, now=later)
     assert fx.cancel_emitted == []
-    assert [e.cid for e in state.emitted] == [contact.contact_id]
+    assert [e.contact_id for e in state.emitted] == [contact.contact_id]
     assert state.accounts["a1"].due == 0
 
 

@@ -107,7 +107,7 @@ def test_a_payment_before_the_reminder_goes_out_cancels_it(tmp_path: Path) -> No
     assert held.contact_id in [e.item_id for e in paid.schedule_remove]
     assert state.pending == []
     # The contact already handed to dispatch is stopped in the ledger as well.
-    assert [e.cid for e, _ in paid.cancel_emitted] == [fx.contacts[0].contact_id]
+    assert [e.contact_id for e, _ in paid.cancel_emitted] == [fx.contacts[0].contact_id]
     assert paid.cancel_emitted[0][0].rem
 
 

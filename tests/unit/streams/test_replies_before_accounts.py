@@ -63,7 +63,7 @@ def test_a_dispute_survives_a_newer_snapshot_until_a_person_closes_the_case() ->
     assert run(decider, state, newer).contacts == []
     assert "dispute" in state.accounts["a1"].flags
     # A person takes the case (a task, as the assistant opens for a dispute) and closes it.
-    state.cv = Conversation(task="t-1")
+    state.conversation = Conversation(task="t-1")
     closed = TaskClosedEvent(
         event_id="close-1",
         tenant_id="acme",

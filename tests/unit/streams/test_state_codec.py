@@ -45,19 +45,29 @@ def busy() -> DebtorState:
         seg="k2",
         accounts={
             "A-1": AccountState(
-                status=AccountStatus.DELINQUENT, dpd=45, due=12_345, bal=99_000, cycle="2026-11-11"
+                status=AccountStatus.DELINQUENT,
+                days_past_due=45,
+                due=12_345,
+                bal=99_000,
+                cycle="2026-11-11",
             )
         },
         points=[PointState(ch=Channel.SMS, addr="+16175550100", consent=True)],
         promise_until=dt.date(2026, 12, 1),
-        pending=[PendingContact(cid="c" * 24, acct="A-1", ch=Channel.EMAIL, step="mid", due=NOW)],
-        emitted=[Emitted(cid="d" * 24, acct="A-1", ch=Channel.SMS, exp=NOW + 86400, at=NOW)],
-        history=[HistoryEntry(ch=Channel.SMS, at=NOW, acct="A-1")],
+        pending=[
+            PendingContact(
+                contact_id="c" * 24, account_id="A-1", ch=Channel.EMAIL, step="mid", due=NOW
+            )
+        ],
+        emitted=[
+            Emitted(contact_id="d" * 24, account_id="A-1", ch=Channel.SMS, exp=NOW + 86400, at=NOW)
+        ],
+        history=[HistoryEntry(ch=Channel.SMS, at=NOW, account_id="A-1")],
         arms="AAECAwQF",
         out=OutcomeSummary(since=NOW, arm="champion", owed=12_345, n=1, by_ch={"sms": 1}),
         obs=[UpliftOpen(at=NOW, ctx="2.0.0.0._", t=True, r0=0, d0=12_345)],
         name="Ana María",
-        cv=Conversation(aw="plan", exp=NOW, opts=[3, 6]),
+        conversation=Conversation(aw="plan", exp=NOW, opts=[3, 6]),
         rem=RollSummary(arm="holdout", cyc="2026-12-01", c=1, pts=[3]),
     )
 

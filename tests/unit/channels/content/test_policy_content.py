@@ -87,7 +87,7 @@ def composer(policy: TenantPolicy) -> Composer:
 
 
 def debtor(jurisdiction: str = "US", language: str = "en") -> DebtorState:
-    account = AccountState(dpd=5, due=10_000, bal=10_000, cur="USD", cycle="2026-03-01")
+    account = AccountState(days_past_due=5, due=10_000, bal=10_000, cur="USD", cycle="2026-03-01")
     return DebtorState(
         tz="America/New_York", jur=jurisdiction, lang=language, accounts={"a1": account}
     )
@@ -170,7 +170,9 @@ def test_every_demo_debtor_gets_their_language_and_their_countrys_entity(
     and names the Brazilian entity's CNPJ and address, never the Colombian NIT."""
     policy = default_policy()
     entity = policy.sender.for_jurisdiction(jurisdiction)
-    account = AccountState(dpd=5, due=125_000, bal=250_000, cur=currency, cycle="2026-03-01")
+    account = AccountState(
+        days_past_due=5, due=125_000, bal=250_000, cur=currency, cycle="2026-03-01"
+    )
     state = DebtorState(tz=zone, jur=jurisdiction, lang=language, accounts={"a1": account})
     out = composer(policy).compose(
         "demo", state, "a1", channel, "reminder", "c1", NOW, debtor_id="d1"

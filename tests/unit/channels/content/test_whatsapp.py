@@ -68,7 +68,9 @@ def test_language_codes_use_metas_underscore() -> None:
 def rendered() -> MessageContent:
     policy = load_policy(POLICIES / "acme.toml")
     links = PayLinks("k", "https://r.example.com", dt.timedelta(days=3))
-    account = AccountState(dpd=20, due=125_000, bal=125_000, cur="MXN", cycle="2026-03-01")
+    account = AccountState(
+        days_past_due=20, due=125_000, bal=125_000, cur="MXN", cycle="2026-03-01"
+    )
     state = DebtorState(
         tz="America/Mexico_City", jur="MX", lang="es-MX", name="Ana", accounts={"a1": account}
     )

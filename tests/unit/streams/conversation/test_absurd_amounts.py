@@ -27,5 +27,5 @@ def test_a_reply_promising_an_absurd_amount_is_still_answered() -> None:
     fx = run(DECIDER, state, reply(ABSURD))
     [command] = fx.contacts
     assert command.content is not None
-    assert state.cv is not None
-    assert state.cv.pa == 12_000, "the promise is for the amount due ($120.00)"
+    assert state.conversation is not None
+    assert state.conversation.pa == 12_000, "the promise is for the amount due ($120.00)"

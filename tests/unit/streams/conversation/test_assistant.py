@@ -92,8 +92,8 @@ def test_a_promise_is_recorded_confirmed_and_checked_after_its_date() -> None:
     state = known()
     fx = run(DECIDER, state, reply("I'll pay $50 on Friday"))
     assert state.promise_until == dt.date(2026, 11, 20)  # NOON_UTC is Wednesday 18th
-    assert state.cv is not None
-    assert state.cv.pa == 5_000
+    assert state.conversation is not None
+    assert state.conversation.pa == 5_000
     assert any(entry.kind == "promise" for entry, _at in fx.schedule_add)
     text = answer(fx)
     assert "$50.00" in text
@@ -113,13 +113,13 @@ def test_partial_payments_add_up_to_a_kept_promise() -> None:
     run(DECIDER, state, reply("I'll pay $50 on Friday"))
     run(DECIDER, state, payment(2_000, 1))
     assert state.promise_until is not None
-    assert state.cv is not None
-    assert state.cv.pd == 2_000
+    assert state.conversation is not None
+    assert state.conversation.pd == 2_000
     run(DECIDER, state, payment(3_000, 2))
     assert state.promise_until is None
-    assert state.cv is not None
-    assert (state.cv.pa, state.cv.pd, state.cv.pp) == (0, 0, [])
-    assert len(state.cv.kp) == 2  # kept by both: a reversal of either reopens it
+    assert state.conversation is not None
+    assert (state.conversation.pa, state.conversation.pd, state.conversation.pp) == (0, 0, [])
+    assert len(state.conversation.kp) == 2  # kept by both: a reversal of either reopens it
     assert state.out is not None
     assert (state.out.prom, state.out.kept) == (1, 1)
 
@@ -134,8 +134,8 @@ def test_a_reversed_partial_payment_no_longer_counts_toward_the_promise() -> Non
     run(DECIDER, state, reply("I'll pay $50 on Friday"))
     run(DECIDER, state, payment(2_000, 1))
     fx = run(DECIDER, state, reversal(2_000, 1, 2))
-    assert state.cv is not None
-    assert (state.cv.pd, state.cv.pp) == (0, [])
+    assert state.conversation is not None
+    assert (state.conversation.pd, state.conversation.pp) == (0, [])
     assert fx.decisions[-1].reasons[0].rule_id == "promise.payment_reversed"
     run(DECIDER, state, payment(3_000, 3))
     assert state.promise_until is not None  # $30.00 of $50.00: still running
@@ -149,8 +149,8 @@ def test_a_reversed_payment_that_kept_the_promise_reopens_it() -> None:
     assert state.promise_until is None
     fx = run(DECIDER, state, reversal(3_000, 2, 3))
     assert state.promise_until == dt.date(2026, 11, 20)
-    assert state.cv is not None
-    assert (state.cv.pa, state.cv.pd) == (5_000, 2_000)
+    assert state.conversation is not None
+    assert (state.conversation.pa, state.conversation.pd) == (5_000, 2_000)
     assert state.out is not None
     assert (state.out.prom, state.out.kept) == (1, 0)
     assert fx.decisions[-1].reasons[0].rule_id == "promise.reopened"
@@ -176,12 +176,12 @@ def test_a_plan_is_offered_within_policy_accepted_by_reply_and_runs_on_payments(
     fx = run(DECIDER, state, reply("1", 2))
     assert "Plan accepted: 2 payments of $60.00" in answer(fx)
     assert state.promise_until == dt.date(2026, 11, 25)
-    assert state.cv is not None
-    assert state.cv.pl == [1, 6_000, 30]
+    assert state.conversation is not None
+    assert state.conversation.pl == [1, 6_000, 30]
     run(DECIDER, state, payment(6_000, 1))
     assert state.promise_until == dt.date(2026, 12, 25)  # the second instalment runs
-    assert state.cv is not None
-    assert (state.cv.pa, state.cv.pl) == (6_000, [])
+    assert state.conversation is not None
+    assert (state.conversation.pa, state.conversation.pl) == (6_000, [])
 
 
 EIGHT_DAYS_ON = NOON_UTC + dt.timedelta(days=8)
@@ -212,7 +212,7 @@ def test_a_missed_instalment_is_followed_up_once() -> None:
     [missed] = [r for d in fx.decisions for r in d.reasons if r.rule_id == "plan.missed"]
     assert missed.params == {"due_on": "2026-11-25", "instalments_left": 1}
     assert state.promise_until is None
-    assert state.cv is None
+    assert state.conversation is None
     again = run(DECIDER, state, release, EIGHT_DAYS_ON)
     assert again.contacts == []
     assert again.decisions == [], "the check ran once: nothing more to record"
@@ -246,8 +246,8 @@ def test_a_dispute_opens_a_task_that_pauses_automation_until_it_closes() -> None
     assert task.kind is TaskKind.DISPUTE
     assert task.due_by == NOON_UTC + dt.timedelta(hours=72)
     assert fx.contacts == []
-    assert state.cv is not None
-    assert state.cv.task == task.task_id
+    assert state.conversation is not None
+    assert state.conversation.task == task.task_id
     fx = run(DECIDER, state, reply("how much do I owe?", 2))
     assert fx.contacts == []
     assert fx.decisions[-1].reasons[0].rule_id == "task.open"
@@ -261,7 +261,7 @@ def test_a_dispute_opens_a_task_that_pauses_automation_until_it_closes() -> None
         closed_by="agent-7",
     )
     run(DECIDER, state, closed)
-    assert state.cv is None
+    assert state.conversation is None
 
 
 def test_asking_for_a_person_pauses_cadence_contacts() -> None:
@@ -298,8 +298,8 @@ def test_the_conversation_keeps_the_state_small() -> None:
     state = known()
     run(DECIDER, state, reply("can I pay in installments?"))
     run(DECIDER, state, reply("1", 2))
-    assert state.cv is not None
-    assert len(state.cv.model_dump_json(exclude_defaults=True)) < 80
+    assert state.conversation is not None
+    assert len(state.conversation.model_dump_json(exclude_defaults=True)) < 80
     assert len(state.encode()) < 1024
 
 
@@ -363,7 +363,7 @@ def test_an_unanswered_plan_question_lapses() -> None:
     fx = run(DECIDER, state, reply("1", 2), later)
     assert fx.contacts[0].template == "assistant_help_v1_en"
     assert state.promise_until is None
-    assert state.cv is None
+    assert state.conversation is None
 
 
 def test_a_dispute_labelled_upstream_is_not_answered_but_goes_to_a_person() -> None:

@@ -110,8 +110,8 @@ def test_the_day_is_read_in_the_debtors_zone() -> None:
     state = known()
     run(DECIDER, state, reply("I'll pay on the 17th", occurred_at=NIGHT_UTC), now=NIGHT_UTC)
     assert state.promise_until == dt.date(2026, 11, 17)
-    assert state.cv is not None
-    assert state.cv.pa == 12_000  # the account's due, not $17.00
+    assert state.conversation is not None
+    assert state.conversation.pa == 12_000  # the account's due, not $17.00
 
 
 WEEKDAYS = {

@@ -162,7 +162,7 @@ def test_a_closed_dispute_task_does_not_resume_collection_while_the_flag_stays()
     assert held.action is Action.SUPPRESS
     assert [r.rule_id for r in held.reasons] == ["task.closed", "suppress.dispute"]
     assert "1692g(b)" in (held.reasons[1].citation or "")
-    assert state.cv is None  # the pause itself is lifted
+    assert state.conversation is None  # the pause itself is lifted
     # Verification mailed: the account feed clears the flag and collection goes on.
     verified = account(event_id="acct-2", due_date="2026-11-28", days_past_due=1)
     assert run(DECIDER, state, verified).contacts

@@ -40,7 +40,9 @@ def acct(
     notices: tuple[str, ...] = (),
     status: AccountStatus = AccountStatus.DELINQUENT,
 ) -> AccountState:
-    return AccountState(status=status, dpd=40, due=due, bal=due, cur="COP", bn=list(notices))
+    return AccountState(
+        status=status, days_past_due=40, due=due, bal=due, cur="COP", bn=list(notices)
+    )
 
 
 def body(*accounts: AccountState, jur: str | None = "CO") -> dict[str, Any]:
