@@ -8,6 +8,21 @@ contact ids and decision ids, and the dispatcher never sends a contact id twice.
 
 from __future__ import annotations
 
+from recaudo.contracts.events import (
+    AccountEvent,
+    AccountStatus,
+    AnyInputEvent,
+    DeliveryEvent,
+    DeliveryStatus,
+    PaymentEvent,
+    ResponseEvent,
+    TaskClosedEvent,
+    ValidationNoticeEvent,
+)
+from recaudo.contracts.outputs import Action, Reason, Release
+from recaudo.contracts.ports import Outcome, Step
+from recaudo.contracts.schedule import Entry
+from recaudo.contracts.state import HISTORY_S, AccountState, HistoryEntry
 from recaudo.foundation.errors import InvalidEvent
 from recaudo.rules.reassigned import REASSIGNED_CODE
 from recaudo.rules.reminders import is_reminder
@@ -25,26 +40,12 @@ from recaudo.streams.conversation.assistant import Assistant
 from recaudo.streams.credit_bureau_notices import TRIGGER as NOTICE
 from recaudo.streams.decision_base import ASSISTANT
 from recaudo.streams.decision_context import Context, Effects, stable_id
-from recaudo.streams.events import (
-    AccountEvent,
-    AccountStatus,
-    AnyInputEvent,
-    DeliveryEvent,
-    DeliveryStatus,
-    PaymentEvent,
-    ResponseEvent,
-    TaskClosedEvent,
-    ValidationNoticeEvent,
-)
 from recaudo.streams.held_payments import HELD
 from recaudo.streams.observations import closed_observations, open_observation
-from recaudo.streams.outputs import Action, Reason, Release
-from recaudo.streams.ports import Outcome, Step
 from recaudo.streams.receipts import ENGAGED, HARD_FAILURES, REWARDS
 from recaudo.streams.reminders import Reminding
 from recaudo.streams.responses import OPT_OUT_WEIGHT, Responding
-from recaudo.streams.schedule import Entry
-from recaudo.streams.state import HISTORY_S, AccountState, DebtorState, HistoryEntry
+from recaudo.streams.state import DebtorState
 
 DecidableEvent = AnyInputEvent | Release
 

@@ -11,17 +11,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 
-from recaudo.rules.targeting import Targeting
-from recaudo.streams import accounting
-from recaudo.streams.contact_points import consent_date
-from recaudo.streams.decision_context import Context, Effects, Proposed
-from recaudo.streams.decision_records import DecisionRecords
-from recaudo.streams.events import (
+from recaudo.contracts.events import (
     Channel,
 )
-from recaudo.streams.observations import open_observation
-from recaudo.streams.outputs import Action, ContactCommand, MessageContent, Purpose, Reason
-from recaudo.streams.ports import (
+from recaudo.contracts.outputs import Action, ContactCommand, MessageContent, Purpose, Reason
+from recaudo.contracts.ports import (
     CapVerdict,
     MessageComposer,
     Offer,
@@ -30,6 +24,14 @@ from recaudo.streams.ports import (
     StepLike,
     Target,
 )
+from recaudo.contracts.schedule import Entry
+from recaudo.contracts.state import Emitted, HistoryEntry, PendingContact
+from recaudo.contracts.targeting import Targeting
+from recaudo.streams import accounting
+from recaudo.streams.contact_points import consent_date
+from recaudo.streams.decision_context import Context, Effects, Proposed
+from recaudo.streams.decision_records import DecisionRecords
+from recaudo.streams.observations import open_observation
 from recaudo.streams.proposals import (
     ESTATE_TEMPLATE,
     Recipient,
@@ -37,13 +39,7 @@ from recaudo.streams.proposals import (
     point_fields,
     recipient_of,
 )
-from recaudo.streams.schedule import Entry
-from recaudo.streams.state import (
-    DebtorState,
-    Emitted,
-    HistoryEntry,
-    PendingContact,
-)
+from recaudo.streams.state import DebtorState
 
 #: The trigger of a contact waiting for the hour the strategy chose: decided, not re-ranked.
 CHOSEN_HOUR = "chosen_hour"

@@ -11,29 +11,19 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
-from recaudo.foundation.clock import WALL_CLOCK, Clock
-from recaudo.rules.base import Verdict
-from recaudo.rules.reminders import is_reminder
-from recaudo.streams.decision_context import Context, Effects
-from recaudo.streams.events import (
+from recaudo.contracts.events import (
     Channel,
 )
-from recaudo.streams.outputs import Action, Decision, MessageContent, Purpose, Reason
-from recaudo.streams.ports import (
-    AssignmentLike,
-    Compliance,
-    ContactPolicy,
-    Learner,
-    StepLike,
-    Target,
-)
-from recaudo.streams.schedule import Entry
-from recaudo.streams.state import (
-    DebtorState,
-    EarlyOutcome,
-    Emitted,
-    PendingContact,
-)
+from recaudo.contracts.outputs import Action, Decision, MessageContent, Purpose, Reason
+from recaudo.contracts.ports import AssignmentLike, Learner, StepLike, Target
+from recaudo.contracts.schedule import Entry
+from recaudo.contracts.state import EarlyOutcome, Emitted, PendingContact
+from recaudo.foundation.clock import WALL_CLOCK, Clock
+from recaudo.rules.base import Verdict
+from recaudo.rules.ports import Compliance, ContactPolicy
+from recaudo.rules.reminders import is_reminder
+from recaudo.streams.decision_context import Context, Effects
+from recaudo.streams.state import DebtorState
 
 
 class DecisionRecords:

@@ -24,14 +24,15 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from recaudo.contracts.events import AccountStatus
+from recaudo.contracts.outputs import Action, Decision, Reason
+from recaudo.contracts.ports import AssignmentLike, CapVerdict, RollRisk
+from recaudo.contracts.schedule import Entry
+from recaudo.contracts.state import AccountState, PendingContact, RollSummary
 from recaudo.rules.reminders import ReminderStep, is_reminder
 from recaudo.streams.decision_base import CHOSEN_HOUR, DecisionMaker
 from recaudo.streams.decision_context import Context, Effects, Proposed, stable_id
-from recaudo.streams.events import AccountStatus
-from recaudo.streams.outputs import Action, Decision, Reason
-from recaudo.streams.ports import AssignmentLike, CapVerdict, RollRisk
-from recaudo.streams.schedule import Entry
-from recaudo.streams.state import AccountState, DebtorState, PendingContact, RollSummary
+from recaudo.streams.state import DebtorState
 
 IN_ARREARS = frozenset({AccountStatus.DELINQUENT, AccountStatus.CHARGED_OFF})
 #: Marks, once per due date, that a holdout debtor was left without reminders.

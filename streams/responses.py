@@ -6,14 +6,14 @@ and cancels what must not be sent (``streams.conversation`` answers after).
 from __future__ import annotations
 
 from recaudo.channels.opt_out import detect_dispute, detect_opt_out, detect_opt_out_all
+from recaudo.contracts.events import Channel, Intent, ResponseEvent
+from recaudo.contracts.outputs import Action, Reason
+from recaudo.contracts.ports import Step
+from recaudo.contracts.schedule import Entry
 from recaudo.streams import accounting
 from recaudo.streams.conversation.promises import PROMISE_GRACE, promise_check_at
 from recaudo.streams.decision_base import DecisionMaker
 from recaudo.streams.decision_context import Context, Effects, stable_id
-from recaudo.streams.events import Channel, Intent, ResponseEvent
-from recaudo.streams.outputs import Action, Reason
-from recaudo.streams.ports import Step
-from recaudo.streams.schedule import Entry
 from recaudo.streams.state import DebtorState
 
 # An opt-out or complaint teaches the learners as this many failures.

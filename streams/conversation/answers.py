@@ -21,15 +21,16 @@ from dataclasses import replace
 
 from recaudo.channels.content.render import Amount
 from recaudo.channels.content.reply import PlanOption, Reply
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import Action, Reason
+from recaudo.contracts.ports import CapResult, Step
+from recaudo.contracts.state import PendingContact
 from recaudo.streams.conversation.plans import plan_options
 from recaudo.streams.conversation.promises import local_today
 from recaudo.streams.decision_base import ASSISTANT, DecisionMaker
 from recaudo.streams.decision_context import Context, Effects, Proposed
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import Action, Reason
-from recaudo.streams.ports import CapResult, Step
 from recaudo.streams.proposals import contact_proposal
-from recaudo.streams.state import DebtorState, PendingContact
+from recaudo.streams.state import DebtorState
 
 CAPS_EXEMPT = Reason(
     rule_id="caps.consumer_initiated",

@@ -19,6 +19,15 @@ import datetime as dt
 from recaudo.channels.content.render import Amount
 from recaudo.channels.content.reply import Reply
 from recaudo.channels.opt_out import detect_dispute
+from recaudo.contracts.events import (
+    Channel,
+    Intent,
+    Money,
+    PaymentEvent,
+    Promise,
+    ResponseEvent,
+)
+from recaudo.contracts.outputs import Action, Reason
 from recaudo.streams import accounting
 from recaudo.streams.conversation.answers import Answers
 from recaudo.streams.conversation.handoff import Handoff
@@ -27,15 +36,6 @@ from recaudo.streams.conversation.plans import plan_options
 from recaudo.streams.conversation.promises import Promises, local_today, tidy
 from recaudo.streams.conversation.state import Conversation
 from recaudo.streams.decision_context import Context, Effects, stable_id
-from recaudo.streams.events import (
-    Channel,
-    Intent,
-    Money,
-    PaymentEvent,
-    Promise,
-    ResponseEvent,
-)
-from recaudo.streams.outputs import Action, Reason
 from recaudo.streams.state import DebtorState
 from recaudo.streams.tasks.model import TaskKind
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from recaudo.contracts.events import AccountEvent, AccountStatus, ResponseEvent, TaskClosedEvent
+from recaudo.contracts.outputs import Action, Reason
 from recaudo.streams.conversation.promises import tidy
 from recaudo.streams.conversation.state import Conversation
 from recaudo.streams.decision_base import DecisionMaker
 from recaudo.streams.decision_context import Context, Effects, stable_id
-from recaudo.streams.events import AccountEvent, AccountStatus, ResponseEvent, TaskClosedEvent
-from recaudo.streams.outputs import Action, Reason
 from recaudo.streams.state import DebtorState
 from recaudo.streams.tasks.model import Task, TaskKind
 
