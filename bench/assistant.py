@@ -31,11 +31,11 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import orjson
 
+from recaudo.contracts.events import Intent
 from recaudo.models.intent import IntentClassifier
 from recaudo.rules.policy import default_policy
 from recaudo.stack import TENANT, Stack, local_stack
 from recaudo.streams.conversation.parse import Ask, parse_reply
-from recaudo.streams.events import Intent
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 CORPORA = (FIXTURES / "replies.jsonl", FIXTURES / "replies_holdout.jsonl")

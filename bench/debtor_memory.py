@@ -34,10 +34,10 @@ import redis
 
 from bench.pipeline import PARTITIONS, events_for, preload, processed
 from bench.redis_stats import private_redis
+from recaudo.contracts.topics import Topics
 from recaudo.embedded import start_broker
 from recaudo.foundation.kafka import ensure_topics
 from recaudo.stack import local_settings
-from recaudo.streams.topics import Topics
 from tests.conftest import POLICIES
 from tests.integration.harness import start_worker, zone_with_local_hour
 

@@ -55,12 +55,12 @@ import orjson
 from bench.decision_stats import BOOTSTRAP, ci, ratio_of_means, verdict
 from recaudo.backtest.cli import DEFAULT_START, TEAM_CALLS_PER_DAY, backtest_settings
 from recaudo.backtest.driver import Backtest
+from recaudo.contracts.events import Channel
+from recaudo.contracts.targeting import Targeting
 from recaudo.embedded import resolve_redis
 from recaudo.foundation.config import Settings
-from recaudo.rules.targeting import Targeting
 from recaudo.simulator.world import World
 from recaudo.simulator.world_config import WorldConfig, WorldTruth, variants
-from recaudo.streams.events import Channel
 
 TENANT = "bench"
 STRATEGIES = ("live", "cadence", "amount")

@@ -24,10 +24,10 @@ import redis
 
 from bench.pipeline import fill
 from bench.redis_stats import private_redis, process_cpu_s
+from recaudo.contracts.topics import Topics
 from recaudo.embedded import start_broker
 from recaudo.foundation.kafka import ensure_topics
 from recaudo.stack import local_settings
-from recaudo.streams.topics import Topics
 from tests.conftest import POLICIES
 from tests.integration.harness import start_worker
 

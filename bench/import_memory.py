@@ -27,9 +27,9 @@ from pathlib import Path
 
 import orjson
 
+from recaudo.contracts.events import Event
 from recaudo.imports import Converter, Report, parse_mapping, run_import
 from recaudo.imports.intake import Seen
-from recaudo.streams.events import Event
 
 MAPPING = b"""
 format = "csv"

@@ -23,9 +23,9 @@ from pathlib import Path
 import orjson
 
 from recaudo.channels import opt_out
+from recaudo.contracts.events import Intent
 from recaudo.models.intent_phrases import SEED_PHRASES
 from recaudo.simulator import texts
-from recaudo.streams.events import Intent
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

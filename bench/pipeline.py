@@ -30,11 +30,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench import profile_areas
 from bench.redis_stats import private_redis, report, snapshot
+from recaudo.contracts.topics import Topics
 from recaudo.embedded import Managed, start_broker
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import bootstrap_servers, ensure_topics
 from recaudo.stack import local_settings
-from recaudo.streams.topics import Topics
 from tests.conftest import POLICIES
 from tests.integration.harness import account_event, start_worker, zone_with_local_hour
 

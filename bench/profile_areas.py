@@ -32,16 +32,18 @@ LIBRARIES = (
 #: Our modules, from the leaf up: the first one found names the area.
 OURS = (
     ("streams/decision/log", "records"),
-    ("streams/outputs", "records"),
-    ("streams/codec", "records"),
+    ("recaudo/contracts/outputs", "records"),
+    ("recaudo/contracts/codec", "records"),
     ("channels/content", "records"),
-    ("streams/events", "validation"),
-    ("streams/validators", "validation"),
+    ("recaudo/contracts/events", "validation"),
+    ("recaudo/contracts/validators", "validation"),
     ("streams/event_ids", "validation"),
+    ("recaudo/contracts/targeting", "rules"),
     ("/rules/", "rules"),
     ("/models/", "learners"),
     ("/channels/", "dispatch"),
     ("streams/", "decision core and stage"),
+    ("recaudo/contracts/", "decision core and stage"),
 )
 
 

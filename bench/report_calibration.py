@@ -33,6 +33,7 @@ import orjson
 from bench.decision_quality import TUNING_SEEDS, seed_range
 from recaudo.backtest.cli import DEFAULT_START, backtest_settings
 from recaudo.backtest.driver import Backtest
+from recaudo.contracts.state import OutcomeSummary
 from recaudo.embedded import resolve_redis
 from recaudo.foundation.config import Settings
 from recaudo.simulator.world import World
@@ -40,7 +41,6 @@ from recaudo.simulator.world_config import WorldConfig, variants
 from recaudo.streams.reports import compute_report
 from recaudo.streams.reports.model import Difference
 from recaudo.streams.reports.stats import wilson
-from recaudo.streams.state import OutcomeSummary
 
 TENANT = "bench"
 

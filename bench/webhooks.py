@@ -30,9 +30,9 @@ from recaudo.channels.sandbox import signing
 from recaudo.channels.status_machine import StatusMachine
 from recaudo.channels.webhooks import WebhookService, add_webhook_routes
 from recaudo.channels.webhooks.twilio import TwilioVerifier
+from recaudo.contracts.events import Channel
 from recaudo.embedded import free_port
 from recaudo.foundation.keys import Keys
-from recaudo.streams.events import Channel
 
 TOKEN = "bench-token"
 

@@ -6,8 +6,8 @@ from typing import Protocol
 
 from pydantic import Field
 
-from recaudo.streams.events import Contract, DeliveryStatus
-from recaudo.streams.outputs import ContactCommand
+from recaudo.contracts.events import Contract, DeliveryStatus
+from recaudo.contracts.outputs import ContactCommand
 
 
 class SendOutcome(Contract):

@@ -15,8 +15,8 @@ import orjson
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from recaudo.channels.payments.base import PaymentAccounts
+from recaudo.contracts.validation_errors import describe
 from recaudo.foundation.errors import ConfigError
-from recaudo.streams.validation_errors import describe
 
 
 class _Frozen(BaseModel):

@@ -46,10 +46,10 @@ import redis.asyncio as aioredis
 
 from recaudo.channels import contact_rows as rows
 from recaudo.channels.content.paylink import PayRecord
+from recaudo.contracts.events import Channel, Contract
 from recaudo.foundation.hash_pieces import MAX_PIECES, joined, piece_fields, pieces
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import Arg, batcher
-from recaudo.streams.events import Channel, Contract
 
 
 class ContactRef(Contract):

@@ -26,10 +26,9 @@ from recaudo.channels.providers import (
 from recaudo.channels.providers.http import Renderer, default_renderer
 from recaudo.channels.voice.amd import ScriptStore, VoiceAnswers
 from recaudo.channels.voice.limited import LimitedContent, stored_jurisdiction
+from recaudo.contracts.events import Channel
 from recaudo.foundation.keys import Keys
 from recaudo.rules.policy import TenantPolicy
-from recaudo.streams.events import Channel
-from recaudo.streams.store import StateStore
 
 
 def voice_answers(
@@ -37,10 +36,8 @@ def voice_answers(
 ) -> VoiceAnswers:
     """Scripts in Redis for the web's answer webhooks; each machine's text from the
     tenant's policy and the debtor's jurisdiction (rules.voicemail)."""
-    # Only ``load`` is used, which reads the state without its event-id marks.
-    states = StateStore(client, keys, dedupe_ttl_s=1)
     return VoiceAnswers(
-        ScriptStore(client, keys), LimitedContent(policies, stored_jurisdiction(states))
+        ScriptStore(client, keys), LimitedContent(policies, stored_jurisdiction(client, keys))
     )
 
 

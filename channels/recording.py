@@ -10,10 +10,10 @@ import orjson
 import redis.asyncio as aioredis
 
 from recaudo.channels.base import SendOutcome
+from recaudo.contracts.events import DeliveryStatus
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
-from recaudo.streams.events import DeliveryStatus
-from recaudo.streams.outputs import ContactCommand
 
 
 class RecordingProvider:

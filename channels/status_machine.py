@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
+from recaudo.contracts.events import DeliveryStatus
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import Arg, batcher
-from recaudo.streams.events import DeliveryStatus
 
 S = DeliveryStatus
 #: Also the bit order of the stored kinds (bit i: the i-th status here), so new

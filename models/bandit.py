@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from recaudo.contracts.events import Channel
 from recaudo.foundation.errors import ModelStateError
 from recaudo.models import seeded
 from recaudo.models.slots import ALL_ARMS, CHANNELS, N_SLOTS, Arm, arm_index
-from recaudo.streams.events import Channel
 
 _MAGIC = 0xA1
 _HEADER = struct.Struct("<BB")

@@ -12,9 +12,9 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from recaudo.contracts.events import Channel
 from recaudo.foundation.errors import ModelStateError
 from recaudo.models.slots import N_SLOTS
-from recaudo.streams.events import Channel
 
 #: The field order of ``ContactFeatures.to_row``.
 ROW = (

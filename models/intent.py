@@ -16,9 +16,9 @@ from typing import Any, Literal
 import orjson
 from river import feature_extraction, naive_bayes
 
+from recaudo.contracts.events import Intent
 from recaudo.foundation.errors import ModelStateError
 from recaudo.models.intent_phrases import SEED_PHRASES
-from recaudo.streams.events import Intent
 
 SCHEMA = 1
 LegalOptOut = Callable[[str, str | None], bool]

@@ -7,7 +7,7 @@ these: a deterministic matcher runs first (see ``models.intent``).
 
 from __future__ import annotations
 
-from recaudo.streams.events import Intent
+from recaudo.contracts.events import Intent
 
 SEED_PHRASES: dict[Intent, tuple[str, ...]] = {
     Intent.PROMISE_TO_PAY: (

@@ -13,7 +13,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from river import metrics, stats, utils
 
-from recaudo.streams.events import Channel
+from recaudo.contracts.events import Channel
 
 
 class ModelMetrics:

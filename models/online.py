@@ -19,6 +19,10 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TypeVar, cast
 
+from recaudo.contracts.events import Channel, Intent
+from recaudo.contracts.ports import Offer, Outcome, RollRisk, Target
+from recaudo.contracts.state import DebtorStateBase
+from recaudo.contracts.targeting import Targeting
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.models.attribution import AttributionBook, Labelled
 from recaudo.models.bandit import ChannelBandit, DebtorArms, SegmentPrior
@@ -34,10 +38,6 @@ from recaudo.models.shared_linear import SharedLogistic
 from recaudo.models.slots import slot_of
 from recaudo.models.strategy import LiveStrategy, Models, context_of
 from recaudo.models.uplift import Observation, UpliftBook, UpliftModel
-from recaudo.rules.targeting import Targeting
-from recaudo.streams.events import Channel, Intent
-from recaudo.streams.ports import Offer, Outcome, RollRisk, Target
-from recaudo.streams.state import DebtorState
 
 log = logging.getLogger(__name__)
 S = TypeVar("S", bound=SharedLogistic)
@@ -56,7 +56,7 @@ UPLIFT_REFRESH_S = 600.0
 ARM_MEMORY = 16
 
 
-def promises_broken(state: DebtorState) -> int:
+def promises_broken(state: DebtorStateBase) -> int:
     """Promises made and not kept, less the one still running (from the outcome summary)."""
     out = state.out
     if out is None:
@@ -135,7 +135,7 @@ class OnlineLearning:
     def context_key(
         self,
         tenant_id: str,
-        state: DebtorState,
+        state: DebtorStateBase,
         account_id: str,
         at: dt.datetime,
         targeting: Targeting,
@@ -144,7 +144,12 @@ class OnlineLearning:
         return context_of(state, state.accounts[account_id], at, targeting).key
 
     def reward(
-        self, tenant_id: str, state: DebtorState, contact_id: str, positive: bool, weight: int = 1
+        self,
+        tenant_id: str,
+        state: DebtorStateBase,
+        contact_id: str,
+        positive: bool,
+        weight: int = 1,
     ) -> Outcome | None:
         emitted = next((e for e in state.emitted if e.contact_id == contact_id), None)
         if emitted is None or emitted.rewarded or not emitted.at:
@@ -171,14 +176,16 @@ class OnlineLearning:
             "intent": self._intent_version,
         }
 
-    def roll_risk(self, tenant_id: str, state: DebtorState, days_to_due: int) -> RollRisk | None:
+    def roll_risk(
+        self, tenant_id: str, state: DebtorStateBase, days_to_due: int
+    ) -> RollRisk | None:
         if state.rem is None:
             return None
         model = self._roll.setdefault(tenant_id, RollRiskModel())
         score = model.score(RollFeatures.of(state, state.rem, days_to_due))
         return RollRisk(score, model.version, model.warm)
 
-    def roll_label(self, tenant_id: str, state: DebtorState, rolled: bool) -> Outcome | None:
+    def roll_label(self, tenant_id: str, state: DebtorStateBase, rolled: bool) -> Outcome | None:
         del tenant_id
         rem = state.rem
         if rem is None or not rem.pts:
@@ -286,12 +293,12 @@ class OnlineLearning:
 
     # -- helpers -------------------------------------------------------------
 
-    def _arms(self, state: DebtorState) -> DebtorArms:
+    def _arms(self, state: DebtorStateBase) -> DebtorArms:
         raw = base64.b64decode(state.arms) if state.arms else None
         return self._bandit.decode(raw)
 
     @staticmethod
-    def _features(state: DebtorState, channel: Channel, slot: int) -> ContactFeatures:
+    def _features(state: DebtorStateBase, channel: Channel, slot: int) -> ContactFeatures:
         owing = [a for a in state.accounts.values() if a.due > 0] or list(state.accounts.values())
         return ContactFeatures(
             days_past_due=max((a.days_past_due for a in owing), default=0),

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
+from recaudo.contracts.events import Channel
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
 from recaudo.models.bandit import SegmentPrior
 from recaudo.models.slots import ALL_ARMS, Arm
-from recaudo.streams.events import Channel
 
 #: Segment used when a debtor has none (and for the global pool).
 DEFAULT_SEGMENT = "_all"

@@ -21,9 +21,9 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from recaudo.contracts.state import DebtorStateBase, RollSummary
 from recaudo.models.shared_linear import SharedLogistic
 from recaudo.models.uplift import payday_near
-from recaudo.streams.state import DebtorState, RollSummary
 
 #: Below this many labels (merged over workers) the model ranks no one out.
 WARM_LABELS = 200
@@ -42,7 +42,7 @@ class RollFeatures:
     payday: bool  # the due date is near a usual payday
 
     @classmethod
-    def of(cls, state: DebtorState, rem: RollSummary, days_to_due: int) -> RollFeatures:
+    def of(cls, state: DebtorStateBase, rem: RollSummary, days_to_due: int) -> RollFeatures:
         """From the debtor's state and roll summary (the current due date excluded)."""
         due = dt.date.fromisoformat(rem.cyc) if rem.cyc else None
         return cls(

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from recaudo.streams.events import Channel
+from recaudo.contracts.events import Channel
 
 #: Local-time slots: (first hour, end hour), end exclusive.
 SLOT_HOURS: tuple[tuple[int, int], ...] = ((8, 11), (11, 14), (14, 17), (17, 21))

@@ -31,15 +31,15 @@ from dataclasses import dataclass
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from recaudo.contracts.events import Channel
+from recaudo.contracts.ports import Offer, Target
+from recaudo.contracts.state import AccountState, DebtorStateBase
+from recaudo.contracts.targeting import Targeting
 from recaudo.models import seeded
 from recaudo.models.bandit import ChannelBandit, DebtorArms, SegmentPrior
 from recaudo.models.capacity import DayCapacity
 from recaudo.models.slots import N_SLOTS, next_in_slot, slot_of
 from recaudo.models.uplift import Context, UpliftModel
-from recaudo.rules.targeting import Targeting
-from recaudo.streams.events import Channel
-from recaudo.streams.ports import Offer, Target
-from recaudo.streams.state import AccountState, DebtorState
 
 SKIP = "skip"
 K = TypeVar("K")
@@ -57,12 +57,12 @@ class Models:
     versions: dict[str, str]
 
 
-def recent_contacts(state: DebtorState, now: float, window_s: float) -> int:
+def recent_contacts(state: DebtorStateBase, now: float, window_s: float) -> int:
     return sum(1 for h in state.history if h.kind == "attempt" and now - h.at <= window_s)
 
 
 def context_of(
-    state: DebtorState, account: AccountState, at: dt.datetime, targeting: Targeting
+    state: DebtorStateBase, account: AccountState, at: dt.datetime, targeting: Targeting
 ) -> Context:
     local_day = at.astimezone(ZoneInfo(state.tz or "UTC")).date()
     contacts = recent_contacts(state, at.timestamp(), 2 * WEEK_S)

@@ -45,7 +45,7 @@ PRIOR_TREATED = 0.15
 PRIOR_CONTROL = 0.10
 DPD_EDGES = (7, 15, 30, 60, 90, 180)
 CONTACT_EDGES = (0, 1, 2)
-#: Amount buckets, in the tenant's reference units (see rules.targeting.currency_value).
+#: Amount buckets, in the tenant's reference units (see contracts.targeting.currency_value).
 AMOUNT_EDGES = (20_000.0, 80_000.0, 300_000.0)
 
 

@@ -19,8 +19,8 @@ import click
 from click.utils import make_default_short_help
 
 from recaudo import __version__
+from recaudo.contracts.topics import BASE_NAMES
 from recaudo.foundation.errors import RecaudoError
-from recaudo.streams.topics import BASE_NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,7 @@ LAZY: dict[str, Lazy] = {
         "--skip-invalid, and never the same row twice.",
     ),
     "policy": Lazy(
-        "recaudo.rules.cli:policy",
+        "recaudo.policy_cli:policy",
         "Tenant policy files: cadences, templates, experiments, overrides.",
     ),
     "simulate": Lazy(
@@ -207,16 +207,16 @@ def dev(port: int, tenant: str, api_key: str | None, policy_dir: str | None) -> 
 
 #: Each topic's record model, imported when ``recaudo schema`` prints it.
 SCHEMAS: dict[str, str] = {
-    BASE_NAMES.accounts: "recaudo.streams.events:AccountsRecord",
-    BASE_NAMES.payments: "recaudo.streams.events:PaymentEvent",
-    BASE_NAMES.deliveries: "recaudo.streams.events:DeliveryEvent",
-    BASE_NAMES.responses: "recaudo.streams.events:ResponseEvent",
-    BASE_NAMES.contacts: "recaudo.streams.outputs:ContactCommand",
-    BASE_NAMES.decisions: "recaudo.streams.outputs:Decision",
-    BASE_NAMES.dead_letters: "recaudo.streams.outputs:DeadLetter",
-    BASE_NAMES.releases: "recaudo.streams.outputs:Release",
+    BASE_NAMES.accounts: "recaudo.contracts.events:AccountsRecord",
+    BASE_NAMES.payments: "recaudo.contracts.events:PaymentEvent",
+    BASE_NAMES.deliveries: "recaudo.contracts.events:DeliveryEvent",
+    BASE_NAMES.responses: "recaudo.contracts.events:ResponseEvent",
+    BASE_NAMES.contacts: "recaudo.contracts.outputs:ContactCommand",
+    BASE_NAMES.decisions: "recaudo.contracts.outputs:Decision",
+    BASE_NAMES.dead_letters: "recaudo.contracts.outputs:DeadLetter",
+    BASE_NAMES.releases: "recaudo.contracts.outputs:Release",
     BASE_NAMES.tasks: "recaudo.streams.tasks:Task",
-    BASE_NAMES.task_events: "recaudo.streams.events:TaskClosedEvent",
+    BASE_NAMES.task_events: "recaudo.contracts.events:TaskClosedEvent",
 }
 
 
@@ -227,8 +227,8 @@ def schema(topic: str | None) -> None:
     import orjson
     from pydantic import TypeAdapter
 
+    from recaudo.contracts.events import TOPIC_OF_TYPE
     from recaudo.examples import EXAMPLES
-    from recaudo.streams.events import TOPIC_OF_TYPE
 
     example_of: dict[str, list[dict[str, object]]] = {}
     for kind, topic_name in TOPIC_OF_TYPE.items():

@@ -26,18 +26,18 @@ import aiohttp
 import orjson
 from aiokafka import AIOKafkaConsumer
 
+from recaudo.contracts.codec import encode
+from recaudo.contracts.events import Channel, InputEvent, ResponseEvent
+from recaudo.contracts.outputs import ContactCommand
+from recaudo.contracts.topics import Topics
 from recaudo.demo_days import Debtor, Tally, day_block, day_number, day_title, deciding_rule
 from recaudo.foundation.clock import ScaledClock
 from recaudo.foundation.kafka import bootstrap_servers
 from recaudo.simulator.world import World
 from recaudo.stack import API_KEY, TENANT, Stack, local_stack
-from recaudo.streams.codec import encode
-from recaudo.streams.events import Channel, InputEvent, ResponseEvent
-from recaudo.streams.outputs import ContactCommand
 from recaudo.streams.reports.outcomes import parse_dimensions
 from recaudo.streams.reports.render import to_table
 from recaudo.streams.reports.source import read_report
-from recaudo.streams.topics import Topics
 
 INBOUND_PROVIDER = {Channel.SMS: "twilio", Channel.WHATSAPP: "meta"}
 START = dt.datetime(2026, 3, 2, 5, tzinfo=dt.UTC)  # a Monday, before dawn in the Americas

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import aiohttp
 
+from recaudo.contracts.topics import Topics
 from recaudo.embedded import die_with_parent, free_port
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka_security import ensure_settings_topics
-from recaudo.streams.topics import Topics
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

@@ -14,17 +14,17 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, ConfigDict, Field
 
-from recaudo.rules.caller_id import E164
-from recaudo.rules.reassigned import ReassignedCheck
-from recaudo.rules.validation_notice import ValidationNotice
-from recaudo.streams.events import (
+from recaudo.contracts.events import (
     AccountStatus,
     Channel,
     Jurisdiction,
     Money,
     TimeZoneName,
 )
-from recaudo.streams.outputs import Purpose, Reason
+from recaudo.contracts.outputs import Purpose, Reason
+from recaudo.rules.caller_id import E164
+from recaudo.rules.reassigned import ReassignedCheck
+from recaudo.rules.validation_notice import ValidationNotice
 
 #: Where pydantic reads these records (``recaudo check-contact``), as strict as
 #: the event contract: an unknown field is an error, never ignored.
@@ -48,7 +48,7 @@ class HistoryItem:
     account_id: str | None = None
 
 
-# ``Flags`` and ``FlagDates``: one field per ``LegalFlag`` (``streams.contract``),
+# ``Flags`` and ``FlagDates``: one field per ``LegalFlag`` (``contracts.base``),
 # named by its value; tests/unit/streams/test_legal_flags.py keeps them in step.
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Flags:

@@ -18,8 +18,8 @@ from typing import Annotated
 
 from pydantic import Field
 
+from recaudo.contracts.events import Channel
 from recaudo.rules.rule import Rule
-from recaudo.streams.events import Channel
 
 #: A telephone number in E.164 form.
 E164 = Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")]

@@ -23,13 +23,13 @@ from importlib.resources import files
 
 import redis.asyncio as aioredis
 
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import Reason
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
 from recaudo.rules.engine import caps_for
 from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.rule import Cap
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import Reason
 
 CHANNELS: tuple[Channel, ...] = tuple(Channel)
 LUA = files("recaudo.rules").joinpath("caps.lua").read_text(encoding="utf-8")

@@ -1,8 +1,9 @@
-"""Command-line entry points of the rules package, wired into ``recaudo`` by the CLI.
+"""Command-line entry point of the rules package, wired into ``recaudo`` by the CLI.
 
-``recaudo policy check FILE`` validates a tenant policy file; ``recaudo
-check-contact`` reads one proposed contact as JSON on stdin and prints the
-verdict (see CHECK_CONTACT.md). Both are pure: no broker, no Redis.
+``recaudo check-contact`` reads one proposed contact as JSON on stdin and prints
+the verdict (see CHECK_CONTACT.md). Pure: no broker, no Redis. (``recaudo policy
+check`` runs the channels' content checks too, so it is an entry point of its
+own: ``recaudo.policy_cli``.)
 """
 
 from __future__ import annotations
@@ -15,17 +16,16 @@ import click
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from recaudo.contracts.events import Channel
 from recaudo.foundation.errors import PolicyError
 from recaudo.rules.base import ContactProposal, Verdict
 from recaudo.rules.credit_bureau import earliest_report_date, is_small_debt
 from recaudo.rules.credit_bureau import rule_for as bureau_rule
 from recaudo.rules.engine import evaluate
 from recaudo.rules.policy import TenantPolicy, default_policy, load_policy
-from recaudo.rules.time_barred import barred, on_day, policy_problems
+from recaudo.rules.time_barred import barred, on_day
 from recaudo.rules.validation_period import period_json
-from recaudo.rules.validation_period import policy_problems as overshadowing_problems
 from recaudo.rules.voicemail import tenant_voicemail
-from recaudo.streams.events import Channel
 
 
 @cache
@@ -34,40 +34,6 @@ def proposal_adapter() -> TypeAdapter[ContactProposal]:
     (unknown fields, bad zones, negative days past due are errors naming the field).
     Built on first use, so other commands do not pay for it."""
     return TypeAdapter(ContactProposal)
-
-
-@click.group(name="policy")
-def policy() -> None:
-    """Tenant policy files: cadences, templates, experiments, overrides."""
-
-
-@policy.command(name="check")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-def check(file: Path) -> None:
-    """Validate FILE; print each bad field and exit 1 if it is invalid."""
-    try:
-        loaded = load_policy(file)
-    except PolicyError as exc:
-        click.echo(str(exc), err=True)
-        raise SystemExit(1) from exc
-    # Message content (issue 10): templates, languages/channels, required notices.
-    from recaudo.channels.content.check import check_content
-
-    # The same bad notice is found through every message that renders it: print it once.
-    problems = list(dict.fromkeys(check_content(loaded, str(file))))
-    # Threats of suit in templates that can reach time-barred accounts (issue 26).
-    problems += policy_problems(loaded, str(file))
-    # A third-party collector's demands that overshadow the validation period.
-    problems += overshadowing_problems(loaded, str(file))
-    if problems:
-        click.echo("\n".join(problems), err=True)
-        raise SystemExit(1)
-    arms = ", ".join(a.name for a in loaded.experiment.arms) if loaded.experiment else "none"
-    click.echo(
-        f"{file}: OK — policy {loaded.name}@{loaded.version}, "
-        f"{len(loaded.cadence)} cadence steps, {len(loaded.templates)} templates, "
-        f"arms: {arms}, overrides: {', '.join(loaded.jurisdictions) or 'none'}"
-    )
 
 
 def verdict_json(verdict: Verdict) -> dict[str, object]:

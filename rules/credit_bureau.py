@@ -26,8 +26,8 @@ from fractions import Fraction
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from recaudo.contracts.events import Channel, Money
 from recaudo.rules.rule import Rule
-from recaudo.streams.events import Channel, Money
 
 _ART12 = "Ley 1266 de 2008, art. 12, as amended by Ley 2157 de 2021"
 _UNVERIFIED = "per secondary sources; official text not verified here (policy)"

@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import JsonScalar, Reason
 from recaudo.rules import rolling
 from recaudo.rules.base import ContactProposal, HistoryItem, Verdict
 from recaudo.rules.policy import TenantPolicy, default_policy
@@ -20,8 +22,6 @@ from recaudo.rules.profiles.base import Profile
 from recaudo.rules.rule import Cap, Gap, Rule
 from recaudo.rules.suppression import promise_hold, screen
 from recaudo.rules.windows import Calendar, closed_rules, first_allowed
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import JsonScalar, Reason
 
 #: Windows and caps can push each other forward; they settle long before this.
 MAX_ROUNDS = 64

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from recaudo.contracts.outputs import JsonScalar, Reason
 from recaudo.rules.base import ContactProposal
 from recaudo.rules.profiles.base import policy
 from recaudo.rules.rule import Rule
-from recaudo.streams.outputs import JsonScalar, Reason
 
 REPRESENTATIVE = Rule(
     "us.reg_f.estate_representative",

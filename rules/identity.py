@@ -7,11 +7,11 @@ reason names its rule and what it used, so the audit shows why.
 
 from __future__ import annotations
 
+from recaudo.contracts.outputs import Reason
 from recaudo.rules import caller_id
 from recaudo.rules.base import ContactProposal
 from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.reassigned import PHONE_CHANNELS, REASSIGNED
-from recaudo.streams.outputs import Reason
 
 
 def registered_numbers(policy: TenantPolicy, jurisdiction: str) -> tuple[str, ...]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from recaudo.contracts.events import Channel
 from recaudo.rules.rule import Rule
-from recaudo.streams.events import Channel
 
 ELECTRONIC = frozenset({Channel.SMS, Channel.EMAIL, Channel.WHATSAPP})
 ALL = frozenset(Channel)

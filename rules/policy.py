@@ -24,6 +24,9 @@ from pydantic import (
     model_validator,
 )
 
+from recaudo.contracts.events import Channel, Jurisdiction
+from recaudo.contracts.outputs import Purpose
+from recaudo.contracts.targeting import Targeting
 from recaudo.foundation.errors import PolicyError
 from recaudo.rules.assistant import AssistantPolicy
 from recaudo.rules.caller_id import E164
@@ -33,9 +36,6 @@ from recaudo.rules.profiles import PROFILES, Profile, profile_for
 from recaudo.rules.reminders import Reminders
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Rule, WindowRule, hours
 from recaudo.rules.strategy import Assignment, assign
-from recaudo.rules.targeting import Targeting
-from recaudo.streams.events import Channel, Jurisdiction
-from recaudo.streams.outputs import Purpose
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]

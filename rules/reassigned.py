@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, ConfigDict
 
+from recaudo.contracts.events import Channel
 from recaudo.rules.rule import Rule
-from recaudo.streams.events import Channel
 
 RndResult = Literal["yes", "no", "no_data"]
 

@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from recaudo.streams.events import Channel
+from recaudo.contracts.events import Channel
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 #: Reminder step ids carry this prefix in the state and the audit, so a pending

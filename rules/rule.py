@@ -12,8 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import JsonScalar, Reason
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import JsonScalar, Reason
 
 RuleKind = Literal["law", "policy_default", "tenant"]
 ALL_CHANNELS: frozenset[Channel] = frozenset(Channel)

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from recaudo.contracts.base import LegalFlag
+from recaudo.contracts.events import AccountStatus
+from recaudo.contracts.outputs import JsonScalar, Reason
 from recaudo.rules.base import ContactProposal
 from recaudo.rules.credit_bureau import NOTICE_CHANNELS, WRITTEN_NOTICE
 from recaudo.rules.dated import contact_days, in_effect
@@ -35,9 +38,6 @@ from recaudo.rules.validation_period import (
     dispute_pause,
     overshadowing,
 )
-from recaudo.streams.contract import LegalFlag
-from recaudo.streams.events import AccountStatus
-from recaudo.streams.outputs import JsonScalar, Reason
 
 IN_ARREARS = frozenset({AccountStatus.DELINQUENT, AccountStatus.CHARGED_OFF})
 

@@ -17,12 +17,12 @@ import unicodedata
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
+from recaudo.contracts.outputs import JsonScalar
 from recaudo.rules.base import ContactProposal
 from recaudo.rules.limitations import SHORTEST_DAYS, AccountDates, Barred, time_barred
 from recaudo.rules.messages import MessageTemplate
 from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.profiles.us import US
-from recaudo.streams.outputs import JsonScalar
 
 #: Words that announce legal action, per base language, matched on lower-case
 #: text without accents. Broad on purpose: a false alarm costs a template edit;

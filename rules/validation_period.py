@@ -32,6 +32,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
+from recaudo.contracts.outputs import JsonScalar
 from recaudo.rules.base import ContactProposal
 from recaudo.rules.dated import contact_days
 from recaudo.rules.messages import MessageTemplate
@@ -47,7 +48,6 @@ from recaudo.rules.validation_notice import (
     assumed_receipt,
     business_day,
 )
-from recaudo.streams.outputs import JsonScalar
 
 PERIOD = Rule(
     "us.fdcpa.validation_period",

@@ -1,6 +1,6 @@
 """A synthetic, seeded debt portfolio with hidden debtor behaviour.
 
-``portfolio`` makes accounts (as ``streams.events.AccountEvent``) and the hidden
+``portfolio`` makes accounts (as ``contracts.events.AccountEvent``) and the hidden
 ``DebtorBehaviour`` behind each one; ``world`` is the portfolio on event time
 that ``recaudo backtest`` and the demo run the live decision path against
 (self-cure, hidden response types, paydays, fatigue).

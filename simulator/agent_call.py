@@ -16,11 +16,11 @@ import math
 import random
 from enum import StrEnum
 
+from recaudo.contracts.events import Channel
 from recaudo.models.slots import CHANNELS
 from recaudo.simulator.world_config import DebtorType
 from recaudo.simulator.world_contact import Context, local_day
 from recaudo.simulator.world_state import Item, Kind, Planned, WorldState
-from recaudo.streams.events import Channel
 
 _VOICE = CHANNELS.index(Channel.VOICE)
 _TYPES = tuple(DebtorType)

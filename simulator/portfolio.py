@@ -19,14 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from recaudo.models.slots import CHANNELS, N_SLOTS
-from recaudo.streams.events import (
+from recaudo.contracts.events import (
     AccountEvent,
     AccountStatus,
     Channel,
     ContactPoint,
     Money,
 )
+from recaudo.models.slots import CHANNELS, N_SLOTS
 
 #: (jurisdiction, time zone, language, currency)
 REGIONS: tuple[tuple[str, str, str, str], ...] = (

@@ -31,11 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recaudo.models.slots import CHANNELS, slot_of
-from recaudo.simulator.paydays import from_ms, to_ms
-from recaudo.simulator.portfolio import PRODUCTS, AccountTable, generate_accounts
-from recaudo.simulator.receipts import receipt
-from recaudo.streams.events import (
+from recaudo.contracts.events import (
     AccountEvent,
     AccountStatus,
     DeliveryStatus,
@@ -44,7 +40,11 @@ from recaudo.streams.events import (
     PaymentEvent,
     PaymentMethod,
 )
-from recaudo.streams.outputs import ContactCommand
+from recaudo.contracts.outputs import ContactCommand
+from recaudo.models.slots import CHANNELS, slot_of
+from recaudo.simulator.paydays import from_ms, to_ms
+from recaudo.simulator.portfolio import PRODUCTS, AccountTable, generate_accounts
+from recaudo.simulator.receipts import receipt
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000

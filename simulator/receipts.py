@@ -3,9 +3,9 @@ every simulated world, so the decide stage sees the same events from each."""
 
 from __future__ import annotations
 
+from recaudo.contracts.events import DeliveryEvent, DeliveryStatus
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.simulator.paydays import from_ms
-from recaudo.streams.events import DeliveryEvent, DeliveryStatus
-from recaudo.streams.outputs import ContactCommand
 
 
 def receipt(

@@ -20,14 +20,7 @@ import heapq
 
 import numpy as np
 
-from recaudo.simulator.agent_call import CallOutcome, agent_call
-from recaudo.simulator.paydays import from_ms, to_ms
-from recaudo.simulator.population import draw_population
-from recaudo.simulator.portfolio import PRODUCTS, AccountTable, generate_accounts
-from recaudo.simulator.world_config import TYPES, DebtorTruth, WorldConfig, WorldTruth
-from recaudo.simulator.world_contact import Context, react
-from recaudo.simulator.world_state import DAY_MS, Effect, Item, Kind, Planned, Ready, WorldState
-from recaudo.streams.events import (
+from recaudo.contracts.events import (
     AccountEvent,
     AccountStatus,
     InputEvent,
@@ -35,7 +28,14 @@ from recaudo.streams.events import (
     PaymentEvent,
     PaymentMethod,
 )
-from recaudo.streams.outputs import ContactCommand
+from recaudo.contracts.outputs import ContactCommand
+from recaudo.simulator.agent_call import CallOutcome, agent_call
+from recaudo.simulator.paydays import from_ms, to_ms
+from recaudo.simulator.population import draw_population
+from recaudo.simulator.portfolio import PRODUCTS, AccountTable, generate_accounts
+from recaudo.simulator.world_config import TYPES, DebtorTruth, WorldConfig, WorldTruth
+from recaudo.simulator.world_contact import Context, react
+from recaudo.simulator.world_state import DAY_MS, Effect, Item, Kind, Planned, Ready, WorldState
 
 #: The lender's feed spreads a day's snapshots over its first ten minutes.
 FEED_SPREAD_MS = 600_000

@@ -16,6 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from recaudo.contracts.events import (
+    Channel,
+    DeliveryStatus,
+    Money,
+    Promise,
+    ResponseEvent,
+)
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.models.slots import CHANNELS, slot_of
 from recaudo.simulator.paydays import day_weights, from_ms, sample_day, to_ms
 from recaudo.simulator.population import Population
@@ -32,14 +40,6 @@ from recaudo.simulator.texts import (
 )
 from recaudo.simulator.world_config import DebtorType, WorldConfig
 from recaudo.simulator.world_state import DAY_MS, Effect, Item, Kind, Planned, Ready, WorldState
-from recaudo.streams.events import (
-    Channel,
-    DeliveryStatus,
-    Money,
-    Promise,
-    ResponseEvent,
-)
-from recaudo.streams.outputs import ContactCommand
 
 #: Slot affinity for a send time outside every slot (night).
 OFF_HOURS_AFFINITY = 0.15

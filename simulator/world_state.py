@@ -14,9 +14,9 @@ from enum import IntEnum
 import numpy as np
 import numpy.typing as npt
 
+from recaudo.contracts.events import DeliveryEvent, ResponseEvent
 from recaudo.models.slots import CHANNELS
 from recaudo.simulator.population import NEVER, Population
-from recaudo.streams.events import DeliveryEvent, ResponseEvent
 
 DAY_MS = 86_400_000
 

@@ -1,4 +1,6 @@
-"""The event contract and the Faust pipeline: ingest, decide, schedule, dispatch.
+"""The orchestrator: the Faust pipeline (ingest, decide, schedule, dispatch) and
+its wiring of rules, models and channels. The event contract it runs on is the
+ground floor, ``recaudo.contracts``.
 
 Every input topic is keyed by ``debtor_id`` so one debtor's events are ordered on
 one partition and handled by one worker at a time; per-debtor state lives in

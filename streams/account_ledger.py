@@ -26,8 +26,8 @@ from __future__ import annotations
 import hashlib
 from enum import Enum
 
-from recaudo.streams.events import AccountEvent, PaymentEvent
-from recaudo.streams.state import AccountState, LedgerEntry
+from recaudo.contracts.events import AccountEvent, PaymentEvent
+from recaudo.contracts.state import AccountState, LedgerEntry
 
 MAX_ENTRIES = 32
 MAX_HELD = 16

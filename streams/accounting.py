@@ -8,9 +8,10 @@ and a restart resumes from the committed figures. The reports
 
 from __future__ import annotations
 
-from recaudo.streams.events import Channel
-from recaudo.streams.ports import AssignmentLike
-from recaudo.streams.state import DebtorState, OutcomeSummary
+from recaudo.contracts.events import Channel
+from recaudo.contracts.ports import AssignmentLike
+from recaudo.contracts.state import OutcomeSummary
+from recaudo.streams.state import DebtorState
 
 BUCKETS = ((30, "1-30"), (60, "31-60"), (90, "61-90"))
 

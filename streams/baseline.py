@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 from recaudo.channels.opt_out import detect_opt_out
-from recaudo.rules.targeting import Targeting
-from recaudo.streams.events import Intent
-from recaudo.streams.ports import Offer, Outcome, RollRisk, Target
-from recaudo.streams.state import DebtorState
+from recaudo.contracts.events import Intent
+from recaudo.contracts.ports import Offer, Outcome, RollRisk, Target
+from recaudo.contracts.state import DebtorStateBase
+from recaudo.contracts.targeting import Targeting
 
 
 class PreferenceOrder:
@@ -30,7 +30,7 @@ class PreferenceOrder:
     def context_key(
         self,
         tenant_id: str,
-        state: DebtorState,
+        state: DebtorStateBase,
         account_id: str,
         at: dt.datetime,
         targeting: Targeting,
@@ -39,7 +39,12 @@ class PreferenceOrder:
         return None
 
     def reward(
-        self, tenant_id: str, state: DebtorState, contact_id: str, positive: bool, weight: int = 1
+        self,
+        tenant_id: str,
+        state: DebtorStateBase,
+        contact_id: str,
+        positive: bool,
+        weight: int = 1,
     ) -> Outcome | None:
         del tenant_id, state, contact_id, positive, weight
         return None
@@ -54,11 +59,13 @@ class PreferenceOrder:
         del tenant_id
         return {"channel": "static"}
 
-    def roll_risk(self, tenant_id: str, state: DebtorState, days_to_due: int) -> RollRisk | None:
+    def roll_risk(
+        self, tenant_id: str, state: DebtorStateBase, days_to_due: int
+    ) -> RollRisk | None:
         """No roll model in the static setup: every eligible customer is reminded."""
         del tenant_id, state, days_to_due
         return None
 
-    def roll_label(self, tenant_id: str, state: DebtorState, rolled: bool) -> Outcome | None:
+    def roll_label(self, tenant_id: str, state: DebtorStateBase, rolled: bool) -> Outcome | None:
         del tenant_id, state, rolled
         return None

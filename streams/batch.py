@@ -1,36 +1,20 @@
 """A batch on its way through the decision stage: the records consumed, the records
 to produce, and what waits for the commit (state, schedule, tasks, timeline and
 conversation lines) once the broker has said where it put the outputs.
+
+The records themselves are ground floor (``contracts.records``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from recaudo.streams.outputs import ContactCommand, Decision
-from recaudo.streams.ports import Outcome
-from recaudo.streams.schedule import Entry
+from recaudo.contracts.outputs import ContactCommand, Decision
+from recaudo.contracts.ports import Outcome
+from recaudo.contracts.records import Outbound
+from recaudo.contracts.schedule import Entry
 from recaudo.streams.store import Change, DebtorRef
 from recaudo.streams.tasks import Task
-
-
-@dataclass(frozen=True, slots=True)
-class Inbound:
-    """One consumed record; ``timestamp`` is the broker's, in epoch seconds."""
-
-    topic: str
-    partition: int | None
-    offset: int | None
-    key: bytes | None
-    value: bytes
-    timestamp: float
-
-
-@dataclass(frozen=True, slots=True)
-class Outbound:
-    topic: str
-    key: str
-    value: bytes
 
 
 @dataclass

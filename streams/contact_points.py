@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from recaudo.contracts.events import AccountEvent, Channel, ContactPoint
+from recaudo.contracts.outputs import Reason
+from recaudo.contracts.state import PointState, Representative
 from recaudo.rules.reassigned import PHONE_CHANNELS, REASSIGNED
-from recaudo.streams.events import AccountEvent, Channel, ContactPoint
-from recaudo.streams.outputs import Reason
-from recaudo.streams.state import DebtorState, PointState, Representative
+from recaudo.streams.state import DebtorState
 
 
 def take_points(state: DebtorState, ev: AccountEvent) -> None:

@@ -18,11 +18,19 @@ import datetime as dt
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from recaudo.contracts.events import (
+    AccountEvent,
+    AccountStatus,
+    DeliveryEvent,
+    DeliveryStatus,
+    Money,
+)
+from recaudo.contracts.ports import Step
+from recaudo.contracts.state import AccountState, PendingContact
 from recaudo.rules.credit_bureau import is_colombian, is_small_debt, notices_needed
+from recaudo.rules.ports import ContactPolicy
 from recaudo.streams.decision.context import Context, stable_id
-from recaudo.streams.events import AccountEvent, AccountStatus, DeliveryEvent, DeliveryStatus, Money
-from recaudo.streams.ports import ContactPolicy, Step
-from recaudo.streams.state import AccountState, DebtorState, PendingContact
+from recaudo.streams.state import DebtorState
 
 NOTICE_PREFIX = "cbn-"
 #: The trigger of a notice in the audit records.

@@ -26,10 +26,10 @@ from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 
+from recaudo.contracts.events import Event
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.keys import EVENT_FIELD, Keys
 from recaudo.foundation.redis_batch import batcher
-from recaudo.streams.events import Event
 
 # The trim both scripts share. An id is remembered for the de-duplication TTL
 # after it was first written (the minute stamped in its value, on the

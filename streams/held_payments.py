@@ -8,12 +8,13 @@ it becomes a dead letter with the reason: nothing is dropped silently.
 
 from __future__ import annotations
 
+from recaudo.contracts.events import PaymentEvent
+from recaudo.contracts.schedule import Entry
+from recaudo.contracts.state import HeldPayment
 from recaudo.foundation.errors import InvalidEvent
 from recaudo.streams.account_ledger import HOLD_S, MAX_HELD
 from recaudo.streams.decision.context import Context, Effects
-from recaudo.streams.events import PaymentEvent
-from recaudo.streams.schedule import Entry
-from recaudo.streams.state import DebtorState, HeldPayment
+from recaudo.streams.state import DebtorState
 
 #: The schedule's kind for a held payment's expiry.
 HELD = "held"

@@ -30,17 +30,17 @@ import orjson
 import redis.asyncio as aioredis
 from pydantic import BaseModel, ConfigDict
 
-from recaudo.foundation.keys import Keys
-from recaudo.foundation.redis_batch import batcher
-from recaudo.streams.events import (
+from recaudo.contracts.events import (
     DeliveryEvent,
     Event,
     PaymentEvent,
     ResponseEvent,
 )
-from recaudo.streams.outputs import ContactCommand, Release
+from recaudo.contracts.outputs import ContactCommand, Release
+from recaudo.contracts.topics import BASE_NAMES
+from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_batch import batcher
 from recaudo.streams.timeline import DebtorRef, Position
-from recaudo.streams.topics import BASE_NAMES
 
 #: Bytes of lines kept per debtor: ~300 pointers, months of a busy cadence (a
 #: message is ~4 lines); a copy (no broker) takes a few hundred.

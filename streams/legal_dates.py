@@ -20,17 +20,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from recaudo.streams.contract import LegalFlag
-from recaudo.streams.events import AccountEvent
-from recaudo.streams.outputs import JsonScalar, Reason
-from recaudo.streams.state import (
-    HISTORY_S,
-    AccountState,
-    AfterContact,
-    DebtorState,
-    Emitted,
-    LateFlag,
-)
+from recaudo.contracts.base import LegalFlag
+from recaudo.contracts.events import AccountEvent
+from recaudo.contracts.outputs import JsonScalar, Reason
+from recaudo.contracts.state import HISTORY_S, AccountState, AfterContact, Emitted, LateFlag
+from recaudo.streams.state import DebtorState
 
 REMEDIATION = "legal.contacted_after_effective_date"
 

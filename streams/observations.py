@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from recaudo.contracts.state import UpliftOpen
 from recaudo.models.uplift import Observation
-from recaudo.streams.state import DebtorState, UpliftOpen
+from recaudo.streams.state import DebtorState
 
 #: Open observations kept per debtor; older ones give way (their label is lost, not wrong).
 KEEP = 8

@@ -20,16 +20,9 @@ from pydantic import TypeAdapter
 from structlog.contextvars import bind_contextvars, reset_contextvars
 
 from recaudo.channels.dispatch.ledger import ContactLedger
-from recaudo.foundation.clock import WALL_CLOCK, Clock
-from recaudo.foundation.errors import EventIdConflict, InvalidEvent, UnknownTenant
-from recaudo.streams.batch import Inbound, Outbound, Prepared
-from recaudo.streams.codec import encode
-from recaudo.streams.credit_bureau_notices import is_notice
-from recaudo.streams.dead_letters import failure, of_record, tenant_in, validated
-from recaudo.streams.decision.context import Context, Effects
-from recaudo.streams.decision.decider import DecidableEvent, Decider
-from recaudo.streams.event_ids import EventDigests
-from recaudo.streams.events import (
+from recaudo.contracts.codec import encode
+from recaudo.contracts.dead_letters import failure, of_record, tenant_in, validated
+from recaudo.contracts.events import (
     TOPIC_OF_TYPE,
     DeliveryEvent,
     DeliveryStatus,
@@ -37,6 +30,21 @@ from recaudo.streams.events import (
     InputEvent,
     PaymentEvent,
 )
+from recaudo.contracts.metrics import PipelineMetrics
+from recaudo.contracts.outputs import Decision, Release
+from recaudo.contracts.ports import CapGate, CapResult, CapVerdict, LearnerIO
+from recaudo.contracts.records import Inbound, Outbound
+from recaudo.contracts.resilience import RETRYABLE
+from recaudo.contracts.schedule import Schedule
+from recaudo.contracts.topics import Topics
+from recaudo.contracts.validators import skew_error
+from recaudo.foundation.clock import WALL_CLOCK, Clock
+from recaudo.foundation.errors import EventIdConflict, InvalidEvent, UnknownTenant
+from recaudo.streams.batch import Prepared
+from recaudo.streams.credit_bureau_notices import is_notice
+from recaudo.streams.decision.context import Context, Effects
+from recaudo.streams.decision.decider import DecidableEvent, Decider
+from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.journal import (
     Journal,
     input_letter,
@@ -44,17 +52,10 @@ from recaudo.streams.journal import (
     message_letter,
     message_lines,
 )
-from recaudo.streams.metrics import PipelineMetrics
-from recaudo.streams.outputs import Decision, Release
-from recaudo.streams.ports import CapGate, CapResult, CapVerdict, LearnerIO
-from recaudo.streams.resilience import RETRYABLE
-from recaudo.streams.schedule import Schedule
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, DebtorRef, Loaded, StateStore
 from recaudo.streams.tasks import TaskStore
 from recaudo.streams.timeline import Position, timeline_lines
-from recaudo.streams.topics import Topics
-from recaudo.streams.validators import skew_error
 
 log = logging.getLogger(__name__)
 _INPUT = TypeAdapter(InputEvent)

@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from recaudo.contracts.base import LegalFlag
+from recaudo.contracts.events import Channel
+from recaudo.contracts.state import AccountState, PointState
 from recaudo.rules.base import ContactProposal, FlagDates, Flags, HistoryItem, HistoryKind
+from recaudo.rules.ports import ContactPolicy
 from recaudo.streams import validation
-from recaudo.streams.contract import LegalFlag
 from recaudo.streams.decision.context import Context
-from recaudo.streams.events import Channel
-from recaudo.streams.ports import ContactPolicy
-from recaudo.streams.state import AccountState, DebtorState, PointState
+from recaudo.streams.state import DebtorState
 
 #: The channels that reach an estate's representative: written ones (policy: a call
 #: or a WhatsApp template would speak to whoever holds the phone about the debt).

@@ -3,7 +3,7 @@ longer be used, a reward for the learners, a debtor who engaged."""
 
 from __future__ import annotations
 
-from recaudo.streams.events import DeliveryStatus
+from recaudo.contracts.events import DeliveryStatus
 
 # Statuses after which a contact can no longer be sent to that address.
 HARD_FAILURES = {DeliveryStatus.BOUNCED, DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED}

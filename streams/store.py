@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
+from recaudo.contracts.state import state_key
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
@@ -141,7 +142,7 @@ class StateStore:
         self._commit = client.register_script(_COMMIT)
 
     def state_key(self, ref: DebtorRef) -> str:
-        return self._keys.debtor(ref[0], ref[1], "state")
+        return state_key(self._keys, ref[0], ref[1])
 
     def hash_key(self, ref: DebtorRef) -> str:
         """The debtor's hash: processed marks and event-id digests share its ``e~``

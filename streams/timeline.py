@@ -42,8 +42,8 @@ from typing import Any
 
 import orjson
 
+from recaudo.contracts.outputs import Decision
 from recaudo.streams.decision.context import stable_id
-from recaudo.streams.outputs import Decision
 
 DebtorRef = tuple[str, str]
 

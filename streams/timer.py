@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 
 from recaudo.channels.dispatch import redispatch
 from recaudo.channels.dispatch.redispatch import Redispatch
+from recaudo.contracts.codec import encode
+from recaudo.contracts.metrics import OVERDUE_EDGES, PipelineMetrics
+from recaudo.contracts.outputs import Release
+from recaudo.contracts.ports import LearnerClock
+from recaudo.contracts.schedule import Due, Entry, Schedule
+from recaudo.contracts.topics import Topics
 from recaudo.foundation.clock import Clock
-from recaudo.streams.codec import encode
-from recaudo.streams.metrics import OVERDUE_EDGES, PipelineMetrics
-from recaudo.streams.outputs import Release
 from recaudo.streams.pipeline import Outbound
-from recaudo.streams.ports import LearnerClock
-from recaudo.streams.schedule import Due, Entry, Schedule
-from recaudo.streams.topics import Topics
 
 RELEASE_LEASE_S = 30.0
 # Per shard per tick: every shard is claimed in the same round trip.

@@ -18,11 +18,12 @@ import datetime as dt
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from recaudo.contracts.base import LegalFlag
+from recaudo.contracts.events import ValidationNoticeEvent
+from recaudo.contracts.outputs import Reason
+from recaudo.contracts.state import AccountState, ValidationRecord
 from recaudo.rules.validation_period import Method, ValidationNotice
-from recaudo.streams.contract import LegalFlag
-from recaudo.streams.events import ValidationNoticeEvent
-from recaudo.streams.outputs import Reason
-from recaudo.streams.state import AccountState, DebtorState, ValidationRecord
+from recaudo.streams.state import DebtorState
 
 #: The rule id of the pause (``rules.validation_period``).
 PAUSE = "us.fdcpa.dispute_pause"

@@ -18,6 +18,10 @@ from recaudo.channels.opt_out import detect_opt_out
 from recaudo.channels.outbound import DeliveryLoop, EndpointStore, FanOut, Outbox, UrlGuard
 from recaudo.channels.outbound.delivery import endpoint_breakers
 from recaudo.channels.outbound.metrics import OutboundMetrics
+from recaudo.contracts.metrics import PipelineMetrics
+from recaudo.contracts.ports import Learner
+from recaudo.contracts.schedule import Schedule
+from recaudo.contracts.topics import Topics
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
@@ -34,14 +38,10 @@ from recaudo.streams.baseline import PreferenceOrder
 from recaudo.streams.decision.decider import Decider
 from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.journal import Journal
-from recaudo.streams.metrics import PipelineMetrics
 from recaudo.streams.pipeline import DecisionStage
-from recaudo.streams.ports import Learner
-from recaudo.streams.schedule import Schedule
 from recaudo.streams.store import StateStore
 from recaudo.streams.tasks import TaskStore
 from recaudo.streams.timer import ScheduleTimer
-from recaudo.streams.topics import Topics
 
 
 class RulesCompliance:

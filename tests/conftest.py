@@ -17,10 +17,10 @@ import pytest
 import redis.asyncio as aioredis
 from hypothesis import settings as hypothesis_settings
 
+from recaudo.contracts.outputs import Action, Decision
 from recaudo.embedded import Managed, resolve_redis, start_broker
 from recaudo.foundation.config import Settings
 from recaudo.stack import local_settings
-from recaudo.streams.outputs import Action, Decision
 from tests.redis_cluster import Cluster, start_cluster
 
 # Hypothesis' per-example wall-clock deadline fails on a busy 2-core machine

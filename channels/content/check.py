@@ -16,11 +16,11 @@ from jinja2 import TemplateError
 from recaudo.channels.content.compose import Composer, variables
 from recaudo.channels.content.paylink import PayLinks
 from recaudo.channels.content.render import locale_for, render
+from recaudo.contracts.outputs import Reason
+from recaudo.contracts.state import AccountState, DebtorStateBase
 from recaudo.rules.messages import LocalizedMessage
 from recaudo.rules.notices import NOTICES, TIME_BARRED
 from recaudo.rules.policy import TenantPolicy
-from recaudo.streams.outputs import Reason
-from recaudo.streams.state import AccountState, DebtorState
 
 FIELDS = (
     "sms",
@@ -44,7 +44,7 @@ SAMPLE_ZONES |= {
 }
 
 
-def sample_state(language: str, jurisdiction: str) -> DebtorState:
+def sample_state(language: str, jurisdiction: str) -> DebtorStateBase:
     account = AccountState(
         days_past_due=30,
         due=123456,
@@ -55,12 +55,12 @@ def sample_state(language: str, jurisdiction: str) -> DebtorState:
         ref="REF-1",
     )
     zone = SAMPLE_ZONES.get(jurisdiction, "America/Bogota")
-    return DebtorState(
+    return DebtorStateBase(
         tz=zone, jur=jurisdiction, lang=language, name="Name", accounts={"acct-1": account}
     )
 
 
-def barred_sample(language: str, jurisdiction: str, obsolete: bool) -> DebtorState:
+def barred_sample(language: str, jurisdiction: str, obsolete: bool) -> DebtorStateBase:
     """A debtor whose debt is time-barred (its default 5 years back, or 10: past the
     credit-reporting obsolescence date)."""
     state = sample_state(language, jurisdiction)

@@ -22,6 +22,9 @@ from recaudo.channels.content import email, sms, voice, whatsapp
 from recaudo.channels.content.paylink import PayLinks, payment_target
 from recaudo.channels.content.render import Amount, TemplateError, locale_for, render
 from recaudo.channels.content.reply import sample_reply
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import MessageContent, Reason
+from recaudo.contracts.state import DebtorStateBase
 from recaudo.rules.limitations import AccountDates, past_obsolescence, time_barred
 from recaudo.rules.messages import LocalizedMessage, MessageTemplate
 from recaudo.rules.notices import required_notices
@@ -29,9 +32,6 @@ from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.profiles import profile_for
 from recaudo.rules.profiles.us import US
 from recaudo.rules.time_barred import threats
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import MessageContent, Reason
-from recaudo.streams.state import DebtorState
 
 POLICY = "Tenant policy: a message is sent only as rendered from its template"
 
@@ -49,7 +49,7 @@ def pick_language(template: MessageTemplate, language: str, default: str) -> str
 
 def variables(
     policy: TenantPolicy,
-    state: DebtorState,
+    state: DebtorStateBase,
     account_id: str,
     contact_id: str,
     pay_url: str,
@@ -86,7 +86,7 @@ def variables(
     }
 
 
-def account_barred(state: DebtorState, account_id: str, now: dt.datetime) -> tuple[bool, bool]:
+def account_barred(state: DebtorStateBase, account_id: str, now: dt.datetime) -> tuple[bool, bool]:
     """Whether the account's debt is time-barred on the debtor's day (``rules.limitations``),
     and past the credit-reporting obsolescence date (California's notice differs)."""
     account = state.accounts[account_id]
@@ -106,7 +106,7 @@ class Composer:
     def compose(
         self,
         tenant_id: str,
-        state: DebtorState,
+        state: DebtorStateBase,
         account_id: str,
         channel: Channel,
         template: str,
@@ -185,7 +185,7 @@ class Composer:
         channel: Channel,
         values: dict[str, Any],
         locale: str,
-        state: DebtorState,
+        state: DebtorStateBase,
     ) -> MessageContent:
         tz = state.tz or "UTC"
 

@@ -47,7 +47,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from recaudo.streams.events import Channel
+from recaudo.contracts.events import Channel
 
 SALT = "recaudo.pay.v1"
 SALT_V2 = b"recaudo.pay.v2"

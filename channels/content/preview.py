@@ -10,12 +10,12 @@ import orjson
 
 from recaudo.channels.content.compose import Composer
 from recaudo.channels.content.paylink import PayLinks
+from recaudo.contracts.events import AccountEvent, Channel
+from recaudo.contracts.outputs import Reason
+from recaudo.contracts.state import AccountState, DebtorStateBase
 from recaudo.foundation.config import Settings
 from recaudo.foundation.errors import PolicyError
 from recaudo.rules.policy import TenantPolicy, default_policy, load_policy
-from recaudo.streams.events import AccountEvent, Channel
-from recaudo.streams.outputs import Reason
-from recaudo.streams.state import AccountState, DebtorState
 
 SAMPLE = {
     "event_id": "preview",
@@ -39,7 +39,7 @@ SAMPLE = {
 }
 
 
-def state_of(event: AccountEvent) -> DebtorState:
+def state_of(event: AccountEvent) -> DebtorStateBase:
     account = AccountState(
         status=event.status,
         days_past_due=event.days_past_due,
@@ -51,7 +51,7 @@ def state_of(event: AccountEvent) -> DebtorState:
         ref=event.account_reference,
         pref=event.payment_reference,
     )
-    return DebtorState(
+    return DebtorStateBase(
         tz=event.timezone,
         jur=event.jurisdiction,
         lang=event.language,

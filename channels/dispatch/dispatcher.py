@@ -39,14 +39,14 @@ from recaudo.channels.ratelimit import RateLimiter
 from recaudo.channels.reassigned.cache import ReassignedCache
 from recaudo.channels.reassigned.rnd import ten_digits
 from recaudo.channels.status_machine import NOT_ADVANCED, StatusMachine
+from recaudo.contracts.events import Channel, DeliveryEvent, DeliveryStatus
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.errors import (
     PermanentProviderError,
     ProviderError,
     RetryableProviderError,
 )
 from recaudo.rules.reassigned import PHONE_CHANNELS, REASSIGNED_CODE
-from recaudo.streams.events import Channel, DeliveryEvent, DeliveryStatus
-from recaudo.streams.outputs import ContactCommand
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 
+from recaudo.contracts.codec import encode
+from recaudo.contracts.outputs import ContactCommand
+from recaudo.contracts.schedule import Due, Entry, Schedule
 from recaudo.foundation.keys import Keys
-from recaudo.streams.codec import encode
-from recaudo.streams.outputs import ContactCommand
-from recaudo.streams.schedule import Due, Entry, Schedule
 
 KIND = "dispatch"
 

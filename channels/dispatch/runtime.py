@@ -25,11 +25,11 @@ from recaudo.channels.reassigned import ReassignedCache, RndClient
 from recaudo.channels.reassigned.rnd import DEFAULT_BASE_URL
 from recaudo.channels.recording import RecordingProvider
 from recaudo.channels.status_machine import StatusMachine
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.keys import Keys
 from recaudo.rules.policy import TenantPolicy
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import ContactCommand
 
 
 class WorkerDispatcher:

@@ -10,15 +10,15 @@ from structlog.contextvars import bound_contextvars
 
 from recaudo.channels.dispatch.dispatcher import DispatchResult
 from recaudo.channels.dispatch.redispatch import Redispatch
+from recaudo.contracts.codec import encode
+from recaudo.contracts.dead_letters import failure, of_record, validated
+from recaudo.contracts.metrics import PipelineMetrics
+from recaudo.contracts.outputs import ContactCommand
+from recaudo.contracts.records import Inbound, Outbound
+from recaudo.contracts.resilience import RETRYABLE
+from recaudo.contracts.topics import Topics
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.errors import InvalidEvent
-from recaudo.streams.batch import Inbound, Outbound
-from recaudo.streams.codec import encode
-from recaudo.streams.dead_letters import failure, of_record, validated
-from recaudo.streams.metrics import PipelineMetrics
-from recaudo.streams.outputs import ContactCommand
-from recaudo.streams.resilience import RETRYABLE
-from recaudo.streams.topics import Topics
 
 log = logging.getLogger(__name__)
 

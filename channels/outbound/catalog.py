@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from recaudo.streams.topics import BASE_NAMES
+from recaudo.contracts.topics import BASE_NAMES
 
 
 class EventType(StrEnum):

@@ -15,8 +15,8 @@ import orjson
 from recaudo.channels.outbound.catalog import SOURCE_TOPICS, events_of
 from recaudo.channels.outbound.endpoints import Endpoint, EndpointStore
 from recaudo.channels.outbound.queue import Outbox
+from recaudo.contracts.topics import Topics
 from recaudo.foundation.clock import Clock
-from recaudo.streams.topics import Topics
 
 
 class FanOut:

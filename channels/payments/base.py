@@ -16,7 +16,7 @@ import aiohttp
 from babel.numbers import get_currency_precision
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from recaudo.streams.events import PaymentMethod
+from recaudo.contracts.events import PaymentMethod
 
 if TYPE_CHECKING:
     from recaudo.channels.webhooks.base import WebhookRequest

@@ -32,13 +32,13 @@ from recaudo.channels.payments.base import (
     to_major,
     to_minor,
 )
+from recaudo.contracts.events import Instant, PaymentMethod
 from recaudo.foundation.errors import (
     InvalidEvent,
     PermanentProviderError,
     RetryableProviderError,
     SignatureError,
 )
-from recaudo.streams.events import Instant, PaymentMethod
 
 if TYPE_CHECKING:
     from recaudo.channels.webhooks.base import WebhookRequest

@@ -33,10 +33,10 @@ from recaudo.channels.payments.base import (
 from recaudo.channels.payments.mercadopago import MercadoPagoProvider
 from recaudo.channels.payments.pix import PixProvider
 from recaudo.channels.payments.stripe import StripeProvider
+from recaudo.contracts.codec import encode
+from recaudo.contracts.events import Money, PaymentEvent
+from recaudo.contracts.topics import Topics
 from recaudo.foundation.keys import Keys
-from recaudo.streams.codec import encode
-from recaudo.streams.events import Money, PaymentEvent
-from recaudo.streams.topics import Topics
 
 if TYPE_CHECKING:
     from recaudo.channels.webhooks.base import WebhookRequest

@@ -28,13 +28,13 @@ from recaudo.channels.payments.base import (
     StripeAccount,
     instant,
 )
+from recaudo.contracts.events import PaymentMethod
 from recaudo.foundation.errors import (
     InvalidEvent,
     PermanentProviderError,
     RetryableProviderError,
     SignatureError,
 )
-from recaudo.streams.events import PaymentMethod
 
 if TYPE_CHECKING:
     from recaudo.channels.webhooks.base import WebhookRequest

@@ -17,8 +17,8 @@ from urllib.parse import quote
 import aiohttp
 import orjson
 
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.errors import RetryableProviderError
-from recaudo.streams.outputs import ContactCommand
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Characters of a ref token left as they are in a query: HTTP clients and proxies

@@ -19,9 +19,9 @@ from recaudo.channels.providers.http import (
     callback_url,
     default_renderer,
 )
+from recaudo.contracts.events import DeliveryStatus
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.errors import PermanentProviderError
-from recaudo.streams.events import DeliveryStatus
-from recaudo.streams.outputs import ContactCommand
 
 REJECTED = 5
 

@@ -18,9 +18,9 @@ from recaudo.channels.providers.http import (
     call,
     default_renderer,
 )
+from recaudo.contracts.events import DeliveryStatus
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.errors import PermanentProviderError
-from recaudo.streams.events import DeliveryStatus
-from recaudo.streams.outputs import ContactCommand
 
 DEFAULT_BASE_URL = "https://api.mailgun.net"
 REF_VAR = "rc_ref"

@@ -15,9 +15,9 @@ from recaudo.channels.base import SendOutcome
 from recaudo.channels.credentials import MetaCredentials
 from recaudo.channels.directory import ref_for
 from recaudo.channels.providers.http import IDEMPOTENCY_HEADER, call
+from recaudo.contracts.events import DeliveryStatus
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.errors import PermanentProviderError
-from recaudo.streams.events import DeliveryStatus
-from recaudo.streams.outputs import ContactCommand
 
 
 def _template(command: ContactCommand) -> dict[str, Any]:

@@ -16,9 +16,9 @@ from recaudo.channels.base import SendOutcome
 from recaudo.channels.credentials import SendGridCredentials
 from recaudo.channels.directory import ref_for
 from recaudo.channels.providers.http import IDEMPOTENCY_HEADER, Renderer, call, default_renderer
+from recaudo.contracts.events import DeliveryStatus
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.errors import PermanentProviderError
-from recaudo.streams.events import DeliveryStatus
-from recaudo.streams.outputs import ContactCommand
 
 DEFAULT_BASE_URL = "https://api.sendgrid.com"
 REF_ARG = "rc_ref"

@@ -36,9 +36,9 @@ from recaudo.channels.voice.amd import (
     VoiceAnswers,
     VoiceScripts,
 )
+from recaudo.contracts.events import Channel, DeliveryStatus
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.errors import PermanentProviderError
-from recaudo.streams.events import Channel, DeliveryStatus
-from recaudo.streams.outputs import ContactCommand
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
 # Error codes that condemn the address itself (invalid, landline, unsubscribed).

@@ -36,9 +36,9 @@ from recaudo.channels.voice.amd import (
     VoiceScripts,
 )
 from recaudo.channels.webhooks.vonage_voice import application_jwt
+from recaudo.contracts.events import Channel, DeliveryStatus
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.errors import PermanentProviderError, RetryableProviderError
-from recaudo.streams.events import Channel, DeliveryStatus
-from recaudo.streams.outputs import ContactCommand
 
 DEFAULT_BASE_URL = "https://rest.nexmo.com"
 DEFAULT_VOICE_BASE_URL = "https://api.nexmo.com"

@@ -20,8 +20,8 @@ from xml.sax.saxutils import escape
 
 import redis.asyncio as aioredis
 
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.keys import Keys
-from recaudo.streams.outputs import ContactCommand
 
 
 class Answered(StrEnum):

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import redis.asyncio as aioredis
+
 from recaudo.channels.voice.amd import limited_content_message
+from recaudo.contracts.outputs import ContactCommand
+from recaudo.contracts.state import DebtorStateBase, state_key
+from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_batch import batcher
 from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.voicemail import tenant_voicemail
-from recaudo.streams.outputs import ContactCommand
-from recaudo.streams.store import StateStore
 
 #: The debtor's jurisdiction (``US-NY``, ``MX``) by tenant and debtor, or None.
 JurisdictionOf = Callable[[str, str], Awaitable[str | None]]
@@ -53,12 +57,13 @@ class LimitedContent:
         )
 
 
-def stored_jurisdiction(store: StateStore) -> JurisdictionOf:
-    """The jurisdiction the debtor's last account event gave (the decision's own)."""
+def stored_jurisdiction(client: aioredis.Redis, keys: Keys) -> JurisdictionOf:
+    """The jurisdiction the debtor's last account event gave (the decision's own),
+    read from the stored state the way ``streams.store.StateStore.load`` reads it
+    (one GET in the connection's pipelined batch), without its event-id marks."""
 
     async def lookup(tenant_id: str, debtor_id: str) -> str | None:
-        ref = (tenant_id, debtor_id)
-        loaded = await store.load([(ref, ())])
-        return loaded[ref].state.jur
+        raw = await batcher(client).call("GET", state_key(keys, tenant_id, debtor_id))
+        return DebtorStateBase.decode(raw).jur
 
     return lookup

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from recaudo.streams.events import Channel, DeliveryStatus
+from recaudo.contracts.events import Channel, DeliveryStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,8 @@ from recaudo.channels.webhooks.base import (
     WebhookRequest,
 )
 from recaudo.channels.webhooks.forms import items, json_object, mapping, req, text
+from recaudo.contracts.events import Channel, DeliveryStatus
 from recaudo.foundation.errors import SignatureError
-from recaudo.streams.events import Channel, DeliveryStatus
 
 S = DeliveryStatus
 GROUPS = {1: S.QUEUED, 2: S.UNDELIVERED, 3: S.DELIVERED, 4: S.UNDELIVERED, 5: S.FAILED}

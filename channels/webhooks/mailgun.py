@@ -23,8 +23,8 @@ from recaudo.channels.webhooks.base import (
     from_unix,
 )
 from recaudo.channels.webhooks.forms import json_object, mapping, req, text
+from recaudo.contracts.events import Channel, DeliveryStatus
 from recaudo.foundation.errors import InvalidEvent, SignatureError
-from recaudo.streams.events import Channel, DeliveryStatus
 
 S = DeliveryStatus
 EVENTS = {

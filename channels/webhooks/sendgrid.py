@@ -30,8 +30,8 @@ from recaudo.channels.webhooks.base import (
     from_unix,
 )
 from recaudo.channels.webhooks.forms import items, json_body, mapping, req, text
+from recaudo.contracts.events import Channel, DeliveryStatus
 from recaudo.foundation.errors import SignatureError
-from recaudo.streams.events import Channel, DeliveryStatus
 
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"

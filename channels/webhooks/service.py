@@ -42,12 +42,12 @@ from recaudo.channels.webhooks.base import (
     WebhookItem,
     WebhookRequest,
 )
+from recaudo.contracts.dead_letters import dead_letter
+from recaudo.contracts.events import DeliveryEvent, Intent, ResponseEvent
+from recaudo.contracts.outputs import utcnow
+from recaudo.contracts.publisher import Publisher
+from recaudo.contracts.topics import Topics
 from recaudo.foundation.errors import InvalidEvent, SignatureError
-from recaudo.streams.dead_letters import dead_letter
-from recaudo.streams.events import DeliveryEvent, Intent, ResponseEvent
-from recaudo.streams.outputs import utcnow
-from recaudo.streams.publisher import Publisher
-from recaudo.streams.topics import Topics
 
 log = logging.getLogger(__name__)
 DEFAULT_TOPICS = Topics()

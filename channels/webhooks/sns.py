@@ -28,8 +28,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from recaudo.channels.webhooks.base import StatusReport, Verifier, WebhookItem, WebhookRequest
 from recaudo.channels.webhooks.forms import json_object, mapping, req, text
+from recaudo.contracts.events import Channel, DeliveryStatus
 from recaudo.foundation.errors import InvalidEvent, SignatureError
-from recaudo.streams.events import Channel, DeliveryStatus
 
 S = DeliveryStatus
 NOTIFICATION_KEYS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")

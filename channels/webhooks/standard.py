@@ -28,8 +28,8 @@ from recaudo.channels.webhooks.base import (
     WebhookRequest,
 )
 from recaudo.channels.webhooks.forms import json_object, mapping, req, text
+from recaudo.contracts.events import Channel, DeliveryStatus
 from recaudo.foundation.errors import InvalidEvent, SignatureError
-from recaudo.streams.events import Channel, DeliveryStatus
 
 #: The library's window for ``webhook-timestamp`` (5 minutes either way).
 TOLERANCE_S = 300

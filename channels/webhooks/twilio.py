@@ -25,8 +25,8 @@ from recaudo.channels.webhooks.base import (
     WebhookRequest,
 )
 from recaudo.channels.webhooks.forms import form_pairs, json_object, req
+from recaudo.contracts.events import Channel, DeliveryStatus
 from recaudo.foundation.errors import InvalidEvent, SignatureError
-from recaudo.streams.events import Channel, DeliveryStatus
 
 S = DeliveryStatus
 MESSAGE_STATUS: dict[str, DeliveryStatus] = {

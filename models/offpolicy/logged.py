@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from recaudo.contracts.outputs import Action, Decision
 from recaudo.foundation.errors import EvaluationError
-from recaudo.streams.outputs import Action, Decision
 
 SKIP = "skip"
 #: The suppression reason the live strategy writes when it chooses not to contact.

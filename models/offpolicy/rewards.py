@@ -15,8 +15,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from itertools import accumulate
 
+from recaudo.contracts.events import PaymentEvent
 from recaudo.models.offpolicy.logged import LoggedChoice
-from recaudo.streams.events import PaymentEvent
 
 Valuer = Callable[[int, str], float]
 

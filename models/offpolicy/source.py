@@ -15,11 +15,11 @@ from pathlib import Path
 import orjson
 from pydantic import ValidationError
 
+from recaudo.contracts.events import PaymentEvent
+from recaudo.contracts.outputs import Decision
+from recaudo.contracts.validation_errors import first
 from recaudo.foundation.errors import EvaluationError
 from recaudo.models.offpolicy.logged import LoggedChoice, choice_of
-from recaudo.streams.events import PaymentEvent
-from recaudo.streams.outputs import Decision
-from recaudo.streams.validation_errors import first
 
 
 @dataclass

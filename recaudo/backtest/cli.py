@@ -24,12 +24,12 @@ from recaudo.backtest.outcome import Truth, headline
 from recaudo.backtest.progress import Progress
 from recaudo.backtest.render import FORMATS
 from recaudo.backtest.sources import EventLog, EventSource
+from recaudo.contracts.events import InputEvent
 from recaudo.embedded import resolve_redis
 from recaudo.foundation.config import Settings
 from recaudo.foundation.errors import EvaluationError
 from recaudo.simulator.world import World
 from recaudo.simulator.world_config import WorldTruth
-from recaudo.streams.events import InputEvent
 
 #: One collector's day of calls: the default team of a simulated portfolio.
 TEAM_CALLS_PER_DAY = 40

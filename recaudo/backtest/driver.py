@@ -36,12 +36,12 @@ from recaudo.channels.dispatch.ledger import ContactLedger
 from recaudo.channels.dispatch.runtime import WorkerDispatcher
 from recaudo.channels.dispatch.stage import Dispatching
 from recaudo.channels.sandbox import Sandbox, sandbox_credentials
+from recaudo.contracts.codec import encode
+from recaudo.contracts.events import TOPIC_OF_TYPE, DeliveryStatus, InputEvent
+from recaudo.contracts.outputs import Action, ContactCommand
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
-from recaudo.streams.codec import encode
-from recaudo.streams.events import TOPIC_OF_TYPE, DeliveryStatus, InputEvent
-from recaudo.streams.outputs import Action, ContactCommand
 from recaudo.streams.pipeline import Inbound, Outbound
 from recaudo.streams.tasks import Task
 from recaudo.streams.wiring import Wiring, build_wiring

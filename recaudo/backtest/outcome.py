@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
+from recaudo.contracts.state import OutcomeSummary
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.reports import OutcomeReport, ReportSource, stats
 from recaudo.streams.reports.model import Difference
 from recaudo.streams.reports.outcomes import Dimension
 from recaudo.streams.reports.source import policy_channel_costs
-from recaudo.streams.state import OutcomeSummary
 from recaudo.streams.wiring import Wiring
 
 BY: tuple[Dimension, ...] = ("arm", "channel")

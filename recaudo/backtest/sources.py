@@ -11,9 +11,9 @@ from typing import Protocol
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from recaudo.contracts.events import InputEvent
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.errors import InvalidEvent
-from recaudo.streams.events import InputEvent
-from recaudo.streams.outputs import ContactCommand
 
 _INPUT: TypeAdapter[InputEvent] = TypeAdapter(InputEvent)
 

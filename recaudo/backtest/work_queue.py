@@ -18,7 +18,7 @@ import math
 from collections import Counter
 from typing import Protocol, runtime_checkable
 
-from recaudo.streams.events import TaskClosedEvent
+from recaudo.contracts.events import TaskClosedEvent
 from recaudo.streams.tasks import Task, TaskStatus
 
 TEAM = "backtest-team"

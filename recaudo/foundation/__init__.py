@@ -1,5 +1,5 @@
 """Foundation: settings, errors, Redis keys and client, Kafka helpers.
 
-Every domain package (streams, rules, models, channels, simulator) may import
-from here; nothing here imports a domain or an entry point.
+The contracts and every domain package (streams, rules, models, channels,
+simulator) may import from here; nothing here imports them or an entry point.
 """

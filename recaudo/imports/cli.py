@@ -17,6 +17,7 @@ from typing import IO, Any
 import click
 import orjson
 
+from recaudo.contracts.topics import Topics
 from recaudo.foundation.broker_watch import BrokerWatch
 from recaudo.foundation.config import Settings, load_settings
 from recaudo.foundation.kafka import KafkaPublisher
@@ -29,7 +30,6 @@ from recaudo.imports.intake import Intake
 from recaudo.imports.mapping import Mapping, load_mapping
 from recaudo.imports.report import Report, Summary
 from recaudo.imports.runner import BrokerNotConfirmed, Progress, run_import
-from recaudo.streams.topics import Topics
 
 
 class Bar:

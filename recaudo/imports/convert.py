@@ -18,12 +18,12 @@ from typing import Any
 from babel.numbers import get_currency_precision
 from pydantic import TypeAdapter, ValidationError
 
+from recaudo.contracts.events import TOPIC_OF_TYPE, Event, InputEvent
+from recaudo.contracts.validators import skew_error
 from recaudo.foundation.clock import Clock
 from recaudo.imports.mapping import Array, Column, Const, Mapping, Node, Table
 from recaudo.imports.reader import Row
 from recaudo.imports.report import Problem
-from recaudo.streams.events import TOPIC_OF_TYPE, Event, InputEvent
-from recaudo.streams.validators import skew_error
 
 _INPUT: TypeAdapter[Any] = TypeAdapter(InputEvent)
 _EMPTY = object()

@@ -16,11 +16,14 @@ from enum import Enum
 
 import redis.asyncio as aioredis
 
+from recaudo.contracts.codec import encode
+from recaudo.contracts.events import TOPIC_OF_TYPE, AccountEvent, Event
+from recaudo.contracts.publisher import Publisher
+from recaudo.contracts.topics import Topics
 from recaudo.foundation.clock import Clock
 from recaudo.foundation.config import Settings
 from recaudo.foundation.errors import EventIdConflict
 from recaudo.foundation.keys import Keys
-from recaudo.streams.codec import encode
 from recaudo.streams.event_ids import (
     EventDigests,
     clock_minute,
@@ -29,9 +32,6 @@ from recaudo.streams.event_ids import (
     mark_fresh,
     ttl_minutes,
 )
-from recaudo.streams.events import TOPIC_OF_TYPE, AccountEvent, Event
-from recaudo.streams.publisher import Publisher
-from recaudo.streams.topics import Topics
 
 
 class Seen(Enum):

@@ -27,9 +27,9 @@ from pydantic import (
     model_validator,
 )
 
+from recaudo.contracts.events import TOPIC_OF_TYPE
+from recaudo.contracts.validation_errors import first
 from recaudo.foundation.errors import MappingError
-from recaudo.streams.events import TOPIC_OF_TYPE
-from recaudo.streams.validation_errors import first
 
 Kind = Literal["str", "int", "bool", "date", "datetime", "money"]
 TRUE = ("true", "t", "1", "yes", "y", "si", "sí", "s", "sim")

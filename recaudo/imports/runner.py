@@ -20,12 +20,12 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Protocol
 
+from recaudo.contracts.events import Event
 from recaudo.imports.convert import Converter
 from recaudo.imports.intake import Seen
 from recaudo.imports.mapping import Mapping
 from recaudo.imports.reader import HashingStream, Row, read_rows
 from recaudo.imports.report import Problem, Report, Summary
-from recaudo.streams.events import Event
 
 #: Opens the file afresh for each pass.
 Opener = Callable[[], IO[bytes]]

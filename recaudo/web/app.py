@@ -23,6 +23,7 @@ from recaudo.channels.webhooks import (
     webhook_counter,
 )
 from recaudo.channels.webhooks.sns import http_fetcher
+from recaudo.contracts.topics import Topics
 from recaudo.dashboards import OPS_PAGE
 from recaudo.foundation.broker_watch import BrokerWatch
 from recaudo.foundation.config import Settings
@@ -37,7 +38,6 @@ from recaudo.probes import add_probe_routes
 from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.store import StateStore
 from recaudo.streams.tasks import TaskStore
-from recaudo.streams.topics import Topics
 from recaudo.streams.wiring import pay_links
 from recaudo.web.broker_guard import broker_guard
 from recaudo.web.debtor import get_debtor

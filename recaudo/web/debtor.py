@@ -18,12 +18,12 @@ from pydantic import BaseModel
 
 from recaudo.channels.directory import ContactDirectory, ContactRef, make_token
 from recaudo.channels.status_machine import RANK, StatusMachine
+from recaudo.contracts.events import AccountStatus, Channel
+from recaudo.contracts.state import AccountState
 from recaudo.foundation.keys import Keys
 from recaudo.rules.credit_bureau import is_colombian
 from recaudo.rules.limitations import AccountDates, time_barred
-from recaudo.streams.events import AccountStatus, Channel
 from recaudo.streams.reports.credit_bureau import standing
-from recaudo.streams.state import AccountState
 from recaudo.streams.tasks import Task
 from recaudo.web.auth import tenant_of
 from recaudo.web.keys import REDIS, SETTINGS, STORE, TASKS

@@ -33,15 +33,15 @@ from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 from redis.exceptions import RedisError
 
-from recaudo.streams.codec import encode
-from recaudo.streams.events import (
+from recaudo.contracts.codec import encode
+from recaudo.contracts.events import (
     TOPIC_OF_TYPE,
     AccountEvent,
     AccountStatus,
     InputEvent,
     PaymentEvent,
 )
-from recaudo.streams.validators import skew_error
+from recaudo.contracts.validators import skew_error
 from recaudo.web.auth import tenant_of
 from recaudo.web.body import read_body
 from recaudo.web.keys import (

@@ -8,6 +8,8 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
+from recaudo.contracts.publisher import Publisher
+from recaudo.contracts.topics import Topics
 from recaudo.foundation.broker_watch import BrokerWatch
 from recaudo.foundation.config import Settings
 from recaudo.foundation.record_reader import RecordReader
@@ -15,10 +17,8 @@ from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.journal import Journal
 from recaudo.streams.ops import DebtorCards
-from recaudo.streams.publisher import Publisher
 from recaudo.streams.store import StateStore
 from recaudo.streams.tasks import TaskStore
-from recaudo.streams.topics import Topics
 
 SETTINGS = web.AppKey("settings", Settings)
 # The POST guard's watch: ``POST /v1/imports`` confirms each chunk with it.

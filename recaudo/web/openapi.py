@@ -19,9 +19,9 @@ from aiohttp import web
 from pydantic import BaseModel, Field, TypeAdapter
 
 from recaudo import __version__
+from recaudo.contracts.events import InputEvent
+from recaudo.contracts.outputs import Decision
 from recaudo.examples import EXAMPLES
-from recaudo.streams.events import InputEvent
-from recaudo.streams.outputs import Decision
 from recaudo.streams.reports.after_effective import AfterEffectiveReport
 from recaudo.streams.reports.credit_bureau import CreditBureauReport
 from recaudo.streams.reports.model import OutcomeReport

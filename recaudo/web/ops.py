@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 import redis.asyncio as aioredis
 from aiohttp import web
 
+from recaudo.contracts.topics import Topics
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka_security import client_options
 from recaudo.foundation.keys import Keys
@@ -20,7 +21,6 @@ from recaudo.foundation.record_reader import RecordReader
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.journal import TOPIC_OF, Journal
 from recaudo.streams.ops import DebtorCards
-from recaudo.streams.topics import Topics
 from recaudo.streams.wiring import tenants_of
 from recaudo.web.call_list import get_calls
 from recaudo.web.conversation import get_conversation

@@ -23,8 +23,8 @@ from aiohttp import web
 
 from recaudo.channels.content import PayLinks, PayRecord, PayToken
 from recaudo.channels.directory import ContactDirectory
-from recaudo.streams.codec import encode
-from recaudo.streams.events import DeliveryEvent, DeliveryStatus
+from recaudo.contracts.codec import encode
+from recaudo.contracts.events import DeliveryEvent, DeliveryStatus
 from recaudo.web.keys import PUBLISHER, SETTINGS, TOPICS
 from recaudo.web.problems import problem
 

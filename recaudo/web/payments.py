@@ -14,10 +14,10 @@ from aiohttp import web
 
 from recaudo.channels.payments import PaymentAccounts, PaymentService, build_providers
 from recaudo.channels.payments.base import Publisher
+from recaudo.contracts.topics import Topics
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.rules.tenants import TenantPolicies
-from recaudo.streams.topics import Topics
 from recaudo.streams.wiring import tenants_of
 from recaudo.web.payment_webhooks import add_payment_webhook_routes
 from recaudo.web.selfservice import SelfService, add_self_service_routes

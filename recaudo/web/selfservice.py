@@ -29,13 +29,8 @@ from recaudo.channels.content import PayRecord, PayToken
 from recaudo.channels.content.render import Amount, locale_for, money
 from recaudo.channels.content.reply import PlanOption
 from recaudo.channels.payments import CheckoutOrder, PaymentService
-from recaudo.foundation.config import Settings
-from recaudo.foundation.errors import ProviderError
-from recaudo.rules.tenants import TenantPolicies
-from recaudo.streams.codec import encode
-from recaudo.streams.conversation.plans import plan_options
-from recaudo.streams.decision.promises import local_today
-from recaudo.streams.events import (
+from recaudo.contracts.codec import encode
+from recaudo.contracts.events import (
     Channel,
     Intent,
     Money,
@@ -43,7 +38,13 @@ from recaudo.streams.events import (
     Promise,
     ResponseEvent,
 )
-from recaudo.streams.state import AccountState, DebtorState
+from recaudo.contracts.state import AccountState
+from recaudo.foundation.config import Settings
+from recaudo.foundation.errors import ProviderError
+from recaudo.rules.tenants import TenantPolicies
+from recaudo.streams.conversation.plans import plan_options
+from recaudo.streams.decision.promises import local_today
+from recaudo.streams.state import DebtorState
 from recaudo.web.body import read_body
 from recaudo.web.keys import PUBLISHER, SETTINGS, STORE, TOPICS
 from recaudo.web.pay import EXPIRED_PAGE, PAY_DIRECTORY, PAY_LINKS, PAY_PAGE

@@ -23,10 +23,10 @@ from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError
 
 from recaudo.channels.ids import event_id
-from recaudo.streams.codec import encode
-from recaudo.streams.events import TaskClosedEvent
+from recaudo.contracts.codec import encode
+from recaudo.contracts.events import TaskClosedEvent
+from recaudo.contracts.validation_errors import describe
 from recaudo.streams.tasks import Task, TaskNote, TaskStatus, TaskStore
-from recaudo.streams.validation_errors import describe
 from recaudo.web.auth import tenant_of
 from recaudo.web.body import read_body
 from recaudo.web.keys import PUBLISHER, SETTINGS, TASKS, TOPICS

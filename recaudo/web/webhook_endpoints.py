@@ -17,9 +17,9 @@ from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
 from recaudo.channels.outbound import Endpoint, EndpointStore, EventType, Outbox, UrlGuard
 from recaudo.channels.outbound.queue import DeliveryRecord
+from recaudo.contracts.validation_errors import describe
 from recaudo.foundation.errors import UnsafeUrl
 from recaudo.foundation.keys import Keys
-from recaudo.streams.validation_errors import describe
 from recaudo.web.auth import tenant_of
 from recaudo.web.body import read_body
 from recaudo.web.keys import REDIS, SETTINGS

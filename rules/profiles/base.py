@@ -13,10 +13,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from recaudo.contracts.base import LegalFlag
+from recaudo.contracts.events import Channel
 from recaudo.rules.profiles.servicing import UNREVIEWED, Servicing
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Gap, Hours, Rule, WindowRule
-from recaudo.streams.contract import LegalFlag
-from recaudo.streams.events import Channel
 
 ELECTRONIC: frozenset[Channel] = frozenset({Channel.SMS, Channel.EMAIL, Channel.WHATSAPP})
 VOICE: frozenset[Channel] = frozenset({Channel.VOICE})

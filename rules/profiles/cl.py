@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from recaudo.contracts.base import LegalFlag
 from recaudo.rules.profiles.base import (
     BASE_SUPPRESSIONS,
     DAILY_TOTAL,
@@ -22,7 +23,6 @@ from recaudo.rules.profiles.base import (
 )
 from recaudo.rules.profiles.servicing import Servicing
 from recaudo.rules.rule import Cap, Rule, hours
-from recaudo.streams.contract import LegalFlag
 
 LAW = "Ley 19.496, art. 37 (texto Ley 21.320)"
 

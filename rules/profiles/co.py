@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from recaudo.contracts.events import Channel
 from recaudo.rules.profiles.base import BASE_SUPPRESSIONS, Profile, policy, suppression_law
 from recaudo.rules.profiles.servicing import Servicing
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Gap, Rule, WindowRule, hours
-from recaudo.streams.events import Channel
 
 VERSION = "CO-2023.10"  # in force 2023-10-10
 LAW = "Ley 2300 de 2023"

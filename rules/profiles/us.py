@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from recaudo.contracts.base import LegalFlag
+from recaudo.contracts.events import Channel
 from recaudo.rules.profiles.base import (
     BASE_SUPPRESSIONS,
     DAILY_TOTAL,
@@ -37,8 +39,6 @@ from recaudo.rules.profiles.base import (
 )
 from recaudo.rules.profiles.servicing import Servicing
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Gap, Rule, WindowRule, every_day, hours
-from recaudo.streams.contract import LegalFlag
-from recaudo.streams.events import Channel
 
 VERSION = "US-2021.11"  # Reg F effective 2021-11-30
 

@@ -22,9 +22,9 @@ from recaudo.channels.opt_out import (
     detect_opt_out_all,
     normalise,
 )
+from recaudo.contracts.events import Intent
 from recaudo.streams.conversation.lexicon import PAY_VERBS
 from recaudo.streams.conversation.slots import parse_slots
-from recaudo.streams.events import Intent
 
 
 class Ask(StrEnum):

@@ -30,8 +30,8 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import get_currency_precision
 
 from recaudo.channels.opt_out import fold
+from recaudo.contracts.validators import MAX_SAFE_MINOR
 from recaudo.streams.conversation import lexicon
-from recaudo.streams.validators import MAX_SAFE_MINOR
 
 log = logging.getLogger(__name__)
 _SPACES = re.compile(r"\s+")

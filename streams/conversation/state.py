@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from recaudo.streams.events import Channel
+from recaudo.contracts.events import Channel
 
 
 class Conversation(BaseModel):

@@ -4,9 +4,12 @@ cadence step due, a reminder, a credit-bureau notice, a task for people)."""
 
 from __future__ import annotations
 
+from recaudo.contracts.base import LegalFlag
+from recaudo.contracts.events import AccountEvent, AccountStatus, Channel
+from recaudo.contracts.outputs import Action, Reason
+from recaudo.contracts.state import AccountState
 from recaudo.streams import account_ledger, accounting, credit_bureau_notices, legal_dates
 from recaudo.streams.contact_points import late_opt_outs, take_points
-from recaudo.streams.contract import LegalFlag
 from recaudo.streams.credit_bureau_notices import TRIGGER as NOTICE
 from recaudo.streams.decision.cancellation import Cancellations
 from recaudo.streams.decision.context import Context, Effects, stable_id
@@ -17,9 +20,7 @@ from recaudo.streams.decision.planner import ContactPlanner
 from recaudo.streams.decision.policies import Policies
 from recaudo.streams.decision.reminders import Reminders
 from recaudo.streams.decision.tasks import Tasks
-from recaudo.streams.events import AccountEvent, AccountStatus, Channel
-from recaudo.streams.outputs import Action, Reason
-from recaudo.streams.state import AccountState, DebtorState
+from recaudo.streams.state import DebtorState
 
 NOT_OWING = frozenset({AccountStatus.SETTLED, AccountStatus.CLOSED, AccountStatus.CURRENT})
 

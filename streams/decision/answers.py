@@ -21,6 +21,11 @@ from dataclasses import replace
 
 from recaudo.channels.content.render import Amount
 from recaudo.channels.content.reply import PlanOption, Reply
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import Action, Reason
+from recaudo.contracts.ports import CapResult, Step
+from recaudo.contracts.state import PendingContact
+from recaudo.rules.ports import Compliance
 from recaudo.streams.conversation.plans import plan_options
 from recaudo.streams.decision.cancellation import Cancellations
 from recaudo.streams.decision.context import Context, Effects, Proposed
@@ -28,11 +33,8 @@ from recaudo.streams.decision.log import DecisionLog
 from recaudo.streams.decision.planner import ASSISTANT, ContactPlanner
 from recaudo.streams.decision.policies import Policies
 from recaudo.streams.decision.promises import local_today
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import Action, Reason
-from recaudo.streams.ports import CapResult, Compliance, Step
 from recaudo.streams.proposals import contact_proposal
-from recaudo.streams.state import DebtorState, PendingContact
+from recaudo.streams.state import DebtorState
 
 CAPS_EXEMPT = Reason(
     rule_id="caps.consumer_initiated",

@@ -20,6 +20,16 @@ import datetime as dt
 from recaudo.channels.content.render import Amount
 from recaudo.channels.content.reply import Reply
 from recaudo.channels.opt_out import detect_dispute
+from recaudo.contracts.events import (
+    Channel,
+    Intent,
+    Money,
+    PaymentEvent,
+    Promise,
+    ResponseEvent,
+)
+from recaudo.contracts.outputs import Action, Reason
+from recaudo.contracts.ports import Learner
 from recaudo.streams import accounting
 from recaudo.streams.conversation.parse import LEGAL, Ask, Parsed, parse_reply
 from recaudo.streams.conversation.plans import plan_options
@@ -31,16 +41,6 @@ from recaudo.streams.decision.log import DecisionLog
 from recaudo.streams.decision.policies import Policies
 from recaudo.streams.decision.promises import Promises, local_today, tidy
 from recaudo.streams.decision.tasks import Tasks
-from recaudo.streams.events import (
-    Channel,
-    Intent,
-    Money,
-    PaymentEvent,
-    Promise,
-    ResponseEvent,
-)
-from recaudo.streams.outputs import Action, Reason
-from recaudo.streams.ports import Learner
 from recaudo.streams.state import DebtorState
 from recaudo.streams.tasks.model import TaskKind
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import Action, Reason
+from recaudo.contracts.schedule import Entry
+from recaudo.contracts.state import Emitted, PendingContact
 from recaudo.rules.reminders import is_reminder
 from recaudo.streams.decision.context import Context, Effects
 from recaudo.streams.decision.log import DecisionLog
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import Action, Reason
-from recaudo.streams.schedule import Entry
-from recaudo.streams.state import DebtorState, Emitted, PendingContact
+from recaudo.streams.state import DebtorState
 
 
 class Cancellations:

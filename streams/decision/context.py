@@ -7,22 +7,15 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from recaudo.foundation.errors import InvalidEvent
-from recaudo.rules.base import Verdict
-from recaudo.streams.events import (
+from recaudo.contracts.events import (
     Channel,
 )
-from recaudo.streams.outputs import ContactCommand, Decision, Purpose, Reason
-from recaudo.streams.ports import (
-    AssignmentLike,
-    Outcome,
-    StepLike,
-    Target,
-)
-from recaudo.streams.schedule import Entry
-from recaudo.streams.state import (
-    Emitted,
-)
+from recaudo.contracts.outputs import ContactCommand, Decision, Purpose, Reason
+from recaudo.contracts.ports import AssignmentLike, Outcome, StepLike, Target
+from recaudo.contracts.schedule import Entry
+from recaudo.contracts.state import Emitted
+from recaudo.foundation.errors import InvalidEvent
+from recaudo.rules.base import Verdict
 from recaudo.streams.tasks.model import Task
 
 

@@ -13,7 +13,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from recaudo.contracts.events import (
+    AccountEvent,
+    AnyInputEvent,
+    DeliveryEvent,
+    PaymentEvent,
+    ResponseEvent,
+    TaskClosedEvent,
+    ValidationNoticeEvent,
+)
+from recaudo.contracts.outputs import Action, Decision, Reason, Release
+from recaudo.contracts.ports import CapVerdict, Learner, MessageComposer
+from recaudo.contracts.state import HISTORY_S, Emitted
 from recaudo.foundation.clock import WALL_CLOCK, Clock
+from recaudo.rules.ports import Compliance, ContactPolicy
 from recaudo.streams import validation
 from recaudo.streams.decision.accounts import Accounts
 from recaudo.streams.decision.answers import Answers
@@ -31,18 +44,7 @@ from recaudo.streams.decision.releases import Releases
 from recaudo.streams.decision.reminders import Reminders, with_roll_risk
 from recaudo.streams.decision.replies import Replies
 from recaudo.streams.decision.tasks import Tasks
-from recaudo.streams.events import (
-    AccountEvent,
-    AnyInputEvent,
-    DeliveryEvent,
-    PaymentEvent,
-    ResponseEvent,
-    TaskClosedEvent,
-    ValidationNoticeEvent,
-)
-from recaudo.streams.outputs import Action, Decision, Reason, Release
-from recaudo.streams.ports import CapVerdict, Compliance, ContactPolicy, Learner, MessageComposer
-from recaudo.streams.state import HISTORY_S, DebtorState, Emitted
+from recaudo.streams.state import DebtorState
 
 DecidableEvent = AnyInputEvent | Release
 

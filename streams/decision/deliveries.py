@@ -3,6 +3,10 @@ closes a bounced or reassigned address and proposes a fallback channel."""
 
 from __future__ import annotations
 
+from recaudo.contracts.events import DeliveryEvent, DeliveryStatus
+from recaudo.contracts.outputs import Action, Reason
+from recaudo.contracts.ports import Step
+from recaudo.contracts.state import HistoryEntry
 from recaudo.rules.reassigned import REASSIGNED_CODE
 from recaudo.streams import accounting, credit_bureau_notices
 from recaudo.streams.contact_points import close_reassigned
@@ -13,11 +17,8 @@ from recaudo.streams.decision.log import DecisionLog
 from recaudo.streams.decision.planner import ContactPlanner
 from recaudo.streams.decision.policies import Policies
 from recaudo.streams.decision.replies import OPT_OUT_WEIGHT
-from recaudo.streams.events import DeliveryEvent, DeliveryStatus
-from recaudo.streams.outputs import Action, Reason
-from recaudo.streams.ports import Step
 from recaudo.streams.receipts import ENGAGED, HARD_FAILURES, REWARDS
-from recaudo.streams.state import DebtorState, HistoryEntry
+from recaudo.streams.state import DebtorState
 
 OPTED_OUT = (DeliveryStatus.COMPLAINED, DeliveryStatus.UNSUBSCRIBED)
 

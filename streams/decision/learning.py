@@ -3,11 +3,12 @@ past the reward window, and the treated/control observations of the uplift."""
 
 from __future__ import annotations
 
+from recaudo.contracts.ports import Learner, Outcome, Target
+from recaudo.contracts.state import EarlyOutcome
 from recaudo.streams.decision.context import Context, Effects
 from recaudo.streams.decision.policies import Policies
 from recaudo.streams.observations import closed_observations, open_observation
-from recaudo.streams.ports import Learner, Outcome, Target
-from recaudo.streams.state import DebtorState, EarlyOutcome
+from recaudo.streams.state import DebtorState
 
 
 class Learning:

@@ -13,14 +13,14 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import Action, Decision, MessageContent, Purpose, Reason
+from recaudo.contracts.ports import Learner, Target
+from recaudo.contracts.state import Emitted
 from recaudo.foundation.clock import Clock
 from recaudo.rules.base import Verdict
 from recaudo.streams.decision.context import Context
 from recaudo.streams.decision.policies import Policies
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import Action, Decision, MessageContent, Purpose, Reason
-from recaudo.streams.ports import Learner, Target
-from recaudo.streams.state import Emitted
 
 #: Adds to a finished record (scores, model versions) from what the decision knows.
 Enricher = Callable[[Context, Decision], Decision]

@@ -4,6 +4,10 @@ covers (``payment.covers_due``)."""
 
 from __future__ import annotations
 
+from recaudo.contracts.events import PaymentEvent
+from recaudo.contracts.outputs import Reason
+from recaudo.contracts.ports import Outcome
+from recaudo.contracts.state import AccountState
 from recaudo.foundation.errors import InvalidEvent
 from recaudo.streams import account_ledger, accounting, held_payments
 from recaudo.streams.account_ledger import Entered
@@ -12,10 +16,7 @@ from recaudo.streams.decision.cancellation import Cancellations
 from recaudo.streams.decision.context import Context, Effects
 from recaudo.streams.decision.learning import Learning
 from recaudo.streams.decision.promises import Promises
-from recaudo.streams.events import PaymentEvent
-from recaudo.streams.outputs import Reason
-from recaudo.streams.ports import Outcome
-from recaudo.streams.state import AccountState, DebtorState
+from recaudo.streams.state import DebtorState
 
 
 class Payments:

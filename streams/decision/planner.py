@@ -12,18 +12,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 
-from recaudo.rules.targeting import Targeting
-from recaudo.streams import accounting
-from recaudo.streams.contact_points import consent_date
-from recaudo.streams.decision.cancellation import Cancellations
-from recaudo.streams.decision.context import Context, Effects, Proposed
-from recaudo.streams.decision.learning import Learning
-from recaudo.streams.decision.log import DecisionLog
-from recaudo.streams.decision.policies import Policies
-from recaudo.streams.outputs import Action, ContactCommand, MessageContent, Purpose, Reason
-from recaudo.streams.ports import (
+from recaudo.contracts.outputs import Action, ContactCommand, MessageContent, Purpose, Reason
+from recaudo.contracts.ports import (
     CapVerdict,
-    Compliance,
     Learner,
     MessageComposer,
     Offer,
@@ -32,14 +23,24 @@ from recaudo.streams.ports import (
     StepLike,
     Target,
 )
+from recaudo.contracts.schedule import Entry
+from recaudo.contracts.state import Emitted, HistoryEntry, PendingContact
+from recaudo.contracts.targeting import Targeting
+from recaudo.rules.ports import Compliance
+from recaudo.streams import accounting
+from recaudo.streams.contact_points import consent_date
+from recaudo.streams.decision.cancellation import Cancellations
+from recaudo.streams.decision.context import Context, Effects, Proposed
+from recaudo.streams.decision.learning import Learning
+from recaudo.streams.decision.log import DecisionLog
+from recaudo.streams.decision.policies import Policies
 from recaudo.streams.proposals import (
     ESTATE_TEMPLATE,
     contact_proposal,
     point_fields,
     recipient_of,
 )
-from recaudo.streams.schedule import Entry
-from recaudo.streams.state import DebtorState, Emitted, HistoryEntry, PendingContact
+from recaudo.streams.state import DebtorState
 
 #: The trigger of a contact waiting for the hour the strategy chose: decided, not re-ranked.
 CHOSEN_HOUR = "chosen_hour"

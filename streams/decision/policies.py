@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from recaudo.contracts.ports import AssignmentLike, StepLike
+from recaudo.rules.ports import ContactPolicy
 from recaudo.streams.decision.context import Context
-from recaudo.streams.ports import AssignmentLike, ContactPolicy, StepLike
 
 
 class Policies:

@@ -15,15 +15,15 @@ import datetime as dt
 import hashlib
 from zoneinfo import ZoneInfo
 
+from recaudo.contracts.events import Channel, PaymentEvent
+from recaudo.contracts.outputs import Action, JsonScalar, Reason
+from recaudo.contracts.ports import Step
+from recaudo.contracts.schedule import Entry
 from recaudo.streams import accounting
 from recaudo.streams.decision.context import Context, Effects, stable_id
 from recaudo.streams.decision.log import DecisionLog
 from recaudo.streams.decision.planner import ContactPlanner
 from recaudo.streams.decision.policies import Policies
-from recaudo.streams.events import Channel, PaymentEvent
-from recaudo.streams.outputs import Action, JsonScalar, Reason
-from recaudo.streams.ports import Step
-from recaudo.streams.schedule import Entry
 from recaudo.streams.state import DebtorState
 
 #: A promise is judged the day after its date: a payment late that day still keeps it.

@@ -4,6 +4,9 @@ notice, or a contact that waited for its window or hour."""
 
 from __future__ import annotations
 
+from recaudo.contracts.outputs import Release
+from recaudo.contracts.ports import Step
+from recaudo.contracts.schedule import Entry
 from recaudo.rules.reminders import is_reminder
 from recaudo.streams import credit_bureau_notices, held_payments
 from recaudo.streams.credit_bureau_notices import TRIGGER as NOTICE
@@ -14,9 +17,6 @@ from recaudo.streams.decision.policies import Policies
 from recaudo.streams.decision.promises import Promises
 from recaudo.streams.decision.reminders import Reminders
 from recaudo.streams.held_payments import HELD
-from recaudo.streams.outputs import Release
-from recaudo.streams.ports import Step
-from recaudo.streams.schedule import Entry
 from recaudo.streams.state import DebtorState
 
 

@@ -23,17 +23,18 @@ import datetime as dt
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from recaudo.contracts.events import AccountStatus
+from recaudo.contracts.outputs import Action, Decision, Reason
+from recaudo.contracts.ports import AssignmentLike, Learner, RollRisk
+from recaudo.contracts.schedule import Entry
+from recaudo.contracts.state import AccountState, PendingContact, RollSummary
 from recaudo.rules.reminders import ReminderStep, is_reminder
 from recaudo.streams.decision.cancellation import Cancellations
 from recaudo.streams.decision.context import Context, Effects, stable_id
 from recaudo.streams.decision.log import DecisionLog
 from recaudo.streams.decision.planner import CHOSEN_HOUR, ContactPlanner
 from recaudo.streams.decision.policies import Policies
-from recaudo.streams.events import AccountStatus
-from recaudo.streams.outputs import Action, Decision, Reason
-from recaudo.streams.ports import AssignmentLike, Learner, RollRisk
-from recaudo.streams.schedule import Entry
-from recaudo.streams.state import AccountState, DebtorState, PendingContact, RollSummary
+from recaudo.streams.state import DebtorState
 
 IN_ARREARS = frozenset({AccountStatus.DELINQUENT, AccountStatus.CHARGED_OFF})
 #: Marks, once per due date, that a holdout debtor was left without reminders.

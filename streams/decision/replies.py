@@ -7,8 +7,12 @@ answers (``assistant``).
 from __future__ import annotations
 
 from recaudo.channels.opt_out import detect_dispute, detect_opt_out, detect_opt_out_all
+from recaudo.contracts.base import LegalFlag
+from recaudo.contracts.events import Channel, Intent, ResponseEvent
+from recaudo.contracts.outputs import Action, Reason
+from recaudo.contracts.ports import Learner, Step
+from recaudo.contracts.schedule import Entry
 from recaudo.streams import accounting
-from recaudo.streams.contract import LegalFlag
 from recaudo.streams.decision.assistant import Assistant
 from recaudo.streams.decision.cancellation import Cancellations
 from recaudo.streams.decision.context import Context, Effects, stable_id
@@ -17,10 +21,6 @@ from recaudo.streams.decision.log import DecisionLog
 from recaudo.streams.decision.planner import ContactPlanner
 from recaudo.streams.decision.policies import Policies
 from recaudo.streams.decision.promises import PROMISE_GRACE, promise_check_at
-from recaudo.streams.events import Channel, Intent, ResponseEvent
-from recaudo.streams.outputs import Action, Reason
-from recaudo.streams.ports import Learner, Step
-from recaudo.streams.schedule import Entry
 from recaudo.streams.state import DebtorState
 
 # An opt-out or complaint teaches the learners as this many failures.

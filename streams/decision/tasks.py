@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from recaudo.streams.contract import LegalFlag
+from recaudo.contracts.base import LegalFlag
+from recaudo.contracts.events import AccountEvent, AccountStatus, ResponseEvent, TaskClosedEvent
+from recaudo.contracts.outputs import Action, Reason
 from recaudo.streams.conversation.state import Conversation
 from recaudo.streams.decision.cancellation import Cancellations
 from recaudo.streams.decision.context import Context, Effects, stable_id
@@ -19,8 +21,6 @@ from recaudo.streams.decision.log import DecisionLog
 from recaudo.streams.decision.planner import ContactPlanner
 from recaudo.streams.decision.policies import Policies
 from recaudo.streams.decision.promises import tidy
-from recaudo.streams.events import AccountEvent, AccountStatus, ResponseEvent, TaskClosedEvent
-from recaudo.streams.outputs import Action, Reason
 from recaudo.streams.state import DebtorState
 from recaudo.streams.tasks.model import Task, TaskKind
 

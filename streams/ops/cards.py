@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from recaudo.contracts.base import LegalFlag
+from recaudo.contracts.events import Channel
 from recaudo.foundation.keys import Keys
-from recaudo.streams.contract import LegalFlag
-from recaudo.streams.events import Channel
 from recaudo.streams.reports.source import scan_states
 from recaudo.streams.state import DebtorState
 

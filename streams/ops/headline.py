@@ -22,10 +22,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from recaudo.contracts.state import OutcomeSummary
 from recaudo.streams.reports.model import GroupRow, OutcomeReport
 from recaudo.streams.reports.render import money
 from recaudo.streams.reports.stats import holdout_difference
-from recaudo.streams.state import OutcomeSummary
 
 HOLDOUT = "holdout"
 DAY_S = 86400.0

@@ -20,11 +20,11 @@ from typing import Any
 import orjson
 from pydantic import BaseModel
 
+from recaudo.contracts.state import AccountState
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.streams.reports.render import grid
 from recaudo.streams.reports.source import read_scanned, scan_states
-from recaudo.streams.state import AccountState
 
 
 class ContactAfter(BaseModel):

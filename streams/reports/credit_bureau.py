@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 import orjson
 from pydantic import BaseModel
 
+from recaudo.contracts.events import Money
+from recaudo.contracts.state import AccountState
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.rules.credit_bureau import (
@@ -32,10 +34,8 @@ from recaudo.rules.credit_bureau import (
     rule_for,
 )
 from recaudo.rules.suppression import IN_ARREARS
-from recaudo.streams.events import Money
 from recaudo.streams.reports.render import grid, money
 from recaudo.streams.reports.source import read_scanned, scan_states
-from recaudo.streams.state import AccountState
 
 BureauStatus = Literal["notice_needed", "waiting", "may_report"]
 

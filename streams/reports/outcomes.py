@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
+from recaudo.contracts.state import OutcomeSummary
 from recaudo.streams.reports import stats
 from recaudo.streams.reports.model import (
     ArmComparison,
@@ -24,7 +25,6 @@ from recaudo.streams.reports.model import (
     OutcomeReport,
 )
 from recaudo.streams.reports.power import plan
-from recaudo.streams.state import OutcomeSummary
 
 Dimension = Literal["arm", "segment", "bucket", "channel"]
 DIMENSIONS: tuple[Dimension, ...] = get_args(Dimension)

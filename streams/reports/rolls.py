@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from recaudo.contracts.state import RollSummary
 from recaudo.streams.reports import stats
 from recaudo.streams.reports.model import Difference, RollRow
-from recaudo.streams.state import RollSummary
 
 HOLDOUT = "holdout"
 TREATED = "treated"

@@ -18,6 +18,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from recaudo.contracts.state import OutcomeSummary, RollSummary
+from recaudo.contracts.state_codec import load_state
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
@@ -25,8 +27,6 @@ from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.reports.model import OutcomeReport
 from recaudo.streams.reports.outcomes import Dimension, compute_report
 from recaudo.streams.reports.rolls import compute_rolls
-from recaudo.streams.state import OutcomeSummary, RollSummary
-from recaudo.streams.state_codec import load_state
 
 Report = TypeVar("Report")
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from recaudo.streams.events import Contract, Identifier, TenantId
+from recaudo.contracts.events import Contract, Identifier, TenantId
 
 
 class TaskKind(StrEnum):

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 import pytest
 
+from recaudo.contracts.events import Channel, Intent
 from recaudo.models import (
     ChannelBandit,
     ContactFeatures,
@@ -30,7 +31,6 @@ from recaudo.models.offpolicy.direct import RewardModel
 from recaudo.models.shared_linear import SharedLogistic
 from recaudo.models.slots import N_SLOTS
 from recaudo.models.uplift import Context, UpliftModel
-from recaudo.streams.events import Channel, Intent
 from tests.contracts.discovery import classes, names
 
 LEARNING = {"learn", "learn_one", "learn_x", "learn_many", "learn_assign", "update", "fit"}

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from recaudo.contracts.base import LegalFlag
+from recaudo.contracts.events import Channel
 from recaudo.rules.base import ContactProposal, Flags
 from recaudo.rules.engine import evaluate
 from recaudo.rules.policy import default_policy
 from recaudo.rules.profiles import PROFILES, profile_for
 from recaudo.rules.profiles.base import SUPPRESSION_IDS, Profile
-from recaudo.streams.contract import LegalFlag
-from recaudo.streams.events import Channel
 from tests.contracts.discovery import instances
 
 ALL = list(PROFILES.values())

@@ -36,9 +36,9 @@ from recaudo.channels.providers import (
     VonageProvider,
 )
 from recaudo.channels.providers.http import IDEMPOTENCY_HEADER
+from recaudo.contracts.events import Channel, DeliveryStatus
+from recaudo.contracts.outputs import ContactCommand, MessageContent
 from recaudo.foundation.errors import PermanentProviderError, RetryableProviderError
-from recaudo.streams.events import Channel, DeliveryStatus
-from recaudo.streams.outputs import ContactCommand, MessageContent
 from tests.contracts.discovery import classes, names
 from tests.contracts.webhook_cases import CASES as HOOK_CASES
 

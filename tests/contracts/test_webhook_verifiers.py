@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from recaudo.channels.webhooks.base import InboundMessage, StatusReport, Verifier, WebhookRequest
+from recaudo.contracts.events import DeliveryStatus
 from recaudo.foundation.errors import InvalidEvent, SignatureError
-from recaudo.streams.events import DeliveryStatus
 from tests.contracts.discovery import classes, names
 from tests.contracts.webhook_cases import CASES, MESSAGE_ID, HookCase
 

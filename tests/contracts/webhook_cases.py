@@ -33,7 +33,7 @@ from recaudo.channels.webhooks import infobip, mailgun, meta, sendgrid, twilio, 
 from recaudo.channels.webhooks.base import WebhookRequest
 from recaudo.channels.webhooks.sns import SnsVerifier, string_to_sign
 from recaudo.channels.webhooks.standard import StandardVerifier
-from recaudo.streams.events import DeliveryStatus
+from recaudo.contracts.events import DeliveryStatus
 
 S = DeliveryStatus
 MESSAGE_ID = "MSG1"

@@ -18,12 +18,12 @@ from prometheus_client import CollectorRegistry
 
 from recaudo import processes
 from recaudo.channels.dispatch.runtime import WorkerDispatcher
+from recaudo.contracts.ports import Learner
+from recaudo.contracts.topics import Topics
 from recaudo.embedded import redis_server_binary, wait_for_port
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import KafkaPublisher, bootstrap_servers, ensure_topics
 from recaudo.processes import Process
-from recaudo.streams.ports import Learner
-from recaudo.streams.topics import Topics
 from recaudo.streams.wiring import Wiring, build_wiring
 
 Record = dict[str, Any]

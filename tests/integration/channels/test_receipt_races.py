@@ -48,13 +48,13 @@ from recaudo.channels.ids import event_id
 from recaudo.channels.status_machine import KINDS, RANK, StatusMachine
 from recaudo.channels.webhooks import WebhookService, add_webhook_routes
 from recaudo.channels.webhooks.standard import StandardVerifier
+from recaudo.contracts.codec import encode
+from recaudo.contracts.events import AccountEvent, DeliveryEvent, DeliveryStatus
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.kafka import KafkaPublisher, ensure_topics
 from recaudo.foundation.keys import Keys
 from recaudo.models.priors import ArmOutcome
-from recaudo.streams.codec import encode
-from recaudo.streams.events import AccountEvent, DeliveryEvent, DeliveryStatus
-from recaudo.streams.outputs import ContactCommand
 from recaudo.streams.pipeline import Inbound, Prepared
 from recaudo.streams.receipts import ENGAGED, HARD_FAILURES, REWARDS
 from recaudo.streams.state import DebtorState

@@ -44,6 +44,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from prometheus_client import CollectorRegistry
 
+from recaudo.contracts.events import TOPIC_OF_TYPE
+from recaudo.contracts.topics import Topics
 from recaudo.embedded import Managed, free_port, start_broker
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import bootstrap_servers
@@ -51,8 +53,6 @@ from recaudo.foundation.kafka_security import client_options, ensure_settings_to
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.state_marker import StateMarker
 from recaudo.stack import local_settings
-from recaudo.streams.events import TOPIC_OF_TYPE
-from recaudo.streams.topics import Topics
 from recaudo.web import build_web_app
 from tests.conftest import POLICIES
 from tests.integration.harness import account_event

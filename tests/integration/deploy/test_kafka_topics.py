@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from recaudo.contracts.topics import Topics
 from recaudo.foundation.errors import ConfigError
 from recaudo.foundation.kafka_security import ensure_settings_topics
-from recaudo.streams.topics import Topics
 from tests.conftest import SettingsFactory
 
 pytestmark = pytest.mark.integration

@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from click.testing import CliRunner
 from prometheus_client import CollectorRegistry
 
+from recaudo.contracts.topics import Topics
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import KafkaPublisher, bootstrap_servers
 from recaudo.foundation.keys import EVENT_FIELD, Keys
@@ -26,7 +27,6 @@ from recaudo.imports import Checkpoints, Converter, Intake, Report, load_mapping
 from recaudo.imports import cli as import_cli
 from recaudo.imports.cli import import_file
 from recaudo.imports.runner import BrokerNotConfirmed
-from recaudo.streams.topics import Topics
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory
 

@@ -9,10 +9,10 @@ import orjson
 import pytest
 import redis.asyncio as aioredis
 
+from recaudo.contracts.events import Channel
 from recaudo.foundation.keys import Keys
 from recaudo.models.attribution import AttributionBook, Labelled
 from recaudo.models.features import ContactFeatures
-from recaudo.streams.events import Channel
 
 pytestmark = pytest.mark.integration
 

@@ -21,16 +21,17 @@ import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 
 from recaudo.channels.opt_out import detect_opt_out
+from recaudo.contracts.events import Channel
+from recaudo.contracts.ports import Offer, Outcome
+from recaudo.contracts.state import AccountState
+from recaudo.contracts.targeting import Targeting, TargetingMode
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.keys import Keys
 from recaudo.models import AttributionBook, CheckpointStore, ModelMetrics, SegmentPriorStore
 from recaudo.models.capacity import CapacityBook
 from recaudo.models.online import OnlineLearning
 from recaudo.models.uplift import PRIOR_CONTROL, PRIOR_TREATED, UpliftBook
-from recaudo.rules.targeting import Targeting, TargetingMode
-from recaudo.streams.events import Channel
-from recaudo.streams.ports import Offer, Outcome
-from recaudo.streams.state import AccountState, DebtorState
+from recaudo.streams.state import DebtorState
 
 pytestmark = pytest.mark.integration
 

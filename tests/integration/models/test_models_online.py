@@ -9,6 +9,10 @@ import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 
 from recaudo.channels.opt_out import detect_opt_out
+from recaudo.contracts.events import Channel, Intent
+from recaudo.contracts.ports import Offer, Outcome
+from recaudo.contracts.state import AccountState, Emitted
+from recaudo.contracts.targeting import Targeting
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.keys import Keys
 from recaudo.models import AttributionBook, CheckpointStore, ModelMetrics, SegmentPriorStore
@@ -16,10 +20,7 @@ from recaudo.models.capacity import CapacityBook
 from recaudo.models.online import OnlineLearning
 from recaudo.models.priors import ArmOutcome
 from recaudo.models.uplift import UpliftBook
-from recaudo.rules.targeting import Targeting
-from recaudo.streams.events import Channel, Intent
-from recaudo.streams.ports import Offer, Outcome
-from recaudo.streams.state import AccountState, DebtorState, Emitted
+from recaudo.streams.state import DebtorState
 
 pytestmark = pytest.mark.integration
 # 10:30 in Bogota: the 8-11 slot (0).

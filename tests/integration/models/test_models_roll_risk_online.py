@@ -14,14 +14,14 @@ import pytest
 import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 
+from recaudo.contracts.outputs import Action
+from recaudo.contracts.ports import Outcome
 from recaudo.foundation.keys import Keys
 from recaudo.models import CheckpointStore
 from recaudo.models.online import ROLL_CHECKPOINT_EVERY, OnlineLearning
 from recaudo.models.roll_risk import WARM_LABELS, RollFeatures, RollRiskModel
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.decision.decider import Decider
-from recaudo.streams.outputs import Action
-from recaudo.streams.ports import Outcome
 from recaudo.streams.state import DebtorState
 from recaudo.streams.wiring import RulesCompliance
 from tests.integration.models.test_models_online import learning

@@ -5,6 +5,7 @@ import orjson
 import pytest
 import redis.asyncio as aioredis
 
+from recaudo.contracts.events import Channel
 from recaudo.foundation.keys import Keys
 from recaudo.models.bandit import ChannelBandit, DebtorArms
 from recaudo.models.checkpoint import CheckpointStore
@@ -14,7 +15,6 @@ from recaudo.models.priors import ArmOutcome, SegmentPriorStore
 from recaudo.models.propensity import PropensityModel
 from recaudo.models.slots import Arm
 from recaudo.models.state import DebtorArmStore
-from recaudo.streams.events import Channel
 
 pytestmark = pytest.mark.integration
 

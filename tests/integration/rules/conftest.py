@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as aioredis
 
+from recaudo.contracts.events import Channel
 from recaudo.foundation.keys import Keys
-from recaudo.streams.events import Channel
 
 
 @pytest.fixture(scope="session")

@@ -12,12 +12,12 @@ import redis.asyncio as aioredis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from recaudo.contracts.events import Channel
 from recaudo.foundation.keys import Keys
 from recaudo.rules import caps_for
 from recaudo.rules.caps import CapLedger, PolicyCaps
 from recaudo.rules.rolling import respects
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Rule
-from recaudo.streams.events import Channel
 from tests.integration.rules.conftest import ledger_keys
 
 pytestmark = pytest.mark.integration

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from recaudo.streams.events import (
+from recaudo.contracts.events import (
     AccountEvent,
     Channel,
     Intent,

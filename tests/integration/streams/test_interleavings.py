@@ -49,10 +49,8 @@ from prometheus_client import CollectorRegistry
 
 from recaudo.channels.dispatch.dispatcher import DispatchResult
 from recaudo.channels.dispatch.stage import Dispatching
-from recaudo.foundation.clock import SimulatedClock
-from recaudo.rules.policy import load_policy
-from recaudo.streams.codec import encode
-from recaudo.streams.events import (
+from recaudo.contracts.codec import encode
+from recaudo.contracts.events import (
     TOPIC_OF_TYPE,
     AccountEvent,
     Channel,
@@ -60,7 +58,9 @@ from recaudo.streams.events import (
     PaymentEvent,
     ResponseEvent,
 )
-from recaudo.streams.outputs import Action, ContactCommand
+from recaudo.contracts.outputs import Action, ContactCommand
+from recaudo.foundation.clock import SimulatedClock
+from recaudo.rules.policy import load_policy
 from recaudo.streams.pipeline import Inbound, Prepared
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import DebtorRef

@@ -10,10 +10,10 @@ import pytest
 import redis.asyncio as aioredis
 
 from recaudo.channels.dispatch.ledger import ContactLedger, ContactStatus
+from recaudo.contracts.metrics import OVERDUE_EDGES
+from recaudo.contracts.schedule import Entry, Schedule
 from recaudo.embedded import Managed
 from recaudo.foundation.keys import Keys
-from recaudo.streams.metrics import OVERDUE_EDGES
-from recaudo.streams.schedule import Entry, Schedule
 
 pytestmark = pytest.mark.integration
 

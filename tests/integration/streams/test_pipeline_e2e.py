@@ -14,12 +14,12 @@ import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from recaudo.contracts.base import LegalFlag
+from recaudo.contracts.schedule import Entry, Schedule
 from recaudo.embedded import Managed
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_client import connect
 from recaudo.stack import local_settings
-from recaudo.streams.contract import LegalFlag
-from recaudo.streams.schedule import Entry, Schedule
 from tests.conftest import POLICIES
 from tests.integration.harness import (
     Bus,

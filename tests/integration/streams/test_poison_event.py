@@ -8,10 +8,10 @@ import time
 import orjson
 import pytest
 
+from recaudo.contracts.ports import Offer, Target
 from recaudo.foundation.config import Settings
 from recaudo.streams.baseline import PreferenceOrder
 from recaudo.streams.pipeline import Inbound
-from recaudo.streams.ports import Offer, Target
 from tests.conftest import SettingsFactory
 from tests.integration.harness import (
     account_event,

@@ -16,18 +16,18 @@ from prometheus_client import CollectorRegistry
 
 from recaudo.channels.dispatch.ledger import ContactLedger
 from recaudo.channels.dispatch.redispatch import Redispatch
+from recaudo.contracts.metrics import PipelineMetrics
+from recaudo.contracts.schedule import Schedule
+from recaudo.contracts.topics import Topics
 from recaudo.embedded import Managed
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.keys import Keys
 from recaudo.rules.caps import CapLedger, PolicyCaps
 from recaudo.rules.policy import TenantPolicy, default_policy
-from recaudo.streams.metrics import PipelineMetrics
 from recaudo.streams.pipeline import DecisionStage, Inbound, Outbound
-from recaudo.streams.schedule import Schedule
 from recaudo.streams.store import StateStore
 from recaudo.streams.tasks import TaskStore
 from recaudo.streams.timer import ScheduleTimer
-from recaudo.streams.topics import Topics
 from tests.unit.streams.test_decide_content import decider
 
 pytestmark = pytest.mark.integration

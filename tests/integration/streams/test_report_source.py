@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import redis.asyncio as aioredis
 
+from recaudo.contracts.state import OutcomeSummary
 from recaudo.foundation.keys import Keys
 from recaudo.streams.reports.source import ReportSource, scan_summaries
-from recaudo.streams.state import DebtorState, OutcomeSummary
+from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore
 
 pytestmark = pytest.mark.integration

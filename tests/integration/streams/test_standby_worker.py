@@ -9,8 +9,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from recaudo.contracts.topics import Topics
 from recaudo.foundation.kafka import ensure_topics
-from recaudo.streams.topics import Topics
 from tests.conftest import SettingsFactory
 from tests.integration.harness import Bus, account_event, start_worker, zone_with_local_hour
 

@@ -15,10 +15,10 @@ import pytest
 import redis.asyncio as aioredis
 from pydantic import TypeAdapter
 
+from recaudo.contracts.events import Event, InputEvent
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.keys import Keys
 from recaudo.streams.event_ids import EventDigests, digest, event_field
-from recaudo.streams.events import Event, InputEvent
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore
 from tests.integration.harness import payment_event

@@ -8,8 +8,8 @@ import orjson
 import pytest
 import redis.asyncio as aioredis
 
+from recaudo.contracts.outputs import Action, Decision
 from recaudo.streams.decision.context import stable_id
-from recaudo.streams.outputs import Action, Decision
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore
 from recaudo.streams.timeline import RECENT, timeline_entry, timeline_lines, timeline_records

@@ -11,12 +11,8 @@ from aiokafka import AIOKafkaProducer
 from recaudo.channels.outbound.catalog import EventType
 from recaudo.channels.outbound.endpoints import EndpointStore
 from recaudo.channels.outbound.queue import DeliveryRecord, Outbox
-from recaudo.foundation.config import Settings
-from recaudo.foundation.kafka import bootstrap_servers
-from recaudo.foundation.kafka_security import client_options, ensure_settings_topics
-from recaudo.foundation.keys import Keys
-from recaudo.streams.codec import encode
-from recaudo.streams.events import (
+from recaudo.contracts.codec import encode
+from recaudo.contracts.events import (
     Channel,
     Contract,
     DeliveryEvent,
@@ -28,18 +24,17 @@ from recaudo.streams.events import (
     Promise,
     ResponseEvent,
 )
+from recaudo.contracts.outputs import ContactCommand, MessageContent
+from recaudo.contracts.state import AccountState, HistoryEntry, OutcomeSummary, PointState
+from recaudo.contracts.topics import Topics
+from recaudo.foundation.config import Settings
+from recaudo.foundation.kafka import bootstrap_servers
+from recaudo.foundation.kafka_security import client_options, ensure_settings_topics
+from recaudo.foundation.keys import Keys
 from recaudo.streams.journal import Journal, pointer
-from recaudo.streams.outputs import ContactCommand, MessageContent
-from recaudo.streams.state import (
-    AccountState,
-    DebtorState,
-    HistoryEntry,
-    OutcomeSummary,
-    PointState,
-)
+from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore
 from recaudo.streams.tasks import Task, TaskKind, TaskStore
-from recaudo.streams.topics import Topics
 
 # Two weeks before the newest event: long past any contact key's 24 h TTL.
 SENT = dt.datetime(2026, 11, 2, 15, 0, tzinfo=dt.UTC)

@@ -24,10 +24,10 @@ from recaudo.channels.payments.base import (
     StripeAccount,
 )
 from recaudo.channels.sandbox.payments_api import PaymentsSandbox
+from recaudo.contracts.events import Channel
 from recaudo.embedded import free_port
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
-from recaudo.streams.events import Channel
 from recaudo.streams.pipeline import Inbound, Prepared
 from recaudo.streams.wiring import Wiring, pay_links
 from recaudo.web import build_web_app

@@ -18,10 +18,11 @@ from click.testing import CliRunner
 from prometheus_client import CollectorRegistry
 
 from recaudo.cli import main
+from recaudo.contracts.state import AccountState
 from recaudo.foundation.config import Settings
 from recaudo.rules.credit_bureau import PRIOR_NOTICE, SMALL_DEBT
 from recaudo.streams.reports.credit_bureau import CreditBureauReport
-from recaudo.streams.state import AccountState, DebtorState
+from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory

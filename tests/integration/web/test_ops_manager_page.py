@@ -18,9 +18,10 @@ from aiohttp import web
 from aiohttp.test_utils import BaseTestServer, TestServer
 from prometheus_client import CollectorRegistry
 
+from recaudo.contracts.state import AccountState
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
-from recaudo.streams.state import AccountState, DebtorState
+from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory

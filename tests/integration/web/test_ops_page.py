@@ -20,10 +20,11 @@ from prometheus_client import CollectorRegistry
 from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.channels.dispatch.ledger import ContactLedger, ContactStatus
 from recaudo.channels.status_machine import StatusMachine
+from recaudo.contracts.events import Channel, DeliveryStatus
+from recaudo.contracts.state import OutcomeSummary, RollSummary
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
-from recaudo.streams.events import Channel, DeliveryStatus
-from recaudo.streams.state import DebtorState, OutcomeSummary, RollSummary
+from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory

@@ -15,9 +15,9 @@ from prometheus_client import CollectorRegistry
 
 from recaudo.channels.content.paylink import SALT
 from recaudo.channels.directory import ContactDirectory, ContactRef
+from recaudo.contracts.events import Channel
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
-from recaudo.streams.events import Channel
 from recaudo.streams.wiring import pay_links
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory

@@ -15,9 +15,10 @@ from click.testing import CliRunner
 from prometheus_client import CollectorRegistry
 
 from recaudo.cli import main
+from recaudo.contracts.state import OutcomeSummary
 from recaudo.foundation.config import Settings
 from recaudo.streams.reports import OutcomeReport
-from recaudo.streams.state import DebtorState, OutcomeSummary
+from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change
 from recaudo.web import build_web_app
 from recaudo.web.reports import refresh_outcome_metrics

@@ -15,15 +15,15 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiokafka import AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
+from recaudo.contracts.codec import encode
+from recaudo.contracts.outputs import Decision
+from recaudo.contracts.topics import Topics
 from recaudo.embedded import Managed, start_broker
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import bootstrap_servers
 from recaudo.foundation.keys import Keys
-from recaudo.streams.codec import encode
-from recaudo.streams.outputs import Decision
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore
-from recaudo.streams.topics import Topics
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory, suppression
 

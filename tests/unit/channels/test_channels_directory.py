@@ -21,10 +21,10 @@ from recaudo.channels.dispatch.ledger import ContactLedger, ContactStatus
 from recaudo.channels.factory import build_providers
 from recaudo.channels.sandbox import Sandbox
 from recaudo.channels.status_machine import StatusMachine
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation import hash_pieces
 from recaudo.foundation.keys import Keys
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import ContactCommand
 from tests.unit.channels.channels_testkit import Hooks
 from tests.unit.channels.test_channels_dispatch import command as dispatch_command
 from tests.unit.channels.test_channels_webhooks import post_twilio, status

@@ -21,9 +21,9 @@ from recaudo.channels.metrics import ProviderMetrics
 from recaudo.channels.ratelimit import Rate, RateLimiter
 from recaudo.channels.sandbox import Sandbox
 from recaudo.channels.status_machine import StatusMachine
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.keys import Keys
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import ContactCommand
 from tests.unit.channels.channels_testkit import Hooks
 
 NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)

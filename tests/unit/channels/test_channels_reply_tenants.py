@@ -13,8 +13,8 @@ from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.channels.sandbox import signing
 from recaudo.channels.status_machine import StatusMachine
 from recaudo.channels.webhooks import build_verifiers
+from recaudo.contracts.events import Channel
 from recaudo.foundation.keys import Keys
-from recaudo.streams.events import Channel
 from tests.unit.channels.channels_testkit import FakePublisher, Hooks, start_hooks
 
 TOKEN = "sandbox-twilio-token"

@@ -10,8 +10,8 @@ from recaudo.channels.dedupe import Deduper
 from recaudo.channels.directory import normalise_address
 from recaudo.channels.ratelimit import Rate, RateLimiter
 from recaudo.channels.status_machine import NOT_ADVANCED, StatusMachine
+from recaudo.contracts.events import Channel, DeliveryStatus
 from recaudo.foundation.keys import Keys
-from recaudo.streams.events import Channel, DeliveryStatus
 
 
 def test_address_normalisation() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.channels.sandbox import signing
-from recaudo.streams.events import Channel
+from recaudo.contracts.events import Channel
 from tests.unit.channels.channels_testkit import Hooks
 
 TOKEN = "sandbox-twilio-token"

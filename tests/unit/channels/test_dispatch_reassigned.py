@@ -22,6 +22,8 @@ from recaudo.channels.dispatch.runtime import WorkerDispatcher
 from recaudo.channels.reassigned import ReassignedCache
 from recaudo.channels.sandbox import Sandbox, sandbox_credentials
 from recaudo.channels.status_machine import StatusMachine
+from recaudo.contracts.events import Channel, DeliveryStatus
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.errors import (
     PermanentProviderError,
@@ -29,8 +31,6 @@ from recaudo.foundation.errors import (
 )
 from recaudo.foundation.keys import Keys
 from recaudo.rules.reassigned import MAX_AGE, RndResult
-from recaudo.streams.events import Channel, DeliveryStatus
-from recaudo.streams.outputs import ContactCommand
 from tests.unit.channels.test_channels_dispatch import NOW
 from tests.unit.channels.test_channels_dispatch import command as base_command
 

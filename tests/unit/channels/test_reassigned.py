@@ -17,10 +17,10 @@ from pydantic import SecretStr
 from recaudo.channels.reassigned import ReassignedCache, RndClient
 from recaudo.channels.sandbox import Sandbox, sandbox_credentials
 from recaudo.channels.sandbox.rnd_api import COMPANY_ID, REFRESH_TOKEN
+from recaudo.contracts.events import Channel
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.rules.base import ContactProposal
 from recaudo.rules.engine import evaluate
-from recaudo.streams.events import Channel
 
 NUMBER = "+12125550142"
 CONSENT = dt.date(2024, 3, 1)

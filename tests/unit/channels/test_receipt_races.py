@@ -12,8 +12,8 @@ import redis.asyncio as aioredis
 
 from recaudo.channels.dispatch.ledger import ContactLedger, ContactStatus
 from recaudo.channels.status_machine import NOT_ADVANCED, OWN_EFFECT, StatusMachine
+from recaudo.contracts.events import DeliveryStatus
 from recaudo.foundation.keys import Keys
-from recaudo.streams.events import DeliveryStatus
 from recaudo.streams.receipts import ENGAGED, HARD_FAILURES, REWARDS
 
 S = DeliveryStatus

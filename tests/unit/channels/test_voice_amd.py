@@ -32,9 +32,9 @@ from recaudo.channels.voice.amd import (
     script_for,
 )
 from recaudo.channels.voice.answer import twilio_answer
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import ContactCommand, MessageContent
 from recaudo.foundation.keys import Keys
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import ContactCommand, MessageContent
 
 NOW = dt.datetime(2025, 6, 10, 16, 0, tzinfo=dt.UTC)
 FULL = "Su cuenta 123 tiene un saldo vencido de 1.200 pesos."

@@ -25,9 +25,9 @@ from recaudo.channels.webhooks.vonage_voice import (
     signed_jwt,
     webhook_claims,
 )
+from recaudo.contracts.events import Channel
 from recaudo.foundation.errors import SignatureError
 from recaudo.foundation.keys import Keys
-from recaudo.streams.events import Channel
 from tests.unit.channels.test_voice_amd import FULL, command, machine_text
 
 Served = tuple[Sandbox, VonageProvider, str]

@@ -10,10 +10,10 @@ from typing import Any
 import orjson
 import pytest
 
+from recaudo.contracts.events import AccountEvent, Event, PaymentEvent
 from recaudo.foundation.errors import MappingError
 from recaudo.imports import Converter, Problem, load_mapping, parse_mapping, read_rows
 from recaudo.imports.reader import HashingStream
-from recaudo.streams.events import AccountEvent, Event, PaymentEvent
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "imports"
 HEADER = "pid,cid,aid,amount,ccy,at"

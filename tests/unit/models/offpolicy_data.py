@@ -12,10 +12,10 @@ import json
 import random
 from dataclasses import dataclass
 
+from recaudo.contracts.events import Channel, Money, PaymentEvent, PaymentMethod
+from recaudo.contracts.outputs import Action, Decision, Reason
 from recaudo.models.offpolicy import SKIP, SKIP_RULE_ID, LoggedChoice
 from recaudo.rules.policy import TenantPolicy, parse_policy
-from recaudo.streams.events import Channel, Money, PaymentEvent, PaymentMethod
-from recaudo.streams.outputs import Action, Decision, Reason
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 STEPS: dict[str, tuple[str, ...]] = {

@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from recaudo.contracts.events import Channel
 from recaudo.foundation.errors import ModelStateError
 from recaudo.models.bandit import ChannelBandit, DebtorArms, SegmentPrior
 from recaudo.models.slots import ALL_ARMS, Arm
-from recaudo.streams.events import Channel
 
 BANDIT = ChannelBandit()
 N = len(ALL_ARMS)

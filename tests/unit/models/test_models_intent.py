@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from recaudo.contracts.events import Intent
 from recaudo.foundation.errors import ModelStateError
 from recaudo.models.intent import IntentClassifier
-from recaudo.streams.events import Intent
 
 CLF = IntentClassifier()
 

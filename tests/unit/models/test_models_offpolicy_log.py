@@ -10,9 +10,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+from recaudo.contracts.outputs import Action, Decision
 from recaudo.foundation.errors import EvaluationError
 from recaudo.models.offpolicy import SKIP, PaymentIndex, PolicyChallenger, choice_of, read_log
-from recaudo.streams.outputs import Action, Decision
 from tests.unit.models.offpolicy_data import T0, decision, payment, policy
 
 DAY = dt.timedelta(days=1)

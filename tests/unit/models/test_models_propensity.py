@@ -7,10 +7,10 @@ import orjson
 import pytest
 from river import metrics
 
+from recaudo.contracts.events import Channel
 from recaudo.foundation.errors import ModelStateError
 from recaudo.models.features import ContactFeatures
 from recaudo.models.propensity import PropensityModel
-from recaudo.streams.events import Channel
 
 
 def _truth(f: ContactFeatures) -> float:

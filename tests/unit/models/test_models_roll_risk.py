@@ -10,10 +10,11 @@ import orjson
 import pytest
 from river import metrics
 
+from recaudo.contracts.events import Channel
+from recaudo.contracts.state import PointState, RollSummary
 from recaudo.foundation.errors import ModelStateError
 from recaudo.models.roll_risk import WARM_LABELS, RollFeatures, RollRiskModel
-from recaudo.streams.events import Channel
-from recaudo.streams.state import DebtorState, PointState, RollSummary
+from recaudo.streams.state import DebtorState
 
 
 def _truth(f: RollFeatures) -> float:

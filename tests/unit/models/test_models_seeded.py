@@ -8,10 +8,10 @@ import sys
 import numpy as np
 import pytest
 
+from recaudo.contracts.events import Channel
 from recaudo.models import seeded
 from recaudo.models.bandit import ChannelBandit, DebtorArms, SegmentPrior
 from recaudo.models.slots import ALL_ARMS, Arm
-from recaudo.streams.events import Channel
 
 BANDIT = ChannelBandit()
 

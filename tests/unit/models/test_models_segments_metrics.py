@@ -5,10 +5,10 @@ import random
 import pytest
 from prometheus_client import CollectorRegistry
 
+from recaudo.contracts.events import Channel
 from recaudo.foundation.errors import ModelStateError
 from recaudo.models.metrics import ModelMetrics
 from recaudo.models.segments import OnlineSegmenter
-from recaudo.streams.events import Channel
 
 
 def test_segmenter_separates_shallow_small_from_deep_large() -> None:

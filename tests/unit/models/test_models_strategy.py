@@ -11,6 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from recaudo.contracts.events import Channel
+from recaudo.contracts.ports import Offer
+from recaudo.contracts.state import AccountState, HistoryEntry, OutcomeSummary
+from recaudo.contracts.targeting import Targeting
 from recaudo.models.bandit import ChannelBandit, DebtorArms
 from recaudo.models.capacity import (
     FIRST_DAY_SAMPLE,
@@ -22,10 +26,7 @@ from recaudo.models.online import promises_broken
 from recaudo.models.slots import arm_index
 from recaudo.models.strategy import SKIP, LiveStrategy, Models, context_of
 from recaudo.models.uplift import PRIOR_CONTROL, PRIOR_TREATED, Context, UpliftModel
-from recaudo.rules.targeting import Targeting
-from recaudo.streams.events import Channel
-from recaudo.streams.ports import Offer
-from recaudo.streams.state import AccountState, DebtorState, HistoryEntry, OutcomeSummary
+from recaudo.streams.state import DebtorState
 
 # 10:30 in Bogota (UTC-5): the 08-11 slot (0).
 MORNING = dt.datetime(2026, 3, 4, 15, 30, tzinfo=dt.UTC)

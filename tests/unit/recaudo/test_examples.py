@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from pydantic import TypeAdapter
 
 from recaudo.cli import main
+from recaudo.contracts.events import TOPIC_OF_TYPE, InputEvent
 from recaudo.examples import EXAMPLES
-from recaudo.streams.events import TOPIC_OF_TYPE, InputEvent
 from recaudo.web.openapi import build_spec
 
 

@@ -16,12 +16,12 @@ from prometheus_client import CollectorRegistry
 from recaudo.channels.dispatch.dispatcher import DispatchResult
 from recaudo.channels.dispatch.redispatch import Redispatch
 from recaudo.channels.dispatch.stage import DispatchStage
+from recaudo.contracts.codec import encode
+from recaudo.contracts.metrics import PipelineMetrics
+from recaudo.contracts.outputs import ContactCommand
+from recaudo.contracts.topics import Topics
 from recaudo.logs import RepeatFilter, configure_logging
-from recaudo.streams.codec import encode
-from recaudo.streams.metrics import PipelineMetrics
-from recaudo.streams.outputs import ContactCommand
 from recaudo.streams.pipeline import Inbound
-from recaudo.streams.topics import Topics
 
 NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
 

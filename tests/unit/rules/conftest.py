@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from recaudo.contracts.events import Channel
 from recaudo.rules.base import ContactProposal, HistoryItem, HistoryKind
-from recaudo.streams.events import Channel
 
 NY = ZoneInfo("America/New_York")
 BOGOTA = ZoneInfo("America/Bogota")

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from recaudo.contracts.base import LegalFlag
 from recaudo.rules.base import FlagDates, Flags
 from recaudo.rules.dated import contact_days, in_effect
 from recaudo.rules.engine import evaluate
 from recaudo.rules.profiles.us import US_ZONES
-from recaudo.streams.contract import LegalFlag
 from tests.unit.rules.conftest import NY, ProposalFactory, local
 
 PETITION = dt.date(2025, 6, 3)

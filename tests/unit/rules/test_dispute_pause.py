@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import Reason
 from recaudo.rules.base import Flags, Verdict
 from recaudo.rules.engine import evaluate
 from recaudo.rules.policy import TenantPolicy, parse_policy
@@ -27,8 +29,6 @@ from recaudo.rules.validation_period import (
     ValidationNotice,
     overshadowing_params,
 )
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import Reason
 from tests.unit.rules.conftest import BOGOTA, NY, ProposalFactory, local
 
 POLICY = """version = "t1"

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from recaudo.contracts.events import Channel
 from recaudo.rules.base import FlagDates, Flags
 from recaudo.rules.engine import evaluate
 from recaudo.rules.estate import POLICY_THIRD_PARTY, REPRESENTATIVE, THIRD_PARTY
-from recaudo.streams.events import Channel
 from tests.unit.rules.conftest import BOGOTA, NY, ProposalFactory, item, local
 
 DIED = dt.date(2025, 5, 20)

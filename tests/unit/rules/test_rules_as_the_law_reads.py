@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
+from recaudo.contracts.events import Channel
 from recaudo.rules.base import HistoryItem
 from recaudo.rules.engine import evaluate
 from recaudo.rules.profiles import PROFILES, profile_for
-from recaudo.streams.events import Channel
 from tests.unit.rules.conftest import ProposalFactory
 
 NY = ZoneInfo("America/New_York")

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from recaudo.rules.cli import check_contact, policy
+from recaudo.policy_cli import policy
+from recaudo.rules.cli import check_contact
 
 GOOD = """
 version = "t1"

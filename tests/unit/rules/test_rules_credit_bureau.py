@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from recaudo.contracts.events import Channel, Money
 from recaudo.rules.cli import check_contact
 from recaudo.rules.credit_bureau import (
     PRIOR_NOTICE,
@@ -20,7 +21,6 @@ from recaudo.rules.credit_bureau import (
     is_small_debt,
 )
 from recaudo.rules.engine import evaluate
-from recaudo.streams.events import Channel, Money
 from tests.unit.rules.conftest import BOGOTA, ProposalFactory
 
 JUNE = dt.date(2025, 6, 2)

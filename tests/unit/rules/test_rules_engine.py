@@ -7,12 +7,12 @@ from dataclasses import replace
 
 import pytest
 
+from recaudo.contracts.events import AccountStatus, Channel
 from recaudo.rules import evaluate
 from recaudo.rules.base import Flags, HistoryKind
 from recaudo.rules.policy import parse_policy
 from recaudo.rules.profiles import PROFILES
 from recaudo.rules.profiles.base import SUPPRESSION_IDS, SUPPRESSION_KEYS
-from recaudo.streams.events import AccountStatus, Channel
 from tests.unit.rules.conftest import BOGOTA, NY, ProposalFactory, item, local
 
 NOON = local(NY, 2025, 6, 10, 12, 0)

@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 
+from recaudo.contracts.events import Channel
 from recaudo.foundation.errors import PolicyError
 from recaudo.rules.engine import evaluate
 from recaudo.rules.policy import parse_policy
 from recaudo.rules.reassigned import ReassignedCheck
 from recaudo.rules.voicemail import voicemail_rule
-from recaudo.streams.events import Channel
 from tests.unit.rules.conftest import ProposalFactory
 
 MX_NOON = dt.datetime(2025, 6, 10, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=-6)))

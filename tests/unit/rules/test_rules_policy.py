@@ -7,10 +7,10 @@ from collections import Counter
 
 import pytest
 
+from recaudo.contracts.events import Channel
 from recaudo.foundation.errors import PolicyError
 from recaudo.rules import caps_for, evaluate
 from recaudo.rules.policy import default_policy, load_policy, parse_policy
-from recaudo.streams.events import Channel
 from tests.unit.rules.conftest import NY, ProposalFactory, item, local
 
 BASE = """

@@ -9,11 +9,11 @@ from importlib.resources import files
 
 import pytest
 
+from recaudo.contracts.events import AccountStatus, Channel
 from recaudo.rules.engine import evaluate
 from recaudo.rules.policy import TenantPolicy, parse_policy
 from recaudo.rules.profiles import PROFILES
 from recaudo.rules.profiles.servicing import UNREVIEWED, Servicing
-from recaudo.streams.events import AccountStatus, Channel
 from tests.unit.rules.conftest import BOGOTA, NY, ProposalFactory, item, local
 
 CURRENT = AccountStatus.CURRENT

@@ -15,13 +15,14 @@ from hypothesis import strategies as st
 from recaudo.channels.content.check import barred_sample
 from recaudo.channels.content.compose import Composer
 from recaudo.channels.content.paylink import PayLinks
-from recaudo.rules.cli import check_contact, policy
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import MessageContent, Reason
+from recaudo.policy_cli import policy
+from recaudo.rules.cli import check_contact
 from recaudo.rules.engine import evaluate
 from recaudo.rules.limitations import AccountDates, limitation_for, past_obsolescence, time_barred
 from recaudo.rules.policy import default_policy, parse_policy
 from recaudo.rules.time_barred import LEGAL_THREATS, threat_in
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import MessageContent, Reason
 from tests.unit.rules.conftest import ProposalFactory
 
 THREATS = """version = "t1"

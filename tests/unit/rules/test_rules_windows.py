@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from recaudo.contracts.events import Channel
 from recaudo.rules import evaluate
 from recaudo.rules.profiles import profile_for
 from recaudo.rules.windows import Calendar, first_allowed
-from recaudo.streams.events import Channel
 from tests.unit.rules.conftest import BOGOTA, NY, ProposalFactory, local
 
 LIMA = ZoneInfo("America/Lima")

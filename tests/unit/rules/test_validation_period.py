@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from recaudo.rules.cli import policy as policy_cli
+from recaudo.policy_cli import policy as policy_cli
 from recaudo.rules.validation_period import (
     OVERSHADOWING,
     ValidationNotice,

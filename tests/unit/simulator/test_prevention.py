@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from recaudo.contracts.events import AccountEvent, AccountStatus, Channel, InputEvent, PaymentEvent
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.simulator.prevention import (
     FORGETFUL,
     NEVER,
@@ -13,8 +15,6 @@ from recaudo.simulator.prevention import (
     PreventionConfig,
     PreventionWorld,
 )
-from recaudo.streams.events import AccountEvent, AccountStatus, Channel, InputEvent, PaymentEvent
-from recaudo.streams.outputs import ContactCommand
 
 START = dt.datetime(2026, 3, 2, 5, 0, tzinfo=dt.UTC)
 

@@ -6,10 +6,10 @@ import numpy as np
 import orjson
 from click.testing import CliRunner
 
+from recaudo.contracts.events import AccountEvent
 from recaudo.models.slots import CHANNELS
 from recaudo.simulator.cli import simulate
 from recaudo.simulator.portfolio import generate_accounts, generate_portfolio
-from recaudo.streams.events import AccountEvent
 
 NOW = dt.datetime(2025, 6, 2, 12, tzinfo=dt.UTC)
 

@@ -12,10 +12,7 @@ from click.testing import CliRunner
 from pydantic import TypeAdapter
 
 from recaudo.channels.opt_out import detect_opt_out
-from recaudo.simulator.cli import simulate
-from recaudo.simulator.world import World
-from recaudo.simulator.world_config import WorldConfig
-from recaudo.streams.events import (
+from recaudo.contracts.events import (
     AccountEvent,
     AccountStatus,
     Channel,
@@ -25,6 +22,9 @@ from recaudo.streams.events import (
     PaymentEvent,
     ResponseEvent,
 )
+from recaudo.simulator.cli import simulate
+from recaudo.simulator.world import World
+from recaudo.simulator.world_config import WorldConfig
 from tests.unit.simulator.world_helpers import (
     START,
     command,

@@ -10,12 +10,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from recaudo.channels.opt_out import detect_opt_out
-from recaudo.models.slots import CHANNELS
-from recaudo.simulator.population import NEVER
-from recaudo.simulator.texts import WEEKDAYS, lang_of
-from recaudo.simulator.world import World
-from recaudo.simulator.world_config import DebtorType, WorldConfig, variants
-from recaudo.streams.events import (
+from recaudo.contracts.events import (
     AccountEvent,
     AccountStatus,
     Channel,
@@ -24,7 +19,12 @@ from recaudo.streams.events import (
     PaymentEvent,
     ResponseEvent,
 )
-from recaudo.streams.outputs import ContactCommand
+from recaudo.contracts.outputs import ContactCommand
+from recaudo.models.slots import CHANNELS
+from recaudo.simulator.population import NEVER
+from recaudo.simulator.texts import WEEKDAYS, lang_of
+from recaudo.simulator.world import World
+from recaudo.simulator.world_config import DebtorType, WorldConfig, variants
 from tests.unit.simulator.world_helpers import (
     START,
     command,

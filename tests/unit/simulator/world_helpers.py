@@ -7,10 +7,10 @@ import heapq
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from recaudo.contracts.events import AccountEvent, AccountStatus, Channel, InputEvent
+from recaudo.contracts.outputs import ContactCommand
 from recaudo.models.slots import CHANNELS, slot_start
 from recaudo.simulator.world import World
-from recaudo.streams.events import AccountEvent, AccountStatus, Channel, InputEvent
-from recaudo.streams.outputs import ContactCommand
 
 START = dt.datetime(2025, 6, 2, 6, tzinfo=dt.UTC)
 #: policy(snapshot) -> (channel, send time) or None

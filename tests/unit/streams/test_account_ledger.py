@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from recaudo.contracts.events import AccountEvent, PaymentEvent
+from recaudo.contracts.outputs import Action, Release
 from recaudo.foundation.errors import InvalidEvent
 from recaudo.streams import account_ledger
-from recaudo.streams.events import AccountEvent, PaymentEvent
 from recaudo.streams.held_payments import HELD
-from recaudo.streams.outputs import Action, Release
 from recaudo.streams.state import DebtorState
 from tests.unit.streams.test_decide import NIGHT_UTC, NOON_UTC, account, make_decider, run
 

@@ -8,22 +8,22 @@ from typing import Any
 
 import pytest
 
-from recaudo.rules.policy import TenantPolicy
-from recaudo.rules.tenants import TenantPolicies
-from recaudo.streams.baseline import PreferenceOrder
-from recaudo.streams.codec import encode
-from recaudo.streams.contract import LegalFlag
-from recaudo.streams.decision.context import Context, Effects
-from recaudo.streams.decision.decider import DecidableEvent, Decider
-from recaudo.streams.events import (
+from recaudo.contracts.base import LegalFlag
+from recaudo.contracts.codec import encode
+from recaudo.contracts.events import (
     AccountEvent,
     DeliveryEvent,
     PaymentEvent,
     ResponseEvent,
 )
-from recaudo.streams.outputs import Action, ContactCommand, Decision
+from recaudo.contracts.outputs import Action, ContactCommand, Decision
+from recaudo.contracts.ports import CapResult
+from recaudo.rules.policy import TenantPolicy
+from recaudo.rules.tenants import TenantPolicies
+from recaudo.streams.baseline import PreferenceOrder
+from recaudo.streams.decision.context import Context, Effects
+from recaudo.streams.decision.decider import DecidableEvent, Decider
 from recaudo.streams.pipeline import NO_EFFECT
-from recaudo.streams.ports import CapResult
 from recaudo.streams.state import DebtorState
 from recaudo.streams.wiring import RulesCompliance
 
@@ -292,7 +292,7 @@ def test_debtor_state_stays_within_a_few_hundred_bytes() -> None:
     decider, state = make_decider(), DebtorState()
     run(decider, state, account())
     assert len(state.to_json()) < 760  # each contact point's consent date included
-    assert len(state.encode()) < 300  # as stored: deflated (streams.state_codec)
+    assert len(state.encode()) < 300  # as stored: deflated (contracts.state_codec)
     assert DebtorState.decode(state.encode()) == state
 
 

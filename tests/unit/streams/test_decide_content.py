@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 from recaudo.channels.content import Composer, PayLinks
+from recaudo.contracts.outputs import Action
 from recaudo.rules.policy import TenantPolicy, parse_policy
 from recaudo.streams.baseline import PreferenceOrder
 from recaudo.streams.decision.decider import Decider
-from recaudo.streams.outputs import Action
 from recaudo.streams.state import DebtorState
 from recaudo.streams.wiring import RulesCompliance
 from tests.conftest import POLICIES

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from recaudo.contracts.events import Channel, DeliveryEvent
+from recaudo.contracts.outputs import Action
 from recaudo.rules.tenants import TenantPolicies
-from recaudo.streams.events import Channel, DeliveryEvent
-from recaudo.streams.outputs import Action
 from recaudo.streams.proposals import ESTATE_TEMPLATE
 from recaudo.streams.state import DebtorState
 from tests.unit.streams.test_decide import NOON_UTC, account, make_decider, run

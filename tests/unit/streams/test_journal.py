@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from recaudo.streams.codec import encode
-from recaudo.streams.events import Channel, DeliveryEvent, DeliveryStatus, ResponseEvent
+from recaudo.contracts.codec import encode
+from recaudo.contracts.events import Channel, DeliveryEvent, DeliveryStatus, ResponseEvent
 from recaudo.streams.journal import JournalLine, copy, journal_lines, pointer, pointers
 
 AT = dt.datetime(2026, 11, 2, 15, tzinfo=dt.UTC)

@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
+from recaudo.contracts.outputs import Action
 from recaudo.streams.legal_dates import REMEDIATION
-from recaudo.streams.outputs import Action
 from recaudo.streams.state import DebtorState
 from tests.unit.streams.test_decide import NOON_UTC, account, make_decider, run
 

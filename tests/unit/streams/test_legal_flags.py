@@ -8,12 +8,12 @@ import dataclasses
 
 import pytest
 
+from recaudo.contracts import events
+from recaudo.contracts.base import LegalFlag
 from recaudo.rules import base as rules
 from recaudo.rules.profiles import PROFILES
 from recaudo.rules.profiles.base import SUPPRESSION_IDS, Profile
 from recaudo.rules.reasons import describe
-from recaudo.streams import events
-from recaudo.streams.contract import LegalFlag
 from recaudo.streams.state import DebtorState
 
 VALUES = {flag.value for flag in LegalFlag}

@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from recaudo.contracts.events import Channel, DeliveryEvent
+from recaudo.contracts.outputs import Action, ContactCommand
+from recaudo.contracts.state import PointState
 from recaudo.rules.reassigned import REASSIGNED
 from recaudo.streams.contact_points import consent_date, merge_points
-from recaudo.streams.events import Channel, DeliveryEvent
-from recaudo.streams.outputs import Action, ContactCommand
-from recaudo.streams.state import DebtorState, PointState
+from recaudo.streams.state import DebtorState
 from tests.unit.streams.test_decide import NOON_UTC, account, make_decider, run
 
 PHONE = "+12125550100"

@@ -8,12 +8,12 @@ import datetime as dt
 from importlib.resources import files
 from pathlib import Path
 
+from recaudo.contracts.events import AccountEvent, PaymentEvent
+from recaudo.contracts.outputs import Action, Release
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.baseline import PreferenceOrder
 from recaudo.streams.decision.context import Effects
 from recaudo.streams.decision.decider import Decider
-from recaudo.streams.events import AccountEvent, PaymentEvent
-from recaudo.streams.outputs import Action, Release
 from recaudo.streams.state import DebtorState
 from recaudo.streams.wiring import RulesCompliance
 from tests.unit.streams.test_decide import NOON_UTC, account, run

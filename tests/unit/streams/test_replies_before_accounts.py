@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from recaudo.contracts.events import Channel, ResponseEvent, TaskClosedEvent
+from recaudo.contracts.outputs import Action
 from recaudo.streams.conversation.state import Conversation
-from recaudo.streams.events import Channel, ResponseEvent, TaskClosedEvent
-from recaudo.streams.outputs import Action
 from recaudo.streams.state import DebtorState
 from tests.unit.streams.test_decide import NOON_UTC, account, make_decider, run
 

@@ -7,12 +7,9 @@ import datetime as dt
 import orjson
 import pytest
 
-from recaudo.foundation.errors import ModelStateError
-from recaudo.streams.conversation.state import Conversation
-from recaudo.streams.events import AccountStatus, Channel
-from recaudo.streams.state import (
+from recaudo.contracts.events import AccountStatus, Channel
+from recaudo.contracts.state import (
     AccountState,
-    DebtorState,
     Emitted,
     HistoryEntry,
     OutcomeSummary,
@@ -21,7 +18,10 @@ from recaudo.streams.state import (
     RollSummary,
     UpliftOpen,
 )
-from recaudo.streams.state_codec import load_state, state_json
+from recaudo.contracts.state_codec import load_state, state_json
+from recaudo.foundation.errors import ModelStateError
+from recaudo.streams.conversation.state import Conversation
+from recaudo.streams.state import DebtorState
 
 # Written by this release under marker 1: decoding it pins the dictionary's bytes.
 GOLDEN = bytes.fromhex(

@@ -9,10 +9,10 @@ import orjson
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from recaudo.streams.codec import encode
+from recaudo.contracts.codec import encode
+from recaudo.contracts.events import InputEvent
+from recaudo.contracts.validators import skew_error
 from recaudo.streams.event_ids import digest
-from recaudo.streams.events import InputEvent
-from recaudo.streams.validators import skew_error
 
 ADAPTER: TypeAdapter[Any] = TypeAdapter(InputEvent)
 NOW = dt.datetime(2025, 6, 10, 12, tzinfo=dt.UTC)

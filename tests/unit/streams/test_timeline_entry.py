@@ -6,7 +6,7 @@ import datetime as dt
 
 import orjson
 
-from recaudo.streams.outputs import Action, Decision, Reason
+from recaudo.contracts.outputs import Action, Decision, Reason
 from recaudo.streams.timeline import timeline_entry, timeline_record
 
 

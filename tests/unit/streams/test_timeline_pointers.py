@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from recaudo.streams.codec import encode
-from recaudo.streams.outputs import Decision
+from recaudo.contracts.codec import encode
+from recaudo.contracts.outputs import Decision
 from recaudo.streams.timeline import HEADER, position, timeline_lines, timeline_records
 from tests.conftest import suppression
 

@@ -14,10 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from recaudo.contracts.events import ValidationNoticeEvent
+from recaudo.contracts.outputs import Action
 from recaudo.rules.policy import TenantPolicy, default_policy, parse_policy
 from recaudo.streams.decision.decider import DecidableEvent
-from recaudo.streams.events import ValidationNoticeEvent
-from recaudo.streams.outputs import Action
 from recaudo.streams.state import DebtorState
 from recaudo.streams.validation import PAUSE
 from tests.unit.streams.test_decide import NOON_UTC, account, make_decider, run

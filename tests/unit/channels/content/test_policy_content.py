@@ -10,12 +10,13 @@ from click.testing import CliRunner
 
 from recaudo.channels.content import Composer, PayLinks
 from recaudo.channels.content.check import check_content
-from recaudo.rules.cli import policy as policy_cli
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import MessageContent, Reason
+from recaudo.contracts.state import AccountState
+from recaudo.policy_cli import policy as policy_cli
 from recaudo.rules.policy import TenantPolicy, default_policy, load_policy, parse_policy
 from recaudo.simulator.portfolio import REGIONS
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import MessageContent, Reason
-from recaudo.streams.state import AccountState, DebtorState
+from recaudo.streams.state import DebtorState
 from tests.conftest import POLICIES
 
 ACME = (POLICIES / "acme.toml").read_text(encoding="utf-8")

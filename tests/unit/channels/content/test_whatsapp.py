@@ -20,10 +20,11 @@ from recaudo.channels.content import Composer, PayLinks
 from recaudo.channels.content.whatsapp import body_components, language_code, template_payload
 from recaudo.channels.credentials import MetaCredentials
 from recaudo.channels.providers.meta import MetaWhatsAppProvider
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import ContactCommand, MessageContent
+from recaudo.contracts.state import AccountState
 from recaudo.rules.policy import load_policy
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import ContactCommand, MessageContent
-from recaudo.streams.state import AccountState, DebtorState
+from recaudo.streams.state import DebtorState
 from tests.conftest import POLICIES
 
 NOW = dt.datetime(2026, 3, 10, 15, tzinfo=dt.UTC)

@@ -7,7 +7,7 @@ from typing import Any
 from recaudo.channels.payments.base import PaymentAccounts, to_major, to_minor
 from recaudo.channels.payments.mercadopago import payment_notices
 from recaudo.channels.payments.stripe import _notices
-from recaudo.streams.events import PaymentMethod
+from recaudo.contracts.events import PaymentMethod
 
 META = {"tenant_id": "acme", "debtor_id": "d-1", "account_id": "A-1"}
 

@@ -9,8 +9,8 @@ import pytest
 from recaudo.backtest.compare import PolicyRun, compare
 from recaudo.backtest.driver import BacktestResult
 from recaudo.backtest.outcome import TenantOutcome, headline
+from recaudo.contracts.state import OutcomeSummary
 from recaudo.streams.reports import compute_report
-from recaudo.streams.state import OutcomeSummary
 
 START = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from recaudo.contracts.events import PaymentEvent
 from recaudo.simulator.world import World
-from recaudo.streams.events import PaymentEvent
 from tests.unit.simulator.world_helpers import START, drive, even_debtors_every
 
 

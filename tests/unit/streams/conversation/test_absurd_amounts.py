@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from recaudo.contracts.validators import MAX_SAFE_MINOR
 from recaudo.streams.conversation.slots import parse_slots
 from recaudo.streams.state import DebtorState
-from recaudo.streams.validators import MAX_SAFE_MINOR
 from tests.unit.streams.conversation.test_assistant import DECIDER, reply
 from tests.unit.streams.test_decide import account, run
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from recaudo.contracts.events import Channel, PaymentEvent, ResponseEvent, TaskClosedEvent
+from recaudo.contracts.outputs import Action, Release
 from recaudo.rules.policy import default_policy
 from recaudo.streams.decision.context import Effects
-from recaudo.streams.events import Channel, PaymentEvent, ResponseEvent, TaskClosedEvent
-from recaudo.streams.outputs import Action, Release
 from recaudo.streams.state import DebtorState
 from recaudo.streams.tasks import TaskKind
 from tests.unit.streams.test_decide import NIGHT_UTC, NOON_UTC, account, run

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from recaudo.contracts.events import TaskClosedEvent
+from recaudo.contracts.outputs import Action, Decision, Release
 from recaudo.streams.decision.context import Effects
-from recaudo.streams.events import TaskClosedEvent
-from recaudo.streams.outputs import Action, Decision, Release
 from tests.unit.streams.conversation.test_assistant import (
     DECIDER,
     answer,

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
+from recaudo.contracts.state import OutcomeSummary
 from recaudo.streams.ops.headline import headline
 from recaudo.streams.reports import compute_report
-from recaudo.streams.state import OutcomeSummary
 
 DAY = 86400.0
 

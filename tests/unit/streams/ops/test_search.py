@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from recaudo.streams.events import Channel
+from recaudo.contracts.events import Channel
+from recaudo.contracts.state import AccountState, PointState
 from recaudo.streams.ops.cards import card_of
 from recaudo.streams.ops.search import search
-from recaudo.streams.state import AccountState, DebtorState, PointState
+from recaudo.streams.state import DebtorState
 
 
 def state(name: str, phone: str, email: str, ref: str) -> DebtorState:

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
+from recaudo.contracts.events import AccountStatus
+from recaudo.contracts.state import AccountState
+from recaudo.contracts.state_codec import load_state
 from recaudo.foundation.keys import Keys
 from recaudo.rules.credit_bureau import PRIOR_NOTICE, SMALL_DEBT, is_colombian
-from recaudo.streams.events import AccountStatus
 from recaudo.streams.reports import credit_bureau as report_module
 from recaudo.streams.reports.credit_bureau import (
     CreditBureauReport,
@@ -25,8 +27,7 @@ from recaudo.streams.reports.credit_bureau import (
     rows_of,
     standing,
 )
-from recaudo.streams.state import AccountState, DebtorState
-from recaudo.streams.state_codec import load_state
+from recaudo.streams.state import DebtorState
 
 # Noon in Bogotá (UTC-5) on 1 July 2025.
 NOW = dt.datetime(2025, 7, 1, 17, 0, tzinfo=dt.UTC)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from recaudo.contracts.state import OutcomeSummary
 from recaudo.streams.reports.model import GroupRow
 from recaudo.streams.reports.outcomes import compute_report, parse_dimensions
-from recaudo.streams.state import OutcomeSummary
 
 Z = 1.959964
 

@@ -7,8 +7,8 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
+from recaudo.contracts.state import OutcomeSummary
 from recaudo.streams.reports.outcomes import Dimension, compute_report
-from recaudo.streams.state import OutcomeSummary
 
 summaries = st.builds(
     OutcomeSummary,

@@ -9,10 +9,10 @@ import re
 import orjson
 import pytest
 
+from recaudo.contracts.state import OutcomeSummary
 from recaudo.streams.reports.model import OutcomeReport
 from recaudo.streams.reports.outcomes import compute_report
 from recaudo.streams.reports.render import money, to_csv, to_json, to_table
-from recaudo.streams.state import OutcomeSummary
 from tests.unit.streams.reports.test_outcomes import portfolio, s
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from recaudo.contracts.state import RollSummary
 from recaudo.streams.reports.rolls import compute_rolls
-from recaudo.streams.state import RollSummary
 
 
 def summaries(arm: str, n: int, rolled: int, rolled_30: int) -> list[tuple[str, RollSummary]]:

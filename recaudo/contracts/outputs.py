@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, ConfigDict, Field
 
-from recaudo.streams.events import Channel, Contract, Identifier, TenantId
+from recaudo.contracts.events import Channel, Contract, Identifier, TenantId
 
 JsonScalar = str | int | float | bool | None
 #: Why a contact is made: collecting a debt in arrears, a courtesy reminder before

@@ -18,7 +18,7 @@ import pycountry
 from email_validator import EmailNotValidError, validate_email
 
 if TYPE_CHECKING:
-    from recaudo.streams.events import Money
+    from recaudo.contracts.events import Money
 
 #: Amounts beyond this are not exact in a JSON number read as a double.
 MAX_SAFE_MINOR = 2**53 - 1

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import orjson
 from pydantic import ValidationError
 
+from recaudo.contracts.outputs import DeadLetter
+from recaudo.contracts.validation_errors import describe
 from recaudo.foundation.errors import DecisionError, InvalidEvent
-from recaudo.streams.outputs import DeadLetter
-from recaudo.streams.validation_errors import describe
 
 if TYPE_CHECKING:
-    from recaudo.streams.batch import Inbound
+    from recaudo.contracts.records import Inbound
 
 T = TypeVar("T")
 

@@ -6,8 +6,8 @@ import pytest
 import redis.exceptions
 from prometheus_client import CollectorRegistry
 
-from recaudo.streams import resilience
-from recaudo.streams.metrics import PipelineMetrics
+from recaudo.contracts import resilience
+from recaudo.contracts.metrics import PipelineMetrics
 
 
 async def test_retry_delays_are_jittered_and_capped(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,7 @@ their JSON Schemas. Money is integer minor units plus an ISO 4217 code.
 Strict on the wire, the same over HTTP and on the topics: integers and booleans
 are JSON numbers and ``true``/``false``, never strings ("10", "yes", "true");
 instants are RFC 3339 strings with an offset, never epoch numbers; dates are
-``YYYY-MM-DD``. Bounds (``streams.validators``): days past due at most 36,500;
+``YYYY-MM-DD``. Bounds (``contracts.validators``): days past due at most 36,500;
 an account's due date from 36,500 days before to 3,653 days after its
 snapshot's date; balance zero or more (no credit balances are modelled) and
 amount due at most the balance.
@@ -28,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from recaudo.streams.contract import (
+from recaudo.contracts.base import (
     Contract,
     Day,
     Identifier,
@@ -39,7 +39,7 @@ from recaudo.streams.contract import (
     TenantId,
     TimeZoneName,
 )
-from recaudo.streams.validators import (
+from recaudo.contracts.validators import (
     MAX_DAYS_PAST_DUE,
     due_date_error,
     flag_date_error,

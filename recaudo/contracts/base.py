@@ -1,7 +1,7 @@
 """The ground floor of every contract: identifiers, tenants, instants, dates, money,
 and the legal flags.
 
-Strict on the wire (``streams.events`` says how): each type here validates one
+Strict on the wire (``contracts.events`` says how): each type here validates one
 field the same way in input events, outputs and the rules' edge records.
 """
 
@@ -23,7 +23,7 @@ from pydantic import (
     field_validator,
 )
 
-from recaudo.streams.validators import iso_4217, iso_date, rfc3339, safe_minor_units
+from recaudo.contracts.validators import iso_4217, iso_date, rfc3339, safe_minor_units
 
 Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/-]+$")]
 TenantId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]

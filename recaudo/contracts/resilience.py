@@ -20,8 +20,8 @@ from collections.abc import Awaitable, Callable
 import redis.exceptions
 from aiokafka.errors import KafkaError
 
+from recaudo.contracts.metrics import PipelineMetrics
 from recaudo.foundation.errors import StateLost
-from recaudo.streams.metrics import PipelineMetrics
 
 log = logging.getLogger(__name__)
 

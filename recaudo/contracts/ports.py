@@ -1,8 +1,12 @@
-"""What the decision stage needs from rules/ and models/, as small protocols.
+"""What the decision stage and the domains need of each other, as small protocols
+and the plain records they pass: the learners (models/), the frequency caps and
+cadence steps (rules/), the message composer (channels/).
 
 The stage is written against these so each side can evolve on its own and
 tests can run the stage with the real implementations wired in one place
-(``streams.wiring``).
+(``streams.wiring``). Ground floor: nothing here imports a domain; what the
+stage reads of a tenant policy and asks of the compliance rules, in the rules'
+own types, is ``rules.ports``.
 """
 
 from __future__ import annotations
@@ -12,14 +16,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from recaudo.rules.assistant import AssistantPolicy
-from recaudo.rules.base import ContactProposal, Verdict
-from recaudo.rules.credit_bureau import CreditBureauNotices
-from recaudo.rules.reminders import Reminders
-from recaudo.rules.targeting import Targeting
-from recaudo.streams.events import Channel, Intent
-from recaudo.streams.outputs import MessageContent, Reason
-from recaudo.streams.state import DebtorState
+from recaudo.contracts.events import Channel, Intent
+from recaudo.contracts.outputs import MessageContent, Reason
+from recaudo.contracts.state import DebtorStateBase
+from recaudo.contracts.targeting import Targeting
 
 
 class StepLike(Protocol):
@@ -53,43 +53,6 @@ class AssignmentLike(Protocol):
 
     @property
     def holdout(self) -> bool: ...
-
-
-class ContactPolicy(Protocol):
-    """A tenant's declarative strategy (rules.policy.TenantPolicy)."""
-
-    @property
-    def version(self) -> str: ...
-
-    @property
-    def targeting(self) -> Targeting: ...
-
-    def cadence_step(
-        self, days_past_due: int, segment: str | None = None, arm: str | None = None
-    ) -> StepLike | None: ...
-
-    def template_for(self, step: StepLike, language: str) -> str: ...
-
-    @property
-    def assistant(self) -> AssistantPolicy: ...
-
-    @property
-    def messages(self) -> Mapping[str, object]: ...
-
-    @property
-    def templates(self) -> Mapping[str, Mapping[str, str]]: ...
-
-    def assign(self, tenant_id: str, debtor_id: str) -> AssignmentLike: ...
-
-    @property
-    def reminders(self) -> Reminders: ...
-
-    @property
-    def credit_bureau(self) -> CreditBureauNotices: ...
-
-
-class Compliance(Protocol):
-    def evaluate(self, proposal: ContactProposal) -> Verdict: ...
 
 
 class CapVerdict(Protocol):
@@ -140,7 +103,7 @@ class Offer:
     """
 
     tenant_id: str
-    state: DebtorState
+    state: DebtorStateBase
     account_id: str
     step_id: str
     channels: tuple[Channel, ...]
@@ -201,7 +164,7 @@ class Learner(Protocol):
     def context_key(
         self,
         tenant_id: str,
-        state: DebtorState,
+        state: DebtorStateBase,
         account_id: str,
         at: dt.datetime,
         targeting: Targeting,
@@ -210,18 +173,25 @@ class Learner(Protocol):
         ...
 
     def reward(
-        self, tenant_id: str, state: DebtorState, contact_id: str, positive: bool, weight: int = 1
+        self,
+        tenant_id: str,
+        state: DebtorStateBase,
+        contact_id: str,
+        positive: bool,
+        weight: int = 1,
     ) -> Outcome | None: ...
 
     def intent(self, text: str, language: str | None) -> tuple[Intent, float, str]: ...
 
     def versions(self, tenant_id: str) -> dict[str, str]: ...
 
-    def roll_risk(self, tenant_id: str, state: DebtorState, days_to_due: int) -> RollRisk | None:
+    def roll_risk(
+        self, tenant_id: str, state: DebtorStateBase, days_to_due: int
+    ) -> RollRisk | None:
         """The risk that the watched due date (``state.rem``) rolls; None: no such model."""
         ...
 
-    def roll_label(self, tenant_id: str, state: DebtorState, rolled: bool) -> Outcome | None:
+    def roll_label(self, tenant_id: str, state: DebtorStateBase, rolled: bool) -> Outcome | None:
         """The scoring points of the watched due date labelled, to learn after the commit."""
         ...
 
@@ -247,7 +217,7 @@ class MessageComposer(Protocol):
     def compose(
         self,
         tenant_id: str,
-        state: DebtorState,
+        state: DebtorStateBase,
         account_id: str,
         channel: Channel,
         template: str,

@@ -18,9 +18,9 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from recaudo.streams.events import Channel
-from recaudo.streams.outputs import Action
-from recaudo.streams.topics import Topics
+from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import Action
+from recaudo.contracts.topics import Topics
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0)
 EVENT_OUTCOMES = ("processed", "duplicate", "dead_letter", "no_effect", "stale", "held")

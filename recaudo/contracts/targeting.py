@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from recaudo.streams.events import Channel
+from recaudo.contracts.events import Channel
 
 TargetingMode = Literal["adaptive", "amount", "cadence"]
 #: Learned parts of the adaptive strategy: the uplift estimate (off: rank by amount due

@@ -1,4 +1,4 @@
-"""One builder of dead letters and one policy for what they say (streams.dead_letters)."""
+"""One builder of dead letters and one policy for what they say (contracts.dead_letters)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
+from recaudo.contracts.dead_letters import dead_letter, failure, tenant_in, validated
+from recaudo.contracts.outputs import Release
+from recaudo.contracts.validation_errors import describe, first
 from recaudo.foundation.errors import DecisionError, InvalidEvent, UnknownTenant
-from recaudo.streams.dead_letters import dead_letter, failure, tenant_in, validated
-from recaudo.streams.outputs import Release
-from recaudo.streams.validation_errors import describe, first
 
 AT = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry
 
-from recaudo.streams.metrics import PipelineMetrics
-from recaudo.streams.topics import Topics
+from recaudo.contracts.metrics import PipelineMetrics
+from recaudo.contracts.topics import Topics
 
 
 def test_known_series_are_exported_at_zero_from_the_start() -> None:

@@ -9,8 +9,8 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from recaudo.streams.codec import encode
-from recaudo.streams.outputs import Action, Decision, Reason
+from recaudo.contracts.codec import encode
+from recaudo.contracts.outputs import Action, Decision, Reason
 
 AT = dt.datetime(2025, 6, 10, 12, tzinfo=dt.UTC)
 
