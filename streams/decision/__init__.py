@@ -5,10 +5,11 @@ decisions and commands out.
 ``deliveries``, ``replies``, ``releases``, ``tasks``); the handlers share the
 ``planner`` (propose -> rules -> learners -> contact, defer or skip), the
 ``log`` (audit records, with explicit enrichers), ``cancellation``,
-``learning`` (learner rewards and uplift observations) and ``policies``. The
-assistant (``assistant``, ``answers``, ``promises``) and the courtesy
-``reminders`` are parts of the same kind. Each part receives what it needs in
-its constructor; ``Decider`` builds them. Submodules are imported by name, so
+``learning`` (learner rewards and uplift observations) and ``policies``,
+handed to each as one ``toolkit``. The assistant (``assistant``, ``answers``,
+``promises``) and the courtesy ``reminders`` are parts of the same kind. Each
+part receives the toolkit and the other parts it calls in its constructor;
+``Decider`` builds them. Submodules are imported by name, so
 this file imports nothing.
 """
 

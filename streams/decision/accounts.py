@@ -4,6 +4,8 @@ cadence step due, a reminder, a credit-bureau notice, a task for people)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from recaudo.contracts.base import LegalFlag
 from recaudo.contracts.events import AccountEvent, AccountStatus, Channel
 from recaudo.contracts.outputs import Action, Reason
@@ -11,40 +13,22 @@ from recaudo.contracts.state import AccountState
 from recaudo.streams import account_ledger, accounting, credit_bureau_notices, legal_dates
 from recaudo.streams.contact_points import late_opt_outs, take_points
 from recaudo.streams.credit_bureau_notices import TRIGGER as NOTICE
-from recaudo.streams.decision.cancellation import Cancellations
 from recaudo.streams.decision.context import Context, Effects, stable_id
-from recaudo.streams.decision.learning import Learning
-from recaudo.streams.decision.log import DecisionLog
 from recaudo.streams.decision.payments import Payments
-from recaudo.streams.decision.planner import ContactPlanner
-from recaudo.streams.decision.policies import Policies
 from recaudo.streams.decision.reminders import Reminders
 from recaudo.streams.decision.tasks import Tasks
+from recaudo.streams.decision.toolkit import Toolkit
 from recaudo.streams.state import DebtorState
 
 NOT_OWING = frozenset({AccountStatus.SETTLED, AccountStatus.CLOSED, AccountStatus.CURRENT})
 
 
+@dataclass(frozen=True, slots=True)
 class Accounts:
-    def __init__(
-        self,
-        policies: Policies,
-        log: DecisionLog,
-        cancellations: Cancellations,
-        learning: Learning,
-        planner: ContactPlanner,
-        payments: Payments,
-        reminders: Reminders,
-        tasks: Tasks,
-    ) -> None:
-        self._policies = policies
-        self._log = log
-        self._cancel = cancellations
-        self._learning = learning
-        self._planner = planner
-        self._payments = payments
-        self._reminders = reminders
-        self._tasks = tasks
+    kit: Toolkit
+    payments: Payments
+    reminders: Reminders
+    tasks: Tasks
 
     def handle(self, state: DebtorState, ev: AccountEvent, ctx: Context, fx: Effects) -> None:
         if account_ledger.is_stale(state.accounts.get(ev.account_id), ev):
@@ -54,7 +38,7 @@ class Accounts:
             for channel in late_opt_outs(state, ev):
                 self._opt_out(state, channel, ctx, fx)
             return
-        self._tasks.escalate(state, ev, ctx, fx)
+        self.tasks.escalate(state, ev, ctx, fx)
         self._take(state, ev, ctx, fx)
 
     def _take(self, state: DebtorState, ev: AccountEvent, ctx: Context, fx: Effects) -> None:
@@ -100,7 +84,7 @@ class Accounts:
 
         if previous is not None and previous.cycle != cycle:
             reason = Reason(rule_id="account.new_cycle", params={"due_date": cycle})
-            self._cancel.account(state, ev.account_id, (reason,), ctx, fx)
+            self.kit.cancel.account(state, ev.account_id, (reason,), ctx, fx)
         for channel in {p.ch for p in state.points if p.out}:
             # An opt-out the snapshot reports (or one we knew) stops that channel now.
             self._opt_out(state, channel, ctx, fx)
@@ -110,26 +94,26 @@ class Accounts:
                 Reason(rule_id=f"suppress.{name}", params={"effective_date": dates[name]})
                 for name in sorted(new_flags)
             )
-            self._cancel.account(state, ev.account_id, reasons, ctx, fx)
+            self.kit.cancel.account(state, ev.account_id, reasons, ctx, fx)
         # A flag that arrived after its effective date: what was sent since is listed.
         cancelling = [emitted for emitted, _ in fx.cancel_emitted]
         late = legal_dates.record_late_flags(state, ev, account, previous, ctx.now, cancelling)
         if late:
             fx.decisions.append(
-                self._log.record(ctx, Action.SUPPRESS, late, account_id=ev.account_id)
+                self.kit.log.record(ctx, Action.SUPPRESS, late, account_id=ev.account_id)
             )
         owing = ev.status not in NOT_OWING and account.sdue > 0 and ev.days_past_due > 0
         if owing:
             # Enrolled on what the snapshot states, before the payments waiting for it
             # are counted as recovered: the same figures whichever arrived first.
-            assignment = self._policies.assignment(ctx)
+            assignment = self.kit.policies.assignment(ctx)
             accounting.enrol(state, account.at, assignment, ev.days_past_due, account.cur)
-        self._payments.apply_held(state, ev.account_id, ctx, fx)
-        self._reminders.watch(state, ev.account_id, ctx, fx)
-        policy, holdout = self._policies.of(ctx), self._policies.assignment(ctx).holdout
+        self.payments.apply_held(state, ev.account_id, ctx, fx)
+        self.reminders.watch(state, ev.account_id, ctx, fx)
+        policy, holdout = self.kit.policies.of(ctx), self.kit.policies.assignment(ctx).holdout
         notice = None if holdout else credit_bureau_notices.due(state, ev.account_id, policy, ctx)
         if notice is not None:  # the no-contact group gets none: policy
-            self._planner.propose(state, ev.account_id, *notice, NOTICE, ctx, fx, "notice")
+            self.kit.planner.propose(state, ev.account_id, *notice, NOTICE, ctx, fx, "notice")
         if ev.status in NOT_OWING:
             # Staying current keeps the reminders held for this due date.
             if not (
@@ -138,9 +122,9 @@ class Accounts:
                 reason = Reason(
                     rule_id="account.not_delinquent", params={"status": ev.status.value}
                 )
-                self._cancel.account(state, ev.account_id, (reason,), ctx, fx)
+                self.kit.cancel.account(state, ev.account_id, (reason,), ctx, fx)
             if ev.status is AccountStatus.CURRENT:
-                self._reminders.remind(state, ev.account_id, ctx, fx)
+                self.reminders.remind(state, ev.account_id, ctx, fx)
             return
         if account.due <= 0:
             # Nothing owed once the payments after the snapshot are counted: whatever
@@ -149,7 +133,7 @@ class Accounts:
                 rule_id="account.nothing_due",
                 params={"stated_minor": account.sdue, "payments_after": len(account.led)},
             )
-            self._cancel.account(state, ev.account_id, (reason,), ctx, fx)
+            self.kit.cancel.account(state, ev.account_id, (reason,), ctx, fx)
             return
         if ev.days_past_due > 0:
             self._cadence(state, ev, account, ctx, fx)
@@ -159,12 +143,12 @@ class Accounts:
     ) -> None:
         """The cadence step due at these days past due, once per cycle; the holdout's
         is recorded, not contacted."""
-        assignment = self._policies.assignment(ctx)
-        step = self._policies.of(ctx).cadence_step(ev.days_past_due, ev.segment, assignment.arm)
+        assignment = self.kit.policies.assignment(ctx)
+        step = self.kit.policies.of(ctx).cadence_step(ev.days_past_due, ev.segment, assignment.arm)
         if step is None or step.step_id in account.steps:
             return
         if assignment.holdout:
-            self._learning.observe_holdout(state, ev.account_id, ctx)
+            self.kit.learning.observe_holdout(state, ev.account_id, ctx)
             # The control group of an experiment: no treatment, recorded once a step.
             account.steps.append(step.step_id)
             reason = Reason(
@@ -172,7 +156,7 @@ class Accounts:
                 params={"strategy": assignment.strategy, "step": step.step_id},
             )
             fx.decisions.append(
-                self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
+                self.kit.log.record(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
             )
             return
         if any(p.account_id == ev.account_id and p.step == step.step_id for p in state.pending):
@@ -180,10 +164,10 @@ class Accounts:
         contact_id = stable_id(
             ctx.tenant_id, ctx.debtor_id, ev.account_id, account.cycle, step.step_id
         )
-        self._planner.propose(state, ev.account_id, step, contact_id, "cadence", ctx, fx)
+        self.kit.planner.propose(state, ev.account_id, step, contact_id, "cadence", ctx, fx)
 
     def _opt_out(self, state: DebtorState, channel: Channel, ctx: Context, fx: Effects) -> None:
         reason = Reason(
             rule_id="suppress.opt_out", params={"channel": channel.value, "source": "account"}
         )
-        self._cancel.channel(state, channel, (reason,), ctx, fx)
+        self.kit.cancel.channel(state, channel, (reason,), ctx, fx)

@@ -17,7 +17,7 @@ sends it twice.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from recaudo.channels.content.render import Amount
 from recaudo.channels.content.reply import PlanOption, Reply
@@ -27,12 +27,10 @@ from recaudo.contracts.ports import CapResult, Step
 from recaudo.contracts.state import PendingContact
 from recaudo.rules.ports import Compliance
 from recaudo.streams.conversation.plans import plan_options
-from recaudo.streams.decision.cancellation import Cancellations
 from recaudo.streams.decision.context import Context, Effects, Proposed
-from recaudo.streams.decision.log import DecisionLog
-from recaudo.streams.decision.planner import ASSISTANT, ContactPlanner
-from recaudo.streams.decision.policies import Policies
+from recaudo.streams.decision.planner import ASSISTANT
 from recaudo.streams.decision.promises import local_today
+from recaudo.streams.decision.toolkit import Toolkit
 from recaudo.streams.proposals import contact_proposal
 from recaudo.streams.state import DebtorState
 
@@ -62,22 +60,12 @@ NOT_ANSWERS = frozenset({"promise_kept"})
 PREFIX = "assistant."
 
 
+@dataclass(frozen=True, slots=True)
 class Answers:
     """The sending half of the assistant (``Assistant`` decides what to say)."""
 
-    def __init__(
-        self,
-        policies: Policies,
-        compliance: Compliance,
-        log: DecisionLog,
-        cancellations: Cancellations,
-        planner: ContactPlanner,
-    ) -> None:
-        self._policies = policies
-        self._compliance = compliance
-        self._log = log
-        self._cancel = cancellations
-        self._planner = planner
+    kit: Toolkit
+    compliance: Compliance
 
     def reply_on(
         self,
@@ -93,7 +81,7 @@ class Answers:
     ) -> None:
         """Answer on ``channel`` (the one the debtor wrote from) if the rules allow it
         now, defer it to the window's opening if only the hour forbids it, else hold it."""
-        policy = self._policies.of(ctx)
+        policy = self.kit.policies.of(ctx)
         template = policy.assistant.replies[name]
         point = state.point(channel)
         why = None
@@ -105,9 +93,9 @@ class Answers:
             reason = Reason(
                 rule_id=why or "assistant.no_address", params={"reply": name, "template": template}
             )
-            self._cancel.drop_pending(state, contact_id, ctx, fx)
+            self.kit.cancel.drop_pending(state, contact_id, ctx, fx)
             fx.decisions.append(
-                self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
+                self.kit.log.record(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
             )
             return
         account = state.accounts[account_id]
@@ -121,7 +109,7 @@ class Answers:
         )
         if exempt:
             proposal = replace(proposal, history=())
-        verdict = self._compliance.evaluate(proposal)
+        verdict = self.compliance.evaluate(proposal)
         proposed = Proposed(
             contact_id=contact_id,
             account_id=account_id,
@@ -136,14 +124,14 @@ class Answers:
         )
         if verdict.action == "defer" and verdict.defer_until is not None:
             # Inside the window later is compliant (1006.6(b)(1)); same medium, same id.
-            self._planner.defer(
+            self.kit.planner.defer(
                 state, proposed, verdict.defer_until, (asked, *verdict.reasons), ctx, fx
             )
             return
         if verdict.action != "allow":
-            self._cancel.drop_pending(state, contact_id, ctx, fx)
+            self.kit.cancel.drop_pending(state, contact_id, ctx, fx)
             fx.decisions.append(
-                self._log.record(
+                self.kit.log.record(
                     ctx,
                     Action.SUPPRESS,
                     (asked, *verdict.reasons),
@@ -159,14 +147,14 @@ class Answers:
             fx.proposed.append(proposed)
             return
         caps = CapResult(ok=True, reasons=(asked, CAPS_EXEMPT if exempt else CAPS_COUNTED))
-        self._planner.resolve(state, proposed, caps, ctx, fx)
+        self.kit.planner.resolve(state, proposed, caps, ctx, fx)
 
     def forget_deferred(self, state: DebtorState, name: str, ctx: Context, fx: Effects) -> None:
         """A newer answer of the same kind replaces one still waiting for the window:
         a debtor who asks twice at night gets one balance in the morning, not two."""
         for pending in [p for p in state.pending if p.trigger == ASSISTANT]:
             if pending.step == f"{PREFIX}{name}":
-                self._cancel.drop_pending(state, pending.contact_id, ctx, fx)
+                self.kit.cancel.drop_pending(state, pending.contact_id, ctx, fx)
 
     def release(
         self, state: DebtorState, pending: PendingContact, ctx: Context, fx: Effects
@@ -177,10 +165,10 @@ class Answers:
         asked = Reason(rule_id=rule_id, params={"reply": name, "deferred": True})
         reply, moot = self._reply_now(state, name, pending.account_id, ctx)
         if reply is None:
-            self._cancel.drop_pending(state, pending.contact_id, ctx, fx)
+            self.kit.cancel.drop_pending(state, pending.contact_id, ctx, fx)
             reason = Reason(rule_id=moot, params={"reply": name})
             fx.decisions.append(
-                self._log.record(
+                self.kit.log.record(
                     ctx,
                     Action.SUPPRESS,
                     (asked, reason),
@@ -224,7 +212,7 @@ class Answers:
             option = PlanOption(count, Amount(cv.pa, account.cur), state.promise_until)
             return Reply(today, amount, plan=option), ""
         if name == "plan_options":
-            policy = self._policies.of(ctx).assistant
+            policy = self.kit.policies.of(ctx).assistant
             options = plan_options(policy.plans, account.due, account.cur, today)
             if not options or cv is None:
                 return None, "assistant.plan_outside_policy"

@@ -16,6 +16,7 @@ count it (stricter than the law asks: policy).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from recaudo.channels.content.render import Amount
 from recaudo.channels.content.reply import Reply
@@ -35,12 +36,10 @@ from recaudo.streams.conversation.parse import LEGAL, Ask, Parsed, parse_reply
 from recaudo.streams.conversation.plans import plan_options
 from recaudo.streams.conversation.state import Conversation
 from recaudo.streams.decision.answers import Answers
-from recaudo.streams.decision.cancellation import Cancellations
 from recaudo.streams.decision.context import Context, Effects, stable_id
-from recaudo.streams.decision.log import DecisionLog
-from recaudo.streams.decision.policies import Policies
 from recaudo.streams.decision.promises import Promises, local_today, tidy
 from recaudo.streams.decision.tasks import Tasks
+from recaudo.streams.decision.toolkit import Toolkit
 from recaudo.streams.state import DebtorState
 from recaudo.streams.tasks.model import TaskKind
 
@@ -62,26 +61,15 @@ SIMPLE_REPLY = {
 }
 
 
+@dataclass(frozen=True, slots=True)
 class Assistant:
     """The reply half of the decision core: what a reply asks, and what it gets."""
 
-    def __init__(
-        self,
-        policies: Policies,
-        learner: Learner,
-        log: DecisionLog,
-        cancellations: Cancellations,
-        answers: Answers,
-        tasks: Tasks,
-        promises: Promises,
-    ) -> None:
-        self._policies = policies
-        self._learner = learner
-        self._log = log
-        self._cancel = cancellations
-        self._answers = answers
-        self._tasks = tasks
-        self._promises = promises
+    kit: Toolkit
+    learner: Learner
+    answers: Answers
+    tasks: Tasks
+    promises: Promises
 
     def read(
         self, state: DebtorState, ev: ResponseEvent, ctx: Context
@@ -92,7 +80,7 @@ class Assistant:
         labelled disposition) is taken as it is and not answered; one that carries a
         structured promise keeps it (unless the text is a legal ask) and is confirmed.
         """
-        enabled = self._policies.of(ctx).assistant.enabled
+        enabled = self.kit.policies.of(ctx).assistant.enabled
         if ev.plan is not None and ev.intent is None and enabled:
             # Picked on the pay page: accepted as the same reply choosing it would be.
             return ev, Parsed(Ask.PLAN_CHOICE, choice=1, source="event")
@@ -105,7 +93,7 @@ class Assistant:
         lang = state.lang
 
         def model(text: str) -> tuple[Intent, float]:
-            intent, probability, _source = self._learner.intent(text, lang)
+            intent, probability, _source = self.learner.intent(text, lang)
             return intent, probability
 
         parsed = parse_reply(
@@ -149,13 +137,13 @@ class Assistant:
             kind = LABELLED_TASK.get(ev.intent) if ev.intent else None
             if ev.intent is Intent.OPT_OUT and detect_dispute(ev.text):
                 kind = TaskKind.DISPUTE
-            enabled = self._policies.of(ctx).assistant.enabled
+            enabled = self.kit.policies.of(ctx).assistant.enabled
             if (
                 kind is not None
                 and enabled
                 and not (state.conversation and state.conversation.task)
             ):
-                self._tasks.open(state, kind, f"event.{kind.value}", ev, ctx, fx)
+                self.tasks.open(state, kind, f"event.{kind.value}", ev, ctx, fx)
             return
         cv = state.conversation = state.conversation or Conversation()
         if cv.aw is not None and ctx.now.timestamp() >= cv.exp:
@@ -168,26 +156,26 @@ class Assistant:
             # opt-out, waits for a person.
             cv.forget_question()
             if ask is Ask.DISPUTE or (ask in LEGAL and detect_dispute(ev.text)):
-                self._tasks.open(state, TaskKind.DISPUTE, "assistant.dispute", ev, ctx, fx)
+                self.tasks.open(state, TaskKind.DISPUTE, "assistant.dispute", ev, ctx, fx)
             tidy(state)
             return
         if cv.task is not None:
             reason = Reason(rule_id="task.open", params={"task_id": cv.task, "ask": ask.value})
             fx.decisions.append(
-                self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
+                self.kit.log.record(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
             )
             return
         account_id = _reply_account(state, ev)
         if account_id is None:
             reason = Reason(rule_id="assistant.no_account", params={"ask": ask.value})
-            fx.decisions.append(self._log.record(ctx, Action.SUPPRESS, (reason,)))
+            fx.decisions.append(self.kit.log.record(ctx, Action.SUPPRESS, (reason,)))
             return
         account = state.accounts[account_id]
         amount = Amount(account.due, account.cur)
         today = local_today(state, ctx.now)
         reply = Reply(today, amount)
         if ask in TASK_OF:
-            task = self._tasks.open(state, TASK_OF[ask], f"assistant.{ask.value}", ev, ctx, fx)
+            task = self.tasks.open(state, TASK_OF[ask], f"assistant.{ask.value}", ev, ctx, fx)
             self._send(
                 state,
                 ev,
@@ -198,10 +186,10 @@ class Assistant:
                 fx,
             )
         elif ask is Ask.PLAN:
-            limits = self._policies.of(ctx).assistant.plans
+            limits = self.kit.policies.of(ctx).assistant.plans
             options = plan_options(limits, account.due, account.cur, today)
             if options:
-                hours = self._policies.of(ctx).assistant.context_hours
+                hours = self.kit.policies.of(ctx).assistant.context_hours
                 cv.ask(
                     "plan",
                     [o.count for o in options],
@@ -217,7 +205,7 @@ class Assistant:
                     fx,
                 )
             else:
-                task = self._tasks.open(
+                task = self.tasks.open(
                     state, TaskKind.HUMAN, "assistant.plan_outside_policy", ev, ctx, fx
                 )
                 self._send(
@@ -258,7 +246,7 @@ class Assistant:
         assert cv is not None
         account = state.accounts[account_id]
         today = local_today(state, ctx.now)
-        limits = self._policies.of(ctx).assistant.plans
+        limits = self.kit.policies.of(ctx).assistant.plans
         offered = {o.count: o for o in plan_options(limits, account.due, account.cur, today)}
         counts = [n for n in cv.opts if n in offered]
         cv.forget_question()
@@ -286,11 +274,11 @@ class Assistant:
                 "first": option.first.isoformat(),
             },
         )
-        self._cancel.all(state, (reason,), ctx, fx)
+        self.kit.cancel.all(state, (reason,), ctx, fx)
         fx.decisions.append(
-            self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
+            self.kit.log.record(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
         )
-        self._promises.schedule_check(state, option.first, ev.event_id, ctx, fx)
+        self.promises.schedule_check(state, option.first, ev.event_id, ctx, fx)
         reply = Reply(today, Amount(account.due, account.cur), plan=option)
         self._send(state, ev, account_id, "plan_ok", reply, ctx, fx)
 
@@ -306,12 +294,12 @@ class Assistant:
     ) -> None:
         """Answer on the channel and address the debtor wrote from: now, or at the
         window's opening under the same id (``answers``)."""
-        self._answers.forget_deferred(state, name, ctx, fx)
+        self.answers.forget_deferred(state, name, ctx, fx)
         asked = Reason(
             rule_id="assistant.reply", params={"reply": name, "in_reply_to": ev.event_id}
         )
         contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, ev.event_id, "reply", name)
-        self._answers.reply_on(
+        self.answers.reply_on(
             state, ev.channel, account_id, name, reply, asked, contact_id, ctx, fx
         )
 
@@ -324,7 +312,7 @@ class Assistant:
         reserves them) and the rules judge it like any contact, window included."""
         if kept is None or ev.account_id not in state.accounts:
             return
-        if not self._policies.of(ctx).assistant.enabled:
+        if not self.kit.policies.of(ctx).assistant.enabled:
             return
         account = state.accounts[ev.account_id]
         reply = Reply(local_today(state, ctx.now), Amount(account.due, account.cur))
@@ -333,7 +321,7 @@ class Assistant:
             params={"reply": "promise_kept", "payment_id": ev.payment_id},
         )
         contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, ev.event_id, "thanks")
-        self._answers.reply_on(
+        self.answers.reply_on(
             state, kept, ev.account_id, "promise_kept", reply, asked, contact_id, ctx, fx
         )
 

@@ -44,6 +44,7 @@ from recaudo.streams.decision.releases import Releases
 from recaudo.streams.decision.reminders import Reminders, with_roll_risk
 from recaudo.streams.decision.replies import Replies
 from recaudo.streams.decision.tasks import Tasks
+from recaudo.streams.decision.toolkit import Toolkit
 from recaudo.streams.state import DebtorState
 
 DecidableEvent = AnyInputEvent | Release
@@ -69,18 +70,17 @@ class Decider:
         planner = self._planner = ContactPlanner(
             policies, compliance, learner, log, cancel, learning, composer, contact_ttl, settle
         )
-        promises = Promises(policies, log, planner)
-        tasks = self._tasks = Tasks(policies, log, cancel, planner)
-        answers = Answers(policies, compliance, log, cancel, planner)
-        assistant = Assistant(policies, learner, log, cancel, answers, tasks, promises)
-        reminders = Reminders(policies, learner, log, cancel, planner)
-        payments = self._payments = Payments(cancel, learning, promises, assistant)
-        self._accounts = Accounts(
-            policies, log, cancel, learning, planner, payments, reminders, tasks
-        )
-        self._deliveries = Deliveries(policies, log, cancel, learning, planner)
-        self._replies = Replies(policies, learner, log, cancel, learning, planner, assistant)
-        self._releases = Releases(policies, planner, answers, reminders, promises)
+        kit = Toolkit(policies, log, cancel, learning, planner)
+        promises = Promises(kit)
+        tasks = self._tasks = Tasks(kit)
+        answers = Answers(kit, compliance)
+        assistant = Assistant(kit, learner, answers, tasks, promises)
+        reminders = Reminders(kit, learner)
+        payments = self._payments = Payments(kit, promises, assistant)
+        self._accounts = Accounts(kit, payments, reminders, tasks)
+        self._deliveries = Deliveries(kit)
+        self._replies = Replies(kit, learner, assistant)
+        self._releases = Releases(kit, answers, reminders, promises)
 
     def apply(self, state: DebtorState, event: DecidableEvent, ctx: Context) -> Effects:
         fx = Effects()

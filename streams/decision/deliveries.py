@@ -3,6 +3,8 @@ closes a bounced or reassigned address and proposes a fallback channel."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from recaudo.contracts.events import DeliveryEvent, DeliveryStatus
 from recaudo.contracts.outputs import Action, Reason
 from recaudo.contracts.ports import Step
@@ -10,43 +12,28 @@ from recaudo.contracts.state import HistoryEntry
 from recaudo.rules.reassigned import REASSIGNED_CODE
 from recaudo.streams import accounting, credit_bureau_notices
 from recaudo.streams.contact_points import close_reassigned
-from recaudo.streams.decision.cancellation import Cancellations
 from recaudo.streams.decision.context import Context, Effects, stable_id
-from recaudo.streams.decision.learning import Learning
-from recaudo.streams.decision.log import DecisionLog
-from recaudo.streams.decision.planner import ContactPlanner
-from recaudo.streams.decision.policies import Policies
 from recaudo.streams.decision.replies import OPT_OUT_WEIGHT
+from recaudo.streams.decision.toolkit import Toolkit
 from recaudo.streams.receipts import ENGAGED, HARD_FAILURES, REWARDS
 from recaudo.streams.state import DebtorState
 
 OPTED_OUT = (DeliveryStatus.COMPLAINED, DeliveryStatus.UNSUBSCRIBED)
 
 
+@dataclass(frozen=True, slots=True)
 class Deliveries:
-    def __init__(
-        self,
-        policies: Policies,
-        log: DecisionLog,
-        cancellations: Cancellations,
-        learning: Learning,
-        planner: ContactPlanner,
-    ) -> None:
-        self._policies = policies
-        self._log = log
-        self._cancel = cancellations
-        self._learning = learning
-        self._planner = planner
+    kit: Toolkit
 
     def handle(self, state: DebtorState, ev: DeliveryEvent, ctx: Context, fx: Effects) -> None:
         credit_bureau_notices.record_delivery(state, ev)
         point = state.point_at(ev.channel, ev.address)
         reward = REWARDS.get(ev.status)
         if ev.status in OPTED_OUT:
-            self._learning.reward(ctx, state, ev.contact_id, False, fx, OPT_OUT_WEIGHT)
+            self.kit.learning.reward(ctx, state, ev.contact_id, False, fx, OPT_OUT_WEIGHT)
             accounting.opted_out(state, complaint=ev.status is DeliveryStatus.COMPLAINED)
         elif reward is not None:
-            self._learning.reward(ctx, state, ev.contact_id, reward, fx)
+            self.kit.learning.reward(ctx, state, ev.contact_id, reward, fx)
         if ev.status in ENGAGED:
             accounting.engaged(state)
         if ev.status == DeliveryStatus.ANSWERED:
@@ -62,7 +49,7 @@ class Deliveries:
             if point is not None:
                 point.out = True
             reason = Reason(rule_id="suppress.opt_out", params={"channel": ev.channel.value})
-            self._cancel.channel(state, ev.channel, (reason,), ctx, fx)
+            self.kit.cancel.channel(state, ev.channel, (reason,), ctx, fx)
             return
         if ev.status not in HARD_FAILURES or not ev.permanent or point is None:
             return
@@ -72,7 +59,7 @@ class Deliveries:
             # to another channel is still proposed below.
             reason = close_reassigned(state.points, ev.channel, ev.address or "")
             fx.decisions.append(
-                self._log.record(
+                self.kit.log.record(
                     ctx,
                     Action.SUPPRESS,
                     (reason,),
@@ -89,7 +76,7 @@ class Deliveries:
         if account_id is None or account_id not in state.accounts:
             return
         account = state.accounts[account_id]
-        step = self._policies.current_step(ctx, account.days_past_due, state.seg)
+        step = self.kit.policies.current_step(ctx, account.days_past_due, state.seg)
         if step is None or account.due <= 0:
             return
         fallback = Step(
@@ -98,4 +85,6 @@ class Deliveries:
             template=step.template,
         )
         contact_id = stable_id(ctx.tenant_id, ev.contact_id, "fallback")
-        self._planner.propose(state, account_id, fallback, contact_id, "delivery_failed", ctx, fx)
+        self.kit.planner.propose(
+            state, account_id, fallback, contact_id, "delivery_failed", ctx, fx
+        )

@@ -4,6 +4,8 @@ covers (``payment.covers_due``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from recaudo.contracts.events import PaymentEvent
 from recaudo.contracts.outputs import Reason
 from recaudo.contracts.ports import Outcome
@@ -12,25 +14,17 @@ from recaudo.foundation.errors import InvalidEvent
 from recaudo.streams import account_ledger, accounting, held_payments
 from recaudo.streams.account_ledger import Entered
 from recaudo.streams.decision.assistant import Assistant
-from recaudo.streams.decision.cancellation import Cancellations
 from recaudo.streams.decision.context import Context, Effects
-from recaudo.streams.decision.learning import Learning
 from recaudo.streams.decision.promises import Promises
+from recaudo.streams.decision.toolkit import Toolkit
 from recaudo.streams.state import DebtorState
 
 
+@dataclass(frozen=True, slots=True)
 class Payments:
-    def __init__(
-        self,
-        cancellations: Cancellations,
-        learning: Learning,
-        promises: Promises,
-        assistant: Assistant,
-    ) -> None:
-        self._cancel = cancellations
-        self._learning = learning
-        self._promises = promises
-        self._assistant = assistant
+    kit: Toolkit
+    promises: Promises
+    assistant: Assistant
 
     def handle(self, state: DebtorState, ev: PaymentEvent, ctx: Context, fx: Effects) -> None:
         account = state.accounts.get(ev.account_id)
@@ -44,9 +38,9 @@ class Payments:
         if account_ledger.record_payment(account, ev) is Entered.DUPLICATE:
             fx.duplicate = True
             return
-        kept = self._promises.paid(state, ev, ctx, fx)
+        kept = self.promises.paid(state, ev, ctx, fx)
         self._apply(state, account, ev, ctx, fx)
-        self._assistant.thank(state, ev, kept, ctx, fx)
+        self.assistant.thank(state, ev, kept, ctx, fx)
 
     def apply_held(self, state: DebtorState, account_id: str, ctx: Context, fx: Effects) -> None:
         """The payments that waited for this account, entered now; a bad one is a
@@ -63,7 +57,7 @@ class Payments:
         if not ev.reversal_of:
             fx.outcomes.append(Outcome("payment", ev.paid_at))
             for emitted in list(state.emitted):
-                self._learning.reward(ctx, state, emitted.contact_id, True, fx)
+                self.kit.learning.reward(ctx, state, emitted.contact_id, True, fx)
         accounting.paid(state, -account_ledger.signed_amount(ev), ev.occurred_at.timestamp())
         if ev.reversal_of or account.due > 0:
             return
@@ -74,4 +68,4 @@ class Payments:
             rule_id="payment.covers_due",
             params={"payment_id": ev.payment_id, "amount_minor": ev.amount.amount_minor},
         )
-        self._cancel.account(state, ev.account_id, (reason,), ctx, fx)
+        self.kit.cancel.account(state, ev.account_id, (reason,), ctx, fx)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from recaudo.contracts.events import Channel, PaymentEvent
@@ -21,9 +22,7 @@ from recaudo.contracts.ports import Step
 from recaudo.contracts.schedule import Entry
 from recaudo.streams import accounting
 from recaudo.streams.decision.context import Context, Effects, stable_id
-from recaudo.streams.decision.log import DecisionLog
-from recaudo.streams.decision.planner import ContactPlanner
-from recaudo.streams.decision.policies import Policies
+from recaudo.streams.decision.toolkit import Toolkit
 from recaudo.streams.state import DebtorState
 
 #: A promise is judged the day after its date: a payment late that day still keeps it.
@@ -52,11 +51,9 @@ def tidy(state: DebtorState) -> None:
         state.conversation = None
 
 
+@dataclass(frozen=True, slots=True)
 class Promises:
-    def __init__(self, policies: Policies, log: DecisionLog, planner: ContactPlanner) -> None:
-        self._policies = policies
-        self._log = log
-        self._planner = planner
+    kit: Toolkit
 
     def paid(
         self, state: DebtorState, ev: PaymentEvent, ctx: Context, fx: Effects
@@ -127,7 +124,7 @@ class Promises:
             params={"payment_id": reversed_id, "amount_minor": amount, "paid_minor": cv.pd},
         )
         fx.decisions.append(
-            self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
+            self.kit.log.record(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
         )
 
     def schedule_check(
@@ -155,7 +152,7 @@ class Promises:
         params: dict[str, JsonScalar] = {"due_on": due_on.isoformat(), "instalments_left": left}
         reason = Reason(rule_id="plan.missed" if left else "promise.broken", params=params)
         fx.decisions.append(
-            self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
+            self.kit.log.record(ctx, Action.SUPPRESS, (reason,), account_id=account_id)
         )
         if state.conversation is not None:
             state.conversation.pa = state.conversation.pd = 0
@@ -178,9 +175,9 @@ class Promises:
             accounting.promise_kept(state)  # paid off by its date
             return
         self._broken(state, until, account_id, ctx, fx)
-        current = self._policies.current_step(ctx, account.days_past_due, state.seg)
+        current = self.kit.policies.current_step(ctx, account.days_past_due, state.seg)
         if current is None:
             return
         step = Step("broken-promise", tuple(p.ch for p in state.points), current.template)
         contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, account_id, until.isoformat(), "bp")
-        self._planner.propose(state, account_id, step, contact_id, "broken_promise", ctx, fx)
+        self.kit.planner.propose(state, account_id, step, contact_id, "broken_promise", ctx, fx)

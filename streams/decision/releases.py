@@ -4,6 +4,8 @@ notice, or a contact that waited for its window or hour."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from recaudo.contracts.outputs import Release
 from recaudo.contracts.ports import Step
 from recaudo.contracts.schedule import Entry
@@ -12,28 +14,20 @@ from recaudo.streams import credit_bureau_notices, held_payments
 from recaudo.streams.credit_bureau_notices import TRIGGER as NOTICE
 from recaudo.streams.decision.answers import Answers
 from recaudo.streams.decision.context import Context, Effects
-from recaudo.streams.decision.planner import ASSISTANT, ContactPlanner
-from recaudo.streams.decision.policies import Policies
+from recaudo.streams.decision.planner import ASSISTANT
 from recaudo.streams.decision.promises import Promises
 from recaudo.streams.decision.reminders import Reminders
+from recaudo.streams.decision.toolkit import Toolkit
 from recaudo.streams.held_payments import HELD
 from recaudo.streams.state import DebtorState
 
 
+@dataclass(frozen=True, slots=True)
 class Releases:
-    def __init__(
-        self,
-        policies: Policies,
-        planner: ContactPlanner,
-        answers: Answers,
-        reminders: Reminders,
-        promises: Promises,
-    ) -> None:
-        self._policies = policies
-        self._planner = planner
-        self._answers = answers
-        self._reminders = reminders
-        self._promises = promises
+    kit: Toolkit
+    answers: Answers
+    reminders: Reminders
+    promises: Promises
 
     def handle(self, state: DebtorState, ev: Release, ctx: Context, fx: Effects) -> None:
         entry = Entry(ctx.tenant_id, ctx.debtor_id, ev.item_id, ev.kind)
@@ -42,31 +36,31 @@ class Releases:
             return
         if ev.kind == "promise":
             fx.schedule_remove.append(entry)
-            self._promises.check(state, ctx, fx)
+            self.promises.check(state, ctx, fx)
             return
         pending = next((p for p in state.pending if p.contact_id == ev.item_id), None)
         if pending is None or pending.account_id not in state.accounts:
             fx.schedule_remove.append(entry)  # stale: cancelled or already sent
             return
         if pending.trigger == ASSISTANT:
-            self._answers.release(state, pending, ctx, fx)  # rendered now
+            self.answers.release(state, pending, ctx, fx)  # rendered now
             return
         if is_reminder(pending.step):
-            self._reminders.release(state, pending, ctx, fx)
+            self.reminders.release(state, pending, ctx, fx)
             return
-        notice = credit_bureau_notices.released(pending, self._policies.of(ctx))
+        notice = credit_bureau_notices.released(pending, self.kit.policies.of(ctx))
         if notice is not None:
-            self._planner.propose(
+            self.kit.planner.propose(
                 state, pending.account_id, notice, pending.contact_id, NOTICE, ctx, fx, "notice"
             )
             return
         account = state.accounts[pending.account_id]
-        step = self._policies.current_step(ctx, account.days_past_due, state.seg)
+        step = self.kit.policies.current_step(ctx, account.days_past_due, state.seg)
         channels = step.channels if step else (pending.ch,)
         template = step.template if step else pending.step
         current = Step(
             pending.step, (pending.ch, *[c for c in channels if c != pending.ch]), template
         )
-        self._planner.propose(
+        self.kit.planner.propose(
             state, pending.account_id, current, pending.contact_id, pending.trigger, ctx, fx
         )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from recaudo.contracts.events import AccountStatus
@@ -29,11 +30,9 @@ from recaudo.contracts.ports import AssignmentLike, Learner, RollRisk
 from recaudo.contracts.schedule import Entry
 from recaudo.contracts.state import AccountState, PendingContact, RollSummary
 from recaudo.rules.reminders import ReminderStep, is_reminder
-from recaudo.streams.decision.cancellation import Cancellations
 from recaudo.streams.decision.context import Context, Effects, stable_id
-from recaudo.streams.decision.log import DecisionLog
-from recaudo.streams.decision.planner import CHOSEN_HOUR, ContactPlanner
-from recaudo.streams.decision.policies import Policies
+from recaudo.streams.decision.planner import CHOSEN_HOUR
+from recaudo.streams.decision.toolkit import Toolkit
 from recaudo.streams.state import DebtorState
 
 IN_ARREARS = frozenset({AccountStatus.DELINQUENT, AccountStatus.CHARGED_OFF})
@@ -104,33 +103,23 @@ def _resolve(rem: RollSummary, rolled: bool, label: Callable[[bool], None] | Non
     rem.pts = []
 
 
+@dataclass(frozen=True, slots=True)
 class Reminders:
     """The reminder side of the decision core: watch, score, hold and send."""
 
-    def __init__(
-        self,
-        policies: Policies,
-        learner: Learner,
-        log: DecisionLog,
-        cancellations: Cancellations,
-        planner: ContactPlanner,
-    ) -> None:
-        self._policies = policies
-        self._learner = learner
-        self._log = log
-        self._cancel = cancellations
-        self._planner = planner
+    kit: Toolkit
+    learner: Learner
 
     def watch(self, state: DebtorState, account_id: str, ctx: Context, fx: Effects) -> None:
-        if not self._policies.of(ctx).reminders.enabled:
+        if not self.kit.policies.of(ctx).reminders.enabled:
             return
 
         def label(rolled: bool) -> None:
-            outcome = self._learner.roll_label(ctx.tenant_id, state, rolled)
+            outcome = self.learner.roll_label(ctx.tenant_id, state, rolled)
             if outcome is not None:
                 fx.outcomes.append(outcome)
 
-        assignment = self._policies.assignment(ctx)
+        assignment = self.kit.policies.assignment(ctx)
         watch_roll(state, state.accounts[account_id], assignment, ctx.now, label)
 
     def _score(
@@ -142,7 +131,7 @@ class Reminders:
             return None
         today = ctx.now.astimezone(ZoneInfo(state.tz or "UTC")).date()
         days = (dt.date.fromisoformat(account.cycle) - today).days
-        risk = self._learner.roll_risk(ctx.tenant_id, state, days)
+        risk = self.learner.roll_risk(ctx.tenant_id, state, days)
         if risk is None:
             return None
         ctx.risk[account_id] = (risk.score, risk.version)
@@ -154,11 +143,11 @@ class Reminders:
         self, state: DebtorState, account_id: str, ctx: Context, fx: Effects, releasing: str = ""
     ) -> None:
         """A current account: send the step that is due, hold the next one until its hour."""
-        reminders = self._policies.of(ctx).reminders
+        reminders = self.kit.policies.of(ctx).reminders
         account = state.accounts[account_id]
         if not reminders.enabled or account.due <= 0 or not account.cycle:
             return
-        assignment = self._policies.assignment(ctx)
+        assignment = self.kit.policies.assignment(ctx)
         self._score(state, account_id, ctx)
         if any(
             p.account_id == account_id and is_reminder(p.step) and p.contact_id != releasing
@@ -174,7 +163,7 @@ class Reminders:
                     params={"strategy": assignment.strategy, "due_date": account.cycle},
                 )
                 fx.decisions.append(
-                    self._log.record(
+                    self.kit.log.record(
                         ctx, Action.SUPPRESS, (reason,), account_id=account_id, purpose="reminder"
                     )
                 )
@@ -224,7 +213,7 @@ class Reminders:
             params={"step": step.step_id, "days_before": step.days_before},
         )
         fx.decisions.append(
-            self._log.record(
+            self.kit.log.record(
                 ctx,
                 Action.DEFER,
                 (reason,),
@@ -253,7 +242,7 @@ class Reminders:
         first = step.step_id not in account.steps
         if first:
             account.steps.append(step.step_id)
-        policy = self._policies.of(ctx)
+        policy = self.kit.policies.of(ctx)
         risk = self._score(state, account_id, ctx, point=first)
         reminders = policy.reminders
         if (
@@ -263,13 +252,13 @@ class Reminders:
             and risk.warm
             and risk.score < reminders.min_risk
         ):
-            self._cancel.drop_pending(state, contact_id, ctx, fx)
+            self.kit.cancel.drop_pending(state, contact_id, ctx, fx)
             reason = Reason(
                 rule_id="reminder.low_risk",
                 params={"step": step.step_id, "score": risk.score, "min_risk": reminders.min_risk},
             )
             fx.decisions.append(
-                self._log.record(
+                self.kit.log.record(
                     ctx, Action.SUPPRESS, (reason,), account_id=account_id, purpose="reminder"
                 )
             )
@@ -277,7 +266,7 @@ class Reminders:
         targeting = policy.targeting
         if policy.reminders.timing == "fixed" or targeting.mode != "adaptive":
             targeting = targeting.model_copy(update={"mode": "cadence"})
-        self._planner.propose(
+        self.kit.planner.propose(
             state, account_id, step, contact_id, trigger, ctx, fx, "reminder", targeting
         )
 
@@ -286,15 +275,15 @@ class Reminders:
     ) -> None:
         """A held reminder's hour came: send it unless the account no longer needs it."""
         account = state.accounts[pending.account_id]
-        step = self._policies.of(ctx).reminders.step(pending.step)
+        step = self.kit.policies.of(ctx).reminders.step(pending.step)
         if step is None or account.status is not AccountStatus.CURRENT or account.due <= 0:
-            self._cancel.drop_pending(state, pending.contact_id, ctx, fx)
+            self.kit.cancel.drop_pending(state, pending.contact_id, ctx, fx)
             reason = Reason(
                 rule_id="reminder.not_needed",
                 params={"status": account.status.value, "amount_due_minor": account.due},
             )
             fx.decisions.append(
-                self._log.record(
+                self.kit.log.record(
                     ctx,
                     Action.CANCEL,
                     (reason,),

@@ -6,6 +6,8 @@ answers (``assistant``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from recaudo.channels.opt_out import detect_dispute, detect_opt_out, detect_opt_out_all
 from recaudo.contracts.base import LegalFlag
 from recaudo.contracts.events import Channel, Intent, ResponseEvent
@@ -14,13 +16,9 @@ from recaudo.contracts.ports import Learner, Step
 from recaudo.contracts.schedule import Entry
 from recaudo.streams import accounting
 from recaudo.streams.decision.assistant import Assistant
-from recaudo.streams.decision.cancellation import Cancellations
 from recaudo.streams.decision.context import Context, Effects, stable_id
-from recaudo.streams.decision.learning import Learning
-from recaudo.streams.decision.log import DecisionLog
-from recaudo.streams.decision.planner import ContactPlanner
-from recaudo.streams.decision.policies import Policies
 from recaudo.streams.decision.promises import PROMISE_GRACE, promise_check_at
+from recaudo.streams.decision.toolkit import Toolkit
 from recaudo.streams.state import DebtorState
 
 # An opt-out or complaint teaches the learners as this many failures.
@@ -38,35 +36,22 @@ NO_CONFIRMATION = Reason(
 )
 
 
+@dataclass(frozen=True, slots=True)
 class Replies:
     """The legal and promise effects of a reply, between the assistant's reading
     and its answer."""
 
-    def __init__(
-        self,
-        policies: Policies,
-        learner: Learner,
-        log: DecisionLog,
-        cancellations: Cancellations,
-        learning: Learning,
-        planner: ContactPlanner,
-        assistant: Assistant,
-    ) -> None:
-        self._policies = policies
-        self._learner = learner
-        self._log = log
-        self._cancel = cancellations
-        self._learning = learning
-        self._planner = planner
-        self._assistant = assistant
+    kit: Toolkit
+    learner: Learner
+    assistant: Assistant
 
     def handle(self, state: DebtorState, ev: ResponseEvent, ctx: Context, fx: Effects) -> None:
         # The assistant reads the text first (legal asks by rule), then answers
         # once the reply's legal and promise effects are applied.
-        ev, parsed = self._assistant.read(state, ev, ctx)
+        ev, parsed = self.assistant.read(state, ev, ctx)
         source = "event" if parsed is None else parsed.source
         self._apply(state, ev, source, ctx, fx)
-        self._assistant.answer(state, ev, parsed, ctx, fx)
+        self.assistant.answer(state, ev, parsed, ctx, fx)
 
     def _apply(
         self, state: DebtorState, ev: ResponseEvent, source: str, ctx: Context, fx: Effects
@@ -78,11 +63,11 @@ class Replies:
             intent, source = Intent.OPT_OUT, "rules"
             opt_all = opt_all or detect_opt_out_all(ev.text, state.lang)
         elif intent is None and ev.text:
-            intent, _confidence, source = self._learner.intent(ev.text, state.lang)
+            intent, _confidence, source = self.learner.intent(ev.text, state.lang)
         if ev.contact_id is not None and intent is not None:
             opted = intent is Intent.OPT_OUT
             weight = OPT_OUT_WEIGHT if opted else 1
-            self._learning.reward(ctx, state, ev.contact_id, not opted, fx, weight)
+            self.kit.learning.reward(ctx, state, ev.contact_id, not opted, fx, weight)
         if intent is Intent.OPT_OUT:
             accounting.opted_out(state)
         elif intent is not None and intent is not Intent.WRONG_PARTY:
@@ -105,26 +90,28 @@ class Replies:
                         "amount_minor": ev.promise.amount.amount_minor,
                     },
                 )
-                self._cancel.all(state, (reason,), ctx, fx)
+                self.kit.cancel.all(state, (reason,), ctx, fx)
                 check_at = promise_check_at(ev.promise.due_on, state.tz, PROMISE_GRACE)
                 fx.schedule_add.append(
                     (Entry(ctx.tenant_id, ctx.debtor_id, ev.event_id, "promise"), check_at)
                 )
                 fx.decisions.append(
-                    self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
+                    self.kit.log.record(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
                 )
             case Intent.CALLBACK_REQUEST:
                 target = ev.account_id or next(iter(state.accounts), None)
                 if target is None or target not in state.accounts:
                     return
-                current = self._policies.current_step(
+                current = self.kit.policies.current_step(
                     ctx, state.accounts[target].days_past_due, state.seg
                 )
                 if current is None:
                     return
                 step = Step("callback", (Channel.VOICE, ev.channel), current.template)
                 contact_id = stable_id(ctx.tenant_id, ctx.debtor_id, ev.event_id, "callback")
-                self._planner.propose(state, target, step, contact_id, "callback_request", ctx, fx)
+                self.kit.planner.propose(
+                    state, target, step, contact_id, "callback_request", ctx, fx
+                )
             case Intent.WRONG_PARTY:
                 point = state.point(ev.channel)
                 if point is not None:
@@ -132,8 +119,8 @@ class Replies:
                 reason = Reason(
                     rule_id="suppress.wrong_party", params={"channel": ev.channel.value}
                 )
-                self._cancel.channel(state, ev.channel, (reason,), ctx, fx)
-                fx.decisions.append(self._log.record(ctx, Action.SUPPRESS, (reason,)))
+                self.kit.cancel.channel(state, ev.channel, (reason,), ctx, fx)
+                fx.decisions.append(self.kit.log.record(ctx, Action.SUPPRESS, (reason,)))
             case _:
                 return
 
@@ -154,7 +141,7 @@ class Replies:
         )
         if every_channel:
             state.opt_all = True
-            self._cancel.all(state, (reason,), ctx, fx)
+            self.kit.cancel.all(state, (reason,), ctx, fx)
         else:
             # Every address on the channel, and those a later-processed snapshot gives
             # (policy: stricter than the one address written from, and the same
@@ -164,8 +151,8 @@ class Replies:
             for point in state.points:
                 if point.ch == ev.channel:
                     point.out = True
-            self._cancel.channel(state, ev.channel, (reason,), ctx, fx)
-        fx.decisions.append(self._log.record(ctx, Action.SUPPRESS, (reason, NO_CONFIRMATION)))
+            self.kit.cancel.channel(state, ev.channel, (reason,), ctx, fx)
+        fx.decisions.append(self.kit.log.record(ctx, Action.SUPPRESS, (reason, NO_CONFIRMATION)))
 
     def _dispute(self, state: DebtorState, ev: ResponseEvent, ctx: Context, fx: Effects) -> None:
         """Flag the disputed account (every account, when the reply names none)."""
@@ -178,10 +165,10 @@ class Replies:
             account.disp = account.disp or at
             if LegalFlag.DISPUTE not in account.flags:
                 account.flags.append(LegalFlag.DISPUTE.value)
-                self._cancel.account(state, account_id, (reason,), ctx, fx)
+                self.kit.cancel.account(state, account_id, (reason,), ctx, fx)
         if ev.account_id is None or ev.account_id not in state.accounts:
             # An account not seen yet is disputed when it arrives (``accounts``).
             state.disputed.setdefault(ev.account_id or "*", at)
         fx.decisions.append(
-            self._log.record(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
+            self.kit.log.record(ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id)
         )

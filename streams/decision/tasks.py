@@ -9,18 +9,15 @@ and stores it for ``GET /v1/tasks``.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from recaudo.contracts.base import LegalFlag
 from recaudo.contracts.events import AccountEvent, AccountStatus, ResponseEvent, TaskClosedEvent
 from recaudo.contracts.outputs import Action, Reason
 from recaudo.streams.conversation.state import Conversation
-from recaudo.streams.decision.cancellation import Cancellations
 from recaudo.streams.decision.context import Context, Effects, stable_id
-from recaudo.streams.decision.log import DecisionLog
-from recaudo.streams.decision.planner import ContactPlanner
-from recaudo.streams.decision.policies import Policies
 from recaudo.streams.decision.promises import tidy
+from recaudo.streams.decision.toolkit import Toolkit
 from recaudo.streams.state import DebtorState
 from recaudo.streams.tasks.model import Task, TaskKind
 
@@ -39,18 +36,9 @@ def _flag_reason(name: str) -> Reason:
     return Reason(rule_id=f"suppress.{name}", params={"source": "account"}, citation=citation)
 
 
+@dataclass(frozen=True, slots=True)
 class Tasks:
-    def __init__(
-        self,
-        policies: Policies,
-        log: DecisionLog,
-        cancellations: Cancellations,
-        planner: ContactPlanner,
-    ) -> None:
-        self._policies = policies
-        self._log = log
-        self._cancel = cancellations
-        self._planner = planner
+    kit: Toolkit
 
     def open(
         self,
@@ -63,7 +51,7 @@ class Tasks:
     ) -> Task:
         """A case for a person; the debtor's automation pauses until it is closed."""
         cv = state.conversation = state.conversation or Conversation()
-        hours = self._policies.of(ctx).assistant.escalation.due_hours[kind.value]
+        hours = self.kit.policies.of(ctx).assistant.escalation.due_hours[kind.value]
         decision_id = ctx.next_decision_id()
         text = ev.text[:500] if isinstance(ev, ResponseEvent) and ev.text else None
         task = Task(
@@ -86,9 +74,9 @@ class Tasks:
             rule_id=f"task.{kind.value}",
             params={"task_id": task.task_id, "due_by": task.due_by.isoformat(), "why": why},
         )
-        self._cancel.all(state, (reason,), ctx, fx)
+        self.kit.cancel.all(state, (reason,), ctx, fx)
         fx.decisions.append(
-            self._log.record(
+            self.kit.log.record(
                 ctx, Action.SUPPRESS, (reason,), account_id=ev.account_id, decision_id=decision_id
             )
         )
@@ -124,7 +112,7 @@ class Tasks:
             if account.flags:
                 reasons = tuple(_flag_reason(name) for name in sorted(account.flags))
                 fx.decisions.append(
-                    self._log.record(
+                    self.kit.log.record(
                         ctx, Action.SUPPRESS, (closed, *reasons), account_id=account_id
                     )
                 )
@@ -135,11 +123,11 @@ class Tasks:
         self, state: DebtorState, account_id: str, closed: Reason, ctx: Context, fx: Effects
     ) -> None:
         account = state.accounts[account_id]
-        step = self._policies.current_step(ctx, account.days_past_due, state.seg)
+        step = self.kit.policies.current_step(ctx, account.days_past_due, state.seg)
         if (
             step is None
             or step.step_id in account.steps
-            or self._policies.assignment(ctx).holdout
+            or self.kit.policies.assignment(ctx).holdout
             or any(p.account_id == account_id and p.step == step.step_id for p in state.pending)
         ):
             return
@@ -147,7 +135,7 @@ class Tasks:
             ctx.tenant_id, ctx.debtor_id, account_id, account.cycle, step.step_id
         )
         decided, proposed = len(fx.decisions), len(fx.proposed)
-        self._planner.propose(state, account_id, step, contact_id, "task_closed", ctx, fx)
+        self.kit.planner.propose(state, account_id, step, contact_id, "task_closed", ctx, fx)
         for i in range(decided, len(fx.decisions)):
             d = fx.decisions[i]
             fx.decisions[i] = d.model_copy(update={"reasons": (closed, *d.reasons)})
@@ -157,7 +145,7 @@ class Tasks:
     def escalate(self, state: DebtorState, ev: AccountEvent, ctx: Context, fx: Effects) -> None:
         """Tenant policy: far enough past due with no promise, a person decides the next
         step (legal collection is not a thing to automate). Once per delinquency cycle."""
-        dpd = self._policies.of(ctx).assistant.escalation.legal_dpd
+        dpd = self.kit.policies.of(ctx).assistant.escalation.legal_dpd
         cv = state.conversation or Conversation()
         cycle = ev.due_date.isoformat()
         if (
