@@ -31,7 +31,7 @@ from recaudo.foundation.kafka import bootstrap_servers
 from recaudo.foundation.kafka_security import client_options
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.state_marker import StateMarker
-from recaudo.streams.pipeline import Inbound
+from recaudo.streams.decision_stage import Inbound
 from recaudo.streams.store import Change
 from recaudo.streams.wiring import build_wiring
 

@@ -28,14 +28,14 @@ from recaudo.contracts.events import Channel, Jurisdiction
 from recaudo.contracts.outputs import Purpose
 from recaudo.contracts.targeting import Targeting
 from recaudo.foundation.errors import PolicyError
-from recaudo.rules.assistant import AssistantPolicy
+from recaudo.rules.assignment import Assignment, assign
+from recaudo.rules.assistant_policy import AssistantPolicy
 from recaudo.rules.caller_id import E164
 from recaudo.rules.credit_bureau import CreditBureauNotices
 from recaudo.rules.messages import MessageTemplate, NoticeTexts, Sender
 from recaudo.rules.profiles import PROFILES, Profile, profile_for
-from recaudo.rules.reminders import Reminders
+from recaudo.rules.reminder_policy import Reminders
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Rule, WindowRule, hours
-from recaudo.rules.strategy import Assignment, assign
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
@@ -168,9 +168,9 @@ class TenantPolicy(_Model):
     messages: dict[Name, MessageTemplate] = {}
     notices: NoticeTexts = {}
     sender: Sender = Sender()
-    # The reply assistant and escalation to people (issue 11): rules.assistant.
+    # The reply assistant and escalation to people (issue 11): rules.assistant_policy.
     assistant: AssistantPolicy = AssistantPolicy()
-    # Courtesy reminders before the due date (issue 13; rules.reminders).
+    # Courtesy reminders before the due date (issue 13; rules.reminder_policy).
     reminders: Reminders = Reminders()
     # Colombia's prior notices before a credit-bureau report, sent by the service.
     credit_bureau: CreditBureauNotices = CreditBureauNotices()

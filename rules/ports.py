@@ -13,10 +13,10 @@ from typing import Protocol
 
 from recaudo.contracts.ports import AssignmentLike, StepLike
 from recaudo.contracts.targeting import Targeting
-from recaudo.rules.assistant import AssistantPolicy
+from recaudo.rules.assistant_policy import AssistantPolicy
 from recaudo.rules.base import ContactProposal, Verdict
 from recaudo.rules.credit_bureau import CreditBureauNotices
-from recaudo.rules.reminders import Reminders
+from recaudo.rules.reminder_policy import Reminders
 
 
 class ContactPolicy(Protocol):

@@ -20,7 +20,7 @@ from recaudo.contracts.codec import register_codec
 from recaudo.contracts.resilience import finish_before_ack, with_retries
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka_security import faust_options
-from recaudo.streams.pipeline import Inbound, Outbound
+from recaudo.streams.decision_stage import Inbound, Outbound
 from recaudo.streams.timeline import Position
 from recaudo.streams.transport import app_class
 from recaudo.streams.wiring import Wiring

@@ -9,7 +9,7 @@ The delivery receipt is the proof: its day, where the debtor lives, joins the
 account's delivered notices (``AccountState.bn``, with the lender's own), from
 which the earliest reporting date follows. Notice contact ids begin with
 ``NOTICE_PREFIX`` so the stage reads their ``delivered`` receipts, which it skips
-for every other contact (``streams.pipeline``).
+for every other contact (``streams.decision_stage``).
 """
 
 from __future__ import annotations

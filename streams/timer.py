@@ -21,7 +21,7 @@ from recaudo.contracts.ports import LearnerClock
 from recaudo.contracts.schedule import Due, Entry, Schedule
 from recaudo.contracts.topics import Topics
 from recaudo.foundation.clock import Clock
-from recaudo.streams.pipeline import Outbound
+from recaudo.streams.decision_stage import Outbound
 
 RELEASE_LEASE_S = 30.0
 # Per shard per tick: every shard is claimed in the same round trip.

@@ -36,9 +36,9 @@ from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.baseline import PreferenceOrder
 from recaudo.streams.decision.decider import Decider
+from recaudo.streams.decision_stage import DecisionStage
 from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.journal import Journal
-from recaudo.streams.pipeline import DecisionStage
 from recaudo.streams.store import StateStore
 from recaudo.streams.tasks import TaskStore
 from recaudo.streams.timer import ScheduleTimer

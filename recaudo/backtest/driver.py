@@ -42,7 +42,7 @@ from recaudo.contracts.outputs import Action, ContactCommand
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
-from recaudo.streams.pipeline import Inbound, Outbound
+from recaudo.streams.decision_stage import Inbound, Outbound
 from recaudo.streams.tasks import Task
 from recaudo.streams.wiring import Wiring, build_wiring
 

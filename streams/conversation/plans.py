@@ -13,7 +13,7 @@ import datetime as dt
 
 from recaudo.channels.content.render import Amount
 from recaudo.channels.content.reply import PlanOption
-from recaudo.rules.assistant import PlanLimits
+from recaudo.rules.assistant_policy import PlanLimits
 
 
 def plan_options(

@@ -10,7 +10,7 @@ from recaudo.contracts.events import Channel
 from recaudo.contracts.outputs import Action, Reason
 from recaudo.contracts.schedule import Entry
 from recaudo.contracts.state import Emitted, PendingContact
-from recaudo.rules.reminders import is_reminder
+from recaudo.rules.reminder_policy import is_reminder
 from recaudo.streams.decision.context import Context, Effects
 from recaudo.streams.decision.log import DecisionLog
 from recaudo.streams.state import DebtorState

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from recaudo.contracts.outputs import Release
 from recaudo.contracts.ports import Step
 from recaudo.contracts.schedule import Entry
-from recaudo.rules.reminders import is_reminder
+from recaudo.rules.reminder_policy import is_reminder
 from recaudo.streams import credit_bureau_notices, held_payments
 from recaudo.streams.credit_bureau_notices import TRIGGER as NOTICE
 from recaudo.streams.decision.answers import Answers

@@ -29,7 +29,7 @@ from recaudo.contracts.outputs import Action, Decision, Reason
 from recaudo.contracts.ports import AssignmentLike, Learner, RollRisk
 from recaudo.contracts.schedule import Entry
 from recaudo.contracts.state import AccountState, PendingContact, RollSummary
-from recaudo.rules.reminders import ReminderStep, is_reminder
+from recaudo.rules.reminder_policy import ReminderStep, is_reminder
 from recaudo.streams.decision.context import Context, Effects, stable_id
 from recaudo.streams.decision.planner import CHOSEN_HOUR
 from recaudo.streams.decision.toolkit import Toolkit

@@ -22,7 +22,7 @@ from recaudo.foundation.config import Settings
 from recaudo.rules.policy import load_policy
 from recaudo.simulator.agent_call import CallOutcome
 from recaudo.simulator.world import World
-from recaudo.streams.pipeline import DecisionStage, Inbound, Prepared
+from recaudo.streams.decision_stage import DecisionStage, Inbound, Prepared
 
 pytestmark = pytest.mark.integration
 START = dt.datetime(2026, 3, 2, 5, tzinfo=dt.UTC)

@@ -55,7 +55,7 @@ from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.kafka import KafkaPublisher, ensure_topics
 from recaudo.foundation.keys import Keys
 from recaudo.models.priors import ArmOutcome
-from recaudo.streams.pipeline import Inbound, Prepared
+from recaudo.streams.decision_stage import Inbound, Prepared
 from recaudo.streams.receipts import ENGAGED, HARD_FAILURES, REWARDS
 from recaudo.streams.state import DebtorState
 from recaudo.streams.wiring import Wiring, build_wiring

@@ -26,8 +26,8 @@ import orjson
 import pytest
 import redis.asyncio as aioredis
 
+from recaudo.streams.decision_stage import Inbound, Outbound
 from recaudo.streams.event_ids import event_field
-from recaudo.streams.pipeline import Inbound, Outbound
 from tests.conftest import SettingsFactory
 from tests.integration.harness import account_event, dry_run_wiring, zone_with_local_hour
 

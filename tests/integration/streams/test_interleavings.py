@@ -61,7 +61,7 @@ from recaudo.contracts.events import (
 from recaudo.contracts.outputs import Action, ContactCommand
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.rules.policy import load_policy
-from recaudo.streams.pipeline import Inbound, Prepared
+from recaudo.streams.decision_stage import Inbound, Prepared
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import DebtorRef
 from recaudo.streams.wiring import Wiring, build_wiring

@@ -11,7 +11,7 @@ import pytest
 from recaudo.contracts.ports import Offer, Target
 from recaudo.foundation.config import Settings
 from recaudo.streams.baseline import PreferenceOrder
-from recaudo.streams.pipeline import Inbound
+from recaudo.streams.decision_stage import Inbound
 from tests.conftest import SettingsFactory
 from tests.integration.harness import (
     account_event,

@@ -24,7 +24,7 @@ from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.keys import Keys
 from recaudo.rules.caps import CapLedger, PolicyCaps
 from recaudo.rules.policy import TenantPolicy, default_policy
-from recaudo.streams.pipeline import DecisionStage, Inbound, Outbound
+from recaudo.streams.decision_stage import DecisionStage, Inbound, Outbound
 from recaudo.streams.store import StateStore
 from recaudo.streams.tasks import TaskStore
 from recaudo.streams.timer import ScheduleTimer

@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.streams.baseline import PreferenceOrder
-from recaudo.streams.pipeline import Inbound
+from recaudo.streams.decision_stage import Inbound
 from recaudo.streams.reports import OutcomeReport, ReportSource
 from recaudo.streams.wiring import Wiring
 from tests.conftest import SettingsFactory

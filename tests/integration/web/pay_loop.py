@@ -28,7 +28,7 @@ from recaudo.contracts.events import Channel
 from recaudo.embedded import free_port
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
-from recaudo.streams.pipeline import Inbound, Prepared
+from recaudo.streams.decision_stage import Inbound, Prepared
 from recaudo.streams.wiring import Wiring, pay_links
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory

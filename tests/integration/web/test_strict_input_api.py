@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 
 from recaudo.foundation.config import Settings
-from recaudo.streams.pipeline import Inbound
+from recaudo.streams.decision_stage import Inbound
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory
 from tests.integration.harness import account_event, dry_run_wiring, payment_event

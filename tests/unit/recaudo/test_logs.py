@@ -21,7 +21,7 @@ from recaudo.contracts.metrics import PipelineMetrics
 from recaudo.contracts.outputs import ContactCommand
 from recaudo.contracts.topics import Topics
 from recaudo.logs import RepeatFilter, configure_logging
-from recaudo.streams.pipeline import Inbound
+from recaudo.streams.decision_stage import Inbound
 
 NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
 

@@ -18,7 +18,7 @@ from recaudo.foundation.errors import PolicyError
 from recaudo.rules.credit_bureau import earliest_report_date
 from recaudo.rules.policy import TenantPolicy, parse_policy
 from recaudo.streams.credit_bureau_notices import is_notice
-from recaudo.streams.pipeline import _no_effect
+from recaudo.streams.decision_stage import _no_effect
 from recaudo.streams.state import DebtorState
 from tests.unit.streams.test_decide import NOON_UTC, account, make_decider, run
 

@@ -23,7 +23,7 @@ from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.baseline import PreferenceOrder
 from recaudo.streams.decision.context import Context, Effects
 from recaudo.streams.decision.decider import DecidableEvent, Decider
-from recaudo.streams.pipeline import NO_EFFECT
+from recaudo.streams.decision_stage import NO_EFFECT
 from recaudo.streams.state import DebtorState
 from recaudo.streams.wiring import RulesCompliance
 
