@@ -16,6 +16,7 @@ BENCHES = (
     "bench.reminders",
     "bench.opt_out_matching",
     "bench.cli_start",
+    "bench.walk",
 )
 
 if __name__ == "__main__":

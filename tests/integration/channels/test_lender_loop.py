@@ -123,6 +123,9 @@ async def test_a_lender_with_a_crm_a_csv_and_a_provider_runs_the_whole_loop(stac
             return found[0] if found else None
 
         await until(lambda: dun() is not None, 30)
+        # The provider has the message before the dispatcher stamps it sent (on the
+        # provider's answer): a debtor reads it after that, not within milliseconds.
+        await until(lambda: "contact.sent" in types_of(crm), 30)
         pay = f"{stack.web_url}/pay/"
         link = next(w for w in str(dun()).split() if w.startswith(pay))
 
