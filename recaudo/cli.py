@@ -227,7 +227,7 @@ def schema(topic: str | None) -> None:
     import orjson
     from pydantic import TypeAdapter
 
-    from recaudo.contracts.events import TOPIC_OF_TYPE
+    from recaudo.contracts.topics import TOPIC_OF_TYPE
     from recaudo.examples import EXAMPLES
 
     example_of: dict[str, list[dict[str, object]]] = {}

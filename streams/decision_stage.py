@@ -23,7 +23,6 @@ from recaudo.channels.dispatch.ledger import ContactLedger
 from recaudo.contracts.codec import encode
 from recaudo.contracts.dead_letters import failure, of_record, tenant_in, validated
 from recaudo.contracts.events import (
-    TOPIC_OF_TYPE,
     DeliveryEvent,
     DeliveryStatus,
     Event,
@@ -36,7 +35,7 @@ from recaudo.contracts.ports import CapGate, CapResult, CapVerdict, LearnerIO
 from recaudo.contracts.records import Inbound, Outbound
 from recaudo.contracts.resilience import RETRYABLE
 from recaudo.contracts.schedule import Schedule
-from recaudo.contracts.topics import Topics
+from recaudo.contracts.topics import TOPIC_OF_TYPE, Topics
 from recaudo.contracts.validators import skew_error
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.errors import EventIdConflict, InvalidEvent, UnknownTenant

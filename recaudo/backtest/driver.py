@@ -37,8 +37,9 @@ from recaudo.channels.dispatch.runtime import WorkerDispatcher
 from recaudo.channels.dispatch.stage import Dispatching
 from recaudo.channels.sandbox import Sandbox, sandbox_credentials
 from recaudo.contracts.codec import encode
-from recaudo.contracts.events import TOPIC_OF_TYPE, DeliveryStatus, InputEvent
+from recaudo.contracts.events import DeliveryStatus, InputEvent
 from recaudo.contracts.outputs import Action, ContactCommand
+from recaudo.contracts.topics import TOPIC_OF_TYPE
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys

@@ -394,13 +394,3 @@ InputEvent = Annotated[AnyInputEvent, Field(discriminator="type")]
 
 #: What the accounts topic carries: snapshots and validation notices, in order.
 AccountsRecord = Annotated[AccountEvent | ValidationNoticeEvent, Field(discriminator="type")]
-
-#: Input topic name for each event type.
-TOPIC_OF_TYPE: dict[str, str] = {
-    "account": "accounts",
-    "payment": "payments",
-    "delivery": "deliveries",
-    "response": "responses",
-    "task_closed": "task-events",
-    "validation_notice": "accounts",
-}

@@ -81,3 +81,13 @@ class Topics:
 #: topic before they know the deployment (the CLI's schemas, the fan-out's sources,
 #: the journal's pointers).
 BASE_NAMES = Topics()
+
+#: Input topic name for each event type.
+TOPIC_OF_TYPE: dict[str, str] = {
+    "account": "accounts",
+    "payment": "payments",
+    "delivery": "deliveries",
+    "response": "responses",
+    "task_closed": "task-events",
+    "validation_notice": "accounts",
+}

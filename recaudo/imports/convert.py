@@ -18,7 +18,8 @@ from typing import Any
 from babel.numbers import get_currency_precision
 from pydantic import TypeAdapter, ValidationError
 
-from recaudo.contracts.events import TOPIC_OF_TYPE, Event, InputEvent
+from recaudo.contracts.events import Event, InputEvent
+from recaudo.contracts.topics import TOPIC_OF_TYPE
 from recaudo.contracts.validators import skew_error
 from recaudo.foundation.clock import Clock
 from recaudo.imports.mapping import Array, Column, Const, Mapping, Node, Table

@@ -17,9 +17,9 @@ from enum import Enum
 import redis.asyncio as aioredis
 
 from recaudo.contracts.codec import encode
-from recaudo.contracts.events import TOPIC_OF_TYPE, AccountEvent, Event
+from recaudo.contracts.events import AccountEvent, Event
 from recaudo.contracts.publisher import Publisher
-from recaudo.contracts.topics import Topics
+from recaudo.contracts.topics import TOPIC_OF_TYPE, Topics
 from recaudo.foundation.clock import Clock
 from recaudo.foundation.config import Settings
 from recaudo.foundation.errors import EventIdConflict

@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from recaudo.contracts.events import TOPIC_OF_TYPE
+from recaudo.contracts.topics import TOPIC_OF_TYPE
 from recaudo.contracts.validation_errors import first
 from recaudo.foundation.errors import MappingError
 

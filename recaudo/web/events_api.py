@@ -35,12 +35,12 @@ from redis.exceptions import RedisError
 
 from recaudo.contracts.codec import encode
 from recaudo.contracts.events import (
-    TOPIC_OF_TYPE,
     AccountEvent,
     AccountStatus,
     InputEvent,
     PaymentEvent,
 )
+from recaudo.contracts.topics import TOPIC_OF_TYPE
 from recaudo.contracts.validators import skew_error
 from recaudo.web.auth import tenant_of
 from recaudo.web.body import read_body

@@ -1,10 +1,7 @@
-"""How a contact is decided, whatever triggered it: propose it to the rules and
-the strategy, then contact, wait for the chosen hour, skip or defer.
-
-The handlers say what each event means; this is the mechanics they share.
-``propose`` leaves a rule-allowed contact on ``Effects.proposed``; the stage
-reserves the frequency caps in Redis and calls ``resolve`` with the answer.
-"""
+"""How a contact is decided, whatever triggered it (the mechanics every handler
+shares): ``propose`` asks the rules and the strategy and contacts, waits for the
+chosen hour, skips or defers; a rule-allowed contact waits on ``Effects.proposed``
+while the stage reserves the frequency caps, then ``resolve`` takes the answer."""
 
 from __future__ import annotations
 
@@ -177,18 +174,8 @@ class ContactPlanner:
             verdict = verdicts[channel]
             point = recipient.point(channel)
             assert point is not None
-            proposed = Proposed(
-                contact_id,
-                account_id,
-                channel,
-                point.addr,
-                step,
-                trigger,
-                verdict,
-                {},
-                {},
-                purpose=purpose,
-            )
+            args = (contact_id, account_id, channel, point.addr, step, trigger, verdict)
+            proposed = Proposed(*args, scores={}, model_versions={}, purpose=purpose)
             self.defer(state, proposed, verdict.defer_until or ctx.now, verdict.reasons, ctx, fx)
             return
         reasons = tuple(r for ch in candidates for r in verdicts[ch].reasons)

@@ -44,8 +44,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from prometheus_client import CollectorRegistry
 
-from recaudo.contracts.events import TOPIC_OF_TYPE
-from recaudo.contracts.topics import Topics
+from recaudo.contracts.topics import TOPIC_OF_TYPE, Topics
 from recaudo.embedded import Managed, free_port, start_broker
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import bootstrap_servers

@@ -51,7 +51,6 @@ from recaudo.channels.dispatch.dispatcher import DispatchResult
 from recaudo.channels.dispatch.stage import Dispatching
 from recaudo.contracts.codec import encode
 from recaudo.contracts.events import (
-    TOPIC_OF_TYPE,
     AccountEvent,
     Channel,
     Intent,
@@ -59,6 +58,7 @@ from recaudo.contracts.events import (
     ResponseEvent,
 )
 from recaudo.contracts.outputs import Action, ContactCommand
+from recaudo.contracts.topics import TOPIC_OF_TYPE
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.rules.policy import load_policy
 from recaudo.streams.decision_stage import Inbound, Prepared

@@ -9,7 +9,8 @@ from click.testing import CliRunner
 from pydantic import TypeAdapter
 
 from recaudo.cli import main
-from recaudo.contracts.events import TOPIC_OF_TYPE, InputEvent
+from recaudo.contracts.events import InputEvent
+from recaudo.contracts.topics import TOPIC_OF_TYPE
 from recaudo.examples import EXAMPLES
 from recaudo.web.openapi import build_spec
 
