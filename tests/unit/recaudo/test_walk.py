@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench.walk import ROOT, Call, Tracer, count
+from bench.call_trace import ROOT, Call, Tracer, count
 
 
 def test_coming_back_to_a_file_left_is_a_return_going_up_the_stack_is_not() -> None:
