@@ -1,4 +1,5 @@
-"""The Faust app: the decide and dispatch agents and the schedule timer.
+"""The Faust app: the decide agents (an urgent lane and a bulk lane,
+``streams.lanes``), the dispatch agent and the schedule timer.
 
 Every input topic is read raw and parsed by the stages, so a malformed message
 becomes a dead letter instead of a codec error. Outputs are sent with
@@ -21,6 +22,7 @@ from recaudo.contracts.resilience import finish_before_ack, with_retries
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka_security import faust_options
 from recaudo.streams.decision_stage import Inbound, Outbound
+from recaudo.streams.lanes import Lane, Lanes
 from recaudo.streams.timeline import Position
 from recaudo.streams.transport import app_class
 from recaudo.streams.wiring import Wiring
@@ -51,7 +53,6 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         value_serializer="raw",
     )
     raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes}
-    decision_inputs = app.topic(*topics.decision_inputs, **raw)
     contacts = app.topic(topics.contacts, **raw)
     outputs = {name: app.topic(name, **raw) for name in topics.all}
 
@@ -74,14 +75,20 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         if wiring.marker is not None:
             await wiring.marker.require()
 
-    async def decide_batch(records: list[Inbound]) -> None:
+    lanes = Lanes()
+
+    async def decide_batch(lane: Lane, records: list[Inbound]) -> None:
         await require_state()
-        prepared = await wiring.decision_stage.prepare(records)
-        positions = await publish(prepared.outputs)
-        await wiring.decision_stage.commit(prepared, positions)
+        async with lanes.turn(lane):
+            prepared = await wiring.decision_stage.prepare(records)
+            positions = await publish(prepared.outputs)
+            await wiring.decision_stage.commit(prepared, positions)
 
     async def consume(
-        stream: faust.StreamT[bytes], stage: str, handle: Callable[[list[Inbound]], Awaitable[None]]
+        stream: faust.StreamT[bytes],
+        stage: str,
+        handle: Callable[[list[Inbound]], Awaitable[None]],
+        handled: Callable[[int], None] | None = None,
     ) -> None:
         """Batches of records, each handled to the end before the stream may ack it."""
         # StreamT, the declared type, lacks take_events; the runtime object is a Stream.
@@ -90,9 +97,14 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         )
         async for events in batches:
             records = [_inbound(event) for event in events]
-            await finish_before_ack(
-                with_retries(stage, partial(handle, records), wiring.metrics), SHUTDOWN_GRACE_S
-            )
+            try:
+                await finish_before_ack(
+                    with_retries(stage, partial(handle, records), wiring.metrics),
+                    SHUTDOWN_GRACE_S,
+                )
+            finally:
+                if handled is not None:
+                    handled(len(records))
 
     async def dispatch_batch(records: list[Inbound]) -> None:
         # Contacts are independent (the ledger serialises each contact id), so
@@ -101,9 +113,26 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         results = await asyncio.gather(*(wiring.dispatch_stage.handle(r) for r in records))
         await publish([out for result in results for out in result])
 
-    @app.agent(decision_inputs, name="decide")
-    async def decide(stream: faust.StreamT[bytes]) -> None:
-        await consume(stream, "decide", decide_batch)
+    if settings.urgent_lane:
+        bulk_inputs = app.topic(*topics.bulk_inputs, **raw)
+        urgent_inputs = app.topic(*topics.urgent_inputs, **raw)
+
+        @app.agent(bulk_inputs, name="decide")
+        async def decide(stream: faust.StreamT[bytes]) -> None:
+            await consume(stream, "decide", partial(decide_batch, "bulk"))
+
+        @app.agent(urgent_inputs, name="decide-urgent")
+        async def decide_urgent(stream: faust.StreamT[bytes]) -> None:
+            lanes.watch(stream)
+            await consume(stream, "decide", partial(decide_batch, "urgent"), lanes.decided)
+
+    else:
+        # One agent, inputs in arrival order (the benchmark's baseline).
+        decision_inputs = app.topic(*topics.decision_inputs, **raw)
+
+        @app.agent(decision_inputs, name="decide")
+        async def decide_all(stream: faust.StreamT[bytes]) -> None:
+            await consume(stream, "decide", partial(decide_batch, "urgent"))
 
     @app.agent(contacts, name="dispatch")
     async def dispatch(stream: faust.StreamT[bytes]) -> None:

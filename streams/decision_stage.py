@@ -35,7 +35,7 @@ from recaudo.contracts.ports import CapGate, CapResult, CapVerdict, LearnerIO
 from recaudo.contracts.records import Inbound, Outbound
 from recaudo.contracts.resilience import RETRYABLE
 from recaudo.contracts.schedule import Schedule
-from recaudo.contracts.topics import TOPIC_OF_TYPE, Topics
+from recaudo.contracts.topics import ACCEPTED_ON, Topics
 from recaudo.contracts.validators import skew_error
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.errors import EventIdConflict, InvalidEvent, UnknownTenant
@@ -128,9 +128,10 @@ class DecisionStage:
         )
         event = validated(record.value, validate)
         if record.topic != self._topics.releases:
-            expected = self._topics.name(TOPIC_OF_TYPE[event.type])
-            if record.topic != expected:
-                raise InvalidEvent(f"a {event.type!r} event belongs on {expected!r}")
+            accepted = sorted(self._topics.name(base) for base in ACCEPTED_ON[event.type])
+            if record.topic not in accepted:
+                on = " or ".join(repr(name) for name in accepted)
+                raise InvalidEvent(f"a {event.type!r} event belongs on {on}")
         key = record.key.decode("utf-8", "replace") if record.key is not None else None
         if key != event.debtor_id:
             raise InvalidEvent(f"message key {key!r} must equal debtor_id {event.debtor_id!r}")

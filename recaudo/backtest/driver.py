@@ -39,7 +39,7 @@ from recaudo.channels.sandbox import Sandbox, sandbox_credentials
 from recaudo.contracts.codec import encode
 from recaudo.contracts.events import DeliveryStatus, InputEvent
 from recaudo.contracts.outputs import Action, ContactCommand
-from recaudo.contracts.topics import TOPIC_OF_TYPE
+from recaudo.contracts.topics import topic_of
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
@@ -257,7 +257,7 @@ class Backtest:
 
     def _inbound(self, event: InputEvent) -> Inbound:
         assert self.wiring is not None
-        topic = self.wiring.topics.name(TOPIC_OF_TYPE[event.type])
+        topic = self.wiring.topics.name(topic_of(event))
         return Inbound(
             topic=topic,
             partition=None,

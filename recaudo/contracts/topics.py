@@ -1,8 +1,12 @@
-"""Topic names, in one place, with the deployment's optional prefix."""
+"""Topic names, in one place, with the deployment's optional prefix, and the lane
+each input travels in: the urgent inputs (money, opt-outs, legal flags, replies,
+receipts) are decided ahead of the bulk of account snapshots (``streams.lanes``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from recaudo.contracts.events import AccountEvent, Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +23,11 @@ class Topics:
     @property
     def payments(self) -> str:
         return self.name("payments")
+
+    @property
+    def urgent_accounts(self) -> str:
+        """Account snapshots that stop contact (a legal flag, an opt-out): the urgent lane."""
+        return self.name("urgent-accounts")
 
     @property
     def deliveries(self) -> str:
@@ -56,15 +65,25 @@ class Topics:
         return self.name("dead-letters")
 
     @property
-    def decision_inputs(self) -> tuple[str, ...]:
+    def bulk_inputs(self) -> tuple[str, ...]:
+        """Decided when no urgent input waits: snapshots and the schedule's releases."""
+        return (self.accounts, self.releases)
+
+    @property
+    def urgent_inputs(self) -> tuple[str, ...]:
+        """Decided first: what stops or answers a contact must not queue behind a
+        morning's snapshot flood."""
         return (
-            self.accounts,
             self.payments,
-            self.deliveries,
             self.responses,
-            self.releases,
+            self.deliveries,
             self.task_events,
+            self.urgent_accounts,
         )
+
+    @property
+    def decision_inputs(self) -> tuple[str, ...]:
+        return (*self.bulk_inputs, *self.urgent_inputs)
 
     @property
     def all(self) -> tuple[str, ...]:
@@ -82,7 +101,8 @@ class Topics:
 #: the journal's pointers).
 BASE_NAMES = Topics()
 
-#: Input topic name for each event type.
+#: Input topic name for each event type (an account snapshot that stops contact may
+#: also travel on ``urgent-accounts``: ``topic_of``).
 TOPIC_OF_TYPE: dict[str, str] = {
     "account": "accounts",
     "payment": "payments",
@@ -91,3 +111,21 @@ TOPIC_OF_TYPE: dict[str, str] = {
     "task_closed": "task-events",
     "validation_notice": "accounts",
 }
+
+#: The topics each event type is accepted on (base names).
+ACCEPTED_ON: dict[str, frozenset[str]] = {
+    kind: frozenset({base, BASE_NAMES.urgent_accounts} if kind == "account" else {base})
+    for kind, base in TOPIC_OF_TYPE.items()
+}
+
+
+def topic_of(event: Event) -> str:
+    """The base name of the topic an input event is published on: a snapshot that
+    raises a legal flag or reports an opt-out goes in the urgent lane, so it stops
+    the debtor's contacts while a flood of ordinary snapshots is still queued."""
+    if isinstance(event, AccountEvent) and (
+        event.flags.raised() or any(cp.opted_out for cp in event.contact_points)
+    ):
+        return BASE_NAMES.urgent_accounts
+    # ``type`` is declared on each concrete event, not on ``Event``.
+    return TOPIC_OF_TYPE[str(getattr(event, "type"))]  # noqa: B009

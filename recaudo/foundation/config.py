@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # How many events one agent step takes from the stream, and how long it waits to fill.
     batch_size: int = Field(default=200, ge=1)
     batch_within_s: float = 0.01
+    # Payments, opt-outs, legal flags, replies and receipts are decided ahead of the
+    # bulk of snapshots (streams.lanes); off: one agent in arrival order.
+    urgent_lane: bool = True
     schedule_tick_s: float = 0.5
     # A stopping worker exits by then even if the broker is gone (un-acked work replays).
     shutdown_deadline_s: float = Field(default=45.0, gt=0)

@@ -19,7 +19,7 @@ import redis.asyncio as aioredis
 from recaudo.contracts.codec import encode
 from recaudo.contracts.events import AccountEvent, Event
 from recaudo.contracts.publisher import Publisher
-from recaudo.contracts.topics import TOPIC_OF_TYPE, Topics
+from recaudo.contracts.topics import Topics, topic_of
 from recaudo.foundation.clock import Clock
 from recaudo.foundation.config import Settings
 from recaudo.foundation.errors import EventIdConflict
@@ -102,14 +102,7 @@ class Intake:
         for wave in (first_wave, snapshots):
             await asyncio.gather(
                 *(
-                    self._publisher.publish(
-                        self._topics.name(TOPIC_OF_TYPE[_kind(e)]), e.debtor_id, encode(e)
-                    )
+                    self._publisher.publish(self._topics.name(topic_of(e)), e.debtor_id, encode(e))
                     for e in wave
                 )
             )
-
-
-def _kind(event: Event) -> str:
-    """The event's ``type`` (declared on each concrete model, not on ``Event``)."""
-    return str(getattr(event, "type"))  # noqa: B009 - Event has no ``type`` of its own

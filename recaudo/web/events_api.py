@@ -40,7 +40,7 @@ from recaudo.contracts.events import (
     InputEvent,
     PaymentEvent,
 )
-from recaudo.contracts.topics import TOPIC_OF_TYPE
+from recaudo.contracts.topics import TOPIC_OF_TYPE, topic_of
 from recaudo.contracts.validators import skew_error
 from recaudo.web.auth import tenant_of
 from recaudo.web.body import read_body
@@ -199,7 +199,7 @@ async def _intake(request: web.Request, tenant: str, body: bytes) -> web.Respons
         for start in range(0, len(wave), step):
             await asyncio.gather(
                 *(
-                    publisher.publish(topics.name(TOPIC_OF_TYPE[e.type]), e.debtor_id, encode(e))
+                    publisher.publish(topics.name(topic_of(e)), e.debtor_id, encode(e))
                     for e in wave[start : start + step]
                 )
             )

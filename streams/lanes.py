@@ -1,0 +1,101 @@
+"""Urgent inputs first (issue 28): two Faust agents, the urgent lane and the bulk
+lane, share one decision stage and take turns, one batch at a time.
+
+Why two agents: Faust pauses fetching a partition whose agent's buffer is full, so
+a flood of account snapshots fills the bulk agent's buffer and stops there, while
+payments, opt-outs and legal flags keep reaching the urgent agent's buffer. Both
+lanes' topics are copartitioned (every worker subscribes to all of them), so a
+debtor's events of either lane are in the same worker, and one batch at a time
+keeps the state's read-decide-commit as serial as with one agent.
+
+Whose turn: a free turn goes to the urgent lane when it has a batch; a bulk batch
+starts only once no urgent record is waiting anywhere in the worker (in the
+agent's queue, its take buffer or a batch being decided), so a payment posted
+before a snapshot is still decided first. So that a steady stream of receipts
+cannot starve the snapshots, a bulk batch that has waited through
+``urgent_turns`` urgent batches goes next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from typing import Any, Literal
+
+Lane = Literal["urgent", "bulk"]
+
+
+class Lanes:
+    def __init__(self, urgent_turns: int = 2) -> None:
+        self._urgent_turns = urgent_turns
+        self._busy = False
+        self._received = 0
+        self._done = 0
+        self._queued: Callable[[], int] = lambda: 0
+        self._bulk_waiting = 0
+        #: Urgent batches decided while a bulk batch waited (reset when bulk goes).
+        self._overtaken = 0
+        self._changed = asyncio.Event()
+
+    def watch(self, stream: Any) -> None:
+        """Count the urgent records as they leave the agent's queue (a stream
+        processor runs before the take buffer's), and read the queue itself."""
+        stream.add_processor(self._on_record)
+        queue = getattr(stream.channel, "queue", None)
+        if queue is not None:
+            self._queued = queue.qsize
+
+    def _on_record(self, value: Any) -> Any:
+        self._received += 1
+        return value
+
+    def decided(self, n: int) -> None:
+        """``n`` urgent records are decided (or dead-lettered): no longer waiting."""
+        self._done += n
+        self._notify()
+
+    @property
+    def urgent_waiting(self) -> int:
+        return self._queued() + self._received - self._done
+
+    @asynccontextmanager
+    async def turn(self, lane: Lane) -> AsyncIterator[None]:
+        """Hold the stage for one batch of ``lane``."""
+        if lane == "bulk":
+            self._bulk_waiting += 1
+            try:
+                await self._until(self._bulk_may_go)
+            finally:
+                self._bulk_waiting -= 1
+            self._overtaken = 0
+        else:
+            await self._until(self._urgent_may_go)
+        self._busy = True
+        try:
+            yield
+        finally:
+            self._busy = False
+            if lane == "urgent" and self._bulk_waiting:
+                self._overtaken += 1
+            self._notify()
+
+    def _bulk_may_go(self) -> bool:
+        return not self._busy and (
+            self.urgent_waiting <= 0 or self._overtaken >= self._urgent_turns
+        )
+
+    def _urgent_may_go(self) -> bool:
+        return not self._busy and not (self._bulk_waiting and self._overtaken >= self._urgent_turns)
+
+    async def _until(self, ready: Callable[[], bool]) -> None:
+        while not ready():
+            changed = self._changed
+            # A record arriving in the queue does not notify (Faust puts it there):
+            # look again at least every 5 ms while waiting.
+            with suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), timeout=0.005)
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
