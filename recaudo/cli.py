@@ -208,6 +208,7 @@ def dev(port: int, tenant: str, api_key: str | None, policy_dir: str | None) -> 
 #: Each topic's record model, imported when ``recaudo schema`` prints it.
 SCHEMAS: dict[str, str] = {
     BASE_NAMES.accounts: "recaudo.contracts.events:AccountsRecord",
+    BASE_NAMES.urgent_accounts: "recaudo.contracts.events:AccountEvent",
     BASE_NAMES.payments: "recaudo.contracts.events:PaymentEvent",
     BASE_NAMES.deliveries: "recaudo.contracts.events:DeliveryEvent",
     BASE_NAMES.responses: "recaudo.contracts.events:ResponseEvent",

@@ -47,6 +47,8 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         broker_rebalance_timeout=settings.broker_rebalance_timeout_s,
         broker_heartbeat_interval=settings.broker_heartbeat_interval_s,
         broker_commit_interval=settings.broker_commit_interval_s,
+        broker_max_poll_records=settings.broker_max_poll_records,
+        consumer_max_fetch_size=settings.broker_max_partition_fetch_bytes,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         key_serializer="raw",

@@ -1,6 +1,6 @@
 """Topic names, in one place, with the deployment's optional prefix, and the lane
-each input travels in: the urgent inputs (money, opt-outs, legal flags, replies,
-receipts) are decided ahead of the bulk of account snapshots (``streams.lanes``)."""
+each input travels in: the urgent inputs (money, replies and their opt-outs,
+legal flags) are decided ahead of the bulk of account snapshots (``streams.lanes``)."""
 
 from __future__ import annotations
 
@@ -66,20 +66,16 @@ class Topics:
 
     @property
     def bulk_inputs(self) -> tuple[str, ...]:
-        """Decided when no urgent input waits: snapshots and the schedule's releases."""
-        return (self.accounts, self.releases)
+        """Decided when no urgent input waits: snapshots, the receipts of the contacts
+        they make (as many, and mostly progress), the schedule's releases."""
+        return (self.accounts, self.deliveries, self.releases)
 
     @property
     def urgent_inputs(self) -> tuple[str, ...]:
         """Decided first: what stops or answers a contact must not queue behind a
-        morning's snapshot flood."""
-        return (
-            self.payments,
-            self.responses,
-            self.deliveries,
-            self.task_events,
-            self.urgent_accounts,
-        )
+        morning's snapshot flood (payments, replies and their opt-outs, people's
+        task closings, snapshots that raise a legal flag or an opt-out)."""
+        return (self.payments, self.responses, self.task_events, self.urgent_accounts)
 
     @property
     def decision_inputs(self) -> tuple[str, ...]:

@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     # Payments, opt-outs, legal flags, replies and receipts are decided ahead of the
     # bulk of snapshots (streams.lanes); off: one agent in arrival order.
     urgent_lane: bool = True
+    # How the consumer's buffer rotates between partitions (the urgent lane's latency
+    # under a flood): the client hands out buffered records partition by partition, in
+    # the order they were fetched, and Faust pushes each hand-out into the agents'
+    # buffers before it takes the next. Small fetches per partition put a payment's
+    # partition in line behind a few snapshots, not megabytes of them; small hand-outs
+    # bound how long a full bulk buffer holds the rest (bench/urgent_flood.py).
+    broker_max_poll_records: int = Field(default=50, ge=1)
+    broker_max_partition_fetch_bytes: int = Field(default=16 * 1024, ge=1024)
     schedule_tick_s: float = 0.5
     # A stopping worker exits by then even if the broker is gone (un-acked work replays).
     shutdown_deadline_s: float = Field(default=45.0, gt=0)
