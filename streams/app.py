@@ -35,7 +35,8 @@ SHUTDOWN_GRACE_S = 20.0
 def build_app(settings: Settings, wiring: Wiring) -> faust.App:
     register_codec()
     topics = wiring.topics
-    app = app_class(settings.broker_fetch_max_wait_ms)(
+    urgent = frozenset(topics.urgent_inputs) if settings.urgent_lane else frozenset()
+    app = app_class(settings.broker_fetch_max_wait_ms, urgent)(
         settings.app_id,
         broker=settings.broker_url,
         store="memory://",

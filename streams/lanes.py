@@ -1,10 +1,12 @@
 """Urgent inputs first (issue 28): two Faust agents, the urgent lane and the bulk
 lane, share one decision stage and take turns, one batch at a time.
 
-Why two agents: Faust pauses fetching a partition whose agent's buffer is full, so
-a flood of account snapshots fills the bulk agent's buffer and stops there, while
-payments, opt-outs and legal flags keep reaching the urgent agent's buffer. Both
-lanes' topics are copartitioned (every worker subscribes to all of them), so a
+Why two agents: with one, a payment joins the end of the agent's buffer, behind
+up to 4,096 snapshots (~10 s of work on 2 cores). With two, a flood of account
+snapshots fills the bulk agent's buffer, while payments, opt-outs and legal
+flags reach the urgent agent's own; the consumer hands out what the urgent
+topics have fetched before anything else (``streams.transport``). Both lanes'
+topics are copartitioned (every worker subscribes to all of them), so a
 debtor's events of either lane are in the same worker, and one batch at a time
 keeps the state's read-decide-commit as serial as with one agent.
 

@@ -1,4 +1,5 @@
-"""Faust's Kafka transport with a configurable consumer fetch wait.
+"""Faust's Kafka transport with a configurable consumer fetch wait, urgent
+partitions handed out first, and a quiet livelock detector.
 
 Faust fixes ``fetch_max_wait_ms`` at 1500. Kafka answers a fetch as soon as
 data arrives, so that only bounds idle polling; the tansu dev broker instead
@@ -15,15 +16,22 @@ happens, and an idle partition has nothing to commit: after an idle spell
 the first records find a stale clock, and every check until the next commit
 lands logs the error. A partition whose every read record is committed is
 as good as committed now; one with uncommitted reads still ages and alerts.
+
+Urgent first (issue 28): the Kafka client hands out buffered records partition
+by partition in the order they were fetched, so under a flood a payment's
+partition waited behind every snapshot partition's buffer (seconds). Each
+hand-out now first takes what the urgent topics (``Topics.urgent_inputs``) have
+buffered, and only when they have nothing the rest, as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Set
 from typing import Any, Protocol
 
 import faust
 from faust.transport.drivers import aiokafka as faust_kafka
+from faust.types import TP
 
 
 class _Offsets(Protocol):
@@ -41,8 +49,36 @@ def refresh_idle_commit(
         last_committed_at[tp] = now
 
 
-def app_class(fetch_max_wait_ms: int) -> type[faust.App]:
+def urgent_only(active: Set[TP] | None, urgent_topics: frozenset[str]) -> set[TP]:
+    """The active partitions of the urgent topics (none when every partition is active)."""
+    if not active or not urgent_topics:
+        return set()
+    return {tp for tp in active if tp.topic in urgent_topics}
+
+
+def app_class(
+    fetch_max_wait_ms: int, urgent_topics: frozenset[str] = frozenset()
+) -> type[faust.App]:
     class ConsumerThread(faust_kafka.AIOKafkaConsumerThread):
+        async def _fetch_records(
+            self,
+            consumer: Any,
+            active_partitions: set[TP],
+            timeout: float | None = None,  # noqa: ASYNC109 - the overridden signature
+            max_records: int | None = None,
+        ) -> Any:
+            urgent = urgent_only(active_partitions, urgent_topics)
+            if urgent:
+                # What is already buffered for them, without waiting.
+                records = await super()._fetch_records(
+                    consumer, urgent, timeout=0, max_records=max_records
+                )
+                if records:
+                    return records
+            return await super()._fetch_records(
+                consumer, active_partitions, timeout=timeout, max_records=max_records
+            )
+
         def verify_event_path(self, now: float, tp: Any) -> None:
             refresh_idle_commit(self.consumer, self.tp_last_committed_at, now, tp)
             super().verify_event_path(now, tp)

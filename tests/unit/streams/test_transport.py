@@ -1,11 +1,14 @@
-"""The livelock detector's commit clock: idle partitions are not stuck ones."""
+"""The transport's own parts: the livelock detector's commit clock (idle partitions
+are not stuck ones) and the urgent partitions handed out first."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from recaudo.streams.transport import refresh_idle_commit
+from faust.types import TP
+
+from recaudo.streams.transport import refresh_idle_commit, urgent_only
 
 
 @dataclass
@@ -33,3 +36,17 @@ def test_a_partition_never_read_is_not_stuck() -> None:
     clock: dict[Any, float] = {}
     refresh_idle_commit(Offsets(), clock, 5.0, "tp")
     assert clock == {"tp": 5.0}
+
+
+def test_urgent_only_picks_the_active_partitions_of_the_urgent_topics() -> None:
+    active = {TP("p-accounts", 0), TP("p-payments", 0), TP("p-payments", 3), TP("p-responses", 1)}
+    urgent = frozenset({"p-payments", "p-responses", "p-urgent-accounts"})
+    assert urgent_only(active, urgent) == {
+        TP("p-payments", 0),
+        TP("p-payments", 3),
+        TP("p-responses", 1),
+    }
+    # Lanes off (no urgent topics), or no partition active: nothing taken first.
+    assert urgent_only(active, frozenset()) == set()
+    assert urgent_only(set(), urgent) == set()
+    assert urgent_only(None, urgent) == set()
