@@ -7,6 +7,7 @@ import sys
 
 BENCHES = (
     "bench.pipeline",
+    "bench.urgent_flood",
     "bench.debtor_memory",
     "bench.idle_workers",
     "bench.webhooks",
