@@ -43,7 +43,12 @@ from recaudo.embedded import Managed, start_broker
 from recaudo.foundation.kafka import bootstrap_servers, ensure_topics
 from recaudo.stack import local_settings
 from tests.conftest import POLICIES
-from tests.integration.harness import account_event, start_worker, zone_with_local_hour
+from tests.integration.harness import (
+    account_event,
+    payment_event,
+    start_worker,
+    zone_with_local_hour,
+)
 
 DUE_MINOR = 10_000
 
@@ -97,22 +102,6 @@ async def until(check: object, what: str, timeout_s: float) -> None:
         if time.monotonic() > deadline:
             raise SystemExit(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
-
-
-def payment(debtor_id: str) -> dict[str, object]:
-    now = dt.datetime.now(dt.UTC).isoformat()
-    return {
-        "type": "payment",
-        "event_id": f"pay-{debtor_id}",
-        "tenant_id": "acme",
-        "occurred_at": now,
-        "debtor_id": debtor_id,
-        "payment_id": f"P-{debtor_id}",
-        "account_id": f"A-{debtor_id}",
-        "amount": {"amount_minor": DUE_MINOR, "currency": "USD"},
-        "method": "card",
-        "paid_at": now,
-    }
 
 
 def stop_reply(debtor_id: str) -> dict[str, object]:
@@ -181,7 +170,10 @@ async def one_mode(
         flooding = asyncio.create_task(preload(broker.url, topics.accounts, flood, flood_keys))
         await until(lambda: len(seen.flood_at) >= args.warmup, "the flood's warm-up", 300)
         for i, t in enumerate(targets):
-            kind, event = ("payment", payment(t)) if i % 2 == 0 else ("opt-out", stop_reply(t))
+            if i % 2 == 0:
+                kind, event = "payment", payment_event(t, DUE_MINOR, f"P-{t}")
+            else:
+                kind, event = "opt-out", stop_reply(t)
             topic = topics.payments if kind == "payment" else topics.responses
             occurred = dt.datetime.fromisoformat(str(event["occurred_at"])).timestamp()
             await producer.send_and_wait(topic, orjson.dumps(event), key=t.encode())
