@@ -116,26 +116,25 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         results = await asyncio.gather(*(wiring.dispatch_stage.handle(r) for r in records))
         await publish([out for result in results for out in result])
 
-    if settings.urgent_lane:
-        bulk_inputs = app.topic(*topics.bulk_inputs, **raw)
-        urgent_inputs = app.topic(*topics.urgent_inputs, **raw)
+    def decide_agent(name: str, inputs: tuple[str, ...], lane: Lane) -> None:
+        """A decide agent over ``inputs`` taking ``lane``'s turns; the urgent lane's
+        records are counted, so a bulk batch knows when one waits."""
 
-        @app.agent(bulk_inputs, name="decide")
         async def decide(stream: faust.StreamT[bytes]) -> None:
-            await consume(stream, "decide", partial(decide_batch, "bulk"))
+            counted = lane == "urgent" and settings.urgent_lane
+            if counted:
+                lanes.watch(stream)
+            handled = lanes.decided if counted else None
+            await consume(stream, "decide", partial(decide_batch, lane), handled)
 
-        @app.agent(urgent_inputs, name="decide-urgent")
-        async def decide_urgent(stream: faust.StreamT[bytes]) -> None:
-            lanes.watch(stream)
-            await consume(stream, "decide", partial(decide_batch, "urgent"), lanes.decided)
+        app.agent(app.topic(*inputs, **raw), name=name)(decide)
 
+    if settings.urgent_lane:
+        decide_agent("decide", topics.bulk_inputs, "bulk")
+        decide_agent("decide-urgent", topics.urgent_inputs, "urgent")
     else:
         # One agent, inputs in arrival order (the benchmark's baseline).
-        decision_inputs = app.topic(*topics.decision_inputs, **raw)
-
-        @app.agent(decision_inputs, name="decide")
-        async def decide_all(stream: faust.StreamT[bytes]) -> None:
-            await consume(stream, "decide", partial(decide_batch, "urgent"))
+        decide_agent("decide", topics.decision_inputs, "urgent")
 
     @app.agent(contacts, name="dispatch")
     async def dispatch(stream: faust.StreamT[bytes]) -> None:
