@@ -1,29 +1,50 @@
 -- Check every frequency cap for one debtor and reserve a contact, atomically.
--- KEYS: one sorted set per channel (member contact_id, score epoch ms).
--- ARGV: contact_id, channel key index (1-based), at_ms, now_ms, retention_ms,
---       ncaps, then per cap: id, limit, window_ms, mask ('1' per KEYS entry it counts).
+-- KEYS[1]: the debtor's hash; a reserved contact is its field 'c~<contact id>'
+--   = '<channel index>:<epoch ms>'. KEYS[2..]: the older layout's sorted sets,
+--   one per channel (member contact id, score epoch ms): still counted, trimmed,
+--   never written, until their own TTL drops them.
+-- ARGV: contact_id, channel index (1-based), at_ms, now_ms, retention_ms,
+--       ncaps, then per cap: id, limit, window_ms, mask ('1' per channel it counts).
 -- Returns {'ok'} | {'dup'} | {'cap', retry_ms, cap_id...}.
+local h = KEYS[1]
 local contact, ch = ARGV[1], tonumber(ARGV[2])
 local at, now, keep = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local ncaps = tonumber(ARGV[6])
+local oldest = now - keep
 
-for i = 1, #KEYS do
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. (now - keep))
+-- Every reserved contact still within the retention: contact id -> {channel, ms}.
+local held, newest, stale = {}, at, {}
+local flat = redis.call('HGETALL', h)
+for i = 1, #flat, 2 do
+  local f = flat[i]
+  if string.sub(f, 1, 2) == 'c~' then
+    local c, ms = string.match(flat[i + 1], '^(%d+):(%d+)$')
+    ms = tonumber(ms)
+    if ms == nil or ms < oldest then
+      stale[#stale + 1] = f
+    else
+      held[string.sub(f, 3)] = {tonumber(c), ms}
+      if ms > newest then newest = ms end
+    end
+  end
 end
-for i = 1, #KEYS do
-  if redis.call('ZSCORE', KEYS[i], contact) then return {'dup'} end
+if #stale > 0 then redis.call('HDEL', h, unpack(stale)) end
+for i = 2, #KEYS do
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. oldest)
+  local old = redis.call('ZRANGE', KEYS[i], 0, -1, 'WITHSCORES')
+  for j = 1, #old, 2 do
+    if not held[old[j]] then held[old[j]] = {i - 1, tonumber(old[j + 1])} end
+  end
 end
+if held[contact] then return {'dup'} end
 
 local caps = {}
 for c = 0, ncaps - 1 do
   local base = 7 + c * 4
   local mask = ARGV[base + 3]
   local times = {}
-  for i = 1, #KEYS do
-    if string.sub(mask, i, i) == '1' then
-      local scores = redis.call('ZRANGE', KEYS[i], 0, -1, 'WITHSCORES')
-      for j = 2, #scores, 2 do times[#times + 1] = tonumber(scores[j]) end
-    end
+  for _, entry in pairs(held) do
+    if string.sub(mask, entry[1], entry[1]) == '1' then times[#times + 1] = entry[2] end
   end
   table.sort(times)
   caps[#caps + 1] = {id = ARGV[base], limit = tonumber(ARGV[base + 1]),
@@ -51,13 +72,10 @@ for _, c in ipairs(caps) do
 end
 
 if #failed == 0 then
-  redis.call('ZADD', KEYS[ch], at, contact)
-  for i = 1, #KEYS do
-    local last = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')
-    if #last > 0 then
-      redis.call('PEXPIRE', KEYS[i], math.max(tonumber(last[2]) - now, 0) + keep)
-    end
-  end
+  redis.call('HSET', h, 'c~' .. contact, ch .. ':' .. string.format('%d', at))
+  -- The hash's TTL is only ever extended: other fields may need it longer.
+  local need = math.max(newest - now, 0) + keep
+  if redis.call('PTTL', h) < need then redis.call('PEXPIRE', h, need) end
   return {'ok'}
 end
 

@@ -4,18 +4,22 @@ One Lua script per decision (``caps.lua``) checks every cap that applies and
 reserves the contact, or rejects it naming the caps and the earliest instant
 they free; two workers can therefore never both take a cap's last slot. A
 reservation is idempotent by ``contact_id`` because the pipeline replays events
-after a crash. Each debtor has one sorted set per channel (member contact id,
-score epoch ms) under its ``{debtor}`` hash tag, trimmed and expired by window.
+after a crash. A reserved contact is a field of the debtor's hash
+(``foundation.keys.DEBTOR_HASH``): ``c~<contact id>`` = ``<channel index>:<epoch
+ms>``, ~45 bytes of listpack where a sorted set per channel cost ~190 bytes of
+key before its first member (``bench.debtor_memory``). The older layout's sets
+(``caps:<channel>``) are still counted and trimmed, never written, so a
+contact reserved before the upgrade still binds its caps until their own TTL
+drops them (the retention, 31 days).
 
-Expiry: each member's score (the contact's instant on the decision clock)
-decides; the script prunes scores past every window at the decision's instant.
-The sets' PEXPIRE (past the newest score plus the longest window) is
-housekeeping.
+Expiry: each field's instant (the contact's, on the decision clock) decides;
+the script drops fields past the retention at the decision's instant. The
+hash's TTL, extended to the newest reservation plus the retention and never
+shortened (other fields share the key), is housekeeping.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +37,12 @@ from recaudo.rules.rule import Cap
 
 CHANNELS: tuple[Channel, ...] = tuple(Channel)
 LUA = files("recaudo.rules").joinpath("caps.lua").read_text(encoding="utf-8")
+# KEYS as the reserve script's; ARGV[1] the contact id. Returns how many entries went.
+RELEASE = """
+local n = redis.call('HDEL', KEYS[1], 'c~' .. ARGV[1])
+for i = 2, #KEYS do n = n + redis.call('ZREM', KEYS[i], ARGV[1]) end
+return n
+"""
 #: Keep contacts at least this long, so a cap with a longer window is never fooled.
 DEFAULT_RETENTION = dt.timedelta(days=31)
 
@@ -67,9 +77,13 @@ class CapLedger:
         self._keys = keys
         self._retention = retention
         self._script = client.register_script(LUA)
+        self._release = client.register_script(RELEASE)
 
-    def channel_keys(self, tenant_id: str, debtor_id: str) -> list[str]:
-        return [self._keys.debtor(tenant_id, debtor_id, f"caps:{c}") for c in CHANNELS]
+    def ledger_keys(self, tenant_id: str, debtor_id: str) -> list[str]:
+        """The debtor's hash, then the older layout's sets (one per channel, ``CHANNELS``
+        order: the masks' and channel indexes' order)."""
+        legacy = [self._keys.debtor(tenant_id, debtor_id, f"caps:{c}") for c in CHANNELS]
+        return [self._keys.debtor_hash(tenant_id, debtor_id), *legacy]
 
     async def reserve(
         self,
@@ -105,7 +119,7 @@ class CapLedger:
             mask = "".join("1" if c in cap.channels else "0" for c in CHANNELS)
             args += [cap.id, cap.limit, int(cap.window.total_seconds() * 1000), mask]
         # Concurrent debtors' reservations share one pipeline (redis_batch).
-        keys = self.channel_keys(tenant_id, debtor_id)
+        keys = self.ledger_keys(tenant_id, debtor_id)
         raw = await batcher(self._redis).script(self._script, keys, list(args))
         status = _text(raw[0])
         if status == "ok":
@@ -122,10 +136,9 @@ class CapLedger:
 
     async def release(self, tenant_id: str, debtor_id: str, contact_id: str) -> bool:
         """Give a cancelled contact's slot back; True if it was reserved."""
-        batch = batcher(self._redis)
-        keys = self.channel_keys(tenant_id, debtor_id)
-        removed = await asyncio.gather(*(batch.call("ZREM", key, contact_id) for key in keys))
-        return any(removed)
+        keys = self.ledger_keys(tenant_id, debtor_id)
+        removed = await batcher(self._redis).script(self._release, keys, [contact_id])
+        return bool(removed)
 
 
 class PolicyCaps:

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 #: ``r~``/``p~`` a sent contact's ref and payment link (``channels.contact_rows``),
 #: ``e~`` an event id's claim and processed mark (``streams.event_ids``,
 #: under a hash of the id), ``a~`` a contact's open attribution window
-#: (``models.attribution``). Each key costs
+#: (``models.attribution``), ``c~`` a contact reserved against the frequency
+#: caps (``rules.caps``). Each key costs
 #: ~150 bytes of Redis before its content (its name, object, dictionary and
-#: expiry entries), more than most of these fields: one key, not four. Its TTL
+#: expiry entries), more than most of these fields: one key, not five. Its TTL
 #: is only ever extended, to the longest any field needs; the fields that
 #: expire sooner are trimmed by the scripts that write beside them.
 DEBTOR_HASH = "contacts"

@@ -38,8 +38,11 @@ async def cap_redis(rules_redis_url: str, cap_keys: Keys) -> AsyncIterator[aiore
 def ledger_keys(keys: Keys) -> list[str]:
     """Every key the tests' debtors may have written (no SCAN over a shared server)."""
     return [
-        keys.debtor(tenant, debtor, f"caps:{channel}")
+        key
         for tenant in ("acme",)
         for debtor in ("d", "d1", "d2")
-        for channel in Channel
+        for key in (
+            keys.debtor_hash(tenant, debtor),
+            *(keys.debtor(tenant, debtor, f"caps:{channel}") for channel in Channel),
+        )
     ]

@@ -48,17 +48,50 @@ async def test_reserves_until_a_cap_is_full_and_names_it(
     assert (await ledger.reserve("acme", "d1", "c4", Channel.SMS, T0, caps, now=T0)).ok
 
 
-async def test_keys_are_hash_tagged_sorted_sets_with_ttl(
+async def test_a_reservation_is_a_field_of_the_debtors_hash_with_ttl(
     cap_redis: aioredis.Redis, cap_keys: Keys
 ) -> None:
     ledger = CapLedger(cap_redis, cap_keys, retention=dt.timedelta(days=10))
     now = dt.datetime.now(dt.UTC)
     await ledger.reserve("acme", "d1", "c1", Channel.SMS, now, [DAILY_ALL], now=now)
-    key = f"{cap_keys.prefix}:acme:{{d1}}:caps:sms"
-    assert await cap_redis.type(key) == b"zset"
-    assert await cap_redis.zscore(key, "c1") == int(now.timestamp() * 1000)
+    key = cap_keys.debtor_hash("acme", "d1")
+    assert key == f"{cap_keys.prefix}:acme:{{d1}}:contacts"
+    sms = list(Channel).index(Channel.SMS) + 1
+    assert await cap_redis.hget(key, "c~c1") == f"{sms}:{int(now.timestamp() * 1000)}".encode()
+    assert not await cap_redis.exists(f"{cap_keys.prefix}:acme:{{d1}}:caps:sms")
     ttl = await cap_redis.pttl(key)
     assert 9 * 86_400_000 < ttl <= 10 * 86_400_000
+
+
+async def test_the_hash_ttl_is_never_shortened(cap_redis: aioredis.Redis, cap_keys: Keys) -> None:
+    """Other fields share the debtor's hash: a reservation only ever extends its TTL."""
+    key = cap_keys.debtor_hash("acme", "d1")
+    await cap_redis.hset(key, "r~other", "x")
+    await cap_redis.expire(key, 30 * 86_400)
+    ledger = CapLedger(cap_redis, cap_keys, retention=dt.timedelta(days=2))
+    await ledger.reserve("acme", "d1", "c1", Channel.SMS, T0, [DAILY_ALL], now=T0)
+    assert await cap_redis.ttl(key) > 29 * 86_400
+    assert await cap_redis.hget(key, "r~other") == b"x"
+
+
+async def test_reservations_of_the_older_layout_still_bind_and_release(
+    cap_redis: aioredis.Redis, cap_keys: Keys
+) -> None:
+    """Upgrading never lets a contact through a cap: the older release's sorted sets
+    (one per channel) are counted, trimmed and released, never written."""
+    old = f"{cap_keys.prefix}:acme:{{d1}}:caps:voice"
+    await cap_redis.zadd(old, {"c-old": int(T0.timestamp() * 1000)})
+    ledger = CapLedger(cap_redis, cap_keys)
+    replay = await ledger.reserve("acme", "d1", "c-old", Channel.VOICE, T0, [WEEKLY_CALLS], now=T0)
+    assert replay.duplicate
+    assert (await ledger.reserve("acme", "d1", "c2", Channel.VOICE, T0 + H, [WEEKLY_CALLS])).ok
+    full = await ledger.reserve("acme", "d1", "c3", Channel.VOICE, T0 + 2 * H, [WEEKLY_CALLS])
+    assert not full.ok
+    assert full.retry_at == T0 + 7 * DAY
+    assert await cap_redis.zrange(old, 0, -1) == [b"c-old"]
+    assert await ledger.release("acme", "d1", "c-old")
+    assert not await cap_redis.exists(old)
+    assert (await ledger.reserve("acme", "d1", "c3", Channel.VOICE, T0 + 2 * H, [WEEKLY_CALLS])).ok
 
 
 async def test_old_entries_are_trimmed_by_retention(
@@ -68,8 +101,8 @@ async def test_old_entries_are_trimmed_by_retention(
     await ledger.reserve("acme", "d1", "old", Channel.SMS, T0, [DAILY_ALL], now=T0)
     later = T0 + 3 * DAY
     await ledger.reserve("acme", "d1", "new", Channel.SMS, later, [DAILY_ALL], now=later)
-    members = await cap_redis.zrange(f"{cap_keys.prefix}:acme:{{d1}}:caps:sms", 0, -1)
-    assert members == [b"new"]
+    fields = await cap_redis.hkeys(cap_keys.debtor_hash("acme", "d1"))
+    assert fields == [b"c~new"]
 
 
 async def test_reserve_is_idempotent_by_contact_id(
@@ -150,10 +183,9 @@ async def test_two_processes_racing_never_exceed_a_cap(
         p.join(10)
         assert p.exitcode == 0
     assert len(won) == 2, won  # 40 attempts within a day, two calls a week allowed
-    key = f"{cap_keys.prefix}:acme:{{d1}}:caps:voice"
-    members = await cap_redis.zrange(key, 0, -1)
-    assert sorted(m.decode() for m in members if isinstance(m, bytes)) == sorted(won)
-    assert len(members) == len(won)
+    fields = await cap_redis.hkeys(cap_keys.debtor_hash("acme", "d1"))
+    members = [f.decode().removeprefix("c~") for f in fields if isinstance(f, bytes)]
+    assert sorted(members) == sorted(won)
 
 
 @settings(
