@@ -10,7 +10,10 @@
    layout byte for byte, so the growth ÷ debtors shows what a large portfolio
    adds on top (the main dictionary's buckets and expiry entries grow with
    the key count). Pushing 1M debtors through the worker would take an hour
-   on this machine; the copy takes minutes.
+   on this machine; the copy takes minutes. The address index's buckets are
+   shared by every debtor of a tenant, so a copy's addresses join the same
+   buckets (``copy_buckets``) as a million real ones would, rather than
+   buckets of their own.
 3. Per key kind (names with the debtor, contact ids and numbers abstracted):
    ``MEMORY USAGE`` summed over the first N debtors' keys ÷ N. The dry-run
    provider's own log of sends is deleted before anything is measured.
@@ -26,6 +29,7 @@ import os
 import re
 import time
 import uuid
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +38,7 @@ import redis
 
 from bench.pipeline import PARTITIONS, events_for, preload, processed
 from bench.redis_stats import private_redis
+from recaudo.channels.directory import ADDRESS_BUCKETS
 from recaudo.contracts.topics import Topics
 from recaudo.embedded import start_broker
 from recaudo.foundation.kafka import ensure_topics
@@ -48,6 +53,7 @@ def kind(key: str, prefix: str) -> str:
     """``acme:{d0000042}:state`` -> ``acme:{debtor}:state``; ids and numbers abstracted."""
     name = key.removeprefix(prefix + ":")
     name = re.sub(r"\{[^}]*\}", "{debtor}", name)
+    name = re.sub(r"addrs:(\w+):\d+", r"addrs:\1:<bucket>", name)
     name = re.sub(r"[0-9a-f]{24}", "<cid>", name)
     return re.sub(r"\d{5,}", "<n>", name)
 
@@ -68,8 +74,38 @@ def by_kind(client: redis.Redis, prefix: str, keys: list[bytes]) -> Counter[str]
     return sizes
 
 
+def shared_bucket(key: bytes) -> bool:
+    """A key whose fields are many debtors' (the address index's buckets): a copy of the
+    portfolio adds its fields to the same deployment's buckets, not keys of its own."""
+    return b":addrs:" in key
+
+
+def copy_buckets(client: redis.Redis, keys: list[bytes], copies: int) -> None:
+    """Each address of the buckets ``copies`` more times, as a new address (the copy's
+    number appended: 4 bytes more than a real one) in the bucket it hashes to."""
+    entries: list[tuple[str, bytes, str, bytes]] = []
+    for key in keys:
+        name = key.decode()
+        head, channel, _ = name.rsplit(":", 2)
+        for field, value in client.hgetall(key).items():
+            entries.append((head, channel.encode(), field.decode(), value))
+    width = len(str(copies))
+    for copy in range(1, copies + 1):
+        pipe = client.pipeline(transaction=False)
+        for head, channel, field, value in entries:
+            address = f"{field}{copy:0{width}d}"
+            bucket = zlib.crc32(address.encode()) % ADDRESS_BUCKETS
+            target = f"{head}:{channel.decode()}:{bucket}"
+            pipe.hset(target, address, value)
+            pipe.expire(target, 86_400)
+        pipe.execute()
+
+
 def copy_keyspace(client: redis.Redis, prefix: str, keys: list[bytes], copies: int) -> None:
-    """``copies`` more of every key, each under ``c<copy>`` (as long as ``prefix``)."""
+    """``copies`` more of every key, each under ``c<copy>`` (as long as ``prefix``), but
+    the address buckets, which the copies fill as one deployment's would."""
+    copy_buckets(client, [k for k in keys if shared_bucket(k)], copies)
+    keys = [k for k in keys if not shared_bucket(k)]
     dumps: list[tuple[bytes, int, bytes]] = []
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]

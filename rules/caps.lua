@@ -29,11 +29,13 @@ for i = 1, #flat, 2 do
   end
 end
 if #stale > 0 then redis.call('HDEL', h, unpack(stale)) end
-for i = 2, #KEYS do
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. oldest)
-  local old = redis.call('ZRANGE', KEYS[i], 0, -1, 'WITHSCORES')
-  for j = 1, #old, 2 do
-    if not held[old[j]] then held[old[j]] = {i - 1, tonumber(old[j + 1])} end
+if #KEYS > 1 and redis.call('EXISTS', unpack(KEYS, 2)) > 0 then
+  for i = 2, #KEYS do
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. oldest)
+    local old = redis.call('ZRANGE', KEYS[i], 0, -1, 'WITHSCORES')
+    for j = 1, #old, 2 do
+      if not held[old[j]] then held[old[j]] = {i - 1, tonumber(old[j + 1])} end
+    end
   end
 end
 if held[contact] then return {'dup'} end

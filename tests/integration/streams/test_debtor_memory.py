@@ -25,6 +25,9 @@ import orjson
 import pytest
 import redis.asyncio as aioredis
 
+from recaudo.channels.directory import ContactDirectory
+from recaudo.contracts.events import Channel
+from recaudo.foundation.keys import Keys
 from recaudo.streams.decision_stage import Inbound, Outbound
 from recaudo.streams.event_ids import event_field
 from tests.conftest import SettingsFactory
@@ -66,7 +69,10 @@ async def test_one_contact_costs_a_debtor_under_the_bound(make_settings: Setting
     client = aioredis.Redis.from_url(settings.redis_url)
     sizes: dict[str, int] = {}
     contact_id = orjson.loads(contacts[0].value)["contact_id"]
-    address = event["contact_points"][0]["address"].lstrip("+")
+    address = str(event["contact_points"][0]["address"])
+    bucket = ContactDirectory(client, Keys(settings.redis_prefix), 0).address_bucket(
+        "acme", Channel.SMS, address
+    )
     fields = await client.hkeys(f"{settings.redis_prefix}:acme:{{mem-1}}:contacts")
     names = [f.decode() if isinstance(f, bytes) else f for f in fields]
     claimed = sorted(f for f in names if f.startswith("e~") and f not in ("e~#", "e~^"))
@@ -74,7 +80,7 @@ async def test_one_contact_costs_a_debtor_under_the_bound(make_settings: Setting
     assert claimed == [event_field(str(event["event_id"]))], claimed
     async for raw_key in client.scan_iter(match=f"{settings.redis_prefix}:*", count=1000):
         key = raw_key.decode()
-        if any(mine in key for mine in ("{mem-1}", contact_id, address)):
+        if key == bucket or any(mine in key for mine in ("{mem-1}", contact_id)):
             sizes[key] = int(await client.memory_usage(key, samples=0) or 0)
     await client.aclose()
     await wiring.close()
@@ -82,6 +88,6 @@ async def test_one_contact_costs_a_debtor_under_the_bound(make_settings: Setting
     assert any(":{mem-1}:" in k for k in sizes), "the debtor's keys are under the prefix"
     assert total <= BOUND, f"{total} bytes: {sorted(sizes.items(), key=lambda kv: -kv[1])}"
     tenant_level = [k for k in sizes if "{mem-1}" not in k]
-    assert all(":addr:" in k for k in tenant_level), f"per-contact keys: {tenant_level}"
+    assert tenant_level == [bucket], f"per-contact keys: {tenant_level}"
     mine = sorted(k.rsplit("}:", 1)[1] for k in sizes if "{mem-1}" in k)
     assert mine == ["contacts", "journal", "state", "timeline"], mine
