@@ -271,3 +271,67 @@ async def test_the_hash_keeps_the_latest_contacts_and_drops_expired_links(
     await directory.remember(ref(keep + 10), now=later)
     assert await directory.pay_record("acme", "c-001", "d-busy") is None
     assert "c-001" not in [_text(f) for f in await redis_client.hkeys(key)]
+
+
+def ref(contact_id: str, address: str, tenant: str = "acme", debtor: str = DEBTOR) -> ContactRef:
+    return ContactRef(
+        tenant_id=tenant,
+        contact_id=contact_id,
+        debtor_id=debtor,
+        channel=Channel.SMS,
+        address=address,
+    )
+
+
+async def test_a_reply_finds_the_latest_contact_to_its_address_in_a_bucket(
+    directory: ContactDirectory, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    """The address index is a field of a bucket hash per tenant and channel (no key
+    per address), the latest contact wins, and two tenants' debtors never mix."""
+    await directory.remember(ref("c-1", "+1 (555) 123-0001"), now=NOW)
+    await directory.remember(ref("c-2", "+15551230001"), now=NOW)
+    await directory.remember(ref("g-1", "+15551230001", tenant="globex", debtor="d-g"), now=NOW)
+    found = await directory.by_address("acme", Channel.SMS, "whatsapp:+1 555 123 0001")
+    assert found is not None
+    assert (found.contact_id, found.debtor_id) == ("c-2", DEBTOR)
+    assert [
+        (r.tenant_id, r.contact_id) for r in await directory.candidates(Channel.SMS, "+15551230001")
+    ] == [("acme", "c-2"), ("globex", "g-1")]
+    assert await directory.by_address("acme", Channel.SMS, "+15551230002") is None
+    bucket = directory.address_bucket("acme", Channel.SMS, "+15551230001")
+    assert await redis_client.type(bucket) == b"hash"
+    assert await redis_client.hkeys(bucket) == [b"15551230001"]
+    assert 0 < await redis_client.ttl(bucket) <= 600
+    index_keys = [k async for k in redis_client.scan_iter(match=f"{keys.prefix}:acme:addr*")]
+    assert index_keys == [bucket.encode()]
+
+
+async def test_an_expired_entry_is_refused_and_dropped_by_the_next_write(
+    directory: ContactDirectory, redis_client: aioredis.Redis
+) -> None:
+    bucket = directory.address_bucket("acme", Channel.SMS, "+15551230001")
+    # Written a TTL ago: its expiry has passed, though the bucket lives on.
+    await redis_client.hset(bucket, "15551230001", f"1000|c-old/{DEBTOR}")
+    await redis_client.expire(bucket, 3600)
+    assert await directory.by_address("acme", Channel.SMS, "+15551230001") is None
+    # Another address of the same bucket (found by trying): its write drops the old entry.
+    other = next(
+        f"+1555{n:07d}"
+        for n in range(1, 100_000)
+        if directory.address_bucket("acme", Channel.SMS, f"+1555{n:07d}") == bucket and n != 1230001
+    )
+    await directory.remember(ref("c-new", other), now=NOW)
+    assert await redis_client.hkeys(bucket) == [other.lstrip("+").encode()]
+
+
+async def test_the_earlier_key_per_address_is_read_until_it_expires(
+    directory: ContactDirectory, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    await redis_client.set(
+        keys.tenant("acme", "addr:sms:15551230009"), make_token("acme", "c-9", DEBTOR), ex=600
+    )
+    await directory.remember(ref("c-9", "+15551230009"), now=NOW)
+    await redis_client.delete(directory.address_bucket("acme", Channel.SMS, "+15551230009"))
+    found = await directory.by_address("acme", Channel.SMS, "+15551230009")
+    assert found is not None
+    assert found.contact_id == "c-9"
