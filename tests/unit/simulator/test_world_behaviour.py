@@ -103,7 +103,7 @@ def test_paydays_raise_payments_on_paydays() -> None:
 
 def test_fatigue_raises_opt_out_and_lowers_attention() -> None:
     """A probe e-mail opts out more, and is opened less, after six SMS in the week before."""
-    world = World(3000, 13, "acme", START, WorldConfig(days=12))
+    world = World(8000, 13, "acme", START, WorldConfig(days=12))
     n = len(world.table)
     contacts: list[tuple[dt.datetime, ContactCommand]] = []
     probe_day = (START + dt.timedelta(days=9)).date()
