@@ -15,7 +15,10 @@ same seed gives every strategy the same debtors, self-cures and paydays):
 - ``live=`` and ``amount=``: live and amount at an equal contact budget, a
   daily capacity of the cadence's own contacts per day on the same seed;
 - ``live-uplift``, ``live-bandit``, ``live-payday`` (``--ablations``): live with
-  one learned part switched off (``[targeting] ablate``), at live's capacity.
+  one learned part switched off (``[targeting] ablate``), at live's capacity;
+  for a part the shipped policy already switches off, ``live+<part>`` switches
+  it back on instead. Either way the bench reports with the part minus
+  without it.
   The cadence cannot be given live's capacity instead: ``mode = "cadence"``
   contacts before the capacity is asked (``models.strategy``), and no policy
   knob caps a tenant's contacts per day (every cap is per debtor).
@@ -38,6 +41,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import math
+import re
 import statistics
 import tempfile
 import time
@@ -48,6 +52,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
+from typing import get_args
 
 import click
 import orjson
@@ -56,7 +61,7 @@ from bench.decision_stats import BOOTSTRAP, ci, ratio_of_means, verdict
 from recaudo.backtest.cli import DEFAULT_START, TEAM_CALLS_PER_DAY, backtest_settings
 from recaudo.backtest.driver import Backtest
 from recaudo.contracts.events import Channel
-from recaudo.contracts.targeting import Targeting
+from recaudo.contracts.targeting import LearnedPart, Targeting
 from recaudo.embedded import resolve_redis
 from recaudo.foundation.config import Settings
 from recaudo.simulator.world import World
@@ -64,8 +69,8 @@ from recaudo.simulator.world_config import WorldConfig, WorldTruth, variants
 
 TENANT = "bench"
 STRATEGIES = ("live", "cadence", "amount")
-#: Live without one learned part each: what that part adds.
-ABLATIONS = ("live-uplift", "live-bandit", "live-payday")
+#: The adaptive strategy's learned parts (``Targeting.ablate``).
+LEARNED: tuple[LearnedPart, ...] = get_args(LearnedPart)
 #: Live and amount at the cadence's daily contact volume (the equal budget).
 EQUAL = ("live=", "amount=")
 #: Seeds the strategy was developed on: never reported.
@@ -105,14 +110,43 @@ class Costs:
         return channels + self.opt_out * run.opted_out + self.complaint * run.complained
 
 
+def shipped_policy() -> str:
+    return files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
+
+
+def shipped_off() -> frozenset[str]:
+    """The learned parts the shipped policy switches off."""
+    return frozenset(tomllib.loads(shipped_policy())["targeting"].get("ablate", []))
+
+
+def ablations() -> tuple[str, ...]:
+    """Live with each learned part toggled from the shipped policy: ``live-<part>``
+    switches an active part off, ``live+<part>`` an inactive one on."""
+    off = shipped_off()
+    return tuple(f"live{'+' if part in off else '-'}{part}" for part in LEARNED)
+
+
+def toggled(strategy: str) -> tuple[str, str] | None:
+    """(``-`` or ``+``, part) of an ablation strategy's name."""
+    found = re.fullmatch(r"live([-+])(\w+)=?", strategy)
+    return (found[1], found[2]) if found else None
+
+
 def policy_text(strategy: str, capacity: int) -> str:
     """The built-in policy with only its targeting changed: the strategies share the rest."""
-    text = files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
-    base, _, ablated = strategy.rstrip("=").partition("-")
-    mode = {"live": "adaptive", "cadence": "cadence", "amount": "amount"}[base]
+    text = shipped_policy()
+    base = re.match(r"[a-z]+", strategy)
+    mode = {"live": "adaptive", "cadence": "cadence", "amount": "amount"}[base[0] if base else ""]
     text = text.replace('mode = "adaptive"', f'mode = "{mode}"', 1)
-    if ablated:
-        text = text.replace("[targeting]\n", f'[targeting]\nablate = ["{ablated}"]\n', 1)
+    toggle = toggled(strategy)
+    if toggle is not None:
+        sign, part = toggle
+        off = shipped_off() | {part} if sign == "-" else shipped_off() - {part}
+        line = "ablate = [" + ", ".join(f'"{p}"' for p in sorted(off)) + "]"
+        if re.search(r"^ablate = .*$", text, flags=re.M):
+            text = re.sub(r"^ablate = .*$", line, text, count=1, flags=re.M)
+        else:
+            text = text.replace("[targeting]\n", f"[targeting]\n{line}\n", 1)
     if mode != "cadence":
         text = text.replace("daily_capacity = 0 ", f"daily_capacity = {capacity} ", 1)
     if mode == "amount":
@@ -208,7 +242,12 @@ def equal_capacity(cadence: Run, days: int) -> int:
     "--from-raw", type=click.Path(exists=True, dir_okay=False), help="Report saved runs again"
 )
 @click.option("--vary-world", is_flag=True, help="A different world variant for every seed")
-@click.option("--ablations", is_flag=True, help="Also live without each learned part")
+@click.option(
+    "--ablations",
+    "with_ablations",
+    is_flag=True,
+    help="Also live with each learned part toggled from the shipped policy",
+)
 def main(
     debtors: int,
     days: int,
@@ -220,7 +259,7 @@ def main(
     raw: str | None,
     from_raw: str | None,
     vary_world: bool,
-    ablations: bool,
+    with_ablations: bool,
 ) -> None:
     capacity = max(1, round(debtors * capacity_share))
     costs = Costs(opt_out_cost, complaint_cost, channel_costs())
@@ -247,7 +286,7 @@ def main(
 
             # The cadence first: the equal-budget runs need its volume on their seed.
             cadence = {seed: submit("cadence", seed, 0) for seed in chosen}
-            own = ("none", "live", "amount", *(ABLATIONS if ablations else ()))
+            own = ("none", "live", "amount", *(ablations() if with_ablations else ()))
             futures = [submit(s, seed, capacity) for seed in chosen for s in own]
             for seed, future in cadence.items():
                 equal = equal_capacity(future.result(), days)
@@ -274,6 +313,12 @@ def _cell(value: tuple[float, float], width: int, digits: int = 0) -> str:
         f"{mean:,.{digits}f} ± {half:,.{digits}f}" if math.isfinite(half) else f"{mean:,.{digits}f}"
     )
     return f"{text:>{width}}"
+
+
+def ablated_in(by: dict[tuple[str, int], Run]) -> list[str]:
+    """The ablation strategies among the runs, in the learned parts' order."""
+    names = {strategy for strategy, _ in by if toggled(strategy)}
+    return sorted(names, key=lambda n: LEARNED.index(n[5:]) if n[5:] in LEARNED else 99)
 
 
 def report(
@@ -304,7 +349,7 @@ def report(
     ]
     header = f"{'strategy':<9}" + "".join(f" {name:>{w}}" for name, w, _, _ in columns)
     for title, names in (
-        ("At each strategy's own operating point", (*STRATEGIES, *ABLATIONS)),
+        ("At each strategy's own operating point", (*STRATEGIES, *ablated_in(by))),
         ("At an equal budget: the cadence's contacts per day", ("cadence", *EQUAL)),
     ):
         present = [n for n in names if all((n, s) in by for s in seeds)]
@@ -369,20 +414,21 @@ def report(
         -1,
         1,
     )
-    ablated = [a for a in ABLATIONS if all((a, s) in by for s in seeds)]
+    ablated = [a for a in ablated_in(by) if all((a, s) in by for s in seeds)]
     if ablated:
         click.echo(
-            "\nAblations: what each learned part adds, live - live without it, paired by seed"
-            " (95% t-interval; an interval spanning 0 is no measurable gain):"
+            "\nAblations: what each learned part adds, live with it - live without it, paired"
+            " by seed (95% t-interval; an interval spanning 0 is no measurable gain):"
         )
         for name in ablated:
-            part = name.split("-", 1)[1]
+            sign, part = toggled(name) or ("-", name)
+            with_, without = ("live", name) if sign == "-" else (name, "live")
             for label, f in (
                 ("incremental recovered", incremental),
                 ("net incremental", net),
                 ("contacts", lambda r: float(r.contacts)),
             ):
-                diff = ci([f(by[("live", s)]) - f(by[(name, s)]) for s in seeds])
+                diff = ci([f(by[(with_, s)]) - f(by[(without, s)]) for s in seeds])
                 low, high = diff[0] - diff[1], diff[0] + diff[1]
                 said = "adds" if low > 0 else "costs" if high < 0 else "no measurable difference"
                 click.echo(f"  {part:<7} {label:<22} {_cell(diff, 24)}  {said}")
