@@ -82,6 +82,34 @@ def test_strategies_see_the_same_self_cure() -> None:
     assert any(_dump(a[d]) != _dump(b[d]) for d in a if index_of(d) % 2 == 0)
 
 
+def test_the_nth_contact_to_a_debtor_has_the_same_luck_under_any_contact_id() -> None:
+    """Common random numbers across strategies: two worlds of one seed that send each
+    debtor the same contacts under other contact ids (as two strategies do) see the same
+    receipts, replies and payments; only the ids differ."""
+    cfg = WorldConfig(days=10)
+    runs = []
+    for tag in ("champion", "challenger"):
+        world = World(300, 11, "acme", START, cfg)
+        runs.append(drive(world, even_debtors_every(world, 2), tag=tag))
+
+    def outcome(events: list[InputEvent]) -> list[tuple[object, ...]]:
+        return [
+            (e.type, e.debtor_id, e.occurred_at, getattr(e, "status", None),
+             getattr(e, "text", None), getattr(e, "amount", None))
+            for e in events
+        ]  # fmt: skip
+
+    assert {e.contact_id for e in runs[0] if isinstance(e, DeliveryEvent)}.isdisjoint(
+        e.contact_id for e in runs[1] if isinstance(e, DeliveryEvent)
+    )
+    assert outcome(runs[0]) == outcome(runs[1])
+    # Not because contacts change nothing: the same world left alone differs.
+    quiet = drive(World(300, 11, "acme", START, cfg))
+    assert outcome([e for e in quiet if not isinstance(e, DeliveryEvent)]) != outcome(
+        [e for e in runs[0] if not isinstance(e, DeliveryEvent | ResponseEvent)]
+    )
+
+
 def test_every_event_honours_the_contract() -> None:
     world = World(200, 23, "acme", START, WorldConfig(days=12))
     events = drive(world, even_debtors_every(world, 1))
