@@ -10,8 +10,11 @@ choices, never law: every legal rule still applies to whatever they pick.
   channel (a strong rule a lender could write without us).
 - ``cadence``: the static cadence; every step contacts, first allowed channel.
 
-``ablate`` switches learned parts of ``adaptive`` off one at a time, so the
-decision-quality benchmark can say what each adds (``bench/README.md``).
+``ablate`` switches learned parts of ``adaptive`` off. The decision-quality
+benchmark toggles each one to say what it adds (``bench/README.md``); the
+shipped policy switches off those that added nothing measurable there (the
+uplift estimate and its payday context: ``adaptive`` then ranks by amount due
+less the contact's cost, and the bandit still picks channel and hour).
 """
 
 from __future__ import annotations
@@ -64,8 +67,8 @@ class Targeting(BaseModel):
     )
     ablate: frozenset[LearnedPart] = Field(
         default=frozenset(),
-        description="Learned parts switched off in adaptive mode (uplift, bandit, payday): "
-        "for ablation benchmarks, not for production",
+        description="Learned parts switched off in adaptive mode (uplift, bandit, payday); "
+        "the shipped policy switches off uplift and payday (bench/README.md)",
     )
     currency_value: dict[str, float] = Field(
         default={},

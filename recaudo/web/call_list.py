@@ -1,8 +1,9 @@
 """``GET /v1/ops/calls``: today's calls, best first, as many as the team can make.
 
-Ranked by the expected value of a call as the strategy values a contact: the
-uplift model's share of the amount due a contact adds, times the amount due
-(``streams.ops.calls``). ``capacity`` is the team's calls for the day (the
+Ranked by the expected value of a call as the tenant's strategy values a
+contact: the uplift model's share of the amount due a contact adds, times the
+amount due, or the amount due alone where the tenant's targeting switches the
+uplift estimate off (``streams.ops.calls``). ``capacity`` is the team's calls for the day (the
 page asks it; 20 when not given). Debtors with an open task are left out:
 they are in the task queue already, with a person on them.
 """
@@ -24,13 +25,19 @@ from recaudo.web.search import DebtorSummary, summary_of
 from recaudo.web.stores import stores_answer
 
 VALUE_SOURCE = "uplift x amount due (models.uplift, as the strategy values a contact)"
+AMOUNT_SOURCE = "amount due (the tenant's targeting ranks without the uplift estimate)"
 
 
 class Call(BaseModel):
     rank: int
     debtor: DebtorSummary
-    uplift: float = Field(description="Estimated share of the amount due a call adds")
-    expected_value_minor: float = Field(description="uplift x amount due, minor units")
+    uplift: float | None = Field(
+        description="Estimated share of the amount due a call adds; null where the "
+        "tenant's targeting does not use the estimate"
+    )
+    expected_value_minor: float = Field(
+        description="uplift x amount due (the amount due without it), minor units"
+    )
 
 
 class CallList(BaseModel):
@@ -49,8 +56,10 @@ async def get_calls(request: web.Request) -> web.Response:
     with stores_answer("debtor index"):
         cards = await request.app[CARDS].cards(tenant)
         tasks = await request.app[TASKS].list(tenant, TaskStatus.OPEN)
-        uplift = await UpliftBook(request.app[REDIS], _keys(request)).load(tenant, now)
-    targeting = request.app[POLICIES](tenant).targeting
+        targeting = request.app[POLICIES](tenant).targeting
+        estimated = "uplift" not in targeting.ablate
+        book = UpliftBook(request.app[REDIS], _keys(request))
+        uplift = await book.load(tenant, now) if estimated else None
     ranked = rank_calls(
         cards,
         uplift,
@@ -62,7 +71,7 @@ async def get_calls(request: web.Request) -> web.Response:
     body = CallList(
         tenant_id=tenant,
         capacity=capacity,
-        value_source=VALUE_SOURCE,
+        value_source=VALUE_SOURCE if estimated else AMOUNT_SOURCE,
         calls=[
             Call(
                 rank=i,
