@@ -22,7 +22,7 @@ from recaudo.rules.cli import check_contact
 from recaudo.rules.engine import evaluate
 from recaudo.rules.limitations import AccountDates, limitation_for, past_obsolescence, time_barred
 from recaudo.rules.policy import default_policy, parse_policy
-from recaudo.rules.time_barred import LEGAL_THREATS, threat_in
+from recaudo.rules.time_barred import LEGAL_THREATS, first_threat, threat_in, threats
 from tests.unit.rules.conftest import ProposalFactory
 
 THREATS = """version = "t1"
@@ -99,6 +99,18 @@ def test_threatening_a_legal_action_on_a_time_barred_debt_is_suppressed(
     assert evaluate(fresh, tenant).action == "allow"
     polite = proposal(**base, template="polite", delinquency_date=DEFAULTED)
     assert evaluate(polite, tenant).action == "allow"
+
+
+def test_a_templates_first_threat_is_worked_out_once_per_template() -> None:
+    """The scan is remembered per template object, and a reloaded policy's template
+    (a new object, here with the threat gone) is scanned afresh."""
+    tenant = parse_policy(THREATS)
+    demand, polite = tenant.messages["demand"], tenant.messages["polite"]
+    assert first_threat(demand) == next(threats(demand)) == ("en", "sms", "lawsuit")
+    assert first_threat(demand) is first_threat(demand)
+    assert first_threat(polite) is None
+    reloaded = parse_policy(THREATS.replace("or we will file a lawsuit", "please"))
+    assert first_threat(reloaded.messages["demand"]) == ("es", "sms", "demanda")
 
 
 def test_outside_the_us_the_refusal_is_policy(proposal: ProposalFactory) -> None:
