@@ -83,19 +83,17 @@ def shared_bucket(key: bytes) -> bool:
 def copy_buckets(client: redis.Redis, keys: list[bytes], copies: int) -> None:
     """Each address of the buckets ``copies`` more times, as a new address (the copy's
     number appended: 4 bytes more than a real one) in the bucket it hashes to."""
-    entries: list[tuple[str, bytes, str, bytes]] = []
+    entries: list[tuple[str, str, bytes]] = []
     for key in keys:
-        name = key.decode()
-        head, channel, _ = name.rsplit(":", 2)
-        for field, value in client.hgetall(key).items():
-            entries.append((head, channel.encode(), field.decode(), value))
+        head = key.decode().rsplit(":", 1)[0]  # "<prefix>:<tenant>:addrs:<channel>"
+        stored: dict[bytes, bytes] = client.hgetall(key)  # type: ignore[assignment]
+        entries += [(head, field.decode(), value) for field, value in stored.items()]
     width = len(str(copies))
     for copy in range(1, copies + 1):
         pipe = client.pipeline(transaction=False)
-        for head, channel, field, value in entries:
+        for head, field, value in entries:
             address = f"{field}{copy:0{width}d}"
-            bucket = zlib.crc32(address.encode()) % ADDRESS_BUCKETS
-            target = f"{head}:{channel.decode()}:{bucket}"
+            target = f"{head}:{zlib.crc32(address.encode()) % ADDRESS_BUCKETS}"
             pipe.hset(target, address, value)
             pipe.expire(target, 86_400)
         pipe.execute()
