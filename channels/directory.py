@@ -24,7 +24,10 @@ of the normalised address): field the address, value ``<expiry>|<contact>/<debto
 of Redis (its name, object, dictionary and expiry entries) against ~60 for a
 field (``bench.debtor_memory``). Redis 7.0 has no per-field expiry, so each
 write drops its bucket's entries past their expiry and extends the bucket's
-TTL to its longest; a read refuses an entry past its expiry. The index's
+TTL to its longest; a read refuses an entry past its expiry. The expiry is on
+the directory's clock (the decision clock: the dispatcher writes with it, the
+webhook service reads with the settings' clock), since whether a reply is
+matched to a debtor can change a decision. The index's
 earlier form, a string per address (``addr:<channel>:<address>``), is still
 read until its TTL drops it (``ttl_s`` after the upgrade).
 
@@ -34,12 +37,13 @@ answered, never the other. ``candidates`` returns each tenant's latest contact
 to an address; the webhook service narrows them by the sender the debtor
 wrote to (``senders``: our number or address -> its tenant).
 
-Expiry: the address index, ``contact:`` and ``msgid:`` live ``ttl_s`` (the contact
-TTL) of wall time after the send: they route the providers' real-time
-webhooks, which a backtest does not have, and nothing on the decision clock
-reads them. The refs and payment records in the debtor's hash:
-``contact_rows``. A payment link is refused by the expiry signed into its
-token (``channels.content.paylink``), on the web app's clock, not by a TTL.
+Expiry: the address index lives ``ttl_s`` on the clock (above).
+``contact:`` and ``msgid:`` live ``ttl_s`` (the contact TTL) of wall time
+after the send: they route the providers' real-time webhooks to a contact
+already named, which a backtest does not have. The refs and payment records
+in the debtor's hash: ``contact_rows``. A payment link is refused by the
+expiry signed into its token (``channels.content.paylink``), on the web app's
+clock, not by a TTL.
 """
 
 from __future__ import annotations
@@ -47,7 +51,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-import time
 import zlib
 from collections.abc import Mapping
 from urllib.parse import quote, unquote
@@ -58,6 +61,7 @@ import redis.asyncio as aioredis
 from recaudo.channels import contact_rows as rows
 from recaudo.channels.content.paylink import PayRecord
 from recaudo.contracts.events import Channel, Contract
+from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.hash_pieces import MAX_PIECES, joined, piece_fields, pieces
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import Arg, batcher
@@ -122,7 +126,7 @@ _NON_DIGITS = re.compile(r"\D+")
 ADDRESS_BUCKETS = 16_384
 
 # KEYS[1]: an address bucket. ARGV: the address, its entry
-# ("<expiry>|<contact>/<debtor>"), now and the entry's expiry (epoch s, wall clock).
+# ("<expiry>|<contact>/<debtor>"), now and the entry's expiry (epoch s, the clock).
 _ADDRESS = """
 local k, now, last = KEYS[1], tonumber(ARGV[3]), tonumber(ARGV[4])
 redis.call('HSET', k, ARGV[1], ARGV[2])
@@ -162,10 +166,13 @@ class ContactDirectory:
         keys: Keys,
         ttl_s: int,
         senders: Mapping[str, str] | None = None,
+        clock: Clock = WALL_CLOCK,
     ) -> None:
         self._redis = client
         self._keys = keys
         self._ttl_s = ttl_s
+        # Ages the address index's entries (module docstring).
+        self._clock = clock
         self._remember = client.register_script(rows.REMEMBER)
         self._address = client.register_script(_ADDRESS)
         # Our sender addresses -> the tenant each belongs to (normalised).
@@ -215,9 +222,9 @@ class ContactDirectory:
     ) -> None:
         """Record the contact (and its payment link, kept until it expires) in the
         debtor's hash, and make it the latest one sent to its address. ``now``
-        is the decision clock (default: the wall clock); ``short``: a provider
+        is the decision clock (default: the directory's own); ``short``: a provider
         may be handed the short token, so its key is written too."""
-        now = now or dt.datetime.now(dt.UTC)
+        now = now or self._clock.now()
         pairs = pieces(rows.REF + ref.contact_id, _row(ref).decode())
         need = self._ttl_s
         if pay_target is not None and pay_expires_at is not None:
@@ -226,8 +233,8 @@ class ContactDirectory:
             # Relative to the decision clock, so a replay on event time never
             # sets an expiry in the past (which would delete the ledger).
             need = max(need, expires - int(now.timestamp()))
-        wall = int(time.time())
-        expires = wall + self._ttl_s
+        at = int(now.timestamp())
+        expires = at + self._ttl_s
         entry = f"{expires}|{ref.token.partition('/')[2]}"
         bucket = self.address_bucket(ref.tenant_id, ref.channel, ref.address)
         address = normalise_address(ref.channel, ref.address)
@@ -246,7 +253,7 @@ class ContactDirectory:
         batch = batcher(self._redis)
         await asyncio.gather(
             batch.script(self._remember, [self._contacts_key(ref.tenant_id, ref.debtor_id)], args),
-            batch.script(self._address, [bucket], [address, entry, wall, expires]),
+            batch.script(self._address, [bucket], [address, entry, at, expires]),
             batch.calls(calls),
         )
 
@@ -314,7 +321,7 @@ class ContactDirectory:
         bucket = self.address_bucket(tenant_id, channel, address)
         entry = await self._redis.hget(bucket, normal)
         expires, _, rest = _text(entry).partition("|") if entry is not None else ("", "", "")
-        if rest and expires.isdigit() and int(expires) > time.time():
+        if rest and expires.isdigit() and int(expires) > self._clock.now().timestamp():
             return await self.by_token(f"{tenant_id}/{rest}")
         if entry is not None:
             return None

@@ -98,7 +98,7 @@ class WorkerDispatcher:
             self._inner = Dispatcher(
                 providers,
                 self._ledger,
-                ContactDirectory(self._redis, self._keys, self._ttl_s),
+                ContactDirectory(self._redis, self._keys, self._ttl_s, clock=self._clock),
                 StatusMachine(self._redis, self._keys, self._ttl_s),
                 limiter=RateLimiter(self._redis, self._keys, self._rates) if self._rates else None,
                 breakers=self.breakers,

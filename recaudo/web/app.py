@@ -172,7 +172,9 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
             publisher=publisher,
             deduper=Deduper(client, keys, ttl),
             machine=StatusMachine(client, keys, ttl),
-            directory=ContactDirectory(client, keys, ttl, settings.sender_tenants()),
+            directory=ContactDirectory(
+                client, keys, ttl, settings.sender_tenants(), clock=settings.clock()
+            ),
             public_base_url=settings.public_base_url,
             topics=app[TOPICS],
             body_timeout_s=settings.http_body_timeout_s,

@@ -64,8 +64,6 @@ ALLOWED: dict[tuple[str, str], str] = {
         "recaudo/demo.py",
         "time.monotonic",
     ): "how often the demo prints and how long it runs, in wall seconds",
-    ("channels/directory.py", "datetime.now"): "default for callers without a clock; "
-    "the dispatcher passes the decision clock",
     ("channels/content/preview.py", "datetime.now"): "`recaudo template preview` renders "
     "a sample as of today",
     ("recaudo/backtest/driver.py", "time.time"): "the broker-like receive stamp, read "

@@ -24,6 +24,7 @@ from recaudo.channels.status_machine import StatusMachine
 from recaudo.contracts.events import Channel
 from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation import hash_pieces
+from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.keys import Keys
 from tests.unit.channels.channels_testkit import Hooks
 from tests.unit.channels.test_channels_dispatch import command as dispatch_command
@@ -288,9 +289,9 @@ async def test_a_reply_finds_the_latest_contact_to_its_address_in_a_bucket(
 ) -> None:
     """The address index is a field of a bucket hash per tenant and channel (no key
     per address), the latest contact wins, and two tenants' debtors never mix."""
-    await directory.remember(ref("c-1", "+1 (555) 123-0001"), now=NOW)
-    await directory.remember(ref("c-2", "+15551230001"), now=NOW)
-    await directory.remember(ref("g-1", "+15551230001", tenant="globex", debtor="d-g"), now=NOW)
+    await directory.remember(ref("c-1", "+1 (555) 123-0001"))
+    await directory.remember(ref("c-2", "+15551230001"))
+    await directory.remember(ref("g-1", "+15551230001", tenant="globex", debtor="d-g"))
     found = await directory.by_address("acme", Channel.SMS, "whatsapp:+1 555 123 0001")
     assert found is not None
     assert (found.contact_id, found.debtor_id) == ("c-2", DEBTOR)
@@ -320,7 +321,7 @@ async def test_an_expired_entry_is_refused_and_dropped_by_the_next_write(
         for n in range(1, 100_000)
         if directory.address_bucket("acme", Channel.SMS, f"+1555{n:07d}") == bucket and n != 1230001
     )
-    await directory.remember(ref("c-new", other), now=NOW)
+    await directory.remember(ref("c-new", other))
     assert await redis_client.hkeys(bucket) == [other.lstrip("+").encode()]
 
 
@@ -330,8 +331,22 @@ async def test_the_earlier_key_per_address_is_read_until_it_expires(
     await redis_client.set(
         keys.tenant("acme", "addr:sms:15551230009"), make_token("acme", "c-9", DEBTOR), ex=600
     )
-    await directory.remember(ref("c-9", "+15551230009"), now=NOW)
+    await directory.remember(ref("c-9", "+15551230009"))
     await redis_client.delete(directory.address_bucket("acme", Channel.SMS, "+15551230009"))
     found = await directory.by_address("acme", Channel.SMS, "+15551230009")
     assert found is not None
     assert found.contact_id == "c-9"
+
+
+async def test_the_address_index_ages_on_the_directorys_clock(
+    redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    """Whether a reply is matched can change a decision, so the entry's expiry is on
+    the injected clock (a backtest's or the demo's), not the wall's."""
+    clock = SimulatedClock(NOW)
+    directory = ContactDirectory(redis_client, keys, ttl_s=600, clock=clock)
+    await directory.remember(ref("c-1", "+15551230001"))
+    clock.advance_to(NOW + dt.timedelta(seconds=599))
+    assert await directory.by_address("acme", Channel.SMS, "+15551230001") is not None
+    clock.advance_to(NOW + dt.timedelta(seconds=600))
+    assert await directory.by_address("acme", Channel.SMS, "+15551230001") is None
