@@ -14,7 +14,8 @@ same seed gives every strategy the same debtors, self-cures and paydays):
 - ``none``: (c) no contact at all (the world alone);
 - ``live=`` and ``amount=``: live and amount at an equal contact budget, a
   daily capacity of the cadence's own contacts per day on the same seed;
-- ``live-uplift``, ``live-bandit``, ``live-payday`` (``--ablations``): live with
+- ``live-uplift``, ``live-bandit``, ``live-payday`` (``--ablations``, policies in
+  ``bench.quality_policies``): live with
   one learned part switched off (``[targeting] ablate``), at live's capacity;
   for a part the shipped policy already switches off, ``live+<part>`` switches
   it back on instead. Either way the bench reports with the part minus
@@ -41,27 +42,21 @@ import asyncio
 import dataclasses
 import datetime as dt
 import math
-import re
 import statistics
 import tempfile
 import time
-import tomllib
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
-from importlib.resources import files
 from pathlib import Path
-from typing import get_args
 
 import click
 import orjson
 
 from bench.decision_stats import BOOTSTRAP, ci, ratio_of_means, verdict
+from bench.quality_policies import ablated_in, ablations, channel_costs, policy_text, toggled
 from recaudo.backtest.cli import DEFAULT_START, TEAM_CALLS_PER_DAY, backtest_settings
 from recaudo.backtest.driver import Backtest
-from recaudo.contracts.events import Channel
-from recaudo.contracts.targeting import LearnedPart, Targeting
 from recaudo.embedded import resolve_redis
 from recaudo.foundation.config import Settings
 from recaudo.simulator.world import World
@@ -69,8 +64,6 @@ from recaudo.simulator.world_config import WorldConfig, WorldTruth, variants
 
 TENANT = "bench"
 STRATEGIES = ("live", "cadence", "amount")
-#: The adaptive strategy's learned parts (``Targeting.ablate``).
-LEARNED: tuple[LearnedPart, ...] = get_args(LearnedPart)
 #: Live and amount at the cadence's daily contact volume (the equal budget).
 EQUAL = ("live=", "amount=")
 #: Seeds the strategy was developed on: never reported.
@@ -108,57 +101,6 @@ class Costs:
             return math.nan if run.contacts else 0.0
         channels = sum(self.by_channel.get(c, 0.0) * n for c, n in run.contacts_by_channel.items())
         return channels + self.opt_out * run.opted_out + self.complaint * run.complained
-
-
-def shipped_policy() -> str:
-    return files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
-
-
-def shipped_off() -> frozenset[str]:
-    """The learned parts the shipped policy switches off."""
-    return frozenset(tomllib.loads(shipped_policy())["targeting"].get("ablate", []))
-
-
-def ablations() -> tuple[str, ...]:
-    """Live with each learned part toggled from the shipped policy: ``live-<part>``
-    switches an active part off, ``live+<part>`` an inactive one on."""
-    off = shipped_off()
-    return tuple(f"live{'+' if part in off else '-'}{part}" for part in LEARNED)
-
-
-def toggled(strategy: str) -> tuple[str, str] | None:
-    """(``-`` or ``+``, part) of an ablation strategy's name."""
-    found = re.fullmatch(r"live([-+])(\w+)=?", strategy)
-    return (found[1], found[2]) if found else None
-
-
-def policy_text(strategy: str, capacity: int) -> str:
-    """The built-in policy with only its targeting changed: the strategies share the rest."""
-    text = shipped_policy()
-    base = re.match(r"[a-z]+", strategy)
-    mode = {"live": "adaptive", "cadence": "cadence", "amount": "amount"}[base[0] if base else ""]
-    text = text.replace('mode = "adaptive"', f'mode = "{mode}"', 1)
-    toggle = toggled(strategy)
-    if toggle is not None:
-        sign, part = toggle
-        off = shipped_off() | {part} if sign == "-" else shipped_off() - {part}
-        line = "ablate = [" + ", ".join(f'"{p}"' for p in sorted(off)) + "]"
-        if re.search(r"^ablate = .*$", text, flags=re.M):
-            text = re.sub(r"^ablate = .*$", line, text, count=1, flags=re.M)
-        else:
-            text = text.replace("[targeting]\n", f"[targeting]\n{line}\n", 1)
-    if mode != "cadence":
-        text = text.replace("daily_capacity = 0 ", f"daily_capacity = {capacity} ", 1)
-    if mode == "amount":
-        text = text.replace("explore = 0.1 ", "explore = 0.0 ", 1)
-    return text
-
-
-@cache
-def channel_costs() -> dict[str, float]:
-    """The policy's cost per contact by channel (every strategy shares them)."""
-    targeting = Targeting.model_validate(tomllib.loads(policy_text("live", 0))["targeting"])
-    return {c.value: targeting.cost_of(c) for c in Channel}
 
 
 def recovered(truth: WorldTruth) -> int:
@@ -315,12 +257,6 @@ def _cell(value: tuple[float, float], width: int, digits: int = 0) -> str:
     return f"{text:>{width}}"
 
 
-def ablated_in(by: dict[tuple[str, int], Run]) -> list[str]:
-    """The ablation strategies among the runs, in the learned parts' order."""
-    names = {strategy for strategy, _ in by if toggled(strategy)}
-    return sorted(names, key=lambda n: LEARNED.index(n[5:]) if n[5:] in LEARNED else 99)
-
-
 def report(
     runs: list[Run], debtors: int, days: int, capacity: int, costs: Costs, elapsed: float
 ) -> None:
@@ -348,8 +284,9 @@ def report(
         ("opt-outs/1k contacts", 20, lambda r: 1000 * r.opted_out / max(r.contacts, 1), 1),
     ]
     header = f"{'strategy':<9}" + "".join(f" {name:>{w}}" for name, w, _, _ in columns)
+    toggles = ablated_in(name for name, _ in by)
     for title, names in (
-        ("At each strategy's own operating point", (*STRATEGIES, *ablated_in(by))),
+        ("At each strategy's own operating point", (*STRATEGIES, *toggles)),
         ("At an equal budget: the cadence's contacts per day", ("cadence", *EQUAL)),
     ):
         present = [n for n in names if all((n, s) in by for s in seeds)]
@@ -414,7 +351,7 @@ def report(
         -1,
         1,
     )
-    ablated = [a for a in ablated_in(by) if all((a, s) in by for s in seeds)]
+    ablated = [a for a in toggles if all((a, s) in by for s in seeds)]
     if ablated:
         click.echo(
             "\nAblations: what each learned part adds, live with it - live without it, paired"
