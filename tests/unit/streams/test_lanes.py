@@ -93,12 +93,7 @@ async def urgent_batch(
     decided in the lane's turn, then counted as decided, failed or not."""
     taken = stream.take(take)
     try:
-        async with lanes.turn("urgent"):
-            log.append(name)
-            if gate is not None:
-                await gate.wait()
-            if fails:
-                raise BatchFailed(name)
+        await decided_in_turn(lanes, "urgent", log, name, gate, fails)
     finally:
         lanes.decided(taken)
 
@@ -111,7 +106,19 @@ async def bulk_batch(
     gate: asyncio.Event | None = None,
     fails: bool = False,
 ) -> None:
-    async with lanes.turn("bulk"):
+    await decided_in_turn(lanes, "bulk", log, name, gate, fails)
+
+
+async def decided_in_turn(
+    lanes: Lanes,
+    lane: Lane,
+    log: list[str],
+    name: str,
+    gate: asyncio.Event | None,
+    fails: bool,
+) -> None:
+    """A batch's work in its lane's turn: logged, held at ``gate``, failing if told."""
+    async with lanes.turn(lane):
         log.append(name)
         if gate is not None:
             await gate.wait()
