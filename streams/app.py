@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import Any, cast
+from typing import Any
 
 import faust
 
@@ -21,6 +21,7 @@ from recaudo.contracts.codec import register_codec
 from recaudo.contracts.resilience import finish_before_ack, with_retries
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka_security import faust_options
+from recaudo.streams.agent_batches import agent_batches, queued
 from recaudo.streams.decision_stage import Inbound, Outbound
 from recaudo.streams.lanes import Lane, Lanes
 from recaudo.streams.timeline import Position
@@ -91,14 +92,14 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         stream: faust.StreamT[bytes],
         stage: str,
         handle: Callable[[list[Inbound]], Awaitable[None]],
-        handled: Callable[[int], None] | None = None,
+        lane: Lanes | None = None,
     ) -> None:
-        """Batches of records, each handled to the end before the stream may ack it."""
-        # StreamT, the declared type, lacks take_events; the runtime object is a Stream.
-        batches = cast(faust.Stream[bytes], stream).take_events(
-            settings.batch_size, settings.batch_within_s
-        )
-        async for events in batches:
+        """Batches of records, each handled to the end before the stream may ack it;
+        ``lane``: the lanes that count these records while they wait."""
+        taken = lane.taken if lane is not None else None
+        async for events in agent_batches(
+            stream, settings.batch_size, settings.batch_within_s, taken
+        ):
             records = [_inbound(event) for event in events]
             try:
                 await finish_before_ack(
@@ -106,8 +107,8 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
                     SHUTDOWN_GRACE_S,
                 )
             finally:
-                if handled is not None:
-                    handled(len(records))
+                if lane is not None:
+                    lane.decided(len(records))
 
     async def dispatch_batch(records: list[Inbound]) -> None:
         # Contacts are independent (the ledger serialises each contact id), so
@@ -121,11 +122,10 @@ def build_app(settings: Settings, wiring: Wiring) -> faust.App:
         records are counted, so a bulk batch knows when one waits."""
 
         async def decide(stream: faust.StreamT[bytes]) -> None:
-            counted = lane == "urgent" and settings.urgent_lane
-            if counted:
-                lanes.watch(stream)
-            handled = lanes.decided if counted else None
-            await consume(stream, "decide", partial(decide_batch, lane), handled)
+            counted = lanes if lane == "urgent" and settings.urgent_lane else None
+            if counted is not None:
+                counted.watch(queued(stream))
+            await consume(stream, "decide", partial(decide_batch, lane), counted)
 
         app.agent(app.topic(*inputs, **raw), name=name)(decide)
 

@@ -12,7 +12,7 @@ keeps the state's read-decide-commit as serial as with one agent.
 
 Whose turn: a free turn goes to the urgent lane when it has a batch; a bulk batch
 starts only once no urgent record is waiting anywhere in the worker (in the
-agent's queue, its take buffer or a batch being decided), so a payment posted
+agent's queue or a batch being decided), so a payment posted
 before a snapshot is still decided first. So that a steady stream of receipts
 cannot starve the snapshots, a bulk batch that has waited through
 ``urgent_turns`` urgent batches goes next.
@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from typing import Any, Literal
+from typing import Literal
 
 Lane = Literal["urgent", "bulk"]
 
@@ -40,17 +40,13 @@ class Lanes:
         self._overtaken = 0
         self._changed = asyncio.Event()
 
-    def watch(self, stream: Any) -> None:
-        """Count the urgent records as they leave the agent's queue (a stream
-        processor runs before the take buffer's), and read the queue itself."""
-        stream.add_processor(self._on_record)
-        queue = getattr(stream.channel, "queue", None)
-        if queue is not None:
-            self._queued = queue.qsize
+    def watch(self, queued: Callable[[], int]) -> None:
+        """Read the urgent agent's queue size (records Faust queued, not yet taken)."""
+        self._queued = queued
 
-    def _on_record(self, value: Any) -> Any:
-        self._received += 1
-        return value
+    def taken(self, n: int) -> None:
+        """``n`` urgent records left the queue for a batch (``streams.agent_batches``)."""
+        self._received += n
 
     def decided(self, n: int) -> None:
         """``n`` urgent records are decided (or dead-lettered): no longer waiting."""

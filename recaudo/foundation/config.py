@@ -49,9 +49,10 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     worker_web_port: int = 6066
-    # How many events one agent step takes from the stream, and how long it waits to fill.
+    # The most events one agent step takes of what the consumer queued for it, and how
+    # long a step that found fewer waits, once, for more (streams.agent_batches).
     batch_size: int = Field(default=200, ge=1)
-    batch_within_s: float = 0.01
+    batch_within_s: float = Field(default=0.01, ge=0)
     # Payments, opt-outs, legal flags, replies and receipts are decided ahead of the
     # bulk of snapshots (streams.lanes); off: one agent in arrival order.
     urgent_lane: bool = True

@@ -1,0 +1,47 @@
+"""A bare Faust app whose one agent reads ``streams.agent_batches``: each batch it
+takes goes out as one record listing the (partition, offset) of its events.
+
+Run by ``test_agent_batches.py`` as a worker process of its own.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import faust
+import orjson
+
+from recaudo.streams.agent_batches import agent_batches
+
+app = faust.App(
+    os.environ["BATCHES_APP_ID"],
+    broker=os.environ["BATCHES_BROKER_URL"],
+    datadir=os.environ["BATCHES_DATADIR"],
+    store="memory://",
+    web_enabled=False,
+    topic_partitions=int(os.environ["BATCHES_PARTITIONS"]),
+    broker_commit_interval=0.2,
+    broker_session_timeout=6,
+    broker_rebalance_timeout=6,
+    broker_heartbeat_interval=1,
+    consumer_auto_offset_reset="earliest",
+    producer_acks=-1,
+    key_serializer="raw",
+    value_serializer="raw",
+)
+raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes}
+source = app.topic(os.environ["BATCHES_IN"], **raw)
+sink = app.topic(os.environ["BATCHES_OUT"], **raw)
+
+
+@app.agent(source)
+async def forward(stream: faust.StreamT[bytes]) -> None:
+    async for events in agent_batches(stream, int(os.environ["BATCHES_MOST"]), 0.01):
+        taken = [[e.message.partition, e.message.offset] for e in events]
+        sent = await sink.send(key=b"batch", value=orjson.dumps(taken), force=True)
+        await sent
+
+
+if __name__ == "__main__":
+    faust.Worker(app, loglevel="warning").execute_from_commandline()

@@ -1,0 +1,188 @@
+"""Fetch-sized batches (``streams.agent_batches``) leave the offsets to Faust, and
+Faust keeps its promises: a real Faust worker over the real broker takes what its
+consumer queued in batches of at most ``MOST``, hands each record on exactly once,
+commits what it handled when it stops, and a worker started after it reads on from
+there, replaying nothing; one killed mid-stream loses nothing either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from recaudo.embedded import Managed
+from recaudo.foundation.kafka import bootstrap_servers, ensure_topics
+
+pytestmark = pytest.mark.integration
+
+PARTITIONS = 2
+MOST = 64
+FIRST = 600
+ROOT = Path(__file__).parents[3]
+
+Place = tuple[int, int]
+
+
+class Run:
+    """The app's topics, its consumer group, and its worker processes."""
+
+    def __init__(self, broker: Managed, unique: str, workdir: Path) -> None:
+        self.url = broker.url
+        self.group = f"{unique}-batches"
+        self.source, self.sink = f"{unique}-in", f"{unique}-out"
+        self.workdir = workdir
+
+    def start(self) -> subprocess.Popen[bytes]:
+        env = dict(
+            os.environ,
+            BATCHES_APP_ID=self.group,
+            BATCHES_BROKER_URL=self.url,
+            BATCHES_DATADIR=str(self.workdir / "data"),
+            BATCHES_PARTITIONS=str(PARTITIONS),
+            BATCHES_IN=self.source,
+            BATCHES_OUT=self.sink,
+            BATCHES_MOST=str(MOST),
+        )
+        with (self.workdir / "worker.log").open("ab") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "tests.integration.streams.agent_batches_app", "worker"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    async def produce(self, numbers: range) -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers(self.url), linger_ms=5)
+        await producer.start()
+        try:
+            sent = [
+                await producer.send(self.source, key=f"k{i}".encode(), value=b"%d" % i)
+                for i in numbers
+            ]
+            await asyncio.gather(*sent)
+        finally:
+            await producer.stop()
+
+    async def batches(self, covering: int, settle_s: float = 2.0) -> list[list[Place]]:
+        """Every batch on the sink, once they cover ``covering`` records and
+        ``settle_s`` more has brought no other (a replay would)."""
+        consumer = AIOKafkaConsumer(
+            self.sink,
+            bootstrap_servers=bootstrap_servers(self.url),
+            auto_offset_reset="earliest",
+            group_id=None,
+        )
+        await consumer.start()
+        out: list[list[Place]] = []
+        try:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 90
+            quiet_until: float | None = None
+            while loop.time() < deadline:
+                got = await consumer.getmany(timeout_ms=200)
+                for records in got.values():
+                    out += [[(p, o) for p, o in orjson.loads(r.value)] for r in records]
+                if sum(map(len, out)) >= covering:
+                    if got:
+                        quiet_until = loop.time() + settle_s
+                    elif quiet_until is not None and loop.time() >= quiet_until:
+                        return out
+        finally:
+            await consumer.stop()
+        raise AssertionError(f"{sum(map(len, out))} of {covering} records handed on in 90 s")
+
+    async def committed(self) -> dict[int, int | None]:
+        """The group's committed offset of each source partition."""
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap_servers(self.url),
+            group_id=self.group,
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        try:
+            tps = [TopicPartition(self.source, p) for p in range(PARTITIONS)]
+            return {tp.partition: await consumer.committed(tp) for tp in tps}
+        finally:
+            await consumer.stop()
+
+
+def next_offsets(places: Iterable[Place]) -> dict[int, int]:
+    """Each partition's offset after the last record handed on: where a commit of
+    everything handled points. (Read from the records: the dev broker's
+    ``ListOffsets`` answered 1 for a partition of 324 records here.)"""
+    ends: dict[int, int] = {}
+    for partition, offset in places:
+        ends[partition] = max(ends.get(partition, 0), offset + 1)
+    return ends
+
+
+def stop(worker: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    worker.send_signal(sig)
+    try:
+        worker.wait(60)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(10)
+        raise
+
+
+@pytest.fixture
+async def run(broker: Managed, unique: str, tmp_path: Path) -> Run:
+    made = Run(broker, unique, tmp_path)
+    await ensure_topics(broker.url, (made.source, made.sink), PARTITIONS)
+    return made
+
+
+async def test_queued_records_are_batched_handed_on_once_and_committed_through_faust(
+    run: Run,
+) -> None:
+    await run.produce(range(FIRST))
+    worker = run.start()
+    try:
+        batches = await run.batches(FIRST)
+    finally:
+        stop(worker)
+    places = [place for batch in batches for place in batch]
+    assert len(places) == FIRST, "each record once"
+    assert len(set(places)) == FIRST
+    assert max(map(len, batches)) <= MOST
+    assert max(map(len, batches)) > 1, "records already queued are taken together"
+    assert await run.committed() == next_offsets(places), "Faust committed it all on stop"
+
+    await run.produce(range(FIRST, FIRST + 20))
+    worker = run.start()
+    try:
+        batches = await run.batches(FIRST + 20)
+    finally:
+        stop(worker)
+    places = [place for batch in batches for place in batch]
+    assert len(places) == FIRST + 20, "the second worker replayed nothing"
+    assert len(set(places)) == FIRST + 20
+
+
+async def test_a_worker_killed_mid_stream_loses_no_record(run: Run) -> None:
+    total = 3000
+    await run.produce(range(total))
+    worker = run.start()
+    try:
+        await run.batches(MOST, settle_s=0)
+    finally:
+        stop(worker, signal.SIGKILL)
+    worker = run.start()
+    try:
+        batches = await run.batches(total)
+    finally:
+        stop(worker)
+    seen = {place for batch in batches for place in batch}
+    assert len(seen) == total, "every record handed on, whatever the kill cut short"
+    assert await run.committed() == next_offsets(seen)
