@@ -2,19 +2,26 @@
 
 Same broker, same partitions, same batching and awaited sends as the decide
 agent, and nothing else: the ratio to it is the cost of deciding.
+``BENCH_READER``: ``take_events`` (Faust's own batching, the baseline) or
+``agent_batches`` (the workers' reader, ``streams.agent_batches``), to price
+Faust's per-record stream iteration on its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, cast
 
 import faust
 
+from recaudo.streams.agent_batches import agent_batches
+
 app = faust.App(
     os.environ["BENCH_APP_ID"],
     broker=os.environ["BENCH_BROKER_URL"],
+    datadir=os.environ["BENCH_DATADIR"],
     store="memory://",
     web_enabled=False,
     topic_partitions=int(os.environ.get("BENCH_PARTITIONS", "4")),
@@ -30,12 +37,18 @@ app = faust.App(
 raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes}
 source = app.topic(os.environ["BENCH_IN"], **raw)
 sink = app.topic(os.environ["BENCH_OUT"], **raw)
+READER = os.environ.get("BENCH_READER", "take_events")
+
+
+def batches(stream: faust.StreamT[bytes]) -> AsyncIterator[Sequence[faust.EventT]]:
+    if READER == "agent_batches":
+        return agent_batches(stream, 200, 0.01)
+    return cast(faust.Stream[bytes], stream).take_events(200, 0.01)
 
 
 @app.agent(source)
 async def forward(stream: faust.StreamT[bytes]) -> None:
-    batches = cast(faust.Stream[bytes], stream).take_events(200, 0.01)
-    async for events in batches:
+    async for events in batches(stream):
         futures = [
             await sink.send(key=e.message.key, value=e.message.value, force=True) for e in events
         ]

@@ -20,6 +20,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -29,7 +31,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench import profile_areas
-from bench.redis_stats import private_redis, report, snapshot
+from bench.redis_stats import private_redis, process_cpu_s, report, snapshot
 from recaudo.contracts.topics import Topics
 from recaudo.embedded import Managed, start_broker
 from recaudo.foundation.config import Settings
@@ -59,9 +61,14 @@ async def preload(broker: str, topic: str, events: list[bytes], keys: list[str])
 
 
 async def drain(
-    broker: str, topic: str, expected: int, timeout_s: float
+    broker: str,
+    topic: str,
+    expected: int,
+    timeout_s: float,
+    on_first: Callable[[], None] | None = None,
 ) -> list[tuple[float, bytes]]:
-    """(arrival time, value) of the first ``expected`` records of ``topic``."""
+    """(arrival time, value) of the first ``expected`` records of ``topic``;
+    ``on_first`` is called when the first arrive."""
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap_servers(broker),
@@ -76,6 +83,8 @@ async def drain(
         while len(out) < expected and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=100, max_records=5000)
             now = time.perf_counter()
+            if batch and not out and on_first is not None:
+                on_first()
             out.extend((now, m.value) for msgs in batch.values() for m in msgs)
     finally:
         await consumer.stop()
@@ -120,9 +129,21 @@ def events_for(n: int, tag: str, zone: str) -> tuple[list[bytes], list[str]]:
     return values, keys
 
 
+@dataclass(frozen=True)
+class Passthrough:
+    rate: float
+    #: The app's CPU from the first record forwarded to the last, per record.
+    cpu_us: float
+
+
 async def passthrough(
-    broker: Managed, events: list[bytes], keys: list[str], workdir: Path, partitions: int
-) -> float:
+    broker: Managed,
+    events: list[bytes],
+    keys: list[str],
+    workdir: Path,
+    partitions: int,
+    reader: str = "take_events",
+) -> Passthrough:
     tag = f"pt{uuid.uuid4().hex[:6]}"
     src, dst = f"{tag}-in", f"{tag}-out"
     await ensure_topics(broker.url, (src, dst), partitions)
@@ -134,20 +155,30 @@ async def passthrough(
         BENCH_IN=src,
         BENCH_OUT=dst,
         BENCH_PARTITIONS=str(partitions),
+        BENCH_READER=reader,
+        BENCH_DATADIR=str(workdir / f"{tag}-data"),
     )
-    with (workdir / "passthrough.log").open("wb") as log:
+    with (workdir / f"passthrough-{reader}.log").open("wb") as log:
         proc = subprocess.Popen(  # noqa: ASYNC220 - started once, before timing
             [sys.executable, "-m", "bench.passthrough_app"],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+    cpu_at_first: list[float] = []
     try:
-        arrivals = await drain(broker.url, dst, len(events), 300)
+        arrivals = await drain(
+            broker.url,
+            dst,
+            len(events),
+            300,
+            on_first=lambda: cpu_at_first.append(process_cpu_s(proc.pid)),
+        )
+        cpu_s = process_cpu_s(proc.pid) - cpu_at_first[0]
     finally:
         proc.terminate()
         proc.wait(30)
-    return rate(arrivals)
+    return Passthrough(rate(arrivals), cpu_s / len(events) * 1e6)
 
 
 async def offered_load(
@@ -222,7 +253,9 @@ async def main(n: int, n_workers: int, debtors: int, schedule: int, partitions: 
     lines: list[str] = []
     try:
         values, keys = events_for(n, "d", zone)
-        base = await passthrough(broker, values, keys, workdir, partitions)
+        bare = await passthrough(broker, values, keys, workdir, partitions)
+        batched = await passthrough(broker, values, keys, workdir, partitions, "agent_batches")
+        base = bare.rate
 
         prefix = f"b{uuid.uuid4().hex[:8]}"
         settings = local_settings(
@@ -297,7 +330,13 @@ async def main(n: int, n_workers: int, debtors: int, schedule: int, partitions: 
         broker.stop()
     print(f"events                          {n}, workers {n_workers}, partitions {partitions}")
     print(f"already in Redis                {debtors} keys, {schedule} schedule entries")
-    print(f"passthrough (bare Faust)        {base:10.0f} events/s")
+    print(
+        f"passthrough (bare Faust)        {base:10.0f} events/s   CPU {bare.cpu_us:6.0f} µs/event"
+    )
+    print(
+        f"  the same, agent_batches       {batched.rate:10.0f} events/s   "
+        f"CPU {batched.cpu_us:6.0f} µs/event   (ratio {batched.cpu_us / bare.cpu_us:.2f})"
+    )
     print(f"decisions (decide stage)        {decided:10.0f} events/s   ratio {decided / base:.2f}")
     print(f"full pipeline (to delivery)     {full:10.0f} events/s   ratio {full / base:.2f}")
     print(
