@@ -40,7 +40,8 @@ def local_settings(broker_url: str, redis_url: str, prefix: str, **overrides: ob
     """Settings for the tansu dev broker on loopback, every name under ``prefix``.
 
     Short group timeouts, or each start waits ~30 s for the group join; a short
-    fetch wait, see ``streams/transport.py``.
+    fetch wait, see ``streams/transport.py``. Faust's data folder goes to the
+    temporary directory, not ``<app id>-data`` in whatever folder the worker runs.
     """
     values: dict[str, object] = {
         "app_id": prefix,
@@ -54,6 +55,7 @@ def local_settings(broker_url: str, redis_url: str, prefix: str, **overrides: ob
         "broker_heartbeat_interval_s": 1.0,
         "broker_commit_interval_s": 1.0,
         "broker_fetch_max_wait_ms": 20,
+        "data_dir": str(Path(tempfile.gettempdir()) / f"recaudo-{prefix}-data"),
     }
     values.update(overrides)
     return Settings.model_validate(values)
