@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -84,6 +85,10 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     registry = registry or CollectorRegistry()
     app[SETTINGS] = settings
+    if settings.data_dir:
+        # File intake's scratch folders go there (imports_api): a data folder not
+        # made yet (a fresh volume, a new setting) is made now, not a 500 later.
+        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     app[REGISTRY] = registry
     app[TOPICS] = Topics(settings.topic_prefix)
     app[HTTP_EVENTS] = Counter(

@@ -1,11 +1,13 @@
 """A bare Faust app whose one agent reads ``streams.agent_batches``: each batch it
-takes goes out as one record listing the (partition, offset) of its events.
+takes goes out as one record listing the (partition, offset) of its events, keyed
+by the worker's name; ``BATCHES_DELAY_S`` is how long handling a batch takes.
 
 Run by ``test_agent_batches.py`` as a worker process of its own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any
 
@@ -35,11 +37,16 @@ source = app.topic(os.environ["BATCHES_IN"], **raw)
 sink = app.topic(os.environ["BATCHES_OUT"], **raw)
 
 
+WORKER = os.environ["BATCHES_WORKER"].encode()
+DELAY_S = float(os.environ["BATCHES_DELAY_S"])
+
+
 @app.agent(source)
 async def forward(stream: faust.StreamT[bytes]) -> None:
     async for events in agent_batches(stream, int(os.environ["BATCHES_MOST"]), 0.01):
+        await asyncio.sleep(DELAY_S)
         taken = [[e.message.partition, e.message.offset] for e in events]
-        sent = await sink.send(key=b"batch", value=orjson.dumps(taken), force=True)
+        sent = await sink.send(key=WORKER, value=orjson.dumps(taken), force=True)
         await sent
 
 

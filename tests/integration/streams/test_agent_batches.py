@@ -2,7 +2,8 @@
 Faust keeps its promises: a real Faust worker over the real broker takes what its
 consumer queued in batches of at most ``MOST``, hands each record on exactly once,
 commits what it handled when it stops, and a worker started after it reads on from
-there, replaying nothing; one killed mid-stream loses nothing either.
+there, replaying nothing; neither a worker killed mid-stream nor a second worker
+joining mid-stream (a rebalance) loses a record.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ FIRST = 600
 ROOT = Path(__file__).parents[3]
 
 Place = tuple[int, int]
+#: A batch as handed on: the worker's name and the (partition, offset) of its records.
+Batch = tuple[str, list[Place]]
 
 
 class Run:
@@ -41,12 +44,15 @@ class Run:
         self.source, self.sink = f"{unique}-in", f"{unique}-out"
         self.workdir = workdir
 
-    def start(self) -> subprocess.Popen[bytes]:
+    def start(self, name: str = "a", delay_s: float = 0.0) -> subprocess.Popen[bytes]:
+        """A worker called ``name`` whose every batch takes ``delay_s`` to handle."""
         env = dict(
             os.environ,
             BATCHES_APP_ID=self.group,
             BATCHES_BROKER_URL=self.url,
-            BATCHES_DATADIR=str(self.workdir / "data"),
+            BATCHES_DATADIR=str(self.workdir / f"data-{name}"),
+            BATCHES_WORKER=name,
+            BATCHES_DELAY_S=str(delay_s),
             BATCHES_PARTITIONS=str(PARTITIONS),
             BATCHES_IN=self.source,
             BATCHES_OUT=self.sink,
@@ -73,9 +79,10 @@ class Run:
         finally:
             await producer.stop()
 
-    async def batches(self, covering: int, settle_s: float = 2.0) -> list[list[Place]]:
-        """Every batch on the sink, once they cover ``covering`` records and
-        ``settle_s`` more has brought no other (a replay would)."""
+    async def batches(self, covering: int, settle_s: float = 2.0) -> list[Batch]:
+        """Every batch on the sink (the worker's name, its records), once they cover
+        ``covering`` records and ``settle_s`` more has brought no other (a replay
+        would)."""
         consumer = AIOKafkaConsumer(
             self.sink,
             bootstrap_servers=bootstrap_servers(self.url),
@@ -83,7 +90,7 @@ class Run:
             group_id=None,
         )
         await consumer.start()
-        out: list[list[Place]] = []
+        out: list[Batch] = []
         try:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + 90
@@ -91,15 +98,19 @@ class Run:
             while loop.time() < deadline:
                 got = await consumer.getmany(timeout_ms=200)
                 for records in got.values():
-                    out += [[(p, o) for p, o in orjson.loads(r.value)] for r in records]
-                if sum(map(len, out)) >= covering:
+                    out += [
+                        (r.key.decode(), [(p, o) for p, o in orjson.loads(r.value)])
+                        for r in records
+                    ]
+                if sum(len(places) for _, places in out) >= covering:
                     if got:
                         quiet_until = loop.time() + settle_s
                     elif quiet_until is not None and loop.time() >= quiet_until:
                         return out
         finally:
             await consumer.stop()
-        raise AssertionError(f"{sum(map(len, out))} of {covering} records handed on in 90 s")
+        handed_on = sum(len(places) for _, places in out)
+        raise AssertionError(f"{handed_on} of {covering} records handed on in 90 s")
 
     async def committed(self) -> dict[int, int | None]:
         """The group's committed offset of each source partition."""
@@ -152,11 +163,12 @@ async def test_queued_records_are_batched_handed_on_once_and_committed_through_f
         batches = await run.batches(FIRST)
     finally:
         stop(worker)
-    places = [place for batch in batches for place in batch]
+    places = [place for _, batch in batches for place in batch]
     assert len(places) == FIRST, "each record once"
     assert len(set(places)) == FIRST
-    assert max(map(len, batches)) <= MOST
-    assert max(map(len, batches)) > 1, "records already queued are taken together"
+    sizes = [len(batch) for _, batch in batches]
+    assert max(sizes) <= MOST
+    assert max(sizes) > 1, "records already queued are taken together"
     assert await run.committed() == next_offsets(places), "Faust committed it all on stop"
 
     await run.produce(range(FIRST, FIRST + 20))
@@ -165,7 +177,7 @@ async def test_queued_records_are_batched_handed_on_once_and_committed_through_f
         batches = await run.batches(FIRST + 20)
     finally:
         stop(worker)
-    places = [place for batch in batches for place in batch]
+    places = [place for _, batch in batches for place in batch]
     assert len(places) == FIRST + 20, "the second worker replayed nothing"
     assert len(set(places)) == FIRST + 20
 
@@ -183,6 +195,29 @@ async def test_a_worker_killed_mid_stream_loses_no_record(run: Run) -> None:
         batches = await run.batches(total)
     finally:
         stop(worker)
-    seen = {place for batch in batches for place in batch}
+    seen = {place for _, batch in batches for place in batch}
     assert len(seen) == total, "every record handed on, whatever the kill cut short"
+    assert await run.committed() == next_offsets(seen)
+
+
+async def test_a_worker_joining_mid_stream_takes_partitions_over_and_loses_no_record(
+    run: Run,
+) -> None:
+    """The rebalance a second worker causes: the first's queued records of the old
+    generation are skipped, its partitions' new owner reads them from the commit."""
+    total = 6000
+    await run.produce(range(total))
+    first = run.start("a", delay_s=0.1)
+    second = None
+    try:
+        await run.batches(MOST, settle_s=0)
+        second = run.start("b", delay_s=0.1)
+        batches = await run.batches(total)
+    finally:
+        stop(first)
+        if second is not None:
+            stop(second)
+    seen = {place for _, batch in batches for place in batch}
+    assert len(seen) == total, "every record handed on across the rebalance"
+    assert {worker for worker, _ in batches} == {"a", "b"}, "the second worker took over some"
     assert await run.committed() == next_offsets(seen)
