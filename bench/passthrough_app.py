@@ -16,23 +16,14 @@ from typing import Any, cast
 
 import faust
 
+from recaudo.stack import bare_faust_app
 from recaudo.streams.agent_batches import agent_batches
 
-app = faust.App(
+app = bare_faust_app(
     os.environ["BENCH_APP_ID"],
-    broker=os.environ["BENCH_BROKER_URL"],
-    datadir=os.environ["BENCH_DATADIR"],
-    store="memory://",
-    web_enabled=False,
-    topic_partitions=int(os.environ.get("BENCH_PARTITIONS", "4")),
-    topic_replication_factor=1,
-    broker_session_timeout=6,
-    broker_rebalance_timeout=6,
-    broker_heartbeat_interval=1,
-    consumer_auto_offset_reset="earliest",
-    producer_acks=-1,
-    key_serializer="raw",
-    value_serializer="raw",
+    os.environ["BENCH_BROKER_URL"],
+    os.environ["BENCH_DATADIR"],
+    int(os.environ.get("BENCH_PARTITIONS", "4")),
 )
 raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes}
 source = app.topic(os.environ["BENCH_IN"], **raw)

@@ -20,7 +20,9 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import faust
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
@@ -59,6 +61,29 @@ def local_settings(broker_url: str, redis_url: str, prefix: str, **overrides: ob
     }
     values.update(overrides)
     return Settings.model_validate(values)
+
+
+def bare_faust_app(
+    app_id: str, broker_url: str, datadir: str, partitions: int, **overrides: Any
+) -> faust.App:
+    """A Faust app on the dev broker with nothing of ours in it: raw keys and values,
+    the group timeouts of ``local_settings``, acks from every replica. The
+    benchmarks' passthrough and the tests of ``streams.agent_batches`` run one."""
+    options: dict[str, Any] = {
+        "store": "memory://",
+        "web_enabled": False,
+        "topic_partitions": partitions,
+        "topic_replication_factor": 1,
+        "broker_session_timeout": 6,
+        "broker_rebalance_timeout": 6,
+        "broker_heartbeat_interval": 1,
+        "consumer_auto_offset_reset": "earliest",
+        "producer_acks": -1,
+        "key_serializer": "raw",
+        "value_serializer": "raw",
+    }
+    options.update(overrides)
+    return faust.App(app_id, broker=broker_url, datadir=datadir, **options)
 
 
 @dataclass

@@ -14,23 +14,15 @@ from typing import Any
 import faust
 import orjson
 
+from recaudo.stack import bare_faust_app
 from recaudo.streams.agent_batches import agent_batches
 
-app = faust.App(
+app = bare_faust_app(
     os.environ["BATCHES_APP_ID"],
-    broker=os.environ["BATCHES_BROKER_URL"],
-    datadir=os.environ["BATCHES_DATADIR"],
-    store="memory://",
-    web_enabled=False,
-    topic_partitions=int(os.environ["BATCHES_PARTITIONS"]),
+    os.environ["BATCHES_BROKER_URL"],
+    os.environ["BATCHES_DATADIR"],
+    int(os.environ["BATCHES_PARTITIONS"]),
     broker_commit_interval=0.2,
-    broker_session_timeout=6,
-    broker_rebalance_timeout=6,
-    broker_heartbeat_interval=1,
-    consumer_auto_offset_reset="earliest",
-    producer_acks=-1,
-    key_serializer="raw",
-    value_serializer="raw",
 )
 raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes}
 source = app.topic(os.environ["BATCHES_IN"], **raw)
