@@ -13,7 +13,8 @@ batch:
 
 - a record fetched under a generation since revoked, or taken while a rebalance
   has flow control suspended, is acked unhandled (Faust skips it the same way;
-  its partition's new owner reads it from the committed offset);
+  after the rebalance every assigned partition is sought back to its committed
+  offset, ``Consumer.perform_seek``, so whoever owns it reads the record again);
 - every other record is tracked as pending (``Consumer.track_message``), so a
   rebalance waits for it (``Consumer.wait_empty``) and a clean stop drains it;
 - records are acked only once their batch is handled, which is when the
