@@ -18,7 +18,8 @@ batch:
 - every other record is tracked as pending (``Consumer.track_message``), so a
   rebalance waits for it (``Consumer.wait_empty``) and a clean stop drains it;
 - records are acked only once their batch is handled, which is when the
-  consumer may commit their offsets; a batch that fails is acked as
+  consumer may commit their offsets, and then no longer referenced (see
+  ``_ack_and_release``); a batch that fails is acked as
   ``take_events`` acks it, the failure ending the agent (``finish_before_ack``
   covers shutdown: a batch unfinished in the grace exits un-acked).
 """
@@ -66,11 +67,25 @@ async def agent_batches(
             try:
                 yield batch
             finally:
-                for event in batch:
-                    event.ack()
+                _ack_and_release(batch)
     finally:
         if started:
             await stream.stop()
+
+
+def _ack_and_release(batch: list[faust.EventT]) -> None:
+    """Ack the batch's events and drop every reference to them.
+
+    A record that several agents read (deliveries: decide and outbound webhooks) is
+    acked once each has acked it. A stop or rebalance clears the queues, so a record
+    one agent handled and another had only queued stays unacked, and uncommitted,
+    which is right: it is read again. The consumer tracks pending records in a weak
+    set, so it waits only for the ones still referenced; holding the last batch
+    (here, or in the caller's loop variable, which is this list) held a clean stop
+    until it was killed."""
+    for event in batch:
+        event.ack()
+    batch.clear()
 
 
 def _queued(queue: Any, most: int) -> list[Any]:

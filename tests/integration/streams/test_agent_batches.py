@@ -3,7 +3,8 @@ Faust keeps its promises: a real Faust worker over the real broker takes what it
 consumer queued in batches of at most ``MOST``, hands each record on exactly once,
 commits what it handled when it stops, and a worker started after it reads on from
 there, replaying nothing; neither a worker killed mid-stream nor a second worker
-joining mid-stream (a rebalance) loses a record.
+joining mid-stream (a rebalance) loses a record; a record that two agents read and
+only one had taken by a clean stop neither holds the stop nor is lost.
 """
 
 from __future__ import annotations
@@ -44,8 +45,12 @@ class Run:
         self.source, self.sink = f"{unique}-in", f"{unique}-out"
         self.workdir = workdir
 
-    def start(self, name: str = "a", delay_s: float = 0.0) -> subprocess.Popen[bytes]:
-        """A worker called ``name`` whose every batch takes ``delay_s`` to handle."""
+    def start(
+        self, name: str = "a", delay_s: float = 0.0, second_delay_s: float | None = None
+    ) -> subprocess.Popen[bytes]:
+        """A worker called ``name`` whose every batch takes ``delay_s`` to handle; with
+        ``second_delay_s``, a second agent (``<name>+second``) reads the same topic."""
+        second = {} if second_delay_s is None else {"BATCHES_SECOND_DELAY_S": str(second_delay_s)}
         env = dict(
             os.environ,
             BATCHES_APP_ID=self.group,
@@ -57,6 +62,7 @@ class Run:
             BATCHES_IN=self.source,
             BATCHES_OUT=self.sink,
             BATCHES_MOST=str(MOST),
+            **second,
         )
         with (self.workdir / "worker.log").open("ab") as log:
             return subprocess.Popen(
@@ -79,10 +85,12 @@ class Run:
         finally:
             await producer.stop()
 
-    async def batches(self, covering: int, settle_s: float = 2.0) -> list[Batch]:
+    async def batches(
+        self, covering: int, settle_s: float = 2.0, of: str | None = None
+    ) -> list[Batch]:
         """Every batch on the sink (the worker's name, its records), once they cover
-        ``covering`` records and ``settle_s`` more has brought no other (a replay
-        would)."""
+        ``covering`` records (those handed on by ``of`` only, when given) and
+        ``settle_s`` more has brought no other (a replay would)."""
         consumer = AIOKafkaConsumer(
             self.sink,
             bootstrap_servers=bootstrap_servers(self.url),
@@ -102,7 +110,8 @@ class Run:
                         (r.key.decode(), [(p, o) for p, o in orjson.loads(r.value)])
                         for r in records
                     ]
-                if sum(len(places) for _, places in out) >= covering:
+                counted = (places for name, places in out if of is None or name == of)
+                if sum(len(places) for places in counted) >= covering:
                     if got:
                         quiet_until = loop.time() + settle_s
                     elif quiet_until is not None and loop.time() >= quiet_until:
@@ -221,3 +230,30 @@ async def test_a_worker_joining_mid_stream_takes_partitions_over_and_loses_no_re
     assert len(seen) == total, "every record handed on across the rebalance"
     assert {worker for worker, _ in batches} == {"a", "b"}, "the second worker took over some"
     assert await run.committed() == next_offsets(seen)
+
+
+async def test_a_record_two_agents_read_that_one_had_not_taken_at_a_clean_stop_is_read_again(
+    run: Run,
+) -> None:
+    """As the decide and outbound-webhook agents both read deliveries. A clean stop
+    drops what an agent had queued and not taken (Faust clears the queues), so a
+    record the other agent handled stays acked by one of two: it must not hold the
+    stop (the stop waited for it until killed: a CI run, 2026-12-07), and it must be
+    read again, uncommitted, by the next worker."""
+    total = 300
+    await run.produce(range(total))
+    worker = run.start(second_delay_s=5.0)
+    try:
+        await run.batches(total, settle_s=0, of="a")
+    finally:
+        stop(worker)
+    assert worker.returncode == 0, "a clean stop"
+
+    worker = run.start(second_delay_s=0.0)
+    try:
+        batches = await run.batches(total, of="a+second")
+    finally:
+        stop(worker)
+    second = {place for name, batch in batches if name == "a+second" for place in batch}
+    assert len(second) == total, "the second agent handled every record, the dropped ones too"
+    assert await run.committed() == next_offsets(second)
