@@ -201,7 +201,10 @@ async def test_a_payment_and_a_dispute_are_decided_ahead_of_a_flood_of_snapshots
     assert {r["action"] for _, _, r in placed if r["debtor_id"] in flood_debtors} == {"defer"}
     assert {p for p, _ in flooded} == {part}, "the partitioner put the flood on one partition"
     queued = sum(1 for _, o in flooded if o >= sent_at)
-    assert queued >= FLOOD - 2 * WARMUP, f"the flood was decided already: {queued} left"
+    # Most of the flood still waited when the urgent inputs were sent (how much the
+    # worker decided while the test saw the warm-up through varies with load:
+    # 410 once, in a full suite run), so overtaking it means something.
+    assert queued >= FLOOD // 2, f"the flood was decided already: {queued} left"
 
     [_, (pay_p, pay_o, pay_cancel)] = of(placed, PAYER)
     assert pay_cancel["action"] == "cancel"
