@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -27,6 +28,15 @@ from tests.redis_cluster import Cluster, start_cluster
 # without finding any bug: properties are checked, timings are not.
 hypothesis_settings.register_profile("recaudo", deadline=None)
 hypothesis_settings.load_profile("recaudo")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse a collection where two items share a node id: pytest-xdist (``make
+    test``) schedules by node id and would run only one of them, silently."""
+    counts = Counter(item.nodeid for item in items)
+    shared = sorted(nodeid for nodeid, n in counts.items() if n > 1)
+    if shared:
+        raise pytest.UsageError(f"{len(shared)} node ids name several tests: {shared[:3]}")
 
 
 @pytest.fixture(scope="session")
