@@ -152,6 +152,7 @@ def web_command() -> None:
     from aiohttp import web
 
     from recaudo.foundation.config import load_settings
+    from recaudo.foundation.startup_heap import freeze_startup_heap
     from recaudo.logs import announce, configure_logging
     from recaudo.web import build_web_app
 
@@ -162,8 +163,10 @@ def web_command() -> None:
         repeat_interval_s=settings.broker_check_interval_s,
     )
     announce(settings)
+    app = build_web_app(settings)
+    freeze_startup_heap()
     web.run_app(
-        build_web_app(settings),
+        app,
         host=settings.web_host,
         port=settings.web_port,
         print=None,

@@ -25,6 +25,7 @@ from recaudo.foundation.broker_watch import BrokerWatch
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka_security import group_has_offsets
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.startup_heap import freeze_startup_heap
 from recaudo.observability import add_http_metrics, process_metrics
 from recaudo.probes import add_probe_routes
 from recaudo.rules.tenants import TenantPolicies
@@ -180,4 +181,5 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
         quiet=True,  # no banner or spinner on stdout between the JSON lines
         shutdown_deadline_s=settings.shutdown_deadline_s,
     )
+    freeze_startup_heap()
     worker.execute_from_commandline()
