@@ -11,6 +11,7 @@ import contextlib
 import ctypes
 import importlib.resources
 import os
+import random
 import shutil
 import signal
 import socket
@@ -37,7 +38,39 @@ def die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def free_port() -> int:
+#: Where ``free_port`` looks first: above the well-known and registered services
+#: a machine tends to run, below the kernel's ephemeral range.
+LOWEST_CHOSEN_PORT = 10_000
+EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def ephemeral_ports() -> range:
+    """The kernel's range for the local ports of outgoing connections (and port 0)."""
+    try:
+        low, high = (int(part) for part in EPHEMERAL_RANGE_FILE.read_text().split())
+    except (OSError, ValueError):
+        low, high = 32_768, 60_999  # Linux's default
+    return range(low, high + 1)
+
+
+def free_port(below: int | None = None) -> int:
+    """A loopback port free now, below the ephemeral range (and below ``below``).
+
+    The caller binds it later, so the port must stay free meanwhile: one the
+    kernel hands out for port 0 is in the ephemeral range, where any outgoing
+    connection may take it first (a web server's bind failed so in a CI run of
+    parallel test workers, 2026-12-07). Chosen at random, so processes choosing
+    at once rarely meet; port 0's choice when nothing below the range is free.
+    """
+    top = min(ephemeral_ports().start, below or 65_536)
+    for _ in range(64 if top > LOWEST_CHOSEN_PORT else 0):
+        port = random.randrange(LOWEST_CHOSEN_PORT, top)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

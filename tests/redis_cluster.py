@@ -18,6 +18,7 @@ import redis
 from recaudo.embedded import (
     Managed,
     die_with_parent,
+    ephemeral_ports,
     free_port,
     redis_server_binary,
     wait_for_port,
@@ -25,6 +26,8 @@ from recaudo.embedded import (
 from recaudo.foundation.errors import EmbeddedStackError
 
 SLOTS = 16384
+#: A node's cluster bus listens this far above its port.
+BUS_PORT_OFFSET = 10_000
 
 
 @dataclass
@@ -42,9 +45,11 @@ class Cluster:
 
 
 def _port() -> int:
-    """A free port whose cluster bus port (port + 10000) is a valid port too."""
-    while (port := free_port()) > 55000:
-        pass
+    """A free port whose cluster bus port (port + 10000) is below the ephemeral
+    range too, where no outgoing connection takes it first."""
+    below = ephemeral_ports().start - BUS_PORT_OFFSET
+    while (port := free_port(below=below)) + BUS_PORT_OFFSET > 65_535:
+        pass  # port 0's choice, nothing below being free
     return port
 
 
