@@ -1,4 +1,5 @@
-"""Metrics every process exports: process, build, dry run and HTTP requests.
+"""Metrics every process exports: process, garbage collector, build, dry run and
+HTTP requests.
 
 Both ``recaudo web`` and ``recaudo worker`` call ``process_metrics`` on their
 registry and ``add_http_metrics`` on their aiohttp app, so an SRE finds the
@@ -7,6 +8,7 @@ same series on every target.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Awaitable, Callable
 
@@ -15,6 +17,7 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Gauge,
+    GCCollector,
     Histogram,
     PlatformCollector,
     ProcessCollector,
@@ -30,6 +33,13 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def process_metrics(registry: CollectorRegistry, settings: Settings) -> None:
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
+    GCCollector(registry=registry)
+    Gauge(
+        "recaudo_gc_frozen_objects",
+        "Objects left out of garbage collection: the startup heap, frozen once the "
+        "process was built (a full collection no longer walks them).",
+        registry=registry,
+    ).set_function(gc.get_freeze_count)
     Gauge(
         "recaudo_build_info",
         "Always 1; the version and environment of this process as labels.",

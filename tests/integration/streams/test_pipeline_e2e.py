@@ -326,6 +326,10 @@ async def test_worker_metrics_count_decisions_latency_and_dead_letters(live: Bus
         (("action", "contact"), ("reason", "us.reg_f.inconvenient_time"), ("tenant", "acme")),
     )
     assert samples[reason] >= 1
+    # The startup heap is frozen (recaudo.foundation.startup_heap): Faust, pydantic,
+    # river and the wiring are ~200,000 objects; a full collection skips them.
+    assert samples[("recaudo_gc_frozen_objects", ())] > 100_000
+    assert samples[("python_gc_collections_total", (("generation", "2"),))] >= 0
     # One count per decision, however many reasons it carries.
     decided = sum(v for (n, _), v in samples.items() if n == "recaudo_decisions_total")
     assert decided == samples[("recaudo_decision_latency_seconds_count", ())]
