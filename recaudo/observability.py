@@ -8,7 +8,6 @@ same series on every target.
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Awaitable, Callable
 
@@ -25,6 +24,7 @@ from prometheus_client import (
 
 from recaudo import __version__
 from recaudo.foundation.config import Settings
+from recaudo.foundation.startup_heap import frozen_objects
 
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -39,7 +39,7 @@ def process_metrics(registry: CollectorRegistry, settings: Settings) -> None:
         "Objects left out of garbage collection: the startup heap, frozen once the "
         "process was built (a full collection no longer walks them).",
         registry=registry,
-    ).set_function(gc.get_freeze_count)
+    ).set_function(frozen_objects)
     Gauge(
         "recaudo_build_info",
         "Always 1; the version and environment of this process as labels.",

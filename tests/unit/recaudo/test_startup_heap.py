@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from recaudo.foundation.startup_heap import freeze_startup_heap
+from recaudo.foundation.startup_heap import freeze_startup_heap, frozen_objects
 
 
 class Node:
@@ -42,5 +42,6 @@ def test_a_cycle_already_garbage_is_collected_not_frozen_and_the_living_are_froz
 
     assert gone() is None, "a frozen cycle would never be freed"
     assert frozen == gc.get_freeze_count() > 0
+    assert frozen_objects() == frozen, "what the metric reports, counted at the freeze"
     assert gc.is_tracked(kept)
     assert all(kept is not obj for obj in gc.get_objects()), "frozen: out of every collection"
