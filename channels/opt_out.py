@@ -25,9 +25,10 @@ Four kinds of rule, each word's kind decided below with its reason: keywords
 read anywhere as whole words (``STOP``, ``BAJA``, ``SAIR``); keywords with an
 everyday sense that count as a sentence of their own (``Already paid. END``)
 or with our messages as their object (``cancel the texts``); and phrases
-(``no me llamen más``), matched at a word start. Keywords apply whatever the
-language; ``language`` adds that language's phrases to the English ones, and
-``None`` applies them all. Everything is compared after ``normalise``, lists
+(``no me llamen más``), matched at a word start. Keywords and phrases apply
+whatever the language: a debtor may answer in another language than the one on
+file, and the request binds all the same (``language`` is the port's signature,
+``models.intent``; the rules do not narrow by it). Everything is compared after ``normalise``, lists
 included, so they are written as people write them.
 """
 
@@ -70,7 +71,7 @@ def _normalised(phrases: Iterable[str]) -> tuple[str, ...]:
 ANYWHERE: dict[str, tuple[str, ...]] = {
     # The FCC's words without an everyday sense in a reply to a collector. Cost:
     # "I'll stop by the branch" reads as an opt-out.
-    "en": ("stop", "stopall", "unsubscribe", "revoke", "opt out", "optout"),
+    "en": ("stop", "stopall", "unsubscribe", "unsub", "revoke", "opt out", "optout"),
     # "BAJA" is the carriers' opt-out word in Spanish ("dar de baja"). Cost: "si me
     # baja la cuota" (if you lower the instalment) reads as an opt-out.
     "es": ("baja", "desuscribir", "desuscribirme", "parar", "paren"),
@@ -89,7 +90,7 @@ ALONE = frozenset(
     _normalised(
         (
             "end", "quit", "cancel", "remove", "cancelar", "alto", "para", "basta", "no más",
-            "não quero", "chega", "arrêt", "arrête", "arrêter", "désinscrire", "stopp",
+            "não quero", "chega", "arrêt", "arrête", "arrêter", "désinscrire", "stopp", "stp",
         )
     )
 )  # fmt: skip
@@ -124,7 +125,11 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "do not send", "don't send", "remove me", "remove my number", "delete my number",
         "take me off", "leave me alone", "no more messages", "no more texts", "no more calls",
         "no more emails", "quit texting", "quit calling", "quit messaging", "quit contacting",
-        "don't want to receive", "do not want to receive",
+        "don't want to receive", "do not want to receive", "don't want any more",
+        "do not want any more", "never call", "never text", "never contact", "never message",
+        "never email", "don't ever call", "do not ever call", "don't ever text",
+        "don't ever contact", "don't you dare call", "don't you dare text",
+        "don't you dare contact", "dont u call", "dont u text", "s t o p",
     )),
     "es": _normalised((
         "no me contacten", "no me llamen", "no me escriban", "no me envíen", "no me manden",
@@ -136,13 +141,26 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "no quiero más mensajes", "eliminar mi número", "borrar mi número", "borren mi número",
         "eliminen mi número", "quiten mi número", "sáquenme de", "no más mensajes",
         "no más llamadas", "no vuelvan a escribir", "no vuelvan a llamar",
-        "no vuelvan a contactar", "no vuelvan a enviar", "basta de",
+        "no vuelvan a contactar", "no vuelvan a enviar", "basta de", "deje de llamar",
+        "deje de escribir", "deje de enviar", "deje de molestar", "deje de contactar",
+        "deje de marcar", "deja de llamar", "deja de escribir", "deja de enviar",
+        "deja de molestar", "deja de contactar", "deja de marcar", "para de llamar",
+        "para de escribir", "para de enviar", "para de molestar", "para de marcar",
+        "dejen d llamar", "dejen d escribir", "dejen de marcar", "no me marquen", "no me hablen",
+        "no me sigan llamando", "no me sigan escribiendo", "no me sigan enviando",
+        "no me sigan mandando", "no me sigan molestando",
     )),
     "pt": _normalised((
         "não quero receber", "não quero mais mensagens", "não me ligue", "não me liguem",
         "não me mande", "não me mandem", "não me envie", "não me enviem", "não me escrevam",
-        "não me contatem", "não me contactem", "não me perturbem", "remover meu número",
+        "não me contate", "não me contacte", "não me perturbem", "remover meu número",
         "tirem meu número", "me tire da lista", "me tirem da lista", "chega de", "basta de",
+        "não me liga", "nunca mais me liga", "nunca mais me ligue", "não quero mais receber",
+        "não quero mais ligações", "não entrem em contato", "não entre em contato",
+        "para de me ligar", "para de me mandar", "para de me enviar", "para de me escrever",
+        "deixem de me ligar", "deixe de me ligar", "deixem de me mandar", "deixe de me mandar",
+        "me tira da lista", "remova meu número", "removam meu número", "me remova da lista",
+        "me removam da lista",
     )),
     "fr": _normalised(("arrêtez", "ne plus recevoir", "désabonner", "ne m'appelez plus")),
 }  # fmt: skip
@@ -177,7 +195,9 @@ DISPUTE = _normalised(
         "no es mi deuda", "no es mía", "no es mío", "no debo", "no reconozco",
         "no la reconozco", "nunca abrí", "não reconheço", "não é minha", "não é meu",
         "do not recognize", "don't recognize", "do not recognise", "don't recognise",
-        "não devo", "contesto",
+        "não devo", "contesto", "disputing", "verify this debt", "verify the debt",
+        "validate this debt", "validate the debt", "debt validation", "never had an account",
+        "nunca tuve esa cuenta", "nunca tuve cuenta", "nunca tive essa conta", "nunca tive conta",
     )
 )  # fmt: skip
 
@@ -191,11 +211,10 @@ def _has_word(padded: str, words: Iterable[str]) -> bool:
     return any(f" {word} " in padded for word in words)
 
 
-def _phrases(language: str | None) -> Iterable[str]:
-    if language is None:
-        return (p for group in PHRASES.values() for p in group)
-    primary = language.split("-")[0].lower()
-    return PHRASES["en"] + (PHRASES.get(primary, ()) if primary != "en" else ())
+#: Every language's phrases, whatever the language on file: a request binds in
+#: whatever language it is written ("dejen de llamarme" from a debtor on file in
+#: English), and the ambiguous-sender path decides on these rules alone.
+_PHRASES = tuple(p for group in PHRASES.values() for p in group)
 
 
 def _said_alone(folded: str) -> bool:
@@ -218,7 +237,7 @@ def detect_opt_out(text: str | None, language: str | None = None) -> bool:
         or _has(padded, CEASE)
         or _said_alone(folded)
         or _ABOUT_MESSAGES.search(padded) is not None
-        or _has(padded, _phrases(language))
+        or _has(padded, _PHRASES)
     )
 
 

@@ -71,6 +71,9 @@ PHRASES: tuple[tuple[Ask, tuple[str, ...]], ...] = (
         "agente", "humano", "persona real", "representative", "real person", "a person",
         "a human", "talk to someone", "speak to someone", "speak with someone", "an agent",
         "agent", "atendente", "falar com alguem", "falar com uma pessoa", "um humano", "supervisor",
+        # Represented by a lawyer: a person decides whether the debtor may still be
+        # contacted (15 U.S.C. 1692c(a)(2), 12 CFR 1006.6(b)(2)), never an automated reply.
+        "lawyer", "attorney", "abogado", "abogada", "advogado", "advogada", "represented by",
     )),
     (Ask.PAID_ALREADY, (
         "ya pague", "ya hice el pago", "ya cancele", "ya esta pagado", "ya realice el pago",
@@ -99,6 +102,10 @@ PHRASES: tuple[tuple[Ask, tuple[str, ...]], ...] = (
         "pode me ligar", "podem me ligar", "ring me",
     )),
 )  # fmt: skip
+#: Words that may turn a callback phrase around ("never call me").
+NEGATIONS = ("dont", "do not", "never", "not", "no", "nunca", "nao", "jamas", "jamais", "deje de",
+             "deja de", "dejen de", "dejen d", "para de", "parem de", "deixe de", "deixem de",
+             "stop")  # fmt: skip
 PAY_LINK = ("link", "enlace", "liga de pago", "como pago", "como puedo pagar", "donde pago",
             "donde puedo pagar", "how do i pay", "how can i pay", "where do i pay",
             "where can i pay",
@@ -185,6 +192,10 @@ def _by_rules(
             return Parsed(Ask.PLAN_CHOICE, choice=choice)
     for ask, phrases in PHRASES:
         if _has(padded, phrases):
+            if ask is Ask.CALLBACK and _has(padded, NEGATIONS):
+                # "Don't call me before 5", "nunca me llamen al trabajo": never a call
+                # placed on a reading that may be backwards; a person reads it.
+                return Parsed(Ask.HUMAN)
             return Parsed(ask)
     slots = parse_slots(text, today, language, currency)
     wants_link = _has(padded, PAY_LINK)

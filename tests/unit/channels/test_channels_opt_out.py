@@ -41,6 +41,24 @@ OPT_OUTS = [
     ("\uff33\uff34\uff2f\uff30", "en"), ("don\u2019t text me again", "en"), ("ST\ufe0fOP", "en"),
     ("please cease and desist, I paid", "en"),
 ]  # fmt: skip
+#: An audit's replies, each missed before (read as a callback or answered with
+#: the help menu): "don't call" said every other way, in the three languages.
+NOT_CALLED_AGAIN = [
+    ("Never call me again", "en"), ("don't ever call me again", "en"),
+    ("Don't you dare call me again", "en"), ("Dont u call me", "en"),
+    ("I don't want any more texts", "en"), ("unsub", "en"), ("stp", "en"), ("S T O P", "en"),
+    ("deje de llamarme", "es"), ("deja de llamarme", "es"), ("para de llamarme", "es"),
+    ("dejen d llamarme", "es"), ("No me hablen más", "es"), ("no me marquen más", "es"),
+    ("dejen de marcarme", "es"), ("no me sigan llamando", "es"),
+    ("nunca mais me liguem", "pt"), ("não me liga", "pt"), ("nao me liga mais", "pt"),
+    ("não quero mais receber mensagens", "pt"), ("Não quero mais ligações", "pt"),
+    ("não entrem em contato comigo", "pt"), ("Não me contate mais", "pt"),
+    ("para de me mandar mensagem", "pt"), ("Para de me ligar", "pt"), ("me tira da lista", "pt"),
+    ("deixem de me ligar", "pt"), ("remova meu número", "pt"), ("Me removam da lista", "pt"),
+    # In another language than the one on file: the request binds all the same.
+    ("dejen de llamarme", "en"), ("não me ligue mais", "en"), ("não me ligue mais", "es"),
+    ("no me llamen", "en"),
+]  # fmt: skip
 NOT_OPT_OUTS = [
     ("Pagaré el viernes", "es"), ("cancelar la deuda hoy", "es"), ("I can pay 50 next week", "en"),
     ("¿Cuánto debo?", "es"), ("Ok", None), ("", None), ("Vou pagar amanhã", "pt"), ("no", "es"),
@@ -56,6 +74,11 @@ NOT_OPT_OUTS = [
 
 @pytest.mark.parametrize(("text", "language"), OPT_OUTS)
 def test_opt_out_words(text: str, language: str | None) -> None:
+    assert detect_opt_out(text, language)
+
+
+@pytest.mark.parametrize(("text", "language"), NOT_CALLED_AGAIN)
+def test_stop_calling_said_any_way_in_any_language(text: str, language: str) -> None:
     assert detect_opt_out(text, language)
 
 
@@ -104,6 +127,10 @@ def test_cease_inside_a_longer_reply(text: str) -> None:
         "Hola. No debo nada, ya les dije",
         "já falei: NÃO DEVO isso",
         "esa deuda no es mía!!",
+        "I am disputing this",
+        "please verify this debt first",
+        "I never had an account with you",
+        "nunca tuve esa cuenta",
     ],
 )
 def test_dispute_inside_a_longer_reply(text: str) -> None:
