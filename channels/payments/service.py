@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 import orjson
 import redis.asyncio as aioredis
+from pydantic import ValidationError
 
 from recaudo.channels.dedupe import Deduper
 from recaudo.channels.payments.base import (
@@ -34,8 +35,10 @@ from recaudo.channels.payments.mercadopago import MercadoPagoProvider
 from recaudo.channels.payments.pix import PixProvider
 from recaudo.channels.payments.stripe import StripeProvider
 from recaudo.contracts.codec import encode
+from recaudo.contracts.dead_letters import dead_letter
 from recaudo.contracts.events import Money, PaymentEvent
 from recaudo.contracts.topics import Topics
+from recaudo.contracts.validation_errors import describe
 from recaudo.foundation.keys import Keys
 
 if TYPE_CHECKING:
@@ -66,6 +69,8 @@ def build_providers(
 class Outcome:
     published: int
     duplicates: int
+    #: Notices that match no account, or that are no payment we can enter (each
+    #: of those a dead letter saying why).
     unmatched: int
 
 
@@ -111,7 +116,27 @@ class PaymentService:
         notices = await provider.notices(payload, self._http())
         published = duplicates = unmatched = 0
         for notice in notices:
-            event = await self._event(notice)
+            try:
+                event = await self._event(notice)
+            except ValidationError as exc:
+                # Signed, so the provider's, but not a payment we can enter (an amount of
+                # 0, a currency code cut short): kept as a dead letter for a person, and
+                # acknowledged, or the provider would send it again for days.
+                why = f"{notice.provider} payment {notice.payment_id}: {describe(exc)}"
+                log.warning("%s", why)
+                letter = dead_letter(
+                    f"webhooks/payments/{provider.webhook}",
+                    request.body,
+                    ("InvalidPayment", why),
+                    self._now(),
+                    key=notice.payment_id,
+                    tenant_id=notice.tenant_id or None,
+                )
+                await self._publisher.publish(
+                    self._topics.dead_letters, notice.payment_id, encode(letter)
+                )
+                unmatched += 1
+                continue
             if event is None:
                 unmatched += 1
                 log.warning("%s payment %s matches no account", notice.provider, notice.payment_id)

@@ -9,11 +9,14 @@ is a reversal of that payment.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from recaudo.channels.payments.mercadopago import sign
@@ -119,3 +122,47 @@ async def test_bad_signature_body_and_provider_are_400_and_404(loop: Loop) -> No
         assert (await resp.json())["error"]["code"] == "invalid_signature"
     async with loop.http.post(loop.base + "/webhooks/payments/paypal", data=b"{}") as resp:
         assert resp.status == 404
+
+
+def stripe_signed(secret: str, body: bytes) -> dict[str, str]:
+    """Stripe's ``Stripe-Signature`` header for ``body``, signed now (its wire format)."""
+    at = str(int(time.time()))
+    mac = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+    return {"Stripe-Signature": f"t={at},v1={mac}", "Content-Type": "application/json"}
+
+
+async def test_a_signed_payment_we_cannot_enter_is_a_dead_letter_and_acknowledged(
+    loop: Loop,
+) -> None:
+    """A verified event whose payment our contract refuses (an amount of 0) is neither
+    a 500 the provider would retry for days nor lost: a dead letter names why."""
+    session = {
+        "id": "cs_zero",
+        "object": "checkout.session",
+        "payment_status": "paid",
+        "payment_intent": "pi_zero",
+        "amount_total": 0,
+        "currency": "usd",
+        "payment_method_types": ["card"],
+        "metadata": {"tenant_id": "acme", "debtor_id": "d-zero", "account_id": "a-zero"},
+    }
+    event = {
+        "id": "evt_zero",
+        "object": "event",
+        "type": "checkout.session.completed",
+        "created": int(time.time()),
+        "data": {"object": session},
+    }
+    body = orjson.dumps(event)
+    secret = ACCOUNTS.stripe.webhook_secret.get_secret_value()  # type: ignore[union-attr]
+    url = loop.base + "/webhooks/payments/stripe"
+    async with loop.http.post(url, data=body, headers=stripe_signed(secret, body)) as resp:
+        assert resp.status == 200, await resp.text()
+        assert (await resp.json())["published"] == 0
+    [letter] = await loop.bus.collect(
+        [loop.bus.topics.dead_letters], lambda rs: any(r.get("key") == "pi_zero" for r in rs)
+    )
+    assert letter["error_type"] == "InvalidPayment"
+    assert "amount" in letter["error"]
+    assert letter["source_topic"] == "webhooks/payments/stripe"
+    assert orjson.loads(letter["payload"]) == event
