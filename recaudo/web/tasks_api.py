@@ -17,10 +17,11 @@ is kept the same way, so the page shows it afterwards.
 
 from __future__ import annotations
 
-from typing import TypeVar
+import unicodedata
+from typing import Annotated, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
 from recaudo.channels.ids import event_id
 from recaudo.contracts.codec import encode
@@ -33,14 +34,40 @@ from recaudo.web.keys import PUBLISHER, SETTINGS, TASKS, TOPICS
 from recaudo.web.problems import problem
 
 
+def _legible(text: str, *, lines: bool, blank: bool = False) -> str:
+    """Refuses control characters (NUL, escapes; line breaks too unless ``lines``), and
+    text that is only spaces unless ``blank``: people read who worked a task and what
+    they noted."""
+    allowed = "\n\r\t" if lines else ""
+    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
+        raise ValueError("must not contain control characters")
+    if not blank and not text.strip():
+        raise ValueError("must not be blank")
+    return text
+
+
+#: An agent as the queue shows them.
+Person = Annotated[
+    str, Field(min_length=1, max_length=64), AfterValidator(lambda t: _legible(t, lines=False))
+]
+#: A note's text: may run over several lines.
+NoteText = Annotated[
+    str, Field(min_length=1, max_length=500), AfterValidator(lambda t: _legible(t, lines=True))
+]
+#: The close's optional note: may be left empty.
+CloseNote = Annotated[
+    str, Field(max_length=500), AfterValidator(lambda t: _legible(t, lines=True, blank=True))
+]
+
+
 class CloseTask(BaseModel):
     """The body of a close: what the person decided, and who they are."""
 
     model_config = {"extra": "forbid"}
 
     resolution: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
-    closed_by: str = Field(min_length=1, max_length=64)
-    note: str | None = Field(default=None, max_length=500)
+    closed_by: Person
+    note: CloseNote | None = None
 
 
 class ClaimTask(BaseModel):
@@ -48,7 +75,7 @@ class ClaimTask(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    claimed_by: str = Field(min_length=1, max_length=64)
+    claimed_by: Person
 
 
 class NoteTask(BaseModel):
@@ -56,8 +83,8 @@ class NoteTask(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    by: str = Field(min_length=1, max_length=64)
-    text: str = Field(min_length=1, max_length=500)
+    by: Person
+    text: NoteText
 
 
 Body = TypeVar("Body", bound=BaseModel)

@@ -116,6 +116,22 @@ async def test_bad_requests_name_the_field(
     assert "resolution" in (await resp.json())["error"]["message"]
     resp = await client.post("/v1/tasks/nope/close", data=b"{}", headers=ACME)
     assert resp.status == 400  # the body is judged first: nothing to close with it
+    # Names and notes people read: no NUL or escape sequences, no name of spaces only.
+    for path, body, field in (
+        ("claim", {"claimed_by": "\u0000"}, "claimed_by"),
+        ("claim", {"claimed_by": "   "}, "claimed_by"),
+        ("close", {"resolution": "ok", "closed_by": "\u001b[2J"}, "closed_by"),
+        ("notes", {"by": "ana", "text": "paid\u0000"}, "text"),
+    ):
+        resp = await client.post(f"/v1/tasks/{task.task_id}/{path}", json=body, headers=ACME)
+        assert resp.status == 400, body
+        assert field in (await resp.json())["error"]["message"]
+    resp = await client.post(
+        f"/v1/tasks/{task.task_id}/notes",
+        json={"by": "María José", "text": "called back\nwill pay Friday"},
+        headers=ACME,
+    )
+    assert resp.status == 201
 
 
 async def test_the_debtor_view_lists_the_debtors_tasks(
