@@ -31,6 +31,7 @@ from recaudo.web.auth import tenant_of
 from recaudo.web.debtor import RANK_NAME
 from recaudo.web.keys import JOURNAL, JOURNAL_TOPICS, REDIS, SETTINGS, STORE, TASKS
 from recaudo.web.problems import problem
+from recaudo.web.query import no_unknown
 from recaudo.web.stores import stores_answer
 
 EntryKind = Literal[
@@ -206,6 +207,7 @@ async def _fetch(request: web.Request, raw: list[bytes]) -> dict[tuple[str, Posi
 async def get_conversation(request: web.Request) -> web.Response:
     tenant = tenant_of(request, request.app[SETTINGS])
     debtor_id = request.match_info["debtor_id"]
+    no_unknown(request, ())
     ref = (tenant, debtor_id)
     with stores_answer("conversation store"):
         raw = await request.app[JOURNAL].raw(ref)

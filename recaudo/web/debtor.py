@@ -28,6 +28,7 @@ from recaudo.streams.tasks import Task
 from recaudo.web.auth import tenant_of
 from recaudo.web.keys import REDIS, SETTINGS, STORE, TASKS
 from recaudo.web.problems import problem
+from recaudo.web.query import no_unknown
 
 # The status machine stores a rank; several statuses share one (an outcome).
 RANK_NAME = {0: "queued", 1: "sent", 2: "delivered_or_failed", 3: "opened", 4: "clicked"}
@@ -120,6 +121,7 @@ async def get_debtor(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     tenant = tenant_of(request, settings)
     debtor_id = request.match_info["debtor_id"]
+    no_unknown(request, ())
     store = request.app[STORE]
     loaded = await store.load([((tenant, debtor_id), [])])
     state = loaded[(tenant, debtor_id)].state

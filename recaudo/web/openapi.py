@@ -237,6 +237,7 @@ def build_spec() -> dict[str, Any]:
                 "parameters": [_debtor_param()],
                 "responses": {
                     "200": _json("DebtorView", "The debtor"),
+                    "400": _json("Error", "An unknown query parameter"),
                     **AUTH_ERRORS,
                     "404": _json("Error", "No event ever named this debtor for this tenant"),
                 },

@@ -145,6 +145,7 @@ PATHS: dict[str, Any] = {
             "parameters": [DEBTOR_ID],
             "responses": {
                 "200": _json("Conversation", "Oldest first"),
+                "400": _json("Error", "An unknown query parameter"),
                 **AUTH_ERRORS,
                 "404": _json("Error", "No event ever named this debtor for this tenant"),
                 **STORE_DOWN,

@@ -32,6 +32,7 @@ from recaudo.web.auth import tenant_of
 from recaudo.web.body import read_body
 from recaudo.web.keys import PUBLISHER, SETTINGS, TASKS, TOPICS
 from recaudo.web.problems import problem
+from recaudo.web.query import no_unknown
 
 
 def _legible(text: str, *, lines: bool, blank: bool = False) -> str:
@@ -117,6 +118,7 @@ class TaskList(BaseModel):
 
 async def list_tasks(request: web.Request) -> web.Response:
     tenant = tenant_of(request, request.app[SETTINGS])
+    no_unknown(request, ("status", "debtor_id"))
     raw = request.query.get("status", "open")
     if raw not in ("open", "closed", "all"):
         raise problem(

@@ -15,17 +15,14 @@ from recaudo.streams.timeline import position, timeline_records
 from recaudo.web.auth import tenant_of
 from recaudo.web.keys import DECISIONS, SETTINGS, STORE
 from recaudo.web.problems import problem
+from recaudo.web.query import int_param, no_unknown
 
 
 async def get_timeline(request: web.Request) -> web.Response:
     tenant = tenant_of(request, request.app[SETTINGS])
     debtor_id = request.match_info["debtor_id"]
-    try:
-        limit = min(200, max(1, int(request.query.get("limit", "50"))))
-    except ValueError as exc:
-        raise problem(
-            web.HTTPBadRequest, "invalid_parameter", "limit must be an integer", "limit"
-        ) from exc
+    no_unknown(request, ("limit",))
+    limit = int_param(request, "limit", 50, 1, 200)
     try:
         raw = await request.app[STORE].timeline((tenant, debtor_id), limit)
         pointers = [at for at in map(position, raw) if at is not None]

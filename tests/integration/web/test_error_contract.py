@@ -153,6 +153,19 @@ async def test_reads_tasks_and_pages_answer_only_documented_statuses(client: Cli
     assert timeline.status == 400
     assert (await timeline.json())["error"]["parameter"] == "limit"
     assert (await client.get("/v1/debtors/nobody/timeline", headers=AUTH)).status == 200
+    # Out of the documented range, or not a parameter of the route: refused by name,
+    # as every /v1 read does, not silently clamped or ignored.
+    for path, parameter in (
+        ("/v1/debtors/nobody/timeline?limit=0", "limit"),
+        ("/v1/debtors/nobody/timeline?limit=100000", "limit"),
+        ("/v1/debtors/nobody/timeline?foo=1", "foo"),
+        ("/v1/debtors/nobody?foo=1", "foo"),
+        ("/v1/debtors/nobody/conversation?foo=1", "foo"),
+        ("/v1/tasks?foo=1", "foo"),
+    ):
+        resp = await client.get(path, headers=AUTH)
+        assert resp.status == 400, path
+        assert (await resp.json())["error"]["parameter"] == parameter, path
     assert (await client.get("/v1/reports/outcomes?by=zzz", headers=AUTH)).status == 400
     assert (await client.get("/v1/reports/outcomes", headers=AUTH)).status == 200
     assert (await client.get("/v1/tasks?status=zzz", headers=AUTH)).status == 400
