@@ -37,8 +37,16 @@ class UrlGuard:
         self.allow_private = allow_private
 
     def check_syntax(self, url: str) -> str:
-        """The URL's host, or ``UnsafeUrl`` for a scheme, credentials or literal address refused."""
-        parts = urlsplit(url)
+        """The URL's host, or ``UnsafeUrl`` for a scheme, credentials or literal address refused.
+
+        A malformed URL (bracket, port, or a host IDNA cannot encode, as
+        getaddrinfo would) is refused here too, so no caller sees ``ValueError``.
+        """
+        try:
+            parts = urlsplit(url)
+            _ = parts.port  # parsed on access: ValueError if not a number or out of range
+        except ValueError as exc:
+            raise UnsafeUrl(f"the URL is malformed: {exc}") from exc
         allowed = ("https", "http") if self.allow_http else ("https",)
         if parts.scheme not in allowed:
             raise UnsafeUrl(f"the URL must use {' or '.join(allowed)}")
@@ -49,6 +57,12 @@ class UrlGuard:
         try:
             literal = ipaddress.ip_address(parts.hostname)
         except ValueError:
+            try:
+                parts.hostname.encode("idna")
+            except UnicodeError as exc:
+                raise UnsafeUrl(
+                    f"{parts.hostname!r} is not a valid host name (a label empty or too long)"
+                ) from exc
             return parts.hostname
         self.check_address(literal)
         return parts.hostname
@@ -65,7 +79,7 @@ class UrlGuard:
             infos = await asyncio.get_running_loop().getaddrinfo(
                 host, port, type=socket.SOCK_STREAM
             )
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:  # UnicodeError: IDNA refuses the host
             raise UnsafeUrl(f"{host} does not resolve") from exc
         for info in infos:
             self.check_address(ipaddress.ip_address(info[4][0]))

@@ -90,7 +90,9 @@ def verify_signature(
     if not ts.isdigit() or not v1:
         raise SignatureError("x-signature: no ts or v1")
     expected = sign(secret, data_id, request_id, ts).rpartition("v1=")[2]
-    if not hmac.compare_digest(expected, v1.lower()):
+    # Bytes: compare_digest refuses str that is not ASCII (a TypeError, not a refusal).
+    given = v1.lower().encode("utf-8", "surrogateescape")
+    if not hmac.compare_digest(expected.encode(), given):
         raise SignatureError("x-signature: does not match")
     seconds = int(ts) / 1000 if len(ts) > 11 else int(ts)
     if abs(now - seconds) > tolerance_s:

@@ -3,7 +3,7 @@
 Twilio requests the call's ``Url`` with ``AnsweredBy`` after
 ``MachineDetection``; the request is signed like every Twilio webhook
 (``X-Twilio-Signature`` over our public URL and the form), so an unsigned
-request gets 403 and never learns the script.
+request gets 403 and never learns the script; a form that cannot be read, 400.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from recaudo.channels.voice.amd import (
     twiml,
 )
 from recaudo.channels.webhooks.twilio import twilio_signature
+from recaudo.foundation.http_input import media_type
 
 __all__ = ["ANSWER_PATH", "twilio_answer"]
 
@@ -33,7 +34,14 @@ def twilio_answer(
     base = public_base_url.rstrip("/")
 
     async def handle(request: web.Request) -> web.Response:
-        form = await request.post()
+        if media_type(request) is None:
+            return web.Response(status=400, text="Content-Type: malformed header")
+        try:
+            form = await request.post()
+        except (ValueError, LookupError) as exc:
+            # aiohttp's form and multipart readers say "malformed" through these
+            # (a bad boundary, a body not in its charset, an unknown charset).
+            return web.Response(status=400, text=f"malformed form body: {exc}")
         params = [(k, str(v)) for k, v in form.items()]
         expected = twilio_signature(auth_token, base + request.path_qs, params)
         given = request.headers.get("X-Twilio-Signature", "").encode("utf-8", "surrogateescape")

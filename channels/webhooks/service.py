@@ -48,6 +48,7 @@ from recaudo.contracts.outputs import utcnow
 from recaudo.contracts.publisher import Publisher
 from recaudo.contracts.topics import Topics
 from recaudo.foundation.errors import InvalidEvent, SignatureError
+from recaudo.foundation.http_input import media_type
 
 log = logging.getLogger(__name__)
 DEFAULT_TOPICS = Topics()
@@ -111,10 +112,8 @@ class WebhookService:
                         return error(413, f"body over {self._max_body} bytes")
         except TimeoutError:
             return error(408, "request body not received in time")
-        try:
-            content_type = request.content_type
-        except (IndexError, ValueError):
-            # The stdlib's header parser fails on some malformed values (";0*").
+        content_type = media_type(request)
+        if content_type is None:
             return error(400, "Content-Type: malformed header")
         hook = WebhookRequest(
             method=request.method,

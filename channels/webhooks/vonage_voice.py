@@ -107,8 +107,8 @@ class VonageVoiceVerifier:
         if scheme.lower() != "bearer" or token.count(".") != 2:
             raise SignatureError("no bearer JWT")
         head, payload, signature = token.split(".")
-        mac = hmac.new(self._secret.encode(), f"{head}.{payload}".encode(), hashlib.sha256)
-        try:
+        try:  # a header byte not UTF-8 reaches us surrogate-escaped: encode() raises
+            mac = hmac.new(self._secret.encode(), f"{head}.{payload}".encode(), hashlib.sha256)
             given = _unb64(signature)
             header, claims = orjson.loads(_unb64(head)), orjson.loads(_unb64(payload))
         except (ValueError, orjson.JSONDecodeError) as exc:

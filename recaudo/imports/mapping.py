@@ -34,6 +34,8 @@ from recaudo.foundation.errors import MappingError
 Kind = Literal["str", "int", "bool", "date", "datetime", "money"]
 TRUE = ("true", "t", "1", "yes", "y", "si", "sí", "s", "sim")
 FALSE = ("false", "f", "0", "no", "n", "não", "nao")
+#: The integers JSON carries here (orjson writes no wider; TOML reads any size).
+INT_MIN, INT_MAX = -(2**63), 2**64 - 1
 
 
 class Strict(BaseModel):
@@ -115,6 +117,8 @@ def _node(value: Any, path: str) -> Node:
         return Array(tuple(_node(v, f"{path}[{i}]") for i, v in enumerate(value)))
     if isinstance(value, float):
         raise MappingError(f"fields.{path}: a constant is never a float (money is minor units)")
+    if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
+        raise MappingError(f"fields.{path}: the integer {value} is beyond 64 bits")
     if isinstance(value, dt.date | dt.datetime):
         value = value.isoformat()
     return Const(value)

@@ -2,7 +2,8 @@
 
 A client that sends its headers and then trickles (or never sends) the body
 would otherwise hold a connection and a handler for as long as it likes: past
-``http_body_timeout_s`` it gets a 408, in JSON like every other API error.
+``http_body_timeout_s`` it gets a 408, in JSON like every other API error. A
+malformed ``Content-Type`` gets a 400 naming it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 
 from aiohttp import web
 
+from recaudo.foundation.http_input import media_type
 from recaudo.web.problems import problem
 
 
@@ -23,3 +25,11 @@ async def read_body(request: web.Request, timeout_s: float) -> bytes:
         raise problem(
             web.HTTPRequestTimeout, "body_timeout", "request body not received in time"
         ) from None
+
+
+def body_media_type(request: web.Request) -> str:
+    """The body's media type, or a 400 naming ``Content-Type`` when it is malformed."""
+    found = media_type(request)
+    if found is None:
+        raise problem(web.HTTPBadRequest, "bad_request", "malformed header", "Content-Type")
+    return found

@@ -43,7 +43,7 @@ from recaudo.contracts.events import (
 from recaudo.contracts.topics import TOPIC_OF_TYPE, topic_of
 from recaudo.contracts.validators import skew_error
 from recaudo.web.auth import tenant_of
-from recaudo.web.body import read_body
+from recaudo.web.body import body_media_type, read_body
 from recaudo.web.keys import (
     DIGESTS,
     HTTP_EVENTS,
@@ -120,13 +120,7 @@ async def post_events(request: web.Request) -> web.Response:
 
 async def _intake(request: web.Request, tenant: str, body: bytes) -> web.Response:
     settings = request.app[SETTINGS]
-    try:
-        content_type = request.content_type
-    except (IndexError, ValueError):
-        # The stdlib's header parser fails on some malformed values (";0*").
-        raise problem(
-            web.HTTPBadRequest, "bad_request", "malformed header", "Content-Type"
-        ) from None
+    content_type = body_media_type(request)
     docs = _documents(body, content_type)
     if not docs:
         raise problem(web.HTTPBadRequest, "bad_request", "no events in the body")

@@ -27,6 +27,7 @@ from recaudo.imports import Checkpoints, Converter, Intake, Report, parse_mappin
 from recaudo.imports.convert import skew_check
 from recaudo.imports.runner import BrokerNotConfirmed
 from recaudo.web.auth import tenant_of
+from recaudo.web.body import body_media_type
 from recaudo.web.keys import BROKER_WATCH, PUBLISHER, REDIS, SETTINGS, TENANT_SLOTS
 from recaudo.web.problems import problem
 
@@ -42,7 +43,7 @@ async def post_import(request: web.Request) -> web.Response:
     skip = request.query.get("skip_invalid", "false").lower()
     if skip not in ("true", "false"):
         raise problem(web.HTTPBadRequest, "invalid_parameter", "true or false", "skip_invalid")
-    if not request.content_type.startswith("multipart/"):
+    if not body_media_type(request).startswith("multipart/"):
         raise problem(
             web.HTTPBadRequest,
             "bad_request",
@@ -157,6 +158,8 @@ async def _read(part: BodyPartReader, limit: int, timeout_s: float, out: IO[byte
                 "payload_too_large",
                 f"the part {part.name} is over {limit} bytes",
                 part.name,
+                max_size=limit,
+                actual_size=size,
             )
         if out is None:
             kept += chunk

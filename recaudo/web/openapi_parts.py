@@ -158,6 +158,7 @@ OUTSIDE_V1: dict[str, Any] = {
             "requestBody": VOICE_FORM,
             "responses": {
                 "200": text_response("text/xml", "TwiML: `<Say>` the script, or `<Hangup/>`"),
+                "400": json_response("Error", "The form cannot be read (Content-Type or body)"),
                 "403": {"description": "The signature does not verify; nothing is read"},
                 **VOICE_DOWN,
             },

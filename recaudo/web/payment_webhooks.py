@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from recaudo.channels.payments import PaymentService
 from recaudo.channels.webhooks.base import WebhookRequest
 from recaudo.foundation.errors import InvalidEvent, ProviderError, SignatureError
-from recaudo.web.body import read_body
+from recaudo.web.body import body_media_type, read_body
 from recaudo.web.keys import SETTINGS
 from recaudo.web.problems import problem
 
@@ -31,6 +31,7 @@ async def post_payment_webhook(request: web.Request) -> web.Response:
     provider = service.webhook_provider(name)
     if provider is None:
         raise problem(web.HTTPNotFound, "not_found", f"no payment provider {name!r}", "provider")
+    content_type = body_media_type(request)
     body = await read_body(request, request.app[SETTINGS].http_body_timeout_s)
     hook = WebhookRequest(
         method=request.method,
@@ -38,7 +39,7 @@ async def post_payment_webhook(request: web.Request) -> web.Response:
         headers=request.headers,
         query=request.query,
         body=body,
-        content_type=request.content_type,
+        content_type=content_type,
     )
     try:
         outcome = await service.receive(provider, hook)

@@ -97,10 +97,15 @@ def problem(
     *,
     errors: list[dict[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
+    **init: Any,
 ) -> web.HTTPException:
-    """An exception to raise, its body already in the one shape."""
+    """An exception to raise, its body already in the one shape.
+
+    ``init`` goes to the class's constructor, for the few that require more
+    (``HTTPRequestEntityTooLarge`` needs ``max_size``).
+    """
     body = orjson.dumps(error_body(code, message, parameter, errors=errors)).decode()
-    return status(text=body, content_type="application/json", headers=headers)
+    return status(text=body, content_type="application/json", headers=headers, **init)
 
 
 def problem_response(

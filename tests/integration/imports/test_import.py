@@ -281,3 +281,14 @@ async def test_the_http_route_imports_once_and_checks_the_tenant(
     assert resp.status == 400
     assert (await resp.json())["error"]["parameter"] == "Content-Type"
     assert (await client.post("/v1/imports", data=form(mapping, body))).status == 401
+
+
+async def test_a_part_over_its_limit_is_a_413_naming_it(
+    client: TestClient[web.Request, web.Application],
+) -> None:
+    """Once a TypeError (a 500): aiohttp's 413 requires ``max_size``."""
+    mapping = MAPPING.read_bytes() + b"#" * (64 * 1024)
+    resp = await client.post("/v1/imports", data=form(mapping, b""), headers=AUTH)
+    assert resp.status == 413
+    error = (await resp.json())["error"]
+    assert (error["code"], error["parameter"]) == ("payload_too_large", "mapping")

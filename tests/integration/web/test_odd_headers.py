@@ -53,7 +53,7 @@ HEADERS = (
     "webhook-timestamp",
     "webhook-signature",
 )
-ODD = (b"\xff\xfe", b"Bearer \xff\xfe", b"caf\xe9", b"\xc3\x28\x80", b"v1,\xa0\xa0")
+ODD = (b"\xff\xfe", b"Bearer \xff\xfe", b"caf\xe9", b"\xc3\x28\x80", b"v1,\xa0\xa0", b";0*")
 PROVIDERS = ("twilio", "sendgrid", "meta", "mailgun", "infobip", "vonage", "sns", "standard")
 
 

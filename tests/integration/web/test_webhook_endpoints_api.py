@@ -76,6 +76,18 @@ async def test_ssrf_refused_with_the_settings_off(make_settings: SettingsFactory
         assert error["parameter"] == "/url"
 
 
+@pytest.mark.parametrize("url", ["https://[::1/x", "https://example.com:99999/x", "https://a..b/"])
+async def test_malformed_url_is_a_400_naming_it(client: Client, url: str) -> None:
+    """Unparseable port, bracket or host: refused by the guard, never a 500."""
+    body = {"url": url, "types": ["contact.sent"]}
+    answer = await client.post("/v1/webhook-endpoints", json=body, headers=ACME)
+    assert answer.status == 400
+    error = (await answer.json())["error"]
+    assert error["code"] == "invalid_parameter"
+    assert error["parameter"] == "/url"
+    assert error["message"].startswith("url: ")
+
+
 async def test_bad_bodies_and_keys(client: Client) -> None:
     unknown = {"url": "http://127.0.0.1:9/", "types": ["contact.teleported"]}
     answer = await client.post("/v1/webhook-endpoints", json=unknown, headers=ACME)

@@ -17,6 +17,7 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
 from recaudo.channels.providers.twilio import TwilioProvider
 from recaudo.channels.sandbox import Sandbox, sandbox_credentials
@@ -166,6 +167,26 @@ async def test_a_number_set_to_a_fax_gets_nothing(
     [call] = sandbox.messages
     assert call.headers["AnsweredBy"] == "fax"
     assert call.text == "<Response><Hangup/></Response>"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data; boundary=zz", b"garbage"),  # ValueError: no starting boundary
+        ("application/x-www-form-urlencoded", b"a=\xff"),  # UnicodeDecodeError
+        (";0*", b"a=1"),  # the stdlib's header parser raises IndexError
+    ],
+)
+async def test_a_form_that_cannot_be_read_is_a_400_not_a_500(
+    redis_client: aioredis.Redis, keys: Keys, content_type: str, body: bytes
+) -> None:
+    app = web.Application()
+    app.router.add_post(
+        ANSWER_PATH, twilio_answer(ScriptStore(redis_client, keys), "t", "http://x")
+    )
+    async with TestClient(TestServer(app)) as client:
+        resp = await client.post(ANSWER_PATH, data=body, headers={"Content-Type": content_type})
+        assert resp.status == 400  # before the signature: unsigned, it would be a 403
 
 
 async def test_scripts_live_in_redis_for_a_few_hours(

@@ -4,6 +4,7 @@ webhook keeps the verdict and the signed answer webhook plays what it allows
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -133,6 +134,23 @@ async def test_unsigned_or_forged_answer_and_event_learn_nothing(served: Served)
                     assert await resp.read() == b""
 
 
+async def test_a_bearer_not_utf8_is_refused_not_a_500(served: Served) -> None:
+    """Raw bytes (a client library would re-encode them): once a UnicodeEncodeError."""
+    _, _, ours = served
+    host, port = ours.removeprefix("http://").split(":")
+    for path in ("answer", "event"):
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            f"POST /voice/vonage/{path}?ref=r HTTP/1.1\r\nHost: {host}\r\n".encode()
+            + b"Authorization: Bearer a\xff.b.c\r\nContent-Length: 2\r\n"
+            + b"Connection: close\r\n\r\n{}"
+        )
+        answer = await reader.read()
+        writer.close()
+        await writer.wait_closed()
+        assert answer.startswith(b"HTTP/1.1 403 "), answer[:200]
+
+
 def test_the_verifier_refuses_each_way_a_jwt_can_be_wrong() -> None:
     now = 1_750_000_000.0
     verifier = VonageVoiceVerifier("key", "secret", clock=lambda: now)
@@ -151,6 +169,7 @@ def test_the_verifier_refuses_each_way_a_jwt_can_be_wrong() -> None:
     none_alg = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"  # {"alg":"none","typ":"JWT"}
     wrong.append((f"Bearer {none_alg}.{payload}.", body))
     wrong.append((f"Bearer {head}.{payload}.!!", body))
+    wrong.append(("Bearer a\udcff.b.c", body))  # byte 0xff, as aiohttp decodes it
     for authorization, sent in wrong:
         with pytest.raises(SignatureError):
             verifier.verify(authorization, sent)

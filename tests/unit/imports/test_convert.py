@@ -228,6 +228,13 @@ def test_a_bad_mapping_is_refused_with_the_reason(change: dict[str, Any], says: 
         parse_mapping(orjson.dumps(change))
 
 
+def test_a_toml_integer_beyond_64_bits_is_refused_naming_its_key() -> None:
+    """TOML reads any integer; orjson writes none past 64 bits (once a TypeError, a 500)."""
+    toml = b'[fields]\ntenant_id = "acme"\ntype = "account"\nproduct = 1180591620717411303424\n'
+    with pytest.raises(MappingError, match=r"fields\.product: the integer .* beyond 64 bits"):
+        parse_mapping(toml)
+
+
 def test_a_header_without_a_mapped_column_is_refused_before_any_row() -> None:
     parsed = parse_mapping(orjson.dumps(payment_mapping(MAJOR)))
     stream = HashingStream(io.BytesIO(b"pid,cid\np1,d1\n"))

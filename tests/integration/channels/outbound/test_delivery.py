@@ -204,6 +204,14 @@ async def test_rotation_signs_with_both_live_secrets(parts: Parts) -> None:
         "https://localhost/hook",
         "https://[::1]/hook",
         "http://example.com/hook",
+        # Malformed: each once raised ValueError or UnicodeError (a 500 at registration).
+        "https://[::1/x",
+        "https://example.com:99999/x",
+        "https://example.com:abc/x",
+        "https://.com/",
+        "https://a..b/",
+        f"https://{'a' * 70}.com/",
+        f"https://{'ä' * 70}.com/",
     ],
 )
 async def test_ssrf_refused_at_registration(url: str) -> None:
