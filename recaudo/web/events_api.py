@@ -26,6 +26,7 @@ stall the others' requests.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import orjson
@@ -90,6 +91,12 @@ def _said(index: int, code: str, why: str) -> dict[str, Any]:
     return _entry(index, code, tuple(field.split(".")), message)
 
 
+#: A model-level validator's ``ValueError`` in the ``"field.path: what"`` form.
+_FIELD_SAID = re.compile(
+    r"Value error, (?P<field>[a-z_]+(?:\.(?:[a-z_]+|\d+))*): (?P<message>.+)", re.S
+)
+
+
 def _invalid(index: int, exc: ValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors(include_url=False):
@@ -98,6 +105,13 @@ def _invalid(index: int, exc: ValidationError) -> list[dict[str, Any]]:
             loc = loc[1:]  # the discriminator's tag, not a field of the event
         elif err["type"].startswith("union_tag"):
             loc = ("type",)
+        said = _FIELD_SAID.fullmatch(err["msg"]) if not loc else None
+        if said is not None:
+            # A rule across fields (the shared validators) names its field in its
+            # words: "Value error, due_date: must be ..." points at /<i>/due_date.
+            path = tuple(int(p) if p.isdigit() else p for p in said["field"].split("."))
+            out.append(_entry(index, "invalid_field", path, said["message"]))
+            continue
         out.append(_entry(index, "invalid_field", loc, err["msg"]))
     return out
 

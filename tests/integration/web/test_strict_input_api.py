@@ -56,6 +56,25 @@ async def test_bad_amounts_and_skewed_time_are_400_naming_the_field(client: Clie
     assert "contact_points.0.address" in str(body["errors"])
 
 
+async def test_a_rule_across_fields_points_at_its_field(client: Client) -> None:
+    """Checked against other fields (a due date against occurred_at, a phone against
+    the region): the entry's pointer and parameter still name the field, not the event."""
+    old_due = account_event("x1")
+    old_due["due_date"] = "1900-01-01"
+    bad_phone = account_event("x2", channels=("sms",))
+    bad_phone["contact_points"] = [{"channel": "sms", "address": "+999", "consent": True}]
+    status, body = await post(client, old_due, bad_phone)
+    assert status == 400
+    errors = body["errors"]
+    assert isinstance(errors, list)
+    got = [(e["pointer"], e["parameter"]) for e in errors]
+    assert got == [
+        ("/0/due_date", "due_date"),
+        ("/1/contact_points/0/address", "contact_points.0.address"),
+    ]
+    assert all(not e["message"].startswith("Value error") for e in errors)
+
+
 async def test_event_id_reused_with_other_content_is_409(client: Client) -> None:
     first = account_event("s4", event_id="evt-s4")
     assert (await post(client, first))[0] == 202
