@@ -68,6 +68,7 @@ PATHS: dict[str, Any] = {
             "security": SECURITY,
             "responses": {
                 "200": _json("EndpointList", "Oldest first"),
+                "400": _json("Error", "An unknown query parameter"),
                 **AUTH_ERRORS,
                 **REDIS_DOWN,
             },
@@ -81,6 +82,7 @@ PATHS: dict[str, Any] = {
             "parameters": [ENDPOINT_ID],
             "responses": {
                 "200": _json("EndpointView", "The endpoint"),
+                "400": _json("Error", "An unknown query parameter"),
                 **NOT_FOUND,
                 **AUTH_ERRORS,
                 **REDIS_DOWN,
@@ -129,7 +131,7 @@ PATHS: dict[str, Any] = {
             ],
             "responses": {
                 "200": _json("DeliveryLog", "Status, latency and attempt of each"),
-                "400": _json("Error", "A malformed limit"),
+                "400": _json("Error", "A malformed limit, or an unknown query parameter"),
                 **NOT_FOUND,
                 **AUTH_ERRORS,
                 **REDIS_DOWN,

@@ -24,7 +24,7 @@ from recaudo.web.auth import tenant_of
 from recaudo.web.body import read_body
 from recaudo.web.keys import REDIS, SETTINGS
 from recaudo.web.problems import problem
-from recaudo.web.query import int_param
+from recaudo.web.query import int_param, no_unknown
 from recaudo.web.stores import stores_answer
 
 
@@ -123,6 +123,7 @@ async def create_endpoint(request: web.Request) -> web.Response:
 
 async def list_endpoints(request: web.Request) -> web.Response:
     tenant = tenant_of(request, request.app[SETTINGS])
+    no_unknown(request, ())
     with stores_answer("Redis"):
         found = await _store(request).list(tenant)
     views = [EndpointView.of(e) for e in found]
@@ -131,6 +132,7 @@ async def list_endpoints(request: web.Request) -> web.Response:
 
 async def get_endpoint(request: web.Request) -> web.Response:
     tenant = tenant_of(request, request.app[SETTINGS])
+    no_unknown(request, ())
     endpoint = await _endpoint(request, tenant)
     with stores_answer("Redis"):
         dead = await _outbox(request).dead_count(tenant, endpoint.endpoint_id)
@@ -162,6 +164,7 @@ async def rotate_secret(request: web.Request) -> web.Response:
 
 async def list_deliveries(request: web.Request) -> web.Response:
     tenant = tenant_of(request, request.app[SETTINGS])
+    no_unknown(request, ("limit",))
     limit = int_param(request, "limit", 50, 1, 100)
     endpoint = await _endpoint(request, tenant)
     with stores_answer("Redis"):

@@ -162,6 +162,7 @@ async def test_reads_tasks_and_pages_answer_only_documented_statuses(client: Cli
         ("/v1/debtors/nobody?foo=1", "foo"),
         ("/v1/debtors/nobody/conversation?foo=1", "foo"),
         ("/v1/tasks?foo=1", "foo"),
+        ("/v1/webhook-endpoints?foo=1", "foo"),
     ):
         resp = await client.get(path, headers=AUTH)
         assert resp.status == 400, path
