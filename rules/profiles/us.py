@@ -44,6 +44,7 @@ VERSION = "US-2021.11"  # Reg F effective 2021-11-30
 
 #: Every zone of the 50 states and DC; used when the debtor's zone is unknown
 #: (12 CFR 1006.6(b)(1)(i): comply with every location the collector could believe).
+#: The territories have profiles of their own (``TERRITORY_ZONES``).
 US_ZONES = (
     "America/New_York",
     "America/Chicago",
@@ -102,7 +103,11 @@ SUPPRESSIONS = BASE_SUPPRESSIONS | {
     ),
     LegalFlag.BANKRUPTCY: suppression_law(LegalFlag.BANKRUPTCY, "11 U.S.C. 362(a)(6)", "2005"),
     "opt_out": suppression_law("opt_out", "12 CFR 1006.14(h)(1)", "2021-11"),
-    "opt_out_electronic": suppression_law("opt_out_electronic", "12 CFR 1006.6(e)", "2021-11"),
+    # 1006.6(e) is the notice saying how to opt out; honouring the request is
+    # 1006.14(h)(1) (a medium the person asked not to be used), as for voice.
+    "opt_out_electronic": suppression_law(
+        "opt_out_electronic", "12 CFR 1006.14(h)(1); the request by 1006.6(e)'s method", "2021-11"
+    ),
     "time_barred_threat": suppression_law("time_barred_threat", "12 CFR 1006.26(b)", "2021-11"),
 }
 
@@ -213,4 +218,20 @@ US_WA = US.derive(
     ),
 )
 
-__all__ = ["ELECTRONIC", "US", "US_MA", "US_WA", "US_ZONES"]
+#: The territories: Regulation F binds there too (15 U.S.C. 1692a(8): "State"
+#: includes any territory or possession, and Puerto Rico), but their clocks are
+#: outside ``US_ZONES`` (Guam is 14-15 hours ahead of New York), so a debtor there
+#: whose zone is unknown is judged by the territory's own.
+TERRITORY_ZONES = {
+    "PR": "America/Puerto_Rico",
+    "VI": "America/St_Thomas",
+    "GU": "Pacific/Guam",
+    "MP": "Pacific/Saipan",
+    "AS": "Pacific/Pago_Pago",
+}
+US_TERRITORIES = tuple(
+    US.derive(code=f"US-{code}", zones=(zone,), holiday_subdiv=code)
+    for code, zone in TERRITORY_ZONES.items()
+)
+
+__all__ = ["ELECTRONIC", "US", "US_MA", "US_TERRITORIES", "US_WA", "US_ZONES"]

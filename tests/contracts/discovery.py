@@ -34,12 +34,14 @@ def classes(package: str, predicate: Callable[[type], bool]) -> set[type]:
 
 
 def instances(package: str, kind: type) -> list[Any]:
-    """Every module-level instance of ``kind`` under ``package`` (once each)."""
+    """Every module-level instance of ``kind`` under ``package`` (once each), alone or
+    in a module-level tuple (a family built in one expression)."""
     seen: dict[int, Any] = {}
     for module in modules(package):
         for value in vars(module).values():
-            if isinstance(value, kind):
-                seen.setdefault(id(value), value)
+            for item in value if isinstance(value, tuple) else (value,):
+                if isinstance(item, kind):
+                    seen.setdefault(id(item), item)
     return list(seen.values())
 
 

@@ -106,3 +106,24 @@ def test_every_rule_kind_matches_its_citation() -> None:
         for rule in profile.rules():
             is_policy = "policy" in rule.citation.lower()
             assert is_policy == (rule.kind != "law"), (profile.code, rule.id, rule.citation)
+
+
+def test_reg_f_hours_in_a_territory_are_its_own_not_the_mainland_s(
+    proposal: ProposalFactory,
+) -> None:
+    """15 U.S.C. 1692a(8) counts the territories as States: 4:30 in Guam and 21:30 in
+    Puerto Rico are outside 1006.6(b)(1)(i)'s hours, though within the mainland's."""
+    for jurisdiction, zone, hour, minute in (
+        ("US-GU", "Pacific/Guam", 4, 30),
+        ("US-MP", "Pacific/Saipan", 4, 30),
+        ("US-PR", "America/Puerto_Rico", 21, 30),
+        ("US-AS", "Pacific/Pago_Pago", 7, 30),
+    ):
+        local = dt.datetime(2025, 3, 4, hour, minute, tzinfo=ZoneInfo(zone))
+        verdict = evaluate(proposal(jurisdiction=jurisdiction, timezone=None, at=local))
+        assert verdict.action == "defer", jurisdiction
+        assert "us.reg_f.inconvenient_time" in verdict.decided_by
+        assert verdict.defer_until is not None
+        opens = verdict.defer_until.astimezone(ZoneInfo(zone))
+        assert opens.hour >= 8, jurisdiction
+        assert (opens.hour, opens.minute) <= (21, 0), jurisdiction
