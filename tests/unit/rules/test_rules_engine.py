@@ -46,7 +46,7 @@ def test_reg_f_electronic_opt_out(proposal: ProposalFactory) -> None:
     sms = evaluate(proposal(channel=Channel.SMS, opted_out_channels=frozenset({Channel.SMS})))
     assert sms.action == "suppress"
     # The medium the person asked not to be used: 1006.14(h)(1); 1006.6(e) is the notice.
-    assert sms.reasons[0].citation.startswith("12 CFR 1006.14(h)(1)")
+    assert (sms.reasons[0].citation or "").startswith("12 CFR 1006.14(h)(1)")
     # An opt-out of SMS does not stop e-mail.
     email = evaluate(proposal(channel=Channel.EMAIL, opted_out_channels=frozenset({Channel.SMS})))
     assert email.allowed
