@@ -233,10 +233,19 @@ class TenantPolicy(_Model):
     def profile(self, jurisdiction: str, purpose: Purpose = "collection") -> Profile | None:
         """The jurisdiction's profile with this tenant's overrides applied; for a
         reminder, the rules that bind servicing messages (``Profile.for_reminders``),
-        or every collection rule when the sender is a third-party collector."""
+        or every collection rule when the sender is a third-party collector. A
+        creditor collecting its own debts keeps every rule, those its law does not
+        bind it by labelled policy (``Profile.for_creditor``)."""
         found = self._profiles.get(jurisdiction) or self._apply(jurisdiction)
-        if found is None or purpose in ("collection", "notice"):
-            return found
+        if found is None:
+            return None
+        if purpose in ("collection", "notice"):
+            if self.sender.third_party_collector:
+                return found
+            key = f"{jurisdiction}#creditor"
+            if key not in self._profiles:
+                self._profiles[key] = found.for_creditor()
+            return self._profiles[key]
         key = f"{jurisdiction}#{purpose}"
         if key not in self._profiles:
             self._profiles[key] = found.for_reminders(self.sender.third_party_collector)

@@ -14,10 +14,10 @@ from recaudo.rules.profiles.cl import CL
 from recaudo.rules.profiles.co import CO
 from recaudo.rules.profiles.mx import MX
 from recaudo.rules.profiles.pe import PE
-from recaudo.rules.profiles.us import US, US_MA, US_TERRITORIES, US_WA
+from recaudo.rules.profiles.us import US, US_CA, US_MA, US_TERRITORIES, US_WA
 
 PROFILES: dict[str, Profile] = {
-    p.code: p for p in (US, US_MA, US_WA, *US_TERRITORIES, CO, MX, PE, CL, BR)
+    p.code: p for p in (US, US_CA, US_MA, US_WA, *US_TERRITORIES, CO, MX, PE, CL, BR)
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from recaudo.contracts.base import LegalFlag
 from recaudo.contracts.events import Channel
+from recaudo.rules.profiles.creditor import CreditorScope
 from recaudo.rules.profiles.servicing import UNREVIEWED, Servicing
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Gap, Hours, Rule, WindowRule
 
@@ -123,6 +124,9 @@ class Profile:
     holiday_subdiv: str | None = None
     #: How these rules bind courtesy reminders (``servicing.py``).
     servicing: Servicing = UNREVIEWED
+    #: How far they bind a creditor collecting its own debts (``creditor.py``);
+    #: None where the collection law binds creditors as it binds collectors.
+    creditor: CreditorScope | None = None
 
     def __post_init__(self) -> None:
         missing = set(SUPPRESSION_KEYS) - set(self.suppressions)
@@ -141,6 +145,22 @@ class Profile:
     def derive(self, **changes: Any) -> Profile:
         """A stricter or more specific profile (a state, a tenant override)."""
         return dataclasses.replace(self, **changes)
+
+    def for_creditor(self) -> Profile:
+        """The rules a creditor collecting its own debts is judged by: all of them,
+        those the law does not bind it by labelled tenant policy. The version stays:
+        the tenant policy's own (``sender.third_party_collector``) pins the labels."""
+        c = self.creditor
+        if c is None:
+            return self
+        return self.derive(
+            windows=tuple(dataclasses.replace(w, rule=c.relabel(w.rule)) for w in self.windows),
+            caps=tuple(dataclasses.replace(x, rule=c.relabel(x.rule)) for x in self.caps),
+            gaps=tuple(dataclasses.replace(g, rule=c.relabel(g.rule)) for g in self.gaps),
+            suppressions={k: c.relabel(r) for k, r in self.suppressions.items()},
+            consent_law=c.relabel(self.consent_law) if self.consent_law else None,
+            delinquent_law=c.relabel(self.delinquent_law) if self.delinquent_law else None,
+        )
 
     def for_reminders(self, third_party_collector: bool = False) -> Profile:
         """The rules a courtesy reminder is judged by: exempt ones dropped, the rest

@@ -24,6 +24,7 @@ have call/text rules stricter than Regulation F:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from recaudo.contracts.base import LegalFlag
@@ -37,6 +38,7 @@ from recaudo.rules.profiles.base import (
     policy,
     suppression_law,
 )
+from recaudo.rules.profiles.creditor import CreditorScope
 from recaudo.rules.profiles.servicing import Servicing
 from recaudo.rules.rule import ALL_CHANNELS, Cap, Gap, Rule, WindowRule, every_day, hours
 
@@ -136,6 +138,21 @@ REG_F_SERVICING = Servicing(
     ),
 )
 
+#: Regulation F and the FDCPA bind debt collectors; a creditor collecting its own
+#: debts in its own name keeps every rule, as tenant policy. Still law for it: the
+#: automatic stay (11 U.S.C. 362 binds every creditor) and the opt-out of calls
+#: and texts (the TCPA binds every caller: 47 CFR 64.1200(a)(10)).
+REG_F_CREDITOR = CreditorScope(
+    scope="12 CFR 1006.2(i)(1) and 15 U.S.C. 1692a(6)(A): a creditor collecting its own "
+    "debts in its own name is not a debt collector",
+    label="Regulation F binds debt collectors only",
+    law=frozenset({"suppress.bankruptcy"}),
+    recited={
+        "suppress.opt_out": "47 CFR 64.1200(a)(10): consent to calls and texts may be revoked "
+        "by any reasonable means (e-mail: tenant policy following 12 CFR 1006.14(h)(1))",
+    },
+)
+
 US = Profile(
     code="US",
     version=VERSION,
@@ -146,6 +163,7 @@ US = Profile(
     suppressions=SUPPRESSIONS,
     holiday_country="US",
     servicing=REG_F_SERVICING,
+    creditor=REG_F_CREDITOR,
 )
 
 #: Telephone calls, text messages and recorded audio messages count together.
@@ -172,6 +190,11 @@ MA_COMMUNICATIONS_ALL_DEBTS = Cap(
 
 US_MA = US.derive(
     code="US-MA",
+    # 940 CMR 7.00 is the Attorney General's rule for creditors: it binds one
+    # collecting its own debts (209 CMR 18 is the collectors' counterpart).
+    creditor=dataclasses.replace(
+        REG_F_CREDITOR, law=REG_F_CREDITOR.law | {"us-ma.940cmr.7.04.communications"}
+    ),
     version=f"{VERSION}+MA-940CMR7",
     zones=("America/New_York",),
     caps=(
@@ -203,6 +226,11 @@ WA_WEEKLY = Cap(
 
 US_WA = US.derive(
     code="US-WA",
+    creditor=dataclasses.replace(
+        REG_F_CREDITOR,
+        scope=f"{REG_F_CREDITOR.scope}; RCW 19.16.100 and 19.16.250 bind collection agencies",
+        label="Regulation F and RCW 19.16.250 bind collectors only",
+    ),
     version=f"{VERSION}+WA-RCW19.16",
     zones=("America/Los_Angeles",),
     caps=(CALL_FREQUENCY, CALL_FREQUENCY_ALL_DEBTS, WA_WEEKLY, DAILY_TOTAL),
@@ -215,6 +243,31 @@ US_WA = US.derive(
         label="reach of RCW 19.16.250 to servicing messages unclear",
         exempt=REG_F_SERVICING.exempt,
         collector=REG_F_SERVICING.collector,
+    ),
+)
+
+#: California's Rosenthal Act makes every "debt collector", a creditor collecting
+#: its own debts included (Cal. Civ. Code 1788.2(c)), comply with 15 U.S.C. 1692b to
+#: 1692j as they read on 1 January 2001 (1788.17): the statute's hours and cease
+#: bind a California creditor as law. Regulation F's counts (2021) interpret 1692d,
+#: which it incorporates, but are not themselves incorporated: policy for a creditor.
+US_CA = US.derive(
+    code="US-CA",
+    version=f"{VERSION}+CA-1788.17",
+    zones=("America/Los_Angeles",),
+    holiday_subdiv="CA",
+    creditor=dataclasses.replace(
+        REG_F_CREDITOR,
+        scope=f"{REG_F_CREDITOR.scope}; but Cal. Civ. Code 1788.17 applies 15 U.S.C. "
+        "1692b-1692j to creditors collecting their own consumer debts",
+        label="Regulation F binds debt collectors only; Cal. Civ. Code 1788.17 does not "
+        "incorporate it",
+        recited={
+            **REG_F_CREDITOR.recited,
+            "us.reg_f.inconvenient_time": "Cal. Civ. Code 1788.17, applying 15 U.S.C. "
+            "1692c(a)(1): after 8 a.m. and before 9 p.m. local time",
+            "suppress.cease_and_desist": "Cal. Civ. Code 1788.17, applying 15 U.S.C. 1692c(c)",
+        },
     ),
 )
 
@@ -234,4 +287,4 @@ US_TERRITORIES = tuple(
     for code, zone in TERRITORY_ZONES.items()
 )
 
-__all__ = ["ELECTRONIC", "US", "US_MA", "US_TERRITORIES", "US_WA", "US_ZONES"]
+__all__ = ["ELECTRONIC", "US", "US_CA", "US_MA", "US_TERRITORIES", "US_WA", "US_ZONES"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from importlib.resources import files
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ import pytest
 
 from recaudo.contracts.events import Channel
 from recaudo.rules.base import ContactProposal, HistoryItem, HistoryKind
+from recaudo.rules.policy import TenantPolicy, parse_policy
 
 NY = ZoneInfo("America/New_York")
 BOGOTA = ZoneInfo("America/Bogota")
@@ -45,3 +47,18 @@ def proposal() -> ProposalFactory:
         return ContactProposal(**values)
 
     return make
+
+
+def collector_policy() -> TenantPolicy:
+    """The default policy sent by a third-party debt collector, whom Regulation F binds
+    (the default sender is a creditor collecting its own debts, whom it does not)."""
+    text = files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
+    text = text.replace("third_party_collector = false", "third_party_collector = true", 1)
+    policy = parse_policy(text, "collector.toml")
+    assert policy.sender.third_party_collector
+    return policy
+
+
+@pytest.fixture
+def collector() -> TenantPolicy:
+    return collector_policy()

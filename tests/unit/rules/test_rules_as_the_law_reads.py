@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from recaudo.contracts.events import Channel
 from recaudo.rules.base import HistoryItem
 from recaudo.rules.engine import evaluate
+from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.profiles import PROFILES, profile_for
 from tests.unit.rules.conftest import ProposalFactory
 
@@ -71,14 +72,17 @@ def test_us_state_without_profile_gets_regulation_f_as_documented(
     assert evaluate(proposal(jurisdiction="US-TX", timezone="America/Chicago")).allowed
 
 
-def test_rcw_19_16_250_washington_three_communications_a_week(proposal: ProposalFactory) -> None:
+def test_rcw_19_16_250_washington_three_communications_a_week(
+    proposal: ProposalFactory, collector: TenantPolicy
+) -> None:
+    """RCW 19.16.250(13) binds licensed collection agencies."""
     history = (
         sent(at(SEATTLE, 2, 12), Channel.EMAIL),
         sent(at(SEATTLE, 3, 12), Channel.SMS),
         sent(at(SEATTLE, 4, 12)),
     )
     wa = {"jurisdiction": "US-WA", "timezone": "America/Los_Angeles", "account_id": "a1"}
-    verdict = evaluate(proposal(**wa, at=at(SEATTLE, 5, 12), history=history))
+    verdict = evaluate(proposal(**wa, at=at(SEATTLE, 5, 12), history=history), collector)
     assert verdict.action == "defer"
     assert verdict.defer_until == at(SEATTLE, 9, 12)
     assert verdict.decided_by == ("us-wa.rcw19.16.250.weekly",)

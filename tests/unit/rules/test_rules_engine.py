@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from recaudo.contracts.events import AccountStatus, Channel
 from recaudo.rules import evaluate
 from recaudo.rules.base import Flags, HistoryKind
-from recaudo.rules.policy import parse_policy
+from recaudo.rules.policy import TenantPolicy, parse_policy
 from recaudo.rules.profiles import PROFILES
 from recaudo.rules.profiles.base import SUPPRESSION_IDS, SUPPRESSION_KEYS
 from tests.unit.rules.conftest import BOGOTA, NY, ProposalFactory, item, local
@@ -29,9 +30,14 @@ NOON = local(NY, 2025, 6, 10, 12, 0)
     ],
 )
 def test_us_flags_suppress_with_citation(
-    proposal: ProposalFactory, flag: str, rule_id: str, citation: str | None
+    proposal: ProposalFactory,
+    collector: TenantPolicy,
+    flag: str,
+    rule_id: str,
+    citation: str | None,
 ) -> None:
-    verdict = evaluate(proposal(flags=Flags(**{flag: True})))
+    """As a debt collector is bound (Regulation F's citations are law for one)."""
+    verdict = evaluate(proposal(flags=Flags(**{flag: True})), collector)
     assert verdict.action == "suppress"
     assert verdict.defer_until is None
     assert [r.rule_id for r in verdict.reasons] == [rule_id]
@@ -42,18 +48,56 @@ def test_us_flags_suppress_with_citation(
         assert verdict.reasons[0].params["kind"] == "policy_default"
 
 
-def test_reg_f_electronic_opt_out(proposal: ProposalFactory) -> None:
-    sms = evaluate(proposal(channel=Channel.SMS, opted_out_channels=frozenset({Channel.SMS})))
+def test_reg_f_electronic_opt_out(proposal: ProposalFactory, collector: TenantPolicy) -> None:
+    opted_out = proposal(channel=Channel.SMS, opted_out_channels=frozenset({Channel.SMS}))
+    sms = evaluate(opted_out, collector)
     assert sms.action == "suppress"
     # The medium the person asked not to be used: 1006.14(h)(1); 1006.6(e) is the notice.
     assert (sms.reasons[0].citation or "").startswith("12 CFR 1006.14(h)(1)")
     # An opt-out of SMS does not stop e-mail.
     email = evaluate(proposal(channel=Channel.EMAIL, opted_out_channels=frozenset({Channel.SMS})))
     assert email.allowed
+    # A creditor is no debt collector: the TCPA's revocation binds it, still as law.
+    creditor = evaluate(opted_out).reasons[0]
+    assert (creditor.citation or "").startswith("47 CFR 64.1200(a)(10)")
+    assert creditor.params["kind"] == "law"
 
 
-def test_reg_f_1006_14_h_opt_out_of_calls_and_of_everything(proposal: ProposalFactory) -> None:
-    voice = evaluate(proposal(opted_out_channels=frozenset({Channel.VOICE})))
+def test_reg_f_binds_debt_collectors_a_creditor_follows_it_as_policy(
+    proposal: ProposalFactory, collector: TenantPolicy
+) -> None:
+    """12 CFR 1006.2(i)(1), 15 U.S.C. 1692a(6)(A): a creditor collecting its own debts
+    is not a debt collector. It is held to the same hours, counts and cease, labelled
+    tenant policy; the stay in bankruptcy binds every creditor and stays law."""
+    late = proposal(at=local(NY, 2025, 6, 10, 22, 0))
+    as_collector, as_creditor = evaluate(late, collector), evaluate(late)
+    assert as_collector.defer_until == as_creditor.defer_until
+    assert as_collector.reasons[0].params["kind"] == "law"
+    assert as_collector.reasons[0].citation == "12 CFR 1006.6(b)(1)(i)"
+    assert as_creditor.reasons[0].params["kind"] == "policy_default"
+    assert as_creditor.reasons[0].citation == (
+        "Tenant policy (Regulation F binds debt collectors only): follows 12 CFR 1006.6(b)(1)(i)"
+    )
+    ceased = evaluate(proposal(flags=Flags(cease_and_desist=True))).reasons[0]
+    assert ceased.params["kind"] == "policy_default"
+    bankrupt = evaluate(proposal(flags=Flags(bankruptcy=True))).reasons[0]
+    assert (bankrupt.params["kind"], bankrupt.citation) == ("law", "11 U.S.C. 362(a)(6)")
+    # California's Rosenthal Act applies the FDCPA's hours and cease to creditors.
+    ca = evaluate(
+        proposal(
+            jurisdiction="US-CA",
+            timezone="America/Los_Angeles",
+            at=local(ZoneInfo("America/Los_Angeles"), 2025, 6, 10, 22, 0),
+        )
+    )
+    assert ca.reasons[0].params["kind"] == "law"
+    assert (ca.reasons[0].citation or "").startswith("Cal. Civ. Code 1788.17")
+
+
+def test_reg_f_1006_14_h_opt_out_of_calls_and_of_everything(
+    proposal: ProposalFactory, collector: TenantPolicy
+) -> None:
+    voice = evaluate(proposal(opted_out_channels=frozenset({Channel.VOICE})), collector)
     assert voice.reasons[0].citation == "12 CFR 1006.14(h)(1)"
     everything = evaluate(proposal(channel=Channel.EMAIL, opted_out_all=True))
     assert everything.action == "suppress"
@@ -106,10 +150,12 @@ def test_promise_to_pay_holds_until_date_plus_grace(proposal: ProposalFactory) -
     assert evaluate(proposal(promise_until=dt.date(2025, 6, 7))).allowed
 
 
-def test_reg_f_1006_14_b_2_i_a_seven_calls_in_seven_days(proposal: ProposalFactory) -> None:
+def test_reg_f_1006_14_b_2_i_a_seven_calls_in_seven_days(
+    proposal: ProposalFactory, collector: TenantPolicy
+) -> None:
     """7 calls on 2025-06-03..09 at 12:00: the 8th waits until the first leaves the window."""
     history = tuple(item(local(NY, 2025, 6, 3 + i, 12, 0)) for i in range(7))
-    blocked = evaluate(proposal(at=local(NY, 2025, 6, 9, 18, 0), history=history))
+    blocked = evaluate(proposal(at=local(NY, 2025, 6, 9, 18, 0), history=history), collector)
     assert blocked.action == "defer"
     assert blocked.defer_until == local(NY, 2025, 6, 10, 12, 0)
     assert blocked.reasons[0].rule_id == "us.reg_f.call_frequency"

@@ -5,16 +5,14 @@ unclear), and an opt-out always wins."""
 from __future__ import annotations
 
 import datetime as dt
-from importlib.resources import files
 
 import pytest
 
 from recaudo.contracts.events import AccountStatus, Channel
 from recaudo.rules.engine import evaluate
-from recaudo.rules.policy import TenantPolicy, parse_policy
 from recaudo.rules.profiles import PROFILES
 from recaudo.rules.profiles.servicing import UNREVIEWED, Servicing
-from tests.unit.rules.conftest import BOGOTA, NY, ProposalFactory, item, local
+from tests.unit.rules.conftest import BOGOTA, NY, ProposalFactory, collector_policy, item, local
 
 CURRENT = AccountStatus.CURRENT
 
@@ -136,20 +134,12 @@ def test_an_opt_out_can_never_be_declared_exempt() -> None:
         Servicing(scope="x 1", label="x", exempt=frozenset({"suppress.opt_out"}))
 
 
-def _collector_policy() -> TenantPolicy:
-    text = files("recaudo.rules").joinpath("default_policy.toml").read_text(encoding="utf-8")
-    text = text.replace("third_party_collector = false", "third_party_collector = true", 1)
-    policy = parse_policy(text, "collector.toml")
-    assert policy.sender.third_party_collector
-    return policy
-
-
 @pytest.mark.parametrize("code", ["US", "US-MA", "US-WA"])
 def test_a_third_party_collectors_reminder_is_collection_under_reg_f(
     proposal: ProposalFactory, code: str
 ) -> None:
     """12 CFR 1006.2(i); 15 U.S.C. 1692a(6)(F)(iii): the sender is a debt collector."""
-    collector = _collector_policy()
+    collector = collector_policy()
     current = proposal(
         jurisdiction=code, account_status=CURRENT, days_past_due=0, purpose="reminder"
     )

@@ -85,8 +85,10 @@ def test_threatening_a_legal_action_on_a_time_barred_debt_is_suppressed(
     proposal: ProposalFactory,
 ) -> None:
     """1006.26(b): "A debt collector must not bring or threaten to bring a legal action
-    against a consumer to collect a time-barred debt." """
-    tenant = parse_policy(THREATS)
+    against a consumer to collect a time-barred debt." A creditor collecting its own is
+    held to it too, as tenant policy."""
+    tenant = parse_policy(THREATS + "\n[sender]\nthird_party_collector = true\n")
+    creditor = parse_policy(THREATS)
     base = {"jurisdiction": "US-CA", "timezone": "America/Los_Angeles", "at": ON}
     barred = proposal(**base, template="demand", delinquency_date=DEFAULTED)
     verdict = evaluate(barred, tenant)
@@ -94,6 +96,9 @@ def test_threatening_a_legal_action_on_a_time_barred_debt_is_suppressed(
     assert verdict.decided_by == ("suppress.time_barred_threat",)
     assert verdict.reasons[0].citation == "12 CFR 1006.26(b)"
     assert verdict.reasons[0].params["kind"] == "law"
+    own = evaluate(proposal(**base, template="demand", delinquency_date=DEFAULTED), creditor)
+    assert own.decided_by == ("suppress.time_barred_threat",)
+    assert own.reasons[0].params["kind"] == "policy_default"
     # Not time-barred yet, or a template without a threat: the rule does not block.
     fresh = proposal(**base, template="demand", delinquency_date=dt.date(2023, 1, 1))
     assert evaluate(fresh, tenant).action == "allow"

@@ -9,6 +9,7 @@ import pytest
 
 from recaudo.contracts.events import Channel
 from recaudo.rules import evaluate
+from recaudo.rules.policy import TenantPolicy
 from recaudo.rules.profiles import profile_for
 from recaudo.rules.windows import Calendar, first_allowed
 from tests.unit.rules.conftest import BOGOTA, NY, ProposalFactory, local
@@ -17,11 +18,13 @@ LIMA = ZoneInfo("America/Lima")
 SANTIAGO = ZoneInfo("America/Santiago")
 
 
-def test_reg_f_1006_6_b_1_allows_8am_to_9pm_local(proposal: ProposalFactory) -> None:
-    """12 CFR 1006.6(b)(1)(i): 8:00 is convenient, 21:00 is not."""
+def test_reg_f_1006_6_b_1_allows_8am_to_9pm_local(
+    proposal: ProposalFactory, collector: TenantPolicy
+) -> None:
+    """12 CFR 1006.6(b)(1)(i): 8:00 is convenient, 21:00 is not (a debt collector's)."""
     assert evaluate(proposal(at=local(NY, 2025, 6, 10, 8, 0))).action == "allow"
     assert evaluate(proposal(at=local(NY, 2025, 6, 10, 20, 59))).action == "allow"
-    late = evaluate(proposal(at=local(NY, 2025, 6, 10, 21, 0)))
+    late = evaluate(proposal(at=local(NY, 2025, 6, 10, 21, 0)), collector)
     assert late.action == "defer"
     assert late.defer_until == local(NY, 2025, 6, 11, 8, 0)
     assert late.reasons[0].rule_id == "us.reg_f.inconvenient_time"
