@@ -164,7 +164,8 @@ async def run_demo(
     speed = hours_per_second * 3600.0
     clock = ScaledClock(START, origin, speed)
     overrides = {"clock_start": START, "clock_origin": origin, "clock_speed": speed}
-    async with local_stack(web_port=port, log_format="console", overrides=overrides) as stack:
+    stack_cm = local_stack(web_port=port, log_format="console", overrides=overrides, clock=clock)
+    async with stack_cm as stack:
         print(f"Recaudo demo: {debtors} simulated debtors (seed {seed}), {days} days")
         print(f"  one simulated hour every {1 / hours_per_second:.1f} s; day 1 is {START:%Y-%m-%d}")
         print(f"  web API   {stack.web_url}  ({stack.auth['Authorization']})")

@@ -30,6 +30,7 @@ from recaudo.channels.credentials import dump_credentials
 from recaudo.channels.sandbox import Sandbox, sandbox_credentials
 from recaudo.channels.sandbox.payments_api import PaymentsSandbox
 from recaudo.embedded import Managed, free_port, start_broker, start_redis
+from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.config import Settings
 from recaudo.processes import Process, start_worker
 from recaudo.web import build_web_app
@@ -115,7 +116,10 @@ async def local_stack(
     overrides: Mapping[str, object] | None = None,
     tenant: str = TENANT,
     api_key: str = API_KEY,
+    clock: Clock = WALL_CLOCK,
 ) -> AsyncIterator[Stack]:
+    """``clock`` is the providers' (the sandbox's): the one ``overrides`` simulate, if any,
+    so the webhooks' event times agree with the worker's clock."""
     prefix = f"demo{uuid.uuid4().hex[:6]}"
     web_port = web_port or free_port()
     public = f"http://127.0.0.1:{web_port}"
@@ -132,8 +136,10 @@ async def local_stack(
         stack.callback(broker.stop)
         store = start_redis()
         stack.callback(store.stop)
-        sandbox = Sandbox(creds, sendgrid_private_key=signing_key, webhook_base_url=public)
-        payments = PaymentsSandbox(creds.payments, public)
+        sandbox = Sandbox(
+            creds, sendgrid_private_key=signing_key, webhook_base_url=public, clock=clock
+        )
+        payments = PaymentsSandbox(creds.payments, public, clock=clock)
         sandbox.mounts.append(payments.add_routes)  # one provider address for all
         await sandbox.start()
         stack.push_async_callback(sandbox.stop)

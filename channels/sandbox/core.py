@@ -33,6 +33,7 @@ from recaudo.channels.credentials import (
 from recaudo.channels.payments.base import MercadoPagoAccount, PaymentAccounts, StripeAccount
 from recaudo.channels.providers.http import IDEMPOTENCY_HEADER
 from recaudo.channels.sandbox import rnd_api, signing
+from recaudo.foundation.clock import WALL_CLOCK, Clock
 
 
 def sandbox_credentials() -> tuple[ProviderCredentials, ec.EllipticCurvePrivateKey]:
@@ -121,7 +122,7 @@ class SentMessage:
     idempotency_key: str | None
     ref: str | None
     callback_url: str | None
-    received_at: float = field(default_factory=time.time)
+    received_at: float = 0.0  # Unix seconds on the sandbox's clock, stamped by ``_record``
     webhooks: list[str] = field(default_factory=list)
     # What the debtor sees beyond ``text``: e-mail subject, HTML and headers.
     subject: str | None = None
@@ -153,8 +154,13 @@ class SandboxCore:
         host: str = "127.0.0.1",
         port: int = 0,
         webhook_delay_s: float = 0.0,
+        clock: Clock = WALL_CLOCK,
     ) -> None:
         self.creds = credentials
+        # The providers' clock: when a message was delivered or a reply sent. In the demo
+        # the sandbox is the world, so it runs on the demo's clock; the signatures' own
+        # timestamps stay wall time, since our verifiers check them against the wall.
+        self._clock = clock
         self._sg_key = sendgrid_private_key
         self.webhook_base_url = webhook_base_url
         self._host = host
@@ -230,6 +236,7 @@ class SandboxCore:
             body = response.body if isinstance(response.body, bytes) else b""
             headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
             self._by_key[(msg.provider, msg.idempotency_key)] = (response.status, body, headers)
+        msg.received_at = self._clock.now().timestamp()
         self.messages.append(msg)
         return response
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 
 import orjson
 from aiohttp import web
@@ -109,8 +108,8 @@ class InfobipSandbox(SandboxCore):
         result = {
             "messageId": msg.message_id,
             "to": msg.to,
-            "sentAt": dt.datetime.now(dt.UTC).isoformat(),
-            "doneAt": dt.datetime.now(dt.UTC).isoformat(),
+            "sentAt": self._clock.now().isoformat(),
+            "doneAt": self._clock.now().isoformat(),
             "status": status,
             "error": error,
             "callbackData": msg.ref,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 from typing import Any
 
 from aiohttp import web
@@ -66,7 +65,7 @@ class MailgunSandbox(SandboxCore):
             data: dict[str, Any] = {
                 "id": secrets.token_urlsafe(16),
                 "event": kind,
-                "timestamp": time.time(),
+                "timestamp": self._clock.now().timestamp(),
                 "recipient": msg.to,
                 "message": {"headers": {"message-id": msg.message_id}},
                 "user-variables": variables,

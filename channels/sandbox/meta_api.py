@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import secrets
-import time
 from typing import Any
 
 import orjson
@@ -75,7 +74,7 @@ class MetaSandbox(SandboxCore):
             status: dict[str, Any] = {
                 "id": msg.message_id,
                 "status": kind,
-                "timestamp": str(int(time.time())),
+                "timestamp": str(int(self._clock.now().timestamp())),
                 "recipient_id": msg.to,
             }
             if msg.ref:

@@ -28,6 +28,7 @@ from aiohttp import web
 
 from recaudo.channels.payments.base import PaymentAccounts, to_major, to_minor
 from recaudo.channels.payments.mercadopago import sign as mp_sign
+from recaudo.foundation.clock import WALL_CLOCK, Clock
 
 
 @dataclass
@@ -54,8 +55,13 @@ def _iso(at: dt.datetime) -> str:
 class PaymentsSandbox:
     """Stripe's and Mercado Pago's APIs on one loopback server (composition, not a mixin)."""
 
-    def __init__(self, accounts: PaymentAccounts, webhook_base_url: str) -> None:
+    def __init__(
+        self, accounts: PaymentAccounts, webhook_base_url: str, *, clock: Clock = WALL_CLOCK
+    ) -> None:
         self.accounts = accounts
+        # When a payment was made or refunded (the demo's clock there); the signatures'
+        # timestamps stay wall time, since our verifiers check them against the wall.
+        self._clock = clock
         self.webhook_base_url = webhook_base_url.rstrip("/")
         self.checkouts: dict[str, SandboxCheckout] = {}
         self.webhook_results: list[tuple[str, int]] = []
@@ -206,7 +212,7 @@ class PaymentsSandbox:
         return web.json_response({"message": "Payment not found", "status": 404}, status=404)
 
     def _mp_payment_body(self, c: SandboxCheckout) -> dict[str, Any]:
-        now = _iso(dt.datetime.now(dt.UTC))
+        now = _iso(self._clock.now())
         pix = c.provider == "pix"
         return {
             "id": int(c.payment_id or 0),
@@ -270,7 +276,7 @@ class PaymentsSandbox:
                 "id": next(self._seq),
                 "payment_id": int(c.payment_id or 0),
                 "amount": float(to_major(amount, c.currency)),
-                "date_created": _iso(dt.datetime.now(dt.UTC)),
+                "date_created": _iso(self._clock.now()),
                 "status": "approved",
             }
         )
@@ -335,7 +341,7 @@ class PaymentsSandbox:
             "id": "evt_" + secrets.token_hex(12),
             "object": "event",
             "api_version": "2024-06-20",
-            "created": int(time.time()),
+            "created": int(self._clock.now().timestamp()),
             "data": data,
             "livemode": False,
             "pending_webhooks": 1,
@@ -364,7 +370,7 @@ class PaymentsSandbox:
                 "action": action,
                 "api_version": "v1",
                 "data": {"id": data_id},
-                "date_created": _iso(dt.datetime.now(dt.UTC)),
+                "date_created": _iso(self._clock.now()),
                 "id": next(self._seq),
                 "live_mode": False,
                 "type": "payment",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 from typing import Any
 
 import orjson
@@ -78,7 +77,7 @@ class SendGridSandbox(SandboxCore):
         if self._sg_key is None:
             return
         await asyncio.sleep(self._delay)
-        now = int(time.time())
+        now = int(self._clock.now().timestamp())
         kinds = (
             ["processed", "bounce"]
             if fails_after_send(msg.to)

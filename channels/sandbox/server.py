@@ -11,8 +11,6 @@ is sent and delivered (and read/opened where the channel has it).
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import time
 
 import aiohttp
 import orjson
@@ -115,7 +113,7 @@ class Sandbox(
                     {
                         "from": from_.lstrip("+"),
                         "id": "wamid." + message_id,
-                        "timestamp": str(int(time.time())),
+                        "timestamp": str(int(self._clock.now().timestamp())),
                         "type": "text",
                         "text": {"body": text},
                     }
@@ -144,7 +142,7 @@ class Sandbox(
                 "text": text,
                 "type": "text",
                 "keyword": text.split(" ")[0].upper(),
-                "message-timestamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                "message-timestamp": self._clock.now().strftime("%Y-%m-%d %H:%M:%S"),
             }
             secret = self.creds.vonage.signature_secret.get_secret_value()
             signed = signing.vonage(secret, vparams)

@@ -4,7 +4,6 @@ advanced machine detection reported on the signed event webhook."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
 import uuid
 from typing import Any
@@ -105,7 +104,7 @@ class VonageSandbox(SandboxCore):
             "status": status,
             "scts": "2601010000",
             "err-code": code,
-            "message-timestamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            "message-timestamp": self._clock.now().strftime("%Y-%m-%d %H:%M:%S"),
         }
         if msg.ref:
             params["client-ref"] = msg.ref

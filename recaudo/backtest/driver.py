@@ -123,7 +123,9 @@ class Backtest:
         digest = hashlib.blake2b(digest_size=16)
         started = time.perf_counter()
         creds, signing_key = sandbox_credentials()
-        sandbox = Sandbox(creds, sendgrid_private_key=signing_key, webhook_base_url=None)
+        sandbox = Sandbox(
+            creds, sendgrid_private_key=signing_key, webhook_base_url=None, clock=self.clock
+        )
         await sandbox.start()
 
         def dispatcher(client: aioredis.Redis, keys: Keys, ledger: ContactLedger) -> Dispatching:
