@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from recaudo.foundation.clock import WALL_CLOCK, Clock, ScaledClock
 from recaudo.foundation.errors import ConfigError
-from recaudo.foundation.redact import redact
+from recaudo.foundation.redact import redact_value
 
 ENV_PREFIX = "RECAUDO_"
 #: Published in the source, so anyone could mint links with it: development only.
@@ -174,8 +174,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def check_api_keys(self) -> Settings:
-        """A key shared by two tenants would let one act for the other: refuse to start."""
+        """A key shared by two tenants would let one act for the other, a sender shared
+        by two would route one's replies to the other: refuse to start."""
         self.tenant_keys()
+        self.sender_tenants()
         return self
 
     def topic(self, name: str) -> str:
@@ -204,6 +206,13 @@ class Settings(BaseSettings):
             if not sep or not tenant.strip():
                 raise ValueError("RECAUDO_TENANT_SENDERS: each entry must be tenant=sender|...")
             for sender in (x.strip() for x in senders.split("|") if x.strip()):
+                if out.get(sender, tenant.strip()) != tenant.strip():
+                    # A reply to it would go to one of them only: the other's STOP lost.
+                    raise ValueError(
+                        f"RECAUDO_TENANT_SENDERS: sender {sender!r} is given to two tenants "
+                        f"({out[sender]!r} and {tenant.strip()!r}); list it for neither, and "
+                        "replies to it are matched by the debtor's address in every tenant"
+                    )
                 out[sender] = tenant.strip()
         return out
 
@@ -325,6 +334,6 @@ def effective(settings: Settings) -> dict[str, Any]:
     ``SecretStr`` fields, and in every other string the credentials of any URL."""
     dumped = settings.model_dump(mode="json")
     return {
-        f"{ENV_PREFIX}{name.upper()}": redact(v) if isinstance(v, str) else v
+        f"{ENV_PREFIX}{name.upper()}": redact_value(v) if isinstance(v, str) else v
         for name, v in sorted(dumped.items())
     }

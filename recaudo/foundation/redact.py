@@ -17,8 +17,11 @@ _SECRET_PARAM = re.compile(
     r"(?i)([?&;])([\w.-]*?(?:pass(?:word|wd)?|pwd|secret|token|key|auth|credentials?|sig(?:nature)?))"
     r"=([^&]*)"
 )
-# A URL inside free text: it ends at white space, a quote or an angle bracket.
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
+# A URL inside free text: it ends at white space, a quote or an angle bracket, but
+# its userinfo (up to an "@") may hold quotes and brackets: a password may.
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s@/]*@)?[^\s\"'<>]+")
+# A text that is a URL from start to end (a setting): its userinfo may hold anything.
+_WHOLE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S")
 # user:password@host without a scheme (a Kafka bootstrap server, a redis-py error).
 _BARE_USERINFO = re.compile(r"(?<![\w%+.-])([\w%+.-]+):(?!//)([^\s@\"'<>]+)@(?=[\w\[])")
 
@@ -35,6 +38,14 @@ def mask_url(url: str) -> str:
         # A userinfo with no colon may be a token on its own (https://TOKEN@host).
         rest = f"{user}:{MASK}@{host}" if colon else f"{MASK}@{host}"
     return f"{head}{sep}{rest}"
+
+
+def redact_value(value: str) -> str:
+    """A setting's value: a URL masked as a whole (a password with a space or a quote
+    included), any other text as ``redact`` does."""
+    if _WHOLE_URL.match(value) and "@" in value:
+        return _BARE_USERINFO.sub(lambda m: f"{m[1]}:{MASK}@", mask_url(value))
+    return redact(value)
 
 
 def redact(text: str) -> str:

@@ -86,11 +86,20 @@ def clean_env(**extra: str) -> dict[str, str]:
             "https://x.example/cb?api_key=CANARY-5&sig=CANARY-6",
             "https://x.example/cb?api_key=****&sig=****",
         ),
+        # Quotes and angle brackets end a URL in free text, but not in its password.
+        ('redis://default:CANARY"7@cache:6379/0', "redis://default:****@cache:6379/0"),
+        ("kafka://alice:CANARY'8@h1:9092", "kafka://alice:****@h1:9092"),
+        ("redis://u:CANARY<9>@cache", "redis://u:****@cache"),
     ],
 )
 def test_every_credential_part_of_a_url_is_masked(url: str, shown: str) -> None:
     assert mask_url(url) == shown
-    assert redact(f'connect to "{url}" failed') == f'connect to "{shown}" failed'
+    assert redact(f"connect to {url} failed") == f"connect to {shown} failed"
+    if '"' not in url:
+        assert redact(f'connect to "{url}" failed') == f'connect to "{shown}" failed'
+    # As a JSON log line writes it: the quote escaped.
+    escaped = url.replace('"', '\\"')
+    assert "CANARY" not in redact(f'{{"event": "connect", "url": "{escaped}"}}')
 
 
 def test_config_masks_query_passwords_and_passwords_with_a_slash() -> None:
@@ -105,6 +114,33 @@ def test_config_masks_query_passwords_and_passwords_with_a_slash() -> None:
     shown = orjson.loads(result.output)
     assert shown["RECAUDO_REDIS_URL"] == "redis://cache.internal:6379/0?password=****&db=0"
     assert shown["RECAUDO_BROKER_URL"] == "kafka://svc:****@broker:9092"
+
+
+def test_config_masks_a_password_with_a_space_or_a_quote() -> None:
+    """A setting is a URL from end to end: whatever its password holds, it is masked."""
+    env = clean_env(
+        RECAUDO_REDIS_URL='redis://default:CANARY "q" x@cache:6379/0',
+        RECAUDO_BROKER_URL="kafka://alice:CANARY's@broker:9092",
+    )
+    result = CliRunner().invoke(main, ["config"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "CANARY" not in result.output
+    shown = orjson.loads(result.output)
+    assert shown["RECAUDO_REDIS_URL"] == "redis://default:****@cache:6379/0"
+
+
+def test_a_sender_given_to_two_tenants_is_a_startup_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its replies would all go to one tenant: the other's opt-outs lost."""
+    monkeypatch.setenv("RECAUDO_TENANT_SENDERS", "acme=+15550001,globex=+15550001|+15550002")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    message = str(info.value)
+    assert "RECAUDO_TENANT_SENDERS" in message
+    assert "'+15550001'" in message
+    assert "'acme'" in message
+    assert "'globex'" in message
 
 
 def test_every_log_line_is_redacted_whoever_logs_it() -> None:
