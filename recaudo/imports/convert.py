@@ -118,7 +118,7 @@ class Converter:
         if raw is None or raw == "":
             return _EMPTY
         if not isinstance(raw, str):
-            return _scalar(spec, raw)
+            return _scalar(spec, raw, row)
         try:
             return _parse(spec, raw, row, self._zone)
         except (ValueError, InvalidOperation) as exc:
@@ -179,10 +179,10 @@ def _column(field: str, sources: dict[str, str]) -> str | None:
     return None
 
 
-def _scalar(spec: Column, raw: Any) -> Any:
+def _scalar(spec: Column, raw: Any, row: Row) -> Any:
     """An NDJSON value that is already JSON: money and instants still need converting."""
     if spec.kind == "money" and isinstance(raw, int | Decimal) and not isinstance(raw, bool):
-        return _money(spec, Decimal(raw), spec.currency or "", spec.column)
+        return _money(spec, Decimal(raw), *_currency(spec, row))
     if isinstance(raw, Decimal):
         raise CellError(spec.column, f"{raw}: a number with a fraction where {spec.kind} is asked")
     return raw
@@ -216,18 +216,28 @@ def _parse(spec: Column, text: str, row: Row, zone: dt.tzinfo) -> Any:
         if at.tzinfo is None:
             at = at.replace(tzinfo=zone)  # the mapping's zone: the lender's local time
         return at.isoformat()
-    currency = spec.currency or ""
-    column = spec.column
-    if spec.currency_column:
-        column = spec.currency_column
-        currency = str(row.values.get(spec.currency_column) or "").strip().upper()
-        if not currency:
-            raise CellError(column, "empty: the currency column must be filled")
+    # Digits, a sign, the declared decimal mark and thousands in groups of three, nothing
+    # else: "1.500" where the mark is "," may be 1.5 or 1500, so it is refused, not guessed.
+    mark, group = re.escape(spec.decimal), re.escape(spec.thousands)
+    whole = rf"(?:\d{{1,3}}(?:{group}\d{{3}})+|\d+)" if spec.thousands else r"\d+"
+    if not re.fullmatch(rf"[+-]?(?:{whole}(?:{mark}\d*)?|{mark}\d+)", text):
+        grouping = f" and thousands {spec.thousands!r}" if spec.thousands else ""
+        raise ValueError(f"not a number with decimal mark {spec.decimal!r}{grouping}")
     amount = text.replace(spec.thousands, "") if spec.thousands else text
     amount = amount.replace(spec.decimal, ".")
     if spec.units == "minor" and not _INT.fullmatch(amount):
         raise ValueError("minor units are a whole number")
-    return _money(spec, Decimal(amount), currency, column)
+    return _money(spec, Decimal(amount), *_currency(spec, row))
+
+
+def _currency(spec: Column, row: Row) -> tuple[str, str]:
+    """The amount's currency code and the column to blame for it."""
+    if not spec.currency_column:
+        return spec.currency or "", spec.column
+    currency = str(row.values.get(spec.currency_column) or "").strip().upper()
+    if not currency:
+        raise CellError(spec.currency_column, "empty: the currency column must be filled")
+    return currency, spec.currency_column
 
 
 def _money(spec: Column, amount: Decimal, currency: str, currency_column: str) -> dict[str, Any]:
@@ -237,6 +247,8 @@ def _money(spec: Column, amount: Decimal, currency: str, currency_column: str) -
         raise CellError(spec.column, f"{amount}: not an amount")
     if spec.units == "minor":
         minor = amount
+        if minor != minor.to_integral_value():  # a JSON number: text was checked already
+            raise CellError(spec.column, f"{amount}: minor units are a whole number")
     else:
         digits = get_currency_precision(currency) if currency else 2
         minor = amount.scaleb(digits)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,6 +133,16 @@ class MappingFile(Strict):
     timezone: str = "UTC"
     event_id: EventIdSpec = EventIdSpec()
     fields: dict[str, Any]
+
+    @field_validator("encoding")
+    @classmethod
+    def known_encoding(cls, value: str) -> str:
+        try:
+            # As the reader opens the file: refuses names Python lacks and bytes codecs (hex).
+            io.TextIOWrapper(io.BytesIO(), encoding=value)
+        except LookupError as exc:
+            raise ValueError(f"{value!r} is not a text encoding Python knows") from exc
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -3,6 +3,12 @@
 Each row carries the line it starts on (a quoted CSV value may span lines),
 for the report. The raw bytes are hashed as they are read, so a file is named
 by its content (the resume checkpoint) without a pass of its own.
+
+A line is decoded on its own terms: bytes the mapping's encoding cannot read
+become lone surrogates (``surrogateescape``) rather than an error that would
+drop the decoder's whole chunk, so only the row holding them is refused, at its
+own line. A line longer than ``MAX_LINE`` is refused too and skipped a piece at
+a time, so one without a newline never sits whole in memory.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,8 +26,12 @@ from typing import IO, Any
 from recaudo.foundation.errors import MappingError
 from recaudo.imports.mapping import Mapping
 
-# A CSV field may be long (an address, free text), not unbounded.
-csv.field_size_limit(1 << 20)
+#: The longest line (and CSV field: a quoted one may span lines) read, in characters.
+MAX_LINE = 1 << 20
+csv.field_size_limit(MAX_LINE)
+_ENDS = ("\n", "\r")
+#: What ``surrogateescape`` makes of an undecodable byte (0x80-0xff).
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,38 +62,88 @@ class HashingStream(io.RawIOBase):
         return n
 
 
+class LineTooLong(Exception):
+    """A line over ``MAX_LINE`` characters, skipped."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"line {line} is longer than {MAX_LINE} characters")
+
+
+class Lines:
+    """The text's lines, numbered, none longer than ``MAX_LINE``: a longer one raises
+    ``LineTooLong`` and the next call goes on after it (``csv.reader`` survives that)."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self._text = text
+        self.number = 0
+        self._after_cr = False
+
+    def __iter__(self) -> Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._text.readline(MAX_LINE)
+        if self._after_cr and line == "\n":
+            line = self._text.readline(MAX_LINE)  # a \r\n the size limit cut in two
+        if not line:
+            raise StopIteration
+        self.number += 1
+        if len(line) == MAX_LINE and not line.endswith(_ENDS):
+            while line and not line.endswith(_ENDS):  # the rest of it, a piece at a time
+                line = self._text.readline(1 << 16)
+            self._after_cr = line.endswith("\r")
+            raise LineTooLong(self.number)
+        self._after_cr = line.endswith("\r")
+        return line
+
+
 def read_rows(stream: HashingStream, mapping: Mapping) -> Iterator[Row]:
-    buffered: IO[bytes] = io.BufferedReader(stream, buffer_size=1 << 16)
+    buffered = io.BufferedReader(stream, buffer_size=1 << 16)
+    text = io.TextIOWrapper(
+        buffered, encoding=mapping.spec.encoding, errors="surrogateescape", newline=""
+    )
     if mapping.spec.format == "ndjson":
-        yield from _ndjson(buffered)
+        yield from _ndjson(Lines(text), mapping.spec.encoding)
     else:
-        yield from _csv(buffered, mapping)
+        yield from _csv(Lines(text), mapping)
 
 
-def _csv(buffered: IO[bytes], mapping: Mapping) -> Iterator[Row]:
+def _undecodable(text: str, encoding: str) -> str | None:
+    """Why ``text`` holds bytes its encoding could not read, or None."""
+    found = _UNDECODABLE.search(text)
+    if found is None:
+        return None
+    return f"not {encoding} text (byte 0x{ord(found.group()) - 0xDC00:02x})"
+
+
+def _csv(lines: Lines, mapping: Mapping) -> Iterator[Row]:
     spec = mapping.spec
-    text = io.TextIOWrapper(buffered, encoding=spec.encoding, errors="strict", newline="")
-    reader = csv.reader(text, delimiter=spec.delimiter, strict=True)
+    reader = csv.reader(lines, delimiter=spec.delimiter, strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         return
-    except (csv.Error, UnicodeDecodeError) as exc:
+    except (csv.Error, LineTooLong) as exc:
         raise MappingError(f"line 1: unreadable header: {exc}") from None
+    if why := _undecodable("".join(header), spec.encoding):
+        raise MappingError(f"line 1: unreadable header: {why}")
     missing = sorted(mapping.columns() - set(header))
     if missing:
         raise MappingError(f"line 1: the header lacks the mapped column(s) {', '.join(missing)}")
     while True:
-        start = reader.line_num + 1
+        start = lines.number + 1
         try:
             cells = next(reader)
         except StopIteration:
             return
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except (csv.Error, LineTooLong) as exc:
             yield Row(start, {}, f"unreadable line: {exc}")
             continue
         if not cells or cells == [""]:
             continue  # a blank line
+        if why := _undecodable("".join(cells), spec.encoding):
+            yield Row(start, {}, f"unreadable line: {why}")
+            continue
         if len(cells) != len(header):
             why = f"{len(cells)} field(s) where the header has {len(header)}"
             yield Row(start, {}, why)
@@ -90,17 +151,27 @@ def _csv(buffered: IO[bytes], mapping: Mapping) -> Iterator[Row]:
         yield Row(start, dict(zip(header, cells, strict=True)))
 
 
-def _ndjson(buffered: IO[bytes]) -> Iterator[Row]:
-    for number, raw in enumerate(buffered, start=1):
+def _ndjson(lines: Lines, encoding: str) -> Iterator[Row]:
+    while True:
+        try:
+            raw = next(lines)
+        except StopIteration:
+            return
+        except LineTooLong as exc:
+            yield Row(lines.number, {}, f"unreadable line: {exc}")
+            continue
         if not raw.strip():
+            continue
+        if why := _undecodable(raw, encoding):
+            yield Row(lines.number, {}, f"unreadable line: {why}")
             continue
         try:
             # Decimals, never floats: 12.10 is money, and 12.1 != 12.10 in binary.
             value = json.loads(raw, parse_float=Decimal)
-        except (ValueError, UnicodeDecodeError) as exc:
-            yield Row(number, {}, f"not valid JSON: {exc}")
+        except ValueError as exc:
+            yield Row(lines.number, {}, f"not valid JSON: {exc}")
             continue
         if not isinstance(value, dict):
-            yield Row(number, {}, "not a JSON object")
+            yield Row(lines.number, {}, "not a JSON object")
             continue
-        yield Row(number, value)
+        yield Row(lines.number, value)

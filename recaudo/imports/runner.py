@@ -1,21 +1,24 @@
 """An import: validate the whole file, then send it, resuming where an earlier run stopped.
 
-Two streaming passes over the file, so memory does not grow with it. The
-first builds every row's event and writes the report; with any invalid row
-the file is refused and nothing is sent, unless ``skip_invalid``. The second
-builds the events again (the conversion is deterministic) and sends them in
-chunks: rows at or before the file's checkpoint were sent by an earlier run
-(``resumed``), ids the decide stage already processed are ``duplicates``, the
-rest are claimed and published, and the checkpoint moves on once the broker
-acked the chunk and (``confirm``) still holds its deployment marker: a broker
-that restarted empty may acknowledge a produce it then loses, and a checkpoint
-past lost rows would make a re-run skip them. An interruption therefore
-re-sends at most the chunk in flight, and the decide stage de-duplicates those
-by event id.
+Two streaming passes over the file, so memory does not grow with its rows,
+only with its distinct event ids (``FileIds``). The first builds every row's
+event and writes the report (an id the file gives two contents is a conflict);
+with any invalid row the file is refused and nothing is sent, unless
+``skip_invalid``. The second builds the events again (the conversion is
+deterministic) and sends them in chunks: rows at or before the file's
+checkpoint were sent by an earlier run (``resumed``), a row repeating an
+earlier one of the file and ids the decide stage already processed are
+``duplicates``, the rest are claimed and published, and the checkpoint moves
+on once the broker acked the chunk and (``confirm``) still holds its
+deployment marker: a broker that restarted empty may acknowledge a produce it
+then loses, and a checkpoint past lost rows would make a re-run skip them. An
+interruption therefore re-sends at most the chunk in flight, and the decide
+stage de-duplicates those by event id.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Protocol
@@ -69,6 +72,35 @@ class Marks(Protocol):
     async def advance(self, tenant_id: str, file_key: str, line: int) -> None: ...
 
 
+class FileIds:
+    """Each event id of the file: a digest of its content and the line it first comes on.
+
+    Pass 1 refuses a row whose id an earlier row gave other content (a conflict); pass 2
+    sends each id once, from its first row, however many chunks apart its copies are.
+    The one record an import keeps per row, so its memory grows with the file's distinct
+    ids (two 16-byte digests and a line, ~150 bytes an id) while the rest stays constant.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[bytes, bytes] = {}
+
+    def first(self, line: int, event: Event) -> tuple[int, bool]:
+        """The line the id first came on (``line`` when new; 0 when the service refused
+        it) and whether with this row's content."""
+        content = _digest(event.model_dump_json())
+        kept = self._ids.setdefault(_digest(event.event_id), content + line.to_bytes(8, "big"))
+        return int.from_bytes(kept[16:], "big"), kept[:16] == content
+
+    def refuse(self, event: Event) -> None:
+        """The service holds other content for the id: no row of it is sent."""
+        key = _digest(event.event_id)
+        self._ids[key] = self._ids[key][:16] + bytes(8)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
 @contextmanager
 def _rows(opener: Opener, mapping: Mapping) -> Iterator[tuple[HashingStream, Iterator[Row]]]:
     with opener() as raw:
@@ -92,9 +124,10 @@ async def run_import(
     summary = Summary()
     tenant = mapping.tenant_id
 
-    def conflict(line: int, event: Event) -> Problem:
+    def conflict(line: int, event: Event, first: int = 0) -> Problem:
         column = mapping.spec.event_id.column or ", ".join(mapping.spec.event_id.columns) or None
         why = f"{event.event_id!r} already names an event with other content"
+        why += f" (line {first} of this file)" if first else ""
         return Problem(line, column, "event_id", "event_id_conflict", why)
 
     def flag(problems: list[Problem]) -> None:
@@ -103,7 +136,9 @@ async def run_import(
         for p in problems:
             report.add(p)
 
-    # Pass 1: every row through the event models, and ids against what the service holds.
+    # Pass 1: every row through the event models, and ids against the file's earlier rows
+    # and what the service holds.
+    ids = FileIds()
     pending: list[tuple[int, Event]] = []
 
     async def check_ids() -> None:
@@ -111,6 +146,7 @@ async def run_import(
         for (line, event), seen in zip(pending, seen_all, strict=True):
             if seen is Seen.CONFLICT:
                 flag([conflict(line, event)])
+                ids.refuse(event)
         pending.clear()
 
     with _rows(opener, mapping) as (stream, rows):
@@ -119,6 +155,8 @@ async def run_import(
             event, problems = converter.convert(row)
             if event is None:
                 flag(problems)
+            elif not (earlier := ids.first(row.line, event))[1]:
+                flag([conflict(row.line, event, earlier[0])])
             else:
                 pending.append((row.line, event))
                 if len(pending) >= chunk:
@@ -136,14 +174,16 @@ async def run_import(
 
     # Pass 2: send what the service does not have yet, chunk by chunk.
     done_through = await checkpoints.sent_through(tenant, file_key)
-    batch: list[Event] = []
+    batch: list[tuple[int, Event]] = []
     last_line = 0
 
     async def flush() -> None:
-        seen = await intake.seen(batch)
-        fresh = [e for e, s in zip(batch, seen, strict=True) if s is Seen.NEW]
+        seen = await intake.seen([e for _, e in batch])
+        fresh = [e for (_, e), s in zip(batch, seen, strict=True) if s is Seen.NEW]
         summary.duplicates += sum(s is Seen.PROCESSED for s in seen)
-        # A conflict found in pass 1 was counted invalid; one claimed since is skipped too.
+        # Pass 1's conflicts never reach a batch: one here was claimed since, invalid too.
+        for line, event in (b for b, s in zip(batch, seen, strict=True) if s is Seen.CONFLICT):
+            flag([conflict(line, event)])
         if fresh:
             await intake.send(fresh)
             if confirm is not None and (kept := await confirm()) is not True:
@@ -155,25 +195,25 @@ async def run_import(
         batch.clear()
 
     with _rows(opener, mapping) as (stream, rows):
-        ids_in_batch: set[str] = set()
         for n, row in enumerate(rows, start=1):
             if progress and n % 1000 == 0:
                 progress("sending", stream.read_bytes)
             event, _ = converter.convert(row)
             if event is None:
                 continue
+            first, same = ids.first(row.line, event)
+            if not same or not first:
+                continue  # a conflict: counted invalid in pass 1
             if row.line <= done_through:
                 summary.resumed += 1
                 continue
-            if event.event_id in ids_in_batch:
-                summary.duplicates += 1  # the same row twice in the file
+            if first != row.line:
+                summary.duplicates += 1  # the same row again in the file
                 continue
-            batch.append(event)
-            ids_in_batch.add(event.event_id)
+            batch.append((row.line, event))
             last_line = row.line
             if len(batch) >= chunk:
                 await flush()
-                ids_in_batch.clear()
         if batch:
             await flush()
         if progress:

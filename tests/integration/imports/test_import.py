@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from click.testing import CliRunner
 from prometheus_client import CollectorRegistry
 
+from recaudo.cli import main as cli_main
 from recaudo.contracts.topics import Topics
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import KafkaPublisher, bootstrap_servers
@@ -292,3 +293,39 @@ async def test_a_part_over_its_limit_is_a_413_naming_it(
     assert resp.status == 413
     error = (await resp.json())["error"]
     assert (error["code"], error["parameter"]) == ("payload_too_large", "mapping")
+
+
+async def test_a_row_repeated_chunks_apart_is_published_once(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Once published twice: the ids seen were forgotten at each chunk (here of 4 rows)."""
+    path = csv_file(tmp_path / "accounts.csv", range(6))
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines, lines[1]]) + "\n")
+    summary = await import_file(settings, path, load_mapping(MAPPING), None)
+    assert (summary.rows, summary.sent, summary.duplicates) == (7, 6, 1)
+    ids = await on_topic(settings)
+    assert len(ids) == len(set(ids)) == 6
+
+
+async def test_an_unknown_encoding_is_a_400_and_a_cli_error(
+    client: TestClient[web.Request, web.Application],
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Once a LookupError as the file was opened: a 500, a CLI traceback."""
+    mapping = b'encoding = "nope"\n' + MAPPING.read_bytes()
+    body = csv_file(tmp_path / "a.csv", range(2)).read_bytes()
+    resp = await client.post("/v1/imports", data=form(mapping, body), headers=AUTH)
+    assert resp.status == 400
+    error = (await resp.json())["error"]
+    assert (error["code"], error["parameter"]) == ("invalid_parameter", "mapping")
+    assert "encoding" in error["message"]
+
+    monkeypatch.setattr(import_cli, "load_settings", lambda: settings)
+    (tmp_path / "map.toml").write_bytes(mapping)
+    args = ["import", str(tmp_path / "a.csv"), "--mapping", str(tmp_path / "map.toml")]
+    done = await asyncio.to_thread(CliRunner().invoke, cli_main, args)  # its error handling
+    assert done.exit_code == 1
+    assert "map.toml: encoding: " in done.stderr

@@ -214,6 +214,59 @@ def test_ndjson_money_is_decimal_never_float() -> None:
 
 
 @pytest.mark.parametrize(
+    ("cell", "currency", "minor"),
+    [("1000", "MXN", 100000), ("1500", "JPY", 1500), ("0.29", "USD", 29)],
+)
+def test_ndjson_numbers_take_the_currency_column_and_its_digits(
+    cell: str, currency: str, minor: int
+) -> None:
+    """Once refused: a JSON number's currency was the mapping's ``currency``, here unset."""
+    mapping = parse_mapping(orjson.dumps(payment_mapping(MAJOR, format="ndjson")))
+    line = f'{{"pid":"p1","cid":"d1","aid":"a1","amount":{cell},"ccy":"{currency}",'
+    line += '"at":"2026-11-30T10:00:00Z"}\n'
+    [row] = read_rows(HashingStream(io.BytesIO(line.encode())), mapping)
+    event, problems = Converter(mapping).convert(row)
+    assert problems == []
+    assert isinstance(event, PaymentEvent)
+    assert (event.amount.amount_minor, event.amount.currency) == (minor, currency)
+
+
+def test_a_json_number_with_a_fraction_is_not_minor_units() -> None:
+    """Once truncated: 12.5 minor units became 12."""
+    minor = {"column": "amount", "as": "money", "units": "minor", "currency": "USD"}
+    mapping = parse_mapping(orjson.dumps(payment_mapping(minor, format="ndjson")))
+    line = b'{"pid":"p1","cid":"d1","aid":"a1","amount":12.5,"at":"2026-11-30T10:00:00Z"}\n'
+    [row] = read_rows(HashingStream(io.BytesIO(line)), mapping)
+    event, [problem] = Converter(mapping).convert(row)
+    assert event is None
+    assert "minor units are a whole number" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("spec", "cell"),
+    [
+        ({"decimal": ","}, "1.500"),  # 1.5 or 1500? Once read as 1.50.
+        ({"decimal": ","}, "1.234,56"),
+        ({}, "1,500"),
+        ({"decimal": ",", "thousands": "."}, "1,500.00"),
+        ({}, "twelve"),
+        ({}, "1e3"),
+    ],
+)
+def test_an_amount_not_in_the_mapping_format_is_refused_saying_so(
+    spec: dict[str, str], cell: str
+) -> None:
+    cell = f'"{cell}"' if "," in cell else cell
+    [(event, [problem])] = convert(
+        payment_mapping({**MAJOR, **spec}), f"{HEADER}\np1,d1,a1,{cell},USD,2026-11-30 10:00\n"
+    )
+    assert event is None
+    assert (problem.column, problem.code) == ("amount", "invalid_cell")
+    assert f"not a number with decimal mark {spec.get('decimal', '.')!r}" in problem.message
+    assert "ConversionSyntax" not in problem.message
+
+
+@pytest.mark.parametrize(
     ("change", "says"),
     [
         ({"fields": {"type": "payment", "tenant_id": {"column": "t"}}}, "tenant_id must be"),
@@ -221,6 +274,9 @@ def test_ndjson_money_is_decimal_never_float() -> None:
         ({"timezone": "Mars/Olympus", "fields": {"tenant_id": "acme"}}, "time zone"),
         ({"fields": {"tenant_id": "acme", "x": {"column": "a", "as": "float"}}}, "fields.x"),
         ({"fields": {"tenant_id": "acme", "x": {"column": "a", "as": "money"}}}, "currency"),
+        # Once a LookupError from the reader: a 500, a CLI traceback.
+        ({"encoding": "nope", "fields": {"tenant_id": "acme"}}, "encoding: .*'nope'"),
+        ({"encoding": "hex", "fields": {"tenant_id": "acme"}}, "encoding: .*not a text encoding"),
     ],
 )
 def test_a_bad_mapping_is_refused_with_the_reason(change: dict[str, Any], says: str) -> None:

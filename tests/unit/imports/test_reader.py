@@ -1,0 +1,96 @@
+"""Reading a file line by line: a byte the encoding cannot read, or a line too long,
+costs only its own row, reported at its own line; every other row is read."""
+
+from __future__ import annotations
+
+import io
+
+import orjson
+import pytest
+
+from recaudo.foundation.errors import MappingError
+from recaudo.imports import Mapping, Row, parse_mapping, read_rows, reader
+from recaudo.imports.reader import HashingStream
+
+MAPPING = parse_mapping(
+    orjson.dumps({"event_id": {"columns": ["id"]}, "fields": {"tenant_id": "acme"}})
+)
+NDJSON = parse_mapping(
+    orjson.dumps(
+        {"format": "ndjson", "event_id": {"columns": ["id"]}, "fields": {"tenant_id": "acme"}}
+    )
+)
+
+
+def rows(data: bytes, mapping: Mapping = MAPPING) -> list[Row]:
+    return list(read_rows(HashingStream(io.BytesIO(data)), mapping))
+
+
+def csv_lines(count: int) -> list[bytes]:
+    return [b"id,name", *(f"{n},name {n}".encode() for n in range(2, count + 1))]
+
+
+@pytest.mark.parametrize("bad_line", [3, 500])  # within the decoder's first chunk, and past it
+def test_an_undecodable_byte_costs_only_its_line(bad_line: int) -> None:
+    """Once the decoder's whole 8 KB chunk was lost, at a wrong line (or "unreadable header")."""
+    lines = csv_lines(1000)
+    lines[bad_line - 1] = f"{bad_line},Jos\xe9".encode("latin-1")
+    read = rows(b"\n".join(lines) + b"\n")
+    assert len(read) == 999
+    [bad] = [r for r in read if r.unreadable]
+    assert (bad.line, bad.unreadable) == (
+        bad_line,
+        "unreadable line: not utf-8-sig text (byte 0xe9)",
+    )
+    assert [r.line for r in read if not r.unreadable] == [
+        n for n in range(2, 1001) if n != bad_line
+    ]
+
+
+def test_a_header_with_an_undecodable_byte_is_refused() -> None:
+    with pytest.raises(MappingError, match="line 1: unreadable header: not utf-8-sig text"):
+        rows(b"id,nom\xe9\n1,a\n")
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"])
+def test_lines_stay_true_around_quoted_newlines_and_bad_bytes(newline: bytes) -> None:
+    data = newline.join(
+        [b"id,name", b'2,"two', b'lines"', b"4,ok", b"5,caf\xe9", b'6,"x', b'y"', b"8,end", b""]
+    )
+    read = rows(data)
+    assert [(r.line, r.values.get("name"), r.unreadable is None) for r in read] == [
+        (2, f"two{newline.decode()}lines", True),
+        (4, "ok", True),
+        (5, None, False),
+        (6, f"x{newline.decode()}y", True),
+        (8, "end", True),
+    ]
+
+
+def test_a_line_too_long_is_refused_and_reading_goes_on() -> None:
+    """Once held whole in memory: a 200 MB line without a newline took 1 GiB."""
+    long = b"3," + b"x" * (3 * reader.MAX_LINE)
+    read = rows(b"\n".join([b"id,name", b"2,a", long, b"4,b", b""]))
+    assert [(r.line, r.unreadable) for r in read] == [
+        (2, None),
+        (3, f"unreadable line: line 3 is longer than {reader.MAX_LINE} characters"),
+        (4, None),
+    ]
+    json_long = b'{"id": "' + b"x" * (3 * reader.MAX_LINE) + b'"}'
+    read = rows(b"\n".join([b'{"id": "1"}', json_long, b'{"id": "3"}']), NDJSON)
+    assert [(r.line, r.unreadable is None) for r in read] == [(1, True), (2, False), (3, True)]
+
+
+def test_a_crlf_the_length_limit_cuts_is_one_line_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader, "MAX_LINE", 8)
+    read = rows(b"id,name\r\n2,abcde\r\n3,toolong!\r\n4,b\r\n")  # "2,abcde\r" is 8
+    assert [(r.line, r.unreadable is None) for r in read] == [(2, True), (3, False), (4, True)]
+
+
+def test_ndjson_lines_with_undecodable_bytes_are_refused_alone() -> None:
+    read = rows(b'{"id": "1"}\n{"id": "caf\xe9"}\n{"id": "3"}\n', NDJSON)
+    assert [(r.line, r.unreadable) for r in read] == [
+        (1, None),
+        (2, "unreadable line: not utf-8-sig text (byte 0xe9)"),
+        (3, None),
+    ]
