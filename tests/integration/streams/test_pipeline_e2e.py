@@ -217,20 +217,29 @@ async def test_deferred_contact_is_released_by_the_timer_and_redecided(live: Bus
     client = connect(live.settings)
     schedule = Schedule(client, Keys(live.settings.redis_prefix), live.settings.schedule_shards)
     entry = Entry("acme", debtor, defer["contact_id"], "contact")
-    assert await client.zscore(schedule.key_for(entry), entry.member) == pytest.approx(
-        defer_until.timestamp()
-    )
-    # Move the due time to now, as if the night had passed; the timer releases it and
-    # the debtor's owner re-decides: still night in that zone, so deferred again.
-    await client.zadd(schedule.key_for(entry), {entry.member: 0})
-    records = await live.collect(
-        (live.topics.decisions,), lambda rs: len(decisions_for(rs, debtor)) >= 2, timeout_s=15
-    )
+    try:
+        # The decision is published before its batch's commit puts the entry on the
+        # schedule (decision_stage.py, commit): give the commit a moment.
+        for _ in range(50):
+            due = await client.zscore(schedule.key_for(entry), entry.member)
+            if due is not None:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail("the deferred contact is not on the schedule 5 s after the decision")
+        assert due == pytest.approx(defer_until.timestamp())
+        # Move the due time to now, as if the night had passed; the timer releases it and
+        # the debtor's owner re-decides: still night in that zone, so deferred again.
+        await client.zadd(schedule.key_for(entry), {entry.member: 0})
+        records = await live.collect(
+            (live.topics.decisions,), lambda rs: len(decisions_for(rs, debtor)) >= 2, timeout_s=15
+        )
+    finally:
+        await client.aclose()
     again = decisions_for(records, debtor)[1]
     assert again["trigger_type"] == "release"
     assert again["action"] == "defer"
     assert again["contact_id"] == defer["contact_id"]
-    await client.aclose()
 
 
 async def test_broken_promise_is_released_by_the_timer_and_triggers_a_contact(live: Bus) -> None:
