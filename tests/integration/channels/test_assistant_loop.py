@@ -5,6 +5,7 @@ person becomes a task that pauses the answers until a collector closes it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import aiohttp
@@ -53,6 +54,23 @@ async def ask(stack: Stack, provider: str, phone: str, text: str) -> SentMessage
     return to(stack, phone)[-1]
 
 
+async def open_tasks(stack: Stack, debtor: str) -> list[Record]:
+    """The debtor's open tasks once there is one (up to 10 s): the answer's contact
+    command is published before its batch's commit opens the task (decision_stage.py,
+    commit), so the answer can reach the provider before the task is in Redis."""
+    tasks: list[Record] = []
+    async with aiohttp.ClientSession() as http:
+        url = f"{stack.web_url}/v1/tasks?debtor_id={debtor}"
+        for _ in range(100):
+            async with http.get(url, headers=stack.auth) as r:
+                assert r.status == 200, await r.text()
+                tasks = (await r.json())["tasks"]
+            if tasks:
+                break
+            await asyncio.sleep(0.1)
+    return tasks
+
+
 async def test_sms_replies_are_answered_and_a_person_takes_over_until_the_task_closes(
     stack: Stack,
 ) -> None:
@@ -69,10 +87,7 @@ async def test_sms_replies_are_answered_and_a_person_takes_over_until_the_task_c
 
     handoff = await ask(stack, "twilio", phone, "I want to talk to a person")
     assert "A person from our team will review your case" in handoff.text
-    async with aiohttp.ClientSession() as http:
-        url = f"{stack.web_url}/v1/tasks?debtor_id={debtor}"
-        async with http.get(url, headers=stack.auth) as r:
-            [task] = (await r.json())["tasks"]
+    [task] = await open_tasks(stack, debtor)
     assert task["kind"] == "human"
 
     # Paused: a question now gets no automatic answer, and the audit says why.
@@ -144,10 +159,7 @@ async def test_closing_a_task_sends_the_held_cadence_step_without_another_event(
     debtor, phone = treated_debtor("assist-close-"), "+14155550163"
     await enrol(stack, debtor, "sms", phone)
     await ask(stack, "twilio", phone, "I want to talk to a person")
-    async with aiohttp.ClientSession() as http:
-        url = f"{stack.web_url}/v1/tasks?debtor_id={debtor}"
-        async with http.get(url, headers=stack.auth) as r:
-            [task] = (await r.json())["tasks"]
+    [task] = await open_tasks(stack, debtor)
 
     # A new delinquency cycle while a person has the case: its step is held.
     await enrol(stack, debtor, "sms", phone, days_past_due=35)

@@ -18,7 +18,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from recaudo.embedded import Managed, start_redis
 from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka import bootstrap_servers
+from recaudo.foundation.keys import Keys
 from recaudo.processes import settings_env, wait_ready
+from recaudo.streams.store import StateStore
 from tests.conftest import SettingsFactory
 from tests.integration.harness import Bus, Record, account_event, start_worker, zone_with_local_hour
 
@@ -62,6 +64,20 @@ async def committed(settings: Settings, topics: Sequence[str]) -> int:
         await consumer.stop()
 
 
+async def until_processed(
+    client: aioredis.Redis, settings: Settings, debtor_id: str, event_id: str
+) -> None:
+    """Once the worker's commit has marked ``event_id`` processed (up to 10 s)."""
+    keys = Keys(settings.redis_prefix)
+    store = StateStore(client, keys, settings.dedupe_ttl_s, clock=settings.clock())
+    ref = ("acme", debtor_id)
+    for _ in range(100):
+        if event_id in (await store.load([(ref, [event_id])]))[ref].seen:
+            return
+        await asyncio.sleep(0.1)
+    pytest.fail(f"{event_id} is not marked processed 10 s after its decision")
+
+
 async def probe(port: int, path: str) -> tuple[int, str]:
     async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}{path}") as r:
         return r.status, await r.text()
@@ -89,8 +105,14 @@ async def test_wiped_redis_pauses_decisions_until_rebuilt_and_opt_out_survives(
             )
 
             client = aioredis.Redis.from_url(own_redis.url)
-            await client.flushall()  # Redis restarted without persistence
-            await client.aclose()
+            try:
+                # The opt-out's decision is published before its batch's commit marks
+                # the debtor's events processed (decision_stage.py, commit): a wipe
+                # before that commit would see the commit land in the empty Redis.
+                await until_processed(client, settings, "opted", "resp-opted-1")
+                await client.flushall()  # Redis restarted without persistence
+            finally:
+                await client.aclose()
 
             status, body = await probe(worker.port, "/readyz")
             assert status == 503

@@ -27,10 +27,12 @@ async def sent_contacts(settings: Settings, keys: Keys, expected: int) -> Counte
     client = connect(settings)
     sent_key = keys.global_("recording:sent")
     deadline = time.monotonic() + 30
-    while await client.llen(sent_key) < expected and time.monotonic() < deadline:  # noqa: ASYNC110
-        await asyncio.sleep(0.2)
-    raw = await client.lrange(sent_key, 0, -1)
-    await client.aclose()
+    try:
+        while await client.llen(sent_key) < expected and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.2)
+        raw = await client.lrange(sent_key, 0, -1)
+    finally:
+        await client.aclose()
     return Counter(orjson.loads(item)["contact_id"] for item in raw)
 
 
@@ -84,13 +86,15 @@ async def test_sigkill_mid_stream_loses_no_decision_and_sends_nothing_twice(
     assert all(len(ids) == 1 for ids in contact_ids.values()), "a replay must reuse contact ids"
     expected = {next(iter(ids)) for ids in contact_ids.values()}
     by_contact = {next(iter(ids)): debtor for debtor, ids in contact_ids.items()}
-    client = connect(settings)
     assert max(sent.values()) == 1, f"sent twice: {[c for c, n in sent.items() if n > 1]}"
     # This provider has no idempotency key, so a send the kill left in doubt is not
     # repeated: it stays "sending" in the ledger, accounted for, never silently lost.
-    ledger = ContactLedger(client, Keys(unique), settings.contact_ttl_s)
-    missing = expected - set(sent)
-    statuses = {await ledger.status("acme", by_contact[cid], cid) for cid in missing}
-    await client.aclose()
+    client = connect(settings)
+    try:
+        ledger = ContactLedger(client, Keys(unique), settings.contact_ttl_s)
+        missing = expected - set(sent)
+        statuses = {await ledger.status("acme", by_contact[cid], cid) for cid in missing}
+    finally:
+        await client.aclose()
     assert statuses <= {"sending"}, statuses
     assert len(missing) <= settings.batch_size, "only the batch in flight can be in doubt"

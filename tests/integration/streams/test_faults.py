@@ -39,17 +39,21 @@ def contacts(records: list[Record]) -> set[str]:
 
 async def sent_twice(settings: Settings) -> list[str]:
     client = aioredis.Redis.from_url(settings.redis_url)
-    raw = await client.lrange(Keys(settings.redis_prefix).global_("recording:sent"), 0, -1)
-    await client.aclose()
+    try:
+        raw = await client.lrange(Keys(settings.redis_prefix).global_("recording:sent"), 0, -1)
+    finally:
+        await client.aclose()
     counts = Counter(orjson.loads(item)["contact_id"] for item in raw)
     return [cid for cid, n in counts.items() if n > 1]
 
 
 async def dues(settings: Settings, debtors: list[str]) -> dict[str, int]:
     client = aioredis.Redis.from_url(settings.redis_url)
-    store = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
-    loaded = await store.load((("acme", d), []) for d in debtors)
-    await client.aclose()
+    try:
+        store = StateStore(client, Keys(settings.redis_prefix), settings.dedupe_ttl_s)
+        loaded = await store.load((("acme", d), []) for d in debtors)
+    finally:
+        await client.aclose()
     return {d: loaded[("acme", d)].state.accounts[f"A-{d}"].due for d in debtors}
 
 

@@ -114,8 +114,6 @@ async def debtor_with_contact(
     contact = str(contacts[0])
     now = dt.datetime.now(dt.UTC)
     token, expires = pay_links(loop.settings).token("acme", contact, debtor, now)
-    client = aioredis.Redis.from_url(loop.settings.redis_url)
-    directory = ContactDirectory(client, Keys(loop.settings.redis_prefix), 3600)
     ref = ContactRef(
         tenant_id="acme",
         contact_id=contact,
@@ -124,10 +122,14 @@ async def debtor_with_contact(
         channel=Channel.SMS,
         address="+15551230001",
     )
-    await directory.remember(
-        ref, now=now, pay_target="https://pay.example.com/x", pay_expires_at=expires
-    )
-    await client.aclose()
+    client = aioredis.Redis.from_url(loop.settings.redis_url)
+    try:
+        directory = ContactDirectory(client, Keys(loop.settings.redis_prefix), 3600)
+        await directory.remember(
+            ref, now=now, pay_target="https://pay.example.com/x", pay_expires_at=expires
+        )
+    finally:
+        await client.aclose()
     return f"/pay/{token}", contact
 
 

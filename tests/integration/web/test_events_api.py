@@ -150,8 +150,10 @@ async def test_probes_and_metrics(
     assert (await unready.json())["checks"]["redis_state"] is False
     assert "recaudo_redis_state_lost 1.0" in await (await client.get("/metrics")).text()
     redis_client = aioredis.Redis.from_url(settings.redis_url)
-    await StateMarker(redis_client, Keys(settings.redis_prefix)).write("test")
-    await redis_client.aclose()
+    try:
+        await StateMarker(redis_client, Keys(settings.redis_prefix)).write("test")
+    finally:
+        await redis_client.aclose()
     ready = await client.get("/readyz")
     assert ready.status == 200
     assert (await ready.json())["checks"] == {
@@ -177,11 +179,13 @@ async def test_timeline_lists_the_debtors_decisions_newest_first(
     client: TestClient[web.Request, web.Application], settings: Settings
 ) -> None:
     redis_client = aioredis.Redis.from_url(settings.redis_url)
-    store = StateStore(redis_client, Keys(settings.redis_prefix), 3600)
-    entries = [orjson.dumps({"decision_id": f"d{i}", "action": "defer"}) for i in range(3)]
-    change = Change(("acme", "web-8"), DebtorState(), ["e1"], entries)
-    await store.commit([change], dt.datetime.now(dt.UTC).timestamp())
-    await redis_client.aclose()
+    try:
+        store = StateStore(redis_client, Keys(settings.redis_prefix), 3600)
+        entries = [orjson.dumps({"decision_id": f"d{i}", "action": "defer"}) for i in range(3)]
+        change = Change(("acme", "web-8"), DebtorState(), ["e1"], entries)
+        await store.commit([change], dt.datetime.now(dt.UTC).timestamp())
+    finally:
+        await redis_client.aclose()
     resp = await client.get("/v1/debtors/web-8/timeline", headers=AUTH)
     assert resp.status == 200
     body = await resp.json()
@@ -195,8 +199,6 @@ async def test_timeline_lists_the_debtors_decisions_newest_first(
 async def test_the_debtor_view_shows_balances_and_contacts_to_its_tenant_only(
     client: TestClient[web.Request, web.Application], settings: Settings
 ) -> None:
-    redis_client = aioredis.Redis.from_url(settings.redis_url)
-    store = StateStore(redis_client, Keys(settings.redis_prefix), 3600)
     state = DebtorState.model_validate(
         {
             "tz": "Europe/Madrid",
@@ -204,8 +206,12 @@ async def test_the_debtor_view_shows_balances_and_contacts_to_its_tenant_only(
             "emitted": [{"cid": "c-1", "acct": "a-1", "ch": "email", "exp": 4e9, "at": 1.7e9}],
         }
     )
-    await store.commit([Change(("acme", "web-9"), state, ["e1"], [])], 1.7e9)
-    await redis_client.aclose()
+    redis_client = aioredis.Redis.from_url(settings.redis_url)
+    try:
+        store = StateStore(redis_client, Keys(settings.redis_prefix), 3600)
+        await store.commit([Change(("acme", "web-9"), state, ["e1"], [])], 1.7e9)
+    finally:
+        await redis_client.aclose()
     resp = await client.get("/v1/debtors/web-9", headers=AUTH)
     assert resp.status == 200
     body = await resp.json()
@@ -255,8 +261,6 @@ async def test_configured_providers_get_webhook_routes_and_others_404(
 async def test_a_payment_the_known_account_cannot_take_is_refused_naming_the_field(
     client: TestClient[web.Request, web.Application], settings: Settings
 ) -> None:
-    redis_client = aioredis.Redis.from_url(settings.redis_url)
-    store = StateStore(redis_client, Keys(settings.redis_prefix), 3600)
     snapshot_at = dt.datetime.now(dt.UTC).timestamp() - 3600
     state = DebtorState.model_validate(
         {
@@ -271,8 +275,12 @@ async def test_a_payment_the_known_account_cannot_take_is_refused_naming_the_fie
             }
         }
     )
-    await store.commit([Change(("acme", "web-10"), state, ["e1"], [])], snapshot_at)
-    await redis_client.aclose()
+    redis_client = aioredis.Redis.from_url(settings.redis_url)
+    try:
+        store = StateStore(redis_client, Keys(settings.redis_prefix), 3600)
+        await store.commit([Change(("acme", "web-10"), state, ["e1"], [])], snapshot_at)
+    finally:
+        await redis_client.aclose()
     too_much = payment_event("web-10", 50_001, "P-10")
     closed = {**payment_event("web-10", 100, "P-11"), "account_id": "A-web-11"}
     euros = payment_event("web-10", 100, "P-12")

@@ -37,9 +37,7 @@ async def test_expired_tampered_and_valid_links(server: tuple[BaseTestServer, Se
     srv, settings = server
     links = pay_links(settings)
     now = dt.datetime.now(dt.UTC)
-    client = aioredis.Redis.from_url(settings.redis_url)
     keys = Keys(settings.redis_prefix)
-    directory = ContactDirectory(client, keys, settings.contact_ttl_s)
     token, expires = links.token("acme", "contact-pay-1", "d-pay", now)
     # Over 64 bytes: stored in two pieces of the hash.
     target = "https://pay.example.com/checkout?ref=PR-000001&account=XXXX1234&lang=es-CO"
@@ -51,19 +49,23 @@ async def test_expired_tampered_and_valid_links(server: tuple[BaseTestServer, Se
         channel=Channel.SMS,
         address="+15551230001",
     )
-    await directory.remember(ref, now=now, pay_target=target, pay_expires_at=expires)
-    # The record is the debtor's: no tenant-level pay: key.
-    assert [k async for k in client.scan_iter(match=f"{keys.prefix}:acme:pay:*")] == []
     # A link of the earlier form (no debtor) and its record in the earlier pay: key.
     legacy = URLSafeSerializer("pay-test-secret", salt=SALT).dumps(
         ["acme", "contact-pay-0", int(expires.timestamp())]
     )
     legacy_target = "https://pay.example.com/checkout?ref=PR-0"
-    await client.set(
-        keys.tenant("acme", "pay:contact-pay-0"),
-        orjson.dumps(["d-pay", "a-pay", "sms", legacy_target]),
-    )
-    await client.aclose()
+    client = aioredis.Redis.from_url(settings.redis_url)
+    try:
+        directory = ContactDirectory(client, keys, settings.contact_ttl_s)
+        await directory.remember(ref, now=now, pay_target=target, pay_expires_at=expires)
+        # The record is the debtor's: no tenant-level pay: key.
+        assert [k async for k in client.scan_iter(match=f"{keys.prefix}:acme:pay:*")] == []
+        await client.set(
+            keys.tenant("acme", "pay:contact-pay-0"),
+            orjson.dumps(["d-pay", "a-pay", "sms", legacy_target]),
+        )
+    finally:
+        await client.aclose()
     old, _ = links.token("acme", "contact-pay-1", "d-pay", now - links.ttl - dt.timedelta(1))
     async with aiohttp.ClientSession() as http:
         async with http.get(srv.make_url(f"/pay/{old}"), allow_redirects=False) as resp:
@@ -112,18 +114,20 @@ async def test_head_and_link_previews_are_answered_but_not_clicks(
     directory = ContactDirectory(client, Keys(settings.redis_prefix), settings.contact_ttl_s)
     target = "https://pay.example.com/checkout?ref=PR-9"
     tokens = {}
-    for contact in ("contact-peek", "contact-click"):
-        ref = ContactRef(
-            tenant_id="acme",
-            contact_id=contact,
-            debtor_id="d-peek",
-            account_id="a-peek",
-            channel=Channel.SMS,
-            address="+15551230002",
-        )
-        tokens[contact], expires = links.token("acme", contact, "d-peek", now)
-        await directory.remember(ref, now=now, pay_target=target, pay_expires_at=expires)
-    await client.aclose()
+    try:
+        for contact in ("contact-peek", "contact-click"):
+            ref = ContactRef(
+                tenant_id="acme",
+                contact_id=contact,
+                debtor_id="d-peek",
+                account_id="a-peek",
+                channel=Channel.SMS,
+                address="+15551230002",
+            )
+            tokens[contact], expires = links.token("acme", contact, "d-peek", now)
+            await directory.remember(ref, now=now, pay_target=target, pay_expires_at=expires)
+    finally:
+        await client.aclose()
     peek = srv.make_url(f"/pay/{tokens['contact-peek']}")
     async with aiohttp.ClientSession() as http:
         async with http.head(peek, allow_redirects=False) as resp:
