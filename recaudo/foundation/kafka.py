@@ -83,6 +83,14 @@ class KafkaPublisher:
             raise RuntimeError("KafkaPublisher.publish before start()")
         await self._producer.send_and_wait(topic, value=value, key=key.encode())
 
+    async def flush(self) -> None:
+        """Until every record handed to the producer is acknowledged or has failed: a
+        request answered 503 while its produce stalled leaves its records queued (a
+        cancelled ``publish`` does not withdraw them), and they reach whatever broker
+        answers next."""
+        if self._producer is not None:
+            await self._producer.flush()
+
     async def connected(self) -> bool:
         """The producer knows at least one live broker from its last metadata."""
         return self._producer is not None and bool(self._producer.client.cluster.brokers())
