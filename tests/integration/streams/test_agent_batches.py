@@ -228,11 +228,13 @@ async def test_a_worker_joining_mid_stream_takes_partitions_over_and_loses_no_re
     generation are skipped, its partitions' new owner reads them from the commit."""
     total = 6000
     await run.produce(range(total))
-    first = run.start("a", delay_s=0.1)
+    # The first alone needs ~23 s for all of them: time for the second to start and join
+    # on a loaded machine (at 0.1 s a batch, 9 s, the first once finished before it joined).
+    first = run.start("a", delay_s=0.25)
     second = None
     try:
         await run.batches(MOST, settle_s=0)
-        second = run.start("b", delay_s=0.1)
+        second = run.start("b", delay_s=0.05)
         batches = await run.batches(total)
     finally:
         stop(first)
