@@ -1,4 +1,5 @@
-"""File intake in constant memory: peak memory importing 100k lines against 1M lines.
+"""File intake memory: peak memory importing 100k lines against 1M lines (rows are
+streamed; the table of the file's distinct ids grows).
 
 Each size runs in a fresh interpreter (so RSS is its own): a payments CSV is
 written, then ``recaudo.imports.run_import`` validates it whole and "sends"

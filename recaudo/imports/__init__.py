@@ -3,7 +3,8 @@
 For lenders without Kafka: ``recaudo import FILE --mapping MAP.toml`` and
 ``POST /v1/imports`` read the file twice, streaming (validate every row by
 building the pydantic events of ``contracts.events``, then send), so a file of
-any length is imported in constant memory, all or nothing unless invalid rows
+any length is imported in memory that grows only with its distinct event ids
+(24-48 bytes each, ``imports.file_ids``), all or nothing unless invalid rows
 are skipped. Event ids are derived from the row, so a re-import or a resumed
 one sends nothing the service already has.
 """

@@ -18,13 +18,13 @@ stage de-duplicates those by event id.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Protocol
 
 from recaudo.contracts.events import Event
 from recaudo.imports.convert import Converter
+from recaudo.imports.file_ids import FileIds
 from recaudo.imports.intake import Seen
 from recaudo.imports.mapping import Mapping
 from recaudo.imports.reader import HashingStream, Row, read_rows
@@ -70,35 +70,6 @@ class Marks(Protocol):
     async def sent_through(self, tenant_id: str, file_key: str) -> int: ...
 
     async def advance(self, tenant_id: str, file_key: str, line: int) -> None: ...
-
-
-class FileIds:
-    """Each event id of the file: a digest of its content and the line it first comes on.
-
-    Pass 1 refuses a row whose id an earlier row gave other content (a conflict); pass 2
-    sends each id once, from its first row, however many chunks apart its copies are.
-    The one record an import keeps per row, so its memory grows with the file's distinct
-    ids (two 16-byte digests and a line, ~150 bytes an id) while the rest stays constant.
-    """
-
-    def __init__(self) -> None:
-        self._ids: dict[bytes, bytes] = {}
-
-    def first(self, line: int, event: Event) -> tuple[int, bool]:
-        """The line the id first came on (``line`` when new; 0 when the service refused
-        it) and whether with this row's content."""
-        content = _digest(event.model_dump_json())
-        kept = self._ids.setdefault(_digest(event.event_id), content + line.to_bytes(8, "big"))
-        return int.from_bytes(kept[16:], "big"), kept[:16] == content
-
-    def refuse(self, event: Event) -> None:
-        """The service holds other content for the id: no row of it is sent."""
-        key = _digest(event.event_id)
-        self._ids[key] = self._ids[key][:16] + bytes(8)
-
-
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
 @contextmanager
