@@ -31,34 +31,13 @@ from recaudo.channels.sandbox.payments_api import PaymentsSandbox
 from recaudo.channels.status_machine import StatusMachine
 from recaudo.channels.webhooks.base import WebhookRequest
 from recaudo.contracts.events import Channel
-from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.clock import SimulatedClock
 from tests.unit.channels.channels_testkit import Hooks
+from tests.unit.channels.test_channels_dispatch import command as dispatch_command
 
 #: The demo's first day: months from the wall clock whenever the tests run.
 THEN = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
 ADDRESS = "+34600111222"
-
-
-def command(contact_id: str, channel: Channel, address: str, now: dt.datetime) -> ContactCommand:
-    return ContactCommand.model_validate(
-        {
-            "contact_id": contact_id,
-            "tenant_id": "acme",
-            "debtor_id": "d-7",
-            "account_id": "a-7",
-            "channel": channel,
-            "address": address,
-            "template": "reminder_1",
-            "language": "es",
-            "send_at": now,
-            "expires_at": now + dt.timedelta(hours=2),
-            "strategy": "default",
-            "arm": "champion",
-            "decision_id": f"dec-{contact_id}",
-            "trigger_event_id": "ev-1",
-        }
-    )
 
 
 def at(event: dict[str, object]) -> dt.datetime:
@@ -107,7 +86,16 @@ async def test_replies_and_receipts_carry_the_sandbox_clock(
             ("c-wa", Channel.WHATSAPP, ADDRESS),
             ("c-mail", Channel.EMAIL, "deudor@example.com"),
         ]:
-            sent = await dispatcher.dispatch(command(contact_id, channel, address, now), now)
+            sent = await dispatcher.dispatch(
+                dispatch_command(
+                    contact_id,
+                    channel,
+                    address,
+                    send_at=now,
+                    expires_at=now + dt.timedelta(hours=2),
+                ),
+                now,
+            )
             assert sent.sent
         await simulated_sandbox.drain()
         assert await simulated_sandbox.inbound("meta", ADDRESS, "STOP") == 200
