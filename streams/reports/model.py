@@ -12,7 +12,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DifferenceStatus = Literal["ok", "n too small", "no baseline", "no debtors", "no contacts"]
+#: "no spread": every debtor of both groups has the same value (none recovered anything,
+#: say), so there is no variance to build an interval from; [0, 0] would claim certainty.
+DifferenceStatus = Literal[
+    "ok", "n too small", "no spread", "no baseline", "no debtors", "no contacts"
+]
 
 
 class _Out(BaseModel):

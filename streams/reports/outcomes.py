@@ -142,7 +142,7 @@ def _vs_holdout(g: _Group, h: _Group | None) -> HoldoutComparison:
     net_base = [y - c for y, c in zip(base.recovered, base.cost_each, strict=True)]
     n = g.debtors + base.debtors
     power = None
-    if not stats.too_small(g.debtors, base.debtors):
+    if per_debtor.status == "ok":  # two debtors a group or more, and some spread
         # The enrolment span, read from the data (never the wall clock): the volume so far.
         span = max(g.last_enrolled, base.last_enrolled) - min(g.first_enrolled, base.first_enrolled)
         se = stats.pooled_se(g.recovered, base.recovered)

@@ -155,6 +155,8 @@ def _cell_name(row: Any, keys: list[str]) -> str:
 
 
 def _span(d: Difference, currency: str, label: str = "95 % interval") -> str:
+    if d.status == "no spread":
+        return " (no interval yet: every debtor of both groups came to the same amount)"
     if d.low is None or d.high is None:
         return " (too few debtors for an interval)"
     low, high = money(d.low, currency, True), money(d.high, currency, True)

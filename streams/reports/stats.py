@@ -36,7 +36,7 @@ def welch_difference(treated: Sequence[float], baseline: Sequence[float]) -> Dif
     if too_small(len(treated), len(baseline)):
         return Difference(estimate=estimate, status="n too small")
     se = math.sqrt(variance(treated) / len(treated) + variance(baseline) / len(baseline))
-    return Difference(estimate=estimate, low=estimate - Z * se, high=estimate + Z * se)
+    return _interval(estimate, Z * se)
 
 
 def paired_difference(treated: Sequence[float], baseline: Sequence[float]) -> Difference:
@@ -55,6 +55,7 @@ def paired_difference(treated: Sequence[float], baseline: Sequence[float]) -> Di
     if len(diffs) < MIN_N:
         return Difference(estimate=estimate, status="n too small")
     se = math.sqrt(variance(diffs) / len(diffs))
+    # Identical pairs are exactly no difference: [0, 0] is the answer, not a lack of one.
     return Difference(estimate=estimate, low=estimate - Z * se, high=estimate + Z * se)
 
 
@@ -100,8 +101,8 @@ def holdout_difference(treated: Sequence[float], baseline: Sequence[float]) -> D
     estimate = fmean(treated) - fmean(baseline)
     if too_small(len(treated), len(baseline)):
         return Difference(estimate=estimate, status="n too small")
-    half = holdout_quantile(len(treated), len(baseline)) * pooled_se(treated, baseline)
-    return Difference(estimate=estimate, low=estimate - half, high=estimate + half)
+    se = pooled_se(treated, baseline)
+    return _interval(estimate, se and holdout_quantile(len(treated), len(baseline)) * se)
 
 
 def per_contact_difference(
@@ -124,7 +125,14 @@ def per_contact_difference(
     if too_small(len(treated), len(baseline)):
         return Difference(estimate=estimate, status="n too small")
     linear = [y - estimate * c for y, c in zip(treated, contacts, strict=True)]
-    half = holdout_quantile(len(treated), len(baseline)) * pooled_se(linear, baseline) / mean_c
+    se = pooled_se(linear, baseline) / mean_c
+    return _interval(estimate, se and holdout_quantile(len(treated), len(baseline)) * se)
+
+
+def _interval(estimate: float, half: float) -> Difference:
+    """``estimate`` +/- ``half``; no interval when nothing varied (``half`` 0)."""
+    if half == 0:
+        return Difference(estimate=estimate, status="no spread")
     return Difference(estimate=estimate, low=estimate - half, high=estimate + half)
 
 

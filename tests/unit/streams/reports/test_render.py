@@ -97,6 +97,26 @@ def test_one_debtor_per_side_is_not_enough_data_yet() -> None:
     )
 
 
+def test_groups_where_nobody_paid_yet_have_no_interval_and_no_power_claim() -> None:
+    """Once "R$0.00 (always-valid 95 % interval R$0.00 to R$0.00) ... the smallest effect
+    detectable now is R$0.00": a certainty the data cannot give (the demo's first days)."""
+    nobody = [
+        (f"d{i}", s(arm, 0, cur="BRL")) for i, arm in enumerate(["champion"] * 5 + ["holdout"] * 2)
+    ]
+    report = compute_report("acme", nobody, ["arm"])
+    vs = next(g for g in report.groups if g.arm == "champion").vs_holdout
+    assert vs is not None
+    assert (vs.incremental_recovered_per_debtor.status, vs.power) == ("no spread", None)
+    assert vs.always_valid_per_debtor.low is None
+    text = to_table(report)
+    assert (
+        "champion vs holdout: not enough data yet — R$0.00 more recovered per debtor (no "
+        "interval yet: every debtor of both groups came to the same amount), 5 vs 2 debtors."
+        in text
+    )
+    assert "smallest effect" not in text
+
+
 def test_csv_has_one_flat_row_per_group_then_the_comparisons() -> None:
     blocks = to_csv(report()).split("\n\n")
     assert len(blocks) == 2

@@ -187,3 +187,16 @@ def test_the_plan_suggests_a_holdout_that_detects_the_effect() -> None:
     loaded_at_once = power.plan(4e6, 950, 50, effect=600.0, span_days=0.1)
     assert loaded_at_once.debtors_per_day is None
     assert loaded_at_once.more_days_needed is None
+
+
+def test_groups_without_spread_have_no_interval() -> None:
+    """Zero variance on both sides is no evidence of certainty: no interval, said so."""
+    assert stats.holdout_difference([0.0] * 5, [0.0] * 3) == Difference(
+        estimate=0.0, status="no spread"
+    )
+    assert stats.welch_difference([7.0] * 4, [2.0] * 2) == Difference(
+        estimate=5.0, status="no spread"
+    )
+    d = stats.per_contact_difference([0.0] * 4, [2.0] * 4, [0.0] * 2)
+    assert (d.estimate, d.status) == (0.0, "no spread")
+    assert stats.holdout_difference([0.0, 10.0], [0.0, 0.0]).status == "ok"
