@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
 from typing import Any
 
 from babel.numbers import get_currency_precision
@@ -28,7 +28,13 @@ from recaudo.imports.report import Problem
 
 _INPUT: TypeAdapter[Any] = TypeAdapter(InputEvent)
 _EMPTY = object()
-_INT = re.compile(r"[+-]?\d+")
+#: ASCII digits only: ``\d`` and ``int()`` take full-width and Arabic-Indic ones too.
+_INT = re.compile(r"[+-]?[0-9]+")
+#: Wide enough that moving the point never rounds (the default keeps 28 digits).
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+#: Minor units of this many digits are far past any the event takes (2^53): refused here,
+#: before ``int()`` spends time and memory on 1e999999999.
+_MINOR_DIGITS = 30
 _SAID = re.compile(r"(?:Value error, )?([a-z_][a-z0-9_.]*): (.*)", re.S)
 #: A last check beyond the schema (the HTTP edge's clock skew): why the event is refused.
 Check = Callable[[Event], str | None]
@@ -192,7 +198,11 @@ def _parse(spec: Column, text: str, row: Row, zone: dt.tzinfo) -> Any:
     if spec.kind == "str":
         return text
     if spec.kind == "int":
-        text = text.replace(spec.thousands, "") if spec.thousands else text
+        if spec.thousands:  # in groups of three, as for money: "1.5" is not 15
+            group = re.escape(spec.thousands)
+            if not re.fullmatch(rf"[+-]?(?:[0-9]{{1,3}}(?:{group}[0-9]{{3}})+|[0-9]+)", text):
+                raise ValueError(f"not a whole number with thousands {spec.thousands!r}")
+            text = text.replace(spec.thousands, "")
         if not _INT.fullmatch(text):
             raise ValueError("not a whole number")
         return int(text)
@@ -220,7 +230,7 @@ def _parse(spec: Column, text: str, row: Row, zone: dt.tzinfo) -> Any:
     # else: "1.500" where the mark is "," may be 1.5 or 1500, so it is refused, not guessed.
     mark, group = re.escape(spec.decimal), re.escape(spec.thousands)
     whole = rf"(?:\d{{1,3}}(?:{group}\d{{3}})+|\d+)" if spec.thousands else r"\d+"
-    if not re.fullmatch(rf"[+-]?(?:{whole}(?:{mark}\d*)?|{mark}\d+)", text):
+    if not re.fullmatch(rf"[+-]?(?:{whole}(?:{mark}\d*)?|{mark}\d+)", text, re.ASCII):
         grouping = f" and thousands {spec.thousands!r}" if spec.thousands else ""
         raise ValueError(f"not a number with decimal mark {spec.decimal!r}{grouping}")
     amount = text.replace(spec.thousands, "") if spec.thousands else text
@@ -245,15 +255,16 @@ def _money(spec: Column, amount: Decimal, currency: str, currency_column: str) -
     1250, 1500 JPY is 1500; more decimals than the currency has is an error, not rounded."""
     if not amount.is_finite():
         raise CellError(spec.column, f"{amount}: not an amount")
-    if spec.units == "minor":
-        minor = amount
-        if minor != minor.to_integral_value():  # a JSON number: text was checked already
-            raise CellError(spec.column, f"{amount}: minor units are a whole number")
-    else:
+    digits = 0
+    if spec.units == "major":
         digits = get_currency_precision(currency) if currency else 2
-        minor = amount.scaleb(digits)
-        if minor != minor.to_integral_value():
-            raise CellError(
-                spec.column, f"{amount}: more than {digits} decimal place(s) for {currency}"
-            )
-    return {"amount_minor": int(minor), "currency": currency}
+    minor = amount.scaleb(digits, _EXACT)
+    if not minor.is_finite() or (minor and minor.adjusted() >= _MINOR_DIGITS):
+        raise CellError(spec.column, f"{amount}: too large an amount")
+    if minor != minor.to_integral_value():
+        if spec.units == "minor":  # a JSON number: text was checked already
+            raise CellError(spec.column, f"{amount}: minor units are a whole number")
+        raise CellError(
+            spec.column, f"{amount}: more than {digits} decimal place(s) for {currency}"
+        )
+    return {"amount_minor": int(minor.to_integral_value()), "currency": currency}

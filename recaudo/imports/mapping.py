@@ -68,6 +68,8 @@ class Column(Strict):
     def money_has_a_currency(self) -> Column:
         if self.kind == "money" and not (self.currency or self.currency_column):
             raise ValueError("money needs currency (a code) or currency_column")
+        if self.kind == "money" and self.decimal == self.thousands:  # "1.5" would read as 15
+            raise ValueError(f"decimal and thousands are both {self.decimal!r}")
         return self
 
     def columns(self) -> list[str]:

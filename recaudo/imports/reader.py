@@ -5,14 +5,17 @@ for the report. The raw bytes are hashed as they are read, so a file is named
 by its content (the resume checkpoint) without a pass of its own.
 
 A line is decoded on its own terms: bytes the mapping's encoding cannot read
-become lone surrogates (``surrogateescape``) rather than an error that would
-drop the decoder's whole chunk, so only the row holding them is refused, at its
-own line. A line longer than ``MAX_LINE`` is refused too and skipped a piece at
-a time, so one without a newline never sits whole in memory.
+become lone surrogates (``surrogateescape``, here for any byte: UTF-16's are
+below 0x80 too) rather than an error that would drop the decoder's whole chunk,
+so only the row holding them is refused, at its own line. A decoder that fails
+outright (UTF-16 without a byte-order mark) refuses the file, a ``MappingError``.
+A line longer than ``MAX_LINE`` is refused too and skipped a piece at a time, so
+one without a newline never sits whole in memory.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -30,8 +33,22 @@ from recaudo.imports.mapping import Mapping
 MAX_LINE = 1 << 20
 csv.field_size_limit(MAX_LINE)
 _ENDS = ("\n", "\r")
-#: What ``surrogateescape`` makes of an undecodable byte (0x80-0xff).
-_UNDECODABLE = re.compile("[\udc80-\udcff]")
+#: What ``_ESCAPE`` makes of an undecodable byte (as ``surrogateescape``, and below 0x80).
+_UNDECODABLE = re.compile("[\udc00-\udcff]")
+#: A surrogate a JSON string may spell (``"\\ud800"``): not text, and no UTF-8 holds it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPE = "recaudo-escape"
+
+
+def _escape(exc: UnicodeError) -> tuple[str, int]:
+    """``surrogateescape`` for every byte: it gives up on one below 0x80 (UTF-16's)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start : exc.end]
+    return "".join(chr(0xDC00 + b) for b in bad), exc.end
+
+
+codecs.register_error(_ESCAPE, _escape)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,26 +99,33 @@ class Lines:
         return self
 
     def __next__(self) -> str:
-        line = self._text.readline(MAX_LINE)
+        line = self._readline(MAX_LINE)
         if self._after_cr and line == "\n":
-            line = self._text.readline(MAX_LINE)  # a \r\n the size limit cut in two
+            line = self._readline(MAX_LINE)  # a \r\n the size limit cut in two
         if not line:
             raise StopIteration
         self.number += 1
         if len(line) == MAX_LINE and not line.endswith(_ENDS):
             while line and not line.endswith(_ENDS):  # the rest of it, a piece at a time
-                line = self._text.readline(1 << 16)
+                line = self._readline(1 << 16)
             self._after_cr = line.endswith("\r")
             raise LineTooLong(self.number)
         self._after_cr = line.endswith("\r")
         return line
 
+    def _readline(self, limit: int) -> str:
+        try:
+            return self._text.readline(limit)
+        except UnicodeError as exc:  # not a byte the decoder could escape: it gave up
+            encoding = getattr(self._text, "encoding", "the mapping's encoding")
+            raise MappingError(
+                f"not {encoding} text (from line {self.number + 1} on): {exc}"
+            ) from None
+
 
 def read_rows(stream: HashingStream, mapping: Mapping) -> Iterator[Row]:
     buffered = io.BufferedReader(stream, buffer_size=1 << 16)
-    text = io.TextIOWrapper(
-        buffered, encoding=mapping.spec.encoding, errors="surrogateescape", newline=""
-    )
+    text = io.TextIOWrapper(buffered, encoding=mapping.spec.encoding, errors=_ESCAPE, newline="")
     if mapping.spec.format == "ndjson":
         yield from _ndjson(Lines(text), mapping.spec.encoding)
     else:
@@ -171,7 +195,28 @@ def _ndjson(lines: Lines, encoding: str) -> Iterator[Row]:
         except ValueError as exc:
             yield Row(lines.number, {}, f"not valid JSON: {exc}")
             continue
+        except ArithmeticError:  # Decimal's: an exponent past its range (1e99999999999999999999)
+            yield Row(lines.number, {}, "not valid JSON: a number out of range")
+            continue
         if not isinstance(value, dict):
             yield Row(lines.number, {}, "not a JSON object")
             continue
+        if (found := _surrogate(value)) is not None:
+            why = f"unreadable line: a lone surrogate (\\u{ord(found):04x}) in a JSON string"
+            yield Row(lines.number, {}, why)
+            continue
         yield Row(lines.number, value)
+
+
+def _surrogate(value: Any) -> str | None:
+    """A lone surrogate in any string (key or value) of a JSON value, or None."""
+    if isinstance(value, str):
+        found = _SURROGATE.search(value)
+        return found.group() if found else None
+    if isinstance(value, dict):
+        items: list[Any] = [*value.keys(), *value.values()]
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None
+    return next((f for f in map(_surrogate, items) if f is not None), None)

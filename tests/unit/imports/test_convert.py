@@ -301,3 +301,99 @@ def test_a_header_without_a_mapped_column_is_refused_before_any_row() -> None:
 def test_toml_and_json_mappings_are_the_same_mapping() -> None:
     toml = (EXAMPLES / "payments.toml").read_bytes()
     assert parse_mapping(toml).spec.event_id.column == "txn_id"
+
+
+@pytest.mark.parametrize(
+    "cell", ["\uff11\uff12", "\u0663", "12.\uff150", "\uff11,\uff12\uff10\uff10"]
+)
+@pytest.mark.parametrize("units", ["major", "minor"])
+def test_digits_other_than_ascii_are_not_an_amount(cell: str, units: str) -> None:
+    """Once full-width "\\uff11\\uff12" was 12 and Arabic-Indic "\\u0663" was 3: ``\\d``
+    and Decimal take any Unicode digit."""
+    spec = {**MAJOR, "units": units, "thousands": ","}
+    cell = f'"{cell}"' if "," in cell else cell
+    [(event, [problem])] = convert(
+        payment_mapping(spec), f"{HEADER}\np1,d1,a1,{cell},USD,2026-11-30 10:00\n"
+    )
+    assert event is None
+    assert (problem.column, problem.code) == ("amount", "invalid_cell")
+
+
+@pytest.mark.parametrize(
+    ("cell", "says"),
+    [
+        # Once rounded to 28 digits, so 100: accepted.
+        ("1.0000000000000000000000000000001", "more than 2 decimal place(s) for USD"),
+        ("1" + "0" * 40, "too large an amount"),
+    ],
+)
+def test_an_amount_is_never_rounded_to_fit(cell: str, says: str) -> None:
+    [(event, [problem])] = convert(
+        payment_mapping(MAJOR), f"{HEADER}\np1,d1,a1,{cell},USD,2026-11-30 10:00\n"
+    )
+    assert event is None
+    assert (problem.column, problem.code) == ("amount", "invalid_cell")
+    assert says in problem.message
+
+
+@pytest.mark.parametrize(
+    ("units", "cell", "says"),
+    [
+        ("major", "1e999999999", "too large an amount"),  # once decimal.Overflow: a 500
+        ("minor", "1e999999999", "too large an amount"),  # once int() of a 10^999999999
+        ("major", "1e-999999999", "more than 2 decimal place(s)"),  # once 0, accepted
+        ("major", "1.0000000000000000000000000000001", "more than 2 decimal place(s)"),
+    ],
+)
+def test_ndjson_numbers_beyond_28_digits_are_not_rounded(units: str, cell: str, says: str) -> None:
+    mapping = parse_mapping(
+        orjson.dumps(payment_mapping({**MAJOR, "units": units}, format="ndjson"))
+    )
+    line = f'{{"pid":"p1","cid":"d1","aid":"a1","amount":{cell},"ccy":"USD",'
+    line += '"at":"2026-11-30T10:00:00Z"}\n'
+    [row] = read_rows(HashingStream(io.BytesIO(line.encode())), mapping)
+    event, [problem] = Converter(mapping).convert(row)
+    assert event is None
+    assert (problem.column, problem.code) == ("amount", "invalid_cell")
+    assert says in problem.message
+
+
+def test_ascii_whole_numbers_only() -> None:
+    """``as = "int"`` too: int("\\uff11\\uff12") is 12."""
+    amount = {"amount_minor": {"column": "amount", "as": "int"}, "currency": "USD"}
+    rows = convert(
+        payment_mapping(amount),
+        f"{HEADER}\np1,d1,a1,\uff11\uff12,USD,2026-11-30 10:00\np2,d1,a1,12,USD,2026-11-30 10:00\n",
+    )
+    [(event, problems), (ok, _)] = rows
+    assert event is None
+    assert [(p.column, p.code, p.message) for p in problems] == [
+        ("amount", "invalid_cell", "'\uff11\uff12': not a whole number")
+    ]
+    assert isinstance(ok, PaymentEvent)
+    assert ok.amount.amount_minor == 12
+
+
+@pytest.mark.parametrize("mark", [".", ","])
+def test_one_mark_for_decimals_and_thousands_is_refused(mark: str) -> None:
+    """Once "1.5" read as 15.00: the thousands mark was dropped, then the decimal one."""
+    with pytest.raises(MappingError, match="decimal and thousands are both"):
+        parse_mapping(orjson.dumps(payment_mapping({**MAJOR, "decimal": mark, "thousands": mark})))
+
+
+def test_a_whole_number_with_thousands_marks_is_in_groups_of_three() -> None:
+    """Once "1.5" read as 15 where thousands are ".": the mark was dropped wherever it stood."""
+    amount = {
+        "amount_minor": {"column": "amount", "as": "int", "thousands": "."},
+        "currency": "USD",
+    }
+    body = "".join(
+        f"p{n},d1,a1,{cell},USD,2026-11-30 10:00\n" for n, cell in enumerate(["1.5", "1.500"])
+    )
+    [(bad, problems), (ok, _)] = convert(payment_mapping(amount), f"{HEADER}\n{body}")
+    assert bad is None
+    assert [(p.column, p.message) for p in problems] == [
+        ("amount", "'1.5': not a whole number with thousands '.'")
+    ]
+    assert isinstance(ok, PaymentEvent)
+    assert ok.amount.amount_minor == 1500

@@ -94,3 +94,48 @@ def test_ndjson_lines_with_undecodable_bytes_are_refused_alone() -> None:
         (2, "unreadable line: not utf-8-sig text (byte 0xe9)"),
         (3, None),
     ]
+
+
+def utf16_mapping() -> Mapping:
+    spec = {"encoding": "utf-16", "event_id": {"columns": ["id"]}, "fields": {"tenant_id": "acme"}}
+    return parse_mapping(orjson.dumps(spec))
+
+
+def test_a_utf16_byte_below_0x80_costs_only_its_line() -> None:
+    """Once a UnicodeDecodeError (a 500, a CLI traceback): ``surrogateescape`` gives up on
+    a byte below 0x80, as UTF-16's truncated last byte or lone surrogate are."""
+    lone = (
+        "\ufeffid,name\n2,a\n3,".encode("utf-16-le") + b"\x00\xdc" + "\n4,b\n".encode("utf-16-le")
+    )
+    read = rows(lone + b"!", utf16_mapping())
+    assert [(r.line, r.unreadable) for r in read] == [
+        (2, None),
+        (3, "unreadable line: not utf-16 text (byte 0x00)"),
+        (4, None),
+        (5, "unreadable line: not utf-16 text (byte 0x21)"),  # the odd last byte
+    ]
+
+
+def test_utf16_without_a_byte_order_mark_is_refused() -> None:
+    """Once a bare UnicodeError from the decoder."""
+    with pytest.raises(MappingError, match=r"not utf-16 text \(from line 1 on\): .*BOM"):
+        rows("id,name\n2,a\n".encode("utf-16-be"), utf16_mapping())
+
+
+@pytest.mark.parametrize("text", [r"\ud800", r"p\udc80", r"\udfff\ud800"])
+def test_a_json_string_spelling_a_lone_surrogate_is_refused_alone(text: str) -> None:
+    """Once a UnicodeEncodeError hashing the row's event id: no UTF-8 holds a surrogate."""
+    data = b'{"id": "1"}\n{"id": "' + text.encode() + b'"}\n{"id": "3"}\n'
+    read = rows(data, NDJSON)
+    assert [(r.line, r.unreadable is None) for r in read] == [(1, True), (2, False), (3, True)]
+    assert "lone surrogate" in str(read[1].unreadable)
+
+
+def test_a_json_number_past_decimal_range_is_refused_alone() -> None:
+    """Once a decimal.InvalidOperation out of ``json.loads`` (not a ValueError)."""
+    read = rows(b'{"id": "1"}\n{"id": 1e99999999999999999999}\n{"id": "3"}\n', NDJSON)
+    assert [(r.line, r.unreadable) for r in read] == [
+        (1, None),
+        (2, "not valid JSON: a number out of range"),
+        (3, None),
+    ]
