@@ -78,7 +78,9 @@ async def import_file(
         await publisher.start()
         converter = Converter(
             mapping,
-            skew_check(settings.clock(), settings.event_future_skew_s, settings.event_max_age_s),
+            skew_check(
+                settings.clock().now(), settings.event_future_skew_s, settings.event_max_age_s
+            ),
         )
         return await run_import(
             lambda: path.open("rb"),

@@ -21,7 +21,6 @@ from pydantic import TypeAdapter, ValidationError
 from recaudo.contracts.events import Event, InputEvent
 from recaudo.contracts.topics import TOPIC_OF_TYPE
 from recaudo.contracts.validators import skew_error
-from recaudo.foundation.clock import Clock
 from recaudo.imports.mapping import Array, Column, Const, Mapping, Node, Table
 from recaudo.imports.reader import Row
 from recaudo.imports.report import Problem
@@ -40,11 +39,13 @@ _SAID = re.compile(r"(?:Value error, )?([a-z_][a-z0-9_.]*): (.*)", re.S)
 Check = Callable[[Event], str | None]
 
 
-def skew_check(clock: Clock, future_s: float, max_age_s: float) -> Check:
-    """The HTTP edge's ``occurred_at`` skew check, on the service's clock."""
+def skew_check(received_at: dt.datetime, future_s: float, max_age_s: float) -> Check:
+    """The HTTP edge's ``occurred_at`` skew check, against the instant the import began
+    (on the service's clock): read once, so both passes judge a row alike and a row
+    refused in the first is never sent by the second."""
 
     def check(event: Event) -> str | None:
-        return skew_error(event.occurred_at, clock.now(), future_s, max_age_s)
+        return skew_error(event.occurred_at, received_at, future_s, max_age_s)
 
     return check
 

@@ -45,6 +45,13 @@ class FileIds:
             self._grow()
         return line, True
 
+    def find(self, event: Event) -> tuple[int, bool] | None:
+        """As ``first``, for an id already met (None when not: its rows were invalid)."""
+        slot = self._slot(_digest(event.event_id))
+        if not self._ids[slot]:
+            return None
+        return self._lines[slot], self._contents[slot] == _digest(event.model_dump_json())
+
     def refuse(self, event: Event) -> None:
         """The service holds other content for the id: no row of it is sent."""
         slot = self._slot(_digest(event.event_id))

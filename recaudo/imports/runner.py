@@ -172,9 +172,10 @@ async def run_import(
             event, _ = converter.convert(row)
             if event is None:
                 continue
-            first, same = ids.first(row.line, event)
-            if not same or not first:
-                continue  # a conflict: counted invalid in pass 1
+            found = ids.find(event)
+            if found is None or not found[0] or not found[1]:
+                continue  # invalid in pass 1 (a conflict among them): counted there
+            first = found[0]
             if row.line <= done_through:
                 summary.resumed += 1
                 continue

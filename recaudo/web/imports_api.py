@@ -63,7 +63,9 @@ async def post_import(request: web.Request) -> web.Response:
         client = request.app[REDIS]
         converter = Converter(
             mapping,
-            skew_check(settings.clock(), settings.event_future_skew_s, settings.event_max_age_s),
+            skew_check(
+                settings.clock().now(), settings.event_future_skew_s, settings.event_max_age_s
+            ),
         )
         report = Report(keep=LISTED)
         slots = request.app[TENANT_SLOTS]

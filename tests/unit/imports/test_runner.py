@@ -3,6 +3,7 @@ event id, with the same content or other, sends each id once and counts every ro
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Sequence
 
@@ -11,7 +12,8 @@ import pytest
 
 from recaudo.contracts.events import Event
 from recaudo.foundation.errors import EventIdConflict
-from recaudo.imports import Converter, Report, Summary, parse_mapping, run_import
+from recaudo.imports import Converter, Report, Row, Summary, parse_mapping, run_import
+from recaudo.imports.convert import skew_check
 from recaudo.imports.intake import Seen
 
 CONFLICT = "event_id_conflict"
@@ -88,8 +90,11 @@ async def run(
     return summary, [orjson.loads(line) for line in out.getvalue().splitlines()]
 
 
+AT = "2026-11-30T10:00:00Z"
+
+
 def pay(pid: str, amount: str = "10.00") -> str:
-    return f"{pid},{amount},2026-11-30T10:00:00Z"
+    return f"{pid},{amount},{AT}"
 
 
 @pytest.mark.parametrize("chunk", [500, 2])  # in one chunk, and in another chunk
@@ -131,3 +136,40 @@ async def test_rows_the_service_holds_other_content_for_are_counted_once() -> No
     assert [(p["line"], p["code"]) for p in problems] == [(2, CONFLICT), (5, CONFLICT)]
     again, _ = await run(rows, service, marks, skip=True)
     assert (again.invalid, again.resumed, again.sent) == (2, 2, 0)
+
+
+async def test_a_row_refused_in_the_first_pass_is_never_sent_by_the_second() -> None:
+    """Once sent, though counted invalid, when a check judged it otherwise the second time
+    (the skew check read the clock again, and a row slightly in the future had come due)."""
+    judged: list[str] = []
+
+    def once_then_fine(event: Event) -> str | None:
+        judged.append(event.event_id)
+        return "occurred_at: more than 300 s in the future" if len(judged) == 2 else None
+
+    data = "\n".join(["pid,amount,at", pay("p1"), pay("p2"), pay("p3"), ""]).encode()
+    service = Service()
+    summary = await run_import(
+        lambda: io.BytesIO(data),
+        MAPPING,
+        Converter(MAPPING, once_then_fine),
+        service,
+        Marks(),
+        Report(io.BytesIO()),
+        skip_invalid=True,
+    )
+    assert len(judged) == 6  # each row in each pass
+    assert (summary.sent, summary.invalid) == (2, 1)
+    refused, _ = Converter(MAPPING).convert(Row(3, {"pid": "p2", "amount": "10.00", "at": AT}))
+    assert refused is not None
+    assert len(service.sent) == 2
+    assert refused.event_id not in service.sent
+
+
+def test_the_skew_check_judges_at_the_instant_it_is_given() -> None:
+    at = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)
+    check = skew_check(at - dt.timedelta(seconds=301), future_s=300, max_age_s=0)
+    event, _ = Converter(MAPPING).convert(Row(2, {"pid": "p", "amount": "1", "at": at.isoformat()}))
+    assert event is not None
+    assert check(event) == "occurred_at: more than 300 s in the future"
+    assert skew_check(at, future_s=300, max_age_s=0)(event) is None
