@@ -3,7 +3,9 @@
 effective date, for remediation (``streams.reports.after_effective``);
 ``GET /v1/reports/credit-bureau``: Colombia's earliest credit-bureau reporting date
 of each account in arrears (``streams.reports.credit_bureau``). Those two scan
-the tenant's states on every call, never cached: a compliance list is read as it is.
+the tenant's states for every call, never cached: a compliance list is read as it
+is; calls that arrive together share a scan that began after each of them
+(``recaudo.web.shared_scans``).
 
 The key names the tenant, so a caller only ever sees its own debtors. The body
 is ``recaudo.streams.reports.OutcomeReport`` (the /ops managers' view reads it).
@@ -40,6 +42,7 @@ from recaudo.streams.wiring import tenants_of
 from recaudo.web.auth import tenant_of
 from recaudo.web.keys import SETTINGS
 from recaudo.web.problems import problem
+from recaudo.web.shared_scans import SharedScans
 
 log = logging.getLogger(__name__)
 REPORTS = web.AppKey("reports", ReportSource)
@@ -75,14 +78,15 @@ def scan_report_handler(
     compute: ScanReport, client: Any, keys: Keys, clock: Clock
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     """A ``GET`` that takes no parameter and answers ``compute`` over ``client``
-    (one scan a call)."""
+    (calls arriving while a scan runs share the next one)."""
+    shared = SharedScans()
 
     async def get_scan_report(request: web.Request) -> web.Response:
         tenant = tenant_of(request, request.app[SETTINGS])
         if request.query:
             name = sorted(request.query)[0]
             raise _bad_request(f"unknown query parameter {name!r}; this report takes none", name)
-        found = await compute(client, keys, tenant, clock.now())
+        found = await shared(tenant, lambda: compute(client, keys, tenant, clock.now()))
         return web.Response(
             body=orjson.dumps(found.model_dump(mode="json")), content_type="application/json"
         )

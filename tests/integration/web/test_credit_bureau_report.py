@@ -5,6 +5,7 @@ same date."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
@@ -12,6 +13,7 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
+import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
@@ -19,6 +21,7 @@ from prometheus_client import CollectorRegistry
 
 from recaudo.cli import main
 from recaudo.contracts.state import AccountState
+from recaudo.embedded import start_redis
 from recaudo.foundation.config import Settings
 from recaudo.rules.credit_bureau import PRIOR_NOTICE, SMALL_DEBT
 from recaudo.streams.reports.credit_bureau import CreditBureauReport
@@ -56,6 +59,10 @@ def settings(make_settings: SettingsFactory) -> Settings:
 
 @pytest.fixture
 async def seeded(settings: Settings) -> None:
+    await seed(settings)
+
+
+async def seed(settings: Settings) -> None:
     changes = [
         # Delivered 10 June: 1 July is the 21st day, the first it may be reported.
         Change(("acme", "co-1"), debtor("CO", a1=owing(LARGE, "2025-06-10")), [], []),
@@ -170,3 +177,44 @@ def test_the_cli_makes_one_report_at_a_time() -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
     assert "one report at a time" in result.output
+
+
+async def test_a_burst_of_calls_shares_scans_and_each_gets_the_whole_list(
+    settings: Settings,
+) -> None:
+    """A compliance list is never cached, but 30 calls at once cost at most two
+    scans of the tenant's states (``recaudo.web.shared_scans``), not 30. A Redis of
+    the test's own, so its SCAN count is this test's alone."""
+    own = start_redis()
+    redis = aioredis.Redis.from_url(own.url)
+    alone_settings = settings.model_copy(update={"redis_url": own.url})
+
+    async def scans() -> int:
+        stats = await redis.info("commandstats")
+        return int(stats.get("cmdstat_scan", {}).get("calls", 0))
+
+    try:
+        await seed(alone_settings)
+        app = build_web_app(alone_settings, CollectorRegistry())
+        async with TestClient(TestServer(app)) as client:
+            before = await scans()
+            alone = await (await client.get(PATH, headers=ACME)).json()
+            per_scan = await scans() - before
+            assert per_scan >= 1
+            before = await scans()
+            globex = {"Authorization": "Bearer key-globex"}
+            answers = await asyncio.gather(
+                *(client.get(PATH, headers=ACME) for _ in range(30)),
+                *(client.get(PATH, headers=globex) for _ in range(5)),
+            )
+            assert [a.status for a in answers] == [200] * 35
+            bodies = [await a.json() for a in answers]
+            scanned = await scans() - before
+        assert [r["debtor_id"] for r in alone["rows"]] == ["co-1", "co-3", "co-2"]
+        assert all(b["rows"] == alone["rows"] for b in bodies[:30])
+        assert all([r["debtor_id"] for r in b["rows"]] == ["gx-co"] for b in bodies[30:])
+        # At most two scans per tenant, however the 35 calls interleave.
+        assert scanned <= 4 * per_scan
+    finally:
+        await redis.aclose()
+        own.stop()
