@@ -3,7 +3,9 @@
 The mapping turns cells into JSON values (numbers, money in minor units,
 RFC 3339 instants); ``TypeAdapter(InputEvent)`` then decides whether they make
 an event, exactly as ``POST /v1/events`` does. A schema error is traced back to
-the column that fed the field, so the report names what to fix in the file.
+the column that fed the field, so the report names what to fix in the file. An
+NDJSON date or datetime is a string, as in a CSV: a JSON number (or true/false)
+there is a bad cell, never read as a Unix timestamp.
 """
 
 from __future__ import annotations
@@ -188,11 +190,29 @@ def _column(field: str, sources: dict[str, str]) -> str | None:
 
 def _scalar(spec: Column, raw: Any, row: Row) -> Any:
     """An NDJSON value that is already JSON: money and instants still need converting."""
+    if spec.kind in ("date", "datetime"):
+        raise _not_text(spec, raw)
     if spec.kind == "money" and isinstance(raw, int | Decimal) and not isinstance(raw, bool):
         return _money(spec, Decimal(raw), *_currency(spec, row))
     if isinstance(raw, Decimal):
         raise CellError(spec.column, f"{raw}: a number with a fraction where {spec.kind} is asked")
     return raw
+
+
+def _not_text(spec: Column, raw: Any) -> CellError:
+    """A date or datetime that is a JSON number, true/false, list or object: refused at its
+    cell, never interpreted: pydantic's own date types take 20261207 for seconds since 1970,
+    and the mapping decides here, whatever field the column feeds."""
+    if isinstance(raw, bool):
+        what = f"{str(raw).lower()}: true/false"
+    elif isinstance(raw, int | Decimal):
+        what = f"{raw}: a number"
+    else:
+        what = "an array" if isinstance(raw, list) else "an object"
+    written = f"format {spec.format!r}" if spec.format else "ISO 8601"
+    return CellError(
+        spec.column, f"{what} where a {spec.kind} is asked: write it as a JSON string ({written})"
+    )
 
 
 def _parse(spec: Column, text: str, row: Row, zone: dt.tzinfo) -> Any:

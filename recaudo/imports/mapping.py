@@ -9,9 +9,11 @@ decided by the event models themselves, never here.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import io
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,28 @@ TRUE = ("true", "t", "1", "yes", "y", "si", "sí", "s", "sim")
 FALSE = ("false", "f", "0", "no", "n", "não", "nao")
 #: The integers JSON carries here (orjson writes no wider; TOML reads any size).
 INT_MIN, INT_MAX = -(2**63), 2**64 - 1
+
+
+#: Encodings whose decoders read a byte sequence alike wherever it stands, so a bad one costs
+#: its own line: Unicode, ASCII, latin-1 and the CJK codes without shift states. ISO-2022 and
+#: HZ carry a shift state from line to line, and UTF-7, idna, punycode and the escape codecs
+#: decode ASCII spellings across bytes, not characters: refused, as are codecs not listed.
+_LINE_SAFE = frozenset(
+    {"utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le"}
+    | {"utf-32-be", "ascii", "iso8859-1", "big5", "big5hkscs", "cp932", "cp949", "cp950"}
+    | {"euc_jis_2004", "euc_jisx0213", "euc_jp", "euc_kr", "gb18030", "gb2312", "gbk"}
+    | {"johab", "shift_jis", "shift_jis_2004", "shift_jisx0213"}
+)
+
+
+def _line_safe(codec: codecs.CodecInfo) -> bool:
+    """A codec the reader can number lines in: listed, or the standard library's table of
+    one character per byte (cp1252, iso8859-15, koi8-r...): a rule, so none is left out."""
+    if codec.name in _LINE_SAFE:
+        return True
+    name = getattr(codec.incrementaldecoder, "__module__", "")
+    module = sys.modules.get(name) if name.startswith("encodings.") else None
+    return hasattr(module, "decoding_table")
 
 
 class Strict(BaseModel):
@@ -130,6 +154,7 @@ def _node(value: Any, path: str) -> Node:
 class MappingFile(Strict):
     format: Literal["csv", "ndjson"] = "csv"
     delimiter: str = Field(default=",", min_length=1, max_length=1)
+    #: Python's name for it; only those the reader numbers lines in (``_line_safe``).
     encoding: str = "utf-8-sig"
     #: The zone of dates and datetimes written without an offset.
     timezone: str = "UTC"
@@ -144,6 +169,12 @@ class MappingFile(Strict):
             io.TextIOWrapper(io.BytesIO(), encoding=value)
         except LookupError as exc:
             raise ValueError(f"{value!r} is not a text encoding Python knows") from exc
+        if not _line_safe(codecs.lookup(value)):
+            raise ValueError(
+                f"{value!r} is not a text encoding a file is read in: UTF-8, UTF-16 or UTF-32, "
+                "a single-byte code page (latin-1, cp1252, iso8859-15...) or a CJK one "
+                "(shift_jis, gb18030, big5, euc-kr...)"
+            )
         return value
 
     @field_validator("timezone")

@@ -99,13 +99,16 @@ class Lines:
         return self
 
     def __next__(self) -> str:
-        line = self._readline(MAX_LINE)
+        # One character past the limit: a line of MAX_LINE characters and its \n (or the
+        # \r of its \r\n) fit, and a read that ends on no line end holds a longer line
+        # unless the file ended first.
+        line = self._readline(MAX_LINE + 1)
         if self._after_cr and line == "\n":
-            line = self._readline(MAX_LINE)  # a \r\n the size limit cut in two
+            line = self._readline(MAX_LINE + 1)  # a \r\n the size limit cut in two
         if not line:
             raise StopIteration
         self.number += 1
-        if len(line) == MAX_LINE and not line.endswith(_ENDS):
+        if len(line) > MAX_LINE and not line.endswith(_ENDS):
             while line and not line.endswith(_ENDS):  # the rest of it, a piece at a time
                 line = self._readline(1 << 16)
             self._after_cr = line.endswith("\r")

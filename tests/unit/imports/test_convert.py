@@ -3,7 +3,9 @@ and every bad cell reported against its line and column."""
 
 from __future__ import annotations
 
+import codecs
 import io
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 from recaudo.contracts.events import AccountEvent, Event, PaymentEvent
 from recaudo.foundation.errors import MappingError
 from recaudo.imports import Converter, Problem, load_mapping, parse_mapping, read_rows
+from recaudo.imports import mapping as mapping_module
 from recaudo.imports.reader import HashingStream
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "imports"
@@ -397,3 +400,131 @@ def test_a_whole_number_with_thousands_marks_is_in_groups_of_three() -> None:
     ]
     assert isinstance(ok, PaymentEvent)
     assert ok.amount.amount_minor == 1500
+
+
+def ndjson_accounts(lines: list[dict[str, Any]]) -> list[tuple[Event | None, list[Problem]]]:
+    """The example accounts mapping over NDJSON, its dates and datetimes in ISO 8601."""
+    spec = tomllib.loads((EXAMPLES / "accounts.toml").read_text())
+    spec["format"] = "ndjson"
+    for name in ("occurred_at", "due_date"):
+        del spec["fields"][name]["format"]
+    mapping = parse_mapping(orjson.dumps(spec))
+    data = b"".join(orjson.dumps(line) + b"\n" for line in lines)
+    stream = HashingStream(io.BytesIO(data))
+    return [Converter(mapping).convert(row) for row in read_rows(stream, mapping)]
+
+
+ACCOUNT = {
+    "loan_id": "L-1",
+    "customer_id": "C-1",
+    "as_of": "2026-11-30",
+    "currency": "MXN",
+    "balance": "100.00",
+    "amount_due": "50.00",
+    "due_date": "2026-12-07",
+    "dpd": "15",
+    "status": "MORA",
+    "name": "Ana",
+    "mobile": "+525512345678",
+    "sms_ok": "si",
+    "email": "",
+    "email_ok": "",
+    "disputed": "no",
+}
+
+
+@pytest.mark.parametrize(("column", "kind"), [("due_date", "date"), ("as_of", "datetime")])
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        (20261207, "20261207: a number"),  # once a day of 1970, read as seconds
+        (1796032800, "1796032800: a number"),
+        (2026.12, "2026.12: a number"),
+        (0, "0: a number"),
+        (True, "true: true/false"),
+        (False, "false: true/false"),
+        (["2026-12-07"], "an array"),
+    ],
+)
+def test_a_date_as_a_json_number_costs_its_row_naming_the_column(
+    column: str, kind: str, value: Any, says: str
+) -> None:
+    """A date or datetime in NDJSON is text: a JSON number (or true/false) is refused at
+    its cell, never read as a Unix timestamp, and strings are read as in a CSV."""
+    [(ok, no_problems), (event, problems)] = ndjson_accounts(
+        [ACCOUNT, {**ACCOUNT, "loan_id": "L-2", column: value}]
+    )
+    assert isinstance(ok, AccountEvent), no_problems
+    assert (ok.occurred_at.isoformat(), ok.due_date.isoformat()) == (
+        "2026-11-30T00:00:00-06:00",
+        "2026-12-07",
+    )
+    assert event is None
+    [problem] = problems
+    assert (problem.line, problem.column, problem.code) == (2, column, "invalid_cell")
+    assert problem.message.startswith(f"{says} where a {kind} is asked: ")
+    assert "JSON string" in problem.message
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    [
+        "utf-7",  # stateful: "+" opens base64 that decodes bytes to text across lines
+        "unicode_escape",
+        "raw_unicode_escape",
+        "idna",
+        "punycode",
+        "undefined",
+        "charmap",
+        "iso2022_jp",  # escape sequences shift a state the next line inherits
+        "iso2022_kr",
+        "hz",
+        "hex",
+        "base64",
+        "rot13",
+        "zlib",
+    ],
+)
+def test_a_codec_that_is_not_a_line_safe_text_encoding_is_refused(encoding: str) -> None:
+    """Once accepted: their decode errors gave only approximate line numbers."""
+    with pytest.raises(MappingError, match=rf"^mapping: encoding: .*'{encoding}'"):
+        parse_mapping(orjson.dumps({"encoding": encoding, "fields": {"tenant_id": "acme"}}))
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    [
+        "utf-8",
+        "UTF8",
+        "utf-8-sig",
+        "utf-16",
+        "utf-16-le",
+        "UTF-16BE",
+        "utf-32",
+        "ascii",
+        "latin-1",
+        "iso-8859-15",
+        "cp1252",
+        "windows-1250",
+        "cp850",
+        "koi8-r",
+        "mac_roman",
+        "shift_jis",
+        "cp932",
+        "euc-jp",
+        "euc-kr",
+        "gb18030",
+        "gbk",
+        "big5",
+    ],
+)
+def test_line_safe_text_encodings_are_taken(encoding: str) -> None:
+    mapping = parse_mapping(orjson.dumps({"encoding": encoding, "fields": {"tenant_id": "acme"}}))
+    assert mapping.spec.encoding == encoding
+
+
+def test_the_listed_encodings_are_spelled_as_python_names_them() -> None:
+    """A listed name Python spells otherwise would refuse its encoding without a word."""
+    assert {codecs.lookup(name).name for name in mapping_module._LINE_SAFE} == set(
+        mapping_module._LINE_SAFE
+    )

@@ -83,7 +83,7 @@ def test_a_line_too_long_is_refused_and_reading_goes_on() -> None:
 
 def test_a_crlf_the_length_limit_cuts_is_one_line_end(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reader, "MAX_LINE", 8)
-    read = rows(b"id,name\r\n2,abcde\r\n3,toolong!\r\n4,b\r\n")  # "2,abcde\r" is 8
+    read = rows(b"id,name\r\n2,abcdef\r\n3,toolong!\r\n4,b\r\n")  # a read takes "2,abcdef\r"
     assert [(r.line, r.unreadable is None) for r in read] == [(2, True), (3, False), (4, True)]
 
 
@@ -138,4 +138,66 @@ def test_a_json_number_past_decimal_range_is_refused_alone() -> None:
         (1, None),
         (2, "not valid JSON: a number out of range"),
         (3, None),
+    ]
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", ""])
+@pytest.mark.parametrize("over", [-1, 0, 1])
+@pytest.mark.parametrize("form", ["csv", "ndjson"])
+def test_a_line_of_max_line_characters_is_read_and_one_more_is_refused(
+    form: str, over: int, ending: str
+) -> None:
+    """Once a line of exactly ``MAX_LINE`` characters was refused as longer. At the real
+    limit: 1 MiB is a whole number of the decoder's chunks, so the line end falls on the
+    edge of one. Without an ending, the long line is the file's last."""
+    length = reader.MAX_LINE + over
+    if form == "csv":
+        first, value, mapping = "id,name", "x" * (length - 2), MAPPING
+        long, key = f"2,{value}", "name"
+    else:
+        first, value, mapping = '{"id": "1"}', "x" * (length - 10), NDJSON
+        long, key = f'{{"id": "{value}"}}', "id"
+    assert len(long) == length
+    after = [f"3,b{ending}" if form == "csv" else f'{{"id": "3"}}{ending}'] if ending else []
+    data = "".join([first + (ending or "\n"), long + ending, *after]).encode()
+    every = rows(data, mapping)
+    assert [r.line for r in every] == [1] * (form == "ndjson") + [2] + [3] * len(after)
+    read = every[-1 - len(after) :]
+    if over <= 0:
+        assert (read[0].line, read[0].unreadable, read[0].values[key]) == (2, None, value)
+    else:
+        why = f"unreadable line: line 2 is longer than {reader.MAX_LINE} characters"
+        assert (read[0].line, read[0].unreadable) == (2, why)
+    assert [(r.line, r.unreadable) for r in read[1:]] == [(3, None)] * len(after)
+
+
+@pytest.mark.parametrize("last", ["12345678", "123456789"])
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_the_line_limit_counts_characters_before_the_line_end(
+    monkeypatch: pytest.MonkeyPatch, ending: str, last: str
+) -> None:
+    """``MAX_LINE`` characters are read whatever ends them, ``MAX_LINE + 1`` are not; a
+    ``\\r\\n`` the read cuts in two is one line end, never a blank line after it. The last
+    line has no ending."""
+    monkeypatch.setattr(reader, "MAX_LINE", 8)
+    text = ending.join(["1234567", "12345678", "123456789", "12345678", "", "ok", last])
+    lines = reader.Lines(io.StringIO(text, newline=""))
+    read: list[tuple[int, str | None]] = []
+    while True:
+        try:
+            line = next(lines)
+        except StopIteration:
+            break
+        except reader.LineTooLong:
+            read.append((lines.number, None))
+        else:
+            read.append((lines.number, line.rstrip("\r\n")))
+    assert read == [
+        (1, "1234567"),
+        (2, "12345678"),
+        (3, None),
+        (4, "12345678"),
+        (5, ""),
+        (6, "ok"),
+        (7, last if len(last) == 8 else None),
     ]
