@@ -303,12 +303,23 @@ class ContactDirectory:
         return PayRecord(debtor_id, ref.account_id or "", ref.channel, target)
 
     async def by_message(self, provider: str, message_id: str) -> ContactRef | None:
-        """The contact a provider message id belongs to (ids are the provider's, unique)."""
+        """The contact a provider message id belongs to; None when no tenant, or more
+        than one, holds it (``message_owners``)."""
+        owners = await self.message_owners(provider, message_id)
+        return owners[0] if len(owners) == 1 else None
+
+    async def message_owners(self, provider: str, message_id: str) -> list[ContactRef]:
+        """Every tenant's contact indexed under a provider message id. Ids are the
+        provider's and unique, so more than one means two tenants' sends share an id
+        (separate provider accounts, a provider's bug): the caller must not pick one,
+        or one tenant's receipt would land on another's debtor."""
+        found = []
         for tenant in await self._tenants():
             token = await self._redis.get(self._message_key(tenant, provider, message_id))
-            if token is not None:
-                return await self.by_token(_text(token))
-        return None
+            ref = None if token is None else await self.by_token(_text(token))
+            if ref is not None:
+                found.append(ref)
+        return found
 
     async def _tenants(self) -> list[str]:
         return sorted(_text(t) for t in await self._redis.smembers(self._tenants_key()))

@@ -125,11 +125,14 @@ class PaymentProvider(Protocol):
         ...
 
     def verify(self, request: WebhookRequest) -> Any:
-        """The webhook's verified payload; ``SignatureError`` or ``InvalidEvent`` otherwise."""
+        """The webhook's verified payload; ``SignatureError`` or ``InvalidEvent`` (a
+        body that is no notification at all, e.g. not JSON) otherwise."""
         ...
 
     async def notices(self, payload: Any, http: aiohttp.ClientSession) -> list[PaymentNotice]:
-        """The payments and reversals a verified payload reports (none: not ours)."""
+        """The payments and reversals a verified payload reports (none: not ours);
+        ``InvalidEvent`` for one we cannot use (the service acknowledges it and keeps
+        a dead letter), ``ProviderError`` for a read-back that failed."""
         ...
 
 
@@ -148,4 +151,9 @@ def to_minor(amount: Any, currency: str) -> int:
 
 
 def instant(epoch_s: Any) -> dt.datetime:
-    return dt.datetime.fromtimestamp(int(epoch_s), dt.UTC)
+    """Epoch seconds as an aware instant; ValueError for one no datetime holds
+    (``fromtimestamp`` raises OverflowError or OSError there, which read as outages)."""
+    try:
+        return dt.datetime.fromtimestamp(int(epoch_s), dt.UTC)
+    except (OverflowError, OSError) as exc:
+        raise ValueError(f"epoch seconds out of range: {epoch_s!r}") from exc

@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import aiohttp
 import orjson
@@ -87,9 +88,14 @@ def verify_signature(
         raise SignatureError("x-signature: missing")
     parts = dict(p.strip().partition("=")[::2] for p in header.split(","))
     ts, v1 = parts.get("ts", ""), parts.get("v1", "")
-    if not ts.isdigit() or not v1:
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if not (ts.isascii() and ts.isdigit()) or not v1:
         raise SignatureError("x-signature: no ts or v1")
-    expected = sign(secret, data_id, request_id, ts).rpartition("v1=")[2]
+    try:
+        expected = sign(secret, data_id, request_id, ts).rpartition("v1=")[2]
+    except UnicodeEncodeError:
+        # aiohttp hands header and query bytes that are not UTF-8 over as lone surrogates.
+        raise SignatureError("x-signature: the id or x-request-id is not text") from None
     # Bytes: compare_digest refuses str that is not ASCII (a TypeError, not a refusal).
     given = v1.lower().encode("utf-8", "surrogateescape")
     if not hmac.compare_digest(expected.encode(), given):
@@ -151,17 +157,26 @@ class MercadoPagoProvider:
         json: Any = None,
         idempotency_key: str | None = None,
     ) -> Any:
+        status, body = await self._request(http, method, path, json, idempotency_key)
+        return _answer(path, status, body)
+
+    async def _request(
+        self,
+        http: aiohttp.ClientSession,
+        method: str,
+        path: str,
+        json: Any = None,
+        idempotency_key: str | None = None,
+    ) -> tuple[int, Any]:
+        """The status and JSON body; a body that is not JSON (a proxy's error page)
+        is None, so the status alone decides."""
         async with http.request(
             method, self.api + path, json=json, headers=self.headers(idempotency_key)
         ) as resp:
-            body = await resp.json(content_type=None)
-            if resp.status >= 500 or resp.status == 429:
-                raise RetryableProviderError(f"mercadopago answered {resp.status}")
-            if resp.status >= 400:
-                raise PermanentProviderError(
-                    f"mercadopago refused {path}: {(body or {}).get('message', resp.status)}"
-                )
-        return body
+            try:
+                return resp.status, orjson.loads(await resp.read())
+            except orjson.JSONDecodeError:
+                return resp.status, None
 
     def verify(self, request: WebhookRequest) -> Any:
         # The signature covers the URL's data.id, not the body: checked before the
@@ -186,11 +201,30 @@ class MercadoPagoProvider:
     async def notices(self, payload: Any, http: aiohttp.ClientSession) -> list[PaymentNotice]:
         if payload.get("type") != "payment" or not payload.get("id"):
             return []  # merchant orders, plans...: not payments
-        payment = await self.call(http, "GET", f"/v1/payments/{payload['id']}")
+        pid = str(payload["id"])
+        # Quoted: the id is the notification's, and must not become a path of its own.
+        path = f"/v1/payments/{quote(pid, safe='')}"
+        status, payment = await self._request(http, "GET", path)
+        if status == 404:
+            # Retrying cannot make it exist: acknowledged and kept as a dead letter.
+            raise InvalidEvent(f"Mercado Pago has no payment {pid[:64]!r}")
+        payment = _answer(path, status, payment)
         try:
             return payment_notices(payment)
         except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
             raise InvalidEvent(f"Mercado Pago payment without {exc}") from None
+
+
+def _answer(path: str, status: int, body: Any) -> Any:
+    """The body of a successful answer, else the provider error its status means."""
+    if status >= 500 or status == 429:
+        raise RetryableProviderError(f"mercadopago answered {status}")
+    if status >= 400:
+        message = body.get("message", status) if isinstance(body, dict) else status
+        raise PermanentProviderError(f"mercadopago refused {path}: {message}")
+    if not isinstance(body, dict):
+        raise RetryableProviderError(f"mercadopago answered {status} without a JSON object")
+    return body
 
 
 def _body_id(body: bytes) -> str | None:

@@ -1,6 +1,8 @@
 """Provider webhooks in, ``payment`` events out: verified, matched, once each.
 
-verify on the raw bytes (400) -> the provider's payments and reversals -> our
+verify on the raw bytes (400) -> the provider's payments and reversals (a signed
+notification we cannot read, or whose payment the provider does not know, is
+acknowledged as an ``InvalidWebhook`` dead letter, once per body) -> our
 tenant, debtor and account from the checkout's metadata (a reversal whose
 object lacks it, like a Stripe dispute, by the payment it reverses, remembered
 when the payment came) -> claim the event id (a provider's retries and the
@@ -15,6 +17,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from hashlib import sha256
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -23,6 +26,7 @@ import redis.asyncio as aioredis
 from pydantic import ValidationError
 
 from recaudo.channels.dedupe import Deduper
+from recaudo.channels.letters import clip, letter_parts
 from recaudo.channels.payments.base import (
     Checkout,
     CheckoutOrder,
@@ -39,6 +43,7 @@ from recaudo.contracts.dead_letters import dead_letter
 from recaudo.contracts.events import Money, PaymentEvent
 from recaudo.contracts.topics import Topics
 from recaudo.contracts.validation_errors import describe
+from recaudo.foundation.errors import InvalidEvent
 from recaudo.foundation.keys import Keys
 
 if TYPE_CHECKING:
@@ -113,7 +118,13 @@ class PaymentService:
         """Verify, then publish each new payment or reversal; raises ``SignatureError``,
         ``InvalidEvent``, ``ProviderError`` and the publisher's errors."""
         payload = provider.verify(request)
-        notices = await provider.notices(payload, self._http())
+        try:
+            notices = await provider.notices(payload, self._http())
+        except InvalidEvent as exc:
+            # A verified notification no retry will make usable (an event of the wrong
+            # shape, a payment the provider does not know): acknowledged, kept for a person.
+            taken = await self._unusable(provider, request, str(exc))
+            return Outcome(0, 0 if taken else 1, 1 if taken else 0)
         published = duplicates = unmatched = 0
         for notice in notices:
             try:
@@ -122,19 +133,19 @@ class PaymentService:
                 # Signed, so the provider's, but not a payment we can enter (an amount of
                 # 0, a currency code cut short): kept as a dead letter for a person, and
                 # acknowledged, or the provider would send it again for days.
-                why = f"{notice.provider} payment {notice.payment_id}: {describe(exc)}"
+                pid = clip(notice.payment_id) or ""
+                why = f"{notice.provider} payment {pid}: {describe(exc)}"
                 log.warning("%s", why)
+                body, why = letter_parts(request.body, why)
                 letter = dead_letter(
                     f"webhooks/payments/{provider.webhook}",
-                    request.body,
+                    body,
                     ("InvalidPayment", why),
                     self._now(),
-                    key=notice.payment_id,
-                    tenant_id=notice.tenant_id or None,
+                    key=pid,
+                    tenant_id=_tenant(notice.tenant_id),
                 )
-                await self._publisher.publish(
-                    self._topics.dead_letters, notice.payment_id, encode(letter)
-                )
+                await self._publisher.publish(self._topics.dead_letters, pid, encode(letter))
                 unmatched += 1
                 continue
             if event is None:
@@ -154,6 +165,28 @@ class PaymentService:
                 await self._remember(notice, event)
             published += 1
         return Outcome(published, duplicates, unmatched)
+
+    async def _unusable(self, provider: PaymentProvider, request: WebhookRequest, why: str) -> bool:
+        """An ``InvalidWebhook`` dead letter for a signed notification we cannot use,
+        once per body (a replay is recognised); False when it was already taken."""
+        scope, digest = f"payment-invalid:{provider.webhook}", sha256(request.body).hexdigest()
+        if not await self._deduper.claim(scope, digest):
+            return False
+        log.warning("signed %s webhook not usable: %.300s", provider.webhook, why)
+        body, why = letter_parts(request.body, why)
+        letter = dead_letter(
+            f"webhooks/payments/{provider.webhook}",
+            body,
+            ("InvalidWebhook", why),
+            self._now(),
+            key=digest,
+        )
+        try:
+            await self._publisher.publish(self._topics.dead_letters, digest, encode(letter))
+        except BaseException:
+            await self._deduper.release(scope, digest)
+            raise
+        return True
 
     def _match_key(self, provider: str, payment_id: str) -> str:
         return self._keys.global_(f"paymatch:{provider}:{payment_id}")
@@ -184,3 +217,9 @@ class PaymentService:
             paid_at=notice.paid_at,
             reversal_of=f"{prefix}{notice.reversal_of}" if notice.reversal_of else None,
         )
+
+
+def _tenant(value: object) -> str | None:
+    """The notice's tenant for a dead letter, when it is one (a letter must not fail
+    on the very field that made the payment unusable)."""
+    return value[:64] if isinstance(value, str) and value else None

@@ -1,6 +1,6 @@
 """Stripe: a Checkout Session per order, payments from its signed webhook.
 
-The webhook is verified with the official SDK (``stripe.Webhook.construct_event``:
+The webhook is verified with the official SDK (``stripe.WebhookSignature.verify_header``:
 HMAC-SHA256 over ``t.body`` in ``Stripe-Signature``, 300 s tolerance). Events:
 
 - ``checkout.session.completed`` (``payment_status`` paid) and
@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
+import orjson
 import stripe as stripe_sdk
 
 from recaudo.channels.payments.base import (
@@ -93,25 +94,31 @@ class StripeProvider:
         return Checkout(self.name, str(body["id"]), str(body["url"]))
 
     def verify(self, request: WebhookRequest) -> Any:
+        # The signature first, on its own: a signed event of the wrong shape is then
+        # Stripe's own, which ``notices`` finds unusable (acknowledged, a dead letter).
         secret = self._account.webhook_secret.get_secret_value()
         try:
-            event = stripe_sdk.Webhook.construct_event(
-                request.body,
-                request.headers.get("Stripe-Signature"),
-                secret,
-                tolerance=self._tolerance,
+            stripe_sdk.WebhookSignature.verify_header(
+                request.body, request.headers.get("Stripe-Signature"), secret, self._tolerance
             )
         except stripe_sdk.SignatureVerificationError as exc:
             raise SignatureError(f"Stripe-Signature: {exc.user_message or 'invalid'}") from None
-        except (ValueError, UnicodeDecodeError, AttributeError, TypeError, KeyError):
-            # Signed but not an event object (the SDK fails on JSON that is not one).
+        except (ValueError, TypeError):
+            # A body that is not UTF-8, a header that is not ASCII: Stripe signs neither.
+            raise SignatureError("Stripe-Signature: invalid") from None
+        try:
+            event = orjson.loads(request.body)
+        except orjson.JSONDecodeError:
             raise InvalidEvent("body is not a Stripe event") from None
-        return event.to_dict()
+        if not isinstance(event, dict):
+            raise InvalidEvent("body is not a Stripe event")
+        return event
 
     async def notices(self, payload: Any, http: aiohttp.ClientSession) -> list[PaymentNotice]:
         try:
             return _notices(payload)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # AttributeError: an object where Stripe's shape has a mapping (``.get``).
             raise InvalidEvent(f"Stripe event without {exc}") from None
 
 

@@ -4,9 +4,11 @@
 provider signed (rebuilt from ``Settings.public_base_url``, since proxies
 change scheme and host); it raises ``SignatureError`` (401) and may return a
 one-time value (Mailgun token, Vonage nonce) that the service checks against
-its replay cache. ``parse`` turns the verified body into provider-neutral
-items or raises ``InvalidEvent`` (400). Both must raise nothing else for any
-input: the routes are fuzzed.
+its replay cache (an ``InvalidEvent`` from ``verify`` is a body that holds no
+readable signature: 401 too). ``parse`` turns the verified body into
+provider-neutral items or raises ``InvalidEvent``: the request is authentic,
+so the service acknowledges it (2xx) and keeps it as a dead letter saying why.
+Both must raise nothing else for any input: the routes are fuzzed.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """The webhook pipeline shared by every provider.
 
 read (bounded) -> verify on the raw bytes (401) -> replay cache for one-time
-tokens (401) -> parse (400) -> per item: de-duplicate on the provider's event
+tokens (401) -> parse (a signed body that cannot be parsed is acknowledged and
+becomes an ``InvalidWebhook`` dead letter saying why, once per body: the
+provider would retry a 4xx for days) -> per item: de-duplicate on the provider's event
 id -> find the contact (ref token, else provider message id, else the sender's
 address for replies) -> status machine (each kind of status once, the shown
 status never backwards: ``channels.status_machine``) -> publish -> 2xx only
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable, Iterable
 
@@ -33,6 +36,7 @@ from redis.exceptions import RedisError
 from recaudo.channels.dedupe import Deduper
 from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.channels.ids import event_id
+from recaudo.channels.letters import clip, letter_parts
 from recaudo.channels.opt_out import detect_dispute, detect_opt_out, detect_opt_out_all
 from recaudo.channels.status_machine import NOT_ADVANCED, StatusMachine
 from recaudo.channels.webhooks.base import (
@@ -141,6 +145,10 @@ class WebhookService:
             # Signature headers are ASCII in every provider's scheme; aiohttp hands
             # other bytes over as lone surrogates, which a verifier's encode() refuses.
             raise SignatureError("signature headers must be ASCII") from exc
+        except InvalidEvent as exc:
+            # Mailgun and Vonage carry the signature in the body: one we cannot read
+            # holds none, so the request is refused as unsigned, not acknowledged.
+            raise SignatureError(f"no readable signature: {exc}") from exc
         replay_scope = f"replay:{verifier.name}"
         if once is not None and not await self._deduper.claim(replay_scope, once):
             raise SignatureError("replayed token or nonce")
@@ -153,8 +161,16 @@ class WebhookService:
             raise
 
     async def _items(self, verifier: Verifier, hook: WebhookRequest) -> web.Response:
-        items = verifier.parse(hook)
-        counts = {"accepted": 0, "duplicates": 0, "stale": 0, "unmatched": 0}
+        counts = {"accepted": 0, "duplicates": 0, "stale": 0, "unmatched": 0, "invalid": 0}
+        try:
+            items = verifier.parse(hook)
+        except InvalidEvent as exc:
+            # Authentic (verify passed) but unusable: a 4xx would only make the provider
+            # send it again for days, so it is acknowledged and kept for a person.
+            counts[
+                "invalid" if await self._unusable(verifier.name, hook, str(exc)) else "duplicates"
+            ] += 1
+            return self._ack(verifier, counts)
         for item in items:
             scope = f"wh:{verifier.name}"
             if not await self._deduper.claim(scope, item.dedupe_id):
@@ -166,18 +182,36 @@ class WebhookService:
                 await self._deduper.release(scope, item.dedupe_id)
                 raise
             counts[outcome] += 1
+        return self._ack(verifier, counts)
+
+    def _ack(self, verifier: Verifier, counts: dict[str, int]) -> web.Response:
         return web.Response(
             body=verifier.ack_body,
             content_type=verifier.ack_content_type,
             headers={"X-Recaudo-Counts": orjson.dumps(counts).decode()},
         )
 
-    async def _find(self, provider: str, item: WebhookItem) -> list[ContactRef]:
-        ref = await self._directory.by_token(item.ref) if item.ref else None
-        if ref is None and item.message_id:
-            ref = await self._directory.by_message(provider, item.message_id)
-        if ref is not None:
-            return [ref]
+    async def _unusable(self, provider: str, hook: WebhookRequest, why: str) -> bool:
+        """A dead letter for a signed request that cannot be parsed, once per body
+        (a replay of it is recognised); False when it was already taken."""
+        scope, digest = f"wh-invalid:{provider}", hashlib.sha256(hook.body).hexdigest()
+        if not await self._deduper.claim(scope, digest):
+            return False
+        body, why = letter_parts(hook.body, why)
+        letter = dead_letter(
+            f"webhooks/{provider}", body, ("InvalidWebhook", why), self._clock(), key=digest
+        )
+        try:
+            await self._publish(self._topics.dead_letters, provider, letter)
+        except BaseException:
+            await self._deduper.release(scope, digest)
+            raise
+        log.warning("signed %s webhook not usable: %s", provider, why)
+        return True
+
+    async def _by_sender(self, item: WebhookItem) -> list[ContactRef]:
+        """A reply named by neither token nor message id: its sender's contacts,
+        narrowed to the tenant whose sender the debtor wrote to."""
         if not isinstance(item, InboundMessage):
             return []
         found = await self._directory.candidates(item.channel, item.from_address)
@@ -187,7 +221,17 @@ class WebhookService:
         return found
 
     async def _one(self, provider: str, item: WebhookItem, hook: WebhookRequest) -> str:
-        refs = await self._find(provider, item)
+        ref = await self._directory.by_token(item.ref) if item.ref else None
+        if ref is None and item.message_id:
+            owners = await self._directory.message_owners(provider, item.message_id)
+            if len(owners) > 1:
+                # Picking one would put a tenant's receipt or reply on another's debtor.
+                who = ", ".join(f"{r.tenant_id}/{r.debtor_id}" for r in owners)
+                why = f"{provider} message id {clip(item.message_id)!r} is indexed for: {who}"
+                await self._dead_letter(provider, item, hook, "AmbiguousMessageId", why)
+                return "unmatched"
+            ref = owners[0] if owners else None
+        refs = [ref] if ref is not None else await self._by_sender(item)
         if not refs:
             await self._dead_letter(provider, item, hook)
             return "unmatched"
@@ -318,11 +362,15 @@ class WebhookService:
         error_type: str = "UnmatchedWebhook",
         why: str | None = None,
     ) -> None:
-        why = why or f"no contact for {provider} event {item.dedupe_id!r} (ref {item.ref!r})"
-        letter = dead_letter(
-            f"webhooks/{provider}", hook.body, (error_type, why), self._clock(), key=item.message_id
+        why = why or (
+            f"no contact for {provider} event {clip(item.dedupe_id)!r} (ref {clip(item.ref)!r})"
         )
-        await self._publish(self._topics.dead_letters, item.message_id or provider, letter)
+        body, why = letter_parts(hook.body, why)
+        key = clip(item.message_id)
+        letter = dead_letter(
+            f"webhooks/{provider}", body, (error_type, why), self._clock(), key=key
+        )
+        await self._publish(self._topics.dead_letters, key or provider, letter)
 
     async def _publish(self, topic: str, key: str, event: BaseModel) -> None:
         await self._publisher.publish(topic, key, orjson.dumps(event.model_dump(mode="json")))

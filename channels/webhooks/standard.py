@@ -50,7 +50,7 @@ class StandardVerifier(Verifier):
         try:
             request.body.decode()
         except UnicodeDecodeError:
-            # Signed but not text: authentic, so a 400 from parse, not a 401 here.
+            # Signed but not text: authentic, so a dead letter from parse, not a 401 here.
             self._verify_bytes(request.body, headers)
             return None
         try:

@@ -1,9 +1,10 @@
 """``POST /webhooks/payments/{provider}``: a provider's signed payment notification.
 
 Answers, as providers expect them: 200 once every payment and reversal in it
-is on the broker (or was already; ``published``/``duplicates`` say which), 400
-for a signature that fails or a body that is not the provider's (the provider
-will not fix it by retrying; Stripe's own guidance), 404 for a provider not
+is on the broker (or was already; ``published``/``duplicates`` say which), and
+for a verified notification we cannot use (kept as a dead letter saying why:
+providers retry anything else for days), 400 for a signature that fails or a
+body that is no notification at all (Stripe's own guidance), 404 for a provider not
 configured, 503 when the broker, Redis or the provider's API (Mercado Pago's
 payment read-back) cannot be reached, so the provider retries later. A payment
 that names no account of ours is acknowledged and logged (``unmatched``).

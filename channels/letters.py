@@ -1,0 +1,25 @@
+"""What a webhook's dead letter keeps of what a provider sent: bounded.
+
+A dead letter must fit one broker record (1 MiB by default) whatever a provider
+sent, or its publish fails and the provider is told to retry, for days, what we
+cannot use. The provider webhooks and the payment webhooks both cut here.
+"""
+
+from __future__ import annotations
+
+LETTER_BODY_MAX = 256 * 1024
+LETTER_ID_MAX = 128
+
+
+def letter_parts(body: bytes, why: str) -> tuple[bytes, str]:
+    """The body and reason a dead letter carries: the body cut to ``LETTER_BODY_MAX``
+    (the reason then says so) and the reason bounded alike."""
+    if len(body) > LETTER_BODY_MAX:
+        why = f"{why} (body cut to its first {LETTER_BODY_MAX} of {len(body)} bytes)"
+        body = body[:LETTER_BODY_MAX]
+    return body, why[:4096]
+
+
+def clip(value: str | None) -> str | None:
+    """A provider id, bounded for a dead letter's key and reason."""
+    return None if value is None else value[:LETTER_ID_MAX]
