@@ -29,6 +29,7 @@ from recaudo.web.auth import tenant_of
 from recaudo.web.keys import REDIS, SETTINGS, STORE, TASKS
 from recaudo.web.problems import problem
 from recaudo.web.query import no_unknown
+from recaudo.web.stores import stores_answer
 
 # The status machine stores a rank; several statuses share one (an outcome).
 RANK_NAME = {0: "queued", 1: "sent", 2: "delivered_or_failed", 3: "opened", 4: "clicked"}
@@ -123,9 +124,10 @@ async def get_debtor(request: web.Request) -> web.Response:
     debtor_id = request.match_info["debtor_id"]
     no_unknown(request, ())
     store = request.app[STORE]
-    loaded = await store.load([((tenant, debtor_id), [])])
+    with stores_answer("debtor store"):
+        loaded = await store.load([((tenant, debtor_id), [])])
+        tasks = await request.app[TASKS].list(tenant, None, debtor_id)
     state = loaded[(tenant, debtor_id)].state
-    tasks = await request.app[TASKS].list(tenant, None, debtor_id)
     known = bool(state.accounts or state.points or state.history)
     if not (known or state.emitted or state.pending or tasks):
         raise problem(
@@ -135,13 +137,14 @@ async def get_debtor(request: web.Request) -> web.Response:
             "debtor_id",
         )
     machine = StatusMachine(request.app[REDIS], Keys(settings.redis_prefix), 0)
-    ranks = await machine.ranks(tenant, debtor_id) if state.emitted else {}
-    delivery = {cid: RANK_NAME.get(rank) for cid, rank in ranks.items()}
     directory = ContactDirectory(request.app[REDIS], Keys(settings.redis_prefix), 0)
-    sent: dict[str, ContactRef | None] = {
-        e.contact_id: await directory.by_token(make_token(tenant, e.contact_id, debtor_id))
-        for e in state.emitted
-    }
+    with stores_answer("debtor store"):
+        ranks = await machine.ranks(tenant, debtor_id) if state.emitted else {}
+        sent: dict[str, ContactRef | None] = {
+            e.contact_id: await directory.by_token(make_token(tenant, e.contact_id, debtor_id))
+            for e in state.emitted
+        }
+    delivery = {cid: RANK_NAME.get(rank) for cid, rank in ranks.items()}
     now = settings.clock().now()
     today = now.astimezone(ZoneInfo(state.tz)).date() if state.tz else now.date()
     view = DebtorView(

@@ -240,6 +240,7 @@ def build_spec() -> dict[str, Any]:
                     "400": _json("Error", "An unknown query parameter"),
                     **AUTH_ERRORS,
                     "404": _json("Error", "No event ever named this debtor for this tenant"),
+                    "503": _json("Error", "Redis does not answer; retry"),
                 },
             }
         },
@@ -326,6 +327,7 @@ def build_spec() -> dict[str, Any]:
                     "200": _json("TaskList", "The tenant's tasks"),
                     "400": _json("Error", "An unknown status"),
                     **AUTH_ERRORS,
+                    "503": _json("Error", "Redis does not answer; retry"),
                 },
             }
         },

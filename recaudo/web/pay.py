@@ -27,6 +27,7 @@ from recaudo.contracts.codec import encode
 from recaudo.contracts.events import DeliveryEvent, DeliveryStatus
 from recaudo.web.keys import PUBLISHER, SETTINGS, TOPICS
 from recaudo.web.problems import problem
+from recaudo.web.stores import stores_answer
 
 
 class PayPage(Protocol):
@@ -79,9 +80,10 @@ async def get_pay(request: web.Request) -> web.StreamResponse:
         return web.Response(
             status=410, text=EXPIRED_PAGE, content_type="text/html", charset="utf-8"
         )
-    record = await request.app[PAY_DIRECTORY].pay_record(
-        parsed.tenant_id, parsed.contact_id, parsed.debtor_id
-    )
+    with stores_answer("contact directory"):
+        record = await request.app[PAY_DIRECTORY].pay_record(
+            parsed.tenant_id, parsed.contact_id, parsed.debtor_id
+        )
     if record is None:
         # Signed by us but never dispatched (a preview) or its record is gone.
         raise problem(web.HTTPNotFound, "not_found", "no such payment link", "token")
@@ -102,7 +104,8 @@ async def get_pay(request: web.Request) -> web.StreamResponse:
         status=DeliveryStatus.CLICKED,
     )
     topics = request.app[TOPICS]
-    await request.app[PUBLISHER].publish(topics.deliveries, record.debtor_id, encode(event))
+    with stores_answer("broker"):
+        await request.app[PUBLISHER].publish(topics.deliveries, record.debtor_id, encode(event))
     if page is not None:
         return await page.page(request, parsed, record)
     raise web.HTTPFound(record.target, headers={"Cache-Control": "no-store"})

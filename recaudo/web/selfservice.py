@@ -51,6 +51,7 @@ from recaudo.web.pay import EXPIRED_PAGE, PAY_DIRECTORY, PAY_LINKS, PAY_PAGE
 from recaudo.web.pay_texts import texts_for
 from recaudo.web.problems import problem
 from recaudo.web.security import page_headers
+from recaudo.web.stores import stores_answer
 
 #: How far ahead a debtor may promise on the page (a longer wait is a plan).
 PROMISE_MAX_DAYS = 30
@@ -162,6 +163,10 @@ class SelfService:
         visit, form = await self._posted(request)
         account = self._owing(visit)
         amount, instalments = account.due, _int(form.get("instalments"))
+        if instalments is None and "instalments" in form:
+            # Present but not a count: refused, not read as "pay in full".
+            why = "a plan's count, 1 to 3 digits"
+            raise problem(web.HTTPBadRequest, "invalid_parameter", why, "instalments")
         if instalments is not None:
             option = {o.count: o for o in self._options(visit)}.get(instalments)
             if option is None:
@@ -282,13 +287,16 @@ class SelfService:
             raise problem(web.HTTPNotFound, "not_found", "no such payment link", "token")
         if link.expired(self._settings.clock().now()):
             raise web.HTTPGone(text=EXPIRED_PAGE, content_type="text/html")
-        record = await request.app[PAY_DIRECTORY].pay_record(
-            link.tenant_id, link.contact_id, link.debtor_id
-        )
+        with stores_answer("contact directory"):
+            record = await request.app[PAY_DIRECTORY].pay_record(
+                link.tenant_id, link.contact_id, link.debtor_id
+            )
         if record is None:
             raise problem(web.HTTPNotFound, "not_found", "no such payment link", "token")
         body = await read_body(request, request.app[SETTINGS].http_body_timeout_s)
-        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items() if v}
+        # Blank fields kept: "instalments=" is a malformed count, not "pay in full".
+        fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+        form = {k: v[0] for k, v in fields.items() if v}
         return await self._visit(request, token, link, record), form
 
     async def _visit(
@@ -318,7 +326,11 @@ def _plan_words(option: PlanOption, locale: str) -> dict[str, str]:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isdigit() and len(value) < 4 else None
+    """1 to 3 ASCII digits (the documented ``^[0-9]{1,3}$``), else None. ``isdigit()``
+    alone admits "²", which ``int()`` refuses, and "٣", which it reads as 3."""
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 3:
+        return None
+    return int(value)
 
 
 def _date(value: str | None) -> dt.date | None:

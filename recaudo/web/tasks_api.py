@@ -33,6 +33,7 @@ from recaudo.web.body import read_body
 from recaudo.web.keys import PUBLISHER, SETTINGS, TASKS, TOPICS
 from recaudo.web.problems import problem
 from recaudo.web.query import no_unknown
+from recaudo.web.stores import stores_answer
 
 
 def _legible(text: str, *, lines: bool, blank: bool = False) -> str:
@@ -105,7 +106,8 @@ async def _body(request: web.Request, model: type[Body]) -> Body:
 
 async def _task(request: web.Request, tenant: str) -> Task:
     task_id = request.match_info["task_id"]
-    task = await request.app[TASKS].get(tenant, task_id)
+    with stores_answer("task store"):
+        task = await request.app[TASKS].get(tenant, task_id)
     if task is None:
         raise problem(web.HTTPNotFound, "task_not_found", f"no task {task_id!r}", "task_id")
     return task
@@ -129,7 +131,8 @@ async def list_tasks(request: web.Request) -> web.Response:
         )
     status = None if raw == "all" else TaskStatus(raw)
     debtor = request.query.get("debtor_id") or None
-    tasks = await request.app[TASKS].list(tenant, status, debtor)
+    with stores_answer("task store"):
+        tasks = await request.app[TASKS].list(tenant, status, debtor)
     return web.json_response(text=TaskList(tenant_id=tenant, tasks=tasks).model_dump_json())
 
 
@@ -143,7 +146,8 @@ async def claim_task(request: web.Request) -> web.Response:
             web.HTTPConflict, "task_closed", f"{task.task_id!r} is already closed", "task_id"
         )
     store: TaskStore = request.app[TASKS]
-    holder = await store.claim(tenant, task.task_id, body.claimed_by, settings.clock().now())
+    with stores_answer("task store"):
+        holder = await store.claim(tenant, task.task_id, body.claimed_by, settings.clock().now())
     if holder != body.claimed_by:
         raise problem(
             web.HTTPConflict,
@@ -151,7 +155,8 @@ async def claim_task(request: web.Request) -> web.Response:
             f"{task.task_id!r} is already claimed by {holder!r}",
             "task_id",
         )
-    claimed = await store.get(tenant, task.task_id) or task
+    with stores_answer("task store"):
+        claimed = await store.get(tenant, task.task_id) or task
     try:
         # Announced on ``tasks`` for the CRM (``task.claimed``); a retry by the same
         # agent finds the claim theirs and announces it again (same id downstream).
@@ -174,8 +179,9 @@ async def note_task(request: web.Request) -> web.Response:
     task = await _task(request, tenant)
     store: TaskStore = request.app[TASKS]
     note = TaskNote(at=settings.clock().now(), by=body.by, text=body.text)
-    await store.add_note(tenant, task.task_id, note)
-    noted = await store.get(tenant, task.task_id)
+    with stores_answer("task store"):
+        await store.add_note(tenant, task.task_id, note)
+        noted = await store.get(tenant, task.task_id)
     return web.json_response(text=(noted or task).model_dump_json(), status=201)
 
 
@@ -197,12 +203,16 @@ async def close_task(request: web.Request) -> web.Response:
             "resolution": body.resolution,
         }
     )
-    if not await store.close(closed):
-        raise problem(web.HTTPConflict, "task_closed", f"{task_id!r} is already closed", "task_id")
+    with stores_answer("task store"):
+        if not await store.close(closed):
+            raise problem(
+                web.HTTPConflict, "task_closed", f"{task_id!r} is already closed", "task_id"
+            )
     if body.note:
         # Kept with the task's notes: the event carries it to the worker, not to the page.
         note = TaskNote(at=now, by=body.closed_by, text=body.note)
-        await store.add_note(tenant, task_id, note)
+        with stores_answer("task store"):
+            await store.add_note(tenant, task_id, note)
         closed = closed.model_copy(update={"notes": [*closed.notes, note]})
     event = TaskClosedEvent(
         event_id=event_id("tasks", "close", tenant, task_id),

@@ -94,6 +94,26 @@ async def test_a_body_that_never_arrives_is_answered_408(client: Client, path: s
     assert b"request body not received in time" in rest
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/events", "/v1/tasks/t-enc/claim", "/v1/tasks/t-enc/close", "/v1/webhook-endpoints"],
+)
+async def test_a_body_that_does_not_decode_is_a_400_naming_content_encoding(
+    client: Client, path: str
+) -> None:
+    # aiohttp decodes the body as it reads it: a broken stream raised from read(), a 500.
+    for encoding, body in (
+        ("gzip", b"\x1f\x8b\x08\x00garbage-not-gzip"),
+        ("deflate", b"notdeflate"),
+    ):
+        headers = {**ACME, "Content-Type": "application/json", "Content-Encoding": encoding}
+        resp = await client.post(path, data=body, headers=headers)
+        assert resp.status == 400, (encoding, await resp.text())
+        error = (await resp.json())["error"]
+        assert (error["code"], error["parameter"]) == ("bad_request", "Content-Encoding")
+        assert resp.headers["Connection"] == "close", "the rest of the stream is unreadable"
+
+
 async def test_ops_page_is_served_with_security_headers(client: Client) -> None:
     resp = await client.get("/ops")
     assert resp.status == 200

@@ -11,6 +11,7 @@ Screenshots go to /tmp/pay-shots/ for a person to look at.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -134,6 +135,20 @@ async def test_choices_the_page_does_not_offer_are_refused(loop: Loop) -> None:
             assert (await resp.json())["error"]["code"] in {"invalid_parameter", "conflict"}
     async with loop.http.post(loop.base + "/pay/not-a-token/plan", data={}) as resp:
         assert resp.status == 404
+
+
+async def test_a_count_that_is_not_ascii_digits_is_a_400_naming_it(loop: Loop) -> None:
+    # "²" is a digit to str.isdigit() but not to int() (it was a 500); "٣" and "abc"
+    # and "" are not the documented ^[0-9]{1,3}$ (a checkout took them as "pay in full").
+    path, _ = await debtor_with_contact(loop, "d-digits", "USD", "en")
+    for route, count in itertools.product(("/plan", "/checkout"), ("²", "٣", "abc", "")):
+        async with loop.http.post(
+            loop.base + path + route, data={"instalments": count}, allow_redirects=False
+        ) as resp:
+            assert resp.status == 400, (route, count, await resp.text())
+            assert (await resp.json())["error"]["parameter"] == "instalments"
+    async with loop.http.get(loop.base + path, params={"done": "plan", "n": "²"}) as resp:
+        assert resp.status == 200, await resp.text()
 
 
 async def test_the_first_instalment_is_paid_at_the_provider(loop: Loop) -> None:
