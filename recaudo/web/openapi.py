@@ -269,6 +269,7 @@ def build_spec() -> dict[str, Any]:
                     "200": _json("OutcomeReport", "Each group with its 95 % intervals"),
                     "400": _json("Error", "An unknown grouping or parameter"),
                     **AUTH_ERRORS,
+                    "503": _json("Error", "Redis does not answer; retry"),
                 },
             }
         },
@@ -282,6 +283,7 @@ def build_spec() -> dict[str, Any]:
                     "200": _json("AfterEffectiveReport", "Each late flag with its contacts"),
                     "400": _json("Error", "A query parameter (this report takes none)"),
                     **AUTH_ERRORS,
+                    "503": _json("Error", "Redis does not answer; retry"),
                 },
             }
         },
@@ -300,6 +302,7 @@ def build_spec() -> dict[str, Any]:
                     "200": _json("CreditBureauReport", "Each account with its reporting date"),
                     "400": _json("Error", "A query parameter (this report takes none)"),
                     **AUTH_ERRORS,
+                    "503": _json("Error", "Redis does not answer; retry"),
                 },
             }
         },

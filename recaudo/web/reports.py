@@ -43,6 +43,7 @@ from recaudo.web.auth import tenant_of
 from recaudo.web.keys import SETTINGS
 from recaudo.web.problems import problem
 from recaudo.web.shared_scans import SharedScans
+from recaudo.web.stores import stores_answer
 
 log = logging.getLogger(__name__)
 REPORTS = web.AppKey("reports", ReportSource)
@@ -60,11 +61,15 @@ async def get_outcomes(request: web.Request) -> web.Response:
     unknown = sorted(set(request.query) - PARAMETERS)
     if unknown:
         raise _bad_request(f"unknown query parameter {unknown[0]!r}; expected 'by'", unknown[0])
+    values = request.query.getall("by", ["arm"])
     try:
-        by = parse_dimensions(request.query.getall("by", ["arm"]))
+        by = parse_dimensions(values)
     except ValueError as exc:
         raise _bad_request(f"by: {exc}", "by") from exc
-    report = await request.app[REPORTS].report(tenant, by)
+    if not by:
+        raise _bad_request(f"by: {values[0]!r} names no grouping; leave it out for 'arm'", "by")
+    with stores_answer("state store"):
+        report = await request.app[REPORTS].report(tenant, by)
     return web.Response(
         body=orjson.dumps(report.model_dump(mode="json")), content_type="application/json"
     )
@@ -86,7 +91,8 @@ def scan_report_handler(
         if request.query:
             name = sorted(request.query)[0]
             raise _bad_request(f"unknown query parameter {name!r}; this report takes none", name)
-        found = await shared(tenant, lambda: compute(client, keys, tenant, clock.now()))
+        with stores_answer("state store"):
+            found = await shared(tenant, lambda: compute(client, keys, tenant, clock.now()))
         return web.Response(
             body=orjson.dumps(found.model_dump(mode="json")), content_type="application/json"
         )

@@ -240,6 +240,10 @@ async def test_a_down_store_is_a_documented_503(make_settings: SettingsFactory) 
             "/v1/debtors/d1",
             "/v1/tasks",
             f"/pay/{token}",
+            # And these three, the reports' scans.
+            "/v1/reports/outcomes",
+            "/v1/reports/after-effective-date",
+            "/v1/reports/credit-bureau",
         )
         for read in reads:
             resp = await down.get(read, headers=AUTH)

@@ -77,7 +77,8 @@ async def test_needs_a_key(app: tuple[Client, CollectorRegistry]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "named"), [("by=arm,dpd", "by"), ("by=arm&tenant=globex", "tenant")]
+    ("query", "named"),
+    [("by=arm,dpd", "by"), ("by=arm&tenant=globex", "tenant"), ("by=", "by"), ("by=,", "by")],
 )
 async def test_bad_parameter_is_named(
     app: tuple[Client, CollectorRegistry], query: str, named: str
