@@ -277,7 +277,7 @@ class WebhookService:
         event = DeliveryEvent(
             event_id=event_id(provider, item.dedupe_id),
             tenant_id=ref.tenant_id,
-            occurred_at=item.occurred_at or self._clock(),
+            occurred_at=self._when(item),
             debtor_id=ref.debtor_id,
             contact_id=ref.contact_id,
             account_id=ref.account_id,
@@ -309,6 +309,14 @@ class WebhookService:
             raise
         return "accepted"
 
+    def _when(self, item: WebhookItem) -> dt.datetime:
+        """When it happened: the provider's time, never later than the service's clock.
+        A provider's clock ahead of ours would date the event in our future, and the
+        decision stage refuses an event far in the future: a STOP lost to a skewed
+        clock. Nothing is reported before it happens, so our receipt bounds it."""
+        now = self._clock()
+        return now if item.occurred_at is None or item.occurred_at > now else item.occurred_at
+
     async def _reply(
         self, provider: str, item: InboundMessage, ref: ContactRef, fan_out: bool = False
     ) -> None:
@@ -322,7 +330,7 @@ class WebhookService:
             item.channel,
             item.text,
             opt_out,
-            item.occurred_at or self._clock(),
+            self._when(item),
         )
         if fan_out and not opt_out and detect_dispute(item.text):
             response = response.model_copy(update={"intent": Intent.DISPUTE})

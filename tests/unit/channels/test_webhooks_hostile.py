@@ -3,7 +3,9 @@ refused; a message id two tenants hold goes to neither (found by a hostile-paylo
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import time
 from dataclasses import dataclass
 
 import orjson
@@ -16,6 +18,7 @@ from recaudo.channels.sandbox import signing
 from recaudo.channels.status_machine import StatusMachine
 from recaudo.channels.webhooks import build_verifiers
 from recaudo.contracts.events import Channel
+from recaudo.contracts.validators import skew_error
 from tests.unit.channels.channels_testkit import FakePublisher, Hooks, start_hooks
 
 META_SECRET = "meta-sandbox-secret"
@@ -116,3 +119,57 @@ async def test_a_dead_letter_for_a_huge_signed_request_fits_one_broker_record(
         assert len(orjson.dumps(letter)) < RECORD_MAX // 2
     finally:
         await hooks.client.close()
+
+
+async def test_a_provider_clock_ahead_of_ours_never_loses_a_stop_or_a_receipt(
+    hooks: Hooks, directory: ContactDirectory
+) -> None:
+    """A provider's timestamp a day in our future is dated at our receipt: the
+    decision stage refuses events more than its skew in the future, so the STOP
+    would be a dead letter and the status machine ahead of the debtor's state."""
+    whatsapp = ref("acme").model_copy(update={"channel": Channel.WHATSAPP})
+    await directory.remember(whatsapp)
+    ahead = str(int(time.time()) + 86_400)
+    value = {
+        "messages": [
+            {
+                "from": whatsapp.address.lstrip("+"),
+                "id": "wamid.stop",
+                "type": "text",
+                "text": {"body": "STOP"},
+                "timestamp": ahead,
+            }
+        ],
+        "statuses": [
+            {
+                "id": "wamid.sent",
+                "status": "delivered",
+                "timestamp": ahead,
+                "recipient_id": whatsapp.address.lstrip("+"),
+                "biz_opaque_callback_data": whatsapp.token,
+            }
+        ],
+    }
+    headers, body = signing.meta(META_SECRET, value)
+    before = dt.datetime.now(dt.UTC)
+    resp = await hooks.client.post("/webhooks/meta", data=body, headers=headers)
+    after = dt.datetime.now(dt.UTC)
+    assert resp.status == 200
+    [stop] = hooks.publisher.on("responses")
+    [delivered] = hooks.publisher.on("deliveries")
+    assert stop["intent"] == "opt_out"
+    for event in (stop, delivered):
+        at = dt.datetime.fromisoformat(str(event["occurred_at"]))
+        assert before <= at <= after
+        assert skew_error(at, after, 300, 0) is None
+    # A timestamp in our past is the provider's, kept as it is.
+    read = {
+        "id": "wamid.sent",
+        "status": "read",
+        "timestamp": "1700000000",
+        "biz_opaque_callback_data": whatsapp.token,
+    }
+    headers, body = signing.meta(META_SECRET, {"statuses": [read]})
+    assert (await hooks.client.post("/webhooks/meta", data=body, headers=headers)).status == 200
+    kept = hooks.publisher.on("deliveries")[-1]["occurred_at"]
+    assert dt.datetime.fromisoformat(str(kept)) == dt.datetime.fromtimestamp(1700000000, dt.UTC)
