@@ -7,8 +7,26 @@ cannot use. The provider webhooks and the payment webhooks both cut here.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from recaudo.contracts.dead_letters import DeadLetter, dead_letter
+
 LETTER_BODY_MAX = 256 * 1024
 LETTER_ID_MAX = 128
+
+
+def webhook_letter(
+    source: str,
+    body: bytes,
+    error: tuple[str, str],
+    at: dt.datetime,
+    *,
+    key: str | None,
+    tenant_id: str | None = None,
+) -> DeadLetter:
+    """The dead letter of what a provider posted to ``source``, bounded (``letter_parts``)."""
+    kept, why = letter_parts(body, error[1])
+    return dead_letter(source, kept, (error[0], why), at, key=key, tenant_id=tenant_id)
 
 
 def letter_parts(body: bytes, why: str) -> tuple[bytes, str]:

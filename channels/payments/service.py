@@ -26,7 +26,7 @@ import redis.asyncio as aioredis
 from pydantic import ValidationError
 
 from recaudo.channels.dedupe import Deduper
-from recaudo.channels.letters import clip, letter_parts
+from recaudo.channels.letters import clip, webhook_letter
 from recaudo.channels.payments.base import (
     Checkout,
     CheckoutOrder,
@@ -39,7 +39,6 @@ from recaudo.channels.payments.mercadopago import MercadoPagoProvider
 from recaudo.channels.payments.pix import PixProvider
 from recaudo.channels.payments.stripe import StripeProvider
 from recaudo.contracts.codec import encode
-from recaudo.contracts.dead_letters import dead_letter
 from recaudo.contracts.events import Money, PaymentEvent
 from recaudo.contracts.topics import Topics
 from recaudo.contracts.validation_errors import describe
@@ -136,10 +135,9 @@ class PaymentService:
                 pid = clip(notice.payment_id) or ""
                 why = f"{notice.provider} payment {pid}: {describe(exc)}"
                 log.warning("%s", why)
-                body, why = letter_parts(request.body, why)
-                letter = dead_letter(
+                letter = webhook_letter(
                     f"webhooks/payments/{provider.webhook}",
-                    body,
+                    request.body,
                     ("InvalidPayment", why),
                     self._now(),
                     key=pid,
@@ -173,10 +171,9 @@ class PaymentService:
         if not await self._deduper.claim(scope, digest):
             return False
         log.warning("signed %s webhook not usable: %.300s", provider.webhook, why)
-        body, why = letter_parts(request.body, why)
-        letter = dead_letter(
+        letter = webhook_letter(
             f"webhooks/payments/{provider.webhook}",
-            body,
+            request.body,
             ("InvalidWebhook", why),
             self._now(),
             key=digest,

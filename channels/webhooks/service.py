@@ -36,7 +36,7 @@ from redis.exceptions import RedisError
 from recaudo.channels.dedupe import Deduper
 from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.channels.ids import event_id
-from recaudo.channels.letters import clip, letter_parts
+from recaudo.channels.letters import clip, webhook_letter
 from recaudo.channels.opt_out import detect_dispute, detect_opt_out, detect_opt_out_all
 from recaudo.channels.status_machine import NOT_ADVANCED, StatusMachine
 from recaudo.channels.webhooks.base import (
@@ -46,7 +46,6 @@ from recaudo.channels.webhooks.base import (
     WebhookItem,
     WebhookRequest,
 )
-from recaudo.contracts.dead_letters import dead_letter
 from recaudo.contracts.events import DeliveryEvent, Intent, ResponseEvent
 from recaudo.contracts.outputs import utcnow
 from recaudo.contracts.publisher import Publisher
@@ -231,16 +230,15 @@ class WebhookService:
         scope, digest = f"wh-invalid:{provider}", hashlib.sha256(hook.body).hexdigest()
         if not await self._deduper.claim(scope, digest):
             return False
-        body, why = letter_parts(hook.body, why)
-        letter = dead_letter(
-            f"webhooks/{provider}", body, ("InvalidWebhook", why), self._clock(), key=digest
+        letter = webhook_letter(
+            f"webhooks/{provider}", hook.body, ("InvalidWebhook", why), self._clock(), key=digest
         )
         try:
             await self._publish(self._topics.dead_letters, provider, letter)
         except BaseException:
             await self._deduper.release(scope, digest)
             raise
-        log.warning("signed %s webhook not usable: %s", provider, why)
+        log.warning("signed %s webhook not usable: %.300s", provider, why)
         return True
 
     async def _by_sender(self, item: WebhookItem) -> list[ContactRef]:
@@ -407,10 +405,9 @@ class WebhookService:
         why = why or (
             f"no contact for {provider} event {clip(item.dedupe_id)!r} (ref {clip(item.ref)!r})"
         )
-        body, why = letter_parts(hook.body, why)
         key = clip(item.message_id)
-        letter = dead_letter(
-            f"webhooks/{provider}", body, (error_type, why), self._clock(), key=key
+        letter = webhook_letter(
+            f"webhooks/{provider}", hook.body, (error_type, why), self._clock(), key=key
         )
         await self._publish(self._topics.dead_letters, key or provider, letter)
 
