@@ -54,7 +54,7 @@ from recaudo.web.keys import (
     TENANT_SLOTS,
     TOPICS,
 )
-from recaudo.web.problems import problem
+from recaudo.web.problems import BODY, problem
 
 _INPUT: TypeAdapter[Any] = TypeAdapter(InputEvent)
 NDJSON = {"application/x-ndjson", "application/ndjson", "application/jsonl"}
@@ -67,7 +67,8 @@ def _documents(body: bytes, content_type: str) -> list[tuple[int, bytes | Any]]:
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise problem(web.HTTPBadRequest, "invalid_json", f"body is not valid JSON: {exc}") from exc
+        why = f"body is not valid JSON: {exc}"
+        raise problem(web.HTTPBadRequest, "invalid_json", why, BODY) from exc
     items = parsed if isinstance(parsed, list) else [parsed]
     return list(enumerate(items))
 
@@ -137,7 +138,7 @@ async def _intake(request: web.Request, tenant: str, body: bytes) -> web.Respons
     content_type = body_media_type(request)
     docs = _documents(body, content_type)
     if not docs:
-        raise problem(web.HTTPBadRequest, "bad_request", "no events in the body")
+        raise problem(web.HTTPBadRequest, "bad_request", "no events in the body", BODY)
     events: list[Any] = []
     errors: list[dict[str, Any]] = []
     indexes: list[int] = []

@@ -29,7 +29,7 @@ from recaudo.imports.runner import BrokerNotConfirmed
 from recaudo.web.auth import tenant_of
 from recaudo.web.body import body_media_type
 from recaudo.web.keys import BROKER_WATCH, PUBLISHER, REDIS, SETTINGS, TENANT_SLOTS
-from recaudo.web.problems import problem
+from recaudo.web.problems import BODY, problem
 
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
 MAX_MAPPING_BYTES = 64 * 1024
@@ -93,7 +93,7 @@ async def post_import(request: web.Request) -> web.Response:
             except MappingError as exc:  # the header lacks a mapped column
                 raise problem(web.HTTPBadRequest, "invalid_parameter", str(exc), "file") from None
             except EventIdConflict as exc:  # claimed by another sender since validation
-                raise problem(web.HTTPConflict, "event_id_conflict", str(exc)) from None
+                raise problem(web.HTTPConflict, "event_id_conflict", str(exc), "file") from None
     errors = [p.as_dict() for p in report.first]
     if summary.refused:
         raise problem(
@@ -126,7 +126,7 @@ async def _receive(request: web.Request, path: Path, timeout_s: float) -> bytes:
         # aiohttp's multipart reader says "malformed" through these (a bad part header
         # is an HttpProcessingError, an unknown charset a LookupError).
         why = f"malformed multipart body: {exc}"
-        raise problem(web.HTTPBadRequest, "bad_request", why) from None
+        raise problem(web.HTTPBadRequest, "bad_request", why, BODY) from None
     if mapping is None or not got_file:
         missing = "mapping" if mapping is None else "file"
         raise problem(web.HTTPBadRequest, "bad_request", f"the part {missing} is missing", missing)

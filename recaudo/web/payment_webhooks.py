@@ -20,7 +20,7 @@ from recaudo.channels.webhooks.base import WebhookRequest
 from recaudo.foundation.errors import InvalidEvent, ProviderError, SignatureError
 from recaudo.web.body import body_media_type, read_body
 from recaudo.web.keys import SETTINGS
-from recaudo.web.problems import problem
+from recaudo.web.problems import BODY, problem
 
 PAYMENTS = web.AppKey("payments", PaymentService)
 SIGNATURE_HEADERS = {"stripe": "Stripe-Signature", "mercadopago": "x-signature"}
@@ -48,7 +48,7 @@ async def post_payment_webhook(request: web.Request) -> web.Response:
         header = SIGNATURE_HEADERS.get(name)
         raise problem(web.HTTPBadRequest, "invalid_signature", str(exc), header) from None
     except InvalidEvent as exc:
-        raise problem(web.HTTPBadRequest, "bad_request", str(exc)) from None
+        raise problem(web.HTTPBadRequest, "bad_request", str(exc), BODY) from None
     except (ProviderError, RedisError, OSError) as exc:
         raise problem(
             web.HTTPServiceUnavailable,

@@ -3,7 +3,9 @@
 Every 4xx and 5xx is JSON: ``{"error": {"code", "message", "parameter"?, "docs"}}``.
 ``code`` is one of ``CODES`` (stable, for programs), ``message`` is for people,
 ``parameter`` names what to fix (a header, a query parameter, a path parameter,
-or a JSON Pointer into the body such as ``/3/amount_due``), and ``docs`` links
+or a JSON Pointer into the body such as ``/3/amount_due``; ``""``, the pointer to
+the whole body, when the body as a whole is at fault: not JSON, not an object,
+empty, too large), and ``docs`` links
 to the code's entry on ``/docs``. ``POST /v1/events`` adds ``errors``: one
 entry per problem, with the event's 0-based ``index`` and its ``pointer``.
 
@@ -21,9 +23,14 @@ from typing import Any
 import orjson
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
+from pydantic import ValidationError
+
+from recaudo.contracts.validation_errors import describe
 
 log = logging.getLogger(__name__)
 DOCS_PATH = "/docs"
+#: The JSON Pointer to the whole body (RFC 6901), for what is wrong with all of it.
+BODY = ""
 
 #: Every machine code, with its status and what it means (rendered on /docs).
 CODES: dict[str, tuple[int, str]] = {
@@ -108,6 +115,15 @@ def problem(
     return status(text=body, content_type="application/json", headers=headers, **init)
 
 
+def invalid_body(exc: ValidationError) -> web.HTTPException:
+    """A 400 for a JSON body its model refused: the first error, named by its JSON
+    Pointer (``BODY`` when the body is not JSON or not an object)."""
+    first = exc.errors(include_url=False)[0]
+    pointer = "".join(f"/{part}" for part in first["loc"])
+    code = "invalid_json" if first["type"] == "json_invalid" else "invalid_parameter"
+    return problem(web.HTTPBadRequest, code, describe(exc), pointer)
+
+
 def problem_response(
     status: int, code: str, message: str, parameter: str | None = None, **extra: Any
 ) -> web.Response:
@@ -151,7 +167,8 @@ def _reshape(
         if k.lower() not in {"content-type", "content-length", "content-encoding"}
     }
     message = _message(request, status, body, reason)
-    return problem_response(status, code, message, headers=kept)
+    parameter = BODY if status == 413 else None
+    return problem_response(status, code, message, parameter, headers=kept)
 
 
 @web.middleware

@@ -26,12 +26,11 @@ from pydantic import AfterValidator, BaseModel, Field, ValidationError
 from recaudo.channels.ids import event_id
 from recaudo.contracts.codec import encode
 from recaudo.contracts.events import TaskClosedEvent
-from recaudo.contracts.validation_errors import describe
 from recaudo.streams.tasks import Task, TaskNote, TaskStatus, TaskStore
 from recaudo.web.auth import tenant_of
 from recaudo.web.body import read_body
 from recaudo.web.keys import PUBLISHER, SETTINGS, TASKS, TOPICS
-from recaudo.web.problems import problem
+from recaudo.web.problems import invalid_body, problem
 from recaudo.web.query import no_unknown
 from recaudo.web.stores import stores_answer
 
@@ -98,10 +97,7 @@ async def _body(request: web.Request, model: type[Body]) -> Body:
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        pointer = "".join(f"/{part}" for part in first["loc"]) or ""
-        code = "invalid_json" if first["type"] == "json_invalid" else "invalid_parameter"
-        raise problem(web.HTTPBadRequest, code, describe(exc), pointer or None) from exc
+        raise invalid_body(exc) from exc
 
 
 async def _task(request: web.Request, tenant: str) -> Task:

@@ -17,13 +17,12 @@ from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
 from recaudo.channels.outbound import Endpoint, EndpointStore, EventType, Outbox, UrlGuard
 from recaudo.channels.outbound.queue import DeliveryRecord
-from recaudo.contracts.validation_errors import describe
 from recaudo.foundation.errors import UnsafeUrl
 from recaudo.foundation.keys import Keys
 from recaudo.web.auth import tenant_of
 from recaudo.web.body import read_body
 from recaudo.web.keys import REDIS, SETTINGS
-from recaudo.web.problems import problem
+from recaudo.web.problems import invalid_body, problem
 from recaudo.web.query import int_param, no_unknown
 from recaudo.web.stores import stores_answer
 
@@ -102,10 +101,7 @@ async def create_endpoint(request: web.Request) -> web.Response:
     try:
         body = NewEndpoint.model_validate_json(raw)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        pointer = "".join(f"/{part}" for part in first["loc"]) or None
-        code = "invalid_json" if first["type"] == "json_invalid" else "invalid_parameter"
-        raise problem(web.HTTPBadRequest, code, describe(exc), pointer) from exc
+        raise invalid_body(exc) from exc
     guard = UrlGuard(
         allow_http=settings.webhook_allow_http, allow_private=settings.webhook_allow_private
     )

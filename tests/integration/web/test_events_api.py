@@ -129,15 +129,23 @@ async def test_authentication_and_tenant_isolation(
 async def test_malformed_and_oversize_bodies(
     client: TestClient[web.Request, web.Application],
 ) -> None:
+    """Each names the whole body as what to fix: the JSON Pointer "" (RFC 6901)."""
     not_json = await client.post("/v1/events", data=b"{", headers=AUTH)
     assert not_json.status == 400
-    assert (await not_json.json())["error"]["code"] == "invalid_json"
+    error = (await not_json.json())["error"]
+    assert (error["code"], error["parameter"]) == ("invalid_json", "")
     empty = await client.post("/v1/events", data=b"[]", headers=AUTH)
     assert empty.status == 400
+    assert (await empty.json())["error"]["parameter"] == ""
     huge = await client.post(
         "/v1/events", data=io.BytesIO(b" " * (MAX_BODY_BYTES + 1)), headers=AUTH
     )
     assert huge.status == 413
+    assert (await huge.json())["error"]["parameter"] == ""
+    for path, body in (("/v1/tasks/t-1/claim", b"[1]"), ("/v1/webhook-endpoints", b"{")):
+        whole = await client.post(path, data=body, headers=AUTH)
+        assert whole.status == 400, path
+        assert (await whole.json())["error"]["parameter"] == "", path
 
 
 async def test_probes_and_metrics(
