@@ -107,14 +107,13 @@ class StripeProvider:
             # A body that is not UTF-8, a header that is not ASCII: Stripe signs neither.
             raise SignatureError("Stripe-Signature: invalid") from None
         try:
-            event = orjson.loads(request.body)
+            return orjson.loads(request.body)
         except orjson.JSONDecodeError:
-            raise InvalidEvent("body is not a Stripe event") from None
-        if not isinstance(event, dict):
-            raise InvalidEvent("body is not a Stripe event")
-        return event
+            return request.body  # signed, so Stripe's: ``notices`` finds it unusable
 
     async def notices(self, payload: Any, http: aiohttp.ClientSession) -> list[PaymentNotice]:
+        if not isinstance(payload, dict):
+            raise InvalidEvent("body is not a Stripe event (a JSON object)")
         try:
             return _notices(payload)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

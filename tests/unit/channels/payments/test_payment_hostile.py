@@ -143,3 +143,30 @@ async def test_a_signed_notification_we_cannot_use_is_one_dead_letter(
     again = await service.receive(STRIPE, stripe_request(body))  # Stripe's retry
     assert (again.duplicates, again.unmatched) == (1, 0)
     assert len(publisher.on("dead-letters")) == 1
+
+
+@pytest.mark.parametrize(
+    "body", [b"[]", b'"x"', b"[", b""], ids=["array", "string", "not-json", "empty"]
+)
+async def test_a_signed_stripe_body_that_is_no_event_is_a_dead_letter_not_a_400(
+    redis_client: aioredis.Redis, keys: Keys, http: aiohttp.ClientSession, body: bytes
+) -> None:
+    """Stripe signs the body: a signed one is Stripe's, and a 400 would have it
+    sent again for days."""
+    publisher = FakePublisher()
+    service = PaymentService(
+        ACCOUNTS,
+        {"stripe": STRIPE},
+        publisher=publisher,
+        topics=Topics(),
+        redis=redis_client,
+        keys=keys,
+        dedupe_ttl_s=600,
+        now=lambda: dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        http=lambda: http,
+    )
+    outcome = await service.receive(STRIPE, stripe_request(body))
+    assert (outcome.published, outcome.unmatched) == (0, 1)
+    [letter] = publisher.on("dead-letters")
+    assert letter["error_type"] == "InvalidWebhook"
+    assert "not a Stripe event" in str(letter["error"])
