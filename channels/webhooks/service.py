@@ -35,9 +35,8 @@ from redis.exceptions import RedisError
 
 from recaudo.channels.dedupe import Deduper
 from recaudo.channels.directory import ContactDirectory, ContactRef
-from recaudo.channels.ids import event_id
 from recaudo.channels.letters import clip, webhook_letter
-from recaudo.channels.opt_out import detect_dispute, detect_opt_out, detect_opt_out_all
+from recaudo.channels.opt_out import detect_dispute, detect_opt_out
 from recaudo.channels.status_machine import NOT_ADVANCED, StatusMachine
 from recaudo.channels.webhooks.base import (
     InboundMessage,
@@ -46,7 +45,8 @@ from recaudo.channels.webhooks.base import (
     WebhookItem,
     WebhookRequest,
 )
-from recaudo.contracts.events import DeliveryEvent, Intent, ResponseEvent
+from recaudo.channels.webhooks.normalised import delivery, occurred, response
+from recaudo.contracts.events import Intent
 from recaudo.contracts.outputs import utcnow
 from recaudo.contracts.publisher import Publisher
 from recaudo.contracts.topics import Topics
@@ -306,27 +306,14 @@ class WebhookService:
         )
         if previous == NOT_ADVANCED:
             return "stale"
-        event = DeliveryEvent(
-            event_id=event_id(provider, item.dedupe_id),
-            tenant_id=ref.tenant_id,
-            occurred_at=self._when(item),
-            debtor_id=ref.debtor_id,
-            contact_id=ref.contact_id,
-            account_id=ref.account_id,
-            provider=provider[:32],
-            channel=item.channel or ref.channel,
-            status=item.status,
-            address=(item.address or ref.address)[:320],
-            provider_error_code=item.error_code[:64] if item.error_code else None,
-            permanent=item.permanent,
-        )
+        event = delivery(provider, item, ref, occurred(item, self._clock()))
         try:
             await self._publish(self._topics.deliveries, ref.debtor_id, event)
             if item.opt_out:
                 await self._publish(
                     self._topics.responses,
                     ref.debtor_id,
-                    self._response(
+                    response(
                         provider,
                         f"{item.dedupe_id}:optout",
                         ref,
@@ -341,58 +328,24 @@ class WebhookService:
             raise
         return "accepted"
 
-    def _when(self, item: WebhookItem) -> dt.datetime:
-        """When it happened: the provider's time, never later than the service's clock.
-        A provider's clock ahead of ours would date the event in our future, and the
-        decision stage refuses an event far in the future: a STOP lost to a skewed
-        clock. Nothing is reported before it happens, so our receipt bounds it."""
-        now = self._clock()
-        return now if item.occurred_at is None or item.occurred_at > now else item.occurred_at
-
     async def _reply(
         self, provider: str, item: InboundMessage, ref: ContactRef, fan_out: bool = False
     ) -> None:
         opt_out = item.opt_out or detect_opt_out(item.text, ref.language)
         # Fanned out, each copy needs its own id (one per tenant and debtor).
         dedupe = f"{item.dedupe_id}:{ref.tenant_id}:{ref.debtor_id}" if fan_out else item.dedupe_id
-        response = self._response(
+        reply = response(
             provider,
             dedupe,
             ref,
             item.channel,
             item.text,
             opt_out,
-            self._when(item),
+            occurred(item, self._clock()),
         )
         if fan_out and not opt_out and detect_dispute(item.text):
-            response = response.model_copy(update={"intent": Intent.DISPUTE})
-        await self._publish(self._topics.responses, ref.debtor_id, response)
-
-    def _response(
-        self,
-        provider: str,
-        dedupe_id: str,
-        ref: ContactRef,
-        channel: object,
-        text: str | None,
-        opt_out: bool,
-        occurred_at: dt.datetime,
-    ) -> ResponseEvent:
-        return ResponseEvent.model_validate(
-            {
-                "event_id": event_id(provider, "in", dedupe_id),
-                "tenant_id": ref.tenant_id,
-                "occurred_at": occurred_at,
-                "debtor_id": ref.debtor_id,
-                "account_id": ref.account_id,
-                "contact_id": ref.contact_id,
-                "channel": channel,
-                "text": text[:4096] if text else None,
-                # Rules decide opt-out; any other intent is the classifier's job downstream.
-                "intent": Intent.OPT_OUT if opt_out else None,
-                "opt_out_all": opt_out and detect_opt_out_all(text, ref.language),
-            }
-        )
+            reply = reply.model_copy(update={"intent": Intent.DISPUTE})
+        await self._publish(self._topics.responses, ref.debtor_id, reply)
 
     async def _dead_letter(
         self,
