@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from aiohttp import ClientResponse
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from recaudo.channels.credentials import ProviderCredentials
@@ -20,7 +23,7 @@ from recaudo.channels.webhooks import build_verifiers
 from recaudo.channels.webhooks.base import InboundMessage, StatusReport
 from recaudo.channels.webhooks.service import by_message
 from recaudo.contracts.events import Channel, DeliveryStatus
-from tests.unit.channels.channels_testkit import FakePublisher, start_hooks
+from tests.unit.channels.channels_testkit import FakePublisher, Hooks, start_hooks
 
 MESSAGES = 40
 STEPS = ("processed", "delivered", "open")
@@ -74,23 +77,49 @@ def batch(refs: list[ContactRef]) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass
+class Batches:
+    """The webhook routes on ``publisher``, and the batch of ``refs``'s receipts."""
+
+    hooks: Hooks
+    key: ec.EllipticCurvePrivateKey
+    refs: list[ContactRef]
+
+    async def post(self) -> ClientResponse:
+        headers, body = signing.sendgrid(self.key, batch(self.refs))
+        return await self.hooks.client.post("/webhooks/sendgrid", data=body, headers=headers)
+
+
+@asynccontextmanager
+async def batches(
+    sandbox_creds: tuple[ProviderCredentials, ec.EllipticCurvePrivateKey],
+    services: tuple[Deduper, StatusMachine, ContactDirectory],
+    publisher: SlowPublisher,
+    messages: int,
+) -> AsyncIterator[Batches]:
+    deduper, machine, directory = services
+    refs = [contact(n) for n in range(messages)]
+    for ref in refs:
+        await directory.remember(ref)
+    creds, key = sandbox_creds
+    hooks = await start_hooks(build_verifiers(creds), publisher, deduper, machine, directory)
+    try:
+        yield Batches(hooks, key, refs)
+    finally:
+        await hooks.client.close()
+
+
 async def test_a_batch_handles_messages_side_by_side_each_in_order(
     sandbox_creds: tuple[ProviderCredentials, ec.EllipticCurvePrivateKey],
     deduper: Deduper,
     machine: StatusMachine,
     directory: ContactDirectory,
 ) -> None:
-    creds, key = sandbox_creds
-    refs = [contact(n) for n in range(MESSAGES)]
-    for ref in refs:
-        await directory.remember(ref)
     publisher = SlowPublisher()
-    hooks = await start_hooks(build_verifiers(creds), publisher, deduper, machine, directory)
-    try:
-        headers, body = signing.sendgrid(key, batch(refs))
-        resp = await hooks.client.post("/webhooks/sendgrid", data=body, headers=headers)
-    finally:
-        await hooks.client.close()
+    services = (deduper, machine, directory)
+    async with batches(sandbox_creds, services, publisher, MESSAGES) as sent:
+        resp = await sent.post()
+        refs = sent.refs
     assert resp.status == 200
     assert json.loads(resp.headers["X-Recaudo-Counts"])["accepted"] == MESSAGES * len(STEPS)
     assert publisher.most_in_flight > 1, "one message at a time"
@@ -108,21 +137,14 @@ async def test_a_failure_part_way_is_a_503_and_the_retry_publishes_only_the_rest
     machine: StatusMachine,
     directory: ContactDirectory,
 ) -> None:
-    creds, key = sandbox_creds
-    refs = [contact(n) for n in range(6)]
-    for ref in refs:
-        await directory.remember(ref)
     publisher = SlowPublisher(refused=frozenset({"c-2"}))
-    hooks = await start_hooks(build_verifiers(creds), publisher, deduper, machine, directory)
-    try:
-        headers, body = signing.sendgrid(key, batch(refs))
-        first = await hooks.client.post("/webhooks/sendgrid", data=body, headers=headers)
+    services = (deduper, machine, directory)
+    async with batches(sandbox_creds, services, publisher, 6) as sent:
+        first = await sent.post()
         assert first.status == 503
         publisher.refused = frozenset()
-        headers, body = signing.sendgrid(key, batch(refs))
-        retry = await hooks.client.post("/webhooks/sendgrid", data=body, headers=headers)
-    finally:
-        await hooks.client.close()
+        retry = await sent.post()
+        refs = sent.refs
     assert retry.status == 200
     published = publisher.on("deliveries")
     ids = [str(e["event_id"]) for e in published]

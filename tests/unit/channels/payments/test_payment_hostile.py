@@ -118,9 +118,11 @@ async def test_a_payment_mercado_pago_does_not_know_is_invalid_not_an_outage(
             await provider.notices({"type": "payment", "id": payment_id}, http)
 
 
-async def test_a_signed_notification_we_cannot_use_is_one_dead_letter(
+@pytest.fixture
+def stripe_service(
     redis_client: aioredis.Redis, keys: Keys, http: aiohttp.ClientSession
-) -> None:
+) -> tuple[PaymentService, FakePublisher]:
+    """The payment webhooks' service for Stripe, publishing to memory."""
     publisher = FakePublisher()
     service = PaymentService(
         ACCOUNTS,
@@ -133,6 +135,13 @@ async def test_a_signed_notification_we_cannot_use_is_one_dead_letter(
         now=lambda: dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
         http=lambda: http,
     )
+    return service, publisher
+
+
+async def test_a_signed_notification_we_cannot_use_is_one_dead_letter(
+    stripe_service: tuple[PaymentService, FakePublisher],
+) -> None:
+    service, publisher = stripe_service
     body = event("not an object")
     outcome = await service.receive(STRIPE, stripe_request(body))
     assert (outcome.published, outcome.unmatched) == (0, 1)
@@ -149,22 +158,11 @@ async def test_a_signed_notification_we_cannot_use_is_one_dead_letter(
     "body", [b"[]", b'"x"', b"[", b""], ids=["array", "string", "not-json", "empty"]
 )
 async def test_a_signed_stripe_body_that_is_no_event_is_a_dead_letter_not_a_400(
-    redis_client: aioredis.Redis, keys: Keys, http: aiohttp.ClientSession, body: bytes
+    stripe_service: tuple[PaymentService, FakePublisher], body: bytes
 ) -> None:
     """Stripe signs the body: a signed one is Stripe's, and a 400 would have it
     sent again for days."""
-    publisher = FakePublisher()
-    service = PaymentService(
-        ACCOUNTS,
-        {"stripe": STRIPE},
-        publisher=publisher,
-        topics=Topics(),
-        redis=redis_client,
-        keys=keys,
-        dedupe_ttl_s=600,
-        now=lambda: dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        http=lambda: http,
-    )
+    service, publisher = stripe_service
     outcome = await service.receive(STRIPE, stripe_request(body))
     assert (outcome.published, outcome.unmatched) == (0, 1)
     [letter] = publisher.on("dead-letters")
