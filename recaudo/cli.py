@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +18,11 @@ import click
 from click.utils import make_default_short_help
 
 from recaudo import __version__
+from recaudo.cli_errors import operator_error
+from recaudo.cli_params import PORT, FiniteRange, tenant_id
 from recaudo.contracts.topics import BASE_NAMES
 from recaudo.foundation.errors import RecaudoError
+from recaudo.foundation.redact import redact
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +80,9 @@ LAZY: dict[str, Lazy] = {
 
 
 class Group(click.Group):
-    """Start-up errors (a bad setting, a missing file) as one line, no traceback;
-    the subcommands in ``LAZY`` imported only when one of them runs."""
+    """Start-up errors (a bad setting, a missing file, Redis or the broker not
+    answering) as one line, no traceback; the subcommands in ``LAZY`` imported only
+    when one of them runs."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY})
@@ -107,7 +110,17 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except RecaudoError as exc:
-            raise click.ClickException(str(exc)) from None
+            # Masked here too: a message may quote a setting (a Redis URL) whole.
+            raise click.ClickException(redact(str(exc))) from None
+        except Exception as exc:
+            message = operator_error(exc)
+            if message is None:
+                raise
+            raise click.ClickException(message) from None
+
+
+#: ``--loglevel`` of the worker: the standard library's names.
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
 @click.group(cls=Group)
@@ -129,7 +142,12 @@ def config_command() -> None:
 
 
 @main.command()
-@click.option("--loglevel", default="info", show_default=True)
+@click.option(
+    "--loglevel",
+    type=click.Choice(LOG_LEVELS, case_sensitive=False),
+    default="info",
+    show_default=True,
+)
 def worker(loglevel: str) -> None:
     """Run a stream worker (decide, dispatch, schedule) against RECAUDO_BROKER_URL."""
     from recaudo.foundation.config import load_settings
@@ -174,24 +192,57 @@ def web_command() -> None:
 
 
 @main.command()
-@click.option("--debtors", default=300, show_default=True, help="Size of the simulated portfolio")
-@click.option("--seed", default=1, show_default=True)
-@click.option("--duration", type=float, default=None, help="Seconds to run (default: until Ctrl-C)")
-@click.option("--port", default=8080, show_default=True, help="Web API port")
-@click.option("--hours-per-second", default=2.0, show_default=True, help="Simulated time speed")
-@click.option("--days", default=30, show_default=True, help="Simulated days to run")
+@click.option(
+    "--debtors",
+    type=click.IntRange(1, 10_000_000),
+    default=300,
+    show_default=True,
+    help="Size of the simulated portfolio",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option(
+    "--duration",
+    type=FiniteRange(min=0, min_open=True),
+    default=None,
+    help="Seconds to run (default: until Ctrl-C)",
+)
+@click.option("--port", type=PORT, default=8080, show_default=True, help="Web API port")
+@click.option(
+    "--hours-per-second",
+    type=FiniteRange(min=0, min_open=True, max=24 * 365),
+    default=2.0,
+    show_default=True,
+    help="Simulated time speed",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3660),
+    default=30,
+    show_default=True,
+    help="Simulated days to run",
+)
 def demo(
     debtors: int, seed: int, duration: float | None, port: int, hours_per_second: float, days: int
 ) -> None:
     """Embedded broker + Redis + sandbox + worker + web + a simulated portfolio's days."""
     from recaudo.demo import run_demo
+    from recaudo.dev import check_port_free
 
+    # Before the broker and Redis start, as `dev` does: a taken port is the operator's
+    # to change, not a bind traceback after seconds of start-up.
+    check_port_free(port)
     asyncio.run(run_demo(debtors, seed, duration, port, hours_per_second, days))
 
 
 @main.command()
-@click.option("--port", default=8080, show_default=True, help="Web API port")
-@click.option("--tenant", default="acme", show_default=True, help="The tenant the API key posts as")
+@click.option("--port", type=PORT, default=8080, show_default=True, help="Web API port")
+@click.option(
+    "--tenant",
+    default="acme",
+    show_default=True,
+    callback=tenant_id,
+    help="The tenant the API key posts as",
+)
 @click.option("--api-key", help="The API key  [default: a random one, printed]")
 @click.option(
     "--policy",
@@ -249,7 +300,7 @@ def schema(topic: str | None) -> None:
 
 
 @main.command()
-@click.option("--tenant", required=True, help="Tenant id")
+@click.option("--tenant", required=True, callback=tenant_id, help="Tenant id")
 @click.option(
     "--by",
     "by",
@@ -283,22 +334,23 @@ def report(
     tenant: str, by: tuple[str, ...], fmt: str, after_effective: bool, credit_bureau: bool
 ) -> None:
     """Outcomes vs the no-contact holdout, from the debtors' committed summaries (one scan)."""
-    from recaudo.foundation.config import Settings
+    from recaudo.foundation.config import load_settings
 
     if after_effective and credit_bureau:
         raise click.UsageError("--after-effective-date and --credit-bureau: one report at a time")
+    settings = load_settings()
     if credit_bureau:
         from recaudo.streams.reports.credit_bureau import FORMATS as BUREAU_FORMATS
         from recaudo.streams.reports.credit_bureau import read_credit_bureau
 
-        listed = asyncio.run(read_credit_bureau(Settings(), tenant))
+        listed = asyncio.run(read_credit_bureau(settings, tenant))
         click.echo(BUREAU_FORMATS[fmt](listed), nl=False)
         return
     if after_effective:
         from recaudo.streams.reports.after_effective import FORMATS as LATE_FORMATS
         from recaudo.streams.reports.after_effective import read_after_effective
 
-        found = asyncio.run(read_after_effective(Settings(), tenant))
+        found = asyncio.run(read_after_effective(settings, tenant))
         click.echo(LATE_FORMATS[fmt](found), nl=False)
         return
     from recaudo.streams.reports.outcomes import parse_dimensions
@@ -309,17 +361,17 @@ def report(
         dims = parse_dimensions(by)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--by") from exc
-    result = asyncio.run(read_report(Settings(), tenant, dims))
+    result = asyncio.run(read_report(settings, tenant, dims))
     click.echo(FORMATS[fmt](result), nl=False)
 
 
 @main.command()
 def healthcheck() -> None:
     """Exit 0 when this host's worker or web /healthz answers (the image's HEALTHCHECK)."""
-    from recaudo.foundation.config import Settings
+    from recaudo.foundation.config import load_settings
     from recaudo.probes import answers_healthz
 
-    settings = Settings()
+    settings = load_settings()
     if not answers_healthz((settings.worker_web_port, settings.web_port)):
         raise SystemExit(1)
 
@@ -327,9 +379,18 @@ def healthcheck() -> None:
 @main.command("rebuild-state")
 def rebuild_state_command() -> None:
     """Rebuild debtor state and legal suppressions in Redis by replaying the input topics."""
-    from recaudo.foundation.config import Settings
+    from recaudo.foundation.config import load_settings
+    from recaudo.logs import configure_logging
+
+    settings = load_settings()  # before the seconds of importing the decision path
     from recaudo.rebuild import rebuild_state
 
-    logging.basicConfig(level=logging.INFO)
-    done = asyncio.run(rebuild_state(Settings()))
+    # The processes' logging: every line redacted (a client library may log the
+    # broker or Redis it was given, credentials included).
+    configure_logging(
+        "info",
+        human=settings.log_format == "console",
+        repeat_interval_s=settings.broker_check_interval_s,
+    )
+    done = asyncio.run(rebuild_state(settings))
     click.echo(f"rebuilt {done.debtors} debtors from {done.records} records; workers resume")

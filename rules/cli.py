@@ -126,7 +126,9 @@ def check_contact(policy_file: Path | None) -> None:
     """
     try:
         tenant: TenantPolicy = load_policy(policy_file) if policy_file else default_policy()
-        proposal = proposal_adapter().validate_json(click.get_text_stream("stdin").read())
+        # Bytes, not text: input that is not UTF-8 is invalid JSON (exit 2), not a
+        # UnicodeDecodeError from the text stream.
+        proposal = proposal_adapter().validate_json(click.get_binary_stream("stdin").read())
     except PolicyError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(2) from exc

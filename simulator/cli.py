@@ -9,6 +9,7 @@ from typing import BinaryIO
 import click
 import orjson
 
+from recaudo import cli_params
 from recaudo.simulator.portfolio import generate_portfolio
 from recaudo.simulator.world import World
 from recaudo.simulator.world_config import WorldConfig
@@ -37,8 +38,10 @@ def write_world_log(
 
 @click.command("simulate")
 @click.option("--debtors", "n", type=click.IntRange(1, 10_000_000), default=1000, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--tenant", "tenant_id", default="acme", show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option(
+    "--tenant", "tenant_id", default="acme", show_default=True, callback=cli_params.tenant_id
+)
 @click.option(
     "--now",
     type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"]),
@@ -68,9 +71,7 @@ def simulate(
 ) -> None:
     """Write N seeded synthetic accounts (AccountEvent NDJSON) to --out (default stdout),
     or with --events-out the world's event log over --days."""
-    at = now or dt.datetime.now(dt.UTC)
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
+    at = cli_params.in_years(now or dt.datetime.now(dt.UTC), "--now")
     if events_out is not None:
         if events_out == "-":
             count = write_world_log(n, seed, tenant_id, at, days, sys.stdout.buffer)

@@ -16,6 +16,7 @@ import click
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from recaudo import cli_params
 from recaudo.backtest.compare import PolicyRun, compare
 from recaudo.backtest.diff import contact_diff
 from recaudo.backtest.driver import Backtest, BacktestResult
@@ -26,7 +27,7 @@ from recaudo.backtest.render import FORMATS
 from recaudo.backtest.sources import EventLog, EventSource
 from recaudo.contracts.events import InputEvent
 from recaudo.embedded import resolve_redis
-from recaudo.foundation.config import Settings
+from recaudo.foundation.config import Settings, load_settings
 from recaudo.foundation.errors import EvaluationError
 from recaudo.simulator.world import World
 from recaudo.simulator.world_config import WorldTruth
@@ -224,8 +225,13 @@ def render(
 
 @click.command()
 @click.option("--events", "events_file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--simulate", "debtors", type=int, help="Simulate a portfolio of N debtors")
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--simulate",
+    "debtors",
+    type=click.IntRange(1, 10_000_000),
+    help="Simulate a portfolio of N debtors",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option(
     "--policy",
     "policy_dirs",
@@ -233,12 +239,28 @@ def render(
     type=click.Path(exists=True, file_okay=False),
     help="Policy folder; repeat to compare policies on the same input (the first is the base)",
 )
-@click.option("--tenant", help="Tenant id [default: the log's tenants, or demo]")
-@click.option("--days", type=float, default=30.0, show_default=True)
 @click.option(
-    "--start", help=f"RFC 3339 instant [default: the log's first event, or {DEFAULT_START}]"
+    "--tenant",
+    callback=cli_params.tenant_ids,
+    help="Tenant id, or several comma-separated [default: the log's tenants, or demo]",
 )
-@click.option("--tick-minutes", type=float, default=10.0, show_default=True)
+@click.option(
+    "--days",
+    type=cli_params.FiniteRange(min=0, min_open=True, max=3660),
+    default=30.0,
+    show_default=True,
+)
+@click.option(
+    "--start",
+    callback=cli_params.instant,
+    help=f"RFC 3339 instant [default: the log's first event, or {DEFAULT_START}]",
+)
+@click.option(
+    "--tick-minutes",
+    type=cli_params.FiniteRange(min=0, min_open=True, max=24 * 60),
+    default=10.0,
+    show_default=True,
+)
 @click.option("--decisions-out", type=click.Path(dir_okay=False), help="Write decisions (NDJSON)")
 @click.option(
     "--decisions",
@@ -270,7 +292,7 @@ def backtest(
     policy_dirs: tuple[str, ...],
     tenant: str | None,
     days: float,
-    start: str | None,
+    start: dt.datetime | None,
     tick_minutes: float,
     decisions_out: str | None,
     decisions_file: str | None,
@@ -288,11 +310,12 @@ def backtest(
         raise click.UsageError("--decisions goes with --events (a world compares recoveries)")
     if decisions_file and len(policy_dirs) < 2:
         raise click.UsageError("--decisions estimates each --policy after the first: give two")
+    if debtors is not None and tenant is not None and "," in tenant:
+        raise click.UsageError("--simulate takes one --tenant: a world is one lender's")
     log = LogLines.read(events_file) if events_file is not None else None
     first = min((e.occurred_at for e in log.events), default=None) if log is not None else None
-    began = dt.datetime.fromisoformat(start) if start else first or _default_start()
-    if began.tzinfo is None:  # a bare --start is UTC, as every instant of the log
-        began = began.replace(tzinfo=dt.UTC)
+    # A bare --start is UTC (cli_params.instant), as every instant of the log.
+    began = start or first or _default_start()
     tenant = tenant or (",".join(EventLog(log.events).tenants()) if log is not None else "demo")
     tenants = [t.strip() for t in tenant.split(",") if t.strip()]
     if log is not None:
@@ -303,7 +326,7 @@ def backtest(
             click.echo(f"recaudo backtest: {log.path}: skipped {log.skipped()}", err=True)
     logged = _read_decisions(decisions_file, events_file)
     dirs: list[str | None] = [*policy_dirs] or [None]
-    base = Settings()
+    base = load_settings()
     explicit = base.redis_url if "redis_url" in base.model_fields_set else None
 
     def make_source() -> EventSource:
