@@ -25,6 +25,7 @@ from pathlib import Path
 import redis
 
 from recaudo.foundation.errors import EmbeddedStackError
+from recaudo.foundation.redact import redact
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 PR_SET_PDEATHSIG = 1
@@ -207,7 +208,7 @@ def resolve_redis(explicit_url: str | None) -> Managed:
     """Use ``explicit_url``, else the local server when it answers, else start one."""
     if explicit_url:
         if not _answers(explicit_url):
-            raise EmbeddedStackError(f"Redis at {explicit_url} does not answer PING")
+            raise EmbeddedStackError(f"Redis at {redact(explicit_url)} does not answer PING")
         return Managed(url=explicit_url)
     if _answers(LOCAL_REDIS):
         return Managed(url=LOCAL_REDIS)

@@ -325,6 +325,8 @@ def load_policy(path: str | Path) -> TenantPolicy:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise PolicyError(f"{p}: cannot read policy file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{p}: a policy file is UTF-8 text: byte {exc.start} is not") from exc
     return parse_policy(text, str(p))
 
 

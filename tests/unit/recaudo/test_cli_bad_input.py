@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from recaudo.cli import main
-from recaudo.embedded import free_port
+from recaudo.embedded import free_port, resolve_redis
+from recaudo.foundation.errors import EmbeddedStackError
 
 CANARY = "CANARY-do-not-print"
 EXAMPLES = Path(__file__).parents[3] / "examples" / "imports"
@@ -219,3 +220,19 @@ def test_end_to_end_stderr_is_one_line_without_traceback() -> None:
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("Error: Redis is unreachable (RECAUDO_REDIS_URL):"), lines[0]
     assert CANARY not in done.stderr + done.stdout
+
+
+def test_a_policy_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    policy = tmp_path / "acme.toml"
+    policy.write_bytes(b'version = "\xff\xfe"\n')
+    line = one_line_error(invoke(["policy", "check", str(policy)]), 1)
+    assert str(policy) in line
+    assert "UTF-8" in line
+
+
+def test_an_embedded_stack_names_its_redis_without_the_password() -> None:
+    url = closed_redis(CANARY)
+    with pytest.raises(EmbeddedStackError) as raised:
+        resolve_redis(url)
+    assert CANARY not in str(raised.value)
+    assert "****" in str(raised.value)
