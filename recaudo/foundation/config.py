@@ -25,11 +25,19 @@ MIN_PAY_LINK_SECRET = 32
 class Settings(BaseSettings):
     """Environment variables with the ``RECAUDO_`` prefix, e.g. ``RECAUDO_BROKER_URL``."""
 
-    model_config = SettingsConfigDict(env_prefix="RECAUDO_", frozen=True, extra="ignore")
+    # No setting means nan or infinity: a clock speed or a tick of nan passes every
+    # bound's comparison and stops a run half-way.
+    model_config = SettingsConfigDict(
+        env_prefix="RECAUDO_", frozen=True, extra="ignore", allow_inf_nan=False
+    )
 
     app_id: str = "recaudo"
     broker_url: str = "kafka://127.0.0.1:9092"
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        pattern=r"^(redis|rediss|unix)(\+cluster)?://",
+        description="redis://, rediss:// or unix://; +cluster for a Redis Cluster",
+    )
     # Prefix of every Redis key, so several deployments can share one server.
     redis_prefix: str = "rc"
     redis_max_connections: int = Field(default=32, ge=1)
@@ -47,8 +55,8 @@ class Settings(BaseSettings):
     # Per-tenant API keys for POST /v1/events, as "tenant:key,tenant2:key2".
     api_keys: SecretStr = SecretStr("")
     web_host: str = "127.0.0.1"
-    web_port: int = 8080
-    worker_web_port: int = 6066
+    web_port: int = Field(default=8080, ge=1, le=65535)
+    worker_web_port: int = Field(default=6066, ge=1, le=65535)
     # The most events one agent step takes of what the consumer queued for it, and how
     # long a step that found fewer waits, once, for more (streams.agent_batches).
     batch_size: int = Field(default=200, ge=1)
@@ -69,8 +77,8 @@ class Settings(BaseSettings):
     shutdown_deadline_s: float = Field(default=45.0, gt=0)
     schedule_shards: int = Field(default=16, ge=1)
     # How long an event id is remembered for de-duplication.
-    dedupe_ttl_s: int = 7 * 24 * 3600
-    contact_ttl_s: int = 24 * 3600
+    dedupe_ttl_s: int = Field(default=7 * 24 * 3600, ge=1)
+    contact_ttl_s: int = Field(default=24 * 3600, ge=1)
     # A dun waits this long on the clock before it goes to a provider, so a payment,
     # opt-out or reply sent with its trigger (another topic, another fetch) can
     # still cancel it; answers to a debtor's reply go at once. Above the
