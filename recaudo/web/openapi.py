@@ -53,7 +53,7 @@ class ErrorDetail(BaseModel):
         default=None,
         description="What to fix: a header (Authorization), a query or path parameter "
         "(limit, debtor_id), or a JSON Pointer into the body (/3/amount_due, the event "
-        "at 0-based index 3; \"\", the whole body, when all of it is at fault: not JSON, "
+        'at 0-based index 3; "", the whole body, when all of it is at fault: not JSON, '
         "not an object, empty, too large)",
     )
     docs: str = Field(description="Link to the code's entry on the docs page")
