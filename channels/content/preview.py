@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
+from pydantic import ValidationError
 
 from recaudo.channels.content.compose import Composer
 from recaudo.channels.content.paylink import PayLinks
 from recaudo.contracts.events import AccountEvent, Channel
 from recaudo.contracts.outputs import Reason
 from recaudo.contracts.state import AccountState, DebtorStateBase
+from recaudo.contracts.validation_errors import describe
 from recaudo.foundation.config import Settings
 from recaudo.foundation.errors import PolicyError
 from recaudo.rules.policy import TenantPolicy, default_policy, load_policy
@@ -71,6 +74,17 @@ def template() -> None:
     """Message templates of a tenant policy."""
 
 
+def _account(path: Path) -> dict[str, Any]:
+    """The account event a file holds, as JSON data; a usage error naming ``--account``."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise click.BadParameter(f"{path}: not JSON ({exc})", param_hint="--account") from None
+    if not isinstance(data, dict):
+        raise click.BadParameter(f"{path}: not a JSON object", param_hint="--account")
+    return data
+
+
 @template.command(name="preview")
 @click.option("--tenant", required=True, help="Tenant id (its policy from RECAUDO_POLICY_DIR)")
 @click.option("--template", "name", required=True, help="Template name, e.g. reminder")
@@ -91,9 +105,12 @@ def preview(
         policy = load_policy(policy_file) if policy_file else _policy(tenant, settings)
     except PolicyError as exc:
         raise click.ClickException(str(exc)) from exc
-    data = orjson.loads(account.read_bytes()) if account else dict(SAMPLE)
+    data = _account(account) if account else dict(SAMPLE)
     data.update(tenant_id=tenant, language=lang)
-    event = AccountEvent.model_validate(data)
+    try:
+        event = AccountEvent.model_validate(data)
+    except ValidationError as exc:
+        raise click.BadParameter(describe(exc), param_hint="--account") from None
     links = PayLinks(
         settings.pay_link_secret.get_secret_value(),
         settings.public_base_url,

@@ -55,15 +55,12 @@ def replay(
     delivered_too: bool,
 ) -> None:
     """Queue the endpoint's dead letters again (by type and time range)."""
+    start, end = _instant(since), _instant(until)
+    if start is not None and end is not None and start > end:
+        # An empty range would queue nothing and say "0 message(s)", as if none failed.
+        raise click.BadParameter("--since is after --until", param_hint="--since")
     count = asyncio.run(
-        _replay(
-            load_settings(),
-            endpoint_id,
-            set(types) or None,
-            _instant(since),
-            _instant(until),
-            delivered_too,
-        )
+        _replay(load_settings(), endpoint_id, set(types) or None, start, end, delivered_too)
     )
     click.echo(f"{count} message(s) queued again for {endpoint_id}")
 

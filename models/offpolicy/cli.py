@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from pathlib import Path
 
 import click
@@ -47,6 +48,13 @@ def for_tenant(choices: list[LoggedChoice], tenant: str | None) -> list[LoggedCh
             f"the log holds several tenants ({', '.join(tenants)}); pass --tenant"
         )
     return choices
+
+
+def _finite(value: float, option: str) -> float:
+    """nan passes every bound of a ``FloatRange`` (it compares false): refused here."""
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value!r} is not a finite number", param_hint=option)
+    return value
 
 
 def render_table(ev: Evaluation, check: Evaluation, log: Log, window_days: float) -> str:
@@ -108,7 +116,11 @@ def as_json(ev: Evaluation, check: Evaluation, log: Log, window_days: float) -> 
 )
 @click.option("--events", type=FILE, multiple=True, help="Input events NDJSON; payments are used.")
 @click.option(
-    "--window-days", type=click.FloatRange(min=0, min_open=True), default=7.0, show_default=True
+    "--window-days",
+    type=click.FloatRange(min=0, min_open=True, max=3660),
+    callback=lambda _ctx, _param, days: _finite(days, "--window-days"),
+    default=7.0,
+    show_default=True,
 )
 @click.option(
     "--threshold", type=float, default=None, help="Contact threshold (default: min_value)."

@@ -236,3 +236,46 @@ def test_an_embedded_stack_names_its_redis_without_the_password() -> None:
         resolve_redis(url)
     assert CANARY not in str(raised.value)
     assert "****" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [(b"{not json", "not JSON"), (b"[1, 2]", "not a JSON object"), (b'{"type": "account"}', "")],
+)
+def test_a_preview_account_that_is_no_account_event_names_the_option(
+    tmp_path: Path, content: bytes, says: str
+) -> None:
+    account = tmp_path / "account.json"
+    account.write_bytes(content)
+    result = invoke([*PREVIEW, "--channel", "sms", "--account", str(account)])
+    line = one_line_error(result, 2)
+    assert "--account" in result.output, result.output
+    assert says in line
+
+
+@pytest.mark.parametrize("days", ["nan", "inf", "1e308"])
+def test_an_evaluation_window_must_be_a_finite_number_of_days(days: str, tmp_path: Path) -> None:
+    log = tmp_path / "decisions.ndjson"
+    log.write_bytes(b"")
+    policy = tmp_path / "acme.toml"
+    policy.write_text('version = "v1"\n')
+    args = ["evaluate", "--policy", str(policy), "--decisions", str(log), "--window-days", days]
+    result = invoke(args)
+    one_line_error(result, 2)
+    assert "--window-days" in result.output
+
+
+def test_a_replay_since_after_until_is_refused_not_an_empty_replay() -> None:
+    args = [
+        "webhooks",
+        "replay",
+        "--endpoint",
+        "ep-1",
+        "--since",
+        "2026-02-01",
+        "--until",
+        "2026-01-01",
+    ]
+    result = invoke(args, {"RECAUDO_REDIS_URL": closed_redis()})
+    one_line_error(result, 2)
+    assert "--since is after --until" in result.output
