@@ -4,7 +4,9 @@ Same broker, same partitions, same batching and awaited sends as the decide
 agent, and nothing else: the ratio to it is the cost of deciding.
 ``BENCH_READER``: ``take_events`` (Faust's own batching, the baseline) or
 ``agent_batches`` (the workers' reader, ``streams.agent_batches``), to price
-Faust's per-record stream iteration on its own.
+Faust's per-record stream iteration on its own. ``BENCH_TRANSPORT``: ``faust``
+(the baseline) or ``recaudo``, the workers' transport (``streams.transport``:
+records handed to the streams without tasks), to price that on its own.
 """
 
 from __future__ import annotations
@@ -18,12 +20,17 @@ import faust
 
 from recaudo.stack import bare_faust_app
 from recaudo.streams.agent_batches import agent_batches
+from recaudo.streams.transport import app_class
+
+# The bare app's consumer waits Faust's default 1500 ms for a fetch to fill.
+TRANSPORTS: dict[str, type[faust.App]] = {"faust": faust.App, "recaudo": app_class(1500)}
 
 app = bare_faust_app(
     os.environ["BENCH_APP_ID"],
     os.environ["BENCH_BROKER_URL"],
     os.environ["BENCH_DATADIR"],
     int(os.environ.get("BENCH_PARTITIONS", "4")),
+    TRANSPORTS[os.environ.get("BENCH_TRANSPORT", "faust")],
 )
 raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes}
 source = app.topic(os.environ["BENCH_IN"], **raw)

@@ -143,6 +143,7 @@ async def passthrough(
     workdir: Path,
     partitions: int,
     reader: str = "take_events",
+    transport: str = "faust",
 ) -> Passthrough:
     tag = f"pt{uuid.uuid4().hex[:6]}"
     src, dst = f"{tag}-in", f"{tag}-out"
@@ -156,9 +157,10 @@ async def passthrough(
         BENCH_OUT=dst,
         BENCH_PARTITIONS=str(partitions),
         BENCH_READER=reader,
+        BENCH_TRANSPORT=transport,
         BENCH_DATADIR=str(workdir / f"{tag}-data"),
     )
-    with (workdir / f"passthrough-{reader}.log").open("wb") as log:
+    with (workdir / f"passthrough-{reader}-{transport}.log").open("wb") as log:
         proc = subprocess.Popen(  # noqa: ASYNC220 - started once, before timing
             [sys.executable, "-m", "bench.passthrough_app"],
             env=env,
@@ -242,7 +244,9 @@ def fill(client: redis.Redis, prefix: str, debtors: int, schedule: int) -> None:
         pipe.execute()
 
 
-async def main(n: int, n_workers: int, debtors: int, schedule: int, partitions: int) -> None:
+async def main(
+    n: int, n_workers: int, debtors: int, schedule: int, partitions: int, settle_s: float | None
+) -> None:
     workdir = (
         Path(os.environ.get("BENCH_WORKDIR", "/tmp")) / f"recaudo-bench-{uuid.uuid4().hex[:6]}"
     )
@@ -255,6 +259,9 @@ async def main(n: int, n_workers: int, debtors: int, schedule: int, partitions: 
         values, keys = events_for(n, "d", zone)
         bare = await passthrough(broker, values, keys, workdir, partitions)
         batched = await passthrough(broker, values, keys, workdir, partitions, "agent_batches")
+        ours = await passthrough(
+            broker, values, keys, workdir, partitions, "agent_batches", "recaudo"
+        )
         base = bare.rate
 
         prefix = f"b{uuid.uuid4().hex[:8]}"
@@ -265,6 +272,7 @@ async def main(n: int, n_workers: int, debtors: int, schedule: int, partitions: 
             tenants="acme",
             policy_dir=str(POLICIES),
             topic_partitions=partitions,
+            **({} if settle_s is None else {"contact_settle_s": settle_s}),
         )
         client = redis.Redis.from_url(store.url)
         fill(client, prefix, debtors, schedule)
@@ -328,7 +336,9 @@ async def main(n: int, n_workers: int, debtors: int, schedule: int, partitions: 
     finally:
         store.stop()
         broker.stop()
+    settle = "the setting's" if settle_s is None else f"{settle_s:g} s"
     print(f"events                          {n}, workers {n_workers}, partitions {partitions}")
+    print(f"contact settle                  {settle}")
     print(f"already in Redis                {debtors} keys, {schedule} schedule entries")
     print(
         f"passthrough (bare Faust)        {base:10.0f} events/s   CPU {bare.cpu_us:6.0f} µs/event"
@@ -336,6 +346,10 @@ async def main(n: int, n_workers: int, debtors: int, schedule: int, partitions: 
     print(
         f"  the same, agent_batches       {batched.rate:10.0f} events/s   "
         f"CPU {batched.cpu_us:6.0f} µs/event   (ratio {batched.cpu_us / bare.cpu_us:.2f})"
+    )
+    print(
+        f"  and the workers' transport    {ours.rate:10.0f} events/s   "
+        f"CPU {ours.cpu_us:6.0f} µs/event   (ratio {ours.cpu_us / bare.cpu_us:.2f})"
     )
     print(f"decisions (decide stage)        {decided:10.0f} events/s   ratio {decided / base:.2f}")
     print(f"full pipeline (to delivery)     {full:10.0f} events/s   ratio {full / base:.2f}")
@@ -359,7 +373,21 @@ if __name__ == "__main__":
     parser.add_argument("--fill-debtors", type=int, default=0, help="other keys in Redis first")
     parser.add_argument("--fill-schedule", type=int, default=0, help="schedule entries first")
     parser.add_argument("--partitions", type=int, default=PARTITIONS, help="of every topic")
+    parser.add_argument(
+        "--settle-s",
+        type=float,
+        default=None,
+        help="RECAUDO_CONTACT_SETTLE_S for the workers (default: the setting's, 5 s); "
+        "0 sends every contact at once, so no run holds contacts another run sends",
+    )
     args = parser.parse_args()
     asyncio.run(
-        main(args.events, args.workers, args.fill_debtors, args.fill_schedule, args.partitions)
+        main(
+            args.events,
+            args.workers,
+            args.fill_debtors,
+            args.fill_schedule,
+            args.partitions,
+            args.settle_s,
+        )
     )

@@ -65,11 +65,17 @@ def local_settings(broker_url: str, redis_url: str, prefix: str, **overrides: ob
 
 
 def bare_faust_app(
-    app_id: str, broker_url: str, datadir: str, partitions: int, **overrides: Any
+    app_id: str,
+    broker_url: str,
+    datadir: str,
+    partitions: int,
+    app_type: type[faust.App] = faust.App,
+    **overrides: Any,
 ) -> faust.App:
     """A Faust app on the dev broker with nothing of ours in it: raw keys and values,
     the group timeouts of ``local_settings``, acks from every replica. The
-    benchmarks' passthrough and the tests of ``streams.agent_batches`` run one."""
+    benchmarks' passthrough and the tests of ``streams.agent_batches`` run one;
+    ``app_type`` puts it on the workers' transport (``streams.transport``)."""
     options: dict[str, Any] = {
         "store": "memory://",
         "web_enabled": False,
@@ -84,7 +90,7 @@ def bare_faust_app(
         "value_serializer": "raw",
     }
     options.update(overrides)
-    return faust.App(app_id, broker=broker_url, datadir=datadir, **options)
+    return app_type(app_id, broker=broker_url, datadir=datadir, **options)
 
 
 @dataclass
