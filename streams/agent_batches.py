@@ -56,12 +56,14 @@ async def agent_batches(
     started = await stream.maybe_start()
     try:
         while not stream.should_stop:
-            batch: list[faust.EventT] = []
-            admit.into(batch, [await queue.get()], taken)
-            admit.into(batch, _queued(queue, most - len(batch)), taken)
-            if len(batch) < most and within_s > 0:
-                await asyncio.sleep(within_s)
-                admit.into(batch, _queued(queue, most - len(batch)), taken)
+            try:
+                batch = await _take(queue, admit, most, within_s, taken)
+            except StopAsyncIteration:
+                # Faust's actor told to stop reading (``Actor.cancel``: a stop, an
+                # isolated partition revoked) throws this into the queue; its own
+                # iterator ends there too. Raised from here it would be turned
+                # into a RuntimeError and the agent logged as crashed.
+                return
             if not batch:
                 continue
             try:
@@ -71,6 +73,23 @@ async def agent_batches(
     finally:
         if started:
             await stream.stop()
+
+
+async def _take(
+    queue: Any,
+    admit: _Admission,
+    most: int,
+    within_s: float,
+    taken: Callable[[int], None] | None,
+) -> list[faust.EventT]:
+    """One batch: what is queued once one record is, then what ``within_s`` adds."""
+    batch: list[faust.EventT] = []
+    admit.into(batch, [await queue.get()], taken)
+    admit.into(batch, _queued(queue, most - len(batch)), taken)
+    if len(batch) < most and within_s > 0:
+        await asyncio.sleep(within_s)
+        admit.into(batch, _queued(queue, most - len(batch)), taken)
+    return batch
 
 
 def _ack_and_release(batch: list[faust.EventT]) -> None:

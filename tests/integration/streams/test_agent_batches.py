@@ -1,10 +1,11 @@
 """Fetch-sized batches (``streams.agent_batches``) leave the offsets to Faust, and
 Faust keeps its promises: a real Faust worker over the real broker takes what its
 consumer queued in batches of at most ``MOST``, hands each record on exactly once,
-commits what it handled when it stops, and a worker started after it reads on from
-there, replaying nothing; neither a worker killed mid-stream nor a second worker
-joining mid-stream (a rebalance) loses a record; a record that two agents read and
-only one had taken by a clean stop neither holds the stop nor is lost.
+commits what it handled when it stops, logs no agent as crashed then, and a worker
+started after it reads on from there, replaying nothing; neither a worker killed
+mid-stream nor a second worker joining mid-stream (a rebalance) loses a record; a
+record that two agents read and only one had taken by a clean stop neither holds
+the stop nor is lost.
 """
 
 from __future__ import annotations
@@ -72,6 +73,10 @@ class Run:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+
+    def log(self) -> str:
+        """What the workers have logged."""
+        return (self.workdir / "worker.log").read_text(errors="replace")
 
     async def produce(self, numbers: range) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers(self.url), linger_ms=5)
@@ -181,6 +186,8 @@ async def test_queued_records_are_batched_handed_on_once_and_committed_through_f
     assert max(sizes) <= MOST
     assert max(sizes) > 1, "records already queued are taken together"
     assert await run.committed() == next_offsets(places), "Faust committed it all on stop"
+    # Faust ends each actor's reading by throwing StopAsyncIteration into its queue.
+    assert "Crashed" not in run.log(), "a clean stop logs no agent as crashed"
 
     await run.produce(range(FIRST, FIRST + 20))
     worker = run.start()
