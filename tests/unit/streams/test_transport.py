@@ -67,7 +67,7 @@ def consumer() -> Any:
     async def unused(*_: Any) -> None:
         raise AssertionError("the tests call wait_first, not the drain loop")
 
-    made = app.transport.create_consumer(
+    made: Any = app.transport.create_consumer(
         callback=unused, on_partitions_revoked=unused, on_partitions_assigned=unused
     )
     made._thread.thread_loop.close()
