@@ -131,7 +131,11 @@ def app_class(
                 )
             ):
                 # A record's hand-over (the drain loop's race): its first step here.
-                step = first_step(coros[0])
+                try:
+                    step = first_step(coros[0])
+                except BaseException:
+                    coros[1].close()  # raised before waiting: as Faust's race would
+                    raise
                 if step.done:
                     coros[1].close()
                     return WaitResults([coros[0]], [step.value], False)

@@ -8,6 +8,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from faust.types import TP
 
 from recaudo.streams.transport import app_class, refresh_idle_commit, urgent_only, waits_for
@@ -102,6 +103,21 @@ def test_a_hand_over_that_does_not_wait_makes_no_task() -> None:
         assert delivered == ["r1"]
         assert made == [0]
         assert suspension.cr_frame is None, "the suspension's wait is closed, never left pending"
+
+    asyncio.run(main())
+
+
+def test_a_hand_over_that_fails_at_once_raises_and_leaves_nothing_pending() -> None:
+    async def main() -> None:
+        c = consumer()
+
+        async def hand_over() -> str:
+            raise ValueError("undecodable")
+
+        suspension = c.suspend_flow.wait()
+        with pytest.raises(ValueError, match="undecodable"):
+            await c.wait_first(hand_over(), suspension)
+        assert suspension.cr_frame is None, "the suspension's wait is closed"
 
     asyncio.run(main())
 
