@@ -9,6 +9,7 @@ sends or expires it by the command's own ``expires_at`` (event time).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import redis.asyncio as aioredis
@@ -17,8 +18,15 @@ from recaudo.contracts.codec import encode
 from recaudo.contracts.outputs import ContactCommand
 from recaudo.contracts.schedule import Due, Entry, Schedule
 from recaudo.foundation.keys import Keys
+from recaudo.foundation.redis_batch import Arg, batcher
 
 KIND = "dispatch"
+
+# The command and its hash's TTL together: a hash written without its TTL would stay.
+_HOLD = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+"""
 
 
 class Redispatch:
@@ -27,29 +35,32 @@ class Redispatch:
         self._keys = keys
         self._schedule = schedule
         self._ttl_s = ttl_s
+        self._hold = client.register_script(_HOLD)
 
     def _key(self, entry: Entry) -> str:
         return self._keys.debtor(entry.tenant_id, entry.debtor_id, "redispatch")
 
     async def hold(self, command: ContactCommand, due_at: float) -> None:
+        """Held, then scheduled: a tick never claims an entry whose command is not
+        there yet. The calls join the batch's pipelines (``redis_batch``), so a
+        batch of held commands costs two round trips, not two each."""
         entry = Entry(command.tenant_id, command.debtor_id, command.contact_id, KIND)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self._key(entry), command.contact_id, encode(command))
-            pipe.expire(self._key(entry), self._ttl_s)
-            await pipe.execute()
+        args: list[Arg] = [command.contact_id, encode(command), self._ttl_s]
+        await batcher(self._redis).script(self._hold, [self._key(entry)], args)
         await self._schedule.apply([(entry, due_at)], [])
 
     async def take(self, due: Sequence[Due]) -> list[tuple[Entry, bytes]]:
         """The held commands of ``due`` entries (a vanished one is skipped)."""
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for item in due:
-                pipe.hget(self._key(item.entry), item.entry.item_id)
-            found = await pipe.execute()
+        found = await batcher(self._redis).calls(
+            [("HGET", self._key(item.entry), item.entry.item_id) for item in due]
+        )
         return [(d.entry, raw) for d, raw in zip(due, found, strict=True) if raw is not None]
 
     async def done(self, entries: Sequence[Entry]) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for entry in entries:
-                pipe.hdel(self._key(entry), entry.item_id)
-            await pipe.execute()
-        await self._schedule.apply([], entries)
+        """In either order: a schedule entry whose command is gone is skipped, and a
+        command whose entry is gone expires with its hash."""
+        batch = batcher(self._redis)
+        await asyncio.gather(
+            batch.calls([("HDEL", self._key(entry), entry.item_id) for entry in entries]),
+            self._schedule.apply([], entries),
+        )
