@@ -28,6 +28,7 @@ from recaudo.contracts.events import (
     Event,
     InputEvent,
     PaymentEvent,
+    occurred_at_error,
 )
 from recaudo.contracts.metrics import PipelineMetrics
 from recaudo.contracts.outputs import Decision, Release
@@ -36,7 +37,6 @@ from recaudo.contracts.records import Inbound, Outbound
 from recaudo.contracts.resilience import RETRYABLE
 from recaudo.contracts.schedule import Schedule
 from recaudo.contracts.topics import ACCEPTED_ON, Topics
-from recaudo.contracts.validators import skew_error
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.errors import EventIdConflict, InvalidEvent, UnknownTenant
 from recaudo.streams.batch import Prepared
@@ -138,7 +138,7 @@ class DecisionStage:
         if event.tenant_id not in self._tenants:
             raise UnknownTenant(f"tenant {event.tenant_id!r} is not configured")
         if self._skew is not None and isinstance(event, Event):
-            why = skew_error(event.occurred_at, self._clock.now(), *self._skew)
+            why = occurred_at_error(event, self._clock.now(), *self._skew)
             if why is not None:
                 raise InvalidEvent(why)
         return event

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from recaudo.contracts.events import AccountEvent, Event
+from recaudo.contracts.events import AccountEvent, Event, stops_contact
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +119,7 @@ def topic_of(event: Event) -> str:
     """The base name of the topic an input event is published on: a snapshot that
     raises a legal flag or reports an opt-out goes in the urgent lane, so it stops
     the debtor's contacts while a flood of ordinary snapshots is still queued."""
-    if isinstance(event, AccountEvent) and (
-        event.flags.raised() or any(cp.opted_out for cp in event.contact_points)
-    ):
+    if isinstance(event, AccountEvent) and stops_contact(event):
         return BASE_NAMES.urgent_accounts
     # ``type`` is declared on each concrete event, not on ``Event``.
     return TOPIC_OF_TYPE[str(getattr(event, "type"))]  # noqa: B009

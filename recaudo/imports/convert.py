@@ -20,9 +20,8 @@ from typing import Any
 from babel.numbers import get_currency_precision
 from pydantic import TypeAdapter, ValidationError
 
-from recaudo.contracts.events import Event, InputEvent
+from recaudo.contracts.events import Event, InputEvent, occurred_at_error
 from recaudo.contracts.topics import TOPIC_OF_TYPE
-from recaudo.contracts.validators import skew_error
 from recaudo.imports.mapping import Array, Column, Const, Mapping, Node, Table
 from recaudo.imports.reader import Row
 from recaudo.imports.report import Problem
@@ -47,7 +46,7 @@ def skew_check(received_at: dt.datetime, future_s: float, max_age_s: float) -> C
     refused in the first is never sent by the second."""
 
     def check(event: Event) -> str | None:
-        return skew_error(event.occurred_at, received_at, future_s, max_age_s)
+        return occurred_at_error(event, received_at, future_s, max_age_s)
 
     return check
 

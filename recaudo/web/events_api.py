@@ -40,9 +40,9 @@ from recaudo.contracts.events import (
     AccountStatus,
     InputEvent,
     PaymentEvent,
+    occurred_at_error,
 )
 from recaudo.contracts.topics import TOPIC_OF_TYPE, topic_of
-from recaudo.contracts.validators import skew_error
 from recaudo.web.auth import tenant_of
 from recaudo.web.body import body_media_type, read_body
 from recaudo.web.keys import (
@@ -159,9 +159,7 @@ async def _intake(request: web.Request, tenant: str, body: bytes) -> web.Respons
             why = f"{event.tenant_id!r} is not this key's tenant"
             errors.append(_entry(index, "wrong_tenant", ("tenant_id",), why))
             continue
-        skew = skew_error(
-            event.occurred_at, now, settings.event_future_skew_s, settings.event_max_age_s
-        )
+        skew = occurred_at_error(event, now, settings.event_future_skew_s, settings.event_max_age_s)
         if skew is not None:
             errors.append(_said(index, "clock_skew", skew))
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 import orjson
 import pytest
@@ -17,7 +17,7 @@ from recaudo.foundation.config import Settings
 from recaudo.streams.decision_stage import Inbound
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory
-from tests.integration.harness import account_event, dry_run_wiring, payment_event
+from tests.integration.harness import account_event, address_for, dry_run_wiring, payment_event
 
 pytestmark = pytest.mark.integration
 AUTH = {"Authorization": "Bearer key-acme"}
@@ -165,3 +165,71 @@ async def test_loose_input_on_the_topics_is_dead_lettered_with_the_reason(
     for letter, (_event, field) in zip(letters, cases, strict=True):
         assert letter["error_type"] == "InvalidEvent"
         assert field in letter["error"], (field, letter["error"])
+
+
+def days_ago(event: Mapping[str, object], days: int) -> dict[str, object]:
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    return {**event, "occurred_at": at.isoformat()}
+
+
+async def test_the_age_limit_refuses_stale_snapshots_but_never_a_late_stop_or_payment(
+    make_settings: SettingsFactory,
+) -> None:
+    """``RECAUDO_EVENT_MAX_AGE_S`` refuses data too old to act on, not what stops
+    contact: a late payment, opt-out, reply or legal flag still counts, over HTTP
+    and on the topics alike."""
+    settings = make_settings(event_max_age_s=86_400)
+    old_points = account_event("age-2", channels=("sms",))
+    old_points["contact_points"] = [
+        {
+            "channel": "sms",
+            "address": address_for("sms", "age-2"),
+            "consent": True,
+            "opted_out": True,
+        }
+    ]
+    reply: dict[str, object] = {
+        "type": "response",
+        "event_id": "age-reply",
+        "tenant_id": "acme",
+        "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
+        "debtor_id": "age-4",
+        "channel": "sms",
+        "text": "I already paid. STOP",
+    }
+    stale = days_ago(account_event("age-1"), 3)
+    late = [
+        days_ago(old_points, 3),
+        days_ago(payment_event("age-3", 100, "age-pay"), 3),
+        days_ago(reply, 3),
+        days_ago(account_event("age-5", flags={"bankruptcy": True}), 3),
+    ]
+    async with TestClient(TestServer(build_web_app(settings, CollectorRegistry()))) as client:
+        status, body = await post(client, stale)
+        assert status == 400
+        assert "occurred_at: more than 86400 s in the past" in str(body["errors"])
+        for event in late:
+            status, body = await post(client, event)
+            assert status == 202, (event["type"], body)
+
+    wiring = dry_run_wiring(settings)
+    prefix = settings.topic_prefix
+    topics = ["accounts", "urgent-accounts", "payments", "responses", "urgent-accounts"]
+    records = [
+        Inbound(
+            f"{prefix}{topic}", 0, i, str(e["debtor_id"]).encode(), orjson.dumps(e), time.time()
+        )
+        for i, (topic, e) in enumerate(zip(topics, [stale, *late], strict=True))
+    ]
+    try:
+        prepared = await wiring.decision_stage.prepare(records)
+    finally:
+        await wiring.close()
+    letters = [orjson.loads(o.value) for o in prepared.outputs if o.topic.endswith("dead-letters")]
+    assert [(d["offset"], d["error_type"]) for d in letters] == [(0, "InvalidEvent")]
+    decided = {
+        orjson.loads(o.value)["debtor_id"]
+        for o in prepared.outputs
+        if o.topic.endswith("decisions")
+    }
+    assert {"age-2", "age-4", "age-5"} <= decided, decided

@@ -10,7 +10,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from recaudo.contracts.codec import encode
-from recaudo.contracts.events import InputEvent
+from recaudo.contracts.events import InputEvent, occurred_at_error
 from recaudo.contracts.validators import skew_error
 from recaudo.streams.event_ids import digest
 
@@ -108,6 +108,44 @@ def test_occurred_at_outside_the_configured_skew() -> None:
     old = NOW - dt.timedelta(days=40)
     assert skew_error(old, NOW, 300, 0) is None  # no age limit configured: backfills pass
     assert "in the past" in (skew_error(old, NOW, 300, 30 * 86400) or "")
+
+
+def receipt(status: str, **changes: Any) -> dict[str, Any]:
+    event = {
+        "type": "delivery",
+        "event_id": f"r-{status}",
+        "tenant_id": "acme",
+        "occurred_at": (NOW - dt.timedelta(days=3)).isoformat(),
+        "debtor_id": "d1",
+        "contact_id": "c1",
+        "provider": "twilio",
+        "channel": "sms",
+        "status": status,
+    }
+    return event | changes
+
+
+@pytest.mark.parametrize(
+    ("raw", "refused"),
+    [
+        (receipt("delivered"), True),
+        (receipt("failed"), True),
+        (receipt("unsubscribed"), False),
+        (receipt("complained"), False),
+        (receipt("bounced", permanent=True), False),
+        (account(occurred_at=(NOW - dt.timedelta(days=3)).isoformat()), True),
+        (
+            account(occurred_at=(NOW - dt.timedelta(days=3)).isoformat(), flags={"dispute": True}),
+            False,
+        ),
+        (payment(100) | {"occurred_at": (NOW - dt.timedelta(days=3)).isoformat()}, False),
+    ],
+)
+def test_the_age_limit_spares_what_stops_contact(raw: dict[str, Any], refused: bool) -> None:
+    event = ADAPTER.validate_python(raw)
+    why = occurred_at_error(event, NOW, 300, 86_400)
+    assert (why is not None) == refused, why
+    assert occurred_at_error(event, NOW, 300, 0) is None, "no age limit: backfills pass"
 
 
 def test_the_content_digest_survives_the_trip_through_the_broker() -> None:
