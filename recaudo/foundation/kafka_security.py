@@ -15,17 +15,39 @@ import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from recaudo.foundation.config import Settings
+from recaudo.foundation.errors import ConfigError
 from recaudo.foundation.kafka import bootstrap_servers, ensure_topics
 
 
 def ssl_context(settings: Settings) -> ssl.SSLContext | None:
-    """A verifying TLS context for SSL and SASL_SSL, else None."""
+    """A verifying TLS context for SSL and SASL_SSL, else None.
+
+    A PEM file that cannot be read or parsed stops the start with the setting's
+    name and the reason, not a traceback.
+    """
     if not settings.broker_security_protocol.endswith("SSL"):
         return None
-    context = ssl.create_default_context(cafile=settings.broker_ssl_cafile)
+    try:
+        context = ssl.create_default_context(cafile=settings.broker_ssl_cafile)
+    except (OSError, ssl.SSLError) as exc:
+        raise _unusable("RECAUDO_BROKER_SSL_CAFILE", exc) from None
     if settings.broker_ssl_certfile:
-        context.load_cert_chain(settings.broker_ssl_certfile, settings.broker_ssl_keyfile)
+        try:
+            # An encrypted key is refused here, not prompted for on a terminal.
+            context.load_cert_chain(
+                settings.broker_ssl_certfile, settings.broker_ssl_keyfile, password=b""
+            )
+        except (OSError, ssl.SSLError) as exc:
+            names = "RECAUDO_BROKER_SSL_CERTFILE / RECAUDO_BROKER_SSL_KEYFILE"
+            raise _unusable(names, exc, "a matching certificate and unencrypted key") from None
+    elif settings.broker_ssl_keyfile:
+        raise ConfigError("RECAUDO_BROKER_SSL_KEYFILE needs RECAUDO_BROKER_SSL_CERTFILE")
     return context
+
+
+def _unusable(names: str, exc: OSError | ssl.SSLError, wanted: str = "PEM") -> ConfigError:
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return ConfigError(f"{names}: cannot be used, {wanted} expected ({why})")
 
 
 def client_options(settings: Settings) -> dict[str, Any]:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import ssl
+from pathlib import Path
 from typing import cast
 
 import faust
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
 from recaudo.channels.dispatch.stage import Dispatching
 from recaudo.foundation.config import Settings
+from recaudo.foundation.errors import ConfigError
 from recaudo.foundation.kafka_security import client_options, faust_options
 
 
@@ -74,6 +81,67 @@ def test_tls_only_uses_ssl_credentials() -> None:
     settings = Settings(broker_security_protocol="SSL")
     assert isinstance(faust_options(settings)["broker_credentials"], faust.SSLCredentials)
     assert "sasl_mechanism" not in client_options(settings)
+
+
+def write_pair(folder: Path, password: bytes | None = None) -> tuple[Path, Path]:
+    """A self-signed certificate and its key, the key encrypted with ``password``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "worker")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    encryption = (
+        serialization.BestAvailableEncryption(password)
+        if password
+        else serialization.NoEncryption()
+    )
+    cert_path, key_path = folder / "worker.crt", folder / "worker.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    )
+    return cert_path, key_path
+
+
+def test_unusable_tls_files_stop_the_start_naming_the_setting(tmp_path: Path) -> None:
+    """A missing or malformed PEM, or an encrypted key (which OpenSSL would ask for
+    on a terminal), is a clear error naming the variable, not a traceback or a hang."""
+    cert, key = write_pair(tmp_path)
+    usable = Settings(
+        broker_security_protocol="SSL",
+        broker_ssl_cafile=str(cert),
+        broker_ssl_certfile=str(cert),
+        broker_ssl_keyfile=str(key),
+    )
+    assert client_options(usable)["ssl_context"].verify_mode == ssl.CERT_REQUIRED
+    (tmp_path / "bad.pem").write_text("not a certificate", encoding="utf-8")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked_cert, locked_key = write_pair(locked, b"secret")
+    refused = [
+        ({"broker_ssl_cafile": str(tmp_path / "missing.pem")}, "RECAUDO_BROKER_SSL_CAFILE"),
+        ({"broker_ssl_cafile": str(tmp_path / "bad.pem")}, "RECAUDO_BROKER_SSL_CAFILE"),
+        ({"broker_ssl_certfile": str(tmp_path / "bad.pem")}, "RECAUDO_BROKER_SSL_CERTFILE"),
+        (
+            {"broker_ssl_certfile": str(locked_cert), "broker_ssl_keyfile": str(locked_key)},
+            "unencrypted key",
+        ),
+        ({"broker_ssl_keyfile": str(key)}, "needs RECAUDO_BROKER_SSL_CERTFILE"),
+    ]
+    for fields, named in refused:
+        settings = Settings.model_validate({"broker_security_protocol": "SASL_SSL", **fields})
+        with pytest.raises(ConfigError, match=named):
+            client_options(settings)
+        with pytest.raises(ConfigError, match=named):
+            faust_options(settings)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from recaudo.contracts.events import Channel
 from recaudo.foundation.errors import PolicyError
 from recaudo.rules import caps_for, evaluate
 from recaudo.rules.policy import default_policy, load_policy, parse_policy
+from recaudo.rules.tenants import TenantPolicies
 from tests.unit.rules.conftest import NY, ProposalFactory, item, local
 
 BASE = """
@@ -202,3 +204,15 @@ def test_a_sender_entity_needs_a_jurisdiction_code() -> None:
     text = BASE + '[sender.jurisdictions.brazil]\ntax_id = "1"\n'
     with pytest.raises(PolicyError, match=r"sender\.jurisdictions"):
         parse_policy(text)
+
+
+def test_a_policy_folder_that_is_not_there_stops_the_start(tmp_path: Path) -> None:
+    """A mistyped or unmounted RECAUDO_POLICY_DIR must not run every tenant on the
+    built-in policy; an existing folder without the tenant's file still does."""
+    with pytest.raises(PolicyError, match=r"\(RECAUDO_POLICY_DIR\): no such directory"):
+        TenantPolicies(["acme"], tmp_path / "missing")
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    with pytest.raises(PolicyError, match="no such directory"):
+        TenantPolicies(["acme"], tmp_path / "file")
+    assert TenantPolicies(["acme"], tmp_path)("acme") is default_policy()
+    assert TenantPolicies(["acme"], None)("acme") is default_policy()
