@@ -63,7 +63,7 @@ from recaudo.web.openapi import get_openapi
 from recaudo.web.ops import add_ops_routes
 from recaudo.web.pay import add_pay_routes
 from recaudo.web.payments import add_payments
-from recaudo.web.problems import json_errors
+from recaudo.web.problems import expect_in_json, json_errors
 from recaudo.web.reports import add_report_routes
 from recaudo.web.security import page_headers
 from recaudo.web.tasks_api import add_task_routes
@@ -103,6 +103,8 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     add_http_metrics(app, registry)
     # Inside the metrics: they count the status the client gets, once shaped.
     app.middlewares.append(json_errors)
+    # aiohttp refuses an unknown Expect before any middleware: shaped on the routes.
+    expect_in_json(app)
     client = connect(settings)
     app[REDIS] = client
     probe = connect_probe(settings)

@@ -12,22 +12,26 @@ entry per problem, with the event's 0-based ``index`` and its ``pointer``.
 The middleware turns what handlers do not shape themselves (aiohttp's unknown
 route, 405, 413; the webhooks' ``{"error": "..."}``; an unexpected exception)
 into this shape, so no client ever parses plain text or sees a traceback.
+aiohttp refuses an ``Expect`` header before any middleware runs: each route's
+expect handler, set by ``expect_in_json``, gives that 417 the shape too.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 import orjson
-from aiohttp import hdrs, web
+from aiohttp import HttpVersion11, hdrs, web
 from aiohttp.typedefs import Handler
 from pydantic import ValidationError
 
 from recaudo.contracts.validation_errors import describe
 
 log = logging.getLogger(__name__)
+#: What aiohttp awaits, before any middleware, for a request with an ``Expect`` header.
+ExpectHandler = Callable[[web.Request], Coroutine[Any, Any, web.StreamResponse | None]]
 DOCS_PATH = "/docs"
 #: The JSON Pointer to the whole body (RFC 6901), for what is wrong with all of it.
 BODY = ""
@@ -64,6 +68,10 @@ CODES: dict[str, tuple[int, str]] = {
     "conflict": (409, "The request conflicts with the current state."),
     "gone": (410, "The resource existed and has expired."),
     "payload_too_large": (413, "The body is over the route's size limit."),
+    "expectation_failed": (
+        417,
+        "An `Expect` header other than `100-continue`; `parameter` names the header.",
+    ),
     "unavailable": (503, "A dependency (broker, Redis) does not answer; retry later."),
     "broker_restarted": (503, "The broker restarted empty; intake resumes once restored."),
     "broker_unavailable": (
@@ -193,3 +201,31 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return response
     headers = {k: v for k, v in response.headers.items() if k != hdrs.CONTENT_LENGTH}
     return _reshape(request, response.status, raw, response.reason, headers)
+
+
+def expect_in_json(app: web.Application) -> None:
+    """Every route of ``app`` refuses an ``Expect`` other than ``100-continue`` with a
+    417 in the one shape; ``100-continue`` is still aiohttp's (the body is read)."""
+
+    async def install(app: web.Application) -> None:
+        # aiohttp has a documented ``expect_handler=`` per added route, none per app,
+        # and the routes are added in a dozen modules: so set each route's handler
+        # (a private attribute) here, at startup, when every route is in.
+        for route in app.router.routes():
+            route._expect_handler = _refusing_in_json(route._expect_handler)
+
+    app.on_startup.append(install)
+
+
+def _refusing_in_json(inner: ExpectHandler) -> ExpectHandler:
+    async def expect(request: web.Request) -> web.StreamResponse | None:
+        value = request.headers.get(hdrs.EXPECT, "")
+        # As aiohttp's own, an HTTP/1.0 request's is let through: Expect is HTTP/1.1's.
+        if request.version == HttpVersion11 and value.lower() != "100-continue":
+            # Odd bytes arrive as surrogates, which JSON cannot carry: escaped.
+            shown = value[:64].encode("utf-8", "backslashreplace").decode()
+            message = f"Expect: {shown} is not supported; send Expect: 100-continue or none"
+            raise problem(web.HTTPExpectationFailed, "expectation_failed", message, "Expect")
+        return await inner(request)
+
+    return expect
