@@ -300,7 +300,12 @@ def schema(topic: str | None) -> None:
 
 
 @main.command()
-@click.option("--tenant", required=True, callback=tenant_id, help="Tenant id")
+@click.option(
+    "--tenant",
+    required=True,
+    callback=tenant_id,
+    help="Tenant id, one this deployment serves (RECAUDO_TENANTS, RECAUDO_API_KEYS)",
+)
 @click.option(
     "--by",
     "by",
@@ -339,6 +344,16 @@ def report(
     if after_effective and credit_bureau:
         raise click.UsageError("--after-effective-date and --credit-bureau: one report at a time")
     settings = load_settings()
+    # Before Redis: another deployment's tenant, or a typo, has no debtors here, and
+    # its report would print empty as if it had none.
+    served = settings.served_tenants()
+    if tenant not in served:
+        serving = f"it serves {', '.join(sorted(served))}" if served else "it serves none"
+        raise click.BadParameter(
+            f"{tenant!r} is not a tenant of this deployment (RECAUDO_TENANTS, "
+            f"RECAUDO_API_KEYS): {serving}",
+            param_hint="--tenant",
+        )
     if credit_bureau:
         from recaudo.streams.reports.credit_bureau import FORMATS as BUREAU_FORMATS
         from recaudo.streams.reports.credit_bureau import read_credit_bureau

@@ -31,7 +31,7 @@ from recaudo.probes import add_probe_routes
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.app import build_app
 from recaudo.streams.lag import ConsumerLag
-from recaudo.streams.wiring import Wiring, build_wiring, tenants_of
+from recaudo.streams.wiring import Wiring, build_wiring
 
 EXIT_SHUTDOWN_TIMEOUT = 75
 SENDERS = ("twilio", "sendgrid", "meta", "mailgun", "infobip", "vonage")
@@ -166,7 +166,7 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
             rates={name: Rate(per_s, burst) for name, (per_s, burst) in settings.rates().items()},
             metrics=provider_metrics,
             breakers=breakers,
-            policies=TenantPolicies(tenants_of(settings), settings.policy_dir),
+            policies=TenantPolicies(settings.served_tenants(), settings.policy_dir),
             clock=clock,
         )
 

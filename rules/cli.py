@@ -8,14 +8,18 @@ own: ``recaudo.policy_cli``.)
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import asdict, fields, is_dataclass
 from functools import cache
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from recaudo.cli_params import YEARS
 from recaudo.contracts.events import Channel
 from recaudo.foundation.errors import PolicyError
 from recaudo.rules.base import ContactProposal, Verdict
@@ -34,6 +38,27 @@ def proposal_adapter() -> TypeAdapter[ContactProposal]:
     (unknown fields, bad zones, negative days past due are errors naming the field).
     Built on first use, so other commands do not pay for it."""
     return TypeAdapter(ContactProposal)
+
+
+def out_of_years(value: object, loc: tuple[str | int, ...] = ()) -> Iterator[str]:
+    """The field (``history.0.at``) of every date and instant of a validated proposal
+    whose year is outside ``YEARS``: the rules add days and years to them and move
+    them between zones, and near year 1 or 9999 that stops with an OverflowError."""
+    if isinstance(value, dt.date):  # an instant too
+        if value.year not in YEARS:
+            yield ".".join(str(part) for part in loc)
+    elif is_dataclass(value) and not isinstance(value, type):
+        for field in fields(value):
+            yield from out_of_years(getattr(value, field.name), (*loc, field.name))
+    elif isinstance(value, tuple):
+        for i, item in enumerate(value):
+            yield from out_of_years(item, (*loc, i))
+
+
+def refuse(errors: list[dict[str, str]]) -> NoReturn:
+    """Print the errors, each naming its field, on stderr and exit 2 (CHECK_CONTACT.md)."""
+    click.echo(orjson.dumps({"errors": errors}, option=orjson.OPT_INDENT_2).decode(), err=True)
+    raise SystemExit(2)
 
 
 def verdict_json(verdict: Verdict) -> dict[str, object]:
@@ -133,12 +158,15 @@ def check_contact(policy_file: Path | None) -> None:
         click.echo(str(exc), err=True)
         raise SystemExit(2) from exc
     except ValidationError as exc:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"]) or "(document)", "error": e["msg"]}
-            for e in exc.errors()
-        ]
-        click.echo(orjson.dumps({"errors": errors}, option=orjson.OPT_INDENT_2).decode(), err=True)
-        raise SystemExit(2) from exc
+        refuse(
+            [
+                {"field": ".".join(str(p) for p in e["loc"]) or "(document)", "error": e["msg"]}
+                for e in exc.errors()
+            ]
+        )
+    years = f"the year must be {YEARS.start} to {YEARS.stop - 1}"
+    if far := [{"field": field, "error": years} for field in out_of_years(proposal)]:
+        refuse(far)
     out = verdict_json(evaluate(proposal, tenant))
     account = account_json(proposal, tenant)
     if account is not None:

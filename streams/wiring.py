@@ -113,11 +113,6 @@ def pay_links(settings: Settings) -> PayLinks:
     )
 
 
-def tenants_of(settings: Settings) -> frozenset[str]:
-    named = {t.strip() for t in settings.tenants.split(",") if t.strip()}
-    return frozenset(named | set(settings.tenant_keys().values()))
-
-
 def build_wiring(
     settings: Settings,
     *,
@@ -129,12 +124,12 @@ def build_wiring(
     client = connect(settings)
     keys = Keys(settings.redis_prefix)
     topics = Topics(settings.topic_prefix)
-    tenants = tenants_of(settings)
+    tenants = settings.served_tenants()
     metrics = PipelineMetrics(registry, topics, tenants)
     store = StateStore(client, keys, settings.dedupe_ttl_s, clock=clock)
     schedule = Schedule(client, keys, settings.schedule_shards)
     ledger = ContactLedger(client, keys, settings.contact_ttl_s)
-    tenants = tenants_of(settings)
+    tenants = settings.served_tenants()
     policies = TenantPolicies(tenants, settings.policy_dir)
     learning = None
     if settings.learning:

@@ -180,6 +180,11 @@ class Settings(BaseSettings):
                 out[key] = tenant
         return out
 
+    def served_tenants(self) -> frozenset[str]:
+        """The tenants this deployment serves: ``tenants`` and every API key's tenant."""
+        named = {t.strip() for t in self.tenants.split(",") if t.strip()}
+        return frozenset(named | set(self.tenant_keys().values()))
+
     @model_validator(mode="after")
     def check_api_keys(self) -> Settings:
         """A key shared by two tenants would let one act for the other, a sender shared

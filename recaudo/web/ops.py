@@ -21,7 +21,6 @@ from recaudo.foundation.record_reader import RecordReader
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.journal import TOPIC_OF, Journal
 from recaudo.streams.ops import DebtorCards
-from recaudo.streams.wiring import tenants_of
 from recaudo.web.call_list import get_calls
 from recaudo.web.conversation import get_conversation
 from recaudo.web.keys import CARDS, JOURNAL, JOURNAL_TOPICS, POLICIES
@@ -53,7 +52,7 @@ def add_ops_routes(app: web.Application, settings: Settings, client: aioredis.Re
             await reader.stop()
 
     app.cleanup_ctx.append(reading)
-    app[POLICIES] = TenantPolicies(tenants_of(settings), settings.policy_dir)
+    app[POLICIES] = TenantPolicies(settings.served_tenants(), settings.policy_dir)
     app.router.add_get("/v1/ops/overview", get_overview)
     app.router.add_get("/v1/ops/calls", get_calls)
     app.router.add_get("/v1/ops/queue", get_queue)

@@ -18,7 +18,6 @@ from recaudo.contracts.topics import Topics
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.rules.tenants import TenantPolicies
-from recaudo.streams.wiring import tenants_of
 from recaudo.web.payment_webhooks import add_payment_webhook_routes
 from recaudo.web.selfservice import SelfService, add_self_service_routes
 
@@ -44,6 +43,6 @@ def add_payments(
         http=http,
     )
     add_payment_webhook_routes(app, service)
-    policies = TenantPolicies(tenants_of(settings), settings.policy_dir)
+    policies = TenantPolicies(settings.served_tenants(), settings.policy_dir)
     add_self_service_routes(app, SelfService(settings, policies, service))
     return service

@@ -38,7 +38,6 @@ from recaudo.streams.reports.credit_bureau import credit_bureau
 from recaudo.streams.reports.metrics import OutcomeMetrics
 from recaudo.streams.reports.outcomes import parse_dimensions
 from recaudo.streams.reports.source import policy_channel_costs
-from recaudo.streams.wiring import tenants_of
 from recaudo.web.auth import tenant_of
 from recaudo.web.keys import SETTINGS
 from recaudo.web.problems import problem
@@ -102,7 +101,7 @@ def scan_report_handler(
 
 async def refresh_outcome_metrics(app: web.Application) -> None:
     """Recompute every served tenant's gauges once (by arm)."""
-    for tenant in sorted(tenants_of(app[SETTINGS])):
+    for tenant in sorted(app[SETTINGS].served_tenants()):
         app[OUTCOME_METRICS].update(await app[REPORTS].report(tenant, ["arm"]))
 
 
@@ -110,7 +109,7 @@ def add_report_routes(
     app: web.Application, settings: Settings, client: Any, registry: CollectorRegistry
 ) -> None:
     """Route, shared scan cache, gauges, and the refresh task tied to the app's life."""
-    policies = TenantPolicies(tenants_of(settings), settings.policy_dir)
+    policies = TenantPolicies(settings.served_tenants(), settings.policy_dir)
     app[REPORTS] = ReportSource(
         client,
         Keys(settings.redis_prefix),

@@ -90,6 +90,7 @@ def test_the_cli_prints_the_same_list(
 ) -> None:
     monkeypatch.setenv("RECAUDO_REDIS_URL", settings.redis_url)
     monkeypatch.setenv("RECAUDO_REDIS_PREFIX", settings.redis_prefix)
+    monkeypatch.setenv("RECAUDO_TENANTS", settings.tenants)
     args = ["report", "--tenant", "acme", "--after-effective-date", "--format", fmt]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output

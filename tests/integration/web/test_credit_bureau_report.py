@@ -148,6 +148,7 @@ def test_the_cli_prints_the_same_list(
 ) -> None:
     monkeypatch.setenv("RECAUDO_REDIS_URL", settings.redis_url)
     monkeypatch.setenv("RECAUDO_REDIS_PREFIX", settings.redis_prefix)
+    monkeypatch.setenv("RECAUDO_TENANTS", settings.tenants)
     monkeypatch.setenv("RECAUDO_CLOCK_START", NOW.isoformat())
     monkeypatch.setenv("RECAUDO_CLOCK_ORIGIN", str(time.time()))
     args = ["report", "--tenant", "acme", "--credit-bureau", "--format", fmt]

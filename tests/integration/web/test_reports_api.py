@@ -127,6 +127,7 @@ def test_cli_formats(
 ) -> None:
     monkeypatch.setenv("RECAUDO_REDIS_URL", settings.redis_url)
     monkeypatch.setenv("RECAUDO_REDIS_PREFIX", settings.redis_prefix)
+    monkeypatch.setenv("RECAUDO_TENANTS", settings.tenants)
     result = CliRunner().invoke(main, ["report", "--tenant", "acme", "--format", fmt])
     assert result.exit_code == 0, result.output
     if fmt == "json":
@@ -145,10 +146,28 @@ def test_cli_formats(
 
 def test_cli_names_a_bad_grouping(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RECAUDO_REDIS_PREFIX", settings.redis_prefix)
+    monkeypatch.setenv("RECAUDO_TENANTS", settings.tenants)
     result = CliRunner().invoke(main, ["report", "--tenant", "acme", "--by", "dpd"])
     assert result.exit_code == 2
     assert "--by" in result.output
     assert "'dpd'" in result.output
+
+
+@pytest.mark.parametrize("kind", [[], ["--credit-bureau"], ["--after-effective-date"]])
+def test_cli_refuses_a_tenant_this_deployment_does_not_serve(
+    settings: Settings, seeded: None, monkeypatch: pytest.MonkeyPatch, kind: list[str]
+) -> None:
+    """It printed an empty report, as if the tenant had no debtors."""
+    monkeypatch.setenv("RECAUDO_REDIS_URL", settings.redis_url)
+    monkeypatch.setenv("RECAUDO_REDIS_PREFIX", settings.redis_prefix)
+    monkeypatch.setenv("RECAUDO_TENANTS", settings.tenants)
+    result = CliRunner().invoke(main, ["report", "--tenant", "initech", *kind])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: Invalid value for --tenant: 'initech' is not a tenant of this deployment "
+        "(RECAUDO_TENANTS, RECAUDO_API_KEYS): it serves acme, globex"
+    )
 
 
 def test_both_tenants_are_seeded(settings: Settings, seeded: None) -> None:

@@ -95,8 +95,46 @@ def test_a_bad_setting_is_one_line_naming_the_variable_never_the_value(
 @pytest.mark.parametrize("scheme", ["redis", "redis+cluster"])
 def test_redis_not_answering_is_named_without_its_password(args: list[str], scheme: str) -> None:
     url = closed_redis(CANARY).replace("redis://", f"{scheme}://", 1)
-    line = one_line_error(invoke(args, {"RECAUDO_REDIS_URL": url}), 1)
+    line = one_line_error(invoke(args, {"RECAUDO_REDIS_URL": url, "RECAUDO_TENANTS": "acme"}), 1)
     assert line.startswith("Error: Redis is unreachable (RECAUDO_REDIS_URL):"), line
+
+
+REPORTS = [[], ["--credit-bureau"], ["--after-effective-date"], ["--format", "json"]]
+
+
+@pytest.mark.parametrize("kind", REPORTS)
+def test_a_report_of_a_tenant_not_served_is_refused_naming_the_served_ones(
+    kind: list[str],
+) -> None:
+    """It printed an empty report, as if the tenant had no debtors. Refused before
+    Redis is asked (a closed port: reaching it would end in exit 1)."""
+    env = {
+        "RECAUDO_TENANTS": "acme, initech",
+        "RECAUDO_API_KEYS": f"umbrella:{CANARY}",
+        "RECAUDO_REDIS_URL": closed_redis(),
+    }
+    result = invoke(["report", "--tenant", "globex", *kind], env)
+    line = one_line_error(result, 2)
+    assert line == (
+        "Error: Invalid value for --tenant: 'globex' is not a tenant of this deployment "
+        "(RECAUDO_TENANTS, RECAUDO_API_KEYS): it serves acme, initech, umbrella"
+    )
+    assert result.stdout == ""
+
+
+def test_a_deployment_serving_no_tenant_reports_on_none() -> None:
+    result = invoke(["report", "--tenant", "acme"], {"RECAUDO_REDIS_URL": closed_redis()})
+    line = one_line_error(result, 2)
+    assert "--tenant" in line
+    assert line.endswith("(RECAUDO_TENANTS, RECAUDO_API_KEYS): it serves none"), line
+    assert result.stdout == ""
+
+
+def test_the_served_tenants_are_the_named_ones_and_every_api_keys() -> None:
+    from recaudo.foundation.config import Settings
+
+    settings = Settings(tenants=" acme,,initech ", api_keys="umbrella:k1,acme:k2")
+    assert settings.served_tenants() == {"acme", "initech", "umbrella"}
 
 
 def test_a_backtest_names_its_redis_without_the_password() -> None:

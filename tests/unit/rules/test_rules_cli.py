@@ -176,6 +176,86 @@ def test_check_contact_validates_the_proposal_at_the_edge(
     assert [e["field"] for e in json.loads(result.output)["errors"]] == [field]
 
 
+#: Dates the rules add days and years to, or move between zones: near year 1 or 9999
+#: each stopped ``check-contact`` with an OverflowError or ValueError traceback.
+FAR_DATES = [
+    ({"at": "9999-12-31T23:00:00+00:00"}, "at"),
+    ({"at": "0001-01-01T00:00:00+00:00"}, "at"),
+    ({"at": "9999-12-25T12:00:00+00:00", "jurisdiction": "CO"}, "at"),
+    ({"promise_until": "9999-12-31"}, "promise_until"),
+    ({"delinquency_date": "9999-12-31"}, "delinquency_date"),
+    ({"last_payment_date": "9999-12-31"}, "last_payment_date"),
+    ({"charge_off_date": "9999-12-31"}, "charge_off_date"),
+    (
+        {"validation_notice": {"provided_on": "9999-12-31", "method": "mail"}},
+        "validation_notice.provided_on",
+    ),
+    (
+        {
+            "validation_notice": {
+                "provided_on": "2025-06-02",
+                "method": "mail",
+                "received_on": "9999-12-31",
+            }
+        },
+        "validation_notice.received_on",
+    ),
+    # Did not overflow, but are the same kind of input: refused alike.
+    ({"history": [{"channel": "sms", "at": "0001-01-01T00:00:00Z"}]}, "history.0.at"),
+    (
+        {"flags": {"bankruptcy": True}, "flag_dates": {"bankruptcy": "0001-01-01"}},
+        "flag_dates.bankruptcy",
+    ),
+    ({"credit_bureau_notices": ["2025-06-02", "9999-12-31"]}, "credit_bureau_notices.1"),
+]
+
+
+@pytest.mark.parametrize(("change", "field"), FAR_DATES)
+def test_check_contact_refuses_a_date_near_year_1_or_9999_naming_the_field(
+    change: dict[str, object], field: str
+) -> None:
+    doc = {"jurisdiction": "US", "channel": "sms", "at": "2025-06-10T12:00:00Z", **change}
+    result = CliRunner().invoke(check_contact, input=json.dumps(doc))
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert json.loads(result.stderr)["errors"] == [
+        {"field": field, "error": "the year must be 1900 to 2999"}
+    ]
+
+
+@pytest.mark.parametrize("day", ["1900-01-01", "2999-12-31"])
+@pytest.mark.parametrize("jurisdiction", ["US", "US-MA", "CO"])
+def test_check_contact_still_judges_every_date_of_the_accepted_years(
+    day: str, jurisdiction: str
+) -> None:
+    """The first and last day accepted, in every date field at once: a verdict, no overflow."""
+    doc = {
+        "jurisdiction": jurisdiction,
+        "channel": "voice",
+        "at": f"{day}T12:00:00+00:00",
+        "purpose": "notice",
+        "promise_until": day,
+        "delinquency_date": day,
+        "last_payment_date": day,
+        "charge_off_date": day,
+        "consent_at": day,
+        "disputed_on": day,
+        "verification_sent_on": day,
+        "credit_bureau_notices": [day],
+        "validation_notice": {"provided_on": day, "method": "mail"},
+        "reassigned_check": {"result": "yes", "date": day, "checked_at": f"{day}T00:00:00Z"},
+        "flags": {"bankruptcy": True},
+        "flag_dates": {"bankruptcy": day},
+        "history": [{"channel": "voice", "at": f"{day}T01:00:00Z", "kind": "conversation"}],
+    }
+    result = CliRunner().invoke(check_contact, input=json.dumps(doc))
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["action"] in {"allow", "defer", "suppress"}
+    assert "account" in out
+
+
 def test_check_contact_reads_flags_and_history_into_the_proposal() -> None:
     doc = {
         "jurisdiction": "US",
