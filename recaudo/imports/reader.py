@@ -11,6 +11,11 @@ so only the row holding them is refused, at its own line. A decoder that fails
 outright (UTF-16 without a byte-order mark) refuses the file, a ``MappingError``.
 A line longer than ``MAX_LINE`` is refused too and skipped a piece at a time, so
 one without a newline never sits whole in memory.
+
+A CSV record whose quoted value breaks (never closed, closed badly, past the field
+limit) is one problem at the line it starts on, naming the lines it took: ``csv``
+gives up where it can tell, at most ``MAX_LINE`` characters into the value, and
+reading goes on after that line, so a stray quote never eats the rest of a file.
 """
 
 from __future__ import annotations
@@ -93,6 +98,8 @@ class Lines:
     def __init__(self, text: IO[str]) -> None:
         self._text = text
         self.number = 0
+        #: The text ran out: a CSV record ``csv`` then refuses has a quote still open.
+        self.ended = False
         self._after_cr = False
 
     def __iter__(self) -> Lines:
@@ -106,6 +113,7 @@ class Lines:
         if self._after_cr and line == "\n":
             line = self._readline(MAX_LINE + 1)  # a \r\n the size limit cut in two
         if not line:
+            self.ended = True
             raise StopIteration
         self.number += 1
         if len(line) > MAX_LINE and not line.endswith(_ENDS):
@@ -151,7 +159,7 @@ def _csv(lines: Lines, mapping: Mapping) -> Iterator[Row]:
     except StopIteration:
         return
     except (csv.Error, LineTooLong) as exc:
-        raise MappingError(f"line 1: unreadable header: {exc}") from None
+        raise MappingError(f"line 1: unreadable header: {_broken(exc, 1, lines)}") from None
     if why := _undecodable("".join(header), spec.encoding):
         raise MappingError(f"line 1: unreadable header: {why}")
     missing = sorted(mapping.columns() - set(header))
@@ -164,7 +172,7 @@ def _csv(lines: Lines, mapping: Mapping) -> Iterator[Row]:
         except StopIteration:
             return
         except (csv.Error, LineTooLong) as exc:
-            yield Row(start, {}, f"unreadable line: {exc}")
+            yield Row(start, {}, f"unreadable line: {_broken(exc, start, lines)}")
             continue
         if not cells or cells == [""]:
             continue  # a blank line
@@ -176,6 +184,30 @@ def _csv(lines: Lines, mapping: Mapping) -> Iterator[Row]:
             yield Row(start, {}, why)
             continue
         yield Row(start, dict(zip(header, cells, strict=True)))
+
+
+def _broken(exc: csv.Error | LineTooLong, start: int, lines: Lines) -> str:
+    """Why the CSV record starting at line ``start`` is not read. One ``csv`` gave up on
+    after reading further lines had a quoted value open across them: say so, and how far
+    it ran, since those lines are not rows (reading goes on after the last of them)."""
+    end = lines.number
+    skipped = f"; lines {start} to {end} are not read as rows" if end > start else ""
+    if lines.ended:  # strict ``csv`` fails at the end of the text only inside quotes
+        return (
+            f"unclosed quote in the record starting at line {start}: still open at the end"
+            f" of the file (line {end}){skipped}"
+        )
+    if end == start:
+        return str(exc)
+    if isinstance(exc, LineTooLong):
+        return f"{exc}, inside a quoted value of the record starting at line {start}{skipped}"
+    if str(exc).startswith("field larger than field limit"):
+        return (
+            f"unclosed quote in the record starting at line {start}: still open at line {end},"
+            f" past the limit of {csv.field_size_limit()} characters to a field{skipped},"
+            f" reading goes on at line {end + 1}"
+        )
+    return f"broken quote in the record starting at line {start}: {exc} (line {end}){skipped}"
 
 
 def _ndjson(lines: Lines, encoding: str) -> Iterator[Row]:
