@@ -422,5 +422,5 @@ def occurred_at_error(
     that reaches us late still binds (47 CFR 64.1200(a)(10): consent revoked by
     any reasonable means; 15 U.S.C. 1692c(c): a cease request once received),
     and a late payment still counts (policy: a paid debtor is not dunned)."""
-    limit = 0.0 if stops_contact(event) else max_age_s
+    limit = max_age_s if max_age_s > 0 and not stops_contact(event) else 0.0
     return skew_error(event.occurred_at, now, future_s, limit)
