@@ -18,10 +18,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import standardwebhooks
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 
 from recaudo.channels.payments.base import MercadoPagoAccount, StripeAccount
@@ -34,6 +32,7 @@ from recaudo.channels.webhooks.base import WebhookRequest
 from recaudo.channels.webhooks.sns import SnsVerifier, string_to_sign
 from recaudo.channels.webhooks.standard import StandardVerifier
 from recaudo.contracts.events import DeliveryStatus
+from tests.certificates import self_signed_pem
 
 S = DeliveryStatus
 MESSAGE_ID = "MSG1"
@@ -237,19 +236,7 @@ SNS_KINDS = {
 
 
 def _certificate(key: rsa.RSAPrivateKey) -> bytes:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM)
+    return self_signed_pem(key, "sns.amazonaws.com")
 
 
 _SNS_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -13,10 +13,8 @@ from urllib.parse import urlencode
 
 import pytest
 import standardwebhooks
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import NameOID
 from mailgun.security import SecurityGuard
 from multidict import CIMultiDict
 from sendgrid.helpers.eventwebhook import EventWebhook
@@ -36,6 +34,7 @@ from recaudo.channels.webhooks.standard import StandardVerifier
 from recaudo.channels.webhooks.twilio import TwilioVerifier, twilio_signature
 from recaudo.channels.webhooks.vonage import VonageVerifier, vonage_signature
 from recaudo.foundation.errors import SignatureError
+from tests.certificates import self_signed_pem
 from tests.unit.channels.channels_testkit import FakePublisher, start_hooks
 
 TWILIO_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
@@ -352,19 +351,7 @@ async def test_a_signed_standard_webhook_body_that_is_not_utf8_is_a_dead_letter_
 
 def make_cert() -> tuple[rsa.RSAPrivateKey, bytes]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert.public_bytes(serialization.Encoding.PEM)
+    return key, self_signed_pem(key, "sns.amazonaws.com")
 
 
 CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-test.pem"

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import ssl
 from pathlib import Path
 from typing import cast
 
 import faust
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
@@ -20,6 +17,7 @@ from recaudo.channels.dispatch.stage import Dispatching
 from recaudo.foundation.config import Settings
 from recaudo.foundation.errors import ConfigError
 from recaudo.foundation.kafka_security import client_options, faust_options
+from tests.certificates import self_signed_pem
 
 
 def test_plaintext_is_the_default_and_declares_topics() -> None:
@@ -86,25 +84,13 @@ def test_tls_only_uses_ssl_credentials() -> None:
 def write_pair(folder: Path, password: bytes | None = None) -> tuple[Path, Path]:
     """A self-signed certificate and its key, the key encrypted with ``password``."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "worker")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
     encryption = (
         serialization.BestAvailableEncryption(password)
         if password
         else serialization.NoEncryption()
     )
     cert_path, key_path = folder / "worker.crt", folder / "worker.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    cert_path.write_bytes(self_signed_pem(key, "worker"))
     key_path.write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
     )
