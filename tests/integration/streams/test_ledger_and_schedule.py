@@ -14,13 +14,12 @@ import redis.asyncio as aioredis
 from recaudo.channels.dispatch.ledger import ContactLedger, ContactStatus
 from recaudo.channels.dispatch.redispatch import Redispatch
 from recaudo.contracts.codec import encode
-from recaudo.contracts.events import Channel
 from recaudo.contracts.metrics import OVERDUE_EDGES
-from recaudo.contracts.outputs import ContactCommand
 from recaudo.contracts.schedule import Entry, Schedule
 from recaudo.embedded import Managed
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
+from tests.integration.web.ops_data import message
 
 pytestmark = pytest.mark.integration
 
@@ -77,33 +76,14 @@ async def test_the_schedule_releases_due_items_once_per_lease_and_again_after_it
     ]
 
 
-def held_command(i: int) -> ContactCommand:
-    at = dt.datetime(2026, 12, 7, 15, tzinfo=dt.UTC)
-    return ContactCommand(
-        contact_id=f"c{i}",
-        tenant_id="t",
-        debtor_id=f"d{i % 7}",
-        account_id="a1",
-        channel=Channel.SMS,
-        address="+12125550100",
-        template="reminder",
-        language="en",
-        send_at=at,
-        expires_at=at + dt.timedelta(hours=6),
-        strategy="test",
-        arm="a",
-        decision_id=f"dec{i}",
-        trigger_event_id="e",
-    )
-
-
 async def test_held_commands_come_back_once_due_and_a_batch_of_holds_is_two_round_trips(
     client: aioredis.Redis, unique: str
 ) -> None:
     keys = Keys(unique)
     schedule = Schedule(client, keys, shards=4)
     redispatch = Redispatch(client, keys, schedule, ttl_s=600)
-    commands = [held_command(i) for i in range(20)]
+    at = dt.datetime(2026, 12, 7, 15, tzinfo=dt.UTC)
+    commands = [message(f"d{i % 7}", i, at, "Hola") for i in range(20)]
     stats = batcher(client).stats
     await redispatch.hold(commands[0], due_at=100.0)  # (loads the script into Redis)
     before = stats.round_trips
@@ -112,23 +92,24 @@ async def test_held_commands_come_back_once_due_and_a_batch_of_holds_is_two_roun
     # pipeline and its schedule entries the next.
     assert stats.round_trips - before == 2
     for debtor in {c.debtor_id for c in commands}:
-        ttl = await client.ttl(keys.debtor("t", debtor, "redispatch"))
+        ttl = await client.ttl(keys.debtor("acme", debtor, "redispatch"))
         assert 0 < ttl <= 600, "a held command's hash always expires"
 
     assert await schedule.claim_due(now=50.0, limit=100, lease_s=30) == [], "not due yet"
     due = await schedule.claim_due(now=200.0, limit=100, lease_s=30)
     assert len(due) == 20
     # One command vanished meanwhile (its hash expired): it is skipped, not sent empty.
-    await client.hdel(keys.debtor("t", "d3", "redispatch"), "c3")
+    gone = commands[3]
+    await client.hdel(keys.debtor("acme", gone.debtor_id, "redispatch"), gone.contact_id)
     taken = dict((entry.item_id, raw) for entry, raw in await redispatch.take(sorted(due, key=str)))
-    assert taken == {c.contact_id: encode(c) for c in commands if c.contact_id != "c3"}
+    assert taken == {c.contact_id: encode(c) for c in commands if c is not gone}
 
     before = stats.round_trips
     await redispatch.done([d.entry for d in due])
     assert stats.round_trips - before == 1, "the commands and their entries go together"
     assert await schedule.size() == 0
     for debtor in {c.debtor_id for c in commands}:
-        assert await client.hlen(keys.debtor("t", debtor, "redispatch")) == 0
+        assert await client.hlen(keys.debtor("acme", debtor, "redispatch")) == 0
 
 
 def test_entries_round_trip_through_their_member_string() -> None:
