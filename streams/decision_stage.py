@@ -28,7 +28,6 @@ from recaudo.contracts.events import (
     Event,
     InputEvent,
     PaymentEvent,
-    occurred_at_error,
 )
 from recaudo.contracts.metrics import PipelineMetrics
 from recaudo.contracts.outputs import Decision, Release
@@ -37,6 +36,7 @@ from recaudo.contracts.records import Inbound, Outbound
 from recaudo.contracts.resilience import RETRYABLE
 from recaudo.contracts.schedule import Schedule
 from recaudo.contracts.topics import ACCEPTED_ON, Topics
+from recaudo.contracts.urgency import occurred_at_error
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.errors import EventIdConflict, InvalidEvent, UnknownTenant
 from recaudo.streams.batch import Prepared

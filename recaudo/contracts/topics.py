@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from recaudo.contracts.events import AccountEvent, Event, stops_contact
+from recaudo.contracts.events import AccountEvent, Event
+from recaudo.contracts.urgency import stops_contact
 
 
 @dataclass(frozen=True, slots=True)

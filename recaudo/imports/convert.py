@@ -20,8 +20,9 @@ from typing import Any
 from babel.numbers import get_currency_precision
 from pydantic import TypeAdapter, ValidationError
 
-from recaudo.contracts.events import Event, InputEvent, occurred_at_error
+from recaudo.contracts.events import Event, InputEvent
 from recaudo.contracts.topics import TOPIC_OF_TYPE
+from recaudo.contracts.urgency import occurred_at_error
 from recaudo.imports.mapping import Array, Column, Const, Mapping, Node, Table
 from recaudo.imports.reader import Row
 from recaudo.imports.report import Problem

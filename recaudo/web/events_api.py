@@ -40,9 +40,9 @@ from recaudo.contracts.events import (
     AccountStatus,
     InputEvent,
     PaymentEvent,
-    occurred_at_error,
 )
 from recaudo.contracts.topics import TOPIC_OF_TYPE, topic_of
+from recaudo.contracts.urgency import occurred_at_error
 from recaudo.web.auth import tenant_of
 from recaudo.web.body import body_media_type, read_body
 from recaudo.web.keys import (

@@ -10,7 +10,8 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from recaudo.contracts.codec import encode
-from recaudo.contracts.events import InputEvent, occurred_at_error
+from recaudo.contracts.events import InputEvent
+from recaudo.contracts.urgency import occurred_at_error
 from recaudo.contracts.validators import skew_error
 from recaudo.streams.event_ids import digest
 
