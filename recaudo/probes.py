@@ -9,6 +9,9 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from recaudo.observability import add_http_metrics
+from recaudo.web.problems import expect_in_json, json_errors
+
 Check = Callable[[], Awaitable[bool]]
 
 
@@ -37,6 +40,21 @@ def add_probe_routes(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
+
+
+def probe_app(
+    registry: CollectorRegistry,
+    checks: Mapping[str, Check],
+    info: Mapping[str, object] | None = None,
+) -> web.Application:
+    """The worker's own HTTP server: the probes and metrics alone, counted, and
+    errors (an unknown path, a method, an ``Expect``) in the web's JSON shape."""
+    app = web.Application()
+    add_http_metrics(app, registry)
+    app.middlewares.append(json_errors)
+    expect_in_json(app)
+    add_probe_routes(app, registry, checks, info)
+    return app
 
 
 async def _safe(check: Check) -> bool:

@@ -26,8 +26,8 @@ from recaudo.foundation.config import Settings
 from recaudo.foundation.kafka_security import group_has_offsets
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.startup_heap import freeze_startup_heap
-from recaudo.observability import add_http_metrics, process_metrics
-from recaudo.probes import add_probe_routes
+from recaudo.observability import process_metrics
+from recaudo.probes import probe_app
 from recaudo.rules.tenants import TenantPolicies
 from recaudo.streams.app import build_app
 from recaudo.streams.lag import ConsumerLag
@@ -68,10 +68,7 @@ class WorkerHttp(mode.Service):
         app.on_partitions_assigned.connect(cast(Any, self._on_assigned))
 
     async def on_start(self) -> None:
-        http = web.Application()
-        add_http_metrics(http, self._registry)
-        add_probe_routes(
-            http,
+        http = probe_app(
             self._registry,
             {
                 "redis": self._redis_ready,

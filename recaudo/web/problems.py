@@ -13,7 +13,8 @@ The middleware turns what handlers do not shape themselves (aiohttp's unknown
 route, 405, 413; the webhooks' ``{"error": "..."}``; an unexpected exception)
 into this shape, so no client ever parses plain text or sees a traceback.
 aiohttp refuses an ``Expect`` header before any middleware runs: each route's
-expect handler, set by ``expect_in_json``, gives that 417 the shape too.
+expect handler, set by ``expect_in_json``, gives that 417 the shape too, as it
+does for a path or method no route takes.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 import orjson
 from aiohttp import HttpVersion11, hdrs, web
 from aiohttp.typedefs import Handler
+from aiohttp.web_urldispatcher import MatchInfoError, UrlMappingMatchInfo
 from pydantic import ValidationError
 
 from recaudo.contracts.validation_errors import describe
@@ -205,7 +207,9 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
 
 def expect_in_json(app: web.Application) -> None:
     """Every route of ``app`` refuses an ``Expect`` other than ``100-continue`` with a
-    417 in the one shape; ``100-continue`` is still aiohttp's (the body is read)."""
+    417 in the one shape; ``100-continue`` is still aiohttp's (the body is read).
+    So does a request no route takes (a 404 or a 405), whose route aiohttp makes
+    per request."""
 
     async def install(app: web.Application) -> None:
         # aiohttp has a documented ``expect_handler=`` per added route, none per app,
@@ -213,6 +217,20 @@ def expect_in_json(app: web.Application) -> None:
         # (a private attribute) here, at startup, when every route is in.
         for route in app.router.routes():
             route._expect_handler = _refusing_in_json(route._expect_handler)
+        resolve = app.router.resolve
+
+        async def resolve_refusing_in_json(request: web.Request) -> UrlMappingMatchInfo:
+            match = await resolve(request)
+            if isinstance(match, MatchInfoError):
+                # Its system route's handler is aiohttp's, whose plain-text 417 is
+                # a 500 when the header's bytes are not Latin-1.
+                route = match.route
+                route._expect_handler = _refusing_in_json(route._expect_handler)
+            return match
+
+        # The router has no hook for the routes it makes; an instance attribute
+        # shadows the method, for this application's router only.
+        app.router.resolve = resolve_refusing_in_json  # type: ignore[method-assign]
 
     app.on_startup.append(install)
 

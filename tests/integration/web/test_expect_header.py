@@ -96,3 +96,28 @@ async def test_expect_100_continue_still_receives_the_body(served: Served) -> No
     # The header's value is matched whatever its case, as aiohttp does.
     answer = await send(client.server, "POST", "/v1/events", {"Expect": b"100-Continue"})
     assert answer.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 400 "), answer[:300]
+
+
+async def test_a_path_or_method_no_route_takes_refuses_in_json_too(served: Served) -> None:
+    client, _routes = served
+    # aiohttp makes these routes per request; its own 417 there was plain text,
+    # and a 500 for bytes outside Latin-1.
+    for method, path in (("GET", "/nope"), ("DELETE", "/v1/events"), ("POST", "/healthz")):
+        for value in (b"200-ok", b"\xff\xfe", b"caf\xe9"):
+            answer = await send(client.server, method, path, {"Expect": value})
+            head, _, body = answer.partition(b"\r\n\r\n")
+            where = f"{method} {path} {value!r}: {head!r} {body[:200]!r}"
+            assert head.startswith(b"HTTP/1.1 417 "), where
+            assert b"Content-Type: application/json" in head, where
+            assert_expect_refused(orjson.loads(body)["error"])
+    # 100-continue there: continued, then the 404 or 405 in the one shape.
+    for path, status, code in (
+        ("/nope", b"404", "not_found"),
+        ("/healthz", b"405", "method_not_allowed"),
+    ):
+        answer = await send(client.server, "POST", path, {"Expect": b"100-continue"})
+        continued, _, rest = answer.partition(b"\r\n\r\n")
+        assert continued == b"HTTP/1.1 100 Continue", answer[:300]
+        head, _, body = rest.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 " + status + b" "), answer[:300]
+        assert orjson.loads(body)["error"]["code"] == code
