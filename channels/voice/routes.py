@@ -30,19 +30,22 @@ def add_voice_routes(
     credentials: ProviderCredentials,
     store: ScriptStore,
     public_base_url: str,
+    body_timeout_s: float,
 ) -> None:
-    """Twilio's answer route, Vonage's answer and event routes."""
+    """Twilio's answer route, Vonage's answer and event routes; a body not received
+    within ``body_timeout_s`` is a 408."""
     twilio: Handler = not_configured
     answer: Handler = not_configured
     event: Handler = not_configured
     if credentials.twilio is not None:
         token = credentials.twilio.auth_token.get_secret_value()
-        twilio = twilio_answer(store, token, public_base_url)
+        twilio = twilio_answer(store, token, public_base_url, body_timeout_s)
     if credentials.vonage is not None:
         verifier = VonageVoiceVerifier(
             credentials.vonage.api_key, credentials.vonage.signature_secret.get_secret_value()
         )
-        answer, event = vonage_answer(store, verifier), vonage_event(store, verifier)
+        answer = vonage_answer(store, verifier, body_timeout_s)
+        event = vonage_event(store, verifier, body_timeout_s)
     app.router.add_post(ANSWER_PATH, twilio)
     app.router.add_post(VONAGE_ANSWER_PATH, answer)
     app.router.add_post(VONAGE_EVENT_PATH, event)

@@ -11,6 +11,7 @@ nothing.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 import orjson
@@ -29,21 +30,33 @@ from recaudo.foundation.errors import SignatureError
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
-async def _verified(request: web.Request, verifier: VonageVoiceVerifier) -> bytes | None:
-    body = await request.read()
+async def _verified(
+    request: web.Request, verifier: VonageVoiceVerifier, body_timeout_s: float
+) -> bytes | web.Response:
+    """The signed body, or the refusal: a 403 when the signature fails, a 408 when
+    the body is not received within ``body_timeout_s`` (a slow client holds no
+    connection)."""
+    try:
+        async with asyncio.timeout(body_timeout_s):
+            body = await request.read()
+    except TimeoutError:
+        return web.Response(status=408, text="request body not received in time")
     try:
         verifier.verify(request.headers.get("Authorization", ""), body)
     except SignatureError:
-        return None
+        return web.Response(status=403)
     return body
 
 
-def vonage_answer(store: ScriptStore, verifier: VonageVoiceVerifier) -> Handler:
+def vonage_answer(
+    store: ScriptStore, verifier: VonageVoiceVerifier, body_timeout_s: float
+) -> Handler:
     """``POST /voice/vonage/answer?ref=...``: the call's NCCO."""
 
     async def handle(request: web.Request) -> web.Response:
-        if await _verified(request, verifier) is None:
-            return web.Response(status=403)
+        refused = await _verified(request, verifier, body_timeout_s)
+        if isinstance(refused, web.Response):
+            return refused
         ref = request.query.get("ref", "")
         scripts = await store.get(ref)
         answered = await store.answered(ref) or Answered.UNKNOWN
@@ -54,13 +67,15 @@ def vonage_answer(store: ScriptStore, verifier: VonageVoiceVerifier) -> Handler:
     return handle
 
 
-def vonage_event(store: ScriptStore, verifier: VonageVoiceVerifier) -> Handler:
+def vonage_event(
+    store: ScriptStore, verifier: VonageVoiceVerifier, body_timeout_s: float
+) -> Handler:
     """``POST /voice/vonage/event?ref=...``: keeps detection's verdict for the answer."""
 
     async def handle(request: web.Request) -> web.Response:
-        body = await _verified(request, verifier)
-        if body is None:
-            return web.Response(status=403)
+        body = await _verified(request, verifier, body_timeout_s)
+        if isinstance(body, web.Response):
+            return body
         try:
             event = orjson.loads(body)
         except orjson.JSONDecodeError:

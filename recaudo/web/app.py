@@ -189,7 +189,13 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         )
         add_webhook_routes(app, service, registry)
         # Calls' answer webhooks: the scripts the worker kept in Redis, chosen by detection.
-        add_voice_routes(app, credentials, ScriptStore(client, keys), settings.public_base_url)
+        add_voice_routes(
+            app,
+            credentials,
+            ScriptStore(client, keys),
+            settings.public_base_url,
+            settings.http_body_timeout_s,
+        )
         if credentials.payments is not None:
             add_payments(
                 app,

@@ -12,14 +12,9 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp import web
-from aiohttp.http_exceptions import (
-    ContentEncodingError,
-    DecompressSizeError,
-    TransferEncodingError,
-)
 
 from recaudo.foundation.http_input import media_type
-from recaudo.web.problems import problem
+from recaudo.web.problems import problem, undecodable_body
 
 
 async def read_body(request: web.Request, timeout_s: float) -> bytes:
@@ -32,13 +27,7 @@ async def read_body(request: web.Request, timeout_s: float) -> bytes:
             web.HTTPRequestTimeout, "body_timeout", "request body not received in time"
         ) from None
     except web.RequestPayloadError as exc:
-        # aiohttp decodes the body as it arrives and raises here what it could not
-        # decode (a broken gzip or deflate stream, a bad chunk): the client's bytes.
-        # The rest of the stream cannot be read past, so the connection ends here.
-        header = _header(exc)
-        why = f"the body does not decode as its {header} says"
-        close = {"Connection": "close"}
-        raise problem(web.HTTPBadRequest, "bad_request", why, header, headers=close) from None
+        raise undecodable_body(exc) from None
 
 
 def body_media_type(request: web.Request) -> str:
@@ -47,13 +36,3 @@ def body_media_type(request: web.Request) -> str:
     if found is None:
         raise problem(web.HTTPBadRequest, "bad_request", "malformed header", "Content-Type")
     return found
-
-
-def _header(exc: web.RequestPayloadError) -> str:
-    """The header whose promise the body broke (the parser's error is the cause)."""
-    cause = exc.__cause__
-    if isinstance(cause, (ContentEncodingError, DecompressSizeError)):
-        return "Content-Encoding"
-    if isinstance(cause, TransferEncodingError):
-        return "Transfer-Encoding"
-    return "Content-Length"

@@ -41,6 +41,7 @@ VOICE_FORM = {
 VOICE_JSON = {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
 VOICE_DOWN = {
     "404": json_response("Error", "This provider is not configured"),
+    **SLOW_BODY,
     "503": json_response("Error", "Redis does not answer, or the broker restarted empty; retry"),
 }
 OUTSIDE_V1: dict[str, Any] = {
@@ -177,6 +178,7 @@ OUTSIDE_V1: dict[str, Any] = {
             "requestBody": VOICE_JSON,
             "responses": {
                 "200": text_response("application/json", "The NCCO (`[]` hangs up)"),
+                "400": json_response("Error", "The body does not decode as its headers say"),
                 "403": {"description": "The JWT does not verify; nothing is read"},
                 **VOICE_DOWN,
             },
@@ -190,7 +192,9 @@ OUTSIDE_V1: dict[str, Any] = {
             "requestBody": VOICE_JSON,
             "responses": {
                 "204": {"description": "Recorded (or an event we do not need)"},
-                "400": {"description": "The body is not JSON"},
+                "400": json_response(
+                    "Error", "The body is not JSON, or does not decode as its headers say"
+                ),
                 "403": {"description": "The JWT does not verify; nothing is read"},
                 **VOICE_DOWN,
             },

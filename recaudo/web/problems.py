@@ -25,6 +25,11 @@ from typing import Any
 
 import orjson
 from aiohttp import HttpVersion11, hdrs, web
+from aiohttp.http_exceptions import (
+    ContentEncodingError,
+    DecompressSizeError,
+    TransferEncodingError,
+)
 from aiohttp.typedefs import Handler
 from aiohttp.web_urldispatcher import MatchInfoError, UrlMappingMatchInfo
 from pydantic import ValidationError
@@ -134,6 +139,23 @@ def invalid_body(exc: ValidationError) -> web.HTTPException:
     return problem(web.HTTPBadRequest, code, describe(exc), pointer)
 
 
+def undecodable_body(exc: web.RequestPayloadError) -> web.HTTPException:
+    """The 400 for a body that does not decode as its headers say: aiohttp decodes it
+    as it arrives (a broken gzip or deflate stream, a bad chunk) and raises this
+    on read. The rest of the stream cannot be read past, so the
+    connection ends with the answer."""
+    cause = exc.__cause__
+    if isinstance(cause, (ContentEncodingError, DecompressSizeError)):
+        header = "Content-Encoding"
+    elif isinstance(cause, TransferEncodingError):
+        header = "Transfer-Encoding"
+    else:
+        header = "Content-Length"
+    why = f"the body does not decode as its {header} says"
+    close = {"Connection": "close"}
+    return problem(web.HTTPBadRequest, "bad_request", why, header, headers=close)
+
+
 def problem_response(
     status: int, code: str, message: str, parameter: str | None = None, **extra: Any
 ) -> web.Response:
@@ -190,6 +212,9 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         if exc.status < 400 or _kept(exc.text.encode() if exc.text else None):
             raise
         return _reshape(request, exc.status, (exc.text or "").encode(), exc.reason, exc.headers)
+    except web.RequestPayloadError as exc:
+        # Whichever route read the body (a webhook's verifier, a voice form).
+        raise undecodable_body(exc) from None
     except Exception:
         # A bug: logged with its traceback here, answered without one.
         log.exception("unhandled error on %s %s", request.method, request.path)

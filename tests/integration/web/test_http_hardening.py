@@ -1,10 +1,15 @@
 """HTTP hardening: slow bodies, per-tenant fairness, 503 from a down store, page
-security headers, one auth header; against the real broker and Redis."""
+security headers, one auth header; against the real broker and Redis.
+
+The provider routes (signed webhooks, voice answers) read their bodies their
+own way (a verifier's bytes, a form), so they are driven here too, with every
+provider configured."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import orjson
 import pytest
@@ -12,6 +17,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 
+from recaudo.channels.credentials import dump_credentials
+from recaudo.channels.sandbox import sandbox_credentials
 from recaudo.embedded import free_port
 from recaudo.web import build_web_app
 from recaudo.web.keys import PUBLISHER
@@ -47,6 +54,26 @@ async def client(make_settings: SettingsFactory) -> AsyncIterator[Client]:
         yield c
 
 
+@pytest.fixture
+async def providers_client(make_settings: SettingsFactory, tmp_path: Path) -> AsyncIterator[Client]:
+    creds, _key = sandbox_credentials()
+    path = tmp_path / "providers.json"
+    path.write_bytes(dump_credentials(creds))
+    settings = make_settings(providers_file=str(path), http_body_timeout_s=0.5)
+    app = build_web_app(settings, CollectorRegistry())
+    async with TestClient(TestServer(app)) as c:
+        yield c
+
+
+#: Routes that read a provider's body themselves, not through ``web.body``.
+PROVIDER_ROUTES = [
+    *(f"/webhooks/{p}" for p in ("twilio", "sendgrid", "meta", "mailgun", "infobip", "vonage")),
+    "/voice/twilio/answer?ref=r1",
+    "/voice/vonage/answer?ref=r1",
+    "/voice/vonage/event?ref=r1",
+]
+
+
 async def test_one_tenants_batches_do_not_stall_another_tenant(
     make_settings: SettingsFactory,
 ) -> None:
@@ -77,11 +104,24 @@ async def _two_tenants(client: Client, gated: GatedPublisher) -> None:
 
 @pytest.mark.parametrize("path", ["/v1/events", "/v1/tasks/t-slow/close"])
 async def test_a_body_that_never_arrives_is_answered_408(client: Client, path: str) -> None:
+    await _slow_body(client, path, "application/json")
+
+
+@pytest.mark.parametrize("path", PROVIDER_ROUTES)
+async def test_a_provider_body_that_never_arrives_is_answered_408(
+    providers_client: Client, path: str
+) -> None:
+    # The voice routes waited for ever: a connection and a handler held per client.
+    form = "application/x-www-form-urlencoded"
+    await _slow_body(providers_client, path, form if "twilio" in path else "application/json")
+
+
+async def _slow_body(client: Client, path: str, content_type: str) -> None:
     host, port = client.server.host, client.server.port
     reader, writer = await asyncio.open_connection(host, port)
     head = (
         f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer key-acme\r\n"
-        "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+        f"Content-Type: {content_type}\r\nContent-Length: 1000\r\n\r\n{{"
     )
     writer.write(head.encode())
     await writer.drain()
@@ -112,6 +152,22 @@ async def test_a_body_that_does_not_decode_is_a_400_naming_content_encoding(
         error = (await resp.json())["error"]
         assert (error["code"], error["parameter"]) == ("bad_request", "Content-Encoding")
         assert resp.headers["Connection"] == "close", "the rest of the stream is unreadable"
+
+
+@pytest.mark.parametrize("path", PROVIDER_ROUTES)
+async def test_a_provider_body_that_does_not_decode_is_a_400_not_a_500(
+    providers_client: Client, path: str
+) -> None:
+    # Read by a webhook verifier or a voice handler, the broken stream was a 500.
+    form = "application/x-www-form-urlencoded"
+    content_type = form if "twilio" in path else "application/json"
+    for encoding, body in (("gzip", b"notgzip"), ("deflate", b"notdeflate")):
+        headers = {"Content-Type": content_type, "Content-Encoding": encoding}
+        resp = await providers_client.post(path, data=body, headers=headers)
+        assert resp.status == 400, (encoding, await resp.text())
+        error = (await resp.json())["error"]
+        assert (error["code"], error["parameter"]) == ("bad_request", "Content-Encoding")
+        assert resp.headers["Connection"] == "close"
 
 
 async def test_ops_page_is_served_with_security_headers(client: Client) -> None:

@@ -114,7 +114,7 @@ async def answered(
     ours = f"http://127.0.0.1:{sock.getsockname()[1]}"
     app = web.Application()
     token = creds.twilio.auth_token.get_secret_value()
-    app.router.add_post(ANSWER_PATH, twilio_answer(store, token, ours))
+    app.router.add_post(ANSWER_PATH, twilio_answer(store, token, ours, 10.0))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.SockSite(runner, sock).start()
@@ -175,6 +175,8 @@ async def test_a_number_set_to_a_fax_gets_nothing(
         ("multipart/form-data; boundary=zz", b"garbage"),  # ValueError: no starting boundary
         ("application/x-www-form-urlencoded", b"a=\xff"),  # UnicodeDecodeError
         (";0*", b"a=1"),  # the stdlib's header parser raises IndexError
+        # A part whose header line has no colon: aiohttp's InvalidHeader (a 500 before).
+        ("multipart/form-data; boundary=x", b"--x\r\nbad\r\n--x--"),
     ],
 )
 async def test_a_form_that_cannot_be_read_is_a_400_not_a_500(
@@ -182,7 +184,7 @@ async def test_a_form_that_cannot_be_read_is_a_400_not_a_500(
 ) -> None:
     app = web.Application()
     app.router.add_post(
-        ANSWER_PATH, twilio_answer(ScriptStore(redis_client, keys), "t", "http://x")
+        ANSWER_PATH, twilio_answer(ScriptStore(redis_client, keys), "t", "http://x", 10.0)
     )
     async with TestClient(TestServer(app)) as client:
         resp = await client.post(ANSWER_PATH, data=body, headers={"Content-Type": content_type})

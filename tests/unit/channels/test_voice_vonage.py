@@ -43,7 +43,7 @@ async def served(redis_client: aioredis.Redis, keys: Keys) -> AsyncIterator[Serv
     sock.bind(("127.0.0.1", 0))
     ours = f"http://127.0.0.1:{sock.getsockname()[1]}"
     app = web.Application()
-    add_voice_routes(app, creds, store, ours)
+    add_voice_routes(app, creds, store, ours, 10.0)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.SockSite(runner, sock).start()
