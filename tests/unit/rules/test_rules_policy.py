@@ -216,3 +216,36 @@ def test_a_policy_folder_that_is_not_there_stops_the_start(tmp_path: Path) -> No
         TenantPolicies(["acme"], tmp_path / "file")
     assert TenantPolicies(["acme"], tmp_path)("acme") is default_policy()
     assert TenantPolicies(["acme"], None)("acme") is default_policy()
+
+
+def test_a_city_rule_stricter_than_its_state_is_a_tenant_cap_on_the_state(
+    proposal: ProposalFactory,
+) -> None:
+    # New York City's three communications in seven days on every medium (6 RCNY
+    # 5-77 as amended) has no jurisdiction code of its own: README, "Rules we do
+    # not encode". A tenant collecting there caps US-NY, the whole state, stricter.
+    p = parse_policy(
+        BASE
+        + """
+[[jurisdictions.US-NY.caps]]
+id = "acme.nyc.three_in_seven"
+limit = 3
+window_days = 7
+"""
+    )
+    assert "acme.nyc.three_in_seven" in {c.id for c in caps_for("US-NY", Channel.EMAIL, p)}
+    assert "acme.nyc.three_in_seven" not in {c.id for c in caps_for("US-NJ", Channel.EMAIL, p)}
+    # Three messages this week on three media: a fourth, by any medium, waits a week.
+    week = (
+        item(local(NY, 2025, 6, 9, 10), channel=Channel.SMS),
+        item(local(NY, 2025, 6, 10, 10), channel=Channel.EMAIL),
+        item(local(NY, 2025, 6, 11, 10), channel=Channel.VOICE),
+    )
+    at = local(NY, 2025, 6, 12, 12)
+    fourth = evaluate(proposal(jurisdiction="US-NY", channel=Channel.EMAIL, at=at, history=week), p)
+    assert fourth.defer_until == local(NY, 2025, 6, 16, 10)
+    assert fourth.reasons[0].rule_id == "acme.nyc.three_in_seven"
+    elsewhere = evaluate(
+        proposal(jurisdiction="US-NJ", channel=Channel.EMAIL, at=at, history=week), p
+    )
+    assert elsewhere.allowed
