@@ -10,6 +10,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from recaudo.observability import add_http_metrics
+from recaudo.web.body import close_if_unread
 from recaudo.web.problems import expect_in_json, json_errors
 
 Check = Callable[[], Awaitable[bool]]
@@ -48,9 +49,11 @@ def probe_app(
     info: Mapping[str, object] | None = None,
 ) -> web.Application:
     """The worker's own HTTP server: the probes and metrics alone, counted, and
-    errors (an unknown path, a method, an ``Expect``) in the web's JSON shape."""
+    errors (an unknown path, a method, an ``Expect``) in the web's JSON shape; a
+    body sent to it is read by no one and closes the connection."""
     app = web.Application()
     add_http_metrics(app, registry)
+    app.middlewares.append(close_if_unread)
     app.middlewares.append(json_errors)
     expect_in_json(app)
     add_probe_routes(app, registry, checks, info)

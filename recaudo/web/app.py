@@ -40,6 +40,7 @@ from recaudo.streams.event_ids import EventDigests
 from recaudo.streams.store import StateStore
 from recaudo.streams.tasks import TaskStore
 from recaudo.streams.wiring import pay_links
+from recaudo.web.body import close_if_unread
 from recaudo.web.broker_guard import broker_guard
 from recaudo.web.debtor import get_debtor
 from recaudo.web.docs import get_docs
@@ -101,6 +102,8 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
         app[HTTP_EVENTS].labels(outcome)
     process_metrics(registry, settings)
     add_http_metrics(app, registry)
+    # A body no one read closes the connection, whatever answered (web.body).
+    app.middlewares.append(close_if_unread)
     # Inside the metrics: they count the status the client gets, once shaped.
     app.middlewares.append(json_errors)
     # aiohttp refuses an unknown Expect before any middleware: shaped on the routes.

@@ -205,28 +205,7 @@ def _reshape(
 
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every 4xx/5xx leaves in the one shape, whoever answered it; an answer given
-    without reading the request's body closes the connection (``_close_if_unread``)."""
-    try:
-        response = await _shaped(request, handler)
-    except web.HTTPException as exc:
-        _close_if_unread(request, exc)
-        raise
-    _close_if_unread(request, response)
-    return response
-
-
-def _close_if_unread(request: web.Request, response: web.StreamResponse) -> None:
-    """aiohttp reads what is left of a body after the answer, to reuse the connection;
-    a body that then fails to decode (a broken gzip stream) ends the connection the
-    answer said the client could reuse, and the client's next request on it is lost.
-    So an answer that did not read the body (a refusal before it, a body on a GET)
-    says the connection closes."""
-    if request.body_exists and not request.content.is_eof():
-        response.force_close()
-
-
-async def _shaped(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every 4xx/5xx leaves in the one shape, whoever answered it."""
     try:
         response = await handler(request)
     except web.HTTPException as exc:
