@@ -7,6 +7,7 @@ reason names its rule and what it used, so the audit shows why.
 
 from __future__ import annotations
 
+from recaudo.contracts.base import lineage
 from recaudo.contracts.outputs import Reason
 from recaudo.rules import caller_id
 from recaudo.rules.base import ContactProposal
@@ -16,8 +17,8 @@ from recaudo.rules.reassigned import PHONE_CHANNELS, REASSIGNED
 
 def registered_numbers(policy: TenantPolicy, jurisdiction: str) -> tuple[str, ...]:
     """The tenant's caller ids for ``jurisdiction``; a subdivision without its own gets its
-    country's."""
-    for code in (jurisdiction, jurisdiction.split("-")[0]):
+    country's (a city its subdivision's)."""
+    for code in lineage(jurisdiction):
         override = policy.jurisdictions.get(code)
         if override is not None and override.caller_ids:
             return override.caller_ids

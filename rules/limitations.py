@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from recaudo.contracts.base import lineage
 from recaudo.rules.rule import Rule
 
 
@@ -184,8 +185,9 @@ SHORTEST_DAYS = min(lim.years for lim in LIMITATIONS.values()) * 365
 
 
 def limitation_for(jurisdiction: str) -> Limitation | None:
-    """The jurisdiction's row, else its country's (a state without one gets the US default)."""
-    return LIMITATIONS.get(jurisdiction) or LIMITATIONS.get(jurisdiction.split("-")[0])
+    """The jurisdiction's row, else the nearest one it lies in (a city its state's, a
+    state without one the US default)."""
+    return next((LIMITATIONS[c] for c in lineage(jurisdiction) if c in LIMITATIONS), None)
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

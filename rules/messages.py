@@ -12,6 +12,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from recaudo.contracts.base import lineage
 from recaudo.contracts.events import Channel, Jurisdiction
 
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
@@ -94,8 +95,8 @@ class Sender(_Model):
 
     def for_jurisdiction(self, jurisdiction: str | None) -> Sender:
         """This sender as it signs to a debtor of ``jurisdiction``."""
-        code = jurisdiction or ""
-        entity = self.jurisdictions.get(code) or self.jurisdictions.get(code.split("-")[0])
+        codes = lineage(jurisdiction) if jurisdiction else ()
+        entity = next((self.jurisdictions[c] for c in codes if c in self.jurisdictions), None)
         if entity is None:
             return self
         return self.model_copy(update=entity.model_dump(exclude_none=True))

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from recaudo.contracts.base import lineage
 from recaudo.contracts.events import Channel, Jurisdiction
 from recaudo.contracts.outputs import Purpose
 from recaudo.contracts.targeting import Targeting
@@ -255,10 +256,10 @@ class TenantPolicy(_Model):
         base = profile_for(jurisdiction)
         if base is None:
             return None
-        country = jurisdiction.split("-")[0]
+        # The country's overrides first, then a state's, then a city's.
         overrides = [
             self.jurisdictions[j]
-            for j in dict.fromkeys((country, jurisdiction))
+            for j in reversed(lineage(jurisdiction))
             if j in self.jurisdictions
         ]
         caps = list(base.caps)

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from recaudo.contracts.base import lineage
 from recaudo.rules.rule import Rule
 
 if TYPE_CHECKING:  # rules.policy imports most of rules; only its types are needed here
@@ -59,13 +60,13 @@ def tenant_voicemail(
     overrides: Mapping[str, JurisdictionOverride], jurisdiction: str | None
 ) -> VoicemailRule:
     """The tenant's ``jurisdictions`` table applied: a subdivision's setting (``US-NY``)
-    over its country's (``US``). An unknown jurisdiction gets no voicemail (policy:
-    we cannot tell whether the tenant forbids it there, and hanging up discloses
-    nothing)."""
+    over its country's (``US``), a city's over its subdivision's. An unknown
+    jurisdiction gets no voicemail (policy: we cannot tell whether the tenant forbids
+    it there, and hanging up discloses nothing)."""
     if not jurisdiction:
         return VoicemailRule(False, UNKNOWN_JURISDICTION)
     allowed: bool | None = None
-    for code in dict.fromkeys((jurisdiction.split("-")[0], jurisdiction)):
+    for code in reversed(lineage(jurisdiction)):
         found = overrides.get(code)
         if found is not None and found.voicemail_allowed is not None:
             allowed = found.voicemail_allowed

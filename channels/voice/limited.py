@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 import redis.asyncio as aioredis
 
 from recaudo.channels.voice.amd import limited_content_message
+from recaudo.contracts.base import lineage
 from recaudo.contracts.outputs import ContactCommand
 from recaudo.contracts.state import DebtorStateBase, state_key
 from recaudo.foundation.keys import Keys
@@ -41,10 +42,9 @@ class LimitedContent:
         if not tenant_voicemail(policy.jurisdictions, jurisdiction).allowed:
             return None
         assert jurisdiction is not None  # tenant_voicemail refuses an unknown one
-        codes = dict.fromkeys((jurisdiction, jurisdiction.split("-")[0]))
         registered = [
             number
-            for code in codes
+            for code in lineage(jurisdiction)
             if code in policy.jurisdictions
             for number in policy.jurisdictions[code].caller_ids
         ]

@@ -33,10 +33,18 @@ Currency = Annotated[
 Jurisdiction = Annotated[
     str,
     Field(
-        pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$",
-        description="ISO 3166-1 alpha-2, with an ISO 3166-2 subdivision where the law differs",
+        pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3}(-[A-Z]{3})?)?$",
+        description="ISO 3166-1 alpha-2, with an ISO 3166-2 subdivision where the law "
+        "differs, and a city of that subdivision with rules of its own (US-NY-NYC)",
     ),
 ]
+
+
+def lineage(jurisdiction: str) -> tuple[str, ...]:
+    """The code and those it lies in, most specific first: ``US-NY-NYC``, ``US-NY``,
+    ``US``. Whatever a city or a state has no entry for, the next one up answers."""
+    parts = jurisdiction.split("-")
+    return tuple("-".join(parts[:n]) for n in range(len(parts), 0, -1))
 
 
 def _known_zone(name: str) -> str:

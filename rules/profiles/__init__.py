@@ -8,29 +8,36 @@ call/text rules have their own profiles, see ``us.py``).
 
 from __future__ import annotations
 
+from recaudo.contracts.base import lineage
 from recaudo.rules.profiles.base import Profile
 from recaudo.rules.profiles.br import BR
 from recaudo.rules.profiles.cl import CL
 from recaudo.rules.profiles.co import CO
 from recaudo.rules.profiles.mx import MX
 from recaudo.rules.profiles.pe import PE
-from recaudo.rules.profiles.us import US, US_CA, US_MA, US_TERRITORIES, US_WA
+from recaudo.rules.profiles.us import US, US_CA, US_MA, US_NY_NYC, US_TERRITORIES, US_WA
 
 PROFILES: dict[str, Profile] = {
-    p.code: p for p in (US, US_CA, US_MA, US_WA, *US_TERRITORIES, CO, MX, PE, CL, BR)
+    p.code: p for p in (US, US_CA, US_MA, US_NY_NYC, US_WA, *US_TERRITORIES, CO, MX, PE, CL, BR)
 }
 
 
 def profile_for(jurisdiction: str) -> Profile | None:
-    """The profile of ``jurisdiction`` (e.g. ``US-MA``), or None if we have no rules."""
+    """The profile of ``jurisdiction`` (e.g. ``US-MA``), or None if we have no rules.
+
+    Without one of its own, a subdivision gets its country's rules with its own
+    holidays, and a city (``US-NY-NYC``) its subdivision's.
+    """
     found = PROFILES.get(jurisdiction)
     if found is not None:
         return found
-    country, _, subdiv = jurisdiction.partition("-")
-    national = PROFILES.get(country)
-    if national is None or not subdiv:
-        return national
-    return national.derive(code=jurisdiction, holiday_subdiv=subdiv)
+    codes = lineage(jurisdiction)
+    parent = profile_for(codes[1]) if len(codes) > 1 else None
+    if parent is None:
+        return None
+    if len(codes) == 2:
+        return parent.derive(code=jurisdiction, holiday_subdiv=jurisdiction.partition("-")[2])
+    return parent.derive(code=jurisdiction)
 
 
 __all__ = ["PROFILES", "Profile", "profile_for"]

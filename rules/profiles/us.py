@@ -15,6 +15,9 @@ have call/text rules stricter than Regulation F:
   either in person or via text messaging or recorded audio message" in each
   seven-day period to the debtor's residence or personal/cell number, for
   each debt.
+- New York City, 6 RCNY 5-77 as amended (in effect 1 September 2026): at most
+  three communications or attempts in seven days per account, every medium
+  together (``US-NY-NYC``, a code of ours: ISO 3166-2 has no cities).
 - Washington, RCW 19.16.250(13): a licensee may not communicate with the
   debtor (or spouse) "in any form, manner, or place" more than three times in
   a single week. It binds licensed collection agencies (RCW 19.16.100); a
@@ -246,6 +249,56 @@ US_WA = US.derive(
     ),
 )
 
+#: New York City's Department of Consumer and Worker Protection, 6 RCNY 5-77 as
+#: amended (in effect 1 September 2026): at most three communications or attempts
+#: in seven days per account, on every medium together. Read from the department's
+#: FAQ and practitioners' summaries, not the official text: the subsection is not
+#: cited. The city's rules bind a creditor collecting its own debts too (the FAQ).
+NYC_COMMUNICATIONS = Cap(
+    Rule("us-ny-nyc.6rcny.5-77.communications", "6 RCNY 5-77 (as amended 2026)", "2026-09-01"),
+    limit=3,
+    window=dt.timedelta(days=7),
+    channels=ALL_CHANNELS,
+    per_debt=True,
+)
+
+NYC_COMMUNICATIONS_ALL_DEBTS = Cap(
+    policy(
+        "us-ny-nyc.policy.communications_all_debts",
+        "Tenant policy default: 6 RCNY 5-77's three communications in 7 days counted across "
+        "all of the debtor's debts (the rule counts per account)",
+    ),
+    limit=3,
+    window=dt.timedelta(days=7),
+    channels=ALL_CHANNELS,
+)
+
+US_NY_NYC = US.derive(
+    code="US-NY-NYC",
+    creditor=dataclasses.replace(
+        REG_F_CREDITOR, law=REG_F_CREDITOR.law | {"us-ny-nyc.6rcny.5-77.communications"}
+    ),
+    version=f"{VERSION}+NYC-6RCNY5-77",
+    zones=("America/New_York",),
+    caps=(
+        CALL_FREQUENCY,
+        CALL_FREQUENCY_ALL_DEBTS,
+        NYC_COMMUNICATIONS,
+        NYC_COMMUNICATIONS_ALL_DEBTS,
+        DAILY_TOTAL,
+    ),
+    holiday_subdiv="NY",
+    # Whether a courtesy reminder before the due date is "debt collection" under the
+    # city's rules is unclear: the three-in-seven cap still applies to it, as policy.
+    servicing=Servicing(
+        scope=f"{REG_F_SERVICING.scope}; 6 RCNY 5-77 binds anyone collecting a debt in the "
+        "city, and its reach to a reminder before the due date is unclear",
+        label="reach of 6 RCNY 5-77 to servicing messages unclear",
+        exempt=REG_F_SERVICING.exempt,
+        collector=REG_F_SERVICING.collector,
+    ),
+)
+
 #: California's Rosenthal Act makes every "debt collector", a creditor collecting
 #: its own debts included (Cal. Civ. Code 1788.2(c)), comply with 15 U.S.C. 1692b to
 #: 1692j as they read on 1 January 2001 (1788.17): the statute's hours and cease
@@ -287,4 +340,13 @@ US_TERRITORIES = tuple(
     for code, zone in TERRITORY_ZONES.items()
 )
 
-__all__ = ["ELECTRONIC", "US", "US_CA", "US_MA", "US_TERRITORIES", "US_WA", "US_ZONES"]
+__all__ = [
+    "ELECTRONIC",
+    "US",
+    "US_CA",
+    "US_MA",
+    "US_NY_NYC",
+    "US_TERRITORIES",
+    "US_WA",
+    "US_ZONES",
+]

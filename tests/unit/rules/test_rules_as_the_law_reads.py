@@ -54,6 +54,49 @@ def test_reg_f_counts_calls_per_debt_and_cross_debt_is_labelled_policy(
     assert "us.reg_f.call_frequency" in same_debt.decided_by
 
 
+def test_6_rcny_5_77_new_york_city_three_a_week_per_account_on_every_medium(
+    proposal: ProposalFactory,
+) -> None:
+    """New York City: a text, an e-mail and a call about a1 this week; a fourth
+    communication about a1, by any medium, waits for the first to leave the week."""
+    history = (
+        sent(at(NY, 2, 12), Channel.SMS),
+        sent(at(NY, 3, 12), Channel.EMAIL),
+        sent(at(NY, 4, 12), Channel.VOICE),
+    )
+    nyc = {"jurisdiction": "US-NY-NYC", "account_id": "a1", "at": at(NY, 5, 12)}
+    for channel in (Channel.EMAIL, Channel.SMS, Channel.WHATSAPP):
+        verdict = evaluate(proposal(**nyc, channel=channel, history=history))
+        assert verdict.action == "defer", channel
+        assert verdict.defer_until == at(NY, 9, 12)
+        assert "us-ny-nyc.6rcny.5-77.communications" in verdict.decided_by
+    # Elsewhere in New York State, Regulation F alone: three contacts are nothing.
+    state = evaluate(proposal(**{**nyc, "jurisdiction": "US-NY"}, history=history))
+    assert state.allowed, state.reasons
+    # The rule counts per account: about a2, only our cross-debt policy defers.
+    other = evaluate(proposal(**{**nyc, "account_id": "a2"}, history=history))
+    assert other.decided_by == ("us-ny-nyc.policy.communications_all_debts",)
+    assert other.reasons[0].params["kind"] == "policy_default"
+    assert "us-ny-nyc.6rcny.5-77.communications" in other.passed
+
+
+def test_a_city_without_rules_of_its_own_is_its_state(proposal: ProposalFactory) -> None:
+    """A city code we have no rules for gets its state's, with the state's holidays."""
+    city, state = profile_for("US-MA-BOS"), profile_for("US-MA")
+    assert city is not None
+    assert state is not None
+    assert city.code == "US-MA-BOS"
+    assert {c.id for c in city.caps} == {c.id for c in state.caps}
+    assert city.holiday_subdiv == "MA"
+    nyc = profile_for("US-NY-NYC")
+    assert nyc is not None
+    assert nyc.holiday_subdiv == "NY"
+    assert profile_for("ZZ-AB-CDE") is None
+    history = (sent(at(NY, 6, 12)), sent(at(NY, 8, 12), Channel.SMS))
+    verdict = evaluate(proposal(jurisdiction="US-MA-BOS", account_id="a1", history=history))
+    assert "us-ma.940cmr.7.04.communications" in verdict.decided_by
+
+
 def test_ley_2300_once_a_day_is_a_calendar_day_in_local_time(proposal: ProposalFactory) -> None:
     """18:00 on Monday, then 7:30 on Tuesday (13.5 h later): a new calendar day."""
     co = {"jurisdiction": "CO", "timezone": "America/Bogota", "channel": Channel.SMS}

@@ -132,6 +132,9 @@ def test_check_contact_md_worked_example_runs_as_documented() -> None:
         ({"colour": "red"}, "colour"),
         ({"days_past_due": -1}, "days_past_due"),
         ({"jurisdiction": "usa"}, "jurisdiction"),
+        # A city is three letters under a subdivision (US-NY-NYC), nothing deeper.
+        ({"jurisdiction": "US-NY-NY1"}, "jurisdiction"),
+        ({"jurisdiction": "US-NY-NYC-X"}, "jurisdiction"),
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"at": "2025-06-10T12:00:00"}, "at"),
         ({"flags": {"disputed": True}}, "flags.disputed"),

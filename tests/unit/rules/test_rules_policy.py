@@ -218,34 +218,28 @@ def test_a_policy_folder_that_is_not_there_stops_the_start(tmp_path: Path) -> No
     assert TenantPolicies(["acme"], None)("acme") is default_policy()
 
 
-def test_a_city_rule_stricter_than_its_state_is_a_tenant_cap_on_the_state(
+def test_a_states_override_reaches_its_city_and_the_city_its_own(
     proposal: ProposalFactory,
 ) -> None:
-    # New York City's three communications in seven days on every medium (6 RCNY
-    # 5-77 as amended) has no jurisdiction code of its own: README, "Rules we do
-    # not encode". A tenant collecting there caps US-NY, the whole state, stricter.
+    # jurisdictions.US-NY binds a New York City debtor too; US-NY-NYC binds no one else.
     p = parse_policy(
         BASE
         + """
 [[jurisdictions.US-NY.caps]]
-id = "acme.nyc.three_in_seven"
-limit = 3
+id = "acme.ny.voice.weekly"
+limit = 2
 window_days = 7
+channels = ["voice"]
+[[jurisdictions.US-NY-NYC.caps]]
+id = "acme.nyc.sms.daily"
+limit = 1
+window_days = 1
+channels = ["sms"]
 """
     )
-    assert "acme.nyc.three_in_seven" in {c.id for c in caps_for("US-NY", Channel.EMAIL, p)}
-    assert "acme.nyc.three_in_seven" not in {c.id for c in caps_for("US-NJ", Channel.EMAIL, p)}
-    # Three messages this week on three media: a fourth, by any medium, waits a week.
-    week = (
-        item(local(NY, 2025, 6, 9, 10), channel=Channel.SMS),
-        item(local(NY, 2025, 6, 10, 10), channel=Channel.EMAIL),
-        item(local(NY, 2025, 6, 11, 10), channel=Channel.VOICE),
-    )
-    at = local(NY, 2025, 6, 12, 12)
-    fourth = evaluate(proposal(jurisdiction="US-NY", channel=Channel.EMAIL, at=at, history=week), p)
-    assert fourth.defer_until == local(NY, 2025, 6, 16, 10)
-    assert fourth.reasons[0].rule_id == "acme.nyc.three_in_seven"
-    elsewhere = evaluate(
-        proposal(jurisdiction="US-NJ", channel=Channel.EMAIL, at=at, history=week), p
-    )
-    assert elsewhere.allowed
+    city = {c.id for c in caps_for("US-NY-NYC", Channel.VOICE, p)}
+    assert {"acme.ny.voice.weekly", "us-ny-nyc.6rcny.5-77.communications"} <= city
+    assert "acme.nyc.sms.daily" in {c.id for c in caps_for("US-NY-NYC", Channel.SMS, p)}
+    assert "acme.nyc.sms.daily" not in {c.id for c in caps_for("US-NY", Channel.SMS, p)}
+    with pytest.raises(PolicyError, match="no compliance profile for 'ZZ-AB-CDE'"):
+        parse_policy(BASE + "[jurisdictions.ZZ-AB-CDE]\n")

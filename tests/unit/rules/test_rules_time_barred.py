@@ -224,3 +224,13 @@ def test_check_contact_md_time_barred_example_runs_as_documented(tmp_path: Path)
     result = CliRunner().invoke(check_contact, ["--policy", str(f)], input=given_)
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == json.loads(expected)
+
+
+def test_a_city_is_time_barred_as_its_state_and_signs_as_its_countrys_entity() -> None:
+    # New York City has no row: New York's three years (not the US default) apply.
+    city, state = limitation_for("US-NY-NYC"), limitation_for("US-NY")
+    assert city is not None
+    assert city == state
+    assert city != limitation_for("US")
+    sender = default_policy().sender
+    assert sender.for_jurisdiction("US-NY-NYC") == sender.for_jurisdiction("US")
