@@ -27,6 +27,21 @@ def policy(rule_id: str, citation: str, version: str = "1") -> Rule:
     return Rule(rule_id, citation, version, kind="policy_default")
 
 
+def per_debt_and_across(
+    rule: Rule, limit: int, channels: frozenset[Channel], counted: str
+) -> tuple[Cap, Cap]:
+    """A weekly count the law keeps per debt, and the same count across all of the
+    debtor's debts as a policy default (``<rule's prefix>.policy.communications_all_debts``);
+    ``counted`` names what is counted, for the policy's citation."""
+    week = dt.timedelta(days=7)
+    across = policy(
+        f"{rule.id.split('.', 1)[0]}.policy.communications_all_debts",
+        f"Tenant policy default: {counted} in 7 days counted across all of the debtor's "
+        "debts (the rule counts per debt)",
+    )
+    return Cap(rule, limit, week, channels, per_debt=True), Cap(across, limit, week, channels)
+
+
 def calls_and_others(
     rule: Rule, days: dict[int, Hours], skip_holidays: bool
 ) -> tuple[WindowRule, WindowRule]:

@@ -38,6 +38,7 @@ from recaudo.rules.profiles.base import (
     ELECTRONIC,
     VOICE,
     Profile,
+    per_debt_and_across,
     policy,
     suppression_law,
 )
@@ -172,23 +173,11 @@ US = Profile(
 #: Telephone calls, text messages and recorded audio messages count together.
 PHONE_AND_TEXT = frozenset({Channel.VOICE, Channel.SMS, Channel.WHATSAPP})
 
-MA_COMMUNICATIONS = Cap(
+MA_COMMUNICATIONS, MA_COMMUNICATIONS_ALL_DEBTS = per_debt_and_across(
     Rule("us-ma.940cmr.7.04.communications", "940 CMR 7.04(1)(f)", "2012"),
-    limit=2,
-    window=dt.timedelta(days=7),
-    channels=PHONE_AND_TEXT,
-    per_debt=True,
-)
-
-MA_COMMUNICATIONS_ALL_DEBTS = Cap(
-    policy(
-        "us-ma.policy.communications_all_debts",
-        "Tenant policy default: 940 CMR 7.04(1)(f)'s two calls, texts or recorded "
-        "messages in 7 days counted across all of the debtor's debts (the rule counts per debt)",
-    ),
-    limit=2,
-    window=dt.timedelta(days=7),
-    channels=PHONE_AND_TEXT,
+    2,
+    PHONE_AND_TEXT,
+    "940 CMR 7.04(1)(f)'s two calls, texts or recorded messages",
 )
 
 US_MA = US.derive(
@@ -254,23 +243,11 @@ US_WA = US.derive(
 #: in seven days per account, on every medium together. Read from the department's
 #: FAQ and practitioners' summaries, not the official text: the subsection is not
 #: cited. The city's rules bind a creditor collecting its own debts too (the FAQ).
-NYC_COMMUNICATIONS = Cap(
+NYC_COMMUNICATIONS, NYC_COMMUNICATIONS_ALL_DEBTS = per_debt_and_across(
     Rule("us-ny-nyc.6rcny.5-77.communications", "6 RCNY 5-77 (as amended 2026)", "2026-09-01"),
-    limit=3,
-    window=dt.timedelta(days=7),
-    channels=ALL_CHANNELS,
-    per_debt=True,
-)
-
-NYC_COMMUNICATIONS_ALL_DEBTS = Cap(
-    policy(
-        "us-ny-nyc.policy.communications_all_debts",
-        "Tenant policy default: 6 RCNY 5-77's three communications in 7 days counted across "
-        "all of the debtor's debts (the rule counts per account)",
-    ),
-    limit=3,
-    window=dt.timedelta(days=7),
-    channels=ALL_CHANNELS,
+    3,
+    ALL_CHANNELS,
+    "6 RCNY 5-77's three communications on every medium",
 )
 
 US_NY_NYC = US.derive(
