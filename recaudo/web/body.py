@@ -16,11 +16,13 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from recaudo.foundation.http_input import media_type
-from recaudo.web.problems import problem, undecodable_body
+from recaudo.web.problems import problem
 
 
 async def read_body(request: web.Request, timeout_s: float) -> bytes:
-    """The whole body (aiohttp caps it at ``client_max_size``), or a 408."""
+    """The whole body (aiohttp caps it at ``client_max_size``), or a 408. A body that
+    does not decode raises aiohttp's ``RequestPayloadError``, which the error
+    middleware answers for every route (``web.problems.undecodable_body``)."""
     try:
         async with asyncio.timeout(timeout_s):
             return await request.read()
@@ -28,8 +30,6 @@ async def read_body(request: web.Request, timeout_s: float) -> bytes:
         raise problem(
             web.HTTPRequestTimeout, "body_timeout", "request body not received in time"
         ) from None
-    except web.RequestPayloadError as exc:
-        raise undecodable_body(exc) from None
 
 
 def body_media_type(request: web.Request) -> str:

@@ -141,9 +141,8 @@ def invalid_body(exc: ValidationError) -> web.HTTPException:
 
 def undecodable_body(exc: web.RequestPayloadError) -> web.HTTPException:
     """The 400 for a body that does not decode as its headers say: aiohttp decodes it
-    as it arrives (a broken gzip or deflate stream, a bad chunk) and raises this
-    on read. The rest of the stream cannot be read past, so the
-    connection ends with the answer."""
+    as it arrives (a broken gzip or deflate stream, a bad chunk) and raises this on
+    read. The rest of the stream cannot be read past: the connection ends with it."""
     cause = exc.__cause__
     if isinstance(cause, (ContentEncodingError, DecompressSizeError)):
         header = "Content-Encoding"
