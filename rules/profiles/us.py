@@ -173,6 +173,35 @@ US = Profile(
 #: Telephone calls, text messages and recorded audio messages count together.
 PHONE_AND_TEXT = frozenset({Channel.VOICE, Channel.SMS, Channel.WHATSAPP})
 
+
+def _reach_unclear(scope: str, label: str) -> Servicing:
+    """Regulation F's reminders, where a stricter rule's reach to a reminder before the
+    due date is unclear: that rule still applies to reminders, as policy."""
+    return Servicing(
+        scope=f"{REG_F_SERVICING.scope}; {scope}",
+        label=label,
+        exempt=REG_F_SERVICING.exempt,
+        collector=REG_F_SERVICING.collector,
+    )
+
+
+def _with_weekly_count(
+    code: str, version: str, zone: str, count: tuple[Cap, Cap], servicing: Servicing
+) -> Profile:
+    """Regulation F plus a weekly count the law keeps per debt and that binds a creditor
+    collecting its own debts too, and its cross-debt policy default (``count``)."""
+    law, across = count
+    return US.derive(
+        code=code,
+        creditor=dataclasses.replace(REG_F_CREDITOR, law=REG_F_CREDITOR.law | {law.id}),
+        version=f"{VERSION}+{version}",
+        zones=(zone,),
+        caps=(CALL_FREQUENCY, CALL_FREQUENCY_ALL_DEBTS, law, across, DAILY_TOTAL),
+        holiday_subdiv=code.split("-")[1],
+        servicing=servicing,
+    )
+
+
 MA_COMMUNICATIONS, MA_COMMUNICATIONS_ALL_DEBTS = per_debt_and_across(
     Rule("us-ma.940cmr.7.04.communications", "940 CMR 7.04(1)(f)", "2012"),
     2,
@@ -180,32 +209,19 @@ MA_COMMUNICATIONS, MA_COMMUNICATIONS_ALL_DEBTS = per_debt_and_across(
     "940 CMR 7.04(1)(f)'s two calls, texts or recorded messages",
 )
 
-US_MA = US.derive(
-    code="US-MA",
-    # 940 CMR 7.00 is the Attorney General's rule for creditors: it binds one
-    # collecting its own debts (209 CMR 18 is the collectors' counterpart).
-    creditor=dataclasses.replace(
-        REG_F_CREDITOR, law=REG_F_CREDITOR.law | {"us-ma.940cmr.7.04.communications"}
-    ),
-    version=f"{VERSION}+MA-940CMR7",
-    zones=("America/New_York",),
-    caps=(
-        CALL_FREQUENCY,
-        CALL_FREQUENCY_ALL_DEBTS,
-        MA_COMMUNICATIONS,
-        MA_COMMUNICATIONS_ALL_DEBTS,
-        DAILY_TOTAL,
-    ),
-    holiday_subdiv="MA",
-    # 940 CMR 7.04 governs a creditor's communications "in connection with the
-    # collection of a debt": whether a courtesy reminder is one is unclear, so the
-    # two-in-seven cap still applies to reminders, as policy.
-    servicing=Servicing(
-        scope=f"{REG_F_SERVICING.scope}; 940 CMR 7.03-7.04 bind creditors collecting a debt, "
-        "and their reach to a reminder before the due date is unclear",
-        label="reach of 940 CMR 7.04 to servicing messages unclear",
-        exempt=REG_F_SERVICING.exempt,
-        collector=REG_F_SERVICING.collector,
+# 940 CMR 7.00 is the Attorney General's rule for creditors: it binds one collecting
+# its own debts (209 CMR 18 is the collectors' counterpart). It governs a creditor's
+# communications "in connection with the collection of a debt": whether a courtesy
+# reminder is one is unclear, so the two-in-seven cap still applies to reminders.
+US_MA = _with_weekly_count(
+    "US-MA",
+    "MA-940CMR7",
+    "America/New_York",
+    (MA_COMMUNICATIONS, MA_COMMUNICATIONS_ALL_DEBTS),
+    _reach_unclear(
+        "940 CMR 7.03-7.04 bind creditors collecting a debt, and their reach to a reminder "
+        "before the due date is unclear",
+        "reach of 940 CMR 7.04 to servicing messages unclear",
     ),
 )
 
@@ -229,12 +245,10 @@ US_WA = US.derive(
     holiday_subdiv="WA",
     # RCW 19.16.250 binds licensed collection agencies; a tenant reminding its own
     # customer is outside it, a third-party sender may not be: kept, as policy.
-    servicing=Servicing(
-        scope=f"{REG_F_SERVICING.scope}; RCW 19.16.100 and 19.16.250 bind collection "
-        "agencies, and whether a reminder before the due date is collection is unclear",
-        label="reach of RCW 19.16.250 to servicing messages unclear",
-        exempt=REG_F_SERVICING.exempt,
-        collector=REG_F_SERVICING.collector,
+    servicing=_reach_unclear(
+        "RCW 19.16.100 and 19.16.250 bind collection agencies, and whether a reminder "
+        "before the due date is collection is unclear",
+        "reach of RCW 19.16.250 to servicing messages unclear",
     ),
 )
 
@@ -250,29 +264,17 @@ NYC_COMMUNICATIONS, NYC_COMMUNICATIONS_ALL_DEBTS = per_debt_and_across(
     "6 RCNY 5-77's three communications on every medium",
 )
 
-US_NY_NYC = US.derive(
-    code="US-NY-NYC",
-    creditor=dataclasses.replace(
-        REG_F_CREDITOR, law=REG_F_CREDITOR.law | {"us-ny-nyc.6rcny.5-77.communications"}
-    ),
-    version=f"{VERSION}+NYC-6RCNY5-77",
-    zones=("America/New_York",),
-    caps=(
-        CALL_FREQUENCY,
-        CALL_FREQUENCY_ALL_DEBTS,
-        NYC_COMMUNICATIONS,
-        NYC_COMMUNICATIONS_ALL_DEBTS,
-        DAILY_TOTAL,
-    ),
-    holiday_subdiv="NY",
-    # Whether a courtesy reminder before the due date is "debt collection" under the
-    # city's rules is unclear: the three-in-seven cap still applies to it, as policy.
-    servicing=Servicing(
-        scope=f"{REG_F_SERVICING.scope}; 6 RCNY 5-77 binds anyone collecting a debt in the "
-        "city, and its reach to a reminder before the due date is unclear",
-        label="reach of 6 RCNY 5-77 to servicing messages unclear",
-        exempt=REG_F_SERVICING.exempt,
-        collector=REG_F_SERVICING.collector,
+# Whether a courtesy reminder before the due date is "debt collection" under the
+# city's rules is unclear: the three-in-seven cap still applies to it, as policy.
+US_NY_NYC = _with_weekly_count(
+    "US-NY-NYC",
+    "NYC-6RCNY5-77",
+    "America/New_York",
+    (NYC_COMMUNICATIONS, NYC_COMMUNICATIONS_ALL_DEBTS),
+    _reach_unclear(
+        "6 RCNY 5-77 binds anyone collecting a debt in the city, and its reach to a reminder "
+        "before the due date is unclear",
+        "reach of 6 RCNY 5-77 to servicing messages unclear",
     ),
 )
 
