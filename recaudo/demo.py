@@ -106,9 +106,9 @@ class Demo:
             group_id=None,
             fetch_max_wait_ms=50,
         )
-        await consumer.start()
         seen: set[str] = set()
-        try:
+        try:  # start inside: a start cut short must still close what it opened
+            await consumer.start()
             async for message in consumer:
                 record = orjson.loads(message.value)
                 if message.topic == topics.decisions:

@@ -108,8 +108,8 @@ async def _replay(settings: Settings, topics: Sequence[str]) -> list[Inbound]:
         enable_auto_commit=False,
         **client_options(settings),
     )
-    await consumer.start()
-    try:
+    try:  # start inside: a start cut short (no broker) must still close what it opened
+        await consumer.start()
         partitions = [
             TopicPartition(topic, p)
             for topic in topics

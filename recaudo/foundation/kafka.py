@@ -69,10 +69,15 @@ class KafkaPublisher:
 
     async def start(self) -> None:
         # Made here, not in __init__: aiokafka binds to the running loop.
-        self._producer = AIOKafkaProducer(
+        producer = AIOKafkaProducer(
             bootstrap_servers=self._servers, acks="all", linger_ms=2, **self._options
         )
-        await self._producer.start()
+        try:
+            await producer.start()
+        except BaseException:  # a start cut short (no broker) closes what it opened
+            await producer.stop()
+            raise
+        self._producer = producer
 
     async def stop(self) -> None:
         if self._producer is not None:

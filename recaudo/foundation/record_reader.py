@@ -44,7 +44,7 @@ class RecordReader:
 
     async def start(self) -> None:
         # Made here, not in __init__: aiokafka binds to the running loop.
-        self._consumer = AIOKafkaConsumer(
+        consumer = AIOKafkaConsumer(
             bootstrap_servers=self._servers,
             group_id=None,
             enable_auto_commit=False,
@@ -55,7 +55,12 @@ class RecordReader:
             max_partition_fetch_bytes=64 * 1024,
             **self._options,
         )
-        await self._consumer.start()
+        try:
+            await consumer.start()
+        except BaseException:  # a start cut short (no broker) closes what it opened
+            await consumer.stop()
+            raise
+        self._consumer = consumer
 
     async def stop(self) -> None:
         if self._consumer is not None:

@@ -317,3 +317,40 @@ def test_a_replay_since_after_until_is_refused_not_an_empty_replay() -> None:
     result = invoke(args, {"RECAUDO_REDIS_URL": closed_redis()})
     one_line_error(result, 2)
     assert "--since is after --until" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["rebuild-state"],
+        [
+            "import",
+            str(EXAMPLES / "accounts.csv"),
+            "--mapping",
+            str(EXAMPLES / "accounts.toml"),
+            "--quiet",
+        ],
+    ],
+)
+def test_a_broker_that_never_answers_leaves_no_client_open(args: list[str]) -> None:
+    """A start cut short closes what it opened: ``rebuild-state`` printed aiokafka's
+    "Unclosed AIOKafkaConsumer" error after its own one-line error."""
+    env = clean_env(
+        RECAUDO_REDIS_URL=closed_redis(),
+        RECAUDO_BROKER_URL=f"kafka://svc:{CANARY}@127.0.0.1:{free_port()}",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "recaudo", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert errors, done.stderr
+    assert errors[-1].startswith("Error: the broker is unreachable"), done.stderr
+    assert "Unclosed" not in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert CANARY not in done.stderr + done.stdout
