@@ -10,11 +10,17 @@ removes the entry in the same step, so a contact is labelled exactly once even
 when two workers race (the payment and the expiry sweep, or a replayed event).
 The scripts decode the debtor's few entries to find the due ones.
 
-Expiry is found through time buckets: ``attr:due:<bucket>`` sets of debtor ids
+Expiry is found through time buckets: ``attr:dues:<bucket>`` strings of debtor
+ids, one a line (``APPEND``: ~9 bytes a contact, where a set member cost ~70),
 plus an ``attr:buckets`` sorted set of bucket numbers. A bucket is swept only
 ``grace_s`` after it closes, so a contact opened on a worker whose clock is a
-little behind still lands in a bucket nobody has swept yet. All of one
-debtor's keys share its hash tag, so the scripts are Redis Cluster safe.
+little behind still lands in a bucket nobody has swept yet; the sweep reads a
+bucket a chunk at a time and cuts the chunk off only if the string still starts
+with it (a second sweeper cut it first: nothing is cut twice). A debtor listed
+twice is visited twice, which finds nothing the second time. All of one
+debtor's keys share its hash tag, so the scripts are Redis Cluster safe. The
+previous release's ``attr:due:<bucket>`` sets are still swept until their
+buckets close (a window and the grace).
 
 Older releases kept the entries in a hash of their own, ``aw`` (contact id ->
 the same payload), and before that in two keys: ``attr`` (a sorted set
@@ -120,6 +126,23 @@ return out
 """
 )
 
+# KEYS: a bucket's string. ARGV: the chunk of it swept. Cuts that chunk off the
+# front if it is still there (another sweeper may have cut it: nothing twice);
+# the emptied bucket goes.
+_CUT = """
+local n = #ARGV[1]
+if redis.call('GETRANGE', KEYS[1], 0, n - 1) ~= ARGV[1] then return 0 end
+if redis.call('STRLEN', KEYS[1]) == n then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], redis.call('GETRANGE', KEYS[1], n, -1))
+end
+return 1
+"""
+
+#: Bytes of a bucket read per chunk of the sweep: ids are at most 128 characters.
+_CHUNK_BYTES = 64 * 1024
+
 # ARGV: now. Pops every contact whose window ended by now.
 _EXPIRE = (
     """
@@ -170,6 +193,7 @@ class AttributionBook:
         self._open = redis.register_script(_OPEN)
         self._pay = redis.register_script(_PAY)
         self._expire = redis.register_script(_EXPIRE)
+        self._cut = redis.register_script(_CUT)
 
     def _debtor_keys(self, tenant_id: str, debtor_id: str) -> list[str]:
         """The debtor's hash, then the older layouts' ``aw``, ``attr`` and ``attr:f``."""
@@ -181,6 +205,10 @@ class AttributionBook:
         ]
 
     def _bucket_key(self, tenant_id: str, bucket: int) -> str:
+        return self._keys.tenant(tenant_id, f"attr:dues:{bucket}")
+
+    def _legacy_bucket_key(self, tenant_id: str, bucket: int) -> str:
+        """The previous release's set of debtor ids (swept, never written)."""
         return self._keys.tenant(tenant_id, f"attr:due:{bucket}")
 
     def _buckets_key(self, tenant_id: str) -> str:
@@ -208,7 +236,7 @@ class AttributionBook:
         # Concurrent opens (a batch's contacts) share these two pipelines.
         batch = batcher(self._redis)
         await asyncio.gather(
-            batch.call("SADD", self._bucket_key(tenant_id, bucket), debtor_id),
+            batch.call("APPEND", self._bucket_key(tenant_id, bucket), debtor_id + "\n"),
             batch.call("ZADD", self._buckets_key(tenant_id), "NX", bucket, str(bucket)),
         )
         payload = orjson.dumps([made, window_s, *features.to_row()]).decode()
@@ -262,15 +290,30 @@ class AttributionBook:
         for raw_bucket in buckets:
             bucket = int(_text(raw_bucket))
             key = self._bucket_key(tenant_id, bucket)
-            debtors = await self._redis.srandmember(key, max_debtors - visited) or []
-            for raw_debtor in debtors:
-                debtor = _text(raw_debtor)
-                out.extend(await self.expire_debtor(tenant_id, debtor, now))
-                # Removed from the index only after its script ran: a crash in
-                # between means the debtor is visited again, which finds nothing.
-                await self._redis.srem(key, debtor)
-                visited += 1
-            if not await self._redis.exists(key):
+            legacy = self._legacy_bucket_key(tenant_id, bucket)
+            while visited < max_debtors:
+                raw = await self._redis.getrange(key, 0, _CHUNK_BYTES - 1)
+                chunk = raw.encode() if isinstance(raw, str) else raw
+                # Whole lines only: the chunk may end inside an id.
+                lines = chunk[: chunk.rfind(b"\n") + 1].split(b"\n")[:-1]
+                swept = lines[: max_debtors - visited]
+                if not swept:
+                    break
+                for debtor in filter(None, swept):
+                    out.extend(await self.expire_debtor(tenant_id, debtor.decode(), now))
+                    visited += 1
+                # Cut only after their scripts ran: a crash in between means the
+                # debtors are visited again, which finds nothing.
+                await self._cut(keys=[key], args=[b"".join(d + b"\n" for d in swept)])
+            while visited < max_debtors:
+                debtors = await self._redis.srandmember(legacy, max_debtors - visited) or []
+                if not debtors:
+                    break
+                for raw_debtor in debtors:
+                    out.extend(await self.expire_debtor(tenant_id, _text(raw_debtor), now))
+                    await self._redis.srem(legacy, raw_debtor)
+                    visited += 1
+            if not await self._redis.exists(key, legacy):
                 await self._redis.zrem(self._buckets_key(tenant_id), str(bucket))
             if visited >= max_debtors:
                 break

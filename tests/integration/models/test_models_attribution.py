@@ -220,3 +220,34 @@ async def test_book_survives_a_restart(redis: aioredis.Redis, keys: Keys) -> Non
     restarted = AttributionBook(redis, keys, window=DAY)
     got = await restarted.expire("acme", T0 + 2 * DAY)
     assert [(x.contact_id, x.label, x.features) for x in got] == [("c9", False, feats(9))]
+
+
+async def test_a_bucket_is_a_line_per_contact_swept_in_chunks_each_debtor_once(
+    redis: aioredis.Redis, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index is a string of debtor ids, ~9 bytes a contact (a set member cost
+    ~70 at a million debtors). Read 40 bytes at a time (the chunk ends inside an
+    id) and at most 7 debtors a sweep, two sweepers racing: every contact is
+    labelled once, and the emptied bucket goes."""
+    monkeypatch.setattr("recaudo.models.attribution._CHUNK_BYTES", 40)
+    book = AttributionBook(redis, keys, window=DAY, bucket_s=3600, grace_s=60)
+    other = AttributionBook(redis, keys, window=DAY, bucket_s=3600, grace_s=60)
+    debtors = [f"debtor-{n:03d}" for n in range(30)]
+    for n, debtor in enumerate(debtors):
+        assert await book.open("acme", debtor, f"c{n}", feats(n % 5), T0)
+    bucket = keys.tenant("acme", f"attr:dues:{int((T0 + DAY).timestamp() // 3600)}")
+    assert await redis.type(bucket) == b"string"
+    assert await redis.get(bucket) == b"".join(d.encode() + b"\n" for d in debtors)
+    labelled: list[Labelled] = []
+    later = T0 + DAY + dt.timedelta(hours=2)
+    for _ in range(6):
+        first, second = await asyncio.gather(
+            book.expire("acme", later, max_debtors=7), other.expire("acme", later, max_debtors=7)
+        )
+        assert len(first) <= 7
+        assert len(second) <= 7
+        labelled += first + second
+    assert sorted(x.contact_id for x in labelled) == sorted(f"c{n}" for n in range(30))
+    assert not any(x.label for x in labelled)
+    assert not await redis.exists(bucket)
+    assert await redis.zcard(keys.tenant("acme", "attr:buckets")) == 0
