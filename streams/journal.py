@@ -12,8 +12,8 @@ or on an input topic (``r`` a reply, ``p`` a payment, ``d`` a delivery
 receipt). A message decided where no broker acknowledged it (a backtest) is
 kept as a copy: one JSON object. The web reads the records back by position
 (``foundation.record_reader``), so a conversation lasts as long as the topics
-keep their records and the string its last ``KEEP_BYTES`` (``TTL_S`` after
-the last line).
+keep their records and the debtor's log (``streams.debtor_log``, which the
+recent decisions share) its lines.
 
 A batch replayed after a crash writes its lines again: the same pointers, or
 copies with the same ``id``; the reader keeps each once.
@@ -40,13 +40,14 @@ from recaudo.contracts.outputs import ContactCommand, Release
 from recaudo.contracts.topics import BASE_NAMES
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
+from recaudo.streams.debtor_log import (
+    APPEND_KEPT_LUA,
+    DECISION_STARTS,
+    KEEP_BYTES,
+    TTL_S,
+    log_key,
+)
 from recaudo.streams.timeline import DebtorRef, Position
-
-#: Bytes of lines kept per debtor: ~300 pointers, months of a busy cadence (a
-#: message is ~4 lines); a copy (no broker) takes a few hundred.
-KEEP_BYTES = 4096
-#: A debtor silent this long is forgotten here (the audit log is the topics).
-TTL_S = 400 * 86400
 
 Kind = Literal["message", "delivery", "reply", "promise", "payment", "reversal"]
 
@@ -257,23 +258,11 @@ def _owner(ref: DebtorRef) -> dict[str, str]:
     return {"tenant_id": ref[0], "debtor_id": ref[1]}
 
 
-# Appends a batch's lines (each ending "\n") and keeps the newest ARGV[2] bytes,
-# cut at a line's start; one key, so Redis Cluster runs it where the key is.
-_APPEND = r"""
-local size = redis.call('APPEND', KEYS[1], ARGV[1])
-local keep = tonumber(ARGV[2])
-if size > keep then
-  local all = redis.call('GET', KEYS[1])
-  local cut = string.find(all, '\n', size - keep, true) or size
-  redis.call('SET', KEYS[1], string.sub(all, cut + 1))
-end
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-return size
-"""
+_APPEND = APPEND_KEPT_LUA + "append_kept(KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3])\nreturn 1\n"
 
 
 class Journal:
-    """The per-debtor lines in Redis: one string ``{debtor}:journal``, a line each.
+    """The conversation's lines in the debtor's log (``streams.debtor_log``).
 
     A string, not a list: a debtor's few pointers cost ~120 bytes of Redis as a
     string against ~200 as a list (the memory test's bound counts them).
@@ -285,7 +274,7 @@ class Journal:
         self._append = client.register_script(_APPEND)
 
     def key(self, ref: DebtorRef) -> str:
-        return self._keys.debtor(ref[0], ref[1], "journal")
+        return log_key(self._keys, ref)
 
     async def append(self, lines: Sequence[Line]) -> None:
         """Add ``lines`` (one round trip for the batch)."""
@@ -305,10 +294,11 @@ class Journal:
         )
 
     async def raw(self, ref: DebtorRef) -> list[bytes]:
-        """The stored lines, oldest written first."""
+        """The conversation's stored lines, oldest written first (the log's decision
+        lines left out)."""
         stored = await self._r.get(self.key(ref))
         text = stored.encode() if isinstance(stored, str) else stored or b""
-        return [line for line in text.split(b"\n") if line]
+        return [line for line in text.split(b"\n") if line and line[0] not in DECISION_STARTS]
 
 
 def ordered(lines: Iterable[JournalLine]) -> list[JournalLine]:

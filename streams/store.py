@@ -8,8 +8,9 @@ crash. All keys of one debtor share its hash tag (Redis Cluster safe).
 Expiry: ``state`` never expires. An event id's processed mark counts
 ``dedupe_ttl_s`` after the minute stamped in it, on the store's clock (the
 decision clock: event time in a backtest), trimmed or not
-(``streams.event_ids``); the debtor hash's TTL is housekeeping. ``timeline``
-(13 TTLs) is the operators' recent view: nothing decides on it.
+(``streams.event_ids``); the debtor hash's TTL is housekeeping. The recent
+decisions' lines go to the debtor's log (``streams.debtor_log``), the operators'
+view: nothing decides on it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ from recaudo.contracts.state import state_key
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.redis_batch import batcher
+from recaudo.streams.debtor_log import (
+    APPEND_KEPT_LUA,
+    KEEP_BYTES,
+    decision_lines,
+    log_key,
+)
+from recaudo.streams.debtor_log import TTL_S as LOG_TTL_S
 from recaudo.streams.event_ids import (
     MARK_OF,
     TRIM_IDS,
@@ -39,10 +47,12 @@ from recaudo.streams.timeline import HEADER, RECENT
 DebtorRef = tuple[str, str]
 
 # KEYS: state, the debtor's hash (event-id marks: streams.event_ids.event_field),
-# recent decisions, the older release's ids hash (MARK_OF). ARGV: state, now_m
-# (the store clock's minute), ttl_s, keep, n_ids, ids..., entries...
+# the debtor's log (the recent decisions' lines: streams.debtor_log), the older
+# release's ids hash (MARK_OF). ARGV: state, now_m (the store clock's minute),
+# ttl_s, keep, n_ids, ids..., the decisions' lines (oldest first)...
 _COMMIT = (
     MARK_OF
+    + APPEND_KEPT_LUA
     + """
 redis.call('SET', KEYS[1], ARGV[1])
 local now_m = tonumber(ARGV[2])
@@ -69,42 +79,35 @@ if n_ids > 0 then
 end
 local first = 6 + n_ids
 if #ARGV >= first then
-  -- One string, newest first, entries one a line: a list key's own overhead
-  -- (~180 bytes) is more than an entry. A list left by the older layout goes.
-  -- Lines starting "@" (byte 64) are policy-version headers (streams.timeline),
-  -- not entries: only entries count toward @RECENT@.
-  local t = redis.call('TYPE', KEYS[3])['ok']
-  if t ~= 'string' and t ~= 'none' then redis.call('DEL', KEYS[3]) end
-  local parts, kept, hdr = {}, 0, nil
-  for i = #ARGV, first, -1 do
-    parts[#parts + 1] = ARGV[i]
-    if string.byte(ARGV[i], 1) == 64 then hdr = ARGV[i] else kept = kept + 1 end
+  -- A policy-version header (byte 64, "@") follows the entries it names. When the
+  -- log's newest decision line is the header this batch's first run ends with,
+  -- it goes: the version is said once for the run (streams.timeline).
+  local hdr = nil
+  for i = first, #ARGV do
+    if string.byte(ARGV[i], 1) == 64 then hdr = ARGV[i] break end
   end
-  local old = redis.call('GET', KEYS[3])
-  -- The stored newest entries' header repeats the new oldest ones': said once.
-  if old and hdr and string.sub(old, 1, #hdr + 1) == hdr .. '\\n' then
-    old = string.sub(old, #hdr + 2)
-  end
-  if old and kept < @RECENT@ then
-    local from = 1
-    while kept < @RECENT@ do
-      local nl = string.find(old, '\\n', from, true)
-      local line = nl and string.sub(old, from, nl - 1) or string.sub(old, from)
-      parts[#parts + 1] = line
-      if string.byte(line, 1) ~= 64 then kept = kept + 1 end
-      if not nl then break end
-      from = nl + 1
+  local all = hdr and redis.call('GET', KEYS[3])
+  if all then
+    local stop = #all
+    while stop > 0 do
+      local start = stop - 1
+      while start > 0 and string.byte(all, start) ~= 10 do start = start - 1 end
+      local b = string.byte(all, start + 1)
+      if b == 64 then
+        if string.sub(all, start + 1, stop - 1) == hdr then
+          redis.call('SET', KEYS[3], string.sub(all, 1, start) .. string.sub(all, stop + 1))
+        end
+        break
+      elseif b == 91 or (b >= 48 and b <= 57) then
+        break
+      end
+      stop = start
     end
   end
-  -- Past @RECENT@ entries, and a header left with no entry under it, go.
-  while #parts > 1 and (kept > @RECENT@ or string.byte(parts[#parts], 1) == 64) do
-    if string.byte(parts[#parts], 1) ~= 64 then kept = kept - 1 end
-    table.remove(parts)
-  end
-  redis.call('SET', KEYS[3], table.concat(parts, '\\n'), 'EX', ttl * 13)
+  append_kept(KEYS[3], table.concat(ARGV, '\\n', first) .. '\\n', @KEEP@, @TTL@)
 end
 return 1
-""".replace("@RECENT@", str(RECENT))
+""".replace("@KEEP@", str(KEEP_BYTES)).replace("@TTL@", str(LOG_TTL_S))
 )
 
 
@@ -153,7 +156,13 @@ class StateStore:
         """The older release's hash of event ids (read until it expires)."""
         return self._keys.debtor(ref[0], ref[1], "ids")
 
-    def timeline_key(self, ref: DebtorRef) -> str:
+    def log_key(self, ref: DebtorRef) -> str:
+        """The debtor's log, where the recent decisions' lines go (``streams.debtor_log``)."""
+        return log_key(self._keys, ref)
+
+    def legacy_timeline_key(self, ref: DebtorRef) -> str:
+        """The older release's string of recent decisions, newest first (read until it
+        expires)."""
         return self._keys.debtor(ref[0], ref[1], "timeline")
 
     async def load(
@@ -215,7 +224,7 @@ class StateStore:
             keys = [
                 self.state_key(ref),
                 self.hash_key(ref),
-                self.timeline_key(ref),
+                self.log_key(ref),
                 self.legacy_ids_key(ref),
             ]
             calls.append(batch.script(self._commit, keys, args))
@@ -223,23 +232,30 @@ class StateStore:
 
     async def timeline(self, ref: DebtorRef, limit: int = RECENT) -> list[bytes]:
         """The recent view's lines, newest first: ``limit`` entries (at most ``RECENT``)
-        with their policy-version headers (``streams.timeline.timeline_records``)."""
-        key, count = self.timeline_key(ref), min(limit, RECENT)
-        try:
-            raw = await self._redis.get(key)
-        except ResponseError:  # a list left by the older layout, until its next commit
-            items = await self._redis.lrange(key, 0, count - 1)
-            return [item if isinstance(item, bytes) else item.encode() for item in items]
-        if not raw:
-            return []
-        text = raw if isinstance(raw, bytes) else raw.encode()
+        with their policy-version headers (``streams.timeline.timeline_records``); the
+        older release's key's lines after the log's, until it expires."""
+        count = min(limit, RECENT)
+        stored, legacy = await asyncio.gather(
+            self._redis.get(self.log_key(ref)), self._legacy_timeline(ref, count)
+        )
+        text = stored.encode() if isinstance(stored, str) else stored or b""
         lines, entries = [], 0
-        for line in text.split(b"\n"):
+        for line in decision_lines(text) + legacy:
             if entries == count:
                 break
             lines.append(line)
             entries += not line.startswith(HEADER)
         return lines
+
+    async def _legacy_timeline(self, ref: DebtorRef, count: int) -> list[bytes]:
+        key = self.legacy_timeline_key(ref)
+        try:
+            raw = await self._redis.get(key)
+        except ResponseError:  # a list, the layout before that
+            items = await self._redis.lrange(key, 0, count - 1)
+            return [item if isinstance(item, bytes) else item.encode() for item in items]
+        text = raw.encode() if isinstance(raw, str) else raw or b""
+        return [line for line in text.split(b"\n") if line]
 
 
 def _processed(mark: bytes | str | None) -> bool:

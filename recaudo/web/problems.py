@@ -35,6 +35,7 @@ from aiohttp.web_urldispatcher import MatchInfoError, UrlMappingMatchInfo
 from pydantic import ValidationError
 
 from recaudo.contracts.validation_errors import describe
+from recaudo.foundation.errors import ModelStateError
 
 log = logging.getLogger(__name__)
 #: What aiohttp awaits, before any middleware, for a request with an ``Expect`` header.
@@ -214,6 +215,13 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except web.RequestPayloadError as exc:
         # Whichever route read the body (a webhook's verifier, a voice form).
         raise undecodable_body(exc) from None
+    except ModelStateError as exc:
+        # A debtor's stored state this process cannot read: written by a newer
+        # release during an upgrade (contracts.state_codec), or cut short.
+        log.error("unreadable state on %s %s: %s", request.method, request.path, exc)
+        return problem_response(
+            503, "unavailable", f"a debtor's stored state could not be read here: {exc}"
+        )
     except Exception:
         # A bug: logged with its traceback here, answered without one.
         log.exception("unhandled error on %s %s", request.method, request.path)

@@ -21,11 +21,14 @@ from recaudo.channels.credentials import (
     TwilioCredentials,
     dump_credentials,
 )
+from recaudo.contracts.outputs import Action, Decision
+from recaudo.contracts.state import state_key
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.foundation.state_marker import StateMarker
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore
+from recaudo.streams.timeline import timeline_lines
 from recaudo.web import build_web_app
 from recaudo.web.app import MAX_BODY_BYTES
 from tests.conftest import SettingsFactory
@@ -189,8 +192,22 @@ async def test_timeline_lists_the_debtors_decisions_newest_first(
     redis_client = aioredis.Redis.from_url(settings.redis_url)
     try:
         store = StateStore(redis_client, Keys(settings.redis_prefix), 3600)
-        entries = [orjson.dumps({"decision_id": f"d{i}", "action": "defer"}) for i in range(3)]
-        change = Change(("acme", "web-8"), DebtorState(), ["e1"], entries)
+        decisions = [
+            Decision(
+                decision_id=f"d{i}",
+                tenant_id="acme",
+                debtor_id="web-8",
+                action=Action.DEFER,
+                reasons=(),
+                policy_version="v1",
+                trigger_event_id=f"ev-{i}",
+                trigger_type="account",
+                decided_at=dt.datetime(2026, 11, 18, 15, i, tzinfo=dt.UTC),
+                latency_s=0.01,
+            )
+            for i in range(3)
+        ]
+        change = Change(("acme", "web-8"), DebtorState(), ["e1"], timeline_lines(decisions))
         await store.commit([change], dt.datetime.now(dt.UTC).timestamp())
     finally:
         await redis_client.aclose()
@@ -233,6 +250,25 @@ async def test_the_debtor_view_shows_balances_and_contacts_to_its_tenant_only(
     assert other.status == 404, "tenants never see each other's debtors"
     assert (await other.json())["error"]["code"] == "debtor_not_found"
     assert (await client.get("/v1/debtors/web-9")).status == 401
+
+
+async def test_a_state_this_release_cannot_read_is_a_503_naming_why_not_a_500(
+    client: TestClient[web.Request, web.Application], settings: Settings
+) -> None:
+    """A value under a marker of a newer release (met during an upgrade) or cut short."""
+    redis_client = aioredis.Redis.from_url(settings.redis_url)
+    keys = Keys(settings.redis_prefix)
+    try:
+        await redis_client.set(state_key(keys, "acme", "web-new"), b"\x09" + b"\x00" * 40)
+        await redis_client.set(state_key(keys, "acme", "web-cut"), DebtorState().encode()[:2])
+    finally:
+        await redis_client.aclose()
+    for debtor, why in (("web-new", "newer release"), ("web-cut", "truncated")):
+        resp = await client.get(f"/v1/debtors/{debtor}", headers=AUTH)
+        assert resp.status == 503
+        error = (await resp.json())["error"]
+        assert error["code"] == "unavailable"
+        assert why in error["message"]
 
 
 async def test_configured_providers_get_webhook_routes_and_others_404(

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 import redis.asyncio as aioredis
 from aiohttp import web
@@ -21,11 +20,13 @@ from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.channels.dispatch.ledger import ContactLedger, ContactStatus
 from recaudo.channels.status_machine import StatusMachine
 from recaudo.contracts.events import Channel, DeliveryStatus
+from recaudo.contracts.outputs import Action, Decision, Reason
 from recaudo.contracts.state import OutcomeSummary, RollSummary
 from recaudo.foundation.config import Settings
 from recaudo.foundation.keys import Keys
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore
+from recaudo.streams.timeline import timeline_lines
 from recaudo.web import build_web_app
 from tests.conftest import SettingsFactory
 from tests.integration.web.browser import CHROMIUM_FLAGS, chromium_page
@@ -40,21 +41,22 @@ def decision(
     citation: str,
     passed: tuple[str, ...] = (),
     trigger: str = "account",
-) -> bytes:
-    reasons: list[dict[str, object]] = [{"rule_id": rule_id, "params": {}, "citation": citation}]
-    reasons += [{"rule_id": r, "params": {"result": "ok"}, "citation": None} for r in passed]
-    return orjson.dumps(
-        {
-            "decision_id": f"dec-{i}",
-            "action": action,
-            "channel": "sms",
-            "reasons": reasons,
-            "policy_version": "2025.1/US-2021.11",
-            "model_versions": {"bandit": "bandit-ts-v1"},
-            "trigger_type": trigger,
-            "trigger_event_id": f"ev-{i}",
-            "decided_at": dt.datetime(2026, 11, 18, 15, i, tzinfo=dt.UTC).isoformat(),
-        }
+) -> Decision:
+    reasons = [Reason(rule_id=rule_id, params={}, citation=citation)]
+    reasons += [Reason(rule_id=r, params={"result": "ok"}) for r in passed]
+    return Decision(
+        decision_id=f"dec-{i}",
+        tenant_id="acme",
+        debtor_id="ops-1",
+        action=Action(action),
+        channel=Channel.SMS,
+        reasons=tuple(reasons),
+        policy_version="2025.1/US-2021.11",
+        model_versions={"bandit": "bandit-ts-v1"},
+        trigger_type=trigger,
+        trigger_event_id=f"ev-{i}",
+        decided_at=dt.datetime(2026, 11, 18, 15, i, tzinfo=dt.UTC),
+        latency_s=0.01,
     )
 
 
@@ -94,13 +96,14 @@ async def server(make_settings: SettingsFactory) -> AsyncIterator[tuple[BaseTest
     settings = make_settings()
     client = aioredis.Redis.from_url(settings.redis_url)
     store = StateStore(client, Keys(settings.redis_prefix), 3600)
-    timeline = [
+    decisions = [
         decision(0, "defer", "us.reg_f.inconvenient_time", "12 CFR 1006.6(b)(1)(i)"),
         decision(
             1, "contact", "policy.daily_total", "tenant default", ("us.reg_f.seven_in_seven",)
         ),
         decision(2, "suppress", "suppress.paid", "account settled", trigger="payment"),
     ]
+    timeline = timeline_lines(decisions)
     await store.commit([Change(("acme", "ops-1"), STATE, ["e"], timeline)], 0.0)
     # The portfolio: champion debtors recovered 5000, 8000, 0 and 6000 cents; the
     # holdout 0, 1000 and 500: +42.50 dollars per debtor against the holdout.
