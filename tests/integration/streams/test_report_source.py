@@ -45,7 +45,7 @@ async def test_scan_reads_plain_json_states_of_older_releases(
     await put(store, "acme", "packed", enrolled("champion", rec=7))
     packed = await client.get(Keys(unique).debtor("acme", "packed", "state"))
     assert isinstance(packed, bytes)
-    assert packed[:1] == b"\x01"
+    assert packed[:1] == b"\x02"
     await client.set(Keys(unique).debtor("acme", "plain", "state"), enrolled("holdout").to_json())
     found = [item async for item in scan_summaries(client, Keys(unique), "acme")]
     assert sorted((d, s.arm, s.rec) for d, s in found) == [
