@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -59,6 +59,16 @@ async def ensure_topics(
         await admin.close()
 
 
+async def started(client: AIOKafkaProducer | AIOKafkaConsumer) -> None:
+    """Start ``client``; a start cut short (no broker, a cancel) closes what it opened,
+    or aiokafka reports the client unclosed when it is collected."""
+    try:
+        await client.start()
+    except BaseException:
+        await client.stop()
+        raise
+
+
 class KafkaPublisher:
     """``publish`` returns once the broker acknowledged the record (acks=all)."""
 
@@ -72,11 +82,7 @@ class KafkaPublisher:
         producer = AIOKafkaProducer(
             bootstrap_servers=self._servers, acks="all", linger_ms=2, **self._options
         )
-        try:
-            await producer.start()
-        except BaseException:  # a start cut short (no broker) closes what it opened
-            await producer.stop()
-            raise
+        await started(producer)
         self._producer = producer
 
     async def stop(self) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from recaudo.foundation.kafka import bootstrap_servers
+from recaudo.foundation.kafka import bootstrap_servers, started
 
 Position = tuple[int, int]
 #: How long a position past the reported end is looked for.
@@ -55,11 +55,7 @@ class RecordReader:
             max_partition_fetch_bytes=64 * 1024,
             **self._options,
         )
-        try:
-            await consumer.start()
-        except BaseException:  # a start cut short (no broker) closes what it opened
-            await consumer.stop()
-            raise
+        await started(consumer)
         self._consumer = consumer
 
     async def stop(self) -> None:

@@ -40,6 +40,18 @@ def invoke(args: list[str], env: dict[str, str] | None = None, stdin: bytes = b"
     return CliRunner().invoke(main, args, env={**unset, **(env or {})}, input=stdin)
 
 
+def run_recaudo(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -m recaudo ARGS`` as its own process: what an operator's terminal shows."""
+    return subprocess.run(
+        [sys.executable, "-m", "recaudo", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def one_line_error(result: Result, code: int) -> str:
     """The last line of the output, after checking the run ended as a CLI error should."""
     assert isinstance(result.exception, SystemExit), repr(result.exception)
@@ -245,14 +257,7 @@ def test_a_taken_port_stops_the_demo_before_it_starts() -> None:
 def test_end_to_end_stderr_is_one_line_without_traceback() -> None:
     """The real process: what an operator's terminal shows."""
     env = clean_env(RECAUDO_REDIS_URL=closed_redis(CANARY))
-    done = subprocess.run(
-        [sys.executable, "-m", "recaudo", "webhooks", "replay", "--endpoint", "ep_1"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_recaudo(["webhooks", "replay", "--endpoint", "ep_1"], env)
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
@@ -339,14 +344,7 @@ def test_a_broker_that_never_answers_leaves_no_client_open(args: list[str]) -> N
         RECAUDO_REDIS_URL=closed_redis(),
         RECAUDO_BROKER_URL=f"kafka://svc:{CANARY}@127.0.0.1:{free_port()}",
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "recaudo", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_recaudo(args, env)
     assert done.returncode == 1
     errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
     assert errors, done.stderr
