@@ -1,11 +1,12 @@
 """The debtor's recent decisions as Redis keeps them: where they are on the topic.
 
 The decisions topic is the audit log: every decision in full, kept as long as
-the topic is. Redis holds the index of the last ``RECENT`` for the ops page and
-``GET /v1/debtors/{id}/timeline``: a decision the worker published is stored
-as its position, ``<partition>:<offset>`` (~10 bytes, not a second copy of
-the record), which the web process reads back from the topic
-(``foundation.record_reader``). A decision made where no broker acknowledged
+the topic is. Redis holds an index of the last ones, lines of the debtor's
+log (``streams.debtor_log``), for the ops page and ``GET
+/v1/debtors/{id}/timeline`` (the last ``RECENT``): a decision the worker
+published is stored as its position, ``<partition>:<offset>`` (~10 bytes,
+not a second copy of the record), which the web process reads back from the
+topic (``foundation.record_reader``). A decision made where no broker acknowledged
 it (a backtest, a test of the stage alone) is stored as a compact entry: a
 positional JSON list of what a person reads there (when, what, on which
 channel, why, after what), ~150 bytes against the record's ~900.
@@ -24,9 +25,9 @@ For a compact entry, two fields are written shorter than the record has them, an
   ``stable_id(tenant, trigger_event_id, n)`` (``decision_context``); such an id
   is stored as the number n (24 characters fewer), any other id as itself.
 - policy_version: the same ~40 characters on every entry, so it is stored as 0
-  and a header line ``@<policy_version>`` above the entries (newest first)
-  names it for every entry below it down to the next header
-  (``streams.store`` writes and merges the headers: ``timeline_lines``).
+  and a header line ``@<policy_version>`` after the entries (oldest first, as
+  written; above them read newest first) names it for every entry up to the
+  previous header (``timeline_lines``; ``streams.store`` says it once per run).
 
 A passed rule keeps its id only: its citation and parameters are on the topic.
 Older entries (an inline policy version and decision id, or a JSON object per
@@ -47,8 +48,8 @@ from recaudo.streams.decision.context import stable_id
 
 DebtorRef = tuple[str, str]
 
-#: Decisions kept per debtor (newest first); older ones are on the decisions topic.
-#: Stored one a line in one string (orjson never writes a raw newline).
+#: Decisions the recent view shows at most (newest first); older ones are on the
+#: decisions topic. Stored one a line (orjson never writes a raw newline).
 RECENT = 50
 
 _PASSED = ("ok", "open")
