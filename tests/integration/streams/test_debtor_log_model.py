@@ -14,7 +14,6 @@ order of their batches, on the real Redis:
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from dataclasses import dataclass
 
@@ -24,18 +23,16 @@ import redis.asyncio as aioredis
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from recaudo.contracts.outputs import Action, Decision
 from recaudo.foundation.keys import Keys
 from recaudo.streams.debtor_log import KEEP_BYTES
-from recaudo.streams.decision.context import stable_id
 from recaudo.streams.journal import Journal
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore
 from recaudo.streams.timeline import RECENT, Position, timeline_lines, timeline_records
+from tests.integration.streams.decisions import suppression
 
 pytestmark = pytest.mark.integration
 
-T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 _debtors = itertools.count()
 
 
@@ -62,22 +59,6 @@ batches = st.one_of(
     ),
     st.builds(Talk, st.lists(st.booleans(), min_size=1, max_size=4).map(tuple)),
 )
-
-
-def decision(ref: tuple[str, str], n: int, version: str) -> Decision:
-    trigger = f"ev-{n}"
-    return Decision(
-        decision_id=stable_id(ref[0], trigger, "1"),
-        tenant_id=ref[0],
-        debtor_id=ref[1],
-        action=Action.SUPPRESS,
-        reasons=(),
-        policy_version=version,
-        trigger_event_id=trigger,
-        trigger_type="account",
-        decided_at=T0 + dt.timedelta(minutes=n),
-        latency_s=0.01,
-    )
 
 
 @pytest.mark.timeout(300)
@@ -117,7 +98,7 @@ async def test_both_writers_interleaved_keep_their_lines_apart_and_the_newest(
             continue
         made, at = [], {}
         for version, acked in batch.decisions:
-            one = decision(ref, len(decided), version)
+            one = suppression(ref, len(decided), version)
             made.append(one)
             decided.append((one.trigger_event_id, version))
             if acked:

@@ -3,40 +3,26 @@ newest lines kept, the conversation's lines beside them left alone."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import orjson
 import pytest
 import redis.asyncio as aioredis
 
-from recaudo.contracts.outputs import Action, Decision
+from recaudo.contracts.outputs import Decision
 from recaudo.streams.debtor_log import KEEP_BYTES
 from recaudo.streams.debtor_log import TTL_S as LOG_TTL_S
 from recaudo.streams.decision.context import stable_id
 from recaudo.streams.state import DebtorState
 from recaudo.streams.store import Change, StateStore
 from recaudo.streams.timeline import RECENT, timeline_entry, timeline_lines, timeline_records
+from tests.integration.streams.decisions import suppression
 
 pytestmark = pytest.mark.integration
 
 REF = ("acme", "d-t")
-T0 = dt.datetime(2026, 11, 18, 15, 0, tzinfo=dt.UTC)
 
 
 def decision(n: int, version: str = "v1", seq: int = 1) -> Decision:
-    trigger = f"ev-{n}"
-    return Decision(
-        decision_id=stable_id(REF[0], trigger, str(seq)),
-        tenant_id=REF[0],
-        debtor_id=REF[1],
-        action=Action.SUPPRESS,
-        reasons=(),
-        policy_version=version,
-        trigger_event_id=trigger,
-        trigger_type="account",
-        decided_at=T0 + dt.timedelta(minutes=n),
-        latency_s=0.01,
-    )
+    return suppression(REF, n, version, seq)
 
 
 async def commit(store: StateStore, decisions: list[Decision]) -> None:
