@@ -3,12 +3,16 @@
 The debtor's hash (``foundation.keys.DEBTOR_HASH``, ``{debtor}``
 hash-tagged) already holds each contact's ledger status and delivery rank
 under the contact id. Beside it the dispatcher writes ``r~<contact id>``, the
-contact ref row (channel, address, account, language, provider: what a
-webhook needs), and ``p~<contact id>``, the payment-link record (expiry and
-the tenant's payment page). ``~`` is not allowed in an identifier, so these
-fields never collide with a contact id. One hash field costs a few bytes of
-listpack; the separate tenant-level ``contact:``/``pay:`` keys they replace
-cost ~60-90 bytes of key overhead each, plus their names.
+contact ref row (``channel|account|language|provider|address``: what a
+webhook needs; ``channels.directory``), and ``p~<contact id>``, the
+payment-link record (``<expiry>|<payment reference>|<account reference>``,
+the references quoted, which a click fills the tenant's payment page with:
+``channels.content.paylink.PayDestination``). Records of earlier releases,
+a JSON ref row and ``<expiry>|<page URL>``, are read as they were. ``~`` is
+not allowed in an identifier, so these fields never collide with a contact
+id. One hash field costs a few bytes of listpack; the separate tenant-level
+``contact:``/``pay:`` keys they replace cost ~60-90 bytes of key overhead
+each, plus their names.
 
 Values are cut into pieces (``foundation.hash_pieces``: ``r~c``, ``r~c~1``,
 ...): a payment URL with its query or a long e-mail address would otherwise

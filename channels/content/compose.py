@@ -206,6 +206,8 @@ class Composer:
                 account_id=values["account_id"],
                 contact_id=values["contact_id"],
             ),
+            "payment_reference": values["payment_reference"],
+            "account_reference": values["account_reference"],
         }
         if channel is Channel.SMS:
             body = sms.normalise(text(texts.sms))

@@ -4,10 +4,11 @@ The token carries the tenant, contact, debtor and expiry, and nothing else: no
 name, amount, account or address. All four are encrypted, so someone who
 base64-decodes a forwarded or logged link reads nothing at all. It is a pure
 function of the contact and the decision time, so a replayed decision renders
-the same link. What a click needs (the account, channel and the tenant's
-payment page) is kept by the dispatcher in the debtor's ``contacts`` hash until
-the link expires (channels.contact_rows); the debtor in the token is how the
-click finds that hash.
+the same link. What a click needs (the account, channel and the references
+the tenant's payment page is filled with: ``PayDestination``) is kept by the
+dispatcher in the debtor's ``contacts`` hash until the link expires
+(channels.contact_rows); the debtor in the token is how the click finds that
+hash.
 
 Encrypted rather than an opaque id looked up server-side: nothing is written
 on the decision path and a replay needs no lookup to render the same link.
@@ -39,7 +40,7 @@ import hmac
 import re
 import struct
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -48,6 +49,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from recaudo.contracts.events import Channel
+from recaudo.contracts.outputs import MessageContent
 
 SALT = "recaudo.pay.v1"
 SALT_V2 = b"recaudo.pay.v2"
@@ -159,6 +161,58 @@ def _b64(data: bytes) -> str:
 def payment_target(template: str, **fields: str | None) -> str:
     """The tenant's payment page URL, each field URL-quoted (missing ones empty)."""
     return template.format_map({k: quote(v or "", safe="") for k, v in fields.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class PayDestination:
+    """Where a click on a sent contact's link leads, as dispatch keeps it.
+
+    The references the message was rendered with, not the page's URL: the URL
+    repeats the tenant's page (~50 bytes) in every debtor's hash, a third of a
+    sent contact's record (``bench.debtor_memory``). A click fills the tenant's
+    payment page as configured then (``payment_target``), with the account and
+    contact the record is kept under, so a lender that moves its payment page
+    keeps every link already sent working. ``url``: a record dispatched by an
+    earlier release (or from a command decided by one), whose page was stored.
+    """
+
+    payment_reference: str = ""
+    account_reference: str = ""
+    url: str | None = None
+
+    def stored(self) -> str:
+        """The record's text after its expiry: the two references URL-quoted (no ``|``
+        and no ``://`` in either), or the earlier form's URL."""
+        if self.url is not None:
+            return self.url
+        return f"{quote(self.payment_reference, safe='')}|{quote(self.account_reference, safe='')}"
+
+    @classmethod
+    def for_message(cls, content: MessageContent) -> PayDestination:
+        """What to keep of a rendered message's link; a message rendered by an earlier
+        release carries no references, only its page."""
+        if content.account_reference is None:
+            return cls(url=content.pay_target)
+        return cls(content.payment_reference or "", content.account_reference)
+
+    @classmethod
+    def from_stored(cls, text: str) -> PayDestination:
+        if "://" in text:
+            return cls(url=text)
+        payment, _, account = text.partition("|")
+        return cls(unquote(payment), unquote(account))
+
+    def target(self, page: str, account_id: str, contact_id: str) -> str:
+        """The URL a click goes to; ``page`` the tenant's payment page template."""
+        if self.url is not None:
+            return self.url
+        return payment_target(
+            page,
+            payment_reference=self.payment_reference,
+            account_reference=self.account_reference,
+            account_id=account_id,
+            contact_id=contact_id,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from recaudo.channels.base import Provider, SendOutcome
 from recaudo.channels.breaker import Breakers
+from recaudo.channels.content.paylink import PayDestination
 from recaudo.channels.directory import ContactDirectory, ContactRef, ref_for, short_token
 from recaudo.channels.dispatch.ledger import ContactLedger, ContactStatus
 from recaudo.channels.ids import event_id
@@ -160,17 +161,15 @@ class Dispatcher:
             provider=providers[0].name if providers else None,
         )
         content = c.content
-        target, expires = None, None
+        pay, expires = None, None
         if content is not None and content.pay_target and content.pay_expires_at:
-            target, expires = content.pay_target, content.pay_expires_at
+            pay, expires = PayDestination.for_message(content), content.pay_expires_at
         # The ref, and what GET /pay/{token} needs when the debtor clicks (issue
         # 10), in the debtor's contacts hash: one script, before the send, so
         # no receipt can beat it (the short token's key too, where needed).
         fits = len(short_token(c.tenant_id, c.contact_id)), len(ref.token)
         short = any(fits[0] <= p.ref_max_len < fits[1] for p in providers)
-        await self._directory.remember(
-            ref, now=now, pay_target=target, pay_expires_at=expires, short=short
-        )
+        await self._directory.remember(ref, now=now, pay=pay, pay_expires_at=expires, short=short)
         outcome, unavailable = await self._send_any(command, providers, now)
         if outcome is not None and outcome.status is not DeliveryStatus.FAILED:
             sender = next((p for p in providers if p.name == outcome.provider), None)

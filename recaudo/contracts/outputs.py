@@ -58,8 +58,12 @@ class MessageContent(Contract):
     # Voice: the text-to-speech language (BCP 47).
     tts_language: str | None = None
     pay_url: str | None = None
-    # Where the link leads: the tenant's payment page (kept by dispatch for clicks).
+    # Where the link leads: the tenant's payment page, filled with the references
+    # below. Dispatch keeps the references for clicks (``PayDestination``); a
+    # command without them (decided by an earlier release) has its page kept.
     pay_target: str | None = None
+    payment_reference: str | None = None
+    account_reference: str | None = None
     pay_expires_at: AwareDatetime | None = None
 
 

@@ -51,6 +51,7 @@ from recaudo.web.keys import (
     DECISIONS,
     DIGESTS,
     HTTP_EVENTS,
+    POLICIES,
     PUBLISHER,
     REDIS,
     REGISTRY,
@@ -221,7 +222,14 @@ def build_web_app(settings: Settings, registry: CollectorRegistry | None = None)
     app.router.add_get("/ops", ops_page)
     add_report_routes(app, settings, client, registry)
     add_ops_routes(app, settings, client)
-    # Reads only (a click never writes the directory), so its TTL is unused.
-    pay_directory = ContactDirectory(client, Keys(settings.redis_prefix), settings.contact_ttl_s)
+    # Reads only (a click never writes the directory), so its TTL is unused. A
+    # click fills the tenant's payment page as the served policy has it now.
+    policies = app[POLICIES]
+    pay_directory = ContactDirectory(
+        client,
+        Keys(settings.redis_prefix),
+        settings.contact_ttl_s,
+        payment_pages=lambda tenant: policies(tenant).sender.payment_url,
+    )
     add_pay_routes(app, pay_links(settings), pay_directory)
     return app

@@ -2,11 +2,12 @@
 
 A token we did not sign (tampered, truncated, another deployment's) is 404
 and nothing else is said. An expired one gets a plain page saying so, never
-the payment page. A valid one redirects to the tenant's payment page (or,
-with a payment provider configured, shows the debtor's own page:
-``web.selfservice``) and publishes a ``clicked`` delivery event, which the
-learners take as the contact's reward; its event id is the contact's, so
-repeated clicks are one event.
+the payment page. A valid one redirects to the tenant's payment page, as the
+served policy has it now, filled with the references the message was sent
+with (``PayDestination``), or, with a payment provider configured, shows the
+debtor's own page (``web.selfservice``); and it publishes a ``clicked``
+delivery event, which the learners take as the contact's reward; its event id
+is the contact's, so repeated clicks are one event.
 
 Only a person's GET is a click. A ``HEAD``, a browser's prefetch
 (``Sec-Purpose``/``Purpose: prefetch``) and the link-preview fetchers of chat

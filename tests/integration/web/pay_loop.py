@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestServer
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
+from recaudo.channels.content.paylink import PayDestination
 from recaudo.channels.credentials import ProviderCredentials, dump_credentials
 from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.channels.payments.base import (
@@ -125,9 +126,8 @@ async def debtor_with_contact(
     client = aioredis.Redis.from_url(loop.settings.redis_url)
     try:
         directory = ContactDirectory(client, Keys(loop.settings.redis_prefix), 3600)
-        await directory.remember(
-            ref, now=now, pay_target="https://pay.example.com/x", pay_expires_at=expires
-        )
+        pay = PayDestination("PR-1", f"A-{debtor}")
+        await directory.remember(ref, now=now, pay=pay, pay_expires_at=expires)
     finally:
         await client.aclose()
     return f"/pay/{token}", contact

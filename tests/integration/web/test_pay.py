@@ -13,7 +13,7 @@ from aiohttp.test_utils import BaseTestServer, TestServer
 from itsdangerous import URLSafeSerializer
 from prometheus_client import CollectorRegistry
 
-from recaudo.channels.content.paylink import SALT
+from recaudo.channels.content.paylink import SALT, PayDestination
 from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.contracts.events import Channel
 from recaudo.foundation.config import Settings
@@ -39,8 +39,10 @@ async def test_expired_tampered_and_valid_links(server: tuple[BaseTestServer, Se
     now = dt.datetime.now(dt.UTC)
     keys = Keys(settings.redis_prefix)
     token, expires = links.token("acme", "contact-pay-1", "d-pay", now)
-    # Over 64 bytes: stored in two pieces of the hash.
-    target = "https://pay.example.com/checkout?ref=PR-000001&account=XXXX1234&lang=es-CO"
+    # The references the message was rendered with; a click fills acme's payment
+    # page (tests/fixtures/policies/acme.toml) with them, quoted.
+    pay = PayDestination("PR-000001", "XXXX 1234 é")
+    target = "https://pay.example.com/checkout?ref=PR-000001&account=XXXX%201234%20%C3%A9"
     ref = ContactRef(
         tenant_id="acme",
         contact_id="contact-pay-1",
@@ -54,10 +56,23 @@ async def test_expired_tampered_and_valid_links(server: tuple[BaseTestServer, Se
         ["acme", "contact-pay-0", int(expires.timestamp())]
     )
     legacy_target = "https://pay.example.com/checkout?ref=PR-0"
+    # A contact dispatched by the previous release: its ref row JSON, its page's URL
+    # kept whole (over 64 bytes: two pieces), both read as they were.
+    earlier, _ = links.token("acme", "contact-pay-2", "d-pay", now)
+    earlier_target = "https://pay.example.com/checkout?ref=PR-000002&account=XXXX1234&lang=es-CO"
     client = aioredis.Redis.from_url(settings.redis_url)
     try:
         directory = ContactDirectory(client, keys, settings.contact_ttl_s)
-        await directory.remember(ref, now=now, pay_target=target, pay_expires_at=expires)
+        await directory.remember(ref, now=now, pay=pay, pay_expires_at=expires)
+        stored = f"{int(expires.timestamp())}|{earlier_target}"
+        await client.hset(
+            keys.debtor_hash("acme", "d-pay"),
+            mapping={
+                "r~contact-pay-2": orjson.dumps(["sms", "+15551230001", "a-pay"]),
+                "p~contact-pay-2": stored[:64],
+                "p~contact-pay-2~1": stored[64:],
+            },
+        )
         # The record is the debtor's: no tenant-level pay: key.
         assert [k async for k in client.scan_iter(match=f"{keys.prefix}:acme:pay:*")] == []
         await client.set(
@@ -85,13 +100,16 @@ async def test_expired_tampered_and_valid_links(server: tuple[BaseTestServer, Se
         async with http.get(srv.make_url(f"/pay/{token}"), allow_redirects=False) as resp:
             assert resp.status == 302
             assert resp.headers["Location"] == target
+        async with http.get(srv.make_url(f"/pay/{earlier}"), allow_redirects=False) as resp:
+            assert resp.status == 302
+            assert resp.headers["Location"] == earlier_target
         async with http.get(srv.make_url(f"/pay/{legacy}"), allow_redirects=False) as resp:
             assert resp.status == 302
             assert resp.headers["Location"] == legacy_target
     async with Bus(settings) as bus:
         records = await bus.collect(
             (bus.topics.deliveries,),
-            lambda rs: len([r for r in rs if r["debtor_id"] == "d-pay"]) >= 2,
+            lambda rs: len([r for r in rs if r["debtor_id"] == "d-pay"]) >= 3,
         )
     clicks = sorted(
         (r["status"], r["contact_id"], r["channel"], r["account_id"])
@@ -101,6 +119,7 @@ async def test_expired_tampered_and_valid_links(server: tuple[BaseTestServer, Se
     assert clicks == [
         ("clicked", "contact-pay-0", "sms", "a-pay"),
         ("clicked", "contact-pay-1", "sms", "a-pay"),
+        ("clicked", "contact-pay-2", "sms", "a-pay"),
     ]
 
 
@@ -112,7 +131,7 @@ async def test_head_and_link_previews_are_answered_but_not_clicks(
     now = dt.datetime.now(dt.UTC)
     client = aioredis.Redis.from_url(settings.redis_url)
     directory = ContactDirectory(client, Keys(settings.redis_prefix), settings.contact_ttl_s)
-    target = "https://pay.example.com/checkout?ref=PR-9"
+    target = "https://pay.example.com/checkout?ref=PR-9&account=a-peek"
     tokens = {}
     try:
         for contact in ("contact-peek", "contact-click"):
@@ -125,7 +144,8 @@ async def test_head_and_link_previews_are_answered_but_not_clicks(
                 address="+15551230002",
             )
             tokens[contact], expires = links.token("acme", contact, "d-peek", now)
-            await directory.remember(ref, now=now, pay_target=target, pay_expires_at=expires)
+            pay = PayDestination("PR-9", "a-peek")
+            await directory.remember(ref, now=now, pay=pay, pay_expires_at=expires)
     finally:
         await client.aclose()
     peek = srv.make_url(f"/pay/{tokens['contact-peek']}")

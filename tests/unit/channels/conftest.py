@@ -46,7 +46,13 @@ def ledger(redis_client: aioredis.Redis, keys: Keys) -> ContactLedger:
 
 @pytest.fixture
 def directory(redis_client: aioredis.Redis, keys: Keys) -> ContactDirectory:
-    return ContactDirectory(redis_client, keys, ttl_s=600)
+    return ContactDirectory(redis_client, keys, ttl_s=600, payment_pages=PAYMENT_PAGE.format)
+
+
+#: Each tenant's payment page as the directory fixture's clicks fill it.
+PAYMENT_PAGE = (
+    "https://pay.example.com/{}?ref={{payment_reference}}&c={{contact_id}}&a={{account_reference}}"
+)
 
 
 @pytest.fixture

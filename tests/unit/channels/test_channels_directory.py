@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 
 from recaudo.channels import contact_rows
 from recaudo.channels.base import Provider
+from recaudo.channels.content.paylink import PayDestination
 from recaudo.channels.credentials import ProviderCredentials
 from recaudo.channels.directory import ContactDirectory, ContactRef, make_token, split_token
 from recaudo.channels.dispatch.dispatcher import Dispatcher
@@ -22,11 +23,12 @@ from recaudo.channels.factory import build_providers
 from recaudo.channels.sandbox import Sandbox
 from recaudo.channels.status_machine import StatusMachine
 from recaudo.contracts.events import Channel
-from recaudo.contracts.outputs import ContactCommand
+from recaudo.contracts.outputs import ContactCommand, MessageContent
 from recaudo.foundation import hash_pieces
 from recaudo.foundation.clock import SimulatedClock
 from recaudo.foundation.keys import Keys
 from tests.unit.channels.channels_testkit import Hooks
+from tests.unit.channels.conftest import PAYMENT_PAGE
 from tests.unit.channels.test_channels_dispatch import command as dispatch_command
 from tests.unit.channels.test_channels_webhooks import post_twilio, status
 
@@ -111,6 +113,38 @@ async def test_receipts_resolve_with_no_contact_msgid_or_pay_key(
     assert hooks.publisher.on("dead-letters") == []
 
 
+async def test_dispatch_keeps_the_references_of_a_link_or_an_earlier_releases_page(
+    providers: dict[str, Provider],
+    ledger: ContactLedger,
+    directory: ContactDirectory,
+    machine: StatusMachine,
+) -> None:
+    send = dispatcher(providers["twilio"], Channel.SMS, ledger, directory, machine)
+    until = NOW + dt.timedelta(days=7)
+    page = "https://lender.example/pay?ref=PR-7&account=****7"
+    link: dict[str, object] = {"template_id": "t", "template_version": "1", "language": "es"}
+    link |= {"text": "hola", "pay_url": "https://r.example/pay/x", "pay_target": page}
+    link |= {"pay_expires_at": until}
+    now_form = MessageContent.model_validate(
+        link | {"payment_reference": "PR-7", "account_reference": "****7"}
+    )
+    earlier_form = MessageContent.model_validate(link)  # decided by the previous release
+    for contact, content in (("c-now", now_form), ("c-earlier", earlier_form)):
+        result = await send.dispatch(
+            command(contact, Channel.SMS, "+34600111222").model_copy(update={"content": content}),
+            NOW,
+        )
+        assert result.sent
+    now_record = await directory.pay_record("acme", "c-now", DEBTOR)
+    assert now_record is not None
+    assert now_record.target == PAYMENT_PAGE.format("acme").format(
+        payment_reference="PR-7", contact_id="c-now", account_reference="%2A%2A%2A%2A7"
+    )
+    earlier_record = await directory.pay_record("acme", "c-earlier", DEBTOR)
+    assert earlier_record is not None
+    assert earlier_record.target == page
+
+
 async def test_a_provider_that_cannot_carry_the_token_is_matched_by_message_id(
     providers: dict[str, Provider],
     sandbox: Sandbox,
@@ -193,9 +227,14 @@ async def test_the_contacts_hash_stays_a_listpack_with_long_values(
         language="es",
         provider="sendgrid",
     )
-    target = "https://pay.example.com/checkout?ref=PR-000123456&account=%2A%2A%2A%2A1234&l=é"
+    # Lender references past 64 bytes between them: the record takes two pieces.
+    pay = PayDestination("PR-000123456-2026-03-instalment-plan-of-the-lender", "****1234 é|x")
+    target = (
+        "https://pay.example.com/acme?ref=PR-000123456-2026-03-instalment-plan-of-the-lender"
+        f"&c={CONTACT}&a=%2A%2A%2A%2A1234%20%C3%A9%7Cx"
+    )
     expires = NOW + dt.timedelta(days=7)
-    await directory.remember(ref, now=NOW, pay_target=target, pay_expires_at=expires)
+    await directory.remember(ref, now=NOW, pay=pay, pay_expires_at=expires)
     key = keys.debtor("acme", DEBTOR, "contacts")
     assert await redis_client.object("encoding", key) == b"listpack"
     assert await directory.by_token(ref.token) == ref
@@ -213,6 +252,80 @@ async def test_the_contacts_hash_stays_a_listpack_with_long_values(
     ledger = ContactLedger(redis_client, keys, ttl_s=600)
     await ledger.mark("acme", DEBTOR, CONTACT, ContactStatus.SENT)
     assert await redis_client.ttl(key) > 6 * 24 * 3600, "a ledger write never shortens it"
+
+
+@pytest.mark.parametrize(
+    ("address", "account", "language", "provider", "stored"),
+    [
+        ("+34600111222", "A-1", "es", "twilio", "sms|A-1|es|twilio|+34600111222"),
+        ("+34600111222", None, None, None, "sms||||+34600111222"),
+        ('"a|b"@example.com', "A:1/x", None, "ses", 'email|A:1/x||ses|"a|b"@example.com'),
+        ("ñandú|||@ejemplo.es", None, "pt-BR", None, "email||pt-BR||ñandú|||@ejemplo.es"),
+    ],
+)
+async def test_a_ref_row_is_short_and_reads_back_whatever_the_address_holds(
+    directory: ContactDirectory,
+    redis_client: aioredis.Redis,
+    keys: Keys,
+    address: str,
+    account: str | None,
+    language: str | None,
+    provider: str | None,
+    stored: str,
+) -> None:
+    ref = ContactRef(
+        tenant_id="acme",
+        contact_id=CONTACT,
+        debtor_id=DEBTOR,
+        account_id=account,
+        channel=Channel.EMAIL if "@" in address else Channel.SMS,
+        address=address,
+        language=language,
+        provider=provider,
+    )
+    await directory.remember(ref, now=NOW, short=True)
+    row = await redis_client.hget(keys.debtor_hash("acme", DEBTOR), contact_rows.REF + CONTACT)
+    assert row is not None
+    assert _text(row) == stored
+    # The short token's key names the debtor first.
+    short = await redis_client.get(keys.tenant("acme", f"contact:{CONTACT}"))
+    assert short is not None
+    assert _text(short) == f"{DEBTOR}|{stored}"
+    assert await directory.by_token(ref.token) == ref
+    assert await directory.by_token(f"acme/{CONTACT}") == ref
+
+
+async def test_a_click_fills_the_tenants_page_as_it_is_now_with_the_references_sent(
+    redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    ref = ContactRef(
+        tenant_id="acme",
+        contact_id=CONTACT,
+        debtor_id=DEBTOR,
+        account_id="A-1",
+        channel=Channel.SMS,
+        address="+34600111222",
+    )
+    pages = {"acme": "https://old.example/{payment_reference}"}
+    directory = ContactDirectory(redis_client, keys, ttl_s=600, payment_pages=pages.__getitem__)
+    until = NOW + dt.timedelta(days=7)
+    await directory.remember(
+        ref, now=NOW, pay=PayDestination("PR 1", "****1"), pay_expires_at=until
+    )
+    stored = await redis_client.hget(keys.debtor_hash("acme", DEBTOR), contact_rows.PAY + CONTACT)
+    assert stored == f"{int(until.timestamp())}|PR%201|%2A%2A%2A%2A1".encode()
+    record = await directory.pay_record("acme", CONTACT, DEBTOR)
+    assert record is not None
+    assert record.target == "https://old.example/PR%201"
+    # The lender moved its payment page: links already sent lead to the new one.
+    pages["acme"] = "https://new.example/pay?r={payment_reference}&a={account_id}&c={contact_id}"
+    record = await directory.pay_record("acme", CONTACT, DEBTOR)
+    assert record is not None
+    assert record.target == f"https://new.example/pay?r=PR%201&a=A-1&c={CONTACT}"
+    # Wired without the pages, a click's record is a programming error, not a guess.
+    bare = ContactDirectory(redis_client, keys, ttl_s=600)
+    with pytest.raises(RuntimeError, match="payment_pages"):
+        await bare.pay_record("acme", CONTACT, DEBTOR)
 
 
 def _text(value: bytes | str) -> str:
@@ -251,9 +364,7 @@ async def test_the_hash_keeps_the_latest_contacts_and_drops_expired_links(
     await directory.remember(ref(0), now=NOW)
     await ledger.mark("acme", "d-busy", "c-001", ContactStatus.SENT)
     link_until = NOW + dt.timedelta(days=7)
-    await directory.remember(
-        ref(1), now=NOW, pay_target="https://p.example/1", pay_expires_at=link_until
-    )
+    await directory.remember(ref(1), now=NOW, pay=PayDestination("P-1"), pay_expires_at=link_until)
     for i in range(2, keep + 10):
         await ledger.mark("acme", "d-busy", f"c-{i:03d}", ContactStatus.SENT)
         await directory.remember(ref(i), now=NOW)

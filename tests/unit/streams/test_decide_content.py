@@ -55,6 +55,8 @@ def test_the_contact_command_carries_the_rendered_sms() -> None:
     assert (
         content.pay_target == "https://pay.example.com/checkout?ref=PR-1&account=%2A%2A%2A%2A1234"
     )
+    # What dispatch keeps for a click (``PayDestination``): the references, not the page.
+    assert (content.payment_reference, content.account_reference) == ("PR-1", "****1234")
     assert (content.encoding, content.template_id) == ("GSM-7", "past_due/en/sms")
     assert command.template_version == decision.template_version == "2025.1"
     assert decision.segments == content.segments == 2
