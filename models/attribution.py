@@ -1,9 +1,10 @@
 """Delayed labels for the propensity model, kept in Redis so they survive restarts.
 
 Every contact opens an attribution: a field of the debtor's hash
-(``foundation.keys.DEBTOR_HASH``), ``a~<contact id>`` -> ``[made at, window
-s, *features]`` (``ContactFeatures.to_row``), cut into 64-byte pieces when
-longer (``foundation.hash_pieces``) so the hash stays a listpack. A
+(``foundation.keys.DEBTOR_HASH``), ``a~<contact id>`` -> ``<made at>|<window
+s>|<features>`` (``ContactFeatures.to_line``; the previous release wrote the
+JSON list ``[made at, window s, *features]``, still read), cut into 64-byte
+pieces when longer (``foundation.hash_pieces``) so the hash stays a listpack. A
 payment inside the window labels the open contacts success; the window
 expiring labels them failure. Each label is taken by one Lua script that
 removes the entry in the same step, so a contact is labelled exactly once even
@@ -84,8 +85,15 @@ local function take(key, tag)
     local mine = tag == '' or (string.sub(f, 1, 2) == tag and not string.find(f, '~', 3, true))
     if mine then
       local payload, used = joined(values, f)
-      local row = cjson.decode(payload)
-      if due(row[1], row[1] + row[2]) then
+      -- made|window|features; a JSON list [made, window, ...] before.
+      local made, span = string.match(payload, '^([%d.]+)|([%d.]+)|')
+      if made then
+        made, span = tonumber(made), tonumber(span)
+      else
+        local row = cjson.decode(payload)
+        made, span = row[1], row[2]
+      end
+      if due(made, made + span) then
         redis.call('HDEL', key, unpack(used))
         out[#out + 1] = string.sub(f, #tag + 1)
         out[#out + 1] = payload
@@ -239,7 +247,7 @@ class AttributionBook:
             batch.call("APPEND", self._bucket_key(tenant_id, bucket), debtor_id + "\n"),
             batch.call("ZADD", self._buckets_key(tenant_id), "NX", bucket, str(bucket)),
         )
-        payload = orjson.dumps([made, window_s, *features.to_row()]).decode()
+        payload = f"{made!r}|{window_s!r}|{features.to_line()}"
         added = await batch.script(
             self._open,
             self._debtor_keys(tenant_id, debtor_id)[:3],
@@ -323,27 +331,32 @@ class AttributionBook:
 def _labelled(tenant_id: str, debtor_id: str, raw: list[bytes], label: bool) -> list[Labelled]:
     out: list[Labelled] = []
     for i in range(0, len(raw), 2):
-        contact_id = raw[i].decode()
-        payload = orjson.loads(raw[i + 1]) if raw[i + 1] else {}
-        features: ContactFeatures | None = None
-        if isinstance(payload, list):
-            # [made, window s, *features]; [made, *features] in the older layout.
-            made, row = payload[0], payload[1:]
-            features = ContactFeatures.from_row(row[1:] if len(row) > len(ROW) else row)
-        else:
-            made, named = payload.get("t", 0.0), payload.get("f")
-            features = ContactFeatures.from_dict(named) if named else None
+        made, features = _window(raw[i + 1])
         out.append(
             Labelled(
                 tenant_id=tenant_id,
                 debtor_id=debtor_id,
-                contact_id=contact_id,
+                contact_id=raw[i].decode(),
                 features=features,
-                contacted_at=dt.datetime.fromtimestamp(float(made), dt.UTC),
+                contacted_at=dt.datetime.fromtimestamp(made, dt.UTC),
                 label=label,
             )
         )
     return out
+
+
+def _window(stored: bytes) -> tuple[float, ContactFeatures | None]:
+    """When an open window's contact was made, and what was known then, from any layout."""
+    if stored[:1].isdigit():  # made|window|features (``open``)
+        made, _, rest = stored.decode().partition("|")
+        return float(made), ContactFeatures.from_line(rest.partition("|")[2])
+    payload = orjson.loads(stored) if stored else {}
+    if isinstance(payload, list):
+        # [made, window s, *features]; [made, *features] in the older layout.
+        made, row = payload[0], payload[1:]
+        return float(made), ContactFeatures.from_row(row[1:] if len(row) > len(ROW) else row)
+    named = payload.get("f")
+    return float(payload.get("t", 0.0)), ContactFeatures.from_dict(named) if named else None
 
 
 def _text(raw: object) -> str:

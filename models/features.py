@@ -16,7 +16,7 @@ from recaudo.contracts.events import Channel
 from recaudo.foundation.errors import ModelStateError
 from recaudo.models.slots import N_SLOTS
 
-#: The field order of ``ContactFeatures.to_row``.
+#: The field order of the positional JSON rows earlier releases stored.
 ROW = (
     *("days_past_due", "balance_minor", "amount_due_minor", "contacts_so_far"),
     *("channel", "slot", "segment", "promises_broken"),
@@ -42,18 +42,23 @@ class ContactFeatures:
         d["channel"] = self.channel.value
         return d
 
-    def to_row(self) -> list[Any]:
-        """The same, positional: stored once per open contact, so kept short."""
-        return [
-            self.days_past_due,
-            self.balance_minor,
-            self.amount_due_minor,
-            self.contacts_so_far,
-            self.channel.value,
-            self.slot,
-            self.segment,
-            self.promises_broken,
-        ]
+    def to_line(self) -> str:
+        """The same as stored once per open contact (``models.attribution``), kept short:
+        ``|``-separated, the segment (a policy's name, which may hold anything) last
+        and empty when there is none."""
+        numbers = (self.days_past_due, self.balance_minor, self.amount_due_minor)
+        counts = (self.contacts_so_far, self.channel.value, self.slot, self.promises_broken)
+        return "|".join(map(str, (*numbers, *counts, self.segment or "")))
+
+    @classmethod
+    def from_line(cls, line: str) -> ContactFeatures:
+        parts = line.split("|", 7)
+        if len(parts) != 8:
+            raise ModelStateError(f"bad stored features: {line!r}")
+        dpd, balance, due, contacts, channel, slot, broken, segment = parts
+        named = {"days_past_due": dpd, "balance_minor": balance, "amount_due_minor": due}
+        named |= {"contacts_so_far": contacts, "channel": channel, "slot": slot}
+        return cls.from_dict(named | {"promises_broken": broken, "segment": segment or None})
 
     @classmethod
     def from_row(cls, row: list[Any]) -> ContactFeatures:

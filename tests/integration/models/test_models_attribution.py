@@ -12,7 +12,7 @@ import redis.asyncio as aioredis
 from recaudo.contracts.events import Channel
 from recaudo.foundation.keys import Keys
 from recaudo.models.attribution import AttributionBook, Labelled
-from recaudo.models.features import ContactFeatures
+from recaudo.models.features import ROW, ContactFeatures
 
 pytestmark = pytest.mark.integration
 
@@ -22,6 +22,40 @@ DAY = dt.timedelta(days=1)
 
 def feats(n: int = 0) -> ContactFeatures:
     return ContactFeatures(30 + n, 100_000, 20_000, n, Channel.SMS, 1, "k0")
+
+
+def row(features: ContactFeatures) -> list[object]:
+    """The positional JSON row earlier releases stored."""
+    return [features.to_dict()[name] for name in ROW]
+
+
+async def test_a_window_is_one_short_line_and_the_previous_releases_lists_still_label(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    book = AttributionBook(redis, keys, window=7 * DAY)
+    odd = ContactFeatures(3, 10, 5, 0, Channel.EMAIL, 2, "late|b2 é", 4)
+    assert await book.open("acme", "d-l", "c-new", odd, T0)
+    debtor = keys.debtor_hash("acme", "d-l")
+    made = T0.timestamp()
+    assert (
+        await redis.hget(debtor, "a~c-new")
+        == f"{made!r}|604800|3|10|5|0|email|2|4|late|b2 é".encode()
+    )
+    # What the previous release wrote into the same hash: a JSON list.
+    earlier = orjson.dumps([made - 60.5, 7 * 86400, *row(feats(1))])
+    await redis.hset(debtor, "a~c-earlier", earlier)
+    paid = await book.on_payment("acme", "d-l", T0 + DAY)
+    assert sorted((x.contact_id, x.features, x.contacted_at) for x in paid) == [
+        ("c-earlier", feats(1), T0 - dt.timedelta(seconds=60.5)),
+        ("c-new", odd, T0),
+    ]
+    assert await book.on_payment("acme", "d-l", T0 + DAY) == []
+
+
+def test_features_read_back_from_their_line_whatever_the_segment() -> None:
+    for segment in (None, "k0", "a|b||c", "é"):
+        features = ContactFeatures(1, 2, 3, 4, Channel.VOICE, 5, segment, 6)
+        assert ContactFeatures.from_line(features.to_line()) == features
 
 
 async def test_payment_in_window_is_success_expiry_is_failure(
@@ -117,7 +151,7 @@ async def test_entries_of_the_two_key_layout_are_labelled_once(
     zset, old = keys.debtor("acme", "d-2k", "attr"), keys.debtor("acme", "d-2k", "attr:f")
     for cid, at, f in (("c-a", T0, feats(1)), ("c-b", T0 + 3 * DAY, feats(2))):
         await redis.zadd(zset, {cid: (at + 7 * DAY).timestamp()})
-        await redis.hset(old, cid, orjson.dumps([at.timestamp(), *f.to_row()]))
+        await redis.hset(old, cid, orjson.dumps([at.timestamp(), *row(f)]))
     bucket = int((T0 + 7 * DAY).timestamp() // 3600)
     await redis.sadd(keys.tenant("acme", f"attr:due:{bucket}"), "d-2k")
     await redis.zadd(keys.tenant("acme", "attr:buckets"), {str(bucket): bucket})
@@ -139,7 +173,7 @@ async def test_entries_of_the_aw_hash_are_labelled_once_beside_other_fields(
     debtor hash's other stages' fields are neither labelled nor touched."""
     book = AttributionBook(redis, keys, window=7 * DAY)
     aw, debtor = keys.debtor("acme", "d-aw", "aw"), keys.debtor_hash("acme", "d-aw")
-    await redis.hset(aw, "c-aw", orjson.dumps([T0.timestamp(), 7 * 86400, *feats(1).to_row()]))
+    await redis.hset(aw, "c-aw", orjson.dumps([T0.timestamp(), 7 * 86400, *row(feats(1))]))
     others = {"c-x": "sent/2", "e~ev-1": "abc:1+", "r~c-x": "row"}
     for field, value in others.items():
         await redis.hset(debtor, field, value)
