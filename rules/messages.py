@@ -8,9 +8,10 @@ and decision, so an audit can say exactly which text a debtor received.
 
 from __future__ import annotations
 
+import string
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from recaudo.contracts.base import lineage
 from recaudo.contracts.events import Channel, Jurisdiction
@@ -64,6 +65,24 @@ class MessageTemplate(_Model):
     text: dict[Language, LocalizedMessage] = Field(min_length=1)
 
 
+#: What a payment page URL may hold, filled in at the decision and again at a
+#: click (``channels.content.paylink``).
+PAYMENT_FIELDS = frozenset({"payment_reference", "account_reference", "account_id", "contact_id"})
+
+
+def _with_fields(url: str, allowed: frozenset[str]) -> str:
+    """``url`` when its only ``{...}`` are plain names from ``allowed``: a policy with
+    any other is refused at load, not by a decision or a debtor's click later."""
+    try:
+        parts = list(string.Formatter().parse(url))
+    except ValueError as exc:
+        raise ValueError(f"{exc} (a literal brace is written twice)") from None
+    for _, name, spec, conversion in parts:
+        if name is not None and (name not in allowed or spec or conversion):
+            raise ValueError(f"{{{name}}} is not one of {', '.join(sorted(allowed))}")
+    return url
+
+
 class SenderEntity(_Model):
     """The sender's legal entity in one jurisdiction; an unset field keeps the default."""
 
@@ -92,6 +111,16 @@ class Sender(_Model):
     # debtor's CNPJ, not the Colombian NIT). Keyed "BR" or "US-NY"; a
     # subdivision without its own entry gets its country's.
     jurisdictions: dict[Jurisdiction, SenderEntity] = {}
+
+    @field_validator("payment_url")
+    @classmethod
+    def _payment_fields(cls, url: str) -> str:
+        return _with_fields(url, PAYMENT_FIELDS)
+
+    @field_validator("unsubscribe_url")
+    @classmethod
+    def _unsubscribe_fields(cls, url: str) -> str:
+        return _with_fields(url, frozenset({"contact_id"}))
 
     def for_jurisdiction(self, jurisdiction: str | None) -> Sender:
         """This sender as it signs to a debtor of ``jurisdiction``."""

@@ -113,6 +113,27 @@ def test_invalid_policies_name_the_field(patch: tuple[str, str], message: str) -
     assert message in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("field", "url"),
+    [
+        ("payment_url", "https://p.example/{foo}"),
+        ("payment_url", "https://p.example/{account_id.__class__}"),
+        ("payment_url", "https://p.example/{payment_reference[0]}"),
+        ("payment_url", "https://p.example/{contact_id!r}"),
+        ("payment_url", "https://p.example/{contact_id"),
+        ("unsubscribe_url", "https://u.example/{account_id}"),
+    ],
+)
+def test_a_sender_url_holds_only_the_names_it_is_filled_with(field: str, url: str) -> None:
+    # A click fills the payment page long after the policy loaded (and a decision
+    # the unsubscribe link): a name neither can fill is refused now, naming it.
+    with pytest.raises(PolicyError, match=f"sender.{field}"):
+        parse_policy(BASE + f'\n[sender]\n{field} = "{url}"\n', "acme.toml")
+    fine = "https://p.example/{account_id}?r={payment_reference}&c={contact_id}&a={{x}}"
+    policy = parse_policy(BASE + f'\n[sender]\npayment_url = "{fine}"\n', "acme.toml")
+    assert policy.sender.payment_url == fine
+
+
 def test_a_legal_rule_cannot_be_loosened() -> None:
     text = (
         BASE
