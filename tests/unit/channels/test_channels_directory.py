@@ -273,17 +273,8 @@ async def test_a_ref_row_is_short_and_reads_back_whatever_the_address_holds(
     provider: str | None,
     stored: str,
 ) -> None:
-    ref = ContactRef(
-        tenant_id="acme",
-        contact_id=CONTACT,
-        debtor_id=DEBTOR,
-        account_id=account,
-        channel=Channel.EMAIL if "@" in address else Channel.SMS,
-        address=address,
-        language=language,
-        provider=provider,
-    )
-    await directory.remember(ref, now=NOW, short=True)
+    contact = ref(address=address, account_id=account, language=language, provider=provider)
+    await directory.remember(contact, now=NOW, short=True)
     row = await redis_client.hget(keys.debtor_hash("acme", DEBTOR), contact_rows.REF + CONTACT)
     assert row is not None
     assert _text(row) == stored
@@ -291,26 +282,19 @@ async def test_a_ref_row_is_short_and_reads_back_whatever_the_address_holds(
     short = await redis_client.get(keys.tenant("acme", f"contact:{CONTACT}"))
     assert short is not None
     assert _text(short) == f"{DEBTOR}|{stored}"
-    assert await directory.by_token(ref.token) == ref
-    assert await directory.by_token(f"acme/{CONTACT}") == ref
+    assert await directory.by_token(contact.token) == contact
+    assert await directory.by_token(f"acme/{CONTACT}") == contact
 
 
 async def test_a_click_fills_the_tenants_page_as_it_is_now_with_the_references_sent(
     redis_client: aioredis.Redis, keys: Keys
 ) -> None:
-    ref = ContactRef(
-        tenant_id="acme",
-        contact_id=CONTACT,
-        debtor_id=DEBTOR,
-        account_id="A-1",
-        channel=Channel.SMS,
-        address="+34600111222",
-    )
+    contact = ref(account_id="A-1")
     pages = {"acme": "https://old.example/{payment_reference}"}
     directory = ContactDirectory(redis_client, keys, ttl_s=600, payment_pages=pages.__getitem__)
     until = NOW + dt.timedelta(days=7)
     await directory.remember(
-        ref, now=NOW, pay=PayDestination("PR 1", "****1"), pay_expires_at=until
+        contact, now=NOW, pay=PayDestination("PR 1", "****1"), pay_expires_at=until
     )
     stored = await redis_client.hget(keys.debtor_hash("acme", DEBTOR), contact_rows.PAY + CONTACT)
     assert stored == f"{int(until.timestamp())}|PR%201|%2A%2A%2A%2A1".encode()
@@ -385,13 +369,21 @@ async def test_the_hash_keeps_the_latest_contacts_and_drops_expired_links(
     assert "c-001" not in [_text(f) for f in await redis_client.hkeys(key)]
 
 
-def ref(contact_id: str, address: str, tenant: str = "acme", debtor: str = DEBTOR) -> ContactRef:
+def ref(
+    contact_id: str = CONTACT,
+    address: str = "+34600111222",
+    tenant: str = "acme",
+    debtor: str = DEBTOR,
+    **fields: str | None,
+) -> ContactRef:
+    """A contact to ``address``: an e-mail if it holds "@", else an SMS."""
     return ContactRef(
         tenant_id=tenant,
         contact_id=contact_id,
         debtor_id=debtor,
-        channel=Channel.SMS,
+        channel=Channel.EMAIL if "@" in address else Channel.SMS,
         address=address,
+        **fields,
     )
 
 
