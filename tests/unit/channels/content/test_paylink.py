@@ -7,9 +7,17 @@ import datetime as dt
 import hashlib
 import hmac
 
+from hypothesis import given
+from hypothesis import strategies as st
 from itsdangerous import URLSafeSerializer
 
-from recaudo.channels.content.paylink import SALT, SALT_V2, PayLinks, payment_target
+from recaudo.channels.content.paylink import (
+    SALT,
+    SALT_V2,
+    PayDestination,
+    PayLinks,
+    payment_target,
+)
 
 NOW = dt.datetime(2026, 3, 10, 15, 0, 30, tzinfo=dt.UTC)
 HEX = "2adac39579cc8cc5b54e77cd"
@@ -104,3 +112,24 @@ def test_the_payment_page_url_quotes_its_fields() -> None:
         account_reference=None,
     )
     assert url == "https://pay.example.com/PR%201%2F2?a="
+
+
+@given(payment=st.text(), account=st.text())
+def test_a_kept_destination_reads_back_whatever_its_references_hold(
+    payment: str, account: str
+) -> None:
+    # "://" or "|" in a reference must neither read as an earlier release's URL
+    # nor shift the other reference.
+    kept = PayDestination(payment, account)
+    assert PayDestination.from_stored(kept.stored()) == kept
+    page = "https://p.example/pay?r={payment_reference}&a={account_reference}"
+    assert kept.target(page, "A-1", "c-1") == payment_target(
+        page, payment_reference=payment, account_reference=account
+    )
+
+
+def test_an_earlier_releases_record_is_its_pages_url() -> None:
+    url = "https://p.example/checkout?ref=PR-1&account=%2A%2A1|x"
+    kept = PayDestination.from_stored(url)
+    assert kept == PayDestination(url=url)
+    assert kept.target("https://ignored.example/{payment_reference}", "A-1", "c-1") == url
