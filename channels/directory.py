@@ -2,10 +2,10 @@
 
 Webhooks arrive without our tenant and debtor, so the dispatcher records a
 ``ContactRef`` *before* it calls the provider (a fast webhook can never beat
-it) and passes the ref token ``"<tenant_id>/<contact_id>/<debtor_id>"`` in
-the provider's callback metadata (Twilio StatusCallback query, SendGrid
-custom_args, Mailgun ``v:`` variables, Infobip callbackData, Vonage
-client-ref, Meta biz_opaque_callback_data). The token names the debtor, so
+it) and passes the ref token ``"<tenant_id>/<contact_id>/<debtor_id>"``
+(``channels.ref_token``) in the provider's callback metadata (Twilio
+StatusCallback query, SendGrid custom_args, Mailgun ``v:`` variables, Infobip
+callbackData, Vonage client-ref, Meta biz_opaque_callback_data). The token names the debtor, so
 the ref row lives in the debtor's own ``contacts`` hash (``contact_rows``)
 rather than in a tenant-level key per contact: a webhook reads it from the
 debtor's hash-tagged key directly, and it goes with the debtor's other keys.
@@ -53,13 +53,13 @@ import datetime as dt
 import re
 import zlib
 from collections.abc import Callable, Mapping
-from urllib.parse import quote, unquote
 
 import orjson
 import redis.asyncio as aioredis
 
 from recaudo.channels import contact_rows as rows
 from recaudo.channels.content.paylink import PayDestination, PayRecord
+from recaudo.channels.ref_token import make_token, split_token
 from recaudo.contracts.events import Channel, Contract
 from recaudo.foundation.clock import WALL_CLOCK, Clock
 from recaudo.foundation.hash_pieces import MAX_PIECES, joined, piece_fields, pieces
@@ -82,41 +82,6 @@ class ContactRef(Contract):
     @property
     def token(self) -> str:
         return make_token(self.tenant_id, self.contact_id, self.debtor_id)
-
-
-def make_token(tenant_id: str, contact_id: str, debtor_id: str) -> str:
-    """``<tenant>/<contact>/<debtor>``: tenant ids have no "/", contact ids are
-    hex (any "/" or "%" in one is percent-quoted), so the debtor id is the rest
-    and may hold "/" itself."""
-    return f"{tenant_id}/{quote(contact_id, safe='')}/{debtor_id}"
-
-
-def split_token(token: str) -> tuple[str, str, str | None] | None:
-    """(tenant, contact, debtor); debtor None for a short token."""
-    tenant, sep, rest = token.partition("/")
-    if not sep or not tenant or not rest:
-        return None
-    contact, sep, debtor = rest.partition("/")
-    if not sep:
-        return tenant, rest, None
-    if not contact or not debtor:
-        return None
-    return tenant, unquote(contact), debtor
-
-
-def short_token(tenant_id: str, contact_id: str) -> str:
-    """``<tenant>/<contact>``: resolved through the ``contact:`` key, which names the debtor."""
-    return f"{tenant_id}/{quote(contact_id, safe='')}"
-
-
-def ref_for(tenant_id: str, contact_id: str, debtor_id: str, max_len: int) -> str | None:
-    """The token to hand a provider that echoes at most ``max_len`` characters: the
-    full one, else the short one, else None (then the dispatcher indexes the
-    provider's message id instead)."""
-    for token in (make_token(tenant_id, contact_id, debtor_id), short_token(tenant_id, contact_id)):
-        if len(token) <= max_len:
-            return token
-    return None
 
 
 _NON_DIGITS = re.compile(r"\D+")

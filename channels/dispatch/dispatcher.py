@@ -32,13 +32,14 @@ from dataclasses import dataclass, field
 from recaudo.channels.base import Provider, SendOutcome
 from recaudo.channels.breaker import Breakers
 from recaudo.channels.content.paylink import PayDestination
-from recaudo.channels.directory import ContactDirectory, ContactRef, ref_for, short_token
+from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.channels.dispatch.ledger import ContactLedger, ContactStatus
 from recaudo.channels.ids import event_id
 from recaudo.channels.metrics import ProviderMetrics
 from recaudo.channels.ratelimit import RateLimiter
 from recaudo.channels.reassigned.cache import ReassignedCache
 from recaudo.channels.reassigned.rnd import ten_digits
+from recaudo.channels.ref_token import ref_for, short_token
 from recaudo.channels.status_machine import NOT_ADVANCED, StatusMachine
 from recaudo.contracts.events import Channel, DeliveryEvent, DeliveryStatus
 from recaudo.contracts.outputs import ContactCommand

@@ -10,7 +10,6 @@ import aiohttp
 
 from recaudo.channels.base import SendOutcome
 from recaudo.channels.credentials import MailgunCredentials
-from recaudo.channels.directory import ref_for
 from recaudo.channels.providers.http import (
     IDEMPOTENCY_HEADER,
     Renderer,
@@ -18,6 +17,7 @@ from recaudo.channels.providers.http import (
     call,
     default_renderer,
 )
+from recaudo.channels.ref_token import ref_for
 from recaudo.contracts.events import DeliveryStatus
 from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.errors import PermanentProviderError

@@ -13,8 +13,8 @@ import aiohttp
 
 from recaudo.channels.base import SendOutcome
 from recaudo.channels.credentials import MetaCredentials
-from recaudo.channels.directory import ref_for
 from recaudo.channels.providers.http import IDEMPOTENCY_HEADER, call
+from recaudo.channels.ref_token import ref_for
 from recaudo.contracts.events import DeliveryStatus
 from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.errors import PermanentProviderError

@@ -14,8 +14,8 @@ import aiohttp
 
 from recaudo.channels.base import SendOutcome
 from recaudo.channels.credentials import SendGridCredentials
-from recaudo.channels.directory import ref_for
 from recaudo.channels.providers.http import IDEMPOTENCY_HEADER, Renderer, call, default_renderer
+from recaudo.channels.ref_token import ref_for
 from recaudo.contracts.events import DeliveryStatus
 from recaudo.contracts.outputs import ContactCommand
 from recaudo.foundation.errors import PermanentProviderError

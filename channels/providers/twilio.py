@@ -18,7 +18,6 @@ import aiohttp
 
 from recaudo.channels.base import SendOutcome
 from recaudo.channels.credentials import TwilioCredentials
-from recaudo.channels.directory import ref_for
 from recaudo.channels.providers.http import (
     IDEMPOTENCY_HEADER,
     REF_SAFE,
@@ -29,6 +28,7 @@ from recaudo.channels.providers.http import (
     callback_url,
     default_renderer,
 )
+from recaudo.channels.ref_token import ref_for
 from recaudo.channels.voice.amd import (
     ANSWER_PATH,
     TWILIO_MACHINE_DETECTION,

@@ -19,7 +19,6 @@ import aiohttp
 
 from recaudo.channels.base import SendOutcome
 from recaudo.channels.credentials import VonageCredentials
-from recaudo.channels.directory import ref_for
 from recaudo.channels.providers.http import (
     IDEMPOTENCY_HEADER,
     REF_SAFE,
@@ -28,6 +27,7 @@ from recaudo.channels.providers.http import (
     callback_url,
     default_renderer,
 )
+from recaudo.channels.ref_token import ref_for
 from recaudo.channels.voice.amd import (
     VONAGE_AMD,
     VONAGE_ANSWER_PATH,

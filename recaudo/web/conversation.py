@@ -20,7 +20,8 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from recaudo.channels.directory import ContactDirectory, make_token
+from recaudo.channels.directory import ContactDirectory
+from recaudo.channels.ref_token import make_token
 from recaudo.channels.status_machine import StatusMachine
 from recaudo.foundation.keys import Keys
 from recaudo.streams.journal import JournalLine, journal_lines, pointers

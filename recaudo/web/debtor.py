@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from pydantic import BaseModel
 
-from recaudo.channels.directory import ContactDirectory, ContactRef, make_token
+from recaudo.channels.directory import ContactDirectory, ContactRef
+from recaudo.channels.ref_token import make_token
 from recaudo.channels.status_machine import RANK, StatusMachine
 from recaudo.contracts.events import AccountStatus, Channel
 from recaudo.contracts.state import AccountState

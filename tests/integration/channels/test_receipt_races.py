@@ -41,10 +41,11 @@ from prometheus_client import CollectorRegistry
 
 from recaudo.channels.base import SendOutcome
 from recaudo.channels.dedupe import Deduper
-from recaudo.channels.directory import ContactDirectory, make_token, ref_for, short_token
+from recaudo.channels.directory import ContactDirectory
 from recaudo.channels.dispatch.dispatcher import Dispatcher, DispatchResult
 from recaudo.channels.dispatch.stage import Dispatching
 from recaudo.channels.ids import event_id
+from recaudo.channels.ref_token import make_token, ref_for, short_token
 from recaudo.channels.status_machine import KINDS, RANK, StatusMachine
 from recaudo.channels.webhooks import WebhookService, add_webhook_routes
 from recaudo.channels.webhooks.standard import StandardVerifier

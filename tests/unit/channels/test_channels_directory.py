@@ -16,10 +16,11 @@ from recaudo.channels import contact_rows
 from recaudo.channels.base import Provider
 from recaudo.channels.content.paylink import PayDestination
 from recaudo.channels.credentials import ProviderCredentials
-from recaudo.channels.directory import ContactDirectory, ContactRef, make_token, split_token
+from recaudo.channels.directory import ContactDirectory, ContactRef
 from recaudo.channels.dispatch.dispatcher import Dispatcher
 from recaudo.channels.dispatch.ledger import ContactLedger, ContactStatus
 from recaudo.channels.factory import build_providers
+from recaudo.channels.ref_token import make_token, split_token
 from recaudo.channels.sandbox import Sandbox
 from recaudo.channels.status_machine import StatusMachine
 from recaudo.contracts.events import Channel
